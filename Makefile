@@ -1,0 +1,29 @@
+# Two commands matter: `make run` (whole system locally) and `make test` (lint + whole suite).
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+.PHONY: bootstrap run test lint format asyncapi bench
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+run: bootstrap
+	uv run python deploy/run_local.py
+
+test: bootstrap lint
+	uv run pytest
+
+lint:
+	uv run ruff check .
+	uv run ruff format --check .
+	uv run mypy
+
+format:
+	uv run ruff format .
+	uv run ruff check --fix .
+
+asyncapi: bootstrap
+	uv run python -m uts_shared.asyncapi docs/asyncapi.json
+
+bench: bootstrap
+	uv run python bench/create_ticket.py

@@ -1,0 +1,317 @@
+"""Config service contracts: settings models, their validation rules, RPCs and the change event."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from uts_shared.contracts.base import Empty, EventType, Rpc, WireModel, health_rpc
+
+SLUG = r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$"
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class SettingKey(StrEnum):
+    TICKET_CATEGORIES = "ticket_categories"
+    ASSISTANT_CONFIGURATION = "assistant_configuration"
+    TICKET_TERMINOLOGY = "ticket_terminology"
+    TICKET_ID_FORMAT = "ticket_id_format"
+    CONFIGURATION_PRESETS = "configuration_presets"
+    ASSISTANT_INSTRUCTIONS_TEMPLATE = "assistant_instructions_template"
+
+
+SettingCategory = Literal["tickets", "assistant", "presets", "general"]
+
+
+# --- setting values -------------------------------------------------------------------------
+
+
+class Category(WireModel):
+    """One ticket category; `id` is a slug (lowercase letters, digits, `_` or `-`)."""
+
+    id: Slug
+    label: NonEmpty
+    label_en: str | None = None
+    icon: str | None = None
+    color: str | None = None
+    description: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not re.match(SLUG, value):
+            raise ValueError("must be a slug: lowercase letters, digits, '_' or '-'")
+        return value
+
+
+class CategoryList(WireModel):
+    categories: list[Category] = Field(min_length=1)
+
+    @field_validator("categories")
+    @classmethod
+    def _unique(cls, value: list[Category]) -> list[Category]:
+        seen: set[str] = set()
+        for cat in value:
+            if cat.id in seen:
+                raise ValueError(f"duplicate category id '{cat.id}'")
+            seen.add(cat.id)
+        return value
+
+
+class AssistantConfig(WireModel):
+    assistant_name: NonEmpty
+    company_name: NonEmpty
+    ticket_noun: NonEmpty
+    ticket_noun_plural: NonEmpty
+    primary_service_issue: str = ""
+    service_type: str = ""
+    greeting_message: str | None = None
+    language: Literal["es", "en"] = "es"
+
+
+class Terminology(WireModel):
+    ticket_singular: NonEmpty
+    ticket_plural: NonEmpty
+    create_verb: NonEmpty
+    customer_noun: NonEmpty
+    agent_noun: NonEmpty
+    resolve_verb: NonEmpty
+
+
+Separator = Literal["-", "_", ".", ""]
+
+
+class TicketIdFormat(WireModel):
+    """`LUX-2026-000001`: prefix, optional year, zero-padded sequence, joined by the separator."""
+
+    prefix: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=16, pattern=r"^[A-Za-z0-9]+$"
+        ),
+    ]
+    include_year: bool = True
+    pad_length: int = Field(default=6, ge=1, le=12)
+    separator: Separator = "-"
+
+
+class PresetValues(WireModel):
+    ticket_categories: list[Category] = Field(min_length=1)
+    assistant_configuration: AssistantConfig
+    ticket_terminology: Terminology
+    ticket_id_format: TicketIdFormat
+
+
+class Preset(PresetValues):
+    id: Slug
+    name: NonEmpty
+    description: str = ""
+    builtin: bool = False
+
+
+class AllConfig(WireModel):
+    ticket_categories: list[Category]
+    assistant_configuration: AssistantConfig
+    terminology: Terminology
+    ticket_id_format: TicketIdFormat
+
+
+class SettingRecord(WireModel):
+    """A SystemSettings document as stored (value kept as plain JSON)."""
+
+    key: str
+    value: Any
+    category: SettingCategory = "general"
+    description: str = ""
+    is_editable: bool = True
+    updated_by: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class ChangeRecord(WireModel):
+    key: str
+    old_value: Any = None
+    new_value: Any = None
+    changed_by: str | None = None
+    changed_at: datetime
+    action: str = "update"
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+class ByAgent(WireModel):
+    """Every change names the agent making it (audit trail)."""
+
+    agent_id: NonEmpty
+
+
+class UpdateCategories(CategoryList, ByAgent):
+    pass
+
+
+class UpdateAssistant(ByAgent):
+    config: AssistantConfig
+
+
+class UpdateTerminology(ByAgent):
+    terminology: Terminology
+
+
+class UpdateIdFormat(ByAgent):
+    format: TicketIdFormat
+
+
+class UpdateTemplate(ByAgent):
+    template: NonEmpty
+
+
+class ResetSetting(ByAgent):
+    key: str
+
+
+class ApplyPreset(ByAgent):
+    preset_id: str
+
+
+class SavePreset(ByAgent):
+    id: Slug
+    name: NonEmpty
+    description: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not re.match(SLUG, value):
+            raise ValueError("must be a slug: lowercase letters, digits, '_' or '-'")
+        return value
+
+
+class DeletePreset(ByAgent):
+    preset_id: str
+
+
+class HistoryQuery(WireModel):
+    key: str | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+class Categories(WireModel):
+    categories: list[Category]
+
+
+class AssistantResult(WireModel):
+    config: AssistantConfig
+
+
+class TerminologyResult(WireModel):
+    terminology: Terminology
+
+
+class IdFormatResult(WireModel):
+    format: TicketIdFormat
+
+
+class TemplateResult(WireModel):
+    template: str
+
+
+class ResetResult(WireModel):
+    key: str
+    value: Any
+
+
+class Presets(WireModel):
+    presets: list[Preset]
+
+
+class PresetApplied(WireModel):
+    preset: Preset
+    configurations: AllConfig
+
+
+class History(WireModel):
+    changes: list[ChangeRecord]
+
+
+class Settings(WireModel):
+    settings: list[SettingRecord]
+
+
+class RenderedAssistant(WireModel):
+    """Exactly what the ai-tools service sends to the model: instructions and tool definitions."""
+
+    instructions: str
+    tools: list[dict[str, Any]]
+    unknown_variables: list[str] = Field(default_factory=list)
+
+
+# --- operations -------------------------------------------------------------------------------
+
+GET_ALL = Rpc("config.all.get", Empty, AllConfig, "All ticket-system configurations")
+GET_SETTINGS = Rpc("config.settings.list", Empty, Settings, "Raw SystemSettings documents")
+GET_CATEGORIES = Rpc("config.categories.get", Empty, Categories, "Ticket categories")
+UPDATE_CATEGORIES = Rpc("config.categories.update", UpdateCategories, Categories)
+GET_ASSISTANT = Rpc("config.assistant.get", Empty, AssistantResult)
+UPDATE_ASSISTANT = Rpc("config.assistant.update", UpdateAssistant, AssistantResult)
+GET_TERMINOLOGY = Rpc("config.terminology.get", Empty, TerminologyResult)
+UPDATE_TERMINOLOGY = Rpc("config.terminology.update", UpdateTerminology, TerminologyResult)
+GET_ID_FORMAT = Rpc("config.id_format.get", Empty, IdFormatResult)
+UPDATE_ID_FORMAT = Rpc("config.id_format.update", UpdateIdFormat, IdFormatResult)
+GET_TEMPLATE = Rpc("config.template.get", Empty, TemplateResult, "Assistant instructions template")
+UPDATE_TEMPLATE = Rpc("config.template.update", UpdateTemplate, TemplateResult)
+RESET = Rpc("config.reset", ResetSetting, ResetResult, "Reset one key to its built-in default")
+LIST_PRESETS = Rpc("config.presets.list", Empty, Presets, "Built-in and custom presets")
+APPLY_PRESET = Rpc("config.presets.apply", ApplyPreset, PresetApplied)
+SAVE_PRESET = Rpc("config.presets.save", SavePreset, Preset, "Save current config as a preset")
+DELETE_PRESET = Rpc("config.presets.delete", DeletePreset, Presets, "Delete a custom preset")
+RENDER_ASSISTANT = Rpc(
+    "config.assistant.render", Empty, RenderedAssistant, "Instructions + tool definitions"
+)
+GET_HISTORY = Rpc("config.history.list", HistoryQuery, History, "Change history (who, when)")
+
+RPCS: tuple[Rpc[Any, Any], ...] = (
+    GET_ALL,
+    GET_SETTINGS,
+    GET_CATEGORIES,
+    UPDATE_CATEGORIES,
+    GET_ASSISTANT,
+    UPDATE_ASSISTANT,
+    GET_TERMINOLOGY,
+    UPDATE_TERMINOLOGY,
+    GET_ID_FORMAT,
+    UPDATE_ID_FORMAT,
+    GET_TEMPLATE,
+    UPDATE_TEMPLATE,
+    RESET,
+    LIST_PRESETS,
+    APPLY_PRESET,
+    SAVE_PRESET,
+    DELETE_PRESET,
+    RENDER_ASSISTANT,
+    GET_HISTORY,
+)
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+class ConfigUpdated(WireModel):
+    """Published after every change; every replica (and every cache elsewhere) drops these keys."""
+
+    keys: list[str]
+    updated_by: str | None = None
+
+
+CONFIG_UPDATED = EventType("config.updated", ConfigUpdated, "Configuration keys changed")
+
+HEALTH = health_rpc("config")

@@ -1,0 +1,134 @@
+"""Typed errors: raised in the domain, carried in replies, mapped to HTTP statuses."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorCode(StrEnum):
+    NOT_FOUND = "not_found"
+    VALIDATION = "validation"
+    CONFLICT = "conflict"
+    FORBIDDEN = "forbidden"
+    UNAUTHORIZED = "unauthorized"
+    UNAVAILABLE = "unavailable"
+    TIMEOUT = "timeout"
+    INTERNAL = "internal"
+
+
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.VALIDATION: 422,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.UNAVAILABLE: 503,
+    ErrorCode.TIMEOUT: 504,
+    ErrorCode.INTERNAL: 500,
+}
+
+
+class FieldError(BaseModel):
+    """One rejected input field and why."""
+
+    field: str
+    reason: str
+
+
+class ErrorInfo(BaseModel):
+    """The error half of a reply: what the gateway turns into `{success: false, error, details}`."""
+
+    code: ErrorCode
+    message: str
+    details: list[FieldError] = Field(default_factory=list)
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class DomainError(Exception):
+    """Base of every expected failure; carries everything the caller needs to explain it."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: list[FieldError] | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+        self.context = context or {}
+
+    def info(self) -> ErrorInfo:
+        return ErrorInfo(
+            code=self.code, message=self.message, details=self.details, context=self.context
+        )
+
+    @classmethod
+    def from_info(cls, info: ErrorInfo) -> DomainError:
+        err_cls = _BY_CODE.get(info.code, DomainError)
+        err = err_cls(info.message, details=info.details, context=info.context)
+        err.code = info.code
+        return err
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS[self.code]
+
+
+class NotFound(DomainError):
+    code = ErrorCode.NOT_FOUND
+
+
+class ValidationFailed(DomainError):
+    code = ErrorCode.VALIDATION
+
+    @classmethod
+    def on(cls, field: str, reason: str) -> ValidationFailed:
+        """A validation error about a single field."""
+        return cls(f"{field}: {reason}", details=[FieldError(field=field, reason=reason)])
+
+
+class Conflict(DomainError):
+    code = ErrorCode.CONFLICT
+
+
+class Forbidden(DomainError):
+    code = ErrorCode.FORBIDDEN
+
+
+class Unauthorized(DomainError):
+    code = ErrorCode.UNAUTHORIZED
+
+
+class Unavailable(DomainError):
+    code = ErrorCode.UNAVAILABLE
+
+
+class RpcTimeout(DomainError):
+    code = ErrorCode.TIMEOUT
+
+
+_BY_CODE: dict[ErrorCode, type[DomainError]] = {
+    ErrorCode.NOT_FOUND: NotFound,
+    ErrorCode.VALIDATION: ValidationFailed,
+    ErrorCode.CONFLICT: Conflict,
+    ErrorCode.FORBIDDEN: Forbidden,
+    ErrorCode.UNAUTHORIZED: Unauthorized,
+    ErrorCode.UNAVAILABLE: Unavailable,
+    ErrorCode.TIMEOUT: RpcTimeout,
+}
+
+
+def field_errors_from_pydantic(errors: list[Any]) -> list[FieldError]:
+    """Turn pydantic's `ValidationError.errors()` into our field/reason pairs."""
+    out: list[FieldError] = []
+    for e in errors:
+        loc = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path"))
+        out.append(FieldError(field=loc or "body", reason=str(e.get("msg", "invalid"))))
+    return out

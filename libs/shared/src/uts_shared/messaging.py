@@ -1,0 +1,258 @@
+"""The one way services talk: broker factory, multiplexed request/reply, RPC endpoints, events.
+
+FastStream 0.7's `broker.request` holds one lock per broker for the whole round trip
+(ag2ai/faststream#1318), so concurrent requests from one process would queue behind each other.
+`RpcClient` multiplexes instead: one exclusive reply queue per process and a
+correlation-id -> future map, on FastStream's own publish and subscriber.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from faststream.exceptions import RejectMessage
+from faststream.message import StreamMessage
+from faststream.middlewares import AckPolicy
+from faststream.rabbit import (
+    Channel,
+    ExchangeType,
+    RabbitBroker,
+    RabbitExchange,
+    RabbitMessage,
+    RabbitQueue,
+)
+from pydantic import BaseModel, ValidationError
+
+from uts_shared.contracts.base import (
+    DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_QUEUE,
+    EVENTS_EXCHANGE,
+    Event,
+    EventType,
+    Reply,
+    Rpc,
+)
+from uts_shared.errors import (
+    DomainError,
+    ErrorCode,
+    ErrorInfo,
+    RpcTimeout,
+    field_errors_from_pydantic,
+)
+
+log = logging.getLogger(__name__)
+
+RequestT = TypeVar("RequestT", bound=BaseModel)
+ResultT = TypeVar("ResultT")
+PayloadT = TypeVar("PayloadT", bound=BaseModel)
+
+JSON = "application/json"
+
+events_exchange = RabbitExchange(EVENTS_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
+dead_letter_exchange = RabbitExchange(DEAD_LETTER_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
+dead_letter_queue = RabbitQueue(DEAD_LETTER_QUEUE, durable=True, routing_key="#")
+
+
+def make_broker(url: str, *, app_id: str, prefetch: int = 256) -> RabbitBroker:
+    """The process's single broker connection; per-message logs at DEBUG."""
+    return RabbitBroker(
+        url,
+        app_id=app_id,
+        log_level=logging.DEBUG,
+        graceful_timeout=10.0,
+        default_channel=Channel(prefetch_count=prefetch),
+    )
+
+
+async def declare_topology(broker: RabbitBroker) -> None:
+    """Exchanges and the dead-letter queue every service relies on; idempotent."""
+    await broker.declare_exchange(events_exchange)
+    await broker.declare_exchange(dead_letter_exchange)
+    dlq = await broker.declare_queue(dead_letter_queue)
+    await dlq.bind(DEAD_LETTER_EXCHANGE, routing_key="#")
+
+
+def rpc_queue(name: str) -> RabbitQueue:
+    """A service's durable request queue; rejected messages go to the dead-letter exchange."""
+    return RabbitQueue(
+        name, durable=True, arguments={"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
+    )
+
+
+async def _raw_body(msg: StreamMessage[Any]) -> bytes:
+    # Bodies are parsed once, by the contract's own pydantic model (model_validate_json).
+    return msg.body
+
+
+def encode(model: BaseModel) -> bytes:
+    """Serialise a contract model once, straight to JSON bytes."""
+    return model.__pydantic_serializer__.to_json(model, by_alias=True)
+
+
+def serve(
+    broker: RabbitBroker,
+    spec: Rpc[RequestT, ResultT],
+    handler: Callable[[RequestT], Awaitable[ResultT]],
+) -> None:
+    """Register `handler` as the endpoint of `spec`: parse, call, wrap result or typed error.
+
+    A malformed request is answered with a validation error (when it asks for a reply), logged,
+    and rejected to the dead-letter queue; the endpoint keeps serving.
+    """
+    reply_model = spec.reply_model
+
+    @broker.subscriber(
+        rpc_queue(spec.queue),
+        decoder=_raw_body,
+        ack_policy=AckPolicy.REJECT_ON_ERROR,
+        title=spec.queue,
+        description=spec.description,
+    )
+    async def endpoint(body: bytes, message: RabbitMessage) -> bytes | None:
+        try:
+            request = spec.request.model_validate_json(body)
+        except ValidationError as exc:
+            log.warning("rejected malformed message on %s: %s", spec.queue, exc.errors()[:3])
+            if message.reply_to:
+                info = ErrorInfo(
+                    code=ErrorCode.VALIDATION,
+                    message=f"malformed request for {spec.queue}",
+                    details=field_errors_from_pydantic(exc.errors()),
+                )
+                await _publish_reply(broker, message, encode(reply_model(ok=False, error=info)))
+            raise RejectMessage() from exc
+        try:
+            result = await handler(request)
+            reply: Reply[Any] = reply_model(ok=True, result=result)
+        except DomainError as exc:
+            log.debug("%s -> %s: %s", spec.queue, exc.code, exc.message)
+            reply = reply_model(ok=False, error=exc.info())
+        except Exception:
+            log.exception("unexpected failure in %s", spec.queue)
+            reply = reply_model(
+                ok=False,
+                error=ErrorInfo(code=ErrorCode.INTERNAL, message="internal error"),
+            )
+        return encode(reply) if message.reply_to else None
+
+
+async def _publish_reply(broker: RabbitBroker, message: RabbitMessage, body: bytes) -> None:
+    await broker.publish(
+        body,
+        routing_key=message.reply_to,
+        correlation_id=message.correlation_id,
+        content_type=JSON,
+    )
+
+
+class RpcClient:
+    """Concurrent request/reply over one exclusive reply queue (see module docstring)."""
+
+    def __init__(self, broker: RabbitBroker, *, timeout: float, name: str) -> None:
+        self._broker = broker
+        self._timeout = timeout
+        self._pending: dict[str, asyncio.Future[bytes]] = {}
+        self.reply_queue = f"rpc.reply.{name}.{uuid.uuid4().hex[:12]}"
+        broker.subscriber(
+            RabbitQueue(self.reply_queue, exclusive=True, auto_delete=True, durable=False),
+            decoder=_raw_body,
+            ack_policy=AckPolicy.ACK_FIRST,
+            no_reply=True,
+            include_in_schema=False,
+        )(self._on_reply)
+
+    async def _on_reply(self, body: bytes, message: RabbitMessage) -> None:
+        future = self._pending.pop(message.correlation_id, None)
+        if future is not None and not future.done():
+            future.set_result(body)
+        else:
+            log.debug("late or unknown reply %s dropped", message.correlation_id)
+
+    async def call(
+        self,
+        spec: Rpc[RequestT, ResultT],
+        request: RequestT,
+        *,
+        timeout: float | None = None,
+    ) -> ResultT:
+        """Send `request` to `spec.queue`, wait for its reply; raise its typed error if any."""
+        wait = self._timeout if timeout is None else timeout
+        correlation_id = uuid.uuid4().hex
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._pending[correlation_id] = future
+        try:
+            await self._broker.publish(
+                encode(request),
+                routing_key=spec.queue,
+                correlation_id=correlation_id,
+                reply_to=self.reply_queue,
+                content_type=JSON,
+            )
+            body = await asyncio.wait_for(future, wait)
+        except TimeoutError:
+            raise RpcTimeout(
+                f"the service behind '{spec.queue}' did not answer within {wait:g}s",
+                context={"queue": spec.queue},
+            ) from None
+        finally:
+            self._pending.pop(correlation_id, None)
+        reply = spec.reply_model.model_validate_json(body)
+        if not reply.ok:
+            assert reply.error is not None
+            raise DomainError.from_info(reply.error)
+        return reply.result  # type: ignore[return-value]
+
+
+class EventPublisher:
+    """Publishes domain events, persistent, on the durable topic exchange (publisher-confirmed)."""
+
+    def __init__(self, broker: RabbitBroker) -> None:
+        self._broker = broker
+
+    async def publish(self, event: Event[Any]) -> None:
+        await self._broker.publish(
+            encode(event),
+            exchange=events_exchange,
+            routing_key=event.type,
+            persist=True,
+            message_id=event.event_id,
+            content_type=JSON,
+        )
+
+    async def publish_raw(self, routing_key: str, body: bytes, event_id: str) -> None:
+        """Publish an already serialised event (e.g. from an outbox) without re-encoding it."""
+        await self._broker.publish(
+            body,
+            exchange=events_exchange,
+            routing_key=routing_key,
+            persist=True,
+            message_id=event_id,
+            content_type=JSON,
+        )
+
+
+def make_event(kind: EventType[PayloadT], payload: PayloadT) -> Event[PayloadT]:
+    """Wrap a payload in the event envelope for its routing key."""
+    return Event[kind.payload](type=kind.routing_key, data=payload)  # type: ignore[name-defined]
+
+
+def subscribe_events(
+    broker: RabbitBroker,
+    queue: RabbitQueue,
+    handler: Callable[[str, bytes, RabbitMessage], Awaitable[None]],
+) -> None:
+    """Consume events from `queue` (bound to the events exchange); handler gets key and raw body."""
+
+    @broker.subscriber(
+        queue,
+        events_exchange,
+        decoder=_raw_body,
+        ack_policy=AckPolicy.REJECT_ON_ERROR,
+        no_reply=True,
+    )
+    async def on_event(body: bytes, message: RabbitMessage) -> None:
+        await handler(message.raw_message.routing_key or "", body, message)
