@@ -19,24 +19,31 @@ class Service(Protocol):
     async def stop(self) -> None: ...
 
 
-async def serve_until_stopped(service: Service) -> None:
+async def serve_until_stopped(services: list[Service]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await service.start()
+    for service in services:
+        await service.start()
     try:
         await stop.wait()
     finally:
         log.info("stopping")
-        await service.stop()
+        for service in services:
+            await service.stop()
 
 
-def run(factory: Callable[[], Service]) -> None:
-    """Entry point of a service process: uvloop when available, one service, clean stop."""
+def run(factory: Callable[[], Service], instances: int = 1) -> None:
+    """Entry point of a service process: uvloop when available, clean stop on a signal.
+
+    `instances` > 1 runs that many replicas in this one process, each with its own broker
+    connection and consumers: the way replicas share the in-process MongoDB engine.
+    """
+    services = [factory() for _ in range(max(1, instances))]
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]
-        asyncio.run(serve_until_stopped(factory()))
+        asyncio.run(serve_until_stopped(services))
     else:
-        uvloop.run(serve_until_stopped(factory()))
+        uvloop.run(serve_until_stopped(services))

@@ -20,6 +20,7 @@ class ServiceSettings(BaseSettings):
     rpc_timeout: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
     instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:8])
+    instances: int = Field(default=1, ge=1, le=16, validation_alias="UTS_INSTANCES")
 
 
 def configure_logging(level: str) -> None:

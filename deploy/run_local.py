@@ -1,0 +1,138 @@
+"""The local app host behind `make run`: every service as its own OS process, plus the gateway.
+
+MongoDB is chosen once, as shared/MONGODB.md says: MONGODB_URL, else a Docker engine's
+throwaway container, else each service's in-process engine (nothing kept after exit).
+Replicas: CONFIG_REPLICAS, TICKETS_REPLICAS, AI_TOOLS_REPLICAS, GATEWAY_REPLICAS (default 1).
+With a real MongoDB each replica is its own process; on the in-process engine replicas of a
+service run inside one process (UTS_INSTANCES) so they share its data.
+Ctrl-C stops everything this script started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "libs/shared/src"))
+
+from uts_shared.mongo import choose_mongo, mongo_container  # noqa: E402
+
+SERVICES = [
+    ("config", "config_service"),
+    ("tickets", "tickets_service"),
+    ("ai-tools", "ai_tools_service"),
+]
+
+
+def _replicas(name: str) -> int:
+    return max(1, int(os.environ.get(f"{name.upper().replace('-', '_')}_REPLICAS", "1")))
+
+
+def _available(module: str) -> bool:
+    return importlib.util.find_spec(f"{module}.__main__") is not None
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    env.setdefault("ADMIN_EMAIL", "admin@example.com")
+    env.setdefault("JWT_SECRET", os.urandom(24).hex())
+    host = env.setdefault("GATEWAY_HOST", "127.0.0.1")
+    port = int(env.setdefault("GATEWAY_PORT", "8000"))
+
+    with contextlib.ExitStack() as stack:
+        choice = choose_mongo(env.get("MONGODB_URL"))
+        if choice.kind == "container":
+            env["MONGODB_URL"] = stack.enter_context(mongo_container())
+            print(f"MongoDB: throwaway Docker container at {env['MONGODB_URL']}")
+        else:
+            print(f"MongoDB: {choice.describe()}")
+        shared_engine = "MONGODB_URL" not in env
+
+        procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+        def start(label: str, module: str, **extra: str) -> None:
+            proc = subprocess.Popen([sys.executable, "-m", module], env={**env, **extra})
+            procs.append((label, proc))
+
+        running: list[str] = []
+        for name, module in SERVICES:
+            if not _available(module):
+                print(f"{name}: not built yet, skipped")
+                continue
+            running.append(name)
+            n = _replicas(name)
+            if shared_engine:
+                start(name, module, UTS_INSTANCES=str(n))
+            else:
+                for i in range(n):
+                    start(f"{name}#{i + 1}", module)
+            where = "in-process engine (own, not shared)" if shared_engine else "MONGODB_URL"
+            print(f"{name}: {n} replica(s), MongoDB: {where}")
+
+        gateways = _replicas("gateway")
+        for i in range(gateways):
+            start(
+                f"gateway#{i + 1}",
+                "gateway",
+                GATEWAY_PORT=str(port + i),
+                GATEWAY_REQUIRED_SERVICES=",".join(running),
+            )
+
+        _wait_ready(f"http://{host}:{port}/ready", procs)
+        _banner(host, port, gateways, env["ADMIN_EMAIL"])
+
+        try:
+            while all(p.poll() is None for _, p in procs):
+                time.sleep(0.5)
+            dead = [label for label, p in procs if p.poll() is not None]
+            print(f"stopped: {', '.join(dead)} exited; shutting down the rest")
+            return 1
+        except KeyboardInterrupt:
+            print("\nstopping…")
+            return 0
+        finally:
+            for _, p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+            for _, p in procs:
+                try:
+                    p.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+
+
+def _banner(host: str, port: int, gateways: int, admin: str) -> None:
+    base = f"http://{host}:{port}"
+    print()
+    for i in range(gateways):
+        print(f"gateway #{i + 1}: http://{host}:{port + i}")
+    print(f"API docs:      {base}/docs")
+    print(f"AsyncAPI:      {base}/asyncapi")
+    print(f"Login:         POST {base}/api/v2/auth/login  (admin: {admin})")
+    print("Ctrl-C stops everything.")
+
+
+def _wait_ready(url: str, procs: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for _, p in procs):
+            return
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.3)
+    print(f"warning: {url} did not report ready within 60 s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
