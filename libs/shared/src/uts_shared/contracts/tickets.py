@@ -1,0 +1,706 @@
+"""Tickets service contracts: ticket, customer and conversation models, RPCs and ticket events.
+
+Plan 2025-12-21 §1.2 (Ticket), §2.1/§2.2 (operations) and §2.4 (event payloads). Every actor
+field (`by`) is the id of the agent (or service) making the change; it ends up in the audit
+trail (statusHistory, events). Durations (SLA targets) are milliseconds, as in the plan.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from uts_shared.contracts.base import EventType, Rpc, WireModel, health_rpc
+
+# --- scalar types -----------------------------------------------------------------------------
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+"""Any identifier (customer, conversation, agent, ticketId): a plain, non-empty string."""
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)
+]
+CategoryId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Tags = Annotated[list[Tag], Field(max_length=30)]
+Page = Annotated[int, Field(ge=1)]
+Limit = Annotated[int, Field(ge=1, le=100)]
+Query = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class TicketStatus(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    PENDING_CUSTOMER = "pending_customer"
+    WAITING_INTERNAL = "waiting_internal"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+PRIORITY_RANK: dict[Priority, int] = {
+    Priority.URGENT: 0,
+    Priority.HIGH: 1,
+    Priority.MEDIUM: 2,
+    Priority.LOW: 3,
+}
+"""Most urgent first: what "ordered by priority" means everywhere (never the string order)."""
+
+
+class TicketSource(StrEnum):
+    WHATSAPP = "whatsapp"
+    WEB = "web"
+    MOBILE_APP = "mobile_app"
+    AI = "ai"
+    AGENT = "agent"
+
+
+class Channel(StrEnum):
+    WHATSAPP = "whatsapp"
+    WEB = "web"
+    MOBILE_APP = "mobile_app"
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+class ConversationStatus(StrEnum):
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    CLOSED = "closed"
+
+
+SortBy = Literal["createdAt", "updatedAt", "priority", "status", "ticketId", "relevance"]
+"""`priority` sorts by rank (desc = urgent first); `relevance` = matched search words."""
+SortOrder = Literal["asc", "desc"]
+
+
+# --- ticket parts -----------------------------------------------------------------------------
+
+
+class Coordinates(WireModel):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
+class Location(WireModel):
+    address: str | None = None
+    coordinates: Coordinates | None = None
+    description: str | None = None
+
+
+class Attachment(WireModel):
+    url: NonEmpty
+    type: str | None = None
+    uploaded_by: str | None = None
+    uploaded_at: datetime | None = None
+
+
+class StatusChange(WireModel):
+    """One statusHistory entry; `from` is always the real previous status."""
+
+    from_: TicketStatus = Field(alias="from")
+    to: TicketStatus
+    changed_by: str | None = None
+    reason: str | None = None
+    timestamp: datetime
+
+
+class Sla(WireModel):
+    """SLA targets (milliseconds, from the priority) and what actually happened."""
+
+    first_response_target: int
+    resolution_target: int
+    first_response_at: datetime | None = None
+    first_response_met: bool | None = None
+    resolution_met: bool | None = None
+
+
+class CustomerFeedback(WireModel):
+    rating: int = Field(ge=1, le=5)
+    comment: str | None = None
+    submitted_at: datetime | None = None
+
+
+class Note(WireModel):
+    """A note on a ticket; internal notes are never shown to customers."""
+
+    id: str
+    agent_id: str
+    content: str
+    is_internal: bool = True
+    timestamp: datetime
+
+
+# --- ticket views -----------------------------------------------------------------------------
+
+
+class TicketSummary(WireModel):
+    """A ticket in agents' lists: every field except notes (plan: lists `select('-notes')`)."""
+
+    ticket_id: str
+    subject: str
+    description: str
+    category: str
+    subcategory: str | None = None
+    priority: Priority
+    status: TicketStatus
+    status_history: list[StatusChange] = Field(default_factory=list)
+    customer_id: str
+    conversation_id: str | None = None
+    assigned_agent: str | None = None
+    assigned_at: datetime | None = None
+    location: Location | None = None
+    sla: Sla
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolution_notes: str | None = None
+    customer_feedback: CustomerFeedback | None = None
+    tags: list[str] = Field(default_factory=list)
+    is_escalated: bool = False
+    escalated_to: str | None = None
+    escalation_reason: str | None = None
+    escalated_at: datetime | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    source: TicketSource
+    closed_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    score: int | None = None
+    """Number of search words matched (only in search results)."""
+
+
+class TicketView(TicketSummary):
+    """The full ticket, for agents: everything including internal notes."""
+
+    notes: list[Note] = Field(default_factory=list)
+
+
+class CustomerTicketSummary(WireModel):
+    """A ticket in a customer's list: no notes, no SLA, no escalation internals."""
+
+    ticket_id: str
+    subject: str
+    description: str
+    category: str
+    subcategory: str | None = None
+    priority: Priority
+    status: TicketStatus
+    customer_id: str
+    conversation_id: str | None = None
+    assigned_agent: str | None = None
+    resolved_at: datetime | None = None
+    resolution_notes: str | None = None
+    customer_feedback: CustomerFeedback | None = None
+    source: TicketSource
+    closed_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerTicketView(CustomerTicketSummary):
+    """A ticket as its customer may see it: only non-internal notes, status timeline."""
+
+    status_history: list[StatusChange] = Field(default_factory=list)
+    location: Location | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+
+    @field_validator("notes")
+    @classmethod
+    def _public_only(cls, value: list[Note]) -> list[Note]:
+        return [note for note in value if not note.is_internal]
+
+
+class Pagination(WireModel):
+    page: int
+    limit: int
+    total: int
+    pages: int
+
+
+class TicketPage(WireModel):
+    tickets: list[TicketSummary]
+    pagination: Pagination
+
+
+class CustomerTicketPage(WireModel):
+    tickets: list[CustomerTicketSummary]
+    pagination: Pagination
+
+
+class CreateTicketResult(WireModel):
+    """`created` is false when an earlier create with the same idempotency key is returned."""
+
+    ticket: TicketView
+    created: bool = True
+
+
+class NoteResult(WireModel):
+    ticket: TicketView
+    note: Note
+
+
+class TicketStats(WireModel):
+    """Counts per status, per priority and escalated (plan's `getTicketStats`, completed)."""
+
+    total: int = 0
+    new: int = 0
+    open: int = 0
+    in_progress: int = 0
+    pending_customer: int = 0
+    waiting_internal: int = 0
+    resolved: int = 0
+    closed: int = 0
+    low: int = 0
+    medium: int = 0
+    high: int = 0
+    urgent: int = 0
+    escalated: int = 0
+
+
+# --- ticket requests --------------------------------------------------------------------------
+
+
+class NewTicket(WireModel):
+    """Fields shared by both ways of creating a ticket."""
+
+    subject: Subject
+    description: Description
+    category: CategoryId
+    subcategory: str | None = None
+    priority: Priority = Priority.MEDIUM
+    customer_id: Id
+    conversation_id: Id | None = None
+    tags: Tags = Field(default_factory=list)
+    location: Location | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    """Same key -> the first ticket is returned, no second one is created."""
+
+
+class CreateFromAgent(NewTicket):
+    """Manual creation by an agent: status open, source agent."""
+
+    agent_id: Id
+    assign_to_self: bool = False
+
+
+class CreateFromAi(NewTicket):
+    """Creation by the assistant (tool call): status new, source ai; key = the tool call id."""
+
+
+class GetTicket(WireModel):
+    ticket_id: Id
+
+
+class GetForCustomer(WireModel):
+    """Ownership checked: another customer's ticket is reported as not found."""
+
+    ticket_id: Id
+    customer_id: Id
+
+
+class PageQuery(WireModel):
+    page: Page = 1
+    limit: Limit = 20
+
+
+class ListTickets(PageQuery):
+    """Every filter is a typed field: nothing from the client reaches MongoDB as an operator."""
+
+    status: TicketStatus | None = None
+    category: CategoryId | None = None
+    priority: Priority | None = None
+    assigned_agent: Id | None = None
+    customer_id: Id | None = None
+    conversation_id: Id | None = None
+    tag: Tag | None = None
+    is_escalated: bool | None = None
+    q: Query | None = None
+    """Search words across ticketId, subject and description (case and accents ignored)."""
+    sort_by: SortBy | None = None
+    """Default: `relevance` when `q` is given, else `createdAt`."""
+    sort_order: SortOrder = "desc"
+
+
+class ListByCustomer(PageQuery):
+    customer_id: Id
+    status: TicketStatus | None = None
+    sort_by: SortBy = "createdAt"
+    sort_order: SortOrder = "desc"
+
+
+class ListByConversation(PageQuery):
+    conversation_id: Id
+
+
+class ListByAgent(PageQuery):
+    """Ordered urgent -> low (by rank), then newest first."""
+
+    agent_id: Id
+    status: TicketStatus | None = None
+
+
+class TicketChanges(WireModel):
+    """General fields a PUT may change; anything else (status, notes, ids...) is rejected."""
+
+    subject: Subject | None = None
+    description: Description | None = None
+    category: CategoryId | None = None
+    subcategory: str | None = None
+    priority: Priority | None = None
+    tags: Tags | None = None
+    location: Location | None = None
+    attachments: list[Attachment] | None = None
+
+
+class UpdateTicket(WireModel):
+    """Only the fields set in `changes` are written; `expectedVersion` -> 409 if it moved."""
+
+    ticket_id: Id
+    changes: TicketChanges
+    by: Id
+    expected_version: int | None = None
+
+
+class AssignTicket(WireModel):
+    ticket_id: Id
+    agent_id: Id
+    by: Id
+    expected_version: int | None = None
+
+
+class ChangeStatus(WireModel):
+    ticket_id: Id
+    status: TicketStatus
+    reason: str | None = None
+    by: Id
+    expected_version: int | None = None
+
+
+class AddNote(WireModel):
+    ticket_id: Id
+    content: NonEmpty
+    is_internal: bool = True
+    by: Id
+
+
+class ResolveTicket(WireModel):
+    ticket_id: Id
+    resolution_notes: NonEmpty
+    by: Id
+    expected_version: int | None = None
+
+
+class EscalateTicket(WireModel):
+    ticket_id: Id
+    to_agent_id: Id
+    reason: NonEmpty
+    by: Id
+
+
+class SubmitFeedback(WireModel):
+    """Only on resolved or closed tickets (else 409); `customerId` given -> ownership checked."""
+
+    ticket_id: Id
+    customer_id: Id | None = None
+    rating: int = Field(ge=1, le=5)
+    comment: str | None = None
+
+
+class StatsQuery(WireModel):
+    agent_id: Id | None = None
+    customer_id: Id | None = None
+
+
+# --- customers and conversations --------------------------------------------------------------
+
+
+class CustomerStatistics(WireModel):
+    total_tickets: int = 0
+
+
+class Customer(WireModel):
+    id: str
+    phone_number: str
+    """E.164 (e.g. +5215512345678)."""
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    statistics: CustomerStatistics = Field(default_factory=CustomerStatistics)
+    created_at: datetime
+    updated_at: datetime
+
+
+class CreateCustomer(WireModel):
+    """`phoneNumber` is normalised to E.164 (default region from DEFAULT_PHONE_REGION)."""
+
+    phone_number: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)
+    ]
+    first_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = (
+        None
+    )
+    last_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = (
+        None
+    )
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(EMAIL, value):
+            raise ValueError("not an email address")
+        return value.lower() if value else value
+
+
+class GetCustomer(WireModel):
+    customer_id: Id
+
+
+class GetCustomerByPhone(WireModel):
+    phone_number: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)
+    ]
+
+
+class ListCustomers(PageQuery):
+    pass
+
+
+class CustomerPage(WireModel):
+    customers: list[Customer]
+    pagination: Pagination
+
+
+class Conversation(WireModel):
+    id: str
+    customer_id: str
+    channel: Channel
+    status: ConversationStatus
+    assigned_agent: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CreateConversation(WireModel):
+    customer_id: Id
+    channel: Channel = Channel.WHATSAPP
+    status: ConversationStatus = ConversationStatus.OPEN
+    assigned_agent: Id | None = None
+
+
+class GetConversation(WireModel):
+    conversation_id: Id
+
+
+class ListConversations(PageQuery):
+    customer_id: Id | None = None
+    status: ConversationStatus | None = None
+
+
+class ConversationPage(WireModel):
+    conversations: list[Conversation]
+    pagination: Pagination
+
+
+class FindActiveConversation(WireModel):
+    """The customer's most recently updated conversation that is open or assigned."""
+
+    customer_id: Id
+
+
+class ActiveConversation(WireModel):
+    conversation: Conversation | None = None
+
+
+class UpdateConversationStatus(WireModel):
+    conversation_id: Id
+    status: ConversationStatus
+    assigned_agent: Id | None = None
+    by: Id | None = None
+
+
+# --- operations -------------------------------------------------------------------------------
+
+CREATE_FROM_AGENT = Rpc(
+    "tickets.create_from_agent", CreateFromAgent, CreateTicketResult, "Agent creates a ticket"
+)
+CREATE_FROM_AI = Rpc(
+    "tickets.create_from_ai", CreateFromAi, CreateTicketResult, "Assistant creates a ticket"
+)
+GET = Rpc("tickets.get", GetTicket, TicketView, "Full ticket by ticketId (agents)")
+GET_FOR_CUSTOMER = Rpc(
+    "tickets.get_for_customer", GetForCustomer, CustomerTicketView, "Ticket for its customer"
+)
+LIST = Rpc("tickets.list", ListTickets, TicketPage, "Filter, search, sort, paginate")
+LIST_BY_CUSTOMER = Rpc(
+    "tickets.list_by_customer", ListByCustomer, TicketPage, "A customer's tickets (agents)"
+)
+LIST_FOR_CUSTOMER = Rpc(
+    "tickets.list_for_customer",
+    ListByCustomer,
+    CustomerTicketPage,
+    "A customer's tickets, customer-facing",
+)
+LIST_BY_CONVERSATION = Rpc(
+    "tickets.list_by_conversation", ListByConversation, TicketPage, "Tickets of a conversation"
+)
+LIST_BY_AGENT = Rpc("tickets.list_by_agent", ListByAgent, TicketPage, "Urgent first, then newest")
+UPDATE = Rpc("tickets.update", UpdateTicket, TicketView, "General fields only")
+ASSIGN = Rpc("tickets.assign", AssignTicket, TicketView, "Assign (new -> open)")
+CHANGE_STATUS = Rpc("tickets.change_status", ChangeStatus, TicketView, "Transition graph")
+ADD_NOTE = Rpc("tickets.add_note", AddNote, NoteResult, "Note (internal by default)")
+RESOLVE = Rpc("tickets.resolve", ResolveTicket, TicketView, "Resolve with notes")
+ESCALATE = Rpc("tickets.escalate", EscalateTicket, TicketView, "Escalate and reassign")
+SUBMIT_FEEDBACK = Rpc(
+    "tickets.feedback", SubmitFeedback, TicketView, "Customer rating (resolved/closed only)"
+)
+STATS = Rpc("tickets.stats", StatsQuery, TicketStats, "Counts by status/priority/escalated")
+
+CREATE_CUSTOMER = Rpc("tickets.customers.create", CreateCustomer, Customer, "Unique E.164 phone")
+GET_CUSTOMER = Rpc("tickets.customers.get", GetCustomer, Customer)
+GET_CUSTOMER_BY_PHONE = Rpc("tickets.customers.get_by_phone", GetCustomerByPhone, Customer)
+LIST_CUSTOMERS = Rpc("tickets.customers.list", ListCustomers, CustomerPage)
+
+CREATE_CONVERSATION = Rpc("tickets.conversations.create", CreateConversation, Conversation)
+GET_CONVERSATION = Rpc("tickets.conversations.get", GetConversation, Conversation)
+LIST_CONVERSATIONS = Rpc("tickets.conversations.list", ListConversations, ConversationPage)
+FIND_ACTIVE_CONVERSATION = Rpc(
+    "tickets.conversations.find_active",
+    FindActiveConversation,
+    ActiveConversation,
+    "Most recent open/assigned conversation of a customer",
+)
+UPDATE_CONVERSATION_STATUS = Rpc(
+    "tickets.conversations.update_status", UpdateConversationStatus, Conversation
+)
+
+HEALTH = health_rpc("tickets")
+
+RPCS: tuple[Rpc[Any, Any], ...] = (
+    CREATE_FROM_AGENT,
+    CREATE_FROM_AI,
+    GET,
+    GET_FOR_CUSTOMER,
+    LIST,
+    LIST_BY_CUSTOMER,
+    LIST_FOR_CUSTOMER,
+    LIST_BY_CONVERSATION,
+    LIST_BY_AGENT,
+    UPDATE,
+    ASSIGN,
+    CHANGE_STATUS,
+    ADD_NOTE,
+    RESOLVE,
+    ESCALATE,
+    SUBMIT_FEEDBACK,
+    STATS,
+    CREATE_CUSTOMER,
+    GET_CUSTOMER,
+    GET_CUSTOMER_BY_PHONE,
+    LIST_CUSTOMERS,
+    CREATE_CONVERSATION,
+    GET_CONVERSATION,
+    LIST_CONVERSATIONS,
+    FIND_ACTIVE_CONVERSATION,
+    UPDATE_CONVERSATION_STATUS,
+)
+
+
+# --- events (plan §2.4; every payload names the customer so relays can route by it) ----------
+
+
+class TicketCreated(WireModel):
+    ticket: TicketView
+    customer_id: str
+    conversation_id: str | None = None
+    created_by: str | None = None
+    version: int = 1
+
+
+class TicketUpdated(WireModel):
+    """A status change (`oldStatus`, `newStatus`, `reason`) and/or general `updates`."""
+
+    ticket_id: str
+    customer_id: str
+    updated_by: str | None = None
+    old_status: TicketStatus | None = None
+    new_status: TicketStatus | None = None
+    reason: str | None = None
+    updates: dict[str, Any] | None = None
+    """Only the changed fields, camelCase (general update, feedback)."""
+    version: int
+
+
+class TicketAssigned(WireModel):
+    ticket_id: str
+    agent_id: str
+    customer_id: str
+    assigned_by: str | None = None
+    previous_agent: str | None = None
+    version: int
+
+
+class TicketNoteAdded(WireModel):
+    """`note.isInternal` tells relays to keep the note away from customers."""
+
+    ticket_id: str
+    note: Note
+    agent_id: str
+    customer_id: str
+    version: int
+
+
+class TicketResolved(WireModel):
+    ticket_id: str
+    resolved_by: str
+    resolution_notes: str
+    customer_id: str
+    version: int
+
+
+class TicketEscalated(WireModel):
+    ticket_id: str
+    from_agent: str | None = None
+    to_agent: str
+    reason: str
+    customer_id: str
+    version: int
+
+
+TICKET_CREATED = EventType("ticket.created", TicketCreated, "New ticket")
+TICKET_UPDATED = EventType("ticket.updated", TicketUpdated, "Status change or general update")
+TICKET_ASSIGNED = EventType("ticket.assigned", TicketAssigned, "Ticket assigned to an agent")
+TICKET_NOTE_ADDED = EventType("ticket.note_added", TicketNoteAdded, "Note added")
+TICKET_RESOLVED = EventType("ticket.resolved", TicketResolved, "Ticket resolved")
+TICKET_ESCALATED = EventType("ticket.escalated", TicketEscalated, "Ticket escalated")
+
+EVENTS: tuple[EventType[Any], ...] = (
+    TICKET_CREATED,
+    TICKET_UPDATED,
+    TICKET_ASSIGNED,
+    TICKET_NOTE_ADDED,
+    TICKET_RESOLVED,
+    TICKET_ESCALATED,
+)
+
+SOCKET_EVENT_NAMES: dict[str, str] = {
+    e.routing_key: e.routing_key.replace(".", "_") for e in EVENTS
+}
+"""Routing key -> the plan's Socket.IO event name (`ticket.note_added` -> `ticket_note_added`)."""
