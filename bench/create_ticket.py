@@ -40,7 +40,9 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or "wrk"
 
 
-def wrk(url: str, body: dict[str, object], headers: dict[str, str], duration: str) -> dict[str, float]:
+def wrk(
+    url: str, body: dict[str, object], headers: dict[str, str], duration: str
+) -> dict[str, float]:
     lua = "wrk.method = 'POST'\n"
     lua += f"wrk.body = {json.dumps(json.dumps(body))}\n"
     for key, value in {"Content-Type": "application/json", **headers}.items():
@@ -82,7 +84,9 @@ def parse(text: str) -> dict[str, float]:
     }
 
 
-def measure(url: str, body: dict[str, object], headers: dict[str, str] | None = None) -> dict[str, float]:
+def measure(
+    url: str, body: dict[str, object], headers: dict[str, str] | None = None
+) -> dict[str, float]:
     wrk(url, body, headers or {}, WARMUP)
     return wrk(url, body, headers or {}, DURATION)
 
@@ -99,19 +103,31 @@ def system(env: dict[str, str]) -> Iterator[tuple[ProcessGroup, int]]:
 def floors(procs: ProcessGroup, rabbit_url: str) -> dict[str, dict[str, float]]:
     env = {**os.environ, "RABBITMQ_URL": rabbit_url}
     log = open("/tmp/uts-bench-floors.log", "wb")  # noqa: SIM115
-    echo = subprocess.Popen([sys.executable, str(ROOT / "bench/floors_app.py"), "echo"], env=env, stdout=log, stderr=log)
+    echo = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench/floors_app.py"), "echo"], env=env, stdout=log, stderr=log
+    )
     port = free_port()
-    app = subprocess.Popen([sys.executable, str(ROOT / "bench/floors_app.py"), str(port)], env=env, stdout=log, stderr=log)
+    app = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench/floors_app.py"), str(port)],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.post(f"{base}/multiplexed", json={"subject": "x"}, timeout=2).status_code == 200:
+                if (
+                    httpx.post(f"{base}/multiplexed", json={"subject": "x"}, timeout=2).status_code
+                    == 200
+                ):
                     break
             time.sleep(0.3)
         body = {"subject": "Falla de luminaria en la calle 5"}
-        return {name: measure(f"{base}/{name}", body) for name in ("noop", "request", "multiplexed")}
+        return {
+            name: measure(f"{base}/{name}", body) for name in ("noop", "request", "multiplexed")
+        }
     finally:
         for p in (app, echo):
             p.terminate()
@@ -160,7 +176,10 @@ def create_path(rabbit_url: str) -> dict[str, float]:
 
 def main() -> None:
     base = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-    print(f"wrk: 1 thread, {CONNECTIONS} connections, {DURATION} after {WARMUP} warm-up, {os.cpu_count()} cores")
+    print(
+        f"wrk: 1 thread, {CONNECTIONS} connections, {DURATION} after {WARMUP} warm-up, "
+        f"{os.cpu_count()} cores"
+    )
     with vhost(base) as (rabbit_url, description):
         print(f"broker: {description}; MongoDB: in-process engine unless MONGODB_URL is set")
         results = floors(ProcessGroup({}), rabbit_url)
