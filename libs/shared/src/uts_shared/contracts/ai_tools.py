@@ -1,0 +1,266 @@
+"""AI-tools service contracts: the assistant's tool calls, a whole assistant turn, webhook events.
+
+The tools (`create_ticket_report`, `get_ticket_information`) keep the plan's behaviour (plan
+2025-12-21 §1.4) on OpenAI's Responses API: a model's `function_call` items come in as
+`FunctionCall`s and leave as `FunctionCallOutput`s (`output` is the JSON string sent back to the
+model as a `function_call_output` item). The gateway verifies OpenAI's webhooks and publishes
+them as `openai.<type>` events; the ai-tools service consumes `openai.response.completed`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from uts_shared.contracts.base import Empty, EventType, Rpc, WireModel, health_rpc
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
+CallId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ResponseId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ConversationId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)
+]
+
+MAX_CALLS = 64
+"""Function calls accepted in one request (a model emits a handful per response)."""
+
+
+# --- tool calls -------------------------------------------------------------------------------
+
+
+class FunctionCall(WireModel):
+    """One `function_call` item as the model produced it; `arguments` is its raw JSON string."""
+
+    call_id: CallId
+    name: str = Field(max_length=128)
+    arguments: str = Field(default="{}", max_length=100_000)
+
+
+class FunctionCallOutput(WireModel):
+    """The answer to one call: `output` is a JSON string (`{"success": ..., ...}`)."""
+
+    call_id: str
+    output: str
+
+
+class ToolCallsRequest(WireModel):
+    """Function calls made on behalf of the customer with this phone number (E.164)."""
+
+    phone: Phone
+    conversation_id: ConversationId | None = None
+    """Linked to a created ticket; default: the customer's open/assigned conversation."""
+    calls: list[FunctionCall] = Field(default_factory=list, max_length=MAX_CALLS)
+
+
+class ToolCallsResult(WireModel):
+    """One output per call, in the order of the request's calls."""
+
+    outputs: list[FunctionCallOutput]
+
+
+# --- a whole assistant turn -------------------------------------------------------------------
+
+
+class RespondRequest(WireModel):
+    """A customer's message; `previousResponseId` continues an earlier turn's chain."""
+
+    phone: Phone
+    conversation_id: ConversationId | None = None
+    message: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)
+    ]
+    previous_response_id: ResponseId | None = None
+
+
+class ToolCallRecord(WireModel):
+    """A call the model made during the turn and the output it was given."""
+
+    call_id: str
+    name: str
+    arguments: str
+    output: str
+
+
+class RespondResult(WireModel):
+    """The model's final text; `responseId` is the id to pass as `previousResponseId` next time."""
+
+    text: str
+    response_id: str
+    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    loop_guard_tripped: bool = False
+
+
+# --- health -----------------------------------------------------------------------------------
+
+
+class AiToolsStatus(WireModel):
+    """What `ai-tools.status` reports: the broker/HTTP tool path always runs; the model paths
+    (webhook continuation, `ai.respond`) only with an OpenAI key configured."""
+
+    service: str = "ai-tools"
+    instance: str
+    tools_enabled: bool = True
+    model_enabled: bool
+    webhooks_enabled: bool
+    model: str | None = None
+    reason: str | None = None
+
+
+# --- operations -------------------------------------------------------------------------------
+
+TOOL_CALLS = Rpc(
+    "ai.tool_calls",
+    ToolCallsRequest,
+    ToolCallsResult,
+    "Execute the assistant's function calls for a customer (idempotent per callId)",
+)
+RESPOND = Rpc(
+    "ai.respond",
+    RespondRequest,
+    RespondResult,
+    "A whole assistant turn: model call, tool rounds, final text",
+)
+STATUS = Rpc(
+    "ai-tools.status",
+    Empty,
+    AiToolsStatus,
+    "Which ai-tools paths are enabled (webhook/respond need an OpenAI key)",
+)
+
+HEALTH = health_rpc("ai-tools")
+
+RPCS: tuple[Rpc[Any, Any], ...] = (TOOL_CALLS, RESPOND, STATUS)
+
+
+# --- events: OpenAI webhooks, as the gateway publishes them -----------------------------------
+
+
+class WebhookData(WireModel):
+    model_config = {**WireModel.model_config, "extra": "ignore"}
+
+    id: str
+    """The response id (`resp_...`)."""
+
+
+class OpenAiWebhook(WireModel):
+    """A verified OpenAI webhook; the event envelope's `eventId` is the `webhook-id` header."""
+
+    webhook_id: str
+    type: str
+    """OpenAI's event type, e.g. `response.completed`."""
+    data: WebhookData
+    created_at: int
+
+
+WEBHOOK_PREFIX = "openai."
+WEBHOOK_QUEUE = "ai-tools.openai-webhooks"
+"""The one durable queue every ai-tools replica consumes webhooks from (competing consumers)."""
+WEBHOOK_BINDING = "openai.response.*"
+
+
+def webhook_routing_key(openai_type: str) -> str:
+    """`response.completed` -> `openai.response.completed`."""
+    return f"{WEBHOOK_PREFIX}{openai_type}"
+
+
+OPENAI_RESPONSE_COMPLETED = EventType(
+    "openai.response.completed", OpenAiWebhook, "OpenAI webhook: a background response completed"
+)
+OPENAI_RESPONSE_FAILED = EventType(
+    "openai.response.failed", OpenAiWebhook, "OpenAI webhook: a background response failed"
+)
+OPENAI_RESPONSE_CANCELLED = EventType(
+    "openai.response.cancelled", OpenAiWebhook, "OpenAI webhook: a background response cancelled"
+)
+OPENAI_RESPONSE_INCOMPLETE = EventType(
+    "openai.response.incomplete", OpenAiWebhook, "OpenAI webhook: a response ended incomplete"
+)
+
+WEBHOOK_EVENTS: tuple[EventType[Any], ...] = (
+    OPENAI_RESPONSE_COMPLETED,
+    OPENAI_RESPONSE_FAILED,
+    OPENAI_RESPONSE_CANCELLED,
+    OPENAI_RESPONSE_INCOMPLETE,
+)
+
+
+# --- events the ai-tools service publishes ----------------------------------------------------
+
+
+class ResponseEnded(WireModel):
+    """A response that did not complete: for the conversation system to tell the customer."""
+
+    response_id: str
+    status: str
+    """`failed`, `cancelled` or `incomplete` (OpenAI's status)."""
+    phone: str | None = None
+    conversation_id: str | None = None
+    reason: str | None = None
+
+
+class ResponseAnswered(WireModel):
+    """A background response (webhook path) ended in text: the message for the customer."""
+
+    response_id: str
+    phone: str | None = None
+    conversation_id: str | None = None
+    text: str
+
+
+class LoopGuardTripped(WireModel):
+    """The model repeated a call or used up its tool rounds; the loop was stopped."""
+
+    response_id: str | None = None
+    phone: str | None = None
+    conversation_id: str | None = None
+    reason: str
+    call_name: str | None = None
+    arguments: str | None = None
+    rounds: int
+
+
+class ToolCallCompleted(WireModel):
+    """One tool call executed (first time only: replays of the same callId publish nothing)."""
+
+    call_id: str
+    name: str
+    phone: str
+    conversation_id: str | None = None
+    success: bool
+    ticket_id: str | None = None
+
+
+AI_RESPONSE_FAILED = EventType("ai.response.failed", ResponseEnded, "A model response failed")
+AI_RESPONSE_CANCELLED = EventType(
+    "ai.response.cancelled", ResponseEnded, "A model response was cancelled"
+)
+AI_RESPONSE_INCOMPLETE = EventType(
+    "ai.response.incomplete", ResponseEnded, "A model response ended incomplete"
+)
+AI_RESPONSE_ANSWERED = EventType(
+    "ai.response.answered", ResponseAnswered, "A background response ended with text"
+)
+AI_LOOP_GUARD_TRIPPED = EventType(
+    "ai.loop_guard_tripped", LoopGuardTripped, "A runaway tool loop was stopped"
+)
+AI_TOOL_CALL_COMPLETED = EventType(
+    "ai.tool_call.completed", ToolCallCompleted, "A tool call was executed"
+)
+
+ENDED_EVENTS: dict[str, EventType[ResponseEnded]] = {
+    "failed": AI_RESPONSE_FAILED,
+    "cancelled": AI_RESPONSE_CANCELLED,
+    "incomplete": AI_RESPONSE_INCOMPLETE,
+}
+"""OpenAI status -> the event published for it."""
+
+EVENTS: tuple[EventType[Any], ...] = (
+    AI_RESPONSE_FAILED,
+    AI_RESPONSE_CANCELLED,
+    AI_RESPONSE_INCOMPLETE,
+    AI_RESPONSE_ANSWERED,
+    AI_LOOP_GUARD_TRIPPED,
+    AI_TOOL_CALL_COMPLETED,
+)
