@@ -1,0 +1,221 @@
+"""The agents the gateway owns (its own database, `uts_gateway`): store, sign-in and bootstrap."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from pydantic import AfterValidator, StringConstraints, ValidationError
+from pymongo import ASCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
+
+from gateway.auth import Agent, Passwords, Role, utc_now
+from uts_shared.contracts.base import WireModel
+from uts_shared.errors import Conflict, Forbidden, Unauthorized
+
+log = logging.getLogger(__name__)
+
+COLLECTION = "agents"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+INVALID_CREDENTIALS = "Invalid credentials"
+
+
+def _email(value: str) -> str:
+    if not EMAIL.match(value):
+        raise ValueError("must be an email address")
+    return value
+
+
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=254),
+    AfterValidator(_email),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+
+
+class NewAgent(WireModel):
+    """Body of `POST /api/v2/agents`."""
+
+    email: Email
+    password: Password
+    first_name: Name
+    last_name: Name
+    role: Role = Role.AGENT
+
+
+class AgentProfile(WireModel):
+    """An agent as the API shows it (never the password hash)."""
+
+    id: str
+    email: str
+    first_name: str
+    last_name: str
+    role: Role
+    active: bool
+    created_at: datetime
+
+    def principal(self) -> Agent:
+        return Agent(
+            id=self.id,
+            email=self.email,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            role=self.role,
+        )
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> AgentProfile:
+        return cls(
+            id=doc["_id"],
+            email=doc["email"],
+            first_name=doc.get("firstName", ""),
+            last_name=doc.get("lastName", ""),
+            role=doc.get("role", Role.AGENT),
+            active=doc.get("active", True),
+            created_at=doc["createdAt"],
+        )
+
+
+class AgentStore:
+    """Every MongoDB call about agents; documents are camelCase, `_id` is the agent id."""
+
+    def __init__(self, database: Any) -> None:
+        self._agents = database[COLLECTION]
+
+    async def ensure_indexes(self) -> None:
+        await self._agents.create_indexes(
+            [
+                IndexModel([("email", ASCENDING)], unique=True, name="email_unique"),
+                IndexModel([("role", ASCENDING)], name="role"),
+            ]
+        )
+
+    async def insert(self, doc: dict[str, Any]) -> None:
+        """Insert one agent; `DuplicateKeyError` when the email is taken."""
+        await self._agents.insert_one(doc)
+
+    async def by_email(self, email: str) -> dict[str, Any] | None:
+        doc: dict[str, Any] | None = await self._agents.find_one({"email": email})
+        return doc
+
+    async def by_id(self, agent_id: str) -> dict[str, Any] | None:
+        doc: dict[str, Any] | None = await self._agents.find_one({"_id": agent_id})
+        return doc
+
+    async def any_admin(self) -> bool:
+        return await self._agents.find_one({"role": Role.ADMIN.value}) is not None
+
+    async def list(self) -> list[dict[str, Any]]:
+        docs: list[dict[str, Any]] = (
+            await self._agents.find({}, {"passwordHash": 0}).sort("createdAt", ASCENDING).to_list()
+        )
+        return docs
+
+    async def set_password_hash(self, agent_id: str, password_hash: str) -> None:
+        await self._agents.update_one({"_id": agent_id}, {"$set": {"passwordHash": password_hash}})
+
+
+class Agents:
+    """Create, list and sign in agents; create the first admin."""
+
+    def __init__(
+        self,
+        store: AgentStore,
+        passwords: Passwords,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
+        self.store = store
+        self._passwords = passwords
+        self._clock = clock
+        self._new_id = new_id
+
+    async def create(self, new: NewAgent, *, by: str | None = None) -> AgentProfile:
+        """A new agent; `Conflict` when the email is already taken."""
+        doc = {
+            "_id": self._new_id(),
+            "email": new.email,
+            "passwordHash": await self._passwords.hash(new.password),
+            "firstName": new.first_name,
+            "lastName": new.last_name,
+            "role": new.role.value,
+            "active": True,
+            "createdAt": self._clock(),
+        }
+        try:
+            await self.store.insert(doc)
+        except DuplicateKeyError:
+            raise Conflict(
+                "An agent with this email already exists", context={"email": new.email}
+            ) from None
+        log.info("agent %s (%s) created by %s", doc["_id"], new.role.value, by or "bootstrap")
+        return AgentProfile.from_document(doc)
+
+    async def list(self) -> list[AgentProfile]:
+        return [AgentProfile.from_document(doc) for doc in await self.store.list()]
+
+    async def get(self, agent_id: str) -> AgentProfile | None:
+        doc = await self.store.by_id(agent_id)
+        return AgentProfile.from_document(doc) if doc else None
+
+    async def authenticate(self, email: str, password: str) -> AgentProfile:
+        """The agent with these credentials; one 401 for an unknown email or a wrong password."""
+        doc = await self.store.by_email(email.strip().lower())
+        if doc is None:
+            await self._passwords.burn(password)
+            raise Unauthorized(INVALID_CREDENTIALS)
+        password_hash = doc.get("passwordHash", "")
+        if not await self._passwords.verify(password_hash, password):
+            raise Unauthorized(INVALID_CREDENTIALS)
+        profile = AgentProfile.from_document(doc)
+        if not profile.active:
+            raise Forbidden("Account is disabled")
+        if self._passwords.needs_rehash(password_hash):
+            await self.store.set_password_hash(profile.id, await self._passwords.hash(password))
+        return profile
+
+    async def ensure_admin(
+        self, *, email: str, password: str | None, first_name: str, last_name: str
+    ) -> str | None:
+        """Create the first admin if there is none; returns the password if it was generated.
+
+        Replicas starting together race on the unique email: the loser leaves the winner's admin.
+        """
+        if await self.store.any_admin():
+            return None
+        generated = None if password else secrets.token_urlsafe(12)
+        try:
+            new = NewAgent(
+                email=email,
+                password=password or generated or "",
+                first_name=first_name,
+                last_name=last_name,
+                role=Role.ADMIN,
+            )
+        except ValidationError as exc:
+            problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+            raise RuntimeError(f"cannot create the first admin from ADMIN_*: {problems}") from None
+        try:
+            await self.create(new)
+        except Conflict:
+            # Another replica won the race (or a non-admin agent already uses this email).
+            log.info("first admin not created: %s is already taken", new.email)
+            return None
+        return generated
+
+
+async def get_agents(request: Request) -> Agents:
+    agents: Agents = request.app.state.agents
+    return agents
+
+
+AgentsDep = Annotated[Agents, Depends(get_agents)]

@@ -1,0 +1,155 @@
+"""Composition root: settings, agents store, tokens, limiter, broker link, routes, Socket.IO."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import socketio
+import uvicorn
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from gateway import errors
+from gateway.agents import Agents, AgentStore
+from gateway.auth import Passwords, Tokens, resolve_secret
+from gateway.ratelimit import LoginLimiter
+from gateway.realtime import Realtime
+from gateway.relay import TicketRelay
+from gateway.routes import API_PREFIX, ROUTERS, health
+from gateway.rpc import BrokerLink
+from gateway.settings import GatewaySettings
+from uts_shared.mongo import MongoChoice, open_database
+from uts_shared.settings import configure_logging
+
+log = logging.getLogger(__name__)
+
+
+class Gateway:
+    """Everything one gateway process holds; `start`/`stop` run in the app's lifespan."""
+
+    def __init__(self, settings: GatewaySettings, *, database: Any = None) -> None:
+        self.settings = settings
+        db = (
+            database
+            if database is not None
+            else open_database(settings.mongodb_url, settings.mongodb_db)
+        )
+        self.agents = Agents(AgentStore(db), Passwords())
+        secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
+        self.tokens = Tokens(resolve_secret(secret), expires_minutes=settings.jwt_expires_minutes)
+        self.login_limiter = LoginLimiter(
+            per_account=settings.login_rate_limit_account, per_ip=settings.login_rate_limit_ip
+        )
+        self.broker_link = BrokerLink(
+            settings.rabbitmq_url,
+            name=f"gateway-{settings.instance_id}",
+            timeout=settings.rpc_timeout,
+        )
+        self.realtime = Realtime(self.tokens, cors_origins=settings.cors_origins)
+        self.relay = TicketRelay(
+            self.broker_link.broker, self.realtime, instance_id=settings.instance_id
+        )
+
+    async def start(self) -> None:
+        s = self.settings
+        mongo = (
+            MongoChoice("server", s.mongodb_url)
+            if s.mongodb_url
+            else MongoChoice("in-process", None)
+        )
+        log.info(
+            "gateway %s: agents in %s, database %s", s.instance_id, mongo.describe(), s.mongodb_db
+        )
+        await self.agents.store.ensure_indexes()
+        generated = await self.agents.ensure_admin(
+            email=s.admin_email,
+            password=s.admin_password.get_secret_value() if s.admin_password else None,
+            first_name=s.admin_first_name,
+            last_name=s.admin_last_name,
+        )
+        if generated is not None:
+            _announce_admin(s.admin_email, generated)
+        await self.broker_link.start()
+        await self.relay.start()
+        log.info(
+            "gateway %s connected to the broker, serving http://%s:%d (docs at /docs)",
+            s.instance_id,
+            s.gateway_host,
+            s.gateway_port,
+        )
+
+    async def stop(self) -> None:
+        await self.broker_link.stop()
+        log.info("gateway %s stopped", self.settings.instance_id)
+
+
+def _announce_admin(email: str, password: str) -> None:
+    # Printed once, to stdout only (never logged): the only copy of a generated password.
+    bar = "=" * 72
+    print(
+        f"\n{bar}\nFirst admin created: {email}\nGenerated password (shown only now): "
+        f"{password}\nSet ADMIN_PASSWORD to choose it yourself.\n{bar}\n",
+        flush=True,
+    )
+
+
+def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.ASGIApp:
+    """The gateway's ASGI app: Socket.IO at `/socket.io/`, FastAPI for everything else."""
+    gateway = Gateway(settings, database=database)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await gateway.start()
+        try:
+            yield
+        finally:
+            await gateway.stop()
+
+    app = FastAPI(
+        title="Universal Ticket System gateway",
+        version="2.0.0",
+        description="HTTP API of the Universal Ticket System. Broker API: [/asyncapi](/asyncapi).",
+        lifespan=lifespan,
+    )
+    app.state.gateway = gateway
+    app.state.settings = settings
+    app.state.instance = settings.instance_id
+    app.state.agents = gateway.agents
+    app.state.tokens = gateway.tokens
+    app.state.login_limiter = gateway.login_limiter
+    app.state.broker_link = gateway.broker_link
+    app.state.realtime = gateway.realtime
+
+    errors.install(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.include_router(health.router)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    return gateway.realtime.asgi(app)
+
+
+def main() -> None:
+    settings = GatewaySettings()
+    configure_logging(settings.log_level)
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        loop="uvloop",
+        http="httptools",
+        log_config=None,  # keep configure_logging's format
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )

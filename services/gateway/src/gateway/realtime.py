@@ -1,0 +1,113 @@
+"""Socket.IO for agents' browsers: JWT-authenticated connections, rooms, and `emit`.
+
+A client connects with `auth={"token": "<jwt>"}` (refused otherwise) and joins room
+`agent:{agentId}`; events `join_ticket`/`leave_ticket` with `{ticketId}` join or leave
+`ticket:{ticketId}` (acknowledged with `{success, room}` or `{success: false, error}`).
+
+The relay of ticket events from the broker plugs in by calling `Realtime.emit`: every gateway
+replica runs its own relay for its own clients, so no cross-process Socket.IO manager is needed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import socketio
+from pydantic import BaseModel
+
+from gateway.auth import Agent, Tokens
+from uts_shared.errors import Unauthorized
+
+log = logging.getLogger(__name__)
+
+MAX_TICKET_ID = 64
+
+AGENTS_ROOM = "agents"
+"""Every socket authenticated as an agent, and nothing else: agent-only events go here."""
+
+
+def agent_room(agent_id: str) -> str:
+    return f"agent:{agent_id}"
+
+
+def ticket_room(ticket_id: str) -> str:
+    return f"ticket:{ticket_id}"
+
+
+class Realtime:
+    """The process's Socket.IO server."""
+
+    def __init__(self, tokens: Tokens, *, cors_origins: list[str]) -> None:
+        self._tokens = tokens
+        # None = same origin only (python-engineio); non-browser clients send no Origin at all.
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi", cors_allowed_origins=cors_origins or None, logger=False
+        )
+        self.sio.on("connect", self._connect)
+        self.sio.on("disconnect", self._disconnect)
+        self.sio.on("join_ticket", self._join_ticket)
+        self.sio.on("leave_ticket", self._leave_ticket)
+
+    def asgi(self, other: Any) -> socketio.ASGIApp:
+        """Socket.IO at `/socket.io/`, everything else (and the lifespan) to `other`."""
+        return socketio.ASGIApp(self.sio, other_asgi_app=other, socketio_path="socket.io")
+
+    async def emit(
+        self,
+        event_name: str,
+        payload: BaseModel | dict[str, Any],
+        room: str | list[str] | None = None,
+    ) -> None:
+        """Send an event to a room (`agent:{id}`, `ticket:{id}`) or to every connected client."""
+        data = (
+            payload.model_dump(mode="json", by_alias=True)
+            if isinstance(payload, BaseModel)
+            else payload
+        )
+        await self.sio.emit(event_name, data, room=room)
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not token:
+            raise socketio.exceptions.ConnectionRefusedError("Authentication required")
+        try:
+            agent = self._tokens.verify(token)
+        except Unauthorized as exc:
+            raise socketio.exceptions.ConnectionRefusedError(exc.message) from None
+        await self.sio.save_session(sid, {"agent": agent})
+        await self.sio.enter_room(sid, agent_room(agent.id))
+        await self.sio.enter_room(sid, AGENTS_ROOM)
+        log.debug("socket %s connected: agent %s", sid, agent.id)
+
+    async def _disconnect(self, sid: str, reason: Any = None) -> None:
+        log.debug("socket %s disconnected (%s)", sid, reason)
+
+    async def _agent(self, sid: str) -> Agent:
+        session = await self.sio.get_session(sid)
+        agent: Agent = session["agent"]
+        return agent
+
+    @staticmethod
+    def _ticket_id(data: Any) -> str | None:
+        ticket_id = data.get("ticketId") if isinstance(data, dict) else None
+        if isinstance(ticket_id, str) and 0 < len(ticket_id.strip()) <= MAX_TICKET_ID:
+            return ticket_id.strip()
+        return None
+
+    async def _join_ticket(self, sid: str, data: Any = None) -> dict[str, Any]:
+        ticket_id = self._ticket_id(data)
+        if ticket_id is None:
+            return {"success": False, "error": "ticketId: required, 1 to 64 characters"}
+        room = ticket_room(ticket_id)
+        await self.sio.enter_room(sid, room)
+        log.debug("agent %s joined %s", (await self._agent(sid)).id, room)
+        return {"success": True, "room": room}
+
+    async def _leave_ticket(self, sid: str, data: Any = None) -> dict[str, Any]:
+        ticket_id = self._ticket_id(data)
+        if ticket_id is None:
+            return {"success": False, "error": "ticketId: required, 1 to 64 characters"}
+        room = ticket_room(ticket_id)
+        await self.sio.leave_room(sid, room)
+        return {"success": True, "room": room}

@@ -1,0 +1,12 @@
+"""The API's routers, mounted under `/api/v2` by `gateway.main` (append new areas here)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.routes import agents, auth, config, conversations, customers, tickets
+
+API_PREFIX = "/api/v2"
+
+ROUTERS: list[APIRouter] = [auth.router, agents.router, config.router]
+ROUTERS += [tickets.router, customers.router, conversations.router]

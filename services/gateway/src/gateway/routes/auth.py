@@ -1,0 +1,56 @@
+"""Sign-in and the signed-in agent."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import StringConstraints
+
+from gateway.agents import AgentProfile, AgentsDep
+from gateway.auth import CurrentAgent, get_tokens
+from gateway.ratelimit import LoginLimiterDep
+from uts_shared.contracts.base import WireModel
+from uts_shared.errors import Unauthorized
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class Login(WireModel):
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class LoginResult(WireModel):
+    success: Literal[True] = True
+    token: str
+    agent: AgentProfile
+
+
+class Me(WireModel):
+    success: Literal[True] = True
+    agent: AgentProfile
+
+
+@router.post(
+    "/login",
+    responses={401: {"description": "Invalid credentials"}, 429: {"description": "Rate limited"}},
+)
+async def login(
+    body: Login, request: Request, agents: AgentsDep, limiter: LoginLimiterDep
+) -> LoginResult:
+    """Exchange email and password for a bearer token (attempts limited per account and IP)."""
+    ip = request.client.host if request.client else "unknown"
+    await limiter.attempt(email=body.email, ip=ip)
+    profile = await agents.authenticate(body.email, body.password)
+    await limiter.succeeded(email=body.email, ip=ip)
+    return LoginResult(token=get_tokens(request).issue(profile.principal()), agent=profile)
+
+
+@router.get("/me")
+async def me(agent: CurrentAgent, agents: AgentsDep) -> Me:
+    """The signed-in agent's profile, fresh from the store (a removed agent gets 401)."""
+    profile = await agents.get(agent.id)
+    if profile is None:
+        raise Unauthorized("Agent no longer exists")
+    return Me(agent=profile)

@@ -1,0 +1,309 @@
+"""Ticket-system configuration (Phase 0 of the plan), admin only: parse, authorise, call, shape.
+
+Bodies are the config contract's own models, so bad input is a 422 naming the field before any
+RPC; the config service validates again and owns every rule. Each change carries the admin's id.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AfterValidator, StringConstraints
+
+from gateway.auth import AdminAgent, admin_agent
+from gateway.rpc import RpcDep
+from uts_shared.contracts import config
+from uts_shared.contracts.base import Empty, WireModel
+from uts_shared.contracts.config import (
+    SLUG,
+    AllConfig,
+    AssistantConfig,
+    Category,
+    CategoryList,
+    ChangeRecord,
+    NonEmpty,
+    Preset,
+    SettingKey,
+    SettingRecord,
+    Terminology,
+    TicketIdFormat,
+)
+
+router = APIRouter(prefix="/config", tags=["config"], dependencies=[Depends(admin_agent)])
+
+EMPTY = Empty()
+
+
+# --- bodies the contract has no agent-free model for ---------------------------------------------
+
+
+def _slug(value: str) -> str:
+    if not re.match(SLUG, value):
+        raise ValueError("must be a slug: lowercase letters, digits, '_' or '-'")
+    return value
+
+
+class TemplateBody(WireModel):
+    template: NonEmpty
+
+
+class NewPreset(WireModel):
+    """Save the current configuration as a custom preset."""
+
+    id: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+        AfterValidator(_slug),
+    ]
+    name: NonEmpty
+    description: str = ""
+
+
+# --- responses (the plan's shapes) ---------------------------------------------------------------
+
+
+class Ok(WireModel):
+    success: Literal[True] = True
+
+
+class CategoriesOut(Ok):
+    categories: list[Category]
+
+
+class CategoriesUpdated(CategoriesOut):
+    message: str = "Ticket categories updated successfully"
+
+
+class AssistantOut(Ok):
+    config: AssistantConfig
+
+
+class AssistantUpdated(AssistantOut):
+    message: str = "Assistant configuration updated successfully"
+
+
+class TerminologyOut(Ok):
+    terminology: Terminology
+
+
+class TerminologyUpdated(TerminologyOut):
+    message: str = "Terminology updated successfully"
+
+
+class IdFormatOut(Ok):
+    format: TicketIdFormat
+
+
+class IdFormatUpdated(IdFormatOut):
+    message: str = "Ticket ID format updated successfully"
+
+
+class ResetOut(Ok):
+    message: str
+    value: Any
+
+
+class AllOut(Ok):
+    configurations: AllConfig
+
+
+class PresetsOut(Ok):
+    presets: list[Preset]
+
+
+class PresetApplied(Ok):
+    message: str
+    preset: Preset
+    configurations: AllConfig
+
+
+class PresetSaved(Ok):
+    message: str
+    preset: Preset
+
+
+class PresetDeleted(Ok):
+    message: str
+    presets: list[Preset]
+
+
+class RenderedOut(Ok):
+    instructions: str
+    tools: list[dict[str, Any]]
+    unknown_variables: list[str]
+
+
+class TemplateOut(Ok):
+    template: str
+
+
+class TemplateUpdated(TemplateOut):
+    message: str = "Instructions template updated successfully"
+
+
+class HistoryOut(Ok):
+    changes: list[ChangeRecord]
+
+
+class SettingsOut(Ok):
+    settings: list[SettingRecord]
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+@router.get("/ticket-categories")
+async def get_ticket_categories(rpc: RpcDep) -> CategoriesOut:
+    result = await rpc.call(config.GET_CATEGORIES, EMPTY)
+    return CategoriesOut(categories=result.categories)
+
+
+@router.put("/ticket-categories")
+async def update_ticket_categories(
+    body: CategoryList, agent: AdminAgent, rpc: RpcDep
+) -> CategoriesUpdated:
+    request = config.UpdateCategories(agent_id=agent.id, categories=body.categories)
+    result = await rpc.call(config.UPDATE_CATEGORIES, request)
+    return CategoriesUpdated(categories=result.categories)
+
+
+@router.get("/assistant")
+async def get_assistant(rpc: RpcDep) -> AssistantOut:
+    result = await rpc.call(config.GET_ASSISTANT, EMPTY)
+    return AssistantOut(config=result.config)
+
+
+@router.put("/assistant")
+async def update_assistant(
+    body: AssistantConfig, agent: AdminAgent, rpc: RpcDep
+) -> AssistantUpdated:
+    result = await rpc.call(
+        config.UPDATE_ASSISTANT, config.UpdateAssistant(agent_id=agent.id, config=body)
+    )
+    return AssistantUpdated(config=result.config)
+
+
+@router.get("/assistant/rendered")
+async def get_rendered_assistant(rpc: RpcDep) -> RenderedOut:
+    """The instructions and tool definitions the assistant gets, from the current configuration."""
+    result = await rpc.call(config.RENDER_ASSISTANT, EMPTY)
+    return RenderedOut(
+        instructions=result.instructions,
+        tools=result.tools,
+        unknown_variables=result.unknown_variables,
+    )
+
+
+@router.get("/terminology")
+async def get_terminology(rpc: RpcDep) -> TerminologyOut:
+    result = await rpc.call(config.GET_TERMINOLOGY, EMPTY)
+    return TerminologyOut(terminology=result.terminology)
+
+
+@router.put("/terminology")
+async def update_terminology(
+    body: Terminology, agent: AdminAgent, rpc: RpcDep
+) -> TerminologyUpdated:
+    request = config.UpdateTerminology(agent_id=agent.id, terminology=body)
+    result = await rpc.call(config.UPDATE_TERMINOLOGY, request)
+    return TerminologyUpdated(terminology=result.terminology)
+
+
+@router.get("/ticket-id-format")
+async def get_ticket_id_format(rpc: RpcDep) -> IdFormatOut:
+    result = await rpc.call(config.GET_ID_FORMAT, EMPTY)
+    return IdFormatOut(format=result.format)
+
+
+@router.put("/ticket-id-format")
+async def update_ticket_id_format(
+    body: TicketIdFormat, agent: AdminAgent, rpc: RpcDep
+) -> IdFormatUpdated:
+    result = await rpc.call(
+        config.UPDATE_ID_FORMAT, config.UpdateIdFormat(agent_id=agent.id, format=body)
+    )
+    return IdFormatUpdated(format=result.format)
+
+
+@router.post("/reset/{key}")
+async def reset_to_default(key: SettingKey, agent: AdminAgent, rpc: RpcDep) -> ResetOut:
+    """Put one setting back to its built-in default."""
+    result = await rpc.call(config.RESET, config.ResetSetting(agent_id=agent.id, key=key.value))
+    return ResetOut(message=f"{result.key} reset to default", value=result.value)
+
+
+@router.get("/all")
+async def get_all_configurations(rpc: RpcDep) -> AllOut:
+    return AllOut(configurations=await rpc.call(config.GET_ALL, EMPTY))
+
+
+@router.get("/presets")
+async def list_presets(rpc: RpcDep) -> PresetsOut:
+    result = await rpc.call(config.LIST_PRESETS, EMPTY)
+    return PresetsOut(presets=result.presets)
+
+
+@router.post("/presets", status_code=201)
+async def save_preset(body: NewPreset, agent: AdminAgent, rpc: RpcDep) -> PresetSaved:
+    """Save the current configuration as a custom preset."""
+    request = config.SavePreset(
+        agent_id=agent.id, id=body.id, name=body.name, description=body.description
+    )
+    preset = await rpc.call(config.SAVE_PRESET, request)
+    return PresetSaved(message=f"Preset '{preset.id}' saved", preset=preset)
+
+
+@router.post("/presets/{preset_id}/apply")
+async def apply_preset(preset_id: str, agent: AdminAgent, rpc: RpcDep) -> PresetApplied:
+    """Replace categories, assistant configuration, terminology and ID format in one step."""
+    request = config.ApplyPreset(agent_id=agent.id, preset_id=preset_id)
+    result = await rpc.call(config.APPLY_PRESET, request)
+    return PresetApplied(
+        message=f"Preset '{result.preset.id}' applied",
+        preset=result.preset,
+        configurations=result.configurations,
+    )
+
+
+@router.delete("/presets/{preset_id}")
+async def delete_preset(preset_id: str, agent: AdminAgent, rpc: RpcDep) -> PresetDeleted:
+    """Delete a custom preset (built-in presets cannot be deleted)."""
+    request = config.DeletePreset(agent_id=agent.id, preset_id=preset_id)
+    result = await rpc.call(config.DELETE_PRESET, request)
+    return PresetDeleted(message=f"Preset '{preset_id}' deleted", presets=result.presets)
+
+
+@router.get("/instructions-template")
+async def get_instructions_template(rpc: RpcDep) -> TemplateOut:
+    result = await rpc.call(config.GET_TEMPLATE, EMPTY)
+    return TemplateOut(template=result.template)
+
+
+@router.put("/instructions-template")
+async def update_instructions_template(
+    body: TemplateBody, agent: AdminAgent, rpc: RpcDep
+) -> TemplateUpdated:
+    request = config.UpdateTemplate(agent_id=agent.id, template=body.template)
+    result = await rpc.call(config.UPDATE_TEMPLATE, request)
+    return TemplateUpdated(template=result.template)
+
+
+@router.get("/history")
+async def get_history(
+    rpc: RpcDep,
+    key: SettingKey | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> HistoryOut:
+    """Who changed what and when, newest first (optionally for one key)."""
+    query = config.HistoryQuery(key=key.value if key else None, limit=limit)
+    result = await rpc.call(config.GET_HISTORY, query)
+    return HistoryOut(changes=result.changes)
+
+
+@router.get("/settings")
+async def get_settings(rpc: RpcDep) -> SettingsOut:
+    """The raw SystemSettings documents."""
+    result = await rpc.call(config.GET_SETTINGS, EMPTY)
+    return SettingsOut(settings=result.settings)

@@ -1,0 +1,135 @@
+"""Conversations (no CRM exists around us): create, look up, list, change status, their tickets."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from gateway.auth import CurrentAgent, current_agent
+from gateway.routes.envelope import FilterValue, Ok, answer, answer_fields, unique_query_keys
+from gateway.routes.tickets import TicketsOut
+from gateway.rpc import RpcDep
+from uts_shared.contracts import tickets
+from uts_shared.contracts.base import WireModel
+from uts_shared.contracts.tickets import (
+    Conversation,
+    ConversationStatus,
+    CreateConversation,
+    Id,
+    Limit,
+    Page,
+    Pagination,
+)
+
+router = APIRouter(
+    prefix="/conversations",
+    tags=["conversations"],
+    dependencies=[Depends(current_agent)],
+    responses={401: {"description": "Missing or invalid bearer token"}},
+)
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown conversation"}}
+ConversationId = FilterValue
+
+
+class ConversationListQuery(WireModel):
+    page: Page = 1
+    limit: Limit = 20
+    customer_id: FilterValue | None = None
+    status: ConversationStatus | None = None
+
+
+class PageQuery(WireModel):
+    page: Page = 1
+    limit: Limit = 20
+
+
+class ConversationStatusBody(WireModel):
+    status: ConversationStatus
+    assigned_agent: Id | None = None
+
+
+class ConversationOut(Ok):
+    conversation: Conversation
+
+
+class ConversationsOut(Ok):
+    conversations: list[Conversation]
+    pagination: Pagination
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=None,
+    responses={201: {"model": ConversationOut}, 404: {"description": "Unknown customer"}},
+)
+async def create_conversation(body: CreateConversation, rpc: RpcDep) -> Response:
+    conversation = await rpc.call(tickets.CREATE_CONVERSATION, body)
+    return answer("conversation", conversation, status_code=201)
+
+
+@router.get(
+    "",
+    response_model=None,
+    dependencies=[Depends(unique_query_keys)],
+    responses={200: {"model": ConversationsOut}},
+)
+async def list_conversations(
+    query: Annotated[ConversationListQuery, Query()], rpc: RpcDep
+) -> Response:
+    """Conversations, most recently updated first; optionally one customer's, one status."""
+    request = tickets.ListConversations(**query.model_dump(by_alias=False))
+    result = await rpc.call(tickets.LIST_CONVERSATIONS, request)
+    return answer_fields(result)
+
+
+@router.get(
+    "/{conversation_id}",
+    response_model=None,
+    responses={200: {"model": ConversationOut}, **NOT_FOUND},
+)
+async def get_conversation(conversation_id: ConversationId, rpc: RpcDep) -> Response:
+    request = tickets.GetConversation(conversation_id=conversation_id)
+    result = await rpc.call(tickets.GET_CONVERSATION, request)
+    return answer("conversation", result)
+
+
+@router.patch(
+    "/{conversation_id}",
+    response_model=None,
+    responses={200: {"model": ConversationOut}, **NOT_FOUND},
+)
+async def update_conversation(
+    conversation_id: ConversationId,
+    body: ConversationStatusBody,
+    agent: CurrentAgent,
+    rpc: RpcDep,
+) -> Response:
+    """Change the status (open, assigned, closed), optionally naming the assigned agent."""
+    request = tickets.UpdateConversationStatus(
+        conversation_id=conversation_id,
+        status=body.status,
+        assigned_agent=body.assigned_agent,
+        by=agent.id,
+    )
+    result = await rpc.call(tickets.UPDATE_CONVERSATION_STATUS, request)
+    return answer("conversation", result)
+
+
+@router.get(
+    "/{conversation_id}/tickets",
+    response_model=None,
+    dependencies=[Depends(unique_query_keys)],
+    responses={200: {"model": TicketsOut}},
+)
+async def conversation_tickets(
+    conversation_id: ConversationId, query: Annotated[PageQuery, Query()], rpc: RpcDep
+) -> Response:
+    """The tickets opened from a conversation, newest first."""
+    request = tickets.ListByConversation(
+        conversation_id=conversation_id, page=query.page, limit=query.limit
+    )
+    result = await rpc.call(tickets.LIST_BY_CONVERSATION, request)
+    return answer_fields(result)

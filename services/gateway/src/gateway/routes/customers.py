@@ -1,0 +1,120 @@
+"""Customers (no CRM exists around us): create, look up, list, and each one's tickets (agents)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from gateway.auth import current_agent
+from gateway.routes.envelope import FilterValue, Ok, answer, answer_fields, unique_query_keys
+from gateway.routes.tickets import TicketsOut
+from gateway.rpc import RpcDep
+from uts_shared.contracts import tickets
+from uts_shared.contracts.base import WireModel
+from uts_shared.contracts.tickets import (
+    CreateCustomer,
+    Customer,
+    CustomerPage,
+    Limit,
+    Page,
+    Pagination,
+    SortBy,
+    SortOrder,
+    TicketStatus,
+)
+from uts_shared.errors import NotFound
+
+router = APIRouter(
+    prefix="/customers",
+    tags=["customers"],
+    dependencies=[Depends(current_agent)],
+    responses={401: {"description": "Missing or invalid bearer token"}},
+)
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown customer"}}
+CustomerId = FilterValue
+
+
+class CustomerListQuery(WireModel):
+    page: Page = 1
+    limit: Limit = 20
+    phone_number: FilterValue | None = None
+    """Exact phone (any format the service normalises to E.164): at most one customer."""
+
+
+class CustomerTicketsQuery(WireModel):
+    page: Page = 1
+    limit: Limit = 20
+    status: TicketStatus | None = None
+    sort_by: SortBy = "createdAt"
+    sort_order: SortOrder = "desc"
+
+
+class CustomerOut(Ok):
+    customer: Customer
+
+
+class CustomersOut(Ok):
+    customers: list[Customer]
+    pagination: Pagination
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=None,
+    responses={201: {"model": CustomerOut}, 409: {"description": "Phone number already taken"}},
+)
+async def create_customer(body: CreateCustomer, rpc: RpcDep) -> Response:
+    """Create a customer; the phone number is stored in E.164 and must be unused."""
+    customer = await rpc.call(tickets.CREATE_CUSTOMER, body)
+    return answer("customer", customer, status_code=201)
+
+
+@router.get(
+    "",
+    response_model=None,
+    dependencies=[Depends(unique_query_keys)],
+    responses={200: {"model": CustomersOut}},
+)
+async def list_customers(query: Annotated[CustomerListQuery, Query()], rpc: RpcDep) -> Response:
+    """Customers, paginated; `phoneNumber` looks one up by phone instead."""
+    if query.phone_number is None:
+        request = tickets.ListCustomers(page=query.page, limit=query.limit)
+        result = await rpc.call(tickets.LIST_CUSTOMERS, request)
+        return answer_fields(result)
+    try:
+        found = [
+            await rpc.call(
+                tickets.GET_CUSTOMER_BY_PHONE,
+                tickets.GetCustomerByPhone(phone_number=query.phone_number),
+            )
+        ]
+    except NotFound:
+        found = []
+    pagination = Pagination(page=1, limit=query.limit, total=len(found), pages=len(found))
+    return answer_fields(CustomerPage(customers=found, pagination=pagination))
+
+
+@router.get(
+    "/{customer_id}", response_model=None, responses={200: {"model": CustomerOut}, **NOT_FOUND}
+)
+async def get_customer(customer_id: CustomerId, rpc: RpcDep) -> Response:
+    customer = await rpc.call(tickets.GET_CUSTOMER, tickets.GetCustomer(customer_id=customer_id))
+    return answer("customer", customer)
+
+
+@router.get(
+    "/{customer_id}/tickets",
+    response_model=None,
+    dependencies=[Depends(unique_query_keys)],
+    responses={200: {"model": TicketsOut}},
+)
+async def customer_tickets(
+    customer_id: CustomerId, query: Annotated[CustomerTicketsQuery, Query()], rpc: RpcDep
+) -> Response:
+    """A customer's tickets, newest first by default (agents' view: no notes)."""
+    request = tickets.ListByCustomer(customer_id=customer_id, **query.model_dump(by_alias=False))
+    result = await rpc.call(tickets.LIST_BY_CUSTOMER, request)
+    return answer_fields(result)

@@ -1,0 +1,72 @@
+"""What the ticket, customer and conversation routes share: strict query strings and the
+`{success, ...}` answer built from a single serialisation of the service's result.
+
+The services' results are already the contract's models; re-validating them through a FastAPI
+`response_model` (and `jsonable_encoder`) would serialise every ticket twice on the hot path, so
+the answer is spliced from `encode(result)` bytes instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Literal
+
+from fastapi import Request, Response
+from pydantic import AfterValidator, BaseModel, StringConstraints
+
+from uts_shared.contracts.base import WireModel
+from uts_shared.errors import ValidationFailed
+from uts_shared.messaging import JSON, encode
+
+_OPERATOR_CHARS = frozenset("${}[]")
+
+
+def _no_operators(value: str) -> str:
+    if _OPERATOR_CHARS.intersection(value):
+        raise ValueError("'$', '{', '}', '[' and ']' are not allowed in a filter value")
+    return value
+
+
+FilterValue = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=128),
+    AfterValidator(_no_operators),
+]
+"""A query-string filter: one plain value, never something that reads as a MongoDB operator."""
+
+
+async def unique_query_keys(request: Request) -> None:
+    """A query-string key given twice is a 422 (frameworks would silently keep one of them).
+
+    Unknown keys (e.g. `status[$ne]`) are rejected by the route's query model (extra="forbid").
+    """
+    seen: set[str] = set()
+    for key, _ in request.query_params.multi_items():
+        if key in seen:
+            raise ValidationFailed.on(key, "given more than once")
+        seen.add(key)
+
+
+def answer(
+    key: str,
+    result: BaseModel,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """`{"success": true, "<key>": <result>}` from one serialisation of `result`."""
+    body = b'{"success":true,"' + key.encode() + b'":' + encode(result) + b"}"
+    return Response(body, status_code=status_code, media_type=JSON, headers=headers)
+
+
+def answer_fields(result: BaseModel, *, status_code: int = 200) -> Response:
+    """`{"success": true, ...result's own fields}`: e.g. `{success, tickets, pagination}`."""
+    raw = encode(result)
+    body = b'{"success":true' + (b"," + raw[1:] if len(raw) > 2 else b"}")
+    return Response(body, status_code=status_code, media_type=JSON)
+
+
+class Ok(WireModel):
+    """Base of the documented answer shapes (OpenAPI only: answers are built by `answer`)."""
+
+    success: Literal[True] = True

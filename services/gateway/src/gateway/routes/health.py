@@ -1,0 +1,97 @@
+"""Liveness, readiness and the broker API's AsyncAPI document (no authentication)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from uts_shared.errors import Unavailable
+
+router = APIRouter(tags=["health"])
+
+# Same pinned component FastStream's own AsyncAPI page uses.
+ASYNCAPI_JS = "https://unpkg.com/@asyncapi/react-component@3.1.5/browser/standalone/index.js"
+ASYNCAPI_CSS = "https://unpkg.com/@asyncapi/react-component@3.1.5/styles/default.min.css"
+
+ASYNCAPI_PAGE = f"""<!DOCTYPE html>
+<html>
+  <head>
+    <meta charset="utf-8">
+    <title>Universal Ticket System broker API (AsyncAPI)</title>
+    <link rel="stylesheet" href="{ASYNCAPI_CSS}">
+  </head>
+  <body>
+    <p style="font-family: sans-serif">Document: <a href="asyncapi.json">asyncapi.json</a></p>
+    <div id="asyncapi"></div>
+    <script src="{ASYNCAPI_JS}"></script>
+    <script>
+      window.AsyncApiStandalone.render(
+        {{schema: {{url: "asyncapi.json", requestOptions: {{}}}},
+         config: {{show: {{sidebar: true}}}}}},
+        document.getElementById("asyncapi"));
+    </script>
+  </body>
+</html>
+"""
+
+
+@router.get("/health")
+async def health(request: Request) -> dict[str, Any]:
+    """Liveness: the process answers."""
+    return {
+        "success": True,
+        "status": "ok",
+        "service": "gateway",
+        "instance": request.app.state.instance,
+    }
+
+
+@router.get("/ready", responses={503: {"description": "broker down or a required service silent"}})
+async def ready(request: Request) -> JSONResponse:
+    """Readiness: the broker is connected and every required service answers its health RPC."""
+    link = request.app.state.broker_link
+    settings = request.app.state.settings
+    timeout: float = settings.ready_timeout
+    broker_ok: bool = await link.connected(timeout)
+    services = (
+        await link.health(settings.gateway_required_services, timeout=timeout)
+        if broker_ok
+        else {
+            s: {"ok": False, "error": "broker not connected"}
+            for s in settings.gateway_required_services
+        }
+    )
+    ok = broker_ok and all(s["ok"] for s in services.values())
+    body = {"success": ok, "broker": "ok" if broker_ok else "down", "services": services}
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+_document: bytes | None = None
+
+
+def _asyncapi_json() -> bytes:
+    """The broker API document, built once per process; 503 while the module does not exist."""
+    global _document
+    if _document is None:
+        try:
+            module = importlib.import_module("uts_shared.asyncapi")
+        except ModuleNotFoundError as exc:
+            if exc.name != "uts_shared.asyncapi":
+                raise
+            raise Unavailable("the AsyncAPI document is not available yet") from None
+        _document = json.dumps(module.asyncapi_document()).encode()
+    return _document
+
+
+@router.get("/asyncapi.json", include_in_schema=False)
+async def asyncapi_json() -> Response:
+    return Response(_asyncapi_json(), media_type="application/json")
+
+
+@router.get("/asyncapi", include_in_schema=False)
+async def asyncapi_page() -> HTMLResponse:
+    return HTMLResponse(ASYNCAPI_PAGE)

@@ -1,0 +1,433 @@
+"""Tickets (plan §2.1/§2.2), for agents: parse, authorise, call the tickets service, shape.
+
+Every actor (`by`, `agentId` of a create) is the agent named by the bearer token, never a field
+of the body. Bodies and query strings are the contract's own types with `extra="forbid"`, so an
+unknown or protected field (`status` in a PUT, `status[$ne]` in a query) is a 422 naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import Field
+
+from gateway.auth import CurrentAgent, current_agent
+from gateway.errors import domain_error_response
+from gateway.routes.envelope import FilterValue, Ok, answer, answer_fields, unique_query_keys
+from gateway.rpc import RpcDep
+from uts_shared.contracts import tickets
+from uts_shared.contracts.base import WireModel
+from uts_shared.contracts.tickets import (
+    Id,
+    Limit,
+    NewTicket,
+    NonEmpty,
+    Note,
+    Page,
+    Pagination,
+    Priority,
+    SortBy,
+    SortOrder,
+    TicketChanges,
+    TicketStats,
+    TicketStatus,
+    TicketSummary,
+    TicketView,
+)
+from uts_shared.contracts.tickets import (
+    Query as SearchWords,
+)
+from uts_shared.errors import Conflict, ValidationFailed
+
+TicketId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class AllowedStatesRoute(APIRoute):
+    """A 409 that names the allowed next states (illegal transition, feedback on an open ticket)
+    carries them as `allowed`, next to the usual `{success: false, error}`."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Conflict as exc:
+                allowed = exc.context.get("allowed")
+                if not isinstance(allowed, list):
+                    raise
+                response = domain_error_response(exc)
+                body: dict[str, Any] = {"success": False, "error": exc.message}
+                if exc.details:
+                    body["details"] = [d.model_dump() for d in exc.details]
+                body["allowed"] = allowed
+                return JSONResponse(body, status_code=response.status_code)
+
+        return route
+
+
+router = APIRouter(
+    prefix="/tickets",
+    tags=["tickets"],
+    dependencies=[Depends(current_agent)],
+    route_class=AllowedStatesRoute,
+    responses={401: {"description": "Missing or invalid bearer token"}},
+)
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown ticket"}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Not allowed in the ticket's state, or version moved"}
+}
+
+
+# --- query strings and bodies --------------------------------------------------------------------
+
+
+class TicketListQuery(WireModel):
+    """Query string of `GET /tickets` (every filter optional; `search` ranks by matched words)."""
+
+    page: Page = 1
+    limit: Limit = 20
+    status: TicketStatus | None = None
+    category: FilterValue | None = None
+    priority: Priority | None = None
+    assigned_agent: FilterValue | None = None
+    customer_id: FilterValue | None = None
+    conversation_id: FilterValue | None = None
+    tag: FilterValue | None = None
+    is_escalated: bool | None = None
+    search: SearchWords | None = None
+    sort_by: SortBy | None = None
+    sort_order: SortOrder = "desc"
+
+    def request(self) -> tickets.ListTickets:
+        return tickets.ListTickets(
+            **self.model_dump(exclude={"search"}, by_alias=False), q=self.search
+        )
+
+
+class StatsFilter(WireModel):
+    agent_id: FilterValue | None = None
+    customer_id: FilterValue | None = None
+
+
+class NewTicketBody(NewTicket):
+    """Body of `POST /tickets`: the creating agent is the token's, never a field."""
+
+    assign_to_self: bool = False
+
+
+class TicketUpdate(TicketChanges):
+    """General fields only: ticketId, customerId, createdAt, status, history, notes -> 422."""
+
+    expected_version: int | None = None
+
+
+class AssignBody(WireModel):
+    agent_id: Id
+    expected_version: int | None = None
+
+
+class StatusBody(WireModel):
+    status: TicketStatus
+    reason: str | None = None
+    expected_version: int | None = None
+
+
+class NoteBody(WireModel):
+    content: NonEmpty
+    is_internal: bool = True
+
+
+class ResolveBody(WireModel):
+    resolution_notes: NonEmpty
+    expected_version: int | None = None
+
+
+class EscalateBody(WireModel):
+    to_agent_id: Id
+    reason: NonEmpty
+
+
+class FeedbackBody(WireModel):
+    rating: int = Field(ge=1, le=5)
+    comment: str | None = None
+
+
+# --- documented answers (the plan's shapes; built by `answer`) ------------------------------------
+
+
+class TicketOut(Ok):
+    ticket: TicketView
+
+
+class TicketsOut(Ok):
+    tickets: list[TicketSummary]
+    pagination: Pagination
+
+
+class StatsOut(Ok):
+    stats: TicketStats
+
+
+class NoteOut(Ok):
+    ticket: TicketView
+    note: Note
+
+
+# --- versions: `If-Match` header or `expectedVersion` in the body ---------------------------------
+
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+
+
+def etag(ticket: TicketView) -> dict[str, str]:
+    return {"ETag": f'"{ticket.version}"'}
+
+
+def expected_version(if_match: str | None, in_body: int | None) -> int | None:
+    """The version the change is conditional on; both given and different -> 422."""
+    if if_match is None:
+        return in_body
+    match = _ETAG.match(if_match)
+    if match is None:
+        raise ValidationFailed.on("If-Match", 'must be a ticket version, e.g. "3"')
+    version = int(match.group(1))
+    if in_body is not None and in_body != version:
+        raise ValidationFailed.on("expectedVersion", "differs from the If-Match header")
+    return version
+
+
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", description='Ticket version, e.g. "3" (its ETag)')
+]
+
+
+def ticket_answer(ticket: TicketView, status_code: int = 200) -> Response:
+    return answer("ticket", ticket, status_code=status_code, headers=etag(ticket))
+
+
+# --- routes ---------------------------------------------------------------------------------------
+
+
+@router.get(
+    "",
+    response_model=None,
+    dependencies=[Depends(unique_query_keys)],
+    responses={200: {"model": TicketsOut}},
+)
+async def list_tickets(query: Annotated[TicketListQuery, Query()], rpc: RpcDep) -> Response:
+    """Filter, search (words in ticketId/subject/description, case and accents ignored), sort
+    and paginate; lists leave notes out."""
+    result = await rpc.call(tickets.LIST, query.request())
+    return answer_fields(result)
+
+
+@router.get(
+    "/stats/summary",
+    response_model=None,
+    dependencies=[Depends(unique_query_keys)],
+    responses={200: {"model": StatsOut}},
+)
+async def ticket_stats(query: Annotated[StatsFilter, Query()], rpc: RpcDep) -> Response:
+    """Counts by status, priority and escalated, optionally for one agent or customer."""
+    request = tickets.StatsQuery(agent_id=query.agent_id, customer_id=query.customer_id)
+    result = await rpc.call(tickets.STATS, request)
+    return answer("stats", result)
+
+
+@router.get("/{ticket_id}", response_model=None, responses={200: {"model": TicketOut}, **NOT_FOUND})
+async def get_ticket(ticket_id: TicketId, rpc: RpcDep) -> Response:
+    """The full ticket, internal notes included (agents only)."""
+    result = await rpc.call(tickets.GET, tickets.GetTicket(ticket_id=ticket_id))
+    return ticket_answer(result)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=None,
+    responses={
+        201: {"model": TicketOut, "description": "Created"},
+        200: {"model": TicketOut, "description": "Same Idempotency-Key as an earlier create"},
+    },
+)
+async def create_ticket(
+    body: NewTicketBody,
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", min_length=1, max_length=200),
+    ] = None,
+) -> Response:
+    """Manual creation by the signed-in agent (status open, source agent).
+
+    The same `Idempotency-Key` (header, or `idempotencyKey` in the body) returns the first
+    ticket again with 200 instead of creating a second one.
+    """
+    key = body.idempotency_key
+    if idempotency_key is not None:
+        if key is not None and key != idempotency_key:
+            raise ValidationFailed.on("idempotencyKey", "differs from the Idempotency-Key header")
+        key = idempotency_key
+    # Already validated field by field as NewTicketBody: no second validation on the hot path.
+    fields = {**body.__dict__, "idempotency_key": key, "agent_id": agent.id}
+    result = await rpc.call(
+        tickets.CREATE_FROM_AGENT, tickets.CreateFromAgent.model_construct(**fields)
+    )
+    ticket = result.ticket
+    headers = {**etag(ticket), "Location": f"/api/v2/tickets/{ticket.ticket_id}"}
+    return answer("ticket", ticket, status_code=201 if result.created else 200, headers=headers)
+
+
+@router.put(
+    "/{ticket_id}",
+    response_model=None,
+    responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
+)
+async def update_ticket(
+    ticket_id: TicketId,
+    body: TicketUpdate,
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """General fields only; status, notes and ids have their own routes (or none)."""
+    changes = TicketChanges.model_validate(
+        body.model_dump(exclude={"expected_version"}, exclude_unset=True)
+    )
+    request = tickets.UpdateTicket(
+        ticket_id=ticket_id,
+        changes=changes,
+        by=agent.id,
+        expected_version=expected_version(if_match, body.expected_version),
+    )
+    result = await rpc.call(tickets.UPDATE, request)
+    return ticket_answer(result)
+
+
+@router.post(
+    "/{ticket_id}/assign",
+    response_model=None,
+    responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
+)
+async def assign_ticket(
+    ticket_id: TicketId,
+    body: AssignBody,
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Assign to an agent; a new ticket becomes open (recorded in its history)."""
+    request = tickets.AssignTicket(
+        ticket_id=ticket_id,
+        agent_id=body.agent_id,
+        by=agent.id,
+        expected_version=expected_version(if_match, body.expected_version),
+    )
+    result = await rpc.call(tickets.ASSIGN, request)
+    return ticket_answer(result)
+
+
+@router.post(
+    "/{ticket_id}/status",
+    response_model=None,
+    responses={
+        200: {"model": TicketOut},
+        **NOT_FOUND,
+        409: {"description": "Transition not allowed: `allowed` lists the next states"},
+    },
+)
+async def change_status(
+    ticket_id: TicketId,
+    body: StatusBody,
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Move along the transition graph (illegal -> 409 with the allowed next states)."""
+    request = tickets.ChangeStatus(
+        ticket_id=ticket_id,
+        status=body.status,
+        reason=body.reason,
+        by=agent.id,
+        expected_version=expected_version(if_match, body.expected_version),
+    )
+    result = await rpc.call(tickets.CHANGE_STATUS, request)
+    return ticket_answer(result)
+
+
+@router.post(
+    "/{ticket_id}/notes",
+    response_model=None,
+    responses={200: {"model": NoteOut}, **NOT_FOUND},
+)
+async def add_note(
+    ticket_id: TicketId, body: NoteBody, agent: CurrentAgent, rpc: RpcDep
+) -> Response:
+    """Add a note (internal unless `isInternal` is false)."""
+    request = tickets.AddNote(
+        ticket_id=ticket_id, content=body.content, is_internal=body.is_internal, by=agent.id
+    )
+    result = await rpc.call(tickets.ADD_NOTE, request)
+    return answer_fields(result)
+
+
+@router.post(
+    "/{ticket_id}/resolve",
+    response_model=None,
+    responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
+)
+async def resolve_ticket(
+    ticket_id: TicketId,
+    body: ResolveBody,
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Resolve with resolution notes (required)."""
+    request = tickets.ResolveTicket(
+        ticket_id=ticket_id,
+        resolution_notes=body.resolution_notes,
+        by=agent.id,
+        expected_version=expected_version(if_match, body.expected_version),
+    )
+    result = await rpc.call(tickets.RESOLVE, request)
+    return ticket_answer(result)
+
+
+@router.post(
+    "/{ticket_id}/escalate",
+    response_model=None,
+    responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
+)
+async def escalate_ticket(
+    ticket_id: TicketId, body: EscalateBody, agent: CurrentAgent, rpc: RpcDep
+) -> Response:
+    """Flag as escalated and reassign to `toAgentId`, with the reason."""
+    request = tickets.EscalateTicket(
+        ticket_id=ticket_id, to_agent_id=body.to_agent_id, reason=body.reason, by=agent.id
+    )
+    result = await rpc.call(tickets.ESCALATE, request)
+    return ticket_answer(result)
+
+
+@router.post(
+    "/{ticket_id}/feedback",
+    response_model=None,
+    responses={
+        200: {"model": TicketOut},
+        **NOT_FOUND,
+        409: {"description": "Ticket not resolved or closed yet: `allowed` lists the states"},
+    },
+)
+async def submit_feedback(ticket_id: TicketId, body: FeedbackBody, rpc: RpcDep) -> Response:
+    """Record the customer's rating (1-5) on a resolved or closed ticket."""
+    request = tickets.SubmitFeedback(ticket_id=ticket_id, rating=body.rating, comment=body.comment)
+    result = await rpc.call(tickets.SUBMIT_FEEDBACK, request)
+    return ticket_answer(result)

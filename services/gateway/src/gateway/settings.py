@@ -1,0 +1,65 @@
+"""The gateway's settings, read once from the environment."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from limits import parse
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
+
+from uts_shared.settings import ServiceSettings
+
+CommaList = Annotated[list[str], NoDecode]
+"""`a,b,c` in the environment (a JSON list is accepted too)."""
+
+
+def _split(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return value  # JSON list: pydantic parses it
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+class GatewaySettings(ServiceSettings):
+    """HTTP/Socket.IO gateway: listen address, agents database, JWT, admin bootstrap, limits."""
+
+    mongodb_db: str = "uts_gateway"
+
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = Field(default=8000, ge=0, le=65535)
+
+    jwt_secret: SecretStr | None = None
+    """HS256 secret shared by every gateway replica; random per process (and a warning) if unset."""
+    jwt_expires_minutes: int = Field(default=720, ge=1)
+
+    admin_email: str = "admin@example.com"
+    admin_password: SecretStr | None = None
+    """Password of the first admin; generated and printed once when unset."""
+    admin_first_name: str = "Admin"
+    admin_last_name: str = "User"
+
+    login_rate_limit_account: str = "5/minute"
+    """Login attempts per email and client IP (moving window)."""
+    login_rate_limit_ip: str = "20/minute"
+    """Login attempts per client IP, whatever the email (moving window)."""
+
+    cors_origins: CommaList = Field(default_factory=list)
+    gateway_required_services: CommaList = Field(
+        default_factory=lambda: ["config", "tickets", "ai-tools"]
+    )
+    """Services whose health RPC must answer for `/ready` to be 200."""
+    ready_timeout: float = Field(default=1.0, gt=0)
+
+    @field_validator("cors_origins", "gateway_required_services", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        return _split(value)
+
+    @field_validator("login_rate_limit_account", "login_rate_limit_ip")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        parse(value)  # raises ValueError on e.g. "5 per fortnight"
+        return value

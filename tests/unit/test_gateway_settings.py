@@ -1,0 +1,40 @@
+"""Gateway settings read from the environment."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from gateway.settings import GatewaySettings
+
+
+def test_defaults_use_the_gateways_own_database_and_local_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("MONGODB_DB", "GATEWAY_HOST", "GATEWAY_PORT", "GATEWAY_REQUIRED_SERVICES"):
+        monkeypatch.delenv(name, raising=False)
+    settings = GatewaySettings()
+    assert settings.mongodb_db == "uts_gateway"
+    assert (settings.gateway_host, settings.gateway_port) == ("127.0.0.1", 8000)
+    assert settings.gateway_required_services == ["config", "tickets", "ai-tools"]
+
+
+def test_lists_come_from_comma_separated_environment_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GATEWAY_REQUIRED_SERVICES", "config, tickets")
+    monkeypatch.setenv("CORS_ORIGINS", "http://localhost:4200,https://crm.example.com")
+    settings = GatewaySettings()
+    assert settings.gateway_required_services == ["config", "tickets"]
+    assert settings.cors_origins == ["http://localhost:4200", "https://crm.example.com"]
+
+
+def test_empty_required_services_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_REQUIRED_SERVICES", "")
+    assert GatewaySettings().gateway_required_services == []
+
+
+def test_unparseable_rate_limit_is_refused_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGIN_RATE_LIMIT_IP", "lots per day")
+    with pytest.raises(ValidationError, match="login_rate_limit_ip"):
+        GatewaySettings()
