@@ -12,7 +12,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+)
 
 from uts_shared.contracts.base import EventType, Rpc, WireModel, health_rpc
 
@@ -357,7 +363,11 @@ class ListByAgent(PageQuery):
 
 
 class TicketChanges(WireModel):
-    """General fields a PUT may change; anything else (status, notes, ids...) is rejected."""
+    """General fields a PUT may change; anything else (status, notes, ids...) is rejected.
+
+    Only the fields given are sent and applied (absent = unchanged; `null` clears
+    subcategory or location).
+    """
 
     subject: Subject | None = None
     description: Description | None = None
@@ -367,6 +377,13 @@ class TicketChanges(WireModel):
     tags: Tags | None = None
     location: Location | None = None
     attachments: list[Attachment] | None = None
+
+    @model_serializer(mode="wrap")
+    def _only_given(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        fields = type(self).model_fields
+        given = {fields[n].alias or n for n in self.model_fields_set if n in fields}
+        return {key: value for key, value in data.items() if key in given}
 
 
 class UpdateTicket(WireModel):
