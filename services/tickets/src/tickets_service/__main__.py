@@ -1,0 +1,3 @@
+from tickets_service.main import main
+
+main()

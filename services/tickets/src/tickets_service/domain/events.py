@@ -1,0 +1,39 @@
+"""Events as outbox entries: serialised once, stored with the change, published afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from uts_shared.contracts.base import Event, EventType
+from uts_shared.messaging import encode
+
+P = TypeVar("P", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One pending event: its id (consumers de-duplicate by it), routing key and JSON body."""
+
+    event_id: str
+    type: str
+    body: str
+    at: datetime
+
+    def to_document(self) -> dict[str, Any]:
+        return {"eventId": self.event_id, "type": self.type, "body": self.body, "at": self.at}
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> OutboxEntry:
+        return cls(event_id=doc["eventId"], type=doc["type"], body=doc["body"], at=doc["at"])
+
+
+def outbox_entry(kind: EventType[P], payload: P, *, event_id: str, now: datetime) -> OutboxEntry:
+    """The event envelope for `payload`, serialised now (the relay never re-encodes it)."""
+    event = Event[kind.payload](  # type: ignore[name-defined]
+        event_id=event_id, type=kind.routing_key, occurred_at=now, data=payload
+    )
+    return OutboxEntry(event_id, kind.routing_key, encode(event).decode(), now)

@@ -1,0 +1,228 @@
+"""The ticket lifecycle: transition graph, status history, SLA stamps, assignment, escalation.
+
+Every function takes a ticket and returns a changed copy (the input is never modified); the
+service writes the copy conditionally on the version it read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from uts_shared.contracts.tickets import (
+    PRIORITY_RANK,
+    CustomerFeedback,
+    Note,
+    Priority,
+    Sla,
+    StatusChange,
+    TicketChanges,
+    TicketStatus,
+    TicketView,
+)
+from uts_shared.errors import Conflict
+
+S = TicketStatus
+
+TRANSITIONS: dict[TicketStatus, tuple[TicketStatus, ...]] = {
+    S.NEW: (S.OPEN,),
+    S.OPEN: (S.IN_PROGRESS,),
+    S.IN_PROGRESS: (S.PENDING_CUSTOMER, S.WAITING_INTERNAL, S.RESOLVED),
+    S.PENDING_CUSTOMER: (S.IN_PROGRESS,),
+    S.WAITING_INTERNAL: (S.IN_PROGRESS,),
+    S.RESOLVED: (S.CLOSED, S.OPEN),
+    S.CLOSED: (),
+}
+"""new→open→in_progress⇄pending_customer, in_progress⇄waiting_internal, in_progress→resolved→closed,
+resolved→open (reopen)."""
+
+FEEDBACK_STATUSES = (S.RESOLVED, S.CLOSED)
+
+
+class InvalidTransition(Conflict):
+    """A status change the graph does not allow; names the allowed next states."""
+
+    def __init__(self, current: TicketStatus, target: TicketStatus) -> None:
+        allowed = [s.value for s in TRANSITIONS[current]]
+        shown = ", ".join(allowed) if allowed else "none (final state)"
+        super().__init__(
+            f"Cannot change status from '{current.value}' to '{target.value}'; "
+            f"allowed next states: {shown}",
+            context={"from": current.value, "to": target.value, "allowed": allowed},
+        )
+
+
+def allowed_next(status: TicketStatus) -> tuple[TicketStatus, ...]:
+    """The statuses a ticket in `status` may move to."""
+    return TRANSITIONS[status]
+
+
+def can_transition(current: TicketStatus, target: TicketStatus) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def rank(priority: Priority) -> int:
+    """0 for urgent ... 3 for low: sorting ascending puts the most urgent first."""
+    return PRIORITY_RANK[priority]
+
+
+def _elapsed_ms(ticket: TicketView, now: datetime) -> int:
+    return int((now - ticket.created_at).total_seconds() * 1000)
+
+
+def transition(
+    ticket: TicketView,
+    target: TicketStatus,
+    *,
+    by: str | None,
+    reason: str | None,
+    now: datetime,
+) -> TicketView:
+    """Move to `target` (or raise InvalidTransition), record history and stamp SLA fields.
+
+    History's `from` is always the status the ticket really had. The first move to in_progress
+    stamps first response; resolved stamps resolvedAt/resolvedBy/resolutionMet; closed stamps
+    closedAt; reopening clears the resolution stamps of the previous round (history keeps them).
+    """
+    current = ticket.status
+    if not can_transition(current, target):
+        raise InvalidTransition(current, target)
+    change = StatusChange(from_=current, to=target, changed_by=by, reason=reason, timestamp=now)
+    sla = ticket.sla.model_copy()
+    update: dict[str, object] = {
+        "status": target,
+        "status_history": [*ticket.status_history, change],
+        "updated_at": now,
+    }
+    if target is S.IN_PROGRESS and sla.first_response_at is None:
+        sla.first_response_at = now
+        sla.first_response_met = _elapsed_ms(ticket, now) <= sla.first_response_target
+    if target is S.RESOLVED:
+        update["resolved_at"] = now
+        update["resolved_by"] = by
+        sla.resolution_met = _elapsed_ms(ticket, now) <= sla.resolution_target
+    if target is S.CLOSED:
+        update["closed_at"] = now
+    if current is S.RESOLVED and target is S.OPEN:
+        update["resolved_at"] = None
+        update["resolved_by"] = None
+        sla.resolution_met = None
+    update["sla"] = sla
+    return ticket.model_copy(update=update)
+
+
+def assign(ticket: TicketView, agent_id: str, *, by: str | None, now: datetime) -> TicketView:
+    """Assign to `agent_id`; a new ticket moves to open (recorded in history)."""
+    if ticket.status is S.CLOSED:
+        raise Conflict(
+            f"Ticket {ticket.ticket_id} is closed and can't be assigned",
+            context={"status": ticket.status.value},
+        )
+    changed = ticket
+    if ticket.status is S.NEW:
+        changed = transition(ticket, S.OPEN, by=by or agent_id, reason="Assigned to agent", now=now)
+    return changed.model_copy(
+        update={"assigned_agent": agent_id, "assigned_at": now, "updated_at": now}
+    )
+
+
+def resolve(ticket: TicketView, resolution_notes: str, *, by: str, now: datetime) -> TicketView:
+    """Resolve with notes (only where the graph allows resolved)."""
+    resolved = transition(ticket, S.RESOLVED, by=by, reason="Resolved by agent", now=now)
+    return resolved.model_copy(update={"resolution_notes": resolution_notes})
+
+
+def escalate(
+    ticket: TicketView, to_agent: str, reason: str, *, by: str, now: datetime
+) -> TicketView:
+    """Flag as escalated to `to_agent` (who becomes the assignee); a new ticket opens."""
+    if ticket.status is S.CLOSED:
+        raise Conflict(
+            f"Ticket {ticket.ticket_id} is closed and can't be escalated",
+            context={"status": ticket.status.value},
+        )
+    changed = ticket
+    if ticket.status is S.NEW:
+        changed = transition(ticket, S.OPEN, by=by, reason="Escalated", now=now)
+    return changed.model_copy(
+        update={
+            "is_escalated": True,
+            "escalated_to": to_agent,
+            "escalation_reason": reason,
+            "escalated_at": now,
+            "assigned_agent": to_agent,
+            "assigned_at": now,
+            "updated_at": now,
+        }
+    )
+
+
+def add_note(
+    ticket: TicketView,
+    content: str,
+    *,
+    by: str,
+    is_internal: bool,
+    note_id: str,
+    now: datetime,
+) -> tuple[TicketView, Note]:
+    """Append a note (internal unless said otherwise)."""
+    note = Note(id=note_id, agent_id=by, content=content, is_internal=is_internal, timestamp=now)
+    return ticket.model_copy(update={"notes": [*ticket.notes, note], "updated_at": now}), note
+
+
+def record_feedback(
+    ticket: TicketView, rating: int, comment: str | None, *, now: datetime
+) -> TicketView:
+    """The customer's rating; only once the ticket is resolved or closed."""
+    if ticket.status not in FEEDBACK_STATUSES:
+        raise Conflict(
+            f"Feedback can only be given on a resolved or closed ticket "
+            f"({ticket.ticket_id} is {ticket.status.value})",
+            context={
+                "status": ticket.status.value,
+                "allowed": [s.value for s in FEEDBACK_STATUSES],
+            },
+        )
+    feedback = CustomerFeedback(rating=rating, comment=comment, submitted_at=now)
+    return ticket.model_copy(update={"customer_feedback": feedback, "updated_at": now})
+
+
+def sla_for(priority: Priority, targets: dict[Priority, tuple[int, int]]) -> Sla:
+    """Fresh SLA targets (first response, resolution; milliseconds) for a priority."""
+    first_response, resolution = targets[priority]
+    return Sla(first_response_target=first_response, resolution_target=resolution)
+
+
+def apply_changes(
+    ticket: TicketView,
+    changes: TicketChanges,
+    *,
+    targets: dict[Priority, tuple[int, int]],
+    now: datetime,
+) -> tuple[TicketView, dict[str, object]]:
+    """General update: only fields set in `changes` and actually different are applied.
+
+    Returns the changed ticket and the changed fields (wire names, JSON values) for the event.
+    A new priority brings its SLA targets (stamps already made are kept).
+    """
+    update: dict[str, object] = {}
+    for name in changes.model_fields_set:
+        new_value = getattr(changes, name)
+        if new_value != getattr(ticket, name):
+            update[name] = new_value
+    if not update:
+        return ticket, {}
+    if "priority" in update:
+        fresh = sla_for(changes.priority or ticket.priority, targets)
+        update["sla"] = ticket.sla.model_copy(
+            update={
+                "first_response_target": fresh.first_response_target,
+                "resolution_target": fresh.resolution_target,
+            }
+        )
+    update["updated_at"] = now
+    changed = ticket.model_copy(update=update)
+    wire = changes.model_dump(
+        mode="json", by_alias=True, include=set(update) - {"sla", "updated_at"}
+    )
+    return changed, wire

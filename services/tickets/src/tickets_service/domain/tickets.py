@@ -1,0 +1,73 @@
+"""A new ticket, and the views of one: full (agents), summary (lists), customer-facing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from uts_shared.contracts.tickets import (
+    CustomerTicketSummary,
+    CustomerTicketView,
+    NewTicket,
+    Sla,
+    TicketSource,
+    TicketStatus,
+    TicketSummary,
+    TicketView,
+)
+
+_SUMMARY_FIELDS = tuple(TicketSummary.model_fields)
+_CUSTOMER_SUMMARY_FIELDS = tuple(CustomerTicketSummary.model_fields)
+_CUSTOMER_VIEW_FIELDS = tuple(f for f in CustomerTicketView.model_fields if f != "notes")
+
+
+def new_ticket(
+    request: NewTicket,
+    *,
+    ticket_id: str,
+    status: TicketStatus,
+    source: TicketSource,
+    sla: Sla,
+    assigned_agent: str | None,
+    now: datetime,
+) -> TicketView:
+    """The ticket as first stored (version 1, no history yet)."""
+    return TicketView(
+        ticket_id=ticket_id,
+        subject=request.subject,
+        description=request.description,
+        category=request.category,
+        subcategory=request.subcategory,
+        priority=request.priority,
+        status=status,
+        customer_id=request.customer_id,
+        conversation_id=request.conversation_id,
+        assigned_agent=assigned_agent,
+        assigned_at=now if assigned_agent else None,
+        location=request.location,
+        sla=sla,
+        tags=list(dict.fromkeys(request.tags)),
+        attachments=request.attachments,
+        source=source,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+
+
+def summary(ticket: TicketView) -> TicketSummary:
+    """The ticket without notes, for agents' lists."""
+    return TicketSummary.model_construct(**{f: getattr(ticket, f) for f in _SUMMARY_FIELDS})
+
+
+def customer_summary(ticket: TicketSummary) -> CustomerTicketSummary:
+    """What a customer's list shows: no notes, SLA or escalation internals."""
+    return CustomerTicketSummary.model_construct(
+        **{f: getattr(ticket, f) for f in _CUSTOMER_SUMMARY_FIELDS}
+    )
+
+
+def customer_view(ticket: TicketView) -> CustomerTicketView:
+    """What the ticket's customer may see: internal notes removed."""
+    fields = {f: getattr(ticket, f) for f in _CUSTOMER_VIEW_FIELDS}
+    public = [note for note in ticket.notes if not note.is_internal]
+    return CustomerTicketView.model_construct(**fields, notes=public)

@@ -1,0 +1,51 @@
+"""The tickets service's RPC endpoints: contract in, operation, result out (nothing else)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from faststream.rabbit import RabbitBroker
+
+from tickets_service.service import TicketOperations
+from uts_shared.contracts import tickets as t
+from uts_shared.contracts.base import Empty, HealthStatus
+from uts_shared.messaging import serve
+
+
+def register(
+    broker: RabbitBroker,
+    ops: TicketOperations,
+    health: Callable[[], Awaitable[HealthStatus]],
+) -> None:
+    """One endpoint per tickets RPC."""
+    serve(broker, t.CREATE_FROM_AGENT, ops.create_from_agent)
+    serve(broker, t.CREATE_FROM_AI, ops.create_from_ai)
+    serve(broker, t.GET, ops.get)
+    serve(broker, t.GET_FOR_CUSTOMER, ops.get_for_customer)
+    serve(broker, t.LIST, ops.list_tickets)
+    serve(broker, t.LIST_BY_CUSTOMER, ops.list_by_customer)
+    serve(broker, t.LIST_FOR_CUSTOMER, ops.list_for_customer)
+    serve(broker, t.LIST_BY_CONVERSATION, ops.list_by_conversation)
+    serve(broker, t.LIST_BY_AGENT, ops.list_by_agent)
+    serve(broker, t.UPDATE, ops.update)
+    serve(broker, t.ASSIGN, ops.assign)
+    serve(broker, t.CHANGE_STATUS, ops.change_status)
+    serve(broker, t.ADD_NOTE, ops.add_note)
+    serve(broker, t.RESOLVE, ops.resolve)
+    serve(broker, t.ESCALATE, ops.escalate)
+    serve(broker, t.SUBMIT_FEEDBACK, ops.feedback)
+    serve(broker, t.STATS, ops.stats)
+    serve(broker, t.CREATE_CUSTOMER, ops.create_customer)
+    serve(broker, t.GET_CUSTOMER, ops.get_customer)
+    serve(broker, t.GET_CUSTOMER_BY_PHONE, ops.get_customer_by_phone)
+    serve(broker, t.LIST_CUSTOMERS, ops.list_customers)
+    serve(broker, t.CREATE_CONVERSATION, ops.create_conversation)
+    serve(broker, t.GET_CONVERSATION, ops.get_conversation)
+    serve(broker, t.LIST_CONVERSATIONS, ops.list_conversations)
+    serve(broker, t.FIND_ACTIVE_CONVERSATION, ops.find_active_conversation)
+    serve(broker, t.UPDATE_CONVERSATION_STATUS, ops.update_conversation_status)
+
+    async def answer_health(_: Empty) -> HealthStatus:
+        return await health()
+
+    serve(broker, t.HEALTH, answer_health)

@@ -1,0 +1,116 @@
+"""Composition root of the tickets service: settings, broker, store, config cache, outbox."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from faststream.rabbit import RabbitQueue
+
+from tickets_service import handlers
+from tickets_service.clock import Clock, SystemClock
+from tickets_service.configuration import ConfigCache
+from tickets_service.outbox import Outbox
+from tickets_service.service import TicketOperations
+from tickets_service.settings import Settings
+from tickets_service.store import TicketStore
+from uts_shared import runtime
+from uts_shared.contracts.base import HealthStatus
+from uts_shared.contracts.config import CONFIG_UPDATED
+from uts_shared.messaging import (
+    EventPublisher,
+    RpcClient,
+    declare_topology,
+    make_broker,
+    subscribe_events,
+)
+from uts_shared.mongo import InProcessDatabase, open_database
+from uts_shared.settings import configure_logging
+
+log = logging.getLogger(__name__)
+
+
+class TicketsService:
+    """One instance of the tickets service (tests start several sharing one `database`)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        database: Any = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.instance = f"{settings.instance_id}-{uuid.uuid4().hex[:6]}"
+        self.database = (
+            database
+            if database is not None
+            else open_database(settings.mongodb_url, settings.mongodb_db)
+        )
+        self.clock: Clock = clock or SystemClock()
+        self.broker = make_broker(settings.rabbitmq_url, app_id=f"tickets-{self.instance}")
+        self.rpc = RpcClient(self.broker, timeout=settings.rpc_timeout, name="tickets")
+        self.store = TicketStore(self.database)
+        self.config = ConfigCache(
+            self.rpc,
+            ttl=settings.config_cache_ttl,
+            timeout=settings.config_timeout,
+            retry_after=settings.config_retry_after,
+        )
+        self.outbox = Outbox(
+            self.store,
+            EventPublisher(self.broker),
+            self.clock,
+            publish_timeout=settings.publish_timeout,
+            interval=settings.outbox_relay_interval,
+            grace=settings.outbox_grace,
+        )
+        self.operations = TicketOperations(
+            settings, store=self.store, config=self.config, outbox=self.outbox, clock=self.clock
+        )
+        # Each instance drops its own cache on config changes: an exclusive queue of its own.
+        subscribe_events(
+            self.broker,
+            RabbitQueue(
+                f"tickets.config-updates.{self.instance}",
+                exclusive=True,
+                auto_delete=True,
+                durable=False,
+                routing_key=CONFIG_UPDATED.routing_key,
+            ),
+            self.config.on_event,
+        )
+        handlers.register(self.broker, self.operations, self.health)
+
+    async def health(self) -> HealthStatus:
+        kind = "in-process" if isinstance(self.database, InProcessDatabase) else "server"
+        return HealthStatus(service="tickets", instance=self.instance, mongo=kind)
+
+    async def start(self) -> None:
+        await self.store.ensure_indexes()
+        await self.broker.connect()
+        await declare_topology(self.broker)
+        await self.broker.start()
+        self._watch_reconnects()
+        self.outbox.start()
+        self.outbox.wake()  # events left by a previous run go out now
+        log.info("tickets service %s started (db %s)", self.instance, self.settings.mongodb_db)
+
+    def _watch_reconnects(self) -> None:
+        # make_broker takes no on_reconnected hook; the robust connection exposes one.
+        connection = getattr(self.broker, "_connection", None)
+        callbacks = getattr(connection, "reconnect_callbacks", None)
+        if callbacks is not None:
+            callbacks.add(lambda *_: self.outbox.wake())
+
+    async def stop(self) -> None:
+        await self.outbox.stop()
+        await self.broker.stop()
+        log.info("tickets service %s stopped", self.instance)
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_level)
+    runtime.run(lambda: TicketsService(settings), settings.instances)

@@ -1,0 +1,126 @@
+"""Publishing ticket events from the outbox kept in each ticket document.
+
+After a write the service publishes that ticket's pending events at once and removes them
+from the document. Whatever could not be published (broker down, crash in between) stays in
+the outbox; the relay publishes it every `interval` seconds and when the broker reconnects.
+An event may thus be published twice, always with the same eventId (consumers de-duplicate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from tickets_service.clock import Clock
+from tickets_service.domain.events import OutboxEntry
+from tickets_service.store import TicketStore
+from uts_shared.messaging import EventPublisher
+
+log = logging.getLogger(__name__)
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: TicketStore,
+        publisher: EventPublisher,
+        clock: Clock,
+        *,
+        publish_timeout: float,
+        interval: float,
+        grace: float,
+        batch: int = 200,
+    ) -> None:
+        self._store = store
+        self.publisher = publisher
+        self._clock = clock
+        self._publish_timeout = publish_timeout
+        self._interval = interval
+        self._grace = timedelta(seconds=grace)
+        self._batch = batch
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._failing = False
+        self.relayed = 0
+        """Events published by the relay (not by the writer): for logs and tests."""
+
+    async def publish(self, ticket_id: str, entries: Sequence[OutboxEntry]) -> int:
+        """Publish `entries` in order, drop the published ones from the outbox; never raises.
+
+        Stops at the first failure (order kept for the relay); returns how many went out.
+        """
+        published: list[str] = []
+        for entry in entries:
+            try:
+                await asyncio.wait_for(
+                    self.publisher.publish_raw(entry.type, entry.body.encode(), entry.event_id),
+                    self._publish_timeout,
+                )
+            except Exception as exc:
+                if not self._failing:
+                    log.warning(
+                        "publishing %s %s failed (%s); it stays in the outbox for the relay",
+                        entry.type,
+                        entry.event_id,
+                        exc or type(exc).__name__,
+                    )
+                self._failing = True
+                break
+            published.append(entry.event_id)
+        if published:
+            if self._failing:
+                log.info("publishing works again; relaying the outbox")
+                self._failing = False
+                self.wake()
+            try:
+                await self._store.remove_from_outbox(ticket_id, published)
+            except Exception:  # published anyway; the relay may send them again (same ids)
+                log.exception("could not clear published events of %s", ticket_id)
+        return len(published)
+
+    async def relay_once(self) -> int:
+        """Publish every pending event older than the grace period; returns how many."""
+        cutoff = self._clock.now() - self._grace
+        sent = 0
+        for ticket_id, entries in await self._store.pending_outbox(
+            older_than=cutoff, limit=self._batch
+        ):
+            due = [e for e in entries if e.at <= cutoff] if entries else []
+            # Keep a ticket's order: publish from its oldest pending event onward.
+            if due:
+                first = entries.index(due[0])
+                count = await self.publish(ticket_id, entries[first:])
+                sent += count
+                if count < len(entries) - first:
+                    break  # broker still failing: try again on the next tick
+        if sent:
+            self.relayed += sent
+            log.info("relayed %d event(s) from the outbox", sent)
+        return sent
+
+    def wake(self) -> None:
+        """Run the relay now (e.g. the broker reconnected)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="tickets-outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._interval)
+            self._wake.clear()
+            try:
+                await self.relay_once()
+            except Exception:
+                log.exception("outbox relay pass failed; retrying in %gs", self._interval)

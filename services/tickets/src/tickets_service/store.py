@@ -1,0 +1,474 @@
+"""Every MongoDB call of the tickets service, and its indexes (database `uts_tickets`).
+
+Only operations a real server and the in-process engine implement alike (shared/MONGODB.md):
+no `$text`, no update pipelines, no transactions. Each write that must be atomic stays inside
+one document: a ticket change, its version bump and its outbox events are one update.
+Filters are built here from typed values only; nothing a client sends becomes an operator.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from tickets_service.domain.events import OutboxEntry
+from uts_shared.contracts.tickets import (
+    PRIORITY_RANK,
+    Conversation,
+    ConversationStatus,
+    Customer,
+    Priority,
+    TicketStats,
+    TicketStatus,
+    TicketSummary,
+    TicketView,
+)
+from uts_shared.mongo import Document
+
+TICKETS = "tickets"
+COUNTERS = "counters"
+CUSTOMERS = "customers"
+CONVERSATIONS = "conversations"
+
+_VIEW_FIELDS = {info.alias or name: name for name, info in TicketView.model_fields.items()}
+_SUMMARY_KEYS = frozenset(info.alias or name for name, info in TicketSummary.model_fields.items())
+_LIST_PROJECTION = {"_id": 0, "notes": 0, "outbox": 0, "searchTerms": 0, "idempotencyKey": 0}
+
+SortField = Literal["createdAt", "updatedAt", "priority", "status", "ticketId", "relevance"]
+
+
+def _plain(value: Any) -> Any:
+    """Model dumps keep enums; BSON wants their values."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def ticket_document(ticket: TicketView) -> Document:
+    """The stored fields of a ticket (wire names), without the search/outbox bookkeeping."""
+    doc: Document = _plain(ticket.model_dump(by_alias=True, exclude={"score"}))
+    return doc
+
+
+def _ticket(doc: Mapping[str, Any]) -> TicketView:
+    return TicketView.model_validate({k: v for k, v in doc.items() if k in _VIEW_FIELDS})
+
+
+def _summary(doc: Mapping[str, Any]) -> TicketSummary:
+    return TicketSummary.model_validate({k: v for k, v in doc.items() if k in _SUMMARY_KEYS})
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """Typed list filters; each maps to one equality (or `$in` for search terms)."""
+
+    status: TicketStatus | None = None
+    category: str | None = None
+    priority: Priority | None = None
+    assigned_agent: str | None = None
+    customer_id: str | None = None
+    conversation_id: str | None = None
+    tag: str | None = None
+    is_escalated: bool | None = None
+    terms: tuple[str, ...] = ()
+
+    def query(self) -> Document:
+        query: Document = {}
+        if self.status is not None:
+            query["status"] = self.status.value
+        if self.category is not None:
+            query["category"] = self.category
+        if self.priority is not None:
+            query["priority"] = self.priority.value
+        if self.assigned_agent is not None:
+            query["assignedAgent"] = self.assigned_agent
+        if self.customer_id is not None:
+            query["customerId"] = self.customer_id
+        if self.conversation_id is not None:
+            query["conversationId"] = self.conversation_id
+        if self.tag is not None:
+            query["tags"] = self.tag
+        if self.is_escalated is not None:
+            query["isEscalated"] = self.is_escalated
+        if self.terms:
+            query["searchTerms"] = {"$in": list(self.terms)}
+        return query
+
+
+def sort_spec(sort_by: SortField, order: Literal["asc", "desc"]) -> list[tuple[str, int]]:
+    """Sort keys with a stable tie-break (newest first, then ticketId) so pages never overlap.
+
+    `priority` sorts by rank: descending means most urgent first.
+    """
+    direction = DESCENDING if order == "desc" else ASCENDING
+    keys: list[tuple[str, int]]
+    if sort_by == "priority":
+        keys = [("priorityRank", -direction)]
+    elif sort_by == "relevance":
+        keys = [("score", direction)]
+    else:
+        keys = [(sort_by, direction)]
+    for tie in (("createdAt", DESCENDING), ("ticketId", DESCENDING)):
+        if tie[0] not in (k for k, _ in keys):
+            keys.append(tie)
+    return keys
+
+
+class TicketStore:
+    """Tickets, their id counters, customers and conversations."""
+
+    def __init__(self, database: Any) -> None:
+        self._db = database
+        self.tickets = database[TICKETS]
+        self.counters = database[COUNTERS]
+        self.customers = database[CUSTOMERS]
+        self.conversations = database[CONVERSATIONS]
+
+    async def ensure_indexes(self) -> None:
+        """The plan's indexes, plus search terms, priority rank, idempotency and outbox."""
+        await self.tickets.create_indexes(
+            [
+                IndexModel([("ticketId", ASCENDING)], unique=True, name="ticketId_unique"),
+                IndexModel(
+                    [("idempotencyKey", ASCENDING)],
+                    unique=True,
+                    sparse=True,
+                    name="idempotencyKey_unique",
+                ),
+                IndexModel([("customerId", ASCENDING), ("status", ASCENDING)]),
+                IndexModel([("customerId", ASCENDING), ("createdAt", DESCENDING)]),
+                IndexModel([("conversationId", ASCENDING), ("createdAt", DESCENDING)]),
+                IndexModel([("assignedAgent", ASCENDING), ("status", ASCENDING)]),
+                IndexModel(
+                    [
+                        ("assignedAgent", ASCENDING),
+                        ("priorityRank", ASCENDING),
+                        ("createdAt", DESCENDING),
+                    ]
+                ),
+                IndexModel([("category", ASCENDING), ("status", ASCENDING)]),
+                IndexModel([("priority", ASCENDING), ("status", ASCENDING)]),
+                IndexModel([("createdAt", DESCENDING)]),
+                IndexModel([("updatedAt", DESCENDING)]),
+                IndexModel([("tags", ASCENDING)]),
+                IndexModel(
+                    [
+                        ("status", ASCENDING),
+                        ("priorityRank", ASCENDING),
+                        ("createdAt", DESCENDING),
+                    ]
+                ),
+                IndexModel([("searchTerms", ASCENDING)], name="searchTerms"),
+                IndexModel([("outbox.eventId", ASCENDING)], name="outbox_eventId"),
+                IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
+            ]
+        )
+        await self.customers.create_indexes(
+            [
+                IndexModel([("phoneNumber", ASCENDING)], unique=True, name="phoneNumber_unique"),
+                IndexModel([("createdAt", DESCENDING)]),
+            ]
+        )
+        await self.conversations.create_indexes(
+            [
+                IndexModel(
+                    [("customerId", ASCENDING), ("status", ASCENDING), ("updatedAt", DESCENDING)]
+                ),
+                IndexModel([("status", ASCENDING), ("updatedAt", DESCENDING)]),
+                IndexModel([("updatedAt", DESCENDING)]),
+            ]
+        )
+
+    # --- ids ----------------------------------------------------------------------------------
+
+    async def next_sequence(self, key: str, now: datetime) -> int:
+        """Atomically the next number of counter `key` (created at 1 on first use)."""
+        for _ in range(3):
+            try:
+                doc = await self.counters.find_one_and_update(
+                    {"_id": key},
+                    {"$inc": {"seq": 1}, "$set": {"updatedAt": now}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:  # two first-ever upserts raced on a real server: retry
+                continue
+            assert doc is not None
+            return int(doc["seq"])
+        raise RuntimeError(f"counter {key} could not be incremented")
+
+    # --- tickets ------------------------------------------------------------------------------
+
+    async def insert_ticket(
+        self,
+        ticket: TicketView,
+        *,
+        search_terms: Sequence[str],
+        idempotency_key: str | None,
+        created_by: str | None,
+        outbox: Sequence[OutboxEntry],
+    ) -> None:
+        """Insert a new ticket with its first events; DuplicateKeyError on a taken id or key."""
+        doc = ticket_document(ticket)
+        doc["searchTerms"] = list(search_terms)
+        doc["priorityRank"] = PRIORITY_RANK[ticket.priority]
+        doc["createdBy"] = created_by
+        doc["outbox"] = [entry.to_document() for entry in outbox]
+        if idempotency_key is not None:
+            doc["idempotencyKey"] = idempotency_key
+        await self.tickets.insert_one(doc)
+
+    async def get_ticket(self, ticket_id: str) -> TicketView | None:
+        doc = await self.tickets.find_one({"ticketId": ticket_id}, {"outbox": 0, "searchTerms": 0})
+        return _ticket(doc) if doc else None
+
+    async def find_by_idempotency_key(self, key: str) -> TicketView | None:
+        doc = await self.tickets.find_one({"idempotencyKey": key}, {"outbox": 0})
+        return _ticket(doc) if doc else None
+
+    async def save_ticket(
+        self,
+        before: TicketView,
+        after: TicketView,
+        *,
+        outbox: Sequence[OutboxEntry],
+        search_terms: Sequence[str] | None = None,
+    ) -> tuple[TicketView, list[OutboxEntry]] | None:
+        """Write the fields that differ, only if the ticket is still at `before.version`.
+
+        The version bump and the events go in the same update. Returns the stored ticket and
+        its whole pending outbox (oldest first), or None when someone else wrote first.
+        """
+        old, new = ticket_document(before), ticket_document(after)
+        changed = {k: v for k, v in new.items() if k != "version" and old.get(k) != v}
+        if search_terms is not None:
+            changed["searchTerms"] = list(search_terms)
+        if after.priority != before.priority:
+            changed["priorityRank"] = PRIORITY_RANK[after.priority]
+        update: Document = {"$inc": {"version": 1}}
+        if changed:
+            update["$set"] = changed
+        if outbox:
+            update["$push"] = {"outbox": {"$each": [e.to_document() for e in outbox]}}
+        doc = await self.tickets.find_one_and_update(
+            {"ticketId": before.ticket_id, "version": before.version},
+            update,
+            projection={"searchTerms": 0},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            return None
+        pending = [OutboxEntry.from_document(e) for e in doc.get("outbox") or []]
+        return _ticket(doc), pending
+
+    async def remove_from_outbox(self, ticket_id: str, event_ids: Sequence[str]) -> None:
+        """Forget events once published (the version is untouched: not a ticket change)."""
+        if event_ids:
+            await self.tickets.update_one(
+                {"ticketId": ticket_id},
+                {"$pull": {"outbox": {"eventId": {"$in": list(event_ids)}}}},
+            )
+
+    async def pending_outbox(
+        self, *, older_than: datetime, limit: int
+    ) -> list[tuple[str, list[OutboxEntry]]]:
+        """Tickets with events not yet published that are older than `older_than`."""
+        cursor = self.tickets.find(
+            {"outbox.at": {"$lte": older_than}}, {"_id": 0, "ticketId": 1, "outbox": 1}
+        ).limit(limit)
+        found: list[tuple[str, list[OutboxEntry]]] = []
+        async for doc in cursor:
+            entries = [OutboxEntry.from_document(e) for e in doc.get("outbox") or []]
+            if entries:
+                found.append((doc["ticketId"], entries))
+        return found
+
+    async def outbox_of(self, ticket_id: str) -> list[OutboxEntry]:
+        doc = await self.tickets.find_one({"ticketId": ticket_id}, {"outbox": 1})
+        return [OutboxEntry.from_document(e) for e in (doc or {}).get("outbox") or []]
+
+    async def list_tickets(
+        self,
+        where: TicketFilter,
+        *,
+        sort: list[tuple[str, int]],
+        skip: int,
+        limit: int,
+    ) -> tuple[list[TicketSummary], int]:
+        """One page of summaries (no notes) and the exact number of matches.
+
+        With search terms the page comes from an aggregation that scores each ticket by the
+        number of query terms it contains; both engines run it the same way.
+        """
+        query = where.query()
+        total = await self.tickets.count_documents(query)
+        if total == 0 or skip >= total:
+            return [], total
+        if where.terms:
+            terms = list(where.terms)
+            pipeline: list[Document] = [
+                {"$match": query},
+                {
+                    "$addFields": {
+                        "score": {
+                            "$size": {
+                                "$filter": {
+                                    "input": "$searchTerms",
+                                    "as": "term",
+                                    "cond": {"$in": ["$$term", terms]},
+                                }
+                            }
+                        }
+                    }
+                },
+                {"$sort": dict(sort)},
+                {"$skip": skip},
+                {"$limit": limit},
+                {"$project": _LIST_PROJECTION},
+            ]
+            cursor = await self.tickets.aggregate(pipeline)
+            docs = await cursor.to_list(None)
+        else:
+            docs = (
+                await self.tickets.find(query, _LIST_PROJECTION)
+                .sort(sort)
+                .skip(skip)
+                .limit(limit)
+                .to_list(None)
+            )
+        return [_summary(doc) for doc in docs], total
+
+    async def stats(self, where: TicketFilter) -> TicketStats:
+        """Counts per status, per priority and escalated, in one aggregation."""
+        group: Document = {"_id": None, "total": {"$sum": 1}}
+        for status in TicketStatus:
+            group[status.value] = {"$sum": {"$cond": [{"$eq": ["$status", status.value]}, 1, 0]}}
+        for priority in Priority:
+            group[priority.value] = {
+                "$sum": {"$cond": [{"$eq": ["$priority", priority.value]}, 1, 0]}
+            }
+        group["escalated"] = {"$sum": {"$cond": [{"$eq": ["$isEscalated", True]}, 1, 0]}}
+        cursor = await self.tickets.aggregate([{"$match": where.query()}, {"$group": group}])
+        rows = await cursor.to_list(None)
+        if not rows:
+            return TicketStats()
+        row = rows[0]
+        return TicketStats.model_validate(
+            {name: int(row.get(name, 0)) for name in TicketStats.model_fields}
+        )
+
+    # --- customers ----------------------------------------------------------------------------
+
+    async def insert_customer(self, customer: Customer) -> None:
+        """DuplicateKeyError when the phone number is taken."""
+        doc = _plain(customer.model_dump(by_alias=True, exclude={"id"}))
+        doc["_id"] = customer.id
+        await self.customers.insert_one(doc)
+
+    async def get_customer(self, customer_id: str) -> Customer | None:
+        return _customer(await self.customers.find_one({"_id": customer_id}))
+
+    async def get_customer_by_phone(self, phone_number: str) -> Customer | None:
+        return _customer(await self.customers.find_one({"phoneNumber": phone_number}))
+
+    async def list_customers(self, *, skip: int, limit: int) -> tuple[list[Customer], int]:
+        total = await self.customers.count_documents({})
+        docs = (
+            await self.customers.find({})
+            .sort([("createdAt", DESCENDING), ("_id", DESCENDING)])
+            .skip(skip)
+            .limit(limit)
+            .to_list(None)
+        )
+        return [c for c in map(_customer, docs) if c is not None], total
+
+    async def count_ticket(self, customer_id: str, now: datetime) -> None:
+        """`statistics.totalTickets` + 1, atomically."""
+        await self.customers.update_one(
+            {"_id": customer_id},
+            {"$inc": {"statistics.totalTickets": 1}, "$set": {"updatedAt": now}},
+        )
+
+    # --- conversations ------------------------------------------------------------------------
+
+    async def insert_conversation(self, conversation: Conversation) -> None:
+        doc = _plain(conversation.model_dump(by_alias=True, exclude={"id"}))
+        doc["_id"] = conversation.id
+        await self.conversations.insert_one(doc)
+
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
+        return _conversation(await self.conversations.find_one({"_id": conversation_id}))
+
+    async def list_conversations(
+        self,
+        *,
+        customer_id: str | None,
+        status: ConversationStatus | None,
+        skip: int,
+        limit: int,
+    ) -> tuple[list[Conversation], int]:
+        query: Document = {}
+        if customer_id is not None:
+            query["customerId"] = customer_id
+        if status is not None:
+            query["status"] = status.value
+        total = await self.conversations.count_documents(query)
+        docs = (
+            await self.conversations.find(query)
+            .sort([("updatedAt", DESCENDING), ("_id", DESCENDING)])
+            .skip(skip)
+            .limit(limit)
+            .to_list(None)
+        )
+        return [c for c in map(_conversation, docs) if c is not None], total
+
+    async def active_conversation(self, customer_id: str) -> Conversation | None:
+        """The customer's most recently updated open or assigned conversation."""
+        docs = (
+            await self.conversations.find(
+                {
+                    "customerId": customer_id,
+                    "status": {
+                        "$in": [ConversationStatus.OPEN.value, ConversationStatus.ASSIGNED.value]
+                    },
+                }
+            )
+            .sort([("updatedAt", DESCENDING), ("_id", DESCENDING)])
+            .limit(1)
+            .to_list(None)
+        )
+        return _conversation(docs[0]) if docs else None
+
+    async def update_conversation(
+        self, conversation_id: str, changes: Mapping[str, Any]
+    ) -> Conversation | None:
+        doc = await self.conversations.find_one_and_update(
+            {"_id": conversation_id},
+            {"$set": _plain(dict(changes))},
+            return_document=ReturnDocument.AFTER,
+        )
+        return _conversation(doc)
+
+
+def _customer(doc: Mapping[str, Any] | None) -> Customer | None:
+    if doc is None:
+        return None
+    data = {k: v for k, v in doc.items() if k != "_id"}
+    return Customer.model_validate({**data, "id": doc["_id"]})
+
+
+def _conversation(doc: Mapping[str, Any] | None) -> Conversation | None:
+    if doc is None:
+        return None
+    data = {k: v for k, v in doc.items() if k != "_id"}
+    return Conversation.model_validate({**data, "id": doc["_id"]})

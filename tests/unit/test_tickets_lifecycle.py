@@ -1,0 +1,250 @@
+"""Ticket lifecycle rules: transition graph, history, SLA stamps, assignment, escalation."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tickets_service.domain import lifecycle
+from tickets_service.domain.lifecycle import TRANSITIONS, InvalidTransition
+from tickets_service.domain.tickets import customer_view, new_ticket, summary
+from tickets_service.settings import Settings
+from uts_shared.contracts.tickets import (
+    CreateFromAgent,
+    Note,
+    Priority,
+    TicketChanges,
+    TicketSource,
+    TicketStatus,
+    TicketView,
+)
+from uts_shared.errors import Conflict, ErrorCode
+
+S = TicketStatus
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+TARGETS = {p: (v.first_response, v.resolution) for p, v in Settings().sla_targets_ms.items()}
+
+LEGAL = {
+    (S.NEW, S.OPEN),
+    (S.OPEN, S.IN_PROGRESS),
+    (S.IN_PROGRESS, S.PENDING_CUSTOMER),
+    (S.PENDING_CUSTOMER, S.IN_PROGRESS),
+    (S.IN_PROGRESS, S.WAITING_INTERNAL),
+    (S.WAITING_INTERNAL, S.IN_PROGRESS),
+    (S.IN_PROGRESS, S.RESOLVED),
+    (S.RESOLVED, S.CLOSED),
+    (S.RESOLVED, S.OPEN),
+}
+
+
+def make(status: S = S.NEW, priority: Priority = Priority.MEDIUM) -> TicketView:
+    request = CreateFromAgent(
+        subject="Luminaria apagada",
+        description="No enciende",
+        category="light_malfunction",
+        priority=priority,
+        customer_id="c1",
+        agent_id="a1",
+    )
+    ticket = new_ticket(
+        request,
+        ticket_id="LUX-2026-000001",
+        status=S.NEW,
+        source=TicketSource.AGENT,
+        sla=lifecycle.sla_for(priority, TARGETS),
+        assigned_agent=None,
+        now=T0,
+    )
+    return ticket.model_copy(update={"status": status})
+
+
+def test_transition_graph_is_exactly_the_plans() -> None:
+    graph = {(a, b) for a, targets in TRANSITIONS.items() for b in targets}
+    assert graph == LEGAL
+
+
+@pytest.mark.parametrize(("current", "target"), sorted(LEGAL))
+def test_every_legal_transition_is_accepted_and_recorded(current: S, target: S) -> None:
+    after = lifecycle.transition(make(current), target, by="a1", reason="why", now=T0)
+    assert after.status is target
+    assert after.status_history[-1].from_ is current
+    assert after.status_history[-1].to is target
+    assert after.status_history[-1].changed_by == "a1"
+    assert after.status_history[-1].reason == "why"
+
+
+ILLEGAL = sorted(set(itertools.product(S, S)) - LEGAL)
+
+
+@pytest.mark.parametrize(("current", "target"), ILLEGAL)
+def test_illegal_transition_is_a_conflict_naming_allowed_states(current: S, target: S) -> None:
+    ticket = make(current)
+    with pytest.raises(InvalidTransition) as caught:
+        lifecycle.transition(ticket, target, by="a1", reason=None, now=T0)
+    err = caught.value
+    assert isinstance(err, Conflict)
+    assert err.code is ErrorCode.CONFLICT
+    allowed = [s.value for s in TRANSITIONS[current]]
+    assert err.context["allowed"] == allowed
+    for state in allowed:
+        assert state in err.message
+    if not allowed:
+        assert "none" in err.message
+
+
+def test_history_from_is_the_real_previous_status_after_several_changes() -> None:
+    ticket = make(S.NEW)
+    path = [S.OPEN, S.IN_PROGRESS, S.PENDING_CUSTOMER, S.IN_PROGRESS, S.WAITING_INTERNAL]
+    path += [S.IN_PROGRESS, S.RESOLVED, S.OPEN, S.IN_PROGRESS, S.RESOLVED, S.CLOSED]
+    for i, target in enumerate(path):
+        ticket = lifecycle.transition(
+            ticket, target, by="a1", reason=None, now=T0 + timedelta(minutes=i)
+        )
+    pairs = [(h.from_, h.to) for h in ticket.status_history]
+    assert pairs == list(itertools.pairwise([S.NEW, *path]))
+
+
+def test_first_move_to_in_progress_stamps_first_response_once() -> None:
+    ticket = lifecycle.transition(make(S.OPEN), S.IN_PROGRESS, by="a", reason=None, now=T0)
+    assert ticket.sla.first_response_at == T0
+    assert ticket.sla.first_response_met is True
+    later = T0 + timedelta(hours=9)
+    ticket = lifecycle.transition(ticket, S.PENDING_CUSTOMER, by="a", reason=None, now=later)
+    ticket = lifecycle.transition(ticket, S.IN_PROGRESS, by="a", reason=None, now=later)
+    assert ticket.sla.first_response_at == T0
+
+
+def test_late_first_response_is_marked_as_missed() -> None:
+    late = T0 + timedelta(minutes=16)
+    urgent = make(S.OPEN, Priority.URGENT)
+    ticket = lifecycle.transition(urgent, S.IN_PROGRESS, by="a", reason=None, now=late)
+    assert ticket.sla.first_response_met is False
+
+
+def test_resolved_stamps_resolution_and_closed_stamps_closed_at() -> None:
+    ticket = make(S.IN_PROGRESS, Priority.HIGH)
+    resolved_at = T0 + timedelta(hours=25)
+    ticket = lifecycle.resolve(ticket, "Cambio de foco", by="a2", now=resolved_at)
+    assert ticket.resolved_at == resolved_at
+    assert ticket.resolved_by == "a2"
+    assert ticket.resolution_notes == "Cambio de foco"
+    assert ticket.sla.resolution_met is False  # high: 24 h
+    closed_at = resolved_at + timedelta(hours=1)
+    ticket = lifecycle.transition(ticket, S.CLOSED, by="a2", reason=None, now=closed_at)
+    assert ticket.closed_at == closed_at
+
+
+def test_reopening_clears_the_previous_resolution_stamps() -> None:
+    ticket = lifecycle.resolve(make(S.IN_PROGRESS), "x", by="a", now=T0)
+    reopened = lifecycle.transition(ticket, S.OPEN, by="a", reason="volvió a fallar", now=T0)
+    assert reopened.resolved_at is None
+    assert reopened.resolved_by is None
+    assert reopened.sla.resolution_met is None
+    assert reopened.status_history[-1].from_ is S.RESOLVED
+
+
+def test_sla_targets_follow_priority_in_milliseconds() -> None:
+    minute, hour = 60_000, 3_600_000
+    expected = {
+        Priority.URGENT: (15 * minute, 4 * hour),
+        Priority.HIGH: (hour, 24 * hour),
+        Priority.MEDIUM: (4 * hour, 72 * hour),
+        Priority.LOW: (24 * hour, 7 * 24 * hour),
+    }
+    for priority, (first, resolution) in expected.items():
+        sla = lifecycle.sla_for(priority, TARGETS)
+        assert (sla.first_response_target, sla.resolution_target) == (first, resolution)
+
+
+def test_sla_targets_are_configurable() -> None:
+    settings = Settings(sla_targets_ms={"urgent": {"firstResponse": 1000, "resolution": 2000}})
+    assert settings.sla_targets_ms[Priority.URGENT].first_response == 1000
+    assert settings.sla_targets_ms[Priority.LOW].resolution == 7 * 24 * 3_600_000
+
+
+def test_assign_moves_a_new_ticket_to_open_in_history() -> None:
+    ticket = lifecycle.assign(make(S.NEW), "a7", by="lead", now=T0)
+    assert ticket.assigned_agent == "a7"
+    assert ticket.assigned_at == T0
+    assert ticket.status is S.OPEN
+    entry = ticket.status_history[-1]
+    assert (entry.from_, entry.to, entry.changed_by) == (S.NEW, S.OPEN, "lead")
+
+
+def test_assign_keeps_status_when_not_new() -> None:
+    ticket = lifecycle.assign(make(S.IN_PROGRESS), "a7", by="lead", now=T0)
+    assert ticket.status is S.IN_PROGRESS
+    assert ticket.status_history == []
+
+
+def test_closed_tickets_cannot_be_assigned_or_escalated() -> None:
+    with pytest.raises(Conflict):
+        lifecycle.assign(make(S.CLOSED), "a7", by="lead", now=T0)
+    with pytest.raises(Conflict):
+        lifecycle.escalate(make(S.CLOSED), "a7", "urgent", by="lead", now=T0)
+
+
+def test_escalate_flags_and_reassigns() -> None:
+    ticket = lifecycle.escalate(make(S.IN_PROGRESS), "boss", "cliente VIP", by="a1", now=T0)
+    assert ticket.is_escalated
+    assert (ticket.escalated_to, ticket.escalation_reason) == ("boss", "cliente VIP")
+    assert ticket.escalated_at == T0
+    assert ticket.assigned_agent == "boss"
+
+
+def test_resolve_follows_the_graph() -> None:
+    with pytest.raises(InvalidTransition):
+        lifecycle.resolve(make(S.NEW), "x", by="a", now=T0)
+
+
+def test_notes_are_internal_by_default_and_hidden_from_customers() -> None:
+    ticket, internal = lifecycle.add_note(
+        make(), "secreto", by="a1", is_internal=True, note_id="n1", now=T0
+    )
+    ticket, public = lifecycle.add_note(
+        ticket, "Vamos en camino", by="a1", is_internal=False, note_id="n2", now=T0
+    )
+    assert [n.id for n in ticket.notes] == ["n1", "n2"]
+    view = customer_view(ticket)
+    assert [n.content for n in view.notes] == ["Vamos en camino"]
+    assert "secreto" not in view.model_dump_json()
+    assert "notes" not in summary(ticket).model_dump()
+    assert internal.is_internal and not public.is_internal
+
+
+def test_customer_view_model_drops_internal_notes_whatever_it_is_given() -> None:
+    note = Note(id="n", agent_id="a", content="secreto", is_internal=True, timestamp=T0)
+    data = customer_view(make()).model_dump()
+    data["notes"] = [note.model_dump()]
+    from uts_shared.contracts.tickets import CustomerTicketView
+
+    assert CustomerTicketView.model_validate(data).notes == []
+
+
+def test_feedback_only_on_resolved_or_closed() -> None:
+    with pytest.raises(Conflict) as caught:
+        lifecycle.record_feedback(make(S.IN_PROGRESS), 5, "ok", now=T0)
+    assert caught.value.context["allowed"] == ["resolved", "closed"]
+    ticket = lifecycle.record_feedback(make(S.RESOLVED), 4, "bien", now=T0)
+    assert ticket.customer_feedback is not None
+    assert (ticket.customer_feedback.rating, ticket.customer_feedback.submitted_at) == (4, T0)
+
+
+def test_general_update_applies_only_real_changes_and_new_priority_targets() -> None:
+    ticket = make(S.OPEN)
+    same, updates = lifecycle.apply_changes(
+        ticket, TicketChanges(subject=ticket.subject), targets=TARGETS, now=T0
+    )
+    assert same is ticket and updates == {}
+    changed, updates = lifecycle.apply_changes(
+        ticket,
+        TicketChanges(priority=Priority.URGENT, tags=["poste"]),
+        targets=TARGETS,
+        now=T0 + timedelta(minutes=1),
+    )
+    assert updates == {"priority": "urgent", "tags": ["poste"]}
+    assert changed.sla.first_response_target == 15 * 60_000
+    assert changed.updated_at == T0 + timedelta(minutes=1)
+    assert changed.status is S.OPEN
