@@ -1,0 +1,398 @@
+"""Tickets over HTTP: create, get, list (filters, pagination, sort, search), stats, update,
+idempotent create, and what the gateway refuses (no token, unknown ids, operators in queries)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e import tickets_helpers
+from tests.e2e.conftest import AgentLogin, System
+from tests.e2e.tickets_helpers import (
+    CATEGORY,
+    Desk,
+    move,
+    new_customer,
+    new_ticket,
+    nonce,
+    unique_key,
+)
+from uts_shared.contracts import tickets as contract
+from uts_shared.contracts.tickets import CreateFromAi
+
+# The session's shared agents (fixtures of tickets_helpers).
+desk = tickets_helpers.desk
+colleague = tickets_helpers.colleague
+
+NO_TOKEN_ROUTES = [
+    ("GET", "/tickets"),
+    ("GET", "/tickets/stats/summary"),
+    ("GET", "/tickets/LUX-2026-000001"),
+    ("POST", "/tickets"),
+    ("PUT", "/tickets/LUX-2026-000001"),
+    ("POST", "/tickets/LUX-2026-000001/assign"),
+    ("POST", "/tickets/LUX-2026-000001/status"),
+    ("POST", "/tickets/LUX-2026-000001/notes"),
+    ("POST", "/tickets/LUX-2026-000001/resolve"),
+    ("POST", "/tickets/LUX-2026-000001/escalate"),
+    ("POST", "/tickets/LUX-2026-000001/feedback"),
+    ("GET", "/customers"),
+    ("POST", "/customers"),
+    ("GET", "/customers/c1"),
+    ("GET", "/customers/c1/tickets"),
+    ("GET", "/conversations"),
+    ("POST", "/conversations"),
+    ("GET", "/conversations/c1"),
+    ("PATCH", "/conversations/c1"),
+    ("GET", "/conversations/c1/tickets"),
+]
+
+
+def ids(page: dict[str, Any]) -> set[str]:
+    return {t["ticketId"] for t in page["tickets"]}
+
+
+async def listing(api: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
+    r = await api.get("/tickets", params=params)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    assert body["success"] is True
+    return body
+
+
+async def test_every_route_needs_a_token(system: System, anon_api: httpx.AsyncClient) -> None:
+    system.require("tickets")
+    for method, path in NO_TOKEN_ROUTES:
+        r = await anon_api.request(method, path, json={})
+        assert r.status_code == 401, (method, path, r.text)
+        assert r.json()["success"] is False
+    r = await anon_api.get("/tickets", headers={"Authorization": "Bearer not-a-jwt"})
+    assert r.status_code == 401
+
+
+async def test_agent_creates_an_open_ticket_from_the_agent_source(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    r = await desk.api.post(
+        "/tickets",
+        json={
+            "subject": "  Poste caído  ",
+            "description": "Un poste de luz cayó sobre la banqueta",
+            "category": CATEGORY,
+            "priority": "urgent",
+            "customerId": customer["id"],
+            "tags": ["poste", "urgente"],
+            "location": {
+                "address": "Calle 5",
+                "coordinates": {"latitude": 19.4, "longitude": -99.1},
+            },
+        },
+    )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["success"] is True
+    ticket = body["ticket"]
+    assert re.match(r"^[A-Z]+-(\d{4}-)?\d+$", ticket["ticketId"]), ticket["ticketId"]
+    assert ticket["subject"] == "Poste caído"
+    assert ticket["status"] == "open"
+    assert ticket["source"] == "agent"
+    assert ticket["customerId"] == customer["id"]
+    assert ticket["tags"] == ["poste", "urgente"]
+    assert ticket["location"]["coordinates"] == {"latitude": 19.4, "longitude": -99.1}
+    assert ticket["sla"]["firstResponseTarget"] == 15 * 60 * 1000
+    assert ticket["sla"]["resolutionTarget"] == 4 * 60 * 60 * 1000
+    assert ticket["assignedAgent"] is None
+    assert r.headers["Location"] == f"/api/v2/tickets/{ticket['ticketId']}"
+    assert r.headers["ETag"] == f'"{ticket["version"]}"'
+
+    r = await desk.api.get(f"/tickets/{ticket['ticketId']}")
+    assert r.status_code == 200
+    assert r.json() == {"success": True, "ticket": ticket}
+
+
+async def test_create_assigns_to_the_creating_agent_when_asked(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"], assignToSelf=True)
+    assert ticket["assignedAgent"] == desk.id
+
+
+async def test_create_takes_the_agent_from_the_token_never_the_body(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    body = {
+        "subject": "s",
+        "description": "d",
+        "category": CATEGORY,
+        "customerId": customer["id"],
+        "agentId": "someone-else",
+    }
+    r = await desk.api.post("/tickets", json=body)
+    assert r.status_code == 422
+    assert [d["field"] for d in r.json()["details"]] == ["agentId"]
+
+
+async def test_create_validates_the_body(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    base = {"subject": "s", "description": "d", "category": CATEGORY, "customerId": customer["id"]}
+    cases = [
+        ({**base, "subject": "x" * 201}, "subject"),
+        ({**base, "priority": "whenever"}, "priority"),
+        ({k: v for k, v in base.items() if k != "description"}, "description"),
+        ({**base, "status": "closed"}, "status"),
+    ]
+    for body, field in cases:
+        r = await desk.api.post("/tickets", json=body)
+        assert r.status_code == 422, (field, r.text)
+        assert field in [d["field"] for d in r.json()["details"]], r.text
+    r = await desk.api.post("/tickets", json={**base, "category": "not_a_category"})
+    assert r.status_code == 422, r.text
+    assert CATEGORY in r.text  # names the valid categories
+
+
+async def test_unknown_ticket_is_404(desk: Desk) -> None:
+    for method, path, body in [
+        ("GET", "/tickets/LUX-1999-999999", None),
+        ("PUT", "/tickets/LUX-1999-999999", {"subject": "x"}),
+        ("POST", "/tickets/LUX-1999-999999/status", {"status": "in_progress"}),
+        ("POST", "/tickets/LUX-1999-999999/notes", {"content": "x"}),
+    ]:
+        r = await desk.api.request(method, path, json=body)
+        assert r.status_code == 404, (method, path, r.text)
+        assert r.json()["success"] is False
+
+
+async def test_same_idempotency_key_gives_the_same_ticket_once(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    headers = {"Idempotency-Key": unique_key()}
+    body = {"subject": "s", "description": "d", "category": CATEGORY, "customerId": customer["id"]}
+    first = await desk.api.post("/tickets", json=body, headers=headers)
+    again = await desk.api.post("/tickets", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert again.status_code == 200, again.text
+    assert again.json()["ticket"]["ticketId"] == first.json()["ticket"]["ticketId"]
+    page = await listing(desk.api, customerId=customer["id"])
+    assert page["pagination"]["total"] == 1
+    other = await desk.api.post("/tickets", json=body, headers={"Idempotency-Key": unique_key()})
+    assert other.status_code == 201
+    assert other.json()["ticket"]["ticketId"] != first.json()["ticket"]["ticketId"]
+
+
+async def test_list_filters_by_each_field(
+    system: System,
+    desk: Desk,
+    colleague: AgentLogin,
+) -> None:
+    customer = await new_customer(desk.api)
+    cid = customer["id"]
+    r = await desk.api.post("/conversations", json={"customerId": cid})
+    conversation = r.json()["conversation"]["id"]
+    plain = await new_ticket(desk.api, cid, priority="low", tags=["alpha"])
+    billing = await new_ticket(desk.api, cid, category="billing", priority="high")
+    chat = await new_ticket(desk.api, cid, conversationId=conversation, tags=["alpha", "beta"])
+    working = await new_ticket(desk.api, cid, priority="urgent")
+    await move(desk.api, working["ticketId"], "in_progress")
+    r = await desk.api.post(
+        f"/tickets/{billing['ticketId']}/assign", json={"agentId": colleague.id}
+    )
+    assert r.status_code == 200
+    r = await desk.api.post(
+        f"/tickets/{chat['ticketId']}/escalate", json={"toAgentId": colleague.id, "reason": "x"}
+    )
+    assert r.status_code == 200
+    created = await system.rpc.call(
+        contract.CREATE_FROM_AI,
+        CreateFromAi(subject="s", description="d", category=CATEGORY, customer_id=cid),
+    )
+    from_ai = created.ticket.ticket_id
+    every = {plain["ticketId"], billing["ticketId"], chat["ticketId"], working["ticketId"], from_ai}
+
+    async def only(**params: Any) -> set[str]:
+        return ids(await listing(desk.api, customerId=cid, **params))
+
+    assert await only() == every
+    assert await only(status="open") == {plain["ticketId"], billing["ticketId"], chat["ticketId"]}
+    assert await only(status="in_progress") == {working["ticketId"]}
+    assert await only(status="new") == {from_ai}
+    assert await only(category="billing") == {billing["ticketId"]}
+    assert await only(priority="urgent") == {working["ticketId"]}
+    assert await only(priority="low") == {plain["ticketId"]}
+    assert await only(assignedAgent=colleague.id) == {billing["ticketId"], chat["ticketId"]}
+    assert await only(conversationId=conversation) == {chat["ticketId"]}
+    assert await only(tag="alpha") == {plain["ticketId"], chat["ticketId"]}
+    assert await only(tag="beta") == {chat["ticketId"]}
+    assert await only(isEscalated="true") == {chat["ticketId"]}
+    assert await only(isEscalated="false") == every - {chat["ticketId"]}
+    assert await only(status="open", tag="alpha", priority="medium") == {chat["ticketId"]}
+    page = await listing(desk.api, customerId=cid)
+    assert all("notes" not in t for t in page["tickets"])  # lists leave notes out
+
+
+async def test_list_sorts_by_priority_rank_not_alphabetically(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    for priority in ("medium", "urgent", "low", "high"):
+        await new_ticket(desk.api, customer["id"], priority=priority)
+
+    async def order(direction: str) -> list[str]:
+        page = await listing(
+            desk.api, customerId=customer["id"], sortBy="priority", sortOrder=direction
+        )
+        return [t["priority"] for t in page["tickets"]]
+
+    assert await order("desc") == ["urgent", "high", "medium", "low"]
+    assert await order("asc") == ["low", "medium", "high", "urgent"]
+    newest_first = await listing(desk.api, customerId=customer["id"])
+    created = [t["createdAt"] for t in newest_first["tickets"]]
+    assert created == sorted(created, reverse=True)
+
+
+async def test_list_paginates_with_exact_totals(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    made = [(await new_ticket(desk.api, customer["id"]))["ticketId"] for _ in range(5)]
+    first = await listing(desk.api, customerId=customer["id"], limit=2, sortOrder="asc")
+    assert first["pagination"] == {"page": 1, "limit": 2, "total": 5, "pages": 3}
+    assert [t["ticketId"] for t in first["tickets"]] == made[:2]
+    last = await listing(desk.api, customerId=customer["id"], limit=2, page=3, sortOrder="asc")
+    assert [t["ticketId"] for t in last["tickets"]] == made[4:]
+    beyond = await listing(desk.api, customerId=customer["id"], limit=2, page=4)
+    assert beyond["tickets"] == []
+    default = await listing(desk.api, customerId=customer["id"])
+    assert default["pagination"]["limit"] == 20
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": "0"}, {"limit": "101"}, {"page": "0"}, {"page": "-1"}, {"limit": "many"}],
+)
+async def test_pagination_out_of_range_is_422(desk: Desk, params: dict[str, str]) -> None:
+    r = await desk.api.get("/tickets", params=params)
+    assert r.status_code == 422, r.text
+    assert [d["field"] for d in r.json()["details"]] == list(params)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status[$ne]=x",
+        'customerId={"$gt":""}',
+        "assignedAgent[$exists]=true",
+        "customerId=$where",
+        "tag[]=a",
+        "category[$regex]=.*",
+        "status=open&status=new",
+        "unknownKey=1",
+        "status=not-a-status",
+        "sortBy=$natural",
+    ],
+)
+async def test_operators_and_unknown_keys_in_the_query_are_422(desk: Desk, query: str) -> None:
+    r = await desk.api.get(f"/tickets?{query}")
+    assert r.status_code == 422, (query, r.text)
+    assert r.json()["success"] is False
+
+
+async def test_search_ignores_case_and_accents_and_ranks_by_matches(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    word = nonce()
+    both = await new_ticket(
+        desk.api, customer["id"], subject=f"Iluminación {word} dañada", description="Poste"
+    )
+    one = await new_ticket(
+        desk.api, customer["id"], subject=f"Revisión {word}", description="Sin más detalle"
+    )
+    await new_ticket(desk.api, customer["id"], subject="Otra cosa", description="Nada que ver")
+
+    page = await listing(desk.api, search=f"ILUMINACION {word.upper()}")
+    assert [t["ticketId"] for t in page["tickets"]] == [both["ticketId"], one["ticketId"]]
+    assert page["tickets"][0]["score"] > page["tickets"][1]["score"]
+    assert page["pagination"]["total"] == 2
+
+    accented = await listing(desk.api, search=f"{word} DAÑADA iluminación")
+    assert accented["tickets"][0]["ticketId"] == both["ticketId"]
+    scoped = await listing(desk.api, search=word, customerId=customer["id"], limit=1)
+    assert scoped["pagination"]["total"] == 2
+    assert len(scoped["tickets"]) == 1
+    by_id = await listing(desk.api, search=one["ticketId"].lower())
+    assert by_id["tickets"][0]["ticketId"] == one["ticketId"]
+
+
+async def test_stats_count_by_status_priority_and_escalation(
+    desk: Desk,
+    colleague: AgentLogin,
+) -> None:
+    customer = await new_customer(desk.api)
+    cid = customer["id"]
+    a = await new_ticket(desk.api, cid, priority="urgent")
+    b = await new_ticket(desk.api, cid, priority="low")
+    await new_ticket(desk.api, cid, priority="low")
+    await move(desk.api, a["ticketId"], "in_progress")
+    r = await desk.api.post(
+        f"/tickets/{b['ticketId']}/escalate", json={"toAgentId": colleague.id, "reason": "vip"}
+    )
+    assert r.status_code == 200
+
+    r = await desk.api.get("/tickets/stats/summary", params={"customerId": cid})
+    assert r.status_code == 200, r.text
+    stats = r.json()["stats"]
+    assert r.json()["success"] is True
+    assert stats["total"] == 3
+    assert (stats["open"], stats["inProgress"], stats["resolved"]) == (2, 1, 0)
+    assert (stats["urgent"], stats["low"], stats["medium"]) == (1, 2, 0)
+    assert stats["escalated"] == 1
+
+    r = await desk.api.get(
+        "/tickets/stats/summary", params={"agentId": colleague.id, "customerId": cid}
+    )
+    assert r.json()["stats"]["total"] == 1
+    r = await desk.api.get("/tickets/stats/summary", params={"agentId[$ne]": "x"})
+    assert r.status_code == 422
+
+
+async def test_update_changes_general_fields_only(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"], tags=["a"])
+    r = await desk.api.put(
+        f"/tickets/{ticket['ticketId']}",
+        json={"subject": "Nuevo asunto", "priority": "high", "tags": ["b", "c"]},
+    )
+    assert r.status_code == 200, r.text
+    updated = r.json()["ticket"]
+    assert (updated["subject"], updated["priority"], updated["tags"]) == (
+        "Nuevo asunto",
+        "high",
+        ["b", "c"],
+    )
+    assert updated["description"] == ticket["description"]
+    assert updated["status"] == ticket["status"]
+    assert updated["version"] > ticket["version"]
+
+    for field, value in [
+        ("ticketId", "LUX-2000-000001"),
+        ("customerId", "someone"),
+        ("createdAt", "2020-01-01T00:00:00Z"),
+        ("status", "closed"),
+        ("statusHistory", []),
+        ("notes", []),
+    ]:
+        r = await desk.api.put(f"/tickets/{ticket['ticketId']}", json={field: value})
+        assert r.status_code == 422, (field, r.text)
+        assert [d["field"] for d in r.json()["details"]] == [field]
+    again = (await desk.api.get(f"/tickets/{ticket['ticketId']}")).json()["ticket"]
+    assert again["customerId"] == customer["id"]
+    assert again["version"] == updated["version"]
+
+
+async def test_update_on_a_stale_version_is_409(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"])
+    path = f"/tickets/{ticket['ticketId']}"
+    r = await desk.api.put(path, json={"subject": "first"}, headers={"If-Match": r'"1000"'})
+    assert r.status_code == 409, r.text
+    r = await desk.api.put(path, json={"subject": "first", "expectedVersion": ticket["version"]})
+    assert r.status_code == 200, r.text
+    r = await desk.api.put(path, json={"subject": "lost", "expectedVersion": ticket["version"]})
+    assert r.status_code == 409, r.text
+    etag = (await desk.api.get(path)).headers["ETag"]
+    r = await desk.api.put(path, json={"subject": "second"}, headers={"If-Match": etag})
+    assert r.status_code == 200, r.text
+    assert r.json()["ticket"]["subject"] == "second"
