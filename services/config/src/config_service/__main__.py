@@ -1,0 +1,3 @@
+from config_service.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Pure configuration rules: defaults, presets, validation, rendering, read cache (no I/O)."""

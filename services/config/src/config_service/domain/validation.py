@@ -1,0 +1,117 @@
+"""Validation the contract models cannot express alone, as `ValidationFailed` with field details.
+
+The request models already check shapes (slugs, required fields, padLength 1..12, separators);
+these functions add the rules that span several values or keys, and parse stored JSON back into
+models with the same errors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from uts_shared.contracts.config import (
+    SLUG,
+    AssistantConfig,
+    Category,
+    Preset,
+    SettingKey,
+    Terminology,
+    TicketIdFormat,
+)
+from uts_shared.errors import FieldError, ValidationFailed, field_errors_from_pydantic
+
+T = TypeVar("T")
+
+MAX_TEMPLATE_CHARS = 50_000
+"""Far above any sensible prompt; stops a pasted document from becoming the instructions."""
+
+_ADAPTERS: dict[SettingKey, TypeAdapter[Any]] = {
+    SettingKey.TICKET_CATEGORIES: TypeAdapter(list[Category]),
+    SettingKey.ASSISTANT_CONFIGURATION: TypeAdapter(AssistantConfig),
+    SettingKey.TICKET_TERMINOLOGY: TypeAdapter(Terminology),
+    SettingKey.TICKET_ID_FORMAT: TypeAdapter(TicketIdFormat),
+    SettingKey.CONFIGURATION_PRESETS: TypeAdapter(list[Preset]),
+    SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE: TypeAdapter(str),
+}
+
+
+def setting_key(key: str) -> SettingKey:
+    """`key` as a known SettingKey, else ValidationFailed naming the valid keys."""
+    try:
+        return SettingKey(key)
+    except ValueError:
+        valid = [k.value for k in SettingKey]
+        raise ValidationFailed(
+            f"unknown setting key '{key}'; valid keys: {', '.join(valid)}",
+            details=[FieldError(field="key", reason=f"must be one of: {', '.join(valid)}")],
+            context={"key": key, "validKeys": valid},
+        ) from None
+
+
+def check_categories(categories: Sequence[Category], *, field: str = "categories") -> None:
+    """Non-empty, every id a unique slug, every label present."""
+    if not categories:
+        raise ValidationFailed.on(field, "at least one category is required")
+    seen: set[str] = set()
+    problems: list[FieldError] = []
+    for i, cat in enumerate(categories):
+        if not re.match(SLUG, cat.id):
+            problems.append(
+                FieldError(
+                    field=f"{field}.{i}.id",
+                    reason="must be a slug: lowercase letters, digits, '_' or '-'",
+                )
+            )
+        if not cat.label.strip():
+            problems.append(FieldError(field=f"{field}.{i}.label", reason="label is required"))
+        if cat.id in seen:
+            problems.append(
+                FieldError(field=f"{field}.{i}.id", reason=f"duplicate category id '{cat.id}'")
+            )
+        seen.add(cat.id)
+    if problems:
+        raise ValidationFailed(
+            "; ".join(f"{p.field}: {p.reason}" for p in problems), details=problems
+        )
+
+
+def check_template(template: str) -> None:
+    """A non-blank template of sensible length (unknown variables are reported when rendering)."""
+    if not template.strip():
+        raise ValidationFailed.on("template", "the template cannot be empty")
+    if len(template) > MAX_TEMPLATE_CHARS:
+        raise ValidationFailed.on(
+            "template", f"at most {MAX_TEMPLATE_CHARS} characters (got {len(template)})"
+        )
+
+
+def check_preset(preset: Preset, *, field: str = "preset") -> None:
+    """A preset's categories obey the same rules as an update of `ticket_categories`."""
+    check_categories(preset.ticket_categories, field=f"{field}.ticketCategories")
+
+
+def parse_value(key: SettingKey, value: Any) -> Any:
+    """A stored JSON value as its model (or list/str), validated like an update of that key."""
+    try:
+        parsed = _ADAPTERS[key].validate_python(value)
+    except ValidationError as exc:
+        raise from_pydantic(exc, field=key.value) from None
+    if key is SettingKey.TICKET_CATEGORIES:
+        check_categories(parsed, field=key.value)
+    elif key is SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE:
+        check_template(parsed)
+    return parsed
+
+
+def from_pydantic(exc: ValidationError, *, field: str) -> ValidationFailed:
+    """A pydantic error as ValidationFailed, its field paths prefixed with `field`."""
+    details = [
+        FieldError(field=f"{field}.{d.field}" if d.field != "body" else field, reason=d.reason)
+        for d in field_errors_from_pydantic(exc.errors())
+    ]
+    message = "; ".join(f"{d.field}: {d.reason}" for d in details) or f"{field}: invalid"
+    return ValidationFailed(message, details=details)

@@ -1,0 +1,165 @@
+"""The config service's broker endpoints: one thin function per RPC, and the cache listener."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitQueue
+from pydantic import ValidationError
+
+from config_service.service import Configuration
+from uts_shared.contracts import config as contracts
+from uts_shared.contracts.base import Empty, Event, HealthStatus
+from uts_shared.contracts.config import (
+    CONFIG_UPDATED,
+    AllConfig,
+    ApplyPreset,
+    AssistantResult,
+    Categories,
+    ConfigUpdated,
+    DeletePreset,
+    History,
+    HistoryQuery,
+    IdFormatResult,
+    Preset,
+    PresetApplied,
+    Presets,
+    RenderedAssistant,
+    ResetResult,
+    ResetSetting,
+    SavePreset,
+    Settings,
+    TemplateResult,
+    TerminologyResult,
+    UpdateAssistant,
+    UpdateCategories,
+    UpdateIdFormat,
+    UpdateTemplate,
+    UpdateTerminology,
+)
+from uts_shared.messaging import serve, subscribe_events
+
+log = logging.getLogger(__name__)
+
+
+def cache_queue(instance: str) -> RabbitQueue:
+    """This replica's own queue for `config.updated`: exclusive, gone when the replica is."""
+    return RabbitQueue(
+        f"config.cache.{instance}",
+        durable=False,
+        exclusive=True,
+        auto_delete=True,
+        routing_key=CONFIG_UPDATED.routing_key,
+    )
+
+
+def register(
+    broker: RabbitBroker, cfg: Configuration, *, health: HealthStatus, instance: str
+) -> None:
+    """Every RPC of `contracts.config.RPCS`, `config.health`, and the cache invalidation."""
+    _serve_reads(broker, cfg, health)
+    _serve_changes(broker, cfg)
+    subscribe_events(broker, cache_queue(instance), _cache_listener(cfg))
+
+
+def _serve_reads(broker: RabbitBroker, cfg: Configuration, health: HealthStatus) -> None:
+    async def get_all(_: Empty) -> AllConfig:
+        return await cfg.all()
+
+    async def get_settings(_: Empty) -> Settings:
+        return Settings(settings=await cfg.settings())
+
+    async def get_categories(_: Empty) -> Categories:
+        return Categories(categories=await cfg.categories())
+
+    async def get_assistant(_: Empty) -> AssistantResult:
+        return AssistantResult(config=await cfg.assistant())
+
+    async def get_terminology(_: Empty) -> TerminologyResult:
+        return TerminologyResult(terminology=await cfg.terminology())
+
+    async def get_id_format(_: Empty) -> IdFormatResult:
+        return IdFormatResult(format=await cfg.id_format())
+
+    async def get_template(_: Empty) -> TemplateResult:
+        return TemplateResult(template=await cfg.template())
+
+    async def list_presets(_: Empty) -> Presets:
+        return Presets(presets=await cfg.presets())
+
+    async def render_assistant(_: Empty) -> RenderedAssistant:
+        return await cfg.rendered()
+
+    async def get_history(req: HistoryQuery) -> History:
+        return History(changes=await cfg.history(req.key, req.limit))
+
+    async def get_health(_: Empty) -> HealthStatus:
+        return health
+
+    serve(broker, contracts.GET_ALL, get_all)
+    serve(broker, contracts.GET_SETTINGS, get_settings)
+    serve(broker, contracts.GET_CATEGORIES, get_categories)
+    serve(broker, contracts.GET_ASSISTANT, get_assistant)
+    serve(broker, contracts.GET_TERMINOLOGY, get_terminology)
+    serve(broker, contracts.GET_ID_FORMAT, get_id_format)
+    serve(broker, contracts.GET_TEMPLATE, get_template)
+    serve(broker, contracts.LIST_PRESETS, list_presets)
+    serve(broker, contracts.RENDER_ASSISTANT, render_assistant)
+    serve(broker, contracts.GET_HISTORY, get_history)
+    serve(broker, contracts.HEALTH, get_health)
+
+
+def _serve_changes(broker: RabbitBroker, cfg: Configuration) -> None:
+    async def update_categories(req: UpdateCategories) -> Categories:
+        return Categories(categories=await cfg.update_categories(req.categories, by=req.agent_id))
+
+    async def update_assistant(req: UpdateAssistant) -> AssistantResult:
+        return AssistantResult(config=await cfg.update_assistant(req.config, by=req.agent_id))
+
+    async def update_terminology(req: UpdateTerminology) -> TerminologyResult:
+        terminology = await cfg.update_terminology(req.terminology, by=req.agent_id)
+        return TerminologyResult(terminology=terminology)
+
+    async def update_id_format(req: UpdateIdFormat) -> IdFormatResult:
+        return IdFormatResult(format=await cfg.update_id_format(req.format, by=req.agent_id))
+
+    async def update_template(req: UpdateTemplate) -> TemplateResult:
+        return TemplateResult(template=await cfg.update_template(req.template, by=req.agent_id))
+
+    async def reset(req: ResetSetting) -> ResetResult:
+        return ResetResult(key=req.key, value=await cfg.reset(req.key, by=req.agent_id))
+
+    async def apply_preset(req: ApplyPreset) -> PresetApplied:
+        return await cfg.apply_preset(req.preset_id, by=req.agent_id)
+
+    async def save_preset(req: SavePreset) -> Preset:
+        return await cfg.save_preset(req.id, req.name, req.description, by=req.agent_id)
+
+    async def delete_preset(req: DeletePreset) -> Presets:
+        return Presets(presets=await cfg.delete_preset(req.preset_id, by=req.agent_id))
+
+    serve(broker, contracts.UPDATE_CATEGORIES, update_categories)
+    serve(broker, contracts.UPDATE_ASSISTANT, update_assistant)
+    serve(broker, contracts.UPDATE_TERMINOLOGY, update_terminology)
+    serve(broker, contracts.UPDATE_ID_FORMAT, update_id_format)
+    serve(broker, contracts.UPDATE_TEMPLATE, update_template)
+    serve(broker, contracts.RESET, reset)
+    serve(broker, contracts.APPLY_PRESET, apply_preset)
+    serve(broker, contracts.SAVE_PRESET, save_preset)
+    serve(broker, contracts.DELETE_PRESET, delete_preset)
+
+
+def _cache_listener(cfg: Configuration) -> Callable[[str, bytes, RabbitMessage], Awaitable[None]]:
+    async def on_config_updated(routing_key: str, body: bytes, _: RabbitMessage) -> None:
+        try:
+            event = Event[ConfigUpdated].model_validate_json(body)
+        except ValidationError as exc:
+            # Unknown keys cannot be dropped selectively: drop everything (always safe).
+            log.warning("malformed %s event (%s); clearing the whole cache", routing_key, exc)
+            cfg.invalidate_all()
+            return
+        log.debug("config.updated %s by %s", event.data.keys, event.data.updated_by)
+        cfg.invalidate(event.data.keys)
+
+    return on_config_updated

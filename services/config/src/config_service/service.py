@@ -1,0 +1,447 @@
+"""Configuration operations: cached reads, validated changes with history, and their events.
+
+Reads: cache (TTL) → store → built-in default (when the key is missing, the store fails or a
+stored value is invalid). Changes: validate → one conditional write per key → history → drop the
+keys from this replica's cache → publish `config.updated` so every replica drops them too.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from pymongo.errors import PyMongoError
+
+from config_service.clock import Clock
+from config_service.domain import presets as preset_rules
+from config_service.domain import rendering, validation
+from config_service.domain.cache import MISSING, TtlCache
+from config_service.domain.defaults import (
+    DEFINITIONS,
+    PRESET_KEYS,
+    SEED_AGENT,
+    InitialValues,
+    builtin_values,
+    seed_record,
+    seed_values,
+    to_json,
+)
+from config_service.store import SettingsStore
+from uts_shared.contracts.config import (
+    CONFIG_UPDATED,
+    AllConfig,
+    AssistantConfig,
+    Category,
+    ChangeRecord,
+    ConfigUpdated,
+    Preset,
+    PresetApplied,
+    RenderedAssistant,
+    SettingKey,
+    SettingRecord,
+    Terminology,
+    TicketIdFormat,
+)
+from uts_shared.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
+from uts_shared.messaging import EventPublisher, make_event
+
+log = logging.getLogger(__name__)
+
+InvalidationListener = Callable[[list[str]], None]
+T = TypeVar("T")
+Write = Callable[[], Awaitable[SettingRecord | None]]
+
+
+class Configuration:
+    """The config service's operations over one store, one cache and one event publisher."""
+
+    def __init__(
+        self,
+        store: SettingsStore,
+        *,
+        publisher: EventPublisher,
+        clock: Clock,
+        cache: TtlCache,
+        company_name: str | None = None,
+        initial: InitialValues | None = None,
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._clock = clock
+        self._cache = cache
+        self._company_name = company_name
+        self._initial = initial or InitialValues()
+        self._builtin = builtin_values(company_name)
+        self._listeners: list[InvalidationListener] = []
+
+    # --- seeding ---------------------------------------------------------------------------
+
+    async def seed(self) -> list[SettingKey]:
+        """Create every missing key (first start); the keys this call created.
+
+        Idempotent and safe when several replicas start at once. A failure is logged and the
+        service keeps serving the built-in defaults.
+        """
+        try:
+            await self._store.ensure_indexes()
+            values = seed_values(self._company_name, self._initial)
+            created = [key for key in SettingKey if await self._seed_one(key, values[key])]
+        except Exception:
+            log.exception("seeding the configuration failed; serving the built-in defaults")
+            return []
+        if created:
+            log.info("seeded configuration keys: %s", ", ".join(created))
+            await self._announce(created, by=SEED_AGENT)
+        else:
+            log.info("configuration already seeded")
+        return created
+
+    async def _seed_one(self, key: SettingKey, value: Any) -> bool:
+        now = self._clock.now()
+        if not await self._store.insert_if_absent(seed_record(key, value, now=now)):
+            return False
+        await self._history(key, None, value, by=SEED_AGENT, action="seed")
+        return True
+
+    # --- reads -----------------------------------------------------------------------------
+
+    async def categories(self) -> list[Category]:
+        value: list[Category] = await self._read(SettingKey.TICKET_CATEGORIES)
+        return value
+
+    async def assistant(self) -> AssistantConfig:
+        value: AssistantConfig = await self._read(SettingKey.ASSISTANT_CONFIGURATION)
+        return value
+
+    async def terminology(self) -> Terminology:
+        value: Terminology = await self._read(SettingKey.TICKET_TERMINOLOGY)
+        return value
+
+    async def id_format(self) -> TicketIdFormat:
+        value: TicketIdFormat = await self._read(SettingKey.TICKET_ID_FORMAT)
+        return value
+
+    async def template(self) -> str:
+        value: str = await self._read(SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE)
+        return value
+
+    async def presets(self) -> list[Preset]:
+        """Built-in presets (always from code) followed by the custom ones."""
+        raw = await self._raw(SettingKey.CONFIGURATION_PRESETS)
+        return preset_rules.merged(self._builtin_presets(), self._stored_presets(raw))
+
+    async def all(self) -> AllConfig:
+        return AllConfig(
+            ticket_categories=await self.categories(),
+            assistant_configuration=await self.assistant(),
+            terminology=await self.terminology(),
+            ticket_id_format=await self.id_format(),
+        )
+
+    async def rendered(self) -> RenderedAssistant:
+        """Instructions and tool definitions for the current configuration."""
+        config = await self.all()
+        template = await self.template()
+        return rendering.rendered_assistant(template, config, year=self._clock.now().year)
+
+    async def settings(self) -> list[SettingRecord]:
+        """The SystemSettings documents; keys not stored (seeding failed) as built-in records."""
+        stored = {r.key: r for r in await self._guard(self._store.all_settings())}
+        missing = [
+            SettingRecord(
+                key=key.value,
+                value=self._builtin[key],
+                category=DEFINITIONS[key].category,
+                description=DEFINITIONS[key].description,
+            )
+            for key in SettingKey
+            if key.value not in stored
+        ]
+        return sorted([*stored.values(), *missing], key=lambda r: r.key)
+
+    async def history(self, key: str | None, limit: int) -> list[ChangeRecord]:
+        setting = None if key is None else validation.setting_key(key)
+        return await self._guard(self._store.changes(setting, limit))
+
+    async def _read(self, key: SettingKey) -> Any:
+        raw = await self._raw(key)
+        try:
+            return validation.parse_value(key, raw)
+        except ValidationFailed as exc:
+            log.error("stored %s is invalid (%s); serving the built-in default", key, exc.message)
+            return validation.parse_value(key, self._builtin[key])
+
+    async def _raw(self, key: SettingKey) -> Any:
+        cached = self._cache.get(key.value)
+        if cached is not MISSING:
+            return cached
+        version = self._cache.version(key.value)
+        try:
+            record = await self._store.get(key)
+        except Exception as exc:
+            # Not cached: the next read tries the store again.
+            log.warning("reading %s failed (%s); serving the built-in default", key, exc)
+            return self._builtin[key]
+        value = self._builtin[key] if record is None else record.value
+        self._cache.put(key.value, value, version=version)
+        return value
+
+    async def _fresh(self, key: SettingKey) -> Any:
+        """The stored value, bypassing the cache (for changes built on current values)."""
+        record = await self._guard(self._store.get(key))
+        return self._builtin[key] if record is None else record.value
+
+    def _builtin_presets(self) -> list[Preset]:
+        return preset_rules.builtin_presets(self._company_name)
+
+    @staticmethod
+    def _stored_presets(raw: Any) -> list[Preset]:
+        # One malformed entry must not hide the others.
+        out = []
+        for item in raw if isinstance(raw, list) else []:
+            try:
+                out.append(Preset.model_validate(item))
+            except ValueError as exc:
+                log.error("ignoring a malformed stored preset: %s", exc)
+        return out
+
+    # --- changes ---------------------------------------------------------------------------
+
+    async def update_categories(self, categories: Sequence[Category], *, by: str) -> list[Category]:
+        validation.check_categories(categories)
+        await self._change([(SettingKey.TICKET_CATEGORIES, to_json(list(categories)))], by=by)
+        return list(categories)
+
+    async def update_assistant(self, config: AssistantConfig, *, by: str) -> AssistantConfig:
+        await self._change([(SettingKey.ASSISTANT_CONFIGURATION, to_json(config))], by=by)
+        return config
+
+    async def update_terminology(self, terminology: Terminology, *, by: str) -> Terminology:
+        await self._change([(SettingKey.TICKET_TERMINOLOGY, to_json(terminology))], by=by)
+        return terminology
+
+    async def update_id_format(self, fmt: TicketIdFormat, *, by: str) -> TicketIdFormat:
+        await self._change([(SettingKey.TICKET_ID_FORMAT, to_json(fmt))], by=by)
+        return fmt
+
+    async def update_template(self, template: str, *, by: str) -> str:
+        validation.check_template(template)
+        await self._change([(SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE, template)], by=by)
+        return template
+
+    async def reset(self, key: str, *, by: str) -> Any:
+        """Reset one key to its built-in default; the value it now has.
+
+        Resetting `configuration_presets` restores the built-in presets and keeps the custom
+        ones: they are the admins' own work, deleted one by one with DELETE_PRESET.
+        """
+        setting = validation.setting_key(key)
+        value = self._builtin[setting]
+        if setting is SettingKey.CONFIGURATION_PRESETS:
+            custom = preset_rules.custom_only(self._stored_presets(await self._fresh(setting)))
+            value = [*value, *to_json(custom)]
+        await self._change([(setting, value)], by=by, action="reset")
+        return value
+
+    async def apply_preset(self, preset_id: str, *, by: str) -> PresetApplied:
+        """Replace categories, assistant configuration, terminology and ID format at once.
+
+        No transactions: the four keys are checked editable first, then written one by one;
+        one `config.updated` names all four (also the ones written if a later write fails).
+        """
+        stored = self._stored_presets(await self._fresh(SettingKey.CONFIGURATION_PRESETS))
+        preset = preset_rules.find(preset_rules.merged(self._builtin_presets(), stored), preset_id)
+        validation.check_preset(preset)
+        await self._require_editable(PRESET_KEYS)
+        values = {
+            SettingKey.TICKET_CATEGORIES: to_json(preset.ticket_categories),
+            SettingKey.ASSISTANT_CONFIGURATION: to_json(preset.assistant_configuration),
+            SettingKey.TICKET_TERMINOLOGY: to_json(preset.ticket_terminology),
+            SettingKey.TICKET_ID_FORMAT: to_json(preset.ticket_id_format),
+        }
+        await self._change(list(values.items()), by=by, action=f"apply_preset:{preset.id}")
+        return PresetApplied(
+            preset=preset,
+            configurations=AllConfig(
+                ticket_categories=preset.ticket_categories,
+                assistant_configuration=preset.assistant_configuration,
+                terminology=preset.ticket_terminology,
+                ticket_id_format=preset.ticket_id_format,
+            ),
+        )
+
+    async def save_preset(self, preset_id: str, name: str, description: str, *, by: str) -> Preset:
+        """Save the current four preset keys as a custom preset (id unique, not a built-in's)."""
+        key = SettingKey.CONFIGURATION_PRESETS
+        existing = self._stored_presets(await self._fresh(key))
+        preset_rules.check_new_id(preset_id, preset_rules.custom_only(existing))
+        current = {k: validation.parse_value(k, await self._fresh(k)) for k in PRESET_KEYS}
+        preset = Preset(
+            id=preset_id,
+            name=name,
+            description=description,
+            builtin=False,
+            ticket_categories=current[SettingKey.TICKET_CATEGORIES],
+            assistant_configuration=current[SettingKey.ASSISTANT_CONFIGURATION],
+            ticket_terminology=current[SettingKey.TICKET_TERMINOLOGY],
+            ticket_id_format=current[SettingKey.TICKET_ID_FORMAT],
+        )
+        item = to_json(preset)
+        now = self._clock.now()
+        before = await self._guard(self._store.push_preset(item, by=by, now=now))
+        if before is None:
+            before = await self._retry_after_seeding(
+                key, functools.partial(self._store.push_preset, item, by=by, now=now)
+            )
+        if before is None:
+            # Lost a race with another save of the same id (the editable check passed).
+            raise Conflict(
+                f"a preset with id '{preset_id}' already exists", context={"presetId": preset_id}
+            )
+        await self._after_write(
+            key, before.value, [*before.value, item], by=by, action=f"save_preset:{preset_id}"
+        )
+        return preset
+
+    async def delete_preset(self, preset_id: str, *, by: str) -> list[Preset]:
+        """Delete a custom preset; the presets left. Built-in → Forbidden, unknown → NotFound."""
+        preset_rules.check_deletable(preset_id)
+        key = SettingKey.CONFIGURATION_PRESETS
+        await self._require_editable([key])
+        now = self._clock.now()
+        before = await self._guard(self._store.pull_preset(preset_id, by=by, now=now))
+        if before is None:
+            raise NotFound(
+                f"custom preset '{preset_id}' not found", context={"presetId": preset_id}
+            )
+        after = [p for p in before.value if not (isinstance(p, dict) and p.get("id") == preset_id)]
+        await self._after_write(
+            key, before.value, after, by=by, action=f"delete_preset:{preset_id}"
+        )
+        return preset_rules.merged(self._builtin_presets(), self._stored_presets(after))
+
+    async def _change(
+        self, changes: list[tuple[SettingKey, Any]], *, by: str, action: str = "update"
+    ) -> None:
+        """Write each key (conditional on `isEditable`), record history, announce all keys."""
+        written: list[SettingKey] = []
+        try:
+            for key, value in changes:
+                now = self._clock.now()
+                before = await self._guard(self._store.set_value(key, value, by=by, now=now))
+                if before is None:
+                    before = await self._retry_after_seeding(
+                        key, functools.partial(self._store.set_value, key, value, by=by, now=now)
+                    )
+                if before is None:
+                    raise self._not_editable(key)
+                written.append(key)
+                await self._history(key, before.value, value, by=by, action=action)
+                log.info("setting %s changed by agent %s (%s)", key, by, action)
+        finally:
+            if written:
+                await self._announce(written, by=by)
+
+    async def _after_write(
+        self, key: SettingKey, old: Any, new: Any, *, by: str, action: str
+    ) -> None:
+        await self._history(key, old, new, by=by, action=action)
+        log.info("setting %s changed by agent %s (%s)", key, by, action)
+        await self._announce([key], by=by)
+
+    async def _retry_after_seeding(self, key: SettingKey, write: Write) -> SettingRecord | None:
+        """A conditional write matched nothing: seed the key if it is missing and write again;
+        a stored, non-editable setting raises Conflict."""
+        record = await self._guard(self._store.get(key))
+        if record is not None and not record.is_editable:
+            raise self._not_editable(key)
+        if record is None:
+            await self._guard(self._seed_one(key, self._builtin[key]))
+        result: SettingRecord | None = await self._guard(write())
+        return result
+
+    async def _require_editable(self, keys: Iterable[SettingKey]) -> None:
+        locked = []
+        for key in keys:
+            record = await self._guard(self._store.get(key))
+            if record is not None and not record.is_editable:
+                locked.append(key.value)
+        if locked:
+            raise Conflict(
+                f"setting(s) {', '.join(locked)} cannot be changed (isEditable is false)",
+                context={"keys": locked},
+            )
+
+    @staticmethod
+    def _not_editable(key: SettingKey) -> Conflict:
+        return Conflict(
+            f"setting '{key.value}' cannot be changed (isEditable is false)",
+            context={"key": key.value},
+        )
+
+    async def _history(self, key: SettingKey, old: Any, new: Any, *, by: str, action: str) -> None:
+        change = ChangeRecord(
+            key=key.value,
+            old_value=old,
+            new_value=new,
+            changed_by=by,
+            changed_at=self._clock.now(),
+            action=action,
+        )
+        try:
+            await self._store.record_change(change)
+        except PyMongoError:
+            # The change itself is stored; losing its history entry must not undo or fail it.
+            log.exception("could not record the history of %s (%s by %s)", key, action, by)
+
+    @staticmethod
+    async def _guard(operation: Awaitable[T]) -> T:
+        try:
+            return await operation
+        except DomainError:
+            raise
+        except PyMongoError as exc:
+            raise Unavailable(
+                "the configuration store is unavailable", context={"reason": str(exc)[:200]}
+            ) from exc
+
+    # --- cache and events ------------------------------------------------------------------
+
+    async def _announce(self, keys: Sequence[SettingKey], *, by: str) -> None:
+        """Drop `keys` here at once, then tell every replica (and other caches) to drop them."""
+        names = [k.value for k in keys]
+        self._cache.invalidate(names)
+        event = make_event(CONFIG_UPDATED, ConfigUpdated(keys=names, updated_by=by))
+        try:
+            await self._publisher.publish(event)
+        except Exception:
+            # The change is stored; other replicas converge within the cache TTL.
+            log.exception("could not publish config.updated for %s", ", ".join(names))
+
+    def invalidate(self, keys: Iterable[str]) -> None:
+        """Drop these keys from the cache (a `config.updated` event arrived)."""
+        names = list(keys)
+        self._cache.invalidate(names)
+        log.debug("cache invalidated: %s", ", ".join(names))
+        self._notify(names)
+
+    def invalidate_all(self) -> None:
+        self._cache.clear()
+        log.debug("cache cleared")
+        self._notify([k.value for k in SettingKey])
+
+    def add_invalidation_listener(self, listener: InvalidationListener) -> None:
+        """Called with the keys after each event-driven invalidation (tests wait on this)."""
+        self._listeners.append(listener)
+
+    def _notify(self, keys: list[str]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(keys)
+            except Exception:
+                log.exception("invalidation listener failed")
+
+    def is_cached(self, key: SettingKey) -> bool:
+        return key.value in self._cache
