@@ -3,7 +3,7 @@
 Fixtures (all session-scoped unless noted):
 
 - `system`: the backends that are built (a package with `__main__.py`: config, tickets,
-  ai-tools), each waited on through its health RPC, then one gateway waited on through `/ready`.
+  ai-tools), each waited on through its health RPC, and two gateways, waited on through `/ready`.
   A backend whose process dies or stays silent at start is left out (`system.missing` says why)
   and `system.require("tickets")` fails a test that needs it, with the service's log.
   Config runs as two replicas: two processes on a real MongoDB, else two instances in one process
@@ -11,12 +11,13 @@ Fixtures (all session-scoped unless noted):
 - `gateway_url`: root URL of the gateway (`/health`, `/ready`, `/socket.io/`).
 - `admin_api`, `anon_api`: httpx clients on `<gateway>/api/v2`, as the first admin / anonymous.
 - `agent_api` (per test): a fresh non-admin agent created by the admin, signed in.
-- `second_gateway_url`: a second gateway process (`RPC_TIMEOUT=1.5`) on the same system.
+- `second_gateway_url`: the second gateway process (`RPC_TIMEOUT=1.5`) of the same system.
 - `system.rpc`: an `RpcClient` in the test process, on the same broker vhost.
 
 Helpers on `system`: `api(token, base)`, `login(email, password, base)`, `start_gateway(name,
-**env)`, `start_service(name, service, **env)`, `wait_service(service)`, `stop(name)`,
-`restart(name)`, `log(name)`. Tests that change shared state (configuration) put it back.
+**env)`, `start_service(name, service, **env)`, `wait_service(service)`, `names(service)`,
+`stop(name)`, `restart(name)`, `log(name)`, `require(*services)`.
+Tests that change shared state (configuration) put it back.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import asyncio
 import importlib.util
 import time
 import uuid
+import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +44,7 @@ API = "/api/v2"
 JWT_SECRET = "e2e-" + uuid.uuid4().hex + uuid.uuid4().hex
 ADMIN_EMAIL = "admin@e2e.example.com"
 ADMIN_PASSWORD = "admin-" + uuid.uuid4().hex[:12]
-START_TIMEOUT = 20.0
+START_TIMEOUT = 30.0
 
 
 def built(service: str) -> bool:
@@ -65,6 +67,7 @@ class System:
     rpc: RpcClient
     real_mongo: bool
     gateway_url: str = ""
+    second_gateway_url: str = ""
     services: list[str] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)
     admin_email: str = ADMIN_EMAIL
@@ -116,6 +119,10 @@ class System:
     def stop(self, name: str) -> None:
         self.procs.stop(name)
 
+    def names(self, service: str) -> list[str]:
+        """The processes started for `service` (e.g. `config`, `config-2`)."""
+        return [n for n, (s, _) in self._started.items() if s == service]
+
     async def restart(self, name: str) -> None:
         """Start a stopped process again with its original environment; wait until it answers."""
         service, env = self._started[name]
@@ -154,6 +161,10 @@ class System:
         return token
 
 
+def _url(gateway_env: dict[str, str]) -> str:
+    return f"http://127.0.0.1:{gateway_env['GATEWAY_PORT']}"
+
+
 @pytest.fixture(scope="session")
 async def system(service_env: dict[str, str], infra_env: Infra) -> AsyncIterator[System]:
     env = {
@@ -181,26 +192,35 @@ async def system(service_env: dict[str, str], infra_env: Infra) -> AsyncIterator
                 sys_.start_service("config", "config", UTS_INSTANCES="2")
             else:
                 sys_.start_service(service, service)
-        for service in BACKENDS:
-            if service in sys_.missing:
-                continue
+        started = [s for s in BACKENDS if s not in sys_.missing]
+        # The gateways boot while the backends do; they restart only if one of those fails.
+        gateways: dict[str, dict[str, str]] = {}
+        for name, extra in (("gateway", {}), ("gateway-2", {"RPC_TIMEOUT": "1.5"})):
+            port = free_port()
+            gateways[name] = {
+                "GATEWAY_PORT": str(port),
+                "GATEWAY_REQUIRED_SERVICES": ",".join(started),
+                **extra,
+            }
+            sys_.start_service(name, "gateway", **gateways[name])
+        sys_.gateway_url = _url(gateways["gateway"])
+        sys_.second_gateway_url = _url(gateways["gateway-2"])
+        for service in started:
             try:
                 await sys_.wait_service(service)
                 sys_.services.append(service)
             except RuntimeError as exc:
                 sys_.missing[service] = str(exc)
-                for name, (s, _) in list(sys_._started.items()):
-                    if s == service:
-                        procs.stop(name)
-        port = free_port()
-        sys_.start_service(
-            "gateway",
-            "gateway",
-            GATEWAY_PORT=str(port),
-            GATEWAY_REQUIRED_SERVICES=",".join(sys_.services),
-        )
-        sys_.gateway_url = f"http://127.0.0.1:{port}"
-        wait_http_ok(f"{sys_.gateway_url}/ready", timeout=START_TIMEOUT, procs=procs)
+                warnings.warn(f"e2e: {service} left out: {str(exc)[:500]}", stacklevel=1)
+                for name in sys_.names(service):
+                    procs.stop(name)
+        for name, env_ in gateways.items():
+            if sys_.services != started:
+                env_["GATEWAY_REQUIRED_SERVICES"] = ",".join(sys_.services)
+                procs.stop(name)
+                sys_.start_service(name, "gateway", **env_)
+        for env_ in gateways.values():
+            wait_http_ok(f"{_url(env_)}/ready", timeout=START_TIMEOUT, procs=procs)
         yield sys_
     finally:
         procs.stop_all()
@@ -256,7 +276,7 @@ async def agent_api(system: System, agent: AgentLogin) -> AsyncIterator[httpx.As
 @pytest.fixture(scope="session")
 def second_gateway_url(system: System) -> str:
     """Another gateway process (own agents store, same JWT secret), with a 1.5 s RPC timeout."""
-    return system.start_gateway("gateway-2", RPC_TIMEOUT="1.5")
+    return system.second_gateway_url
 
 
 async def eventually(check: Any, timeout: float = 5.0) -> None:

@@ -1,0 +1,370 @@
+"""Every configuration route through the gateway to the real config service (and back)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import System
+
+SETTING_KEYS = {
+    "ticket_categories",
+    "assistant_configuration",
+    "ticket_terminology",
+    "ticket_id_format",
+    "configuration_presets",
+    "assistant_instructions_template",
+}
+
+CATEGORIES = [
+    {"id": "water_leak", "label": "Fuga de agua", "labelEn": "Water leak", "icon": "droplet"},
+    {"id": "other", "label": "Otro"},
+]
+ASSISTANT = {
+    "assistantName": "Marina",
+    "companyName": "Aguas Claras",
+    "ticketNoun": "caso",
+    "ticketNounPlural": "casos",
+    "primaryServiceIssue": "fugas de agua",
+    "serviceType": "plomería",
+    "language": "es",
+}
+TERMINOLOGY = {
+    "ticketSingular": "caso",
+    "ticketPlural": "casos",
+    "createVerb": "abrir",
+    "customerNoun": "cliente",
+    "agentNoun": "técnico",
+    "resolveVerb": "cerrar",
+}
+ID_FORMAT = {"prefix": "AGU", "includeYear": False, "padLength": 4, "separator": "_"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def restore_configuration(
+    system: System, admin_api: httpx.AsyncClient
+) -> AsyncIterator[None]:
+    """These tests change the one shared configuration: put it back afterwards for others."""
+    system.require("config")
+    before = (await admin_api.get("/config/all")).json()["configurations"]
+    template = (await admin_api.get("/config/instructions-template")).json()["template"]
+    yield
+    for path, body in (
+        ("/config/ticket-categories", {"categories": before["ticketCategories"]}),
+        ("/config/assistant", before["assistantConfiguration"]),
+        ("/config/terminology", before["terminology"]),
+        ("/config/ticket-id-format", before["ticketIdFormat"]),
+        ("/config/instructions-template", {"template": template}),
+    ):
+        r = await admin_api.put(path, json=body)
+        assert r.status_code == 200, r.text
+    for preset in (await admin_api.get("/config/presets")).json()["presets"]:
+        if preset["id"].startswith("e2e-"):
+            await admin_api.delete(f"/config/presets/{preset['id']}")
+
+
+@pytest.fixture(scope="module")
+async def second_admin_api(
+    system: System, second_gateway_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The admin on the second gateway process (signed in there: its own agents store)."""
+    token = await system.login(system.admin_email, system.admin_password, base=second_gateway_url)
+    async with system.api(token, base=second_gateway_url) as client:
+        yield client
+
+
+def category_enum(tools: list[dict[str, Any]]) -> list[str]:
+    """The `category` enum of the create_ticket_report tool definition."""
+    (tool,) = [t for t in tools if t.get("name") == "create_ticket_report"]
+    enum: list[str] = tool["parameters"]["properties"]["category"]["enum"]
+    return enum
+
+
+async def test_categories_read_change_and_see_the_change_through_both_gateways(
+    admin_api: httpx.AsyncClient, second_admin_api: httpx.AsyncClient
+) -> None:
+    r = await admin_api.get("/config/ticket-categories")
+    assert r.status_code == 200
+    assert r.json()["success"] is True and len(r.json()["categories"]) >= 1
+
+    r = await admin_api.put("/config/ticket-categories", json={"categories": CATEGORIES})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["success"] is True and body["message"] == "Ticket categories updated successfully"
+    assert [c["id"] for c in body["categories"]] == ["water_leak", "other"]
+
+    for client in (admin_api, second_admin_api):
+        seen = (await client.get("/config/ticket-categories")).json()["categories"]
+        assert seen[0]["id"] == "water_leak" and seen[0]["labelEn"] == "Water leak"
+
+
+async def test_every_read_after_a_change_sees_it_whichever_config_replica_answers(
+    admin_api: httpx.AsyncClient,
+) -> None:
+    # Config runs two replicas: consecutive requests are spread over both.
+    for prefix in ("RPA", "RPB"):
+        r = await admin_api.put("/config/ticket-id-format", json={**ID_FORMAT, "prefix": prefix})
+        assert r.status_code == 200, r.text
+        for _ in range(6):
+            fmt = (await admin_api.get("/config/ticket-id-format")).json()["format"]
+            assert fmt["prefix"] == prefix
+
+
+async def test_assistant_configuration_round_trip(admin_api: httpx.AsyncClient) -> None:
+    r = await admin_api.put("/config/assistant", json=ASSISTANT)
+    assert r.status_code == 200, r.text
+    assert r.json()["message"] == "Assistant configuration updated successfully"
+    config = (await admin_api.get("/config/assistant")).json()["config"]
+    assert {k: config[k] for k in ASSISTANT} == ASSISTANT
+
+
+async def test_terminology_round_trip(admin_api: httpx.AsyncClient) -> None:
+    r = await admin_api.put("/config/terminology", json=TERMINOLOGY)
+    assert r.status_code == 200, r.text
+    assert r.json()["terminology"] == TERMINOLOGY
+    assert (await admin_api.get("/config/terminology")).json() == {
+        "success": True,
+        "terminology": TERMINOLOGY,
+    }
+
+
+async def test_ticket_id_format_round_trip(admin_api: httpx.AsyncClient) -> None:
+    r = await admin_api.put("/config/ticket-id-format", json=ID_FORMAT)
+    assert r.status_code == 200, r.text
+    assert r.json()["message"] == "Ticket ID format updated successfully"
+    assert (await admin_api.get("/config/ticket-id-format")).json()["format"] == ID_FORMAT
+
+
+async def test_all_configurations_in_one_answer(admin_api: httpx.AsyncClient) -> None:
+    r = await admin_api.get("/config/all")
+    assert r.status_code == 200
+    configurations = r.json()["configurations"]
+    assert set(configurations) == {
+        "ticketCategories",
+        "assistantConfiguration",
+        "terminology",
+        "ticketIdFormat",
+    }
+
+
+async def test_reset_puts_the_built_in_default_back(admin_api: httpx.AsyncClient) -> None:
+    await admin_api.put("/config/terminology", json=TERMINOLOGY)
+    r = await admin_api.post("/config/reset/ticket_terminology")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["success"] is True
+    assert body["message"] == "ticket_terminology reset to default"
+    assert body["value"] != TERMINOLOGY
+    assert (await admin_api.get("/config/terminology")).json()["terminology"] == body["value"]
+
+
+async def test_unknown_reset_key_is_422_before_any_service_call(
+    admin_api: httpx.AsyncClient,
+) -> None:
+    r = await admin_api.post("/config/reset/not_a_setting")
+    assert r.status_code == 422
+    assert r.json()["details"][0]["field"] == "key"
+
+
+async def test_applying_restaurant_preset_changes_everything_at_once(
+    admin_api: httpx.AsyncClient, second_admin_api: httpx.AsyncClient
+) -> None:
+    presets = (await admin_api.get("/config/presets")).json()["presets"]
+    ids = {p["id"] for p in presets}
+    assert {"restaurant", "e-commerce", "healthcare"} <= ids
+    restaurant = next(p for p in presets if p["id"] == "restaurant")
+
+    r = await admin_api.post("/config/presets/restaurant/apply")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["success"] is True and body["preset"]["id"] == "restaurant"
+    expected_ids = [c["id"] for c in restaurant["ticketCategories"]]
+
+    for client in (admin_api, second_admin_api):
+        all_ = (await client.get("/config/all")).json()["configurations"]
+        assert [c["id"] for c in all_["ticketCategories"]] == expected_ids
+        assert all_["terminology"] == restaurant["ticketTerminology"]
+        assert all_["ticketIdFormat"] == restaurant["ticketIdFormat"]
+        assert all_["assistantConfiguration"] == restaurant["assistantConfiguration"]
+        rendered = (await client.get("/config/assistant/rendered")).json()
+        assert category_enum(rendered["tools"]) == expected_ids
+
+
+async def test_rendered_assistant_has_instructions_and_both_tools(
+    admin_api: httpx.AsyncClient,
+) -> None:
+    r = await admin_api.get("/config/assistant/rendered")
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"success", "instructions", "tools", "unknownVariables"}
+    assert {t["name"] for t in body["tools"]} == {"create_ticket_report", "get_ticket_information"}
+    categories = (await admin_api.get("/config/ticket-categories")).json()["categories"]
+    assert category_enum(body["tools"]) == [c["id"] for c in categories]
+
+
+async def test_instructions_template_round_trip_and_unknown_variables_reported(
+    admin_api: httpx.AsyncClient,
+) -> None:
+    template = "Eres {assistantName} de {companyName}. {noSuchVariable}"
+    r = await admin_api.put("/config/instructions-template", json={"template": template})
+    assert r.status_code == 200, r.text
+    assert (await admin_api.get("/config/instructions-template")).json()["template"] == template
+    rendered = (await admin_api.get("/config/assistant/rendered")).json()
+    assistant = (await admin_api.get("/config/assistant")).json()["config"]
+    assert rendered["instructions"].startswith(f"Eres {assistant['assistantName']} de ")
+    assert rendered["unknownVariables"] == ["noSuchVariable"]
+
+
+async def test_custom_preset_saved_listed_applied_and_deleted(
+    admin_api: httpx.AsyncClient,
+) -> None:
+    await admin_api.put("/config/ticket-categories", json={"categories": CATEGORIES})
+    preset_id = f"e2e-{uuid.uuid4().hex[:6]}"
+    r = await admin_api.post(
+        "/config/presets", json={"id": preset_id, "name": "Plumbing", "description": "e2e"}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["preset"]["id"] == preset_id
+    assert [c["id"] for c in r.json()["preset"]["ticketCategories"]] == ["water_leak", "other"]
+    listed = (await admin_api.get("/config/presets")).json()["presets"]
+    assert preset_id in {p["id"] for p in listed}
+
+    await admin_api.post("/config/presets/restaurant/apply")
+    r = await admin_api.post(f"/config/presets/{preset_id}/apply")
+    assert r.status_code == 200, r.text
+    categories = (await admin_api.get("/config/ticket-categories")).json()["categories"]
+    assert [c["id"] for c in categories] == ["water_leak", "other"]
+
+    r = await admin_api.delete(f"/config/presets/{preset_id}")
+    assert r.status_code == 200, r.text
+    assert preset_id not in {p["id"] for p in r.json()["presets"]}
+
+
+async def test_built_in_preset_cannot_be_deleted(admin_api: httpx.AsyncClient) -> None:
+    r = await admin_api.delete("/config/presets/restaurant")
+    assert r.status_code in (403, 409), r.text
+    assert r.json()["success"] is False
+    assert "restaurant" in {
+        p["id"] for p in (await admin_api.get("/config/presets")).json()["presets"]
+    }
+
+
+async def test_unknown_preset_is_404(admin_api: httpx.AsyncClient) -> None:
+    r = await admin_api.post("/config/presets/no-such-preset/apply")
+    assert r.status_code == 404
+    assert r.json()["success"] is False
+
+
+async def test_history_says_who_changed_what(admin_api: httpx.AsyncClient) -> None:
+    me = (await admin_api.get("/auth/me")).json()["agent"]
+    await admin_api.put("/config/ticket-id-format", json={**ID_FORMAT, "prefix": "HIST"})
+    r = await admin_api.get("/config/history", params={"key": "ticket_id_format", "limit": 3})
+    assert r.status_code == 200, r.text
+    changes = r.json()["changes"]
+    assert 1 <= len(changes) <= 3
+    assert all(c["key"] == "ticket_id_format" for c in changes)
+    newest = max(changes, key=lambda c: c["changedAt"])
+    assert newest["changedBy"] == me["id"]
+    assert newest["newValue"]["prefix"] == "HIST"
+
+
+async def test_raw_settings_documents(admin_api: httpx.AsyncClient) -> None:
+    r = await admin_api.get("/config/settings")
+    assert r.status_code == 200
+    settings = r.json()["settings"]
+    assert {s["key"] for s in settings} >= SETTING_KEYS
+    assert all({"value", "category", "isEditable"} <= set(s) for s in settings)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("PUT", "/config/ticket-categories", {"categories": []}, "categories"),
+        ("PUT", "/config/ticket-categories", {}, "categories"),
+        (
+            "PUT",
+            "/config/ticket-categories",
+            {"categories": [{"id": "Bad Id", "label": "x"}]},
+            "categories.0.id",
+        ),
+        (
+            "PUT",
+            "/config/ticket-categories",
+            {"categories": [{"id": "ok", "label": " "}]},
+            "categories.0.label",
+        ),
+        (
+            "PUT",
+            "/config/ticket-categories",
+            {"categories": [{"label": "no id"}]},
+            "categories.0.id",
+        ),
+        (
+            "PUT",
+            "/config/ticket-categories",
+            {"categories": [CATEGORIES[1], CATEGORIES[1]]},
+            "categories",
+        ),
+        (
+            "PUT",
+            "/config/ticket-categories",
+            {"categories": [{**CATEGORIES[1], "colour": "red"}]},
+            "categories.0.colour",
+        ),
+        ("PUT", "/config/ticket-categories", {"categories": "billing"}, "categories"),
+        (
+            "PUT",
+            "/config/assistant",
+            {k: v for k, v in ASSISTANT.items() if k != "assistantName"},
+            "assistantName",
+        ),
+        ("PUT", "/config/assistant", {**ASSISTANT, "companyName": ""}, "companyName"),
+        ("PUT", "/config/assistant", {**ASSISTANT, "language": "fr"}, "language"),
+        ("PUT", "/config/terminology", {**TERMINOLOGY, "ticketPlural": None}, "ticketPlural"),
+        ("PUT", "/config/ticket-id-format", {**ID_FORMAT, "prefix": ""}, "prefix"),
+        ("PUT", "/config/ticket-id-format", {**ID_FORMAT, "prefix": "LU X"}, "prefix"),
+        ("PUT", "/config/ticket-id-format", {**ID_FORMAT, "padLength": 13}, "padLength"),
+        ("PUT", "/config/ticket-id-format", {**ID_FORMAT, "padLength": 0}, "padLength"),
+        ("PUT", "/config/ticket-id-format", {**ID_FORMAT, "separator": "/"}, "separator"),
+        ("PUT", "/config/instructions-template", {"template": "  "}, "template"),
+        ("POST", "/config/presets", {"id": "Not A Slug", "name": "x"}, "id"),
+        ("POST", "/config/presets", {"id": "fine", "name": ""}, "name"),
+        ("PUT", "/config/assistant", [ASSISTANT], "body"),
+    ],
+)
+async def test_invalid_bodies_are_422_naming_the_field_and_reason(
+    admin_api: httpx.AsyncClient, method: str, path: str, body: Any, field: str
+) -> None:
+    r = await admin_api.request(method, path, json=body)
+    assert r.status_code == 422, r.text
+    payload = r.json()
+    assert payload["success"] is False
+    details = {d["field"]: d["reason"] for d in payload["details"]}
+    assert field in details, payload
+    assert details[field]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"limit": 0}, "limit"), ({"limit": "x"}, "limit"), ({"key": "nope"}, "key")],
+)
+async def test_invalid_history_query_is_422(
+    admin_api: httpx.AsyncClient, params: dict[str, Any], field: str
+) -> None:
+    r = await admin_api.get("/config/history", params=params)
+    assert r.status_code == 422
+    assert r.json()["details"][0]["field"] == field
+
+
+async def test_malformed_json_on_a_config_route_is_400(admin_api: httpx.AsyncClient) -> None:
+    r = await admin_api.put(
+        "/config/terminology",
+        content=b'{"ticketSingular": ',
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 400
+    assert r.json()["error"].startswith("Malformed JSON body")
