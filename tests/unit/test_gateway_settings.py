@@ -29,6 +29,11 @@ def test_lists_come_from_comma_separated_environment_values(
     assert settings.cors_origins == ["http://localhost:4200", "https://crm.example.com"]
 
 
+def test_lists_may_also_be_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_REQUIRED_SERVICES", '["config"]')
+    assert GatewaySettings().gateway_required_services == ["config"]
+
+
 def test_empty_required_services_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEWAY_REQUIRED_SERVICES", "")
     assert GatewaySettings().gateway_required_services == []

@@ -119,6 +119,9 @@ class AgentStore:
         )
         return docs
 
+    async def set_active(self, agent_id: str, active: bool) -> None:
+        await self._agents.update_one({"_id": agent_id}, {"$set": {"active": active}})
+
     async def set_password_hash(self, agent_id: str, password_hash: str) -> None:
         await self._agents.update_one({"_id": agent_id}, {"$set": {"passwordHash": password_hash}})
 

@@ -7,6 +7,7 @@ replicas behind a balancer an attacker gets at most N times the limit.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from typing import Annotated
@@ -15,6 +16,8 @@ from fastapi import Depends, Request
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+
+log = logging.getLogger(__name__)
 
 
 class TooManyAttempts(Exception):
@@ -36,11 +39,13 @@ class LoginLimiter:
         """Count one login attempt; `TooManyAttempts` when either window is full."""
         account = (email.strip().lower(), ip)
         if not await self._limiter.hit(self._per_ip, "login-ip", ip):
+            log.warning("login attempts from %s over the limit (%s)", ip, self._per_ip)
             raise TooManyAttempts(
                 "Too many login attempts from this address, try again later",
                 await self._retry_after(self._per_ip, "login-ip", ip),
             )
         if not await self._limiter.hit(self._per_account, "login-account", *account):
+            log.warning("login attempts for %s from %s over the limit", account[0], ip)
             raise TooManyAttempts(
                 "Too many login attempts for this account, try again later",
                 await self._retry_after(self._per_account, "login-account", *account),

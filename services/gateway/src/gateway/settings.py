@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from limits import parse
@@ -18,7 +19,7 @@ def _split(value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("["):
-            return value  # JSON list: pydantic parses it
+            return json.loads(text)
         return [part.strip() for part in text.split(",") if part.strip()]
     return value
 

@@ -1,0 +1,120 @@
+"""Agents: creation, sign-in and the first admin (on an in-memory engine, no I/O)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from argon2 import PasswordHasher
+
+from gateway.agents import INVALID_CREDENTIALS, Agents, AgentStore, NewAgent
+from gateway.auth import Passwords, Role
+from uts_shared.errors import Conflict, Forbidden, Unauthorized
+from uts_shared.mongo import InProcessClient
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture
+async def agents() -> Agents:
+    ids = (f"agent-{n}" for n in itertools.count(1))
+    times = (NOW + timedelta(seconds=n) for n in itertools.count())
+    store = AgentStore(InProcessClient()["uts_gateway"])
+    await store.ensure_indexes()
+    return Agents(store, Passwords(FAST), clock=lambda: next(times), new_id=lambda: next(ids))
+
+
+def new(email: str = "Ana@Example.com", role: Role = Role.AGENT) -> NewAgent:
+    return NewAgent(
+        email=email, password="s3cret-pass", first_name="Ana", last_name="Ruiz", role=role
+    )
+
+
+async def test_created_agent_is_stored_lowercased_with_a_hash_not_the_password(
+    agents: Agents,
+) -> None:
+    profile = await agents.create(new())
+    assert (profile.id, profile.email, profile.role, profile.active) == (
+        "agent-1",
+        "ana@example.com",
+        Role.AGENT,
+        True,
+    )
+    assert profile.created_at == NOW
+    doc = await agents.store.by_email("ana@example.com")
+    assert doc is not None and doc["passwordHash"].startswith("$argon2id$")
+    assert "s3cret-pass" not in str(doc)
+    assert "passwordHash" not in profile.model_dump(by_alias=True)
+
+
+async def test_same_email_in_another_case_is_a_conflict(agents: Agents) -> None:
+    await agents.create(new("ana@example.com"))
+    with pytest.raises(Conflict, match="already exists"):
+        await agents.create(new("ANA@example.COM"))
+
+
+async def test_sign_in_with_right_password_whatever_the_email_case(agents: Agents) -> None:
+    created = await agents.create(new())
+    assert (await agents.authenticate(" ANA@example.com ", "s3cret-pass")).id == created.id
+
+
+async def test_wrong_password_and_unknown_email_fail_alike(agents: Agents) -> None:
+    await agents.create(new())
+    for email, password in (("ana@example.com", "wrong-pass"), ("who@example.com", "s3cret-pass")):
+        with pytest.raises(Unauthorized) as failed:
+            await agents.authenticate(email, password)
+        assert failed.value.message == INVALID_CREDENTIALS
+
+
+async def test_inactive_agent_cannot_sign_in(agents: Agents) -> None:
+    created = await agents.create(new())
+    await agents.store.set_active(created.id, False)
+    with pytest.raises(Forbidden, match="disabled"):
+        await agents.authenticate("ana@example.com", "s3cret-pass")
+
+
+async def test_weak_hash_is_upgraded_at_sign_in(agents: Agents) -> None:
+    created = await agents.create(new())
+    upgraded = Agents(agents.store, Passwords())  # production parameters
+    await upgraded.authenticate("ana@example.com", "s3cret-pass")
+    doc = await agents.store.by_id(created.id)
+    assert doc is not None and "m=65536" in doc["passwordHash"]
+
+
+async def test_first_admin_created_once_with_the_given_password(agents: Agents) -> None:
+    args = {"email": "Boss@Example.com", "first_name": "Boss", "last_name": "One"}
+    assert await agents.ensure_admin(password="admin-password", **args) is None
+    assert await agents.ensure_admin(password="other-password", **args) is None
+    admins = [a for a in await agents.list() if a.role is Role.ADMIN]
+    assert [a.email for a in admins] == ["boss@example.com"]
+    assert (await agents.authenticate("boss@example.com", "admin-password")).role is Role.ADMIN
+
+
+async def test_first_admin_without_password_gets_a_generated_one_returned_once(
+    agents: Agents,
+) -> None:
+    generated = await agents.ensure_admin(
+        email="boss@example.com", password=None, first_name="B", last_name="O"
+    )
+    assert generated is not None and len(generated) >= 12
+    await agents.authenticate("boss@example.com", generated)
+    again = await agents.ensure_admin(
+        email="boss@example.com", password=None, first_name="B", last_name="O"
+    )
+    assert again is None
+
+
+async def test_unusable_admin_settings_stop_the_start_with_a_clear_reason(agents: Agents) -> None:
+    with pytest.raises(RuntimeError, match="ADMIN_"):
+        await agents.ensure_admin(
+            email="boss@example.com", password="short", first_name="B", last_name="O"
+        )
+
+
+async def test_agents_list_oldest_first_without_hashes(agents: Agents) -> None:
+    await agents.create(new("one@example.com"))
+    await agents.create(new("two@example.com", Role.ADMIN))
+    listed = await agents.list()
+    assert [a.email for a in listed] == ["one@example.com", "two@example.com"]
