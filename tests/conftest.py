@@ -7,11 +7,12 @@ answers) and says which it used, at the top and at the end of the report.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 
 import pytest
 
-from tests.support.infra import Infra, infra
+from tests.support.infra import DEFAULT_RABBIT, Infra, infra, vhost
 from uts_shared.mongo import InProcessClient
 
 _stack = contextlib.ExitStack()
@@ -61,9 +62,15 @@ def infra_env() -> Infra:
     return _infra
 
 
-@pytest.fixture(scope="session")
-def rabbit_url(infra_env: Infra) -> str:
-    return infra_env.rabbit_url
+@pytest.fixture(scope="module")
+def rabbit_url(infra_env: Infra) -> Iterator[str]:
+    """A vhost of this test module's own: in-process services of one module never compete for
+    queues with another module's (or with the end-to-end system's processes)."""
+    if not infra_env.rabbit_description.startswith("RabbitMQ at"):
+        yield infra_env.rabbit_url  # a throwaway container is already isolated
+        return
+    with vhost(os.environ.get("RABBITMQ_URL", DEFAULT_RABBIT)) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -82,4 +82,5 @@ class ConfigService:
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level)
-    runtime.run(lambda: ConfigService(settings))
+    # Each replica gets its own Settings, hence its own instance id and cache queue.
+    runtime.run(lambda: ConfigService(Settings()), settings.instances)
