@@ -106,6 +106,10 @@ class AiToolsStatus(WireModel):
     webhooks_enabled: bool
     model: str | None = None
     reason: str | None = None
+    config_changes_seen: int = 0
+    """`config.updated` events this instance has applied (its cache was dropped that often)."""
+    webhooks: dict[str, int] = Field(default_factory=dict)
+    """What this instance did with webhook deliveries (`continued`, `duplicate`, `retried`, ...)."""
 
 
 # --- operations -------------------------------------------------------------------------------
