@@ -1,0 +1,3 @@
+from ai_tools_service.main import main
+
+main()

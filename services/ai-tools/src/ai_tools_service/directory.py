@@ -1,0 +1,52 @@
+"""The tickets service over the broker, as the tools see it (`tools.Directory`)."""
+
+from __future__ import annotations
+
+from uts_shared.contracts import tickets
+from uts_shared.errors import NotFound
+from uts_shared.messaging import RpcClient
+
+
+class TicketsDirectory:
+    def __init__(self, rpc: RpcClient) -> None:
+        self._rpc = rpc
+
+    async def customer_by_phone(self, phone: str) -> tickets.Customer | None:
+        try:
+            return await self._rpc.call(
+                tickets.GET_CUSTOMER_BY_PHONE, tickets.GetCustomerByPhone(phone_number=phone)
+            )
+        except NotFound:
+            return None
+
+    async def active_conversation(self, customer_id: str) -> str | None:
+        found = await self._rpc.call(
+            tickets.FIND_ACTIVE_CONVERSATION,
+            tickets.FindActiveConversation(customer_id=customer_id),
+        )
+        return found.conversation.id if found.conversation else None
+
+    async def create_ticket(self, request: tickets.CreateFromAi) -> tickets.TicketView:
+        return (await self._rpc.call(tickets.CREATE_FROM_AI, request)).ticket
+
+    async def ticket_for_customer(
+        self, ticket_id: str, customer_id: str
+    ) -> tickets.CustomerTicketView | None:
+        try:
+            return await self._rpc.call(
+                tickets.GET_FOR_CUSTOMER,
+                tickets.GetForCustomer(ticket_id=ticket_id, customer_id=customer_id),
+            )
+        except NotFound:
+            return None
+
+    async def recent_tickets(
+        self, customer_id: str, limit: int
+    ) -> list[tickets.CustomerTicketSummary]:
+        page = await self._rpc.call(
+            tickets.LIST_FOR_CUSTOMER,
+            tickets.ListByCustomer(
+                customer_id=customer_id, limit=limit, sort_by="createdAt", sort_order="desc"
+            ),
+        )
+        return page.tickets

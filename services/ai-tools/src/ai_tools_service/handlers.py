@@ -1,0 +1,84 @@
+"""The service's broker endpoints: thin, each a contract in and a service call out."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+
+from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitQueue
+
+from ai_tools_service.openai_loop import ModelLoop, WebhookConsumer
+from ai_tools_service.profile import ConfigCache
+from ai_tools_service.service import ToolService
+from uts_shared.contracts import ai_tools, config
+from uts_shared.contracts.base import DEAD_LETTER_EXCHANGE, Empty, Event, HealthStatus
+from uts_shared.messaging import serve, subscribe_events
+
+
+def register(
+    broker: RabbitBroker,
+    *,
+    tools: ToolService,
+    loop: ModelLoop,
+    health: Callable[[], Awaitable[HealthStatus]],
+    status: Callable[[], ai_tools.AiToolsStatus],
+) -> None:
+    async def tool_calls(request: ai_tools.ToolCallsRequest) -> ai_tools.ToolCallsResult:
+        outputs = await tools.execute_all(request.calls, request.phone, request.conversation_id)
+        return ai_tools.ToolCallsResult(outputs=outputs)
+
+    async def respond(request: ai_tools.RespondRequest) -> ai_tools.RespondResult:
+        return await loop.respond(request)
+
+    async def on_health(_: Empty) -> HealthStatus:
+        return await health()
+
+    async def on_status(_: Empty) -> ai_tools.AiToolsStatus:
+        return status()
+
+    serve(broker, ai_tools.TOOL_CALLS, tool_calls)
+    serve(broker, ai_tools.RESPOND, respond)
+    serve(broker, ai_tools.HEALTH, on_health)
+    serve(broker, ai_tools.STATUS, on_status)
+
+
+def subscribe_config_updates(broker: RabbitBroker, cache: ConfigCache, *, instance: str) -> None:
+    """Every replica drops its cache on `config.updated`: an exclusive queue per instance."""
+
+    async def on_config_updated(routing_key: str, body: bytes, message: RabbitMessage) -> None:
+        keys: list[str] | None = None
+        with contextlib.suppress(ValueError):  # the event itself matters: drop everything
+            keys = Event[config.ConfigUpdated].model_validate_json(body).data.keys
+        await cache.invalidate(keys)
+
+    queue = RabbitQueue(
+        f"ai-tools.config-updated.{instance}",
+        exclusive=True,
+        auto_delete=True,
+        durable=False,
+        routing_key=config.CONFIG_UPDATED.routing_key,
+    )
+    subscribe_events(broker, queue, on_config_updated)
+
+
+def subscribe_webhooks(broker: RabbitBroker, consumer: WebhookConsumer) -> None:
+    """One durable queue shared by every replica (competing consumers)."""
+    queue = RabbitQueue(
+        ai_tools.WEBHOOK_QUEUE,
+        durable=True,
+        routing_key=ai_tools.WEBHOOK_BINDING,
+        arguments={"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE},
+    )
+    subscribe_events(broker, queue, consumer)
+
+
+def webhook_consumer(
+    broker: RabbitBroker, loop: ModelLoop, *, max_attempts: int, retry_delay: float
+) -> WebhookConsumer:
+    return WebhookConsumer(
+        loop,
+        broker,
+        queue=ai_tools.WEBHOOK_QUEUE,
+        max_attempts=max_attempts,
+        retry_delay=retry_delay,
+    )
