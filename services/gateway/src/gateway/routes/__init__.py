@@ -5,8 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gateway.routes import agents, auth, config, conversations, customers, tickets
+from gateway.routes import ai as ai_routes
+from gateway.routes import openai_webhook as openai_routes
 
 API_PREFIX = "/api/v2"
 
 ROUTERS: list[APIRouter] = [auth.router, agents.router, config.router]
 ROUTERS += [tickets.router, customers.router, conversations.router]
+ROUTERS += [ai_routes.router, openai_routes.router]

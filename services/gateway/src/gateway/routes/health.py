@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from gateway.routes.openai_webhook import model_paths
 from uts_shared.errors import Unavailable
 
 router = APIRouter(tags=["health"])
@@ -65,6 +66,8 @@ async def ready(request: Request) -> JSONResponse:
             for s in settings.gateway_required_services
         }
     )
+    if services.get("ai-tools", {}).get("ok"):  # tools always; webhooks/respond need a key
+        services["ai-tools"]["openai"] = await model_paths(request, timeout)
     ok = broker_ok and all(s["ok"] for s in services.values())
     body = {"success": ok, "broker": "ok" if broker_ok else "down", "services": services}
     return JSONResponse(body, status_code=200 if ok else 503)

@@ -1,0 +1,157 @@
+"""The assistant's tools over HTTP, an admin's whole assistant turn, and the plan's sync endpoint.
+
+- `POST /ai/tool-calls`: the broker RPC `ai.tool_calls` for systems that prefer HTTP; callers
+  authenticate with the service token (`AI_TOOLS_SERVICE_TOKEN`, bearer) or as an admin.
+- `POST /ai/respond` (admin): one whole assistant turn (`ai.respond`), to try the assistant.
+- `POST /config/sync-assistant` (admin): the plan pushed instructions and tools to an OpenAI
+  Assistant; on the Responses API they travel with every model call, so this answers with what
+  the ai-tools service sends (the config service's rendering) and says no remote sync is needed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gateway.auth import AdminAgent, get_tokens
+from gateway.routes.envelope import Ok, answer_fields
+from gateway.rpc import RpcDep
+from uts_shared.contracts import ai_tools, config
+from uts_shared.contracts.base import Empty, WireModel
+from uts_shared.errors import Forbidden, Unauthorized
+
+router = APIRouter(tags=["ai"])
+
+SERVICE_CALLER = "service:ai-tools-token"
+
+
+class AiRouteSettings(BaseSettings):
+    """The gateway's AI settings, read from the environment once per app."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    openai_webhook_secret: SecretStr | None = None
+    """`whsec_...` from the OpenAI dashboard; unset -> `POST /openai/webhook` answers 503."""
+    ai_tools_service_token: SecretStr | None = None
+    """Bearer token other systems use for `POST /ai/tool-calls` (unset: admins only)."""
+    ai_tool_calls_timeout: float = Field(default=30.0, gt=0)
+    ai_respond_timeout: float = Field(default=180.0, gt=0)
+    """A whole turn is several model calls and tool rounds."""
+    openai_webhook_dedupe_ttl: float = Field(default=24 * 3600.0, gt=0)
+    openai_webhook_dedupe_max: int = Field(default=100_000, ge=1)
+
+
+def ai_settings(request: Request) -> AiRouteSettings:
+    settings: AiRouteSettings | None = getattr(request.app.state, "ai_settings", None)
+    if settings is None:
+        settings = AiRouteSettings()
+        request.app.state.ai_settings = settings
+    return settings
+
+
+AiSettings = Annotated[AiRouteSettings, Depends(ai_settings)]
+
+_bearer = HTTPBearer(auto_error=False, description="The AI tools service token, or an admin JWT")
+
+
+async def service_or_admin(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    settings: AiSettings,
+) -> str:
+    """Who calls: the service token's holder, or an admin (401 without a valid token, 403 for a
+    non-admin agent)."""
+    if credentials is None:
+        raise Unauthorized("Authentication required")
+    token = settings.ai_tools_service_token
+    if token is not None and secrets.compare_digest(
+        credentials.credentials.encode(), token.get_secret_value().encode()
+    ):
+        return SERVICE_CALLER
+    agent = get_tokens(request).verify(credentials.credentials)
+    if not agent.is_admin:
+        raise Forbidden("Admin access or the AI tools service token required")
+    return agent.id
+
+
+ServiceOrAdmin = Annotated[str, Depends(service_or_admin)]
+
+
+class ToolCallsOut(Ok):
+    outputs: list[ai_tools.FunctionCallOutput]
+
+
+class RespondOut(Ok):
+    text: str
+    response_id: str
+    tool_calls: list[ai_tools.ToolCallRecord]
+    loop_guard_tripped: bool
+
+
+class SyncRequest(WireModel):
+    """The plan's body; both parts are answered unless one is turned off."""
+
+    sync_instructions: bool = True
+    sync_tools: bool = True
+
+
+class SyncResults(WireModel):
+    instructions: str | None = None
+    tools: list[dict[str, Any]] | None = None
+    unknown_variables: list[str] = Field(default_factory=list)
+
+
+class SyncOut(Ok):
+    remote_sync_required: bool = False
+    message: str
+    results: SyncResults
+    synced_at: datetime
+
+
+NO_SYNC_NEEDED = (
+    "No remote sync is needed: the assistant runs on the OpenAI Responses API, and the "
+    "ai-tools service sends these instructions and tools with every model call, rendered from "
+    "the current configuration."
+)
+
+
+@router.post("/ai/tool-calls", response_model=ToolCallsOut)
+async def tool_calls(
+    body: ai_tools.ToolCallsRequest, caller: ServiceOrAdmin, rpc: RpcDep, settings: AiSettings
+) -> Response:
+    """Run the assistant's function calls for a customer; one output per call, in order."""
+    result = await rpc.call(ai_tools.TOOL_CALLS, body, timeout=settings.ai_tool_calls_timeout)
+    return answer_fields(result)
+
+
+@router.post("/ai/respond", response_model=RespondOut)
+async def respond(
+    body: ai_tools.RespondRequest, agent: AdminAgent, rpc: RpcDep, settings: AiSettings
+) -> Response:
+    """One whole assistant turn for a customer's message (model, tool rounds, final text)."""
+    result = await rpc.call(ai_tools.RESPOND, body, timeout=settings.ai_respond_timeout)
+    return answer_fields(result)
+
+
+@router.post("/config/sync-assistant")
+async def sync_assistant(
+    agent: AdminAgent, rpc: RpcDep, body: SyncRequest | None = None
+) -> SyncOut:
+    """The plan's sync: answers with the rendering the model gets; nothing to push remotely."""
+    wanted = body or SyncRequest()
+    rendered = await rpc.call(config.RENDER_ASSISTANT, Empty())
+    return SyncOut(
+        message=NO_SYNC_NEEDED,
+        results=SyncResults(
+            instructions=rendered.instructions if wanted.sync_instructions else None,
+            tools=rendered.tools if wanted.sync_tools else None,
+            unknown_variables=rendered.unknown_variables,
+        ),
+        synced_at=datetime.now(UTC),
+    )
