@@ -1,0 +1,653 @@
+"""The ai-tools service over the real broker, with the real config and tickets services in-process
+and a local fake of OpenAI's Responses endpoints.
+
+Two ai-tools replicas compete for the webhook queue; webhook events are published as the gateway
+does (`openai.response.*`), tool calls go through `ai.tool_calls`, turns through `ai.respond`.
+The module runs on a vhost of its own, so no other test's processes answer its queues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import random
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitQueue
+
+from ai_tools_service.main import AiToolsService
+from ai_tools_service.settings import Settings as AiSettings
+from config_service.main import ConfigService
+from config_service.settings import Settings as ConfigSettings
+from tests.support.fake_openai import Fail, FakeOpenAI, function_call, message
+from tests.support.infra import vhost, with_vhost
+from tickets_service.main import TicketsService
+from tickets_service.settings import Settings as TicketsSettings
+from uts_shared.contracts import ai_tools as ai
+from uts_shared.contracts import config as cfg
+from uts_shared.contracts import tickets as t
+from uts_shared.contracts.base import DEAD_LETTER_QUEUE, Empty, Event
+from uts_shared.errors import Unavailable
+from uts_shared.messaging import (
+    EventPublisher,
+    RpcClient,
+    dead_letter_exchange,
+    declare_topology,
+    make_broker,
+    subscribe_events,
+)
+from uts_shared.mongo import open_database
+
+_phones = itertools.count(random.randrange(10**7))
+
+UNKNOWN_CUSTOMER = "No se pudo identificar al cliente. Por favor contacta a un agente."
+UNKNOWN_FUNCTION = "Función desconocida"
+BAD_JSON = "Los argumentos de la función no son un objeto JSON válido."
+
+
+@dataclass
+class Seen:
+    routing_key: str
+    body: dict[str, Any]
+    headers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.body.get("data", {})
+        return data
+
+
+@dataclass
+class Inbox:
+    """Messages received on one of the test's queues; waited on, never slept for."""
+
+    items: list[Seen] = field(default_factory=list)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def add(self, item: Seen) -> None:
+        async with self.changed:
+            self.items.append(item)
+            self.changed.notify_all()
+
+    async def wait(self, match: Callable[[Seen], bool], timeout: float = 10.0) -> Seen:
+        async with asyncio.timeout(timeout), self.changed:
+            await self.changed.wait_for(lambda: any(match(i) for i in self.items))
+        return next(i for i in self.items if match(i))
+
+
+@dataclass
+class AiEnv:
+    rabbit_url: str
+    config: ConfigService
+    tickets: TicketsService
+    replicas: list[AiToolsService]
+    rpc: RpcClient
+    client: RabbitBroker
+    fake: FakeOpenAI
+    events: Inbox
+    dead: Inbox
+    databases: dict[str, Any]
+
+    async def customer(self) -> t.Customer:
+        number = f"+5255{next(_phones) % 10**8:08d}"
+        return await self.rpc.call(t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=number))
+
+    async def conversation(self, customer: t.Customer) -> t.Conversation:
+        return await self.rpc.call(
+            t.CREATE_CONVERSATION, t.CreateConversation(customer_id=customer.id)
+        )
+
+    async def agent_ticket(self, customer: t.Customer, subject: str = "Poste caído") -> str:
+        request = t.CreateFromAgent(
+            subject=subject,
+            description="El poste de la esquina está caído",
+            category="electrical_issue",
+            customer_id=customer.id,
+            agent_id="agent-1",
+        )
+        return (await self.rpc.call(t.CREATE_FROM_AGENT, request)).ticket.ticket_id
+
+    async def tickets_of(self, customer: t.Customer) -> list[t.CustomerTicketSummary]:
+        page = await self.rpc.call(
+            t.LIST_FOR_CUSTOMER, t.ListByCustomer(customer_id=customer.id, limit=100)
+        )
+        return page.tickets
+
+    async def webhook(
+        self, response_id: str, kind: str = "response.completed", webhook_id: str | None = None
+    ) -> str:
+        """Publish a verified webhook as the gateway does; its webhook id."""
+        webhook_id = webhook_id or f"wh_{uuid.uuid4().hex}"
+        payload = ai.OpenAiWebhook(
+            webhook_id=webhook_id, type=kind, data=ai.WebhookData(id=response_id), created_at=1
+        )
+        event = Event[ai.OpenAiWebhook](
+            event_id=webhook_id, type=ai.webhook_routing_key(kind), data=payload
+        )
+        await EventPublisher(self.client).publish(event)
+        return webhook_id
+
+    def count(self, name: str) -> int:
+        return sum(s.loop.counters.values[name] for s in self.replicas)
+
+    async def wait_count(self, name: str, at_least: int, timeout: float = 10.0) -> None:
+        """Until the replicas together did `name` (e.g. `continued`) `at_least` times."""
+        async with asyncio.timeout(timeout):
+            while self.count(name) < at_least:
+                waits = [
+                    asyncio.create_task(
+                        s.loop.counters.wait(name, s.loop.counters.values[name] + 1, timeout)
+                    )
+                    for s in self.replicas
+                ]
+                _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                for task in pending:
+                    task.cancel()
+
+    async def rendering(self) -> cfg.RenderedAssistant:
+        return await self.rpc.call(cfg.RENDER_ASSISTANT, Empty())
+
+
+def ai_settings(rabbit_url: str, mongo_url: str | None, db: str, fake: FakeOpenAI) -> AiSettings:
+    return AiSettings(
+        rabbitmq_url=rabbit_url,
+        mongodb_url=mongo_url,
+        mongodb_db=db,
+        rpc_timeout=10.0,
+        openai_api_key="sk-test",
+        openai_base_url=fake.url,
+        openai_max_retries=1,
+        openai_timeout=10.0,
+        max_tool_rounds=4,
+        webhook_max_attempts=2,
+        webhook_retry_delay=0.05,
+    )
+
+
+@contextlib.contextmanager
+def own_vhost(rabbit_url: str) -> Iterator[str]:
+    with vhost(with_vhost(rabbit_url, "")) as (url, _):
+        yield url
+
+
+@pytest_asyncio.fixture(scope="module")
+async def env(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[AiEnv]:
+    suffix = uuid.uuid4().hex[:8]
+    names = {k: f"ai_test_{k}_{suffix}" for k in ("config", "tickets", "ai")}
+    databases = {k: open_database(mongo_url, n) for k, n in names.items()}
+    fake = FakeOpenAI().start()
+    with own_vhost(rabbit_url) as url:
+        config = ConfigService(
+            ConfigSettings(rabbitmq_url=url, mongodb_url=mongo_url, mongodb_db=names["config"]),
+            database=databases["config"],
+        )
+        tickets = TicketsService(
+            TicketsSettings(
+                rabbitmq_url=url,
+                mongodb_url=mongo_url,
+                mongodb_db=names["tickets"],
+                rpc_timeout=10.0,
+                config_cache_ttl=0.0,
+            ),
+            database=databases["tickets"],
+        )
+        replicas = [
+            AiToolsService(ai_settings(url, mongo_url, names["ai"], fake), database=databases["ai"])
+            for _ in range(2)
+        ]
+        client = make_broker(url, app_id="ai-tests")
+        rpc = RpcClient(client, timeout=20.0, name="ai-tests")
+        events, dead = Inbox(), Inbox()
+
+        async def on_event(routing_key: str, body: bytes, msg: RabbitMessage) -> None:
+            await events.add(Seen(routing_key, json.loads(body)))
+
+        subscribe_events(
+            client,
+            RabbitQueue(f"ai-tests.{suffix}", exclusive=True, auto_delete=True, routing_key="ai.#"),
+            on_event,
+        )
+
+        @client.subscriber(
+            RabbitQueue(DEAD_LETTER_QUEUE, durable=True, routing_key="#"), dead_letter_exchange
+        )
+        async def on_dead(body: dict[str, Any], msg: RabbitMessage) -> None:
+            routing_key = msg.raw_message.routing_key or ""
+            await dead.add(Seen(routing_key, body, dict(msg.headers)))
+
+        await client.connect()
+        await declare_topology(client)
+        await client.start()
+        await config.start()
+        await tickets.start()
+        for replica in replicas:
+            await replica.start()
+        try:
+            yield AiEnv(url, config, tickets, replicas, rpc, client, fake, events, dead, databases)
+        finally:
+            for replica in replicas:
+                await replica.stop()
+            await tickets.stop()
+            await config.stop()
+            await client.stop()
+            fake.stop()
+
+
+def outputs_of(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `function_call_output` items of a create request, outputs parsed."""
+    return [
+        {**item, "output": json.loads(item["output"])}
+        for item in body["input"]
+        if item.get("type") == "function_call_output"
+    ]
+
+
+def category_enum(tools: list[dict[str, Any]]) -> list[str]:
+    [create] = [tool for tool in tools if tool["name"] == "create_ticket_report"]
+    enum: list[str] = create["parameters"]["properties"]["category"]["enum"]
+    return enum
+
+
+def report(**over: Any) -> dict[str, Any]:
+    return {
+        "subject": "Luminaria apagada",
+        "description": "La luminaria frente al número 12 no enciende",
+        "category": "light_malfunction",
+        **over,
+    }
+
+
+# --- the webhook path -------------------------------------------------------------------------
+
+
+async def test_completed_webhook_with_two_calls_creates_one_ticket_answers_one_lookup_and_continues(
+    env: AiEnv,
+) -> None:
+    customer = await env.customer()
+    conversation = await env.conversation(customer)
+    existing = await env.agent_ticket(customer)
+    create = function_call("create_ticket_report", report(priority="high"))
+    lookup = function_call("get_ticket_information", {"ticket_id": existing})
+    meta = {"phone": customer.phone_number}
+    response_id = env.fake.stored([create, lookup], metadata=meta)
+    env.fake.script([message("Listo, ya quedó tu reporte.")])
+
+    await env.webhook(response_id)
+    body = await env.fake.wait_continuation(response_id)
+
+    rendering = await env.rendering()
+    assert body["model"] == "gpt-4.1-mini"
+    assert body["previous_response_id"] == response_id
+    assert body["background"] is True
+    assert body["metadata"] == meta
+    assert body["instructions"] == rendering.instructions
+    assert body["tools"] == rendering.tools
+    assert "tool_choice" not in body
+    created_output, lookup_output = outputs_of(body)
+    assert [created_output["call_id"], lookup_output["call_id"]] == [
+        create["call_id"],
+        lookup["call_id"],
+    ]
+    new_id = created_output["output"]["ticketId"]
+    assert created_output["output"] == {
+        "success": True,
+        "ticketId": new_id,
+        "message": f"reporte creado exitosamente. Tu número de reporte es {new_id}.",
+    }
+    assert lookup_output["output"]["success"] is True
+    assert lookup_output["output"]["ticket"]["ticketId"] == existing
+    assert "notes" not in lookup_output["output"]["ticket"]
+
+    mine = {tk.ticket_id: tk for tk in await env.tickets_of(customer)}
+    assert set(mine) == {existing, new_id}
+    ticket = mine[new_id]
+    assert (ticket.source, ticket.status) == (t.TicketSource.AI, t.TicketStatus.NEW)
+    assert (ticket.category, ticket.priority) == ("light_malfunction", t.Priority.HIGH)
+    assert ticket.conversation_id == conversation.id  # the customer's open conversation
+
+
+async def test_the_same_response_delivered_again_creates_nothing_and_continues_once(
+    env: AiEnv,
+) -> None:
+    customer = await env.customer()
+    call = function_call("create_ticket_report", report())
+    response_id = env.fake.stored([call], metadata={"phone": customer.phone_number})
+    duplicates = env.count("duplicate")
+    webhook_id = await env.webhook(response_id)
+    await env.fake.wait_continuation(response_id)
+
+    await env.webhook(response_id, webhook_id=webhook_id)  # OpenAI's retry
+    await env.webhook(response_id)  # another gateway replica's copy
+    await env.wait_count("duplicate", duplicates + 2)
+
+    assert len(env.fake.posts_after(response_id)) == 1
+    assert len(await env.tickets_of(customer)) == 1
+
+
+async def test_the_plans_outputs_for_bad_calls_reach_the_model_in_order(env: AiEnv) -> None:
+    customer, other = await env.customer(), await env.customer()
+    others_ticket = await env.agent_ticket(other)
+    calls = [
+        function_call("delete_all_tickets", {}),
+        function_call("create_ticket_report", "{not json"),
+        function_call("create_ticket_report", report(category="plumbing")),
+        function_call("create_ticket_report", report(priority="critical", subject="Sin luz")),
+        function_call("get_ticket_information", {"ticket_id": others_ticket}),
+        function_call("get_ticket_information", {}),
+    ]
+    response_id = env.fake.stored(calls, metadata={"phone": customer.phone_number})
+    stranger = env.fake.stored(
+        [function_call("create_ticket_report", report())], metadata={"phone": "+525500000001"}
+    )
+    await env.webhook(response_id)
+    await env.webhook(stranger)
+    body = await env.fake.wait_continuation(response_id)
+    outputs = [o["output"] for o in outputs_of(body)]
+    assert [o["call_id"] for o in outputs_of(body)] == [c["call_id"] for c in calls]
+
+    assert outputs[0] == {"success": False, "error": UNKNOWN_FUNCTION}
+    assert outputs[1] == {"success": False, "error": BAD_JSON}
+    assert outputs[2]["success"] and outputs[3]["success"]
+    assert outputs[4] == {
+        "success": False,
+        "error": f"No se encontró el reporte {others_ticket} o no tienes acceso a él.",
+    }
+    assert outputs[5] == {
+        "success": False,
+        "error": "Debes proporcionar un número de reporte o solicitar los reportes recientes.",
+    }
+    mine = {tk.ticket_id: tk for tk in await env.tickets_of(customer)}
+    assert mine[outputs[2]["ticketId"]].category == "other"
+    assert mine[outputs[3]["ticketId"]].priority is t.Priority.MEDIUM
+
+    [unknown] = outputs_of(await env.fake.wait_continuation(stranger))
+    assert unknown["output"] == {"success": False, "error": UNKNOWN_CUSTOMER}
+
+
+async def test_text_answers_and_ended_responses_are_published_for_the_conversation_system(
+    env: AiEnv,
+) -> None:
+    meta = {"phone": "+525512340000", "conversationId": "conv-77"}
+    answered = env.fake.stored([message("¡Hola! ¿En qué te ayudo?")], metadata=meta)
+    failed = env.fake.stored(
+        [], metadata=meta, status="failed", error={"code": "server_error", "message": "boom"}
+    )
+    incomplete = env.fake.stored(
+        [], metadata=meta, status="incomplete", incomplete_reason="max_output_tokens"
+    )
+    await env.webhook(answered)
+    await env.webhook(failed, "response.failed")
+    await env.webhook(incomplete, "response.incomplete")
+
+    text = await env.events.wait(lambda e: e.data.get("responseId") == answered)
+    assert text.routing_key == "ai.response.answered"
+    assert text.data["text"] == "¡Hola! ¿En qué te ayudo?"
+    assert text.data["conversationId"] == "conv-77"
+    bad = await env.events.wait(lambda e: e.data.get("responseId") == failed)
+    assert bad.routing_key == "ai.response.failed"
+    assert bad.data["reason"] == "server_error: boom"
+    assert bad.data["phone"] == meta["phone"]
+    cut = await env.events.wait(lambda e: e.data.get("responseId") == incomplete)
+    assert cut.routing_key == "ai.response.incomplete"
+    assert cut.data["reason"] == "max_output_tokens"
+
+
+async def test_a_rate_limit_that_outlasts_retries_dead_letters_with_the_reason_and_loses_no_call(
+    env: AiEnv,
+) -> None:
+    customer = await env.customer()
+    call = function_call("create_ticket_report", report())
+    response_id = env.fake.stored([call], metadata={"phone": customer.phone_number})
+    # 2 deliveries x (1 try + 1 SDK retry) continuation attempts, all rate limited
+    env.fake.script(*[Fail(429, "Rate limit reached for gpt-4.1-mini")] * 4)
+
+    await env.webhook(response_id)
+    dead = await env.dead.wait(lambda d: d.data.get("data", {}).get("id") == response_id)
+    assert dead.routing_key == "openai.response.completed"
+    assert "rate limited (429)" in dead.headers["x-uts-reason"]
+    assert dead.headers["x-uts-attempts"] == 2
+    failed = await env.events.wait(
+        lambda e: e.routing_key == "ai.response.failed" and e.data["responseId"] == response_id
+    )
+    assert "429" in failed.data["reason"]
+    [ticket] = await env.tickets_of(customer)
+
+    # An operator replays the dead letter once the limit lifts: same outputs, no second ticket.
+    await env.webhook(response_id)
+    body = await env.fake.wait_continuation(response_id)
+    [output] = outputs_of(body)
+    assert output["output"]["ticketId"] == ticket.ticket_id
+    assert len(await env.tickets_of(customer)) == 1
+
+
+async def test_a_category_added_in_config_is_in_the_next_continuations_tool_enum(
+    env: AiEnv,
+) -> None:
+    customer = await env.customer()
+    before = await env.rpc.call(cfg.GET_CATEGORIES, Empty())
+    first = env.fake.stored(
+        [function_call("get_ticket_information", {"lookup_recent": True})],
+        metadata={"phone": customer.phone_number},
+    )
+    await env.webhook(first)
+    assert "water_leak" not in category_enum((await env.fake.wait_continuation(first))["tools"])
+
+    generations = [s.config.generation for s in env.replicas]
+    new = [*before.categories, cfg.Category(id="water_leak", label="Fuga de agua")]
+    await env.rpc.call(
+        cfg.UPDATE_CATEGORIES, cfg.UpdateCategories(agent_id="admin", categories=new)
+    )
+    try:
+        for replica, generation in zip(env.replicas, generations, strict=True):
+            await replica.config.wait_generation(generation + 1, timeout=5)
+        second = env.fake.stored(
+            [function_call("create_ticket_report", report(category="water_leak"))],
+            metadata={"phone": customer.phone_number},
+        )
+        await env.webhook(second)
+        body = await env.fake.wait_continuation(second)
+        assert "water_leak" in category_enum(body["tools"])
+        [output] = outputs_of(body)
+        [ticket] = await env.tickets_of(customer)
+        assert ticket.ticket_id == output["output"]["ticketId"]
+        assert ticket.category == "water_leak"  # configured now: not folded into "other"
+    finally:
+        await env.rpc.call(
+            cfg.UPDATE_CATEGORIES,
+            cfg.UpdateCategories(agent_id="admin", categories=before.categories),
+        )
+
+
+# --- the broker RPC path ----------------------------------------------------------------------
+
+
+async def test_the_broker_rpc_gives_the_webhook_paths_outputs(env: AiEnv) -> None:
+    customer = await env.customer()
+    existing = await env.agent_ticket(customer)
+    calls = [
+        function_call("get_ticket_information", {"ticket_id": existing}),
+        function_call("get_ticket_information", {"lookup_recent": True}),
+        function_call("nope", {}),
+        function_call("create_ticket_report", "[]"),
+    ]
+    response_id = env.fake.stored(calls, metadata={"phone": customer.phone_number})
+    await env.webhook(response_id)
+    by_webhook = [o["output"] for o in (await env.fake.wait_continuation(response_id))["input"]]
+
+    fresh = [
+        ai.FunctionCall(call_id=f"rpc-{uuid.uuid4().hex}", name=c["name"], arguments=c["arguments"])
+        for c in calls
+    ]
+    result = await env.rpc.call(
+        ai.TOOL_CALLS, ai.ToolCallsRequest(phone=customer.phone_number, calls=fresh)
+    )
+    assert [o.call_id for o in result.outputs] == [c.call_id for c in fresh]
+    assert [o.output for o in result.outputs] == by_webhook
+
+    # The webhook's own call ids over the broker: the outputs it got, nothing run again.
+    again = await env.rpc.call(
+        ai.TOOL_CALLS,
+        ai.ToolCallsRequest(
+            phone=customer.phone_number,
+            calls=[
+                ai.FunctionCall(call_id=c["call_id"], name=c["name"], arguments=c["arguments"])
+                for c in calls
+            ],
+        ),
+    )
+    assert [o.output for o in again.outputs] == by_webhook
+
+
+async def test_the_same_call_id_at_once_on_both_replicas_creates_one_ticket(env: AiEnv) -> None:
+    customer = await env.customer()
+    call = ai.FunctionCall(
+        call_id=f"call_{uuid.uuid4().hex}",
+        name="create_ticket_report",
+        arguments=json.dumps(report()),
+    )
+    request = ai.ToolCallsRequest(phone=customer.phone_number, calls=[call])
+    results = await asyncio.gather(*(env.rpc.call(ai.TOOL_CALLS, request) for _ in range(6)))
+    outputs = {r.outputs[0].output for r in results}
+    assert len(outputs) == 1
+    [ticket] = await env.tickets_of(customer)
+    assert ticket.ticket_id in outputs.pop()
+
+
+async def test_a_call_id_used_for_one_customer_shows_nothing_to_another(env: AiEnv) -> None:
+    first, second = await env.customer(), await env.customer()
+    call = ai.FunctionCall(
+        call_id=f"call_{uuid.uuid4().hex}",
+        name="create_ticket_report",
+        arguments=json.dumps(report()),
+    )
+    mine = await env.rpc.call(
+        ai.TOOL_CALLS, ai.ToolCallsRequest(phone=first.phone_number, calls=[call])
+    )
+    theirs = await env.rpc.call(
+        ai.TOOL_CALLS, ai.ToolCallsRequest(phone=second.phone_number, calls=[call])
+    )
+    ticket_id = json.loads(mine.outputs[0].output)["ticketId"]
+    assert ticket_id not in theirs.outputs[0].output
+    assert json.loads(theirs.outputs[0].output)["success"] is False
+    assert await env.tickets_of(second) == []
+
+
+# --- a whole turn -----------------------------------------------------------------------------
+
+
+async def test_a_whole_turn_runs_the_tool_round_and_returns_the_final_text(env: AiEnv) -> None:
+    customer = await env.customer()
+    call = function_call("create_ticket_report", report())
+    env.fake.script([call], [message("Listo: tu reporte quedó registrado.")])
+    before = len(env.fake.posts())
+
+    result = await env.rpc.call(
+        ai.RESPOND,
+        ai.RespondRequest(
+            phone=customer.phone_number, conversation_id=None, message="No enciende mi luminaria"
+        ),
+    )
+
+    assert result.text == "Listo: tu reporte quedó registrado."
+    assert not result.loop_guard_tripped
+    [record] = result.tool_calls
+    assert (record.call_id, record.name) == (call["call_id"], "create_ticket_report")
+    [ticket] = await env.tickets_of(customer)
+    assert json.loads(record.output)["ticketId"] == ticket.ticket_id
+    first, second = env.fake.posts()[before:]
+    rendering = await env.rendering()
+    assert first["input"] == "No enciende mi luminaria"
+    assert first["instructions"] == rendering.instructions
+    assert first["metadata"] == {"phone": customer.phone_number}
+    assert "background" not in first
+    first_id = next(rid for rid, r in env.fake.responses.items() if r["output"] == [call])
+    assert second["previous_response_id"] == first_id
+    assert outputs_of(second)[0]["call_id"] == call["call_id"]
+    assert env.fake.responses[result.response_id]["previous_response_id"] == first_id
+
+
+async def test_the_loop_guard_stops_a_model_repeating_a_call(env: AiEnv) -> None:
+    customer = await env.customer()
+    same = {"lookup_recent": True}
+    env.fake.script(
+        [function_call("get_ticket_information", same)],
+        [function_call("get_ticket_information", same)],
+        [function_call("get_ticket_information", same)],
+        [message("No encontré reportes.")],
+    )
+    before = len(env.fake.posts())
+    result = await env.rpc.call(
+        ai.RESPOND, ai.RespondRequest(phone=customer.phone_number, message="¿Mis reportes?")
+    )
+
+    assert result.loop_guard_tripped
+    assert result.text == "No encontré reportes."
+    first, second, third = (json.loads(r.output) for r in result.tool_calls)
+    assert first == second == {"success": True, "message": "No tienes reportes registrados."}
+    assert third["success"] is False
+    assert "get_ticket_information se llamó 3 veces" in third["error"]
+    posts = env.fake.posts()[before:]
+    assert len(posts) == 4
+    assert posts[-1]["tool_choice"] == "none"
+    tripped = await env.events.wait(
+        lambda e: (
+            e.routing_key == "ai.loop_guard_tripped" and e.data["phone"] == customer.phone_number
+        )
+    )
+    assert tripped.data["reason"] == "repeated_call"
+    assert tripped.data["callName"] == "get_ticket_information"
+
+
+async def test_the_loop_guard_stops_a_model_past_its_tool_rounds(env: AiEnv) -> None:
+    customer = await env.customer()
+    rounds = [
+        [function_call("get_ticket_information", {"ticket_id": f"LUX-2026-99999{i}"})]
+        for i in range(6)
+    ]
+    env.fake.script(*rounds)
+    result = await env.rpc.call(
+        ai.RESPOND, ai.RespondRequest(phone=customer.phone_number, message="¿Y el LUX-1?")
+    )
+    assert result.loop_guard_tripped
+    outputs = [json.loads(r.output) for r in result.tool_calls]
+    assert len(outputs) == 5  # 4 rounds (MAX_TOOL_ROUNDS) run, the 5th answered by the guard
+    assert "límite de llamadas a herramientas (4 rondas)" in outputs[-1]["error"]
+    assert result.text == ""  # the model kept calling even with tool_choice none: stopped there
+
+
+# --- no key -----------------------------------------------------------------------------------
+
+
+async def test_without_a_key_tools_run_and_the_model_paths_say_they_are_off(env: AiEnv) -> None:
+    keyless = AiToolsService(
+        AiSettings(rabbitmq_url=env.rabbit_url, openai_api_key=None, rpc_timeout=10.0),
+        database=env.databases["ai"],
+    )
+    await keyless.start()
+    try:
+        await _keyless_checks(env, keyless)
+    finally:
+        await keyless.stop()
+
+
+async def _keyless_checks(env: AiEnv, keyless: AiToolsService) -> None:
+    status = keyless.status()
+    assert (status.tools_enabled, status.model_enabled, status.webhooks_enabled) == (
+        True,
+        False,
+        False,
+    )
+    assert status.reason is not None and "OPENAI_API_KEY" in status.reason
+    with pytest.raises(Unavailable, match="OPENAI_API_KEY"):
+        await keyless.loop.respond(ai.RespondRequest(phone="+525512345678", message="hola"))
+    customer = await env.customer()
+    call = ai.FunctionCall(call_id=f"k-{uuid.uuid4().hex}", name="x", arguments="{}")
+    output = await keyless.tools.execute(call, customer.phone_number, None)
+    assert json.loads(output) == {"success": False, "error": UNKNOWN_FUNCTION}
