@@ -3,18 +3,18 @@ and a local fake of OpenAI's Responses endpoints.
 
 Two ai-tools replicas compete for the webhook queue; webhook events are published as the gateway
 does (`openai.response.*`), tool calls go through `ai.tool_calls`, turns through `ai.respond`.
-The module runs on a vhost of its own, so no other test's processes answer its queues.
+The module runs on a vhost of its own (`rabbit_url`), so no other test's services answer its
+queues.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,6 @@ from ai_tools_service.settings import Settings as AiSettings
 from config_service.main import ConfigService
 from config_service.settings import Settings as ConfigSettings
 from tests.support.fake_openai import Fail, FakeOpenAI, function_call, message
-from tests.support.infra import vhost, with_vhost
 from tickets_service.main import TicketsService
 from tickets_service.settings import Settings as TicketsSettings
 from uts_shared.contracts import ai_tools as ai
@@ -171,57 +170,52 @@ def ai_settings(rabbit_url: str, mongo_url: str | None, db: str, fake: FakeOpenA
     )
 
 
-@contextlib.contextmanager
-def own_vhost(rabbit_url: str) -> Iterator[str]:
-    with vhost(with_vhost(rabbit_url, "")) as (url, _):
-        yield url
-
-
 @pytest_asyncio.fixture(scope="module")
 async def env(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[AiEnv]:
     suffix = uuid.uuid4().hex[:8]
     names = {k: f"ai_test_{k}_{suffix}" for k in ("config", "tickets", "ai")}
     databases = {k: open_database(mongo_url, n) for k, n in names.items()}
     fake = FakeOpenAI().start()
-    with own_vhost(rabbit_url) as url:
-        config = ConfigService(
-            ConfigSettings(rabbitmq_url=url, mongodb_url=mongo_url, mongodb_db=names["config"]),
-            database=databases["config"],
-        )
-        tickets = TicketsService(
-            TicketsSettings(
-                rabbitmq_url=url,
-                mongodb_url=mongo_url,
-                mongodb_db=names["tickets"],
-                rpc_timeout=10.0,
-                config_cache_ttl=0.0,
-            ),
-            database=databases["tickets"],
-        )
-        replicas = [
-            AiToolsService(ai_settings(url, mongo_url, names["ai"], fake), database=databases["ai"])
-            for _ in range(2)
-        ]
-        client = make_broker(url, app_id="ai-tests")
-        rpc = RpcClient(client, timeout=20.0, name="ai-tests")
-        events, dead = Inbox(), Inbox()
+    url = rabbit_url  # this module's own vhost (tests/conftest.py)
+    config = ConfigService(
+        ConfigSettings(rabbitmq_url=url, mongodb_url=mongo_url, mongodb_db=names["config"]),
+        database=databases["config"],
+    )
+    tickets = TicketsService(
+        TicketsSettings(
+            rabbitmq_url=url,
+            mongodb_url=mongo_url,
+            mongodb_db=names["tickets"],
+            rpc_timeout=10.0,
+            config_cache_ttl=0.0,
+        ),
+        database=databases["tickets"],
+    )
+    replicas = [
+        AiToolsService(ai_settings(url, mongo_url, names["ai"], fake), database=databases["ai"])
+        for _ in range(2)
+    ]
+    client = make_broker(url, app_id="ai-tests")
+    rpc = RpcClient(client, timeout=20.0, name="ai-tests")
+    events, dead = Inbox(), Inbox()
 
-        async def on_event(routing_key: str, body: bytes, msg: RabbitMessage) -> None:
-            await events.add(Seen(routing_key, json.loads(body)))
+    async def on_event(routing_key: str, body: bytes, msg: RabbitMessage) -> None:
+        await events.add(Seen(routing_key, json.loads(body)))
 
-        subscribe_events(
-            client,
-            RabbitQueue(f"ai-tests.{suffix}", exclusive=True, auto_delete=True, routing_key="ai.#"),
-            on_event,
-        )
+    subscribe_events(
+        client,
+        RabbitQueue(f"ai-tests.{suffix}", exclusive=True, auto_delete=True, routing_key="ai.#"),
+        on_event,
+    )
 
-        @client.subscriber(
-            RabbitQueue(DEAD_LETTER_QUEUE, durable=True, routing_key="#"), dead_letter_exchange
-        )
-        async def on_dead(body: dict[str, Any], msg: RabbitMessage) -> None:
-            routing_key = msg.raw_message.routing_key or ""
-            await dead.add(Seen(routing_key, body, dict(msg.headers)))
+    @client.subscriber(
+        RabbitQueue(DEAD_LETTER_QUEUE, durable=True, routing_key="#"), dead_letter_exchange
+    )
+    async def on_dead(body: dict[str, Any], msg: RabbitMessage) -> None:
+        routing_key = msg.raw_message.routing_key or ""
+        await dead.add(Seen(routing_key, body, dict(msg.headers)))
 
+    try:
         await client.connect()
         await declare_topology(client)
         await client.start()
@@ -229,15 +223,14 @@ async def env(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[AiEnv]:
         await tickets.start()
         for replica in replicas:
             await replica.start()
-        try:
-            yield AiEnv(url, config, tickets, replicas, rpc, client, fake, events, dead, databases)
-        finally:
-            for replica in replicas:
-                await replica.stop()
-            await tickets.stop()
-            await config.stop()
-            await client.stop()
-            fake.stop()
+        yield AiEnv(url, config, tickets, replicas, rpc, client, fake, events, dead, databases)
+    finally:
+        for replica in replicas:
+            await replica.stop()
+        await tickets.stop()
+        await config.stop()
+        await client.stop()
+        fake.stop()
 
 
 def outputs_of(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -70,16 +70,17 @@ REASON_HEADER = "x-uts-reason"
 class ModelUnavailable(Exception):
     """The model API failed in a way a later attempt may get past (rate limit, 5xx, timeout)."""
 
-    def __init__(self, reason: str, *, retryable: bool = True) -> None:
+    def __init__(self, reason: str, *, retryable: bool = True, timed_out: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        self.timed_out = timed_out
 
 
 def describe_api_error(exc: Exception) -> ModelUnavailable:
     """Classify an SDK error that survived the SDK's own retries."""
     if isinstance(exc, openai.APITimeoutError):
-        return ModelUnavailable(f"model request timed out: {exc}")
+        return ModelUnavailable(f"model request timed out: {exc}", timed_out=True)
     if isinstance(exc, openai.APIConnectionError):
         return ModelUnavailable(f"model API unreachable: {exc}")
     if isinstance(exc, openai.RateLimitError):
@@ -313,7 +314,7 @@ class ModelLoop:
                 )
         except ModelUnavailable as exc:
             context = {"toolCalls": [r.model_dump() for r in records]}
-            if "timed out" in exc.reason:
+            if exc.timed_out:
                 raise RpcTimeout(exc.reason, context=context) from exc
             raise Unavailable(exc.reason, context=context) from exc
         if response.status not in (None, "completed"):
