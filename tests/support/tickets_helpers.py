@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -29,6 +30,8 @@ from uts_shared.messaging import (
     subscribe_events,
 )
 from uts_shared.mongo import open_database
+
+log = logging.getLogger(__name__)
 
 _phones = itertools.count(random.randrange(10**7))
 
@@ -96,14 +99,21 @@ class Recorded:
 
 @dataclass
 class EventRecorder:
-    """Every `ticket.*` event on the events exchange, as received (raw JSON)."""
+    """Every `ticket.*` event on the events exchange, once per eventId (raw JSON)."""
 
     events: list[Recorded] = field(default_factory=list)
+    duplicates: int = 0
+    """Deliveries of an eventId already seen (dropped, as every consumer should)."""
+    _seen: set[str] = field(default_factory=set)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def on_event(self, routing_key: str, body: bytes, message: RabbitMessage) -> None:
         parsed = json.loads(body)
         async with self._changed:
+            if parsed["eventId"] in self._seen:
+                self.duplicates += 1
+                return
+            self._seen.add(parsed["eventId"])
             self.events.append(Recorded(routing_key, parsed["eventId"], parsed))
             self._changed.notify_all()
 
@@ -185,8 +195,8 @@ def settings_for(
         "rpc_timeout": 10.0,
         "config_timeout": 1.0,
         "config_retry_after": 30.0,
-        "outbox_relay_interval": 0.2,
-        "outbox_grace": 0.3,
+        "outbox_relay_interval": 1.0,
+        "outbox_grace": 1.0,
         "log_level": "INFO",
     }
     values.update(overrides)
@@ -229,10 +239,13 @@ async def tickets_env(
     try:
         yield TicketsEnv(services, rpc, client, config, recorder, database)
     finally:
-        for service in services:
-            await service.stop()
-        await client.stop()
-        await config.broker.stop()
+        # A loaded broker can time a channel out mid-teardown: stop everything regardless.
+        for stop in [*(s.stop for s in services), client.stop, config.broker.stop]:
+            try:
+                async with asyncio.timeout(20):
+                    await stop()
+            except Exception as exc:
+                log.warning("teardown: %s failed: %r", stop, exc)
         if mongo_url is not None:
             with contextlib.suppress(Exception):
                 await database.client.drop_database(db_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any
@@ -65,6 +66,7 @@ class TicketsService:
             publish_timeout=settings.publish_timeout,
             interval=settings.outbox_relay_interval,
             grace=settings.outbox_grace,
+            ack_window=settings.outbox_ack_window,
         )
         self.operations = TicketOperations(
             settings, store=self.store, config=self.config, outbox=self.outbox, clock=self.clock
@@ -106,7 +108,11 @@ class TicketsService:
 
     async def stop(self) -> None:
         await self.outbox.stop()
-        await self.broker.stop()
+        try:
+            async with asyncio.timeout(self.settings.stop_timeout):
+                await self.broker.stop()
+        except Exception as exc:  # a broken connection must not keep the process alive
+            log.warning("tickets service %s: broker did not stop cleanly: %r", self.instance, exc)
         log.info("tickets service %s stopped", self.instance)
 
 

@@ -1,8 +1,9 @@
 """Publishing ticket events from the outbox kept in each ticket document.
 
-After a write the service publishes that ticket's pending events at once and removes them
-from the document. Whatever could not be published (broker down, crash in between) stays in
-the outbox; the relay publishes it every `interval` seconds and when the broker reconnects.
+After a write the service publishes that ticket's pending events at once; published ids are
+removed from the documents in batches (one write for many tickets, by a background task).
+Whatever could not be published (broker down, crash in between) stays in the outbox; the relay
+publishes it every `interval` seconds and when the broker reconnects.
 An event may thus be published twice, always with the same eventId (consumers de-duplicate).
 """
 
@@ -33,6 +34,7 @@ class Outbox:
         interval: float,
         grace: float,
         batch: int = 200,
+        ack_window: float = 0.05,
     ) -> None:
         self._store = store
         self.publisher = publisher
@@ -41,8 +43,14 @@ class Outbox:
         self._interval = interval
         self._grace = timedelta(seconds=grace)
         self._batch = batch
+        self._ack_window = ack_window
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._flusher: asyncio.Task[None] | None = None
+        self._acks: dict[str, list[str]] = {}
+        self._unacked: set[str] = set()
+        """Published, not yet removed from the outbox: never published again by this instance."""
+        self._ack_ready = asyncio.Event()
         self._failing = False
         self.relayed = 0
         """Events published by the relay (not by the writer): for logs and tests."""
@@ -54,6 +62,8 @@ class Outbox:
         """
         published: list[str] = []
         for entry in entries:
+            if entry.event_id in self._unacked:
+                continue
             try:
                 await asyncio.wait_for(
                     self.publisher.publish_raw(entry.type, entry.body.encode(), entry.event_id),
@@ -65,7 +75,7 @@ class Outbox:
                         "publishing %s %s failed (%s); it stays in the outbox for the relay",
                         entry.type,
                         entry.event_id,
-                        exc or type(exc).__name__,
+                        repr(exc),
                     )
                 self._failing = True
                 break
@@ -75,11 +85,26 @@ class Outbox:
                 log.info("publishing works again; relaying the outbox")
                 self._failing = False
                 self.wake()
-            try:
-                await self._store.remove_from_outbox(ticket_id, published)
-            except Exception:  # published anyway; the relay may send them again (same ids)
-                log.exception("could not clear published events of %s", ticket_id)
+            self._acks.setdefault(ticket_id, []).extend(published)
+            self._unacked.update(published)
+            if self._flusher is None:
+                await self.flush()
+            else:
+                self._ack_ready.set()
         return len(published)
+
+    async def flush(self) -> None:
+        """Remove every published event from its ticket's outbox (one write)."""
+        acks, self._acks = self._acks, {}
+        if not acks:
+            return
+        event_ids = [event_id for ids in acks.values() for event_id in ids]
+        try:
+            await self._store.remove_from_outbox(list(acks), event_ids)
+        except Exception:  # published anyway; the relay may send them again (same ids)
+            log.exception("could not clear %d published event(s)", len(event_ids))
+        finally:
+            self._unacked.difference_update(event_ids)
 
     async def relay_once(self) -> int:
         """Publish every pending event older than the grace period; returns how many."""
@@ -107,13 +132,25 @@ class Outbox:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="tickets-outbox-relay")
+        self._flusher = asyncio.create_task(self._flush_loop(), name="tickets-outbox-acks")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._task, self._flusher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._flusher = None
+        await self.flush()
+
+    async def _flush_loop(self) -> None:
+        # Collect acks for a moment, then clear them all in one write: under load one write
+        # serves many tickets instead of one write (and one collection scan in-process) each.
+        while True:
+            await self._ack_ready.wait()
+            await asyncio.sleep(self._ack_window)
+            self._ack_ready.clear()
+            await self.flush()
 
     async def _run(self) -> None:
         while True:

@@ -41,9 +41,12 @@ class Settings(ServiceSettings):
     config_retry_after: float = Field(default=5.0, ge=0)
     """After the config service failed to answer, use the fallback this long before asking."""
     publish_timeout: float = Field(default=3.0, gt=0)
+    stop_timeout: float = Field(default=15.0, gt=0)
     outbox_relay_interval: float = Field(default=1.0, gt=0)
     outbox_grace: float = Field(default=2.0, ge=0)
     """The relay leaves outbox entries younger than this to the writer's own publish."""
+    outbox_ack_window: float = Field(default=0.2, ge=0)
+    """Published ids are removed from the outbox in one write per window (keep < grace)."""
     write_retries: int = Field(default=8, ge=1)
     """Re-reads of a ticket after a lost conditional write, for changes that commute."""
     sla_targets_ms: dict[Priority, SlaTarget] = Field(default_factory=default_sla_targets)

@@ -135,10 +135,13 @@ class TicketStore:
         self.conversations = database[CONVERSATIONS]
 
     async def ensure_indexes(self) -> None:
-        """The plan's indexes, plus search terms, priority rank, idempotency and outbox."""
+        """The plan's indexes, plus search terms, priority rank, idempotency and outbox.
+
+        A ticket's `_id` is its ticketId: the unique ticketId index comes with the collection
+        (and the in-process engine does not re-scan a second unique index on every update).
+        """
         await self.tickets.create_indexes(
             [
-                IndexModel([("ticketId", ASCENDING)], unique=True, name="ticketId_unique"),
                 IndexModel(
                     [("idempotencyKey", ASCENDING)],
                     unique=True,
@@ -220,6 +223,7 @@ class TicketStore:
     ) -> None:
         """Insert a new ticket with its first events; DuplicateKeyError on a taken id or key."""
         doc = ticket_document(ticket)
+        doc["_id"] = ticket.ticket_id
         doc["searchTerms"] = list(search_terms)
         doc["priorityRank"] = PRIORITY_RANK[ticket.priority]
         doc["createdBy"] = created_by
@@ -229,7 +233,7 @@ class TicketStore:
         await self.tickets.insert_one(doc)
 
     async def get_ticket(self, ticket_id: str) -> TicketView | None:
-        doc = await self.tickets.find_one({"ticketId": ticket_id}, {"outbox": 0, "searchTerms": 0})
+        doc = await self.tickets.find_one({"_id": ticket_id}, {"outbox": 0, "searchTerms": 0})
         return _ticket(doc) if doc else None
 
     async def find_by_idempotency_key(self, key: str) -> TicketView | None:
@@ -261,7 +265,7 @@ class TicketStore:
         if outbox:
             update["$push"] = {"outbox": {"$each": [e.to_document() for e in outbox]}}
         doc = await self.tickets.find_one_and_update(
-            {"ticketId": before.ticket_id, "version": before.version},
+            {"_id": before.ticket_id, "version": before.version},
             update,
             projection={"searchTerms": 0},
             return_document=ReturnDocument.AFTER,
@@ -271,11 +275,11 @@ class TicketStore:
         pending = [OutboxEntry.from_document(e) for e in doc.get("outbox") or []]
         return _ticket(doc), pending
 
-    async def remove_from_outbox(self, ticket_id: str, event_ids: Sequence[str]) -> None:
-        """Forget events once published (the version is untouched: not a ticket change)."""
+    async def remove_from_outbox(self, ticket_ids: Sequence[str], event_ids: Sequence[str]) -> None:
+        """Forget events once published, in one write for many tickets (version untouched)."""
         if event_ids:
-            await self.tickets.update_one(
-                {"ticketId": ticket_id},
+            await self.tickets.update_many(
+                {"_id": {"$in": list(ticket_ids)}},
                 {"$pull": {"outbox": {"eventId": {"$in": list(event_ids)}}}},
             )
 
@@ -294,7 +298,7 @@ class TicketStore:
         return found
 
     async def outbox_of(self, ticket_id: str) -> list[OutboxEntry]:
-        doc = await self.tickets.find_one({"ticketId": ticket_id}, {"outbox": 1})
+        doc = await self.tickets.find_one({"_id": ticket_id}, {"outbox": 1})
         return [OutboxEntry.from_document(e) for e in (doc or {}).get("outbox") or []]
 
     async def list_tickets(
