@@ -458,6 +458,34 @@ async def test_a_category_added_in_config_is_in_the_next_continuations_tool_enum
         )
 
 
+async def test_the_loop_guard_stops_a_webhook_chain_that_repeats_a_call(env: AiEnv) -> None:
+    customer = await env.customer()
+    meta = {"phone": customer.phone_number}
+    same = {"lookup_recent": True}
+    response_id = env.fake.stored([function_call("get_ticket_information", same)], metadata=meta)
+    env.fake.script(
+        [function_call("get_ticket_information", same)],
+        [function_call("get_ticket_information", same)],
+        [message("No tienes reportes.")],
+    )
+    continued = env.count("continued")
+    for hop in range(3):
+        await env.webhook(response_id)
+        body = await env.fake.wait_continuation(response_id)
+        await env.wait_count("continued", continued + hop + 1)
+        if hop < 2:
+            assert "tool_choice" not in body
+            response_id = env.fake.continued_as(response_id)
+    [stopped] = outputs_of(body)
+    assert "get_ticket_information se llamó 3 veces" in stopped["output"]["error"]
+    assert body["tool_choice"] == "none"
+    tripped = await env.events.wait(
+        lambda e: e.routing_key == "ai.loop_guard_tripped" and e.data["responseId"] == response_id
+    )
+    assert tripped.data["rounds"] == 2
+    assert tripped.data["phone"] == customer.phone_number
+
+
 # --- the broker RPC path ----------------------------------------------------------------------
 
 

@@ -185,6 +185,15 @@ class FakeOpenAI:
     def posts_after(self, previous_response_id: str) -> list[dict[str, Any]]:
         return [p for p in self.posts() if p.get("previous_response_id") == previous_response_id]
 
+    def continued_as(self, previous_response_id: str) -> str:
+        """The id of the response a create continuing `previous_response_id` produced."""
+        with self._cond:
+            return next(
+                rid
+                for rid, r in self.responses.items()
+                if r.get("previous_response_id") == previous_response_id
+            )
+
     def _wait(self, predicate: Any, timeout: float) -> bool:
         with self._cond:
             return self._cond.wait_for(predicate, timeout)
