@@ -307,9 +307,9 @@ class TicketOperations:
                     "ticket %s moved underneath (version %d); retrying", ticket_id, ticket.version
                 )
                 continue
-            stored, pending = saved
-            await self._outbox.publish(ticket_id, pending)
-            return stored
+            # This write's own events; anything older left in the outbox is the relay's.
+            await self._outbox.publish(ticket_id, events)
+            return saved
         raise Conflict(
             f"Ticket {ticket_id} is being changed by others right now; try again",
             context={"retries": self._settings.write_retries},

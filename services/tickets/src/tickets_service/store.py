@@ -247,11 +247,11 @@ class TicketStore:
         *,
         outbox: Sequence[OutboxEntry],
         search_terms: Sequence[str] | None = None,
-    ) -> tuple[TicketView, list[OutboxEntry]] | None:
+    ) -> TicketView | None:
         """Write the fields that differ, only if the ticket is still at `before.version`.
 
-        The version bump and the events go in the same update. Returns the stored ticket and
-        its whole pending outbox (oldest first), or None when someone else wrote first.
+        The version bump and the events go in the same update. Returns the stored ticket, or
+        None when someone else wrote first.
         """
         old, new = ticket_document(before), ticket_document(after)
         changed = {k: v for k, v in new.items() if k != "version" and old.get(k) != v}
@@ -267,13 +267,10 @@ class TicketStore:
         doc = await self.tickets.find_one_and_update(
             {"_id": before.ticket_id, "version": before.version},
             update,
-            projection={"searchTerms": 0},
+            projection={"searchTerms": 0, "outbox": 0},
             return_document=ReturnDocument.AFTER,
         )
-        if doc is None:
-            return None
-        pending = [OutboxEntry.from_document(e) for e in doc.get("outbox") or []]
-        return _ticket(doc), pending
+        return _ticket(doc) if doc is not None else None
 
     async def remove_from_outbox(self, ticket_ids: Sequence[str], event_ids: Sequence[str]) -> None:
         """Forget events once published, in one write for many tickets (version untouched)."""
