@@ -10,6 +10,8 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import System
+from uts_shared.contracts.base import Empty
+from uts_shared.contracts.config import HEALTH
 
 SETTING_KEYS = {
     "ticket_categories",
@@ -112,6 +114,16 @@ async def test_every_read_after_a_change_sees_it_whichever_config_replica_answer
         for _ in range(6):
             fmt = (await admin_api.get("/config/ticket-id-format")).json()["format"]
             assert fmt["prefix"] == prefix
+
+
+async def test_config_runs_two_replicas_behind_the_gateway(system: System) -> None:
+    # Two processes on a real MongoDB; two instances in one process (UTS_INSTANCES=2) otherwise.
+    answers = [await system.rpc.call(HEALTH, Empty()) for _ in range(8)]
+    instances = {a.instance for a in answers}
+    assert len(instances) >= 2, (
+        f"only {instances} answered: config should run two replicas "
+        "(UTS_INSTANCES=2 -> runtime.run(..., instances=settings.instances))"
+    )
 
 
 async def test_assistant_configuration_round_trip(admin_api: httpx.AsyncClient) -> None:
