@@ -1,0 +1,134 @@
+"""What tickets take from the config service: id format and categories, cached, with fallbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.support.tickets_helpers import TicketsEnv, tickets_env
+from uts_shared.contracts import config as cfg
+from uts_shared.contracts import tickets as t
+from uts_shared.errors import ValidationFailed
+
+YEAR = datetime.now(UTC).year
+
+
+async def _announce(env: TicketsEnv, *keys: cfg.SettingKey) -> None:
+    """Publish `config.updated` and wait until every instance dropped its cache."""
+    for service in env.services:
+        service.config.invalidated.clear()
+    await env.config.announce(*keys)
+    async with asyncio.timeout(5):
+        for service in env.services:
+            await service.config.invalidated.wait()
+
+
+async def test_ticket_ids_follow_the_configured_format(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url) as env:
+        env.config.id_format = cfg.TicketIdFormat(prefix="RPT", include_year=False, pad_length=4)
+        customer = await env.customer()
+        first, second = await env.ticket(customer), await env.ticket(customer)
+        assert (first.ticket_id, second.ticket_id) == ("RPT-0001", "RPT-0002")
+
+
+async def test_config_changes_reach_every_instance_through_config_updated(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url, instances=2) as env:
+        customer = await env.customer()
+        before = [await env.ticket(customer) for _ in range(2)]
+        for service in env.services:  # whichever instance answered, both have cached values now
+            await service.config.id_format()
+            await service.config.categories()
+        asked = env.config.calls
+
+        env.config.id_format = cfg.TicketIdFormat(prefix="NEW", pad_length=3)
+        env.config.categories = [*env.config.categories, cfg.Category(id="plumbing", label="P")]
+        cached = [await env.ticket(customer) for _ in range(2)]
+        assert all(c.ticket_id.startswith(f"LUX-{YEAR}-") for c in cached)  # not asked again
+        assert env.config.calls == asked
+
+        await _announce(env, cfg.SettingKey.TICKET_ID_FORMAT, cfg.SettingKey.TICKET_CATEGORIES)
+        after = [await env.ticket(customer, category="plumbing") for _ in range(2)]
+        assert {a.ticket_id for a in after} == {f"NEW-{YEAR}-001", f"NEW-{YEAR}-002"}
+        assert all(b.ticket_id.startswith("LUX-") for b in before)
+
+
+async def test_silent_config_service_falls_back_to_builtin_defaults_and_warns(
+    rabbit_url: str, mongo_url: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url, config_timeout=0.3) as env:
+        env.config.answering.clear()
+        try:
+            customer = await env.customer()
+            with caplog.at_level(logging.WARNING, logger="tickets_service.configuration"):
+                ticket = await env.ticket(customer, category="billing")
+            assert ticket.ticket_id == f"LUX-{YEAR}-000001"
+            assert "built-in" in caplog.text
+            with pytest.raises(ValidationFailed) as caught:
+                await env.ticket(customer, category="plumbing")
+            assert "solar_installation" in caught.value.message  # the LUXFREE six
+        finally:
+            env.config.answering.set()
+
+
+async def test_silent_config_service_falls_back_to_the_last_known_value(
+    rabbit_url: str, mongo_url: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url, config_timeout=0.3) as env:
+        env.config.id_format = cfg.TicketIdFormat(prefix="ACME", pad_length=2)
+        env.config.categories = [cfg.Category(id="pedido", label="Pedido")]
+        customer = await env.customer()
+        assert (await env.ticket(customer, category="pedido")).ticket_id == f"ACME-{YEAR}-01"
+
+        env.config.id_format = cfg.TicketIdFormat(prefix="ZZZ")
+        env.config.answering.clear()
+        try:
+            await _announce(env, cfg.SettingKey.TICKET_ID_FORMAT, cfg.SettingKey.TICKET_CATEGORIES)
+            with caplog.at_level(logging.WARNING, logger="tickets_service.configuration"):
+                ticket = await env.ticket(customer, category="pedido")
+            assert ticket.ticket_id == f"ACME-{YEAR}-02"
+            assert "last known" in caplog.text
+        finally:
+            env.config.answering.set()
+
+
+async def test_ai_created_ticket_for_a_customer_found_by_phone(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    """The assistant's path: customer by phone, active conversation, create with the call id."""
+    async with tickets_env(rabbit_url, mongo_url) as env:
+        created = await env.customer(phone_number="+52 1 33 1234 5678")
+        customer = await env.rpc.call(
+            t.GET_CUSTOMER_BY_PHONE, t.GetCustomerByPhone(phone_number="5213312345678")
+        )
+        assert customer.id == created.id
+        conversation = await env.rpc.call(
+            t.CREATE_CONVERSATION, t.CreateConversation(customer_id=customer.id)
+        )
+        active = await env.rpc.call(
+            t.FIND_ACTIVE_CONVERSATION, t.FindActiveConversation(customer_id=customer.id)
+        )
+        assert active.conversation is not None and active.conversation.id == conversation.id
+        result = await env.rpc.call(
+            t.CREATE_FROM_AI,
+            t.CreateFromAi(
+                subject="Panel solar dañado",
+                description="Granizo rompió dos paneles",
+                category="solar_installation",
+                priority=t.Priority.HIGH,
+                customer_id=customer.id,
+                conversation_id=active.conversation.id,
+                idempotency_key="call_XYZ",
+            ),
+        )
+        assert result.ticket.ticket_id == f"LUX-{YEAR}-000001"
+        recent = await env.rpc.call(
+            t.LIST_FOR_CUSTOMER, t.ListByCustomer(customer_id=customer.id, limit=5)
+        )
+        assert [r.ticket_id for r in recent.tickets] == [result.ticket.ticket_id]

@@ -1,0 +1,88 @@
+"""Events are never lost: kept in the ticket's outbox when publishing fails, relayed later."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from tests.support.tickets_helpers import tickets_env
+from tickets_service.domain.events import OutboxEntry
+from uts_shared.contracts import tickets as t
+from uts_shared.messaging import EventPublisher
+
+
+class BrokerDown(EventPublisher):
+    """The instance's publisher while the broker is unreachable."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def publish_raw(self, routing_key: str, body: bytes, event_id: str) -> None:
+        self.attempts += 1
+        raise ConnectionError("broker unreachable")
+
+
+async def test_broker_down_during_create_keeps_the_event_and_the_relay_delivers_it(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    async with tickets_env(
+        rabbit_url, mongo_url, instances=2, outbox_relay_interval=0.2, outbox_grace=0.2
+    ) as env:
+        customer = await env.customer()
+        real = [s.outbox.publisher for s in env.services]
+        down = BrokerDown()
+        for service in env.services:
+            service.outbox.publisher = down
+
+        ticket = await env.ticket(customer, subject="Sin luz en la colonia")
+        note = await env.rpc.call(
+            t.ADD_NOTE, t.AddNote(ticket_id=ticket.ticket_id, content="n", by="a1")
+        )
+        assert note.ticket.version == 2  # the writes themselves succeeded
+
+        stored = await env.service.store.outbox_of(ticket.ticket_id)
+        assert [e.type for e in stored] == ["ticket.created", "ticket.note_added"]
+        assert down.attempts >= 2
+        assert env.recorder.of("ticket.created", ticket.ticket_id) == []
+
+        for service, publisher in zip(env.services, real, strict=True):
+            service.outbox.publisher = publisher  # the broker is back
+
+        created = await env.recorder.wait_one("ticket.created", ticket.ticket_id)
+        noted = await env.recorder.wait_one("ticket.note_added", ticket.ticket_id)
+        assert [created[0].event_id, noted[0].event_id] == [e.event_id for e in stored]
+        assert created[0].body == json.loads(stored[0].body)  # published as stored, not rebuilt
+        assert created[0].data["ticket"]["subject"] == "Sin luz en la colonia"
+        assert sum(s.outbox.relayed for s in env.services) >= 2
+
+        await _until_empty(env.service.store.outbox_of, ticket.ticket_id)
+
+
+async def test_events_left_by_a_stopped_instance_go_out_when_one_starts(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url, outbox_grace=0.0) as env:
+        customer = await env.customer()
+        env.service.outbox.publisher = BrokerDown()
+        ticket = await env.ticket(customer)
+        [entry] = await env.service.store.outbox_of(ticket.ticket_id)
+        assert isinstance(entry, OutboxEntry)
+
+        # A new instance (e.g. after a restart) relays it right away on start.
+        from tickets_service.main import TicketsService
+
+        await env.service.stop()
+        fresh = TicketsService(env.service.settings, database=env.database)
+        env.services[0] = fresh
+        await fresh.start()
+        [event] = await env.recorder.wait_one("ticket.created", ticket.ticket_id)
+        assert event.event_id == entry.event_id
+
+
+async def _until_empty(read: object, ticket_id: str, attempts: int = 100) -> None:
+    """The relay clears what it published in its next ack write (within ~0.2 s)."""
+    for _ in range(attempts):
+        if not await read(ticket_id):  # type: ignore[operator]
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"outbox of {ticket_id} never emptied")
