@@ -7,6 +7,7 @@ unknown or protected field (`status` in a PUT, `status[$ne]` in a query) is a 42
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
@@ -39,9 +40,7 @@ from uts_shared.contracts.tickets import (
     TicketSummary,
     TicketView,
 )
-from uts_shared.contracts.tickets import (
-    Query as SearchWords,
-)
+from uts_shared.contracts.tickets import Query as SearchWords
 from uts_shared.errors import Conflict, ValidationFailed
 
 TicketId = Annotated[str, Field(min_length=1, max_length=128)]
@@ -61,10 +60,9 @@ class AllowedStatesRoute(APIRoute):
                 allowed = exc.context.get("allowed")
                 if not isinstance(allowed, list):
                     raise
+                # The one mapping decides status and body; this only adds `allowed`.
                 response = domain_error_response(exc)
-                body: dict[str, Any] = {"success": False, "error": exc.message}
-                if exc.details:
-                    body["details"] = [d.model_dump() for d in exc.details]
+                body: dict[str, Any] = json.loads(bytes(response.body))
                 body["allowed"] = allowed
                 return JSONResponse(body, status_code=response.status_code)
 
