@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-LOG_DIR = Path(os.environ.get("UTS_TEST_LOGS", "/tmp/uts-test-logs"))
+LOG_DIR = Path(os.environ.get("UTS_TEST_LOGS", f"/tmp/uts-test-logs/{os.getpid()}"))
 
 MODULES = {
     "config": "config_service",

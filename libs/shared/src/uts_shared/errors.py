@@ -16,6 +16,7 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "unauthorized"
     UNAVAILABLE = "unavailable"
     TIMEOUT = "timeout"
+    RATE_LIMITED = "rate_limited"
     INTERNAL = "internal"
 
 
@@ -27,6 +28,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.TIMEOUT: 504,
+    ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL: 500,
 }
 
@@ -129,6 +131,9 @@ def field_errors_from_pydantic(errors: list[Any]) -> list[FieldError]:
     """Turn pydantic's `ValidationError.errors()` into our field/reason pairs."""
     out: list[FieldError] = []
     for e in errors:
-        loc = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path"))
+        parts = [str(p) for p in e.get("loc", ())]
+        if parts and parts[0] in ("body", "query", "path"):
+            parts = parts[1:]
+        loc = ".".join(parts)
         out.append(FieldError(field=loc or "body", reason=str(e.get("msg", "invalid"))))
     return out

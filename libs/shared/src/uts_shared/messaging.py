@@ -185,14 +185,18 @@ class RpcClient:
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._pending[correlation_id] = future
         try:
-            await self._broker.publish(
-                encode(request),
-                routing_key=spec.queue,
-                correlation_id=correlation_id,
-                reply_to=self.reply_queue,
-                content_type=JSON,
-            )
-            body = await asyncio.wait_for(future, wait)
+            async with asyncio.timeout(wait):
+                # A request nobody took within the caller's timeout expires instead of being
+                # executed later (the caller was already told 504).
+                await self._broker.publish(
+                    encode(request),
+                    routing_key=spec.queue,
+                    correlation_id=correlation_id,
+                    reply_to=self.reply_queue,
+                    content_type=JSON,
+                    expiration=wait,
+                )
+                body = await future
         except TimeoutError:
             raise RpcTimeout(
                 f"the service behind '{spec.queue}' did not answer within {wait:g}s",

@@ -85,6 +85,11 @@ def mongo_container() -> Iterator[str]:
         yield container.get_connection_url()
 
 
+def describe_store(mongodb_url: str | None) -> str:
+    """What `open_database(mongodb_url, ...)` connects to, for a service's startup log."""
+    return MongoChoice("server" if mongodb_url else "in-process", mongodb_url).describe()
+
+
 def open_database(mongodb_url: str | None, name: str) -> Any:
     """The service's own database: a real `AsyncDatabase`, or the in-process engine's."""
     if mongodb_url:

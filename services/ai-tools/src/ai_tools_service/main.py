@@ -27,7 +27,7 @@ from uts_shared.messaging import (
     declare_topology,
     make_broker,
 )
-from uts_shared.mongo import choose_mongo, open_database
+from uts_shared.mongo import describe_store, open_database
 from uts_shared.settings import configure_logging
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class AiToolsService:
             if database is not None
             else open_database(settings.mongodb_url, settings.mongodb_db)
         )
-        self._mongo = choose_mongo(settings.mongodb_url).kind if database is None else "given"
+        self._mongo = describe_store(settings.mongodb_url)
         self.broker = make_broker(settings.rabbitmq_url, app_id=SERVICE)
         self.rpc = RpcClient(self.broker, timeout=settings.rpc_timeout, name=SERVICE)
         self.publisher = EventPublisher(self.broker)

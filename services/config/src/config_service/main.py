@@ -16,7 +16,7 @@ from config_service.store import SettingsStore
 from uts_shared import runtime
 from uts_shared.contracts.base import HealthStatus
 from uts_shared.messaging import EventPublisher, declare_topology, make_broker
-from uts_shared.mongo import choose_mongo, open_database
+from uts_shared.mongo import describe_store, open_database
 from uts_shared.settings import configure_logging
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class ConfigService:
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self.mongo = choose_mongo(settings.mongodb_url)
+        self.mongo = describe_store(settings.mongodb_url)
         self._owns_database = database is None
         self.database = (
             open_database(settings.mongodb_url, settings.mongodb_db)
@@ -54,14 +54,14 @@ class ConfigService:
                 ticket_noun_plural=settings.ticket_noun_plural,
             ),
         )
-        health = HealthStatus(service="config", instance=self.instance, mongo=self.mongo.describe())
+        health = HealthStatus(service="config", instance=self.instance, mongo=self.mongo)
         register(self.broker, self.config, health=health, instance=self.instance)
 
     async def start(self) -> None:
         log.info(
             "config service %s starting; MongoDB: %s (database %s)",
             self.instance,
-            self.mongo.describe(),
+            self.mongo,
             getattr(self.database, "name", self.settings.mongodb_db),
         )
         await self.broker.connect()
