@@ -209,11 +209,14 @@ async def env(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[AiEnv]:
     )
 
     @client.subscriber(
-        RabbitQueue(DEAD_LETTER_QUEUE, durable=True, routing_key="#"), dead_letter_exchange
+        RabbitQueue(DEAD_LETTER_QUEUE, durable=True, routing_key="#"),
+        dead_letter_exchange,
+        decoder=lambda msg: msg,
     )
-    async def on_dead(body: dict[str, Any], msg: RabbitMessage) -> None:
+    async def on_dead(msg: RabbitMessage) -> None:
+        # make_broker brokers hand subscribers the decoded body only (apply_types=False).
         routing_key = msg.raw_message.routing_key or ""
-        await dead.add(Seen(routing_key, body, dict(msg.headers)))
+        await dead.add(Seen(routing_key, json.loads(msg.body), dict(msg.headers)))
 
     try:
         await client.connect()

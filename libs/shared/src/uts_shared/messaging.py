@@ -58,10 +58,16 @@ dead_letter_queue = RabbitQueue(DEAD_LETTER_QUEUE, durable=True, routing_key="#"
 
 
 def make_broker(url: str, *, app_id: str, prefetch: int = 256) -> RabbitBroker:
-    """The process's single broker connection; per-message logs at DEBUG."""
+    """The process's single broker connection; per-message logs at DEBUG.
+
+    `apply_types=False`: every subscriber here parses its body once with the contract's model
+    itself, and FastStream's dependency injection would resolve the message in a worker thread
+    per message (~0.2 ms of CPU each, measured).
+    """
     return RabbitBroker(
         url,
         app_id=app_id,
+        apply_types=False,
         log_level=logging.DEBUG,
         graceful_timeout=10.0,
         default_channel=Channel(prefetch_count=prefetch),
@@ -83,9 +89,9 @@ def rpc_queue(name: str) -> RabbitQueue:
     )
 
 
-async def _raw_body(msg: StreamMessage[Any]) -> bytes:
-    # Bodies are parsed once, by the contract's own pydantic model (model_validate_json).
-    return msg.body
+async def _itself(msg: StreamMessage[Any]) -> StreamMessage[Any]:
+    # Handlers get the message itself; bodies are parsed once, by the contract's own model.
+    return msg
 
 
 def encode(model: BaseModel) -> bytes:
@@ -107,14 +113,14 @@ def serve(
 
     @broker.subscriber(
         rpc_queue(spec.queue),
-        decoder=_raw_body,
+        decoder=_itself,
         ack_policy=AckPolicy.REJECT_ON_ERROR,
         title=spec.queue,
         description=spec.description,
     )
-    async def endpoint(body: bytes, message: RabbitMessage) -> bytes | None:
+    async def endpoint(message: RabbitMessage) -> bytes | None:
         try:
-            request = spec.request.model_validate_json(body)
+            request = spec.request.model_validate_json(message.body)
         except ValidationError as exc:
             log.warning("rejected malformed message on %s: %s", spec.queue, exc.errors()[:3])
             if message.reply_to:
@@ -159,16 +165,16 @@ class RpcClient:
         self.reply_queue = f"rpc.reply.{name}.{uuid.uuid4().hex[:12]}"
         broker.subscriber(
             RabbitQueue(self.reply_queue, exclusive=True, auto_delete=True, durable=False),
-            decoder=_raw_body,
+            decoder=_itself,
             ack_policy=AckPolicy.ACK_FIRST,
             no_reply=True,
             include_in_schema=False,
         )(self._on_reply)
 
-    async def _on_reply(self, body: bytes, message: RabbitMessage) -> None:
+    async def _on_reply(self, message: RabbitMessage) -> None:
         future = self._pending.pop(message.correlation_id, None)
         if future is not None and not future.done():
-            future.set_result(body)
+            future.set_result(message.body)
         else:
             log.debug("late or unknown reply %s dropped", message.correlation_id)
 
@@ -241,7 +247,7 @@ class EventPublisher:
 
 def make_event(kind: EventType[PayloadT], payload: PayloadT) -> Event[PayloadT]:
     """Wrap a payload in the event envelope for its routing key."""
-    return Event[kind.payload](type=kind.routing_key, data=payload)  # type: ignore[name-defined]
+    return kind.envelope(type=kind.routing_key, data=payload)
 
 
 def subscribe_events(
@@ -254,9 +260,9 @@ def subscribe_events(
     @broker.subscriber(
         queue,
         events_exchange,
-        decoder=_raw_body,
+        decoder=_itself,
         ack_policy=AckPolicy.REJECT_ON_ERROR,
         no_reply=True,
     )
-    async def on_event(body: bytes, message: RabbitMessage) -> None:
-        await handler(message.raw_message.routing_key or "", body, message)
+    async def on_event(message: RabbitMessage) -> None:
+        await handler(message.raw_message.routing_key or "", message.body, message)

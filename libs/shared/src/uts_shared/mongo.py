@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import mongomock
+from mongomock.collection import Collection as _MockCollection
+from mongomock.filtering import filter_applies
 from pymongo import AsyncMongoClient, IndexModel
 
 Document = dict[str, Any]
@@ -96,6 +98,33 @@ def open_database(mongodb_url: str | None, name: str) -> Any:
         client: AsyncMongoClient[Document] = AsyncMongoClient(mongodb_url, tz_aware=True)
         return client[name]
     return InProcessClient.shared()[name]
+
+
+_scan_all: Any = _MockCollection._iter_documents
+_applies: Any = filter_applies
+
+
+def _iter_documents(self: Any, filter: Any) -> Any:
+    """mongomock scans every document for every query, even by `_id`; a server uses its
+    `_id` index. Look `_id` equality / `$in` up in the store directly, then apply the filter."""
+    wanted = filter.get("_id") if isinstance(filter, Mapping) else None
+    if wanted is None:
+        return _scan_all(self, filter)
+    if isinstance(wanted, Mapping):
+        if set(wanted) != {"$in"}:
+            return _scan_all(self, filter)
+        ids = list(wanted["$in"])
+    else:
+        ids = [wanted]
+    store = self._store
+    try:
+        candidates = [store[i] for i in dict.fromkeys(ids) if i in store]
+    except TypeError:  # unhashable id (a list, a document): let mongomock handle it
+        return _scan_all(self, filter)
+    return (doc for doc in candidates if _applies(filter, doc))
+
+
+_MockCollection._iter_documents = _iter_documents  # type: ignore[method-assign]
 
 
 class InProcessClient:

@@ -11,7 +11,7 @@ from ai_tools_service.openai_loop import ModelLoop, WebhookConsumer
 from ai_tools_service.profile import ConfigCache
 from ai_tools_service.service import ToolService
 from uts_shared.contracts import ai_tools, config
-from uts_shared.contracts.base import DEAD_LETTER_EXCHANGE, Empty, Event, HealthStatus
+from uts_shared.contracts.base import DEAD_LETTER_EXCHANGE, Empty, HealthStatus
 from uts_shared.messaging import serve, subscribe_events
 
 
@@ -48,7 +48,7 @@ def subscribe_config_updates(broker: RabbitBroker, cache: ConfigCache, *, instan
     async def on_config_updated(routing_key: str, body: bytes, message: RabbitMessage) -> None:
         keys: list[str] | None = None
         with contextlib.suppress(ValueError):  # the event itself matters: drop everything
-            keys = Event[config.ConfigUpdated].model_validate_json(body).data.keys
+            keys = config.CONFIG_UPDATED.envelope.model_validate_json(body).data.keys
         await cache.invalidate(keys)
 
     queue = RabbitQueue(

@@ -42,6 +42,7 @@ from uts_shared.contracts.ai_tools import (
     AI_LOOP_GUARD_TRIPPED,
     AI_RESPONSE_ANSWERED,
     ENDED_EVENTS,
+    OPENAI_RESPONSE_COMPLETED,
     FunctionCall,
     LoopGuardTripped,
     OpenAiWebhook,
@@ -51,11 +52,12 @@ from uts_shared.contracts.ai_tools import (
     ResponseEnded,
     ToolCallRecord,
 )
-from uts_shared.contracts.base import Event
 from uts_shared.errors import DomainError, RpcTimeout, Unavailable
 from uts_shared.messaging import JSON, EventPublisher, dead_letter_exchange, make_event
 
 log = logging.getLogger(__name__)
+
+_WEBHOOK_ENVELOPE = OPENAI_RESPONSE_COMPLETED.envelope  # every openai.* event has this shape
 
 PHONE_KEY = "phone"
 CONVERSATION_KEY = "conversationId"
@@ -512,7 +514,7 @@ class WebhookConsumer:
 
     async def __call__(self, routing_key: str, body: bytes, message: RabbitMessage) -> None:
         try:
-            event = Event[OpenAiWebhook].model_validate_json(body)
+            event = _WEBHOOK_ENVELOPE.model_validate_json(body)
         except ValidationError as exc:
             log.warning("malformed webhook event on %s: %s", routing_key, exc.errors()[:3])
             raise RejectMessage() from exc

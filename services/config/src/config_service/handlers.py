@@ -10,14 +10,13 @@ from pydantic import ValidationError
 
 from config_service.service import Configuration
 from uts_shared.contracts import config as contracts
-from uts_shared.contracts.base import Empty, Event, HealthStatus
+from uts_shared.contracts.base import Empty, HealthStatus
 from uts_shared.contracts.config import (
     CONFIG_UPDATED,
     AllConfig,
     ApplyPreset,
     AssistantResult,
     Categories,
-    ConfigUpdated,
     DeletePreset,
     History,
     HistoryQuery,
@@ -153,7 +152,7 @@ def _serve_changes(broker: RabbitBroker, cfg: Configuration) -> None:
 def _cache_listener(cfg: Configuration) -> Callable[[str, bytes, RabbitMessage], Awaitable[None]]:
     async def on_config_updated(routing_key: str, body: bytes, _: RabbitMessage) -> None:
         try:
-            event = Event[ConfigUpdated].model_validate_json(body)
+            event = CONFIG_UPDATED.envelope.model_validate_json(body)
         except ValidationError as exc:
             # Unknown keys cannot be dropped selectively: drop everything (always safe).
             log.warning("malformed %s event (%s); clearing the whole cache", routing_key, exc)

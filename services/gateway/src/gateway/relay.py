@@ -34,7 +34,7 @@ BINDING = "ticket.#"
 
 # Routing key -> (envelope model to validate against, Socket.IO event name).
 _EVENTS: dict[str, tuple[type[Event[Any]], str]] = {
-    kind.routing_key: (Event[kind.payload], tickets.SOCKET_EVENT_NAMES[kind.routing_key])  # type: ignore[name-defined]
+    kind.routing_key: (kind.envelope, tickets.SOCKET_EVENT_NAMES[kind.routing_key])
     for kind in tickets.EVENTS
 }
 

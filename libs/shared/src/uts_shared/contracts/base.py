@@ -65,11 +65,19 @@ class Rpc(Generic[RequestT, ResultT]):
 
 @dataclass(frozen=True)
 class EventType(Generic[PayloadT]):
-    """One kind of event on the events exchange: its routing key and payload model."""
+    """One kind of event on the events exchange: its routing key and payload model.
+
+    `envelope` is `Event[payload]`, built once: pydantic keeps parametrised generics only weakly,
+    and rebuilding one (schema generation included) per message cost milliseconds.
+    """
 
     routing_key: str
     payload: type[PayloadT]
     description: str = ""
+    envelope: type[Event[PayloadT]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "envelope", Event[self.payload])  # type: ignore[name-defined]
 
 
 def _now() -> datetime:

@@ -25,11 +25,13 @@ from openai import InvalidWebhookSignatureError, OpenAI
 from gateway.errors import error_response
 from gateway.routes.ai import AiRouteSettings, AiSettings, ai_settings
 from uts_shared.contracts import ai_tools
-from uts_shared.contracts.base import Empty, Event
+from uts_shared.contracts.base import Empty
 from uts_shared.errors import Unavailable
 from uts_shared.messaging import EventPublisher, RpcClient
 
 log = logging.getLogger(__name__)
+
+_WEBHOOK_ENVELOPE = ai_tools.OPENAI_RESPONSE_COMPLETED.envelope  # all openai.* events
 
 router = APIRouter(tags=["openai"])
 
@@ -135,7 +137,7 @@ async def openai_webhook(request: Request, settings: AiSettings) -> JSONResponse
             log.info("webhook %s of type %r carries no object id: ignored", webhook_id, payload)
             return JSONResponse({"success": True, "ignored": True})
         routing_key = ai_tools.webhook_routing_key(webhook.type)
-        event = Event[ai_tools.OpenAiWebhook](event_id=webhook_id, type=routing_key, data=webhook)
+        event = _WEBHOOK_ENVELOPE(event_id=webhook_id, type=routing_key, data=webhook)
         await EventPublisher(request.app.state.broker_link.broker).publish(event)
         recent.remember(webhook_id, time.monotonic())
         log.debug("webhook %s published as %s", webhook_id, routing_key)

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from uts_shared.contracts.base import Event, EventType
+from uts_shared.contracts.base import EventType
 from uts_shared.messaging import encode
 
 P = TypeVar("P", bound=BaseModel)
@@ -33,7 +33,5 @@ class OutboxEntry:
 
 def outbox_entry(kind: EventType[P], payload: P, *, event_id: str, now: datetime) -> OutboxEntry:
     """The event envelope for `payload`, serialised now (the relay never re-encodes it)."""
-    event = Event[kind.payload](  # type: ignore[name-defined]
-        event_id=event_id, type=kind.routing_key, occurred_at=now, data=payload
-    )
+    event = kind.envelope(event_id=event_id, type=kind.routing_key, occurred_at=now, data=payload)
     return OutboxEntry(event_id, kind.routing_key, encode(event).decode(), now)
