@@ -111,3 +111,15 @@ def test_missing_secret_becomes_a_random_one_per_process() -> None:
     first, second = resolve_secret(None), resolve_secret("")
     assert len(first) >= 32 and first != second
     assert resolve_secret(SECRET) == SECRET
+
+
+def test_a_verified_token_is_remembered_but_still_expires() -> None:
+    now = datetime.now(UTC)
+    clock = {"now": now}
+    tokens = Tokens(SECRET, expires_minutes=1, clock=lambda: clock["now"])
+    token = tokens.issue(ALICE)
+    assert tokens.verify(token).id == ALICE.id
+    assert tokens.verify(token).id == ALICE.id  # second time from the cache
+    clock["now"] = now + timedelta(minutes=2)
+    with pytest.raises(Unauthorized):
+        tokens.verify(token)

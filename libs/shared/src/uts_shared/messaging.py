@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import aio_pika
 from faststream.exceptions import RejectMessage
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
@@ -57,6 +58,12 @@ dead_letter_exchange = RabbitExchange(DEAD_LETTER_EXCHANGE, type=ExchangeType.TO
 dead_letter_queue = RabbitQueue(DEAD_LETTER_QUEUE, durable=True, routing_key="#")
 
 
+EVENTS_CHANNEL = Channel(publisher_confirms=True)
+"""Events are published on a channel of their own, with publisher confirms: the outbox removes an
+event only once the broker has it. Requests and replies need no confirm (the caller's timeout
+covers a lost one), so the default channel goes without."""
+
+
 def make_broker(url: str, *, app_id: str, prefetch: int = 256) -> RabbitBroker:
     """The process's single broker connection; per-message logs at DEBUG.
 
@@ -70,7 +77,7 @@ def make_broker(url: str, *, app_id: str, prefetch: int = 256) -> RabbitBroker:
         apply_types=False,
         log_level=logging.DEBUG,
         graceful_timeout=10.0,
-        default_channel=Channel(prefetch_count=prefetch),
+        default_channel=Channel(prefetch_count=prefetch, publisher_confirms=False),
     )
 
 
@@ -218,30 +225,31 @@ class RpcClient:
 
 
 class EventPublisher:
-    """Publishes domain events, persistent, on the durable topic exchange (publisher-confirmed)."""
+    """Publishes domain events, persistent, on the durable topic exchange, publisher-confirmed."""
 
     def __init__(self, broker: RabbitBroker) -> None:
         self._broker = broker
+        self._app_id = broker.config.app_id
 
     async def publish(self, event: Event[Any]) -> None:
-        await self._broker.publish(
-            encode(event),
-            exchange=events_exchange,
-            routing_key=event.type,
-            persist=True,
-            message_id=event.event_id,
-            content_type=JSON,
-        )
+        await self.publish_raw(event.type, encode(event), event.event_id)
 
     async def publish_raw(self, routing_key: str, body: bytes, event_id: str) -> None:
-        """Publish an already serialised event (e.g. from an outbox) without re-encoding it."""
-        await self._broker.publish(
-            body,
-            exchange=events_exchange,
+        """Publish an already serialised event (e.g. from an outbox) without re-encoding it.
+
+        Returns once the broker confirmed it; raises if it could not take it.
+        """
+        channel = await self._broker.config.channel_manager.get_channel(EVENTS_CHANNEL)
+        exchange = await channel.get_exchange(EVENTS_EXCHANGE, ensure=False)
+        await exchange.publish(
+            aio_pika.Message(
+                body,
+                content_type=JSON,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                message_id=event_id,
+                app_id=self._app_id,
+            ),
             routing_key=routing_key,
-            persist=True,
-            message_id=event_id,
-            content_type=JSON,
         )
 
 

@@ -65,6 +65,7 @@ class TicketsService:
             self.clock,
             publish_timeout=settings.publish_timeout,
             interval=settings.outbox_relay_interval,
+            sweep_interval=settings.outbox_sweep_interval,
             grace=settings.outbox_grace,
             ack_window=settings.outbox_ack_window,
         )

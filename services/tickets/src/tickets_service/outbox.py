@@ -3,7 +3,10 @@
 After a write the service publishes that ticket's pending events at once; published ids are
 removed from the documents in batches (one write for many tickets, by a background task).
 Whatever could not be published (broker down, crash in between) stays in the outbox; the relay
-publishes it every `interval` seconds and when the broker reconnects.
+publishes it every `interval` seconds while this instance knows of pending events (a publish
+failed), when the broker reconnects, and in a full sweep every `sweep_interval` seconds for
+what other (crashed) instances left behind. The sweep is a query over every ticket's outbox: on
+the in-process engine a scan of the collection, hence not every second.
 An event may thus be published twice, always with the same eventId (consumers de-duplicate).
 """
 
@@ -33,6 +36,7 @@ class Outbox:
         publish_timeout: float,
         interval: float,
         grace: float,
+        sweep_interval: float = 30.0,
         batch: int = 200,
         ack_window: float = 0.05,
     ) -> None:
@@ -41,6 +45,9 @@ class Outbox:
         self._clock = clock
         self._publish_timeout = publish_timeout
         self._interval = interval
+        self._sweep_interval = sweep_interval
+        self._stuck: set[str] = set()
+        """Tickets whose publish failed here: retried every tick (by id, no sweep needed)."""
         self._grace = timedelta(seconds=grace)
         self._batch = batch
         self._ack_window = ack_window
@@ -78,6 +85,7 @@ class Outbox:
                         repr(exc),
                     )
                 self._failing = True
+                self._stuck.add(ticket_id)
                 break
             published.append(entry.event_id)
         if published:
@@ -126,6 +134,23 @@ class Outbox:
             log.info("relayed %d event(s) from the outbox", sent)
         return sent
 
+    async def retry_stuck(self) -> int:
+        """Publish what this instance failed to publish, ticket by ticket, in order."""
+        sent = 0
+        for ticket_id in list(self._stuck):
+            entries = [
+                e for e in await self._store.outbox_of(ticket_id) if e.event_id not in self._unacked
+            ]
+            count = await self.publish(ticket_id, entries) if entries else 0
+            sent += count
+            if count < len(entries):
+                break  # broker still failing: next tick
+            self._stuck.discard(ticket_id)
+        if sent:
+            self.relayed += sent
+            log.info("published %d event(s) that had failed before", sent)
+        return sent
+
     def wake(self) -> None:
         """Run the relay now (e.g. the broker reconnected)."""
         self._wake.set()
@@ -153,11 +178,20 @@ class Outbox:
             await self.flush()
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_sweep = float("-inf")
         while True:
+            woken = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._interval)
+                woken = True
             self._wake.clear()
             try:
+                if self._stuck:
+                    await self.retry_stuck()
+                if not woken and loop.time() - last_sweep < self._sweep_interval:
+                    continue
+                last_sweep = loop.time()
                 await self.relay_once()
             except Exception:
                 log.exception("outbox relay pass failed; retrying in %gs", self._interval)

@@ -43,6 +43,8 @@ class Settings(ServiceSettings):
     publish_timeout: float = Field(default=3.0, gt=0)
     stop_timeout: float = Field(default=15.0, gt=0)
     outbox_relay_interval: float = Field(default=1.0, gt=0)
+    outbox_sweep_interval: float = Field(default=30.0, gt=0)
+    """Full sweep for entries other (crashed) instances left; own failures retry every interval."""
     outbox_grace: float = Field(default=2.0, ge=0)
     """The relay leaves outbox entries younger than this to the writer's own publish."""
     outbox_ack_window: float = Field(default=0.2, ge=0)
