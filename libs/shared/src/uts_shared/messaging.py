@@ -96,6 +96,24 @@ def rpc_queue(name: str) -> RabbitQueue:
     )
 
 
+def work_queue(name: str, binding: str) -> RabbitQueue:
+    """A durable queue on the events exchange shared by a service's replicas (competing
+    consumers); rejected messages go to the dead-letter exchange."""
+    return RabbitQueue(
+        name,
+        durable=True,
+        routing_key=binding,
+        arguments={"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE},
+    )
+
+
+async def declare_work_queue(broker: RabbitBroker, name: str, binding: str) -> None:
+    """Make sure `name` exists and is bound before anything is published for it, so a message
+    accepted while no consumer has started yet waits in the queue instead of being dropped."""
+    queue = await broker.declare_queue(work_queue(name, binding))
+    await queue.bind(EVENTS_EXCHANGE, routing_key=binding)
+
+
 async def _itself(msg: StreamMessage[Any]) -> StreamMessage[Any]:
     # Handlers get the message itself; bodies are parsed once, by the contract's own model.
     return msg

@@ -11,8 +11,8 @@ from ai_tools_service.openai_loop import ModelLoop, WebhookConsumer
 from ai_tools_service.profile import ConfigCache
 from ai_tools_service.service import ToolService
 from uts_shared.contracts import ai_tools, config
-from uts_shared.contracts.base import DEAD_LETTER_EXCHANGE, Empty, HealthStatus
-from uts_shared.messaging import serve, subscribe_events
+from uts_shared.contracts.base import Empty, HealthStatus
+from uts_shared.messaging import serve, subscribe_events, work_queue
 
 
 def register(
@@ -63,13 +63,7 @@ def subscribe_config_updates(broker: RabbitBroker, cache: ConfigCache, *, instan
 
 def subscribe_webhooks(broker: RabbitBroker, consumer: WebhookConsumer) -> None:
     """One durable queue shared by every replica (competing consumers)."""
-    queue = RabbitQueue(
-        ai_tools.WEBHOOK_QUEUE,
-        durable=True,
-        routing_key=ai_tools.WEBHOOK_BINDING,
-        arguments={"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE},
-    )
-    subscribe_events(broker, queue, consumer)
+    subscribe_events(broker, work_queue(ai_tools.WEBHOOK_QUEUE, ai_tools.WEBHOOK_BINDING), consumer)
 
 
 def webhook_consumer(

@@ -21,6 +21,8 @@ from gateway.relay import TicketRelay
 from gateway.routes import API_PREFIX, ROUTERS, health
 from gateway.rpc import BrokerLink
 from gateway.settings import GatewaySettings
+from uts_shared.contracts import ai_tools
+from uts_shared.messaging import declare_work_queue
 from uts_shared.mongo import MongoChoice, open_database
 from uts_shared.settings import configure_logging
 
@@ -74,6 +76,10 @@ class Gateway:
             _announce_admin(s.admin_email, generated)
         await self.broker_link.start()
         await self.relay.start()
+        # Webhooks answered 200 must wait for an ai-tools replica even if none has started yet.
+        await declare_work_queue(
+            self.broker_link.broker, ai_tools.WEBHOOK_QUEUE, ai_tools.WEBHOOK_BINDING
+        )
         log.info(
             "gateway %s connected to the broker, serving http://%s:%d (docs at /docs)",
             s.instance_id,
