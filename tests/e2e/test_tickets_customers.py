@@ -150,8 +150,11 @@ async def test_conversation_tickets(desk: Desk) -> None:
     assert body["success"] is True
     assert [t["ticketId"] for t in body["tickets"]] == [second["ticketId"], first["ticketId"]]
     r = await desk.api.get("/conversations/none-such/tickets")
-    assert r.status_code == 200
-    assert r.json()["tickets"] == []
+    assert r.status_code == 404, r.text
+    assert r.json() == {"success": False, "error": "Conversation 'none-such' not found"}
+    r = await desk.api.get("/customers/none-such/tickets")
+    assert r.status_code == 404, r.text
+    assert r.json()["error"] == "Customer 'none-such' not found"
 
 
 async def test_a_customer_sees_only_their_tickets_without_internal_notes(

@@ -130,7 +130,11 @@ class TicketRelay:
             log.debug("duplicate event %s (%s) dropped", event.event_id, routing_key)
             return
         # The payload as published (already validated): no re-serialisation.
-        payload: dict[str, Any] = {**raw["data"], "eventId": event.event_id}
+        payload: dict[str, Any] = {
+            **raw["data"],
+            "eventId": event.event_id,
+            "occurredAt": raw.get("occurredAt"),
+        }
         rooms = audience(event.data)
         log.debug("relaying %s %s to %s", name, event.event_id, rooms)
         await self._realtime.emit(name, payload, room=rooms)

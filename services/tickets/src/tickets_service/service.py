@@ -124,15 +124,7 @@ class TicketOperations:
             if existing is not None:
                 log.debug("idempotent create %s -> %s", key, existing.ticket_id)
                 return t.CreateTicketResult(ticket=existing, created=False)
-        if req.customer_id not in self._known_customers:
-            if await self._store.get_customer(req.customer_id) is None:
-                raise NotFound(
-                    f"Customer '{req.customer_id}' not found",
-                    details=[FieldError(field="customerId", reason="no such customer")],
-                )
-            if len(self._known_customers) >= KNOWN_CUSTOMERS_MAX:
-                self._known_customers.clear()
-            self._known_customers.add(req.customer_id)
+        await self._require_customer(req.customer_id)
         if req.conversation_id is not None:
             conversation = await self._store.get_conversation(req.conversation_id)
             if conversation is None or conversation.customer_id != req.customer_id:
@@ -249,7 +241,21 @@ class TicketOperations:
         sort_by: SortField = "createdAt" if req.sort_by == "relevance" else req.sort_by
         return sort_spec(sort_by, req.sort_order)
 
+    async def _require_customer(self, customer_id: str) -> None:
+        """NotFound unless the customer exists; remembered (customers are never deleted)."""
+        if customer_id in self._known_customers:
+            return
+        if await self._store.get_customer(customer_id) is None:
+            raise NotFound(
+                f"Customer '{customer_id}' not found",
+                details=[FieldError(field="customerId", reason="no such customer")],
+            )
+        if len(self._known_customers) >= KNOWN_CUSTOMERS_MAX:
+            self._known_customers.clear()
+        self._known_customers.add(customer_id)
+
     async def list_by_customer(self, req: t.ListByCustomer) -> t.TicketPage:
+        await self._require_customer(req.customer_id)
         where = TicketFilter(customer_id=req.customer_id, status=req.status)
         return await self._page(where, self._customer_sort(req), req.page, req.limit)
 
@@ -260,6 +266,8 @@ class TicketOperations:
         )
 
     async def list_by_conversation(self, req: t.ListByConversation) -> t.TicketPage:
+        if await self._store.get_conversation(req.conversation_id) is None:
+            raise NotFound(f"Conversation '{req.conversation_id}' not found")
         where = TicketFilter(conversation_id=req.conversation_id)
         return await self._page(where, sort_spec("createdAt", "desc"), req.page, req.limit)
 
