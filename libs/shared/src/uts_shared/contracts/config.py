@@ -7,13 +7,26 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from uts_shared.contracts.base import Empty, EventType, Rpc, WireModel, health_rpc
 
 SLUG = r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$"
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+def _slug(value: str) -> str:
+    if not re.match(SLUG, value):
+        raise ValueError("must be a slug: lowercase letters, digits, '_' or '-'")
+    return value
+
+
+Slug = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(_slug),
+]
+"""An id made for URLs and enums: lowercase letters and digits, joined by `_` or `-`."""
 
 
 class SettingKey(StrEnum):
@@ -40,13 +53,6 @@ class Category(WireModel):
     icon: str | None = None
     color: str | None = None
     description: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not re.match(SLUG, value):
-            raise ValueError("must be a slug: lowercase letters, digits, '_' or '-'")
-        return value
 
 
 class CategoryList(WireModel):
@@ -184,13 +190,6 @@ class SavePreset(ByAgent):
     id: Slug
     name: NonEmpty
     description: str = ""
-
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not re.match(SLUG, value):
-            raise ValueError("must be a slug: lowercase letters, digits, '_' or '-'")
-        return value
 
 
 class DeletePreset(ByAgent):
