@@ -1,0 +1,120 @@
+"""Ticket ids stay distinct and gap-free across tickets service *processes* on a real MongoDB.
+
+The in-process engine can only show this for instances inside one process (tests/service); here
+two `python -m tickets_service` processes share one database on a real server, so only the
+server's atomic `$inc` + upsert on the counter document keeps their ids apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.faults.harness import (
+    CATEGORY,
+    Stack,
+    declare_durable,
+    durable_event_queue,
+    stack,
+    ticket_ids_of,
+    unique_phone,
+    wait_created_events,
+)
+from tests.support.tickets_helpers import EventRecorder
+from uts_shared.contracts import tickets as t
+from uts_shared.messaging import RpcClient, declare_topology, make_broker, subscribe_events
+
+pytestmark = pytest.mark.real_mongo
+
+CREATES = 1000
+PROCESSES = ("tickets-a", "tickets-b")
+EVENTS_QUEUE = durable_event_queue("faults.counter-events", t.TICKET_CREATED.routing_key)
+CREATED_LOG = re.compile(r"ticket (\S+) created")
+SEQUENCE = re.compile(r"^(.*?)(\d+)$")
+
+
+@dataclass
+class Counter:
+    system: Stack
+    rpc: RpcClient
+    recorder: EventRecorder
+
+
+@pytest.fixture(scope="module")
+async def counter(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[Counter]:
+    assert mongo_url is not None, "a real MongoDB server is needed"
+    await declare_durable(rabbit_url, EVENTS_QUEUE)
+    with stack("counter", rabbit_url, mongo_url) as system:
+        system.start("config", "config")
+        broker = make_broker(rabbit_url, app_id="faults-counter")
+        rpc = RpcClient(broker, timeout=60.0, name="faults-counter")
+        recorder = EventRecorder()
+        subscribe_events(broker, EVENTS_QUEUE, recorder.on_event)
+        await broker.connect()
+        await declare_topology(broker)
+        await broker.start()
+        try:
+            await system.wait_healthy(rpc, "config")
+            instances: set[str] = set()
+            for name in PROCESSES:  # one database, `system.database("tickets")`; one at a time
+                system.start(name, "tickets", LOG_LEVEL="INFO")  # logs each ticket it creates
+                deadline = time.monotonic() + 30
+                while len(instances) < PROCESSES.index(name) + 1:  # this one answers too
+                    assert time.monotonic() < deadline, f"tickets instances seen: {instances}"
+                    instances.add((await system.wait_healthy(rpc, "tickets")).instance)
+            yield Counter(system, rpc, recorder)
+        finally:
+            await broker.stop()
+
+
+async def test_1000_concurrent_creates_across_2_tickets_processes_get_distinct_gap_free_ids(
+    counter: Counter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    customer: t.Customer = await counter.rpc.call(
+        t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=unique_phone(), first_name="Counter")
+    )
+
+    def request(i: int) -> t.CreateFromAgent:
+        return t.CreateFromAgent(
+            subject=f"Falla {i}",
+            description="Luminaria apagada",
+            category=CATEGORY,
+            customer_id=customer.id,
+            agent_id=f"agent-{i % 7}",
+        )
+
+    started = time.perf_counter()
+    results = await asyncio.gather(
+        *(counter.rpc.call(t.CREATE_FROM_AGENT, request(i)) for i in range(CREATES))
+    )
+    elapsed = time.perf_counter() - started
+
+    ids = [r.ticket.ticket_id for r in results]
+    assert len(set(ids)) == CREATES
+    parts = [SEQUENCE.fullmatch(i) for i in ids]
+    assert all(parts), ids[:5]
+    assert len({p[1] for p in parts if p}) == 1, "one prefix (format, year) for all"
+    assert sorted(int(p[2]) for p in parts if p) == list(range(1, CREATES + 1))
+
+    # Both processes did part of the work (each logs the tickets it creates).
+    by_process = {n: set(CREATED_LOG.findall(counter.system.log(n))) for n in PROCESSES}
+    assert all(by_process.values()), {n: len(v) for n, v in by_process.items()}
+    assert set.union(*by_process.values()) == set(ids)
+    assert not set.intersection(*by_process.values())
+
+    assert await ticket_ids_of(counter.rpc, customer.id) == set(ids)
+    stored = await counter.rpc.call(t.GET_CUSTOMER, t.GetCustomer(customer_id=customer.id))
+    assert stored.statistics.total_tickets == CREATES
+    await wait_created_events(counter.recorder, set(ids), timeout=30)
+
+    with capsys.disabled():
+        print(
+            f"\n{CREATES} concurrent creates across {len(PROCESSES)} tickets processes on a real "
+            f"MongoDB: {elapsed:.2f}s ({CREATES / elapsed:.0f}/s), per process "
+            f"{ {n: len(v) for n, v in by_process.items()} }"
+        )
