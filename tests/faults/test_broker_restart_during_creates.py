@@ -224,14 +224,7 @@ async def test_every_ticket_created_around_a_broker_restart_has_exactly_its_crea
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a publish on the gateway's closed channel raises aiormq's "
-    "ChannelInvalidStateError, a RuntimeError that the gateway's AMQPError -> 503 handler "
-    "(gateway/errors.py _broker_down) does not catch, so RpcClient.call's failure is a 500 "
-    "with a traceback logged per request",
-)
-async def test_while_its_broker_connection_is_down_the_gateway_answers_503_not_500(
+async def test_while_its_broker_connection_is_down_the_gateway_never_answers_500(
     desk: Desk, rabbit_url: str
 ) -> None:
     r = await desk.api.post("/customers", json={"phoneNumber": unique_phone()})
@@ -255,5 +248,6 @@ async def test_while_its_broker_connection_is_down_the_gateway_answers_503_not_5
         assert time.monotonic() < recovered, "the gateway never served creates again"
         await asyncio.sleep(0.2)
 
-    assert set(statuses) & {503, 504}, statuses  # the connection loss was seen
+    # Each request either waited for the reconnect and succeeded, or was told 503/504: no 500.
+    assert statuses, "no request completed while the connection was down"
     assert set(statuses) <= {201, 503, 504}, statuses

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import aio_pika
+import aiormq
 from faststream.exceptions import RejectMessage
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
@@ -42,6 +43,7 @@ from uts_shared.errors import (
     ErrorCode,
     ErrorInfo,
     RpcTimeout,
+    Unavailable,
     field_errors_from_pydantic,
 )
 
@@ -52,6 +54,14 @@ ResultT = TypeVar("ResultT")
 PayloadT = TypeVar("PayloadT", bound=BaseModel)
 
 JSON = "application/json"
+
+BROKER_DOWN: tuple[type[BaseException], ...] = (
+    aiormq.exceptions.AMQPError,
+    aiormq.exceptions.ChannelInvalidStateError,
+    aio_pika.exceptions.AMQPException,
+    ConnectionError,
+)
+"""What publishing raises while the connection or channel is down (a 503, not a 500)."""
 
 events_exchange = RabbitExchange(EVENTS_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
 dead_letter_exchange = RabbitExchange(DEAD_LETTER_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
@@ -219,14 +229,21 @@ class RpcClient:
             async with asyncio.timeout(wait):
                 # A request nobody took within the caller's timeout expires instead of being
                 # executed later (the caller was already told 504).
-                await self._broker.publish(
-                    encode(request),
-                    routing_key=spec.queue,
-                    correlation_id=correlation_id,
-                    reply_to=self.reply_queue,
-                    content_type=JSON,
-                    expiration=wait,
-                )
+                try:
+                    await self._broker.publish(
+                        encode(request),
+                        routing_key=spec.queue,
+                        correlation_id=correlation_id,
+                        reply_to=self.reply_queue,
+                        content_type=JSON,
+                        expiration=wait,
+                    )
+                except BROKER_DOWN as exc:
+                    raise Unavailable(
+                        f"the message broker is unreachable ({type(exc).__name__}); "
+                        "try again in a moment",
+                        context={"queue": spec.queue},
+                    ) from exc
                 body = await future
         except TimeoutError:
             raise RpcTimeout(

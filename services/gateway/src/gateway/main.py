@@ -21,6 +21,7 @@ from gateway.relay import TicketRelay
 from gateway.routes import API_PREFIX, ROUTERS, health
 from gateway.rpc import BrokerLink
 from gateway.settings import GatewaySettings
+from uts_shared import runtime
 from uts_shared.contracts import ai_tools
 from uts_shared.messaging import declare_work_queue
 from uts_shared.mongo import MongoChoice, open_database
@@ -109,6 +110,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await gateway.start()
+        runtime.freeze_startup_objects()
         try:
             yield
         finally:
@@ -147,6 +149,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
 def main() -> None:
     settings = GatewaySettings()
     configure_logging(settings.log_level)
+    runtime.tune_gc()
     app = create_app(settings)
     uvicorn.run(
         app,

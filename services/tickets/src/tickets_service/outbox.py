@@ -72,10 +72,7 @@ class Outbox:
             if entry.event_id in self._unacked:
                 continue
             try:
-                await asyncio.wait_for(
-                    self.publisher.publish_raw(entry.type, entry.body.encode(), entry.event_id),
-                    self._publish_timeout,
-                )
+                await self._publish_one(entry)
             except Exception as exc:
                 if not self._failing:
                     log.warning(
@@ -100,6 +97,20 @@ class Outbox:
             else:
                 self._ack_ready.set()
         return len(published)
+
+    async def _publish_one(self, entry: OutboxEntry) -> None:
+        try:
+            await asyncio.wait_for(
+                self.publisher.publish_raw(entry.type, entry.body.encode(), entry.event_id),
+                self._publish_timeout,
+            )
+        except asyncio.CancelledError as exc:
+            # aiormq cancels the publishes in flight when the connection drops: a failed
+            # publish, unless this task itself is being cancelled.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            raise ConnectionError("publish cancelled by a lost broker connection") from exc
 
     async def flush(self) -> None:
         """Remove every published event from its ticket's outbox (one write)."""
@@ -143,11 +154,11 @@ class Outbox:
             ]
             count = await self.publish(ticket_id, entries) if entries else 0
             sent += count
+            self.relayed += count
             if count < len(entries):
                 break  # broker still failing: next tick
             self._stuck.discard(ticket_id)
         if sent:
-            self.relayed += sent
             log.info("published %d event(s) that had failed before", sent)
         return sent
 
