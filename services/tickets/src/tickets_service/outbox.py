@@ -73,6 +73,11 @@ class Outbox:
                 continue
             try:
                 await self._publish_one(entry)
+            except asyncio.CancelledError:
+                # This task is being cancelled (e.g. its consumer died with the connection):
+                # leave the event to the relay's next tick, not to the full sweep.
+                self._stuck.add(ticket_id)
+                raise
             except Exception as exc:
                 if not self._failing:
                     log.warning(
