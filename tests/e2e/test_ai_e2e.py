@@ -22,9 +22,11 @@ import pytest_asyncio
 from tests.e2e.conftest import AgentLogin, System, eventually
 from tests.support.fake_openai import (
     FakeOpenAI,
+    category_enum,
     function_call,
     message,
     new_secret,
+    outputs_of,
     sign,
     webhook_body,
 )
@@ -107,20 +109,6 @@ async def ai_system(system: System) -> AsyncIterator[AiSystem]:
 async def ai_admin(ai_system: AiSystem, admin_token: str) -> AsyncIterator[httpx.AsyncClient]:
     async with ai_system.api(admin_token) as client:
         yield client
-
-
-def outputs_of(body: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {**item, "output": json.loads(item["output"])}
-        for item in body["input"]
-        if item.get("type") == "function_call_output"
-    ]
-
-
-def category_enum(tools: list[dict[str, Any]]) -> list[str]:
-    [create] = [tool for tool in tools if tool["name"] == "create_ticket_report"]
-    enum: list[str] = create["parameters"]["properties"]["category"]["enum"]
-    return enum
 
 
 def report(**over: Any) -> dict[str, Any]:

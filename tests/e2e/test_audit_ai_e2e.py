@@ -40,6 +40,7 @@ from tests.support.fake_openai import (
     function_call,
     message,
     new_secret,
+    outputs_of,
     sign,
     webhook_body,
 )
@@ -121,14 +122,6 @@ async def ai_system(system: System) -> AsyncIterator[AiSystem]:
         await app.state.gateway.stop()
         await replica.stop()
         fake.stop()
-
-
-def outputs_of(body: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {**item, "output": json.loads(item["output"])}
-        for item in body["input"]
-        if item.get("type") == "function_call_output"
-    ]
 
 
 def report(**over: Any) -> dict[str, Any]:

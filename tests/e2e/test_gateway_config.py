@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import System
+from tests.support.fake_openai import category_enum
 from uts_shared.contracts.base import Empty
 from uts_shared.contracts.config import HEALTH
 
@@ -77,13 +78,6 @@ async def second_admin_api(
     token = await system.login(system.admin_email, system.admin_password, base=second_gateway_url)
     async with system.api(token, base=second_gateway_url) as client:
         yield client
-
-
-def category_enum(tools: list[dict[str, Any]]) -> list[str]:
-    """The `category` enum of the create_ticket_report tool definition."""
-    (tool,) = [t for t in tools if t.get("name") == "create_ticket_report"]
-    enum: list[str] = tool["parameters"]["properties"]["category"]["enum"]
-    return enum
 
 
 async def test_categories_read_change_and_see_the_change_through_both_gateways(

@@ -38,7 +38,7 @@ from tests.support.processes import ProcessGroup, free_port
 from tests.support.tickets_helpers import EventRecorder, Recorded
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import EVENTS_EXCHANGE, Empty, HealthStatus, health_rpc
-from uts_shared.messaging import RpcClient, declare_topology, make_broker
+from uts_shared.messaging import RpcClient, declare_topology, make_broker, subscribe_events
 
 START_TIMEOUT = 30.0
 JWT_SECRET = "faults-" + uuid.uuid4().hex + uuid.uuid4().hex
@@ -227,6 +227,24 @@ def stack(name: str, rabbit_url: str, mongo_url: str | None, **kwargs: Any) -> I
 
 
 # --- the test's own broker connection -----------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def observer(
+    rabbit_url: str, events: RabbitQueue, *, name: str, timeout: float
+) -> AsyncIterator[tuple[RpcClient, EventRecorder]]:
+    """The test's own connection: an RpcClient and a recorder of the events reaching `events`."""
+    broker = make_broker(rabbit_url, app_id=name)
+    rpc = RpcClient(broker, timeout=timeout, name=name)
+    recorder = EventRecorder()
+    subscribe_events(broker, events, recorder.on_event)
+    await broker.connect()
+    await declare_topology(broker)
+    await broker.start()
+    try:
+        yield rpc, recorder
+    finally:
+        await broker.stop()
 
 
 def durable_event_queue(name: str, routing_key: str) -> RabbitQueue:

@@ -33,6 +33,7 @@ from tests.faults.harness import (
     ensure_local_node_started,
     local_node_in_use,
     node_stopped,
+    observer,
     rabbitmqctl,
     stack,
     ticket_ids_of,
@@ -42,9 +43,7 @@ from tests.faults.harness import (
     wait_unacked,
 )
 from tests.support.infra import Infra
-from tests.support.tickets_helpers import EventRecorder
 from uts_shared.contracts import tickets as t
-from uts_shared.messaging import RpcClient, declare_topology, make_broker, subscribe_events
 
 EVENTS_QUEUE = durable_event_queue("faults.ticket-events", t.TICKET_CREATED.routing_key)
 WORKERS = 4
@@ -180,14 +179,10 @@ async def test_every_ticket_created_around_a_broker_restart_has_exactly_its_crea
         await asyncio.gather(*workers, return_exceptions=True)
 
     # A fresh connection after the restart: the durable queue kept every event meanwhile.
-    broker = make_broker(rabbit_url, app_id="faults-broker-restart")
-    rpc = RpcClient(broker, timeout=10.0, name="faults-broker-restart")
-    recorder = EventRecorder()
-    subscribe_events(broker, EVENTS_QUEUE, recorder.on_event)
-    await broker.connect()
-    await declare_topology(broker)
-    await broker.start()
-    try:
+    async with observer(rabbit_url, EVENTS_QUEUE, name="faults-broker-restart", timeout=10.0) as (
+        rpc,
+        recorder,
+    ):
         # Until the tickets service holds exactly the tickets the events name (a create the
         # gateway gave up on may still land and be published a moment later). An event whose
         # publish the restart cut off may wait for the outbox's full sweep (30 s): see
@@ -200,8 +195,6 @@ async def test_every_ticket_created_around_a_broker_restart_has_exactly_its_crea
                 break
         events = created_event_ids(recorder)
         complete = time.monotonic() - restart.started_at
-    finally:
-        await broker.stop()
 
     assert set(creates.ok) <= stored, "a create answered 201 is not stored"
     assert set(events) == stored, f"events for tickets not stored: {set(events) - stored}"

@@ -20,6 +20,7 @@ from tests.faults.harness import (
     Stack,
     declare_durable,
     durable_event_queue,
+    observer,
     stack,
     ticket_ids_of,
     unique_phone,
@@ -27,7 +28,7 @@ from tests.faults.harness import (
 )
 from tests.support.tickets_helpers import EventRecorder
 from uts_shared.contracts import tickets as t
-from uts_shared.messaging import RpcClient, declare_topology, make_broker, subscribe_events
+from uts_shared.messaging import RpcClient
 
 pytestmark = pytest.mark.real_mongo
 
@@ -51,14 +52,10 @@ async def counter(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[Count
     await declare_durable(rabbit_url, EVENTS_QUEUE)
     with stack("counter", rabbit_url, mongo_url) as system:
         system.start("config", "config")
-        broker = make_broker(rabbit_url, app_id="faults-counter")
-        rpc = RpcClient(broker, timeout=60.0, name="faults-counter")
-        recorder = EventRecorder()
-        subscribe_events(broker, EVENTS_QUEUE, recorder.on_event)
-        await broker.connect()
-        await declare_topology(broker)
-        await broker.start()
-        try:
+        async with observer(rabbit_url, EVENTS_QUEUE, name="faults-counter", timeout=60.0) as (
+            rpc,
+            recorder,
+        ):
             await system.wait_healthy(rpc, "config")
             instances: set[str] = set()
             for name in PROCESSES:  # one database, `system.database("tickets")`; one at a time
@@ -68,8 +65,6 @@ async def counter(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[Count
                     assert time.monotonic() < deadline, f"tickets instances seen: {instances}"
                     instances.add((await system.wait_healthy(rpc, "tickets")).instance)
             yield Counter(system, rpc, recorder)
-        finally:
-            await broker.stop()
 
 
 async def test_1000_concurrent_creates_across_2_tickets_processes_get_distinct_gap_free_ids(

@@ -23,6 +23,7 @@ from tests.faults.harness import (
     declare_durable,
     durable_event_queue,
     local_node_in_use,
+    observer,
     stack,
     ticket_ids_of,
     unacked,
@@ -36,7 +37,7 @@ from tests.support.infra import Infra
 from tests.support.tickets_helpers import EventRecorder
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty, HealthStatus
-from uts_shared.messaging import RpcClient, declare_topology, make_broker, subscribe_events
+from uts_shared.messaging import RpcClient
 
 EVENTS_QUEUE = durable_event_queue("faults.crash-events", t.TICKET_CREATED.routing_key)
 SWEEP = {"OUTBOX_SWEEP_INTERVAL": "3"}
@@ -74,20 +75,14 @@ async def crash(rabbit_url: str, mongo_url: str | None, infra_env: Infra) -> Asy
     with stack("crash", rabbit_url, mongo_url) as system:
         system.start("config", "config")
         system.start("tickets-1", "tickets", **SWEEP)
-        broker = make_broker(rabbit_url, app_id="faults-crash")
-        rpc = RpcClient(broker, timeout=10.0, name="faults-crash")
-        recorder = EventRecorder()
-        subscribe_events(broker, EVENTS_QUEUE, recorder.on_event)
-        await broker.connect()
-        await declare_topology(broker)
-        await broker.start()
-        try:
+        async with observer(rabbit_url, EVENTS_QUEUE, name="faults-crash", timeout=10.0) as (
+            rpc,
+            recorder,
+        ):
             await system.wait_healthy(rpc, "config")
             await system.wait_healthy(rpc, "tickets")
             inspect = local_node_in_use(infra_env, rabbit_url) is None
             yield Crash(system, rpc, recorder, rabbit_url, inspect)
-        finally:
-            await broker.stop()
 
 
 async def test_requests_waiting_for_a_killed_tickets_service_are_answered_by_its_replacement(

@@ -26,7 +26,14 @@ from ai_tools_service.main import AiToolsService
 from ai_tools_service.settings import Settings as AiSettings
 from config_service.main import ConfigService
 from config_service.settings import Settings as ConfigSettings
-from tests.support.fake_openai import Fail, FakeOpenAI, function_call, message
+from tests.support.fake_openai import (
+    Fail,
+    FakeOpenAI,
+    category_enum,
+    function_call,
+    message,
+    outputs_of,
+)
 from tickets_service.main import TicketsService
 from tickets_service.settings import Settings as TicketsSettings
 from uts_shared.contracts import ai_tools as ai
@@ -234,21 +241,6 @@ async def env(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[AiEnv]:
         await config.stop()
         await client.stop()
         fake.stop()
-
-
-def outputs_of(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The `function_call_output` items of a create request, outputs parsed."""
-    return [
-        {**item, "output": json.loads(item["output"])}
-        for item in body["input"]
-        if item.get("type") == "function_call_output"
-    ]
-
-
-def category_enum(tools: list[dict[str, Any]]) -> list[str]:
-    [create] = [tool for tool in tools if tool["name"] == "create_ticket_report"]
-    enum: list[str] = create["parameters"]["properties"]["category"]["enum"]
-    return enum
 
 
 def report(**over: Any) -> dict[str, Any]:

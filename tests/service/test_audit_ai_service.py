@@ -21,8 +21,8 @@ from typing import Any
 
 from ai_tools_service.main import AiToolsService
 from ai_tools_service.settings import Settings as AiSettings
-from tests.service.test_ai_service import AiEnv, env, outputs_of, report
-from tests.support.fake_openai import Fail, function_call, message
+from tests.service.test_ai_service import AiEnv, env, report
+from tests.support.fake_openai import Fail, function_call, message, outputs_of
 from tests.support.infra import DEFAULT_RABBIT, vhost
 from uts_shared.contracts import ai_tools as ai
 from uts_shared.contracts import config as cfg

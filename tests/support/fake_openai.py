@@ -331,3 +331,19 @@ class FakeOpenAI:
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+def outputs_of(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `function_call_output` items of a recorded create request, outputs parsed."""
+    return [
+        {**item, "output": json.loads(item["output"])}
+        for item in body["input"]
+        if item.get("type") == "function_call_output"
+    ]
+
+
+def category_enum(tools: list[dict[str, Any]]) -> list[str]:
+    """The `category` enum of the `create_ticket_report` tool in a recorded request."""
+    [create] = [tool for tool in tools if tool["name"] == "create_ticket_report"]
+    enum: list[str] = create["parameters"]["properties"]["category"]["enum"]
+    return enum
