@@ -138,7 +138,7 @@ def create_path(rabbit_url: str) -> dict[str, float]:
     port = free_port()
     env = {
         "RABBITMQ_URL": rabbit_url,
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",
         "GATEWAY_PORT": str(port),
         "GATEWAY_REQUIRED_SERVICES": "config,tickets",
         "ADMIN_EMAIL": "bench@example.com",

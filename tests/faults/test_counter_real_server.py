@@ -59,7 +59,7 @@ async def counter(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[Count
             await system.wait_healthy(rpc, "config")
             instances: set[str] = set()
             for name in PROCESSES:  # one database, `system.database("tickets")`; one at a time
-                system.start(name, "tickets", LOG_LEVEL="INFO")  # logs each ticket it creates
+                system.start(name, "tickets", LOG_LEVEL="DEBUG")  # logs each ticket it creates
                 deadline = time.monotonic() + 30
                 while len(instances) < PROCESSES.index(name) + 1:  # this one answers too
                     assert time.monotonic() < deadline, f"tickets instances seen: {instances}"

@@ -228,14 +228,14 @@ class ToolRunner:
                 idempotency_key=call_id,
             )
         except ValidationError as exc:
-            log.info("create_ticket_report %s: invalid ticket %s", call_id, exc.errors()[:2])
+            log.debug("create_ticket_report %s: invalid ticket %s", call_id, exc.errors()[:2])
             return failure(messages.create_failed())
         ticket = await self._directory.create_ticket(request)
         if ticket.customer_id != customer.id:
             # The call id was used before for someone else: never show their ticket.
             log.warning("call id %s already created a ticket for another customer", call_id)
             return failure(messages.call_id_reused())
-        log.info("created %s for customer %s (call %s)", ticket.ticket_id, customer.id, call_id)
+        log.debug("created %s for customer %s (call %s)", ticket.ticket_id, customer.id, call_id)
         body = {
             "success": True,
             "ticketId": ticket.ticket_id,

@@ -176,7 +176,7 @@ class TicketOperations:
                 continue
             await self._store.count_ticket(req.customer_id, now)
             await self._outbox.publish(ticket_id, [event])
-            log.info("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
+            log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
             return t.CreateTicketResult(ticket=ticket, created=True)
         raise Conflict("could not allocate a free ticket id; check the counters collection")
 
@@ -361,7 +361,7 @@ class TicketOperations:
             expected_version=req.expected_version,
             search_changed=bool(text_fields),
         )
-        log.info("ticket %s updated by %s", req.ticket_id, req.by)
+        log.debug("ticket %s updated by %s", req.ticket_id, req.by)
         return ticket
 
     async def assign(self, req: t.AssignTicket) -> t.TicketView:
@@ -388,7 +388,7 @@ class TicketOperations:
             return after, events
 
         ticket = await self._mutate(req.ticket_id, change, expected_version=req.expected_version)
-        log.info("ticket %s assigned to %s by %s", req.ticket_id, req.agent_id, req.by)
+        log.debug("ticket %s assigned to %s by %s", req.ticket_id, req.agent_id, req.by)
         return ticket
 
     def _status_event(
@@ -425,7 +425,7 @@ class TicketOperations:
             expected_version=req.expected_version,
             still_valid=_same_status,
         )
-        log.info("ticket %s -> %s by %s", req.ticket_id, req.status.value, req.by)
+        log.debug("ticket %s -> %s by %s", req.ticket_id, req.status.value, req.by)
         return ticket
 
     async def add_note(self, req: t.AddNote) -> t.NoteResult:
@@ -453,7 +453,7 @@ class TicketOperations:
             return after, [self._event(t.TICKET_NOTE_ADDED, payload, now)]
 
         ticket = await self._mutate(req.ticket_id, change)
-        log.info("note added to %s by %s", req.ticket_id, req.by)
+        log.debug("note added to %s by %s", req.ticket_id, req.by)
         return t.NoteResult(ticket=ticket, note=added[0])
 
     async def resolve(self, req: t.ResolveTicket) -> t.TicketView:
@@ -475,7 +475,7 @@ class TicketOperations:
             expected_version=req.expected_version,
             still_valid=_same_status,
         )
-        log.info("ticket %s resolved by %s", req.ticket_id, req.by)
+        log.debug("ticket %s resolved by %s", req.ticket_id, req.by)
         return ticket
 
     async def escalate(self, req: t.EscalateTicket) -> t.TicketView:
@@ -501,7 +501,7 @@ class TicketOperations:
             return after, events
 
         ticket = await self._mutate(req.ticket_id, change)
-        log.info("ticket %s escalated to %s by %s", req.ticket_id, req.to_agent_id, req.by)
+        log.debug("ticket %s escalated to %s by %s", req.ticket_id, req.to_agent_id, req.by)
         return ticket
 
     async def feedback(self, req: t.SubmitFeedback) -> t.TicketView:
@@ -524,7 +524,7 @@ class TicketOperations:
             return after, [self._event(t.TICKET_UPDATED, payload, now)]
 
         ticket = await self._mutate(req.ticket_id, change)
-        log.info("feedback %d on %s", req.rating, req.ticket_id)
+        log.debug("feedback %d on %s", req.rating, req.ticket_id)
         return ticket
 
     # --- customers ----------------------------------------------------------------------------
@@ -549,7 +549,7 @@ class TicketOperations:
                 f"A customer with phone number {phone} already exists",
                 context={"customerId": existing.id if existing else None, "phoneNumber": phone},
             ) from None
-        log.info("customer %s created (%s)", customer.id, phone)
+        log.debug("customer %s created (%s)", customer.id, phone)
         return customer
 
     async def get_customer(self, req: t.GetCustomer) -> t.Customer:
