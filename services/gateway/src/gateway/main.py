@@ -140,9 +140,9 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router)
     return gateway.realtime.asgi(app)
 
 

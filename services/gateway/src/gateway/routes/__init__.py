@@ -10,6 +10,8 @@ from gateway.routes import openai_webhook as openai_routes
 
 API_PREFIX = "/api/v2"
 
-ROUTERS: list[APIRouter] = [auth.router, agents.router, config.router]
-ROUTERS += [tickets.router, customers.router, conversations.router]
+# Matched in this order, route by route: the busiest area (tickets) first. No two areas share
+# a path, so the order changes only how fast a request finds its route.
+ROUTERS: list[APIRouter] = [tickets.router, customers.router, conversations.router]
+ROUTERS += [auth.router, agents.router, config.router]
 ROUTERS += [ai_routes.router, openai_routes.router]
