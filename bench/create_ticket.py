@@ -36,6 +36,8 @@ def ensure_wrk() -> str:
     path = shutil.which("wrk")
     if path:
         return path
+    # Debian's package; a fresh machine needs its package lists first.
+    subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
     subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
     return shutil.which("wrk") or "wrk"
 
