@@ -41,7 +41,12 @@ def _available(module: str) -> bool:
     return importlib.util.find_spec(f"{module}.__main__") is not None
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops everything too, like Ctrl-C
     env = dict(os.environ)
     env.setdefault("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
     env.setdefault("ADMIN_EMAIL", "admin@example.com")

@@ -105,9 +105,16 @@ def host(rabbit_url: str) -> Iterator[Host]:
         h.wait_for("Ctrl-C stops everything.")
         yield h
     finally:
+        # Children first: once the host is gone they belong to init and can't be found.
+        children = _children(proc.pid)
         if proc.poll() is None:
-            proc.kill()
-            for child in _children(proc.pid):
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for child in children:
+            if _alive(child):
                 os.kill(child, signal.SIGKILL)
 
 
