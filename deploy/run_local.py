@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -45,14 +46,25 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> int:
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops everything too, like Ctrl-C
+def _environment() -> tuple[dict[str, str], str | None]:
+    """The services' environment, and the admin password when this run generated it."""
     env = dict(os.environ)
     env.setdefault("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
     env.setdefault("ADMIN_EMAIL", "admin@example.com")
     env.setdefault("JWT_SECRET", os.urandom(24).hex())
-    host = env.setdefault("GATEWAY_HOST", "127.0.0.1")
-    port = int(env.setdefault("GATEWAY_PORT", "8000"))
+    env.setdefault("GATEWAY_HOST", "127.0.0.1")
+    env.setdefault("GATEWAY_PORT", "8000")
+    # One admin password for every gateway replica (each has its own agents store in-process).
+    generated = None if env.get("ADMIN_PASSWORD") else secrets.token_urlsafe(12)
+    if generated:
+        env["ADMIN_PASSWORD"] = generated
+    return env, generated
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops everything too, like Ctrl-C
+    env, generated = _environment()
+    host, port = env["GATEWAY_HOST"], int(env["GATEWAY_PORT"])
 
     with contextlib.ExitStack() as stack:
         choice = choose_mongo(env.get("MONGODB_URL"))
@@ -64,6 +76,8 @@ def main() -> int:
         shared_engine = "MONGODB_URL" not in env
 
         procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        # Whatever ends this block (Ctrl-C, SIGTERM, a crash while starting) stops every child.
+        stack.callback(_stop_all, procs)
 
         def start(label: str, module: str, **extra: str) -> None:
             proc = subprocess.Popen([sys.executable, "-m", module], env={**env, **extra})
@@ -93,30 +107,34 @@ def main() -> int:
                 GATEWAY_REQUIRED_SERVICES=",".join(running),
             )
 
-        _wait_ready(f"http://{host}:{port}/ready", procs)
-        _banner(host, port, gateways, env["ADMIN_EMAIL"])
-
         try:
+            _wait_ready(f"http://{host}:{port}/ready", procs)
+            _banner(host, port, gateways, env["ADMIN_EMAIL"], generated)
             while all(p.poll() is None for _, p in procs):
                 time.sleep(0.5)
-            dead = [label for label, p in procs if p.poll() is not None]
-            print(f"stopped: {', '.join(dead)} exited; shutting down the rest")
-            return 1
         except KeyboardInterrupt:
             print("\nstopping…")
             return 0
-        finally:
-            for _, p in procs:
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
-            for _, p in procs:
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        dead = [label for label, p in procs if p.poll() is not None]
+        print(f"stopped: {', '.join(dead)} exited; shutting down the rest")
+        return 1
 
 
-def _banner(host: str, port: int, gateways: int, admin: str) -> None:
+def _stop_all(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
+    # A second Ctrl-C must not cut the shutdown short and leave children behind.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for _, p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for _, p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def _banner(host: str, port: int, gateways: int, admin: str, password: str | None) -> None:
     base = f"http://{host}:{port}"
     print()
     for i in range(gateways):
@@ -124,6 +142,8 @@ def _banner(host: str, port: int, gateways: int, admin: str) -> None:
     print(f"API docs:      {base}/docs")
     print(f"AsyncAPI:      {base}/asyncapi")
     print(f"Login:         POST {base}/api/v2/auth/login  (admin: {admin})")
+    if password:
+        print(f"Admin password (generated, shown once; set ADMIN_PASSWORD to choose): {password}")
     print("Ctrl-C stops everything.")
 
 
