@@ -117,6 +117,19 @@ def work_queue(name: str, binding: str) -> RabbitQueue:
     )
 
 
+def instance_queue(name: str, binding: str) -> RabbitQueue:
+    """A queue of one process's own on the events exchange (e.g. a cache's invalidations, a
+    relay): exclusive, gone with the process, so every replica gets every matching event."""
+    return RabbitQueue(
+        name,
+        durable=False,
+        exclusive=True,
+        auto_delete=True,
+        routing_key=binding,
+        arguments={"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE},
+    )
+
+
 async def declare_work_queue(broker: RabbitBroker, name: str, binding: str) -> None:
     """Make sure `name` exists and is bound before anything is published for it, so a message
     accepted while no consumer has started yet waits in the queue instead of being dropped."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable
 
-from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitQueue
+from faststream.rabbit import RabbitBroker, RabbitMessage
 
 from ai_tools_service.openai_loop import ModelLoop, WebhookConsumer
 from ai_tools_service.profile import ConfigCache
 from ai_tools_service.service import ToolService
 from uts_shared.contracts import ai_tools, config
 from uts_shared.contracts.base import Empty, HealthStatus
-from uts_shared.messaging import serve, subscribe_events, work_queue
+from uts_shared.messaging import instance_queue, serve, subscribe_events, work_queue
 
 
 def register(
@@ -51,13 +51,7 @@ def subscribe_config_updates(broker: RabbitBroker, cache: ConfigCache, *, instan
             keys = config.CONFIG_UPDATED.envelope.model_validate_json(body).data.keys
         await cache.invalidate(keys)
 
-    queue = RabbitQueue(
-        f"ai-tools.config-updated.{instance}",
-        exclusive=True,
-        auto_delete=True,
-        durable=False,
-        routing_key=config.CONFIG_UPDATED.routing_key,
-    )
+    queue = instance_queue(f"ai-tools.config-updated.{instance}", config.CONFIG_UPDATED.routing_key)
     subscribe_events(broker, queue, on_config_updated)
 
 

@@ -37,20 +37,14 @@ from uts_shared.contracts.config import (
     UpdateTemplate,
     UpdateTerminology,
 )
-from uts_shared.messaging import serve, subscribe_events
+from uts_shared.messaging import instance_queue, serve, subscribe_events
 
 log = logging.getLogger(__name__)
 
 
 def cache_queue(instance: str) -> RabbitQueue:
     """This replica's own queue for `config.updated`: exclusive, gone when the replica is."""
-    return RabbitQueue(
-        f"config.cache.{instance}",
-        durable=False,
-        exclusive=True,
-        auto_delete=True,
-        routing_key=CONFIG_UPDATED.routing_key,
-    )
+    return instance_queue(f"config.cache.{instance}", CONFIG_UPDATED.routing_key)
 
 
 def register(

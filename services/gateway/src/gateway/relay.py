@@ -20,13 +20,13 @@ from collections import OrderedDict
 from typing import Any
 
 from faststream.exceptions import RejectMessage
-from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitQueue
+from faststream.rabbit import RabbitBroker, RabbitMessage
 from pydantic import BaseModel, ValidationError
 
 from gateway.realtime import AGENTS_ROOM, Realtime, agent_room, ticket_room
 from uts_shared.contracts import tickets
-from uts_shared.contracts.base import DEAD_LETTER_EXCHANGE, Event
-from uts_shared.messaging import declare_topology, subscribe_events
+from uts_shared.contracts.base import Event
+from uts_shared.messaging import declare_topology, instance_queue, subscribe_events
 
 log = logging.getLogger(__name__)
 
@@ -95,14 +95,7 @@ class TicketRelay:
         self._broker = broker
         self._realtime = realtime
         self._seen = SeenEvents(remember)
-        self.queue = RabbitQueue(
-            f"gateway.relay.{instance_id}",
-            exclusive=True,
-            auto_delete=True,
-            durable=False,
-            routing_key=BINDING,
-            arguments={"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE},
-        )
+        self.queue = instance_queue(f"gateway.relay.{instance_id}", BINDING)
         # Registered now: subscribers must exist before the broker starts.
         subscribe_events(broker, self.queue, self.handle)
 

@@ -7,8 +7,6 @@ import logging
 import uuid
 from typing import Any
 
-from faststream.rabbit import RabbitQueue
-
 from tickets_service import handlers
 from tickets_service.clock import Clock, SystemClock
 from tickets_service.configuration import ConfigCache
@@ -23,10 +21,11 @@ from uts_shared.messaging import (
     EventPublisher,
     RpcClient,
     declare_topology,
+    instance_queue,
     make_broker,
     subscribe_events,
 )
-from uts_shared.mongo import InProcessDatabase, open_database
+from uts_shared.mongo import describe_store, open_database
 from uts_shared.settings import configure_logging
 
 log = logging.getLogger(__name__)
@@ -75,20 +74,17 @@ class TicketsService:
         # Each instance drops its own cache on config changes: an exclusive queue of its own.
         subscribe_events(
             self.broker,
-            RabbitQueue(
-                f"tickets.config-updates.{self.instance}",
-                exclusive=True,
-                auto_delete=True,
-                durable=False,
-                routing_key=CONFIG_UPDATED.routing_key,
-            ),
+            instance_queue(f"tickets.config-updates.{self.instance}", CONFIG_UPDATED.routing_key),
             self.config.on_event,
         )
         handlers.register(self.broker, self.operations, self.health)
 
     async def health(self) -> HealthStatus:
-        kind = "in-process" if isinstance(self.database, InProcessDatabase) else "server"
-        return HealthStatus(service="tickets", instance=self.instance, mongo=kind)
+        return HealthStatus(
+            service="tickets",
+            instance=self.instance,
+            mongo=describe_store(self.settings.mongodb_url),
+        )
 
     async def start(self) -> None:
         await self.store.ensure_indexes()
