@@ -1,7 +1,8 @@
 """The local app host behind `make run`: every service as its own OS process, plus the gateway.
 
 MongoDB is chosen once, as shared/MONGODB.md says: MONGODB_URL, else a Docker engine's
-throwaway container, else each service's in-process engine (nothing kept after exit).
+throwaway container, else each service's embedded engine, keeping its data under UTS_DATA_DIR
+(default `var/data` in the checkout): stop and start again, and everything is still there.
 Replicas: CONFIG_REPLICAS, TICKETS_REPLICAS, AI_TOOLS_REPLICAS, GATEWAY_REPLICAS (default 1).
 With a real MongoDB each replica is its own process; on the in-process engine replicas of a
 service run inside one process (UTS_INSTANCES) so they share its data.
@@ -46,30 +47,51 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _environment() -> tuple[dict[str, str], str | None]:
-    """The services' environment, and the admin password when this run generated it."""
+def _kept_secret(data_dir: Path | None) -> str:
+    """The JWT secret: kept beside the data, so a restart logs nobody out."""
+    if data_dir is None:
+        return os.urandom(24).hex()
+    path = data_dir / "jwt-secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(os.urandom(24).hex())
+    return path.read_text().strip()
+
+
+def _environment() -> tuple[dict[str, str], str | None, Path | None]:
+    """The services' environment, the admin password when this run generated it, and the
+    embedded engine's data directory (None with a MongoDB server)."""
     env = dict(os.environ)
     env.setdefault("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
     env.setdefault("ADMIN_EMAIL", "admin@example.com")
-    env.setdefault("JWT_SECRET", os.urandom(24).hex())
     env.setdefault("GATEWAY_HOST", "127.0.0.1")
     env.setdefault("GATEWAY_PORT", "8000")
-    # One admin password for every gateway replica (each has its own agents store in-process).
-    generated = None if env.get("ADMIN_PASSWORD") else secrets.token_urlsafe(12)
-    if generated:
-        env["ADMIN_PASSWORD"] = generated
-    return env, generated
+    data_dir = None
+    if not env.get("MONGODB_URL"):
+        data_dir = Path(env.setdefault("UTS_DATA_DIR", str(ROOT / "var" / "data"))).resolve()
+        env["UTS_DATA_DIR"] = str(data_dir)
+    env.setdefault("JWT_SECRET", _kept_secret(data_dir))
+    # One admin password for every gateway replica, shown only when the admin is first made.
+    first_run = data_dir is None or not (data_dir / "uts_gateway").exists()
+    generated = None
+    if not env.get("ADMIN_PASSWORD"):
+        env["ADMIN_PASSWORD"] = secrets.token_urlsafe(12)
+        generated = env["ADMIN_PASSWORD"] if first_run else None
+    return env, generated, data_dir
 
 
 def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops everything too, like Ctrl-C
-    env, generated = _environment()
+    env, generated, data_dir = _environment()
     host, port = env["GATEWAY_HOST"], int(env["GATEWAY_PORT"])
 
     with contextlib.ExitStack() as stack:
-        choice = choose_mongo(env.get("MONGODB_URL"))
+        choice = choose_mongo(env.get("MONGODB_URL"), data_dir)
         if choice.kind == "container":
             env["MONGODB_URL"] = stack.enter_context(mongo_container())
+            env.pop("UTS_DATA_DIR", None)
             print(f"MongoDB: throwaway Docker container at {env['MONGODB_URL']}")
         else:
             print(f"MongoDB: {choice.describe()}")
@@ -95,21 +117,27 @@ def main() -> int:
             else:
                 for i in range(n):
                     start(f"{name}#{i + 1}", module)
-            where = "in-process engine (own, not shared)" if shared_engine else "MONGODB_URL"
+            where = "embedded engine (own database)" if shared_engine else "MONGODB_URL"
             print(f"{name}: {n} replica(s), MongoDB: {where}")
 
         gateways = _replicas("gateway")
         for i in range(gateways):
+            extra = {}
+            if data_dir is not None and i > 0:  # one process per embedded database
+                extra["UTS_DATA_DIR"] = str(data_dir / f"gateway-{i + 1}")
             start(
                 f"gateway#{i + 1}",
                 "gateway",
                 GATEWAY_PORT=str(port + i),
                 GATEWAY_REQUIRED_SERVICES=",".join(running),
+                **extra,
             )
+        if data_dir is not None and gateways > 1:
+            print("gateways: each replica keeps its own agents on the embedded engine")
 
         try:
             _wait_ready(f"http://{host}:{port}/ready", procs)
-            _banner(host, port, gateways, env["ADMIN_EMAIL"], generated)
+            _banner(host, port, gateways, env["ADMIN_EMAIL"], password=generated, data_dir=data_dir)
             while all(p.poll() is None for _, p in procs):
                 time.sleep(0.5)
         except KeyboardInterrupt:
@@ -134,7 +162,9 @@ def _stop_all(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
             p.kill()
 
 
-def _banner(host: str, port: int, gateways: int, admin: str, password: str | None) -> None:
+def _banner(
+    host: str, port: int, gateways: int, admin: str, *, password: str | None, data_dir: Path | None
+) -> None:
     base = f"http://{host}:{port}"
     print()
     for i in range(gateways):
@@ -144,6 +174,8 @@ def _banner(host: str, port: int, gateways: int, admin: str, password: str | Non
     print(f"Login:         POST {base}/api/v2/auth/login  (admin: {admin})")
     if password:
         print(f"Admin password (generated, shown once; set ADMIN_PASSWORD to choose): {password}")
+    if data_dir is not None:
+        print(f"Data:          kept in {data_dir} (delete it to start afresh)")
     print("Ctrl-C stops everything.")
 
 

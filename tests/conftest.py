@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.infra import DEFAULT_RABBIT, Infra, infra, vhost
-from uts_shared.mongo import InProcessClient
+from uts_shared.mongo import reset_embedded
 
 _stack = contextlib.ExitStack()
 _infra: Infra | None = None
@@ -81,9 +81,9 @@ def mongo_url(infra_env: Infra) -> str | None:
 @pytest.fixture
 def fresh_store() -> Iterator[None]:
     """A clean in-process engine for one test (a real server's databases are named per test)."""
-    InProcessClient.reset()
+    reset_embedded()
     yield
-    InProcessClient.reset()
+    reset_embedded()
 
 
 @pytest.fixture(scope="session")

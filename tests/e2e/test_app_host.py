@@ -1,5 +1,6 @@
 """`make run`'s app host (deploy/run_local.py): every service its own process, URLs printed,
-a change made through one gateway seen at once through another, Ctrl-C stops everything."""
+a change made through one gateway seen at once through another, Ctrl-C stops everything, and
+the default store keeps every record across a restart and a kill."""
 
 from __future__ import annotations
 
@@ -78,20 +79,19 @@ class Host:
         raise AssertionError(f"{text!r} not printed; output so far:\n" + "\n".join(self.seen))
 
 
-@pytest.fixture(scope="module")
-def host(rabbit_url: str) -> Iterator[Host]:
+def launch(rabbit_url: str, data_dir: Path, **extra: str) -> Host:
+    """`make run` as a person starts it, with its data in `data_dir`."""
     port = _two_free_ports()
     env = {
         **os.environ,
         "RABBITMQ_URL": rabbit_url,
         "GATEWAY_PORT": str(port),
-        "CONFIG_REPLICAS": "2",
-        "GATEWAY_REPLICAS": "2",
+        "UTS_DATA_DIR": str(data_dir),
         "ADMIN_EMAIL": ADMIN["email"],
         "ADMIN_PASSWORD": ADMIN["password"],
-        "JWT_SECRET": "app-host-test-secret-app-host-test-secret",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        **extra,
     }
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "deploy/run_local.py")],
@@ -103,19 +103,48 @@ def host(rabbit_url: str) -> Iterator[Host]:
     h = Host(proc, port)
     try:
         h.wait_for("Ctrl-C stops everything.")
+    except BaseException:
+        shut_down(h)
+        raise
+    return h
+
+
+def shut_down(h: Host, sig: int = signal.SIGINT) -> None:
+    """Stop the host and everything it started (SIGKILL: the whole tree at once, uncleanly)."""
+    # Children first: once the host is gone they belong to init and can't be found.
+    children = _children(h.proc.pid)
+    if sig == signal.SIGKILL:
+        for pid in [h.proc.pid, *children]:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        h.proc.wait()
+    elif h.proc.poll() is None:
+        h.proc.send_signal(sig)
+        try:
+            h.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            h.proc.kill()
+    for child in children:
+        if _alive(child):
+            os.kill(child, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def host(rabbit_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
+    h = launch(
+        rabbit_url,
+        tmp_path_factory.mktemp("app-host-data"),
+        CONFIG_REPLICAS="2",
+        GATEWAY_REPLICAS="2",
+        JWT_SECRET="app-host-test-secret-app-host-test-secret",
+    )
+    try:
         yield h
     finally:
-        # Children first: once the host is gone they belong to init and can't be found.
-        children = _children(proc.pid)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        for child in children:
-            if _alive(child):
-                os.kill(child, signal.SIGKILL)
+        shut_down(h)
 
 
 def test_app_host_prints_docs_asyncapi_login_and_each_services_mongodb(host: Host) -> None:
@@ -160,3 +189,94 @@ def test_ctrl_c_stops_everything_the_host_started(host: Host) -> None:
     while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in children if _alive(pid)]
+
+
+def _api(h: Host, credentials: dict[str, str] = ADMIN) -> httpx.Client:
+    base = f"http://127.0.0.1:{h.port}/api/v2"
+    token = httpx.post(f"{base}/auth/login", json=credentials, timeout=10).json()["token"]
+    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+def _new_ticket(api: httpx.Client, customer_id: str, subject: str) -> dict[str, object]:
+    r = api.post(
+        "/tickets",
+        json={
+            "subject": subject,
+            "description": "Se apagó anoche",
+            "category": "light_malfunction",
+            "customerId": customer_id,
+        },
+    )
+    assert r.status_code == 201, r.text
+    ticket: dict[str, object] = r.json()["ticket"]
+    return ticket
+
+
+def _sequence(ticket_id: object) -> int:
+    return int(str(ticket_id).rsplit("-", 1)[1])
+
+
+def test_a_restarted_host_keeps_every_record_and_the_next_id_follows(
+    rabbit_url: str, tmp_path: Path
+) -> None:
+    h = launch(rabbit_url, tmp_path)
+    try:
+        with _api(h) as api:
+            agent = {"email": "kept@example.com", "password": "kept-agent-password-1"}
+            r = api.post("/agents", json={**agent, "firstName": "Kept", "lastName": "Agent"})
+            assert r.status_code == 201, r.text
+            customer = api.post(
+                "/customers", json={"phoneNumber": "+525511112222", "firstName": "Rosa"}
+            ).json()["customer"]
+            conversation = api.post(
+                "/conversations", json={"customerId": customer["id"], "channel": "whatsapp"}
+            ).json()["conversation"]
+            ticket = _new_ticket(api, customer["id"], "Poste apagado en la esquina")
+            path = f"/tickets/{ticket['ticketId']}"
+            assert api.post(f"{path}/notes", json={"content": "Visita mañana"}).status_code == 200
+            assert api.post(f"{path}/status", json={"status": "in_progress"}).status_code == 200
+            terms = api.get("/config/terminology").json()["terminology"]
+            changed = api.put("/config/terminology", json={**terms, "ticketSingular": "folio"})
+            assert changed.status_code == 200, changed.text
+    finally:
+        shut_down(h)
+
+    h = launch(rabbit_url, tmp_path)
+    try:
+        with _api(h) as api, _api(h, agent) as as_agent:
+            assert as_agent.get("/auth/me").status_code == 200
+            kept = api.get(path).json()["ticket"]
+            assert kept["status"] == "in_progress"
+            assert [n["content"] for n in kept["notes"]] == ["Visita mañana"]
+            assert api.get(f"/customers/{customer['id']}").json()["customer"]["firstName"] == "Rosa"
+            assert api.get(f"/conversations/{conversation['id']}").status_code == 200
+            assert api.get("/config/terminology").json()["terminology"]["ticketSingular"] == "folio"
+            assert api.get("/tickets/stats/summary").json()["stats"]["inProgress"] == 1
+            following = _new_ticket(api, customer["id"], "Otro poste")
+            assert _sequence(following["ticketId"]) == _sequence(ticket["ticketId"]) + 1
+    finally:
+        shut_down(h)
+
+
+def test_a_killed_host_loses_no_acknowledged_ticket(rabbit_url: str, tmp_path: Path) -> None:
+    h = launch(rabbit_url, tmp_path)
+    try:
+        with _api(h) as api:
+            customer = api.post("/customers", json={"phoneNumber": "+525533334444"}).json()
+            created = [
+                _new_ticket(api, customer["customer"]["id"], f"Falla {i}")["ticketId"]
+                for i in range(30)
+            ]
+    finally:
+        shut_down(h, signal.SIGKILL)
+
+    h = launch(rabbit_url, tmp_path)
+    try:
+        with _api(h) as api:
+            for ticket_id in created:
+                assert api.get(f"/tickets/{ticket_id}").status_code == 200, ticket_id
+            assert api.get("/tickets/stats/summary").json()["stats"]["total"] == len(created)
+            following = _new_ticket(api, customer["customer"]["id"], "Después del corte")
+            assert _sequence(following["ticketId"]) == _sequence(created[-1]) + 1
+    finally:
+        shut_down(h)

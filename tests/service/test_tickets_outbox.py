@@ -6,6 +6,7 @@ import asyncio
 import json
 
 from tests.support.tickets_helpers import tickets_env
+from tests.support.waiting import poll_until
 from tickets_service.domain.events import OutboxEntry
 from uts_shared.contracts import tickets as t
 from uts_shared.messaging import EventPublisher
@@ -53,7 +54,10 @@ async def test_broker_down_during_create_keeps_the_event_and_the_relay_delivers_
         assert [created[0].event_id, noted[0].event_id] == [e.event_id for e in stored]
         assert created[0].body == json.loads(stored[0].body)  # published as stored, not rebuilt
         assert created[0].data["ticket"]["subject"] == "Sin luz en la colonia"
-        assert sum(s.outbox.relayed for s in env.services) >= 2
+        await poll_until(
+            lambda: sum(s.outbox.relayed for s in env.services) >= 2,
+            what="both events counted as relayed",
+        )
 
         await _until_empty(env.service.store.outbox_of, ticket.ticket_id)
 

@@ -71,3 +71,8 @@ def test_image_and_env_example_exist() -> None:
         "ADMIN_EMAIL",
         "OPENAI_API_KEY",
     } <= env_keys
+
+
+def test_containers_run_as_production_and_so_need_a_real_mongodb() -> None:
+    for name in ("config", "tickets", "ai-tools", "gateway"):
+        assert _compose()["services"][name]["environment"]["UTS_ENV"] == "production", name

@@ -43,3 +43,14 @@ def test_unparseable_rate_limit_is_refused_at_start(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("LOGIN_RATE_LIMIT_IP", "lots per day")
     with pytest.raises(ValidationError, match="login_rate_limit_ip"):
         GatewaySettings()
+
+
+def test_production_refuses_to_start_without_a_mongodb_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UTS_ENV", "production")
+    monkeypatch.delenv("MONGODB_URL", raising=False)
+    with pytest.raises(ValidationError, match="MONGODB_URL"):
+        GatewaySettings()
+    monkeypatch.setenv("MONGODB_URL", "mongodb://db.example:27017/")
+    assert GatewaySettings().environment == "production"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +23,19 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:8])
     instances: int = Field(default=1, ge=1, le=16, validation_alias="UTS_INSTANCES")
+    data_dir: Path | None = Field(default=None, validation_alias="UTS_DATA_DIR")
+    """Where the embedded engine keeps its databases (no MONGODB_URL); unset: in memory only."""
+    environment: Literal["development", "production"] = Field(
+        default="development", validation_alias="UTS_ENV"
+    )
+
+    @model_validator(mode="after")
+    def _production_needs_a_server(self) -> Self:
+        if self.environment == "production" and not self.mongodb_url:
+            raise ValueError(
+                "UTS_ENV=production needs MONGODB_URL: the embedded engine is for one machine"
+            )
+        return self
 
 
 def configure_logging(level: str) -> None:

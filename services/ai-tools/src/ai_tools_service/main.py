@@ -66,9 +66,11 @@ class AiToolsService:
         self.database = (
             database
             if database is not None
-            else open_database(settings.mongodb_url, settings.mongodb_db)
+            else open_database(
+                settings.mongodb_url, settings.mongodb_db, data_dir=settings.data_dir
+            )
         )
-        self._mongo = describe_store(settings.mongodb_url)
+        self._mongo = describe_store(settings.mongodb_url, settings.data_dir)
         self.broker = make_broker(settings.rabbitmq_url, app_id=SERVICE)
         self.rpc = RpcClient(self.broker, timeout=settings.rpc_timeout, name=SERVICE)
         self.publisher = EventPublisher(self.broker)

@@ -30,10 +30,10 @@ class ConfigService:
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self.mongo = describe_store(settings.mongodb_url)
+        self.mongo = describe_store(settings.mongodb_url, settings.data_dir)
         self._owns_database = database is None
         self.database = (
-            open_database(settings.mongodb_url, settings.mongodb_db)
+            open_database(settings.mongodb_url, settings.mongodb_db, data_dir=settings.data_dir)
             if database is None
             else database
         )

@@ -24,7 +24,7 @@ from gateway.settings import GatewaySettings
 from uts_shared import runtime
 from uts_shared.contracts import ai_tools
 from uts_shared.messaging import declare_work_queue
-from uts_shared.mongo import MongoChoice, open_database
+from uts_shared.mongo import describe_store, open_database
 from uts_shared.settings import configure_logging
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,9 @@ class Gateway:
         db = (
             database
             if database is not None
-            else open_database(settings.mongodb_url, settings.mongodb_db)
+            else open_database(
+                settings.mongodb_url, settings.mongodb_db, data_dir=settings.data_dir
+            )
         )
         self.agents = Agents(AgentStore(db), Passwords())
         secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
@@ -58,13 +60,11 @@ class Gateway:
 
     async def start(self) -> None:
         s = self.settings
-        mongo = (
-            MongoChoice("server", s.mongodb_url)
-            if s.mongodb_url
-            else MongoChoice("in-process", None)
-        )
         log.info(
-            "gateway %s: agents in %s, database %s", s.instance_id, mongo.describe(), s.mongodb_db
+            "gateway %s: agents in %s, database %s",
+            s.instance_id,
+            describe_store(s.mongodb_url, s.data_dir),
+            s.mongodb_db,
         )
         await self.agents.store.ensure_indexes()
         generated = await self.agents.ensure_admin(

@@ -46,7 +46,9 @@ class TicketsService:
         self.database = (
             database
             if database is not None
-            else open_database(settings.mongodb_url, settings.mongodb_db)
+            else open_database(
+                settings.mongodb_url, settings.mongodb_db, data_dir=settings.data_dir
+            )
         )
         self.clock: Clock = clock or SystemClock()
         self.broker = make_broker(settings.rabbitmq_url, app_id=f"tickets-{self.instance}")
@@ -83,11 +85,15 @@ class TicketsService:
         return HealthStatus(
             service="tickets",
             instance=self.instance,
-            mongo=describe_store(self.settings.mongodb_url),
+            mongo=describe_store(self.settings.mongodb_url, self.settings.data_dir),
         )
 
     async def start(self) -> None:
         await self.store.ensure_indexes()
+        # The embedded engine is one process: nothing writes during the recount there.
+        if self.settings.mongodb_url is None or await self.store.counts_missing():
+            counted = await self.store.recount()
+            log.info("ticket counts rebuilt from %d tickets", counted)
         await self.broker.connect()
         await declare_topology(self.broker)
         await self.broker.start()

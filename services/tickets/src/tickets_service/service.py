@@ -232,9 +232,8 @@ class TicketOperations:
     async def _page(
         self, where: TicketFilter, sort: list[tuple[str, int]], page: int, limit: int
     ) -> t.TicketPage:
-        tickets, total = await self._store.list_tickets(
-            where, sort=sort, skip=(page - 1) * limit, limit=limit
-        )
+        read = self._store.search if where.terms else self._store.list_tickets
+        tickets, total = await read(where, sort=sort, skip=(page - 1) * limit, limit=limit)
         return t.TicketPage(tickets=tickets, pagination=_pagination(page, limit, total))
 
     def _customer_sort(self, req: t.ListByCustomer) -> list[tuple[str, int]]:
@@ -276,9 +275,7 @@ class TicketOperations:
         return await self._page(where, sort_spec("priority", "desc"), req.page, req.limit)
 
     async def stats(self, req: t.StatsQuery) -> t.TicketStats:
-        return await self._store.stats(
-            TicketFilter(assigned_agent=req.agent_id, customer_id=req.customer_id)
-        )
+        return await self._store.stats(agent_id=req.agent_id, customer_id=req.customer_id)
 
     # --- changes ------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from tickets_service.domain import search, tally
 from tickets_service.domain.events import OutboxEntry
 from uts_shared.contracts.tickets import (
     PRIORITY_RANK,
@@ -33,12 +34,16 @@ from uts_shared.mongo import Document
 
 TICKETS = "tickets"
 COUNTERS = "counters"
+COUNTS = "ticket_counts"
 CUSTOMERS = "customers"
 CONVERSATIONS = "conversations"
 
 _VIEW_FIELDS = {info.alias or name: name for name, info in TicketView.model_fields.items()}
 _SUMMARY_KEYS = frozenset(info.alias or name for name, info in TicketSummary.model_fields.items())
 _LIST_PROJECTION = {"_id": 0, "notes": 0, "outbox": 0, "searchTerms": 0, "idempotencyKey": 0}
+_SEARCH_PROJECTION = {k: v for k, v in _LIST_PROJECTION.items() if k != "searchTerms"}
+_RANKING_PROJECTION = {"searchTerms": 1, "createdAt": 1}
+_TALLY_PROJECTION = dict.fromkeys(tally.FIELDS, 1)
 
 SortField = Literal["createdAt", "updatedAt", "priority", "status", "ticketId", "relevance"]
 
@@ -105,10 +110,14 @@ class TicketFilter:
         return query
 
 
-def sort_spec(sort_by: SortField, order: Literal["asc", "desc"]) -> list[tuple[str, int]]:
-    """Sort keys with a stable tie-break (newest first, then ticketId) so pages never overlap.
+NEWEST_FIRST = [("createdAt", DESCENDING), ("_id", DESCENDING)]
 
-    `priority` sorts by rank: descending means most urgent first.
+
+def sort_spec(sort_by: SortField, order: Literal["asc", "desc"]) -> list[tuple[str, int]]:
+    """Sort keys with a stable tie-break (newest first, then id) so pages never overlap.
+
+    `priority` sorts by rank: descending means most urgent first. A ticket's `_id` is its
+    ticketId. `relevance` (matched search words) is ranked by `TicketStore.search`.
     """
     direction = DESCENDING if order == "desc" else ASCENDING
     keys: list[tuple[str, int]]
@@ -116,9 +125,11 @@ def sort_spec(sort_by: SortField, order: Literal["asc", "desc"]) -> list[tuple[s
         keys = [("priorityRank", -direction)]
     elif sort_by == "relevance":
         keys = [("score", direction)]
+    elif sort_by == "ticketId":
+        keys = [("_id", direction)]
     else:
         keys = [(sort_by, direction)]
-    for tie in (("createdAt", DESCENDING), ("ticketId", DESCENDING)):
+    for tie in NEWEST_FIRST:
         if tie[0] not in (k for k, _ in keys):
             keys.append(tie)
     return keys
@@ -131,15 +142,22 @@ class TicketStore:
         self._db = database
         self.tickets = database[TICKETS]
         self.counters = database[COUNTERS]
+        self.counts = database[COUNTS]
         self.customers = database[CUSTOMERS]
         self.conversations = database[CONVERSATIONS]
 
     async def ensure_indexes(self) -> None:
-        """The plan's indexes, plus search terms, priority rank, idempotency and outbox.
+        """One index per list shape an agent's console asks for: each equality filter with
+        the default newest-first order, the queues by priority, search terms, idempotency and
+        the outbox sweep. A ticket's `_id` is its ticketId (unique with the collection)."""
 
-        A ticket's `_id` is its ticketId: the unique ticketId index comes with the collection
-        (and the in-process engine does not re-scan a second unique index on every update).
-        """
+        def newest(*fields: str) -> IndexModel:
+            return IndexModel([*((f, ASCENDING) for f in fields), ("createdAt", DESCENDING)])
+
+        def by_priority(*fields: str) -> IndexModel:
+            keys = [*((f, ASCENDING) for f in fields), ("priorityRank", ASCENDING)]
+            return IndexModel([*keys, ("createdAt", DESCENDING)])
+
         await self.tickets.create_indexes(
             [
                 IndexModel(
@@ -148,31 +166,20 @@ class TicketStore:
                     sparse=True,
                     name="idempotencyKey_unique",
                 ),
-                IndexModel([("customerId", ASCENDING), ("status", ASCENDING)]),
-                IndexModel([("customerId", ASCENDING), ("createdAt", DESCENDING)]),
-                IndexModel([("conversationId", ASCENDING), ("createdAt", DESCENDING)]),
-                IndexModel([("assignedAgent", ASCENDING), ("status", ASCENDING)]),
-                IndexModel(
-                    [
-                        ("assignedAgent", ASCENDING),
-                        ("priorityRank", ASCENDING),
-                        ("createdAt", DESCENDING),
-                    ]
-                ),
-                IndexModel([("category", ASCENDING), ("status", ASCENDING)]),
-                IndexModel([("priority", ASCENDING), ("status", ASCENDING)]),
-                IndexModel([("createdAt", DESCENDING)]),
+                newest(),
+                newest("status"),
+                newest("customerId"),
+                newest("conversationId"),
+                newest("assignedAgent"),
+                newest("category"),
+                newest("priority"),
+                newest("isEscalated"),
+                by_priority(),
+                by_priority("status"),
+                by_priority("assignedAgent"),
                 IndexModel([("updatedAt", DESCENDING)]),
                 IndexModel([("tags", ASCENDING)]),
-                IndexModel(
-                    [
-                        ("status", ASCENDING),
-                        ("priorityRank", ASCENDING),
-                        ("createdAt", DESCENDING),
-                    ]
-                ),
                 IndexModel([("searchTerms", ASCENDING)], name="searchTerms"),
-                IndexModel([("outbox.eventId", ASCENDING)], name="outbox_eventId"),
                 IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
             ]
         )
@@ -231,6 +238,7 @@ class TicketStore:
         if idempotency_key is not None:
             doc["idempotencyKey"] = idempotency_key
         await self.tickets.insert_one(doc)
+        await self._count(None, ticket)
 
     async def get_ticket(self, ticket_id: str) -> TicketView | None:
         doc = await self.tickets.find_one({"_id": ticket_id}, {"outbox": 0, "searchTerms": 0})
@@ -270,7 +278,11 @@ class TicketStore:
             projection={"searchTerms": 0, "outbox": 0},
             return_document=ReturnDocument.AFTER,
         )
-        return _ticket(doc) if doc is not None else None
+        if doc is None:
+            return None
+        saved = _ticket(doc)
+        await self._count(before, saved)
+        return saved
 
     async def remove_from_outbox(self, ticket_ids: Sequence[str], event_ids: Sequence[str]) -> None:
         """Forget events once published, in one write for many tickets (version untouched)."""
@@ -306,66 +318,110 @@ class TicketStore:
         skip: int,
         limit: int,
     ) -> tuple[list[TicketSummary], int]:
-        """One page of summaries (no notes) and the exact number of matches.
-
-        With search terms the page comes from an aggregation that scores each ticket by the
-        number of query terms it contains; both engines run it the same way.
-        """
+        """One page of summaries (no notes) and the exact number of matches."""
         query = where.query()
         total = await self.tickets.count_documents(query)
         if total == 0 or skip >= total:
             return [], total
-        if where.terms:
-            terms = list(where.terms)
-            pipeline: list[Document] = [
-                {"$match": query},
-                {
-                    "$addFields": {
-                        "score": {
-                            "$size": {
-                                "$filter": {
-                                    "input": "$searchTerms",
-                                    "as": "term",
-                                    "cond": {"$in": ["$$term", terms]},
-                                }
-                            }
-                        }
-                    }
-                },
-                {"$sort": dict(sort)},
-                {"$skip": skip},
-                {"$limit": limit},
-                {"$project": _LIST_PROJECTION},
-            ]
-            cursor = await self.tickets.aggregate(pipeline)
-            docs = await cursor.to_list(None)
-        else:
-            docs = (
-                await self.tickets.find(query, _LIST_PROJECTION)
-                .sort(sort)
-                .skip(skip)
-                .limit(limit)
-                .to_list(None)
-            )
+        docs = (
+            await self.tickets.find(query, _LIST_PROJECTION)
+            .sort(sort)
+            .skip(skip)
+            .limit(limit)
+            .to_list(None)
+        )
         return [_summary(doc) for doc in docs], total
 
-    async def stats(self, where: TicketFilter) -> TicketStats:
-        """Counts per status, per priority and escalated, in one aggregation."""
-        group: Document = {"_id": None, "total": {"$sum": 1}}
-        for status in TicketStatus:
-            group[status.value] = {"$sum": {"$cond": [{"$eq": ["$status", status.value]}, 1, 0]}}
-        for priority in Priority:
-            group[priority.value] = {
-                "$sum": {"$cond": [{"$eq": ["$priority", priority.value]}, 1, 0]}
-            }
-        group["escalated"] = {"$sum": {"$cond": [{"$eq": ["$isEscalated", True]}, 1, 0]}}
-        cursor = await self.tickets.aggregate([{"$match": where.query()}, {"$group": group}])
-        rows = await cursor.to_list(None)
-        if not rows:
-            return TicketStats()
-        row = rows[0]
-        return TicketStats.model_validate(
-            {name: int(row.get(name, 0)) for name in TicketStats.model_fields}
+    async def search(
+        self,
+        where: TicketFilter,
+        *,
+        sort: list[tuple[str, int]],
+        skip: int,
+        limit: int,
+    ) -> tuple[list[TicketSummary], int]:
+        """Tickets with any of `where.terms`, each scored by how many it contains.
+
+        Ranked (score, then newest first): the page comes from the tickets holding every term
+        when there are enough of them (an `$all` on the search-terms index, newest first);
+        only a page past those ranks every candidate by its terms. Other sorts page directly.
+        """
+        terms = list(where.terms)
+        query = where.query()
+        total = await self.tickets.count_documents(query)
+        if total == 0 or skip >= total:
+            return [], total
+        projection = _SEARCH_PROJECTION
+        if sort[0][0] != "score":
+            cursor = self.tickets.find(query, projection).sort(sort).skip(skip).limit(limit)
+            return [_scored(d, terms) for d in await cursor.to_list(None)], total
+        ranked_desc = sort[0][1] == DESCENDING and sort[1:] == NEWEST_FIRST
+        every = {**query, "searchTerms": {"$all": terms}}
+        if ranked_desc and skip + limit <= await self.tickets.count_documents(every):
+            cursor = self.tickets.find(every, projection).sort(NEWEST_FIRST)
+            docs = await cursor.skip(skip).limit(limit).to_list(None)
+            return [_scored(d, terms) for d in docs], total
+        ids = await self._ranked_ids(query, terms, sort, skip + limit)
+        page_ids = ids[skip : skip + limit]
+        found = self.tickets.find(
+            {"_id": {"$in": page_ids}}, {k: v for k, v in projection.items() if k != "_id"}
+        )
+        by_id = {d.pop("_id"): d for d in await found.to_list(None)}
+        return [_scored(by_id[i], terms) for i in page_ids if i in by_id], total
+
+    async def _ranked_ids(
+        self, query: Document, terms: list[str], sort: list[tuple[str, int]], wanted: int
+    ) -> list[str]:
+        wanted_terms = set(terms)
+        rows = await self.tickets.find(query, _RANKING_PROJECTION).to_list(None)
+        best_first = sort[0][1] == DESCENDING
+
+        def rank(doc: Document) -> tuple[int, float, str]:
+            score = len(wanted_terms.intersection(doc.get("searchTerms") or ()))
+            return (score if best_first else -score, doc["createdAt"].timestamp(), doc["_id"])
+
+        rows.sort(key=rank, reverse=True)
+        return [doc["_id"] for doc in rows[:wanted]]
+
+    # --- counts -------------------------------------------------------------------------------
+
+    async def _count(self, before: TicketView | None, after: TicketView) -> None:
+        was = None if before is None else tally.Counted.of(before)
+        for scope, increments in tally.changes(was, tally.Counted.of(after)).items():
+            await self.counts.update_one({"_id": scope}, {"$inc": increments}, upsert=True)
+
+    async def stats(self, *, agent_id: str | None, customer_id: str | None) -> TicketStats:
+        """Counts per status, per priority and escalated, read from the kept counters."""
+        if agent_id is not None and customer_id is not None:
+            docs = await self.tickets.find(
+                {"customerId": customer_id, "assignedAgent": agent_id}, _TALLY_PROJECTION
+            ).to_list(None)
+            counted = tally.recount(tally.Counted.of_document(d) for d in docs)
+            return tally.stats(counted.get(tally.ALL))
+        if agent_id is not None:
+            scope = tally.agent_scope(agent_id)
+        elif customer_id is not None:
+            scope = tally.customer_scope(customer_id)
+        else:
+            scope = tally.ALL
+        return tally.stats(await self.counts.find_one({"_id": scope}))
+
+    async def recount(self) -> int:
+        """Rebuild every counter from the tickets; the number of tickets counted.
+
+        Run at start on the embedded engine (a single process: nothing writes meanwhile),
+        and where the counters are missing; it repairs a write cut off between a ticket and
+        its counters by a crash."""
+        docs = await self.tickets.find({}, _TALLY_PROJECTION).to_list(None)
+        counted = tally.recount(tally.Counted.of_document(d) for d in docs)
+        await self.counts.delete_many({})
+        for scope, fields in counted.items():
+            await self.counts.insert_one({"_id": scope, **fields})
+        return len(docs)
+
+    async def counts_missing(self) -> bool:
+        return await self.counts.find_one({"_id": tally.ALL}) is None and bool(
+            await self.tickets.find_one({}, {"_id": 1})
         )
 
     # --- customers ----------------------------------------------------------------------------
@@ -459,6 +515,12 @@ class TicketStore:
             return_document=ReturnDocument.AFTER,
         )
         return _conversation(doc)
+
+
+def _scored(doc: Document, terms: list[str]) -> TicketSummary:
+    summary = _summary(doc)
+    summary.score = search.score(doc.get("searchTerms") or (), terms)
+    return summary
 
 
 def _customer(doc: Mapping[str, Any] | None) -> Customer | None:

@@ -1,0 +1,444 @@
+"""One collection of the embedded engine: documents by `_id`, indexes, and the query planner.
+
+Every call runs to completion on the caller's thread (the services' event loop), so each write
+is atomic, as a single-document write is on a server. Stored documents are never changed in
+place (see `updating`); a write replaces the stored version and tells the journal.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from uts_shared.embedded.indexes import Index, IndexSpec, Postings, default_name, order_key
+from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
+from uts_shared.embedded.updating import apply_update, upsert_seed
+from uts_shared.embedded.values import MISSING, bracket, hash_key, normalise, normalise_document
+
+Document = dict[str, Any]
+Sort = list[tuple[str, int]]
+Journal = Callable[[str, Sequence[tuple[str, Any]]], None]
+"""(collection, [(op, payload)]) with op one of put/delete/index/drop."""
+
+WALK_STEP_COST = 0.25
+"""A step along an index costs about a quarter of reading a document to sort it."""
+
+
+def id_key(value: Any) -> Hashable:
+    """The key of an `_id` in the documents map (strings and ObjectIds as themselves)."""
+    if isinstance(value, (str, ObjectId)):
+        return value
+    return hash_key(value)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    matched: int = 0
+    modified: int = 0
+    upserted_id: Any = None
+    before: Document | None = None
+    after: Document | None = None
+
+
+@dataclass
+class _Plan:
+    candidates: set[Hashable] | None
+    """None: every document."""
+    exact: bool
+    """The candidates are exactly the matches (no predicate left to check)."""
+    pinned: dict[str, Any]
+    """Fields the query fixes to a single value (they let an index serve a sort)."""
+
+
+class Collection:
+    def __init__(self, name: str, journal: Journal | None = None) -> None:
+        self.name = name
+        self.docs: dict[Hashable, Document] = {}
+        self._seq: dict[Hashable, int] = {}
+        self._counter = itertools.count()
+        self.indexes: dict[str, Index] = {}
+        self._postings: dict[str, Postings] = {}
+        self._journal = journal
+
+    # --- indexes ----------------------------------------------------------------------------
+
+    def create_index(self, spec: IndexSpec, *, log: bool = True) -> str:
+        existing = self.indexes.get(spec.name)
+        if existing is not None:
+            if existing.spec != spec:
+                raise ValueError(f"index {spec.name} already exists with different options")
+            return spec.name
+        index = Index(spec)
+        for key, doc in self.docs.items():
+            if index.conflict(doc, key) is not None:
+                raise _duplicate(self.name, spec.name, doc)
+            index.add(doc, key)
+        self.indexes[spec.name] = index
+        first = spec.keys[0][0]
+        if first != "_id" and first not in self._postings:
+            postings = Postings(first)
+            for key, doc in self.docs.items():
+                postings.add(doc, key)
+            self._postings[first] = postings
+        if log:
+            self._log([("index", spec.document())])
+        return spec.name
+
+    def index_specs(self) -> list[IndexSpec]:
+        return [index.spec for index in self.indexes.values()]
+
+    # --- reads ------------------------------------------------------------------------------
+
+    def get(self, _id: Any) -> Document | None:
+        return self.docs.get(id_key(_id))
+
+    def find(
+        self,
+        query: Mapping[str, Any] | None,
+        *,
+        sort: Sort | None = None,
+        skip: int = 0,
+        limit: int = 0,
+    ) -> list[Document]:
+        """The matching documents (the stored versions: callers copy what they hand out)."""
+        query = query or {}
+        plan = self._plan(query)
+        match = _NO_CHECK if plan.exact else compile_filter(query)
+        wanted = None if limit <= 0 else skip + limit
+        ordered = self._ordered(plan, match, sort, wanted) if sort else self._natural(plan, match)
+        return list(itertools.islice(ordered, skip, wanted))
+
+    def count(self, query: Mapping[str, Any] | None) -> int:
+        query = query or {}
+        plan = self._plan(query)
+        if plan.exact:
+            return len(self.docs) if plan.candidates is None else len(plan.candidates)
+        match = compile_filter(query)
+        return sum(1 for _ in self._natural(plan, match))
+
+    def _natural(self, plan: _Plan, match: Predicate) -> Iterable[Document]:
+        docs = self.docs
+        if plan.candidates is None:
+            return (d for d in list(docs.values()) if match(d))
+        keys = sorted(plan.candidates, key=self._seq.__getitem__)
+        return (d for d in (docs[k] for k in keys) if match(d))
+
+    def _ordered(
+        self, plan: _Plan, match: Predicate, sort: Sort, wanted: int | None
+    ) -> Iterable[Document]:
+        docs = self.docs
+        size = len(docs) if plan.candidates is None else len(plan.candidates)
+        walk = self._best_walk(plan, sort, size, wanted)
+        if walk is not None:
+            candidates = plan.candidates
+            keys = walk if candidates is None else (k for k in walk if k in candidates)
+            return (d for d in (docs[k] for k in keys) if match(d))
+        found = [d for d in self._natural(plan, match)]
+        if wanted is not None and wanted < len(found) // 4:
+            return heapq.nsmallest(wanted, found, key=lambda d: order_key(d, sort))
+        found.sort(key=lambda d: order_key(d, sort))
+        return found
+
+    def _best_walk(
+        self, plan: _Plan, sort: Sort, size: int, wanted: int | None
+    ) -> Iterable[Hashable] | None:
+        """An index walk in `sort` order when it is cheaper than sorting the candidates."""
+        best: tuple[float, Index, tuple[Any, ...], bool] | None = None
+        for index in self.indexes.values():
+            fixed = 0
+            prefix: list[Any] = []
+            for path, _ in index.spec.keys:
+                if path not in plan.pinned:
+                    break
+                prefix.append(plan.pinned[path])
+                fixed += 1
+            for used in range(fixed, -1, -1):
+                forward = index.serves(sort, used)
+                if forward is None:
+                    continue
+                lo, hi = index.span(prefix[:used])
+                span = hi - lo
+                steps = span if wanted is None else min(span, wanted * span / max(size, 1))
+                cost = steps * WALK_STEP_COST
+                if best is None or cost < best[0]:
+                    best = (cost, index, tuple(prefix[:used]), forward)
+                break
+        if best is None or best[0] > size:
+            return None
+        _, index, prefix_values, forward = best
+        return index.walk(prefix_values, forward)
+
+    def _plan(self, query: Mapping[str, Any]) -> _Plan:
+        sets: list[set[Hashable]] = []
+        pinned: dict[str, Any] = {}
+        exact = True
+        for path, cond in query.items():
+            every = _all_values(cond)
+            if every is not None and path in self._postings:
+                sets.extend(self._postings[path].lookup([v]) for v in every)
+                continue
+            values = _equality_values(cond)
+            if values is None or path.startswith("$"):
+                exact = False
+                found = self._range(path, cond)
+                if found is not None:
+                    sets.append(found)
+                continue
+            if len(values) == 1:
+                pinned[path] = values[0]
+            if path == "_id":
+                keys = {id_key(v) for v in values}
+                sets.append({k for k in keys if k in self.docs})
+            elif path in self._postings:
+                sets.append(self._postings[path].lookup(values))
+            else:
+                exact = False
+        if not sets:
+            return _Plan(None, exact and not query, pinned)
+        sets.sort(key=len)
+        # Read-only from here on: a single set may be an index's own.
+        candidates = sets[0] if len(sets) == 1 else sets[0].intersection(*sets[1:])
+        return _Plan(candidates, exact, pinned)
+
+    def _range(self, path: str, cond: Any) -> set[Hashable] | None:
+        """Candidates for `$gt/$gte/$lt/$lte` on the first field of an ascending index."""
+        if not is_operator_doc(cond) or not set(cond) <= _RANGE or path.startswith("$"):
+            return None
+        index = next(
+            (
+                i
+                for i in self.indexes.values()
+                if i.spec.keys[0][0] == path and i.first_ascending and i.spec.keys[0][0] != "_id"
+            ),
+            None,
+        )
+        if index is None:
+            return None
+        low = high = None
+        for op, value in cond.items():
+            if op in ("$gt", "$gte"):
+                low = (normalise(value), op == "$gte")
+            else:
+                high = (normalise(value), op == "$lte")
+        if low is not None and high is not None and bracket(low[0]) != bracket(high[0]):
+            return set()
+        return index.range_ids(low, high)
+
+    # --- writes -----------------------------------------------------------------------------
+
+    def insert(self, doc: Mapping[str, Any]) -> Document:
+        """Store a copy of `doc` (an ObjectId `_id` is added when absent); DuplicateKeyError
+        if its `_id` or a unique value is taken."""
+        stored = normalise_document(dict(doc))
+        if "_id" not in stored:
+            stored = {"_id": ObjectId(), **stored}
+        key = id_key(stored["_id"])
+        if key in self.docs:
+            raise _duplicate(self.name, "_id_", stored)
+        self._check_unique(stored, key)
+        self._store(key, None, stored)
+        return stored
+
+    def update(
+        self,
+        query: Mapping[str, Any],
+        update: Mapping[str, Any],
+        *,
+        upsert: bool = False,
+        multi: bool = False,
+        sort: Sort | None = None,
+        replace: bool = False,
+    ) -> WriteResult:
+        matches = self.find(query, sort=sort, limit=0 if multi else 1)
+        if not matches:
+            if not upsert:
+                return WriteResult()
+            seed = upsert_seed(query)
+            if replace:
+                created = {**({"_id": seed["_id"]} if "_id" in seed else {}), **update}
+            else:
+                created = apply_update(seed, update, inserting=True)
+            stored = self.insert(created)
+            return WriteResult(upserted_id=stored["_id"], after=stored)
+        modified = 0
+        first_before = matches[0]
+        first_after = matches[0]
+        for n, before in enumerate(matches):
+            if replace:
+                after = {"_id": before["_id"], **normalise_document(dict(update))}
+                if "_id" in update and hash_key(update["_id"]) != hash_key(before["_id"]):
+                    raise _immutable_id()
+            else:
+                after = apply_update(before, update)
+            if n == 0:
+                first_after = after
+            if after == before:
+                continue
+            key = id_key(before["_id"])
+            self._check_unique(after, key)
+            self._store(key, before, after)
+            modified += 1
+        return WriteResult(
+            matched=len(matches), modified=modified, before=first_before, after=first_after
+        )
+
+    def delete(
+        self, query: Mapping[str, Any], *, multi: bool, sort: Sort | None = None
+    ) -> list[Document]:
+        removed = self.find(query, sort=sort, limit=0 if multi else 1)
+        for doc in removed:
+            key = id_key(doc["_id"])
+            self._unindex(key, doc)
+            del self.docs[key]
+            del self._seq[key]
+        if removed:
+            self._log([("delete", doc["_id"]) for doc in removed])
+        return removed
+
+    def drop(self) -> None:
+        self.clear()
+        self._log([("drop", None)])
+
+    def clear(self) -> None:
+        self.docs.clear()
+        self._seq.clear()
+        self.indexes.clear()
+        self._postings.clear()
+
+    def _check_unique(self, doc: Document, key: Hashable) -> None:
+        for index in self.indexes.values():
+            if index.conflict(doc, key) is not None:
+                raise _duplicate(self.name, index.spec.name, doc)
+
+    def _store(self, key: Hashable, before: Document | None, after: Document) -> None:
+        if before is not None:
+            self._reindex(key, before, after)
+        else:
+            self._seq[key] = next(self._counter)
+            for index in self.indexes.values():
+                index.add(after, key)
+            for postings in self._postings.values():
+                postings.add(after, key)
+        self.docs[key] = after
+        self._log([("put", after)])
+
+    def _reindex(self, key: Hashable, before: Document, after: Document) -> None:
+        # Updates share unchanged top-level values with the old version: `is` finds them.
+        changed = {
+            k
+            for k in before.keys() | after.keys()
+            if before.get(k, MISSING) is not after.get(k, MISSING)
+        }
+        for index in self.indexes.values():
+            if changed.intersection(index.tops) or "_id" in changed:
+                index.remove(before, key)
+                index.add(after, key)
+        for path, postings in self._postings.items():
+            if path.split(".", 1)[0] in changed:
+                postings.remove(before, key)
+                postings.add(after, key)
+
+    def _unindex(self, key: Hashable, doc: Document) -> None:
+        for index in self.indexes.values():
+            index.remove(doc, key)
+        for postings in self._postings.values():
+            postings.remove(doc, key)
+
+    def load(self, doc: Document) -> None:
+        """Recovery: put a journalled version back without logging it again."""
+        key = id_key(doc["_id"])
+        before = self.docs.get(key)
+        if before is not None:
+            self._unindex(key, before)
+        else:
+            self._seq[key] = next(self._counter)
+        for index in self.indexes.values():
+            index.add(doc, key)
+        for postings in self._postings.values():
+            postings.add(doc, key)
+        self.docs[key] = doc
+
+    def unload(self, _id: Any) -> None:
+        key = id_key(_id)
+        doc = self.docs.pop(key, None)
+        if doc is not None:
+            self._unindex(key, doc)
+            del self._seq[key]
+
+    def _log(self, records: Sequence[tuple[str, Any]]) -> None:
+        if self._journal is not None:
+            self._journal(self.name, records)
+
+
+_RANGE = frozenset({"$gt", "$gte", "$lt", "$lte"})
+
+
+def _no_check(doc: Mapping[str, Any]) -> bool:
+    return True
+
+
+_NO_CHECK: Predicate = _no_check
+
+
+def _equality_values(cond: Any) -> list[Any] | None:
+    """The values an equality or `$in` condition accepts; None for anything else."""
+    if is_operator_doc(cond):
+        if set(cond) == {"$eq"}:
+            cond = cond["$eq"]
+        elif set(cond) == {"$in"} and isinstance(cond["$in"], (list, tuple)):
+            items = list(cond["$in"])
+            return items if all(_scalar(v) for v in items) else None
+        else:
+            return None
+    return [normalise(cond)] if _scalar(cond) else None
+
+
+def _all_values(cond: Any) -> list[Any] | None:
+    """The values of an `$all` of scalars (each must be present: one lookup per value)."""
+    if is_operator_doc(cond) and set(cond) == {"$all"} and isinstance(cond["$all"], list):
+        items = [normalise(v) for v in cond["$all"]]
+        return items if items and all(_scalar(v) for v in items) else None
+    return None
+
+
+def _scalar(value: Any) -> bool:
+    return not isinstance(value, (dict, list, tuple)) and not hasattr(value, "pattern")
+
+
+def _duplicate(collection: str, index: str, doc: Mapping[str, Any]) -> DuplicateKeyError:
+    return DuplicateKeyError(
+        f"E11000 duplicate key error collection: {collection} index: {index} "
+        f"dup key: {{_id: {doc.get('_id')!r}}}",
+        11000,
+    )
+
+
+def _immutable_id() -> Exception:
+    from uts_shared.embedded.updating import WriteError
+
+    return WriteError("the (immutable) field '_id' was found to have been altered")
+
+
+def spec_from(keys: Any, **options: Any) -> IndexSpec:
+    """An IndexSpec from PyMongo's index arguments (a field name, or [(field, direction)])."""
+    if isinstance(keys, str):
+        pairs: tuple[tuple[str, int], ...] = ((keys, 1),)
+    elif isinstance(keys, Mapping):
+        pairs = tuple((str(k), int(v)) for k, v in keys.items())
+    else:
+        pairs = tuple((str(k), int(v)) for k, v in keys)
+    unknown = set(options) - {"name", "unique", "sparse", "background"}
+    if unknown:
+        raise NotImplementedError(f"embedded engine: index options {sorted(unknown)}")
+    return IndexSpec(
+        name=options.get("name") or default_name(pairs),
+        keys=pairs,
+        unique=bool(options.get("unique", False)),
+        sparse=bool(options.get("sparse", False)),
+    )

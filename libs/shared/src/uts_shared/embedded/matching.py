@@ -1,0 +1,165 @@
+"""Query filters compiled once into predicates over documents (MongoDB semantics).
+
+Supported: equality (with array-contains), `$eq $ne $gt $gte $lt $lte $in $nin $exists $all
+$size $elemMatch $regex $not`, and `$and $or $nor`. Anything else raises NotImplementedError
+naming the operator, so a store never silently gets a different answer than a server gives.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from uts_shared.embedded.values import MISSING, compare, equal, resolve
+
+Predicate = Callable[[Mapping[str, Any]], bool]
+ValueTest = Callable[[list[Any]], bool]
+
+
+def _always(doc: Mapping[str, Any]) -> bool:
+    return True
+
+
+def compile_filter(query: Mapping[str, Any] | None) -> Predicate:
+    """A predicate answering whether a document matches `query`."""
+    if not query:
+        return _always
+    tests: list[Predicate] = [_clause(key, cond) for key, cond in query.items()]
+    if len(tests) == 1:
+        return tests[0]
+    return lambda doc: all(test(doc) for test in tests)
+
+
+def _clause(key: str, cond: Any) -> Predicate:
+    if key == "$and":
+        parts = [compile_filter(q) for q in _filters(key, cond)]
+        return lambda doc: all(p(doc) for p in parts)
+    if key == "$or":
+        parts = [compile_filter(q) for q in _filters(key, cond)]
+        return lambda doc: any(p(doc) for p in parts)
+    if key == "$nor":
+        parts = [compile_filter(q) for q in _filters(key, cond)]
+        return lambda doc: not any(p(doc) for p in parts)
+    if key.startswith("$"):
+        raise NotImplementedError(f"embedded engine: query operator {key} is not supported")
+    path = tuple(key.split("."))
+    test = value_test(cond)
+    return lambda doc: test(resolve(doc, path))
+
+
+def _filters(op: str, cond: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(cond, list) or not cond:
+        raise ValueError(f"{op} must be a nonempty array")
+    return cond
+
+
+def is_operator_doc(cond: Any) -> bool:
+    return isinstance(cond, Mapping) and bool(cond) and all(str(k).startswith("$") for k in cond)
+
+
+def value_test(cond: Any) -> ValueTest:
+    """A test over the values a path reached (see `values.resolve`)."""
+    if not is_operator_doc(cond):
+        return lambda values: _eq(values, cond)
+    options = cond.get("$options", "")
+    tests = [_operator(op, arg, options) for op, arg in cond.items() if op != "$options"]
+    if len(tests) == 1:
+        return tests[0]
+    return lambda values: all(t(values) for t in tests)
+
+
+def _eq(values: list[Any], target: Any) -> bool:
+    for value in values:
+        if value is MISSING:
+            if target is None:
+                return True
+            continue
+        if equal(value, target):
+            return True
+        if isinstance(value, list) and any(equal(element, target) for element in value):
+            return True
+    return False
+
+
+def _expanded(values: list[Any]) -> list[Any]:
+    """Values and, for arrays, their elements (range operators match either)."""
+    out: list[Any] = []
+    for value in values:
+        if isinstance(value, list):
+            out.extend(value)
+        out.append(value)
+    return out
+
+
+def _range(accept: Callable[[int], bool], target: Any) -> ValueTest:
+    def test(values: list[Any]) -> bool:
+        for value in _expanded(values):
+            order = compare(None if value is MISSING else value, target)
+            if order is not None and accept(order):
+                return True
+        return False
+
+    return test
+
+
+def _operator(op: str, arg: Any, options: str) -> ValueTest:
+    if op == "$eq":
+        return lambda values: _eq(values, arg)
+    if op == "$ne":
+        return lambda values: not _eq(values, arg)
+    if op == "$gt":
+        return _range(lambda o: o > 0, arg)
+    if op == "$gte":
+        return _range(lambda o: o >= 0, arg)
+    if op == "$lt":
+        return _range(lambda o: o < 0, arg)
+    if op == "$lte":
+        return _range(lambda o: o <= 0, arg)
+    if op in ("$in", "$nin"):
+        if not isinstance(arg, (list, tuple)):
+            raise ValueError(f"{op} needs an array")
+        items = list(arg)
+        if op == "$in":
+            return lambda values: any(_eq(values, item) for item in items)
+        return lambda values: not any(_eq(values, item) for item in items)
+    if op == "$exists":
+        wanted = bool(arg)
+        return lambda values: any(v is not MISSING for v in values) == wanted
+    if op == "$all":
+        items = list(arg)
+        return lambda values: bool(items) and all(_eq(values, item) for item in items)
+    if op == "$size":
+        size = int(arg)
+        return lambda values: any(isinstance(v, list) and len(v) == size for v in values)
+    if op == "$elemMatch":
+        return _elem_match(arg)
+    if op == "$regex":
+        pattern = arg if isinstance(arg, re.Pattern) else re.compile(arg, _flags(options))
+        return lambda values: any(
+            isinstance(v, str) and pattern.search(v) is not None for v in _expanded(values)
+        )
+    if op == "$not":
+        inner = value_test(arg)
+        return lambda values: not inner(values)
+    raise NotImplementedError(f"embedded engine: query operator {op} is not supported")
+
+
+def _flags(options: str) -> int:
+    flags = 0
+    for letter, flag in (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL)):
+        if letter in options:
+            flags |= flag
+    return flags
+
+
+def _elem_match(arg: Mapping[str, Any]) -> ValueTest:
+    if is_operator_doc(arg):
+        on_value = value_test(arg)
+        return lambda values: any(
+            isinstance(v, list) and any(on_value([e]) for e in v) for v in values
+        )
+    on_doc = compile_filter(arg)
+    return lambda values: any(
+        isinstance(v, list) and any(isinstance(e, dict) and on_doc(e) for e in v) for v in values
+    )

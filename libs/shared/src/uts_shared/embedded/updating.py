@@ -1,0 +1,274 @@
+"""Update documents applied without touching the stored original (MongoDB semantics).
+
+The engine never changes a stored document in place: an update copies the containers on the
+paths it writes and shares the rest, so readers (and a snapshot being written in another
+thread) keep seeing a consistent old version. Supported: `$set $unset $inc $min $max
+$setOnInsert $push $addToSet $pull $pullAll $pop`; update pipelines are refused (they computed
+wrong values on the previous engine, and the stores do not need them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from uts_shared.embedded.matching import compile_filter, is_operator_doc, value_test
+from uts_shared.embedded.values import MISSING, bracket, compare, equal, normalise
+
+OPERATORS = frozenset(
+    {
+        "$set",
+        "$unset",
+        "$inc",
+        "$min",
+        "$max",
+        "$setOnInsert",
+        "$push",
+        "$addToSet",
+        "$pull",
+        "$pullAll",
+        "$pop",
+    }
+)
+
+
+class WriteError(ValueError):
+    """An update that a server would refuse (bad path, wrong type, changed `_id`)."""
+
+
+class _Draft:
+    """A new version of a document; containers are copied the first time a path writes them."""
+
+    def __init__(self, original: dict[str, Any]) -> None:
+        self.root: dict[str, Any] = dict(original)
+        self._own: set[int] = {id(self.root)}
+
+    def _owned(self, container: Any) -> Any:
+        if id(container) in self._own:
+            return container
+        copy: Any = dict(container) if isinstance(container, dict) else list(container)
+        self._own.add(id(copy))
+        return copy
+
+    def parent(self, path: str, *, create: bool) -> tuple[Any, str] | None:
+        """The (owned) container holding the last part of `path`, creating dicts if asked."""
+        parts = path.split(".")
+        node: Any = self.root
+        for part in parts[:-1]:
+            child = _child(node, part)
+            if child is MISSING or child is None:
+                if not create:
+                    return None
+                child = {}
+            elif not isinstance(child, (dict, list)):
+                raise WriteError(f"cannot create field '{part}' in element {child!r} ({path})")
+            child = self._owned(child)
+            _put(node, part, child)
+            node = child
+        return node, parts[-1]
+
+    def get(self, path: str) -> Any:
+        node: Any = self.root
+        for part in path.split("."):
+            node = _child(node, part)
+            if node is MISSING:
+                return MISSING
+        return node
+
+    def set(self, path: str, value: Any) -> None:
+        found = self.parent(path, create=True)
+        assert found is not None
+        node, last = found
+        _put(node, last, value)
+
+    def unset(self, path: str) -> None:
+        found = self.parent(path, create=False)
+        if found is None:
+            return
+        node, last = found
+        if isinstance(node, dict):
+            node.pop(last, None)
+        elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
+            node[int(last)] = None
+
+    def array(self, path: str, op: str) -> list[Any]:
+        """An owned copy of the array at `path` (a new empty one when absent)."""
+        current = self.get(path)
+        if current is MISSING:
+            fresh: list[Any] = []
+            self.set(path, fresh)
+            self._own.add(id(fresh))
+            return fresh
+        if not isinstance(current, list):
+            raise WriteError(f"{op} needs an array at '{path}', found {type(current).__name__}")
+        owned: list[Any] = self._owned(current)
+        self.set(path, owned)
+        return owned
+
+
+def _child(node: Any, part: str) -> Any:
+    if isinstance(node, dict):
+        return node.get(part, MISSING)
+    if isinstance(node, list) and part.isdigit():
+        index = int(part)
+        return node[index] if index < len(node) else MISSING
+    return MISSING
+
+
+def _put(node: Any, part: str, value: Any) -> None:
+    if isinstance(node, dict):
+        node[part] = value
+        return
+    if not part.isdigit():
+        raise WriteError(f"cannot use the part '{part}' to traverse an array")
+    index = int(part)
+    while len(node) <= index:
+        node.append(None)
+    node[index] = value
+
+
+def apply_update(
+    doc: dict[str, Any], update: Mapping[str, Any], *, inserting: bool = False
+) -> dict[str, Any]:
+    """The document after `update` (a new dict; `doc` is left as it was)."""
+    if isinstance(update, list):
+        raise NotImplementedError("embedded engine: update pipelines are not supported")
+    if not update or not all(k.startswith("$") for k in update):
+        raise ValueError("update only works with $ operators")
+    draft = _Draft(doc)
+    for op, fields in update.items():
+        if op not in OPERATORS:
+            raise NotImplementedError(f"embedded engine: update operator {op} is not supported")
+        if op == "$setOnInsert" and not inserting:
+            continue
+        for path, arg in fields.items():
+            if path == "_id" or path.startswith("_id."):
+                if op in ("$set", "$setOnInsert") and equal(doc.get("_id", MISSING), arg):
+                    continue
+                if not (inserting and "_id" not in doc):
+                    raise WriteError("the (immutable) field '_id' was found to have been altered")
+            _APPLY[op](draft, path, arg)
+    return draft.root
+
+
+def _set(draft: _Draft, path: str, arg: Any) -> None:
+    draft.set(path, normalise(arg))
+
+
+def _unset(draft: _Draft, path: str, arg: Any) -> None:
+    draft.unset(path)
+
+
+def _inc(draft: _Draft, path: str, arg: Any) -> None:
+    current = draft.get(path)
+    if bracket(arg) != bracket(0):
+        raise WriteError(f"cannot increment with non-numeric argument: {{{path}: {arg!r}}}")
+    if current is MISSING:
+        draft.set(path, arg)
+    elif bracket(current) != bracket(0):
+        raise WriteError(f"cannot apply $inc to a value of non-numeric type at '{path}'")
+    else:
+        draft.set(path, current + arg)
+
+
+def _extreme(keep_new: int) -> Any:
+    def apply(draft: _Draft, path: str, arg: Any) -> None:
+        current = draft.get(path)
+        order = None if current is MISSING else compare(arg, current)
+        if current is MISSING or (order is not None and order == keep_new):
+            draft.set(path, normalise(arg))
+
+    return apply
+
+
+def _each(arg: Any) -> tuple[list[Any], Mapping[str, Any]]:
+    if isinstance(arg, Mapping) and "$each" in arg:
+        return [normalise(v) for v in arg["$each"]], arg
+    return [normalise(arg)], {}
+
+
+def _push(draft: _Draft, path: str, arg: Any) -> None:
+    items, modifiers = _each(arg)
+    unknown = set(modifiers) - {"$each", "$slice", "$position"}
+    if unknown:
+        raise NotImplementedError(f"embedded engine: $push modifiers {sorted(unknown)}")
+    array = draft.array(path, "$push")
+    position = modifiers.get("$position")
+    if position is None:
+        array.extend(items)
+    else:
+        array[position:position] = items
+    if "$slice" in modifiers:
+        n = int(modifiers["$slice"])
+        kept = array[n:] if n < 0 else array[:n]
+        array[:] = kept
+
+
+def _add_to_set(draft: _Draft, path: str, arg: Any) -> None:
+    items, _ = _each(arg)
+    array = draft.array(path, "$addToSet")
+    for item in items:
+        if not any(equal(item, existing) for existing in array):
+            array.append(item)
+
+
+def _pull(draft: _Draft, path: str, arg: Any) -> None:
+    if draft.get(path) is MISSING:
+        return
+    array = draft.array(path, "$pull")
+    if is_operator_doc(arg):
+        on_value = value_test(arg)
+        array[:] = [e for e in array if not on_value([e])]
+    elif isinstance(arg, Mapping):
+        on_doc = compile_filter(arg)
+        array[:] = [e for e in array if not (isinstance(e, dict) and on_doc(e))]
+    else:
+        array[:] = [e for e in array if not equal(e, arg)]
+
+
+def _pull_all(draft: _Draft, path: str, arg: Any) -> None:
+    if draft.get(path) is MISSING:
+        return
+    array = draft.array(path, "$pullAll")
+    array[:] = [e for e in array if not any(equal(e, v) for v in arg)]
+
+
+def _pop(draft: _Draft, path: str, arg: Any) -> None:
+    if draft.get(path) is MISSING:
+        return
+    array = draft.array(path, "$pop")
+    if array:
+        array.pop(0 if arg == -1 else -1)
+
+
+_APPLY: dict[str, Any] = {
+    "$set": _set,
+    "$setOnInsert": _set,
+    "$unset": _unset,
+    "$inc": _inc,
+    "$min": _extreme(-1),
+    "$max": _extreme(1),
+    "$push": _push,
+    "$addToSet": _add_to_set,
+    "$pull": _pull,
+    "$pullAll": _pull_all,
+    "$pop": _pop,
+}
+
+
+def upsert_seed(query: Mapping[str, Any]) -> dict[str, Any]:
+    """The document an upsert starts from: the query's equality fields (MongoDB rules)."""
+    seed = _Draft({})
+    for key, cond in query.items():
+        if key == "$and":
+            for part in cond:
+                for path, value in upsert_seed(part).items():
+                    seed.set(path, value)
+        elif key.startswith("$"):
+            continue
+        elif is_operator_doc(cond):
+            if "$eq" in cond:
+                seed.set(key, normalise(cond["$eq"]))
+        else:
+            seed.set(key, normalise(cond))
+    return seed.root

@@ -1,0 +1,216 @@
+"""The embedded engine answers queries as MongoDB does, and its indexes never change an answer."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from uts_shared.embedded import Engine
+from uts_shared.embedded.aio import EmbeddedDatabase
+from uts_shared.embedded.collection import Collection
+from uts_shared.embedded.indexes import order_key
+from uts_shared.embedded.matching import compile_filter
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def matches(doc: dict[str, Any], query: dict[str, Any]) -> bool:
+    return compile_filter(query)(doc)
+
+
+@pytest.mark.parametrize(
+    ("doc", "query", "expected"),
+    [
+        ({"a": 1}, {"a": 1.0}, True),
+        ({"a": True}, {"a": 1}, False),
+        ({"a": "1"}, {"a": 1}, False),
+        ({"tags": ["x", "y"]}, {"tags": "y"}, True),
+        ({"tags": ["x", "y"]}, {"tags": ["x", "y"]}, True),
+        ({"tags": ["x", "y"]}, {"tags": ["y", "x"]}, False),
+        ({}, {"a": None}, True),
+        ({"a": None}, {"a": None}, True),
+        ({"a": 0}, {"a": None}, False),
+        ({"a": []}, {"a": None}, False),
+        ({"a": 5}, {"a": {"$gt": 4, "$lte": 5}}, True),
+        ({"a": 5}, {"a": {"$gt": "4"}}, False),
+        ({}, {"a": {"$lt": 5}}, False),
+        ({"a": 5}, {"a": {"$ne": 5}}, False),
+        ({}, {"a": {"$ne": 5}}, True),
+        ({"a": [1, 5]}, {"a": {"$ne": 5}}, False),
+        ({"a": 2}, {"a": {"$in": [1, 2]}}, True),
+        ({}, {"a": {"$in": [None]}}, True),
+        ({"a": 3}, {"a": {"$nin": [1, 2]}}, True),
+        ({"a": 1}, {"a": {"$exists": True}}, True),
+        ({"a": None}, {"a": {"$exists": False}}, False),
+        ({"t": ["a", "b", "c"]}, {"t": {"$all": ["a", "c"]}}, True),
+        ({"t": ["a", "b"]}, {"t": {"$all": ["a", "z"]}}, False),
+        ({"t": [1, 2]}, {"t": {"$size": 2}}, True),
+        ({"o": [{"id": 1, "at": 5}, {"id": 2, "at": 9}]}, {"o.at": {"$lte": 5}}, True),
+        ({"o": [{"id": 1, "at": 7}, {"id": 2, "at": 9}]}, {"o.at": {"$lte": 5}}, False),
+        ({"o": [{"id": 1, "at": 7}]}, {"o.id": 1}, True),
+        (
+            {"v": [{"id": "a", "b": True}]},
+            {"v": {"$elemMatch": {"id": "a", "b": {"$ne": True}}}},
+            False,
+        ),
+        (
+            {"v": [{"id": "a", "b": False}]},
+            {"v": {"$elemMatch": {"id": "a", "b": {"$ne": True}}}},
+            True,
+        ),
+        ({"v": {"id": "x"}}, {"v.id": {"$ne": "y"}}, True),
+        ({"s": "Iluminación"}, {"s": {"$regex": "^ilu", "$options": "i"}}, True),
+        ({"a": 1, "b": 2}, {"$or": [{"a": 2}, {"b": 2}]}, True),
+        ({"a": 1}, {"$nor": [{"a": 1}]}, False),
+        ({"a": 1, "b": 2}, {"$and": [{"a": 1}, {"b": {"$gte": 2}}]}, True),
+        ({"d": T0}, {"d": {"$lt": T0 + timedelta(seconds=1)}}, True),
+        ({"d": T0}, {"d": {"$lt": (T0 + timedelta(seconds=1)).replace(tzinfo=None)}}, True),
+        ({"n": {"a": 1, "b": 2}}, {"n": {"a": 1, "b": 2}}, True),
+        ({"n": {"a": 1, "b": 2}}, {"n": {"b": 2, "a": 1}}, False),
+    ],
+)
+def test_filters_follow_mongodb_semantics(
+    doc: dict[str, Any], query: dict[str, Any], expected: bool
+) -> None:
+    assert matches(doc, query) is expected
+
+
+def test_unknown_operators_are_refused_by_name() -> None:
+    with pytest.raises(NotImplementedError, match=r"\$where"):
+        compile_filter({"$where": "1"})
+    with pytest.raises(NotImplementedError, match=r"\$near"):
+        compile_filter({"a": {"$near": [0, 0]}})
+
+
+def test_sort_order_follows_type_brackets() -> None:
+    values = [T0, "b", 2, None, {"a": 1}, [1], True, "a", 1.5]
+    ordered = sorted(values, key=lambda v: order_key({"v": v}, [("v", 1)]))
+    assert ordered == [None, 1.5, 2, "a", "b", {"a": 1}, [1], True, T0]
+    backwards = sorted(values, key=lambda v: order_key({"v": v}, [("v", -1)]))
+    assert backwards == list(reversed(ordered))
+
+
+STATUSES = ["new", "open", "in_progress", "resolved", None]
+AGENTS = ["ag-1", "ag-2", None]
+WORDS = ["poste", "luz", "calle", "panel", "factura"]
+
+
+def _random_doc(rnd: random.Random, i: int) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "_id": f"T-{i:05d}",
+        "createdAt": T0 + timedelta(minutes=rnd.randrange(500)),
+        "rank": rnd.randrange(4),
+        "terms": rnd.sample(WORDS, rnd.randrange(0, 4)),
+    }
+    status = rnd.choice(STATUSES)
+    if status is not None:
+        doc["status"] = status
+    agent = rnd.choice(AGENTS)
+    if agent is not None or rnd.random() < 0.5:
+        doc["agent"] = agent
+    if rnd.random() < 0.3:
+        doc["outbox"] = [{"at": T0 + timedelta(minutes=rnd.randrange(100))}]
+    return doc
+
+
+def _random_query(rnd: random.Random) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    if rnd.random() < 0.6:
+        query["status"] = rnd.choice(STATUSES)
+    if rnd.random() < 0.4:
+        query["agent"] = rnd.choice(AGENTS)
+    if rnd.random() < 0.3:
+        query["status"] = {"$in": rnd.sample(STATUSES, 2)}
+    if rnd.random() < 0.3:
+        query["terms"] = {"$all": rnd.sample(WORDS, 2)}
+    elif rnd.random() < 0.3:
+        query["terms"] = {"$in": rnd.sample(WORDS, 2)}
+    if rnd.random() < 0.2:
+        query["outbox.at"] = {"$lte": T0 + timedelta(minutes=rnd.randrange(100))}
+    if rnd.random() < 0.2:
+        query["rank"] = {"$gte": rnd.randrange(4)}
+    return query
+
+
+SORTS = [
+    [("createdAt", DESCENDING), ("_id", DESCENDING)],
+    [("rank", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)],
+    [("createdAt", ASCENDING), ("_id", ASCENDING)],
+    [("status", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)],
+]
+
+
+async def test_indexed_answers_equal_a_full_scan() -> None:
+    """Random filters, sorts and pages: the planner's index walks, postings and ranges give
+    exactly what filtering and sorting every document gives."""
+    rnd = random.Random(7)
+    docs = [_random_doc(rnd, i) for i in range(600)]
+    db = EmbeddedDatabase(Engine().database("planner"))
+    indexed = db["tickets"]
+    await indexed.create_indexes(
+        [
+            IndexModel([("createdAt", DESCENDING)]),
+            IndexModel([("status", ASCENDING), ("createdAt", DESCENDING)]),
+            IndexModel([("agent", ASCENDING), ("rank", ASCENDING), ("createdAt", DESCENDING)]),
+            IndexModel([("rank", ASCENDING), ("createdAt", DESCENDING)]),
+            IndexModel([("terms", ASCENDING)]),
+            IndexModel([("outbox.at", ASCENDING)]),
+        ]
+    )
+    await indexed.insert_many([dict(d) for d in docs])
+    for _ in range(400):
+        query, sort = _random_query(rnd), rnd.choice(SORTS)
+        skip, limit = rnd.choice([0, 0, 5, 40]), rnd.choice([1, 20, 0])
+        expected = sorted((d for d in docs if matches(d, query)), key=lambda d: order_key(d, sort))
+        expected_ids = [d["_id"] for d in expected][skip : skip + limit if limit else None]
+        found = await indexed.find(query, {"_id": 1}).sort(sort).skip(skip).limit(limit).to_list()
+        assert [d["_id"] for d in found] == expected_ids, (query, sort, skip, limit)
+        assert await indexed.count_documents(query) == len(expected), query
+
+
+async def test_indexes_follow_updates_and_deletes() -> None:
+    rnd = random.Random(3)
+    collection = Collection("t")
+    from uts_shared.embedded.collection import spec_from
+
+    collection.create_index(spec_from([("status", 1), ("createdAt", -1)]))
+    collection.create_index(spec_from([("terms", 1)]))
+    docs = {f"T{i}": _random_doc(rnd, i) | {"_id": f"T{i}"} for i in range(200)}
+    for doc in docs.values():
+        collection.insert(doc)
+    for _ in range(300):
+        key = rnd.choice(list(docs))
+        if rnd.random() < 0.1:
+            collection.delete({"_id": key}, multi=False)
+            docs.pop(key)
+            continue
+        status = rnd.choice(STATUSES)
+        terms = rnd.sample(WORDS, 2)
+        collection.update({"_id": key}, {"$set": {"status": status, "terms": terms}})
+        docs[key] = {**docs[key], "status": status, "terms": terms}
+    for status in STATUSES:
+        expected = sorted(k for k, d in docs.items() if d.get("status") == status)
+        assert sorted(d["_id"] for d in collection.find({"status": status})) == expected
+    for word in WORDS:
+        expected = sorted(k for k, d in docs.items() if word in d["terms"])
+        assert sorted(d["_id"] for d in collection.find({"terms": word})) == expected
+
+
+async def test_handed_out_documents_are_private_copies() -> None:
+    db = EmbeddedDatabase(Engine().database("copies"))
+    await db["c"].insert_one({"_id": 1, "value": [{"id": "a"}]})
+    got = await db["c"].find_one({"_id": 1})
+    assert got is not None
+    got["value"][0]["id"] = "changed"
+    got["value"].append("more")
+    assert await db["c"].find_one({"_id": 1}) == {"_id": 1, "value": [{"id": "a"}]}
+
+
+async def test_aggregation_is_refused_with_the_reason() -> None:
+    db = EmbeddedDatabase(Engine().database("agg"))
+    with pytest.raises(NotImplementedError, match="counters"):
+        await db["c"].aggregate([{"$match": {}}])

@@ -1,0 +1,138 @@
+"""Update operators, upserts and unique indexes of the embedded engine, as MongoDB applies them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pymongo import IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from uts_shared.embedded import Engine
+from uts_shared.embedded.aio import EmbeddedCollection, EmbeddedDatabase
+from uts_shared.embedded.updating import WriteError, apply_update
+
+
+def collection(name: str = "c") -> EmbeddedCollection:
+    return EmbeddedDatabase(Engine().database("updates"))[name]
+
+
+@pytest.mark.parametrize(
+    ("doc", "update", "expected"),
+    [
+        ({"_id": 1}, {"$set": {"a.b": 2}}, {"_id": 1, "a": {"b": 2}}),
+        ({"_id": 1, "a": 1}, {"$unset": {"a": ""}}, {"_id": 1}),
+        ({"_id": 1}, {"$inc": {"s.total": 1}}, {"_id": 1, "s": {"total": 1}}),
+        ({"_id": 1, "n": 2}, {"$inc": {"n": -3}}, {"_id": 1, "n": -1}),
+        ({"_id": 1, "n": 5}, {"$min": {"n": 3}, "$max": {"m": 1}}, {"_id": 1, "n": 3, "m": 1}),
+        ({"_id": 1}, {"$push": {"o": {"$each": [1, 2]}}}, {"_id": 1, "o": [1, 2]}),
+        (
+            {"_id": 1, "o": [1, 2, 3]},
+            {"$push": {"o": {"$each": [4], "$slice": -2}}},
+            {"_id": 1, "o": [3, 4]},
+        ),
+        ({"_id": 1, "o": [1]}, {"$addToSet": {"o": {"$each": [1, 2]}}}, {"_id": 1, "o": [1, 2]}),
+        (
+            {"_id": 1, "o": [{"e": "a"}, {"e": "b"}, {"e": "c"}]},
+            {"$pull": {"o": {"e": {"$in": ["a", "c"]}}}},
+            {"_id": 1, "o": [{"e": "b"}]},
+        ),
+        ({"_id": 1, "o": [1, 2, 1]}, {"$pull": {"o": 1}}, {"_id": 1, "o": [2]}),
+        ({"_id": 1, "o": [1, 5, 9]}, {"$pull": {"o": {"$gte": 5}}}, {"_id": 1, "o": [1]}),
+        ({"_id": 1, "o": [1, 2]}, {"$pop": {"o": 1}}, {"_id": 1, "o": [1]}),
+    ],
+)
+def test_update_operators_apply_as_on_a_server(
+    doc: dict[str, Any], update: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    assert apply_update(doc, update) == expected
+
+
+def test_updates_leave_the_stored_version_untouched() -> None:
+    stored = {"_id": 1, "notes": [{"n": 1}], "stats": {"total": 1}, "same": [1]}
+    after = apply_update(stored, {"$push": {"notes": {"n": 2}}, "$inc": {"stats.total": 1}})
+    assert stored == {"_id": 1, "notes": [{"n": 1}], "stats": {"total": 1}, "same": [1]}
+    assert after["notes"] == [{"n": 1}, {"n": 2}]
+    assert after["same"] is stored["same"]  # unchanged parts are shared, not copied
+
+
+def test_bad_updates_are_refused() -> None:
+    with pytest.raises(WriteError, match="_id"):
+        apply_update({"_id": 1}, {"$set": {"_id": 2}})
+    with pytest.raises(WriteError, match="non-numeric"):
+        apply_update({"_id": 1, "a": "x"}, {"$inc": {"a": 1}})
+    with pytest.raises(NotImplementedError, match="pipelines"):
+        apply_update({"_id": 1}, [{"$set": {"a": 1}}])  # type: ignore[arg-type]
+    with pytest.raises(NotImplementedError, match=r"\$rename"):
+        apply_update({"_id": 1}, {"$rename": {"a": "b"}})
+
+
+async def test_upsert_starts_from_the_query_and_set_on_insert() -> None:
+    c = collection()
+    now = datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    doc = await c.find_one_and_update(
+        {"_id": "LUX-2026", "kind": "counter"},
+        {"$inc": {"seq": 1}, "$set": {"updatedAt": now}, "$setOnInsert": {"createdAt": now}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert doc == {
+        "_id": "LUX-2026",
+        "kind": "counter",
+        "seq": 1,
+        "updatedAt": now.replace(microsecond=123000),  # a server keeps milliseconds
+        "createdAt": now.replace(microsecond=123000),
+    }
+    again = await c.find_one_and_update(
+        {"_id": "LUX-2026"},
+        {"$inc": {"seq": 1}, "$setOnInsert": {"createdAt": "ignored"}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert again is not None and again["seq"] == 2 and again["createdAt"] == doc["createdAt"]
+
+
+async def test_unique_indexes_refuse_duplicates_and_leave_the_document_as_it_was() -> None:
+    c = collection()
+    await c.create_indexes([IndexModel([("phone", 1)], unique=True)])
+    await c.insert_one({"_id": "a", "phone": "+1"})
+    await c.insert_one({"_id": "b", "phone": "+2"})
+    with pytest.raises(DuplicateKeyError):
+        await c.insert_one({"_id": "c", "phone": "+1"})
+    with pytest.raises(DuplicateKeyError):
+        await c.update_one({"_id": "b"}, {"$set": {"phone": "+1", "name": "x"}})
+    assert await c.find_one({"_id": "b"}) == {"_id": "b", "phone": "+2"}
+    with pytest.raises(DuplicateKeyError):
+        await c.insert_one({"_id": "a"})
+    assert await c.count_documents({}) == 2
+
+
+async def test_sparse_unique_indexes_skip_documents_without_the_field() -> None:
+    c = collection()
+    await c.create_indexes([IndexModel([("key", 1)], unique=True, sparse=True)])
+    await c.insert_many([{"_id": 1}, {"_id": 2}, {"_id": 3, "key": "k"}])
+    with pytest.raises(DuplicateKeyError):
+        await c.insert_one({"_id": 4, "key": "k"})
+
+
+async def test_find_one_and_update_returns_before_or_after_with_projection() -> None:
+    c = collection()
+    await c.insert_one({"_id": 1, "v": 1, "big": "x" * 10})
+    before = await c.find_one_and_update({"_id": 1}, {"$inc": {"v": 1}}, projection={"big": 0})
+    after = await c.find_one_and_update(
+        {"_id": 1, "v": 2},
+        {"$inc": {"v": 1}},
+        projection={"v": 1, "_id": 0},
+        return_document=ReturnDocument.AFTER,
+    )
+    missed = await c.find_one_and_update({"_id": 1, "v": 2}, {"$inc": {"v": 1}})
+    assert (before, after, missed) == ({"_id": 1, "v": 1}, {"v": 3}, None)
+
+
+async def test_insert_gives_the_caller_its_object_id() -> None:
+    c = collection()
+    doc: dict[str, Any] = {"name": "x"}
+    result = await c.insert_one(doc)
+    assert doc["_id"] == result.inserted_id
+    assert await c.find_one({"_id": result.inserted_id}) == doc
