@@ -83,7 +83,9 @@ def _environment() -> tuple[dict[str, str], str | None, Path | None]:
 
 
 def main() -> int:
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops everything too, like Ctrl-C
+    # Ctrl-C even when started with SIGINT ignored (a background job); `kill` too.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     env, generated, data_dir = _environment()
     host, port = env["GATEWAY_HOST"], int(env["GATEWAY_PORT"])
 

@@ -228,6 +228,24 @@ async def test_list_filters_by_each_field(
     assert all("notes" not in t for t in page["tickets"])  # lists leave notes out
 
 
+async def test_list_filters_my_tickets_and_the_unassigned_queue(
+    desk: Desk, colleague: AgentLogin
+) -> None:
+    cid = (await new_customer(desk.api))["id"]
+    mine = await new_ticket(desk.api, cid, assignToSelf=True)
+    theirs = await new_ticket(desk.api, cid)
+    r = await desk.api.post(f"/tickets/{theirs['ticketId']}/assign", json={"agentId": colleague.id})
+    assert r.status_code == 200
+    nobodys = await new_ticket(desk.api, cid)
+
+    async def only(agent: str) -> set[str]:
+        return ids(await listing(desk.api, customerId=cid, assignedAgent=agent))
+
+    assert await only("me") == {mine["ticketId"]}
+    assert await only("unassigned") == {nobodys["ticketId"]}
+    assert await only(colleague.id) == {theirs["ticketId"]}
+
+
 async def test_list_sorts_by_priority_rank_not_alphabetically(desk: Desk) -> None:
     customer = await new_customer(desk.api)
     for priority in ("medium", "urgent", "low", "high"):

@@ -221,6 +221,7 @@ class TicketOperations:
             category=req.category,
             priority=req.priority,
             assigned_agent=req.assigned_agent,
+            unassigned=req.unassigned,
             customer_id=req.customer_id,
             conversation_id=req.conversation_id,
             tag=req.tag,

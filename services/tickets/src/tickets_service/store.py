@@ -81,6 +81,7 @@ class TicketFilter:
     category: str | None = None
     priority: Priority | None = None
     assigned_agent: str | None = None
+    unassigned: bool = False
     customer_id: str | None = None
     conversation_id: str | None = None
     tag: str | None = None
@@ -97,6 +98,8 @@ class TicketFilter:
             query["priority"] = self.priority.value
         if self.assigned_agent is not None:
             query["assignedAgent"] = self.assigned_agent
+        elif self.unassigned:
+            query["assignedAgent"] = None
         if self.customer_id is not None:
             query["customerId"] = self.customer_id
         if self.conversation_id is not None:

@@ -333,6 +333,8 @@ class ListTickets(PageQuery):
     category: CategoryId | None = None
     priority: Priority | None = None
     assigned_agent: Id | None = None
+    unassigned: bool = False
+    """Only tickets assigned to nobody (the queue agents take work from)."""
     customer_id: Id | None = None
     conversation_id: Id | None = None
     tag: Tag | None = None

@@ -87,7 +87,9 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 
 
 class TicketListQuery(WireModel):
-    """Query string of `GET /tickets` (every filter optional; `search` ranks by matched words)."""
+    """Query string of `GET /tickets` (every filter optional; `search` ranks by matched words).
+
+    `assignedAgent`: an agent's id, `me` (the caller) or `unassigned` (nobody's yet)."""
 
     page: Page = 1
     limit: Limit = 20
@@ -103,9 +105,15 @@ class TicketListQuery(WireModel):
     sort_by: SortBy | None = None
     sort_order: SortOrder = "desc"
 
-    def request(self) -> tickets.ListTickets:
+    def request(self, caller: str) -> tickets.ListTickets:
+        fields = self.model_dump(exclude={"search", "assigned_agent"}, by_alias=False)
+        agent = caller if self.assigned_agent == "me" else self.assigned_agent
+        unassigned = agent == "unassigned"
         return tickets.ListTickets(
-            **self.model_dump(exclude={"search"}, by_alias=False), q=self.search
+            **fields,
+            assigned_agent=None if unassigned else agent,
+            unassigned=unassigned,
+            q=self.search,
         )
 
 
@@ -218,10 +226,12 @@ def ticket_answer(ticket: TicketView, status_code: int = 200) -> Response:
     dependencies=[Depends(unique_query_keys)],
     responses={200: {"model": TicketsOut}},
 )
-async def list_tickets(query: Annotated[TicketListQuery, Query()], rpc: RpcDep) -> Response:
+async def list_tickets(
+    query: Annotated[TicketListQuery, Query()], agent: CurrentAgent, rpc: RpcDep
+) -> Response:
     """Filter, search (words in ticketId/subject/description, case and accents ignored), sort
     and paginate; lists leave notes out."""
-    result = await rpc.call(tickets.LIST, query.request())
+    result = await rpc.call(tickets.LIST, query.request(agent.id))
     return answer_fields(result)
 
 
