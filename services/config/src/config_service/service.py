@@ -45,7 +45,7 @@ from uts_shared.contracts.config import (
     TicketIdFormat,
 )
 from uts_shared.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
-from uts_shared.messaging import EventPublisher, make_event
+from uts_shared.messaging import EventPublisher, make_event, why_invalid
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ class Configuration:
             try:
                 out.append(Preset.model_validate(item))
             except ValueError as exc:
-                log.error("ignoring a malformed stored preset: %s", exc)
+                log.error("ignoring a malformed stored preset: %s", why_invalid(exc))
         return out
 
     # --- changes ---------------------------------------------------------------------------

@@ -19,6 +19,10 @@ DEAD_LETTER_EXCHANGE = "uts.dlx"
 DEAD_LETTER_QUEUE = "uts.dead-letters"
 """Where rejected (malformed) messages of every service queue end up, for an operator to inspect."""
 
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+"""The largest request or event a service decodes; a bigger one is dead-lettered unread. Far
+above anything the contracts' size limits let through (the gateway takes 1 MiB bodies)."""
+
 
 class WireModel(BaseModel):
     """snake_case in Python, the plans' camelCase on the wire and in MongoDB."""
