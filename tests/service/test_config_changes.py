@@ -15,6 +15,7 @@ from uts_shared.contracts.base import (
     DEAD_LETTER_QUEUE,
     MAX_MESSAGE_BYTES,
     Empty,
+    Pagination,
 )
 from uts_shared.contracts.config import (
     ApplyPreset,
@@ -162,6 +163,21 @@ async def test_history_is_newest_first_and_limited(h: ConfigHarness) -> None:
     )
     assert [c.new_value["prefix"] for c in history.changes] == ["THREE", "TWO"]
     assert history.changes[0].old_value["prefix"] == "TWO"
+
+
+async def test_history_comes_a_page_at_a_time_with_its_pagination(h: ConfigHarness) -> None:
+    for prefix in ("ONE", "TWO", "THREE"):
+        await h.client.call(
+            contracts.UPDATE_ID_FORMAT,
+            UpdateIdFormat(agent_id="a", format=TicketIdFormat(prefix=prefix)),
+        )
+    query = HistoryQuery(key="ticket_id_format", page=2, limit=2)
+    second = await h.client.call(contracts.GET_HISTORY, query)
+    assert [c.new_value["prefix"] for c in second.changes] == ["ONE", "LUX"]  # then the seed
+    assert second.pagination == Pagination(page=2, limit=2, total=4, pages=2)
+    everything = await h.client.call(contracts.GET_HISTORY, HistoryQuery())
+    assert everything.pagination.limit == 20
+    assert len(everything.changes) == min(everything.pagination.total, 20)
 
 
 async def test_settings_list_shows_every_system_settings_document(h: ConfigHarness) -> None:

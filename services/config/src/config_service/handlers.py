@@ -76,7 +76,7 @@ def _serve_reads(broker: RabbitBroker, cfg: Configuration, health: HealthStatus)
         return await cfg.rendered()
 
     async def get_history(req: HistoryQuery) -> History:
-        return History(changes=await cfg.history(req.key, req.limit))
+        return await cfg.history(req.key, page=req.page, limit=req.limit)
 
     async def get_health(_: Empty) -> HealthStatus:
         return health

@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from gateway import errors
 from gateway.agents import Agents, AgentStore
 from gateway.auth import Passwords, Tokens, resolve_secret
+from gateway.bodylimit import BodyLimit
 from gateway.ratelimit import LoginLimiter
 from gateway.realtime import Realtime
 from gateway.relay import TicketRelay
@@ -132,6 +133,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
     app.state.realtime = gateway.realtime
 
     errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

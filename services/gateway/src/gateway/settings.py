@@ -47,6 +47,9 @@ class GatewaySettings(ServiceSettings):
     login_rate_limit_ip: str = "20/minute"
     """Login attempts per client IP, whatever the email (moving window)."""
 
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    """Largest request body accepted (413 above it, before it is parsed)."""
+
     cors_origins: CommaList = Field(default_factory=list)
     gateway_required_services: CommaList = Field(
         default_factory=lambda: ["config", "tickets", "ai-tools"]

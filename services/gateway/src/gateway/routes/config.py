@@ -15,7 +15,15 @@ from pydantic import AfterValidator, StringConstraints
 from gateway.auth import AdminAgent, admin_agent
 from gateway.rpc import RpcDep
 from uts_shared.contracts import config
-from uts_shared.contracts.base import Empty, WireModel
+from uts_shared.contracts.base import (
+    HISTORY_PAGE_MAX,
+    Empty,
+    Name,
+    Pagination,
+    TemplateText,
+    Text,
+    WireModel,
+)
 from uts_shared.contracts.config import (
     SLUG,
     AllConfig,
@@ -23,7 +31,6 @@ from uts_shared.contracts.config import (
     Category,
     CategoryList,
     ChangeRecord,
-    NonEmpty,
     Preset,
     SettingKey,
     SettingRecord,
@@ -46,7 +53,7 @@ def _slug(value: str) -> str:
 
 
 class TemplateBody(WireModel):
-    template: NonEmpty
+    template: TemplateText
 
 
 class NewPreset(WireModel):
@@ -57,8 +64,8 @@ class NewPreset(WireModel):
         StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
         AfterValidator(_slug),
     ]
-    name: NonEmpty
-    description: str = ""
+    name: Name
+    description: Text = ""
 
 
 # --- responses (the plan's shapes) ---------------------------------------------------------------
@@ -145,6 +152,7 @@ class TemplateUpdated(TemplateOut):
 
 class HistoryOut(Ok):
     changes: list[ChangeRecord]
+    pagination: Pagination
 
 
 class SettingsOut(Ok):
@@ -294,12 +302,13 @@ async def update_instructions_template(
 async def get_history(
     rpc: RpcDep,
     key: SettingKey | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 20,
 ) -> HistoryOut:
-    """Who changed what and when, newest first (optionally for one key)."""
-    query = config.HistoryQuery(key=key.value if key else None, limit=limit)
+    """Who changed what and when, newest first (optionally for one key), a page at a time."""
+    query = config.HistoryQuery(key=key.value if key else None, page=page, limit=limit)
     result = await rpc.call(config.GET_HISTORY, query)
-    return HistoryOut(changes=result.changes)
+    return HistoryOut(changes=result.changes, pagination=result.pagination)
 
 
 @router.get("/settings")

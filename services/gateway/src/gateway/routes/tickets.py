@@ -22,12 +22,10 @@ from gateway.errors import domain_error_response
 from gateway.routes.envelope import FilterValue, Ok, answer, answer_fields, unique_query_keys
 from gateway.rpc import RpcDep
 from uts_shared.contracts import tickets
-from uts_shared.contracts.base import WireModel
+from uts_shared.contracts.base import Id, NoteText, Text, WireModel
 from uts_shared.contracts.tickets import (
-    Id,
     Limit,
     NewTicket,
-    NonEmpty,
     Note,
     Page,
     Pagination,
@@ -133,28 +131,28 @@ class AssignBody(WireModel):
 
 class StatusBody(WireModel):
     status: TicketStatus
-    reason: str | None = None
+    reason: Text | None = None
     expected_version: int | None = None
 
 
 class NoteBody(WireModel):
-    content: NonEmpty
+    content: NoteText
     is_internal: bool = True
 
 
 class ResolveBody(WireModel):
-    resolution_notes: NonEmpty
+    resolution_notes: NoteText
     expected_version: int | None = None
 
 
 class EscalateBody(WireModel):
     to_agent_id: Id
-    reason: NonEmpty
+    reason: NoteText
 
 
 class FeedbackBody(WireModel):
     rating: int = Field(ge=1, le=5)
-    comment: str | None = None
+    comment: Text | None = None
 
 
 # --- documented answers (the plan's shapes; built by `answer`) ------------------------------------
