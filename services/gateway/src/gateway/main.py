@@ -56,7 +56,9 @@ class Gateway:
             name=f"gateway-{settings.instance_id}",
             timeout=settings.rpc_timeout,
         )
-        self.realtime = Realtime(self.tokens, cors_origins=settings.cors_origins)
+        self.realtime = Realtime(
+            self.tokens, self.broker_link.client, cors_origins=settings.cors_origins
+        )
         self.relay = TicketRelay(
             self.broker_link.broker, self.realtime, instance_id=settings.instance_id
         )

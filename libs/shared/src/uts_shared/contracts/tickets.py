@@ -51,6 +51,11 @@ Query = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
+TICKET_ID_PATTERN = r"^[A-Za-z0-9]{1,16}(?:[-_.]?\d{4})?[-_.]?\d{1,18}$"
+"""The shape of every id a `TicketIdFormat` can give (`LUX-2026-000001`, `RPT_0042`, `A7.12`):
+prefix, optional year, zero-padded sequence, joined by one of the allowed separators. Any format
+the configuration allows, since a ticket keeps the id it was created with."""
+
 
 class TicketStatus(StrEnum):
     NEW = "new"
