@@ -12,7 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import errors
+from gateway import errors, openapi
 from gateway.agents import Agents, AgentStore
 from gateway.auth import Passwords, Tokens, resolve_secret
 from gateway.bodylimit import BodyLimit
@@ -152,6 +152,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    openapi.install(app)
     return gateway.realtime.asgi(app)
 
 

@@ -35,7 +35,11 @@ class Me(WireModel):
 
 @router.post(
     "/login",
-    responses={401: {"description": "Invalid credentials"}, 429: {"description": "Rate limited"}},
+    responses={
+        401: {"description": "Invalid credentials"},
+        403: {"description": "Account is disabled"},
+        429: {"description": "Too many attempts (this account, or this address): `Retry-After`"},
+    },
 )
 async def login(
     body: Login, request: Request, agents: AgentsDep, limiter: LoginLimiterDep, ip: ClientAddress

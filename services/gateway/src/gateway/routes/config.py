@@ -41,6 +41,9 @@ from uts_shared.contracts.config import (
 router = APIRouter(prefix="/config", tags=["config"], dependencies=[Depends(admin_agent)])
 
 EMPTY = Empty()
+NOT_EDITABLE: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The setting is not editable (`isEditable` is false)"}
+}
 
 
 # --- bodies the contract has no agent-free model for ---------------------------------------------
@@ -168,7 +171,7 @@ async def get_ticket_categories(rpc: RpcDep) -> CategoriesOut:
     return CategoriesOut(categories=result.categories)
 
 
-@router.put("/ticket-categories")
+@router.put("/ticket-categories", responses=NOT_EDITABLE)
 async def update_ticket_categories(
     body: CategoryList, agent: AdminAgent, rpc: RpcDep
 ) -> CategoriesUpdated:
@@ -183,7 +186,7 @@ async def get_assistant(rpc: RpcDep) -> AssistantOut:
     return AssistantOut(config=result.config)
 
 
-@router.put("/assistant")
+@router.put("/assistant", responses=NOT_EDITABLE)
 async def update_assistant(
     body: AssistantConfig, agent: AdminAgent, rpc: RpcDep
 ) -> AssistantUpdated:
@@ -210,7 +213,7 @@ async def get_terminology(rpc: RpcDep) -> TerminologyOut:
     return TerminologyOut(terminology=result.terminology)
 
 
-@router.put("/terminology")
+@router.put("/terminology", responses=NOT_EDITABLE)
 async def update_terminology(
     body: Terminology, agent: AdminAgent, rpc: RpcDep
 ) -> TerminologyUpdated:
@@ -225,7 +228,7 @@ async def get_ticket_id_format(rpc: RpcDep) -> IdFormatOut:
     return IdFormatOut(format=result.format)
 
 
-@router.put("/ticket-id-format")
+@router.put("/ticket-id-format", responses=NOT_EDITABLE)
 async def update_ticket_id_format(
     body: TicketIdFormat, agent: AdminAgent, rpc: RpcDep
 ) -> IdFormatUpdated:
@@ -235,7 +238,7 @@ async def update_ticket_id_format(
     return IdFormatUpdated(format=result.format)
 
 
-@router.post("/reset/{key}")
+@router.post("/reset/{key}", responses=NOT_EDITABLE)
 async def reset_to_default(key: SettingKey, agent: AdminAgent, rpc: RpcDep) -> ResetOut:
     """Put one setting back to its built-in default."""
     result = await rpc.call(config.RESET, config.ResetSetting(agent_id=agent.id, key=key.value))
@@ -253,7 +256,16 @@ async def list_presets(rpc: RpcDep) -> PresetsOut:
     return PresetsOut(presets=result.presets)
 
 
-@router.post("/presets", status_code=201)
+@router.post(
+    "/presets",
+    status_code=201,
+    responses={
+        409: {
+            "description": "The id is taken, there are too many custom presets, or "
+            "presets are not editable"
+        }
+    },
+)
 async def save_preset(body: NewPreset, agent: AdminAgent, rpc: RpcDep) -> PresetSaved:
     """Save the current configuration as a custom preset."""
     request = config.SavePreset(
@@ -263,7 +275,7 @@ async def save_preset(body: NewPreset, agent: AdminAgent, rpc: RpcDep) -> Preset
     return PresetSaved(message=f"Preset '{preset.id}' saved", preset=preset)
 
 
-@router.post("/presets/{preset_id}/apply")
+@router.post("/presets/{preset_id}/apply", responses=NOT_EDITABLE)
 async def apply_preset(preset_id: str, agent: AdminAgent, rpc: RpcDep) -> PresetApplied:
     """Replace categories, assistant configuration, terminology and ID format in one step."""
     request = config.ApplyPreset(agent_id=agent.id, preset_id=preset_id)
@@ -275,7 +287,7 @@ async def apply_preset(preset_id: str, agent: AdminAgent, rpc: RpcDep) -> Preset
     )
 
 
-@router.delete("/presets/{preset_id}")
+@router.delete("/presets/{preset_id}", responses=NOT_EDITABLE)
 async def delete_preset(preset_id: str, agent: AdminAgent, rpc: RpcDep) -> PresetDeleted:
     """Delete a custom preset (built-in presets cannot be deleted)."""
     request = config.DeletePreset(agent_id=agent.id, preset_id=preset_id)
@@ -289,7 +301,7 @@ async def get_instructions_template(rpc: RpcDep) -> TemplateOut:
     return TemplateOut(template=result.template)
 
 
-@router.put("/instructions-template")
+@router.put("/instructions-template", responses=NOT_EDITABLE)
 async def update_instructions_template(
     body: TemplateBody, agent: AdminAgent, rpc: RpcDep
 ) -> TemplateUpdated:

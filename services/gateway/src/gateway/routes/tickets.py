@@ -72,12 +72,11 @@ router = APIRouter(
     tags=["tickets"],
     dependencies=[Depends(current_agent)],
     route_class=AllowedStatesRoute,
-    responses={401: {"description": "Missing or invalid bearer token"}},
 )
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown ticket"}}
 CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"description": "Not allowed in the ticket's state, or version moved"}
+    409: {"description": "Not allowed in the ticket's state, its history is full, or version moved"}
 }
 
 
@@ -250,6 +249,8 @@ async def get_ticket(ticket_id: TicketId, rpc: RpcDep) -> Response:
     responses={
         201: {"model": TicketOut, "description": "Created"},
         200: {"model": TicketOut, "description": "Same Idempotency-Key as an earlier create"},
+        404: {"description": "Unknown customer"},
+        409: {"description": "No free ticket id could be allocated"},
     },
 )
 async def create_ticket(
@@ -336,7 +337,10 @@ async def assign_ticket(
     responses={
         200: {"model": TicketOut},
         **NOT_FOUND,
-        409: {"description": "Transition not allowed: `allowed` lists the next states"},
+        409: {
+            "description": "Transition not allowed (`allowed` lists the next states), "
+            "or the ticket's history is full"
+        },
     },
 )
 async def change_status(
@@ -361,7 +365,11 @@ async def change_status(
 @router.post(
     "/{ticket_id}/notes",
     response_model=None,
-    responses={200: {"model": NoteOut}, **NOT_FOUND},
+    responses={
+        200: {"model": NoteOut},
+        **NOT_FOUND,
+        409: {"description": "The ticket holds the most notes it can"},
+    },
 )
 async def add_note(
     ticket_id: TicketId, body: NoteBody, agent: CurrentAgent, rpc: RpcDep
