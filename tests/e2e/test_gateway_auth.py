@@ -98,6 +98,25 @@ async def test_repeated_failed_logins_for_one_account_are_rate_limited(
     assert r.json()["success"] is False and "Too many login attempts" in r.json()["error"]
 
 
+async def test_forwarded_for_is_ignored_from_untrusted_peers(
+    system: System, admin_api: httpx.AsyncClient, anon_api: httpx.AsyncClient
+) -> None:
+    victim = await create_agent(system, admin_api)
+    for n in range(5):
+        forged = {"X-Forwarded-For": f"198.51.100.{n}", "Forwarded": f"for=198.51.100.{n}"}
+        r = await anon_api.post(
+            "/auth/login", json={"email": victim.email, "password": "guess-123"}, headers=forged
+        )
+        assert r.status_code == 401
+    r = await anon_api.post(
+        "/auth/login",
+        json={"email": victim.email, "password": victim.password},
+        headers={"X-Forwarded-For": "203.0.113.1"},
+    )
+    assert r.status_code == 429, r.text
+    assert int(r.headers["retry-after"]) >= 1
+
+
 async def test_missing_malformed_forged_or_foreign_tokens_are_401(
     system: System, anon_api: httpx.AsyncClient, admin_token: str
 ) -> None:

@@ -278,6 +278,20 @@ async def test_history_says_who_changed_what(admin_api: httpx.AsyncClient) -> No
     assert newest["newValue"]["prefix"] == "HIST"
 
 
+async def test_history_is_paginated_with_a_default_page_size_and_a_maximum(
+    admin_api: httpx.AsyncClient,
+) -> None:
+    first = await admin_api.get("/config/history")
+    assert first.status_code == 200, first.text
+    pagination = first.json()["pagination"]
+    assert (pagination["page"], pagination["limit"]) == (1, 20)
+    assert len(first.json()["changes"]) == min(pagination["total"], 20)
+    assert pagination["pages"] == -(-pagination["total"] // 20)
+    too_many = await admin_api.get("/config/history", params={"limit": 101})
+    assert too_many.status_code == 422
+    assert too_many.json()["details"][0]["field"] == "limit"
+
+
 async def test_raw_settings_documents(admin_api: httpx.AsyncClient) -> None:
     r = await admin_api.get("/config/settings")
     assert r.status_code == 200
@@ -336,6 +350,33 @@ async def test_raw_settings_documents(admin_api: httpx.AsyncClient) -> None:
         ("PUT", "/config/ticket-id-format", {**ID_FORMAT, "padLength": 13}, "padLength"),
         ("PUT", "/config/ticket-id-format", {**ID_FORMAT, "padLength": 0}, "padLength"),
         ("PUT", "/config/ticket-id-format", {**ID_FORMAT, "separator": "/"}, "separator"),
+        # sizes (contracts/base.py)
+        (
+            "PUT",
+            "/config/ticket-categories",
+            {"categories": [{**CATEGORIES[1], "label": "x" * 101}]},
+            "categories.0.label",
+        ),
+        (
+            "PUT",
+            "/config/ticket-categories",
+            {"categories": [{"id": f"c{n}", "label": "x"} for n in range(101)]},
+            "categories",
+        ),
+        (
+            "PUT",
+            "/config/assistant",
+            {**ASSISTANT, "greetingMessage": "x" * 2_001},
+            "greetingMessage",
+        ),
+        ("PUT", "/config/terminology", {**TERMINOLOGY, "agentNoun": "x" * 101}, "agentNoun"),
+        ("PUT", "/config/instructions-template", {"template": "x" * 50_001}, "template"),
+        (
+            "POST",
+            "/config/presets",
+            {"id": "p", "name": "n", "description": "x" * 2_001},
+            "description",
+        ),
         ("PUT", "/config/instructions-template", {"template": "  "}, "template"),
         ("POST", "/config/presets", {"id": "Not A Slug", "name": "x"}, "id"),
         ("POST", "/config/presets", {"id": "fine", "name": ""}, "name"),

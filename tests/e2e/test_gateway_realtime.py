@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 import socketio
 
-from tests.e2e.conftest import AgentLogin
+from tests.e2e.conftest import AgentLogin, System
+from tests.e2e.tickets_helpers import new_customer, new_ticket
 
 
 @pytest.fixture
@@ -46,16 +48,37 @@ async def test_websocket_transport_is_accepted(gateway_url: str, agent: AgentLog
 
 
 async def test_join_and_leave_a_ticket_room_are_acknowledged(
-    socket: socketio.AsyncClient,
+    system: System, socket: socketio.AsyncClient, agent_api: httpx.AsyncClient
 ) -> None:
-    joined = await socket.call("join_ticket", {"ticketId": "LUX-2026-000001"}, timeout=5)
-    assert joined == {"success": True, "room": "ticket:LUX-2026-000001"}
-    left = await socket.call("leave_ticket", {"ticketId": "LUX-2026-000001"}, timeout=5)
-    assert left == {"success": True, "room": "ticket:LUX-2026-000001"}
+    system.require("tickets")
+    customer = await new_customer(agent_api)
+    tid = (await new_ticket(agent_api, customer["id"]))["ticketId"]
+    joined = await socket.call("join_ticket", {"ticketId": tid}, timeout=5)
+    assert joined == {"success": True, "room": f"ticket:{tid}"}
+    left = await socket.call("leave_ticket", {"ticketId": tid}, timeout=5)
+    assert left == {"success": True, "room": f"ticket:{tid}"}
+
+
+async def test_join_of_a_well_formed_id_of_no_ticket_is_refused_in_the_ack(
+    system: System, socket: socketio.AsyncClient
+) -> None:
+    system.require("tickets")
+    answer = await socket.call("join_ticket", {"ticketId": "LUX-1999-999999"}, timeout=5)
+    assert answer == {"success": False, "error": "ticketId: no ticket LUX-1999-999999"}
 
 
 @pytest.mark.parametrize(
-    "data", [None, {}, {"ticketId": ""}, {"ticketId": 7}, {"ticketId": "x" * 65}]
+    "data",
+    [
+        None,
+        {},
+        {"ticketId": ""},
+        {"ticketId": 7},
+        {"ticketId": "x" * 65},
+        {"ticketId": "agents"},
+        {"ticketId": "agent:someone-else"},
+        {"ticketId": "LUX 2026 000001"},
+    ],
 )
 async def test_join_without_a_proper_ticket_id_is_refused_in_the_ack(
     socket: socketio.AsyncClient, data: object

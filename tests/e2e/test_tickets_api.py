@@ -150,6 +150,32 @@ async def test_create_validates_the_body(desk: Desk) -> None:
     assert CATEGORY in r.text  # names the valid categories
 
 
+async def test_every_text_and_list_a_client_sends_has_a_maximum(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"])
+    one = f"/tickets/{ticket['ticketId']}"
+    attachment = {"url": "https://example.com/a.jpg"}
+    cases = [
+        ("PUT", one, {"location": {"address": "x" * 2_001}}, "location.address"),
+        ("PUT", one, {"location": {"description": "x" * 2_001}}, "location.description"),
+        ("PUT", one, {"attachments": [attachment] * 21}, "attachments"),
+        ("PUT", one, {"attachments": [{"url": "x" * 2_049}]}, "attachments.0.url"),
+        ("PUT", one, {"tags": ["t"] * 31}, "tags"),
+        ("PUT", one, {"subcategory": "x" * 201}, "subcategory"),
+        ("POST", f"{one}/notes", {"content": "x" * 5_001}, "content"),
+        ("POST", f"{one}/escalate", {"toAgentId": "a", "reason": "x" * 5_001}, "reason"),
+        ("POST", f"{one}/resolve", {"resolutionNotes": "x" * 5_001}, "resolutionNotes"),
+        ("POST", f"{one}/status", {"status": "in_progress", "reason": "x" * 2_001}, "reason"),
+        ("POST", f"{one}/feedback", {"rating": 5, "comment": "x" * 2_001}, "comment"),
+    ]
+    for method, path, body, field in cases:
+        r = await desk.api.request(method, path, json=body)
+        assert r.status_code == 422, (field, r.text)
+        assert field in [d["field"] for d in r.json()["details"]], (field, r.text)
+    r = await desk.api.get(one)
+    assert r.json()["ticket"]["version"] == ticket["version"]  # nothing was written
+
+
 async def test_unknown_ticket_is_404(desk: Desk) -> None:
     for method, path, body in [
         ("GET", "/tickets/LUX-1999-999999", None),

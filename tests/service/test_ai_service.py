@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aio_pika
 import pytest
 import pytest_asyncio
 from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitQueue
@@ -39,7 +41,13 @@ from tickets_service.settings import Settings as TicketsSettings
 from uts_shared.contracts import ai_tools as ai
 from uts_shared.contracts import config as cfg
 from uts_shared.contracts import tickets as t
-from uts_shared.contracts.base import DEAD_LETTER_QUEUE, Empty, Event
+from uts_shared.contracts.base import (
+    DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_QUEUE,
+    MAX_MESSAGE_BYTES,
+    Empty,
+    Event,
+)
 from uts_shared.errors import Unavailable
 from uts_shared.messaging import (
     EventPublisher,
@@ -636,6 +644,47 @@ async def test_the_loop_guard_stops_a_model_past_its_tool_rounds(env: AiEnv) -> 
     assert len(outputs) == 5  # 4 rounds (MAX_TOOL_ROUNDS) run, the 5th answered by the guard
     assert "límite de llamadas a herramientas (4 rondas)" in outputs[-1]["error"]
     assert result.text == ""  # the model kept calling even with tool_choice none: stopped there
+
+
+# --- garbage on config.updated ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("garbage", ["malformed", "over-size"])
+async def test_garbage_on_config_updated_is_logged_once_briefly_and_dead_lettered_by_every_service(
+    env: AiEnv, garbage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    marker = f"garbage-{uuid.uuid4().hex}"
+    size = 1000 if garbage == "malformed" else MAX_MESSAGE_BYTES + 1
+    body = json.dumps({"marker": marker, "padding": "x" * size}).encode()
+    consumers = ("config.cache.", "tickets.config-updates.", "ai-tools.config-updated.")
+    tap = await env.client.declare_queue(
+        RabbitQueue(f"test.dlx-tap.{marker[-8:]}", exclusive=True, auto_delete=True)
+    )
+    await tap.bind(DEAD_LETTER_EXCHANGE, routing_key=cfg.CONFIG_UPDATED.routing_key)
+    rejected_by: Inbox = Inbox()
+
+    async def on_dead(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        if marker.encode() in message.body[:200]:
+            death = message.headers["x-death"][0]  # type: ignore[index]
+            await rejected_by.add(Seen(str(death["queue"]), {}))  # type: ignore[index]
+
+    await tap.consume(on_dead, no_ack=True)
+    caplog.set_level(logging.WARNING)
+    await env.client.publish(
+        body, exchange="uts.events", routing_key=cfg.CONFIG_UPDATED.routing_key
+    )
+
+    # One config replica, one tickets instance and two ai-tools replicas each reject it.
+    for prefix in consumers:
+        await rejected_by.wait(lambda seen, p=prefix: seen.routing_key.startswith(p))
+    await rejected_by.wait(
+        lambda _: sum(i.routing_key.startswith(consumers[2]) for i in rejected_by.items) == 2
+    )
+    lines = [r.getMessage() for r in caplog.records if marker in r.getMessage()]
+    assert len(lines) == 4, lines
+    for prefix in consumers:
+        assert any(prefix in line for line in lines), (prefix, lines)
+    assert all(len(line) < 600 for line in lines), max(map(len, lines))
 
 
 # --- no key -----------------------------------------------------------------------------------

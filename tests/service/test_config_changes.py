@@ -1,6 +1,7 @@
 """Changes over RPC: updates with history, non-editable settings, reset, presets, rendering."""
 
 import asyncio
+import logging
 import uuid
 
 import aio_pika
@@ -9,7 +10,13 @@ from faststream.rabbit import RabbitQueue
 
 from tests.support.config_helpers import ConfigHarness, FakeClock, config_harness
 from uts_shared.contracts import config as contracts
-from uts_shared.contracts.base import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, Empty
+from uts_shared.contracts.base import (
+    DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_QUEUE,
+    MAX_MESSAGE_BYTES,
+    Empty,
+    Pagination,
+)
 from uts_shared.contracts.config import (
     ApplyPreset,
     AssistantConfig,
@@ -26,7 +33,7 @@ from uts_shared.contracts.config import (
     UpdateTemplate,
     UpdateTerminology,
 )
-from uts_shared.errors import Conflict, Forbidden, NotFound
+from uts_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 pytestmark = pytest.mark.usefixtures("fresh_store")
 
@@ -156,6 +163,21 @@ async def test_history_is_newest_first_and_limited(h: ConfigHarness) -> None:
     )
     assert [c.new_value["prefix"] for c in history.changes] == ["THREE", "TWO"]
     assert history.changes[0].old_value["prefix"] == "TWO"
+
+
+async def test_history_comes_a_page_at_a_time_with_its_pagination(h: ConfigHarness) -> None:
+    for prefix in ("ONE", "TWO", "THREE"):
+        await h.client.call(
+            contracts.UPDATE_ID_FORMAT,
+            UpdateIdFormat(agent_id="a", format=TicketIdFormat(prefix=prefix)),
+        )
+    query = HistoryQuery(key="ticket_id_format", page=2, limit=2)
+    second = await h.client.call(contracts.GET_HISTORY, query)
+    assert [c.new_value["prefix"] for c in second.changes] == ["ONE", "LUX"]  # then the seed
+    assert second.pagination == Pagination(page=2, limit=2, total=4, pages=2)
+    everything = await h.client.call(contracts.GET_HISTORY, HistoryQuery())
+    assert everything.pagination.limit == 20
+    assert len(everything.changes) == min(everything.pagination.total, 20)
 
 
 async def test_settings_list_shows_every_system_settings_document(h: ConfigHarness) -> None:
@@ -414,3 +436,34 @@ async def test_malformed_message_is_dead_lettered_and_the_service_keeps_serving(
         UpdateCategories(agent_id="a", categories=[Category(id="ok", label="OK")]),
     )
     assert [c.id for c in updated.categories] == ["ok"]
+
+
+async def test_an_over_size_request_is_refused_unread_logged_briefly_and_dead_lettered(
+    h: ConfigHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    marker = uuid.uuid4().hex
+    tap = await h.broker.declare_queue(
+        RabbitQueue(f"test.dlx-tap.{marker[:8]}", durable=False, exclusive=True, auto_delete=True)
+    )
+    await tap.bind(DEAD_LETTER_EXCHANGE, routing_key=contracts.UPDATE_TEMPLATE.queue)
+    dead: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+
+    async def on_dead(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        if marker.encode() in message.body[:200] and not dead.done():
+            dead.set_result(message.body)
+
+    await tap.consume(on_dead, no_ack=True)
+    # Built without validation: what a careless or hostile publisher could send.
+    huge = UpdateTemplate.model_construct(agent_id=marker, template="x" * MAX_MESSAGE_BYTES)
+    caplog.set_level(logging.WARNING)
+
+    with pytest.raises(ValidationFailed) as refused:
+        await h.client.call(contracts.UPDATE_TEMPLATE, huge)
+
+    assert refused.value.details[0].field == "body"
+    assert "limit" in refused.value.details[0].reason
+    assert len(await asyncio.wait_for(dead, 5)) > MAX_MESSAGE_BYTES
+    lines = [r.getMessage() for r in caplog.records if marker in r.getMessage()]
+    assert len(lines) == 1 and len(lines[0]) < 600, lines
+    template = await h.client.call(contracts.GET_TEMPLATE, Empty())
+    assert "x" * 100 not in template.template

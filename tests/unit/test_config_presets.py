@@ -7,6 +7,7 @@ import pytest
 from config_service.domain import presets
 from config_service.domain.defaults import builtin_values, to_json
 from config_service.domain.validation import check_preset
+from uts_shared.contracts.base import MAX_CUSTOM_PRESETS
 from uts_shared.contracts.config import SLUG, Preset, SettingKey
 from uts_shared.errors import Conflict, Forbidden, NotFound
 
@@ -115,6 +116,13 @@ def test_custom_preset_id_must_be_unique() -> None:
     with pytest.raises(Conflict, match="already exists"):
         presets.check_new_id("mine", [_custom("mine")])
     presets.check_new_id("other-one", [_custom("mine")])
+
+
+def test_no_custom_preset_is_saved_past_the_limit() -> None:
+    full = [_custom(f"mine-{n}") for n in range(MAX_CUSTOM_PRESETS)]
+    with pytest.raises(Conflict, match=f"already {MAX_CUSTOM_PRESETS} custom presets"):
+        presets.check_new_id("one-more", full)
+    presets.check_new_id("one-more", full[1:])
 
 
 def test_builtin_presets_cannot_be_deleted() -> None:

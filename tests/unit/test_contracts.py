@@ -1,9 +1,11 @@
 """Contract models: wire names, validation rules, reply envelope."""
 
-import pytest
-from pydantic import ValidationError
+from typing import Any
 
-from uts_shared.contracts import config
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from uts_shared.contracts import ai_tools, config, tickets
 from uts_shared.errors import DomainError, ErrorCode, NotFound
 
 
@@ -29,3 +31,37 @@ def test_error_reply_round_trips_to_the_same_typed_error() -> None:
     assert isinstance(err, NotFound)
     assert err.code is ErrorCode.NOT_FOUND
     assert err.http_status == 404
+
+
+def _unbounded(schema: dict[str, Any], defs: dict[str, Any], path: str) -> list[str]:
+    """Every string without a maxLength and every list without a maxItems under `schema`."""
+    if "$ref" in schema:
+        return _unbounded(defs[schema["$ref"].split("/")[-1]], defs, path)
+    found: list[str] = []
+    kind = schema.get("type")
+    bounded_by_shape = "enum" in schema or "const" in schema or "format" in schema
+    if kind == "string" and "maxLength" not in schema and not bounded_by_shape:
+        found.append(path)
+    if kind == "array":
+        if "maxItems" not in schema:
+            found.append(path)
+        found += _unbounded(schema.get("items", {}), defs, f"{path}[]")
+    for name, sub in schema.get("properties", {}).items():
+        found += _unbounded(sub, defs, f"{path}.{name}")
+    for sub in schema.get("anyOf", []) + schema.get("allOf", []):
+        found += _unbounded(sub, defs, path)
+    if isinstance(schema.get("additionalProperties"), dict):
+        found += _unbounded(schema["additionalProperties"], defs, f"{path}{{}}")
+    return found
+
+
+REQUESTS: list[type[BaseModel]] = [
+    *{spec.request for module in (config, tickets, ai_tools) for spec in module.RPCS},
+    config.ConfigUpdated,
+]
+
+
+@pytest.mark.parametrize("model", REQUESTS, ids=lambda m: m.__name__)
+def test_every_text_and_list_a_request_carries_has_a_maximum(model: type[BaseModel]) -> None:
+    schema = model.model_json_schema()
+    assert _unbounded(schema, schema.get("$defs", {}), model.__name__) == []

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from uts_shared.contracts.base import MAX_MESSAGE_BYTES
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -76,3 +78,15 @@ def test_image_and_env_example_exist() -> None:
 def test_containers_run_as_production_and_so_need_a_real_mongodb() -> None:
     for name in ("config", "tickets", "ai-tools", "gateway"):
         assert _compose()["services"][name]["environment"]["UTS_ENV"] == "production", name
+
+
+def test_the_broker_refuses_messages_over_a_size_limit_above_what_services_accept() -> None:
+    rabbitmq = _compose()["services"]["rabbitmq"]
+    mounted = {v.split(":")[0]: v.split(":")[1] for v in rabbitmq["volumes"]}
+    assert mounted["./deploy/rabbitmq.conf"].startswith("/etc/rabbitmq/conf.d/")
+    settings = dict(
+        line.split(" = ", 1)
+        for line in (ROOT / "deploy/rabbitmq.conf").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert MAX_MESSAGE_BYTES < int(settings["max_message_size"]) <= 16 * 1024 * 1024

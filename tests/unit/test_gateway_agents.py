@@ -10,9 +10,8 @@ from argon2 import PasswordHasher
 
 from gateway.agents import INVALID_CREDENTIALS, Agents, AgentStore, NewAgent
 from gateway.auth import Passwords, Role
-from uts_shared.embedded import Engine
-from uts_shared.embedded.aio import EmbeddedDatabase
 from uts_shared.errors import Conflict, Forbidden, Unauthorized
+from uts_shared.mongo import private_database
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -22,7 +21,7 @@ FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 async def agents() -> Agents:
     ids = (f"agent-{n}" for n in itertools.count(1))
     times = (NOW + timedelta(seconds=n) for n in itertools.count())
-    store = AgentStore(EmbeddedDatabase(Engine().database("uts_gateway")))
+    store = AgentStore(private_database("uts_gateway"))
     await store.ensure_indexes()
     return Agents(store, Passwords(FAST), clock=lambda: next(times), new_id=lambda: next(ids))
 

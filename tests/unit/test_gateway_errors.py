@@ -11,6 +11,8 @@ from fastapi import FastAPI
 
 from gateway import errors
 from gateway.ratelimit import TooManyAttempts
+from gateway.settings import GatewaySettings
+from tests.support.gateway_app import gateway_app
 from uts_shared.contracts.config import CategoryList
 from uts_shared.errors import (
     Conflict,
@@ -167,3 +169,30 @@ def test_field_errors_render_as_field_and_reason_pairs() -> None:
     assert response.body == (
         b'{"success":false,"error":"bad","details":[{"field":"a.b","reason":"too short"}]}'
     )
+
+
+async def test_a_body_over_the_limit_is_413_before_it_is_parsed() -> None:
+    async with gateway_app(max_body_bytes=1000) as gw, gw.client() as client:
+        declared = await client.post("/auth/login", content=b"{" + b" " * 1000 + b"}")
+        assert declared.status_code == 413
+        assert declared.json() == {
+            "success": False,
+            "error": "Request body too large: at most 1000 bytes",
+        }
+
+        async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it streams
+            for _ in range(10):
+                yield b" " * 200
+
+        streamed = await client.post(
+            "/auth/login", content=chunks(), headers={"content-type": "application/json"}
+        )
+        assert streamed.status_code == 413
+        assert streamed.json()["error"] == "Request body too large: at most 1000 bytes"
+
+        small = await client.post("/auth/login", json={"email": "a@b.co", "password": "x"})
+        assert small.status_code == 401
+
+
+def test_the_body_limit_is_one_mebibyte_unless_configured() -> None:
+    assert GatewaySettings().max_body_bytes == 1024 * 1024

@@ -54,3 +54,19 @@ def test_production_refuses_to_start_without_a_mongodb_server(
         GatewaySettings()
     monkeypatch.setenv("MONGODB_URL", "mongodb://db.example:27017/")
     assert GatewaySettings().environment == "production"
+
+
+def test_no_proxy_is_trusted_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    assert GatewaySettings().forwarded_allow_ips == []
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.5, 172.16.0.0/12,::1")
+    assert GatewaySettings().forwarded_allow_ips == ["10.0.0.5", "172.16.0.0/12", "::1"]
+
+
+@pytest.mark.parametrize("value", ["*", "proxy.local", "10.0.0.0/33"])
+def test_a_trusted_proxy_that_is_not_an_address_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", value)
+    with pytest.raises(ValidationError, match="forwarded_allow_ips"):
+        GatewaySettings()

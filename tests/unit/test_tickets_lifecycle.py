@@ -11,10 +11,12 @@ from tickets_service.domain import lifecycle
 from tickets_service.domain.lifecycle import TRANSITIONS, InvalidTransition
 from tickets_service.domain.tickets import customer_view, new_ticket, summary
 from tickets_service.settings import Settings
+from uts_shared.contracts.base import MAX_NOTES_PER_TICKET, MAX_STATUS_CHANGES_PER_TICKET
 from uts_shared.contracts.tickets import (
     CreateFromAgent,
     Note,
     Priority,
+    StatusChange,
     TicketChanges,
     TicketSource,
     TicketStatus,
@@ -212,6 +214,28 @@ def test_notes_are_internal_by_default_and_hidden_from_customers() -> None:
     assert "secreto" not in view.model_dump_json()
     assert "notes" not in summary(ticket).model_dump()
     assert internal.is_internal and not public.is_internal
+
+
+def test_a_ticket_with_the_most_notes_takes_no_more() -> None:
+    note = Note(id="n", agent_id="a", content="x", is_internal=True, timestamp=T0)
+    full = make().model_copy(update={"notes": [note] * MAX_NOTES_PER_TICKET})
+    with pytest.raises(Conflict, match=f"already has {MAX_NOTES_PER_TICKET} notes") as caught:
+        lifecycle.add_note(full, "one more", by="a1", is_internal=True, note_id="n2", now=T0)
+    assert caught.value.http_status == 409
+    almost = make().model_copy(update={"notes": [note] * (MAX_NOTES_PER_TICKET - 1)})
+    ticket, _ = lifecycle.add_note(almost, "last", by="a1", is_internal=True, note_id="n3", now=T0)
+    assert len(ticket.notes) == MAX_NOTES_PER_TICKET
+
+
+def test_a_ticket_with_the_longest_history_takes_no_more_status_changes() -> None:
+    change = StatusChange(from_=S.IN_PROGRESS, to=S.PENDING_CUSTOMER, timestamp=T0)
+    history = [change] * MAX_STATUS_CHANGES_PER_TICKET
+    full = make(S.PENDING_CUSTOMER).model_copy(update={"status_history": history})
+    with pytest.raises(Conflict, match="status changes") as caught:
+        lifecycle.transition(full, S.IN_PROGRESS, by="a1", reason=None, now=T0)
+    assert caught.value.http_status == 409
+    with pytest.raises(Conflict):
+        lifecycle.assign(full.model_copy(update={"status": S.NEW}), "a2", by="a1", now=T0)
 
 
 def test_customer_view_model_drops_internal_notes_whatever_it_is_given() -> None:

@@ -127,10 +127,15 @@ _BY_CODE: dict[ErrorCode, type[DomainError]] = {
 }
 
 
+MAX_FIELD_ERRORS = 20
+"""Field errors reported at most: a list of ten thousand bad items is not ten thousand lines."""
+
+
 def field_errors_from_pydantic(errors: list[Any]) -> list[FieldError]:
-    """Turn pydantic's `ValidationError.errors()` into our field/reason pairs."""
+    """Turn pydantic's `ValidationError.errors()` into our field/reason pairs (the first
+    `MAX_FIELD_ERRORS`; the rejected values themselves are never repeated)."""
     out: list[FieldError] = []
-    for e in errors:
+    for e in errors[:MAX_FIELD_ERRORS]:
         parts = [str(p) for p in e.get("loc", ())]
         if parts and parts[0] in ("body", "query", "path"):
             parts = parts[1:]

@@ -33,15 +33,18 @@ from uts_shared.contracts.base import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
     EVENTS_EXCHANGE,
+    MAX_MESSAGE_BYTES,
     Event,
     EventType,
     Reply,
     Rpc,
 )
+from uts_shared.contracts.config import CONFIG_UPDATED
 from uts_shared.errors import (
     DomainError,
     ErrorCode,
     ErrorInfo,
+    FieldError,
     RpcTimeout,
     Unavailable,
     field_errors_from_pydantic,
@@ -137,6 +140,61 @@ async def declare_work_queue(broker: RabbitBroker, name: str, binding: str) -> N
     await queue.bind(EVENTS_EXCHANGE, routing_key=binding)
 
 
+EXCERPT_CHARS = 200
+"""The most of a payload any log line shows."""
+
+
+def excerpt(payload: bytes | str, limit: int = EXCERPT_CHARS) -> str:
+    """The start of a payload for a log line: at most `limit` characters, never the whole body."""
+    text = (
+        payload[: limit * 4].decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+    )
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class MalformedMessage(RejectMessage):
+    """A consumer's verdict on a message it cannot use: logged once, briefly, and dead-lettered
+    by the shared consumer (`serve`, `subscribe_events`), like pydantic's `ValidationError`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
+
+    @classmethod
+    def of(cls, exc: ValueError) -> MalformedMessage:
+        return cls(why_invalid(exc))
+
+
+def why_invalid(exc: ValueError) -> str:
+    """Why input did not parse, in one short line for a log (never the rejected values)."""
+    if not isinstance(exc, ValidationError):
+        return excerpt(str(exc))
+    errors = field_errors_from_pydantic(exc.errors(include_input=False))
+    shown = "; ".join(f"{e.field}: {excerpt(e.reason, 80)}" for e in errors[:3])
+    more = exc.error_count() - 3
+    return shown + (f" (and {more} more)" if more > 0 else "")
+
+
+def _check_size(body: bytes) -> None:
+    if len(body) > MAX_MESSAGE_BYTES:
+        raise MalformedMessage(f"{len(body)} bytes, over the {MAX_MESSAGE_BYTES}-byte limit")
+
+
+def _dead_letter(where: str, body: bytes, exc: MalformedMessage) -> RejectMessage:
+    """Log a rejected message once, in one short line, and reject it to the dead-letter queue."""
+    log.warning(
+        "dead-lettered a malformed message from %s: %s (%d bytes, starting %r)",
+        where,
+        exc.reason,
+        len(body),
+        excerpt(body),
+    )
+    return RejectMessage()
+
+
 async def _itself(msg: StreamMessage[Any]) -> StreamMessage[Any]:
     # Handlers get the message itself; bodies are parsed once, by the contract's own model.
     return msg
@@ -154,8 +212,9 @@ def serve(
 ) -> None:
     """Register `handler` as the endpoint of `spec`: parse, call, wrap result or typed error.
 
-    A malformed request is answered with a validation error (when it asks for a reply), logged,
-    and rejected to the dead-letter queue; the endpoint keeps serving.
+    A malformed or over-size request (over-size ones are never decoded) is answered with a
+    validation error (when it asks for a reply), logged once, briefly, and rejected to the
+    dead-letter queue; the endpoint keeps serving.
     """
     reply_model = spec.reply_model
 
@@ -168,17 +227,23 @@ def serve(
     )
     async def endpoint(message: RabbitMessage) -> bytes | None:
         try:
+            _check_size(message.body)
             request = spec.request.model_validate_json(message.body)
-        except ValidationError as exc:
-            log.warning("rejected malformed message on %s: %s", spec.queue, exc.errors()[:3])
+        except (ValidationError, MalformedMessage) as exc:
             if message.reply_to:
+                details = (
+                    field_errors_from_pydantic(exc.errors(include_input=False))
+                    if isinstance(exc, ValidationError)
+                    else [FieldError(field="body", reason=exc.reason)]
+                )
                 info = ErrorInfo(
                     code=ErrorCode.VALIDATION,
                     message=f"malformed request for {spec.queue}",
-                    details=field_errors_from_pydantic(exc.errors()),
+                    details=details,
                 )
                 await _publish_reply(broker, message, encode(reply_model(ok=False, error=info)))
-            raise RejectMessage() from exc
+            malformed = exc if isinstance(exc, MalformedMessage) else MalformedMessage.of(exc)
+            raise _dead_letter(spec.queue, message.body, malformed) from None
         try:
             result = await handler(request)
             reply: Reply[Any] = reply_model(ok=True, result=result)
@@ -311,7 +376,12 @@ def subscribe_events(
     queue: RabbitQueue,
     handler: Callable[[str, bytes, RabbitMessage], Awaitable[None]],
 ) -> None:
-    """Consume events from `queue` (bound to the events exchange); handler gets key and raw body."""
+    """Consume events from `queue` (bound to the events exchange); handler gets key and raw body.
+
+    The one way every consumer treats a message it cannot use: one over `MAX_MESSAGE_BYTES`
+    (never decoded), or one its handler refuses (`MalformedMessage`, or pydantic's
+    `ValidationError` left to propagate) is logged once, briefly, and dead-lettered.
+    """
 
     @broker.subscriber(
         queue,
@@ -321,4 +391,33 @@ def subscribe_events(
         no_reply=True,
     )
     async def on_event(message: RabbitMessage) -> None:
-        await handler(message.raw_message.routing_key or "", message.body, message)
+        routing_key = message.raw_message.routing_key or ""
+        try:
+            _check_size(message.body)
+            await handler(routing_key, message.body, message)
+        except (ValidationError, MalformedMessage) as exc:
+            malformed = exc if isinstance(exc, MalformedMessage) else MalformedMessage.of(exc)
+            where = f"{queue.name} ({excerpt(routing_key, 80)})"
+            raise _dead_letter(where, message.body, malformed) from None
+
+
+def subscribe_config_updates(
+    broker: RabbitBroker,
+    queue_name: str,
+    on_change: Callable[[list[str] | None], Awaitable[None]],
+) -> None:
+    """This process's own queue for `config.updated`: `on_change(keys)` after each change.
+
+    An event that cannot be read still says something changed: `on_change(None)` (drop every
+    cached value), then it is dead-lettered like any malformed message.
+    """
+
+    async def on_event(routing_key: str, body: bytes, message: RabbitMessage) -> None:
+        try:
+            keys = CONFIG_UPDATED.envelope.model_validate_json(body).data.keys
+        except ValidationError:
+            await on_change(None)
+            raise
+        await on_change(keys)
+
+    subscribe_events(broker, instance_queue(queue_name, CONFIG_UPDATED.routing_key), on_event)

@@ -18,7 +18,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
-from uts_shared.embedded import EmbeddedDatabase, reset_shared_engine, shared_engine
+from uts_shared.embedded import EmbeddedDatabase, Engine, reset_shared_engine, shared_engine
 
 Document = dict[str, Any]
 
@@ -106,6 +106,11 @@ def open_database(mongodb_url: str | None, name: str, *, data_dir: Path | None =
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
         return client[name]
     return EmbeddedDatabase(shared_engine(data_dir).database(name))
+
+
+def private_database(name: str) -> EmbeddedDatabase:
+    """A fresh in-memory embedded database of its own (shared with nobody)."""
+    return EmbeddedDatabase(Engine().database(name))
 
 
 def reset_embedded() -> None:

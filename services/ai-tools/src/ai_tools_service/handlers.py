@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 
-from faststream.rabbit import RabbitBroker, RabbitMessage
+from faststream.rabbit import RabbitBroker
 
 from ai_tools_service.openai_loop import ModelLoop, WebhookConsumer
-from ai_tools_service.profile import ConfigCache
 from ai_tools_service.service import ToolService
-from uts_shared.contracts import ai_tools, config
+from uts_shared.contracts import ai_tools
 from uts_shared.contracts.base import Empty, HealthStatus
-from uts_shared.messaging import instance_queue, serve, subscribe_events, work_queue
+from uts_shared.messaging import serve, subscribe_events, work_queue
 
 
 def register(
@@ -40,19 +38,6 @@ def register(
     serve(broker, ai_tools.RESPOND, respond)
     serve(broker, ai_tools.HEALTH, on_health)
     serve(broker, ai_tools.STATUS, on_status)
-
-
-def subscribe_config_updates(broker: RabbitBroker, cache: ConfigCache, *, instance: str) -> None:
-    """Every replica drops its cache on `config.updated`: an exclusive queue per instance."""
-
-    async def on_config_updated(routing_key: str, body: bytes, message: RabbitMessage) -> None:
-        keys: list[str] | None = None
-        with contextlib.suppress(ValueError):  # the event itself matters: drop everything
-            keys = config.CONFIG_UPDATED.envelope.model_validate_json(body).data.keys
-        await cache.invalidate(keys)
-
-    queue = instance_queue(f"ai-tools.config-updated.{instance}", config.CONFIG_UPDATED.routing_key)
-    subscribe_events(broker, queue, on_config_updated)
 
 
 def subscribe_webhooks(broker: RabbitBroker, consumer: WebhookConsumer) -> None:

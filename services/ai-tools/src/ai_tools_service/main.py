@@ -26,6 +26,7 @@ from uts_shared.messaging import (
     RpcClient,
     declare_topology,
     make_broker,
+    subscribe_config_updates,
 )
 from uts_shared.mongo import describe_store, open_database
 from uts_shared.settings import configure_logging
@@ -102,7 +103,10 @@ class AiToolsService:
         handlers.register(
             self.broker, tools=self.tools, loop=self.loop, health=self.health, status=self.status
         )
-        handlers.subscribe_config_updates(self.broker, self.config, instance=self.instance)
+        # Every replica drops its cache on `config.updated`: an exclusive queue per instance.
+        subscribe_config_updates(
+            self.broker, f"ai-tools.config-updated.{self.instance}", self.config.invalidate
+        )
         if self.loop.enabled:
             handlers.subscribe_webhooks(
                 self.broker,

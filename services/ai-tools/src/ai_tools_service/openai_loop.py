@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import openai
-from faststream.exceptions import NackMessage, RejectMessage
+from faststream.exceptions import NackMessage
 from faststream.rabbit import RabbitBroker, RabbitMessage
 from openai import AsyncOpenAI, omit
 from openai.types.responses import Response
-from pydantic import ValidationError
 
 from ai_tools_service.guard import LoopGuard
 from ai_tools_service.messages import Messages
@@ -513,12 +512,8 @@ class WebhookConsumer:
         self._retry_delay = retry_delay
 
     async def __call__(self, routing_key: str, body: bytes, message: RabbitMessage) -> None:
-        try:
-            event = _WEBHOOK_ENVELOPE.model_validate_json(body)
-        except ValidationError as exc:
-            log.warning("malformed webhook event on %s: %s", routing_key, exc.errors()[:3])
-            raise RejectMessage() from exc
-        webhook = event.data
+        # A malformed event is dead-lettered by the shared consumer (`subscribe_events`).
+        webhook = _WEBHOOK_ENVELOPE.model_validate_json(body).data
         response_id = webhook.data.id
         try:
             await self._loop.handle_webhook(webhook)

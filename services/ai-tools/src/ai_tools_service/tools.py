@@ -28,6 +28,7 @@ from uts_shared.contracts.tickets import (
     TicketView,
 )
 from uts_shared.errors import DomainError, ErrorCode
+from uts_shared.messaging import why_invalid
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +229,7 @@ class ToolRunner:
                 idempotency_key=call_id,
             )
         except ValidationError as exc:
-            log.debug("create_ticket_report %s: invalid ticket %s", call_id, exc.errors()[:2])
+            log.debug("create_ticket_report %s: invalid ticket: %s", call_id, why_invalid(exc))
             return failure(messages.create_failed())
         ticket = await self._directory.create_ticket(request)
         if ticket.customer_id != customer.id:

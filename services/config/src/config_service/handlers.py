@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 
-from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitQueue
-from pydantic import ValidationError
+from faststream.rabbit import RabbitBroker
 
 from config_service.service import Configuration
 from uts_shared.contracts import config as contracts
 from uts_shared.contracts.base import Empty, HealthStatus
 from uts_shared.contracts.config import (
-    CONFIG_UPDATED,
     AllConfig,
     ApplyPreset,
     AssistantResult,
@@ -37,14 +34,7 @@ from uts_shared.contracts.config import (
     UpdateTemplate,
     UpdateTerminology,
 )
-from uts_shared.messaging import instance_queue, serve, subscribe_events
-
-log = logging.getLogger(__name__)
-
-
-def cache_queue(instance: str) -> RabbitQueue:
-    """This replica's own queue for `config.updated`: exclusive, gone when the replica is."""
-    return instance_queue(f"config.cache.{instance}", CONFIG_UPDATED.routing_key)
+from uts_shared.messaging import serve, subscribe_config_updates
 
 
 def register(
@@ -53,7 +43,8 @@ def register(
     """Every RPC of `contracts.config.RPCS`, `config.health`, and the cache invalidation."""
     _serve_reads(broker, cfg, health)
     _serve_changes(broker, cfg)
-    subscribe_events(broker, cache_queue(instance), _cache_listener(cfg))
+    # This replica's own queue for `config.updated`: exclusive, gone when the replica is.
+    subscribe_config_updates(broker, f"config.cache.{instance}", _cache_listener(cfg))
 
 
 def _serve_reads(broker: RabbitBroker, cfg: Configuration, health: HealthStatus) -> None:
@@ -85,7 +76,7 @@ def _serve_reads(broker: RabbitBroker, cfg: Configuration, health: HealthStatus)
         return await cfg.rendered()
 
     async def get_history(req: HistoryQuery) -> History:
-        return History(changes=await cfg.history(req.key, req.limit))
+        return await cfg.history(req.key, page=req.page, limit=req.limit)
 
     async def get_health(_: Empty) -> HealthStatus:
         return health
@@ -143,16 +134,11 @@ def _serve_changes(broker: RabbitBroker, cfg: Configuration) -> None:
     serve(broker, contracts.DELETE_PRESET, delete_preset)
 
 
-def _cache_listener(cfg: Configuration) -> Callable[[str, bytes, RabbitMessage], Awaitable[None]]:
-    async def on_config_updated(routing_key: str, body: bytes, _: RabbitMessage) -> None:
-        try:
-            event = CONFIG_UPDATED.envelope.model_validate_json(body)
-        except ValidationError as exc:
-            # Unknown keys cannot be dropped selectively: drop everything (always safe).
-            log.warning("malformed %s event (%s); clearing the whole cache", routing_key, exc)
+def _cache_listener(cfg: Configuration) -> Callable[[list[str] | None], Awaitable[None]]:
+    async def on_config_updated(keys: list[str] | None) -> None:
+        if keys is None:  # an unreadable event: unknown keys, drop everything (always safe)
             cfg.invalidate_all()
-            return
-        log.debug("config.updated %s by %s", event.data.keys, event.data.updated_by)
-        cfg.invalidate(event.data.keys)
+        else:
+            cfg.invalidate(keys)
 
     return on_config_updated

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -29,6 +30,7 @@ from config_service.domain.defaults import (
     to_json,
 )
 from config_service.store import SettingsStore
+from uts_shared.contracts.base import Pagination
 from uts_shared.contracts.config import (
     CONFIG_UPDATED,
     AllConfig,
@@ -36,6 +38,7 @@ from uts_shared.contracts.config import (
     Category,
     ChangeRecord,
     ConfigUpdated,
+    History,
     Preset,
     PresetApplied,
     RenderedAssistant,
@@ -45,7 +48,7 @@ from uts_shared.contracts.config import (
     TicketIdFormat,
 )
 from uts_shared.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
-from uts_shared.messaging import EventPublisher, make_event
+from uts_shared.messaging import EventPublisher, make_event, why_invalid
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +164,15 @@ class Configuration:
         ]
         return sorted([*stored.values(), *missing], key=lambda r: r.key)
 
-    async def history(self, key: str | None, limit: int) -> list[ChangeRecord]:
+    async def history(self, key: str | None, *, page: int, limit: int) -> History:
+        """One page of the change history, newest first (optionally of one key)."""
         setting = None if key is None else validation.setting_key(key)
-        return await self._guard(self._store.changes(setting, limit))
+        changes, total = await self._guard(self._store.changes(setting, page=page, limit=limit))
+        pages = math.ceil(total / limit)
+        return History(
+            changes=changes,
+            pagination=Pagination(page=page, limit=limit, total=total, pages=pages),
+        )
 
     async def _read(self, key: SettingKey) -> Any:
         raw = await self._raw(key)
@@ -204,7 +213,7 @@ class Configuration:
             try:
                 out.append(Preset.model_validate(item))
             except ValueError as exc:
-                log.error("ignoring a malformed stored preset: %s", exc)
+                log.error("ignoring a malformed stored preset: %s", why_invalid(exc))
         return out
 
     # --- changes ---------------------------------------------------------------------------

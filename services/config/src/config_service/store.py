@@ -113,11 +113,15 @@ class SettingsStore:
     async def record_change(self, change: ChangeRecord) -> None:
         await self._changes.insert_one(change.model_dump())
 
-    async def changes(self, key: SettingKey | None, limit: int) -> list[ChangeRecord]:
-        """Newest first."""
+    async def changes(
+        self, key: SettingKey | None, *, page: int, limit: int
+    ) -> tuple[list[ChangeRecord], int]:
+        """One page of changes, newest first, and how many there are in all."""
         query = {} if key is None else {"key": key.value}
+        total = await self._changes.count_documents(query)
         cursor = self._changes.find(query).sort([("changedAt", DESCENDING), ("_id", DESCENDING)])
-        docs = await cursor.limit(limit).to_list()
-        return [
+        docs = await cursor.skip((page - 1) * limit).limit(limit).to_list()
+        changes = [
             ChangeRecord.model_validate({k: d[k] for k in _CHANGE_FIELDS if k in d}) for d in docs
         ]
+        return changes, total

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from aiormq.exceptions import AMQPError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +31,18 @@ from uts_shared.errors import (
 log = logging.getLogger(__name__)
 
 INTERNAL = "internal error"
+
+
+class ErrorBody(BaseModel):
+    """Every error answer (documents what `error_response` builds)."""
+
+    success: Literal[False] = False
+    error: str
+    """What went wrong, for a person."""
+    details: list[FieldError] | None = None
+    """On 422: each rejected field and why."""
+    allowed: list[str] | None = None
+    """On 409 about a ticket's state: the states it may move to (or be in)."""
 
 
 def error_response(

@@ -12,10 +12,12 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import errors
+from gateway import errors, openapi
 from gateway.agents import Agents, AgentStore
 from gateway.auth import Passwords, Tokens, resolve_secret
-from gateway.ratelimit import LoginLimiter
+from gateway.bodylimit import BodyLimit
+from gateway.proxies import TrustedProxies
+from gateway.ratelimit import AccountAttempts, LoginLimiter
 from gateway.realtime import Realtime
 from gateway.relay import TicketRelay
 from gateway.routes import API_PREFIX, ROUTERS, health
@@ -46,14 +48,19 @@ class Gateway:
         secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
         self.tokens = Tokens(resolve_secret(secret), expires_minutes=settings.jwt_expires_minutes)
         self.login_limiter = LoginLimiter(
-            per_account=settings.login_rate_limit_account, per_ip=settings.login_rate_limit_ip
+            per_account=settings.login_rate_limit_account,
+            per_ip=settings.login_rate_limit_ip,
+            accounts=AccountAttempts(db, settings.login_rate_limit_account_all_ips),
         )
+        self.trusted_proxies = TrustedProxies(settings.forwarded_allow_ips)
         self.broker_link = BrokerLink(
             settings.rabbitmq_url,
             name=f"gateway-{settings.instance_id}",
             timeout=settings.rpc_timeout,
         )
-        self.realtime = Realtime(self.tokens, cors_origins=settings.cors_origins)
+        self.realtime = Realtime(
+            self.tokens, self.broker_link.client, cors_origins=settings.cors_origins
+        )
         self.relay = TicketRelay(
             self.broker_link.broker, self.realtime, instance_id=settings.instance_id
         )
@@ -128,10 +135,12 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
     app.state.agents = gateway.agents
     app.state.tokens = gateway.tokens
     app.state.login_limiter = gateway.login_limiter
+    app.state.trusted_proxies = gateway.trusted_proxies
     app.state.broker_link = gateway.broker_link
     app.state.realtime = gateway.realtime
 
     errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -143,6 +152,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    openapi.install(app)
     return gateway.realtime.asgi(app)
 
 
@@ -160,5 +170,7 @@ def main() -> None:
         log_config=None,  # keep configure_logging's format
         log_level="warning",
         access_log=False,
+        # The client's address is worked out by the app, from FORWARDED_ALLOW_IPS only.
+        proxy_headers=False,
         timeout_graceful_shutdown=5,
     )

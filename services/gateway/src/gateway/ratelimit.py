@@ -1,23 +1,32 @@
-"""Login attempt limits (moving window, in this process's memory) per account+IP and per IP.
+"""Login attempt limits: per address and per account+address (moving windows in this process's
+memory), and per account from every address together (a fixed window in the gateway's database).
 
 Every attempt counts, so a burst of parallel guesses is cut off before the slow password check;
-a successful sign-in clears its account+IP window. Each gateway replica counts on its own: with N
-replicas behind a balancer an attacker gets at most N times the limit.
+a successful sign-in clears its account's windows. The in-memory limits are each replica's own;
+the per-account one lives in the agents database, so replicas sharing it share the count, and no
+choice of address (or of replica) gets an attacker more guesses at one account.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
-from typing import Annotated
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 log = logging.getLogger(__name__)
+
+COLLECTION = "login_attempts"
 
 
 class TooManyAttempts(Exception):
@@ -29,14 +38,82 @@ class TooManyAttempts(Exception):
         self.retry_after = retry_after
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccountAttempts:
+    """Sign-in attempts per account from any address: one document per account (`_id` = the
+    email) holding a fixed window's start and count, changed only by single-document atomic
+    updates (they behave the same on a MongoDB server and on the in-process engine)."""
+
+    def __init__(
+        self, database: Any, limit: str, *, clock: Callable[[], datetime] = _utc_now
+    ) -> None:
+        self._attempts = database[COLLECTION]
+        self._limit: RateLimitItem = parse(limit)
+        self._window = timedelta(seconds=self._limit.get_expiry())
+        self._clock = clock
+
+    async def attempt(self, email: str) -> None:
+        """Count one attempt; `TooManyAttempts` once the window holds more than the limit."""
+        now = self._clock()
+        doc = await self._count(email, now)
+        if doc["attempts"] <= self._limit.amount:
+            return
+        ends = doc["windowStart"].astimezone(UTC) + self._window
+        retry_after = max(1, math.ceil((ends - now).total_seconds()))
+        log.warning("sign-in attempts for %s from every address over the limit", email)
+        raise TooManyAttempts(
+            f"Too many failed sign-ins for this account; try again in {_duration(retry_after)}",
+            retry_after,
+        )
+
+    async def _count(self, email: str, now: datetime) -> dict[str, Any]:
+        # Equality filters, $inc/$set/$setOnInsert and upsert only: nothing the in-process
+        # engine might do differently from a server.
+        for _ in range(3):
+            with contextlib.suppress(DuplicateKeyError):  # two first attempts raced: count again
+                doc: dict[str, Any] = await self._attempts.find_one_and_update(
+                    {"_id": email},
+                    {"$inc": {"attempts": 1}, "$setOnInsert": {"windowStart": now}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+                started = doc["windowStart"]
+                if started.astimezone(UTC) > now - self._window:
+                    return doc
+                # The window is over: open a new one, unless another attempt just did.
+                reopened: dict[str, Any] | None = await self._attempts.find_one_and_update(
+                    {"_id": email, "windowStart": started},
+                    {"$set": {"attempts": 1, "windowStart": now}},
+                    return_document=ReturnDocument.AFTER,
+                )
+                if reopened is not None:
+                    return reopened
+        raise RuntimeError(f"could not count a sign-in attempt for {email}")
+
+    async def clear(self, email: str) -> None:
+        await self._attempts.delete_one({"_id": email})
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
 class LoginLimiter:
-    def __init__(self, *, per_account: str, per_ip: str) -> None:
+    def __init__(
+        self, *, per_account: str, per_ip: str, accounts: AccountAttempts | None = None
+    ) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._per_account: RateLimitItem = parse(per_account)
         self._per_ip: RateLimitItem = parse(per_ip)
+        self._accounts = accounts
 
     async def attempt(self, *, email: str, ip: str) -> None:
-        """Count one login attempt; `TooManyAttempts` when either window is full."""
+        """Count one login attempt; `TooManyAttempts` when any window is full."""
         account = (email.strip().lower(), ip)
         if not await self._limiter.hit(self._per_ip, "login-ip", ip):
             log.warning("login attempts from %s over the limit (%s)", ip, self._per_ip)
@@ -50,9 +127,13 @@ class LoginLimiter:
                 "Too many login attempts for this account, try again later",
                 await self._retry_after(self._per_account, "login-account", *account),
             )
+        if self._accounts is not None:
+            await self._accounts.attempt(account[0])
 
     async def succeeded(self, *, email: str, ip: str) -> None:
         await self._limiter.clear(self._per_account, "login-account", email.strip().lower(), ip)
+        if self._accounts is not None:
+            await self._accounts.clear(email.strip().lower())
 
     async def _retry_after(self, item: RateLimitItem, *keys: str) -> int:
         stats = await self._limiter.get_window_stats(item, *keys)

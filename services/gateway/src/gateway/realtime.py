@@ -2,7 +2,9 @@
 
 A client connects with `auth={"token": "<jwt>"}` (refused otherwise) and joins room
 `agent:{agentId}`; events `join_ticket`/`leave_ticket` with `{ticketId}` join or leave
-`ticket:{ticketId}` (acknowledged with `{success, room}` or `{success: false, error}`).
+`ticket:{ticketId}` (acknowledged with `{success, room}` or `{success: false, error}`). Only a
+well-formed id of a ticket that exists (the tickets service says so) is joined; anything else is
+an error in the acknowledgement and joins nothing.
 
 The relay of ticket events from the broker plugs in by calling `Realtime.emit`: every gateway
 replica runs its own relay for its own clients, so no cross-process Socket.IO manager is needed.
@@ -11,17 +13,21 @@ replica runs its own relay for its own clients, so no cross-process Socket.IO ma
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import socketio
 from pydantic import BaseModel
 
 from gateway.auth import Agent, Tokens
-from uts_shared.errors import Unauthorized
+from uts_shared.contracts import tickets
+from uts_shared.errors import DomainError, NotFound, Unauthorized
+from uts_shared.messaging import RpcClient
 
 log = logging.getLogger(__name__)
 
-MAX_TICKET_ID = 64
+TICKET_ID = re.compile(tickets.TICKET_ID_PATTERN)
+MALFORMED_TICKET_ID = "ticketId: required, a ticket id such as LUX-2026-000001"
 
 AGENTS_ROOM = "agents"
 """Every socket authenticated as an agent, and nothing else: agent-only events go here."""
@@ -38,8 +44,9 @@ def ticket_room(ticket_id: str) -> str:
 class Realtime:
     """The process's Socket.IO server."""
 
-    def __init__(self, tokens: Tokens, *, cors_origins: list[str]) -> None:
+    def __init__(self, tokens: Tokens, rpc: RpcClient, *, cors_origins: list[str]) -> None:
         self._tokens = tokens
+        self._rpc = rpc
         # None = same origin only (python-engineio); non-browser clients send no Origin at all.
         self.sio = socketio.AsyncServer(
             async_mode="asgi", cors_allowed_origins=cors_origins or None, logger=False
@@ -91,14 +98,28 @@ class Realtime:
     @staticmethod
     def _ticket_id(data: Any) -> str | None:
         ticket_id = data.get("ticketId") if isinstance(data, dict) else None
-        if isinstance(ticket_id, str) and 0 < len(ticket_id.strip()) <= MAX_TICKET_ID:
+        if isinstance(ticket_id, str) and TICKET_ID.fullmatch(ticket_id.strip()):
             return ticket_id.strip()
+        return None
+
+    async def _missing(self, ticket_id: str) -> str | None:
+        """Why `ticket_id` can't be joined (no such ticket, or no answer), or None."""
+        try:
+            await self._rpc.call(tickets.GET, tickets.GetTicket(ticket_id=ticket_id))
+        except NotFound:
+            return f"ticketId: no ticket {ticket_id}"
+        except DomainError as exc:
+            log.warning("join_ticket %s: tickets service did not answer (%s)", ticket_id, exc)
+            return "ticketId: could not be checked right now, try again"
         return None
 
     async def _join_ticket(self, sid: str, data: Any = None) -> dict[str, Any]:
         ticket_id = self._ticket_id(data)
         if ticket_id is None:
-            return {"success": False, "error": "ticketId: required, 1 to 64 characters"}
+            return {"success": False, "error": MALFORMED_TICKET_ID}
+        missing = await self._missing(ticket_id)
+        if missing is not None:
+            return {"success": False, "error": missing}
         room = ticket_room(ticket_id)
         await self.sio.enter_room(sid, room)
         log.debug("agent %s joined %s", (await self._agent(sid)).id, room)
@@ -107,7 +128,7 @@ class Realtime:
     async def _leave_ticket(self, sid: str, data: Any = None) -> dict[str, Any]:
         ticket_id = self._ticket_id(data)
         if ticket_id is None:
-            return {"success": False, "error": "ticketId: required, 1 to 64 characters"}
+            return {"success": False, "error": MALFORMED_TICKET_ID}
         room = ticket_room(ticket_id)
         await self.sio.leave_room(sid, room)
         return {"success": True, "room": room}

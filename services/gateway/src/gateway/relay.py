@@ -19,14 +19,19 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
-from faststream.exceptions import RejectMessage
 from faststream.rabbit import RabbitBroker, RabbitMessage
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from gateway.realtime import AGENTS_ROOM, Realtime, agent_room, ticket_room
 from uts_shared.contracts import tickets
 from uts_shared.contracts.base import Event
-from uts_shared.messaging import declare_topology, instance_queue, subscribe_events
+from uts_shared.messaging import (
+    MalformedMessage,
+    declare_topology,
+    excerpt,
+    instance_queue,
+    subscribe_events,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,21 +109,18 @@ class TicketRelay:
         await declare_topology(self._broker)
 
     async def handle(self, routing_key: str, body: bytes, message: RabbitMessage) -> None:
-        """Validate, de-duplicate, emit; a malformed event is logged and dead-lettered."""
+        """Validate, de-duplicate, emit; a malformed event is dead-lettered (`subscribe_events`)."""
         known = _EVENTS.get(routing_key)
         if known is None:
-            log.warning("rejected event with unknown routing key %r", routing_key)
-            raise RejectMessage()
+            raise MalformedMessage("unknown routing key")
         model, name = known
         try:
             raw = json.loads(body)
             event = model.model_validate(raw)
-        except (ValueError, ValidationError) as exc:
-            log.warning("rejected malformed %s event: %s", routing_key, exc)
-            raise RejectMessage() from exc
+        except ValueError as exc:  # not JSON, or pydantic's ValidationError
+            raise MalformedMessage.of(exc) from None
         if event.type != routing_key:
-            log.warning("rejected event of type %r sent as %r", event.type, routing_key)
-            raise RejectMessage()
+            raise MalformedMessage(f"an event of type {excerpt(event.type, 80)!r}")
         if not self._seen.add(event.event_id):
             log.debug("duplicate event %s (%s) dropped", event.event_id, routing_key)
             return

@@ -9,6 +9,7 @@ from limits import parse
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
+from gateway.proxies import parse_networks
 from uts_shared.settings import ServiceSettings
 
 CommaList = Annotated[list[str], NoDecode]
@@ -43,9 +44,18 @@ class GatewaySettings(ServiceSettings):
     admin_last_name: str = "User"
 
     login_rate_limit_account: str = "5/minute"
-    """Login attempts per email and client IP (moving window)."""
+    """Login attempts per email and client IP (moving window, this replica's memory)."""
     login_rate_limit_ip: str = "20/minute"
-    """Login attempts per client IP, whatever the email (moving window)."""
+    """Login attempts per client IP, whatever the email (moving window, this replica's memory)."""
+    login_rate_limit_account_all_ips: str = "10/15 minutes"
+    """Login attempts per email from every address together (fixed window in the agents
+    database, shared by the replicas using it); a successful sign-in resets it."""
+    forwarded_allow_ips: CommaList = Field(default_factory=list)
+    """Proxies (IPs or networks) whose `Forwarded`/`X-Forwarded-For` headers name the client;
+    empty: the headers are ignored and the TCP peer is the client."""
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    """Largest request body accepted (413 above it, before it is parsed)."""
 
     cors_origins: CommaList = Field(default_factory=list)
     gateway_required_services: CommaList = Field(
@@ -54,13 +64,23 @@ class GatewaySettings(ServiceSettings):
     """Services whose health RPC must answer for `/ready` to be 200."""
     ready_timeout: float = Field(default=1.0, gt=0)
 
-    @field_validator("cors_origins", "gateway_required_services", mode="before")
+    @field_validator(
+        "cors_origins", "gateway_required_services", "forwarded_allow_ips", mode="before"
+    )
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         return _split(value)
 
-    @field_validator("login_rate_limit_account", "login_rate_limit_ip")
+    @field_validator(
+        "login_rate_limit_account", "login_rate_limit_ip", "login_rate_limit_account_all_ips"
+    )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         parse(value)  # raises ValueError on e.g. "5 per fortnight"
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)  # raises ValueError on e.g. "*" or "proxy.local"
         return value

@@ -15,12 +15,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from faststream.rabbit import RabbitMessage
-from pydantic import ValidationError
-
 from tickets_service.fallbacks import DEFAULT_CATEGORIES, DEFAULT_ID_FORMAT
 from uts_shared.contracts import config as config_contracts
-from uts_shared.contracts.base import Empty, Event
+from uts_shared.contracts.base import Empty
 from uts_shared.contracts.config import Category, SettingKey, TicketIdFormat
 from uts_shared.errors import DomainError
 from uts_shared.messaging import RpcClient
@@ -28,8 +25,6 @@ from uts_shared.messaging import RpcClient
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-_UPDATED = Event[config_contracts.ConfigUpdated]
 
 
 @dataclass
@@ -153,12 +148,7 @@ class ConfigCache:
                 cached.invalidate()
         self.invalidated.set()
 
-    async def on_event(self, routing_key: str, body: bytes, message: RabbitMessage) -> None:
-        """`config.updated` consumer (per-instance exclusive queue)."""
-        try:
-            keys = _UPDATED.model_validate_json(body).data.keys
-        except ValidationError:
-            log.warning("malformed %s event: dropping every cached value", routing_key)
-            keys = []
-        log.debug("%s %s: dropping cached values", routing_key, keys)
-        self.invalidate(keys)
+    async def on_change(self, keys: list[str] | None) -> None:
+        """`config.updated` consumer (per-instance exclusive queue); None: unreadable event."""
+        log.debug("config.updated %s: dropping cached values", keys)
+        self.invalidate(keys or [])

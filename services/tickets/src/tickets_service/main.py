@@ -16,14 +16,12 @@ from tickets_service.settings import Settings
 from tickets_service.store import TicketStore
 from uts_shared import runtime
 from uts_shared.contracts.base import HealthStatus
-from uts_shared.contracts.config import CONFIG_UPDATED
 from uts_shared.messaging import (
     EventPublisher,
     RpcClient,
     declare_topology,
-    instance_queue,
     make_broker,
-    subscribe_events,
+    subscribe_config_updates,
 )
 from uts_shared.mongo import describe_store, open_database
 from uts_shared.settings import configure_logging
@@ -74,10 +72,8 @@ class TicketsService:
             settings, store=self.store, config=self.config, outbox=self.outbox, clock=self.clock
         )
         # Each instance drops its own cache on config changes: an exclusive queue of its own.
-        subscribe_events(
-            self.broker,
-            instance_queue(f"tickets.config-updates.{self.instance}", CONFIG_UPDATED.routing_key),
-            self.config.on_event,
+        subscribe_config_updates(
+            self.broker, f"tickets.config-updates.{self.instance}", self.config.on_change
         )
         handlers.register(self.broker, self.operations, self.health)
 

@@ -13,18 +13,21 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from uts_shared.contracts.base import Empty, EventType, Rpc, WireModel, health_rpc
+from uts_shared.contracts.base import (
+    MAX_TOOL_CALLS,
+    TOOL_ARGUMENTS_MAX,
+    Empty,
+    EventType,
+    Id,
+    Rpc,
+    WireModel,
+    health_rpc,
+)
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
 CallId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ResponseId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ConversationId = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)
-]
-
-MAX_CALLS = 64
-"""Function calls accepted in one request (a model emits a handful per response)."""
+ConversationId = Id
 
 
 # --- tool calls -------------------------------------------------------------------------------
@@ -35,7 +38,7 @@ class FunctionCall(WireModel):
 
     call_id: CallId
     name: str = Field(max_length=128)
-    arguments: str = Field(default="{}", max_length=100_000)
+    arguments: str = Field(default="{}", max_length=TOOL_ARGUMENTS_MAX)
 
 
 class FunctionCallOutput(WireModel):
@@ -51,7 +54,7 @@ class ToolCallsRequest(WireModel):
     phone: Phone
     conversation_id: ConversationId | None = None
     """Linked to a created ticket; default: the customer's open/assigned conversation."""
-    calls: list[FunctionCall] = Field(default_factory=list, max_length=MAX_CALLS)
+    calls: list[FunctionCall] = Field(default_factory=list, max_length=MAX_TOOL_CALLS)
 
 
 class ToolCallsResult(WireModel):

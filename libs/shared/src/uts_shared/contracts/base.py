@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from uts_shared.errors import ErrorInfo
@@ -18,6 +18,60 @@ EVENTS_EXCHANGE = "uts.events"
 DEAD_LETTER_EXCHANGE = "uts.dlx"
 DEAD_LETTER_QUEUE = "uts.dead-letters"
 """Where rejected (malformed) messages of every service queue end up, for an operator to inspect."""
+
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+"""The largest request or event a service decodes; a bigger one is dead-lettered unread. Far
+above anything the contracts' size limits let through (the gateway takes 1 MiB bodies)."""
+
+
+# --- sizes: every text and list a client can send is bounded here ----------------------------
+# Views and events are built from these inputs, so they are bounded by them too. Values with a
+# shape of their own (slugs, tags, phone numbers, call ids) keep their limit beside that shape.
+
+ID_MAX = 128
+NAME_MAX = 100
+SHORT_TEXT_MAX = 200
+TEXT_MAX = 2_000
+NOTE_MAX = 5_000
+LONG_TEXT_MAX = 10_000
+TEMPLATE_MAX = 50_000
+URL_MAX = 2_048
+TOOL_ARGUMENTS_MAX = 20_000
+"""Characters of one function call's JSON arguments: a whole ticket report fits."""
+
+
+def _text(min_length: int, max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+Id = Annotated[str, _text(1, ID_MAX)]
+"""Any identifier (ticket, customer, conversation, agent, preset): a plain, non-empty string."""
+Name = Annotated[str, _text(1, NAME_MAX)]
+"""A name or a word: a category label, a terminology word, an assistant's or company's name."""
+ShortText = Annotated[str, _text(0, SHORT_TEXT_MAX)]
+"""One line, possibly empty: an icon, a colour, an attachment's type, a subcategory."""
+Text = Annotated[str, _text(0, TEXT_MAX)]
+"""A paragraph, possibly empty: a reason, a comment, an address, a greeting, a description."""
+NoteText = Annotated[str, _text(1, NOTE_MAX)]
+"""What an agent writes on a ticket: a note, resolution notes, an escalation's reason."""
+LongText = Annotated[str, _text(1, LONG_TEXT_MAX)]
+"""A ticket's description."""
+TemplateText = Annotated[str, _text(1, TEMPLATE_MAX)]
+"""The assistant's instructions template: far above any sensible prompt."""
+Url = Annotated[str, _text(1, URL_MAX)]
+
+MAX_TAGS = 30
+MAX_ATTACHMENTS = 20
+MAX_CATEGORIES = 100
+MAX_NOTES_PER_TICKET = 200
+"""A ticket with this many notes takes no more (409): one ticket stays a readable page."""
+MAX_STATUS_CHANGES_PER_TICKET = 200
+"""A ticket whose history holds this many status changes takes no more (409)."""
+MAX_CUSTOM_PRESETS = 50
+MAX_TOOL_CALLS = 64
+"""Function calls in one request (a model emits a handful per response)."""
+HISTORY_PAGE_MAX = 100
+"""Most entries one page of a history answers (the configuration's change history)."""
 
 
 class WireModel(BaseModel):
@@ -30,6 +84,15 @@ class WireModel(BaseModel):
         serialize_by_alias=True,
         extra="forbid",
     )
+
+
+class Pagination(WireModel):
+    """Where a page sits in the whole: `pages` is how many pages of `limit` there are."""
+
+    page: int
+    limit: int
+    total: int
+    pages: int
 
 
 class Empty(WireModel):

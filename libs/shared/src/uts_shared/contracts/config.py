@@ -9,10 +9,23 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
-from uts_shared.contracts.base import Empty, EventType, Rpc, WireModel, health_rpc
+from uts_shared.contracts.base import (
+    HISTORY_PAGE_MAX,
+    MAX_CATEGORIES,
+    Empty,
+    EventType,
+    Id,
+    Name,
+    Pagination,
+    Rpc,
+    ShortText,
+    TemplateText,
+    Text,
+    WireModel,
+    health_rpc,
+)
 
 SLUG = r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$"
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 def _slug(value: str) -> str:
@@ -48,15 +61,18 @@ class Category(WireModel):
     """One ticket category; `id` is a slug (lowercase letters, digits, `_` or `-`)."""
 
     id: Slug
-    label: NonEmpty
-    label_en: str | None = None
-    icon: str | None = None
-    color: str | None = None
-    description: str | None = None
+    label: Name
+    label_en: ShortText | None = None
+    icon: ShortText | None = None
+    color: ShortText | None = None
+    description: Text | None = None
+
+
+CategoryItems = Annotated[list[Category], Field(min_length=1, max_length=MAX_CATEGORIES)]
 
 
 class CategoryList(WireModel):
-    categories: list[Category] = Field(min_length=1)
+    categories: CategoryItems
 
     @field_validator("categories")
     @classmethod
@@ -70,23 +86,23 @@ class CategoryList(WireModel):
 
 
 class AssistantConfig(WireModel):
-    assistant_name: NonEmpty
-    company_name: NonEmpty
-    ticket_noun: NonEmpty
-    ticket_noun_plural: NonEmpty
-    primary_service_issue: str = ""
-    service_type: str = ""
-    greeting_message: str | None = None
+    assistant_name: Name
+    company_name: Name
+    ticket_noun: Name
+    ticket_noun_plural: Name
+    primary_service_issue: Text = ""
+    service_type: ShortText = ""
+    greeting_message: Text | None = None
     language: Literal["es", "en"] = "es"
 
 
 class Terminology(WireModel):
-    ticket_singular: NonEmpty
-    ticket_plural: NonEmpty
-    create_verb: NonEmpty
-    customer_noun: NonEmpty
-    agent_noun: NonEmpty
-    resolve_verb: NonEmpty
+    ticket_singular: Name
+    ticket_plural: Name
+    create_verb: Name
+    customer_noun: Name
+    agent_noun: Name
+    resolve_verb: Name
 
 
 Separator = Literal["-", "_", ".", ""]
@@ -107,7 +123,7 @@ class TicketIdFormat(WireModel):
 
 
 class PresetValues(WireModel):
-    ticket_categories: list[Category] = Field(min_length=1)
+    ticket_categories: CategoryItems
     assistant_configuration: AssistantConfig
     ticket_terminology: Terminology
     ticket_id_format: TicketIdFormat
@@ -115,8 +131,8 @@ class PresetValues(WireModel):
 
 class Preset(PresetValues):
     id: Slug
-    name: NonEmpty
-    description: str = ""
+    name: Name
+    description: Text = ""
     builtin: bool = False
 
 
@@ -155,7 +171,7 @@ class ChangeRecord(WireModel):
 class ByAgent(WireModel):
     """Every change names the agent making it (audit trail)."""
 
-    agent_id: NonEmpty
+    agent_id: Id
 
 
 class UpdateCategories(CategoryList, ByAgent):
@@ -175,30 +191,33 @@ class UpdateIdFormat(ByAgent):
 
 
 class UpdateTemplate(ByAgent):
-    template: NonEmpty
+    template: TemplateText
 
 
 class ResetSetting(ByAgent):
-    key: str
+    key: Id
 
 
 class ApplyPreset(ByAgent):
-    preset_id: str
+    preset_id: Id
 
 
 class SavePreset(ByAgent):
     id: Slug
-    name: NonEmpty
-    description: str = ""
+    name: Name
+    description: Text = ""
 
 
 class DeletePreset(ByAgent):
-    preset_id: str
+    preset_id: Id
 
 
 class HistoryQuery(WireModel):
-    key: str | None = None
-    limit: int = Field(default=50, ge=1, le=500)
+    """One page of the change history, newest first (optionally for one key)."""
+
+    key: Id | None = None
+    page: int = Field(default=1, ge=1)
+    limit: int = Field(default=20, ge=1, le=HISTORY_PAGE_MAX)
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -240,6 +259,7 @@ class PresetApplied(WireModel):
 
 class History(WireModel):
     changes: list[ChangeRecord]
+    pagination: Pagination
 
 
 class Settings(WireModel):
@@ -307,8 +327,8 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
 class ConfigUpdated(WireModel):
     """Published after every change; every replica (and every cache elsewhere) drops these keys."""
 
-    keys: list[str]
-    updated_by: str | None = None
+    keys: Annotated[list[Id], Field(max_length=len(SettingKey))]
+    updated_by: Id | None = None
 
 
 CONFIG_UPDATED = EventType("config.updated", ConfigUpdated, "Configuration keys changed")

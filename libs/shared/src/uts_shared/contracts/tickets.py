@@ -20,25 +20,41 @@ from pydantic import (
     model_serializer,
 )
 
-from uts_shared.contracts.base import EventType, Rpc, WireModel, health_rpc
+from uts_shared.contracts import base
+from uts_shared.contracts.base import (
+    MAX_ATTACHMENTS,
+    MAX_TAGS,
+    EventType,
+    LongText,
+    NoteText,
+    Rpc,
+    ShortText,
+    Text,
+    Url,
+    WireModel,
+    health_rpc,
+)
 
-# --- scalar types -----------------------------------------------------------------------------
+# --- scalar types (sizes: contracts/base.py) --------------------------------------------------
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-"""Any identifier (customer, conversation, agent, ticketId): a plain, non-empty string."""
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)
-]
+Id = base.Id
+Pagination = base.Pagination
+
+Subject = Annotated[ShortText, Field(min_length=1)]
+Description = LongText
 CategoryId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Tags = Annotated[list[Tag], Field(max_length=30)]
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
 Page = Annotated[int, Field(ge=1)]
 Limit = Annotated[int, Field(ge=1, le=100)]
 Query = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+TICKET_ID_PATTERN = r"^[A-Za-z0-9]{1,16}(?:[-_.]?\d{4})?[-_.]?\d{1,18}$"
+"""The shape of every id a `TicketIdFormat` can give (`LUX-2026-000001`, `RPT_0042`, `A7.12`):
+prefix, optional year, zero-padded sequence, joined by one of the allowed separators. Any format
+the configuration allows, since a ticket keeps the id it was created with."""
 
 
 class TicketStatus(StrEnum):
@@ -103,16 +119,19 @@ class Coordinates(WireModel):
 
 
 class Location(WireModel):
-    address: str | None = None
+    address: Text | None = None
     coordinates: Coordinates | None = None
-    description: str | None = None
+    description: Text | None = None
 
 
 class Attachment(WireModel):
-    url: NonEmpty
-    type: str | None = None
-    uploaded_by: str | None = None
+    url: Url
+    type: ShortText | None = None
+    uploaded_by: Id | None = None
     uploaded_at: datetime | None = None
+
+
+Attachments = Annotated[list[Attachment], Field(max_length=MAX_ATTACHMENTS)]
 
 
 class StatusChange(WireModel):
@@ -232,13 +251,6 @@ class CustomerTicketView(CustomerTicketSummary):
         return [note for note in value if not note.is_internal]
 
 
-class Pagination(WireModel):
-    page: int
-    limit: int
-    total: int
-    pages: int
-
-
 class TicketPage(WireModel):
     tickets: list[TicketSummary]
     pagination: Pagination
@@ -288,13 +300,13 @@ class NewTicket(WireModel):
     subject: Subject
     description: Description
     category: CategoryId
-    subcategory: str | None = None
+    subcategory: ShortText | None = None
     priority: Priority = Priority.MEDIUM
     customer_id: Id
     conversation_id: Id | None = None
     tags: Tags = Field(default_factory=list)
     location: Location | None = None
-    attachments: list[Attachment] = Field(default_factory=list)
+    attachments: Attachments = Field(default_factory=list)
     idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     """Same key -> the first ticket is returned, no second one is created."""
 
@@ -374,11 +386,11 @@ class TicketChanges(WireModel):
     subject: Subject | None = None
     description: Description | None = None
     category: CategoryId | None = None
-    subcategory: str | None = None
+    subcategory: ShortText | None = None
     priority: Priority | None = None
     tags: Tags | None = None
     location: Location | None = None
-    attachments: list[Attachment] | None = None
+    attachments: Attachments | None = None
 
     @model_serializer(mode="wrap")
     def _only_given(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -407,21 +419,21 @@ class AssignTicket(WireModel):
 class ChangeStatus(WireModel):
     ticket_id: Id
     status: TicketStatus
-    reason: str | None = None
+    reason: Text | None = None
     by: Id
     expected_version: int | None = None
 
 
 class AddNote(WireModel):
     ticket_id: Id
-    content: NonEmpty
+    content: NoteText
     is_internal: bool = True
     by: Id
 
 
 class ResolveTicket(WireModel):
     ticket_id: Id
-    resolution_notes: NonEmpty
+    resolution_notes: NoteText
     by: Id
     expected_version: int | None = None
 
@@ -429,7 +441,7 @@ class ResolveTicket(WireModel):
 class EscalateTicket(WireModel):
     ticket_id: Id
     to_agent_id: Id
-    reason: NonEmpty
+    reason: NoteText
     by: Id
 
 
@@ -439,7 +451,7 @@ class SubmitFeedback(WireModel):
     ticket_id: Id
     customer_id: Id | None = None
     rating: int = Field(ge=1, le=5)
-    comment: str | None = None
+    comment: Text | None = None
 
 
 class StatsQuery(WireModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from uts_shared.contracts.base import MAX_CUSTOM_PRESETS
 from uts_shared.contracts.config import (
     AssistantConfig,
     Category,
@@ -427,8 +428,15 @@ def find(presets: Iterable[Preset], preset_id: str) -> Preset:
     )
 
 
-def check_new_id(preset_id: str, existing: Iterable[Preset]) -> None:
-    """A custom preset may neither shadow a built-in nor reuse a custom preset's id (Conflict)."""
+def check_new_id(preset_id: str, existing: Sequence[Preset]) -> None:
+    """A custom preset may neither shadow a built-in nor reuse a custom preset's id, nor be one
+    too many (Conflict)."""
+    if len(existing) >= MAX_CUSTOM_PRESETS:
+        raise Conflict(
+            f"there are already {MAX_CUSTOM_PRESETS} custom presets, the most kept; "
+            "delete one first",
+            context={"limit": MAX_CUSTOM_PRESETS},
+        )
     if preset_id in BUILTIN_IDS:
         raise Conflict(
             f"'{preset_id}' is a built-in preset id; choose another id",

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
+from uts_shared.contracts.base import TEMPLATE_MAX
 from uts_shared.contracts.config import (
     SLUG,
     AssistantConfig,
@@ -26,7 +27,7 @@ from uts_shared.errors import FieldError, ValidationFailed, field_errors_from_py
 
 T = TypeVar("T")
 
-MAX_TEMPLATE_CHARS = 50_000
+MAX_TEMPLATE_CHARS = TEMPLATE_MAX
 """Far above any sensible prompt; stops a pasted document from becoming the instructions."""
 
 _ADAPTERS: dict[SettingKey, TypeAdapter[Any]] = {

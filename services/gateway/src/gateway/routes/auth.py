@@ -9,6 +9,7 @@ from pydantic import StringConstraints
 
 from gateway.agents import AgentProfile, AgentsDep
 from gateway.auth import CurrentAgent, get_tokens
+from gateway.proxies import ClientAddress
 from gateway.ratelimit import LoginLimiterDep
 from uts_shared.contracts.base import WireModel
 from uts_shared.errors import Unauthorized
@@ -34,13 +35,16 @@ class Me(WireModel):
 
 @router.post(
     "/login",
-    responses={401: {"description": "Invalid credentials"}, 429: {"description": "Rate limited"}},
+    responses={
+        401: {"description": "Invalid credentials"},
+        403: {"description": "Account is disabled"},
+        429: {"description": "Too many attempts (this account, or this address): `Retry-After`"},
+    },
 )
 async def login(
-    body: Login, request: Request, agents: AgentsDep, limiter: LoginLimiterDep
+    body: Login, request: Request, agents: AgentsDep, limiter: LoginLimiterDep, ip: ClientAddress
 ) -> LoginResult:
     """Exchange email and password for a bearer token (attempts limited per account and IP)."""
-    ip = request.client.host if request.client else "unknown"
     await limiter.attempt(email=body.email, ip=ip)
     profile = await agents.authenticate(body.email, body.password)
     await limiter.succeeded(email=body.email, ip=ip)

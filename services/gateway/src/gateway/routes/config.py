@@ -15,7 +15,15 @@ from pydantic import AfterValidator, StringConstraints
 from gateway.auth import AdminAgent, admin_agent
 from gateway.rpc import RpcDep
 from uts_shared.contracts import config
-from uts_shared.contracts.base import Empty, WireModel
+from uts_shared.contracts.base import (
+    HISTORY_PAGE_MAX,
+    Empty,
+    Name,
+    Pagination,
+    TemplateText,
+    Text,
+    WireModel,
+)
 from uts_shared.contracts.config import (
     SLUG,
     AllConfig,
@@ -23,7 +31,6 @@ from uts_shared.contracts.config import (
     Category,
     CategoryList,
     ChangeRecord,
-    NonEmpty,
     Preset,
     SettingKey,
     SettingRecord,
@@ -34,6 +41,9 @@ from uts_shared.contracts.config import (
 router = APIRouter(prefix="/config", tags=["config"], dependencies=[Depends(admin_agent)])
 
 EMPTY = Empty()
+NOT_EDITABLE: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The setting is not editable (`isEditable` is false)"}
+}
 
 
 # --- bodies the contract has no agent-free model for ---------------------------------------------
@@ -46,7 +56,7 @@ def _slug(value: str) -> str:
 
 
 class TemplateBody(WireModel):
-    template: NonEmpty
+    template: TemplateText
 
 
 class NewPreset(WireModel):
@@ -57,8 +67,8 @@ class NewPreset(WireModel):
         StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
         AfterValidator(_slug),
     ]
-    name: NonEmpty
-    description: str = ""
+    name: Name
+    description: Text = ""
 
 
 # --- responses (the plan's shapes) ---------------------------------------------------------------
@@ -145,6 +155,7 @@ class TemplateUpdated(TemplateOut):
 
 class HistoryOut(Ok):
     changes: list[ChangeRecord]
+    pagination: Pagination
 
 
 class SettingsOut(Ok):
@@ -160,7 +171,7 @@ async def get_ticket_categories(rpc: RpcDep) -> CategoriesOut:
     return CategoriesOut(categories=result.categories)
 
 
-@router.put("/ticket-categories")
+@router.put("/ticket-categories", responses=NOT_EDITABLE)
 async def update_ticket_categories(
     body: CategoryList, agent: AdminAgent, rpc: RpcDep
 ) -> CategoriesUpdated:
@@ -175,7 +186,7 @@ async def get_assistant(rpc: RpcDep) -> AssistantOut:
     return AssistantOut(config=result.config)
 
 
-@router.put("/assistant")
+@router.put("/assistant", responses=NOT_EDITABLE)
 async def update_assistant(
     body: AssistantConfig, agent: AdminAgent, rpc: RpcDep
 ) -> AssistantUpdated:
@@ -202,7 +213,7 @@ async def get_terminology(rpc: RpcDep) -> TerminologyOut:
     return TerminologyOut(terminology=result.terminology)
 
 
-@router.put("/terminology")
+@router.put("/terminology", responses=NOT_EDITABLE)
 async def update_terminology(
     body: Terminology, agent: AdminAgent, rpc: RpcDep
 ) -> TerminologyUpdated:
@@ -217,7 +228,7 @@ async def get_ticket_id_format(rpc: RpcDep) -> IdFormatOut:
     return IdFormatOut(format=result.format)
 
 
-@router.put("/ticket-id-format")
+@router.put("/ticket-id-format", responses=NOT_EDITABLE)
 async def update_ticket_id_format(
     body: TicketIdFormat, agent: AdminAgent, rpc: RpcDep
 ) -> IdFormatUpdated:
@@ -227,7 +238,7 @@ async def update_ticket_id_format(
     return IdFormatUpdated(format=result.format)
 
 
-@router.post("/reset/{key}")
+@router.post("/reset/{key}", responses=NOT_EDITABLE)
 async def reset_to_default(key: SettingKey, agent: AdminAgent, rpc: RpcDep) -> ResetOut:
     """Put one setting back to its built-in default."""
     result = await rpc.call(config.RESET, config.ResetSetting(agent_id=agent.id, key=key.value))
@@ -245,7 +256,16 @@ async def list_presets(rpc: RpcDep) -> PresetsOut:
     return PresetsOut(presets=result.presets)
 
 
-@router.post("/presets", status_code=201)
+@router.post(
+    "/presets",
+    status_code=201,
+    responses={
+        409: {
+            "description": "The id is taken, there are too many custom presets, or "
+            "presets are not editable"
+        }
+    },
+)
 async def save_preset(body: NewPreset, agent: AdminAgent, rpc: RpcDep) -> PresetSaved:
     """Save the current configuration as a custom preset."""
     request = config.SavePreset(
@@ -255,7 +275,7 @@ async def save_preset(body: NewPreset, agent: AdminAgent, rpc: RpcDep) -> Preset
     return PresetSaved(message=f"Preset '{preset.id}' saved", preset=preset)
 
 
-@router.post("/presets/{preset_id}/apply")
+@router.post("/presets/{preset_id}/apply", responses=NOT_EDITABLE)
 async def apply_preset(preset_id: str, agent: AdminAgent, rpc: RpcDep) -> PresetApplied:
     """Replace categories, assistant configuration, terminology and ID format in one step."""
     request = config.ApplyPreset(agent_id=agent.id, preset_id=preset_id)
@@ -267,7 +287,7 @@ async def apply_preset(preset_id: str, agent: AdminAgent, rpc: RpcDep) -> Preset
     )
 
 
-@router.delete("/presets/{preset_id}")
+@router.delete("/presets/{preset_id}", responses=NOT_EDITABLE)
 async def delete_preset(preset_id: str, agent: AdminAgent, rpc: RpcDep) -> PresetDeleted:
     """Delete a custom preset (built-in presets cannot be deleted)."""
     request = config.DeletePreset(agent_id=agent.id, preset_id=preset_id)
@@ -281,7 +301,7 @@ async def get_instructions_template(rpc: RpcDep) -> TemplateOut:
     return TemplateOut(template=result.template)
 
 
-@router.put("/instructions-template")
+@router.put("/instructions-template", responses=NOT_EDITABLE)
 async def update_instructions_template(
     body: TemplateBody, agent: AdminAgent, rpc: RpcDep
 ) -> TemplateUpdated:
@@ -294,12 +314,13 @@ async def update_instructions_template(
 async def get_history(
     rpc: RpcDep,
     key: SettingKey | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 20,
 ) -> HistoryOut:
-    """Who changed what and when, newest first (optionally for one key)."""
-    query = config.HistoryQuery(key=key.value if key else None, limit=limit)
+    """Who changed what and when, newest first (optionally for one key), a page at a time."""
+    query = config.HistoryQuery(key=key.value if key else None, page=page, limit=limit)
     result = await rpc.call(config.GET_HISTORY, query)
-    return HistoryOut(changes=result.changes)
+    return HistoryOut(changes=result.changes, pagination=result.pagination)
 
 
 @router.get("/settings")

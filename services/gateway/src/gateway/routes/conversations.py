@@ -26,7 +26,6 @@ router = APIRouter(
     prefix="/conversations",
     tags=["conversations"],
     dependencies=[Depends(current_agent)],
-    responses={401: {"description": "Missing or invalid bearer token"}},
 )
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown conversation"}}

@@ -29,7 +29,6 @@ router = APIRouter(
     prefix="/customers",
     tags=["customers"],
     dependencies=[Depends(current_agent)],
-    responses={401: {"description": "Missing or invalid bearer token"}},
 )
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown customer"}}

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
 
 from gateway.routes.openai_webhook import model_paths
 from uts_shared.errors import Unavailable
@@ -51,7 +52,20 @@ async def health(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/ready", responses={503: {"description": "broker down or a required service silent"}})
+class Readiness(BaseModel):
+    """`/ready`'s answer, 200 or 503: the broker and each required service."""
+
+    success: bool
+    broker: str
+    """`ok` or `down`."""
+    services: dict[str, dict[str, Any]]
+
+
+@router.get(
+    "/ready",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "broker down or a service silent"}},
+)
 async def ready(request: Request) -> JSONResponse:
     """Readiness: the broker is connected and every required service answers its health RPC."""
     link = request.app.state.broker_link

@@ -27,7 +27,7 @@ from gateway.routes.ai import AiRouteSettings, AiSettings, ai_settings
 from uts_shared.contracts import ai_tools
 from uts_shared.contracts.base import Empty
 from uts_shared.errors import Unavailable
-from uts_shared.messaging import EventPublisher, RpcClient
+from uts_shared.messaging import EventPublisher, RpcClient, excerpt
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ async def openai_webhook(request: Request, settings: AiSettings) -> JSONResponse
             return JSONResponse({"success": True, "duplicate": True})
         webhook = _webhook(payload if isinstance(payload, dict) else {}, webhook_id)
         if webhook is None:
-            log.info("webhook %s of type %r carries no object id: ignored", webhook_id, payload)
+            log.info("webhook %s carries no object id: ignored (%r)", webhook_id, excerpt(body))
             return JSONResponse({"success": True, "ignored": True})
         routing_key = ai_tools.webhook_routing_key(webhook.type)
         event = _WEBHOOK_ENVELOPE(event_id=webhook_id, type=routing_key, data=webhook)

@@ -22,12 +22,10 @@ from gateway.errors import domain_error_response
 from gateway.routes.envelope import FilterValue, Ok, answer, answer_fields, unique_query_keys
 from gateway.rpc import RpcDep
 from uts_shared.contracts import tickets
-from uts_shared.contracts.base import WireModel
+from uts_shared.contracts.base import Id, NoteText, Text, WireModel
 from uts_shared.contracts.tickets import (
-    Id,
     Limit,
     NewTicket,
-    NonEmpty,
     Note,
     Page,
     Pagination,
@@ -74,12 +72,11 @@ router = APIRouter(
     tags=["tickets"],
     dependencies=[Depends(current_agent)],
     route_class=AllowedStatesRoute,
-    responses={401: {"description": "Missing or invalid bearer token"}},
 )
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown ticket"}}
 CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"description": "Not allowed in the ticket's state, or version moved"}
+    409: {"description": "Not allowed in the ticket's state, its history is full, or version moved"}
 }
 
 
@@ -141,28 +138,28 @@ class AssignBody(WireModel):
 
 class StatusBody(WireModel):
     status: TicketStatus
-    reason: str | None = None
+    reason: Text | None = None
     expected_version: int | None = None
 
 
 class NoteBody(WireModel):
-    content: NonEmpty
+    content: NoteText
     is_internal: bool = True
 
 
 class ResolveBody(WireModel):
-    resolution_notes: NonEmpty
+    resolution_notes: NoteText
     expected_version: int | None = None
 
 
 class EscalateBody(WireModel):
     to_agent_id: Id
-    reason: NonEmpty
+    reason: NoteText
 
 
 class FeedbackBody(WireModel):
     rating: int = Field(ge=1, le=5)
-    comment: str | None = None
+    comment: Text | None = None
 
 
 # --- documented answers (the plan's shapes; built by `answer`) ------------------------------------
@@ -262,6 +259,8 @@ async def get_ticket(ticket_id: TicketId, rpc: RpcDep) -> Response:
     responses={
         201: {"model": TicketOut, "description": "Created"},
         200: {"model": TicketOut, "description": "Same Idempotency-Key as an earlier create"},
+        404: {"description": "Unknown customer"},
+        409: {"description": "No free ticket id could be allocated"},
     },
 )
 async def create_ticket(
@@ -348,7 +347,10 @@ async def assign_ticket(
     responses={
         200: {"model": TicketOut},
         **NOT_FOUND,
-        409: {"description": "Transition not allowed: `allowed` lists the next states"},
+        409: {
+            "description": "Transition not allowed (`allowed` lists the next states), "
+            "or the ticket's history is full"
+        },
     },
 )
 async def change_status(
@@ -373,7 +375,11 @@ async def change_status(
 @router.post(
     "/{ticket_id}/notes",
     response_model=None,
-    responses={200: {"model": NoteOut}, **NOT_FOUND},
+    responses={
+        200: {"model": NoteOut},
+        **NOT_FOUND,
+        409: {"description": "The ticket holds the most notes it can"},
+    },
 )
 async def add_note(
     ticket_id: TicketId, body: NoteBody, agent: CurrentAgent, rpc: RpcDep

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from uts_shared.contracts.base import MAX_NOTES_PER_TICKET, MAX_STATUS_CHANGES_PER_TICKET
 from uts_shared.contracts.tickets import (
     PRIORITY_RANK,
     CustomerFeedback,
@@ -86,6 +87,12 @@ def transition(
     current = ticket.status
     if not can_transition(current, target):
         raise InvalidTransition(current, target)
+    if len(ticket.status_history) >= MAX_STATUS_CHANGES_PER_TICKET:
+        raise Conflict(
+            f"Ticket {ticket.ticket_id} has had {MAX_STATUS_CHANGES_PER_TICKET} status changes, "
+            "the most one ticket records; open a new ticket to go on",
+            context={"limit": MAX_STATUS_CHANGES_PER_TICKET},
+        )
     change = StatusChange(from_=current, to=target, changed_by=by, reason=reason, timestamp=now)
     sla = ticket.sla.model_copy()
     update: dict[str, object] = {
@@ -165,7 +172,13 @@ def add_note(
     note_id: str,
     now: datetime,
 ) -> tuple[TicketView, Note]:
-    """Append a note (internal unless said otherwise)."""
+    """Append a note (internal unless said otherwise); a full ticket takes no more."""
+    if len(ticket.notes) >= MAX_NOTES_PER_TICKET:
+        raise Conflict(
+            f"Ticket {ticket.ticket_id} already has {MAX_NOTES_PER_TICKET} notes, the most one "
+            "ticket holds; open a new ticket to go on",
+            context={"limit": MAX_NOTES_PER_TICKET},
+        )
     note = Note(id=note_id, agent_id=by, content=content, is_internal=is_internal, timestamp=now)
     return ticket.model_copy(update={"notes": [*ticket.notes, note], "updated_at": now}), note
 

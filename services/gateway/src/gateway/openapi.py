@@ -1,0 +1,124 @@
+"""The OpenAPI document, honest about errors: every answer a route can give is declared, each
+with the one error body (`ErrorBody`: `{success: false, error, details?}`).
+
+Most of what a route can answer follows from what it depends on, so it is worked out here, in
+one place, rather than declared route by hand:
+
+- any request: 413 (the body limit applies to every route);
+- a JSON body: 400 (malformed JSON) and 422; any parameter: 422; a path parameter: 404;
+- a bearer token: 401; an admin (or the service token): 401 and 403;
+- the login limiter: 429; a service called over the broker: 503 and 504.
+
+Routes still declare what only they know (a 409, a 404 about something named in the body, a 401
+of the login itself) with a description; the body model is added here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from gateway.auth import admin_agent, current_agent
+from gateway.errors import ErrorBody
+from gateway.ratelimit import get_login_limiter
+from gateway.routes.ai import service_or_admin
+from gateway.rpc import rpc_client
+
+DESCRIPTIONS: dict[int, str] = {
+    400: "Malformed JSON body",
+    401: "Missing or invalid bearer token",
+    403: "Admin access required",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    413: "Request body too large",
+    422: "Invalid input: each rejected field and why",
+    429: "Too many attempts: wait `Retry-After` seconds",
+    503: "A service or the message broker is unavailable",
+    504: "A service did not answer in time",
+}
+
+_BY_DEPENDENCY: dict[Callable[..., Any], set[int]] = {
+    current_agent: {401},
+    admin_agent: {401, 403},
+    service_or_admin: {401, 403},
+    get_login_limiter: {429},
+    rpc_client: {503, 504},
+}
+
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+_UNUSED_DEFAULTS = ("HTTPValidationError", "ValidationError")
+
+
+def _dependants(dependant: Dependant) -> list[Dependant]:
+    found = [dependant]
+    for sub in dependant.dependencies:
+        found += _dependants(sub)
+    return found
+
+
+def answers(route: Any) -> set[int]:
+    """The error statuses `route` can answer, from what it depends on (module docstring)."""
+    statuses = {413}
+    for dependant in _dependants(route.dependant):
+        if dependant.body_params:
+            statuses |= {400, 422}
+        if dependant.query_params or dependant.header_params or dependant.cookie_params:
+            statuses.add(422)
+        if dependant.path_params:
+            statuses |= {404, 422}
+        if dependant.call is not None:
+            statuses |= _BY_DEPENDENCY.get(dependant.call, set())
+    return statuses
+
+
+def _error_schemas() -> dict[str, Any]:
+    schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    nested: dict[str, Any] = schema.pop("$defs", {})
+    return {**nested, "ErrorBody": schema}
+
+
+def _api_routes(routes: list[Any]) -> list[Any]:
+    """Every API route as served (prefix and router dependencies included)."""
+    return [
+        context
+        for context in iter_route_contexts(routes)
+        if isinstance(context.original_route, APIRoute) and context.include_in_schema
+    ]
+
+
+def _add_errors(spec: dict[str, Any], routes: list[Any]) -> None:
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(_error_schemas())
+    for route in _api_routes(routes):
+        for method in route.methods or ():
+            responses = spec["paths"][route.path_format][method.lower()]["responses"]
+            declared = {int(s) for s in responses if s.isdigit() and int(s) >= 400}
+            for status in sorted(declared | answers(route)):
+                own = route.responses.get(status) or route.responses.get(str(status)) or {}
+                if own.get("model") is not None:
+                    continue  # a route's own body for this status (e.g. /ready's report)
+                responses[str(status)] = {
+                    "description": own.get("description") or DESCRIPTIONS.get(status, "Error"),
+                    "content": {"application/json": {"schema": _ERROR_REF}},
+                }
+    for name in _UNUSED_DEFAULTS:  # FastAPI's own 422 body, replaced by ErrorBody everywhere
+        schemas.pop(name, None)
+
+
+def install(app: FastAPI) -> None:
+    """Serve FastAPI's document with every route's error answers added (built once)."""
+    build = app.openapi  # FastAPI's: builds the document once (again if routes change)
+    completed: list[dict[str, Any]] = []
+
+    def openapi() -> dict[str, Any]:
+        spec = build()
+        if not completed or completed[-1] is not spec:
+            _add_errors(spec, app.routes)
+            completed[:] = [spec]
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]

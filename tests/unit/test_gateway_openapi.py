@@ -1,0 +1,99 @@
+"""The OpenAPI document declares every answer each route can give, with the real error body."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from tests.support.gateway_app import gateway_app
+
+API = "/api/v2"
+LOGIN = f"{API}/auth/login"
+WEBHOOK = f"{API}/openai/webhook"
+PUBLIC = {LOGIN, WEBHOOK, "/health", "/ready"}
+ADMIN = (f"{API}/config", f"{API}/agents", f"{API}/ai/")
+ANSWERED_BY_THE_GATEWAY = {LOGIN, f"{API}/auth/me", f"{API}/agents", "/health"}
+"""Routes that call no service over the broker."""
+ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def can_conflict(method: str, path: str) -> bool:
+    """Writes that can meet a state that refuses them (ticket state, non-editable setting, a
+    taken email or phone number, a full list)."""
+    if method == "get":
+        return False
+    if path.startswith((f"{API}/tickets", f"{API}/config")):
+        return path != f"{API}/config/sync-assistant"
+    return path in {f"{API}/agents", f"{API}/customers"}
+
+
+def expected(method: str, path: str, operation: dict[str, Any]) -> set[int]:
+    statuses = {413}
+    parameters = operation.get("parameters", [])
+    if "requestBody" in operation:
+        statuses |= {400, 422}
+    if parameters:
+        statuses.add(422)
+    if any(p["in"] == "path" for p in parameters):
+        statuses.add(404)
+    if path not in PUBLIC:
+        statuses.add(401)
+    if path.startswith(ADMIN):
+        statuses.add(403)
+    if path == LOGIN:
+        statuses |= {401, 403, 429}
+    if path == WEBHOOK:
+        statuses |= {400, 503}  # bad signature; webhooks off or broker down (no RPC: no 504)
+    elif path == "/ready":
+        statuses.add(503)
+    elif path.startswith(API) and path not in ANSWERED_BY_THE_GATEWAY:
+        statuses |= {503, 504}
+    if can_conflict(method, path):
+        statuses.add(409)
+    return statuses
+
+
+@pytest.fixture(scope="module")
+async def spec() -> AsyncIterator[dict[str, Any]]:
+    async with gateway_app() as gw:
+        yield gw.app.openapi()
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+async def test_every_route_declares_every_status_it_can_answer(spec: dict[str, Any]) -> None:
+    missing = {
+        f"{method.upper()} {path}": sorted(wanted - {int(s) for s in operation["responses"]})
+        for method, path, operation in operations(spec)
+        if (wanted := expected(method, path, operation)) - {int(s) for s in operation["responses"]}
+    }
+    assert missing == {}
+
+
+async def test_every_error_is_declared_with_the_one_error_body(spec: dict[str, Any]) -> None:
+    wrong = [
+        f"{method.upper()} {path} {status}"
+        for method, path, operation in operations(spec)
+        for status, response in operation["responses"].items()
+        if int(status) >= 400
+        and (path, status) != ("/ready", "503")  # the readiness report, 200 or 503
+        and response.get("content", {}).get("application/json", {}).get("schema") != ERROR_BODY
+    ]
+    assert wrong == []
+    body = spec["components"]["schemas"]["ErrorBody"]
+    assert body["required"] == ["error"]
+    assert set(body["properties"]) == {"success", "error", "details", "allowed"}
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+async def test_the_document_covers_the_whole_api(spec: dict[str, Any]) -> None:
+    assert len(operations(spec)) >= 49
+    assert {f"{API}/tickets", f"{API}/config/history", "/ready"} <= set(spec["paths"])
