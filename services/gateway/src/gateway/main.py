@@ -12,9 +12,10 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import errors
+from gateway import console, errors
 from gateway.agents import Agents, AgentStore
 from gateway.auth import Passwords, Tokens, resolve_secret
+from gateway.config_relay import ConfigRelay
 from gateway.ratelimit import LoginLimiter
 from gateway.realtime import Realtime
 from gateway.relay import TicketRelay
@@ -53,6 +54,9 @@ class Gateway:
         )
         self.realtime = Realtime(self.tokens, cors_origins=settings.cors_origins)
         self.relay = TicketRelay(
+            self.broker_link.broker, self.realtime, instance_id=settings.instance_id
+        )
+        self.config_relay = ConfigRelay(
             self.broker_link.broker, self.realtime, instance_id=settings.instance_id
         )
 
@@ -143,6 +147,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    console.install(app, settings.console_dir)  # last: its catch-all must not shadow a route
     return gateway.realtime.asgi(app)
 
 
