@@ -139,6 +139,7 @@ def _banner(host: str, port: int, gateways: int, admin: str, password: str | Non
     print()
     for i in range(gateways):
         print(f"gateway #{i + 1}: http://{host}:{port + i}")
+    print(f"Web console:   {base}/  (build: make web)")
     print(f"API docs:      {base}/docs")
     print(f"AsyncAPI:      {base}/asyncapi")
     print(f"Login:         POST {base}/api/v2/auth/login  (admin: {admin})")

@@ -65,7 +65,7 @@ const INPUT = 'block w-full rounded-md border border-gray-300 px-2 py-1.5 text-s
                 <button type="button" class="rounded border border-red-200 px-2 py-0.5 text-sm text-red-700 disabled:opacity-30" [disabled]="rows.length === 1" (click)="rows.removeAt(i)" [attr.aria-label]="i18n.t('common.remove')">{{ i18n.t('common.remove') }}</button>
               </span>
             </div>
-            <div class="grid gap-2 sm:grid-cols-2 lg:grid-cols-6">
+            <div class="grid gap-2 sm:grid-cols-2 lg:grid-cols-5">
               <label class="text-xs text-gray-600">{{ i18n.t('categories.id') }}<input formControlName="id" [class]="input + ' font-mono'" data-testid="category-id" />
                 <span class="text-red-700" role="alert">{{ save_.reason('categories.' + i + '.id') }}</span></label>
               <label class="text-xs text-gray-600">{{ i18n.t('categories.label') }}<input formControlName="label" [class]="input" data-testid="category-label" />
@@ -81,7 +81,7 @@ const INPUT = 'block w-full rounded-md border border-gray-300 px-2 py-1.5 text-s
               <label class="text-xs text-gray-600">{{ i18n.t('categories.color') }}
                 <span class="flex gap-1"><input type="color" formControlName="color" class="h-8 w-10 rounded border border-gray-300" /><input formControlName="color" [class]="input + ' font-mono'" /></span>
               </label>
-              <label class="text-xs text-gray-600 lg:col-span-1">{{ i18n.t('categories.description') }}<input formControlName="description" [class]="input" /></label>
+              <label class="text-xs text-gray-600 sm:col-span-2 lg:col-span-5">{{ i18n.t('categories.description') }}<input formControlName="description" [class]="input" /></label>
             </div>
           </li>
         }

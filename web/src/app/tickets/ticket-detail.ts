@@ -89,7 +89,7 @@ const HOUR_MS = 3_600_000;
                 @if (ticket.isEscalated) {
                   <p class="rounded-md bg-red-50 p-3 text-sm text-red-800">{{ i18n.t('ticket.escalatedTo', { name: agentLabel(ticket.escalatedTo), reason: ticket.escalationReason ?? '' }) }}</p>
                 }
-                <dl class="grid grid-cols-1 gap-x-6 gap-y-3 text-sm sm:grid-cols-2">
+                <dl class="grid grid-cols-2 gap-x-6 gap-y-3 text-sm">
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.customer') }}</dt><dd class="text-gray-900"><a class="text-indigo-700 hover:underline" [routerLink]="['/customers', ticket.customerId]">{{ customerLabel() }}</a></dd></div>
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.assigned') }}</dt><dd class="text-gray-900" data-testid="ticket-assignee">@if (ticket.assignedAgent) { <app-agent-name [id]="ticket.assignedAgent" /> } @else { <span class="text-gray-400">{{ i18n.t('tickets.unassigned') }}</span> }</dd></div>
                   @if (ticket.subcategory) {
@@ -98,8 +98,8 @@ const HOUR_MS = 3_600_000;
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.source') }}</dt><dd class="text-gray-900">{{ ticket.source }}</dd></div>
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.created') }}</dt><dd class="text-gray-900" [title]="i18n.dateTime(ticket.createdAt)">{{ i18n.ago(ticket.createdAt) }}</dd></div>
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.updated') }}</dt><dd class="text-gray-900" [title]="i18n.dateTime(ticket.updatedAt)">{{ i18n.ago(ticket.updatedAt) }}</dd></div>
-                  <div><dt class="text-gray-500">{{ i18n.t('ticket.slaFirstResponse') }}</dt><dd class="text-gray-900">{{ hours(ticket.sla.firstResponseTarget) }} h</dd></div>
-                  <div><dt class="text-gray-500">{{ i18n.t('ticket.slaResolution') }}</dt><dd class="text-gray-900">{{ hours(ticket.sla.resolutionTarget) }} h</dd></div>
+                  <div><dt class="text-gray-500">{{ i18n.t('ticket.slaFirstResponse') }}</dt><dd class="text-gray-900">{{ duration(ticket.sla.firstResponseTarget) }}</dd></div>
+                  <div><dt class="text-gray-500">{{ i18n.t('ticket.slaResolution') }}</dt><dd class="text-gray-900">{{ duration(ticket.sla.resolutionTarget) }}</dd></div>
                   @if (ticket.customerFeedback; as feedback) {
                     <div><dt class="text-gray-500">{{ i18n.t('ticket.feedback') }}</dt><dd class="text-gray-900">{{ '★'.repeat(feedback.rating) }} {{ feedback.comment }}</dd></div>
                   }
@@ -213,8 +213,9 @@ export class TicketDetail implements OnInit {
     this.ticket.set(ticket);
   }
 
-  protected hours(ms: number): number {
-    return Math.round((ms / HOUR_MS) * 10) / 10;
+  /** An SLA target: "30 min", "4 h", "72 h". */
+  protected duration(ms: number): string {
+    return ms < HOUR_MS ? `${Math.round(ms / 60_000)} min` : `${Math.round((ms / HOUR_MS) * 10) / 10} h`;
   }
 
   protected agentLabel(id: string | null): string {
