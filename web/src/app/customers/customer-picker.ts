@@ -18,7 +18,7 @@ const INPUT = 'block w-full rounded-md border border-gray-300 px-3 py-2 text-sm'
   template: `
     @if (selected(); as customer) {
       <div class="flex items-center justify-between gap-2 rounded-md border border-gray-300 bg-gray-50 px-3 py-2 text-sm" data-testid="picked-customer">
-        <span><span class="font-medium text-gray-900">{{ name(customer) }}</span> <span class="text-gray-600">{{ customer.phoneNumber }}</span></span>
+        <span><span class="font-medium text-gray-900">{{ name(customer) }}</span><span class="ml-2 text-gray-600">{{ customer.phoneNumber }}</span></span>
         @if (!locked()) {
           <button type="button" class="text-indigo-700 hover:underline" (click)="clear()">{{ i18n.t('picker.change') }}</button>
         }
@@ -30,7 +30,7 @@ const INPUT = 'block w-full rounded-md border border-gray-300 px-3 py-2 text-sm'
           @for (customer of results(); track customer.id) {
             <li role="option" [attr.aria-selected]="false">
               <button type="button" class="block w-full px-3 py-2 text-left hover:bg-indigo-50 focus:bg-indigo-50 focus:outline-none" (click)="pick(customer)" data-testid="customer-option">
-                <span class="font-medium">{{ name(customer) }}</span> <span class="text-gray-600">{{ customer.phoneNumber }}</span>
+                <span class="font-medium">{{ name(customer) }}</span><span class="ml-2 text-gray-600">{{ customer.phoneNumber }}</span>
               </button>
             </li>
           }
