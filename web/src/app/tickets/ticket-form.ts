@@ -197,23 +197,7 @@ export class TicketFormPage implements OnInit {
   ngOnInit(): void {
     const id = this.route.snapshot.paramMap.get('id');
     if (id) {
-      this.tickets.get(id).subscribe({
-        next: (ticket) => {
-          this.editing.set(ticket);
-          this.form.patchValue({
-            subject: ticket.subject,
-            description: ticket.description,
-            category: ticket.category,
-            subcategory: ticket.subcategory ?? '',
-            priority: ticket.priority,
-            tags: ticket.tags.join(', '),
-            customerId: ticket.customerId,
-            conversationId: ticket.conversationId ?? '',
-          });
-          this.ready.set(true);
-        },
-        error: (error: unknown) => this.problem.set(toApiError(error).message),
-      });
+      this.loadTicket(id);
       return;
     }
     const query = this.route.snapshot.queryParamMap;
@@ -223,6 +207,27 @@ export class TicketFormPage implements OnInit {
     });
     if (this.form.controls.customerId.value) this.loadConversations(this.form.controls.customerId.value);
     this.ready.set(true);
+  }
+
+  /** The ticket being edited, fresh (also after a 409: someone saved it first). */
+  private loadTicket(id: string): void {
+    this.tickets.get(id).subscribe({
+      next: (ticket) => {
+        this.editing.set(ticket);
+        this.form.patchValue({
+          subject: ticket.subject,
+          description: ticket.description,
+          category: ticket.category,
+          subcategory: ticket.subcategory ?? '',
+          priority: ticket.priority,
+          tags: ticket.tags.join(', '),
+          customerId: ticket.customerId,
+          conversationId: ticket.conversationId ?? '',
+        });
+        this.ready.set(true);
+      },
+      error: (error: unknown) => this.problem.set(toApiError(error).message),
+    });
   }
 
   protected customerPicked(customer: Customer | null): void {
@@ -284,7 +289,7 @@ export class TicketFormPage implements OnInit {
         const unplaced = showServerErrors(this.form, problem);
         const placed = problem.details.length > 0 && unplaced.length === 0;
         this.problem.set(placed ? this.i18n.t('form.invalid') : problem.message);
-        if (problem.status === 409 && editing) this.ngOnInit();
+        if (problem.status === 409 && editing) this.loadTicket(editing.ticketId);
       },
     });
   }
