@@ -218,6 +218,20 @@ async def test_applying_the_restaurant_preset_changes_the_category_dropdown_ever
         await colleague.context.close()
 
 
+@pytest.mark.usefixtures("restore_configuration")
+async def test_switching_the_configured_language_relabels_an_open_console(
+    page: Page, console: Console
+) -> None:
+    await signed_in(page, console, console.new_agent(), "/tickets")
+    await expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
+    assistant = console.api.get("/config/assistant").json()["config"]
+    r = console.api.put("/config/assistant", json={**assistant, "language": "en"})
+    assert r.status_code == 200, r.text
+    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    await expect(page.locator("[data-count-status=open]")).to_contain_text("Open")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
 async def test_bad_form_input_shows_the_servers_message_on_the_field(
     page: Page, console: Console
 ) -> None:
