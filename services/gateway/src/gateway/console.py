@@ -9,6 +9,7 @@ build it, not an error.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -17,8 +18,11 @@ from starlette.exceptions import HTTPException
 
 BUILD_SUBDIR = Path("web/dist/uts-console/browser")
 
-# Never the console's: these stay the API's, even for paths no route knows.
-RESERVED = ("api/", "socket.io", "docs", "redoc", "openapi.json", "asyncapi", "health", "ready")
+# First path segments that are never the console's: unknown paths under them stay the API's 404.
+RESERVED = frozenset(
+    {"api", "socket.io", "docs", "redoc", "openapi.json", "asyncapi", "asyncapi.json"}
+    | {"health", "ready"}
+)
 
 NOT_BUILT = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Web console not built</title></head>
@@ -30,7 +34,8 @@ NOT_BUILT = """<!DOCTYPE html>
 </body></html>
 """
 
-# Angular's file names carry a content hash: they never change, cache them for a year.
+# Angular's build names carry a content hash (`main-5GAEYZPA.js`): such a file never changes.
+HASHED = re.compile(r"-[A-Z0-9]{8}\.[a-z0-9]+$")
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 REVALIDATE = {"Cache-Control": "no-cache"}
 
@@ -40,18 +45,13 @@ def default_build_dir() -> Path:
     return Path(__file__).resolve().parents[4] / BUILD_SUBDIR
 
 
-def _is_hashed(name: str) -> bool:
-    stem = name.rsplit(".", 1)[0]
-    return "-" in stem and stem.rsplit("-", 1)[1].isalnum() and stem != "index"
-
-
 def install(app: FastAPI, build_dir: Path | None) -> None:
     """Add the catch-all route; call after every other route is registered."""
     root = (build_dir or default_build_dir()).resolve()
 
     @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     async def console(path: str) -> Response:
-        if path.startswith(RESERVED):
+        if path.split("/", 1)[0] in RESERVED:
             raise HTTPException(status_code=404)
         index = root / "index.html"
         if not index.is_file():
@@ -59,7 +59,7 @@ def install(app: FastAPI, build_dir: Path | None) -> None:
         if path:
             candidate = (root / path).resolve()
             if candidate.is_relative_to(root) and candidate.is_file():
-                headers = IMMUTABLE if _is_hashed(candidate.name) else REVALIDATE
+                headers = IMMUTABLE if HASHED.search(candidate.name) else REVALIDATE
                 return FileResponse(candidate, headers=headers)
             if "." in path.rsplit("/", 1)[-1]:
                 raise HTTPException(status_code=404)  # a missing file, not a screen
