@@ -132,6 +132,19 @@ async def test_work_a_ticket_status_internal_note_and_resolution(
     assert [n["isInternal"] for n in stored["notes"]] == [True]
 
 
+async def test_edit_a_tickets_subject_and_priority(page: Page, console: Console) -> None:
+    customer = console.new_customer()
+    ticket = console.new_ticket(customer["id"], "Typo in subjcet")
+    await signed_in(page, console, console.admin, f"/tickets/{ticket['ticketId']}/edit")
+    await expect(page.get_by_test_id("subject")).to_have_value("Typo in subjcet")
+    await page.get_by_test_id("subject").fill("Typo in subject")
+    await page.get_by_test_id("priority").select_option("urgent")
+    await page.get_by_test_id("submit").click()
+    await expect(page).to_have_url(f"{console.url}/tickets/{ticket['ticketId']}")
+    await expect(page.get_by_test_id("ticket-subject")).to_have_text("Typo in subject")
+    await expect(page.locator("[data-priority=urgent]")).to_be_visible()
+
+
 async def test_a_change_made_elsewhere_appears_live_on_the_open_ticket(
     page: Page, console: Console
 ) -> None:
