@@ -25,8 +25,8 @@ import { ConversationService } from './conversation.service';
           <h1 class="text-xl font-semibold text-gray-900">{{ i18n.t('conversation.title') }}</h1>
           <dl class="mt-3 space-y-2 text-sm">
             <div><dt class="text-gray-500">{{ i18n.t('ticket.customer') }}</dt><dd><a [routerLink]="['/customers', conversation.customerId]" class="text-indigo-700 hover:underline"><app-customer-name [id]="conversation.customerId" /></a></dd></div>
-            <div><dt class="text-gray-500">{{ i18n.t('conversation.channel') }}</dt><dd>{{ conversation.channel }}</dd></div>
-            <div><dt class="text-gray-500">{{ i18n.t('conversation.status') }}</dt><dd>{{ conversation.status }}</dd></div>
+            <div><dt class="text-gray-500">{{ i18n.t('conversation.channel') }}</dt><dd>{{ i18n.source(conversation.channel) }}</dd></div>
+            <div><dt class="text-gray-500">{{ i18n.t('conversation.status') }}</dt><dd>{{ i18n.conversationStatus(conversation.status) }}</dd></div>
             @if (conversation.assignedAgent) {
               <div><dt class="text-gray-500">{{ i18n.t('ticket.assigned') }}</dt><dd><app-agent-name [id]="conversation.assignedAgent" /></dd></div>
             }

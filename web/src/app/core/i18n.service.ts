@@ -62,6 +62,16 @@ export class I18nService {
     return this.t(`priority.${priority}`);
   }
 
+  /** A ticket source or conversation channel (`whatsapp`, `ai`, …); unknown values as they are. */
+  source(value: string): string {
+    const key = `source.${value}`;
+    return key in MESSAGES.es ? this.t(key as MessageKey) : value;
+  }
+
+  conversationStatus(status: 'open' | 'assigned' | 'closed'): string {
+    return this.t(`conversationStatus.${status}`);
+  }
+
   category(id: string): string {
     return categoryLabel(this.config.category(id), id, this.language());
   }

@@ -57,7 +57,7 @@ type Tab = 'profile' | 'tickets' | 'conversations';
           <ul class="space-y-2">
             @for (conversation of conversations(); track conversation.id) {
               <li class="rounded-lg border border-gray-200 bg-white p-3 text-sm">
-                <a [routerLink]="['/conversations', conversation.id]" class="text-indigo-700 hover:underline">{{ conversation.channel }} · {{ conversation.status }}</a>
+                <a [routerLink]="['/conversations', conversation.id]" class="text-indigo-700 hover:underline">{{ i18n.source(conversation.channel) }} · {{ i18n.conversationStatus(conversation.status) }}</a>
                 <span class="ml-2 text-gray-500">{{ i18n.ago(conversation.updatedAt) }}</span>
               </li>
             }

@@ -1,12 +1,14 @@
 import { AsyncPipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { filter } from 'rxjs';
 
 import { AuthService } from '../core/auth.service';
 import { ConfigService } from '../core/config.service';
 import { I18nService } from '../core/i18n.service';
-import { SocketService } from '../core/socket.service';
+import { SocketService, eventTicketId } from '../core/socket.service';
+import { ToastService } from '../core/toast.service';
 import { Toasts } from './toasts';
 
 /** The signed-in frame: header with navigation, live indicator, the screen, toasts. */
@@ -65,8 +67,21 @@ export class Shell {
 
   constructor() {
     inject(Router)
-      .events.pipe(filter((event) => event instanceof NavigationEnd))
+      .events.pipe(filter((event) => event instanceof NavigationEnd), takeUntilDestroyed())
       .subscribe(() => this.menuOpen.set(false));
+    const toasts = inject(ToastService);
+    // Someone else gave me a ticket (escalations too): say so wherever I am.
+    this.socket
+      .on('ticket_assigned', 'ticket_escalated')
+      .pipe(takeUntilDestroyed())
+      .subscribe((event) => {
+        const me = this.auth.agent?.id;
+        const to = event.data['agentId'] ?? event.data['toAgent'];
+        const by = event.data['assignedBy'] ?? null;
+        if (!me || to !== me || by === me) return;
+        const id = eventTicketId(event) ?? '';
+        toasts.show(this.i18n.t('tickets.assignedToYou', { id }), 'info', `/tickets/${id}`);
+      });
   }
 
   protected initial(): string {

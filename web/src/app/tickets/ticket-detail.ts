@@ -95,7 +95,7 @@ const HOUR_MS = 3_600_000;
                   @if (ticket.subcategory) {
                     <div><dt class="text-gray-500">{{ i18n.t('ticket.subcategory') }}</dt><dd class="text-gray-900">{{ ticket.subcategory }}</dd></div>
                   }
-                  <div><dt class="text-gray-500">{{ i18n.t('ticket.source') }}</dt><dd class="text-gray-900">{{ ticket.source }}</dd></div>
+                  <div><dt class="text-gray-500">{{ i18n.t('ticket.source') }}</dt><dd class="text-gray-900">{{ i18n.source(ticket.source) }}</dd></div>
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.created') }}</dt><dd class="text-gray-900" [title]="i18n.dateTime(ticket.createdAt)">{{ i18n.ago(ticket.createdAt) }}</dd></div>
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.updated') }}</dt><dd class="text-gray-900" [title]="i18n.dateTime(ticket.updatedAt)">{{ i18n.ago(ticket.updatedAt) }}</dd></div>
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.slaFirstResponse') }}</dt><dd class="text-gray-900">{{ duration(ticket.sla.firstResponseTarget) }}</dd></div>
@@ -129,7 +129,7 @@ const HOUR_MS = 3_600_000;
                   <div class="rounded-lg border border-gray-200 bg-white p-4 text-sm">
                     <h2 class="mb-1 text-xs font-semibold uppercase tracking-wide text-gray-500">{{ i18n.t('ticket.conversation') }}</h2>
                     @if (related.conversation; as conversation) {
-                      <a [routerLink]="['/conversations', conversation.id]" class="text-indigo-700 hover:underline">{{ conversation.channel }} · {{ conversation.status }} · {{ i18n.ago(conversation.updatedAt) }}</a>
+                      <a [routerLink]="['/conversations', conversation.id]" class="text-indigo-700 hover:underline">{{ i18n.source(conversation.channel) }} · {{ i18n.conversationStatus(conversation.status) }} · {{ i18n.ago(conversation.updatedAt) }}</a>
                     } @else {
                       <p class="text-gray-500">{{ i18n.t('ticket.noConversation') }}</p>
                     }

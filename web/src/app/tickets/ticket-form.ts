@@ -108,7 +108,7 @@ const INPUT = 'mt-1 block w-full rounded-md border px-3 py-2 text-sm focus:outli
           <select formControlName="conversationId" [class]="input + ' border-gray-300 bg-white'" data-testid="conversation">
             <option value="">{{ i18n.t('form.noConversation') }}</option>
             @for (conversation of conversations(); track conversation.id) {
-              <option [value]="conversation.id">{{ conversation.channel }} · {{ conversation.status }} · {{ i18n.ago(conversation.updatedAt) }}</option>
+              <option [value]="conversation.id">{{ i18n.source(conversation.channel) }} · {{ i18n.conversationStatus(conversation.status) }} · {{ i18n.ago(conversation.updatedAt) }}</option>
             }
           </select>
         </label>
@@ -132,6 +132,11 @@ const INPUT = 'mt-1 block w-full rounded-md border px-3 py-2 text-sm focus:outli
           <select formControlName="category" [class]="input + border('category') + ' bg-white'" data-testid="category">
             @for (category of categories$ | async; track category.id) {
               <option [value]="category.id">{{ label(category) }}</option>
+            }
+            @if (editing(); as ticket) {
+              @if (!(categories$ | async)?.some(isCategory(ticket.category))) {
+                <option [value]="ticket.category">{{ ticket.category }}</option>
+              }
             }
           </select>
           <span class="mt-0.5 block text-xs text-red-700" role="alert" data-error-for="category">{{ message('category') }}</span>
@@ -259,6 +264,10 @@ export class TicketFormPage implements OnInit {
     if (errors['required']) return this.i18n.t('form.required');
     if (errors['maxlength']) return this.i18n.t('form.maxLength', { max: SUBJECT_MAX });
     return '';
+  }
+
+  protected isCategory(id: string): (category: Category) => boolean {
+    return (category) => category.id === id;
   }
 
   protected label(category: Category): string {
