@@ -2,15 +2,21 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: bootstrap run test lint format asyncapi bench
+.PHONY: bootstrap web web-test run test lint format asyncapi bench
 
 bootstrap:
 	@scripts/bootstrap.sh
 
-run: bootstrap
+web:
+	@scripts/build_web.sh
+
+web-test: web
+	cd web && npm test
+
+run: bootstrap web
 	uv run python deploy/run_local.py
 
-test: bootstrap lint
+test: bootstrap lint web-test
 	uv run pytest
 
 lint:

@@ -171,6 +171,7 @@ def _banner(
     print()
     for i in range(gateways):
         print(f"gateway #{i + 1}: http://{host}:{port + i}")
+    print(f"Web console:   {base}/  (build: make web)")
     print(f"API docs:      {base}/docs")
     print(f"AsyncAPI:      {base}/asyncapi")
     print(f"Login:         POST {base}/api/v2/auth/login  (admin: {admin})")

@@ -10,6 +10,12 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 uv sync --frozen --quiet
 
+# The browser tests drive Debian's Chromium (nothing downloads a browser of its own).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "bootstrap: installing chromium"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 rabbit_url="${RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672/}"
 hostport="${rabbit_url#*@}"; hostport="${hostport%%/*}"
 host="${hostport%%:*}"; port="${hostport##*:}"; [ "$port" = "$host" ] && port=5672

@@ -137,11 +137,17 @@ async def test_missing_malformed_forged_or_foreign_tokens_are_401(
 
 
 async def test_agents_get_403_on_admin_routes(agent_api: httpx.AsyncClient) -> None:
+    # Reading the agent directory and the ticket configuration is open to agents (issue 11).
     for method, path in (
-        ("GET", "/agents"),
         ("POST", "/agents"),
         ("GET", "/config/all"),
+        ("GET", "/config/assistant"),
+        ("GET", "/config/instructions-template"),
+        ("GET", "/config/presets"),
+        ("GET", "/config/history"),
         ("PUT", "/config/ticket-categories"),
+        ("PUT", "/config/terminology"),
+        ("PUT", "/config/ticket-id-format"),
         ("POST", "/config/presets/restaurant/apply"),
     ):
         r = await agent_api.request(method, path, json={})

@@ -12,10 +12,11 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import errors, openapi
+from gateway import console, errors, openapi
 from gateway.agents import Agents, AgentStore
 from gateway.auth import Passwords, Tokens, resolve_secret
 from gateway.bodylimit import BodyLimit
+from gateway.config_relay import ConfigRelay
 from gateway.proxies import TrustedProxies
 from gateway.ratelimit import AccountAttempts, LoginLimiter
 from gateway.realtime import Realtime
@@ -62,6 +63,9 @@ class Gateway:
             self.tokens, self.broker_link.client, cors_origins=settings.cors_origins
         )
         self.relay = TicketRelay(
+            self.broker_link.broker, self.realtime, instance_id=settings.instance_id
+        )
+        self.config_relay = ConfigRelay(
             self.broker_link.broker, self.realtime, instance_id=settings.instance_id
         )
 
@@ -153,6 +157,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     openapi.install(app)
+    console.install(app, settings.console_dir)  # last: its catch-all must not shadow a route
     return gateway.realtime.asgi(app)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 from limits import parse
@@ -63,6 +64,10 @@ class GatewaySettings(ServiceSettings):
     )
     """Services whose health RPC must answer for `/ready` to be 200."""
     ready_timeout: float = Field(default=1.0, gt=0)
+
+    console_dir: Path | None = None
+    """The built web console served at `/`; default: `web/dist/uts-console/browser` of the
+    source checkout."""
 
     @field_validator(
         "cors_origins", "gateway_required_services", "forwarded_allow_ips", mode="before"

@@ -13,5 +13,5 @@ API_PREFIX = "/api/v2"
 # Matched in this order, route by route: the busiest area (tickets) first. No two areas share
 # a path, so the order changes only how fast a request finds its route.
 ROUTERS: list[APIRouter] = [tickets.router, customers.router, conversations.router]
-ROUTERS += [auth.router, agents.router, config.router]
+ROUTERS += [auth.router, agents.router, config.reads, config.router]
 ROUTERS += [ai_routes.router, openai_routes.router]

@@ -1,4 +1,8 @@
-"""Ticket-system configuration (Phase 0 of the plan), admin only: parse, authorise, call, shape.
+"""Ticket-system configuration (Phase 0 of the plan): parse, authorise, call, shape.
+
+Every signed-in agent reads what a ticket form and list need (`reads`: categories, terminology,
+ticket-ID format, and the console's combined view); everything else, and every write, is
+admin only (`router`).
 
 Bodies are the config contract's own models, so bad input is a 422 naming the field before any
 RPC; the config service validates again and owns every rule. Each change carries the admin's id.
@@ -12,7 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import AfterValidator, StringConstraints
 
-from gateway.auth import AdminAgent, admin_agent
+from gateway.auth import AdminAgent, admin_agent, current_agent
 from gateway.rpc import RpcDep
 from uts_shared.contracts import config
 from uts_shared.contracts.base import (
@@ -39,6 +43,7 @@ from uts_shared.contracts.config import (
 )
 
 router = APIRouter(prefix="/config", tags=["config"], dependencies=[Depends(admin_agent)])
+reads = APIRouter(prefix="/config", tags=["config"], dependencies=[Depends(current_agent)])
 
 EMPTY = Empty()
 NOT_EDITABLE: dict[int | str, dict[str, Any]] = {
@@ -162,10 +167,40 @@ class SettingsOut(Ok):
     settings: list[SettingRecord]
 
 
+class ConsoleConfig(WireModel):
+    """What every agent's console is labelled with (no assistant internals)."""
+
+    ticket_categories: list[Category]
+    terminology: Terminology
+    ticket_id_format: TicketIdFormat
+    language: Literal["es", "en"]
+    company_name: str
+
+
+class ConsoleOut(Ok):
+    configuration: ConsoleConfig
+
+
 # --- routes --------------------------------------------------------------------------------------
 
 
-@router.get("/ticket-categories")
+@reads.get("/console")
+async def get_console_configuration(rpc: RpcDep) -> ConsoleOut:
+    """Categories, terminology, ticket-ID format, UI language and company name, for any agent."""
+    result = await rpc.call(config.GET_ALL, EMPTY)
+    assistant = result.assistant_configuration
+    return ConsoleOut(
+        configuration=ConsoleConfig(
+            ticket_categories=result.ticket_categories,
+            terminology=result.terminology,
+            ticket_id_format=result.ticket_id_format,
+            language=assistant.language,
+            company_name=assistant.company_name,
+        )
+    )
+
+
+@reads.get("/ticket-categories")
 async def get_ticket_categories(rpc: RpcDep) -> CategoriesOut:
     result = await rpc.call(config.GET_CATEGORIES, EMPTY)
     return CategoriesOut(categories=result.categories)
@@ -207,7 +242,7 @@ async def get_rendered_assistant(rpc: RpcDep) -> RenderedOut:
     )
 
 
-@router.get("/terminology")
+@reads.get("/terminology")
 async def get_terminology(rpc: RpcDep) -> TerminologyOut:
     result = await rpc.call(config.GET_TERMINOLOGY, EMPTY)
     return TerminologyOut(terminology=result.terminology)
@@ -222,7 +257,7 @@ async def update_terminology(
     return TerminologyUpdated(terminology=result.terminology)
 
 
-@router.get("/ticket-id-format")
+@reads.get("/ticket-id-format")
 async def get_ticket_id_format(rpc: RpcDep) -> IdFormatOut:
     result = await rpc.call(config.GET_ID_FORMAT, EMPTY)
     return IdFormatOut(format=result.format)

@@ -1,0 +1,37 @@
+import { Routes } from '@angular/router';
+
+import { adminGuard, authGuard } from './core/auth.guard';
+import { Login } from './login/login';
+import { Shell } from './shell/shell';
+import { TicketDetail } from './tickets/ticket-detail';
+import { TicketFormPage } from './tickets/ticket-form';
+import { TicketList } from './tickets/ticket-list';
+
+export const routes: Routes = [
+  { path: 'login', component: Login },
+  {
+    path: '',
+    component: Shell,
+    canActivate: [authGuard],
+    children: [
+      { path: '', pathMatch: 'full', redirectTo: 'tickets' },
+      { path: 'dashboard', loadComponent: () => import('./dashboard/dashboard').then((m) => m.Dashboard) },
+      { path: 'tickets', component: TicketList },
+      { path: 'tickets/new', component: TicketFormPage },
+      { path: 'tickets/:id', component: TicketDetail },
+      { path: 'tickets/:id/edit', component: TicketFormPage },
+      { path: 'customers', loadComponent: () => import('./customers/customer-list').then((m) => m.CustomerList) },
+      { path: 'customers/:id', loadComponent: () => import('./customers/customer-detail').then((m) => m.CustomerDetail) },
+      {
+        path: 'conversations/:id',
+        loadComponent: () => import('./conversations/conversation-detail').then((m) => m.ConversationDetail),
+      },
+      {
+        path: 'settings',
+        canActivate: [adminGuard],
+        loadChildren: () => import('./settings/settings.routes').then((m) => m.SETTINGS_ROUTES),
+      },
+    ],
+  },
+  { path: '**', redirectTo: 'tickets' },
+];

@@ -1,0 +1,48 @@
+import { HttpClient } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import { BehaviorSubject, Observable, map, tap } from 'rxjs';
+
+import { AuthService } from './auth.service';
+import { AgentProfile, DirectoryEntry, Role } from './models';
+
+export interface NewAgent {
+  email: string;
+  password: string;
+  firstName: string;
+  lastName: string;
+  role: Role;
+}
+
+/** The agent directory (`GET /agents`), loaded once per session: names for agent ids. */
+@Injectable({ providedIn: 'root' })
+export class AgentsService {
+  private readonly http = inject(HttpClient);
+  private readonly state = new BehaviorSubject<DirectoryEntry[]>([]);
+
+  readonly agents$ = this.state.asObservable();
+  readonly active$ = this.agents$.pipe(map((agents) => agents.filter((agent) => agent.active)));
+
+  constructor() {
+    inject(AuthService).agent$.subscribe((agent) => (agent ? this.refresh() : this.state.next([])));
+  }
+
+  refresh(): void {
+    this.http
+      .get<{ agents: DirectoryEntry[] }>('/api/v2/agents')
+      .subscribe({ next: (answer) => this.state.next(answer.agents), error: () => undefined });
+  }
+
+  /** "First Last" for an id, or a short form of the id while unknown. */
+  name(id: string | null | undefined): string {
+    if (!id) return '';
+    const agent = this.state.value.find((entry) => entry.id === id);
+    return agent ? `${agent.firstName} ${agent.lastName}`.trim() : id.slice(0, 8);
+  }
+
+  create(agent: NewAgent): Observable<AgentProfile> {
+    return this.http.post<{ agent: AgentProfile }>('/api/v2/agents', agent).pipe(
+      map((answer) => answer.agent),
+      tap(() => this.refresh()),
+    );
+  }
+}

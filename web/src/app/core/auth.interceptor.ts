@@ -1,0 +1,24 @@
+import { HttpErrorResponse, HttpInterceptorFn } from '@angular/common/http';
+import { inject } from '@angular/core';
+import { catchError, throwError } from 'rxjs';
+
+import { AuthService } from './auth.service';
+
+const LOGIN_URL = '/api/v2/auth/login';
+
+/** Bearer token on every API call; any 401 (expired or revoked token) ends the session. */
+export const authInterceptor: HttpInterceptorFn = (request, next) => {
+  const auth = inject(AuthService);
+  const token = auth.token;
+  const isLogin = request.url === LOGIN_URL;
+  const authorised =
+    token && !isLogin ? request.clone({ setHeaders: { Authorization: `Bearer ${token}` } }) : request;
+  return next(authorised).pipe(
+    catchError((error: unknown) => {
+      if (error instanceof HttpErrorResponse && error.status === 401 && !isLogin) {
+        auth.logout('expired');
+      }
+      return throwError(() => error);
+    }),
+  );
+};

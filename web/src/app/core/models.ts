@@ -1,0 +1,213 @@
+// The gateway's wire shapes (camelCase), as in libs/shared/src/uts_shared/contracts/.
+
+export type TicketStatus =
+  | 'new'
+  | 'open'
+  | 'in_progress'
+  | 'pending_customer'
+  | 'waiting_internal'
+  | 'resolved'
+  | 'closed';
+
+export type Priority = 'low' | 'medium' | 'high' | 'urgent';
+export type Language = 'es' | 'en';
+export type Role = 'admin' | 'agent';
+
+export interface StatusChange {
+  from: TicketStatus;
+  to: TicketStatus;
+  changedBy: string | null;
+  reason: string | null;
+  timestamp: string;
+}
+
+export interface Note {
+  id: string;
+  agentId: string;
+  content: string;
+  isInternal: boolean;
+  timestamp: string;
+}
+
+export interface Sla {
+  firstResponseTarget: number;
+  resolutionTarget: number;
+  firstResponseAt: string | null;
+  firstResponseMet: boolean | null;
+  resolutionMet: boolean | null;
+}
+
+export interface TicketSummary {
+  ticketId: string;
+  subject: string;
+  description: string;
+  category: string;
+  subcategory: string | null;
+  priority: Priority;
+  status: TicketStatus;
+  statusHistory: StatusChange[];
+  customerId: string;
+  conversationId: string | null;
+  assignedAgent: string | null;
+  assignedAt: string | null;
+  sla: Sla;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolutionNotes: string | null;
+  customerFeedback: { rating: number; comment: string | null } | null;
+  tags: string[];
+  isEscalated: boolean;
+  escalatedTo: string | null;
+  escalationReason: string | null;
+  escalatedAt: string | null;
+  source: string;
+  closedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface Ticket extends TicketSummary {
+  notes: Note[];
+}
+
+export interface Pagination {
+  page: number;
+  limit: number;
+  total: number;
+  pages: number;
+}
+
+export interface TicketPage {
+  tickets: TicketSummary[];
+  pagination: Pagination;
+}
+
+export interface TicketStats {
+  total: number;
+  new: number;
+  open: number;
+  inProgress: number;
+  pendingCustomer: number;
+  waitingInternal: number;
+  resolved: number;
+  closed: number;
+  low: number;
+  medium: number;
+  high: number;
+  urgent: number;
+  escalated: number;
+}
+
+export interface Customer {
+  id: string;
+  phoneNumber: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  statistics: { totalTickets: number };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Conversation {
+  id: string;
+  customerId: string;
+  channel: string;
+  status: 'open' | 'assigned' | 'closed';
+  assignedAgent: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Category {
+  id: string;
+  label: string;
+  labelEn?: string | null;
+  icon?: string | null;
+  color?: string | null;
+  description?: string | null;
+}
+
+export interface Terminology {
+  ticketSingular: string;
+  ticketPlural: string;
+  createVerb: string;
+  customerNoun: string;
+  agentNoun: string;
+  resolveVerb: string;
+}
+
+export interface TicketIdFormat {
+  prefix: string;
+  includeYear: boolean;
+  padLength: number;
+  separator: '-' | '_' | '.' | '';
+}
+
+/** `GET /config/console`: what every agent's screens are labelled with. */
+export interface ConsoleConfig {
+  ticketCategories: Category[];
+  terminology: Terminology;
+  ticketIdFormat: TicketIdFormat;
+  language: Language;
+  companyName: string;
+}
+
+export interface AssistantConfig {
+  assistantName: string;
+  companyName: string;
+  ticketNoun: string;
+  ticketNounPlural: string;
+  primaryServiceIssue: string;
+  serviceType: string;
+  greetingMessage: string | null;
+  language: Language;
+}
+
+export interface Preset {
+  id: string;
+  name: string;
+  description: string;
+  builtin: boolean;
+  ticketCategories: Category[];
+  assistantConfiguration: AssistantConfig;
+  ticketTerminology: Terminology;
+  ticketIdFormat: TicketIdFormat;
+}
+
+export interface ChangeRecord {
+  key: string;
+  oldValue: unknown;
+  newValue: unknown;
+  changedBy: string | null;
+  changedAt: string;
+  action: string;
+}
+
+export interface RenderedAssistant {
+  instructions: string;
+  tools: Record<string, unknown>[];
+  unknownVariables: string[];
+}
+
+/** The signed-in agent (`/auth/login`, `/auth/me`). */
+export interface AgentProfile {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  role: Role;
+  active: boolean;
+  createdAt: string;
+}
+
+/** An entry of `GET /agents` (email only for admins). */
+export interface DirectoryEntry {
+  id: string;
+  firstName: string;
+  lastName: string;
+  role: Role;
+  active: boolean;
+  email?: string;
+}

@@ -1,0 +1,21 @@
+import { Routes } from '@angular/router';
+
+import { SettingsLayout } from './settings-layout';
+
+export const SETTINGS_ROUTES: Routes = [
+  {
+    path: '',
+    component: SettingsLayout,
+    children: [
+      { path: '', pathMatch: 'full', redirectTo: 'categories' },
+      { path: 'categories', loadComponent: () => import('./categories-settings').then((m) => m.CategoriesSettings) },
+      { path: 'terminology', loadComponent: () => import('./terminology-settings').then((m) => m.TerminologySettings) },
+      { path: 'id-format', loadComponent: () => import('./id-format-settings').then((m) => m.IdFormatSettings) },
+      { path: 'assistant', loadComponent: () => import('./assistant-settings').then((m) => m.AssistantSettings) },
+      { path: 'template', loadComponent: () => import('./template-settings').then((m) => m.TemplateSettings) },
+      { path: 'presets', loadComponent: () => import('./presets-settings').then((m) => m.PresetsSettings) },
+      { path: 'history', loadComponent: () => import('./history-settings').then((m) => m.HistorySettings) },
+      { path: 'agents', loadComponent: () => import('./agents-settings').then((m) => m.AgentsSettings) },
+    ],
+  },
+];

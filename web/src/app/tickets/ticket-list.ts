@@ -1,0 +1,161 @@
+import { AsyncPipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, inject } from '@angular/core';
+import { FormControl, ReactiveFormsModule } from '@angular/forms';
+import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
+import { RouterLink } from '@angular/router';
+import { debounceTime, distinctUntilChanged } from 'rxjs';
+
+import { ConfigService, categoryLabel } from '../core/config.service';
+import { I18nService } from '../core/i18n.service';
+import { TicketStatus } from '../core/models';
+import { SocketService, eventTicketId } from '../core/socket.service';
+import { AuthService } from '../core/auth.service';
+import { ToastService } from '../core/toast.service';
+import { Pager } from '../shared/pager';
+import { TicketTable } from './ticket-table';
+import { ListFilters, TicketListState } from './ticket-list.state';
+import { PRIORITIES, STATUSES, statsKey } from './ticket-workflow';
+import { STATUS_CLASSES } from './ticket-status-badge';
+
+const SEARCH_DEBOUNCE_MS = 300;
+
+/** `/tickets`: filters, search, sort, counts by status, the live list, pagination. */
+@Component({
+  selector: 'app-ticket-list',
+  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
+      <h1 class="text-2xl font-semibold text-gray-900">{{ i18n.t('tickets.title') }}</h1>
+      <a routerLink="/tickets/new" class="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-700">+ {{ i18n.t('tickets.new') }}</a>
+    </div>
+
+    @if (state.stats$ | async; as stats) {
+      <div class="mb-4 flex gap-2 overflow-x-auto pb-1" data-testid="status-counts">
+        <button type="button" (click)="set({ status: '' })" class="shrink-0 rounded-full border px-3 py-1 text-xs font-medium" [class]="filters().status === '' ? 'border-indigo-500 bg-indigo-50 text-indigo-800' : 'border-gray-200 bg-white text-gray-700'">
+          {{ i18n.t('common.total') }} <span class="ml-1 font-semibold">{{ stats.total }}</span>
+        </button>
+        @for (status of statuses; track status) {
+          <button type="button" (click)="set({ status })" class="shrink-0 rounded-full border px-3 py-1 text-xs font-medium" [class]="filters().status === status ? 'border-indigo-500 ring-1 ring-indigo-500 ' + statusClasses[status] : 'border-transparent ' + statusClasses[status]" [attr.data-count-status]="status">
+            {{ i18n.status(status) }} <span class="ml-1 font-semibold">{{ count(stats, status) }}</span>
+          </button>
+        }
+      </div>
+    }
+
+    <div class="mb-4 grid grid-cols-2 gap-2 rounded-lg border border-gray-200 bg-white p-3 sm:grid-cols-3 lg:grid-cols-7" role="search">
+      <label class="col-span-2 sm:col-span-3 lg:col-span-2">
+        <span class="sr-only">{{ i18n.t('common.search') }}</span>
+        <input type="search" [formControl]="search" [placeholder]="i18n.t('tickets.searchPlaceholder')" class="w-full rounded-md border border-gray-300 px-3 py-1.5 text-sm" data-testid="search" />
+      </label>
+      <label class="text-xs text-gray-600">{{ i18n.t('tickets.filterStatus') }}
+        <select class="mt-0.5 block w-full rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900" [value]="filters().status" (change)="set({ status: value($event) })" data-testid="filter-status">
+          <option value="">{{ i18n.t('tickets.any') }}</option>
+          @for (status of statuses; track status) {
+            <option [value]="status">{{ i18n.status(status) }}</option>
+          }
+        </select>
+      </label>
+      <label class="text-xs text-gray-600">{{ i18n.t('tickets.filterPriority') }}
+        <select class="mt-0.5 block w-full rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900" [value]="filters().priority" (change)="set({ priority: value($event) })" data-testid="filter-priority">
+          <option value="">{{ i18n.t('tickets.any') }}</option>
+          @for (priority of priorities; track priority) {
+            <option [value]="priority">{{ i18n.priority(priority) }}</option>
+          }
+        </select>
+      </label>
+      <label class="text-xs text-gray-600">{{ i18n.t('tickets.filterCategory') }}
+        <select class="mt-0.5 block w-full rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900" [value]="filters().category" (change)="set({ category: value($event) })" data-testid="filter-category">
+          <option value="">{{ i18n.t('tickets.any') }}</option>
+          @for (category of (config.config$ | async)?.ticketCategories ?? []; track category.id) {
+            <option [value]="category.id">{{ label(category) }}</option>
+          }
+        </select>
+      </label>
+      <label class="text-xs text-gray-600">{{ i18n.t('tickets.filterAssigned') }}
+        <select class="mt-0.5 block w-full rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900" [value]="filters().assigned" (change)="set({ assigned: value($event) })" data-testid="filter-assigned">
+          <option value="anyone">{{ i18n.t('tickets.assignedAnyone') }}</option>
+          <option value="me">{{ i18n.t('tickets.assignedMe') }}</option>
+          <option value="unassigned">{{ i18n.t('tickets.assignedUnassigned') }}</option>
+        </select>
+      </label>
+      <label class="text-xs text-gray-600">{{ i18n.t('tickets.sort') }}
+        <span class="mt-0.5 flex gap-1">
+          <select class="block w-full min-w-0 rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900" [value]="filters().sortBy" (change)="set({ sortBy: value($event) })" data-testid="sort-by">
+            <option value="">{{ filters().search ? i18n.t('tickets.sortRelevance') : i18n.t('tickets.sortCreated') }}</option>
+            <option value="updatedAt">{{ i18n.t('tickets.sortUpdated') }}</option>
+            <option value="priority">{{ i18n.t('tickets.sortPriority') }}</option>
+            <option value="status">{{ i18n.t('tickets.sortStatus') }}</option>
+            <option value="ticketId">{{ i18n.t('tickets.sortId') }}</option>
+          </select>
+          <button type="button" class="rounded-md border border-gray-300 px-2 text-sm" (click)="set({ sortOrder: filters().sortOrder === 'desc' ? 'asc' : 'desc' })" [attr.aria-label]="filters().sortOrder === 'desc' ? i18n.t('tickets.desc') : i18n.t('tickets.asc')" [title]="filters().sortOrder === 'desc' ? i18n.t('tickets.desc') : i18n.t('tickets.asc')" data-testid="sort-order">{{ filters().sortOrder === 'desc' ? '↓' : '↑' }}</button>
+        </span>
+      </label>
+    </div>
+
+    @if (state.error$ | async; as error) {
+      <p class="mb-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800" role="alert">{{ i18n.t('common.error', { message: error.message }) }}</p>
+    }
+
+    @if (state.page$ | async; as page) {
+      <p class="mb-2 text-xs text-gray-500" data-testid="ticket-count">{{ i18n.t('tickets.count', { total: page.pagination.total }) }}</p>
+      @if (page.tickets.length === 0) {
+        <p class="rounded-lg border border-dashed border-gray-300 bg-white p-8 text-center text-gray-500">{{ i18n.t('tickets.empty') }}</p>
+      } @else {
+        <app-ticket-table [tickets]="page.tickets" [highlighted]="(state.highlighted$ | async) ?? empty" />
+      }
+      <app-pager [pagination]="page.pagination" (go)="set({ page: $event })" />
+    } @else {
+      <p class="text-gray-500">{{ i18n.t('common.loading') }}</p>
+    }
+  `,
+})
+export class TicketList implements OnInit {
+  protected readonly i18n = inject(I18nService);
+  protected readonly config = inject(ConfigService);
+  protected readonly state = inject(TicketListState);
+  private readonly destroyRef = inject(DestroyRef);
+  private readonly socket = inject(SocketService);
+  private readonly toasts = inject(ToastService);
+  private readonly auth = inject(AuthService);
+
+  protected readonly statuses = STATUSES;
+  protected readonly priorities = PRIORITIES;
+  protected readonly statusClasses = STATUS_CLASSES;
+  protected readonly empty: ReadonlySet<string> = new Set();
+  protected readonly filters = toSignal(this.state.filters$, { requireSync: true });
+  protected readonly search = new FormControl(this.state.filters$.value.search, { nonNullable: true });
+
+  ngOnInit(): void {
+    const subscription = this.state.connect();
+    this.destroyRef.onDestroy(() => subscription.unsubscribe());
+    this.search.valueChanges
+      .pipe(debounceTime(SEARCH_DEBOUNCE_MS), distinctUntilChanged(), takeUntilDestroyed(this.destroyRef))
+      .subscribe((search) => this.set({ search: search.trim() }));
+    this.socket
+      .on('ticket_created')
+      .pipe(takeUntilDestroyed(this.destroyRef))
+      .subscribe((event) => {
+        const createdBy = event.data['createdBy'];
+        if (createdBy === this.auth.agent?.id) return;
+        const id = eventTicketId(event) ?? '';
+        this.toasts.show(this.i18n.t('tickets.liveCreated', { id }), 'info', `/tickets/${id}`);
+      });
+  }
+
+  protected set(changes: Partial<ListFilters>): void {
+    this.state.update(changes);
+  }
+
+  protected value<T>(event: Event): T {
+    return (event.target as HTMLSelectElement).value as T;
+  }
+
+  protected count(stats: object, status: TicketStatus): number {
+    return (stats as Record<string, number>)[statsKey(status)] ?? 0;
+  }
+
+  protected label(category: { id: string; label: string; labelEn?: string | null }): string {
+    return categoryLabel(category, category.id, this.i18n.language());
+  }
+}

@@ -1,0 +1,93 @@
+import { ChangeDetectionStrategy, Component, inject, input } from '@angular/core';
+import { RouterLink } from '@angular/router';
+
+import { I18nService } from '../core/i18n.service';
+import { TicketSummary } from '../core/models';
+import { CustomerName } from '../customers/customer-name';
+import { AgentName } from '../shared/agent-name';
+import { CategoryChip } from './category-chip';
+import { PriorityMark } from './priority-mark';
+import { TicketStatusBadge } from './ticket-status-badge';
+
+/** Tickets as a dense table on wide screens and as cards on phones. */
+@Component({
+  selector: 'app-ticket-table',
+  imports: [RouterLink, CustomerName, AgentName, CategoryChip, PriorityMark, TicketStatusBadge],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <div class="hidden overflow-x-auto rounded-lg border border-gray-200 bg-white md:block">
+      <table class="min-w-full divide-y divide-gray-200 text-sm" data-testid="ticket-table">
+        <thead class="bg-gray-50 text-left text-xs font-medium uppercase tracking-wide text-gray-500">
+          <tr>
+            <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colId') }}</th>
+            <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colSubject') }}</th>
+            @if (showCustomer()) {
+              <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colCustomer') }}</th>
+            }
+            <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colCategory') }}</th>
+            <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colPriority') }}</th>
+            <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colStatus') }}</th>
+            <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colAssigned') }}</th>
+            <th scope="col" class="px-3 py-2 text-right">{{ i18n.t('tickets.colUpdated') }}</th>
+          </tr>
+        </thead>
+        <tbody class="divide-y divide-gray-100">
+          @for (ticket of tickets(); track ticket.ticketId) {
+            <tr class="transition-colors duration-700 hover:bg-gray-50" [class.bg-amber-50]="highlighted().has(ticket.ticketId)" [attr.data-highlighted]="highlighted().has(ticket.ticketId) || null" [attr.data-ticket-id]="ticket.ticketId">
+              <td class="whitespace-nowrap px-3 py-2 font-mono text-xs">
+                <a [routerLink]="['/tickets', ticket.ticketId]" class="text-indigo-700 hover:underline">{{ ticket.ticketId }}</a>
+              </td>
+              <td class="max-w-xs px-3 py-2">
+                <a [routerLink]="['/tickets', ticket.ticketId]" class="block truncate font-medium text-gray-900 hover:underline" [title]="ticket.subject">{{ ticket.subject }}</a>
+                @if (ticket.isEscalated) {
+                  <span class="mt-0.5 inline-block rounded bg-red-50 px-1.5 text-[11px] font-medium text-red-700">{{ i18n.t('tickets.escalated') }}</span>
+                }
+              </td>
+              @if (showCustomer()) {
+                <td class="max-w-[10rem] truncate px-3 py-2 text-gray-700"><app-customer-name [id]="ticket.customerId" /></td>
+              }
+              <td class="px-3 py-2"><app-category-chip [id]="ticket.category" /></td>
+              <td class="px-3 py-2"><app-priority-mark [priority]="ticket.priority" /></td>
+              <td class="px-3 py-2"><app-ticket-status-badge [status]="ticket.status" /></td>
+              <td class="whitespace-nowrap px-3 py-2 text-gray-700">
+                @if (ticket.assignedAgent) {
+                  <app-agent-name [id]="ticket.assignedAgent" />
+                } @else {
+                  <span class="text-gray-400">{{ i18n.t('tickets.unassigned') }}</span>
+                }
+              </td>
+              <td class="whitespace-nowrap px-3 py-2 text-right text-xs text-gray-500" [title]="i18n.dateTime(ticket.updatedAt)">{{ i18n.ago(ticket.updatedAt) }}</td>
+            </tr>
+          }
+        </tbody>
+      </table>
+    </div>
+    <ul class="space-y-2 md:hidden" data-testid="ticket-cards">
+      @for (ticket of tickets(); track ticket.ticketId) {
+        <li>
+          <a [routerLink]="['/tickets', ticket.ticketId]" class="block rounded-lg border border-gray-200 bg-white p-3 transition-colors duration-700" [class.bg-amber-50]="highlighted().has(ticket.ticketId)" [attr.data-ticket-id]="ticket.ticketId">
+            <div class="flex items-center justify-between gap-2">
+              <span class="font-mono text-xs text-indigo-700">{{ ticket.ticketId }}</span>
+              <app-ticket-status-badge [status]="ticket.status" />
+            </div>
+            <p class="mt-1 line-clamp-2 font-medium text-gray-900">{{ ticket.subject }}</p>
+            <div class="mt-2 flex flex-wrap items-center gap-x-3 gap-y-1">
+              <app-priority-mark [priority]="ticket.priority" />
+              <app-category-chip [id]="ticket.category" />
+              @if (showCustomer()) {
+                <span class="text-xs text-gray-600"><app-customer-name [id]="ticket.customerId" /></span>
+              }
+              <span class="ml-auto text-xs text-gray-500">{{ i18n.ago(ticket.updatedAt) }}</span>
+            </div>
+          </a>
+        </li>
+      }
+    </ul>
+  `,
+})
+export class TicketTable {
+  protected readonly i18n = inject(I18nService);
+  readonly tickets = input.required<TicketSummary[]>();
+  readonly highlighted = input<ReadonlySet<string>>(new Set());
+  readonly showCustomer = input(true);
+}
