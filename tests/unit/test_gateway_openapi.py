@@ -14,6 +14,14 @@ LOGIN = f"{API}/auth/login"
 WEBHOOK = f"{API}/openai/webhook"
 PUBLIC = {LOGIN, WEBHOOK, "/health", "/ready"}
 ADMIN = (f"{API}/config", f"{API}/agents", f"{API}/ai/")
+READ_BY_EVERY_AGENT = {
+    f"{API}/agents",
+    f"{API}/config/console",
+    f"{API}/config/ticket-categories",
+    f"{API}/config/terminology",
+    f"{API}/config/ticket-id-format",
+}
+"""Admin areas whose reads every signed-in agent may make (forms and the directory)."""
 ANSWERED_BY_THE_GATEWAY = {LOGIN, f"{API}/auth/me", f"{API}/agents", "/health"}
 """Routes that call no service over the broker."""
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
@@ -40,7 +48,7 @@ def expected(method: str, path: str, operation: dict[str, Any]) -> set[int]:
         statuses.add(404)
     if path not in PUBLIC:
         statuses.add(401)
-    if path.startswith(ADMIN):
+    if path.startswith(ADMIN) and not (method == "get" and path in READ_BY_EVERY_AGENT):
         statuses.add(403)
     if path == LOGIN:
         statuses |= {401, 403, 429}
