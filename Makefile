@@ -32,4 +32,4 @@ asyncapi: bootstrap
 	uv run python -m uts_shared.asyncapi docs/asyncapi.json
 
 bench: bootstrap
-	uv run python bench/create_ticket.py
+	uv run python bench/routes.py

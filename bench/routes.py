@@ -1,0 +1,322 @@
+"""Benchmark: every main route against floors measured here, in the same run, with 10,000 tickets.
+
+`make bench` (or `uv run python bench/routes.py`). Load: wrk, 16 connections, 1 thread (Debian's
+package, installed if missing). The system runs as `make run` runs it: each service its own
+process, on the default store (the embedded engine, keeping its data in a temporary directory).
+Prints one table (req/s, p50, p99, non-2xx, ratio) and the verdict against each target:
+create >= 0.6x and get >= 0.8x the multiplexed floor; list, search and stats >= 0.5x get and
+p99 < 50 ms; every write p99 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load import Result, floors, lua_request, measure  # noqa: E402
+from tests.support.infra import vhost  # noqa: E402
+from tests.support.processes import ProcessGroup, free_port, wait_http_ok  # noqa: E402
+
+TICKETS = int(os.environ.get("BENCH_TICKETS", "10000"))
+CUSTOMERS = 300
+AGENTS = 6
+SERVICE_TOKEN = "bench-service-token-" + uuid.uuid4().hex
+
+WORDS = [
+    "poste",
+    "luminaria",
+    "lampara",
+    "calle",
+    "avenida",
+    "apagada",
+    "parpadea",
+    "panel",
+    "solar",
+    "bateria",
+    "inversor",
+    "factura",
+    "cobro",
+    "recibo",
+    "cable",
+    "chispa",
+    "sensor",
+    "noche",
+    "parque",
+    "plaza",
+    "escuela",
+    "hospital",
+    "puente",
+    "camino",
+    "colonia",
+    "centro",
+    "fuga",
+    "voltaje",
+    "medidor",
+    "tornillo",
+    "base",
+    "brazo",
+    "foco",
+    "led",
+    "balastro",
+    "corto",
+    "circuito",
+    "tierra",
+    "lluvia",
+    "viento",
+    "arbol",
+    "rama",
+    "choque",
+    "vandalismo",
+    "robo",
+    "pintura",
+    "oxido",
+]
+CATEGORIES = [
+    "solar_installation",
+    "light_malfunction",
+    "maintenance",
+    "electrical_issue",
+    "billing",
+    "other",
+]
+PRIORITIES = ["low", "medium", "medium", "high", "urgent"]
+
+
+@dataclass
+class System:
+    base: str
+    headers: dict[str, str]
+    procs: ProcessGroup
+    ticket_ids: list[str]
+    in_progress: list[str]
+    customer_phone: str
+
+
+def _zipf_words(rnd: random.Random, n: int) -> str:
+    """Words with a few common and many rare, as real ticket text has."""
+    return " ".join(WORDS[min(int(rnd.paretovariate(1.2)) - 1, len(WORDS) - 1)] for _ in range(n))
+
+
+async def _seed(base: str, headers: dict[str, str]) -> tuple[list[str], list[str], str]:
+    rnd = random.Random(2026)
+    limits = httpx.Limits(max_connections=32)
+    async with httpx.AsyncClient(
+        base_url=f"{base}/api/v2", headers=headers, timeout=30, limits=limits
+    ) as api:
+        sem = asyncio.Semaphore(32)
+
+        async def call(method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+            async with sem:
+                r = await api.request(method, path, json=body)
+                if r.status_code >= 300:
+                    raise RuntimeError(f"{method} {path}: {r.status_code} {r.text[:300]}")
+                result: dict[str, Any] = r.json()
+                return result
+
+        agents = await asyncio.gather(
+            *(
+                call(
+                    "POST",
+                    "/agents",
+                    {
+                        "email": f"agent{i}@bench.example.com",
+                        "password": "bench-agent-password",
+                        "firstName": f"Agent{i}",
+                        "lastName": "Bench",
+                    },
+                )
+                for i in range(AGENTS)
+            )
+        )
+        agent_ids = [a["agent"]["id"] for a in agents]
+        phones = [f"+52155{10_000_000 + i:08d}" for i in range(CUSTOMERS)]
+        customers = await asyncio.gather(
+            *(call("POST", "/customers", {"phoneNumber": p, "firstName": "C"}) for p in phones)
+        )
+        customer_ids = [c["customer"]["id"] for c in customers]
+
+        async def ticket(i: int) -> str:
+            body = {
+                "subject": _zipf_words(rnd, 5)[:200],
+                "description": _zipf_words(rnd, 25),
+                "category": rnd.choice(CATEGORIES),
+                "priority": rnd.choice(PRIORITIES),
+                "customerId": rnd.choice(customer_ids),
+                "tags": rnd.sample(["vip", "noche", "zona-norte", "zona-sur"], rnd.randrange(3)),
+            }
+            created = await call("POST", "/tickets", body)
+            return str(created["ticket"]["ticketId"])
+
+        started = time.monotonic()
+        ids = list(await asyncio.gather(*(ticket(i) for i in range(TICKETS))))
+        print(f"seeded {len(ids)} tickets in {time.monotonic() - started:.0f} s", flush=True)
+
+        # A helpdesk's mix: a third being worked, some assigned, some resolved.
+        working = rnd.sample(ids, len(ids) // 3)
+        await asyncio.gather(
+            *(call("POST", f"/tickets/{i}/status", {"status": "in_progress"}) for i in working)
+        )
+        resolved = working[: len(working) // 4]
+        await asyncio.gather(
+            *(
+                call("POST", f"/tickets/{i}/resolve", {"resolutionNotes": "Reparado"})
+                for i in resolved
+            )
+        )
+        assigned = rnd.sample(ids, len(ids) // 4)
+        await asyncio.gather(
+            *(
+                call("POST", f"/tickets/{i}/assign", {"agentId": rnd.choice(agent_ids)})
+                for i in assigned
+            )
+        )
+        in_progress = sorted(set(working) - set(resolved))
+        print(f"seeding done in {time.monotonic() - started:.0f} s", flush=True)
+        return ids, in_progress, phones[0]
+
+
+def start_system(rabbit_url: str, data_dir: str) -> System:
+    port = free_port()
+    env = {
+        "RABBITMQ_URL": rabbit_url,
+        "LOG_LEVEL": "WARNING",
+        "UTS_DATA_DIR": data_dir,
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_REQUIRED_SERVICES": "config,tickets,ai-tools",
+        "ADMIN_EMAIL": "bench@example.com",
+        "ADMIN_PASSWORD": "bench-password-123",
+        "JWT_SECRET": "bench-secret-bench-secret-bench-secret",
+        "AI_TOOLS_SERVICE_TOKEN": SERVICE_TOKEN,
+    }
+    procs = ProcessGroup(env)
+    for service in ("config", "tickets", "ai-tools", "gateway"):
+        procs.start(service, service)
+    base = f"http://127.0.0.1:{port}"
+    wait_http_ok(f"{base}/ready", timeout=60, procs=procs)
+    token = httpx.post(
+        f"{base}/api/v2/auth/login",
+        json={"email": env["ADMIN_EMAIL"], "password": env["ADMIN_PASSWORD"]},
+    ).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    ids, in_progress, phone = asyncio.run(_seed(base, headers))
+    return System(base, headers, procs, ids, in_progress, phone)
+
+
+def routes(system: System) -> dict[str, Result]:
+    api = f"{system.base}/api/v2"
+    h = system.headers
+    rnd = random.Random(7)
+    ids = system.ticket_ids
+    half = len(system.in_progress) // 2
+    warm_pool, main_pool = system.in_progress[:half], system.in_progress[half:]
+    customer = httpx.get(f"{api}/tickets/{ids[0]}", headers=h).json()["ticket"]["customerId"]
+    results: dict[str, Result] = {}
+
+    results["create"] = measure(
+        lua_request(
+            "POST",
+            f"{api}/tickets",
+            h,
+            body={
+                "subject": "Falla de luminaria en la calle 5",
+                "description": "La luminaria parpadea desde ayer por la noche",
+                "category": "light_malfunction",
+                "priority": "high",
+                "customerId": customer,
+            },
+        )
+    )
+    results["get"] = measure(lua_request("GET", f"{api}/tickets/{{id}}", h, ids=ids))
+    results["list open"] = measure(lua_request("GET", f"{api}/tickets?status=open&limit=20", h))
+    results["list unassigned"] = measure(
+        lua_request("GET", f"{api}/tickets?assignedAgent=unassigned&status=open&sortBy=priority", h)
+    )
+    results["search"] = measure(
+        lua_request("GET", f"{api}/tickets?search=poste%20apagada&limit=20", h)
+    )
+    results["stats"] = measure(lua_request("GET", f"{api}/tickets/stats/summary", h))
+    results["status change"] = measure(
+        lua_request("POST", f"{api}/tickets/{{id}}/status", h, toggle=main_pool),
+        warmup=lua_request("POST", f"{api}/tickets/{{id}}/status", h, toggle=warm_pool),
+    )
+    results["add note"] = measure(
+        lua_request(
+            "POST",
+            f"{api}/tickets/{{id}}/notes",
+            h,
+            ids=rnd.sample(ids, min(2000, len(ids))),
+            body={"content": "Se revisó en sitio; falta la pieza", "isInternal": True},
+        )
+    )
+    results["AI tool call"] = measure(
+        lua_request(
+            "POST",
+            f"{api}/ai/tool-calls",
+            {"Authorization": f"Bearer {SERVICE_TOKEN}"},
+            tool_call_phone=system.customer_phone,
+        )
+    )
+    return results
+
+
+TARGETS: dict[str, tuple[str, float]] = {
+    "create": ("multiplexed", 0.6),
+    "get": ("multiplexed", 0.8),
+    "list open": ("get", 0.5),
+    "list unassigned": ("get", 0.5),
+    "search": ("get", 0.5),
+    "stats": ("get", 0.5),
+}
+
+
+def report(results: dict[str, Result]) -> None:
+    print(f"\n{'path':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}   ratio (target)")
+    for name, r in results.items():
+        line = f"{name:<18}{r.rps:>9.0f}{r.p50:>9.2f}{r.p99:>9.2f}{r.errors:>9.0f}"
+        if name in TARGETS:
+            floor, wanted = TARGETS[name]
+            ratio = r.rps / results[floor].rps
+            verdict = "ok" if ratio >= wanted else "MISSED"
+            line += f"   {ratio:.2f}x {floor} (>= {wanted}) {verdict}"
+        print(line)
+    slow = [n for n, r in results.items() if n not in FLOORS and r.p99 >= 50]
+    errors = [n for n, r in results.items() if r.errors]
+    print(f"\np99 < 50 ms: {'every route' if not slow else 'MISSED by ' + ', '.join(slow)}")
+    if errors:
+        print(f"non-2xx answers: {', '.join(errors)}")
+
+
+FLOORS = ("noop", "request", "multiplexed")
+
+
+def main() -> None:
+    broker = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    with vhost(broker) as (rabbit_url, description), tempfile.TemporaryDirectory() as data:
+        print(f"broker: {description}; store: embedded engine kept in {data}")
+        print(f"wrk: 1 thread, 16 connections, {os.cpu_count()} cores")
+        results: dict[str, Result] = dict(floors(rabbit_url))
+        system = start_system(rabbit_url, data)
+        try:
+            results.update(routes(system))
+        finally:
+            system.procs.stop_all()
+    report(results)
+    print(json.dumps({name: r.__dict__ for name, r in results.items()}), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
