@@ -36,7 +36,7 @@ CUSTOMERS = 300
 AGENTS = 6
 SERVICE_TOKEN = "bench-service-token-" + uuid.uuid4().hex
 
-WORDS = [
+WORDS = (
     "poste",
     "luminaria",
     "lampara",
@@ -84,7 +84,7 @@ WORDS = [
     "robo",
     "pintura",
     "oxido",
-]
+)
 CATEGORIES = [
     "solar_installation",
     "light_malfunction",
