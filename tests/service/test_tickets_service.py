@@ -16,6 +16,7 @@ from tests.support.tickets_helpers import TicketsEnv, tickets_env
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty, WireModel
 from uts_shared.errors import Conflict, NotFound, ValidationFailed
+from uts_shared.messaging import encode
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -594,6 +595,17 @@ async def test_unknown_ticket_is_not_found_everywhere(env: TicketsEnv) -> None:
     for spec, request in calls:
         with pytest.raises(NotFound):
             await env.rpc.call(spec, request)  # type: ignore[arg-type]
+
+
+async def test_a_raw_result_is_the_services_own_serialisation_to_pass_on(env: TicketsEnv) -> None:
+    customer = await env.customer()
+    ticket = await env.ticket(customer)
+    request = t.ListByCustomer(customer_id=customer.id)
+    raw = await env.rpc.call_raw(t.LIST_BY_CUSTOMER, request)
+    assert raw == encode(await env.rpc.call(t.LIST_BY_CUSTOMER, request))
+    assert t.TicketPage.model_validate_json(raw).tickets[0].ticket_id == ticket.ticket_id
+    with pytest.raises(NotFound):
+        await env.rpc.call_raw(t.GET, t.GetTicket(ticket_id="LUX-1900-000001"))
 
 
 # --- customers and conversations --------------------------------------------------------------

@@ -200,6 +200,10 @@ async def _itself(msg: StreamMessage[Any]) -> StreamMessage[Any]:
     return msg
 
 
+OK_REPLY = b'{"ok":true,"result":'
+"""How a successful reply begins; the result's JSON and `}` follow."""
+
+
 def encode(model: BaseModel) -> bytes:
     """Serialise a contract model once, straight to JSON bytes."""
     return model.__pydantic_serializer__.to_json(model, by_alias=True)
@@ -246,6 +250,14 @@ def serve(
             raise _dead_letter(spec.queue, message.body, malformed) from None
         try:
             result = await handler(request)
+            if (
+                isinstance(result, BaseModel)
+                and isinstance(result, spec.result)
+                and message.reply_to
+            ):
+                # The reply envelope around one serialisation of the result (callers may
+                # pass the result's bytes on untouched: `RpcClient.call_raw`).
+                return OK_REPLY + encode(result) + b"}"
             reply: Reply[Any] = reply_model(ok=True, result=result)
         except DomainError as exc:
             log.debug("%s -> %s: %s", spec.queue, exc.code, exc.message)
@@ -291,14 +303,10 @@ class RpcClient:
         else:
             log.debug("late or unknown reply %s dropped", message.correlation_id)
 
-    async def call(
-        self,
-        spec: Rpc[RequestT, ResultT],
-        request: RequestT,
-        *,
-        timeout: float | None = None,
-    ) -> ResultT:
-        """Send `request` to `spec.queue`, wait for its reply; raise its typed error if any."""
+    async def _exchange(
+        self, spec: Rpc[RequestT, ResultT], request: RequestT, timeout: float | None
+    ) -> bytes:
+        """Send `request` to `spec.queue`; the reply's bytes (or RpcTimeout / Unavailable)."""
         wait = self._timeout if timeout is None else timeout
         correlation_id = uuid.uuid4().hex
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
@@ -330,11 +338,40 @@ class RpcClient:
             ) from None
         finally:
             self._pending.pop(correlation_id, None)
+        return body
+
+    async def call(
+        self,
+        spec: Rpc[RequestT, ResultT],
+        request: RequestT,
+        *,
+        timeout: float | None = None,
+    ) -> ResultT:
+        """Send `request` to `spec.queue`, wait for its reply; raise its typed error if any."""
+        body = await self._exchange(spec, request, timeout)
         reply = spec.reply_model.model_validate_json(body)
         if not reply.ok:
             assert reply.error is not None
             raise DomainError.from_info(reply.error)
         return reply.result  # type: ignore[return-value]
+
+    async def call_raw(
+        self,
+        spec: Rpc[RequestT, ResultT],
+        request: RequestT,
+        *,
+        timeout: float | None = None,
+    ) -> bytes:
+        """Like `call`, but the result as the service serialised it (JSON bytes of a
+        `spec.result`), for a caller that only passes it on."""
+        body = await self._exchange(spec, request, timeout)
+        if body.startswith(OK_REPLY) and body.endswith(b"}"):
+            return body[len(OK_REPLY) : -1]
+        reply = spec.reply_model.model_validate_json(body)
+        if not reply.ok:
+            assert reply.error is not None
+            raise DomainError.from_info(reply.error)
+        return encode(reply.result)  # type: ignore[arg-type]
 
 
 class EventPublisher:

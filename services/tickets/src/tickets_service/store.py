@@ -180,6 +180,8 @@ class TicketStore:
                 by_priority(),
                 by_priority("status"),
                 by_priority("assignedAgent"),
+                newest("status", "assignedAgent"),
+                by_priority("status", "assignedAgent"),
                 IndexModel([("updatedAt", DESCENDING)]),
                 IndexModel([("tags", ASCENDING)]),
                 IndexModel([("searchTerms", ASCENDING)], name="searchTerms"),

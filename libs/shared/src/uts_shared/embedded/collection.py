@@ -49,11 +49,20 @@ class WriteResult:
 @dataclass
 class _Plan:
     candidates: set[Hashable] | None
-    """None: every document."""
+    """None: every document (or, with `span`, the documents in it)."""
     exact: bool
     """The candidates are exactly the matches (no predicate left to check)."""
     pinned: dict[str, Any]
     """Fields the query fixes to a single value (they let an index serve a sort)."""
+    span: tuple[Index, tuple[Any, ...]] | None = None
+    """An index whose leading fields are exactly the pinned ones: its entries with those
+    values are the matches (counted by two bisections, walked in its order)."""
+
+    def materialise(self) -> None:
+        if self.span is not None:
+            index, prefix = self.span
+            self.candidates = set(index.walk(prefix, True))
+            self.span = None
 
 
 class Collection:
@@ -108,7 +117,7 @@ class Collection:
     ) -> list[Document]:
         """The matching documents (the stored versions: callers copy what they hand out)."""
         query = query or {}
-        plan = self._plan(query)
+        plan = self._plan(query, sort)
         match = _NO_CHECK if plan.exact else compile_filter(query)
         wanted = None if limit <= 0 else skip + limit
         ordered = self._ordered(plan, match, sort, wanted) if sort else self._natural(plan, match)
@@ -117,12 +126,16 @@ class Collection:
     def count(self, query: Mapping[str, Any] | None) -> int:
         query = query or {}
         plan = self._plan(query)
+        if plan.span is not None:
+            lo, hi = plan.span[0].span(plan.span[1])
+            return hi - lo
         if plan.exact:
             return len(self.docs) if plan.candidates is None else len(plan.candidates)
         match = compile_filter(query)
         return sum(1 for _ in self._natural(plan, match))
 
     def _natural(self, plan: _Plan, match: Predicate) -> Iterable[Document]:
+        plan.materialise()
         docs = self.docs
         if plan.candidates is None:
             return (d for d in list(docs.values()) if match(d))
@@ -133,6 +146,12 @@ class Collection:
         self, plan: _Plan, match: Predicate, sort: Sort, wanted: int | None
     ) -> Iterable[Document]:
         docs = self.docs
+        if plan.span is not None:
+            index, prefix = plan.span
+            forward = index.serves(sort, len(prefix))
+            if forward is not None:
+                return (docs[k] for k in index.walk(prefix, forward))
+            plan.materialise()
         size = len(docs) if plan.candidates is None else len(plan.candidates)
         walk = self._best_walk(plan, sort, size, wanted)
         if walk is not None:
@@ -174,7 +193,7 @@ class Collection:
         _, index, prefix_values, forward = best
         return index.walk(prefix_values, forward)
 
-    def _plan(self, query: Mapping[str, Any]) -> _Plan:
+    def _plan(self, query: Mapping[str, Any], sort: Sort | None = None) -> _Plan:
         sets: list[set[Hashable]] = []
         pinned: dict[str, Any] = {}
         exact = True
@@ -199,12 +218,31 @@ class Collection:
                 sets.append(self._postings[path].lookup(values))
             else:
                 exact = False
+        if query and len(pinned) == len(query) and "_id" not in pinned:
+            span = self._covering(pinned, sort)
+            if span is not None:
+                return _Plan(None, True, pinned, span)
         if not sets:
             return _Plan(None, exact and not query, pinned)
         sets.sort(key=len)
         # Read-only from here on: a single set may be an index's own.
         candidates = sets[0] if len(sets) == 1 else sets[0].intersection(*sets[1:])
         return _Plan(candidates, exact, pinned)
+
+    def _covering(
+        self, pinned: Mapping[str, Any], sort: Sort | None
+    ) -> tuple[Index, tuple[Any, ...]] | None:
+        """A single-valued index whose leading fields are exactly `pinned`'s (one that also
+        serves `sort` after them, if there is one)."""
+        found = None
+        for index in self.indexes.values():
+            fields = [path for path, _ in index.spec.keys[: len(pinned)]]
+            if index.multikey or index.spec.sparse or set(fields) != set(pinned):
+                continue
+            found = index, tuple(pinned[f] for f in fields)
+            if sort is None or index.serves(sort, len(pinned)) is not None:
+                return found
+        return found
 
     def _range(self, path: str, cond: Any) -> set[Hashable] | None:
         """Candidates for `$gt/$gte/$lt/$lte` on the first field of an ascending index."""

@@ -80,7 +80,7 @@ async def list_conversations(
 ) -> Response:
     """Conversations, most recently updated first; optionally one customer's, one status."""
     request = tickets.ListConversations(**query.model_dump(by_alias=False))
-    result = await rpc.call(tickets.LIST_CONVERSATIONS, request)
+    result = await rpc.call_raw(tickets.LIST_CONVERSATIONS, request)
     return answer_fields(result)
 
 
@@ -91,7 +91,7 @@ async def list_conversations(
 )
 async def get_conversation(conversation_id: ConversationId, rpc: RpcDep) -> Response:
     request = tickets.GetConversation(conversation_id=conversation_id)
-    result = await rpc.call(tickets.GET_CONVERSATION, request)
+    result = await rpc.call_raw(tickets.GET_CONVERSATION, request)
     return answer("conversation", result)
 
 
@@ -130,5 +130,5 @@ async def conversation_tickets(
     request = tickets.ListByConversation(
         conversation_id=conversation_id, page=query.page, limit=query.limit
     )
-    result = await rpc.call(tickets.LIST_BY_CONVERSATION, request)
+    result = await rpc.call_raw(tickets.LIST_BY_CONVERSATION, request)
     return answer_fields(result)

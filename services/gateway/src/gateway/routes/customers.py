@@ -81,7 +81,7 @@ async def list_customers(query: Annotated[CustomerListQuery, Query()], rpc: RpcD
     """Customers, paginated; `phoneNumber` looks one up by phone instead."""
     if query.phone_number is None:
         request = tickets.ListCustomers(page=query.page, limit=query.limit)
-        result = await rpc.call(tickets.LIST_CUSTOMERS, request)
+        result = await rpc.call_raw(tickets.LIST_CUSTOMERS, request)
         return answer_fields(result)
     try:
         found = [
@@ -115,5 +115,5 @@ async def customer_tickets(
 ) -> Response:
     """A customer's tickets, newest first by default (agents' view: no notes)."""
     request = tickets.ListByCustomer(customer_id=customer_id, **query.model_dump(by_alias=False))
-    result = await rpc.call(tickets.LIST_BY_CUSTOMER, request)
+    result = await rpc.call_raw(tickets.LIST_BY_CUSTOMER, request)
     return answer_fields(result)

@@ -47,21 +47,26 @@ async def unique_query_keys(request: Request) -> None:
         seen.add(key)
 
 
+def _json(result: BaseModel | bytes) -> bytes:
+    return result if isinstance(result, bytes) else encode(result)
+
+
 def answer(
     key: str,
-    result: BaseModel,
+    result: BaseModel | bytes,
     *,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """`{"success": true, "<key>": <result>}` from one serialisation of `result`."""
-    body = b'{"success":true,"' + key.encode() + b'":' + encode(result) + b"}"
+    """`{"success": true, "<key>": <result>}` from one serialisation of `result` (a model, or
+    the JSON a service already made of it: `RpcClient.call_raw`)."""
+    body = b'{"success":true,"' + key.encode() + b'":' + _json(result) + b"}"
     return Response(body, status_code=status_code, media_type=JSON, headers=headers)
 
 
-def answer_fields(result: BaseModel, *, status_code: int = 200) -> Response:
+def answer_fields(result: BaseModel | bytes, *, status_code: int = 200) -> Response:
     """`{"success": true, ...result's own fields}`: e.g. `{success, tickets, pagination}`."""
-    raw = encode(result)
+    raw = _json(result)
     body = b'{"success":true' + (b"," + raw[1:] if len(raw) > 2 else b"}")
     return Response(body, status_code=status_code, media_type=JSON)
 

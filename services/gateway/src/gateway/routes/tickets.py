@@ -228,7 +228,7 @@ async def list_tickets(
 ) -> Response:
     """Filter, search (words in ticketId/subject/description, case and accents ignored), sort
     and paginate; lists leave notes out."""
-    result = await rpc.call(tickets.LIST, query.request(agent.id))
+    result = await rpc.call_raw(tickets.LIST, query.request(agent.id))
     return answer_fields(result)
 
 
@@ -241,7 +241,7 @@ async def list_tickets(
 async def ticket_stats(query: Annotated[StatsFilter, Query()], rpc: RpcDep) -> Response:
     """Counts by status, priority and escalated, optionally for one agent or customer."""
     request = tickets.StatsQuery(agent_id=query.agent_id, customer_id=query.customer_id)
-    result = await rpc.call(tickets.STATS, request)
+    result = await rpc.call_raw(tickets.STATS, request)
     return answer("stats", result)
 
 
