@@ -266,7 +266,7 @@ class Collection:
                 high = (normalise(value), op == "$lte")
         if low is not None and high is not None and bracket(low[0]) != bracket(high[0]):
             return set()
-        return index.range_ids(low, high)
+        return index.range_ids(self.docs, low, high)
 
     # --- writes -----------------------------------------------------------------------------
 

@@ -155,10 +155,15 @@ class Index:
     """One declared index: sorted entries `(components..., _id component, id)`."""
 
     spec: IndexSpec
-    entries: SortedList = field(default_factory=SortedList)
+    entries: SortedList | None = field(default_factory=SortedList)
+    """None once the index is multikey and no range query has needed its order: its first
+    field's postings answer equality, and a sort cannot use it anyway (it costs a sorted
+    insert per array element, e.g. 25 per ticket for the search terms)."""
     owners: dict[Hashable, Hashable] = field(default_factory=dict)
     """Unique indexes: value tuple -> the id holding it."""
     multikey: bool = False
+    ranged: bool = False
+    """A range query used the entries: they are kept even though the index is multikey."""
 
     def __post_init__(self) -> None:
         self._paths = [tuple(path.split(".")) for path, _ in self.spec.keys]
@@ -210,17 +215,22 @@ class Index:
         return [tuple(hash_key(v) for v in row) for row in self.values(doc)]
 
     def add(self, doc: Mapping[str, Any], id_key: Hashable) -> None:
-        rows = self.entries_of(doc, id_key)
-        if len(rows) > 1:
-            self.multikey = True
-        for row in rows:
-            self.entries.add(row)
+        if self.entries is not None:
+            rows = self.entries_of(doc, id_key)
+            if len(rows) > 1:
+                self.multikey = True
+                if not self.ranged:
+                    self.entries = None
+            if self.entries is not None:
+                for row in rows:
+                    self.entries.add(row)
         for key in self.unique_keys(doc):
             self.owners[key] = id_key
 
     def remove(self, doc: Mapping[str, Any], id_key: Hashable) -> None:
-        for row in self.entries_of(doc, id_key):
-            self.entries.discard(row)
+        if self.entries is not None:
+            for row in self.entries_of(doc, id_key):
+                self.entries.discard(row)
         for key in self.unique_keys(doc):
             if self.owners.get(key) == id_key:
                 del self.owners[key]
@@ -248,15 +258,28 @@ class Index:
             return False
         return None
 
+    def ordered(self, docs: Mapping[Hashable, Mapping[str, Any]]) -> SortedList:
+        """The sorted entries, rebuilt from `docs` (and kept from now on) if they were dropped."""
+        if self.entries is None:
+            self.entries = SortedList(
+                row for key, doc in docs.items() for row in self.entries_of(doc, key)
+            )
+        self.ranged = True
+        return self.entries
+
     def span(self, prefix: Sequence[Any]) -> tuple[int, int]:
-        """The positions of the entries whose first fields equal `prefix`."""
+        """The positions of the entries whose first fields equal `prefix` (not multikey)."""
+        assert self.entries is not None
         comps = tuple(component(v, d) for v, d in zip(prefix, self._directions, strict=False))
         if not comps:
             return 0, len(self.entries)
         return self.entries.bisect_left(comps), self.entries.bisect_right((*comps, BEYOND))
 
     def range_ids(
-        self, low: tuple[Any, bool] | None, high: tuple[Any, bool] | None
+        self,
+        docs: Mapping[Hashable, Mapping[str, Any]],
+        low: tuple[Any, bool] | None,
+        high: tuple[Any, bool] | None,
     ) -> set[Hashable]:
         """Ids whose first field has a value in (low, high) of the bounds' type bracket;
         each bound is (value, inclusive). Only for ascending first fields."""
@@ -264,7 +287,7 @@ class Index:
         bound = low if low is not None else high
         assert bound is not None
         floor = (bracket(bound[0]),)
-        entries = self.entries
+        entries = self.ordered(docs)
         if low is None:
             start = entries.bisect_left((floor,))
         elif low[1]:
@@ -286,6 +309,7 @@ class Index:
     def walk(self, prefix: Sequence[Any], forward: bool) -> Iterator[Hashable]:
         """Ids in index order (or reversed) within the equality prefix."""
         lo, hi = self.span(prefix)
+        assert self.entries is not None
         rows = self.entries.islice(lo, hi, reverse=not forward)
         return (row[-1] for row in rows)
 
