@@ -33,3 +33,4 @@ asyncapi: bootstrap
 
 bench: bootstrap
 	uv run python bench/routes.py
+	uv run python bench/realtime.py

@@ -192,6 +192,11 @@ async def test_indexes_follow_updates_and_deletes() -> None:
         terms = rnd.sample(WORDS, 2)
         collection.update({"_id": key}, {"$set": {"status": status, "terms": terms}})
         docs[key] = {**docs[key], "status": status, "terms": terms}
+        # A query asked again after a change sees it (no stale remembered answer).
+        both = {"status": status, "terms": terms[0]}
+        expected = sorted(k for k, d in docs.items() if matches(d, both))
+        assert sorted(d["_id"] for d in collection.find(both)) == expected
+        assert collection.count(both) == len(expected)
     for status in STATUSES:
         expected = sorted(k for k, d in docs.items() if d.get("status") == status)
         assert sorted(d["_id"] for d in collection.find({"status": status})) == expected

@@ -7,12 +7,15 @@ place (see `updating`); a write replaces the stored version and tells the journa
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import bson
+import bson.errors
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
@@ -26,6 +29,7 @@ Sort = list[tuple[str, int]]
 Journal = Callable[[str, Sequence[tuple[str, Any]]], None]
 """(collection, [(op, payload)]) with op one of put/delete/index/drop."""
 
+CACHED_QUERIES = 16
 WALK_STEP_COST = 0.25
 """A step along an index costs about a quarter of reading a document to sort it."""
 
@@ -71,6 +75,9 @@ class Collection:
         self.docs: dict[Hashable, Document] = {}
         self._seq: dict[Hashable, int] = {}
         self._counter = itertools.count()
+        self._generation = 0
+        """Bumped by every change: cached candidate sets are valid within one generation."""
+        self._cached: dict[bytes, tuple[int, set[Hashable]]] = {}
         self.indexes: dict[str, Index] = {}
         self._postings: dict[str, Postings] = {}
         self._journal = journal
@@ -83,6 +90,7 @@ class Collection:
             if existing.spec != spec:
                 raise ValueError(f"index {spec.name} already exists with different options")
             return spec.name
+        self._generation += 1
         index = Index(spec)
         for key, doc in self.docs.items():
             if index.conflict(doc, key) is not None:
@@ -194,40 +202,65 @@ class Collection:
         return index.walk(prefix_values, forward)
 
     def _plan(self, query: Mapping[str, Any], sort: Sort | None = None) -> _Plan:
-        sets: list[set[Hashable]] = []
+        parts: list[Callable[[], set[Hashable]]] = []
         pinned: dict[str, Any] = {}
         exact = True
+        costly = False
+        """A union or an intersection is to be computed (cheap ones are an index's own set)."""
         for path, cond in query.items():
             every = _all_values(cond)
             if every is not None and path in self._postings:
-                sets.extend(self._postings[path].lookup([v]) for v in every)
+                postings = self._postings[path]
+                parts.extend(functools.partial(postings.lookup, [v]) for v in every)
                 continue
             values = _equality_values(cond)
             if values is None or path.startswith("$"):
                 exact = False
-                found = self._range(path, cond)
-                if found is not None:
-                    sets.append(found)
+                if self._range_index(path, cond) is not None:
+                    parts.append(functools.partial(self._range, path, cond))
+                    costly = True
                 continue
             if len(values) == 1:
                 pinned[path] = values[0]
             if path == "_id":
-                keys = {id_key(v) for v in values}
-                sets.append({k for k in keys if k in self.docs})
+                parts.append(functools.partial(self._present, {id_key(v) for v in values}))
             elif path in self._postings:
-                sets.append(self._postings[path].lookup(values))
+                parts.append(functools.partial(self._postings[path].lookup, values))
+                costly = costly or len(values) > 1
             else:
                 exact = False
         if query and len(pinned) == len(query) and "_id" not in pinned:
             span = self._covering(pinned, sort)
             if span is not None:
                 return _Plan(None, True, pinned, span)
-        if not sets:
+        if not parts:
             return _Plan(None, exact and not query, pinned)
-        sets.sort(key=len)
-        # Read-only from here on: a single set may be an index's own.
-        candidates = sets[0] if len(sets) == 1 else sets[0].intersection(*sets[1:])
-        return _Plan(candidates, exact, pinned)
+        if len(parts) == 1 and not costly:
+            return _Plan(parts[0](), exact, pinned)  # read-only: may be an index's own set
+        return _Plan(self._candidates(query, parts), exact, pinned)
+
+    def _present(self, keys: set[Hashable]) -> set[Hashable]:
+        return {k for k in keys if k in self.docs}
+
+    def _candidates(
+        self, query: Mapping[str, Any], parts: list[Callable[[], set[Hashable]]]
+    ) -> set[Hashable]:
+        """The ids in every one of `parts`; remembered until the next change, since a page is
+        asked as a count and a find of the same query, one after the other."""
+        try:
+            key = bson.encode(query)
+        except (bson.errors.InvalidDocument, TypeError):
+            key = b""
+        cached = self._cached.get(key)
+        if key and cached is not None and cached[0] == self._generation:
+            return cached[1]
+        sets = sorted((part() for part in parts), key=len)
+        found = sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
+        if key:
+            if len(self._cached) >= CACHED_QUERIES:
+                self._cached.clear()
+            self._cached[key] = (self._generation, found)
+        return found
 
     def _covering(
         self, pinned: Mapping[str, Any], sort: Sort | None
@@ -244,20 +277,22 @@ class Collection:
                 return found
         return found
 
-    def _range(self, path: str, cond: Any) -> set[Hashable] | None:
-        """Candidates for `$gt/$gte/$lt/$lte` on the first field of an ascending index."""
+    def _range_index(self, path: str, cond: Any) -> Index | None:
+        """The index answering `$gt/$gte/$lt/$lte` on `path`: an ascending first field."""
         if not is_operator_doc(cond) or not set(cond) <= _RANGE or path.startswith("$"):
             return None
-        index = next(
+        return next(
             (
                 i
                 for i in self.indexes.values()
-                if i.spec.keys[0][0] == path and i.first_ascending and i.spec.keys[0][0] != "_id"
+                if i.spec.keys[0][0] == path and i.first_ascending and path != "_id"
             ),
             None,
         )
-        if index is None:
-            return None
+
+    def _range(self, path: str, cond: Any) -> set[Hashable]:
+        index = self._range_index(path, cond)
+        assert index is not None
         low = high = None
         for op, value in cond.items():
             if op in ("$gt", "$gte"):
@@ -330,6 +365,7 @@ class Collection:
         self, query: Mapping[str, Any], *, multi: bool, sort: Sort | None = None
     ) -> list[Document]:
         removed = self.find(query, sort=sort, limit=0 if multi else 1)
+        self._generation += 1
         for doc in removed:
             key = id_key(doc["_id"])
             self._unindex(key, doc)
@@ -344,6 +380,7 @@ class Collection:
         self._log([("drop", None)])
 
     def clear(self) -> None:
+        self._generation += 1
         self.docs.clear()
         self._seq.clear()
         self.indexes.clear()
@@ -355,6 +392,7 @@ class Collection:
                 raise _duplicate(self.name, index.spec.name, doc)
 
     def _store(self, key: Hashable, before: Document | None, after: Document) -> None:
+        self._generation += 1
         if before is not None:
             self._reindex(key, before, after)
         else:
@@ -390,6 +428,7 @@ class Collection:
 
     def load(self, doc: Document) -> None:
         """Recovery: put a journalled version back without logging it again."""
+        self._generation += 1
         key = id_key(doc["_id"])
         before = self.docs.get(key)
         if before is not None:
@@ -403,6 +442,7 @@ class Collection:
         self.docs[key] = doc
 
     def unload(self, _id: Any) -> None:
+        self._generation += 1
         key = id_key(_id)
         doc = self.docs.pop(key, None)
         if doc is not None:
