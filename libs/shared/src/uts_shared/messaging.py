@@ -95,11 +95,21 @@ def make_broker(url: str, *, app_id: str, prefetch: int = 256) -> RabbitBroker:
 
 
 async def declare_topology(broker: RabbitBroker) -> None:
-    """Exchanges and the dead-letter queue every service relies on; idempotent."""
+    """Exchanges and the dead-letter queue every service relies on, and every durable queue
+    this broker will consume; idempotent.
+
+    All of a service's request queues exist before it consumes any: a caller that saw one
+    operation answered (e.g. health) may send another before its consumer has started, and
+    that request must wait in its queue, not be returned as unroutable.
+    """
     await broker.declare_exchange(events_exchange)
     await broker.declare_exchange(dead_letter_exchange)
     dlq = await broker.declare_queue(dead_letter_queue)
     await dlq.bind(DEAD_LETTER_EXCHANGE, routing_key="#")
+    for subscriber in broker.subscribers:
+        queue = getattr(subscriber, "queue", None)
+        if isinstance(queue, RabbitQueue) and queue.durable and not queue.exclusive:
+            await broker.declare_queue(queue)
 
 
 def rpc_queue(name: str) -> RabbitQueue:

@@ -1,0 +1,28 @@
+"""A service declares every request queue before it consumes any: a request sent while it is
+still starting (a caller that already saw another operation answered) waits in its queue."""
+
+from __future__ import annotations
+
+import aio_pika
+
+from tests.support.tickets_helpers import settings_for
+from tickets_service.main import TicketsService
+from uts_shared.contracts import tickets as t
+from uts_shared.contracts.base import Rpc
+from uts_shared.messaging import declare_topology
+
+
+async def test_every_request_queue_exists_before_any_consumer_starts(rabbit_url: str) -> None:
+    service = TicketsService(settings_for(rabbit_url, None, "uts_tickets_startup"))
+    queues = [spec.queue for spec in vars(t).values() if isinstance(spec, Rpc)]
+    await service.broker.connect()
+    try:
+        await declare_topology(service.broker)
+        connection = await aio_pika.connect(rabbit_url)
+        async with connection:
+            for name in queues:
+                channel = await connection.channel()
+                await channel.declare_queue(name, passive=True)  # raises if it does not exist
+        assert len(queues) > 20
+    finally:
+        await service.broker.stop()
