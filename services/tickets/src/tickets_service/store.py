@@ -154,12 +154,13 @@ class TicketStore:
         the default newest-first order, the queues by priority, search terms, idempotency and
         the outbox sweep. A ticket's `_id` is its ticketId (unique with the collection)."""
 
+        # `_id` last: the tie-break of every sort, so a server serves the sort from the index.
         def newest(*fields: str) -> IndexModel:
-            return IndexModel([*((f, ASCENDING) for f in fields), ("createdAt", DESCENDING)])
+            return IndexModel([*((f, ASCENDING) for f in fields), *NEWEST_FIRST])
 
         def by_priority(*fields: str) -> IndexModel:
             keys = [*((f, ASCENDING) for f in fields), ("priorityRank", ASCENDING)]
-            return IndexModel([*keys, ("createdAt", DESCENDING)])
+            return IndexModel([*keys, *NEWEST_FIRST])
 
         await self.tickets.create_indexes(
             [
@@ -182,7 +183,7 @@ class TicketStore:
                 by_priority("assignedAgent"),
                 newest("status", "assignedAgent"),
                 by_priority("status", "assignedAgent"),
-                IndexModel([("updatedAt", DESCENDING)]),
+                IndexModel([("updatedAt", DESCENDING), *NEWEST_FIRST]),
                 IndexModel([("tags", ASCENDING)]),
                 IndexModel([("searchTerms", ASCENDING)], name="searchTerms"),
                 IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),

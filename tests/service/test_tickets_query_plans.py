@@ -1,0 +1,123 @@
+"""Every list, search and stats query the tickets store makes is answered from an index on a real
+server: no collection scan, and for lists no in-memory sort either (real_mongo only: the
+embedded engine's planner is checked against full scans in tests/unit/test_embedded_queries.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from tickets_service.domain import search, tally
+from tickets_service.store import NEWEST_FIRST, TicketFilter, TicketStore, sort_spec
+from uts_shared.contracts.tickets import Priority, TicketStatus
+from uts_shared.mongo import open_database
+
+pytestmark = pytest.mark.real_mongo
+
+
+def _stages(plan: dict[str, Any]) -> list[str]:
+    found = [plan.get("stage", "")]
+    for key in ("inputStage", "queryPlan"):
+        if isinstance(plan.get(key), dict):
+            found += _stages(plan[key])
+    for child in plan.get("inputStages", []):
+        found += _stages(child)
+    return found
+
+
+@pytest_asyncio.fixture(scope="module")
+async def store(mongo_url: str | None) -> AsyncIterator[TicketStore]:
+    db = open_database(mongo_url, f"uts_plans_{uuid.uuid4().hex[:8]}")
+    store = TicketStore(db)
+    await store.ensure_indexes()
+    statuses = list(TicketStatus)
+    await store.tickets.insert_many(
+        [
+            {
+                "_id": f"LUX-2026-{i:06d}",
+                "ticketId": f"LUX-2026-{i:06d}",
+                "status": statuses[i % len(statuses)].value,
+                "priority": list(Priority)[i % 4].value,
+                "priorityRank": i % 4,
+                "category": ["billing", "other"][i % 2],
+                "assignedAgent": None if i % 3 else f"ag-{i % 5}",
+                "customerId": f"c-{i % 40}",
+                "conversationId": f"v-{i % 60}",
+                "isEscalated": i % 7 == 0,
+                "createdAt": i,
+                "updatedAt": i,
+                "searchTerms": search.search_terms(f"LUX-2026-{i:06d}", f"poste {i}", "luz"),
+            }
+            for i in range(1, 400)
+        ]
+    )
+    yield store
+    await db.client.drop_database(db.name)
+
+
+async def _plan(store: TicketStore, query: dict[str, Any], sort: Any = None) -> list[str]:
+    find: dict[str, Any] = {"find": store.tickets.name, "filter": query}
+    if sort:
+        find["sort"] = dict(sort)
+    plan = await store._db.command({"explain": find, "verbosity": "queryPlanner"})
+    return _stages(plan["queryPlanner"]["winningPlan"])
+
+
+NEWEST = sort_spec("createdAt", "desc")
+URGENT_FIRST = sort_spec("priority", "desc")
+LISTS = {
+    "open, newest first": (TicketFilter(status=TicketStatus.OPEN), NEWEST),
+    "open by priority": (TicketFilter(status=TicketStatus.OPEN), URGENT_FIRST),
+    "unassigned open by priority": (
+        TicketFilter(status=TicketStatus.OPEN, unassigned=True),
+        URGENT_FIRST,
+    ),
+    "unassigned open, newest first": (
+        TicketFilter(status=TicketStatus.OPEN, unassigned=True),
+        NEWEST,
+    ),
+    "an agent's queue": (TicketFilter(assigned_agent="ag-1"), URGENT_FIRST),
+    "a customer's tickets": (TicketFilter(customer_id="c-3"), NEWEST),
+    "a conversation's tickets": (TicketFilter(conversation_id="v-3"), NEWEST),
+    "a category": (TicketFilter(category="billing"), NEWEST),
+    "a priority": (TicketFilter(priority=Priority.HIGH), NEWEST),
+    "escalated": (TicketFilter(is_escalated=True), NEWEST),
+    "everything, newest first": (TicketFilter(), NEWEST),
+}
+
+
+@pytest.mark.parametrize("shape", list(LISTS))
+async def test_each_list_shape_is_an_index_walk_without_a_sort(
+    store: TicketStore, shape: str
+) -> None:
+    where, sort = LISTS[shape]
+    stages = await _plan(store, where.query(), sort)
+    assert "IXSCAN" in stages and "COLLSCAN" not in stages and "SORT" not in stages, stages
+
+
+async def test_search_counts_and_pages_come_from_the_search_terms_index(
+    store: TicketStore,
+) -> None:
+    terms = tuple(search.query_terms("Iluminación POSTE luz"))
+    where = TicketFilter(terms=terms)
+    assert "COLLSCAN" not in await _plan(store, where.query())
+    every = {**where.query(), "searchTerms": {"$all": list(terms)}}
+    stages = await _plan(store, every, NEWEST_FIRST)
+    assert "IXSCAN" in stages and "COLLSCAN" not in stages, stages
+
+
+async def test_stats_read_one_counter_document_by_id(store: TicketStore) -> None:
+    stages = await _plan_counts(store, {"_id": tally.ALL})
+    assert "COLLSCAN" not in stages and ("IDHACK" in stages or "EXPRESS_IXSCAN" in stages)
+
+
+async def _plan_counts(store: TicketStore, query: dict[str, Any]) -> list[str]:
+    plan = await store._db.command(
+        {"explain": {"find": store.counts.name, "filter": query}, "verbosity": "queryPlanner"}
+    )
+    return _stages(plan["queryPlanner"]["winningPlan"])
