@@ -7,7 +7,7 @@ import json
 
 from tests.support.tickets_helpers import tickets_env
 from tests.support.waiting import poll_until
-from tickets_service.domain.events import OutboxEntry
+from tickets_service.events import OutboxEntry
 from uts_shared.contracts import tickets as t
 from uts_shared.messaging import EventPublisher
 

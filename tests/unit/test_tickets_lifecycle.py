@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tickets_service.domain import lifecycle
+from tickets_service.domain import changes, lifecycle
 from tickets_service.domain.lifecycle import TRANSITIONS, InvalidTransition
-from tickets_service.domain.tickets import customer_view, new_ticket, summary
+from tickets_service.domain.tickets import customer_view, new_ticket
 from tickets_service.settings import Settings
 from uts_shared.contracts.base import MAX_NOTES_PER_TICKET, MAX_STATUS_CHANGES_PER_TICKET
 from uts_shared.contracts.tickets import (
@@ -17,9 +17,13 @@ from uts_shared.contracts.tickets import (
     Note,
     Priority,
     StatusChange,
+    TicketAssigned,
     TicketChanges,
+    TicketCreated,
+    TicketNoteAdded,
     TicketSource,
     TicketStatus,
+    TicketUpdated,
     TicketView,
 )
 from uts_shared.errors import Conflict, ErrorCode
@@ -212,7 +216,6 @@ def test_notes_are_internal_by_default_and_hidden_from_customers() -> None:
     view = customer_view(ticket)
     assert [n.content for n in view.notes] == ["Vamos en camino"]
     assert "secreto" not in view.model_dump_json()
-    assert "notes" not in summary(ticket).model_dump()
     assert internal.is_internal and not public.is_internal
 
 
@@ -272,3 +275,55 @@ def test_general_update_applies_only_real_changes_and_new_priority_targets() -> 
     assert changed.sla.first_response_target == 15 * 60_000
     assert changed.updated_at == T0 + timedelta(minutes=1)
     assert changed.status is S.OPEN
+
+
+# --- each change with the events it causes ------------------------------------------------------
+
+
+def test_assigning_a_new_ticket_emits_the_assignment_and_the_move_to_open() -> None:
+    ticket = make(S.NEW)
+    outcome = changes.assign(ticket, "a7", by="lead", now=T0)
+    kinds = [kind.routing_key for kind, _ in outcome.events]
+    assert kinds == ["ticket.assigned", "ticket.updated"]
+    assigned, moved = (payload for _, payload in outcome.events)
+    assert isinstance(assigned, TicketAssigned) and isinstance(moved, TicketUpdated)
+    assert (assigned.agent_id, assigned.previous_agent, assigned.version) == ("a7", None, 2)
+    assert (moved.old_status, moved.new_status, moved.reason) == (
+        S.NEW,
+        S.OPEN,
+        "Assigned to agent",
+    )
+    assert outcome.ticket.assigned_agent == "a7" and ticket.assigned_agent is None
+
+
+def test_a_note_comes_back_with_its_event() -> None:
+    outcome = changes.add_note(
+        make(S.OPEN), "Revisado", by="a1", is_internal=False, note_id="n1", now=T0
+    )
+    [(kind, payload)] = outcome.events
+    assert kind.routing_key == "ticket.note_added"
+    assert isinstance(payload, TicketNoteAdded) and payload.note == outcome.note
+    assert outcome.ticket.notes == [outcome.note]
+
+
+def test_an_update_that_changes_nothing_emits_nothing() -> None:
+    ticket = make(S.OPEN)
+    outcome = changes.update(
+        ticket, TicketChanges(subject=ticket.subject), by="a1", targets=TARGETS, now=T0
+    )
+    assert outcome.events == () and outcome.ticket is ticket
+
+
+def test_a_priority_change_emits_the_changed_fields_and_retargets_the_sla() -> None:
+    outcome = changes.update(
+        make(S.OPEN), TicketChanges(priority=Priority.URGENT), by="a1", targets=TARGETS, now=T0
+    )
+    [(_, payload)] = outcome.events
+    assert isinstance(payload, TicketUpdated) and payload.updates == {"priority": "urgent"}
+    assert outcome.ticket.sla.first_response_target == TARGETS[Priority.URGENT][0]
+
+
+def test_a_created_ticket_is_announced_at_version_one() -> None:
+    [(kind, payload)] = changes.created(make(S.NEW), created_by="a1").events
+    assert kind.routing_key == "ticket.created"
+    assert isinstance(payload, TicketCreated) and (payload.version, payload.created_by) == (1, "a1")

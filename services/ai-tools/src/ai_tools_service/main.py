@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from openai import AsyncOpenAI
@@ -19,6 +19,7 @@ from ai_tools_service.settings import Settings
 from ai_tools_service.store import AiToolsStore
 from ai_tools_service.tools import ToolRunner
 from uts_shared import runtime
+from uts_shared.clock import utc_now
 from uts_shared.contracts.ai_tools import AiToolsStatus
 from uts_shared.contracts.base import HealthStatus
 from uts_shared.messaging import (
@@ -35,10 +36,6 @@ log = logging.getLogger(__name__)
 
 SERVICE = "ai-tools"
 DISABLED_REASON = "OPENAI_API_KEY is not configured: webhook continuation and ai.respond are off"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def make_openai_client(settings: Settings) -> AsyncOpenAI | None:

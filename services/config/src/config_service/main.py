@@ -6,7 +6,6 @@ import logging
 import uuid
 from typing import Any
 
-from config_service.clock import Clock, SystemClock
 from config_service.domain.cache import TtlCache
 from config_service.domain.defaults import InitialValues
 from config_service.handlers import register
@@ -14,6 +13,7 @@ from config_service.service import Configuration
 from config_service.settings import Settings
 from config_service.store import SettingsStore
 from uts_shared import runtime
+from uts_shared.clock import Clock, SystemClock
 from uts_shared.contracts.base import HealthStatus
 from uts_shared.messaging import EventPublisher, declare_topology, make_broker
 from uts_shared.mongo import describe_store, open_database

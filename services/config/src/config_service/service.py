@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 from pymongo.errors import PyMongoError
 
-from config_service.clock import Clock
 from config_service.domain import presets as preset_rules
 from config_service.domain import rendering, validation
 from config_service.domain.cache import MISSING, TtlCache
@@ -30,6 +29,7 @@ from config_service.domain.defaults import (
     to_json,
 )
 from config_service.store import SettingsStore
+from uts_shared.clock import Clock
 from uts_shared.contracts.base import Pagination
 from uts_shared.contracts.config import (
     CONFIG_UPDATED,

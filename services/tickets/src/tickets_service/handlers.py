@@ -6,7 +6,9 @@ from collections.abc import Awaitable, Callable
 
 from faststream.rabbit import RabbitBroker
 
-from tickets_service.service import TicketOperations
+from tickets_service.conversations import ConversationOperations
+from tickets_service.customers import CustomerOperations
+from tickets_service.tickets import TicketOperations
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty, HealthStatus
 from uts_shared.messaging import serve
@@ -15,6 +17,8 @@ from uts_shared.messaging import serve
 def register(
     broker: RabbitBroker,
     ops: TicketOperations,
+    customers: CustomerOperations,
+    conversations: ConversationOperations,
     health: Callable[[], Awaitable[HealthStatus]],
 ) -> None:
     """One endpoint per tickets RPC."""
@@ -35,15 +39,15 @@ def register(
     serve(broker, t.ESCALATE, ops.escalate)
     serve(broker, t.SUBMIT_FEEDBACK, ops.feedback)
     serve(broker, t.STATS, ops.stats)
-    serve(broker, t.CREATE_CUSTOMER, ops.create_customer)
-    serve(broker, t.GET_CUSTOMER, ops.get_customer)
-    serve(broker, t.GET_CUSTOMER_BY_PHONE, ops.get_customer_by_phone)
-    serve(broker, t.LIST_CUSTOMERS, ops.list_customers)
-    serve(broker, t.CREATE_CONVERSATION, ops.create_conversation)
-    serve(broker, t.GET_CONVERSATION, ops.get_conversation)
-    serve(broker, t.LIST_CONVERSATIONS, ops.list_conversations)
-    serve(broker, t.FIND_ACTIVE_CONVERSATION, ops.find_active_conversation)
-    serve(broker, t.UPDATE_CONVERSATION_STATUS, ops.update_conversation_status)
+    serve(broker, t.CREATE_CUSTOMER, customers.create)
+    serve(broker, t.GET_CUSTOMER, customers.get)
+    serve(broker, t.GET_CUSTOMER_BY_PHONE, customers.get_by_phone)
+    serve(broker, t.LIST_CUSTOMERS, customers.list)
+    serve(broker, t.CREATE_CONVERSATION, conversations.create)
+    serve(broker, t.GET_CONVERSATION, conversations.get)
+    serve(broker, t.LIST_CONVERSATIONS, conversations.list)
+    serve(broker, t.FIND_ACTIVE_CONVERSATION, conversations.find_active)
+    serve(broker, t.UPDATE_CONVERSATION_STATUS, conversations.update_status)
 
     async def answer_health(_: Empty) -> HealthStatus:
         return await health()

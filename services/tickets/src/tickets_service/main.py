@@ -8,13 +8,15 @@ import uuid
 from typing import Any
 
 from tickets_service import handlers
-from tickets_service.clock import Clock, SystemClock
 from tickets_service.configuration import ConfigCache
+from tickets_service.conversations import ConversationOperations
+from tickets_service.customers import CustomerOperations
 from tickets_service.outbox import Outbox
-from tickets_service.service import TicketOperations
 from tickets_service.settings import Settings
 from tickets_service.store import TicketStore
+from tickets_service.tickets import TicketOperations
 from uts_shared import runtime
+from uts_shared.clock import Clock, SystemClock
 from uts_shared.contracts.base import HealthStatus
 from uts_shared.messaging import (
     EventPublisher,
@@ -71,11 +73,15 @@ class TicketsService:
         self.operations = TicketOperations(
             settings, store=self.store, config=self.config, outbox=self.outbox, clock=self.clock
         )
+        self.customers = CustomerOperations(settings, store=self.store, clock=self.clock)
+        self.conversations = ConversationOperations(store=self.store, clock=self.clock)
         # Each instance drops its own cache on config changes: an exclusive queue of its own.
         subscribe_config_updates(
             self.broker, f"tickets.config-updates.{self.instance}", self.config.on_change
         )
-        handlers.register(self.broker, self.operations, self.health)
+        handlers.register(
+            self.broker, self.operations, self.customers, self.conversations, self.health
+        )
 
     async def health(self) -> HealthStatus:
         return HealthStatus(

@@ -18,9 +18,9 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from tickets_service.clock import Clock
-from tickets_service.domain.events import OutboxEntry
+from tickets_service.events import OutboxEntry
 from tickets_service.store import TicketStore
+from uts_shared.clock import Clock
 from uts_shared.messaging import EventPublisher
 
 log = logging.getLogger(__name__)

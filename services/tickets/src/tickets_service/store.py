@@ -18,7 +18,8 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from tickets_service.domain import search, tally
-from tickets_service.domain.events import OutboxEntry
+from tickets_service.domain.errors import IdTaken, KeyTaken, PhoneTaken
+from tickets_service.events import OutboxEntry
 from uts_shared.contracts.tickets import (
     PRIORITY_RANK,
     Conversation,
@@ -234,7 +235,7 @@ class TicketStore:
         created_by: str | None,
         outbox: Sequence[OutboxEntry],
     ) -> None:
-        """Insert a new ticket with its first events; DuplicateKeyError on a taken id or key."""
+        """Insert a new ticket with its first events; IdTaken / KeyTaken when either is used."""
         doc = ticket_document(ticket)
         doc["_id"] = ticket.ticket_id
         doc["searchTerms"] = list(search_terms)
@@ -243,7 +244,10 @@ class TicketStore:
         doc["outbox"] = [entry.to_document() for entry in outbox]
         if idempotency_key is not None:
             doc["idempotencyKey"] = idempotency_key
-        await self.tickets.insert_one(doc)
+        try:
+            await self.tickets.insert_one(doc)
+        except DuplicateKeyError as exc:
+            raise (KeyTaken if "idempotencyKey" in str(exc) else IdTaken)(str(exc)) from None
         await self._count(None, ticket)
 
     async def get_ticket(self, ticket_id: str) -> TicketView | None:
@@ -433,10 +437,13 @@ class TicketStore:
     # --- customers ----------------------------------------------------------------------------
 
     async def insert_customer(self, customer: Customer) -> None:
-        """DuplicateKeyError when the phone number is taken."""
+        """PhoneTaken when the phone number is someone's already."""
         doc = _plain(customer.model_dump(by_alias=True, exclude={"id"}))
         doc["_id"] = customer.id
-        await self.customers.insert_one(doc)
+        try:
+            await self.customers.insert_one(doc)
+        except DuplicateKeyError:
+            raise PhoneTaken(customer.phone_number) from None
 
     async def get_customer(self, customer_id: str) -> Customer | None:
         return _customer(await self.customers.find_one({"_id": customer_id}))

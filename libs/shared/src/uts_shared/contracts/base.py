@@ -94,6 +94,10 @@ class Pagination(WireModel):
     total: int
     pages: int
 
+    @classmethod
+    def of(cls, page: int, limit: int, total: int) -> Pagination:
+        return cls(page=page, limit=limit, total=total, pages=-(-total // limit))
+
 
 class Empty(WireModel):
     """A request or result with no fields."""

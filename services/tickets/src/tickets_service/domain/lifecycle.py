@@ -10,7 +10,6 @@ from datetime import datetime
 
 from uts_shared.contracts.base import MAX_NOTES_PER_TICKET, MAX_STATUS_CHANGES_PER_TICKET
 from uts_shared.contracts.tickets import (
-    PRIORITY_RANK,
     CustomerFeedback,
     Note,
     Priority,
@@ -59,11 +58,6 @@ def allowed_next(status: TicketStatus) -> tuple[TicketStatus, ...]:
 
 def can_transition(current: TicketStatus, target: TicketStatus) -> bool:
     return target in TRANSITIONS[current]
-
-
-def rank(priority: Priority) -> int:
-    """0 for urgent ... 3 for low: sorting ascending puts the most urgent first."""
-    return PRIORITY_RANK[priority]
 
 
 def _elapsed_ms(ticket: TicketView, now: datetime) -> int:

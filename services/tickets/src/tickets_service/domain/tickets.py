@@ -15,7 +15,6 @@ from uts_shared.contracts.tickets import (
     TicketView,
 )
 
-_SUMMARY_FIELDS = tuple(TicketSummary.model_fields)
 _CUSTOMER_SUMMARY_FIELDS = tuple(CustomerTicketSummary.model_fields)
 _CUSTOMER_VIEW_FIELDS = tuple(f for f in CustomerTicketView.model_fields if f != "notes")
 
@@ -52,11 +51,6 @@ def new_ticket(
         updated_at=now,
         version=1,
     )
-
-
-def summary(ticket: TicketView) -> TicketSummary:
-    """The ticket without notes, for agents' lists."""
-    return TicketSummary.model_construct(**{f: getattr(ticket, f) for f in _SUMMARY_FIELDS})
 
 
 def customer_summary(ticket: TicketSummary) -> CustomerTicketSummary:

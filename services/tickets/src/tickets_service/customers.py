@@ -1,0 +1,76 @@
+"""Customer operations: registered by phone number (E.164), one customer per number."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from tickets_service.domain.errors import PhoneTaken
+from tickets_service.domain.phones import normalise_phone
+from tickets_service.settings import Settings
+from tickets_service.store import TicketStore
+from uts_shared.clock import Clock, new_id
+from uts_shared.contracts import tickets as t
+from uts_shared.contracts.base import Pagination
+from uts_shared.errors import Conflict, NotFound
+
+log = logging.getLogger(__name__)
+
+
+class CustomerOperations:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: TicketStore,
+        clock: Clock,
+        ids: Callable[[], str] = new_id,
+    ) -> None:
+        self._region = settings.default_phone_region
+        self._store = store
+        self._clock = clock
+        self._ids = ids
+
+    async def create(self, req: t.CreateCustomer) -> t.Customer:
+        phone = normalise_phone(req.phone_number, self._region)
+        now = self._clock.now()
+        customer = t.Customer(
+            id=self._ids(),
+            phone_number=phone,
+            first_name=req.first_name or None,
+            last_name=req.last_name or None,
+            email=req.email or None,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            await self._store.insert_customer(customer)
+        except PhoneTaken:
+            existing = await self._store.get_customer_by_phone(phone)
+            raise Conflict(
+                f"A customer with phone number {phone} already exists",
+                context={"customerId": existing.id if existing else None, "phoneNumber": phone},
+            ) from None
+        log.debug("customer %s created (%s)", customer.id, phone)
+        return customer
+
+    async def get(self, req: t.GetCustomer) -> t.Customer:
+        customer = await self._store.get_customer(req.customer_id)
+        if customer is None:
+            raise NotFound(f"Customer '{req.customer_id}' not found")
+        return customer
+
+    async def get_by_phone(self, req: t.GetCustomerByPhone) -> t.Customer:
+        phone = normalise_phone(req.phone_number, self._region)
+        customer = await self._store.get_customer_by_phone(phone)
+        if customer is None:
+            raise NotFound(f"No customer with phone number {phone}", context={"phoneNumber": phone})
+        return customer
+
+    async def list(self, req: t.ListCustomers) -> t.CustomerPage:
+        customers, total = await self._store.list_customers(
+            skip=(req.page - 1) * req.limit, limit=req.limit
+        )
+        return t.CustomerPage(
+            customers=customers, pagination=Pagination.of(req.page, req.limit, total)
+        )

@@ -1,0 +1,404 @@
+"""Ticket operations: read the ticket, let the domain decide, write it with its events.
+
+Every ticket change is a conditional write on the version that was read. When another write
+got there first, changes that commute (notes, assignment, escalation, general fields, feedback)
+are re-applied to a fresh read; a status change is re-applied only if the status is still the
+one it started from, else it is a 409. `expectedVersion` makes any change a 409 once the
+ticket moved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from tickets_service.configuration import ConfigCache
+from tickets_service.domain import changes, search
+from tickets_service.domain.changes import Outcome
+from tickets_service.domain.errors import IdTaken, KeyTaken
+from tickets_service.domain.ids import counter_key, format_ticket_id
+from tickets_service.domain.lifecycle import sla_for
+from tickets_service.domain.tickets import customer_summary, customer_view, new_ticket
+from tickets_service.events import OutboxEntry, outbox_entry
+from tickets_service.outbox import Outbox
+from tickets_service.settings import Settings
+from tickets_service.store import SortField, TicketFilter, TicketStore, sort_spec
+from uts_shared.clock import Clock, new_id
+from uts_shared.contracts import tickets as t
+from uts_shared.contracts.base import Pagination
+from uts_shared.errors import Conflict, FieldError, NotFound, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+KNOWN_CUSTOMERS_MAX = 100_000
+
+Decide = Callable[[t.TicketView, datetime], Outcome]
+StillValid = Callable[[t.TicketView, t.TicketView], bool]
+
+
+def _always(first: t.TicketView, fresh: t.TicketView) -> bool:
+    return True
+
+
+def _same_status(first: t.TicketView, fresh: t.TicketView) -> bool:
+    return fresh.status == first.status
+
+
+def _not_found(ticket_id: str) -> NotFound:
+    # The same words whether the ticket does not exist or belongs to someone else.
+    return NotFound(f"Ticket '{ticket_id}' not found", context={"ticketId": ticket_id})
+
+
+class TicketOperations:
+    """What the ticket RPC handlers call; one instance per service instance."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: TicketStore,
+        config: ConfigCache,
+        outbox: Outbox,
+        clock: Clock,
+        ids: Callable[[], str] = new_id,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._config = config
+        self._outbox = outbox
+        self._clock = clock
+        self._ids = ids
+        self._known_customers: set[str] = set()
+        """Customers seen to exist (customers are never deleted): one lookup fewer per create."""
+        self._targets = {
+            p: (target.first_response, target.resolution)
+            for p, target in settings.sla_targets_ms.items()
+        }
+
+    def _entries(self, outcome: Outcome, now: datetime) -> list[OutboxEntry]:
+        return [
+            outbox_entry(kind, payload, event_id=self._ids(), now=now)
+            for kind, payload in outcome.events
+        ]
+
+    # --- creation -----------------------------------------------------------------------------
+
+    async def create_from_agent(self, req: t.CreateFromAgent) -> t.CreateTicketResult:
+        return await self._create(
+            req,
+            status=t.TicketStatus.OPEN,
+            source=t.TicketSource.AGENT,
+            created_by=req.agent_id,
+            assigned_agent=req.agent_id if req.assign_to_self else None,
+        )
+
+    async def create_from_ai(self, req: t.CreateFromAi) -> t.CreateTicketResult:
+        return await self._create(
+            req,
+            status=t.TicketStatus.NEW,
+            source=t.TicketSource.AI,
+            created_by=None,
+            assigned_agent=None,
+        )
+
+    async def _create(
+        self,
+        req: t.NewTicket,
+        *,
+        status: t.TicketStatus,
+        source: t.TicketSource,
+        created_by: str | None,
+        assigned_agent: str | None,
+    ) -> t.CreateTicketResult:
+        key = req.idempotency_key
+        if key is not None:
+            existing = await self._store.find_by_idempotency_key(key)
+            if existing is not None:
+                log.debug("idempotent create %s -> %s", key, existing.ticket_id)
+                return t.CreateTicketResult(ticket=existing, created=False)
+        await self._require_customer(req.customer_id)
+        if req.conversation_id is not None:
+            conversation = await self._store.get_conversation(req.conversation_id)
+            if conversation is None or conversation.customer_id != req.customer_id:
+                raise ValidationFailed.on(
+                    "conversationId",
+                    f"no conversation '{req.conversation_id}' for customer '{req.customer_id}'",
+                )
+        await self._check_category(req.category)
+        fmt = await self._config.id_format()
+        sla = sla_for(req.priority, self._targets)
+        for _ in range(5):
+            now = self._clock.now()
+            sequence = await self._store.next_sequence(counter_key(fmt, now.year), now)
+            ticket_id = format_ticket_id(fmt, now.year, sequence)
+            ticket = new_ticket(
+                req,
+                ticket_id=ticket_id,
+                status=status,
+                source=source,
+                sla=sla,
+                assigned_agent=assigned_agent,
+                now=now,
+            )
+            outcome = changes.created(ticket, created_by=created_by)
+            entries = self._entries(outcome, now)
+            try:
+                await self._store.insert_ticket(
+                    ticket,
+                    search_terms=search.search_terms(ticket_id, ticket.subject, ticket.description),
+                    idempotency_key=key,
+                    created_by=created_by,
+                    outbox=entries,
+                )
+            except KeyTaken:
+                assert key is not None
+                existing = await self._store.find_by_idempotency_key(key)
+                if existing is None:
+                    raise
+                return t.CreateTicketResult(ticket=existing, created=False)  # a racing twin won
+            except IdTaken:
+                log.warning("ticket id %s already taken; drawing the next one", ticket_id)
+                continue
+            await self._store.count_ticket(req.customer_id, now)
+            await self._outbox.publish(ticket_id, entries)
+            log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
+            return t.CreateTicketResult(ticket=ticket, created=True)
+        raise Conflict("could not allocate a free ticket id; check the counters collection")
+
+    async def _check_category(self, category: str) -> None:
+        categories = await self._config.categories()
+        valid = [c.id for c in categories]
+        if category not in valid:
+            raise ValidationFailed(
+                f"category: '{category}' is not a configured category (valid: {', '.join(valid)})",
+                details=[FieldError(field="category", reason=f"must be one of {valid}")],
+                context={"validCategories": valid},
+            )
+
+    async def _require_customer(self, customer_id: str) -> None:
+        """NotFound unless the customer exists; remembered (customers are never deleted)."""
+        if customer_id in self._known_customers:
+            return
+        if await self._store.get_customer(customer_id) is None:
+            raise NotFound(
+                f"Customer '{customer_id}' not found",
+                details=[FieldError(field="customerId", reason="no such customer")],
+            )
+        if len(self._known_customers) >= KNOWN_CUSTOMERS_MAX:
+            self._known_customers.clear()
+        self._known_customers.add(customer_id)
+
+    # --- reads --------------------------------------------------------------------------------
+
+    async def _require(self, ticket_id: str) -> t.TicketView:
+        ticket = await self._store.get_ticket(ticket_id)
+        if ticket is None:
+            raise _not_found(ticket_id)
+        return ticket
+
+    async def get(self, req: t.GetTicket) -> t.TicketView:
+        return await self._require(req.ticket_id)
+
+    async def get_for_customer(self, req: t.GetForCustomer) -> t.CustomerTicketView:
+        ticket = await self._store.get_ticket(req.ticket_id)
+        if ticket is None or ticket.customer_id != req.customer_id:
+            raise _not_found(req.ticket_id)
+        return customer_view(ticket)
+
+    async def list_tickets(self, req: t.ListTickets) -> t.TicketPage:
+        terms: tuple[str, ...] = ()
+        if req.q is not None:
+            terms = tuple(search.query_terms(req.q))
+            if not terms:  # only stopwords or punctuation: nothing can match
+                return t.TicketPage(tickets=[], pagination=Pagination.of(req.page, req.limit, 0))
+        sort_by: SortField = req.sort_by or ("relevance" if terms else "createdAt")
+        if sort_by == "relevance" and not terms:
+            sort_by = "createdAt"
+        where = TicketFilter(
+            status=req.status,
+            category=req.category,
+            priority=req.priority,
+            assigned_agent=req.assigned_agent,
+            unassigned=req.unassigned,
+            customer_id=req.customer_id,
+            conversation_id=req.conversation_id,
+            tag=req.tag,
+            is_escalated=req.is_escalated,
+            terms=terms,
+        )
+        return await self._page(where, sort_spec(sort_by, req.sort_order), req.page, req.limit)
+
+    async def _page(
+        self, where: TicketFilter, sort: list[tuple[str, int]], page: int, limit: int
+    ) -> t.TicketPage:
+        read = self._store.search if where.terms else self._store.list_tickets
+        tickets, total = await read(where, sort=sort, skip=(page - 1) * limit, limit=limit)
+        return t.TicketPage(tickets=tickets, pagination=Pagination.of(page, limit, total))
+
+    async def list_by_customer(self, req: t.ListByCustomer) -> t.TicketPage:
+        await self._require_customer(req.customer_id)
+        where = TicketFilter(customer_id=req.customer_id, status=req.status)
+        sort_by: SortField = "createdAt" if req.sort_by == "relevance" else req.sort_by
+        return await self._page(where, sort_spec(sort_by, req.sort_order), req.page, req.limit)
+
+    async def list_for_customer(self, req: t.ListByCustomer) -> t.CustomerTicketPage:
+        page = await self.list_by_customer(req)
+        return t.CustomerTicketPage(
+            tickets=[customer_summary(s) for s in page.tickets], pagination=page.pagination
+        )
+
+    async def list_by_conversation(self, req: t.ListByConversation) -> t.TicketPage:
+        if await self._store.get_conversation(req.conversation_id) is None:
+            raise NotFound(f"Conversation '{req.conversation_id}' not found")
+        where = TicketFilter(conversation_id=req.conversation_id)
+        return await self._page(where, sort_spec("createdAt", "desc"), req.page, req.limit)
+
+    async def list_by_agent(self, req: t.ListByAgent) -> t.TicketPage:
+        where = TicketFilter(assigned_agent=req.agent_id, status=req.status)
+        return await self._page(where, sort_spec("priority", "desc"), req.page, req.limit)
+
+    async def stats(self, req: t.StatsQuery) -> t.TicketStats:
+        return await self._store.stats(agent_id=req.agent_id, customer_id=req.customer_id)
+
+    # --- changes ------------------------------------------------------------------------------
+
+    async def _change(
+        self,
+        ticket_id: str,
+        decide: Decide,
+        *,
+        expected_version: int | None = None,
+        still_valid: StillValid = _always,
+        search_changed: bool = False,
+    ) -> Outcome:
+        """Read, let `decide` change it, write if still at the version read (see module doc)."""
+        first: t.TicketView | None = None
+        for _ in range(self._settings.write_retries):
+            ticket = await self._require(ticket_id)
+            if expected_version is not None and ticket.version != expected_version:
+                raise Conflict(
+                    f"Ticket {ticket_id} was changed by someone else "
+                    f"(version {ticket.version}, expected {expected_version}); reload it",
+                    context={"version": ticket.version, "expectedVersion": expected_version},
+                )
+            if first is None:
+                first = ticket
+            elif not still_valid(first, ticket):
+                raise Conflict(
+                    f"Ticket {ticket_id} moved from '{first.status.value}' to "
+                    f"'{ticket.status.value}' while this change was being made; reload it",
+                    context={"status": ticket.status.value, "version": ticket.version},
+                )
+            now = self._clock.now()
+            outcome = decide(ticket, now)
+            if not outcome.events:
+                return outcome
+            after = outcome.ticket
+            terms = (
+                search.search_terms(after.ticket_id, after.subject, after.description)
+                if search_changed
+                else None
+            )
+            entries = self._entries(outcome, now)
+            saved = await self._store.save_ticket(ticket, after, outbox=entries, search_terms=terms)
+            if saved is None:
+                log.debug("ticket %s moved underneath (v%d); retrying", ticket_id, ticket.version)
+                continue
+            # This write's own events; anything older left in the outbox is the relay's.
+            await self._outbox.publish(ticket_id, entries)
+            return Outcome(saved, outcome.events, outcome.note)
+        raise Conflict(
+            f"Ticket {ticket_id} is being changed by others right now; try again",
+            context={"retries": self._settings.write_retries},
+        )
+
+    async def update(self, req: t.UpdateTicket) -> t.TicketView:
+        fields = req.changes.model_fields_set
+        if req.changes.category is not None and "category" in fields:
+            await self._check_category(req.changes.category)
+        for name in ("subject", "description", "category", "priority", "tags", "attachments"):
+            if name in fields and getattr(req.changes, name) is None:
+                raise ValidationFailed.on(name, "can't be removed")
+        outcome = await self._change(
+            req.ticket_id,
+            lambda ticket, now: changes.update(
+                ticket, req.changes, by=req.by, targets=self._targets, now=now
+            ),
+            expected_version=req.expected_version,
+            search_changed=bool({"subject", "description"} & fields),
+        )
+        log.debug("ticket %s updated by %s", req.ticket_id, req.by)
+        return outcome.ticket
+
+    async def assign(self, req: t.AssignTicket) -> t.TicketView:
+        outcome = await self._change(
+            req.ticket_id,
+            lambda ticket, now: changes.assign(ticket, req.agent_id, by=req.by, now=now),
+            expected_version=req.expected_version,
+        )
+        log.debug("ticket %s assigned to %s by %s", req.ticket_id, req.agent_id, req.by)
+        return outcome.ticket
+
+    async def change_status(self, req: t.ChangeStatus) -> t.TicketView:
+        outcome = await self._change(
+            req.ticket_id,
+            lambda ticket, now: changes.change_status(
+                ticket, req.status, by=req.by, reason=req.reason, now=now
+            ),
+            expected_version=req.expected_version,
+            still_valid=_same_status,
+        )
+        log.debug("ticket %s -> %s by %s", req.ticket_id, req.status.value, req.by)
+        return outcome.ticket
+
+    async def add_note(self, req: t.AddNote) -> t.NoteResult:
+        note_id = self._ids()  # the same note however many times the write is retried
+        outcome = await self._change(
+            req.ticket_id,
+            lambda ticket, now: changes.add_note(
+                ticket,
+                req.content,
+                by=req.by,
+                is_internal=req.is_internal,
+                note_id=note_id,
+                now=now,
+            ),
+        )
+        assert outcome.note is not None
+        log.debug("note added to %s by %s", req.ticket_id, req.by)
+        return t.NoteResult(ticket=outcome.ticket, note=outcome.note)
+
+    async def resolve(self, req: t.ResolveTicket) -> t.TicketView:
+        outcome = await self._change(
+            req.ticket_id,
+            lambda ticket, now: changes.resolve(ticket, req.resolution_notes, by=req.by, now=now),
+            expected_version=req.expected_version,
+            still_valid=_same_status,
+        )
+        log.debug("ticket %s resolved by %s", req.ticket_id, req.by)
+        return outcome.ticket
+
+    async def escalate(self, req: t.EscalateTicket) -> t.TicketView:
+        outcome = await self._change(
+            req.ticket_id,
+            lambda ticket, now: changes.escalate(
+                ticket, req.to_agent_id, req.reason, by=req.by, now=now
+            ),
+        )
+        log.debug("ticket %s escalated to %s by %s", req.ticket_id, req.to_agent_id, req.by)
+        return outcome.ticket
+
+    async def feedback(self, req: t.SubmitFeedback) -> t.TicketView:
+        if req.customer_id is not None:
+            owner = await self._store.get_ticket(req.ticket_id)
+            if owner is None or owner.customer_id != req.customer_id:
+                raise _not_found(req.ticket_id)
+        outcome = await self._change(
+            req.ticket_id,
+            lambda ticket, now: changes.record_feedback(
+                ticket, req.rating, req.comment, by=req.customer_id, now=now
+            ),
+        )
+        log.debug("feedback %d on %s", req.rating, req.ticket_id)
+        return outcome.ticket
