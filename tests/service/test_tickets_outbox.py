@@ -18,7 +18,9 @@ class BrokerDown(EventPublisher):
     def __init__(self) -> None:
         self.attempts = 0
 
-    async def publish_raw(self, routing_key: str, body: bytes, event_id: str) -> None:
+    async def publish_raw(
+        self, routing_key: str, body: bytes, event_id: str, *, request: str | None = None
+    ) -> None:
         self.attempts += 1
         raise ConnectionError("broker unreachable")
 

@@ -20,6 +20,7 @@ from tickets_service.settings import Settings
 from uts_shared.contracts import config as cfg
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty
+from uts_shared.logs import REQUEST_ID_HEADER
 from uts_shared.messaging import (
     EventPublisher,
     RpcClient,
@@ -90,6 +91,8 @@ class Recorded:
     routing_key: str
     event_id: str
     body: dict[str, Any]
+    request_id: str | None = None
+    """The `x-request-id` header it was published with."""
 
     @property
     def data(self) -> dict[str, Any]:
@@ -114,7 +117,8 @@ class EventRecorder:
                 self.duplicates += 1
                 return
             self._seen.add(parsed["eventId"])
-            self.events.append(Recorded(routing_key, parsed["eventId"], parsed))
+            header = message.headers.get(REQUEST_ID_HEADER)
+            self.events.append(Recorded(routing_key, parsed["eventId"], parsed, header))
             self._changed.notify_all()
 
     def of(self, routing_key: str, ticket_id: str | None = None) -> list[Recorded]:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import aio_pika
 import aiormq
+from aio_pika.abc import HeadersType
 from faststream.exceptions import RejectMessage
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
@@ -49,6 +50,7 @@ from uts_shared.errors import (
     Unavailable,
     field_errors_from_pydantic,
 )
+from uts_shared.logs import REQUEST_ID_HEADER, handling, request_id
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +212,11 @@ async def _itself(msg: StreamMessage[Any]) -> StreamMessage[Any]:
     return msg
 
 
+def _request_headers(request: str | None = None) -> HeadersType:
+    rid = request if request is not None else request_id.get()
+    return {} if rid is None else {REQUEST_ID_HEADER: rid}
+
+
 OK_REPLY = b'{"ok":true,"result":'
 """How a successful reply begins; the result's JSON and `}` follow."""
 
@@ -240,6 +247,10 @@ def serve(
         description=spec.description,
     )
     async def endpoint(message: RabbitMessage) -> bytes | None:
+        with handling(message.headers.get(REQUEST_ID_HEADER)):
+            return await answer(message)
+
+    async def answer(message: RabbitMessage) -> bytes | None:
         try:
             _check_size(message.body)
             request = spec.request.model_validate_json(message.body)
@@ -333,6 +344,7 @@ class RpcClient:
                         reply_to=self.reply_queue,
                         content_type=JSON,
                         expiration=wait,
+                        headers=_request_headers(),
                     )
                 except BROKER_DOWN as exc:
                     raise Unavailable(
@@ -394,8 +406,11 @@ class EventPublisher:
     async def publish(self, event: Event[Any]) -> None:
         await self.publish_raw(event.type, encode(event), event.event_id)
 
-    async def publish_raw(self, routing_key: str, body: bytes, event_id: str) -> None:
-        """Publish an already serialised event (e.g. from an outbox) without re-encoding it.
+    async def publish_raw(
+        self, routing_key: str, body: bytes, event_id: str, *, request: str | None = None
+    ) -> None:
+        """Publish an already serialised event (e.g. from an outbox) without re-encoding it;
+        `request`: the id of the request that caused it (default: the one being handled).
 
         Returns once the broker confirmed it; raises if it could not take it.
         """
@@ -408,6 +423,7 @@ class EventPublisher:
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 message_id=event_id,
                 app_id=self._app_id,
+                headers=_request_headers(request),
             ),
             routing_key=routing_key,
         )
@@ -438,6 +454,10 @@ def subscribe_events(
         no_reply=True,
     )
     async def on_event(message: RabbitMessage) -> None:
+        with handling(message.headers.get(REQUEST_ID_HEADER)):
+            await consume(message)
+
+    async def consume(message: RabbitMessage) -> None:
         routing_key = message.raw_message.routing_key or ""
         try:
             _check_size(message.body)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from uts_shared.logs import LogFormat
 
 
 class ServiceSettings(BaseSettings):
@@ -21,6 +22,8 @@ class ServiceSettings(BaseSettings):
     mongodb_db: str = "uts"
     rpc_timeout: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
+    log_format: LogFormat = "text"
+    """`json` for one JSON object per line (compose, log shippers)."""
     instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:8])
     instances: int = Field(default=1, ge=1, le=16, validation_alias="UTS_INSTANCES")
     data_dir: Path | None = Field(default=None, validation_alias="UTS_DATA_DIR")
@@ -36,11 +39,3 @@ class ServiceSettings(BaseSettings):
                 "UTS_ENV=production needs MONGODB_URL: the embedded engine is for one machine"
             )
         return self
-
-
-def configure_logging(level: str) -> None:
-    """One log format for every process; per-message logs stay at DEBUG."""
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )

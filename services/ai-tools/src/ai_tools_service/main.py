@@ -22,6 +22,7 @@ from uts_shared import runtime
 from uts_shared.clock import utc_now
 from uts_shared.contracts.ai_tools import AiToolsStatus
 from uts_shared.contracts.base import HealthStatus
+from uts_shared.logs import configure_logging
 from uts_shared.messaging import (
     EventPublisher,
     RpcClient,
@@ -30,7 +31,6 @@ from uts_shared.messaging import (
     subscribe_config_updates,
 )
 from uts_shared.mongo import describe_store, open_database
-from uts_shared.settings import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -149,5 +149,5 @@ class AiToolsService:
 
 def main() -> None:
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, fmt=settings.log_format, service="ai-tools")
     runtime.run(lambda: AiToolsService(settings), instances=settings.instances)

@@ -15,9 +15,9 @@ from config_service.store import SettingsStore
 from uts_shared import runtime
 from uts_shared.clock import Clock, SystemClock
 from uts_shared.contracts.base import HealthStatus
+from uts_shared.logs import configure_logging
 from uts_shared.messaging import EventPublisher, declare_topology, make_broker
 from uts_shared.mongo import describe_store, open_database
-from uts_shared.settings import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,6 @@ class ConfigService:
 
 def main() -> None:
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, fmt=settings.log_format, service="config")
     # Each replica gets its own Settings, hence its own instance id and cache queue.
     runtime.run(lambda: ConfigService(Settings()), settings.instances)

@@ -195,7 +195,9 @@ async def current_agent(
     """The agent named by the request's bearer token (401 when missing or invalid)."""
     if credentials is None:
         raise Unauthorized("Authentication required")
-    return get_tokens(request).verify(credentials.credentials)
+    agent = get_tokens(request).verify(credentials.credentials)
+    request.state.agent_id = agent.id  # for the access log
+    return agent
 
 
 CurrentAgent = Annotated[Agent, Depends(current_agent)]

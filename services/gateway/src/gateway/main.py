@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import console, errors, openapi
+from gateway.access import RequestContext
 from gateway.agents import Agents, AgentStore
 from gateway.auth import Passwords, Tokens, resolve_secret
 from gateway.bodylimit import BodyLimit
@@ -26,9 +27,9 @@ from gateway.rpc import BrokerLink
 from gateway.settings import GatewaySettings
 from uts_shared import runtime
 from uts_shared.contracts import ai_tools
+from uts_shared.logs import configure_logging
 from uts_shared.messaging import declare_work_queue
 from uts_shared.mongo import describe_store, open_database
-from uts_shared.settings import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
 
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)  # outermost: every answer has its id and access line
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -163,7 +165,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
 
 def main() -> None:
     settings = GatewaySettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, fmt=settings.log_format, service="gateway")
     runtime.tune_gc()
     app = create_app(settings)
     uvicorn.run(

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from uts_shared.contracts.base import EventType
+from uts_shared.logs import request_id
 from uts_shared.messaging import encode
 
 P = TypeVar("P", bound=BaseModel)
@@ -22,16 +23,27 @@ class OutboxEntry:
     type: str
     body: str
     at: datetime
+    request_id: str | None = None
+    """The request that caused it: its header when the relay publishes it later."""
 
     def to_document(self) -> dict[str, Any]:
-        return {"eventId": self.event_id, "type": self.type, "body": self.body, "at": self.at}
+        doc = {"eventId": self.event_id, "type": self.type, "body": self.body, "at": self.at}
+        if self.request_id is not None:
+            doc["requestId"] = self.request_id
+        return doc
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> OutboxEntry:
-        return cls(event_id=doc["eventId"], type=doc["type"], body=doc["body"], at=doc["at"])
+        return cls(
+            event_id=doc["eventId"],
+            type=doc["type"],
+            body=doc["body"],
+            at=doc["at"],
+            request_id=doc.get("requestId"),
+        )
 
 
 def outbox_entry(kind: EventType[P], payload: P, *, event_id: str, now: datetime) -> OutboxEntry:
     """The event envelope for `payload`, serialised now (the relay never re-encodes it)."""
     event = kind.envelope(event_id=event_id, type=kind.routing_key, occurred_at=now, data=payload)
-    return OutboxEntry(event_id, kind.routing_key, encode(event).decode(), now)
+    return OutboxEntry(event_id, kind.routing_key, encode(event).decode(), now, request_id.get())

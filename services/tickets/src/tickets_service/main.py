@@ -18,6 +18,7 @@ from tickets_service.tickets import TicketOperations
 from uts_shared import runtime
 from uts_shared.clock import Clock, SystemClock
 from uts_shared.contracts.base import HealthStatus
+from uts_shared.logs import configure_logging
 from uts_shared.messaging import (
     EventPublisher,
     RpcClient,
@@ -26,7 +27,6 @@ from uts_shared.messaging import (
     subscribe_config_updates,
 )
 from uts_shared.mongo import describe_store, open_database
-from uts_shared.settings import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -123,5 +123,5 @@ class TicketsService:
 
 def main() -> None:
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, fmt=settings.log_format, service="tickets")
     runtime.run(lambda: TicketsService(settings), settings.instances)

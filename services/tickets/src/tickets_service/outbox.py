@@ -105,10 +105,12 @@ class Outbox:
 
     async def _publish_one(self, entry: OutboxEntry) -> None:
         try:
-            await asyncio.wait_for(
-                self.publisher.publish_raw(entry.type, entry.body.encode(), entry.event_id),
-                self._publish_timeout,
-            )
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the awaited call completes, and the relay then never stops.
+            async with asyncio.timeout(self._publish_timeout):
+                await self.publisher.publish_raw(
+                    entry.type, entry.body.encode(), entry.event_id, request=entry.request_id
+                )
         except asyncio.CancelledError as exc:
             # aiormq cancels the publishes in flight when the connection drops: a failed
             # publish, unless this task itself is being cancelled.
@@ -199,7 +201,8 @@ class Outbox:
         while True:
             woken = False
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._interval)
+                async with asyncio.timeout(self._interval):
+                    await self._wake.wait()
                 woken = True
             self._wake.clear()
             try:

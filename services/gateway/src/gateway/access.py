@@ -1,0 +1,69 @@
+"""Each HTTP request's id and its access-log line.
+
+The id is the caller's `X-Request-ID` when it is a sensible token, else a new one; it is echoed
+in the response and carried into every RPC and event the request causes (`uts_shared.logs`).
+The access line says method, path (no query string), status, duration and agent, never a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from uts_shared.logs import REQUEST_ID_HEADER, accepted_request_id, handling
+
+log = logging.getLogger("gateway.access")
+
+_HEADER = REQUEST_ID_HEADER.encode()
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == _HEADER), None)
+        rid = accepted_request_id(given.decode("latin-1") if given is not None else None)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (_HEADER, rid.encode())]
+            await send(message)
+
+        try:
+            with handling(rid):
+                await self.app(scope, receive, send_with_id)
+        finally:
+            if log.isEnabledFor(logging.INFO):
+                _log_access(scope, status, time.perf_counter() - started, rid)
+
+
+def _log_access(scope: Scope, status: int, seconds: float, rid: str) -> None:
+    state: dict[str, Any] = scope.get("state") or {}
+    agent = state.get("agent_id") or "-"
+    with handling(rid):
+        log.info(
+            "%s %s %d %.1fms agent=%s",
+            scope["method"],
+            scope["path"],
+            status,
+            seconds * 1000,
+            agent,
+            extra={
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+                "agent_id": agent,
+            },
+        )
