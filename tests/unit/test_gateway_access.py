@@ -42,3 +42,11 @@ async def test_the_access_log_names_the_agent_and_never_the_token(
     assert message.startswith("GET /api/v2/auth/me 200 ")
     assert f"agent={agent.id}" in message
     assert token not in message and "secret" not in message
+
+
+async def test_metrics_count_requests_by_route_template_not_raw_path() -> None:
+    async with gateway_app() as gw, gw.client() as api:
+        await api.get("/tickets/LUX-2026-000001")  # 401 without a token: still one request
+        text = (await api.get("http://gateway/metrics")).text
+    assert 'route="/tickets/{ticket_id}"' in text
+    assert "LUX-2026-000001" not in text

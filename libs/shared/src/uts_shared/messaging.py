@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -28,6 +30,8 @@ from faststream.rabbit import (
     RabbitMessage,
     RabbitQueue,
 )
+from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
+from prometheus_client import REGISTRY
 from pydantic import BaseModel, ValidationError
 
 from uts_shared.contracts.base import (
@@ -51,6 +55,7 @@ from uts_shared.errors import (
     field_errors_from_pydantic,
 )
 from uts_shared.logs import REQUEST_ID_HEADER, handling, request_id
+from uts_shared.metrics import DEAD_LETTERED, EVENTS_PUBLISHED, RPC_CALLS, RPC_HANDLED
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +98,7 @@ def make_broker(url: str, *, app_id: str, prefetch: int = 256) -> RabbitBroker:
         log_level=logging.DEBUG,
         graceful_timeout=10.0,
         default_channel=Channel(prefetch_count=prefetch, publisher_confirms=False),
+        middlewares=(RabbitPrometheusMiddleware(registry=REGISTRY, app_name=app_id),),
     )
 
 
@@ -204,6 +210,7 @@ def _dead_letter(where: str, body: bytes, exc: MalformedMessage) -> RejectMessag
         len(body),
         excerpt(body),
     )
+    DEAD_LETTERED.labels(where.split(" ", 1)[0]).inc()
     return RejectMessage()
 
 
@@ -215,6 +222,15 @@ async def _itself(msg: StreamMessage[Any]) -> StreamMessage[Any]:
 def _request_headers(request: str | None = None) -> HeadersType:
     rid = request if request is not None else request_id.get()
     return {} if rid is None else {REQUEST_ID_HEADER: rid}
+
+
+_CODE = re.compile(rb'"code":"([a-z_]{1,40})"')
+
+
+def _error_code(reply: bytes) -> str:
+    """The error code of an error reply, for metrics (without parsing the whole reply)."""
+    found = _CODE.search(reply)
+    return found.group(1).decode() if found else "error"
 
 
 OK_REPLY = b'{"ok":true,"result":'
@@ -247,8 +263,18 @@ def serve(
         description=spec.description,
     )
     async def endpoint(message: RabbitMessage) -> bytes | None:
-        with handling(message.headers.get(REQUEST_ID_HEADER)):
-            return await answer(message)
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            with handling(message.headers.get(REQUEST_ID_HEADER)):
+                reply = await answer(message)
+        except RejectMessage:
+            outcome = "malformed"
+            raise
+        if reply is not None and not reply.startswith(OK_REPLY):
+            outcome = _error_code(reply)
+        RPC_HANDLED.labels(spec.queue, outcome).observe(time.perf_counter() - started)
+        return reply
 
     async def answer(message: RabbitMessage) -> bytes | None:
         try:
@@ -329,6 +355,19 @@ class RpcClient:
     ) -> bytes:
         """Send `request` to `spec.queue`; the reply's bytes (or RpcTimeout / Unavailable)."""
         wait = self._timeout if timeout is None else timeout
+        started = time.perf_counter()
+        outcome = "replied"
+        try:
+            return await self._send_and_wait(spec, request, wait)
+        except DomainError as exc:
+            outcome = exc.code.value
+            raise
+        finally:
+            RPC_CALLS.labels(spec.queue, outcome).observe(time.perf_counter() - started)
+
+    async def _send_and_wait(
+        self, spec: Rpc[RequestT, ResultT], request: RequestT, wait: float
+    ) -> bytes:
         correlation_id = uuid.uuid4().hex
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._pending[correlation_id] = future
@@ -427,6 +466,7 @@ class EventPublisher:
             ),
             routing_key=routing_key,
         )
+        EVENTS_PUBLISHED.labels(routing_key).inc()
 
 
 def make_event(kind: EventType[PayloadT], payload: PayloadT) -> Event[PayloadT]:

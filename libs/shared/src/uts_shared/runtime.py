@@ -9,6 +9,8 @@ import signal
 from collections.abc import Callable
 from typing import Protocol
 
+from uts_shared.metrics import serve_metrics
+
 log = logging.getLogger(__name__)
 
 GC_GEN0_THRESHOLD = 20_000
@@ -50,13 +52,16 @@ async def serve_until_stopped(services: list[Service]) -> None:
             await service.stop()
 
 
-def run(factory: Callable[[], Service], instances: int = 1) -> None:
+def run(
+    factory: Callable[[], Service], instances: int = 1, metrics_port: int | None = None
+) -> None:
     """Entry point of a service process: uvloop when available, clean stop on a signal.
 
     `instances` > 1 runs that many replicas in this one process, each with its own broker
     connection and consumers: the way replicas share the in-process MongoDB engine.
     """
     tune_gc()
+    serve_metrics(metrics_port)
     services = [factory() for _ in range(max(1, instances))]
     try:
         import uvloop

@@ -22,6 +22,9 @@ class ServiceSettings(BaseSettings):
     mongodb_db: str = "uts"
     rpc_timeout: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Serve Prometheus metrics on this port (`/metrics`); unset: not served (the gateway
+    always serves them at `/metrics` on its own port)."""
     log_format: LogFormat = "text"
     """`json` for one JSON object per line (compose, log shippers)."""
     instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:8])

@@ -150,4 +150,4 @@ class AiToolsService:
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, fmt=settings.log_format, service="ai-tools")
-    runtime.run(lambda: AiToolsService(settings), instances=settings.instances)
+    runtime.run(lambda: AiToolsService(settings), settings.instances, settings.metrics_port)

@@ -83,4 +83,4 @@ def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, fmt=settings.log_format, service="config")
     # Each replica gets its own Settings, hence its own instance id and cache queue.
-    runtime.run(lambda: ConfigService(Settings()), settings.instances)
+    runtime.run(lambda: ConfigService(Settings()), settings.instances, settings.metrics_port)

@@ -1,4 +1,4 @@
-"""Each HTTP request's id and its access-log line.
+"""Each HTTP request's id, its latency metric and its access-log line.
 
 The id is the caller's `X-Request-ID` when it is a sensible token, else a new one; it is echoed
 in the response and carried into every RPC and event the request causes (`uts_shared.logs`).
@@ -14,6 +14,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from uts_shared.logs import REQUEST_ID_HEADER, accepted_request_id, handling
+from uts_shared.metrics import HTTP_REQUESTS
 
 log = logging.getLogger("gateway.access")
 
@@ -44,8 +45,13 @@ class RequestContext:
             with handling(rid):
                 await self.app(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
+            # The route's template (`/api/v2/tickets/{ticket_id}`), never the raw path: one
+            # time series per route, whatever ids clients send.
+            route = getattr(scope.get("route"), "path", "unmatched")
+            HTTP_REQUESTS.labels(scope["method"], route, str(status)).observe(seconds)
             if log.isEnabledFor(logging.INFO):
-                _log_access(scope, status, time.perf_counter() - started, rid)
+                _log_access(scope, status, seconds, rid)
 
 
 def _log_access(scope: Scope, status: int, seconds: float, rid: str) -> None:

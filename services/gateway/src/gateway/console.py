@@ -21,7 +21,7 @@ BUILD_SUBDIR = Path("web/dist/uts-console/browser")
 # First path segments that are never the console's: unknown paths under them stay the API's 404.
 RESERVED = frozenset(
     {"api", "socket.io", "docs", "redoc", "openapi.json", "asyncapi", "asyncapi.json"}
-    | {"health", "ready"}
+    | {"health", "ready", "metrics"}
 )
 
 NOT_BUILT = """<!DOCTYPE html>

@@ -23,6 +23,7 @@ from gateway.auth import Agent, Tokens
 from uts_shared.contracts import tickets
 from uts_shared.errors import DomainError, NotFound, Unauthorized
 from uts_shared.messaging import RpcClient
+from uts_shared.metrics import SOCKETS
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +86,11 @@ class Realtime:
         await self.sio.save_session(sid, {"agent": agent})
         await self.sio.enter_room(sid, agent_room(agent.id))
         await self.sio.enter_room(sid, AGENTS_ROOM)
+        SOCKETS.inc()
         log.debug("socket %s connected: agent %s", sid, agent.id)
 
     async def _disconnect(self, sid: str, reason: Any = None) -> None:
+        SOCKETS.dec()
         log.debug("socket %s disconnected (%s)", sid, reason)
 
     async def _agent(self, sid: str) -> Agent:

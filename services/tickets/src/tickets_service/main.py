@@ -124,4 +124,4 @@ class TicketsService:
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, fmt=settings.log_format, service="tickets")
-    runtime.run(lambda: TicketsService(settings), settings.instances)
+    runtime.run(lambda: TicketsService(settings), settings.instances, settings.metrics_port)

@@ -22,6 +22,7 @@ from tickets_service.events import OutboxEntry
 from tickets_service.store import TicketStore
 from uts_shared.clock import Clock
 from uts_shared.messaging import EventPublisher
+from uts_shared.metrics import EVENTS_RELAYED, OUTBOX_OLDEST, OUTBOX_PENDING
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,11 @@ class Outbox:
                 raise
             raise ConnectionError("publish cancelled by a lost broker connection") from exc
 
+    async def _measure(self) -> None:
+        pending, oldest = await self._store.outbox_backlog(self._clock.now())
+        OUTBOX_PENDING.set(pending)
+        OUTBOX_OLDEST.set(oldest)
+
     async def flush(self) -> None:
         """Remove every published event from its ticket's outbox (one write)."""
         acks, self._acks = self._acks, {}
@@ -149,6 +155,7 @@ class Outbox:
                     break  # broker still failing: try again on the next tick
         if sent:
             self.relayed += sent
+            EVENTS_RELAYED.inc(sent)
             log.info("relayed %d event(s) from the outbox", sent)
         return sent
 
@@ -162,6 +169,7 @@ class Outbox:
             count = await self.publish(ticket_id, entries) if entries else 0
             sent += count
             self.relayed += count
+            EVENTS_RELAYED.inc(count)
             if count < len(entries):
                 break  # broker still failing: next tick
             self._stuck.discard(ticket_id)
@@ -206,6 +214,7 @@ class Outbox:
                 woken = True
             self._wake.clear()
             try:
+                await self._measure()
                 if self._stuck:
                     await self.retry_stuck()
                 if not woken and loop.time() - last_sweep < self._sweep_interval:

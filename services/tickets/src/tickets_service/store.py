@@ -316,6 +316,16 @@ class TicketStore:
                 found.append((doc["ticketId"], entries))
         return found
 
+    async def outbox_backlog(self, now: datetime) -> tuple[int, float]:
+        """How many tickets have events waiting, and the oldest one's age in seconds."""
+        waiting = {"outbox.at": {"$lte": now}}
+        count = await self.tickets.count_documents(waiting)
+        if not count:
+            return 0, 0.0
+        docs = await self.tickets.find(waiting, {"outbox": 1}).to_list(None)
+        oldest = min(e["at"] for d in docs for e in d.get("outbox") or [{"at": now}])
+        return count, (now - oldest).total_seconds()
+
     async def outbox_of(self, ticket_id: str) -> list[OutboxEntry]:
         doc = await self.tickets.find_one({"_id": ticket_id}, {"outbox": 1})
         return [OutboxEntry.from_document(e) for e in (doc or {}).get("outbox") or []]

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import BaseModel
 
 from gateway.routes.openai_webhook import model_paths
@@ -112,3 +113,9 @@ async def asyncapi_json() -> Response:
 @router.get("/asyncapi", include_in_schema=False)
 async def asyncapi_page() -> HTMLResponse:
     return HTMLResponse(ASYNCAPI_PAGE)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    """Prometheus metrics of this gateway process (HTTP, RPC calls, sockets, broker traffic)."""
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
