@@ -50,19 +50,32 @@ def error_response(
     message: str,
     details: Sequence[FieldError] = (),
     headers: dict[str, str] | None = None,
+    *,
+    allowed: list[str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"success": False, "error": message}
     if details:
         body["details"] = [{"field": d.field, "reason": d.reason} for d in details]
+    if allowed is not None:
+        body["allowed"] = allowed
     return JSONResponse(body, status_code=status, headers=headers)
 
 
 def domain_error_response(exc: DomainError) -> JSONResponse:
+    """The one mapping of a domain error to its answer; a 409 about a ticket's state names the
+    states it may move to (or be in) as `allowed`."""
     headers = {"WWW-Authenticate": "Bearer"} if exc.code is ErrorCode.UNAUTHORIZED else None
     if exc.code is ErrorCode.INTERNAL:
         log.error("internal error reported by a service: %s %s", exc.message, exc.context)
         return error_response(500, INTERNAL)
-    return error_response(exc.http_status, exc.message, exc.details, headers)
+    allowed = exc.context.get("allowed") if exc.code is ErrorCode.CONFLICT else None
+    return error_response(
+        exc.http_status,
+        exc.message,
+        exc.details,
+        headers,
+        allowed=[str(a) for a in allowed] if isinstance(allowed, list) else None,
+    )
 
 
 def invalid_input_response(errors: Sequence[Any]) -> JSONResponse:

@@ -7,18 +7,13 @@ unknown or protected field (`status` in a PUT, `status[$ne]` in a query) is a 42
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import Field
 
 from gateway.auth import CurrentAgent, current_agent
-from gateway.errors import domain_error_response
 from gateway.routes.envelope import FilterValue, Ok, answer, answer_fields, unique_query_keys
 from gateway.rpc import RpcDep
 from uts_shared.contracts import tickets
@@ -39,39 +34,15 @@ from uts_shared.contracts.tickets import (
     TicketView,
 )
 from uts_shared.contracts.tickets import Query as SearchWords
-from uts_shared.errors import Conflict, ValidationFailed
+from uts_shared.errors import ValidationFailed
 
 TicketId = Annotated[str, Field(min_length=1, max_length=128)]
-
-
-class AllowedStatesRoute(APIRoute):
-    """A 409 that names the allowed next states (illegal transition, feedback on an open ticket)
-    carries them as `allowed`, next to the usual `{success: false, error}`."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except Conflict as exc:
-                allowed = exc.context.get("allowed")
-                if not isinstance(allowed, list):
-                    raise
-                # The one mapping decides status and body; this only adds `allowed`.
-                response = domain_error_response(exc)
-                body: dict[str, Any] = json.loads(bytes(response.body))
-                body["allowed"] = allowed
-                return JSONResponse(body, status_code=response.status_code)
-
-        return route
 
 
 router = APIRouter(
     prefix="/tickets",
     tags=["tickets"],
     dependencies=[Depends(current_agent)],
-    route_class=AllowedStatesRoute,
 )
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown ticket"}}
