@@ -453,7 +453,7 @@ class EventPublisher:
 
         Returns once the broker confirmed it; raises if it could not take it.
         """
-        channel = await self._broker.config.channel_manager.get_channel(EVENTS_CHANNEL)
+        channel = await events_channel(self._broker)
         exchange = await channel.get_exchange(EVENTS_EXCHANGE, ensure=False)
         await exchange.publish(
             aio_pika.Message(
@@ -528,3 +528,25 @@ def subscribe_config_updates(
         await on_change(keys)
 
     subscribe_events(broker, instance_queue(queue_name, CONFIG_UPDATED.routing_key), on_event)
+
+
+# --- FastStream internals: the one place that reaches into them (tests pin them) --------------
+
+
+async def events_channel(broker: RabbitBroker) -> aio_pika.abc.AbstractChannel:
+    """The broker's dedicated publisher-confirmed channel for events."""
+    channel: aio_pika.abc.AbstractChannel = await broker.config.channel_manager.get_channel(
+        EVENTS_CHANNEL
+    )
+    return channel
+
+
+def on_reconnect(broker: RabbitBroker, callback: Callable[[], None]) -> bool:
+    """Call `callback` each time the broker's robust connection comes back (make_broker takes
+    no such hook); False when this FastStream version no longer exposes the connection."""
+    connection = getattr(broker, "_connection", None)
+    callbacks = getattr(connection, "reconnect_callbacks", None)
+    if callbacks is None:
+        return False
+    callbacks.add(lambda *_: callback())
+    return True

@@ -24,6 +24,7 @@ from uts_shared.messaging import (
     RpcClient,
     declare_topology,
     make_broker,
+    on_reconnect,
     subscribe_config_updates,
 )
 from uts_shared.mongo import describe_store, open_database
@@ -105,11 +106,8 @@ class TicketsService:
         log.info("tickets service %s started (db %s)", self.instance, self.settings.mongodb_db)
 
     def _watch_reconnects(self) -> None:
-        # make_broker takes no on_reconnected hook; the robust connection exposes one.
-        connection = getattr(self.broker, "_connection", None)
-        callbacks = getattr(connection, "reconnect_callbacks", None)
-        if callbacks is not None:
-            callbacks.add(lambda *_: self.outbox.wake())
+        if not on_reconnect(self.broker, self.outbox.wake):
+            log.warning("no reconnect hook: events left by an outage wait for the next sweep")
 
     async def stop(self) -> None:
         await self.outbox.stop()
