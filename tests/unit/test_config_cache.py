@@ -1,6 +1,6 @@
 """The read cache: TTL, invalidation, and no stale fills after an invalidation."""
 
-from config_service.domain.cache import MISSING, TtlCache
+from config_service.cache import MISSING, TtlCache
 
 
 class Ticker:

@@ -6,7 +6,7 @@ import logging
 import uuid
 from typing import Any
 
-from config_service.domain.cache import TtlCache
+from config_service.cache import TtlCache
 from config_service.domain.defaults import InitialValues
 from config_service.handlers import register
 from config_service.service import Configuration

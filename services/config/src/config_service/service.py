@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 from pymongo.errors import PyMongoError
 
+from config_service.cache import MISSING, TtlCache
 from config_service.domain import presets as preset_rules
 from config_service.domain import rendering, validation
-from config_service.domain.cache import MISSING, TtlCache
 from config_service.domain.defaults import (
     DEFINITIONS,
     PRESET_KEYS,
