@@ -35,17 +35,50 @@ def test_every_service_of_make_run_has_a_container_with_the_same_command() -> No
         assert (ROOT / "services" / name / "src" / module).is_dir(), name
 
 
-def test_services_reach_the_real_broker_and_database_and_wait_for_them() -> None:
-    services = _compose()["services"]
+def _env_example() -> dict[str, str]:
+    return dict(
+        line.split("=", 1)
+        for line in (ROOT / "deploy/.env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+
+
+def test_services_reach_the_real_broker_and_database_with_its_accounts_and_wait_for_them() -> None:
+    services, env = _compose()["services"], _env_example()
+    broker = f"amqp://{env['RABBITMQ_DEFAULT_USER']}:{env['RABBITMQ_DEFAULT_PASS']}@rabbitmq:"
+    assert env["RABBITMQ_URL"].startswith(broker)
+    database = (
+        f"mongodb://{env['MONGO_INITDB_ROOT_USERNAME']}:{env['MONGO_INITDB_ROOT_PASSWORD']}@mongo:"
+    )
+    assert env["MONGODB_URL"].startswith(database)
     for name in ("config", "tickets", "ai-tools", "gateway"):
-        env = services[name]["environment"]
-        assert env["RABBITMQ_URL"].startswith("amqp://") and "@rabbitmq:" in env["RABBITMQ_URL"]
-        assert env["MONGODB_URL"].startswith("mongodb://mongo:")
+        assert services[name]["env_file"] == "deploy/.env", name
+        assert "RABBITMQ_URL" not in services[name]["environment"]  # the .env's, with its account
         assert "healthcheck" in services[name], name
+        assert services[name]["restart"] == "unless-stopped", name
         conditions = {dep: c["condition"] for dep, c in services[name]["depends_on"].items()}
         assert set(conditions.values()) == {"service_healthy"}, name
+    assert services["mongo"]["env_file"] == services["rabbitmq"]["env_file"] == "deploy/.env"
     assert set(services["gateway"]["depends_on"]) == {"config", "tickets", "ai-tools"}
     assert services["gateway"]["ports"] == ["8000:8000"]
+
+
+def test_broker_keeps_its_data_on_recreation_and_its_ui_is_not_published_by_default() -> None:
+    services = _compose()["services"]
+    assert services["rabbitmq"]["hostname"] == "rabbitmq"
+    assert "ports" not in services["rabbitmq"]
+    assert services["rabbitmq-ui"]["profiles"] == ["ops"]
+    assert all(p.startswith("127.0.0.1:") for p in services["rabbitmq-ui"]["ports"])
+
+
+def test_keys_are_docker_secrets_not_environment() -> None:
+    compose, env = _compose(), _env_example()
+    assert set(compose["secrets"]) == {"jwt_secret", "openai_api_key", "openai_webhook_secret"}
+    for name in ("config", "tickets", "ai-tools", "gateway"):
+        assert set(compose["services"][name]["secrets"]) == set(compose["secrets"]), name
+    assert not {"JWT_SECRET", "OPENAI_API_KEY", "OPENAI_WEBHOOK_SECRET"} & set(env)
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert "deploy/.env" in ignored and "deploy/secrets/" in ignored
 
 
 def test_backing_services_are_mongo_and_rabbitmq_with_management_and_healthchecks() -> None:
@@ -58,21 +91,17 @@ def test_backing_services_are_mongo_and_rabbitmq_with_management_and_healthcheck
     assert "healthcheck" in services["mongo"] and "healthcheck" in services["rabbitmq"]
 
 
-def test_image_and_env_example_exist() -> None:
+def test_one_image_per_service_with_dependencies_in_a_layer_of_their_own() -> None:
     dockerfile = (ROOT / "deploy/Dockerfile").read_text()
-    assert "uv sync --frozen --no-dev" in dockerfile
-    env_keys = {
-        line.split("=", 1)[0]
-        for line in (ROOT / "deploy/.env.example").read_text().splitlines()
-        if line and not line.startswith("#")
-    }
-    assert {
-        "RABBITMQ_URL",
-        "MONGODB_URL",
-        "JWT_SECRET",
-        "ADMIN_EMAIL",
-        "OPENAI_API_KEY",
-    } <= env_keys
+    assert dockerfile.index("--no-install-workspace") < dockerfile.index("COPY services services")
+    services = _compose()["services"]
+    for name in ("config", "tickets", "ai-tools", "gateway"):
+        assert services[name]["build"]["target"] == name
+        assert f"AS {name}" in dockerfile
+    assert "COPY --from=console" in dockerfile  # the gateway image serves the web console
+    ignored = (ROOT / ".dockerignore").read_text().splitlines()
+    assert {".venv", "web/node_modules", "deploy/.env", "deploy/secrets"} <= set(ignored)
+    assert {"ADMIN_EMAIL", "ADMIN_PASSWORD"} <= set(_env_example())
 
 
 def test_containers_run_as_production_and_so_need_a_real_mongodb() -> None:

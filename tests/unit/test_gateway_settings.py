@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -70,3 +72,15 @@ def test_a_trusted_proxy_that_is_not_an_address_is_refused_at_start(
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", value)
     with pytest.raises(ValidationError, match="forwarded_allow_ips"):
         GatewaySettings()
+
+
+def test_keys_come_from_docker_secret_files_and_a_blank_one_is_unset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    (tmp_path / "jwt_secret").write_text("from-a-secret-file-at-least-32-bytes-long\n")
+    settings = GatewaySettings(_secrets_dir=tmp_path)  # type: ignore[call-arg]
+    assert settings.jwt_secret is not None
+    assert settings.jwt_secret.get_secret_value() == "from-a-secret-file-at-least-32-bytes-long"
+    (tmp_path / "jwt_secret").write_text("\n")
+    assert GatewaySettings(_secrets_dir=tmp_path).jwt_secret is None  # type: ignore[call-arg]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import Literal, Self
@@ -11,11 +12,25 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from uts_shared.logs import LogFormat
 
+SECRETS_DIR = Path(os.environ.get("UTS_SECRETS_DIR", "/run/secrets"))
+"""Docker secrets: a file per setting (e.g. `jwt_secret`), read when the directory exists."""
+
+
+def secrets_dir() -> Path | None:
+    return SECRETS_DIR if SECRETS_DIR.is_dir() else None
+
+
+def blank_is_unset(value: object) -> object:
+    """An empty environment variable or secret file means "not configured"."""
+    return None if isinstance(value, str) and not value.strip() else value
+
 
 class ServiceSettings(BaseSettings):
     """Base for each service's `Settings`: broker, store, timeouts, logging."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        extra="ignore", populate_by_name=True, secrets_dir=secrets_dir()
+    )
 
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     mongodb_url: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
 
-from uts_shared.settings import ServiceSettings
+from uts_shared.settings import ServiceSettings, blank_is_unset
 
 
 class Settings(ServiceSettings):
@@ -40,10 +40,7 @@ class Settings(ServiceSettings):
     webhook_retry_delay: float = Field(default=5.0, ge=0)
     """Base delay before a failed webhook goes back to the queue (doubles per attempt, max 60s)."""
 
-    @field_validator("openai_api_key", mode="before")
-    @classmethod
-    def _blank_key_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    _blank_key = field_validator("openai_api_key", mode="before")(blank_is_unset)
 
     @field_validator("openai_base_url", mode="before")
     @classmethod

@@ -11,7 +11,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
 from gateway.proxies import parse_networks
-from uts_shared.settings import ServiceSettings
+from uts_shared.settings import ServiceSettings, blank_is_unset
 
 CommaList = Annotated[list[str], NoDecode]
 """`a,b,c` in the environment (a JSON list is accepted too)."""
@@ -75,6 +75,8 @@ class GatewaySettings(ServiceSettings):
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         return _split(value)
+
+    _blank_secret = field_validator("jwt_secret", mode="before")(blank_is_unset)
 
     @field_validator(
         "login_rate_limit_account", "login_rate_limit_ip", "login_rate_limit_account_all_ips"

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.auth import AdminAgent, get_tokens
@@ -25,6 +25,7 @@ from gateway.rpc import RpcDep
 from uts_shared.contracts import ai_tools, config
 from uts_shared.contracts.base import Empty, WireModel
 from uts_shared.errors import Forbidden, Unauthorized
+from uts_shared.settings import blank_is_unset, secrets_dir
 
 router = APIRouter(tags=["ai"])
 
@@ -34,7 +35,7 @@ SERVICE_CALLER = "service:ai-tools-token"
 class AiRouteSettings(BaseSettings):
     """The gateway's AI settings, read from the environment once per app."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    model_config = SettingsConfigDict(extra="ignore", secrets_dir=secrets_dir())
 
     openai_webhook_secret: SecretStr | None = None
     """`whsec_...` from the OpenAI dashboard; unset -> `POST /openai/webhook` answers 503."""
@@ -45,6 +46,10 @@ class AiRouteSettings(BaseSettings):
     """A whole turn is several model calls and tool rounds."""
     openai_webhook_dedupe_ttl: float = Field(default=24 * 3600.0, gt=0)
     openai_webhook_dedupe_max: int = Field(default=100_000, ge=1)
+
+    _blank = field_validator("openai_webhook_secret", "ai_tools_service_token", mode="before")(
+        blank_is_unset
+    )
 
 
 def ai_settings(request: Request) -> AiRouteSettings:
