@@ -1,25 +1,28 @@
 """The assistant's tools end to end: OS processes, the gateway over HTTP, a local fake of OpenAI.
 
 The session's ai-tools process (no OpenAI key) is swapped for one pointed at the fake for this
-module (and put back after), and a second gateway is started with the webhook secret and the
-service token. Webhooks are signed with the real Standard-Webhooks algorithm.
+module (and put back after), and a gateway process with the webhook secret and the service token
+(`gateway-ai`) is started. Webhooks are signed with the real Standard-Webhooks algorithm.
 """
 
 from __future__ import annotations
 
 import json
-import random
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 
-from tests.e2e.conftest import AgentLogin, System, eventually
+from tests.support.desk import AgentLogin
+from tests.support.factories import (
+    agent_ticket_request,
+    report_arguments,
+    unique_key,
+    unique_phone,
+)
 from tests.support.fake_openai import (
     FakeOpenAI,
     category_enum,
@@ -30,7 +33,8 @@ from tests.support.fake_openai import (
     sign,
     webhook_body,
 )
-from tests.support.processes import LOG_DIR
+from tests.support.system import LOG_DIR, System
+from tests.support.waiting import poll_until
 from uts_shared.contracts import ai_tools as ai
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty
@@ -39,26 +43,38 @@ EXCHANGE_RECORD = LOG_DIR / "ai_webhook_exchange.json"
 
 
 @dataclass
-class AiSystem:
+class AiGateway:
+    """The gateway process with OPENAI_WEBHOOK_SECRET and AI_TOOLS_SERVICE_TOKEN."""
+
     system: System
-    fake: FakeOpenAI
+    url: str
     secret: str
     service_token: str
-    url: str
-    """The gateway with OPENAI_WEBHOOK_SECRET and AI_TOOLS_SERVICE_TOKEN."""
 
     def api(self, token: str | None = None) -> httpx.AsyncClient:
         return self.system.api(token, base=self.url)
 
     async def customer(self) -> t.Customer:
-        number = f"+5255{random.randrange(10**8):08d}"
-        return await self.system.rpc.call(t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=number))
+        return await self.system.rpc.call(
+            t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=unique_phone())
+        )
 
     async def tickets_of(self, customer: t.Customer) -> list[t.CustomerTicketSummary]:
         page = await self.system.rpc.call(
             t.LIST_FOR_CUSTOMER, t.ListByCustomer(customer_id=customer.id, limit=100)
         )
         return page.tickets
+
+    async def agent_ticket(self, customer: t.Customer) -> str:
+        """A ticket an agent filed for `customer` (over the tickets service's RPC); its id."""
+        request = agent_ticket_request(
+            customer.id,
+            agent="agent-e2e",
+            subject="Poste caído",
+            description="Poste caído en la esquina",
+            category="electrical_issue",
+        )
+        return (await self.system.rpc.call(t.CREATE_FROM_AGENT, request)).ticket.ticket_id
 
     async def post_webhook(
         self, body: str, headers: dict[str, str], base: str | None = None
@@ -75,16 +91,35 @@ class AiSystem:
         return body, headers
 
 
+@dataclass
+class AiSystem(AiGateway):
+    """`AiGateway` with an ai-tools process that has a key, pointed at `fake`."""
+
+    fake: FakeOpenAI
+
+
 @pytest_asyncio.fixture(scope="module")
-async def ai_system(system: System) -> AsyncIterator[AiSystem]:
-    system.require("config", "tickets")
+async def ai_gateway(system: System) -> AsyncIterator[AiGateway]:
+    system.require("config", "tickets", "ai-tools")
+    secret, token = new_secret(), unique_key("svc")
+    url = await system.start_gateway(
+        "gateway-ai", OPENAI_WEBHOOK_SECRET=secret, AI_TOOLS_SERVICE_TOKEN=token
+    )
+    try:
+        yield AiGateway(system, url, secret, token)
+    finally:
+        system.stop("gateway-ai")
+
+
+@pytest_asyncio.fixture(scope="module")
+async def ai_system(ai_gateway: AiGateway) -> AsyncIterator[AiSystem]:
+    system = ai_gateway.system
     fake = FakeOpenAI().start()
-    secret, token = new_secret(), "svc-" + uuid.uuid4().hex
-    keyless = [n for n in system.names("ai-tools") if n in system.procs.procs]
+    keyless = system.running("ai-tools")
     for name in keyless:  # it would compete for ai.respond without a key
         system.stop(name)
     try:
-        system.start_service(
+        system.start(
             "ai-tools-openai",
             "ai-tools",
             OPENAI_API_KEY="sk-e2e-test",
@@ -93,12 +128,8 @@ async def ai_system(system: System) -> AsyncIterator[AiSystem]:
             WEBHOOK_RETRY_DELAY="0.05",
         )
         await system.wait_service("ai-tools")
-        url = system.start_gateway(
-            "gateway-ai", OPENAI_WEBHOOK_SECRET=secret, AI_TOOLS_SERVICE_TOKEN=token
-        )
-        yield AiSystem(system, fake, secret, token, url)
+        yield AiSystem(system, ai_gateway.url, ai_gateway.secret, ai_gateway.service_token, fake)
     finally:
-        system.stop("gateway-ai")
         system.stop("ai-tools-openai")
         for name in keyless:
             await system.restart(name)
@@ -111,15 +142,6 @@ async def ai_admin(ai_system: AiSystem, admin_token: str) -> AsyncIterator[httpx
         yield client
 
 
-def report(**over: Any) -> dict[str, Any]:
-    return {
-        "subject": "Panel solar sin generar",
-        "description": "El inversor marca error desde esta mañana",
-        "category": "solar_installation",
-        **over,
-    }
-
-
 # --- webhooks ---------------------------------------------------------------------------------
 
 
@@ -128,18 +150,9 @@ async def test_signed_completed_webhook_creates_the_ticket_answers_the_lookup_an
 ) -> None:
     fake = ai_system.fake
     customer = await ai_system.customer()
-    first = await ai_system.system.rpc.call(
-        t.CREATE_FROM_AGENT,
-        t.CreateFromAgent(
-            subject="Poste caído",
-            description="Poste caído en la esquina",
-            category="electrical_issue",
-            customer_id=customer.id,
-            agent_id="agent-e2e",
-        ),
-    )
-    create = function_call("create_ticket_report", report(priority="urgent"))
-    lookup = function_call("get_ticket_information", {"ticket_id": first.ticket.ticket_id})
+    first = await ai_system.agent_ticket(customer)
+    create = function_call("create_ticket_report", report_arguments(priority="urgent"))
+    lookup = function_call("get_ticket_information", {"ticket_id": first})
     meta = {"phone": customer.phone_number}
     response_id = fake.stored([create, lookup], metadata=meta)
     fake.script([message("Tu reporte quedó registrado.")])
@@ -159,10 +172,10 @@ async def test_signed_completed_webhook_creates_the_ticket_answers_the_lookup_an
     assert created["output"]["message"] == (
         f"reporte creado exitosamente. Tu número de reporte es {new_id}."
     )
-    assert looked_up["output"]["ticket"]["ticketId"] == first.ticket.ticket_id
+    assert looked_up["output"]["ticket"]["ticketId"] == first
 
     mine = {tk.ticket_id: tk for tk in await ai_system.tickets_of(customer)}
-    assert set(mine) == {first.ticket.ticket_id, new_id}
+    assert set(mine) == {first, new_id}
     assert (mine[new_id].source, mine[new_id].priority) == (t.TicketSource.AI, t.Priority.URGENT)
 
     EXCHANGE_RECORD.parent.mkdir(parents=True, exist_ok=True)
@@ -239,13 +252,13 @@ async def test_a_category_added_in_config_reaches_the_next_continuations_tool_en
     assert r.status_code == 200, r.text
     try:
 
-        async def applied() -> None:
+        async def applied() -> bool:
             status = await ai_system.system.rpc.call(ai.STATUS, Empty())
-            assert status.config_changes_seen > seen
+            return status.config_changes_seen > seen
 
-        await eventually(applied)
+        await poll_until(applied, what="the ai-tools process saw the change", interval=0.1)
         response_id = ai_system.fake.stored(
-            [function_call("create_ticket_report", report(category="street_tree"))],
+            [function_call("create_ticket_report", report_arguments(category="street_tree"))],
             metadata={"phone": customer.phone_number},
         )
         await ai_system.signed_webhook(response_id)
@@ -279,7 +292,7 @@ async def test_http_and_broker_tool_calls_give_the_same_outputs(
             },
         ]
 
-    run = uuid.uuid4().hex[:8]
+    run = unique_key("run")
     async with ai_system.api(ai_system.service_token) as service:
         by_token = await service.post(
             "/ai/tool-calls", json={"phone": customer.phone_number, "calls": calls(f"t{run}")}
@@ -292,7 +305,7 @@ async def test_http_and_broker_tool_calls_give_the_same_outputs(
                     {
                         "callId": f"u{run}",
                         "name": "create_ticket_report",
-                        "arguments": json.dumps(report()),
+                        "arguments": json.dumps(report_arguments()),
                     }
                 ],
             },
@@ -354,7 +367,7 @@ async def test_a_whole_turn_over_http_returns_the_final_text_and_creates_the_tic
 ) -> None:
     customer = await ai_system.customer()
     ai_system.fake.script(
-        [function_call("create_ticket_report", report())],
+        [function_call("create_ticket_report", report_arguments())],
         [message("Listo, registré tu reporte.")],
     )
     r = await ai_admin.post(

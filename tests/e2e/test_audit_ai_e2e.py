@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -34,7 +33,7 @@ from ai_tools_service.settings import Settings as AiSettings
 from gateway.main import create_app
 from gateway.routes.ai import AiRouteSettings
 from gateway.settings import GatewaySettings
-from tests.e2e.conftest import JWT_SECRET, System
+from tests.support.factories import unique_phone
 from tests.support.fake_openai import (
     FakeOpenAI,
     function_call,
@@ -44,6 +43,7 @@ from tests.support.fake_openai import (
     sign,
     webhook_body,
 )
+from tests.support.system import System
 from uts_shared.contracts import ai_tools as ai
 from uts_shared.contracts import tickets as t
 from uts_shared.mongo import open_database
@@ -62,8 +62,9 @@ class AiSystem:
     replica: AiToolsService
 
     async def customer(self) -> t.Customer:
-        number = f"+5255{random.randrange(10**8):08d}"
-        return await self.system.rpc.call(t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=number))
+        return await self.system.rpc.call(
+            t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=unique_phone())
+        )
 
     async def tickets_of(self, customer: t.Customer) -> list[t.CustomerTicketSummary]:
         page = await self.system.rpc.call(
@@ -85,11 +86,11 @@ class AiSystem:
 async def ai_system(system: System) -> AsyncIterator[AiSystem]:
     system.require("config", "tickets")
     suffix = uuid.uuid4().hex[:8]
-    mongo_url = system.env.get("MONGODB_URL")
+    mongo_url = system.mongo_url
     fake = FakeOpenAI().start()
     secret, token = new_secret(), "svc-" + uuid.uuid4().hex
     ai_settings = AiSettings(
-        rabbitmq_url=system.env["RABBITMQ_URL"],
+        rabbitmq_url=system.rabbit_url,
         mongodb_url=mongo_url,
         mongodb_db=f"audit_ai_{suffix}",
         openai_api_key="sk-audit",
@@ -99,12 +100,12 @@ async def ai_system(system: System) -> AsyncIterator[AiSystem]:
     )
     replica = AiToolsService(ai_settings, database=open_database(mongo_url, ai_settings.mongodb_db))
     gateway_settings = GatewaySettings(
-        rabbitmq_url=system.env["RABBITMQ_URL"],
+        rabbitmq_url=system.rabbit_url,
         mongodb_url=mongo_url,
         mongodb_db=f"audit_gateway_{suffix}",
-        jwt_secret=JWT_SECRET,
+        jwt_secret=system.jwt_secret,
         admin_password="audit-" + uuid.uuid4().hex[:12],
-        gateway_required_services=system.services,
+        gateway_required_services=system.backends,
     )
     app = create_app(gateway_settings).other_asgi_app
     app.state.ai_settings = AiRouteSettings(

@@ -9,7 +9,6 @@ id sent twice over HTTP gives the first output and files one ticket.
 from __future__ import annotations
 
 import json
-import random
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -20,8 +19,9 @@ import pytest_asyncio
 from gateway.main import create_app
 from gateway.routes.ai import AiRouteSettings
 from gateway.settings import GatewaySettings
-from tests.e2e.conftest import JWT_SECRET, System
+from tests.support.factories import unique_phone
 from tests.support.fake_openai import new_secret
+from tests.support.system import System
 from uts_shared.contracts import tickets as t
 
 
@@ -42,12 +42,12 @@ async def keyless_gateway(system: System) -> AsyncIterator[KeylessGateway]:
     system.require("config", "tickets", "ai-tools")
     token = "svc-" + uuid.uuid4().hex
     settings = GatewaySettings(
-        rabbitmq_url=system.env["RABBITMQ_URL"],
-        mongodb_url=system.env.get("MONGODB_URL"),
+        rabbitmq_url=system.rabbit_url,
+        mongodb_url=system.mongo_url,
         mongodb_db=f"audit_gateway_{uuid.uuid4().hex[:8]}",
-        jwt_secret=JWT_SECRET,
+        jwt_secret=system.jwt_secret,
         admin_password="audit-" + uuid.uuid4().hex[:12],
-        gateway_required_services=system.services,
+        gateway_required_services=system.backends,
     )
     app = create_app(settings).other_asgi_app
     app.state.ai_settings = AiRouteSettings(
@@ -78,8 +78,9 @@ async def test_without_a_key_ready_says_the_webhook_path_is_off_and_tools_still_
     )
     assert "OPENAI_API_KEY" in openai["reason"]
 
-    number = f"+5255{random.randrange(10**8):08d}"
-    customer = await system.rpc.call(t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=number))
+    customer = await system.rpc.call(
+        t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=unique_phone())
+    )
     call = {
         "callId": f"keyless-{uuid.uuid4().hex}",
         "name": "create_ticket_report",

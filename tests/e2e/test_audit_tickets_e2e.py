@@ -9,21 +9,11 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.e2e import tickets_helpers
-from tests.e2e.conftest import AgentLogin, System
-from tests.e2e.tickets_helpers import (
-    CATEGORY,
-    Desk,
-    Listener,
-    about,
-    new_customer,
-    new_ticket,
-    unique_key,
-)
+from tests.support.desk import AgentLogin, Desk, new_customer, new_ticket
+from tests.support.factories import CATEGORY, unique_key
+from tests.support.sockets import Listener, about
+from tests.support.system import System
 from uts_shared.contracts import tickets as contract
-
-desk = tickets_helpers.desk
-colleague = tickets_helpers.colleague
 
 UNKNOWN = "LUX-1999-999998"
 

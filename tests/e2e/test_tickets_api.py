@@ -9,23 +9,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e import tickets_helpers
-from tests.e2e.conftest import AgentLogin, System
-from tests.e2e.tickets_helpers import (
-    CATEGORY,
+from tests.support.desk import (
+    AgentLogin,
     Desk,
     move,
     new_customer,
     new_ticket,
-    nonce,
-    unique_key,
 )
+from tests.support.factories import CATEGORY, ai_ticket_request, unique_key, unique_word
+from tests.support.system import System
 from uts_shared.contracts import tickets as contract
-from uts_shared.contracts.tickets import CreateFromAi
-
-# The session's shared agents (fixtures of tickets_helpers).
-desk = tickets_helpers.desk
-colleague = tickets_helpers.colleague
 
 NO_TOKEN_ROUTES = [
     ("GET", "/tickets"),
@@ -228,7 +221,7 @@ async def test_list_filters_by_each_field(
     assert r.status_code == 200
     created = await system.rpc.call(
         contract.CREATE_FROM_AI,
-        CreateFromAi(subject="s", description="d", category=CATEGORY, customer_id=cid),
+        ai_ticket_request(cid, subject="s", description="d"),
     )
     from_ai = created.ticket.ticket_id
     every = {plain["ticketId"], billing["ticketId"], chat["ticketId"], working["ticketId"], from_ai}
@@ -337,7 +330,7 @@ async def test_operators_and_unknown_keys_in_the_query_are_422(desk: Desk, query
 
 async def test_search_ignores_case_and_accents_and_ranks_by_matches(desk: Desk) -> None:
     customer = await new_customer(desk.api)
-    word = nonce()
+    word = unique_word()
     both = await new_ticket(
         desk.api, customer["id"], subject=f"Iluminación {word} dañada", description="Poste"
     )

@@ -8,32 +8,15 @@ from typing import Any
 
 import httpx
 
-from tests.e2e import tickets_helpers
-from tests.e2e.conftest import AgentLogin, System
-from tests.e2e.tickets_helpers import (
-    CATEGORY,
-    Desk,
-    move,
-    new_customer,
-    new_ticket,
-)
+from tests.support.desk import AgentLogin, Desk, move, new_customer, new_ticket
+from tests.support.factories import ai_ticket_request
+from tests.support.system import System
 from uts_shared.contracts import tickets as contract
-from uts_shared.contracts.tickets import CreateFromAi
-
-# The session's shared agents (fixtures of tickets_helpers).
-desk = tickets_helpers.desk
-colleague = tickets_helpers.colleague
 
 
 async def ai_ticket(system: System, customer_id: str) -> dict[str, Any]:
     """A ticket as the assistant creates it (status new), over the tickets service's RPC."""
-    request = CreateFromAi(
-        subject="Luminaria apagada",
-        description="Reportado por WhatsApp",
-        category=CATEGORY,
-        customer_id=customer_id,
-    )
-    result = await system.rpc.call(contract.CREATE_FROM_AI, request)
+    result = await system.rpc.call(contract.CREATE_FROM_AI, ai_ticket_request(customer_id))
     return result.ticket.model_dump(mode="json", by_alias=True)
 
 

@@ -12,24 +12,19 @@ import pytest
 import socketio
 from faststream.rabbit import RabbitQueue
 
-from tests.e2e import tickets_helpers
-from tests.e2e.conftest import AgentLogin, System
-from tests.e2e.tickets_helpers import (
+from tests.support.desk import (
+    AgentLogin,
     Desk,
-    Listener,
-    about,
     move,
     new_customer,
     new_ticket,
 )
 from tests.support.infra import Infra
+from tests.support.sockets import Listener, about
+from tests.support.system import System
 from uts_shared.contracts.base import DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE
 from uts_shared.contracts.tickets import TICKET_UPDATED, TicketUpdated
 from uts_shared.messaging import EventPublisher, make_broker, make_event
-
-# The session's shared agents (fixtures of tickets_helpers).
-desk = tickets_helpers.desk
-colleague = tickets_helpers.colleague
 
 
 @pytest.fixture(scope="module")

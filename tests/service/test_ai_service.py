@@ -10,12 +10,10 @@ queues.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import logging
-import random
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +26,7 @@ from ai_tools_service.main import AiToolsService
 from ai_tools_service.settings import Settings as AiSettings
 from config_service.main import ConfigService
 from config_service.settings import Settings as ConfigSettings
+from tests.support.factories import report_arguments, unique_phone
 from tests.support.fake_openai import (
     Fail,
     FakeOpenAI,
@@ -36,6 +35,7 @@ from tests.support.fake_openai import (
     message,
     outputs_of,
 )
+from tests.support.waiting import Arrivals
 from tickets_service.main import TicketsService
 from tickets_service.settings import Settings as TicketsSettings
 from uts_shared.contracts import ai_tools as ai
@@ -59,8 +59,6 @@ from uts_shared.messaging import (
 )
 from uts_shared.mongo import open_database
 
-_phones = itertools.count(random.randrange(10**7))
-
 UNKNOWN_CUSTOMER = "No se pudo identificar al cliente. Por favor contacta a un agente."
 UNKNOWN_FUNCTION = "Función desconocida"
 BAD_JSON = "Los argumentos de la función no son un objeto JSON válido."
@@ -79,24 +77,6 @@ class Seen:
 
 
 @dataclass
-class Inbox:
-    """Messages received on one of the test's queues; waited on, never slept for."""
-
-    items: list[Seen] = field(default_factory=list)
-    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
-
-    async def add(self, item: Seen) -> None:
-        async with self.changed:
-            self.items.append(item)
-            self.changed.notify_all()
-
-    async def wait(self, match: Callable[[Seen], bool], timeout: float = 10.0) -> Seen:
-        async with asyncio.timeout(timeout), self.changed:
-            await self.changed.wait_for(lambda: any(match(i) for i in self.items))
-        return next(i for i in self.items if match(i))
-
-
-@dataclass
 class AiEnv:
     rabbit_url: str
     config: ConfigService
@@ -105,13 +85,14 @@ class AiEnv:
     rpc: RpcClient
     client: RabbitBroker
     fake: FakeOpenAI
-    events: Inbox
-    dead: Inbox
+    events: Arrivals[Seen]
+    """What the services publish on `ai.#`."""
+    dead: Arrivals[Seen]
+    """What reaches the dead-letter queue."""
     databases: dict[str, Any]
 
     async def customer(self) -> t.Customer:
-        number = f"+5255{next(_phones) % 10**8:08d}"
-        return await self.rpc.call(t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=number))
+        return await self.rpc.call(t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=unique_phone()))
 
     async def conversation(self, customer: t.Customer) -> t.Conversation:
         return await self.rpc.call(
@@ -212,7 +193,8 @@ async def env(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[AiEnv]:
     ]
     client = make_broker(url, app_id="ai-tests")
     rpc = RpcClient(client, timeout=20.0, name="ai-tests")
-    events, dead = Inbox(), Inbox()
+    events: Arrivals[Seen] = Arrivals("ai events")
+    dead: Arrivals[Seen] = Arrivals("dead letters")
 
     async def on_event(routing_key: str, body: bytes, msg: RabbitMessage) -> None:
         await events.add(Seen(routing_key, json.loads(body)))
@@ -251,15 +233,6 @@ async def env(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[AiEnv]:
         fake.stop()
 
 
-def report(**over: Any) -> dict[str, Any]:
-    return {
-        "subject": "Luminaria apagada",
-        "description": "La luminaria frente al número 12 no enciende",
-        "category": "light_malfunction",
-        **over,
-    }
-
-
 # --- the webhook path -------------------------------------------------------------------------
 
 
@@ -269,7 +242,7 @@ async def test_completed_webhook_with_two_calls_creates_one_ticket_answers_one_l
     customer = await env.customer()
     conversation = await env.conversation(customer)
     existing = await env.agent_ticket(customer)
-    create = function_call("create_ticket_report", report(priority="high"))
+    create = function_call("create_ticket_report", report_arguments(priority="high"))
     lookup = function_call("get_ticket_information", {"ticket_id": existing})
     meta = {"phone": customer.phone_number}
     response_id = env.fake.stored([create, lookup], metadata=meta)
@@ -313,7 +286,7 @@ async def test_the_same_response_delivered_again_creates_nothing_and_continues_o
     env: AiEnv,
 ) -> None:
     customer = await env.customer()
-    call = function_call("create_ticket_report", report())
+    call = function_call("create_ticket_report", report_arguments())
     response_id = env.fake.stored([call], metadata={"phone": customer.phone_number})
     duplicates = env.count("duplicate")
     webhook_id = await env.webhook(response_id)
@@ -333,14 +306,17 @@ async def test_the_plans_outputs_for_bad_calls_reach_the_model_in_order(env: AiE
     calls = [
         function_call("delete_all_tickets", {}),
         function_call("create_ticket_report", "{not json"),
-        function_call("create_ticket_report", report(category="plumbing")),
-        function_call("create_ticket_report", report(priority="critical", subject="Sin luz")),
+        function_call("create_ticket_report", report_arguments(category="plumbing")),
+        function_call(
+            "create_ticket_report", report_arguments(priority="critical", subject="Sin luz")
+        ),
         function_call("get_ticket_information", {"ticket_id": others_ticket}),
         function_call("get_ticket_information", {}),
     ]
     response_id = env.fake.stored(calls, metadata={"phone": customer.phone_number})
     stranger = env.fake.stored(
-        [function_call("create_ticket_report", report())], metadata={"phone": "+525500000001"}
+        [function_call("create_ticket_report", report_arguments())],
+        metadata={"phone": "+525500000001"},
     )
     await env.webhook(response_id)
     await env.webhook(stranger)
@@ -382,15 +358,15 @@ async def test_text_answers_and_ended_responses_are_published_for_the_conversati
     await env.webhook(failed, "response.failed")
     await env.webhook(incomplete, "response.incomplete")
 
-    text = await env.events.wait(lambda e: e.data.get("responseId") == answered)
+    text = await env.events.first(lambda e: e.data.get("responseId") == answered)
     assert text.routing_key == "ai.response.answered"
     assert text.data["text"] == "¡Hola! ¿En qué te ayudo?"
     assert text.data["conversationId"] == "conv-77"
-    bad = await env.events.wait(lambda e: e.data.get("responseId") == failed)
+    bad = await env.events.first(lambda e: e.data.get("responseId") == failed)
     assert bad.routing_key == "ai.response.failed"
     assert bad.data["reason"] == "server_error: boom"
     assert bad.data["phone"] == meta["phone"]
-    cut = await env.events.wait(lambda e: e.data.get("responseId") == incomplete)
+    cut = await env.events.first(lambda e: e.data.get("responseId") == incomplete)
     assert cut.routing_key == "ai.response.incomplete"
     assert cut.data["reason"] == "max_output_tokens"
 
@@ -399,17 +375,17 @@ async def test_a_rate_limit_that_outlasts_retries_dead_letters_with_the_reason_a
     env: AiEnv,
 ) -> None:
     customer = await env.customer()
-    call = function_call("create_ticket_report", report())
+    call = function_call("create_ticket_report", report_arguments())
     response_id = env.fake.stored([call], metadata={"phone": customer.phone_number})
     # 2 deliveries x (1 try + 1 SDK retry) continuation attempts, all rate limited
     env.fake.script(*[Fail(429, "Rate limit reached for gpt-4.1-mini")] * 4)
 
     await env.webhook(response_id)
-    dead = await env.dead.wait(lambda d: d.data.get("data", {}).get("id") == response_id)
+    dead = await env.dead.first(lambda d: d.data.get("data", {}).get("id") == response_id)
     assert dead.routing_key == "openai.response.completed"
     assert "rate limited (429)" in dead.headers["x-uts-reason"]
     assert dead.headers["x-uts-attempts"] == 2
-    failed = await env.events.wait(
+    failed = await env.events.first(
         lambda e: e.routing_key == "ai.response.failed" and e.data["responseId"] == response_id
     )
     assert "429" in failed.data["reason"]
@@ -444,7 +420,7 @@ async def test_a_category_added_in_config_is_in_the_next_continuations_tool_enum
         for replica, generation in zip(env.replicas, generations, strict=True):
             await replica.config.wait_generation(generation + 1, timeout=5)
         second = env.fake.stored(
-            [function_call("create_ticket_report", report(category="water_leak"))],
+            [function_call("create_ticket_report", report_arguments(category="water_leak"))],
             metadata={"phone": customer.phone_number},
         )
         await env.webhook(second)
@@ -482,7 +458,7 @@ async def test_the_loop_guard_stops_a_webhook_chain_that_repeats_a_call(env: AiE
     [stopped] = outputs_of(body)
     assert "get_ticket_information se llamó 3 veces" in stopped["output"]["error"]
     assert body["tool_choice"] == "none"
-    tripped = await env.events.wait(
+    tripped = await env.events.first(
         lambda e: e.routing_key == "ai.loop_guard_tripped" and e.data["responseId"] == response_id
     )
     assert tripped.data["rounds"] == 2
@@ -534,7 +510,7 @@ async def test_the_same_call_id_at_once_on_both_replicas_creates_one_ticket(env:
     call = ai.FunctionCall(
         call_id=f"call_{uuid.uuid4().hex}",
         name="create_ticket_report",
-        arguments=json.dumps(report()),
+        arguments=json.dumps(report_arguments()),
     )
     request = ai.ToolCallsRequest(phone=customer.phone_number, calls=[call])
     results = await asyncio.gather(*(env.rpc.call(ai.TOOL_CALLS, request) for _ in range(6)))
@@ -549,7 +525,7 @@ async def test_a_call_id_used_for_one_customer_shows_nothing_to_another(env: AiE
     call = ai.FunctionCall(
         call_id=f"call_{uuid.uuid4().hex}",
         name="create_ticket_report",
-        arguments=json.dumps(report()),
+        arguments=json.dumps(report_arguments()),
     )
     mine = await env.rpc.call(
         ai.TOOL_CALLS, ai.ToolCallsRequest(phone=first.phone_number, calls=[call])
@@ -568,7 +544,7 @@ async def test_a_call_id_used_for_one_customer_shows_nothing_to_another(env: AiE
 
 async def test_a_whole_turn_runs_the_tool_round_and_returns_the_final_text(env: AiEnv) -> None:
     customer = await env.customer()
-    call = function_call("create_ticket_report", report())
+    call = function_call("create_ticket_report", report_arguments())
     env.fake.script([call], [message("Listo: tu reporte quedó registrado.")])
     before = len(env.fake.posts())
 
@@ -620,7 +596,7 @@ async def test_the_loop_guard_stops_a_model_repeating_a_call(env: AiEnv) -> None
     posts = env.fake.posts()[before:]
     assert len(posts) == 4
     assert posts[-1]["tool_choice"] == "none"
-    tripped = await env.events.wait(
+    tripped = await env.events.first(
         lambda e: (
             e.routing_key == "ai.loop_guard_tripped" and e.data["phone"] == customer.phone_number
         )
@@ -661,7 +637,7 @@ async def test_garbage_on_config_updated_is_logged_once_briefly_and_dead_lettere
         RabbitQueue(f"test.dlx-tap.{marker[-8:]}", exclusive=True, auto_delete=True)
     )
     await tap.bind(DEAD_LETTER_EXCHANGE, routing_key=cfg.CONFIG_UPDATED.routing_key)
-    rejected_by: Inbox = Inbox()
+    rejected_by: Arrivals[Seen] = Arrivals("rejections")
 
     async def on_dead(message: aio_pika.abc.AbstractIncomingMessage) -> None:
         if marker.encode() in message.body[:200]:
@@ -676,10 +652,8 @@ async def test_garbage_on_config_updated_is_logged_once_briefly_and_dead_lettere
 
     # One config replica, one tickets instance and two ai-tools replicas each reject it.
     for prefix in consumers:
-        await rejected_by.wait(lambda seen, p=prefix: seen.routing_key.startswith(p))
-    await rejected_by.wait(
-        lambda _: sum(i.routing_key.startswith(consumers[2]) for i in rejected_by.items) == 2
-    )
+        await rejected_by.first(lambda seen, p=prefix: seen.routing_key.startswith(p))
+    await rejected_by.wait_for(lambda seen: seen.routing_key.startswith(consumers[2]), count=2)
     lines = [r.getMessage() for r in caplog.records if marker in r.getMessage()]
     assert len(lines) == 4, lines
     for prefix in consumers:

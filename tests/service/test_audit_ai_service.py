@@ -21,7 +21,8 @@ from typing import Any
 
 from ai_tools_service.main import AiToolsService
 from ai_tools_service.settings import Settings as AiSettings
-from tests.service.test_ai_service import AiEnv, env, report
+from tests.service.test_ai_service import AiEnv, env
+from tests.support.factories import report_arguments as report
 from tests.support.fake_openai import Fail, function_call, message, outputs_of
 from tests.support.infra import DEFAULT_RABBIT, vhost
 from uts_shared.contracts import ai_tools as ai
@@ -154,7 +155,7 @@ async def test_a_cancelled_response_is_recorded_and_published(env: AiEnv) -> Non
     meta = {"phone": "+525512349999", "conversationId": "conv-cancel"}
     cancelled = env.fake.stored([], metadata=meta, status="cancelled")
     await env.webhook(cancelled, "response.cancelled")
-    event = await env.events.wait(lambda e: e.data.get("responseId") == cancelled)
+    event = await env.events.first(lambda e: e.data.get("responseId") == cancelled)
     assert event.routing_key == "ai.response.cancelled"
     assert (event.data["status"], event.data["phone"], event.data["conversationId"]) == (
         "cancelled",
@@ -308,7 +309,7 @@ async def test_the_loop_guard_caps_the_tool_rounds_of_a_webhook_chain(env: AiEnv
     [stopped] = outputs_of(body)
     assert "límite de llamadas a herramientas (4 rondas)" in stopped["output"]["error"]
     assert body["tool_choice"] == "none"
-    tripped = await env.events.wait(
+    tripped = await env.events.first(
         lambda e: e.routing_key == "ai.loop_guard_tripped" and e.data["responseId"] == response_id
     )
     assert (tripped.data["reason"], tripped.data["rounds"]) == ("max_rounds", 4)

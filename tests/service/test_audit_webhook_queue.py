@@ -29,8 +29,9 @@ from ai_tools_service.settings import Settings as AiSettings
 from gateway.main import create_app
 from gateway.routes.ai import AiRouteSettings
 from gateway.settings import GatewaySettings
-from tests.service.test_ai_service import Inbox, Seen
+from tests.service.test_ai_service import Seen
 from tests.support.fake_openai import FakeOpenAI, message, new_secret, sign, webhook_body
+from tests.support.waiting import Arrivals
 from uts_shared.contracts import ai_tools as ai
 from uts_shared.messaging import declare_topology, make_broker, subscribe_events
 from uts_shared.mongo import open_database
@@ -41,7 +42,7 @@ class Stack:
     http: httpx.AsyncClient
     secret: str
     fake: FakeOpenAI
-    events: Inbox
+    events: Arrivals[Seen]
     rabbit_url: str
     mongo_url: str | None
     suffix: str
@@ -83,7 +84,7 @@ async def stack(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[Stack]:
     app.state.ai_settings = AiRouteSettings(openai_webhook_secret=secret)
     gateway = app.state.gateway
     fake = FakeOpenAI().start()
-    events = Inbox()
+    events: Arrivals[Seen] = Arrivals("ai events")
     listener = make_broker(rabbit_url, app_id="audit-webhook-listener")
 
     async def on_event(routing_key: str, body: bytes, msg: RabbitMessage) -> None:
@@ -146,8 +147,8 @@ async def test_a_webhook_answered_200_before_any_consumer_exists_is_handled_late
     try:
         later = stack.fake.stored([message("llegó después")], metadata={"phone": "+525500000102"})
         assert (await stack.webhook(later)).status_code == 200
-        await stack.events.wait(answered(later), timeout=10)  # the consumer is running
+        await stack.events.first(answered(later), timeout=10)  # the consumer is running
         # One queue, oldest first: the early delivery is handled by now (or within moments).
-        await stack.events.wait(answered(early), timeout=2)
+        await stack.events.first(answered(early), timeout=2)
     finally:
         await replica.stop()
