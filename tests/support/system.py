@@ -10,6 +10,8 @@
   gateway as the system's admin or an agent.
 - `open_system(...)`: a `System` whose broker connection is open for the body and which is
   closed (processes stopped, databases dropped) whatever happens.
+- `AppHost`: `deploy/run_local.py`, what `make run` starts, in a process group of its own, its
+  output read line by line (`wait_for("Ctrl-C stops everything.")`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,12 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import queue
 import signal
 import subprocess
+import sys
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
@@ -32,9 +38,19 @@ from tests.support.waiting import poll_until
 from uts_shared.contracts.base import Empty, HealthStatus, health_rpc
 from uts_shared.messaging import RpcClient, make_broker
 
+ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
 API = "/api/v2"
-__all__ = ["LOG_DIR", "StartFailed", "System", "free_port", "open_system", "runnable"]
+__all__ = [
+    "LOG_DIR",
+    "ROOT",
+    "AppHost",
+    "StartFailed",
+    "System",
+    "free_port",
+    "open_system",
+    "runnable",
+]
 
 
 def runnable(service: str) -> bool:
@@ -321,9 +337,116 @@ async def open_system(
 
 
 def _state(pid: int) -> str:
-    """The process's state letter from /proc (`T` = stopped)."""
+    """The process's state letter from /proc (`T` = stopped, `Z` = zombie)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return "?"
     return stat.rsplit(")", 1)[1].split()[0]
+
+
+def pid_alive(pid: int) -> bool:
+    """The process runs (a zombie awaiting its parent's wait() no longer does)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return _state(pid) not in ("Z", "?")
+
+
+# --- the app host (`make run`) ------------------------------------------------------------------
+
+
+class AppHost:
+    """`deploy/run_local.py` as a person starts it, in a process group of its own."""
+
+    BANNER = "Ctrl-C stops everything."
+
+    def __init__(self, rabbit_url: str, data_dir: Path, port: int, **env: str) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.seen: list[str] = []
+        self._lines: queue.Queue[str] = queue.Queue()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "deploy/run_local.py")],
+            env={
+                **os.environ,
+                "RABBITMQ_URL": rabbit_url,
+                "GATEWAY_PORT": str(port),
+                "UTS_DATA_DIR": str(data_dir),
+                "LOG_LEVEL": "WARNING",
+                "PYTHONUNBUFFERED": "1",
+                **env,
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    @classmethod
+    def launch(
+        cls, rabbit_url: str, data_dir: Path, port: int, *, timeout: float = 90.0, **env: str
+    ) -> AppHost:
+        """Started, and its banner printed (every service up); stopped again if it fails."""
+        host = cls(rabbit_url, data_dir, port, **env)
+        try:
+            host.wait_for(cls.BANNER, timeout)
+        except BaseException:
+            host.stop()
+            raise
+        return host
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._lines.put(line.rstrip("\n"))
+
+    def wait_for(self, text: str, timeout: float = 90.0) -> None:
+        """Until a line containing `text` is printed (AssertionError with the output if not)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self._lines.get(timeout=0.5)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            self.seen.append(line)
+            if text in line:
+                return
+        raise AssertionError(f"{text!r} not printed; output so far:\n" + "\n".join(self.seen[-80:]))
+
+    def children(self) -> list[int]:
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.proc.pid)], check=False, capture_output=True, text=True
+        )
+        return [int(p) for p in out.stdout.split()]
+
+    def wait_gone(self, pids: Iterable[int], timeout: float = 10.0) -> list[int]:
+        """Until none of `pids` runs; those still running after `timeout`."""
+        pids = list(pids)
+        deadline = time.monotonic() + timeout
+        while (left := [p for p in pids if pid_alive(p)]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return left
+
+    def stop(self, sig: int = signal.SIGINT) -> None:
+        """Stop the host and everything it started. SIGINT (Ctrl-C) goes to the host, which stops
+        its children; SIGKILL goes to the whole group at once, uncleanly. Anything left is
+        killed."""
+        children = self.children()
+        if sig == signal.SIGKILL:
+            self._signal_group(signal.SIGKILL)
+        elif self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=30)
+        self._signal_group(signal.SIGKILL)
+        self.proc.wait()
+        self.wait_gone(children)
+
+    def _signal_group(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)
