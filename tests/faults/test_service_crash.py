@@ -101,6 +101,9 @@ async def test_requests_waiting_for_a_killed_tickets_service_are_answered_by_its
         vhost = vhost_of(crash.rabbit_url)
         return (await unacked(vhost, create_queue), await unacked(vhost, health_queue)) == requests
 
+    if crash.can_inspect_node:  # it acknowledges a request just after replying to it
+        await poll_until(lambda: holds((0, 0)), what="the service acknowledged `before`")
+
     # The service hangs: the broker hands it requests that it never acknowledges...
     await crash.system.freeze(crash.tickets)
     calls = [create(phone) for phone in held]
