@@ -4,6 +4,7 @@
   admin, and signed in. `Desk`: an agent with its HTTP client on the first gateway.
 - `new_customer`, `new_ticket`, `move`: make a customer (unique phone number), a ticket, and
   walk a ticket through statuses, asserting each step succeeded.
+- `TICKET_FIELDS`, `SLA_FIELDS`, `STORAGE_ONLY_FIELDS`: a ticket's wire shape.
 """
 
 from __future__ import annotations
@@ -16,6 +17,48 @@ import httpx
 
 from tests.support.factories import customer_body, ticket_body, unique_email
 from tests.support.system import System
+
+# The ticket schema (plus our `version`): every field a client gets.
+TICKET_FIELDS = {
+    "ticketId",
+    "subject",
+    "description",
+    "category",
+    "subcategory",
+    "priority",
+    "status",
+    "statusHistory",
+    "customerId",
+    "conversationId",
+    "assignedAgent",
+    "assignedAt",
+    "location",
+    "sla",
+    "resolvedAt",
+    "resolvedBy",
+    "resolutionNotes",
+    "customerFeedback",
+    "notes",
+    "tags",
+    "isEscalated",
+    "escalatedTo",
+    "escalationReason",
+    "escalatedAt",
+    "attachments",
+    "source",
+    "closedAt",
+    "createdAt",
+    "updatedAt",
+}
+SLA_FIELDS = {
+    "firstResponseTarget",
+    "resolutionTarget",
+    "firstResponseAt",
+    "firstResponseMet",
+    "resolutionMet",
+}
+STORAGE_ONLY_FIELDS = {"outbox", "searchTerms", "idempotencyKey", "_id", "priorityRank"}
+"""What the store keeps beside a ticket and no client ever sees."""
 
 
 @dataclass
