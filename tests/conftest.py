@@ -7,12 +7,11 @@ answers) and says which it used, at the top and at the end of the report.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 
 import pytest
 
-from tests.support.infra import DEFAULT_RABBIT, Infra, infra, vhost
+from tests.support.infra import Infra, infra, own_vhost
 from uts_shared.mongo import reset_embedded
 
 _stack = contextlib.ExitStack()
@@ -66,10 +65,14 @@ def infra_env() -> Infra:
 def rabbit_url(infra_env: Infra) -> Iterator[str]:
     """A vhost of this test module's own: in-process services of one module never compete for
     queues with another module's (or with the end-to-end system's processes)."""
-    if not infra_env.rabbit_description.startswith("RabbitMQ at"):
-        yield infra_env.rabbit_url  # a throwaway container is already isolated
-        return
-    with vhost(os.environ.get("RABBITMQ_URL", DEFAULT_RABBIT)) as (url, _):
+    with own_vhost(infra_env) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_vhost(infra_env: Infra) -> Iterator[str]:
+    """A vhost of this test's own (e.g. a broker on which no service ever ran)."""
+    with own_vhost(infra_env) as url:
         yield url
 
 
@@ -84,12 +87,3 @@ def fresh_store() -> Iterator[None]:
     reset_embedded()
     yield
     reset_embedded()
-
-
-@pytest.fixture(scope="session")
-def service_env(infra_env: Infra) -> dict[str, str]:
-    """Environment for service processes started by end-to-end tests."""
-    env = {"RABBITMQ_URL": infra_env.rabbit_url, "LOG_LEVEL": "INFO"}
-    if infra_env.mongo_url:
-        env["MONGODB_URL"] = infra_env.mongo_url
-    return env

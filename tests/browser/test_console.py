@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.conftest import (
+from tests.support.console import (
     DESKTOP,
     PHONE,
-    ROOT,
     Console,
     keep_screenshot_if_failed,
     open_page,
     signed_in,
 )
+from tests.support.system import ROOT
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 

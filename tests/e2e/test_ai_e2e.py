@@ -1,16 +1,16 @@
 """The assistant's tools end to end: OS processes, the gateway over HTTP, a local fake of OpenAI.
 
-The session's ai-tools process (no OpenAI key) is swapped for one pointed at the fake for this
-module (and put back after), and a second gateway is started with the webhook secret and the
-service token. Webhooks are signed with the real Standard-Webhooks algorithm.
+A gateway process with the webhook secret and the service token (`gateway-ai`) runs for this
+module. The first test runs against the session's own ai-tools process, which has no OpenAI key;
+then `ai_system` swaps it for one pointed at the fake (and puts it back after). Webhooks are
+signed with the real Standard-Webhooks algorithm.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import random
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +19,13 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.e2e.conftest import AgentLogin, System, eventually
+from tests.support.desk import AgentLogin
+from tests.support.factories import (
+    agent_ticket_request,
+    report_arguments,
+    unique_key,
+    unique_phone,
+)
 from tests.support.fake_openai import (
     FakeOpenAI,
     category_enum,
@@ -30,35 +36,49 @@ from tests.support.fake_openai import (
     sign,
     webhook_body,
 )
-from tests.support.processes import LOG_DIR
+from tests.support.system import LOG_DIR, System
+from tests.support.waiting import poll_until
 from uts_shared.contracts import ai_tools as ai
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty
 
 EXCHANGE_RECORD = LOG_DIR / "ai_webhook_exchange.json"
+NOT_YOURS = "No se encontró el reporte {} o no tienes acceso a él."
 
 
 @dataclass
-class AiSystem:
+class AiGateway:
+    """The gateway process with OPENAI_WEBHOOK_SECRET and AI_TOOLS_SERVICE_TOKEN."""
+
     system: System
-    fake: FakeOpenAI
+    url: str
     secret: str
     service_token: str
-    url: str
-    """The gateway with OPENAI_WEBHOOK_SECRET and AI_TOOLS_SERVICE_TOKEN."""
 
     def api(self, token: str | None = None) -> httpx.AsyncClient:
         return self.system.api(token, base=self.url)
 
     async def customer(self) -> t.Customer:
-        number = f"+5255{random.randrange(10**8):08d}"
-        return await self.system.rpc.call(t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=number))
+        return await self.system.rpc.call(
+            t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=unique_phone())
+        )
 
     async def tickets_of(self, customer: t.Customer) -> list[t.CustomerTicketSummary]:
         page = await self.system.rpc.call(
             t.LIST_FOR_CUSTOMER, t.ListByCustomer(customer_id=customer.id, limit=100)
         )
         return page.tickets
+
+    async def agent_ticket(self, customer: t.Customer) -> str:
+        """A ticket an agent filed for `customer` (over the tickets service's RPC); its id."""
+        request = agent_ticket_request(
+            customer.id,
+            agent="agent-e2e",
+            subject="Poste caído",
+            description="Poste caído en la esquina",
+            category="electrical_issue",
+        )
+        return (await self.system.rpc.call(t.CREATE_FROM_AGENT, request)).ticket.ticket_id
 
     async def post_webhook(
         self, body: str, headers: dict[str, str], base: str | None = None
@@ -75,16 +95,35 @@ class AiSystem:
         return body, headers
 
 
+@dataclass
+class AiSystem(AiGateway):
+    """`AiGateway` with an ai-tools process that has a key, pointed at `fake`."""
+
+    fake: FakeOpenAI
+
+
 @pytest_asyncio.fixture(scope="module")
-async def ai_system(system: System) -> AsyncIterator[AiSystem]:
-    system.require("config", "tickets")
+async def ai_gateway(system: System) -> AsyncIterator[AiGateway]:
+    system.require("config", "tickets", "ai-tools")
+    secret, token = new_secret(), unique_key("svc")
+    url = await system.start_gateway(
+        "gateway-ai", OPENAI_WEBHOOK_SECRET=secret, AI_TOOLS_SERVICE_TOKEN=token
+    )
+    try:
+        yield AiGateway(system, url, secret, token)
+    finally:
+        system.stop("gateway-ai")
+
+
+@pytest_asyncio.fixture(scope="module")
+async def ai_system(ai_gateway: AiGateway) -> AsyncIterator[AiSystem]:
+    system = ai_gateway.system
     fake = FakeOpenAI().start()
-    secret, token = new_secret(), "svc-" + uuid.uuid4().hex
-    keyless = [n for n in system.names("ai-tools") if n in system.procs.procs]
+    keyless = system.running("ai-tools")
     for name in keyless:  # it would compete for ai.respond without a key
         system.stop(name)
     try:
-        system.start_service(
+        system.start(
             "ai-tools-openai",
             "ai-tools",
             OPENAI_API_KEY="sk-e2e-test",
@@ -93,12 +132,8 @@ async def ai_system(system: System) -> AsyncIterator[AiSystem]:
             WEBHOOK_RETRY_DELAY="0.05",
         )
         await system.wait_service("ai-tools")
-        url = system.start_gateway(
-            "gateway-ai", OPENAI_WEBHOOK_SECRET=secret, AI_TOOLS_SERVICE_TOKEN=token
-        )
-        yield AiSystem(system, fake, secret, token, url)
+        yield AiSystem(system, ai_gateway.url, ai_gateway.secret, ai_gateway.service_token, fake)
     finally:
-        system.stop("gateway-ai")
         system.stop("ai-tools-openai")
         for name in keyless:
             await system.restart(name)
@@ -111,13 +146,47 @@ async def ai_admin(ai_system: AiSystem, admin_token: str) -> AsyncIterator[httpx
         yield client
 
 
-def report(**over: Any) -> dict[str, Any]:
-    return {
-        "subject": "Panel solar sin generar",
-        "description": "El inversor marca error desde esta mañana",
-        "category": "solar_installation",
-        **over,
+# --- without an OpenAI key (before `ai_system` swaps the ai-tools process) --------------------
+
+
+async def test_without_a_key_ready_says_the_webhook_path_is_off_and_tools_still_run(
+    ai_gateway: AiGateway, admin_token: str
+) -> None:
+    system = ai_gateway.system
+    assert not system.alive("ai-tools-openai"), "runs first: before ai_system swaps ai-tools"
+    async with httpx.AsyncClient(base_url=ai_gateway.url, timeout=5.0) as root:
+        r = await root.get("/ready")
+    assert r.status_code == 200, r.text
+    openai = r.json()["services"]["ai-tools"]["openai"]
+    assert (openai["tools"], openai["webhooks"], openai["respond"]) == (
+        "enabled",
+        "disabled",
+        "disabled",
+    )
+    assert "OPENAI_API_KEY" in openai["reason"]
+
+    customer = await ai_gateway.customer()
+    call = {
+        "callId": unique_key("keyless"),
+        "name": "create_ticket_report",
+        "arguments": json.dumps(
+            {"subject": "Sin luz", "description": "La calle está a oscuras", "category": "other"}
+        ),
     }
+    body = {"phone": customer.phone_number, "calls": [call]}
+    async with ai_gateway.api(ai_gateway.service_token) as service:
+        first = await service.post("/ai/tool-calls", json=body)
+        again = await service.post("/ai/tool-calls", json=body)  # the caller's retry
+    assert first.status_code == again.status_code == 200, first.text
+    output = json.loads(first.json()["outputs"][0]["output"])
+    assert output["success"] is True
+    assert again.json()["outputs"] == first.json()["outputs"]
+    assert [tk.ticket_id for tk in await ai_gateway.tickets_of(customer)] == [output["ticketId"]]
+
+    async with ai_gateway.api(admin_token) as admin:
+        r = await admin.post("/ai/respond", json={"phone": customer.phone_number, "message": "x"})
+    assert r.status_code == 503, r.text
+    assert "OPENAI_API_KEY" in r.json()["error"]
 
 
 # --- webhooks ---------------------------------------------------------------------------------
@@ -128,18 +197,9 @@ async def test_signed_completed_webhook_creates_the_ticket_answers_the_lookup_an
 ) -> None:
     fake = ai_system.fake
     customer = await ai_system.customer()
-    first = await ai_system.system.rpc.call(
-        t.CREATE_FROM_AGENT,
-        t.CreateFromAgent(
-            subject="Poste caído",
-            description="Poste caído en la esquina",
-            category="electrical_issue",
-            customer_id=customer.id,
-            agent_id="agent-e2e",
-        ),
-    )
-    create = function_call("create_ticket_report", report(priority="urgent"))
-    lookup = function_call("get_ticket_information", {"ticket_id": first.ticket.ticket_id})
+    first = await ai_system.agent_ticket(customer)
+    create = function_call("create_ticket_report", report_arguments(priority="urgent"))
+    lookup = function_call("get_ticket_information", {"ticket_id": first})
     meta = {"phone": customer.phone_number}
     response_id = fake.stored([create, lookup], metadata=meta)
     fake.script([message("Tu reporte quedó registrado.")])
@@ -159,10 +219,10 @@ async def test_signed_completed_webhook_creates_the_ticket_answers_the_lookup_an
     assert created["output"]["message"] == (
         f"reporte creado exitosamente. Tu número de reporte es {new_id}."
     )
-    assert looked_up["output"]["ticket"]["ticketId"] == first.ticket.ticket_id
+    assert looked_up["output"]["ticket"]["ticketId"] == first
 
     mine = {tk.ticket_id: tk for tk in await ai_system.tickets_of(customer)}
-    assert set(mine) == {first.ticket.ticket_id, new_id}
+    assert set(mine) == {first, new_id}
     assert (mine[new_id].source, mine[new_id].priority) == (t.TicketSource.AI, t.Priority.URGENT)
 
     EXCHANGE_RECORD.parent.mkdir(parents=True, exist_ok=True)
@@ -186,17 +246,104 @@ async def test_signed_completed_webhook_creates_the_ticket_answers_the_lookup_an
     assert len(await ai_system.tickets_of(customer)) == 2
 
 
-async def test_bad_missing_or_old_signatures_are_rejected(ai_system: AiSystem) -> None:
+async def test_the_same_delivery_arriving_at_once_is_published_once(ai_system: AiSystem) -> None:
+    customer = await ai_system.customer()
+    response_id = ai_system.fake.stored(
+        [function_call("create_ticket_report", report_arguments())],
+        metadata={"phone": customer.phone_number},
+    )
+    body = webhook_body(response_id)
+    headers = sign(ai_system.secret, body)
+    answers = await asyncio.gather(*(ai_system.post_webhook(body, headers) for _ in range(5)))
+    assert all(r.status_code == 200 for r in answers), [r.text for r in answers]
+    published = [r.json() for r in answers if not r.json().get("duplicate")]
+    assert published == [{"success": True}]
+    await ai_system.fake.wait_continuation(response_id)
+    assert len(ai_system.fake.posts_after(response_id)) == 1
+    assert len(await ai_system.tickets_of(customer)) == 1
+
+
+async def test_a_signed_webhook_gives_the_outputs_for_bad_category_priority_arguments_and_owner(
+    ai_system: AiSystem,
+) -> None:
+    """Unconfigured category, invalid priority, missing arguments, another customer's ticket."""
+    customer, other = await ai_system.customer(), await ai_system.customer()
+    theirs = await ai_system.agent_ticket(other)
+    plumbing = function_call("create_ticket_report", report_arguments(category="plumbing"))
+    critical = function_call("create_ticket_report", report_arguments(priority="critical"))
+    missing = function_call("create_ticket_report", {"category": "billing"})
+    stranger = function_call("get_ticket_information", {"ticket_id": theirs})
+    response_id = ai_system.fake.stored(
+        [plumbing, critical, missing, stranger], metadata={"phone": customer.phone_number}
+    )
+    await ai_system.signed_webhook(response_id)
+    continuation = await ai_system.fake.wait_continuation(response_id)
+    outputs = outputs_of(continuation)
+    assert [o["call_id"] for o in outputs] == [
+        c["call_id"] for c in (plumbing, critical, missing, stranger)
+    ]
+    first, second, third, fourth = (o["output"] for o in outputs)
+    assert first["success"] is True and second["success"] is True
+    assert third == {
+        "success": False,
+        "error": "Faltan argumentos obligatorios: subject, description.",
+    }
+    assert fourth == {"success": False, "error": NOT_YOURS.format(theirs)}
+    assert theirs not in json.dumps([first, second, third])
+
+    mine = {tk.ticket_id: tk for tk in await ai_system.tickets_of(customer)}
+    assert set(mine) == {first["ticketId"], second["ticketId"]}
+    assert mine[first["ticketId"]].category == "other"
+    assert mine[second["ticketId"]].priority is t.Priority.MEDIUM
+    assert all(
+        (tk.source, tk.status) == (t.TicketSource.AI, t.TicketStatus.NEW) for tk in mine.values()
+    )
+    assert len(await ai_system.tickets_of(other)) == 1  # nothing filed for the other customer
+
+
+async def test_the_loop_guard_trips_on_a_webhook_chain_repeating_a_call(
+    ai_system: AiSystem,
+) -> None:
+    fake = ai_system.fake
+    customer = await ai_system.customer()
+    same = {"lookup_recent": True}
+    response_id = fake.stored(
+        [function_call("get_ticket_information", same)], metadata={"phone": customer.phone_number}
+    )
+    fake.script(
+        [function_call("get_ticket_information", same)],
+        [function_call("get_ticket_information", same)],
+        [message("No encontré reportes a tu nombre.")],
+    )
+    outputs = []
+    for hop in range(3):
+        await ai_system.signed_webhook(response_id)
+        body = await fake.wait_continuation(response_id)
+        [out] = outputs_of(body)
+        outputs.append(out["output"])
+        if hop < 2:
+            assert "tool_choice" not in body, hop
+            response_id = fake.continued_as(response_id)
+    none = {"success": True, "message": "No tienes reportes registrados."}
+    assert outputs[0] == outputs[1] == none
+    assert outputs[2]["success"] is False
+    assert "get_ticket_information se llamó 3 veces" in outputs[2]["error"]
+    assert body["tool_choice"] == "none"  # the model is told to answer in text
+
+
+async def test_bad_missing_old_or_future_signatures_are_rejected(ai_system: AiSystem) -> None:
     body = webhook_body("resp_whatever")
     good = sign(ai_system.secret, body)
     wrong_key = sign(new_secret(), body)
     tampered = body.replace("resp_whatever", "resp_other")
     old = sign(ai_system.secret, body, timestamp=int(time.time()) - 3600)
+    future = sign(ai_system.secret, body, timestamp=int(time.time()) + 3600)
     missing = {k: v for k, v in good.items() if k != "webhook-signature"}
     for payload, headers in (
         (body, wrong_key),
         (tampered, good),
         (body, old),
+        (body, future),
         (body, missing),
     ):
         r = await ai_system.post_webhook(payload, headers)
@@ -239,13 +386,13 @@ async def test_a_category_added_in_config_reaches_the_next_continuations_tool_en
     assert r.status_code == 200, r.text
     try:
 
-        async def applied() -> None:
+        async def applied() -> bool:
             status = await ai_system.system.rpc.call(ai.STATUS, Empty())
-            assert status.config_changes_seen > seen
+            return status.config_changes_seen > seen
 
-        await eventually(applied)
+        await poll_until(applied, what="the ai-tools process saw the change", interval=0.1)
         response_id = ai_system.fake.stored(
-            [function_call("create_ticket_report", report(category="street_tree"))],
+            [function_call("create_ticket_report", report_arguments(category="street_tree"))],
             metadata={"phone": customer.phone_number},
         )
         await ai_system.signed_webhook(response_id)
@@ -279,7 +426,7 @@ async def test_http_and_broker_tool_calls_give_the_same_outputs(
             },
         ]
 
-    run = uuid.uuid4().hex[:8]
+    run = unique_key("run")
     async with ai_system.api(ai_system.service_token) as service:
         by_token = await service.post(
             "/ai/tool-calls", json={"phone": customer.phone_number, "calls": calls(f"t{run}")}
@@ -292,7 +439,7 @@ async def test_http_and_broker_tool_calls_give_the_same_outputs(
                     {
                         "callId": f"u{run}",
                         "name": "create_ticket_report",
-                        "arguments": json.dumps(report()),
+                        "arguments": json.dumps(report_arguments()),
                     }
                 ],
             },
@@ -328,6 +475,54 @@ async def test_http_and_broker_tool_calls_give_the_same_outputs(
     }
 
 
+async def test_webhook_http_and_broker_paths_give_the_same_outputs(ai_system: AiSystem) -> None:
+    customer, other = await ai_system.customer(), await ai_system.customer()
+    own = await ai_system.agent_ticket(customer)
+    theirs = await ai_system.agent_ticket(other)
+    asked: list[tuple[str, Any]] = [
+        ("get_ticket_information", {"ticket_id": own}),
+        ("get_ticket_information", {"lookup_recent": True}),
+        ("get_ticket_information", {"ticket_id": theirs}),
+        ("get_ticket_information", {}),
+        ("forget_everything", {}),
+        ("create_ticket_report", "{not json"),
+        ("create_ticket_report", {"subject": "solo asunto"}),
+    ]
+    webhook_calls = [function_call(name, args) for name, args in asked]
+    response_id = ai_system.fake.stored(webhook_calls, metadata={"phone": customer.phone_number})
+    await ai_system.signed_webhook(response_id)
+    by_webhook = [
+        item["output"]
+        for item in (await ai_system.fake.wait_continuation(response_id))["input"]
+        if item.get("type") == "function_call_output"
+    ]
+
+    def fresh(prefix: str) -> list[dict[str, str]]:
+        return [
+            {"callId": unique_key(f"{prefix}-{i}"), "name": c["name"], "arguments": c["arguments"]}
+            for i, c in enumerate(webhook_calls)
+        ]
+
+    async with ai_system.api(ai_system.service_token) as service:
+        r = await service.post(
+            "/ai/tool-calls", json={"phone": customer.phone_number, "calls": fresh("http")}
+        )
+    assert r.status_code == 200, r.text
+    by_http = [o["output"] for o in r.json()["outputs"]]
+    by_broker = await ai_system.system.rpc.call(
+        ai.TOOL_CALLS,
+        ai.ToolCallsRequest.model_validate({"phone": customer.phone_number, "calls": fresh("rpc")}),
+    )
+    assert by_http == by_webhook
+    assert [o.output for o in by_broker.outputs] == by_webhook
+    parsed = [json.loads(o) for o in by_webhook]
+    assert parsed[0]["ticket"]["ticketId"] == own
+    assert [x["ticketId"] for x in parsed[1]["tickets"]] == [own]
+    assert parsed[2] == {"success": False, "error": NOT_YOURS.format(theirs)}
+    assert [p["success"] for p in parsed[3:]] == [False] * 4
+    assert [tk.ticket_id for tk in await ai_system.tickets_of(customer)] == [own]
+
+
 async def test_tool_calls_over_http_need_the_service_token_or_an_admin(
     ai_system: AiSystem, agent: AgentLogin
 ) -> None:
@@ -354,7 +549,7 @@ async def test_a_whole_turn_over_http_returns_the_final_text_and_creates_the_tic
 ) -> None:
     customer = await ai_system.customer()
     ai_system.fake.script(
-        [function_call("create_ticket_report", report())],
+        [function_call("create_ticket_report", report_arguments())],
         [message("Listo, registré tu reporte.")],
     )
     r = await ai_admin.post(

@@ -4,23 +4,16 @@ the default store keeps every record across a restart and a kill."""
 
 from __future__ import annotations
 
-import os
-import queue
 import signal
 import socket
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.processes import free_port
+from tests.support.system import AppHost, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 ADMIN = {"email": "host-admin@example.com", "password": "host-admin-password"}
 
 
@@ -36,104 +29,20 @@ def _two_free_ports() -> int:
     raise RuntimeError("no two consecutive free ports")
 
 
-def _children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], check=False, capture_output=True, text=True)
-    return [int(p) for p in out.stdout.split()]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie awaiting its parent's wait() no longer runs.
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split()[2] != "Z"
-
-
-class Host:
-    def __init__(self, proc: subprocess.Popen[str], port: int) -> None:
-        self.proc = proc
-        self.port = port
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def wait_for(self, text: str, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.5)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            self.seen.append(line)
-            if text in line:
-                return
-        raise AssertionError(f"{text!r} not printed; output so far:\n" + "\n".join(self.seen))
-
-
-def launch(rabbit_url: str, data_dir: Path, **extra: str) -> Host:
+def launch(rabbit_url: str, data_dir: Path, **extra: str) -> AppHost:
     """`make run` as a person starts it, with its data in `data_dir`."""
-    port = _two_free_ports()
-    env = {
-        **os.environ,
-        "RABBITMQ_URL": rabbit_url,
-        "GATEWAY_PORT": str(port),
-        "UTS_DATA_DIR": str(data_dir),
-        "ADMIN_EMAIL": ADMIN["email"],
-        "ADMIN_PASSWORD": ADMIN["password"],
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
+    return AppHost.launch(
+        rabbit_url,
+        data_dir,
+        _two_free_ports(),
+        ADMIN_EMAIL=ADMIN["email"],
+        ADMIN_PASSWORD=ADMIN["password"],
         **extra,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "deploy/run_local.py")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
     )
-    h = Host(proc, port)
-    try:
-        h.wait_for("Ctrl-C stops everything.")
-    except BaseException:
-        shut_down(h)
-        raise
-    return h
-
-
-def shut_down(h: Host, sig: int = signal.SIGINT) -> None:
-    """Stop the host and everything it started (SIGKILL: the whole tree at once, uncleanly)."""
-    # Children first: once the host is gone they belong to init and can't be found.
-    children = _children(h.proc.pid)
-    if sig == signal.SIGKILL:
-        for pid in [h.proc.pid, *children]:
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
-        h.proc.wait()
-    elif h.proc.poll() is None:
-        h.proc.send_signal(sig)
-        try:
-            h.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            h.proc.kill()
-    for child in children:
-        if _alive(child):
-            os.kill(child, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
-def host(rabbit_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
+def host(rabbit_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppHost]:
     h = launch(
         rabbit_url,
         tmp_path_factory.mktemp("app-host-data"),
@@ -144,10 +53,10 @@ def host(rabbit_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     try:
         yield h
     finally:
-        shut_down(h)
+        h.stop()
 
 
-def test_app_host_prints_docs_asyncapi_login_and_each_services_mongodb(host: Host) -> None:
+def test_app_host_prints_docs_asyncapi_login_and_each_services_mongodb(host: AppHost) -> None:
     text = "\n".join(host.seen)
     assert f"API docs:      http://127.0.0.1:{host.port}/docs" in text
     assert f"AsyncAPI:      http://127.0.0.1:{host.port}/asyncapi" in text
@@ -159,7 +68,7 @@ def test_app_host_prints_docs_asyncapi_login_and_each_services_mongodb(host: Hos
 
 
 def test_restaurant_preset_applied_through_one_gateway_shows_through_the_other(
-    host: Host,
+    host: AppHost,
 ) -> None:
     first, second = (f"http://127.0.0.1:{host.port + i}/api/v2" for i in (0, 1))
     token = httpx.post(f"{first}/auth/login", json=ADMIN, timeout=10).json()["token"]
@@ -180,18 +89,15 @@ def test_restaurant_preset_applied_through_one_gateway_shows_through_the_other(
         assert "order_issue" in tool["parameters"]["properties"]["category"]["enum"]
 
 
-def test_ctrl_c_stops_everything_the_host_started(host: Host) -> None:
-    children = _children(host.proc.pid)
+def test_ctrl_c_stops_everything_the_host_started(host: AppHost) -> None:
+    children = host.children()
     assert len(children) >= 5  # config, tickets, ai-tools, two gateways
     host.proc.send_signal(signal.SIGINT)
     assert host.proc.wait(timeout=30) == 0
-    deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [pid for pid in children if _alive(pid)]
+    assert not host.wait_gone(children, timeout=10)
 
 
-def _api(h: Host, credentials: dict[str, str] = ADMIN) -> httpx.Client:
+def _api(h: AppHost, credentials: dict[str, str] = ADMIN) -> httpx.Client:
     base = f"http://127.0.0.1:{h.port}/api/v2"
     token = httpx.post(f"{base}/auth/login", json=credentials, timeout=10).json()["token"]
     return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=10)
@@ -239,7 +145,7 @@ def test_a_restarted_host_keeps_every_record_and_the_next_id_follows(
             changed = api.put("/config/terminology", json={**terms, "ticketSingular": "folio"})
             assert changed.status_code == 200, changed.text
     finally:
-        shut_down(h)
+        h.stop()
 
     h = launch(rabbit_url, tmp_path)
     try:
@@ -255,7 +161,7 @@ def test_a_restarted_host_keeps_every_record_and_the_next_id_follows(
             following = _new_ticket(api, customer["id"], "Otro poste")
             assert _sequence(following["ticketId"]) == _sequence(ticket["ticketId"]) + 1
     finally:
-        shut_down(h)
+        h.stop()
 
 
 def test_a_killed_host_loses_no_acknowledged_ticket(rabbit_url: str, tmp_path: Path) -> None:
@@ -268,7 +174,7 @@ def test_a_killed_host_loses_no_acknowledged_ticket(rabbit_url: str, tmp_path: P
                 for i in range(30)
             ]
     finally:
-        shut_down(h, signal.SIGKILL)
+        h.stop(signal.SIGKILL)
 
     h = launch(rabbit_url, tmp_path)
     try:
@@ -279,4 +185,4 @@ def test_a_killed_host_loses_no_acknowledged_ticket(rabbit_url: str, tmp_path: P
             following = _new_ticket(api, customer["customer"]["id"], "Después del corte")
             assert _sequence(following["ticketId"]) == _sequence(created[-1]) + 1
     finally:
-        shut_down(h)
+        h.stop()

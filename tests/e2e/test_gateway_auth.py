@@ -6,7 +6,8 @@ import uuid
 
 import httpx
 
-from tests.e2e.conftest import AgentLogin, System, create_agent
+from tests.support.desk import AgentLogin, create_agent
+from tests.support.system import System
 
 
 async def test_health_answers_without_authentication(gateway_url: str) -> None:
@@ -22,7 +23,7 @@ async def test_ready_reports_broker_and_every_required_service(system: System) -
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["broker"] == "ok"
-    assert set(body["services"]) == set(system.services)
+    assert set(body["services"]) == set(system.backends)
     assert all(s["ok"] for s in body["services"].values())
     assert "config" in body["services"]
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import System
 from tests.support.fake_openai import category_enum
+from tests.support.system import System
 from uts_shared.contracts.base import Empty
 from uts_shared.contracts.config import HEALTH
 

@@ -3,16 +3,15 @@ by every agent, config changes pushed over Socket.IO, and the console's build se
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import socketio
 
-from tests.e2e.conftest import AgentLogin, System
+from tests.support.desk import AgentLogin
+from tests.support.sockets import Listener
+from tests.support.system import System
 
 INDEX = "<!doctype html><html><head><base href='/'></head><body><app-root></app-root></body></html>"
 
@@ -90,17 +89,11 @@ async def test_saved_configuration_change_reaches_open_consoles_as_config_update
     system: System, gateway_url: str, agent: AgentLogin, admin_api: httpx.AsyncClient
 ) -> None:
     system.require("config")
-    received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    client = socketio.AsyncClient(reconnection=False)
-    client.on("config_updated", received.put_nowait)
-    await client.connect(gateway_url, auth={"token": agent.token}, wait_timeout=5)
     terminology = (await admin_api.get("/config/terminology")).json()["terminology"]
-    try:
+    async with Listener(gateway_url, agent.token, events=["config_updated"]) as console:
         r = await admin_api.put("/config/terminology", json=terminology)
         assert r.status_code == 200, r.text
-        event = await asyncio.wait_for(received.get(), timeout=10)
-    finally:
-        await client.disconnect()
+        event = await console.wait_for("config_updated", lambda _: True, timeout=10)
     assert event["keys"] == ["ticket_terminology"]
     assert event["eventId"] and event["occurredAt"]
 
@@ -120,7 +113,7 @@ def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def console_gateway(system: System, build_dir: Path) -> AsyncIterator[str]:
-    url = system.start_gateway("gateway-console", CONSOLE_DIR=str(build_dir))
+    url = await system.start_gateway("gateway-console", CONSOLE_DIR=str(build_dir))
     yield url
     system.stop("gateway-console")
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 import socketio
 
-from tests.e2e.conftest import AgentLogin, System
-from tests.e2e.tickets_helpers import new_customer, new_ticket
+from tests.support.desk import AgentLogin, new_customer, new_ticket
+from tests.support.system import System
 
 
 @pytest.fixture

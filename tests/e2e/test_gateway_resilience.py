@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from tests.e2e.conftest import System
+from tests.support.system import System
 
 
 async def test_stopped_config_service_is_504_within_the_rpc_timeout_then_recovers(

@@ -1,5 +1,6 @@
-"""Tickets over HTTP: create, get, list (filters, pagination, sort, search), stats, update,
-idempotent create, and what the gateway refuses (no token, unknown ids, operators in queries)."""
+"""Tickets over HTTP: create, get (every field of the schema, none of the store's), list (filters,
+pagination, sort, search), stats, update, idempotent create, and what the gateway refuses (no
+token, unknown ids, operators in queries and bodies)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,19 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e import tickets_helpers
-from tests.e2e.conftest import AgentLogin, System
-from tests.e2e.tickets_helpers import (
-    CATEGORY,
+from tests.support.desk import (
+    SLA_FIELDS,
+    STORAGE_ONLY_FIELDS,
+    TICKET_FIELDS,
+    AgentLogin,
     Desk,
     move,
     new_customer,
     new_ticket,
-    nonce,
-    unique_key,
 )
+from tests.support.factories import CATEGORY, ai_ticket_request, unique_key, unique_word
+from tests.support.system import System
 from uts_shared.contracts import tickets as contract
-from uts_shared.contracts.tickets import CreateFromAi
-
-# The session's shared agents (fixtures of tickets_helpers).
-desk = tickets_helpers.desk
-colleague = tickets_helpers.colleague
 
 NO_TOKEN_ROUTES = [
     ("GET", "/tickets"),
@@ -176,16 +173,50 @@ async def test_every_text_and_list_a_client_sends_has_a_maximum(desk: Desk) -> N
     assert r.json()["ticket"]["version"] == ticket["version"]  # nothing was written
 
 
-async def test_unknown_ticket_is_404(desk: Desk) -> None:
+async def test_every_route_is_404_for_an_unknown_ticket_customer_or_conversation(
+    desk: Desk,
+) -> None:
+    unknown = "LUX-1999-999999"
     for method, path, body in [
-        ("GET", "/tickets/LUX-1999-999999", None),
-        ("PUT", "/tickets/LUX-1999-999999", {"subject": "x"}),
-        ("POST", "/tickets/LUX-1999-999999/status", {"status": "in_progress"}),
-        ("POST", "/tickets/LUX-1999-999999/notes", {"content": "x"}),
+        ("GET", f"/tickets/{unknown}", None),
+        ("PUT", f"/tickets/{unknown}", {"subject": "x"}),
+        ("POST", f"/tickets/{unknown}/status", {"status": "in_progress"}),
+        ("POST", f"/tickets/{unknown}/notes", {"content": "x"}),
+        ("POST", f"/tickets/{unknown}/assign", {"agentId": desk.id}),
+        ("POST", f"/tickets/{unknown}/resolve", {"resolutionNotes": "x"}),
+        ("POST", f"/tickets/{unknown}/escalate", {"toAgentId": desk.id, "reason": "x"}),
+        ("POST", f"/tickets/{unknown}/feedback", {"rating": 5}),
+        ("GET", "/customers/does-not-exist", None),
+        ("GET", "/conversations/does-not-exist", None),
+        ("PATCH", "/conversations/does-not-exist", {"status": "closed"}),
     ]:
         r = await desk.api.request(method, path, json=body)
         assert r.status_code == 404, (method, path, r.text)
-        assert r.json()["success"] is False
+        assert r.json()["success"] is False, (method, path, r.text)
+
+
+async def test_a_ticket_carries_every_field_of_the_schema_and_none_of_the_stores(
+    desk: Desk,
+) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(
+        desk.api,
+        customer["id"],
+        subcategory="poste",
+        location={"address": "Calle 5", "description": "frente al parque"},
+        attachments=[{"url": "https://example.com/foto.jpg", "type": "image"}],
+    )
+    r = await desk.api.get(f"/tickets/{ticket['ticketId']}")
+    full = r.json()["ticket"]
+    assert set(full) >= TICKET_FIELDS, TICKET_FIELDS - set(full)
+    assert set(full["sla"]) >= SLA_FIELDS, SLA_FIELDS - set(full["sla"])
+    assert not (STORAGE_ONLY_FIELDS & set(full)), STORAGE_ONLY_FIELDS & set(full)
+    assert full["subcategory"] == "poste"
+    assert full["location"]["description"] == "frente al parque"
+    assert full["attachments"][0]["url"] == "https://example.com/foto.jpg"
+    page = (await desk.api.get("/tickets", params={"customerId": customer["id"]})).json()
+    [summary] = page["tickets"]
+    assert not (STORAGE_ONLY_FIELDS & set(summary)), STORAGE_ONLY_FIELDS & set(summary)
 
 
 async def test_same_idempotency_key_gives_the_same_ticket_once(desk: Desk) -> None:
@@ -202,6 +233,21 @@ async def test_same_idempotency_key_gives_the_same_ticket_once(desk: Desk) -> No
     other = await desk.api.post("/tickets", json=body, headers={"Idempotency-Key": unique_key()})
     assert other.status_code == 201
     assert other.json()["ticket"]["ticketId"] != first.json()["ticket"]["ticketId"]
+
+
+async def test_idempotency_key_in_header_and_body_must_agree(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    body = {
+        "subject": "s",
+        "description": "d",
+        "category": CATEGORY,
+        "customerId": customer["id"],
+        "idempotencyKey": unique_key(),
+    }
+    r = await desk.api.post("/tickets", json=body, headers={"Idempotency-Key": unique_key()})
+    assert r.status_code == 422, r.text
+    page = (await desk.api.get("/tickets", params={"customerId": customer["id"]})).json()
+    assert page["pagination"]["total"] == 0
 
 
 async def test_list_filters_by_each_field(
@@ -228,7 +274,7 @@ async def test_list_filters_by_each_field(
     assert r.status_code == 200
     created = await system.rpc.call(
         contract.CREATE_FROM_AI,
-        CreateFromAi(subject="s", description="d", category=CATEGORY, customer_id=cid),
+        ai_ticket_request(cid, subject="s", description="d"),
     )
     from_ai = created.ticket.ticket_id
     every = {plain["ticketId"], billing["ticketId"], chat["ticketId"], working["ticketId"], from_ai}
@@ -335,9 +381,30 @@ async def test_operators_and_unknown_keys_in_the_query_are_422(desk: Desk, query
     assert r.json()["success"] is False
 
 
+async def test_operator_objects_in_bodies_are_422(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"])
+    tid = ticket["ticketId"]
+    base = {"subject": "s", "description": "d", "category": CATEGORY}
+    for method, path, body in [
+        ("POST", "/tickets", {**base, "customerId": {"$gt": ""}}),
+        ("POST", "/tickets", {**base, "customerId": customer["id"], "category": {"$ne": 1}}),
+        ("PUT", f"/tickets/{tid}", {"subject": {"$set": "x"}}),
+        ("PUT", f"/tickets/{tid}", {"$set": {"status": "closed"}}),
+        ("POST", f"/tickets/{tid}/assign", {"agentId": {"$ne": None}}),
+        ("POST", f"/tickets/{tid}/status", {"status": {"$in": ["closed"]}}),
+        ("POST", "/customers", {"phoneNumber": {"$gt": ""}}),
+        ("POST", "/conversations", {"customerId": {"$ne": None}}),
+    ]:
+        r = await desk.api.request(method, path, json=body)
+        assert r.status_code == 422, (method, path, body, r.text)
+    after = (await desk.api.get(f"/tickets/{tid}")).json()["ticket"]
+    assert after["version"] == ticket["version"]
+
+
 async def test_search_ignores_case_and_accents_and_ranks_by_matches(desk: Desk) -> None:
     customer = await new_customer(desk.api)
-    word = nonce()
+    word = unique_word()
     both = await new_ticket(
         desk.api, customer["id"], subject=f"Iluminación {word} dañada", description="Poste"
     )

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e import tickets_helpers
-from tests.e2e.conftest import System
-from tests.e2e.tickets_helpers import (
-    Desk,
-    mexican_mobile,
-    new_customer,
-    new_ticket,
-)
+from tests.support.desk import Desk, new_customer, new_ticket
+from tests.support.factories import unique_phone
+from tests.support.system import System
 from uts_shared.contracts import tickets as contract
 from uts_shared.contracts.tickets import GetForCustomer, ListByCustomer
 from uts_shared.errors import NotFound
 
-# The session's shared agents (fixtures of tickets_helpers).
-desk = tickets_helpers.desk
-
 
 async def test_customer_phone_is_normalised_and_unique(desk: Desk) -> None:
-    e164 = mexican_mobile()
+    e164 = unique_phone()
     national = f"{e164[3:5]} {e164[5:9]} {e164[9:]}"  # "55 1234 5678"
     r = await desk.api.post(
         "/customers",
@@ -42,7 +34,7 @@ async def test_customer_phone_is_normalised_and_unique(desk: Desk) -> None:
     for bad in ({"phoneNumber": "12"}, {"phoneNumber": "no es un numero"}, {}):
         r = await desk.api.post("/customers", json=bad)
         assert r.status_code == 422, (bad, r.text)
-    r = await desk.api.post("/customers", json={"phoneNumber": mexican_mobile(), "email": "x@"})
+    r = await desk.api.post("/customers", json={"phoneNumber": unique_phone(), "email": "x@"})
     assert r.status_code == 422
 
 
@@ -64,7 +56,7 @@ async def test_get_list_and_look_up_customers(desk: Desk) -> None:
 
     r = await desk.api.get("/customers", params={"phoneNumber": customer["phoneNumber"]})
     assert [c["id"] for c in r.json()["customers"]] == [customer["id"]]
-    r = await desk.api.get("/customers", params={"phoneNumber": mexican_mobile()})
+    r = await desk.api.get("/customers", params={"phoneNumber": unique_phone()})
     assert r.json()["customers"] == []
     for query in ("limit=0", "limit=101", "page=0", "phoneNumber[$ne]=1", "sort=1"):
         r = await desk.api.get(f"/customers?{query}")

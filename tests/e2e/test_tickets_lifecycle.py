@@ -1,39 +1,24 @@
 """The ticket lifecycle over HTTP: assignment, the transition graph and its history, SLA stamps,
-notes, resolution, escalation and customer feedback."""
+notes, resolution, escalation and customer feedback, and racing writes on one ticket (409 or
+merged, never lost)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
 import httpx
 
-from tests.e2e import tickets_helpers
-from tests.e2e.conftest import AgentLogin, System
-from tests.e2e.tickets_helpers import (
-    CATEGORY,
-    Desk,
-    move,
-    new_customer,
-    new_ticket,
-)
+from tests.support.desk import AgentLogin, Desk, move, new_customer, new_ticket
+from tests.support.factories import ai_ticket_request
+from tests.support.system import System
 from uts_shared.contracts import tickets as contract
-from uts_shared.contracts.tickets import CreateFromAi
-
-# The session's shared agents (fixtures of tickets_helpers).
-desk = tickets_helpers.desk
-colleague = tickets_helpers.colleague
 
 
 async def ai_ticket(system: System, customer_id: str) -> dict[str, Any]:
     """A ticket as the assistant creates it (status new), over the tickets service's RPC."""
-    request = CreateFromAi(
-        subject="Luminaria apagada",
-        description="Reportado por WhatsApp",
-        category=CATEGORY,
-        customer_id=customer_id,
-    )
-    result = await system.rpc.call(contract.CREATE_FROM_AI, request)
+    result = await system.rpc.call(contract.CREATE_FROM_AI, ai_ticket_request(customer_id))
     return result.ticket.model_dump(mode="json", by_alias=True)
 
 
@@ -252,3 +237,58 @@ async def test_feedback_only_on_resolved_or_closed_tickets(desk: Desk) -> None:
     await move(desk.api, tid, "closed")
     r = await desk.api.post(f"/tickets/{tid}/feedback", json={"rating": 5})
     assert r.status_code == 200
+
+
+# --- racing writes ------------------------------------------------------------------------------
+
+
+async def test_two_racing_status_changes_over_http_one_wins_one_is_409(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"])
+    tid = ticket["ticketId"]
+    path = f"/tickets/{tid}/status"
+    answers = await asyncio.gather(
+        desk.api.post(path, json={"status": "in_progress", "reason": "a"}),
+        desk.api.post(path, json={"status": "in_progress", "reason": "b"}),
+    )
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [200, 409], [r.text for r in answers]
+    final = (await desk.api.get(f"/tickets/{tid}")).json()["ticket"]
+    moves = [(h["from"], h["to"]) for h in final["statusHistory"]]
+    assert moves.count(("open", "in_progress")) == 1, moves
+    assert final["version"] == ticket["version"] + 1
+
+    # Two agents editing from the same version: one lands, the other is told (never lost).
+    answers = await asyncio.gather(
+        desk.api.put(f"/tickets/{tid}", json={"subject": "A", "expectedVersion": final["version"]}),
+        desk.api.put(f"/tickets/{tid}", json={"subject": "B", "expectedVersion": final["version"]}),
+    )
+    assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
+    [winner] = [r.json()["ticket"]["subject"] for r in answers if r.status_code == 200]
+    stored = (await desk.api.get(f"/tickets/{tid}")).json()["ticket"]
+    assert stored["subject"] == winner
+
+
+async def test_racing_unconditional_writes_over_http_are_merged_or_refused_never_lost(
+    desk: Desk, colleague: AgentLogin
+) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"])
+    tid = ticket["ticketId"]
+    notes = [f"nota {i}" for i in range(8)]
+    answers = await asyncio.gather(
+        *(desk.api.post(f"/tickets/{tid}/notes", json={"content": n}) for n in notes),
+        desk.api.put(f"/tickets/{tid}", json={"tags": ["carrera"]}),
+        desk.api.post(f"/tickets/{tid}/assign", json={"agentId": colleague.id}),
+    )
+    assert all(r.status_code in (200, 409) for r in answers), [r.text for r in answers]
+    landed = [r for r in answers if r.status_code == 200]
+    final = (await desk.api.get(f"/tickets/{tid}")).json()["ticket"]
+    kept = sorted(n["content"] for n in final["notes"])
+    wanted = sorted(n for n, r in zip(notes, answers, strict=False) if r.status_code == 200)
+    assert kept == wanted  # every acknowledged note is there, nothing else
+    if answers[8].status_code == 200:
+        assert final["tags"] == ["carrera"]
+    if answers[9].status_code == 200:
+        assert final["assignedAgent"] == colleague.id
+    assert final["version"] == ticket["version"] + len(landed)

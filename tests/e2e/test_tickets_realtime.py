@@ -1,4 +1,6 @@
-"""Ticket events from the broker to Socket.IO clients, through each gateway's own relay queue."""
+"""Ticket events from the broker to Socket.IO clients, through each gateway's own relay queue:
+every event with every field of its payload, agent and AI tickets alike, rooms, a second
+gateway, redelivered and malformed events."""
 
 from __future__ import annotations
 
@@ -12,24 +14,22 @@ import pytest
 import socketio
 from faststream.rabbit import RabbitQueue
 
-from tests.e2e import tickets_helpers
-from tests.e2e.conftest import AgentLogin, System
-from tests.e2e.tickets_helpers import (
+from tests.support.desk import (
+    STORAGE_ONLY_FIELDS,
+    AgentLogin,
     Desk,
-    Listener,
-    about,
     move,
     new_customer,
     new_ticket,
 )
+from tests.support.factories import ai_ticket_request
 from tests.support.infra import Infra
+from tests.support.sockets import Listener, about
+from tests.support.system import System
+from uts_shared.contracts import tickets as contract
 from uts_shared.contracts.base import DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE
 from uts_shared.contracts.tickets import TICKET_UPDATED, TicketUpdated
 from uts_shared.messaging import EventPublisher, make_broker, make_event
-
-# The session's shared agents (fixtures of tickets_helpers).
-desk = tickets_helpers.desk
-colleague = tickets_helpers.colleague
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +108,90 @@ async def test_every_ticket_event_reaches_an_agent_socket(
 
     event_ids = [d["eventId"] for _, d in listener.received if mine(d)]
     assert len(event_ids) == len(set(event_ids))
+
+
+async def test_socket_payloads_carry_every_field_of_their_event(
+    system: System, desk: Desk, colleague: AgentLogin
+) -> None:
+    customer = await new_customer(desk.api)
+    r = await desk.api.post("/conversations", json={"customerId": customer["id"]})
+    conversation = r.json()["conversation"]["id"]
+    async with Listener(system.gateway_url, desk.agent.token) as sock:
+        ticket = await new_ticket(
+            desk.api, customer["id"], conversationId=conversation, assignToSelf=True
+        )
+        tid = ticket["ticketId"]
+        mine = about(tid)
+        created = await sock.wait_for("ticket_created", mine, timeout=10)
+        assert {"ticket", "customerId", "conversationId", "eventId"} <= set(created)
+        assert created["conversationId"] == conversation
+        assert not (STORAGE_ONLY_FIELDS & set(created["ticket"])), set(created["ticket"])
+
+        await desk.api.post(
+            f"/tickets/{tid}/status", json={"status": "in_progress", "reason": "r1"}
+        )
+        updated = await sock.wait_for(
+            "ticket_updated", lambda d: mine(d) and "newStatus" in d, timeout=10
+        )
+        assert (updated["ticketId"], updated["oldStatus"], updated["newStatus"]) == (
+            tid,
+            "open",
+            "in_progress",
+        )
+        assert (updated["updatedBy"], updated["reason"]) == (desk.id, "r1")
+
+        await desk.api.post(
+            f"/tickets/{tid}/notes", json={"content": "visible", "isInternal": False}
+        )
+        noted = await sock.wait_for("ticket_note_added", mine, timeout=10)
+        assert (noted["ticketId"], noted["agentId"]) == (tid, desk.id)
+        assert noted["note"]["agentId"] == desk.id and noted["note"]["id"]
+
+        await desk.api.post(
+            f"/tickets/{tid}/escalate", json={"toAgentId": colleague.id, "reason": "VIP"}
+        )
+        escalated = await sock.wait_for("ticket_escalated", mine, timeout=10)
+        assert (escalated["ticketId"], escalated["fromAgent"], escalated["toAgent"]) == (
+            tid,
+            desk.id,
+            colleague.id,
+        )
+        assert escalated["reason"] == "VIP"
+
+        await desk.api.post(f"/tickets/{tid}/resolve", json={"resolutionNotes": "ok"})
+        resolved = await sock.wait_for("ticket_resolved", mine, timeout=10)
+        assert (resolved["ticketId"], resolved["resolvedBy"], resolved["resolutionNotes"]) == (
+            tid,
+            desk.id,
+            "ok",
+        )
+
+
+async def test_an_ai_ticket_and_its_assignment_reach_the_assignees_socket_with_every_field(
+    system: System, desk: Desk, colleague: AgentLogin
+) -> None:
+    customer = await new_customer(desk.api)
+    async with Listener(system.gateway_url, colleague.token) as sock:
+        created = await system.rpc.call(
+            contract.CREATE_FROM_AI,
+            ai_ticket_request(customer["id"], subject="Luminaria", description="apagada"),
+        )
+        tid = created.ticket.ticket_id
+        event = await sock.wait_for("ticket_created", about(tid), timeout=10)
+        assert (event["ticket"]["status"], event["ticket"]["source"]) == ("new", "ai")
+        assert event["customerId"] == customer["id"]
+
+        await desk.api.post(f"/tickets/{tid}/assign", json={"agentId": colleague.id})
+        assigned = await sock.wait_for("ticket_assigned", about(tid), timeout=10)
+        assert (assigned["ticketId"], assigned["agentId"], assigned["customerId"]) == (
+            tid,
+            colleague.id,
+            customer["id"],
+        )
+        opened = await sock.wait_for(
+            "ticket_updated", lambda d: about(tid)(d) and "newStatus" in d, timeout=10
+        )
+        assert (opened["oldStatus"], opened["newStatus"]) == ("new", "open")
 
 
 async def test_internal_notes_reach_agents(desk: Desk, listener: Listener) -> None:

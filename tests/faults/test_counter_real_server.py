@@ -12,21 +12,16 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
 
-from tests.faults.harness import (
-    CATEGORY,
-    Stack,
-    declare_durable,
-    durable_event_queue,
-    observer,
-    stack,
-    ticket_ids_of,
-    unique_phone,
-    wait_created_events,
-)
-from tests.support.tickets_helpers import EventRecorder
+from tests.support.broker import declare_durable, durable_event_queue
+from tests.support.events import EventRecorder, observer, wait_created_events
+from tests.support.factories import agent_ticket_request, unique_phone
+from tests.support.system import System, open_system
+from tests.support.tickets_helpers import ticket_ids_of
+from tests.support.waiting import poll_until
 from uts_shared.contracts import tickets as t
 from uts_shared.messaging import RpcClient
 
@@ -41,7 +36,7 @@ SEQUENCE = re.compile(r"^(.*?)(\d+)$")
 
 @dataclass
 class Counter:
-    system: Stack
+    system: System
     rpc: RpcClient
     recorder: EventRecorder
 
@@ -50,21 +45,28 @@ class Counter:
 async def counter(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[Counter]:
     assert mongo_url is not None, "a real MongoDB server is needed"
     await declare_durable(rabbit_url, EVENTS_QUEUE)
-    with stack("counter", rabbit_url, mongo_url) as system:
+    async with open_system("faults-counter", rabbit_url, mongo_url, log_level="WARNING") as system:
         system.start("config", "config")
         async with observer(rabbit_url, EVENTS_QUEUE, name="faults-counter", timeout=60.0) as (
             rpc,
             recorder,
         ):
-            await system.wait_healthy(rpc, "config")
+            await system.wait_service("config")
             instances: set[str] = set()
-            for name in PROCESSES:  # one database, `system.database("tickets")`; one at a time
+            # One database, `system.database("tickets")`; one process at a time.
+            for count, name in enumerate(PROCESSES, start=1):
                 system.start(name, "tickets", LOG_LEVEL="DEBUG")  # logs each ticket it creates
-                deadline = time.monotonic() + 30
-                while len(instances) < PROCESSES.index(name) + 1:  # this one answers too
-                    assert time.monotonic() < deadline, f"tickets instances seen: {instances}"
-                    instances.add((await system.wait_healthy(rpc, "tickets")).instance)
+                await poll_until(  # until this one answers too
+                    partial(_instances_answer, system, instances, count),
+                    what=f"{count} tickets instances answering",
+                    timeout=30,
+                )
             yield Counter(system, rpc, recorder)
+
+
+async def _instances_answer(system: System, seen: set[str], count: int) -> bool:
+    seen.add((await system.wait_service("tickets")).instance)
+    return len(seen) >= count
 
 
 async def test_1000_concurrent_creates_across_2_tickets_processes_get_distinct_gap_free_ids(
@@ -75,13 +77,7 @@ async def test_1000_concurrent_creates_across_2_tickets_processes_get_distinct_g
     )
 
     def request(i: int) -> t.CreateFromAgent:
-        return t.CreateFromAgent(
-            subject=f"Falla {i}",
-            description="Luminaria apagada",
-            category=CATEGORY,
-            customer_id=customer.id,
-            agent_id=f"agent-{i % 7}",
-        )
+        return agent_ticket_request(customer.id, agent=f"agent-{i % 7}", subject=f"Falla {i}")
 
     started = time.perf_counter()
     results = await asyncio.gather(

@@ -21,7 +21,7 @@ from typing import Any
 import aio_pika.exchange
 import pytest
 
-from tests.faults.harness import CATEGORY
+from tests.support.factories import agent_ticket_request
 from tests.support.tickets_helpers import tickets_env
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import EVENTS_EXCHANGE
@@ -45,13 +45,7 @@ async def test_an_event_cut_off_mid_publish_by_a_connection_loss_goes_out_within
             return await publish(self, *args, **kwargs)
 
         monkeypatch.setattr(aio_pika.exchange.Exchange, "publish", cut_off_once)
-        request = t.CreateFromAgent(
-            subject="Corte de conexion",
-            description="Luminaria apagada",
-            category=CATEGORY,
-            customer_id=customer.id,
-            agent_id="agent-cut",
-        )
+        request = agent_ticket_request(customer.id, agent="agent-cut", subject="Corte de conexion")
         # The lost publish is the outbox's business: the create itself succeeds.
         created = await env.service.operations.create_from_agent(request)
         cut_at = time.monotonic()

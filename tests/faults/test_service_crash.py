@@ -9,32 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from tests.faults.harness import (
-    CATEGORY,
-    Stack,
-    created_event_ids,
+from tests.support.broker import (
     declare_durable,
     durable_event_queue,
     local_node_in_use,
-    observer,
-    stack,
-    ticket_ids_of,
     unacked,
-    unique_phone,
-    unique_phones,
     vhost_of,
-    wait_created_events,
     wait_queue,
 )
+from tests.support.events import (
+    EventRecorder,
+    created_event_ids,
+    observer,
+    wait_created_events,
+)
+from tests.support.factories import agent_ticket_request, unique_key, unique_phone, unique_phones
 from tests.support.infra import Infra
-from tests.support.tickets_helpers import EventRecorder
+from tests.support.system import System, open_system
+from tests.support.tickets_helpers import ticket_ids_of
+from tests.support.waiting import poll_until
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty, HealthStatus
 from uts_shared.messaging import RpcClient
@@ -48,7 +47,7 @@ CALL_TIMEOUT = 30.0
 
 @dataclass
 class Crash:
-    system: Stack
+    system: System
     rpc: RpcClient
     recorder: EventRecorder
     rabbit_url: str
@@ -72,15 +71,15 @@ class Crash:
 @pytest.fixture(scope="module")
 async def crash(rabbit_url: str, mongo_url: str | None, infra_env: Infra) -> AsyncIterator[Crash]:
     await declare_durable(rabbit_url, EVENTS_QUEUE)
-    with stack("crash", rabbit_url, mongo_url) as system:
+    async with open_system("faults-crash", rabbit_url, mongo_url, log_level="WARNING") as system:
         system.start("config", "config")
         system.start("tickets-1", "tickets", **SWEEP)
         async with observer(rabbit_url, EVENTS_QUEUE, name="faults-crash", timeout=10.0) as (
             rpc,
             recorder,
         ):
-            await system.wait_healthy(rpc, "config")
-            await system.wait_healthy(rpc, "tickets")
+            await system.wait_service("config")
+            await system.wait_service("tickets")
             inspect = local_node_in_use(infra_env, rabbit_url) is None
             yield Crash(system, rpc, recorder, rabbit_url, inspect)
 
@@ -97,16 +96,22 @@ async def test_requests_waiting_for_a_killed_tickets_service_are_answered_by_its
         request = t.CreateCustomer(phone_number=phone, first_name="Crash")
         return asyncio.create_task(crash.call(t.CREATE_CUSTOMER, request))
 
+    async def holds(requests: tuple[int, int]) -> bool:
+        """The tickets service holds (has not acknowledged) that many creates and health calls."""
+        vhost = vhost_of(crash.rabbit_url)
+        return (await unacked(vhost, create_queue), await unacked(vhost, health_queue)) == requests
+
+    if crash.can_inspect_node:  # it acknowledges a request just after replying to it
+        await poll_until(lambda: holds((0, 0)), what="the service acknowledged `before`")
+
     # The service hangs: the broker hands it requests that it never acknowledges...
     await crash.system.freeze(crash.tickets)
     calls = [create(phone) for phone in held]
     health = asyncio.create_task(crash.call(t.HEALTH, Empty()))
     if crash.can_inspect_node:
-        vhost = vhost_of(crash.rabbit_url)
-        deadline = time.monotonic() + 10
-        while (await unacked(vhost, create_queue), await unacked(vhost, health_queue)) != (20, 1):
-            assert time.monotonic() < deadline, "the frozen service never got the requests"
-            await asyncio.sleep(0.1)
+        await poll_until(
+            lambda: holds((20, 1)), what="the frozen service got the requests", timeout=10
+        )
 
     # ... and is killed: those go back to the queue, and new ones wait there with them.
     crash.system.kill(crash.tickets)
@@ -138,13 +143,7 @@ async def test_requests_waiting_for_a_killed_tickets_service_are_answered_by_its
         *(
             crash.call(
                 t.CREATE_FROM_AGENT,
-                t.CreateFromAgent(
-                    subject="Tras el reinicio",
-                    description="Luminaria apagada",
-                    category=CATEGORY,
-                    customer_id=c.id,
-                    agent_id="agent-crash",
-                ),
+                agent_ticket_request(c.id, agent="agent-crash", subject="Tras el reinicio"),
             )
             for c in customers[:5]
         )
@@ -166,7 +165,7 @@ async def test_a_tickets_service_killed_mid_burst_loses_no_ticket_and_no_event(
         t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=unique_phone(), first_name="Burst")
     )
     creates = 300
-    run = uuid.uuid4().hex[:8]
+    run = unique_key("burst")
     answered = asyncio.Event()
     done = 0
 
@@ -177,13 +176,8 @@ async def test_a_tickets_service_killed_mid_burst_loses_no_ticket_and_no_event(
             answered.set()
 
     def create(i: int) -> asyncio.Task[t.CreateTicketResult]:
-        request = t.CreateFromAgent(
-            subject=f"Rafaga {i}",
-            description="Luminaria apagada",
-            category=CATEGORY,
-            customer_id=customer.id,
-            agent_id="agent-burst",
-            idempotency_key=f"burst-{run}-{i}",
+        request = agent_ticket_request(
+            customer.id, agent="agent-burst", subject=f"Rafaga {i}", idempotency_key=f"{run}-{i}"
         )
         task = asyncio.create_task(crash.call(t.CREATE_FROM_AGENT, request))
         task.add_done_callback(count)

@@ -4,22 +4,32 @@ and a local fake of OpenAI's Responses endpoints.
 Two ai-tools replicas compete for the webhook queue; webhook events are published as the gateway
 does (`openai.response.*`), tool calls go through `ai.tool_calls`, turns through `ai.respond`.
 The module runs on a vhost of its own (`rabbit_url`), so no other test's services answer its
-queues.
+queues. Tests that need a broker where nothing else runs (no config or tickets service, no
+ai-tools replica ever) take a `fresh_vhost` of their own.
+
+- the webhook path: continuations, duplicates, bad calls, ended responses, the conversation in
+  the response's metadata, rate limits, the loop guard, a webhook the gateway accepted before any
+  replica existed;
+- the broker RPC path: the same outputs, idempotent call ids, lookups, phone spellings, a
+  downstream service timing out;
+- a whole turn (`ai.respond`): the tool round, continuing a given response, retries, the loop
+  guard;
+- what the configuration changes: categories, terminology and language, live;
+- garbage on `config.updated`, and a replica without an OpenAI key.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import logging
-import random
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
+import httpx
 import pytest
 import pytest_asyncio
 from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitQueue
@@ -28,14 +38,22 @@ from ai_tools_service.main import AiToolsService
 from ai_tools_service.settings import Settings as AiSettings
 from config_service.main import ConfigService
 from config_service.settings import Settings as ConfigSettings
+from gateway.main import create_app
+from gateway.routes.ai import AiRouteSettings
+from gateway.settings import GatewaySettings
+from tests.support.factories import report_arguments, unique_key, unique_phone
 from tests.support.fake_openai import (
     Fail,
     FakeOpenAI,
     category_enum,
     function_call,
     message,
+    new_secret,
     outputs_of,
+    sign,
+    webhook_body,
 )
+from tests.support.waiting import Arrivals
 from tickets_service.main import TicketsService
 from tickets_service.settings import Settings as TicketsSettings
 from uts_shared.contracts import ai_tools as ai
@@ -59,8 +77,6 @@ from uts_shared.messaging import (
 )
 from uts_shared.mongo import open_database
 
-_phones = itertools.count(random.randrange(10**7))
-
 UNKNOWN_CUSTOMER = "No se pudo identificar al cliente. Por favor contacta a un agente."
 UNKNOWN_FUNCTION = "Función desconocida"
 BAD_JSON = "Los argumentos de la función no son un objeto JSON válido."
@@ -79,24 +95,6 @@ class Seen:
 
 
 @dataclass
-class Inbox:
-    """Messages received on one of the test's queues; waited on, never slept for."""
-
-    items: list[Seen] = field(default_factory=list)
-    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
-
-    async def add(self, item: Seen) -> None:
-        async with self.changed:
-            self.items.append(item)
-            self.changed.notify_all()
-
-    async def wait(self, match: Callable[[Seen], bool], timeout: float = 10.0) -> Seen:
-        async with asyncio.timeout(timeout), self.changed:
-            await self.changed.wait_for(lambda: any(match(i) for i in self.items))
-        return next(i for i in self.items if match(i))
-
-
-@dataclass
 class AiEnv:
     rabbit_url: str
     config: ConfigService
@@ -105,13 +103,14 @@ class AiEnv:
     rpc: RpcClient
     client: RabbitBroker
     fake: FakeOpenAI
-    events: Inbox
-    dead: Inbox
+    events: Arrivals[Seen]
+    """What the services publish on `ai.#`."""
+    dead: Arrivals[Seen]
+    """What reaches the dead-letter queue."""
     databases: dict[str, Any]
 
     async def customer(self) -> t.Customer:
-        number = f"+5255{next(_phones) % 10**8:08d}"
-        return await self.rpc.call(t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=number))
+        return await self.rpc.call(t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=unique_phone()))
 
     async def conversation(self, customer: t.Customer) -> t.Conversation:
         return await self.rpc.call(
@@ -212,7 +211,8 @@ async def env(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[AiEnv]:
     ]
     client = make_broker(url, app_id="ai-tests")
     rpc = RpcClient(client, timeout=20.0, name="ai-tests")
-    events, dead = Inbox(), Inbox()
+    events: Arrivals[Seen] = Arrivals("ai events")
+    dead: Arrivals[Seen] = Arrivals("dead letters")
 
     async def on_event(routing_key: str, body: bytes, msg: RabbitMessage) -> None:
         await events.add(Seen(routing_key, json.loads(body)))
@@ -251,13 +251,32 @@ async def env(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[AiEnv]:
         fake.stop()
 
 
-def report(**over: Any) -> dict[str, Any]:
-    return {
-        "subject": "Luminaria apagada",
-        "description": "La luminaria frente al número 12 no enciende",
-        "category": "light_malfunction",
-        **over,
-    }
+def calls(*items: tuple[str, Any]) -> list[ai.FunctionCall]:
+    """Function calls with fresh call ids; arguments a dict (JSON-encoded here) or a raw string."""
+    return [
+        ai.FunctionCall(
+            call_id=unique_key("call"),
+            name=name,
+            arguments=args if isinstance(args, str) else json.dumps(args),
+        )
+        for name, args in items
+    ]
+
+
+async def run_tools(env: AiEnv, phone: str, *items: tuple[str, Any]) -> list[dict[str, Any]]:
+    """`items` over `ai.tool_calls` for `phone`; their outputs, parsed."""
+    result = await env.rpc.call(
+        ai.TOOL_CALLS, ai.ToolCallsRequest(phone=phone, calls=calls(*items))
+    )
+    return [json.loads(o.output) for o in result.outputs]
+
+
+async def changed(env: AiEnv, spec: Any, request: Any) -> None:
+    """Make a config change and wait until every ai-tools replica dropped its cache."""
+    generations = [r.config.generation for r in env.replicas]
+    await env.rpc.call(spec, request)
+    for replica, generation in zip(env.replicas, generations, strict=True):
+        await replica.config.wait_generation(generation + 1, timeout=5)
 
 
 # --- the webhook path -------------------------------------------------------------------------
@@ -269,7 +288,7 @@ async def test_completed_webhook_with_two_calls_creates_one_ticket_answers_one_l
     customer = await env.customer()
     conversation = await env.conversation(customer)
     existing = await env.agent_ticket(customer)
-    create = function_call("create_ticket_report", report(priority="high"))
+    create = function_call("create_ticket_report", report_arguments(priority="high"))
     lookup = function_call("get_ticket_information", {"ticket_id": existing})
     meta = {"phone": customer.phone_number}
     response_id = env.fake.stored([create, lookup], metadata=meta)
@@ -313,7 +332,7 @@ async def test_the_same_response_delivered_again_creates_nothing_and_continues_o
     env: AiEnv,
 ) -> None:
     customer = await env.customer()
-    call = function_call("create_ticket_report", report())
+    call = function_call("create_ticket_report", report_arguments())
     response_id = env.fake.stored([call], metadata={"phone": customer.phone_number})
     duplicates = env.count("duplicate")
     webhook_id = await env.webhook(response_id)
@@ -333,14 +352,17 @@ async def test_the_plans_outputs_for_bad_calls_reach_the_model_in_order(env: AiE
     calls = [
         function_call("delete_all_tickets", {}),
         function_call("create_ticket_report", "{not json"),
-        function_call("create_ticket_report", report(category="plumbing")),
-        function_call("create_ticket_report", report(priority="critical", subject="Sin luz")),
+        function_call("create_ticket_report", report_arguments(category="plumbing")),
+        function_call(
+            "create_ticket_report", report_arguments(priority="critical", subject="Sin luz")
+        ),
         function_call("get_ticket_information", {"ticket_id": others_ticket}),
         function_call("get_ticket_information", {}),
     ]
     response_id = env.fake.stored(calls, metadata={"phone": customer.phone_number})
     stranger = env.fake.stored(
-        [function_call("create_ticket_report", report())], metadata={"phone": "+525500000001"}
+        [function_call("create_ticket_report", report_arguments())],
+        metadata={"phone": "+525500000001"},
     )
     await env.webhook(response_id)
     await env.webhook(stranger)
@@ -382,34 +404,65 @@ async def test_text_answers_and_ended_responses_are_published_for_the_conversati
     await env.webhook(failed, "response.failed")
     await env.webhook(incomplete, "response.incomplete")
 
-    text = await env.events.wait(lambda e: e.data.get("responseId") == answered)
+    text = await env.events.first(lambda e: e.data.get("responseId") == answered)
     assert text.routing_key == "ai.response.answered"
     assert text.data["text"] == "¡Hola! ¿En qué te ayudo?"
     assert text.data["conversationId"] == "conv-77"
-    bad = await env.events.wait(lambda e: e.data.get("responseId") == failed)
+    bad = await env.events.first(lambda e: e.data.get("responseId") == failed)
     assert bad.routing_key == "ai.response.failed"
     assert bad.data["reason"] == "server_error: boom"
     assert bad.data["phone"] == meta["phone"]
-    cut = await env.events.wait(lambda e: e.data.get("responseId") == incomplete)
+    cut = await env.events.first(lambda e: e.data.get("responseId") == incomplete)
     assert cut.routing_key == "ai.response.incomplete"
     assert cut.data["reason"] == "max_output_tokens"
+
+
+async def test_a_cancelled_response_is_recorded_and_published(env: AiEnv) -> None:
+    meta = {"phone": unique_phone(), "conversationId": "conv-cancel"}
+    cancelled = env.fake.stored([], metadata=meta, status="cancelled")
+    await env.webhook(cancelled, "response.cancelled")
+    event = await env.events.first(lambda e: e.data.get("responseId") == cancelled)
+    assert event.routing_key == "ai.response.cancelled"
+    assert (event.data["status"], event.data["phone"], event.data["conversationId"]) == (
+        "cancelled",
+        meta["phone"],
+        "conv-cancel",
+    )
+    assert env.fake.posts_after(cancelled) == []  # nothing continued
+
+
+async def test_the_conversation_in_the_responses_metadata_links_the_ticket(env: AiEnv) -> None:
+    customer = await env.customer()
+    named = await env.conversation(customer)
+    await env.conversation(customer)  # a newer open one: not the one the response names
+    meta = {"phone": customer.phone_number, "conversationId": named.id}
+    response_id = env.fake.stored(
+        [function_call("create_ticket_report", report_arguments())], metadata=meta
+    )
+    await env.webhook(response_id)
+    body = await env.fake.wait_continuation(response_id)
+    assert body["metadata"] == meta
+    [output] = outputs_of(body)
+    [ticket] = await env.tickets_of(customer)
+    assert ticket.ticket_id == output["output"]["ticketId"]
+    assert ticket.conversation_id == named.id
 
 
 async def test_a_rate_limit_that_outlasts_retries_dead_letters_with_the_reason_and_loses_no_call(
     env: AiEnv,
 ) -> None:
     customer = await env.customer()
-    call = function_call("create_ticket_report", report())
+    call = function_call("create_ticket_report", report_arguments())
     response_id = env.fake.stored([call], metadata={"phone": customer.phone_number})
     # 2 deliveries x (1 try + 1 SDK retry) continuation attempts, all rate limited
     env.fake.script(*[Fail(429, "Rate limit reached for gpt-4.1-mini")] * 4)
 
     await env.webhook(response_id)
-    dead = await env.dead.wait(lambda d: d.data.get("data", {}).get("id") == response_id)
+    dead = await env.dead.first(lambda d: d.data.get("data", {}).get("id") == response_id)
     assert dead.routing_key == "openai.response.completed"
     assert "rate limited (429)" in dead.headers["x-uts-reason"]
     assert dead.headers["x-uts-attempts"] == 2
-    failed = await env.events.wait(
+    failed = await env.events.first(
         lambda e: e.routing_key == "ai.response.failed" and e.data["responseId"] == response_id
     )
     assert "429" in failed.data["reason"]
@@ -444,7 +497,7 @@ async def test_a_category_added_in_config_is_in_the_next_continuations_tool_enum
         for replica, generation in zip(env.replicas, generations, strict=True):
             await replica.config.wait_generation(generation + 1, timeout=5)
         second = env.fake.stored(
-            [function_call("create_ticket_report", report(category="water_leak"))],
+            [function_call("create_ticket_report", report_arguments(category="water_leak"))],
             metadata={"phone": customer.phone_number},
         )
         await env.webhook(second)
@@ -482,11 +535,164 @@ async def test_the_loop_guard_stops_a_webhook_chain_that_repeats_a_call(env: AiE
     [stopped] = outputs_of(body)
     assert "get_ticket_information se llamó 3 veces" in stopped["output"]["error"]
     assert body["tool_choice"] == "none"
-    tripped = await env.events.wait(
+    tripped = await env.events.first(
         lambda e: e.routing_key == "ai.loop_guard_tripped" and e.data["responseId"] == response_id
     )
     assert tripped.data["rounds"] == 2
     assert tripped.data["phone"] == customer.phone_number
+
+
+async def test_the_loop_guard_caps_the_tool_rounds_of_a_webhook_chain(env: AiEnv) -> None:
+    """Distinct calls each hop (no repeat): the chain still stops after MAX_TOOL_ROUNDS (4)."""
+    customer = await env.customer()
+    meta = {"phone": customer.phone_number}
+
+    def hop(i: int) -> list[dict[str, Any]]:
+        return [function_call("get_ticket_information", {"ticket_id": f"LUX-1990-{i:06d}"})]
+
+    response_id = env.fake.stored(hop(0), metadata=meta)
+    env.fake.script(*(hop(i) for i in range(1, 5)))
+    continued = env.count("continued")
+    for n in range(5):
+        await env.webhook(response_id)
+        body = await env.fake.wait_continuation(response_id)
+        await env.wait_count("continued", continued + n + 1)
+        if n < 4:
+            assert "tool_choice" not in body, n
+            [ran] = outputs_of(body)
+            assert ran["output"]["error"].startswith("No se encontró el reporte"), n
+            response_id = env.fake.continued_as(response_id)
+    [stopped] = outputs_of(body)
+    assert "límite de llamadas a herramientas (4 rondas)" in stopped["output"]["error"]
+    assert body["tool_choice"] == "none"
+    tripped = await env.events.first(
+        lambda e: e.routing_key == "ai.loop_guard_tripped" and e.data["responseId"] == response_id
+    )
+    assert (tripped.data["reason"], tripped.data["rounds"]) == ("max_rounds", 4)
+
+
+@dataclass
+class WebhookGateway:
+    """A gateway with the webhook secret, in this process, on a vhost of its own."""
+
+    http: httpx.AsyncClient
+    secret: str
+    fake: FakeOpenAI
+    events: Arrivals[Seen]
+    rabbit_url: str
+    mongo_url: str | None
+    suffix: str
+
+    async def webhook(self, response_id: str) -> httpx.Response:
+        body = webhook_body(response_id)
+        return await self.http.post(
+            "/api/v2/openai/webhook", content=body, headers=sign(self.secret, body)
+        )
+
+    def ai_tools(self) -> AiToolsService:
+        settings = AiSettings(
+            rabbitmq_url=self.rabbit_url,
+            mongodb_url=self.mongo_url,
+            mongodb_db=f"ai_test_ai_{self.suffix}",
+            openai_api_key="sk-test",
+            openai_base_url=self.fake.url,
+            openai_max_retries=0,
+        )
+        return AiToolsService(settings, database=open_database(self.mongo_url, settings.mongodb_db))
+
+
+@pytest_asyncio.fixture
+async def webhook_gateway(fresh_vhost: str, mongo_url: str | None) -> AsyncIterator[WebhookGateway]:
+    """On a broker where no ai-tools replica ever ran (a fresh deployment, or ai-tools started
+    without `OPENAI_API_KEY`): nothing but this gateway has declared the webhook queue."""
+    suffix = uuid.uuid4().hex[:8]
+    secret = new_secret()
+    settings = GatewaySettings(
+        rabbitmq_url=fresh_vhost,
+        mongodb_url=mongo_url,
+        mongodb_db=f"ai_test_gateway_{suffix}",
+        jwt_secret=unique_key("jwt") + uuid.uuid4().hex,
+        admin_password=unique_key("admin"),
+        gateway_required_services=[],
+    )
+    app = create_app(
+        settings, database=open_database(mongo_url, settings.mongodb_db)
+    ).other_asgi_app
+    app.state.ai_settings = AiRouteSettings(openai_webhook_secret=secret)
+    gateway = app.state.gateway
+    fake = FakeOpenAI().start()
+    events: Arrivals[Seen] = Arrivals("ai events")
+    listener = make_broker(fresh_vhost, app_id="ai-webhook-listener")
+
+    async def on_event(routing_key: str, body: bytes, msg: RabbitMessage) -> None:
+        await events.add(Seen(routing_key, json.loads(body)))
+
+    subscribe_events(
+        listener,
+        RabbitQueue(
+            f"ai-webhook-events.{suffix}", exclusive=True, auto_delete=True, routing_key="ai.#"
+        ),
+        on_event,
+    )
+    await start_without_a_webhook_queue(fresh_vhost)
+    await gateway.start()
+    await listener.connect()
+    await declare_topology(listener)
+    await listener.start()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            yield WebhookGateway(http, secret, fake, events, fresh_vhost, mongo_url, suffix)
+    finally:
+        await listener.stop()
+        await gateway.stop()
+        fake.stop()
+
+
+async def start_without_a_webhook_queue(rabbit_url: str) -> None:
+    """The vhost is fresh; on a shared one (a broker container, no rabbitmqctl) make it so: drop
+    the webhook queue unless a consumer is on it."""
+    connection = await aio_pika.connect(rabbit_url)
+    try:
+        channel = await connection.channel()
+        await channel.queue_delete(ai.WEBHOOK_QUEUE, if_unused=True)
+    except aio_pika.exceptions.ChannelPreconditionFailed:
+        pytest.skip("an ai-tools replica is consuming webhooks on this broker")
+    finally:
+        await connection.close()
+
+
+async def test_a_webhook_answered_200_before_any_replica_exists_is_handled_later(
+    webhook_gateway: WebhookGateway,
+) -> None:
+    """The gateway answers OpenAI 200 once it has published the webhook, so OpenAI never retries
+    it: from then on the broker must hold it until an ai-tools replica takes it (webhooks were
+    dropped unroutable until the gateway declared the shared webhook work queue itself)."""
+    gateway = webhook_gateway
+
+    def answered(response_id: str) -> Any:
+        return lambda e: (
+            e.routing_key == "ai.response.answered" and e.data.get("responseId") == response_id
+        )
+
+    early = gateway.fake.stored([message("llegó primero")], metadata={"phone": unique_phone()})
+    r = await gateway.webhook(early)
+    if r.status_code != 200:
+        # Refusing it is fine too: OpenAI retries a non-2xx delivery later.
+        assert r.status_code >= 500, r.text
+        return
+    assert r.json() == {"success": True}
+
+    replica = gateway.ai_tools()
+    await replica.start()
+    try:
+        later = gateway.fake.stored([message("llegó después")], metadata={"phone": unique_phone()})
+        assert (await gateway.webhook(later)).status_code == 200
+        await gateway.events.first(answered(later), timeout=10)  # the consumer is running
+        # One queue, oldest first: the early delivery is handled by now (or within moments).
+        await gateway.events.first(answered(early), timeout=2)
+    finally:
+        await replica.stop()
 
 
 # --- the broker RPC path ----------------------------------------------------------------------
@@ -534,7 +740,7 @@ async def test_the_same_call_id_at_once_on_both_replicas_creates_one_ticket(env:
     call = ai.FunctionCall(
         call_id=f"call_{uuid.uuid4().hex}",
         name="create_ticket_report",
-        arguments=json.dumps(report()),
+        arguments=json.dumps(report_arguments()),
     )
     request = ai.ToolCallsRequest(phone=customer.phone_number, calls=[call])
     results = await asyncio.gather(*(env.rpc.call(ai.TOOL_CALLS, request) for _ in range(6)))
@@ -549,7 +755,7 @@ async def test_a_call_id_used_for_one_customer_shows_nothing_to_another(env: AiE
     call = ai.FunctionCall(
         call_id=f"call_{uuid.uuid4().hex}",
         name="create_ticket_report",
-        arguments=json.dumps(report()),
+        arguments=json.dumps(report_arguments()),
     )
     mine = await env.rpc.call(
         ai.TOOL_CALLS, ai.ToolCallsRequest(phone=first.phone_number, calls=[call])
@@ -563,12 +769,84 @@ async def test_a_call_id_used_for_one_customer_shows_nothing_to_another(env: AiE
     assert await env.tickets_of(second) == []
 
 
+async def test_lookups_show_the_five_newest_tickets_and_no_internal_notes(env: AiEnv) -> None:
+    customer, other = await env.customer(), await env.customer()
+    made = [await env.agent_ticket(customer, subject=f"Caso {i}") for i in range(7)]
+    await env.agent_ticket(other)
+    await env.rpc.call(
+        t.ADD_NOTE,
+        t.AddNote(ticket_id=made[-1], content="secreto interno: cliente moroso", by="agent-1"),
+    )
+    recent, one, missing = await run_tools(
+        env,
+        customer.phone_number,
+        ("get_ticket_information", {"lookup_recent": True}),
+        ("get_ticket_information", {"ticket_id": made[-1]}),
+        ("create_ticket_report", {"category": "billing"}),
+    )
+    assert [x["ticketId"] for x in recent["tickets"]] == list(reversed(made))[:5]
+    assert recent["message"] == "Encontré 5 reportes recientes."
+    assert one["success"] is True and one["ticket"]["ticketId"] == made[-1]
+    assert "moroso" not in json.dumps([recent, one])
+    assert missing == {
+        "success": False,
+        "error": "Faltan argumentos obligatorios: subject, description.",
+    }
+
+
+async def test_the_customer_is_found_whatever_the_spelling_of_the_phone(env: AiEnv) -> None:
+    """WhatsApp hands over numbers without `+` (and Mexican mobiles with the old `1`)."""
+    customer = await env.customer()
+    e164 = customer.phone_number  # +5255xxxxxxxx
+    spellings = [e164[1:], "521" + e164[3:], f"+52 1 {e164[3:5]} {e164[5:9]} {e164[9:]}"]
+    for phone in spellings:
+        [out] = await run_tools(env, phone, ("get_ticket_information", {"lookup_recent": True}))
+        assert out == {"success": True, "message": "No tienes reportes registrados."}, phone
+
+
+async def test_a_downstream_timeout_gives_the_failure_output_and_the_rpc_answers(
+    env: AiEnv, fresh_vhost: str
+) -> None:
+    """An ai-tools instance on a broker where neither config nor tickets answer."""
+    lonely = AiToolsService(
+        AiSettings(rabbitmq_url=fresh_vhost, openai_api_key=None, rpc_timeout=0.2),
+        database=env.databases["ai"],
+    )
+    client = make_broker(fresh_vhost, app_id="ai-tests-lonely")
+    rpc = RpcClient(client, timeout=20.0, name="ai-tests-lonely")
+    await lonely.start()
+    await client.start()
+    try:
+        result = await rpc.call(
+            ai.TOOL_CALLS,
+            ai.ToolCallsRequest(
+                phone=unique_phone(),
+                calls=calls(
+                    ("create_ticket_report", report_arguments()),
+                    ("get_ticket_information", {"lookup_recent": True}),
+                ),
+            ),
+        )
+    finally:
+        await client.stop()
+        await lonely.stop()
+    create, lookup = (json.loads(o.output) for o in result.outputs)
+    assert create == {
+        "success": False,
+        "error": "No se pudo crear el reporte. Por favor intenta de nuevo o contacta a un agente.",
+    }
+    assert lookup == {
+        "success": False,
+        "error": "No se pudo obtener la información del reporte.",
+    }
+
+
 # --- a whole turn -----------------------------------------------------------------------------
 
 
 async def test_a_whole_turn_runs_the_tool_round_and_returns_the_final_text(env: AiEnv) -> None:
     customer = await env.customer()
-    call = function_call("create_ticket_report", report())
+    call = function_call("create_ticket_report", report_arguments())
     env.fake.script([call], [message("Listo: tu reporte quedó registrado.")])
     before = len(env.fake.posts())
 
@@ -597,6 +875,52 @@ async def test_a_whole_turn_runs_the_tool_round_and_returns_the_final_text(env: 
     assert env.fake.responses[result.response_id]["previous_response_id"] == first_id
 
 
+async def test_a_turn_continues_the_given_response_and_links_the_conversation(
+    env: AiEnv,
+) -> None:
+    customer = await env.customer()
+    conversation = await env.conversation(customer)
+    await env.conversation(customer)  # newer, not the turn's
+    env.fake.script(
+        [function_call("create_ticket_report", report_arguments())], [message("Quedó registrado.")]
+    )
+    before = len(env.fake.posts())
+    result = await env.rpc.call(
+        ai.RESPOND,
+        ai.RespondRequest(
+            phone=customer.phone_number,
+            conversation_id=conversation.id,
+            message="Sigue sin luz",
+            previous_response_id="resp_earlier_turn",
+        ),
+    )
+    first, second = env.fake.posts()[before:]
+    assert first["previous_response_id"] == "resp_earlier_turn"
+    assert first["metadata"] == {
+        "phone": customer.phone_number,
+        "conversationId": conversation.id,
+    }
+    assert second["metadata"] == first["metadata"]
+    assert result.text == "Quedó registrado."
+    [ticket] = await env.tickets_of(customer)
+    assert ticket.conversation_id == conversation.id
+
+
+async def test_a_rate_limit_once_is_retried_and_the_turn_completes(env: AiEnv) -> None:
+    customer = await env.customer()
+    call = function_call("create_ticket_report", report_arguments())
+    env.fake.script(Fail(429, "slow down"), [call], Fail(500, "hiccup"), [message("Listo.")])
+    before = len(env.fake.posts())
+    result = await env.rpc.call(
+        ai.RESPOND, ai.RespondRequest(phone=customer.phone_number, message="No hay luz")
+    )
+    assert result.text == "Listo."
+    assert [r.call_id for r in result.tool_calls] == [call["call_id"]]
+    assert len(env.fake.posts()[before:]) == 4  # two refused, each retried once
+    [ticket] = await env.tickets_of(customer)
+    assert json.loads(result.tool_calls[0].output)["ticketId"] == ticket.ticket_id
+
+
 async def test_the_loop_guard_stops_a_model_repeating_a_call(env: AiEnv) -> None:
     customer = await env.customer()
     same = {"lookup_recent": True}
@@ -620,7 +944,7 @@ async def test_the_loop_guard_stops_a_model_repeating_a_call(env: AiEnv) -> None
     posts = env.fake.posts()[before:]
     assert len(posts) == 4
     assert posts[-1]["tool_choice"] == "none"
-    tripped = await env.events.wait(
+    tripped = await env.events.first(
         lambda e: (
             e.routing_key == "ai.loop_guard_tripped" and e.data["phone"] == customer.phone_number
         )
@@ -646,6 +970,77 @@ async def test_the_loop_guard_stops_a_model_past_its_tool_rounds(env: AiEnv) -> 
     assert result.text == ""  # the model kept calling even with tool_choice none: stopped there
 
 
+# --- the configuration, live -----------------------------------------------------------------
+
+
+async def test_outputs_follow_the_configured_terminology_and_language_live(env: AiEnv) -> None:
+    customer = await env.customer()
+    terminology = (await env.rpc.call(cfg.GET_TERMINOLOGY, Empty())).terminology
+    assistant = (await env.rpc.call(cfg.GET_ASSISTANT, Empty())).config
+    solicitud = terminology.model_copy(
+        update={"ticket_singular": "solicitud", "ticket_plural": "solicitudes"}
+    )
+    try:
+        await changed(
+            env,
+            cfg.UPDATE_TERMINOLOGY,
+            cfg.UpdateTerminology(agent_id="tests", terminology=solicitud),
+        )
+        created, neither = await run_tools(
+            env,
+            customer.phone_number,
+            ("create_ticket_report", report_arguments()),
+            ("get_ticket_information", {}),
+        )
+        ticket_id = created["ticketId"]
+        assert created["message"] == (
+            f"solicitud creada exitosamente. Tu número de solicitud es {ticket_id}."
+        )
+        assert neither["error"] == (
+            "Debes proporcionar un número de solicitud o solicitar las solicitudes recientes."
+        )
+
+        english = assistant.model_copy(update={"language": "en", "assistant_name": "TestBot"})
+        await changed(
+            env, cfg.UPDATE_ASSISTANT, cfg.UpdateAssistant(agent_id="tests", config=english)
+        )
+        again, unknown, bad = await run_tools(
+            env,
+            customer.phone_number,
+            ("create_ticket_report", report_arguments(subject="Otro")),
+            ("nope", {}),
+            ("create_ticket_report", "{oops"),
+        )
+        assert again["message"] == (
+            f"Solicitud created successfully. Your solicitud number is {again['ticketId']}."
+        )
+        assert unknown == {"success": False, "error": "Unknown function"}
+        assert bad == {
+            "success": False,
+            "error": "The function arguments are not a valid JSON object.",
+        }
+
+        # The template variable reaches the next model call, no restart.
+        env.fake.script([message("Hi")])
+        before = len(env.fake.posts())
+        await env.rpc.call(
+            ai.RESPOND, ai.RespondRequest(phone=customer.phone_number, message="hello")
+        )
+        [sent] = env.fake.posts()[before:]
+        rendering = await env.rendering()
+        assert sent["instructions"] == rendering.instructions
+        assert "TestBot" in sent["instructions"]
+    finally:
+        await changed(
+            env,
+            cfg.UPDATE_TERMINOLOGY,
+            cfg.UpdateTerminology(agent_id="tests", terminology=terminology),
+        )
+        await changed(
+            env, cfg.UPDATE_ASSISTANT, cfg.UpdateAssistant(agent_id="tests", config=assistant)
+        )
+
+
 # --- garbage on config.updated ----------------------------------------------------------------
 
 
@@ -661,7 +1056,7 @@ async def test_garbage_on_config_updated_is_logged_once_briefly_and_dead_lettere
         RabbitQueue(f"test.dlx-tap.{marker[-8:]}", exclusive=True, auto_delete=True)
     )
     await tap.bind(DEAD_LETTER_EXCHANGE, routing_key=cfg.CONFIG_UPDATED.routing_key)
-    rejected_by: Inbox = Inbox()
+    rejected_by: Arrivals[Seen] = Arrivals("rejections")
 
     async def on_dead(message: aio_pika.abc.AbstractIncomingMessage) -> None:
         if marker.encode() in message.body[:200]:
@@ -676,10 +1071,8 @@ async def test_garbage_on_config_updated_is_logged_once_briefly_and_dead_lettere
 
     # One config replica, one tickets instance and two ai-tools replicas each reject it.
     for prefix in consumers:
-        await rejected_by.wait(lambda seen, p=prefix: seen.routing_key.startswith(p))
-    await rejected_by.wait(
-        lambda _: sum(i.routing_key.startswith(consumers[2]) for i in rejected_by.items) == 2
-    )
+        await rejected_by.first(lambda seen, p=prefix: seen.routing_key.startswith(p))
+    await rejected_by.wait_for(lambda seen: seen.routing_key.startswith(consumers[2]), count=2)
     lines = [r.getMessage() for r in caplog.records if marker in r.getMessage()]
     assert len(lines) == 4, lines
     for prefix in consumers:

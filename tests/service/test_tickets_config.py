@@ -1,19 +1,31 @@
-"""What tickets take from the config service: id format and categories, cached, with fallbacks."""
+"""What tickets take from the config service: id format (and its yearly sequence) and categories,
+cached, with fallbacks."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.support.tickets_helpers import TicketsEnv, tickets_env
+from tickets_service.main import TicketsService
 from uts_shared.contracts import config as cfg
 from uts_shared.contracts import tickets as t
 from uts_shared.errors import ValidationFailed
 
 YEAR = datetime.now(UTC).year
+
+
+class SteppedClock:
+    """A clock the test moves by hand (the service reads time only through it)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
 
 
 async def _announce(env: TicketsEnv, *keys: cfg.SettingKey) -> None:
@@ -34,6 +46,25 @@ async def test_ticket_ids_follow_the_configured_format(
         customer = await env.customer()
         first, second = await env.ticket(customer), await env.ticket(customer)
         assert (first.ticket_id, second.ticket_id) == ("RPT-0001", "RPT-0002")
+
+
+async def test_a_new_year_starts_the_sequence_at_one_without_any_job(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url) as env:
+        clock = SteppedClock(datetime(2031, 12, 31, 23, 59, 58, tzinfo=UTC))
+        await env.service.stop()
+        service = TicketsService(env.service.settings, database=env.database, clock=clock)
+        env.services[0] = service
+        await service.start()
+        customer = await env.customer()
+        late = [(await env.ticket(customer)).ticket_id for _ in range(3)]
+        clock.current += timedelta(seconds=3)  # 2032-01-01 00:00:01
+        early = [(await env.ticket(customer)).ticket_id for _ in range(2)]
+        assert late == ["LUX-2031-000001", "LUX-2031-000002", "LUX-2031-000003"]
+        assert early == ["LUX-2032-000001", "LUX-2032-000002"]
+        clock.current -= timedelta(seconds=3)  # a late writer still in the old year
+        assert (await env.ticket(customer)).ticket_id == "LUX-2031-000004"
 
 
 async def test_config_changes_reach_every_instance_through_config_updated(

@@ -1,14 +1,19 @@
-"""Events are never lost: kept in the ticket's outbox when publishing fails, relayed later."""
+"""Events are never lost: published persistent (the event id as the message id), kept in the
+ticket's outbox when publishing fails, relayed later."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable
+
+import aio_pika
 
 from tests.support.tickets_helpers import tickets_env
 from tests.support.waiting import poll_until
 from tickets_service.events import OutboxEntry
 from uts_shared.contracts import tickets as t
+from uts_shared.contracts.base import EVENTS_EXCHANGE
 from uts_shared.messaging import EventPublisher
 
 
@@ -61,7 +66,10 @@ async def test_broker_down_during_create_keeps_the_event_and_the_relay_delivers_
             what="both events counted as relayed",
         )
 
-        await _until_empty(env.service.store.outbox_of, ticket.ticket_id)
+        await poll_until(
+            lambda: _empty(env.service.store.outbox_of(ticket.ticket_id)),
+            what=f"the outbox of {ticket.ticket_id} emptied",  # in the relay's next ack write
+        )
 
 
 async def test_events_left_by_a_stopped_instance_go_out_when_one_starts(
@@ -85,10 +93,43 @@ async def test_events_left_by_a_stopped_instance_go_out_when_one_starts(
         assert event.event_id == entry.event_id
 
 
-async def _until_empty(read: object, ticket_id: str, attempts: int = 100) -> None:
-    """The relay clears what it published in its next ack write (within ~0.2 s)."""
-    for _ in range(attempts):
-        if not await read(ticket_id):  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"outbox of {ticket_id} never emptied")
+async def _empty(entries: Awaitable[list[OutboxEntry]]) -> bool:
+    return not await entries
+
+
+async def test_ticket_events_are_persistent_with_the_event_id_as_message_id(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    connection = await aio_pika.connect_robust(rabbit_url)
+    try:
+        channel = await connection.channel()
+        exchange = await channel.get_exchange(EVENTS_EXCHANGE)
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await queue.bind(exchange, routing_key="ticket.#")
+        async with tickets_env(rabbit_url, mongo_url) as env:
+            customer = await env.customer()
+            ticket = await env.ticket(customer)
+            await env.rpc.call(
+                t.ADD_NOTE, t.AddNote(ticket_id=ticket.ticket_id, content="n", by="a1")
+            )
+            seen: dict[str, aio_pika.abc.AbstractIncomingMessage] = {}
+
+            async def collect() -> None:
+                async with queue.iterator() as messages:
+                    async for message in messages:
+                        await message.ack()
+                        body = json.loads(message.body)
+                        if body["type"] in ("ticket.created", "ticket.note_added"):
+                            seen[body["type"]] = message
+                        if len(seen) == 2:
+                            return
+
+            await asyncio.wait_for(collect(), 10)
+        for kind, message in seen.items():
+            body = json.loads(message.body)
+            assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT, kind
+            assert message.message_id == body["eventId"], kind
+            assert message.routing_key == kind
+            assert set(body) >= {"eventId", "type", "occurredAt", "data"}
+    finally:
+        await connection.close()

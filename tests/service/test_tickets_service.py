@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 
 from tests.support.tickets_helpers import TicketsEnv, tickets_env
+from tickets_service.store import TicketFilter
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty, WireModel
 from uts_shared.errors import Conflict, NotFound, ValidationFailed
@@ -80,6 +81,31 @@ async def test_assign_to_self_assigns_the_creating_agent(env: TicketsEnv) -> Non
     ticket = await env.ticket(customer, agent="agent-3", assign_to_self=True)
     assert ticket.assigned_agent == "agent-3"
     assert ticket.assigned_at == ticket.created_at
+
+
+async def test_sla_targets_come_from_the_services_configuration(
+    fresh_vhost: str, mongo_url: str | None
+) -> None:
+    # Instances of their own, on a vhost of their own: the module's `env` answers there too.
+    targets = {"urgent": {"firstResponse": 60_000, "resolution": 120_000}}
+    async with tickets_env(fresh_vhost, mongo_url, sla_targets_ms=targets) as env:
+        customer = await env.customer()
+        urgent = await env.ticket(customer, priority=t.Priority.URGENT)
+        low = await env.ticket(customer, priority=t.Priority.LOW)
+        assert (urgent.sla.first_response_target, urgent.sla.resolution_target) == (
+            60_000,
+            120_000,
+        )
+        assert low.sla.resolution_target == 7 * 24 * 3_600_000  # untouched priorities keep theirs
+        raised = await env.rpc.call(
+            t.UPDATE,
+            t.UpdateTicket(
+                ticket_id=low.ticket_id,
+                changes=t.TicketChanges(priority=t.Priority.URGENT),
+                by="a1",
+            ),
+        )
+        assert raised.sla.first_response_target == 60_000
 
 
 async def test_ai_creates_a_new_ticket_from_the_assistant(env: TicketsEnv) -> None:
@@ -335,6 +361,23 @@ async def test_search_ignores_accents_and_case_and_ranks_by_matches(env: Tickets
         three.ticket_id,
         two.ticket_id,
     ]
+
+
+async def test_search_filters_on_the_indexed_search_terms(env: TicketsEnv) -> None:
+    """No `$text`, no regex scan: the match is an `$in` on `searchTerms`, which has an index.
+
+    (On a real server `explain` shows an IXSCAN: test_tickets_query_plans.py; this run may use
+    the in-process engine, so the test checks the two halves that make it one.)
+    """
+    query = TicketFilter(terms=("iluminacion", "poste")).query()
+    assert query == {"searchTerms": {"$in": ["iluminacion", "poste"]}}
+    collection = env.service.store.tickets
+    if hasattr(collection, "index_information"):  # a real server
+        indexes = await collection.index_information()
+    else:  # the in-process engine's facade: ask the mongomock collection under it
+        indexes = collection._c.index_information()
+    keys = [[k for k, _ in spec["key"]] for spec in indexes.values()]
+    assert ["searchTerms"] in keys, keys
 
 
 async def test_agent_queue_is_urgent_first_then_newest(env: TicketsEnv) -> None:

@@ -16,6 +16,7 @@ from pymongo.errors import ServerSelectionTimeoutError
 
 from config_service.main import ConfigService
 from config_service.settings import Settings
+from tests.support.waiting import Arrivals
 from uts_shared.contracts.base import Event, Rpc
 from uts_shared.contracts.config import CONFIG_UPDATED, ConfigUpdated
 from uts_shared.messaging import (
@@ -92,9 +93,8 @@ class ConfigHarness:
     broker: RabbitBroker
     client: RpcClient
     services: list[ConfigService] = field(default_factory=list)
-    events: list[Event[ConfigUpdated]] = field(default_factory=list)
-    _event_waiters: list[tuple[Callable[[Event[ConfigUpdated]], bool], asyncio.Future[Any]]] = (
-        field(default_factory=list)
+    events: Arrivals[Event[ConfigUpdated]] = field(
+        default_factory=lambda: Arrivals("config.updated events")
     )
 
     def replica(self, clock: Any = None, database: Any = None, **overrides: Any) -> ConfigService:
@@ -122,25 +122,11 @@ class ConfigHarness:
         await EventPublisher(self.broker).publish(event)
         await asyncio.wait_for(asyncio.gather(*waits), 5.0)
 
-    def on_event(self, event: Event[ConfigUpdated]) -> None:
-        self.events.append(event)
-        for match, future in list(self._event_waiters):
-            if not future.done() and match(event):
-                future.set_result(event)
-
     async def wait_event(
         self, match: Callable[[Event[ConfigUpdated]], bool], timeout: float = 5.0
     ) -> Event[ConfigUpdated]:
         """The first `config.updated` (already seen or still to come) that `match`es."""
-        for event in self.events:
-            if match(event):
-                return event
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._event_waiters.append((match, future))
-        try:
-            return await asyncio.wait_for(future, timeout)  # type: ignore[no-any-return]
-        finally:
-            self._event_waiters.remove((match, future))
+        return await self.events.first(match, timeout=timeout)
 
 
 def invalidation_seen(
@@ -181,7 +167,7 @@ async def config_harness(
     )
 
     async def on_event(_: str, body: bytes, __: RabbitMessage) -> None:
-        harness.on_event(Event[ConfigUpdated].model_validate_json(body))
+        await harness.events.add(Event[ConfigUpdated].model_validate_json(body))
 
     subscribe_events(broker, events_queue, on_event)
     for _ in range(replicas):

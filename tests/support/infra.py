@@ -55,6 +55,17 @@ def vhost(base_url: str) -> Iterator[tuple[str, str]]:
 
 
 @contextlib.contextmanager
+def own_vhost(infra: Infra) -> Iterator[str]:
+    """A vhost of its own on the run's local broker, deleted afterwards; a throwaway broker
+    container is already isolated, so its URL is given as is."""
+    if not infra.rabbit_description.startswith("RabbitMQ at"):
+        yield infra.rabbit_url
+        return
+    with vhost(os.environ.get("RABBITMQ_URL", DEFAULT_RABBIT)) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
 def rabbit() -> Iterator[tuple[str, str]]:
     if os.environ.get("RABBITMQ_URL") is None and docker_engine_answers():
         from testcontainers.rabbitmq import RabbitMqContainer

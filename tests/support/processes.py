@@ -1,4 +1,5 @@
-"""Start services as separate OS processes for end-to-end tests, and stop them."""
+"""Services as separate OS processes, each with its own log file: the layer under
+`tests/support/system.py` (which tests use), and what the benchmarks (`bench/`) start."""
 
 from __future__ import annotations
 
@@ -39,10 +40,13 @@ class ProcessGroup:
 
     def start(self, name: str, service: str, **extra_env: str) -> subprocess.Popen[bytes]:
         env = {**os.environ, **self.env, **extra_env}
-        log = (LOG_DIR / f"{name}.log").open("wb")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", MODULES[service]], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+        with (LOG_DIR / f"{name}.log").open("ab") as log:  # a restart appends to its log
+            proc = subprocess.Popen(
+                [sys.executable, "-m", MODULES[service]],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.procs[name] = proc
         return proc
 

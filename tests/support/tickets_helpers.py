@@ -1,26 +1,27 @@
-"""What the tickets service tests share: in-process instances, a config stub, an event recorder."""
+"""What the tickets service tests share: in-process instances, a config stub, an event recorder.
+
+`ticket_ids_of` lists a customer's tickets over RPC, page by page (any level).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
-import json
 import logging
-import random
 import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
-from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitQueue
+from faststream.rabbit import RabbitBroker, RabbitQueue
 
+from tests.support.events import EventRecorder
+from tests.support.factories import agent_ticket_request, unique_phone
 from tickets_service.main import TicketsService
 from tickets_service.settings import Settings
 from uts_shared.contracts import config as cfg
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty
-from uts_shared.logs import REQUEST_ID_HEADER
 from uts_shared.messaging import (
     EventPublisher,
     RpcClient,
@@ -33,8 +34,6 @@ from uts_shared.messaging import (
 from uts_shared.mongo import open_database
 
 log = logging.getLogger(__name__)
-
-_phones = itertools.count(random.randrange(10**7))
 
 LUXFREE = [
     cfg.Category(id=i, label=i)
@@ -87,71 +86,6 @@ class ConfigStub:
 
 
 @dataclass
-class Recorded:
-    routing_key: str
-    event_id: str
-    body: dict[str, Any]
-    request_id: str | None = None
-    """The `x-request-id` header it was published with."""
-
-    @property
-    def data(self) -> dict[str, Any]:
-        data: dict[str, Any] = self.body["data"]
-        return data
-
-
-@dataclass
-class EventRecorder:
-    """Every `ticket.*` event on the events exchange, once per eventId (raw JSON)."""
-
-    events: list[Recorded] = field(default_factory=list)
-    duplicates: int = 0
-    """Deliveries of an eventId already seen (dropped, as every consumer should)."""
-    _seen: set[str] = field(default_factory=set)
-    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
-
-    async def on_event(self, routing_key: str, body: bytes, message: RabbitMessage) -> None:
-        parsed = json.loads(body)
-        async with self._changed:
-            if parsed["eventId"] in self._seen:
-                self.duplicates += 1
-                return
-            self._seen.add(parsed["eventId"])
-            header = message.headers.get(REQUEST_ID_HEADER)
-            self.events.append(Recorded(routing_key, parsed["eventId"], parsed, header))
-            self._changed.notify_all()
-
-    def of(self, routing_key: str, ticket_id: str | None = None) -> list[Recorded]:
-        return [
-            e
-            for e in self.events
-            if e.routing_key == routing_key and (ticket_id is None or _ticket_id_of(e) == ticket_id)
-        ]
-
-    async def wait_for(
-        self, predicate: Callable[[list[Recorded]], bool], timeout: float = 10.0
-    ) -> list[Recorded]:
-        """Wait until `predicate(events)` holds (no sleeps: woken by each arrival)."""
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: predicate(self.events))
-        return self.events
-
-    async def wait_one(
-        self, routing_key: str, ticket_id: str, timeout: float = 10.0, count: int = 1
-    ) -> list[Recorded]:
-        await self.wait_for(lambda _: len(self.of(routing_key, ticket_id)) >= count, timeout)
-        return self.of(routing_key, ticket_id)
-
-
-def _ticket_id_of(event: Recorded) -> str | None:
-    data = event.data
-    if "ticketId" in data:
-        return str(data["ticketId"])
-    ticket = data.get("ticket")
-    return str(ticket["ticketId"]) if isinstance(ticket, dict) else None
-
-
-@dataclass
 class TicketsEnv:
     """Instances of the tickets service, a client, the config stub and the event recorder."""
 
@@ -168,24 +102,16 @@ class TicketsEnv:
 
     async def customer(self, **fields: Any) -> t.Customer:
         """A fresh customer with a unique valid (Mexican) phone number."""
-        number = f"+5255{next(_phones) % 10**8:08d}"
+        phone = fields.pop("phone_number", None) or unique_phone()
         return await self.rpc.call(
-            t.CREATE_CUSTOMER,
-            t.CreateCustomer(phone_number=fields.pop("phone_number", number), **fields),
+            t.CREATE_CUSTOMER, t.CreateCustomer(phone_number=phone, **fields)
         )
 
     async def ticket(
         self, customer: t.Customer, *, agent: str = "agent-1", **fields: Any
     ) -> t.TicketView:
         """A ticket created by `agent` (status open) for `customer`."""
-        request = t.CreateFromAgent(
-            subject=fields.pop("subject", "Luminaria apagada"),
-            description=fields.pop("description", "La luminaria de la calle no enciende"),
-            category=fields.pop("category", "light_malfunction"),
-            customer_id=customer.id,
-            agent_id=agent,
-            **fields,
-        )
+        request = agent_ticket_request(customer.id, agent=agent, **fields)
         return (await self.rpc.call(t.CREATE_FROM_AGENT, request)).ticket
 
 
@@ -253,3 +179,22 @@ async def tickets_env(
         if mongo_url is not None:
             with contextlib.suppress(Exception):
                 await database.client.drop_database(db_name)
+
+
+async def ticket_ids_of(rpc: RpcClient, customer_id: str) -> set[str]:
+    """Every ticket of `customer_id`, page by page (100 a page, by ticketId)."""
+    ids: set[str] = set()
+    page = 1
+    while True:
+        result = await rpc.call(
+            t.LIST,
+            t.ListTickets(
+                customer_id=customer_id, page=page, limit=100, sort_by="ticketId", sort_order="asc"
+            ),
+            timeout=30.0,
+        )
+        ids.update(ticket.ticket_id for ticket in result.tickets)
+        if page >= result.pagination.pages:
+            assert len(ids) == result.pagination.total, (len(ids), result.pagination)
+            return ids
+        page += 1
