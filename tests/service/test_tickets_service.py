@@ -432,11 +432,12 @@ async def test_status_changes_follow_the_graph_and_record_real_history(env: Tick
     with pytest.raises(Conflict) as caught:
         await env.rpc.call(
             t.CHANGE_STATUS,
-            t.ChangeStatus(ticket_id=ticket.ticket_id, status=t.TicketStatus.CLOSED, by="a1"),
+            t.ChangeStatus(ticket_id=ticket.ticket_id, status=t.TicketStatus.NEW, by="a1"),
         )
     assert caught.value.http_status == 409
-    assert caught.value.context["allowed"] == ["pending_customer", "waiting_internal", "resolved"]
-    assert "pending_customer, waiting_internal, resolved" in caught.value.message
+    allowed = ["pending_customer", "waiting_internal", "resolved", "closed"]
+    assert caught.value.context["allowed"] == allowed
+    assert ", ".join(allowed) in caught.value.message
 
     events = await env.recorder.wait_one("ticket.updated", ticket.ticket_id, count=len(path))
     assert [(e.data["oldStatus"], e.data["newStatus"]) for e in events] == history
@@ -474,16 +475,11 @@ async def test_resolve_close_feedback_and_reopen(env: TicketsEnv) -> None:
     tid = ticket.ticket_id
     with pytest.raises(Conflict):
         await env.rpc.call(t.SUBMIT_FEEDBACK, t.SubmitFeedback(ticket_id=tid, rating=5))
-    with pytest.raises(Conflict):  # open -> resolved is not in the graph
-        await env.rpc.call(t.RESOLVE, t.ResolveTicket(ticket_id=tid, resolution_notes="x", by="a"))
     with pytest.raises(ValidationFailed):
         await env.rpc.call(
             t.RESOLVE, t.ResolveTicket.model_construct(ticket_id=tid, resolution_notes="", by="a")
         )
-    await env.rpc.call(
-        t.CHANGE_STATUS, t.ChangeStatus(ticket_id=tid, status=t.TicketStatus.IN_PROGRESS, by="a")
-    )
-    resolved = await env.rpc.call(
+    resolved = await env.rpc.call(  # straight from open: any open state may be resolved
         t.RESOLVE, t.ResolveTicket(ticket_id=tid, resolution_notes="Foco cambiado", by="a5")
     )
     assert resolved.status is t.TicketStatus.RESOLVED
@@ -512,6 +508,24 @@ async def test_resolve_close_feedback_and_reopen(env: TicketsEnv) -> None:
     )
     assert reopened.resolved_at is None
     assert reopened.status_history[-1].from_ is t.TicketStatus.RESOLVED
+    assert reopened.allowed_next_statuses == [
+        t.TicketStatus.IN_PROGRESS,
+        t.TicketStatus.RESOLVED,
+        t.TicketStatus.CLOSED,
+    ]
+
+    with pytest.raises(ValidationFailed) as refused:  # an unresolved ticket closes with a reason
+        await env.rpc.call(
+            t.CHANGE_STATUS, t.ChangeStatus(ticket_id=tid, status=t.TicketStatus.CLOSED, by="a5")
+        )
+    assert [d.field for d in refused.value.details] == ["reason"]
+    closed = await env.rpc.call(
+        t.CHANGE_STATUS,
+        t.ChangeStatus(ticket_id=tid, status=t.TicketStatus.CLOSED, reason="duplicate", by="a5"),
+    )
+    assert (closed.close_reason, closed.allowed_next_statuses) == ("duplicate", [])
+    with pytest.raises(Conflict):  # closed is final
+        await env.rpc.call(t.RESOLVE, t.ResolveTicket(ticket_id=tid, resolution_notes="x", by="a"))
 
 
 async def test_escalate_flags_reassigns_and_is_announced(env: TicketsEnv) -> None:

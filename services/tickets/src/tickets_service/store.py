@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from tickets_service.domain import search, tally
 from tickets_service.domain.errors import IdTaken, KeyTaken, PhoneTaken
+from tickets_service.domain.lifecycle import ALLOWED_WIRE
 from tickets_service.events import OutboxEntry
 from uts_shared.contracts.tickets import (
     PRIORITY_RANK,
@@ -60,18 +61,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_DERIVED = {"score", "allowed_next_statuses"}
+"""View fields worked out when read, never stored."""
+
+
 def ticket_document(ticket: TicketView) -> Document:
     """The stored fields of a ticket (wire names), without the search/outbox bookkeeping."""
-    doc: Document = _plain(ticket.model_dump(by_alias=True, exclude={"score"}))
+    doc: Document = _plain(ticket.model_dump(by_alias=True, exclude=_DERIVED))
     return doc
 
 
+def _view_fields(doc: Mapping[str, Any], keys: Mapping[str, Any] | frozenset[str]) -> Document:
+    data = {k: v for k, v in doc.items() if k in keys}
+    data["allowedNextStatuses"] = ALLOWED_WIRE.get(doc.get("status", ""), [])
+    return data
+
+
 def _ticket(doc: Mapping[str, Any]) -> TicketView:
-    return TicketView.model_validate({k: v for k, v in doc.items() if k in _VIEW_FIELDS})
+    return TicketView.model_validate(_view_fields(doc, _VIEW_FIELDS))
 
 
 def _summary(doc: Mapping[str, Any]) -> TicketSummary:
-    return TicketSummary.model_validate({k: v for k, v in doc.items() if k in _SUMMARY_KEYS})
+    return TicketSummary.model_validate(_view_fields(doc, _SUMMARY_KEYS))
 
 
 @dataclass(frozen=True)

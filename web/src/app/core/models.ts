@@ -62,9 +62,12 @@ export interface TicketSummary {
   escalatedAt: string | null;
   source: string;
   closedAt: string | null;
+  closeReason?: string | null;
   createdAt: string;
   updatedAt: string;
   version: number;
+  /** The statuses the tickets service accepts next (its transition graph). */
+  allowedNextStatuses?: TicketStatus[];
 }
 
 export interface Ticket extends TicketSummary {

@@ -202,9 +202,13 @@ class TicketSummary(WireModel):
     attachments: list[Attachment] = Field(default_factory=list)
     source: TicketSource
     closed_at: datetime | None = None
+    close_reason: str | None = None
+    """Why it was closed (`duplicate`, `spam`, `no_response` or an agent's words)."""
     created_at: datetime
     updated_at: datetime
     version: int
+    allowed_next_statuses: list[TicketStatus] = Field(default_factory=list)
+    """The statuses it may move to now (the transition graph), so a UI offers only those."""
     score: int | None = None
     """Number of search words matched (only in search results)."""
 

@@ -67,7 +67,7 @@ def change_status(
     reason: str | None,
     now: datetime,
 ) -> Outcome:
-    after = lifecycle.transition(ticket, target, by=by, reason=reason, now=now)
+    after = lifecycle.change_status(ticket, target, by=by, reason=reason, now=now)
     return Outcome(after, (_status_moved(ticket, after, by=by, reason=reason),))
 
 

@@ -19,21 +19,33 @@ from uts_shared.contracts.tickets import (
     TicketStatus,
     TicketView,
 )
-from uts_shared.errors import Conflict
+from uts_shared.errors import Conflict, ValidationFailed
 
 S = TicketStatus
 
+OPEN_STATES = (S.NEW, S.OPEN, S.IN_PROGRESS, S.PENDING_CUSTOMER, S.WAITING_INTERNAL)
+"""Statuses of a ticket still being worked: each may be resolved or closed."""
+
 TRANSITIONS: dict[TicketStatus, tuple[TicketStatus, ...]] = {
-    S.NEW: (S.OPEN,),
-    S.OPEN: (S.IN_PROGRESS,),
-    S.IN_PROGRESS: (S.PENDING_CUSTOMER, S.WAITING_INTERNAL, S.RESOLVED),
-    S.PENDING_CUSTOMER: (S.IN_PROGRESS,),
-    S.WAITING_INTERNAL: (S.IN_PROGRESS,),
+    S.NEW: (S.OPEN, S.RESOLVED, S.CLOSED),
+    S.OPEN: (S.IN_PROGRESS, S.RESOLVED, S.CLOSED),
+    S.IN_PROGRESS: (S.PENDING_CUSTOMER, S.WAITING_INTERNAL, S.RESOLVED, S.CLOSED),
+    S.PENDING_CUSTOMER: (S.IN_PROGRESS, S.RESOLVED, S.CLOSED),
+    S.WAITING_INTERNAL: (S.IN_PROGRESS, S.RESOLVED, S.CLOSED),
     S.RESOLVED: (S.CLOSED, S.OPEN),
     S.CLOSED: (),
 }
-"""new→open→in_progress⇄pending_customer, in_progress⇄waiting_internal, in_progress→resolved→closed,
-resolved→open (reopen)."""
+"""The plan's path (new→open→in_progress⇄pending_customer, in_progress⇄waiting_internal,
+in_progress→resolved→closed, resolved→open to reopen), plus what agents need: resolve (with
+notes) or close (with a reason) from any open state."""
+
+ALLOWED_WIRE: dict[str, list[str]] = {
+    status.value: [s.value for s in targets] for status, targets in TRANSITIONS.items()
+}
+"""`allowedNextStatuses` of a stored status, as the wire has it (read paths fill views with it)."""
+
+CLOSE_REASONS = ("duplicate", "spam", "no_response")
+"""The usual reasons to close a ticket nobody resolved; any other words are accepted too."""
 
 FEEDBACK_STATUSES = (S.RESOLVED, S.CLOSED)
 
@@ -60,6 +72,11 @@ def can_transition(current: TicketStatus, target: TicketStatus) -> bool:
     return target in TRANSITIONS[current]
 
 
+def with_allowed_next(ticket: TicketView) -> TicketView:
+    """The view with `allowedNextStatuses` matching its status."""
+    return ticket.model_copy(update={"allowed_next_statuses": list(TRANSITIONS[ticket.status])})
+
+
 def _elapsed_ms(ticket: TicketView, now: datetime) -> int:
     return int((now - ticket.created_at).total_seconds() * 1000)
 
@@ -76,11 +93,18 @@ def transition(
 
     History's `from` is always the status the ticket really had. The first move to in_progress
     stamps first response; resolved stamps resolvedAt/resolvedBy/resolutionMet; closed stamps
-    closedAt; reopening clears the resolution stamps of the previous round (history keeps them).
+    closedAt (and the reason as `closeReason`); reopening clears the resolution stamps of the
+    previous round (history keeps them). Closing a ticket nobody resolved needs a reason.
     """
     current = ticket.status
     if not can_transition(current, target):
         raise InvalidTransition(current, target)
+    if target is S.CLOSED and current is not S.RESOLVED and not (reason and reason.strip()):
+        raise ValidationFailed.on(
+            "reason",
+            "closing a ticket that is not resolved needs a reason: "
+            f"{', '.join(CLOSE_REASONS)} or your own words",
+        )
     if len(ticket.status_history) >= MAX_STATUS_CHANGES_PER_TICKET:
         raise Conflict(
             f"Ticket {ticket.ticket_id} has had {MAX_STATUS_CHANGES_PER_TICKET} status changes, "
@@ -92,6 +116,7 @@ def transition(
     update: dict[str, object] = {
         "status": target,
         "status_history": [*ticket.status_history, change],
+        "allowed_next_statuses": list(TRANSITIONS[target]),
         "updated_at": now,
     }
     if target is S.IN_PROGRESS and sla.first_response_at is None:
@@ -103,6 +128,7 @@ def transition(
         sla.resolution_met = _elapsed_ms(ticket, now) <= sla.resolution_target
     if target is S.CLOSED:
         update["closed_at"] = now
+        update["close_reason"] = reason
     if current is S.RESOLVED and target is S.OPEN:
         update["resolved_at"] = None
         update["resolved_by"] = None
@@ -126,10 +152,38 @@ def assign(ticket: TicketView, agent_id: str, *, by: str | None, now: datetime) 
     )
 
 
-def resolve(ticket: TicketView, resolution_notes: str, *, by: str, now: datetime) -> TicketView:
-    """Resolve with notes (only where the graph allows resolved)."""
-    resolved = transition(ticket, S.RESOLVED, by=by, reason="Resolved by agent", now=now)
+def resolve(
+    ticket: TicketView,
+    resolution_notes: str,
+    *,
+    by: str,
+    now: datetime,
+    reason: str = "Resolved by agent",
+) -> TicketView:
+    """Resolve with notes, from any open state (the graph says which)."""
+    resolved = transition(ticket, S.RESOLVED, by=by, reason=reason, now=now)
     return resolved.model_copy(update={"resolution_notes": resolution_notes})
+
+
+def change_status(
+    ticket: TicketView,
+    target: TicketStatus,
+    *,
+    by: str | None,
+    reason: str | None,
+    now: datetime,
+) -> TicketView:
+    """A status change asked for by name: a move to resolved takes its reason as the
+    resolution notes (required, as on the resolve route); any other follows `transition`."""
+    if target is not S.RESOLVED:
+        return transition(ticket, target, by=by, reason=reason, now=now)
+    if not can_transition(ticket.status, target):
+        raise InvalidTransition(ticket.status, target)
+    if not (reason and reason.strip()) or by is None:
+        raise ValidationFailed.on(
+            "reason", "resolving needs resolution notes: give them as the reason"
+        )
+    return resolve(ticket, reason, by=by, now=now, reason=reason)
 
 
 def escalate(

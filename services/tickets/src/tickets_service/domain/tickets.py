@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tickets_service.domain.lifecycle import TRANSITIONS
 from uts_shared.contracts.tickets import (
     CustomerTicketSummary,
     CustomerTicketView,
@@ -50,6 +51,7 @@ def new_ticket(
         created_at=now,
         updated_at=now,
         version=1,
+        allowed_next_statuses=list(TRANSITIONS[status]),
     )
 
 
