@@ -85,29 +85,51 @@ def _summary(doc: Mapping[str, Any]) -> TicketSummary:
     return TicketSummary.model_validate(_view_fields(doc, _SUMMARY_KEYS))
 
 
+def _one_or_any(value: Any) -> Any:
+    """The condition for one value (an equality) or several (`$in`); None when not filtering."""
+    if value is None:
+        return None
+    values = [value] if isinstance(value, str) else list(value)
+    plain = [_plain(v) for v in dict.fromkeys(values)]
+    if not plain:
+        return None
+    return plain[0] if len(plain) == 1 else {"$in": plain}
+
+
+def _range(since: datetime | None, until: datetime | None) -> Document | None:
+    bounds = {op: at for op, at in (("$gte", since), ("$lte", until)) if at is not None}
+    return bounds or None
+
+
 @dataclass(frozen=True)
 class TicketFilter:
-    """Typed list filters; each maps to one equality (or `$in` for search terms)."""
+    """Typed list filters: an equality per field (`$in` for several values or search terms),
+    inclusive ranges on createdAt and updatedAt."""
 
-    status: TicketStatus | None = None
-    category: str | None = None
-    priority: Priority | None = None
+    status: TicketStatus | Sequence[TicketStatus] | None = None
+    category: str | Sequence[str] | None = None
+    priority: Priority | Sequence[Priority] | None = None
     assigned_agent: str | None = None
     unassigned: bool = False
     customer_id: str | None = None
     conversation_id: str | None = None
     tag: str | None = None
     is_escalated: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    updated_since: datetime | None = None
     terms: tuple[str, ...] = ()
 
     def query(self) -> Document:
         query: Document = {}
-        if self.status is not None:
-            query["status"] = self.status.value
-        if self.category is not None:
-            query["category"] = self.category
-        if self.priority is not None:
-            query["priority"] = self.priority.value
+        for field, value in (
+            ("status", self.status),
+            ("category", self.category),
+            ("priority", self.priority),
+        ):
+            condition = _one_or_any(value)
+            if condition is not None:
+                query[field] = condition
         if self.assigned_agent is not None:
             query["assignedAgent"] = self.assigned_agent
         elif self.unassigned:
@@ -120,6 +142,11 @@ class TicketFilter:
             query["tags"] = self.tag
         if self.is_escalated is not None:
             query["isEscalated"] = self.is_escalated
+        created = _range(self.created_from, self.created_to)
+        if created is not None:
+            query["createdAt"] = created
+        if self.updated_since is not None:
+            query["updatedAt"] = {"$gte": self.updated_since}
         if self.terms:
             query["searchTerms"] = {"$in": list(self.terms)}
         return query

@@ -225,6 +225,9 @@ class TicketOperations:
             conversation_id=req.conversation_id,
             tag=req.tag,
             is_escalated=req.is_escalated,
+            created_from=req.created_from,
+            created_to=req.created_to,
+            updated_since=req.updated_since,
             terms=terms,
         )
         return await self._page(where, sort_spec(sort_by, req.sort_order), req.page, req.limit)

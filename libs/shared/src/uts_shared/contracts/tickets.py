@@ -8,11 +8,13 @@ trail (statusHistory, events). Durations (SLA targets) are milliseconds, as in t
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
+    BeforeValidator,
     Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
@@ -50,6 +52,23 @@ Limit = Annotated[int, Field(ge=1, le=100)]
 Query = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+MAX_FILTER_VALUES = 20
+"""Most values one list filter takes (`status=open,in_progress`)."""
+
+
+def _listed(value: Any) -> Any:
+    """One value or several: a single value becomes a list of one."""
+    return value if isinstance(value, list | tuple) else [value]
+
+
+def _utc(value: datetime) -> datetime:
+    """A datetime without a zone is taken as UTC (stored times are UTC)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+Instant = Annotated[datetime, AfterValidator(_utc)]
+"""An ISO 8601 date-time; UTC when it names no zone."""
 
 TICKET_ID_PATTERN = r"^[A-Za-z0-9]{1,16}(?:[-_.]?\d{4})?[-_.]?\d{1,18}$"
 """The shape of every id a `TicketIdFormat` can give (`LUX-2026-000001`, `RPT_0042`, `A7.12`):
@@ -342,12 +361,22 @@ class PageQuery(WireModel):
     limit: Limit = 20
 
 
-class ListTickets(PageQuery):
-    """Every filter is a typed field: nothing from the client reaches MongoDB as an operator."""
+_SEVERAL = (BeforeValidator(_listed), Field(min_length=1, max_length=MAX_FILTER_VALUES))
+Statuses = Annotated[list[TicketStatus], *_SEVERAL]
+Priorities = Annotated[list[Priority], *_SEVERAL]
+CategoryIds = Annotated[list[CategoryId], *_SEVERAL]
 
-    status: TicketStatus | None = None
-    category: CategoryId | None = None
-    priority: Priority | None = None
+
+class ListTickets(PageQuery):
+    """Every filter is a typed field: nothing from the client reaches MongoDB as an operator.
+
+    `status`, `category` and `priority` take one value or several (any of them matches);
+    `createdFrom`/`createdTo` bound the creation time (both inclusive), `updatedSince` the last
+    change."""
+
+    status: Statuses | None = None
+    category: CategoryIds | None = None
+    priority: Priorities | None = None
     assigned_agent: Id | None = None
     unassigned: bool = False
     """Only tickets assigned to nobody (the queue agents take work from)."""
@@ -355,6 +384,9 @@ class ListTickets(PageQuery):
     conversation_id: Id | None = None
     tag: Tag | None = None
     is_escalated: bool | None = None
+    created_from: Instant | None = None
+    created_to: Instant | None = None
+    updated_since: Instant | None = None
     q: Query | None = None
     """Search words across ticketId, subject and description (case and accents ignored)."""
     sort_by: SortBy | None = None

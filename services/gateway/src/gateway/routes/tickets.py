@@ -19,11 +19,21 @@ from pydantic import Field
 
 from gateway.auth import CurrentAgent, current_agent
 from gateway.errors import domain_error_response
-from gateway.routes.envelope import FilterValue, Ok, answer, answer_fields, unique_query_keys
+from gateway.routes.envelope import (
+    SEVERAL,
+    FilterValue,
+    FilterValues,
+    Ok,
+    answer,
+    answer_fields,
+    unique_query_keys,
+    unique_query_keys_but,
+)
 from gateway.rpc import RpcDep
 from uts_shared.contracts import tickets
 from uts_shared.contracts.base import Id, NoteText, Text, WireModel
 from uts_shared.contracts.tickets import (
+    Instant,
     Limit,
     NewTicket,
     Note,
@@ -83,26 +93,38 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 # --- query strings and bodies --------------------------------------------------------------------
 
 
+MULTI_VALUE_FILTERS = ("status", "category", "priority")
+"""Keys of `GET /tickets` that take several values (comma-separated or repeated)."""
+
+
 class TicketListQuery(WireModel):
     """Query string of `GET /tickets` (every filter optional; `search` ranks by matched words).
 
-    `assignedAgent`: an agent's id, `me` (the caller) or `unassigned` (nobody's yet)."""
+    `status`, `category`, `priority`: one value or several (`status=open,in_progress` or the key
+    repeated), any of which matches. `assignedAgent`: an agent's id, `me` (the caller) or
+    `unassigned` (nobody's yet). `createdFrom`/`createdTo` (inclusive) and `updatedSince`: ISO
+    8601 date-times (UTC unless they name a zone)."""
 
     page: Page = 1
     limit: Limit = 20
-    status: TicketStatus | None = None
-    category: FilterValue | None = None
-    priority: Priority | None = None
+    status: Annotated[list[TicketStatus], *SEVERAL] | None = None
+    category: FilterValues | None = None
+    priority: Annotated[list[Priority], *SEVERAL] | None = None
     assigned_agent: FilterValue | None = None
     customer_id: FilterValue | None = None
     conversation_id: FilterValue | None = None
     tag: FilterValue | None = None
     is_escalated: bool | None = None
+    created_from: Instant | None = None
+    created_to: Instant | None = None
+    updated_since: Instant | None = None
     search: SearchWords | None = None
     sort_by: SortBy | None = None
     sort_order: SortOrder = "desc"
 
     def request(self, caller: str) -> tickets.ListTickets:
+        if self.created_from and self.created_to and self.created_to < self.created_from:
+            raise ValidationFailed.on("createdTo", "is before createdFrom")
         fields = self.model_dump(exclude={"search", "assigned_agent"}, by_alias=False)
         agent = caller if self.assigned_agent == "me" else self.assigned_agent
         unassigned = agent == "unassigned"
@@ -220,7 +242,7 @@ def ticket_answer(ticket: TicketView, status_code: int = 200) -> Response:
 @router.get(
     "",
     response_model=None,
-    dependencies=[Depends(unique_query_keys)],
+    dependencies=[Depends(unique_query_keys_but(*MULTI_VALUE_FILTERS))],
     responses={200: {"model": TicketsOut}},
 )
 async def list_tickets(
