@@ -19,7 +19,7 @@ from typing import Any
 import socketio
 from pydantic import BaseModel
 
-from gateway.auth import Agent, Tokens
+from gateway.auth import Agent, TokenCheck
 from uts_shared.contracts import tickets
 from uts_shared.errors import DomainError, NotFound, Unauthorized
 from uts_shared.messaging import RpcClient
@@ -44,8 +44,8 @@ def ticket_room(ticket_id: str) -> str:
 class Realtime:
     """The process's Socket.IO server."""
 
-    def __init__(self, tokens: Tokens, rpc: RpcClient, *, cors_origins: list[str]) -> None:
-        self._tokens = tokens
+    def __init__(self, sessions: TokenCheck, rpc: RpcClient, *, cors_origins: list[str]) -> None:
+        self._sessions = sessions
         self._rpc = rpc
         # None = same origin only (python-engineio); non-browser clients send no Origin at all.
         self.sio = socketio.AsyncServer(
@@ -79,13 +79,22 @@ class Realtime:
         if not isinstance(token, str) or not token:
             raise socketio.exceptions.ConnectionRefusedError("Authentication required")
         try:
-            agent = self._tokens.verify(token)
+            agent = await self._sessions.agent(token)
         except Unauthorized as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.message) from None
         await self.sio.save_session(sid, {"agent": agent})
         await self.sio.enter_room(sid, agent_room(agent.id))
         await self.sio.enter_room(sid, AGENTS_ROOM)
         log.debug("socket %s connected: agent %s", sid, agent.id)
+
+    async def disconnect_agent(self, agent_id: str) -> None:
+        """End every socket of one agent on this replica (its tokens were revoked)."""
+        room = agent_room(agent_id)
+        sids = [sid for sid, _ in self.sio.manager.get_participants("/", room)]
+        for sid in sids:
+            await self.sio.disconnect(sid)
+        if sids:
+            log.info("agent %s: %d socket(s) disconnected (tokens revoked)", agent_id, len(sids))
 
     async def _disconnect(self, sid: str, reason: Any = None) -> None:
         log.debug("socket %s disconnected (%s)", sid, reason)
