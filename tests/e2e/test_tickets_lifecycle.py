@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from tests.e2e import tickets_helpers
-from tests.e2e.conftest import AgentLogin, System
+from tests.e2e.conftest import AgentLogin, System, create_agent
 from tests.e2e.tickets_helpers import (
     CATEGORY,
     Desk,
@@ -77,6 +77,37 @@ async def test_assigning_a_new_ticket_opens_it_and_records_it(
     r = await desk.api.post(f"/tickets/{ticket['ticketId']}/assign", json={})
     assert r.status_code == 422
     assert [d["field"] for d in r.json()["details"]] == ["agentId"]
+
+
+async def test_assigning_or_escalating_to_no_active_agent_is_404_naming_the_field(
+    system: System, admin_api: httpx.AsyncClient, desk: Desk
+) -> None:
+    gone = await create_agent(system, admin_api)
+    r = await admin_api.post(f"/agents/{gone.id}/deactivate")
+    assert r.status_code == 200, r.text
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"])
+    tid = ticket["ticketId"]
+    for who in ("no-such-agent", gone.id):
+        r = await desk.api.post(f"/tickets/{tid}/assign", json={"agentId": who})
+        assert r.status_code == 404, r.text
+        assert [d["field"] for d in r.json()["details"]] == ["agentId"]
+        r = await desk.api.post(f"/tickets/{tid}/escalate", json={"toAgentId": who, "reason": "x"})
+        assert r.status_code == 404, r.text
+        assert [d["field"] for d in r.json()["details"]] == ["toAgentId"]
+    stored = (await desk.api.get(f"/tickets/{tid}")).json()["ticket"]
+    assert (stored["assignedAgent"], stored["isEscalated"], stored["version"]) == (
+        None,
+        False,
+        ticket["version"],
+    )
+    r = await desk.api.post("/conversations", json={"customerId": customer["id"]})
+    conversation = r.json()["conversation"]["id"]
+    r = await desk.api.patch(
+        f"/conversations/{conversation}", json={"status": "assigned", "assignedAgent": gone.id}
+    )
+    assert r.status_code == 404, r.text
+    assert [d["field"] for d in r.json()["details"]] == ["assignedAgent"]
 
 
 async def test_the_transition_graph_over_http(desk: Desk) -> None:

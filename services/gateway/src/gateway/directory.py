@@ -7,6 +7,10 @@ remembered here and kept current by `agent.updated` (this replica's or another's
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Depends, Request
+
 from gateway.agents import AgentStore
 from gateway.auth import Agent
 from uts_shared.contracts.agents import display_name
@@ -52,3 +56,11 @@ class Directory:
             self._names.pop(next(iter(self._names)))
         self._names[agent_id] = name
         return name
+
+
+async def get_directory(request: Request) -> Directory:
+    directory: Directory = request.app.state.directory
+    return directory
+
+
+DirectoryDep = Annotated[Directory, Depends(get_directory)]

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from gateway.auth import CurrentAgent, current_agent
+from gateway.directory import DirectoryDep
 from gateway.routes.envelope import FilterValue, Ok, answer, answer_fields, unique_query_keys
 from gateway.routes.tickets import TicketsOut
 from gateway.rpc import RpcDep
@@ -62,9 +63,16 @@ class ConversationsOut(Ok):
     "",
     status_code=201,
     response_model=None,
-    responses={201: {"model": ConversationOut}, 404: {"description": "Unknown customer"}},
+    responses={
+        201: {"model": ConversationOut},
+        404: {"description": "Unknown customer, or no active agent as `assignedAgent`"},
+    },
 )
-async def create_conversation(body: CreateConversation, rpc: RpcDep) -> Response:
+async def create_conversation(
+    body: CreateConversation, rpc: RpcDep, directory: DirectoryDep
+) -> Response:
+    if body.assigned_agent is not None:
+        await directory.assignable(body.assigned_agent, field="assignedAgent")
     conversation = await rpc.call(tickets.CREATE_CONVERSATION, body)
     return answer("conversation", conversation, status_code=201)
 
@@ -98,15 +106,22 @@ async def get_conversation(conversation_id: ConversationId, rpc: RpcDep) -> Resp
 @router.patch(
     "/{conversation_id}",
     response_model=None,
-    responses={200: {"model": ConversationOut}, **NOT_FOUND},
+    responses={
+        200: {"model": ConversationOut},
+        404: {"description": "Unknown conversation, or no active agent as `assignedAgent`"},
+    },
 )
 async def update_conversation(
     conversation_id: ConversationId,
     body: ConversationStatusBody,
     agent: CurrentAgent,
     rpc: RpcDep,
+    directory: DirectoryDep,
 ) -> Response:
-    """Change the status (open, assigned, closed), optionally naming the assigned agent."""
+    """Change the status (open, assigned, closed), optionally naming the assigned agent (an
+    active one)."""
+    if body.assigned_agent is not None:
+        await directory.assignable(body.assigned_agent, field="assignedAgent")
     request = tickets.UpdateConversationStatus(
         conversation_id=conversation_id,
         status=body.status,

@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from pydantic import Field
 
 from gateway.auth import CurrentAgent, current_agent
+from gateway.directory import DirectoryDep
 from gateway.errors import domain_error_response
 from gateway.routes.envelope import (
     SEVERAL,
@@ -85,6 +86,9 @@ router = APIRouter(
 )
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown ticket"}}
+NO_ASSIGNEE: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown ticket, or no active agent by that id (the field is named)"}
+}
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "Not allowed in the ticket's state, its history is full, or version moved"}
 }
@@ -343,16 +347,20 @@ async def update_ticket(
 @router.post(
     "/{ticket_id}/assign",
     response_model=None,
-    responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
+    responses={200: {"model": TicketOut}, **NO_ASSIGNEE, **CONFLICT},
 )
 async def assign_ticket(
     ticket_id: TicketId,
     body: AssignBody,
     agent: CurrentAgent,
     rpc: RpcDep,
+    *,
+    directory: DirectoryDep,
     if_match: IfMatch = None,
 ) -> Response:
-    """Assign to an agent; a new ticket becomes open (recorded in its history)."""
+    """Assign to an active agent (else 404 naming `agentId`); a new ticket becomes open
+    (recorded in its history)."""
+    await directory.assignable(body.agent_id, field="agentId")
     request = tickets.AssignTicket(
         ticket_id=ticket_id,
         agent_id=body.agent_id,
@@ -440,12 +448,18 @@ async def resolve_ticket(
 @router.post(
     "/{ticket_id}/escalate",
     response_model=None,
-    responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
+    responses={200: {"model": TicketOut}, **NO_ASSIGNEE, **CONFLICT},
 )
 async def escalate_ticket(
-    ticket_id: TicketId, body: EscalateBody, agent: CurrentAgent, rpc: RpcDep
+    ticket_id: TicketId,
+    body: EscalateBody,
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    directory: DirectoryDep,
 ) -> Response:
-    """Flag as escalated and reassign to `toAgentId`, with the reason."""
+    """Flag as escalated and reassign to `toAgentId`, an active agent (else 404 naming it),
+    with the reason."""
+    await directory.assignable(body.to_agent_id, field="toAgentId")
     request = tickets.EscalateTicket(
         ticket_id=ticket_id, to_agent_id=body.to_agent_id, reason=body.reason, by=agent.id
     )
