@@ -66,7 +66,7 @@ PLAN_SLA_FIELDS = {
     "firstResponseMet",
     "resolutionMet",
 }
-STORAGE_ONLY = {"outbox", "searchTerms", "idempotencyKey", "_id", "priorityRank"}
+STORAGE_ONLY = {"outbox", "searchTerms", "idempotencyKey", "_id", "priorityRank", "agentNames"}
 
 
 async def test_every_ticket_route_is_404_for_an_unknown_ticket(desk: Desk) -> None:

@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aio_pika
+import httpx
 import pytest
 import socketio
 from faststream.rabbit import RabbitQueue
 
 from tests.e2e import tickets_helpers
-from tests.e2e.conftest import AgentLogin, System
+from tests.e2e.conftest import AgentLogin, System, create_agent, eventually
 from tests.e2e.tickets_helpers import (
     Desk,
     Listener,
@@ -228,3 +229,47 @@ async def dead_letters(queue: aio_pika.abc.AbstractQueue, marker: str) -> list[s
 
     await asyncio.wait_for(first(), 5.0)
     return found
+
+
+async def test_views_lists_and_socket_payloads_carry_names_that_follow_renames(
+    system: System, admin_api: httpx.AsyncClient, desk: Desk
+) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    helper = await create_agent(system, admin_api, firstName="Lía", lastName=f"Mar{suffix}")
+    me = (await desk.api.get("/auth/me")).json()["agent"]
+    my_name = f"{me['firstName']} {me['lastName']}"
+    customer = await new_customer(desk.api, firstName="Rosa", lastName="Cliente")
+    ticket = await new_ticket(desk.api, customer["id"])
+    tid = ticket["ticketId"]
+    assert (ticket["createdBy"], ticket["createdByName"]) == (desk.id, my_name)
+    assert ticket["customer"] == {
+        "id": customer["id"],
+        "name": "Rosa Cliente",
+        "phoneNumber": customer["phoneNumber"],
+    }
+    async with Listener(system.gateway_url, desk.agent.token) as listener:
+        r = await desk.api.post(f"/tickets/{tid}/assign", json={"agentId": helper.id})
+        assert r.json()["ticket"]["assignedAgentName"] == f"Lía Mar{suffix}"
+        assigned = await listener.wait_for("ticket_assigned", about(tid))
+        assert assigned["agentName"] == f"Lía Mar{suffix}"
+        await desk.api.post(f"/tickets/{tid}/notes", json={"content": "Revisado"})
+        noted = await listener.wait_for("ticket_note_added", about(tid))
+        assert noted["note"]["agentName"] == my_name
+        r = await desk.api.post(f"/tickets/{tid}/resolve", json={"resolutionNotes": "Listo"})
+        assert r.json()["ticket"]["resolvedByName"] == my_name
+        resolved = await listener.wait_for("ticket_resolved", about(tid))
+        assert resolved["resolvedByName"] == my_name
+
+    r = await admin_api.patch(f"/agents/{helper.id}", json={"lastName": f"Sol{suffix}"})
+    assert r.status_code == 200, r.text
+
+    async def renamed() -> None:
+        page = (await desk.api.get("/tickets", params={"customerId": customer["id"]})).json()
+        [item] = page["tickets"]
+        assert item["assignedAgentName"] == f"Lía Sol{suffix}"
+        assert item["customer"]["name"] == "Rosa Cliente"
+        full = (await desk.api.get(f"/tickets/{tid}")).json()["ticket"]
+        assert full["assignedAgentName"] == f"Lía Sol{suffix}"
+        assert full["notes"][0]["agentName"] == my_name
+
+    await eventually(renamed)

@@ -8,15 +8,18 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
 
 from tests.support.tickets_helpers import TicketsEnv, tickets_env
+from tests.support.waiting import poll_until
 from uts_shared.contracts import tickets as t
+from uts_shared.contracts.agents import AGENT_UPDATED, AgentUpdated
 from uts_shared.contracts.base import Empty, WireModel
 from uts_shared.errors import Conflict, NotFound, ValidationFailed
-from uts_shared.messaging import encode
+from uts_shared.messaging import EventPublisher, encode, make_event
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -460,6 +463,7 @@ async def test_assign_opens_a_new_ticket_and_is_announced(env: TicketsEnv) -> No
     assert assigned.data == {
         "ticketId": ticket.ticket_id,
         "agentId": "ag-2",
+        "agentName": None,  # this request named no one (the gateway always does)
         "customerId": customer.id,
         "assignedBy": "lead",
         "previousAgent": None,
@@ -692,3 +696,101 @@ async def test_health_names_the_instance_and_store(env: TicketsEnv) -> None:
     status = await env.rpc.call(t.HEALTH, Empty())
     assert status.service == "tickets"
     assert status.instance in {s.instance for s in env.services}
+
+
+# --- names beside ids -----------------------------------------------------------------------
+
+
+async def test_names_are_stored_beside_the_ids_and_shown_in_views_lists_and_events(
+    env: TicketsEnv,
+) -> None:
+    customer = await env.customer(first_name="Rosa", last_name="Cliente")
+    created = await env.rpc.call(
+        t.CREATE_FROM_AGENT,
+        t.CreateFromAgent(
+            subject="Poste sin luz",
+            description="No enciende",
+            category="light_malfunction",
+            customer_id=customer.id,
+            agent_id="ana",
+            agent_name="Ana Ruiz",
+            assign_to_self=True,
+        ),
+    )
+    ticket = created.ticket
+    assert (ticket.created_by, ticket.created_by_name) == ("ana", "Ana Ruiz")
+    assert ticket.assigned_agent_name == "Ana Ruiz"
+    assert ticket.customer == t.CustomerRef(
+        id=customer.id, name="Rosa Cliente", phone_number=customer.phone_number
+    )
+    tid = ticket.ticket_id
+    await env.rpc.call(
+        t.ADD_NOTE, t.AddNote(ticket_id=tid, content="Revisado", by="ana", by_name="Ana Ruiz")
+    )
+    escalated = await env.rpc.call(
+        t.ESCALATE,
+        t.EscalateTicket(
+            ticket_id=tid, to_agent_id="luis", to_agent_name="Luis Paz", reason="VIP", by="ana"
+        ),
+    )
+    assert (escalated.assigned_agent_name, escalated.escalated_to_name) == ("Luis Paz", "Luis Paz")
+    resolved = await env.rpc.call(
+        t.RESOLVE,
+        t.ResolveTicket(ticket_id=tid, resolution_notes="Foco", by="luis", by_name="Luis Paz"),
+    )
+    assert resolved.resolved_by_name == "Luis Paz"
+    assert [n.agent_name for n in resolved.notes] == ["Ana Ruiz"]
+
+    page = await env.rpc.call(t.LIST, t.ListTickets(customer_id=customer.id))
+    [item] = page.tickets
+    assert (item.assigned_agent_name, item.created_by_name, item.resolved_by_name) == (
+        "Luis Paz",
+        "Ana Ruiz",
+        "Luis Paz",
+    )
+    assert item.customer is not None and item.customer.name == "Rosa Cliente"
+    [note_added] = await env.recorder.wait_one("ticket.note_added", tid)
+    assert note_added.data["note"]["agentName"] == "Ana Ruiz"
+    [escalation] = await env.recorder.wait_one("ticket.escalated", tid)
+    assert escalation.data["toAgentName"] == "Luis Paz"
+    [resolution] = await env.recorder.wait_one("ticket.resolved", tid)
+    assert resolution.data["resolvedByName"] == "Luis Paz"
+    customer_view = await env.rpc.call(
+        t.GET_FOR_CUSTOMER, t.GetForCustomer(ticket_id=tid, customer_id=customer.id)
+    )
+    assert customer_view.assigned_agent_name == "Luis Paz"
+
+
+async def test_a_renamed_agent_is_renamed_on_every_ticket_without_a_new_version(
+    env: TicketsEnv,
+) -> None:
+    customer = await env.customer()
+    ticket = await env.ticket(customer, agent="marta", agent_name="Marta Gil", assign_to_self=True)
+    noted = await env.rpc.call(
+        t.ADD_NOTE,
+        t.AddNote(ticket_id=ticket.ticket_id, content="Hola", by="marta", by_name="Marta Gil"),
+    )
+    other = await env.ticket(customer, agent="pepe", agent_name="Pepe Sol")
+    renamed = AgentUpdated(
+        agent_id="marta",
+        first_name="Marta",
+        last_name="Gil Ortega",
+        role="agent",
+        active=True,
+        updated_at=datetime.now(UTC),
+    )
+    await EventPublisher(env.client).publish(make_event(AGENT_UPDATED, renamed))
+
+    async def renamed_everywhere() -> bool:
+        current = await env.rpc.call(t.GET, t.GetTicket(ticket_id=ticket.ticket_id))
+        return (
+            current.assigned_agent_name,
+            current.created_by_name,
+            current.notes[0].agent_name,
+        ) == ("Marta Gil Ortega",) * 3
+
+    await poll_until(renamed_everywhere, what="the new name on the ticket")
+    current = await env.rpc.call(t.GET, t.GetTicket(ticket_id=ticket.ticket_id))
+    assert current.version == noted.ticket.version  # a name is not a change of the ticket
+    untouched = await env.rpc.call(t.GET, t.GetTicket(ticket_id=other.ticket_id))
+    assert untouched.created_by_name == "Pepe Sol"

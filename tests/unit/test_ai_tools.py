@@ -257,6 +257,21 @@ async def test_lookup_by_id_answers_the_plans_ticket_shape(
     }
 
 
+async def test_lookup_names_the_assigned_agent_as_first_and_last_name(
+    runner: ToolRunner, directory: FakeDirectory
+) -> None:
+    await runner.run(call("create_ticket_report", report()), PHONE, None)
+    ticket = directory.tickets["LUX-2026-000001"]
+    directory.tickets["LUX-2026-000001"] = ticket.model_copy(
+        update={"assigned_agent": "a7", "assigned_agent_name": "Ana Ruiz"}
+    )
+    out = await output(runner, call("get_ticket_information", {"ticket_id": "LUX-2026-000001"}))
+    assert out["ticket"]["assignedAgent"] == "Ana Ruiz"
+    directory.tickets["LUX-2026-000001"] = ticket.model_copy(update={"assigned_agent": "a7"})
+    out = await output(runner, call("get_ticket_information", {"ticket_id": "LUX-2026-000001"}))
+    assert out["ticket"]["assignedAgent"] == "Asignado a un agente"  # stored before names were
+
+
 async def test_another_customers_ticket_is_not_found_or_not_yours(
     runner: ToolRunner, directory: FakeDirectory
 ) -> None:

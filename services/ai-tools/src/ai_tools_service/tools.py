@@ -160,6 +160,14 @@ def choose_location(requested: Any) -> Location | None:
     return location if location.model_dump(exclude_none=True) else None
 
 
+def assignee(ticket: CustomerTicketView, messages: Messages) -> str:
+    """Who works the ticket, as the plan says it: "firstName lastName" (or that it is assigned,
+    for a ticket stored before names were), else not assigned."""
+    if not ticket.assigned_agent:
+        return messages.unassigned()
+    return ticket.assigned_agent_name or messages.assigned()
+
+
 def is_transient(exc: Exception) -> bool:
     return not isinstance(exc, DomainError) or exc.code in TRANSIENT_CODES
 
@@ -274,9 +282,7 @@ class ToolRunner:
                 "status": ticket.status.value,
                 "priority": ticket.priority.value,
                 "createdAt": js_date(ticket.created_at),
-                "assignedAgent": messages.assigned()
-                if ticket.assigned_agent
-                else messages.unassigned(),
+                "assignedAgent": assignee(ticket, messages),
                 "resolutionNotes": ticket.resolution_notes,
             },
         }

@@ -28,6 +28,7 @@ from gateway.rpc import BrokerLink
 from gateway.sessions import Sessions
 from gateway.settings import GatewaySettings
 from uts_shared import runtime
+from uts_shared.contracts import agents as agents_contract
 from uts_shared.contracts import ai_tools
 from uts_shared.messaging import declare_work_queue
 from uts_shared.mongo import describe_store, open_database
@@ -104,6 +105,12 @@ class Gateway:
         # Webhooks answered 200 must wait for an ai-tools replica even if none has started yet.
         await declare_work_queue(
             self.broker_link.broker, ai_tools.WEBHOOK_QUEUE, ai_tools.WEBHOOK_BINDING
+        )
+        # Renames made while the tickets service is down wait for it there.
+        await declare_work_queue(
+            self.broker_link.broker,
+            agents_contract.AGENT_NAMES_QUEUE,
+            agents_contract.AGENT_UPDATED.routing_key,
         )
         log.info(
             "gateway %s connected to the broker, serving http://%s:%d (docs at /docs)",

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from faststream.rabbit import RabbitBroker
+from faststream.rabbit import RabbitBroker, RabbitMessage
 
 from tickets_service.conversations import ConversationOperations
 from tickets_service.customers import CustomerOperations
 from tickets_service.tickets import TicketOperations
 from uts_shared.contracts import tickets as t
+from uts_shared.contracts.agents import AGENT_NAMES_QUEUE, AGENT_UPDATED
 from uts_shared.contracts.base import Empty, HealthStatus
-from uts_shared.messaging import serve
+from uts_shared.messaging import serve, subscribe_events, work_queue
 
 
 def register(
@@ -53,3 +54,11 @@ def register(
         return await health()
 
     serve(broker, t.HEALTH, answer_health)
+
+    async def on_agent_updated(routing_key: str, body: bytes, message: RabbitMessage) -> None:
+        change = AGENT_UPDATED.envelope.model_validate_json(body).data
+        await ops.rename_agent(change.agent_id, change.name)
+
+    subscribe_events(
+        broker, work_queue(AGENT_NAMES_QUEUE, AGENT_UPDATED.routing_key), on_agent_updated
+    )

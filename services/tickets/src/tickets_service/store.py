@@ -9,6 +9,7 @@ Filters are built here from typed values only; nothing a client sends becomes an
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -64,16 +65,44 @@ def _plain(value: Any) -> Any:
 _DERIVED = {"score", "allowed_next_statuses"}
 """View fields worked out when read, never stored."""
 
+AGENT_NAMES = "agentNames"
+"""Stored map of agent id -> name for every agent a ticket names (assignee, resolver, escalation
+target, creator, note authors): one `update_many` keeps them all current when an agent is
+renamed, notes included (no positional array updates needed)."""
+_NAMED = (
+    ("assignedAgent", "assignedAgentName"),
+    ("resolvedBy", "resolvedByName"),
+    ("escalatedTo", "escalatedToName"),
+    ("createdBy", "createdByName"),
+)
+_NAME_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+"""Agent ids usable as a key of the names map (no '.' or '$'); others keep no name."""
+
 
 def ticket_document(ticket: TicketView) -> Document:
-    """The stored fields of a ticket (wire names), without the search/outbox bookkeeping."""
+    """The stored fields of a ticket (wire names), without the search/outbox bookkeeping; the
+    agents' names move from beside each id to the ticket's names map."""
     doc: Document = _plain(ticket.model_dump(by_alias=True, exclude=_DERIVED))
+    names: dict[str, str] = {}
+    pairs = [(doc.get(id_field), doc.pop(name_field, None)) for id_field, name_field in _NAMED]
+    for note in doc.get("notes") or ():
+        pairs.append((note.get("agentId"), note.pop("agentName", None)))
+    for agent_id, name in pairs:
+        if agent_id and name and _NAME_KEY.match(agent_id):
+            names[agent_id] = name
+    doc[AGENT_NAMES] = names
     return doc
 
 
 def _view_fields(doc: Mapping[str, Any], keys: Mapping[str, Any] | frozenset[str]) -> Document:
     data = {k: v for k, v in doc.items() if k in keys}
     data["allowedNextStatuses"] = ALLOWED_WIRE.get(doc.get("status", ""), [])
+    names: Mapping[str, str] = doc.get(AGENT_NAMES) or {}
+    for id_field, name_field in _NAMED:
+        agent_id = doc.get(id_field)
+        data[name_field] = names.get(agent_id) if agent_id else None
+    if "notes" in data:
+        data["notes"] = [{**n, "agentName": names.get(n.get("agentId"))} for n in data["notes"]]
     return data
 
 
@@ -270,7 +299,6 @@ class TicketStore:
         *,
         search_terms: Sequence[str],
         idempotency_key: str | None,
-        created_by: str | None,
         outbox: Sequence[OutboxEntry],
     ) -> None:
         """Insert a new ticket with its first events; IdTaken / KeyTaken when either is used."""
@@ -278,7 +306,6 @@ class TicketStore:
         doc["_id"] = ticket.ticket_id
         doc["searchTerms"] = list(search_terms)
         doc["priorityRank"] = PRIORITY_RANK[ticket.priority]
-        doc["createdBy"] = created_by
         doc["outbox"] = [entry.to_document() for entry in outbox]
         if idempotency_key is not None:
             doc["idempotencyKey"] = idempotency_key
@@ -310,7 +337,14 @@ class TicketStore:
         None when someone else wrote first.
         """
         old, new = ticket_document(before), ticket_document(after)
-        changed = {k: v for k, v in new.items() if k != "version" and old.get(k) != v}
+        changed = {
+            k: v for k, v in new.items() if k not in {"version", AGENT_NAMES} and old.get(k) != v
+        }
+        # Name by name: a whole-map write could undo a rename made since `before` was read.
+        known = old[AGENT_NAMES]
+        for agent_id, name in new[AGENT_NAMES].items():
+            if known.get(agent_id) != name:
+                changed[f"{AGENT_NAMES}.{agent_id}"] = name
         if search_terms is not None:
             changed["searchTerms"] = list(search_terms)
         if after.priority != before.priority:
@@ -331,6 +365,25 @@ class TicketStore:
         saved = _ticket(doc)
         await self._count(before, saved)
         return saved
+
+    async def rename_agent(self, agent_id: str, name: str) -> int:
+        """The agent's new name on every ticket naming it (not a change of those tickets: their
+        versions stay); how many tickets were updated."""
+        if not _NAME_KEY.match(agent_id):
+            return 0
+        key = f"{AGENT_NAMES}.{agent_id}"
+        result = await self.tickets.update_many(
+            {key: {"$exists": True, "$ne": name}}, {"$set": {key: name}}
+        )
+        return int(result.modified_count)
+
+    async def rename_customer(self, customer_id: str, name: str | None) -> int:
+        """The customer's new name on each of its tickets (versions stay); how many changed."""
+        result = await self.tickets.update_many(
+            {"customerId": customer_id, "customer": {"$ne": None}},
+            {"$set": {"customer.name": name}},
+        )
+        return int(result.modified_count)
 
     async def remove_from_outbox(self, ticket_ids: Sequence[str], event_ids: Sequence[str]) -> None:
         """Forget events once published, in one write for many tickets (version untouched)."""

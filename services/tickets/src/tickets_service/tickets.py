@@ -19,7 +19,12 @@ from tickets_service.domain.changes import Outcome
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
 from tickets_service.domain.lifecycle import sla_for
-from tickets_service.domain.tickets import customer_summary, customer_view, new_ticket
+from tickets_service.domain.tickets import (
+    customer_ref,
+    customer_summary,
+    customer_view,
+    new_ticket,
+)
 from tickets_service.events import OutboxEntry, outbox_entry
 from tickets_service.outbox import Outbox
 from tickets_service.settings import Settings
@@ -90,6 +95,7 @@ class TicketOperations:
             status=t.TicketStatus.OPEN,
             source=t.TicketSource.AGENT,
             created_by=req.agent_id,
+            created_by_name=req.agent_name,
             assigned_agent=req.agent_id if req.assign_to_self else None,
         )
 
@@ -110,6 +116,7 @@ class TicketOperations:
         source: t.TicketSource,
         created_by: str | None,
         assigned_agent: str | None,
+        created_by_name: str | None = None,
     ) -> t.CreateTicketResult:
         key = req.idempotency_key
         if key is not None:
@@ -117,7 +124,7 @@ class TicketOperations:
             if existing is not None:
                 log.debug("idempotent create %s -> %s", key, existing.ticket_id)
                 return t.CreateTicketResult(ticket=existing, created=False)
-        await self._require_customer(req.customer_id)
+        customer = customer_ref(await self._customer(req.customer_id))
         if req.conversation_id is not None:
             conversation = await self._store.get_conversation(req.conversation_id)
             if conversation is None or conversation.customer_id != req.customer_id:
@@ -140,6 +147,9 @@ class TicketOperations:
                 sla=sla,
                 assigned_agent=assigned_agent,
                 now=now,
+                customer=customer,
+                created_by=created_by,
+                created_by_name=created_by_name,
             )
             outcome = changes.created(ticket, created_by=created_by)
             entries = self._entries(outcome, now)
@@ -148,7 +158,6 @@ class TicketOperations:
                     ticket,
                     search_terms=search.search_terms(ticket_id, ticket.subject, ticket.description),
                     idempotency_key=key,
-                    created_by=created_by,
                     outbox=entries,
                 )
             except KeyTaken:
@@ -175,6 +184,16 @@ class TicketOperations:
                 details=[FieldError(field="category", reason=f"must be one of {valid}")],
                 context={"validCategories": valid},
             )
+
+    async def _customer(self, customer_id: str) -> t.Customer:
+        """The customer a new ticket is for (its name and phone go on the ticket)."""
+        customer = await self._store.get_customer(customer_id)
+        if customer is None:
+            raise NotFound(
+                f"Customer '{customer_id}' not found",
+                details=[FieldError(field="customerId", reason="no such customer")],
+            )
+        return customer
 
     async def _require_customer(self, customer_id: str) -> None:
         """NotFound unless the customer exists; remembered (customers are never deleted)."""
@@ -337,7 +356,9 @@ class TicketOperations:
     async def assign(self, req: t.AssignTicket) -> t.TicketView:
         outcome = await self._change(
             req.ticket_id,
-            lambda ticket, now: changes.assign(ticket, req.agent_id, by=req.by, now=now),
+            lambda ticket, now: changes.assign(
+                ticket, req.agent_id, by=req.by, now=now, agent_name=req.agent_name
+            ),
             expected_version=req.expected_version,
         )
         log.debug("ticket %s assigned to %s by %s", req.ticket_id, req.agent_id, req.by)
@@ -347,7 +368,7 @@ class TicketOperations:
         outcome = await self._change(
             req.ticket_id,
             lambda ticket, now: changes.change_status(
-                ticket, req.status, by=req.by, reason=req.reason, now=now
+                ticket, req.status, by=req.by, reason=req.reason, now=now, by_name=req.by_name
             ),
             expected_version=req.expected_version,
             still_valid=_same_status,
@@ -366,6 +387,7 @@ class TicketOperations:
                 is_internal=req.is_internal,
                 note_id=note_id,
                 now=now,
+                by_name=req.by_name,
             ),
         )
         assert outcome.note is not None
@@ -375,7 +397,9 @@ class TicketOperations:
     async def resolve(self, req: t.ResolveTicket) -> t.TicketView:
         outcome = await self._change(
             req.ticket_id,
-            lambda ticket, now: changes.resolve(ticket, req.resolution_notes, by=req.by, now=now),
+            lambda ticket, now: changes.resolve(
+                ticket, req.resolution_notes, by=req.by, now=now, by_name=req.by_name
+            ),
             expected_version=req.expected_version,
             still_valid=_same_status,
         )
@@ -386,11 +410,21 @@ class TicketOperations:
         outcome = await self._change(
             req.ticket_id,
             lambda ticket, now: changes.escalate(
-                ticket, req.to_agent_id, req.reason, by=req.by, now=now
+                ticket,
+                req.to_agent_id,
+                req.reason,
+                by=req.by,
+                now=now,
+                to_agent_name=req.to_agent_name,
             ),
         )
         log.debug("ticket %s escalated to %s by %s", req.ticket_id, req.to_agent_id, req.by)
         return outcome.ticket
+
+    async def rename_agent(self, agent_id: str, name: str) -> None:
+        """An agent's new name (`agent.updated`) on every ticket that names it."""
+        changed = await self._store.rename_agent(agent_id, name)
+        log.debug("agent %s renamed on %d tickets", agent_id, changed)
 
     async def feedback(self, req: t.SubmitFeedback) -> t.TicketView:
         if req.customer_id is not None:

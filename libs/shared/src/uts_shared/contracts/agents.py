@@ -54,3 +54,7 @@ AGENT_TOKENS_REVOKED = EventType(
 )
 
 EVENTS: tuple[EventType[Any], ...] = (AGENT_UPDATED, AGENT_TOKENS_REVOKED)
+
+AGENT_NAMES_QUEUE = "tickets.agent-names"
+"""The tickets service's work queue for `agent.updated` (its replicas share it); the gateway
+declares it too, so a rename made while the tickets service is down waits there."""

@@ -28,6 +28,7 @@ from uts_shared.contracts.base import (
     MAX_TAGS,
     EventType,
     LongText,
+    Name,
     NoteText,
     Rpc,
     ShortText,
@@ -184,9 +185,20 @@ class Note(WireModel):
 
     id: str
     agent_id: str
+    agent_name: str | None = None
+    """The author's name ("firstName lastName"), kept current when the agent is renamed."""
     content: str
     is_internal: bool = True
     timestamp: datetime
+
+
+class CustomerRef(WireModel):
+    """The ticket's customer as lists show it (kept current when the customer's name is)."""
+
+    id: str
+    name: str | None = None
+    """"firstName lastName", or None when the customer gave no name."""
+    phone_number: str
 
 
 # --- ticket views -----------------------------------------------------------------------------
@@ -204,22 +216,29 @@ class TicketSummary(WireModel):
     status: TicketStatus
     status_history: list[StatusChange] = Field(default_factory=list)
     customer_id: str
+    customer: CustomerRef | None = None
     conversation_id: str | None = None
     assigned_agent: str | None = None
+    assigned_agent_name: str | None = None
     assigned_at: datetime | None = None
     location: Location | None = None
     sla: Sla
     resolved_at: datetime | None = None
     resolved_by: str | None = None
+    resolved_by_name: str | None = None
     resolution_notes: str | None = None
     customer_feedback: CustomerFeedback | None = None
     tags: list[str] = Field(default_factory=list)
     is_escalated: bool = False
     escalated_to: str | None = None
+    escalated_to_name: str | None = None
     escalation_reason: str | None = None
     escalated_at: datetime | None = None
     attachments: list[Attachment] = Field(default_factory=list)
     source: TicketSource
+    created_by: str | None = None
+    """The agent who created it (none for the assistant's tickets)."""
+    created_by_name: str | None = None
     closed_at: datetime | None = None
     close_reason: str | None = None
     """Why it was closed (`duplicate`, `spam`, `no_response` or an agent's words)."""
@@ -251,6 +270,7 @@ class CustomerTicketSummary(WireModel):
     customer_id: str
     conversation_id: str | None = None
     assigned_agent: str | None = None
+    assigned_agent_name: str | None = None
     resolved_at: datetime | None = None
     resolution_notes: str | None = None
     customer_feedback: CustomerFeedback | None = None
@@ -334,10 +354,15 @@ class NewTicket(WireModel):
     """Same key -> the first ticket is returned, no second one is created."""
 
 
+AgentName = Name
+"""An agent's display name, as the gateway's directory has it ("firstName lastName")."""
+
+
 class CreateFromAgent(NewTicket):
     """Manual creation by an agent: status open, source agent."""
 
     agent_id: Id
+    agent_name: AgentName | None = None
     assign_to_self: bool = False
 
 
@@ -448,15 +473,19 @@ class UpdateTicket(WireModel):
 class AssignTicket(WireModel):
     ticket_id: Id
     agent_id: Id
+    agent_name: AgentName | None = None
     by: Id
     expected_version: int | None = None
 
 
 class ChangeStatus(WireModel):
+    """A move to `resolved` takes `reason` as the resolution notes (required)."""
+
     ticket_id: Id
     status: TicketStatus
     reason: Text | None = None
     by: Id
+    by_name: AgentName | None = None
     expected_version: int | None = None
 
 
@@ -465,18 +494,21 @@ class AddNote(WireModel):
     content: NoteText
     is_internal: bool = True
     by: Id
+    by_name: AgentName | None = None
 
 
 class ResolveTicket(WireModel):
     ticket_id: Id
     resolution_notes: NoteText
     by: Id
+    by_name: AgentName | None = None
     expected_version: int | None = None
 
 
 class EscalateTicket(WireModel):
     ticket_id: Id
     to_agent_id: Id
+    to_agent_name: AgentName | None = None
     reason: NoteText
     by: Id
 
@@ -718,6 +750,7 @@ class TicketUpdated(WireModel):
 class TicketAssigned(WireModel):
     ticket_id: str
     agent_id: str
+    agent_name: str | None = None
     customer_id: str
     assigned_by: str | None = None
     previous_agent: str | None = None
@@ -737,6 +770,7 @@ class TicketNoteAdded(WireModel):
 class TicketResolved(WireModel):
     ticket_id: str
     resolved_by: str
+    resolved_by_name: str | None = None
     resolution_notes: str
     customer_id: str
     version: int
@@ -746,6 +780,7 @@ class TicketEscalated(WireModel):
     ticket_id: str
     from_agent: str | None = None
     to_agent: str
+    to_agent_name: str | None = None
     reason: str
     customer_id: str
     version: int

@@ -293,6 +293,7 @@ async def create_ticket(
     body: NewTicketBody,
     agent: CurrentAgent,
     rpc: RpcDep,
+    directory: DirectoryDep,
     idempotency_key: Annotated[
         str | None,
         Header(alias="Idempotency-Key", min_length=1, max_length=200),
@@ -309,7 +310,12 @@ async def create_ticket(
             raise ValidationFailed.on("idempotencyKey", "differs from the Idempotency-Key header")
         key = idempotency_key
     # Already validated field by field as NewTicketBody: no second validation on the hot path.
-    fields = {**body.__dict__, "idempotency_key": key, "agent_id": agent.id}
+    fields = {
+        **body.__dict__,
+        "idempotency_key": key,
+        "agent_id": agent.id,
+        "agent_name": await directory.name_of(agent),
+    }
     result = await rpc.call(
         tickets.CREATE_FROM_AGENT, tickets.CreateFromAgent.model_construct(**fields)
     )
@@ -360,10 +366,11 @@ async def assign_ticket(
 ) -> Response:
     """Assign to an active agent (else 404 naming `agentId`); a new ticket becomes open
     (recorded in its history)."""
-    await directory.assignable(body.agent_id, field="agentId")
+    name = await directory.assignable(body.agent_id, field="agentId")
     request = tickets.AssignTicket(
         ticket_id=ticket_id,
         agent_id=body.agent_id,
+        agent_name=name,
         by=agent.id,
         expected_version=expected_version(if_match, body.expected_version),
     )
@@ -388,6 +395,8 @@ async def change_status(
     body: StatusBody,
     agent: CurrentAgent,
     rpc: RpcDep,
+    *,
+    directory: DirectoryDep,
     if_match: IfMatch = None,
 ) -> Response:
     """Move along the transition graph (illegal -> 409 with the allowed next states)."""
@@ -396,6 +405,7 @@ async def change_status(
         status=body.status,
         reason=body.reason,
         by=agent.id,
+        by_name=await directory.name_of(agent),
         expected_version=expected_version(if_match, body.expected_version),
     )
     result = await rpc.call(tickets.CHANGE_STATUS, request)
@@ -412,11 +422,15 @@ async def change_status(
     },
 )
 async def add_note(
-    ticket_id: TicketId, body: NoteBody, agent: CurrentAgent, rpc: RpcDep
+    ticket_id: TicketId, body: NoteBody, agent: CurrentAgent, rpc: RpcDep, directory: DirectoryDep
 ) -> Response:
     """Add a note (internal unless `isInternal` is false)."""
     request = tickets.AddNote(
-        ticket_id=ticket_id, content=body.content, is_internal=body.is_internal, by=agent.id
+        ticket_id=ticket_id,
+        content=body.content,
+        is_internal=body.is_internal,
+        by=agent.id,
+        by_name=await directory.name_of(agent),
     )
     result = await rpc.call(tickets.ADD_NOTE, request)
     return answer_fields(result)
@@ -432,13 +446,16 @@ async def resolve_ticket(
     body: ResolveBody,
     agent: CurrentAgent,
     rpc: RpcDep,
+    *,
+    directory: DirectoryDep,
     if_match: IfMatch = None,
 ) -> Response:
-    """Resolve with resolution notes (required)."""
+    """Resolve with resolution notes (required), from any open state."""
     request = tickets.ResolveTicket(
         ticket_id=ticket_id,
         resolution_notes=body.resolution_notes,
         by=agent.id,
+        by_name=await directory.name_of(agent),
         expected_version=expected_version(if_match, body.expected_version),
     )
     result = await rpc.call(tickets.RESOLVE, request)
@@ -459,9 +476,13 @@ async def escalate_ticket(
 ) -> Response:
     """Flag as escalated and reassign to `toAgentId`, an active agent (else 404 naming it),
     with the reason."""
-    await directory.assignable(body.to_agent_id, field="toAgentId")
+    name = await directory.assignable(body.to_agent_id, field="toAgentId")
     request = tickets.EscalateTicket(
-        ticket_id=ticket_id, to_agent_id=body.to_agent_id, reason=body.reason, by=agent.id
+        ticket_id=ticket_id,
+        to_agent_id=body.to_agent_id,
+        to_agent_name=name,
+        reason=body.reason,
+        by=agent.id,
     )
     result = await rpc.call(tickets.ESCALATE, request)
     return ticket_answer(result)

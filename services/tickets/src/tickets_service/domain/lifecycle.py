@@ -88,6 +88,7 @@ def transition(
     by: str | None,
     reason: str | None,
     now: datetime,
+    by_name: str | None = None,
 ) -> TicketView:
     """Move to `target` (or raise InvalidTransition), record history and stamp SLA fields.
 
@@ -125,6 +126,7 @@ def transition(
     if target is S.RESOLVED:
         update["resolved_at"] = now
         update["resolved_by"] = by
+        update["resolved_by_name"] = by_name
         sla.resolution_met = _elapsed_ms(ticket, now) <= sla.resolution_target
     if target is S.CLOSED:
         update["closed_at"] = now
@@ -132,13 +134,21 @@ def transition(
     if current is S.RESOLVED and target is S.OPEN:
         update["resolved_at"] = None
         update["resolved_by"] = None
+        update["resolved_by_name"] = None
         sla.resolution_met = None
     update["sla"] = sla
     return ticket.model_copy(update=update)
 
 
-def assign(ticket: TicketView, agent_id: str, *, by: str | None, now: datetime) -> TicketView:
-    """Assign to `agent_id`; a new ticket moves to open (recorded in history)."""
+def assign(
+    ticket: TicketView,
+    agent_id: str,
+    *,
+    by: str | None,
+    now: datetime,
+    agent_name: str | None = None,
+) -> TicketView:
+    """Assign to `agent_id` (named `agent_name`); a new ticket moves to open (in history)."""
     if ticket.status is S.CLOSED:
         raise Conflict(
             f"Ticket {ticket.ticket_id} is closed and can't be assigned",
@@ -148,7 +158,12 @@ def assign(ticket: TicketView, agent_id: str, *, by: str | None, now: datetime) 
     if ticket.status is S.NEW:
         changed = transition(ticket, S.OPEN, by=by or agent_id, reason="Assigned to agent", now=now)
     return changed.model_copy(
-        update={"assigned_agent": agent_id, "assigned_at": now, "updated_at": now}
+        update={
+            "assigned_agent": agent_id,
+            "assigned_agent_name": agent_name,
+            "assigned_at": now,
+            "updated_at": now,
+        }
     )
 
 
@@ -159,9 +174,10 @@ def resolve(
     by: str,
     now: datetime,
     reason: str = "Resolved by agent",
+    by_name: str | None = None,
 ) -> TicketView:
     """Resolve with notes, from any open state (the graph says which)."""
-    resolved = transition(ticket, S.RESOLVED, by=by, reason=reason, now=now)
+    resolved = transition(ticket, S.RESOLVED, by=by, reason=reason, now=now, by_name=by_name)
     return resolved.model_copy(update={"resolution_notes": resolution_notes})
 
 
@@ -172,22 +188,29 @@ def change_status(
     by: str | None,
     reason: str | None,
     now: datetime,
+    by_name: str | None = None,
 ) -> TicketView:
     """A status change asked for by name: a move to resolved takes its reason as the
     resolution notes (required, as on the resolve route); any other follows `transition`."""
     if target is not S.RESOLVED:
-        return transition(ticket, target, by=by, reason=reason, now=now)
+        return transition(ticket, target, by=by, reason=reason, now=now, by_name=by_name)
     if not can_transition(ticket.status, target):
         raise InvalidTransition(ticket.status, target)
     if not (reason and reason.strip()) or by is None:
         raise ValidationFailed.on(
             "reason", "resolving needs resolution notes: give them as the reason"
         )
-    return resolve(ticket, reason, by=by, now=now, reason=reason)
+    return resolve(ticket, reason, by=by, now=now, reason=reason, by_name=by_name)
 
 
 def escalate(
-    ticket: TicketView, to_agent: str, reason: str, *, by: str, now: datetime
+    ticket: TicketView,
+    to_agent: str,
+    reason: str,
+    *,
+    by: str,
+    now: datetime,
+    to_agent_name: str | None = None,
 ) -> TicketView:
     """Flag as escalated to `to_agent` (who becomes the assignee); a new ticket opens."""
     if ticket.status is S.CLOSED:
@@ -202,9 +225,11 @@ def escalate(
         update={
             "is_escalated": True,
             "escalated_to": to_agent,
+            "escalated_to_name": to_agent_name,
             "escalation_reason": reason,
             "escalated_at": now,
             "assigned_agent": to_agent,
+            "assigned_agent_name": to_agent_name,
             "assigned_at": now,
             "updated_at": now,
         }
@@ -219,6 +244,7 @@ def add_note(
     is_internal: bool,
     note_id: str,
     now: datetime,
+    by_name: str | None = None,
 ) -> tuple[TicketView, Note]:
     """Append a note (internal unless said otherwise); a full ticket takes no more."""
     if len(ticket.notes) >= MAX_NOTES_PER_TICKET:
@@ -227,7 +253,14 @@ def add_note(
             "ticket holds; open a new ticket to go on",
             context={"limit": MAX_NOTES_PER_TICKET},
         )
-    note = Note(id=note_id, agent_id=by, content=content, is_internal=is_internal, timestamp=now)
+    note = Note(
+        id=note_id,
+        agent_id=by,
+        agent_name=by_name,
+        content=content,
+        is_internal=is_internal,
+        timestamp=now,
+    )
     return ticket.model_copy(update={"notes": [*ticket.notes, note], "updated_at": now}), note
 
 
