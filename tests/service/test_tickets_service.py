@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -690,6 +691,74 @@ async def test_conversations_find_the_most_recent_active_one(env: TicketsEnv) ->
         await env.rpc.call(t.CREATE_CONVERSATION, t.CreateConversation(customer_id="nobody"))
     with pytest.raises(NotFound):
         await env.rpc.call(t.GET_CONVERSATION, t.GetConversation(conversation_id="nope"))
+
+
+async def test_upsert_by_phone_gives_the_same_customer_for_the_same_phone(env: TicketsEnv) -> None:
+    phone = "+5255" + str(uuid.uuid4().int)[:8]
+    requests = [
+        t.UpsertCustomerByPhone(phone_number=phone),
+        t.UpsertCustomerByPhone(phone_number=phone.replace("+52", "+52 1 ")),
+        t.UpsertCustomerByPhone(phone_number=phone, first_name="Rosa"),
+    ]
+    racing = await asyncio.gather(*(env.rpc.call(t.UPSERT_CUSTOMER_BY_PHONE, r) for r in requests))
+    assert len({r.customer.id for r in racing}) == 1
+    assert sum(r.created for r in racing) == 1
+    customer = racing[0].customer
+    assert customer.phone_number == phone
+
+    ticket = await env.ticket(customer)
+    named = await env.rpc.call(
+        t.UPSERT_CUSTOMER_BY_PHONE,
+        t.UpsertCustomerByPhone(phone_number=phone, first_name="Rosa", last_name="Cliente"),
+    )
+    assert (named.created, named.customer.first_name, named.customer.last_name) == (
+        False,
+        "Rosa",
+        "Cliente",
+    )
+    again = await env.rpc.call(
+        t.UPSERT_CUSTOMER_BY_PHONE,
+        t.UpsertCustomerByPhone(phone_number=phone, first_name="Otra", last_name="Persona"),
+    )
+    assert (again.customer.first_name, again.customer.last_name) == ("Rosa", "Cliente")
+    stored = await env.rpc.call(t.GET, t.GetTicket(ticket_id=ticket.ticket_id))
+    assert stored.customer is not None and stored.customer.name == "Rosa Cliente"
+    assert stored.version == ticket.version
+    with pytest.raises(ValidationFailed):
+        await env.rpc.call(t.UPSERT_CUSTOMER_BY_PHONE, t.UpsertCustomerByPhone(phone_number="123"))
+
+
+async def test_open_conversation_gives_the_open_one_on_a_channel_or_a_new_one(
+    env: TicketsEnv,
+) -> None:
+    customer = await env.customer()
+    ask = t.OpenConversation(customer_id=customer.id)
+    racing = await asyncio.gather(*(env.rpc.call(t.OPEN_CONVERSATION, ask) for _ in range(4)))
+    assert len({r.conversation.id for r in racing}) == 1
+    assert sum(r.created for r in racing) == 1
+    whatsapp = racing[0].conversation
+    assert (whatsapp.channel, whatsapp.status) == (t.Channel.WHATSAPP, t.ConversationStatus.OPEN)
+
+    web = await env.rpc.call(
+        t.OPEN_CONVERSATION, t.OpenConversation(customer_id=customer.id, channel=t.Channel.WEB)
+    )
+    assert web.created and web.conversation.id != whatsapp.id
+    await env.rpc.call(
+        t.UPDATE_CONVERSATION_STATUS,
+        t.UpdateConversationStatus(
+            conversation_id=whatsapp.id, status=t.ConversationStatus.ASSIGNED, assigned_agent="a1"
+        ),
+    )
+    still = await env.rpc.call(t.OPEN_CONVERSATION, ask)
+    assert (still.conversation.id, still.created) == (whatsapp.id, False)  # assigned is open
+    await env.rpc.call(
+        t.UPDATE_CONVERSATION_STATUS,
+        t.UpdateConversationStatus(conversation_id=whatsapp.id, status=t.ConversationStatus.CLOSED),
+    )
+    fresh = await env.rpc.call(t.OPEN_CONVERSATION, ask)
+    assert fresh.created and fresh.conversation.id not in {whatsapp.id, web.conversation.id}
+    with pytest.raises(NotFound):
+        await env.rpc.call(t.OPEN_CONVERSATION, t.OpenConversation(customer_id="nobody"))
 
 
 async def test_health_names_the_instance_and_store(env: TicketsEnv) -> None:

@@ -24,6 +24,7 @@ from tickets_service.domain.lifecycle import ALLOWED_WIRE
 from tickets_service.events import OutboxEntry
 from uts_shared.contracts.tickets import (
     PRIORITY_RANK,
+    Channel,
     Conversation,
     ConversationStatus,
     Customer,
@@ -47,6 +48,9 @@ _LIST_PROJECTION = {"_id": 0, "notes": 0, "outbox": 0, "searchTerms": 0, "idempo
 _SEARCH_PROJECTION = {k: v for k, v in _LIST_PROJECTION.items() if k != "searchTerms"}
 _RANKING_PROJECTION = {"searchTerms": 1, "createdAt": 1}
 _TALLY_PROJECTION = dict.fromkeys(tally.FIELDS, 1)
+
+_ACTIVE = [ConversationStatus.OPEN.value, ConversationStatus.ASSIGNED.value]
+"""Conversation statuses still going on."""
 
 SortField = Literal["createdAt", "updatedAt", "priority", "status", "ticketId", "relevance"]
 
@@ -265,6 +269,7 @@ class TicketStore:
         )
         await self.conversations.create_indexes(
             [
+                IndexModel([("openKey", ASCENDING)], unique=True, sparse=True, name="openKey"),
                 IndexModel(
                     [("customerId", ASCENDING), ("status", ASCENDING), ("updatedAt", DESCENDING)]
                 ),
@@ -536,6 +541,18 @@ class TicketStore:
         except DuplicateKeyError:
             raise PhoneTaken(customer.phone_number) from None
 
+    async def fill_customer(
+        self, customer_id: str, details: Mapping[str, str], now: datetime
+    ) -> Customer | None:
+        """Set `details` (wire keys) where the customer still has none; None when another
+        write filled one of them first."""
+        doc = await self.customers.find_one_and_update(
+            {"_id": customer_id, **dict.fromkeys(details)},
+            {"$set": {**details, "updatedAt": now}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return _customer(doc)
+
     async def get_customer(self, customer_id: str) -> Customer | None:
         return _customer(await self.customers.find_one({"_id": customer_id}))
 
@@ -562,10 +579,34 @@ class TicketStore:
 
     # --- conversations ------------------------------------------------------------------------
 
-    async def insert_conversation(self, conversation: Conversation) -> None:
+    async def insert_conversation(
+        self, conversation: Conversation, *, open_key: str | None = None
+    ) -> None:
+        """KeyTaken when `open_key` (one open conversation per customer and channel, for those
+        opened by `open`) is taken."""
         doc = _plain(conversation.model_dump(by_alias=True, exclude={"id"}))
         doc["_id"] = conversation.id
-        await self.conversations.insert_one(doc)
+        if open_key is not None:
+            doc["openKey"] = open_key
+        try:
+            await self.conversations.insert_one(doc)
+        except DuplicateKeyError:
+            raise KeyTaken(open_key or conversation.id) from None
+
+    async def conversation_by_open_key(self, open_key: str) -> Conversation | None:
+        return _conversation(await self.conversations.find_one({"openKey": open_key}))
+
+    async def open_conversation(self, customer_id: str, channel: Channel) -> Conversation | None:
+        """The customer's most recently updated open or assigned conversation on `channel`."""
+        docs = (
+            await self.conversations.find(
+                {"customerId": customer_id, "channel": channel.value, "status": {"$in": _ACTIVE}}
+            )
+            .sort([("updatedAt", DESCENDING), ("_id", DESCENDING)])
+            .limit(1)
+            .to_list(None)
+        )
+        return _conversation(docs[0]) if docs else None
 
     async def get_conversation(self, conversation_id: str) -> Conversation | None:
         return _conversation(await self.conversations.find_one({"_id": conversation_id}))
@@ -599,9 +640,7 @@ class TicketStore:
             await self.conversations.find(
                 {
                     "customerId": customer_id,
-                    "status": {
-                        "$in": [ConversationStatus.OPEN.value, ConversationStatus.ASSIGNED.value]
-                    },
+                    "status": {"$in": _ACTIVE},
                 }
             )
             .sort([("updatedAt", DESCENDING), ("_id", DESCENDING)])
@@ -613,10 +652,11 @@ class TicketStore:
     async def update_conversation(
         self, conversation_id: str, changes: Mapping[str, Any]
     ) -> Conversation | None:
+        update: Document = {"$set": _plain(dict(changes))}
+        if update["$set"].get("status") == ConversationStatus.CLOSED.value:
+            update["$unset"] = {"openKey": ""}  # `open` may open a new one now
         doc = await self.conversations.find_one_and_update(
-            {"_id": conversation_id},
-            {"$set": _plain(dict(changes))},
-            return_document=ReturnDocument.AFTER,
+            {"_id": conversation_id}, update, return_document=ReturnDocument.AFTER
         )
         return _conversation(doc)
 
@@ -637,5 +677,5 @@ def _customer(doc: Mapping[str, Any] | None) -> Customer | None:
 def _conversation(doc: Mapping[str, Any] | None) -> Conversation | None:
     if doc is None:
         return None
-    data = {k: v for k, v in doc.items() if k != "_id"}
+    data = {k: v for k, v in doc.items() if k not in {"_id", "openKey"}}
     return Conversation.model_validate({**data, "id": doc["_id"]})

@@ -568,6 +568,17 @@ class CreateCustomer(WireModel):
         return value.lower() if value else value
 
 
+class UpsertCustomerByPhone(CreateCustomer):
+    """The customer with this phone number (E.164 once normalised), created if there is none;
+    for an existing customer, the names and email given fill only what it lacks."""
+
+
+class UpsertedCustomer(WireModel):
+    customer: Customer
+    created: bool
+    """True when this request created the customer."""
+
+
 class GetCustomer(WireModel):
     customer_id: Id
 
@@ -602,6 +613,19 @@ class CreateConversation(WireModel):
     channel: Channel = Channel.WHATSAPP
     status: ConversationStatus = ConversationStatus.OPEN
     assigned_agent: Id | None = None
+
+
+class OpenConversation(WireModel):
+    """The customer's open (or assigned) conversation on `channel`, or a new open one."""
+
+    customer_id: Id
+    channel: Channel = Channel.WHATSAPP
+
+
+class OpenedConversation(WireModel):
+    conversation: Conversation
+    created: bool
+    """True when this request opened a new conversation."""
 
 
 class GetConversation(WireModel):
@@ -673,11 +697,23 @@ SUBMIT_FEEDBACK = Rpc(
 STATS = Rpc("tickets.stats", StatsQuery, TicketStats, "Counts by status/priority/escalated")
 
 CREATE_CUSTOMER = Rpc("tickets.customers.create", CreateCustomer, Customer, "Unique E.164 phone")
+UPSERT_CUSTOMER_BY_PHONE = Rpc(
+    "tickets.customers.upsert_by_phone",
+    UpsertCustomerByPhone,
+    UpsertedCustomer,
+    "The customer with this phone, created if absent (idempotent; for integrating systems)",
+)
 GET_CUSTOMER = Rpc("tickets.customers.get", GetCustomer, Customer)
 GET_CUSTOMER_BY_PHONE = Rpc("tickets.customers.get_by_phone", GetCustomerByPhone, Customer)
 LIST_CUSTOMERS = Rpc("tickets.customers.list", ListCustomers, CustomerPage)
 
 CREATE_CONVERSATION = Rpc("tickets.conversations.create", CreateConversation, Conversation)
+OPEN_CONVERSATION = Rpc(
+    "tickets.conversations.open",
+    OpenConversation,
+    OpenedConversation,
+    "The customer's open conversation on a channel, or a new one (idempotent)",
+)
 GET_CONVERSATION = Rpc("tickets.conversations.get", GetConversation, Conversation)
 LIST_CONVERSATIONS = Rpc("tickets.conversations.list", ListConversations, ConversationPage)
 FIND_ACTIVE_CONVERSATION = Rpc(
@@ -711,10 +747,12 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     SUBMIT_FEEDBACK,
     STATS,
     CREATE_CUSTOMER,
+    UPSERT_CUSTOMER_BY_PHONE,
     GET_CUSTOMER,
     GET_CUSTOMER_BY_PHONE,
     LIST_CUSTOMERS,
     CREATE_CONVERSATION,
+    OPEN_CONVERSATION,
     GET_CONVERSATION,
     LIST_CONVERSATIONS,
     FIND_ACTIVE_CONVERSATION,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tickets_service.domain.customers import display_name
 from tickets_service.domain.lifecycle import TRANSITIONS
 from uts_shared.contracts.tickets import (
     Customer,
@@ -24,8 +25,9 @@ _CUSTOMER_VIEW_FIELDS = tuple(f for f in CustomerTicketView.model_fields if f !=
 
 def customer_ref(customer: Customer) -> CustomerRef:
     """How a ticket names its customer: id, "firstName lastName" (if given) and phone."""
-    name = " ".join(n for n in (customer.first_name, customer.last_name) if n) or None
-    return CustomerRef(id=customer.id, name=name, phone_number=customer.phone_number)
+    return CustomerRef(
+        id=customer.id, name=display_name(customer), phone_number=customer.phone_number
+    )
 
 
 def new_ticket(
