@@ -108,9 +108,13 @@ class FakeConfig:
     def __init__(self, messages: Messages | None = None) -> None:
         self._messages = messages or Messages()
         self.categories = list(CATEGORIES)
+        self.fallback = "other"
 
     async def category_ids(self) -> list[str]:
         return self.categories
+
+    async def fallback_category(self) -> str:
+        return self.fallback
 
     async def messages(self) -> Messages:
         return self._messages
@@ -187,6 +191,18 @@ async def test_unconfigured_category_falls_back_to_other(
     out = await output(runner, call("create_ticket_report", report(category="plumbing")))
     assert out["success"] is True
     assert directory.created[0].category == "other"
+
+
+async def test_unconfigured_category_goes_to_the_configured_fallback(
+    directory: FakeDirectory,
+) -> None:
+    config = FakeConfig()
+    config.categories = ["solar_installation", "billing", "misc"]
+    config.fallback = "misc"
+    runner = ToolRunner(directory, config)
+    out = await output(runner, call("create_ticket_report", report(category="other")))
+    assert out["success"] is True
+    assert directory.created[0].category == "misc"
 
 
 async def test_invalid_priority_falls_back_to_medium(

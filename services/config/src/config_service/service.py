@@ -111,8 +111,9 @@ class Configuration:
     # --- reads -----------------------------------------------------------------------------
 
     async def categories(self) -> list[Category]:
+        """The categories, their fallback marked (`other` in a list stored before marks)."""
         value: list[Category] = await self._read(SettingKey.TICKET_CATEGORIES)
-        return value
+        return validation.with_fallback(value)
 
     async def assistant(self) -> AssistantConfig:
         value: AssistantConfig = await self._read(SettingKey.ASSISTANT_CONFIGURATION)
@@ -220,8 +221,10 @@ class Configuration:
 
     async def update_categories(self, categories: Sequence[Category], *, by: str) -> list[Category]:
         validation.check_categories(categories)
-        await self._change([(SettingKey.TICKET_CATEGORIES, to_json(list(categories)))], by=by)
-        return list(categories)
+        validation.check_fallback(categories)
+        marked = validation.with_fallback(categories)
+        await self._change([(SettingKey.TICKET_CATEGORIES, to_json(marked))], by=by)
+        return marked
 
     async def update_assistant(self, config: AssistantConfig, *, by: str) -> AssistantConfig:
         await self._change([(SettingKey.ASSISTANT_CONFIGURATION, to_json(config))], by=by)
@@ -264,8 +267,9 @@ class Configuration:
         preset = preset_rules.find(preset_rules.merged(self._builtin_presets(), stored), preset_id)
         validation.check_preset(preset)
         await self._require_editable(PRESET_KEYS)
+        categories = validation.with_fallback(preset.ticket_categories)
         values = {
-            SettingKey.TICKET_CATEGORIES: to_json(preset.ticket_categories),
+            SettingKey.TICKET_CATEGORIES: to_json(categories),
             SettingKey.ASSISTANT_CONFIGURATION: to_json(preset.assistant_configuration),
             SettingKey.TICKET_TERMINOLOGY: to_json(preset.ticket_terminology),
             SettingKey.TICKET_ID_FORMAT: to_json(preset.ticket_id_format),
@@ -274,7 +278,7 @@ class Configuration:
         return PresetApplied(
             preset=preset,
             configurations=AllConfig(
-                ticket_categories=preset.ticket_categories,
+                ticket_categories=categories,
                 assistant_configuration=preset.assistant_configuration,
                 terminology=preset.ticket_terminology,
                 ticket_id_format=preset.ticket_id_format,

@@ -32,6 +32,7 @@ from tickets_service.store import SortField, TicketFilter, TicketStore, sort_spe
 from uts_shared.clock import Clock, new_id
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Pagination
+from uts_shared.contracts.config import fallback_category
 from uts_shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,12 @@ class TicketOperations:
         )
 
     async def create_from_ai(self, req: t.CreateFromAi) -> t.CreateTicketResult:
+        """The assistant's report; a category the configuration doesn't have (it changed since
+        the assistant was told) goes to the fallback category instead of failing the report."""
+        categories = await self._config.categories()
+        fallback = fallback_category(categories)
+        if fallback is not None and req.category not in {c.id for c in categories}:
+            req = req.model_copy(update={"category": fallback})
         return await self._create(
             req,
             status=t.TicketStatus.NEW,

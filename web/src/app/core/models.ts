@@ -130,6 +130,8 @@ export interface Category {
   icon?: string | null;
   color?: string | null;
   description?: string | null;
+  /** The assistant's category for reports that fit no other (exactly one carries it). */
+  isFallback?: boolean;
 }
 
 export interface Terminology {

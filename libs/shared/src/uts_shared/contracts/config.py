@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -66,6 +67,22 @@ class Category(WireModel):
     icon: ShortText | None = None
     color: ShortText | None = None
     description: Text | None = None
+    is_fallback: bool = Field(default=False, exclude_if=lambda marked: not marked)
+    """The assistant's category for a report that fits no other: exactly one category carries
+    `isFallback: true` (the others leave it out)."""
+
+
+DEFAULT_FALLBACK = "other"
+"""The fallback category when none is marked: the plans' `other`."""
+
+
+def fallback_category(categories: Sequence[Category]) -> str | None:
+    """The id of the category marked as the fallback, else `other` if there is one, else None
+    (several marked: the first; a change with several is refused)."""
+    marked = [c.id for c in categories if c.is_fallback]
+    if marked:
+        return marked[0]
+    return DEFAULT_FALLBACK if any(c.id == DEFAULT_FALLBACK for c in categories) else None
 
 
 CategoryItems = Annotated[list[Category], Field(min_length=1, max_length=MAX_CATEGORIES)]
