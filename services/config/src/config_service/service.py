@@ -46,6 +46,7 @@ from uts_shared.contracts.config import (
     SettingRecord,
     Terminology,
     TicketIdFormat,
+    TicketVisibility,
 )
 from uts_shared.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
 from uts_shared.messaging import EventPublisher, make_event, why_invalid
@@ -129,6 +130,10 @@ class Configuration:
 
     async def template(self) -> str:
         value: str = await self._read(SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE)
+        return value
+
+    async def visibility(self) -> TicketVisibility:
+        value: TicketVisibility = await self._read(SettingKey.TICKET_VISIBILITY)
         return value
 
     async def presets(self) -> list[Preset]:
@@ -237,6 +242,10 @@ class Configuration:
     async def update_id_format(self, fmt: TicketIdFormat, *, by: str) -> TicketIdFormat:
         await self._change([(SettingKey.TICKET_ID_FORMAT, to_json(fmt))], by=by)
         return fmt
+
+    async def update_visibility(self, visibility: TicketVisibility, *, by: str) -> TicketVisibility:
+        await self._change([(SettingKey.TICKET_VISIBILITY, visibility)], by=by)
+        return visibility
 
     async def update_template(self, template: str, *, by: str) -> str:
         validation.check_template(template)

@@ -27,6 +27,7 @@ from gateway.routes import API_PREFIX, ROUTERS, health
 from gateway.rpc import BrokerLink
 from gateway.sessions import Sessions
 from gateway.settings import GatewaySettings
+from gateway.visibility import Visibility
 from uts_shared import runtime
 from uts_shared.contracts import agents as agents_contract
 from uts_shared.contracts import ai_tools
@@ -65,8 +66,12 @@ class Gateway:
             name=f"gateway-{settings.instance_id}",
             timeout=settings.rpc_timeout,
         )
+        self.visibility = Visibility(self.broker_link.client)
         self.realtime = Realtime(
-            self.sessions, self.broker_link.client, cors_origins=settings.cors_origins
+            self.sessions,
+            self.broker_link.client,
+            cors_origins=settings.cors_origins,
+            visibility=self.visibility,
         )
         self.sessions.on_revoked(self.realtime.disconnect_agent)
         self.agent_events = AgentEvents(
@@ -80,7 +85,10 @@ class Gateway:
             self.broker_link.broker, self.realtime, instance_id=settings.instance_id
         )
         self.config_relay = ConfigRelay(
-            self.broker_link.broker, self.realtime, instance_id=settings.instance_id
+            self.broker_link.broker,
+            self.realtime,
+            instance_id=settings.instance_id,
+            visibility=self.visibility,
         )
 
     async def start(self) -> None:
@@ -160,6 +168,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
     app.state.tokens = gateway.tokens
     app.state.sessions = gateway.sessions
     app.state.directory = gateway.directory
+    app.state.visibility = gateway.visibility
     app.state.login_limiter = gateway.login_limiter
     app.state.trusted_proxies = gateway.trusted_proxies
     app.state.broker_link = gateway.broker_link

@@ -152,6 +152,8 @@ class TicketFilter:
     created_to: datetime | None = None
     updated_since: datetime | None = None
     terms: tuple[str, ...] = ()
+    visible_to: str | None = None
+    """Only tickets assigned to this agent or to nobody (the ticket-visibility setting)."""
 
     def query(self) -> Document:
         query: Document = {}
@@ -164,9 +166,15 @@ class TicketFilter:
             if condition is not None:
                 query[field] = condition
         if self.assigned_agent is not None:
-            query["assignedAgent"] = self.assigned_agent
+            query["assignedAgent"] = (
+                self.assigned_agent
+                if self.visible_to in (None, self.assigned_agent)
+                else {"$in": []}  # someone else's tickets: none of them may be seen
+            )
         elif self.unassigned:
             query["assignedAgent"] = None
+        elif self.visible_to is not None:
+            query["assignedAgent"] = {"$in": [self.visible_to, None]}
         if self.customer_id is not None:
             query["customerId"] = self.customer_id
         if self.conversation_id is not None:
@@ -496,21 +504,34 @@ class TicketStore:
         for scope, increments in tally.changes(was, tally.Counted.of(after)).items():
             await self.counts.update_one({"_id": scope}, {"$inc": increments}, upsert=True)
 
-    async def stats(self, *, agent_id: str | None, customer_id: str | None) -> TicketStats:
-        """Counts per status, per priority and escalated, read from the kept counters."""
-        if agent_id is not None and customer_id is not None:
-            docs = await self.tickets.find(
-                {"customerId": customer_id, "assignedAgent": agent_id}, _TALLY_PROJECTION
-            ).to_list(None)
+    async def stats(
+        self, *, agent_id: str | None, customer_id: str | None, visible_to: str | None = None
+    ) -> TicketStats:
+        """Counts per status, per priority and escalated, read from the kept counters.
+
+        `visible_to` counts only that agent's and the unassigned tickets: two counters summed
+        (`agent:<id>` and `agent:`), or a count of one customer's visible tickets."""
+        if visible_to is not None and agent_id not in (None, visible_to):
+            return TicketStats()  # someone else's tickets: none of them may be seen
+        if customer_id is not None and (agent_id is not None or visible_to is not None):
+            where = TicketFilter(customer_id=customer_id, visible_to=visible_to)
+            if agent_id is not None:
+                where = TicketFilter(customer_id=customer_id, assigned_agent=agent_id)
+            docs = await self.tickets.find(where.query(), _TALLY_PROJECTION).to_list(None)
             counted = tally.recount(tally.Counted.of_document(d) for d in docs)
             return tally.stats(counted.get(tally.ALL))
         if agent_id is not None:
-            scope = tally.agent_scope(agent_id)
+            scopes = [tally.agent_scope(agent_id)]
+        elif visible_to is not None:
+            scopes = [tally.agent_scope(visible_to), tally.agent_scope(None)]
         elif customer_id is not None:
-            scope = tally.customer_scope(customer_id)
+            scopes = [tally.customer_scope(customer_id)]
         else:
-            scope = tally.ALL
-        return tally.stats(await self.counts.find_one({"_id": scope}))
+            scopes = [tally.ALL]
+        if len(scopes) == 1:
+            return tally.stats(await self.counts.find_one({"_id": scopes[0]}))
+        rows = await self.counts.find({"_id": {"$in": scopes}}).to_list(None)
+        return tally.stats(*rows)
 
     async def recount(self) -> int:
         """Rebuild every counter from the tickets; the number of tickets counted.

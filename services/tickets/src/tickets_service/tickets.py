@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from tickets_service.configuration import ConfigCache
-from tickets_service.domain import changes, search
+from tickets_service.domain import changes, search, visibility
 from tickets_service.domain.changes import Outcome
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
@@ -224,7 +224,10 @@ class TicketOperations:
         return ticket
 
     async def get(self, req: t.GetTicket) -> t.TicketView:
-        return await self._require(req.ticket_id)
+        ticket = await self._require(req.ticket_id)
+        if not visibility.visible(ticket.assigned_agent, to=req.visible_to):
+            raise _not_found(req.ticket_id)
+        return ticket
 
     async def get_for_customer(self, req: t.GetForCustomer) -> t.CustomerTicketView:
         ticket = await self._store.get_ticket(req.ticket_id)
@@ -255,6 +258,7 @@ class TicketOperations:
             created_to=req.created_to,
             updated_since=req.updated_since,
             terms=terms,
+            visible_to=req.visible_to,
         )
         return await self._page(where, sort_spec(sort_by, req.sort_order), req.page, req.limit)
 
@@ -267,7 +271,9 @@ class TicketOperations:
 
     async def list_by_customer(self, req: t.ListByCustomer) -> t.TicketPage:
         await self._require_customer(req.customer_id)
-        where = TicketFilter(customer_id=req.customer_id, status=req.status)
+        where = TicketFilter(
+            customer_id=req.customer_id, status=req.status, visible_to=req.visible_to
+        )
         sort_by: SortField = "createdAt" if req.sort_by == "relevance" else req.sort_by
         return await self._page(where, sort_spec(sort_by, req.sort_order), req.page, req.limit)
 
@@ -280,7 +286,7 @@ class TicketOperations:
     async def list_by_conversation(self, req: t.ListByConversation) -> t.TicketPage:
         if await self._store.get_conversation(req.conversation_id) is None:
             raise NotFound(f"Conversation '{req.conversation_id}' not found")
-        where = TicketFilter(conversation_id=req.conversation_id)
+        where = TicketFilter(conversation_id=req.conversation_id, visible_to=req.visible_to)
         return await self._page(where, sort_spec("createdAt", "desc"), req.page, req.limit)
 
     async def list_by_agent(self, req: t.ListByAgent) -> t.TicketPage:
@@ -288,7 +294,9 @@ class TicketOperations:
         return await self._page(where, sort_spec("priority", "desc"), req.page, req.limit)
 
     async def stats(self, req: t.StatsQuery) -> t.TicketStats:
-        return await self._store.stats(agent_id=req.agent_id, customer_id=req.customer_id)
+        return await self._store.stats(
+            agent_id=req.agent_id, customer_id=req.customer_id, visible_to=req.visible_to
+        )
 
     # --- changes ------------------------------------------------------------------------------
 

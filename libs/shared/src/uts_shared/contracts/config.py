@@ -50,6 +50,7 @@ class SettingKey(StrEnum):
     TICKET_ID_FORMAT = "ticket_id_format"
     CONFIGURATION_PRESETS = "configuration_presets"
     ASSISTANT_INSTRUCTIONS_TEMPLATE = "assistant_instructions_template"
+    TICKET_VISIBILITY = "ticket_visibility"
 
 
 SettingCategory = Literal["tickets", "assistant", "presets", "general"]
@@ -121,6 +122,11 @@ class Terminology(WireModel):
     agent_noun: Name
     resolve_verb: Name
 
+
+TicketVisibility = Literal["all", "assigned_and_unassigned"]
+"""Which tickets agents who are not admins see: every ticket, or only those assigned to them and
+those assigned to nobody (seed 001 §2.2). Admins always see every ticket."""
+DEFAULT_VISIBILITY: TicketVisibility = "all"
 
 Separator = Literal["-", "_", ".", ""]
 
@@ -211,6 +217,10 @@ class UpdateTemplate(ByAgent):
     template: TemplateText
 
 
+class UpdateVisibility(ByAgent):
+    visibility: TicketVisibility
+
+
 class ResetSetting(ByAgent):
     key: Id
 
@@ -260,6 +270,10 @@ class TemplateResult(WireModel):
     template: str
 
 
+class VisibilityResult(WireModel):
+    visibility: TicketVisibility
+
+
 class ResetResult(WireModel):
     key: str
     value: Any
@@ -305,6 +319,10 @@ GET_ID_FORMAT = Rpc("config.id_format.get", Empty, IdFormatResult)
 UPDATE_ID_FORMAT = Rpc("config.id_format.update", UpdateIdFormat, IdFormatResult)
 GET_TEMPLATE = Rpc("config.template.get", Empty, TemplateResult, "Assistant instructions template")
 UPDATE_TEMPLATE = Rpc("config.template.update", UpdateTemplate, TemplateResult)
+GET_VISIBILITY = Rpc(
+    "config.ticket_visibility.get", Empty, VisibilityResult, "Which tickets non-admins see"
+)
+UPDATE_VISIBILITY = Rpc("config.ticket_visibility.update", UpdateVisibility, VisibilityResult)
 RESET = Rpc("config.reset", ResetSetting, ResetResult, "Reset one key to its built-in default")
 LIST_PRESETS = Rpc("config.presets.list", Empty, Presets, "Built-in and custom presets")
 APPLY_PRESET = Rpc("config.presets.apply", ApplyPreset, PresetApplied)
@@ -328,6 +346,8 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     UPDATE_ID_FORMAT,
     GET_TEMPLATE,
     UPDATE_TEMPLATE,
+    GET_VISIBILITY,
+    UPDATE_VISIBILITY,
     RESET,
     LIST_PRESETS,
     APPLY_PRESET,

@@ -370,8 +370,18 @@ class CreateFromAi(NewTicket):
     """Creation by the assistant (tool call): status new, source ai; key = the tool call id."""
 
 
+VisibleTo = Annotated[
+    Id | None,
+    Field(
+        description="Only tickets assigned to this agent or to nobody (the ticket-visibility "
+        "setting, for an agent who is not an admin); others read as not found"
+    ),
+]
+
+
 class GetTicket(WireModel):
     ticket_id: Id
+    visible_to: VisibleTo = None
 
 
 class GetForCustomer(WireModel):
@@ -417,6 +427,7 @@ class ListTickets(PageQuery):
     sort_by: SortBy | None = None
     """Default: `relevance` when `q` is given, else `createdAt`."""
     sort_order: SortOrder = "desc"
+    visible_to: VisibleTo = None
 
 
 class ListByCustomer(PageQuery):
@@ -424,10 +435,12 @@ class ListByCustomer(PageQuery):
     status: TicketStatus | None = None
     sort_by: SortBy = "createdAt"
     sort_order: SortOrder = "desc"
+    visible_to: VisibleTo = None
 
 
 class ListByConversation(PageQuery):
     conversation_id: Id
+    visible_to: VisibleTo = None
 
 
 class ListByAgent(PageQuery):
@@ -525,6 +538,7 @@ class SubmitFeedback(WireModel):
 class StatsQuery(WireModel):
     agent_id: Id | None = None
     customer_id: Id | None = None
+    visible_to: VisibleTo = None
 
 
 # --- customers and conversations --------------------------------------------------------------
@@ -782,6 +796,8 @@ class TicketUpdated(WireModel):
     reason: str | None = None
     updates: dict[str, Any] | None = None
     """Only the changed fields, camelCase (general update, feedback)."""
+    assigned_agent: str | None = None
+    """Who the ticket is assigned to (relays send events to those who may see the ticket)."""
     version: int
 
 
@@ -802,6 +818,7 @@ class TicketNoteAdded(WireModel):
     note: Note
     agent_id: str
     customer_id: str
+    assigned_agent: str | None = None
     version: int
 
 
@@ -811,6 +828,7 @@ class TicketResolved(WireModel):
     resolved_by_name: str | None = None
     resolution_notes: str
     customer_id: str
+    assigned_agent: str | None = None
     version: int
 
 
@@ -821,6 +839,7 @@ class TicketEscalated(WireModel):
     to_agent_name: str | None = None
     reason: str
     customer_id: str
+    previous_agent: str | None = None
     version: int
 
 

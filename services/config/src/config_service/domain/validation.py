@@ -23,6 +23,7 @@ from uts_shared.contracts.config import (
     SettingKey,
     Terminology,
     TicketIdFormat,
+    TicketVisibility,
     fallback_category,
 )
 from uts_shared.errors import FieldError, ValidationFailed, field_errors_from_pydantic
@@ -39,6 +40,7 @@ _ADAPTERS: dict[SettingKey, TypeAdapter[Any]] = {
     SettingKey.TICKET_ID_FORMAT: TypeAdapter(TicketIdFormat),
     SettingKey.CONFIGURATION_PRESETS: TypeAdapter(list[Preset]),
     SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE: TypeAdapter(str),
+    SettingKey.TICKET_VISIBILITY: TypeAdapter(TicketVisibility),
 }
 
 

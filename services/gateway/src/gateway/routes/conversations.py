@@ -11,6 +11,7 @@ from gateway.directory import DirectoryDep
 from gateway.routes.envelope import FilterValue, Ok, answer, answer_fields, unique_query_keys
 from gateway.routes.tickets import TicketsOut
 from gateway.rpc import RpcDep
+from gateway.visibility import VisibilityDep
 from uts_shared.contracts import tickets
 from uts_shared.contracts.base import WireModel
 from uts_shared.contracts.tickets import (
@@ -139,11 +140,18 @@ async def update_conversation(
     responses={200: {"model": TicketsOut}},
 )
 async def conversation_tickets(
-    conversation_id: ConversationId, query: Annotated[PageQuery, Query()], rpc: RpcDep
+    conversation_id: ConversationId,
+    query: Annotated[PageQuery, Query()],
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    visibility: VisibilityDep,
 ) -> Response:
-    """The tickets opened from a conversation, newest first."""
+    """The tickets opened from a conversation (that the agent may see), newest first."""
     request = tickets.ListByConversation(
-        conversation_id=conversation_id, page=query.page, limit=query.limit
+        conversation_id=conversation_id,
+        page=query.page,
+        limit=query.limit,
+        visible_to=await visibility.restricted_to(agent),
     )
     result = await rpc.call_raw(tickets.LIST_BY_CONVERSATION, request)
     return answer_fields(result)

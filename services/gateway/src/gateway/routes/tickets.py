@@ -31,6 +31,7 @@ from gateway.routes.envelope import (
     unique_query_keys_but,
 )
 from gateway.rpc import RpcDep
+from gateway.visibility import VisibilityDep
 from uts_shared.contracts import tickets
 from uts_shared.contracts.base import Id, NoteText, Text, WireModel
 from uts_shared.contracts.tickets import (
@@ -126,7 +127,7 @@ class TicketListQuery(WireModel):
     sort_by: SortBy | None = None
     sort_order: SortOrder = "desc"
 
-    def request(self, caller: str) -> tickets.ListTickets:
+    def request(self, caller: str, visible_to: str | None = None) -> tickets.ListTickets:
         if self.created_from and self.created_to and self.created_to < self.created_from:
             raise ValidationFailed.on("createdTo", "is before createdFrom")
         fields = self.model_dump(exclude={"search", "assigned_agent"}, by_alias=False)
@@ -137,6 +138,7 @@ class TicketListQuery(WireModel):
             assigned_agent=None if unassigned else agent,
             unassigned=unassigned,
             q=self.search,
+            visible_to=visible_to,
         )
 
 
@@ -240,6 +242,19 @@ def ticket_answer(ticket: TicketView, status_code: int = 200) -> Response:
     return answer("ticket", ticket, status_code=status_code, headers=etag(ticket))
 
 
+async def visible_ticket(
+    ticket_id: TicketId, agent: CurrentAgent, rpc: RpcDep, visibility: VisibilityDep
+) -> None:
+    """A change to a ticket the agent may not see is a 404, as reading it is (asked only of
+    agents the ticket-visibility setting restricts)."""
+    visible_to = await visibility.restricted_to(agent)
+    if visible_to is not None:
+        await rpc.call(tickets.GET, tickets.GetTicket(ticket_id=ticket_id, visible_to=visible_to))
+
+
+VISIBLE = [Depends(visible_ticket)]
+
+
 # --- routes ---------------------------------------------------------------------------------------
 
 
@@ -250,11 +265,15 @@ def ticket_answer(ticket: TicketView, status_code: int = 200) -> Response:
     responses={200: {"model": TicketsOut}},
 )
 async def list_tickets(
-    query: Annotated[TicketListQuery, Query()], agent: CurrentAgent, rpc: RpcDep
+    query: Annotated[TicketListQuery, Query()],
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    visibility: VisibilityDep,
 ) -> Response:
     """Filter, search (words in ticketId/subject/description, case and accents ignored), sort
-    and paginate; lists leave notes out."""
-    result = await rpc.call_raw(tickets.LIST, query.request(agent.id))
+    and paginate; lists leave notes out (and the tickets an agent may not see)."""
+    visible_to = await visibility.restricted_to(agent)
+    result = await rpc.call_raw(tickets.LIST, query.request(agent.id, visible_to))
     return answer_fields(result)
 
 
@@ -264,17 +283,32 @@ async def list_tickets(
     dependencies=[Depends(unique_query_keys)],
     responses={200: {"model": StatsOut}},
 )
-async def ticket_stats(query: Annotated[StatsFilter, Query()], rpc: RpcDep) -> Response:
-    """Counts by status, priority and escalated, optionally for one agent or customer."""
-    request = tickets.StatsQuery(agent_id=query.agent_id, customer_id=query.customer_id)
+async def ticket_stats(
+    query: Annotated[StatsFilter, Query()],
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    visibility: VisibilityDep,
+) -> Response:
+    """Counts by status, priority and escalated, optionally for one agent or customer (of the
+    tickets the agent may see)."""
+    request = tickets.StatsQuery(
+        agent_id=query.agent_id,
+        customer_id=query.customer_id,
+        visible_to=await visibility.restricted_to(agent),
+    )
     result = await rpc.call_raw(tickets.STATS, request)
     return answer("stats", result)
 
 
 @router.get("/{ticket_id}", response_model=None, responses={200: {"model": TicketOut}, **NOT_FOUND})
-async def get_ticket(ticket_id: TicketId, rpc: RpcDep) -> Response:
-    """The full ticket, internal notes included (agents only)."""
-    result = await rpc.call(tickets.GET, tickets.GetTicket(ticket_id=ticket_id))
+async def get_ticket(
+    ticket_id: TicketId, agent: CurrentAgent, rpc: RpcDep, visibility: VisibilityDep
+) -> Response:
+    """The full ticket, internal notes included (agents only; 404 for one the agent may not
+    see)."""
+    visible_to = await visibility.restricted_to(agent)
+    request = tickets.GetTicket(ticket_id=ticket_id, visible_to=visible_to)
+    result = await rpc.call(tickets.GET, request)
     return ticket_answer(result)
 
 
@@ -326,6 +360,7 @@ async def create_ticket(
 
 @router.put(
     "/{ticket_id}",
+    dependencies=VISIBLE,
     response_model=None,
     responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
 )
@@ -352,6 +387,7 @@ async def update_ticket(
 
 @router.post(
     "/{ticket_id}/assign",
+    dependencies=VISIBLE,
     response_model=None,
     responses={200: {"model": TicketOut}, **NO_ASSIGNEE, **CONFLICT},
 )
@@ -380,6 +416,7 @@ async def assign_ticket(
 
 @router.post(
     "/{ticket_id}/status",
+    dependencies=VISIBLE,
     response_model=None,
     responses={
         200: {"model": TicketOut},
@@ -414,6 +451,7 @@ async def change_status(
 
 @router.post(
     "/{ticket_id}/notes",
+    dependencies=VISIBLE,
     response_model=None,
     responses={
         200: {"model": NoteOut},
@@ -438,6 +476,7 @@ async def add_note(
 
 @router.post(
     "/{ticket_id}/resolve",
+    dependencies=VISIBLE,
     response_model=None,
     responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
 )
@@ -464,6 +503,7 @@ async def resolve_ticket(
 
 @router.post(
     "/{ticket_id}/escalate",
+    dependencies=VISIBLE,
     response_model=None,
     responses={200: {"model": TicketOut}, **NO_ASSIGNEE, **CONFLICT},
 )
@@ -490,6 +530,7 @@ async def escalate_ticket(
 
 @router.post(
     "/{ticket_id}/feedback",
+    dependencies=VISIBLE,
     response_model=None,
     responses={
         200: {"model": TicketOut},

@@ -54,6 +54,7 @@ def _status_moved(
             old_status=before.status,
             new_status=after.status,
             reason=reason,
+            assigned_agent=after.assigned_agent,
             version=before.version + 1,
         ),
     )
@@ -122,6 +123,7 @@ def escalate(
                 to_agent_name=to_agent_name,
                 reason=reason,
                 customer_id=ticket.customer_id,
+                previous_agent=ticket.assigned_agent,
                 version=ticket.version + 1,
             ),
         )
@@ -141,6 +143,7 @@ def resolve(
         resolved_by_name=by_name,
         resolution_notes=notes,
         customer_id=ticket.customer_id,
+        assigned_agent=after.assigned_agent,
         version=ticket.version + 1,
     )
     return Outcome(after, ((t.TICKET_RESOLVED, payload),))
@@ -170,6 +173,7 @@ def add_note(
         note=note,
         agent_id=by,
         customer_id=ticket.customer_id,
+        assigned_agent=after.assigned_agent,
         version=ticket.version + 1,
     )
     return Outcome(after, ((t.TICKET_NOTE_ADDED, payload),), note=note)
@@ -185,6 +189,7 @@ def record_feedback(
         customer_id=ticket.customer_id,
         updated_by=by,
         updates={"customerFeedback": after.customer_feedback.model_dump(mode="json")},
+        assigned_agent=after.assigned_agent,
         version=ticket.version + 1,
     )
     return Outcome(after, ((t.TICKET_UPDATED, payload),))
@@ -207,6 +212,7 @@ def update(
         customer_id=ticket.customer_id,
         updated_by=by,
         updates=updates,
+        assigned_agent=after.assigned_agent,
         version=ticket.version + 1,
     )
     return Outcome(after, ((t.TICKET_UPDATED, payload),))
