@@ -98,6 +98,14 @@ LISTS = {
         NEWEST,
     ),
     "open, created since": (TicketFilter(status=TicketStatus.OPEN, created_from=SINCE), NEWEST),
+    "mine and the unassigned (visibility), newest first": (
+        TicketFilter(visible_to="ag-1"),
+        NEWEST,
+    ),
+    "open, mine and the unassigned, by priority": (
+        TicketFilter(status=TicketStatus.OPEN, visible_to="ag-1"),
+        URGENT_FIRST,
+    ),
     "changed since, latest change first": (
         TicketFilter(updated_since=SINCE),
         sort_spec("updatedAt", "desc"),
