@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,7 @@ from tests.support.fake_openai import (
     webhook_body,
 )
 from tests.support.system import LOG_DIR, System
-from tests.support.waiting import poll_until
+from tests.support.waiting import poll_until, until_passes
 from uts_shared.contracts import ai_tools as ai
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty
@@ -400,6 +401,45 @@ async def test_a_category_added_in_config_reaches_the_next_continuations_tool_en
         assert "street_tree" in category_enum(continuation["tools"])
         [ticket] = await ai_system.tickets_of(customer)
         assert ticket.category == "street_tree"
+    finally:
+        r = await ai_admin.put("/config/ticket-categories", json={"categories": before})
+        assert r.status_code == 200, r.text
+
+
+async def test_the_fallback_category_always_exists_and_takes_unknown_categories(
+    ai_system: AiSystem, ai_admin: httpx.AsyncClient
+) -> None:
+    customer = await ai_system.customer()
+    before = (await ai_admin.get("/config/ticket-categories")).json()["categories"]
+    assert [c["id"] for c in before if c.get("isFallback")] == ["other"]
+    without = [c for c in before if c["id"] != "other"]
+    r = await ai_admin.put("/config/ticket-categories", json={"categories": without})
+    assert r.status_code == 422, r.text
+    assert [d["field"] for d in r.json()["details"]] == ["categories"]
+    assert "fallback" in r.json()["error"]
+    seen = (await ai_system.system.rpc.call(ai.STATUS, Empty())).config_changes_seen
+    named = [*without, {"id": "varios", "label": "Varios", "isFallback": True}]
+    r = await ai_admin.put("/config/ticket-categories", json={"categories": named})
+    assert r.status_code == 200, r.text
+    try:
+
+        async def applied() -> None:
+            status = await ai_system.system.rpc.call(ai.STATUS, Empty())
+            assert status.config_changes_seen > seen
+
+        await until_passes(applied, what="the categories change reached ai-tools")
+        call = {
+            "callId": "fallback-" + uuid.uuid4().hex[:8],
+            "name": "create_ticket_report",
+            "arguments": json.dumps(report_arguments(category="other")),
+        }
+        r = await ai_admin.post(
+            "/ai/tool-calls", json={"phone": customer.phone_number, "calls": [call]}
+        )
+        assert r.status_code == 200, r.text
+        assert json.loads(r.json()["outputs"][0]["output"])["success"] is True
+        [ticket] = await ai_system.tickets_of(customer)
+        assert ticket.category == "varios"
     finally:
         r = await ai_admin.put("/config/ticket-categories", json={"categories": before})
         assert r.status_code == 200, r.text

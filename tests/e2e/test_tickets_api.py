@@ -318,6 +318,69 @@ async def test_list_filters_my_tickets_and_the_unassigned_queue(
     assert await only(colleague.id) == {theirs["ticketId"]}
 
 
+async def test_list_filters_take_several_values_comma_separated_or_repeated(desk: Desk) -> None:
+    cid = (await new_customer(desk.api))["id"]
+    opened = await new_ticket(desk.api, cid, priority="high")
+    working = await new_ticket(desk.api, cid, priority="low", category="billing")
+    await move(desk.api, working["ticketId"], "in_progress")
+    waiting = await new_ticket(desk.api, cid, priority="urgent")
+    await move(desk.api, waiting["ticketId"], "in_progress", "pending_customer")
+
+    async def only(query: str) -> set[str]:
+        r = await desk.api.get(f"/tickets?customerId={cid}&{query}")
+        assert r.status_code == 200, (query, r.text)
+        return ids(r.json())
+
+    both = {opened["ticketId"], working["ticketId"]}
+    assert await only("status=open,in_progress") == both
+    assert await only("status=open&status=in_progress") == both
+    assert await only("status=open, in_progress&status=pending_customer") == both | {
+        waiting["ticketId"]
+    }
+    assert await only("priority=urgent,high") == {opened["ticketId"], waiting["ticketId"]}
+    assert await only(f"category=billing,{CATEGORY}&priority=low") == {working["ticketId"]}
+    r = await desk.api.get("/tickets?status=open,archived")
+    assert r.status_code == 422, r.text
+    assert r.json()["details"][0]["field"].startswith("status")
+
+
+async def test_list_filters_by_creation_and_change_times(desk: Desk) -> None:
+    cid = (await new_customer(desk.api))["id"]
+    first = await new_ticket(desk.api, cid)
+    second = await new_ticket(desk.api, cid)
+    third = await new_ticket(desk.api, cid)
+    at = {t["ticketId"]: t["createdAt"] for t in (first, second, third)}
+    everything = set(at)
+
+    async def only(**params: Any) -> set[str]:
+        return ids(await listing(desk.api, customerId=cid, **params))
+
+    assert await only(createdFrom=at[second["ticketId"]]) == everything - {first["ticketId"]}
+    assert await only(createdTo=at[second["ticketId"]]) == everything - {third["ticketId"]}
+    assert await only(createdFrom=at[second["ticketId"]], createdTo=at[second["ticketId"]]) == {
+        second["ticketId"]
+    }
+    assert await only(createdFrom="2000-01-01", createdTo="2000-12-31") == set()
+
+    changed = await move(desk.api, first["ticketId"], "in_progress")
+    assert await only(updatedSince=changed["updatedAt"]) == {first["ticketId"]}
+    assert await only(updatedSince=at[first["ticketId"]]) == everything
+
+    for field, value in (
+        ("createdFrom", "yesterday"),
+        ("createdTo", "2026-13-01"),
+        ("updatedSince", "soon"),
+    ):
+        r = await desk.api.get("/tickets", params={field: value})
+        assert r.status_code == 422, (field, r.text)
+        assert [d["field"] for d in r.json()["details"]] == [field]
+    r = await desk.api.get(
+        "/tickets", params={"createdFrom": "2026-02-01", "createdTo": "2026-01-01"}
+    )
+    assert r.status_code == 422, r.text
+    assert [d["field"] for d in r.json()["details"]] == ["createdTo"]
+
+
 async def test_list_sorts_by_priority_rank_not_alphabetically(desk: Desk) -> None:
     customer = await new_customer(desk.api)
     for priority in ("medium", "urgent", "low", "high"):
@@ -369,7 +432,8 @@ async def test_pagination_out_of_range_is_422(desk: Desk, params: dict[str, str]
         "customerId=$where",
         "tag[]=a",
         "category[$regex]=.*",
-        "status=open&status=new",
+        "tag=a&tag=b",
+        "status=open&status[$ne]=new",
         "unknownKey=1",
         "status=not-a-status",
         "sortBy=$natural",

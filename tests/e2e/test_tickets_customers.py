@@ -184,3 +184,36 @@ async def test_a_customer_sees_only_their_tickets_without_internal_notes(
     )
     assert [t.ticket_id for t in mine.tickets] == [tid]
     assert "notes" not in mine.tickets[0].model_dump(by_alias=True)
+
+
+async def test_an_integrating_system_registers_customers_and_conversations_without_an_agent(
+    system: System, desk: Desk
+) -> None:
+    phone = unique_phone()
+    first = await system.rpc.call(
+        contract.UPSERT_CUSTOMER_BY_PHONE,
+        contract.UpsertCustomerByPhone(phone_number=phone, first_name="Eva"),
+    )
+    again = await system.rpc.call(
+        contract.UPSERT_CUSTOMER_BY_PHONE, contract.UpsertCustomerByPhone(phone_number=phone)
+    )
+    assert (first.created, again.created) == (True, False)
+    assert again.customer.id == first.customer.id
+    opened = await system.rpc.call(
+        contract.OPEN_CONVERSATION, contract.OpenConversation(customer_id=first.customer.id)
+    )
+    same = await system.rpc.call(
+        contract.OPEN_CONVERSATION, contract.OpenConversation(customer_id=first.customer.id)
+    )
+    assert (opened.created, same.created, same.conversation.id) == (
+        True,
+        False,
+        opened.conversation.id,
+    )
+    # Agents see what the system registered.
+    r = await desk.api.get("/customers", params={"phoneNumber": phone})
+    assert [c["id"] for c in r.json()["customers"]] == [first.customer.id]
+    r = await desk.api.get(f"/conversations/{opened.conversation.id}")
+    assert r.json()["conversation"]["customerId"] == first.customer.id
+    ticket = await new_ticket(desk.api, first.customer.id, conversationId=opened.conversation.id)
+    assert ticket["customer"]["name"] == "Eva"

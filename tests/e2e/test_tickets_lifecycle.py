@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.desk import AgentLogin, Desk, move, new_customer, new_ticket
+from tests.support.desk import AgentLogin, Desk, create_agent, move, new_customer, new_ticket
 from tests.support.factories import ai_ticket_request
 from tests.support.system import System
 from uts_shared.contracts import tickets as contract
@@ -24,6 +24,17 @@ async def ai_ticket(system: System, customer_id: str) -> dict[str, Any]:
 
 async def status(api: httpx.AsyncClient, ticket_id: str, to: str, **extra: Any) -> httpx.Response:
     return await api.post(f"/tickets/{ticket_id}/status", json={"status": to, **extra})
+
+
+ALLOWED = {
+    "new": ["open", "resolved", "closed"],
+    "open": ["in_progress", "resolved", "closed"],
+    "in_progress": ["pending_customer", "waiting_internal", "resolved", "closed"],
+    "pending_customer": ["in_progress", "resolved", "closed"],
+    "waiting_internal": ["in_progress", "resolved", "closed"],
+    "resolved": ["closed", "open"],
+    "closed": [],
+}
 
 
 def when(stamp: str) -> datetime:
@@ -53,6 +64,37 @@ async def test_assigning_a_new_ticket_opens_it_and_records_it(
     assert [d["field"] for d in r.json()["details"]] == ["agentId"]
 
 
+async def test_assigning_or_escalating_to_no_active_agent_is_404_naming_the_field(
+    system: System, admin_api: httpx.AsyncClient, desk: Desk
+) -> None:
+    gone = await create_agent(system, admin_api)
+    r = await admin_api.post(f"/agents/{gone.id}/deactivate")
+    assert r.status_code == 200, r.text
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"])
+    tid = ticket["ticketId"]
+    for who in ("no-such-agent", gone.id):
+        r = await desk.api.post(f"/tickets/{tid}/assign", json={"agentId": who})
+        assert r.status_code == 404, r.text
+        assert [d["field"] for d in r.json()["details"]] == ["agentId"]
+        r = await desk.api.post(f"/tickets/{tid}/escalate", json={"toAgentId": who, "reason": "x"})
+        assert r.status_code == 404, r.text
+        assert [d["field"] for d in r.json()["details"]] == ["toAgentId"]
+    stored = (await desk.api.get(f"/tickets/{tid}")).json()["ticket"]
+    assert (stored["assignedAgent"], stored["isEscalated"], stored["version"]) == (
+        None,
+        False,
+        ticket["version"],
+    )
+    r = await desk.api.post("/conversations", json={"customerId": customer["id"]})
+    conversation = r.json()["conversation"]["id"]
+    r = await desk.api.patch(
+        f"/conversations/{conversation}", json={"status": "assigned", "assignedAgent": gone.id}
+    )
+    assert r.status_code == 404, r.text
+    assert [d["field"] for d in r.json()["details"]] == ["assignedAgent"]
+
+
 async def test_the_transition_graph_over_http(desk: Desk) -> None:
     customer = await new_customer(desk.api)
     ticket = await new_ticket(desk.api, customer["id"])
@@ -73,6 +115,7 @@ async def test_the_transition_graph_over_http(desk: Desk) -> None:
         r = await status(desk.api, tid, to, reason=f"to {to}")
         assert r.status_code == 200, (to, r.text)
         assert r.json()["ticket"]["status"] == to
+        assert r.json()["ticket"]["allowedNextStatuses"] == ALLOWED[to]
     r = await status(desk.api, tid, "open")
     assert r.status_code == 409, r.text
     assert r.json()["allowed"] == []
@@ -82,17 +125,23 @@ async def test_illegal_transition_is_409_naming_the_allowed_states(desk: Desk) -
     customer = await new_customer(desk.api)
     ticket = await new_ticket(desk.api, customer["id"])
     tid = ticket["ticketId"]
-    r = await status(desk.api, tid, "resolved")
+    assert ticket["allowedNextStatuses"] == ["in_progress", "resolved", "closed"]
+    r = await status(desk.api, tid, "pending_customer")
     assert r.status_code == 409, r.text
     body = r.json()
     assert body["success"] is False
-    assert body["allowed"] == ["in_progress"]
+    assert body["allowed"] == ["in_progress", "resolved", "closed"]
     assert "in_progress" in body["error"]
 
     await move(desk.api, tid, "in_progress")
     r = await status(desk.api, tid, "new")
     assert r.status_code == 409
-    assert sorted(r.json()["allowed"]) == ["pending_customer", "resolved", "waiting_internal"]
+    assert sorted(r.json()["allowed"]) == [
+        "closed",
+        "pending_customer",
+        "resolved",
+        "waiting_internal",
+    ]
     r = await status(desk.api, tid, "archived")
     assert r.status_code == 422
     current = (await desk.api.get(f"/tickets/{tid}")).json()["ticket"]
@@ -132,7 +181,8 @@ async def test_sla_stamps_first_response_resolution_and_closing(desk: Desk) -> N
     again = await move(desk.api, tid, "pending_customer", "in_progress")
     assert again["sla"]["firstResponseAt"] == responded  # only the first move counts
 
-    resolved = await move(desk.api, tid, "resolved")
+    resolved = (await status(desk.api, tid, "resolved", reason="Foco cambiado")).json()["ticket"]
+    assert resolved["resolutionNotes"] == "Foco cambiado"
     assert resolved["resolvedAt"] is not None
     assert resolved["resolvedBy"] == desk.id
     assert resolved["sla"]["resolutionMet"] is True
@@ -179,19 +229,52 @@ async def test_resolve_needs_notes_and_records_them(desk: Desk) -> None:
         r = await desk.api.post(f"/tickets/{tid}/resolve", json=bad)
         assert r.status_code == 422, (bad, r.text)
         assert [d["field"] for d in r.json()["details"]] == ["resolutionNotes"]
-    r = await desk.api.post(f"/tickets/{tid}/resolve", json={"resolutionNotes": "Cambio de foco"})
-    assert r.status_code == 409, r.text  # open -> resolved is not an edge of the graph
-    assert r.json()["allowed"] == ["in_progress"]
+    r = await status(desk.api, tid, "resolved")  # by name too: the reason is the notes
+    assert r.status_code == 422, r.text
+    assert [d["field"] for d in r.json()["details"]] == ["reason"]
 
-    await move(desk.api, tid, "in_progress")
     r = await desk.api.post(f"/tickets/{tid}/resolve", json={"resolutionNotes": "Cambio de foco"})
-    assert r.status_code == 200, r.text
+    assert r.status_code == 200, r.text  # straight from open
     resolved = r.json()["ticket"]
     assert (resolved["status"], resolved["resolutionNotes"], resolved["resolvedBy"]) == (
         "resolved",
         "Cambio de foco",
         desk.id,
     )
+    assert resolved["allowedNextStatuses"] == ["closed", "open"]
+
+
+async def test_resolve_and_close_from_any_open_state(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    for walk in ([], ["in_progress"], ["in_progress", "pending_customer"]):
+        ticket = await new_ticket(desk.api, customer["id"])
+        tid = ticket["ticketId"]
+        await move(desk.api, tid, *walk)
+        r = await desk.api.post(f"/tickets/{tid}/resolve", json={"resolutionNotes": "Listo"})
+        assert r.status_code == 200, (walk, r.text)
+
+        other = (await new_ticket(desk.api, customer["id"]))["ticketId"]
+        await move(desk.api, other, *walk)
+        r = await status(desk.api, other, "closed")
+        assert r.status_code == 422, r.text
+        assert [d["field"] for d in r.json()["details"]] == ["reason"]
+        r = await status(desk.api, other, "closed", reason="spam")
+        assert r.status_code == 200, r.text
+        closed = r.json()["ticket"]
+        assert (closed["status"], closed["closeReason"], closed["allowedNextStatuses"]) == (
+            "closed",
+            "spam",
+            [],
+        )
+        assert closed["statusHistory"][-1]["reason"] == "spam"
+    r = await desk.api.post(f"/tickets/{other}/resolve", json={"resolutionNotes": "tarde"})
+    assert r.status_code == 409, r.text
+    assert r.json()["allowed"] == []
+    page = (await desk.api.get("/tickets", params={"customerId": customer["id"]})).json()
+    assert {t["status"]: t["allowedNextStatuses"] for t in page["tickets"]} == {
+        "resolved": ALLOWED["resolved"],
+        "closed": [],
+    }
 
 
 async def test_escalate_flags_and_reassigns(
@@ -228,7 +311,8 @@ async def test_feedback_only_on_resolved_or_closed_tickets(desk: Desk) -> None:
         assert r.status_code == 422, (rating, r.text)
         assert [d["field"] for d in r.json()["details"]] == ["rating"]
 
-    await move(desk.api, tid, "in_progress", "resolved")
+    await move(desk.api, tid, "in_progress")
+    await status(desk.api, tid, "resolved", reason="Foco cambiado")
     r = await desk.api.post(f"/tickets/{tid}/feedback", json={"rating": 4, "comment": "Rápido"})
     assert r.status_code == 200, r.text
     feedback = r.json()["ticket"]["customerFeedback"]

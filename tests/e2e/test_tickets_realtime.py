@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aio_pika
+import httpx
 import pytest
 import socketio
 from faststream.rabbit import RabbitQueue
@@ -18,6 +19,7 @@ from tests.support.desk import (
     STORAGE_ONLY_FIELDS,
     AgentLogin,
     Desk,
+    create_agent,
     move,
     new_customer,
     new_ticket,
@@ -26,6 +28,7 @@ from tests.support.factories import ai_ticket_request
 from tests.support.infra import Infra
 from tests.support.sockets import Listener, about
 from tests.support.system import System
+from tests.support.waiting import until_passes
 from uts_shared.contracts import tickets as contract
 from uts_shared.contracts.base import DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE
 from uts_shared.contracts.tickets import TICKET_UPDATED, TicketUpdated
@@ -312,3 +315,47 @@ async def dead_letters(queue: aio_pika.abc.AbstractQueue, marker: str) -> list[s
 
     await asyncio.wait_for(first(), 5.0)
     return found
+
+
+async def test_views_lists_and_socket_payloads_carry_names_that_follow_renames(
+    system: System, admin_api: httpx.AsyncClient, desk: Desk
+) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    helper = await create_agent(system, admin_api, firstName="Lía", lastName=f"Mar{suffix}")
+    me = (await desk.api.get("/auth/me")).json()["agent"]
+    my_name = f"{me['firstName']} {me['lastName']}"
+    customer = await new_customer(desk.api, firstName="Rosa", lastName="Cliente")
+    ticket = await new_ticket(desk.api, customer["id"])
+    tid = ticket["ticketId"]
+    assert (ticket["createdBy"], ticket["createdByName"]) == (desk.id, my_name)
+    assert ticket["customer"] == {
+        "id": customer["id"],
+        "name": "Rosa Cliente",
+        "phoneNumber": customer["phoneNumber"],
+    }
+    async with Listener(system.gateway_url, desk.agent.token) as listener:
+        r = await desk.api.post(f"/tickets/{tid}/assign", json={"agentId": helper.id})
+        assert r.json()["ticket"]["assignedAgentName"] == f"Lía Mar{suffix}"
+        assigned = await listener.wait_for("ticket_assigned", about(tid))
+        assert assigned["agentName"] == f"Lía Mar{suffix}"
+        await desk.api.post(f"/tickets/{tid}/notes", json={"content": "Revisado"})
+        noted = await listener.wait_for("ticket_note_added", about(tid))
+        assert noted["note"]["agentName"] == my_name
+        r = await desk.api.post(f"/tickets/{tid}/resolve", json={"resolutionNotes": "Listo"})
+        assert r.json()["ticket"]["resolvedByName"] == my_name
+        resolved = await listener.wait_for("ticket_resolved", about(tid))
+        assert resolved["resolvedByName"] == my_name
+
+    r = await admin_api.patch(f"/agents/{helper.id}", json={"lastName": f"Sol{suffix}"})
+    assert r.status_code == 200, r.text
+
+    async def renamed() -> None:
+        page = (await desk.api.get("/tickets", params={"customerId": customer["id"]})).json()
+        [item] = page["tickets"]
+        assert item["assignedAgentName"] == f"Lía Sol{suffix}"
+        assert item["customer"]["name"] == "Rosa Cliente"
+        full = (await desk.api.get(f"/tickets/{tid}")).json()["ticket"]
+        assert full["assignedAgentName"] == f"Lía Sol{suffix}"
+        assert full["notes"][0]["agentName"] == my_name
+
+    await until_passes(renamed, what="the rename reached the ticket's views")

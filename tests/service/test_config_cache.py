@@ -23,7 +23,7 @@ async def test_update_through_one_replica_is_read_at_once_through_another(
         assert b.config.is_cached(CATEGORIES)  # B would serve this for 5 minutes
         seen = invalidation_seen(b, lambda keys: keys == [CATEGORIES.value])
 
-        new = [Category(id="fresh", label="Nueva")]
+        new = [Category(id="fresh", label="Nueva", is_fallback=True)]
         await a.config.update_categories(new, by="agent-a")
         await asyncio.wait_for(seen, 5)
 

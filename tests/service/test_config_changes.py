@@ -82,7 +82,7 @@ async def test_get_all_returns_the_four_ticket_configurations(h: ConfigHarness) 
 
 
 async def test_updating_categories_records_who_and_history(h: ConfigHarness) -> None:
-    new = [Category(id="a", label="A", label_en="A"), Category(id="b", label="B")]
+    new = [Category(id="a", label="A", label_en="A"), Category(id="b", label="B", is_fallback=True)]
     result = await h.client.call(
         contracts.UPDATE_CATEGORIES, UpdateCategories(agent_id="admin-7", categories=new)
     )
@@ -95,7 +95,10 @@ async def test_updating_categories_records_who_and_history(h: ConfigHarness) -> 
     settings = await h.client.call(contracts.GET_SETTINGS, Empty())
     record = next(s for s in settings.settings if s.key == "ticket_categories")
     assert record.updated_by == "admin-7"
-    assert record.value == [{"id": "a", "label": "A", "labelEn": "A"}, {"id": "b", "label": "B"}]
+    assert record.value == [
+        {"id": "a", "label": "A", "labelEn": "A"},
+        {"id": "b", "label": "B", "isFallback": True},
+    ]
 
     history = await h.client.call(contracts.GET_HISTORY, HistoryQuery(key="ticket_categories"))
     latest = history.changes[0]
@@ -189,6 +192,25 @@ async def test_settings_list_shows_every_system_settings_document(h: ConfigHarne
     assert "isEditable" in settings.model_dump()["settings"][0]
 
 
+async def test_the_fallback_category_is_marked_and_a_change_may_name_another(
+    h: ConfigHarness,
+) -> None:
+    read = await h.client.call(contracts.GET_CATEGORIES, Empty())
+    assert [c.id for c in read.categories if c.is_fallback] == ["other"]  # none stored marked
+    new = [Category(id="pedido", label="Pedido"), Category(id="varios", label="Varios")]
+    new[1].is_fallback = True
+    result = await h.client.call(
+        contracts.UPDATE_CATEGORIES, UpdateCategories(agent_id="a", categories=new)
+    )
+    assert [c.id for c in result.categories if c.is_fallback] == ["varios"]
+    kept = [Category(id="x", label="X"), Category(id="other", label="Otro")]
+    result = await h.client.call(
+        contracts.UPDATE_CATEGORIES, UpdateCategories(agent_id="a", categories=kept)
+    )
+    assert [c.id for c in result.categories if c.is_fallback] == ["other"]
+    await h.client.call(contracts.RESET, ResetSetting(agent_id="a", key="ticket_categories"))
+
+
 # --- non-editable settings --------------------------------------------------------------------
 
 
@@ -197,7 +219,9 @@ async def test_non_editable_setting_cannot_be_changed(h: ConfigHarness) -> None:
     with pytest.raises(Conflict) as err:
         await h.client.call(
             contracts.UPDATE_CATEGORIES,
-            UpdateCategories(agent_id="a", categories=[Category(id="x", label="X")]),
+            UpdateCategories(
+                agent_id="a", categories=[Category(id="x", label="X", is_fallback=True)]
+            ),
         )
     assert "ticket_categories" in err.value.message
     assert err.value.context == {"key": "ticket_categories"}
@@ -382,7 +406,7 @@ async def test_unknown_template_variables_are_reported(h: ConfigHarness) -> None
 
 
 async def test_tool_category_enum_follows_category_updates(h: ConfigHarness) -> None:
-    new = [Category(id="uno", label="Uno"), Category(id="dos", label="Dos")]
+    new = [Category(id="uno", label="Uno"), Category(id="dos", label="Dos", is_fallback=True)]
     await h.client.call(contracts.UPDATE_CATEGORIES, UpdateCategories(agent_id="a", categories=new))
     await h.client.call(
         contracts.UPDATE_ID_FORMAT,
@@ -433,7 +457,9 @@ async def test_malformed_message_is_dead_lettered_and_the_service_keeps_serving(
     assert [c.id for c in categories.categories] == LUXFREE_IDS
     updated = await h.client.call(
         contracts.UPDATE_CATEGORIES,
-        UpdateCategories(agent_id="a", categories=[Category(id="ok", label="OK")]),
+        UpdateCategories(
+            agent_id="a", categories=[Category(id="ok", label="OK", is_fallback=True)]
+        ),
     )
     assert [c.id for c in updated.categories] == ["ok"]
 

@@ -92,6 +92,27 @@ async def test_category_ids_are_slugs(h: ConfigHarness, bad_id: str) -> None:
     assert "slug" in err.details[0].reason
 
 
+async def test_a_change_dropping_the_fallback_without_naming_another_is_refused(
+    h: ConfigHarness,
+) -> None:
+    cats = [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}]
+    err = await _refused(h, contracts.UPDATE_CATEGORIES, {**AGENT, "categories": cats})
+    assert _fields(err) == ["categories"]
+    assert "fallback category 'other' is missing" in err.message
+    assert "isFallback" in err.message
+    await _nothing_changed(h)
+
+
+async def test_only_one_category_is_the_fallback(h: ConfigHarness) -> None:
+    cats = [
+        {"id": "a", "label": "A", "isFallback": True},
+        {"id": "other", "label": "Otro", "isFallback": True},
+    ]
+    err = await _refused(h, contracts.UPDATE_CATEGORIES, {**AGENT, "categories": cats})
+    assert _fields(err) == ["categories.1.isFallback"]
+    await _nothing_changed(h)
+
+
 async def test_every_change_names_the_agent(h: ConfigHarness) -> None:
     err = await _refused(
         h, contracts.UPDATE_CATEGORIES, {"categories": [{"id": "a", "label": "A"}]}

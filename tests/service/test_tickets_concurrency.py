@@ -100,7 +100,9 @@ async def test_two_racing_status_changes_one_wins_the_other_is_a_conflict(
                 *(
                     env.rpc.call(
                         t.CHANGE_STATUS,
-                        t.ChangeStatus(ticket_id=ticket.ticket_id, status=status, by=f"agent-{i}"),
+                        t.ChangeStatus(
+                            ticket_id=ticket.ticket_id, status=status, reason="r", by=f"agent-{i}"
+                        ),
                     )
                     for i, status in enumerate(targets)
                 ),

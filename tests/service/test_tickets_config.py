@@ -163,3 +163,27 @@ async def test_ai_created_ticket_for_a_customer_found_by_phone(
             t.LIST_FOR_CUSTOMER, t.ListByCustomer(customer_id=customer.id, limit=5)
         )
         assert [r.ticket_id for r in recent.tickets] == [result.ticket.ticket_id]
+
+
+async def test_an_ai_ticket_in_an_unknown_category_goes_to_the_fallback(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url) as env:
+        customer = await env.customer()
+
+        async def filed_under(category: str) -> str:
+            request = t.CreateFromAi(
+                subject="s", description="d", category=category, customer_id=customer.id
+            )
+            return (await env.rpc.call(t.CREATE_FROM_AI, request)).ticket.category
+
+        assert await filed_under("plumbing") == "other"
+        env.config.categories = [
+            cfg.Category(id="pedido", label="Pedido"),
+            cfg.Category(id="varios", label="Varios", is_fallback=True),
+        ]
+        await _announce(env, cfg.SettingKey.TICKET_CATEGORIES)
+        assert await filed_under("other") == "varios"
+        assert await filed_under("pedido") == "pedido"
+        with pytest.raises(ValidationFailed):  # agents still name a configured category
+            await env.ticket(customer, category="plumbing")

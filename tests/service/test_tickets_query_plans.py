@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -69,6 +70,7 @@ async def _plan(store: TicketStore, query: dict[str, Any], sort: Any = None) -> 
 
 
 NEWEST = sort_spec("createdAt", "desc")
+SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 URGENT_FIRST = sort_spec("priority", "desc")
 LISTS = {
     "open, newest first": (TicketFilter(status=TicketStatus.OPEN), NEWEST),
@@ -87,6 +89,27 @@ LISTS = {
     "a category": (TicketFilter(category="billing"), NEWEST),
     "a priority": (TicketFilter(priority=Priority.HIGH), NEWEST),
     "escalated": (TicketFilter(is_escalated=True), NEWEST),
+    "open or in progress, newest first": (
+        TicketFilter(status=(TicketStatus.OPEN, TicketStatus.IN_PROGRESS)),
+        NEWEST,
+    ),
+    "created in a range, newest first": (
+        TicketFilter(created_from=SINCE, created_to=SINCE + timedelta(days=1)),
+        NEWEST,
+    ),
+    "open, created since": (TicketFilter(status=TicketStatus.OPEN, created_from=SINCE), NEWEST),
+    "mine and the unassigned (visibility), newest first": (
+        TicketFilter(visible_to="ag-1"),
+        NEWEST,
+    ),
+    "open, mine and the unassigned, by priority": (
+        TicketFilter(status=TicketStatus.OPEN, visible_to="ag-1"),
+        URGENT_FIRST,
+    ),
+    "changed since, latest change first": (
+        TicketFilter(updated_since=SINCE),
+        sort_spec("updatedAt", "desc"),
+    ),
     "everything, newest first": (TicketFilter(), NEWEST),
 }
 

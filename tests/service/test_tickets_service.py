@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
 
 from tests.support.tickets_helpers import TicketsEnv, tickets_env
+from tests.support.waiting import poll_until
 from tickets_service.store import TicketFilter
 from uts_shared.contracts import tickets as t
+from uts_shared.contracts.agents import AGENT_UPDATED, AgentUpdated
 from uts_shared.contracts.base import Empty, WireModel
 from uts_shared.errors import Conflict, NotFound, ValidationFailed
-from uts_shared.messaging import encode
+from uts_shared.messaging import EventPublisher, encode, make_event
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -475,11 +479,12 @@ async def test_status_changes_follow_the_graph_and_record_real_history(env: Tick
     with pytest.raises(Conflict) as caught:
         await env.rpc.call(
             t.CHANGE_STATUS,
-            t.ChangeStatus(ticket_id=ticket.ticket_id, status=t.TicketStatus.CLOSED, by="a1"),
+            t.ChangeStatus(ticket_id=ticket.ticket_id, status=t.TicketStatus.NEW, by="a1"),
         )
     assert caught.value.http_status == 409
-    assert caught.value.context["allowed"] == ["pending_customer", "waiting_internal", "resolved"]
-    assert "pending_customer, waiting_internal, resolved" in caught.value.message
+    allowed = ["pending_customer", "waiting_internal", "resolved", "closed"]
+    assert caught.value.context["allowed"] == allowed
+    assert ", ".join(allowed) in caught.value.message
 
     events = await env.recorder.wait_one("ticket.updated", ticket.ticket_id, count=len(path))
     assert [(e.data["oldStatus"], e.data["newStatus"]) for e in events] == history
@@ -502,6 +507,7 @@ async def test_assign_opens_a_new_ticket_and_is_announced(env: TicketsEnv) -> No
     assert assigned.data == {
         "ticketId": ticket.ticket_id,
         "agentId": "ag-2",
+        "agentName": None,  # this request named no one (the gateway always does)
         "customerId": customer.id,
         "assignedBy": "lead",
         "previousAgent": None,
@@ -517,16 +523,11 @@ async def test_resolve_close_feedback_and_reopen(env: TicketsEnv) -> None:
     tid = ticket.ticket_id
     with pytest.raises(Conflict):
         await env.rpc.call(t.SUBMIT_FEEDBACK, t.SubmitFeedback(ticket_id=tid, rating=5))
-    with pytest.raises(Conflict):  # open -> resolved is not in the graph
-        await env.rpc.call(t.RESOLVE, t.ResolveTicket(ticket_id=tid, resolution_notes="x", by="a"))
     with pytest.raises(ValidationFailed):
         await env.rpc.call(
             t.RESOLVE, t.ResolveTicket.model_construct(ticket_id=tid, resolution_notes="", by="a")
         )
-    await env.rpc.call(
-        t.CHANGE_STATUS, t.ChangeStatus(ticket_id=tid, status=t.TicketStatus.IN_PROGRESS, by="a")
-    )
-    resolved = await env.rpc.call(
+    resolved = await env.rpc.call(  # straight from open: any open state may be resolved
         t.RESOLVE, t.ResolveTicket(ticket_id=tid, resolution_notes="Foco cambiado", by="a5")
     )
     assert resolved.status is t.TicketStatus.RESOLVED
@@ -555,6 +556,24 @@ async def test_resolve_close_feedback_and_reopen(env: TicketsEnv) -> None:
     )
     assert reopened.resolved_at is None
     assert reopened.status_history[-1].from_ is t.TicketStatus.RESOLVED
+    assert reopened.allowed_next_statuses == [
+        t.TicketStatus.IN_PROGRESS,
+        t.TicketStatus.RESOLVED,
+        t.TicketStatus.CLOSED,
+    ]
+
+    with pytest.raises(ValidationFailed) as refused:  # an unresolved ticket closes with a reason
+        await env.rpc.call(
+            t.CHANGE_STATUS, t.ChangeStatus(ticket_id=tid, status=t.TicketStatus.CLOSED, by="a5")
+        )
+    assert [d.field for d in refused.value.details] == ["reason"]
+    closed = await env.rpc.call(
+        t.CHANGE_STATUS,
+        t.ChangeStatus(ticket_id=tid, status=t.TicketStatus.CLOSED, reason="duplicate", by="a5"),
+    )
+    assert (closed.close_reason, closed.allowed_next_statuses) == ("duplicate", [])
+    with pytest.raises(Conflict):  # closed is final
+        await env.rpc.call(t.RESOLVE, t.ResolveTicket(ticket_id=tid, resolution_notes="x", by="a"))
 
 
 async def test_escalate_flags_reassigns_and_is_announced(env: TicketsEnv) -> None:
@@ -717,7 +736,173 @@ async def test_conversations_find_the_most_recent_active_one(env: TicketsEnv) ->
         await env.rpc.call(t.GET_CONVERSATION, t.GetConversation(conversation_id="nope"))
 
 
+async def test_upsert_by_phone_gives_the_same_customer_for_the_same_phone(env: TicketsEnv) -> None:
+    phone = "+5255" + str(uuid.uuid4().int)[:8]
+    requests = [
+        t.UpsertCustomerByPhone(phone_number=phone),
+        t.UpsertCustomerByPhone(phone_number=phone.replace("+52", "+52 1 ")),
+        t.UpsertCustomerByPhone(phone_number=phone, first_name="Rosa"),
+    ]
+    racing = await asyncio.gather(*(env.rpc.call(t.UPSERT_CUSTOMER_BY_PHONE, r) for r in requests))
+    assert len({r.customer.id for r in racing}) == 1
+    assert sum(r.created for r in racing) == 1
+    customer = racing[0].customer
+    assert customer.phone_number == phone
+
+    ticket = await env.ticket(customer)
+    named = await env.rpc.call(
+        t.UPSERT_CUSTOMER_BY_PHONE,
+        t.UpsertCustomerByPhone(phone_number=phone, first_name="Rosa", last_name="Cliente"),
+    )
+    assert (named.created, named.customer.first_name, named.customer.last_name) == (
+        False,
+        "Rosa",
+        "Cliente",
+    )
+    again = await env.rpc.call(
+        t.UPSERT_CUSTOMER_BY_PHONE,
+        t.UpsertCustomerByPhone(phone_number=phone, first_name="Otra", last_name="Persona"),
+    )
+    assert (again.customer.first_name, again.customer.last_name) == ("Rosa", "Cliente")
+    stored = await env.rpc.call(t.GET, t.GetTicket(ticket_id=ticket.ticket_id))
+    assert stored.customer is not None and stored.customer.name == "Rosa Cliente"
+    assert stored.version == ticket.version
+    with pytest.raises(ValidationFailed):
+        await env.rpc.call(t.UPSERT_CUSTOMER_BY_PHONE, t.UpsertCustomerByPhone(phone_number="123"))
+
+
+async def test_open_conversation_gives_the_open_one_on_a_channel_or_a_new_one(
+    env: TicketsEnv,
+) -> None:
+    customer = await env.customer()
+    ask = t.OpenConversation(customer_id=customer.id)
+    racing = await asyncio.gather(*(env.rpc.call(t.OPEN_CONVERSATION, ask) for _ in range(4)))
+    assert len({r.conversation.id for r in racing}) == 1
+    assert sum(r.created for r in racing) == 1
+    whatsapp = racing[0].conversation
+    assert (whatsapp.channel, whatsapp.status) == (t.Channel.WHATSAPP, t.ConversationStatus.OPEN)
+
+    web = await env.rpc.call(
+        t.OPEN_CONVERSATION, t.OpenConversation(customer_id=customer.id, channel=t.Channel.WEB)
+    )
+    assert web.created and web.conversation.id != whatsapp.id
+    await env.rpc.call(
+        t.UPDATE_CONVERSATION_STATUS,
+        t.UpdateConversationStatus(
+            conversation_id=whatsapp.id, status=t.ConversationStatus.ASSIGNED, assigned_agent="a1"
+        ),
+    )
+    still = await env.rpc.call(t.OPEN_CONVERSATION, ask)
+    assert (still.conversation.id, still.created) == (whatsapp.id, False)  # assigned is open
+    await env.rpc.call(
+        t.UPDATE_CONVERSATION_STATUS,
+        t.UpdateConversationStatus(conversation_id=whatsapp.id, status=t.ConversationStatus.CLOSED),
+    )
+    fresh = await env.rpc.call(t.OPEN_CONVERSATION, ask)
+    assert fresh.created and fresh.conversation.id not in {whatsapp.id, web.conversation.id}
+    with pytest.raises(NotFound):
+        await env.rpc.call(t.OPEN_CONVERSATION, t.OpenConversation(customer_id="nobody"))
+
+
 async def test_health_names_the_instance_and_store(env: TicketsEnv) -> None:
     status = await env.rpc.call(t.HEALTH, Empty())
     assert status.service == "tickets"
     assert status.instance in {s.instance for s in env.services}
+
+
+# --- names beside ids -----------------------------------------------------------------------
+
+
+async def test_names_are_stored_beside_the_ids_and_shown_in_views_lists_and_events(
+    env: TicketsEnv,
+) -> None:
+    customer = await env.customer(first_name="Rosa", last_name="Cliente")
+    created = await env.rpc.call(
+        t.CREATE_FROM_AGENT,
+        t.CreateFromAgent(
+            subject="Poste sin luz",
+            description="No enciende",
+            category="light_malfunction",
+            customer_id=customer.id,
+            agent_id="ana",
+            agent_name="Ana Ruiz",
+            assign_to_self=True,
+        ),
+    )
+    ticket = created.ticket
+    assert (ticket.created_by, ticket.created_by_name) == ("ana", "Ana Ruiz")
+    assert ticket.assigned_agent_name == "Ana Ruiz"
+    assert ticket.customer == t.CustomerRef(
+        id=customer.id, name="Rosa Cliente", phone_number=customer.phone_number
+    )
+    tid = ticket.ticket_id
+    await env.rpc.call(
+        t.ADD_NOTE, t.AddNote(ticket_id=tid, content="Revisado", by="ana", by_name="Ana Ruiz")
+    )
+    escalated = await env.rpc.call(
+        t.ESCALATE,
+        t.EscalateTicket(
+            ticket_id=tid, to_agent_id="luis", to_agent_name="Luis Paz", reason="VIP", by="ana"
+        ),
+    )
+    assert (escalated.assigned_agent_name, escalated.escalated_to_name) == ("Luis Paz", "Luis Paz")
+    resolved = await env.rpc.call(
+        t.RESOLVE,
+        t.ResolveTicket(ticket_id=tid, resolution_notes="Foco", by="luis", by_name="Luis Paz"),
+    )
+    assert resolved.resolved_by_name == "Luis Paz"
+    assert [n.agent_name for n in resolved.notes] == ["Ana Ruiz"]
+
+    page = await env.rpc.call(t.LIST, t.ListTickets(customer_id=customer.id))
+    [item] = page.tickets
+    assert (item.assigned_agent_name, item.created_by_name, item.resolved_by_name) == (
+        "Luis Paz",
+        "Ana Ruiz",
+        "Luis Paz",
+    )
+    assert item.customer is not None and item.customer.name == "Rosa Cliente"
+    [note_added] = await env.recorder.wait_one("ticket.note_added", tid)
+    assert note_added.data["note"]["agentName"] == "Ana Ruiz"
+    [escalation] = await env.recorder.wait_one("ticket.escalated", tid)
+    assert escalation.data["toAgentName"] == "Luis Paz"
+    [resolution] = await env.recorder.wait_one("ticket.resolved", tid)
+    assert resolution.data["resolvedByName"] == "Luis Paz"
+    customer_view = await env.rpc.call(
+        t.GET_FOR_CUSTOMER, t.GetForCustomer(ticket_id=tid, customer_id=customer.id)
+    )
+    assert customer_view.assigned_agent_name == "Luis Paz"
+
+
+async def test_a_renamed_agent_is_renamed_on_every_ticket_without_a_new_version(
+    env: TicketsEnv,
+) -> None:
+    customer = await env.customer()
+    ticket = await env.ticket(customer, agent="marta", agent_name="Marta Gil", assign_to_self=True)
+    noted = await env.rpc.call(
+        t.ADD_NOTE,
+        t.AddNote(ticket_id=ticket.ticket_id, content="Hola", by="marta", by_name="Marta Gil"),
+    )
+    other = await env.ticket(customer, agent="pepe", agent_name="Pepe Sol")
+    renamed = AgentUpdated(
+        agent_id="marta",
+        first_name="Marta",
+        last_name="Gil Ortega",
+        role="agent",
+        active=True,
+        updated_at=datetime.now(UTC),
+    )
+    await EventPublisher(env.client).publish(make_event(AGENT_UPDATED, renamed))
+
+    async def renamed_everywhere() -> bool:
+        current = await env.rpc.call(t.GET, t.GetTicket(ticket_id=ticket.ticket_id))
+        return (
+            current.assigned_agent_name,
+            current.created_by_name,
+            current.notes[0].agent_name,
+        ) == ("Marta Gil Ortega",) * 3
+
+    await poll_until(renamed_everywhere, what="the new name on the ticket")
+    current = await env.rpc.call(t.GET, t.GetTicket(ticket_id=ticket.ticket_id))
+    assert current.version == noted.ticket.version  # a name is not a change of the ticket
+    untouched = await env.rpc.call(t.GET, t.GetTicket(ticket_id=other.ticket_id))
+    assert untouched.created_by_name == "Pepe Sol"

@@ -57,7 +57,14 @@ SLA_FIELDS = {
     "firstResponseMet",
     "resolutionMet",
 }
-STORAGE_ONLY_FIELDS = {"outbox", "searchTerms", "idempotencyKey", "_id", "priorityRank"}
+STORAGE_ONLY_FIELDS = {
+    "outbox",
+    "searchTerms",
+    "idempotencyKey",
+    "_id",
+    "priorityRank",
+    "agentNames",
+}
 """What the store keeps beside a ticket and no client ever sees."""
 
 

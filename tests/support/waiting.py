@@ -91,3 +91,23 @@ class Arrivals(Generic[T]):
     ) -> T:
         """The first item that `match`es (already here or still to come)."""
         return (await self.wait_for(match, timeout=timeout, what=what))[0]
+
+
+async def until_passes(
+    check: Callable[[], Awaitable[None]], *, what: str, timeout: float = 5.0
+) -> None:
+    """Until the async assertion `check()` passes (with `poll_until`); after `timeout` its own
+    failure is raised, so the message says what still differs."""
+
+    async def passes() -> bool:
+        try:
+            await check()
+        except AssertionError:
+            return False
+        return True
+
+    try:
+        await poll_until(passes, what=what, timeout=timeout)
+    except AssertionError:
+        await check()
+        raise

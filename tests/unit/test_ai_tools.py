@@ -108,9 +108,13 @@ class FakeConfig:
     def __init__(self, messages: Messages | None = None) -> None:
         self._messages = messages or Messages()
         self.categories = list(CATEGORIES)
+        self.fallback = "other"
 
     async def category_ids(self) -> list[str]:
         return self.categories
+
+    async def fallback_category(self) -> str:
+        return self.fallback
 
     async def messages(self) -> Messages:
         return self._messages
@@ -189,6 +193,18 @@ async def test_unconfigured_category_falls_back_to_other(
     assert directory.created[0].category == "other"
 
 
+async def test_unconfigured_category_goes_to_the_configured_fallback(
+    directory: FakeDirectory,
+) -> None:
+    config = FakeConfig()
+    config.categories = ["solar_installation", "billing", "misc"]
+    config.fallback = "misc"
+    runner = ToolRunner(directory, config)
+    out = await output(runner, call("create_ticket_report", report(category="other")))
+    assert out["success"] is True
+    assert directory.created[0].category == "misc"
+
+
 async def test_invalid_priority_falls_back_to_medium(
     runner: ToolRunner, directory: FakeDirectory
 ) -> None:
@@ -255,6 +271,21 @@ async def test_lookup_by_id_answers_the_plans_ticket_shape(
             "resolutionNotes": None,
         },
     }
+
+
+async def test_lookup_names_the_assigned_agent_as_first_and_last_name(
+    runner: ToolRunner, directory: FakeDirectory
+) -> None:
+    await runner.run(call("create_ticket_report", report()), PHONE, None)
+    ticket = directory.tickets["LUX-2026-000001"]
+    directory.tickets["LUX-2026-000001"] = ticket.model_copy(
+        update={"assigned_agent": "a7", "assigned_agent_name": "Ana Ruiz"}
+    )
+    out = await output(runner, call("get_ticket_information", {"ticket_id": "LUX-2026-000001"}))
+    assert out["ticket"]["assignedAgent"] == "Ana Ruiz"
+    directory.tickets["LUX-2026-000001"] = ticket.model_copy(update={"assigned_agent": "a7"})
+    out = await output(runner, call("get_ticket_information", {"ticket_id": "LUX-2026-000001"}))
+    assert out["ticket"]["assignedAgent"] == "Asignado a un agente"  # stored before names were
 
 
 async def test_another_customers_ticket_is_not_found_or_not_yours(

@@ -96,6 +96,7 @@ def test_setting_categories_follow_the_plan() -> None:
         K.TICKET_ID_FORMAT: "tickets",
         K.CONFIGURATION_PRESETS: "presets",
         K.ASSISTANT_INSTRUCTIONS_TEMPLATE: "assistant",
+        K.TICKET_VISIBILITY: "tickets",
     }
 
 

@@ -8,9 +8,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from argon2 import PasswordHasher
 
-from gateway.agents import INVALID_CREDENTIALS, Agents, AgentStore, NewAgent
+from gateway.agents import (
+    INVALID_CREDENTIALS,
+    AgentChanges,
+    AgentProfile,
+    Agents,
+    AgentStore,
+    NewAgent,
+)
 from gateway.auth import Passwords, Role
-from uts_shared.errors import Conflict, Forbidden, Unauthorized
+from uts_shared.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from uts_shared.mongo import private_database
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -70,7 +77,7 @@ async def test_wrong_password_and_unknown_email_fail_alike(agents: Agents) -> No
 
 async def test_inactive_agent_cannot_sign_in(agents: Agents) -> None:
     created = await agents.create(new())
-    await agents.store.set_active(created.id, False)
+    await agents.set_active(created.id, False, by="boss")
     with pytest.raises(Forbidden, match="disabled"):
         await agents.authenticate("ana@example.com", "s3cret-pass")
 
@@ -118,3 +125,103 @@ async def test_agents_list_oldest_first_without_hashes(agents: Agents) -> None:
     await agents.create(new("two@example.com", Role.ADMIN))
     listed = await agents.list()
     assert [a.email for a in listed] == ["one@example.com", "two@example.com"]
+
+
+# --- the directory's management --------------------------------------------------------------
+
+
+class Heard:
+    """Records what `Agents` announces (this replica's sessions and the broker, elsewhere)."""
+
+    def __init__(self) -> None:
+        self.updates: list[tuple[str, str, bool]] = []
+        self.revocations: list[tuple[str, str]] = []
+
+    async def updated(self, profile: AgentProfile, *, by: str) -> None:
+        self.updates.append((profile.id, profile.name, profile.active))
+
+    async def revoked(self, agent_id: str, at: datetime, *, reason: str) -> None:
+        self.revocations.append((agent_id, reason))
+
+
+@pytest.fixture
+def heard(agents: Agents) -> Heard:
+    agents.announcer = heard = Heard()
+    return heard
+
+
+async def test_admin_renames_an_agent_and_everyone_hears_of_it(
+    agents: Agents, heard: Heard
+) -> None:
+    created = await agents.create(new())
+    edited = await agents.edit(created.id, AgentChanges(last_name="Soto"), by="boss")
+    assert (edited.first_name, edited.last_name, edited.role) == ("Ana", "Soto", Role.AGENT)
+    assert edited.updated_at is not None and edited.updated_at > created.created_at
+    assert heard.updates == [(created.id, "Ana Soto", True)]
+    assert heard.revocations == []  # a new name leaves the sessions alone
+    with pytest.raises(ValidationFailed):
+        await agents.edit(created.id, AgentChanges(), by="boss")
+    with pytest.raises(NotFound):
+        await agents.edit("nobody", AgentChanges(first_name="X"), by="boss")
+
+
+async def test_a_role_change_ends_the_agents_sessions(agents: Agents, heard: Heard) -> None:
+    created = await agents.create(new())
+    promoted = await agents.edit(created.id, AgentChanges(role=Role.ADMIN), by="boss")
+    assert promoted.role is Role.ADMIN
+    assert heard.revocations == [(created.id, "role_changed")]
+    doc = await agents.store.by_id(created.id)
+    assert doc is not None and doc["tokensRevokedAt"] == promoted.updated_at
+
+
+async def test_deactivated_agent_cannot_sign_in_until_reactivated(
+    agents: Agents, heard: Heard
+) -> None:
+    created = await agents.create(new())
+    off = await agents.set_active(created.id, False, by="boss")
+    assert off.active is False
+    assert heard.revocations == [(created.id, "deactivated")]
+    with pytest.raises(Forbidden, match="disabled"):
+        await agents.authenticate("ana@example.com", "s3cret-pass")
+    on = await agents.set_active(created.id, True, by="boss")
+    assert on.active is True
+    assert (await agents.authenticate("ana@example.com", "s3cret-pass")).id == created.id
+    assert [active for _, _, active in heard.updates] == [False, True]
+    assert heard.revocations == [(created.id, "deactivated")]  # reactivating revives no token
+
+
+async def test_the_last_active_admin_is_neither_demoted_nor_deactivated(
+    agents: Agents, heard: Heard
+) -> None:
+    boss = await agents.create(new("boss@example.com", Role.ADMIN))
+    with pytest.raises(Conflict, match="last active admin"):
+        await agents.edit(boss.id, AgentChanges(role=Role.AGENT), by=boss.id)
+    with pytest.raises(Conflict, match="last active admin"):
+        await agents.set_active(boss.id, False, by=boss.id)
+    other = await agents.create(new("other@example.com", Role.ADMIN))
+    await agents.set_active(boss.id, False, by=other.id)
+    with pytest.raises(Conflict):
+        await agents.edit(other.id, AgentChanges(role=Role.AGENT), by=other.id)
+
+
+async def test_admin_resets_a_password_and_the_old_sessions_end(
+    agents: Agents, heard: Heard
+) -> None:
+    created = await agents.create(new())
+    await agents.reset_password(created.id, "brand-new-pass", by="boss")
+    assert heard.revocations == [(created.id, "password_reset")]
+    with pytest.raises(Unauthorized):
+        await agents.authenticate("ana@example.com", "s3cret-pass")
+    assert (await agents.authenticate("ana@example.com", "brand-new-pass")).id == created.id
+
+
+async def test_an_agent_changes_its_own_password_given_the_current_one(agents: Agents) -> None:
+    created = await agents.create(new())
+    with pytest.raises(ValidationFailed) as wrong:
+        await agents.change_password(created.id, "not-my-pass", "brand-new-pass")
+    assert [d.field for d in wrong.value.details] == ["currentPassword"]
+    with pytest.raises(ValidationFailed) as same:
+        await agents.change_password(created.id, "s3cret-pass", "s3cret-pass")
+    assert [d.field for d in same.value.details] == ["newPassword"]
+    await agents.change_password(created.id, "s3cret-pass", "brand-new-pass")
+    assert (await agents.authenticate("ana@example.com", "brand-new-pass")).id == created.id

@@ -20,9 +20,21 @@ READ_BY_EVERY_AGENT = {
     f"{API}/config/ticket-categories",
     f"{API}/config/terminology",
     f"{API}/config/ticket-id-format",
+    f"{API}/config/ticket-visibility",
 }
 """Admin areas whose reads every signed-in agent may make (forms and the directory)."""
-ANSWERED_BY_THE_GATEWAY = {LOGIN, f"{API}/auth/me", f"{API}/agents", "/health"}
+AGENT = f"{API}/agents/{{agent_id}}"
+ANSWERED_BY_THE_GATEWAY = {
+    LOGIN,
+    f"{API}/auth/me",
+    f"{API}/auth/password",
+    f"{API}/agents",
+    AGENT,
+    f"{AGENT}/deactivate",
+    f"{AGENT}/reactivate",
+    f"{AGENT}/password",
+    "/health",
+}
 """Routes that call no service over the broker."""
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 
@@ -34,7 +46,7 @@ def can_conflict(method: str, path: str) -> bool:
         return False
     if path.startswith((f"{API}/tickets", f"{API}/config")):
         return path != f"{API}/config/sync-assistant"
-    return path in {f"{API}/agents", f"{API}/customers"}
+    return path in {f"{API}/agents", AGENT, f"{AGENT}/deactivate", f"{API}/customers"}
 
 
 def expected(method: str, path: str, operation: dict[str, Any]) -> set[int]:

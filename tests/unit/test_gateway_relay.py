@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from faststream.exceptions import RejectMessage
 
-from gateway.realtime import AGENTS_ROOM
+from gateway.realtime import ALL_TICKETS_ROOM, UNASSIGNED_ROOM
 from gateway.relay import SeenEvents, TicketRelay, audience
 from uts_shared.contracts import tickets as t
 from uts_shared.messaging import encode, make_broker, make_event
@@ -33,19 +33,31 @@ def view(ticket_id: str = "LUX-2026-000001") -> t.TicketView:
     )
 
 
-def note(internal: bool) -> t.TicketNoteAdded:
+def note(internal: bool, assignee: str | None = None) -> t.TicketNoteAdded:
     body = t.Note(id="n1", agent_id="a1", content="x", is_internal=internal, timestamp=NOW)
-    return t.TicketNoteAdded(ticket_id="T1", note=body, agent_id="a1", customer_id="c1", version=2)
+    return t.TicketNoteAdded(
+        ticket_id="T1",
+        note=body,
+        agent_id="a1",
+        customer_id="c1",
+        assigned_agent=assignee,
+        version=2,
+    )
 
 
 class Recorder:
-    """Stands in for `Realtime`: records each emission."""
+    """Stands in for `Realtime`: records each emission and each ticket room it was told to
+    clear of restricted sockets."""
 
     def __init__(self) -> None:
         self.emitted: list[tuple[str, dict[str, Any], Any]] = []
+        self.kept_out: list[tuple[str, str | None]] = []
 
     async def emit(self, event_name: str, payload: Any, room: Any = None) -> None:
         self.emitted.append((event_name, payload, room))
+
+    async def keep_out_of_ticket(self, ticket_id: str, assignee: str | None) -> None:
+        self.kept_out.append((ticket_id, assignee))
 
 
 @pytest.fixture
@@ -55,32 +67,59 @@ def relay() -> tuple[TicketRelay, Recorder]:
     return TicketRelay(broker, recorder, instance_id="unit"), recorder  # type: ignore[arg-type]
 
 
-def test_internal_notes_go_to_the_agents_room_only() -> None:
-    assert audience(note(internal=True)) == [AGENTS_ROOM]
+# Every signed-in socket is an agent's; which of them get an event follows ticket visibility:
+# `all-tickets` (who see every ticket), and among restricted agents the ticket's assignee
+# (`agent:{id}`) or, for a ticket assigned to nobody, `unassigned-tickets`.
+
+
+def test_internal_notes_go_to_who_may_see_the_ticket_never_a_ticket_room() -> None:
+    assert audience(note(internal=True)) == [ALL_TICKETS_ROOM, UNASSIGNED_ROOM]
+    assert audience(note(internal=True, assignee="a2")) == [ALL_TICKETS_ROOM, "agent:a2"]
 
 
 def test_public_notes_also_go_to_the_ticket_room() -> None:
-    assert audience(note(internal=False)) == [AGENTS_ROOM, "ticket:T1"]
+    assert audience(note(internal=False, assignee="a2")) == [
+        ALL_TICKETS_ROOM,
+        "ticket:T1",
+        "agent:a2",
+    ]
 
 
-def test_every_other_event_goes_to_agents_and_its_ticket_room() -> None:
+def test_every_other_event_goes_to_who_may_see_the_ticket_and_its_room() -> None:
     created = t.TicketCreated(ticket=view("T9"), customer_id="c1")
-    updated = t.TicketUpdated(ticket_id="T1", customer_id="c1", new_status="open", version=2)
+    updated = t.TicketUpdated(
+        ticket_id="T1", customer_id="c1", new_status="open", assigned_agent="a2", version=2
+    )
     resolved = t.TicketResolved(
         ticket_id="T1", resolved_by="a1", resolution_notes="ok", customer_id="c1", version=3
     )
-    assert audience(created) == [AGENTS_ROOM, "ticket:T9"]
-    assert audience(updated) == [AGENTS_ROOM, "ticket:T1"]
-    assert audience(resolved) == [AGENTS_ROOM, "ticket:T1"]
+    assert audience(created) == [ALL_TICKETS_ROOM, "ticket:T9", UNASSIGNED_ROOM]
+    assert audience(updated) == [ALL_TICKETS_ROOM, "ticket:T1", "agent:a2"]
+    assert audience(resolved) == [ALL_TICKETS_ROOM, "ticket:T1", UNASSIGNED_ROOM]
 
 
-def test_assignments_and_escalations_also_reach_the_assignee() -> None:
+def test_assignments_and_escalations_reach_the_new_and_the_previous_audience() -> None:
     assigned = t.TicketAssigned(ticket_id="T1", agent_id="a2", customer_id="c1", version=2)
     escalated = t.TicketEscalated(
-        ticket_id="T1", to_agent="a3", reason="vip", customer_id="c1", version=2
+        ticket_id="T1",
+        to_agent="a3",
+        reason="vip",
+        customer_id="c1",
+        previous_agent="a2",
+        version=3,
     )
-    assert audience(assigned) == [AGENTS_ROOM, "ticket:T1", "agent:a2"]
-    assert audience(escalated) == [AGENTS_ROOM, "ticket:T1", "agent:a3"]
+    assert audience(assigned) == [ALL_TICKETS_ROOM, "ticket:T1", "agent:a2", UNASSIGNED_ROOM]
+    assert audience(escalated) == [ALL_TICKETS_ROOM, "ticket:T1", "agent:a3", "agent:a2"]
+
+
+async def test_a_ticket_given_to_someone_is_cleared_of_restricted_followers_first(
+    relay: tuple[TicketRelay, Recorder],
+) -> None:
+    handler, recorder = relay
+    assigned = t.TicketAssigned(ticket_id="T1", agent_id="a2", customer_id="c1", version=2)
+    await handler.handle("ticket.assigned", encode(make_event(t.TICKET_ASSIGNED, assigned)), None)  # type: ignore[arg-type]
+    assert recorder.kept_out == [("T1", "a2")]
+    assert [name for name, _, _ in recorder.emitted] == ["ticket_assigned"]
 
 
 def test_seen_events_remember_a_bounded_number_of_ids() -> None:
@@ -106,7 +145,7 @@ async def test_an_event_is_emitted_once_under_its_plan_name_with_its_id(
     assert payload["eventId"] == event.event_id
     assert payload["note"]["isInternal"] is True
     assert payload["ticketId"] == "T1"
-    assert rooms == [AGENTS_ROOM]
+    assert rooms == [ALL_TICKETS_ROOM, UNASSIGNED_ROOM]
 
 
 @pytest.mark.parametrize(

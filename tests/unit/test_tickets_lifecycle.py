@@ -26,13 +26,13 @@ from uts_shared.contracts.tickets import (
     TicketUpdated,
     TicketView,
 )
-from uts_shared.errors import Conflict, ErrorCode
+from uts_shared.errors import Conflict, ErrorCode, ValidationFailed
 
 S = TicketStatus
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 TARGETS = {p: (v.first_response, v.resolution) for p, v in Settings().sla_targets_ms.items()}
 
-LEGAL = {
+PLAN = {
     (S.NEW, S.OPEN),
     (S.OPEN, S.IN_PROGRESS),
     (S.IN_PROGRESS, S.PENDING_CUSTOMER),
@@ -43,6 +43,8 @@ LEGAL = {
     (S.RESOLVED, S.CLOSED),
     (S.RESOLVED, S.OPEN),
 }
+OPEN_STATES = (S.NEW, S.OPEN, S.IN_PROGRESS, S.PENDING_CUSTOMER, S.WAITING_INTERNAL)
+LEGAL = PLAN | {(s, S.RESOLVED) for s in OPEN_STATES} | {(s, S.CLOSED) for s in OPEN_STATES}
 
 
 def make(status: S = S.NEW, priority: Priority = Priority.MEDIUM) -> TicketView:
@@ -63,12 +65,13 @@ def make(status: S = S.NEW, priority: Priority = Priority.MEDIUM) -> TicketView:
         assigned_agent=None,
         now=T0,
     )
-    return ticket.model_copy(update={"status": status})
+    return lifecycle.with_allowed_next(ticket.model_copy(update={"status": status}))
 
 
-def test_transition_graph_is_exactly_the_plans() -> None:
+def test_transition_graph_is_the_plans_plus_resolve_and_close_from_any_open_state() -> None:
     graph = {(a, b) for a, targets in TRANSITIONS.items() for b in targets}
     assert graph == LEGAL
+    assert TRANSITIONS[S.CLOSED] == ()  # closed is final; only resolved reopens
 
 
 @pytest.mark.parametrize(("current", "target"), sorted(LEGAL))
@@ -200,9 +203,57 @@ def test_escalate_flags_and_reassigns() -> None:
     assert ticket.assigned_agent == "boss"
 
 
+@pytest.mark.parametrize("status", OPEN_STATES)
+def test_resolve_from_any_open_state_records_the_notes(status: S) -> None:
+    ticket = lifecycle.resolve(make(status), "Foco cambiado", by="a2", now=T0)
+    assert (ticket.status, ticket.resolution_notes, ticket.resolved_by) == (
+        S.RESOLVED,
+        "Foco cambiado",
+        "a2",
+    )
+
+
 def test_resolve_follows_the_graph() -> None:
-    with pytest.raises(InvalidTransition):
-        lifecycle.resolve(make(S.NEW), "x", by="a", now=T0)
+    for status in (S.RESOLVED, S.CLOSED):
+        with pytest.raises(InvalidTransition):
+            lifecycle.resolve(make(status), "x", by="a", now=T0)
+
+
+def test_a_move_to_resolved_by_name_takes_its_reason_as_the_resolution_notes() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        lifecycle.change_status(make(S.OPEN), S.RESOLVED, by="a1", reason="  ", now=T0)
+    assert [d.field for d in caught.value.details] == ["reason"]
+    ticket = lifecycle.change_status(make(S.OPEN), S.RESOLVED, by="a1", reason="listo", now=T0)
+    assert (ticket.resolution_notes, ticket.status_history[-1].reason) == ("listo", "listo")
+    with pytest.raises(InvalidTransition):  # the graph first: closed stays closed
+        lifecycle.change_status(make(S.CLOSED), S.RESOLVED, by="a1", reason="x", now=T0)
+
+
+@pytest.mark.parametrize("status", OPEN_STATES)
+def test_closing_an_unresolved_ticket_needs_a_reason_and_keeps_it(status: S) -> None:
+    for missing in (None, "", "   "):
+        with pytest.raises(ValidationFailed) as caught:
+            lifecycle.transition(make(status), S.CLOSED, by="a1", reason=missing, now=T0)
+        assert [d.field for d in caught.value.details] == ["reason"]
+        assert "duplicate, spam, no_response" in caught.value.message
+    for reason in (*lifecycle.CLOSE_REASONS, "el cliente lo resolvió solo"):
+        closed = lifecycle.transition(make(status), S.CLOSED, by="a1", reason=reason, now=T0)
+        assert (closed.status, closed.close_reason, closed.closed_at) == (S.CLOSED, reason, T0)
+        assert closed.allowed_next_statuses == []
+
+
+def test_closing_a_resolved_ticket_needs_no_reason() -> None:
+    closed = lifecycle.transition(make(S.RESOLVED), S.CLOSED, by="a1", reason=None, now=T0)
+    assert (closed.status, closed.close_reason) == (S.CLOSED, None)
+
+
+def test_views_carry_the_statuses_they_may_move_to() -> None:
+    ticket = make(S.NEW)
+    assert ticket.allowed_next_statuses == [S.OPEN, S.RESOLVED, S.CLOSED]
+    moved = lifecycle.transition(ticket, S.OPEN, by="a1", reason=None, now=T0)
+    assert moved.allowed_next_statuses == list(TRANSITIONS[S.OPEN])
+    assigned = lifecycle.assign(make(S.NEW), "a7", by="lead", now=T0)
+    assert assigned.allowed_next_statuses == list(TRANSITIONS[S.OPEN])
 
 
 def test_notes_are_internal_by_default_and_hidden_from_customers() -> None:

@@ -21,7 +21,7 @@ from faststream.specification import AsyncAPI
 from uts_shared.contracts.base import Event, EventType, Rpc
 from uts_shared.messaging import events_exchange, rpc_queue
 
-CONTRACT_MODULES = ("config", "tickets", "ai_tools")
+CONTRACT_MODULES = ("config", "tickets", "ai_tools", "agents")
 TITLE = "Universal Ticket System broker API"
 
 

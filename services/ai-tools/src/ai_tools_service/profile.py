@@ -98,17 +98,25 @@ class ConfigCache:
 
     async def category_ids(self) -> list[str]:
         """The configured category ids (raises when never available: a ticket can't be filed)."""
+        return [c.id for c in await self._categories()]
+
+    async def fallback_category(self) -> str:
+        """Where a report that fits no configured category goes: the marked fallback (the
+        first category, should a configuration stored before the rule have none)."""
+        categories = await self._categories()
+        return config.fallback_category(categories) or categories[0].id
+
+    async def _categories(self) -> list[config.Category]:
         try:
             return await self._get("categories", self._fetch_categories)
         except Exception:
-            last: list[str] | None = self._last_good.get("categories")
+            last: list[config.Category] | None = self._last_good.get("categories")
             if last is None:
                 raise
             return last
 
-    async def _fetch_categories(self) -> list[str]:
-        result = await self._rpc.call(config.GET_CATEGORIES, Empty())
-        return [c.id for c in result.categories]
+    async def _fetch_categories(self) -> list[config.Category]:
+        return (await self._rpc.call(config.GET_CATEGORIES, Empty())).categories
 
     async def messages(self) -> Messages:
         terminology = await self._get_or_last("terminology", self._fetch_terminology)

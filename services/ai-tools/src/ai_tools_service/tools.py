@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from ai_tools_service.messages import Messages
 from uts_shared.contracts.ai_tools import FunctionCall
+from uts_shared.contracts.config import DEFAULT_FALLBACK
 from uts_shared.contracts.tickets import (
     CreateFromAi,
     Customer,
@@ -36,7 +37,7 @@ CREATE_TICKET = "create_ticket_report"
 GET_TICKET_INFO = "get_ticket_information"
 TOOL_NAMES = (CREATE_TICKET, GET_TICKET_INFO)
 
-FALLBACK_CATEGORY = "other"
+FALLBACK_CATEGORY = DEFAULT_FALLBACK
 DEFAULT_PRIORITY = Priority.MEDIUM
 RECENT_LIMIT = 5
 SUBJECT_MAX = 200
@@ -66,6 +67,10 @@ class ToolConfig(Protocol):
     """The configuration the tools read (the config service, cached)."""
 
     async def category_ids(self) -> list[str]: ...
+
+    async def fallback_category(self) -> str:
+        """The configured fallback category's id (the categories setting marks one)."""
+        ...
 
     async def messages(self) -> Messages:
         """Never fails: the last known (or built-in) terminology when config is unreachable."""
@@ -128,13 +133,16 @@ def truthy(value: Any) -> bool:
     return bool(value) and not isinstance(value, dict | list)
 
 
-def choose_category(requested: Any, configured: list[str]) -> str:
-    """The requested category if configured, else `other` (plan: never reject the ticket)."""
+def choose_category(
+    requested: Any, configured: list[str], fallback: str = FALLBACK_CATEGORY
+) -> str:
+    """The requested category if configured, else the configured fallback (plan: never reject
+    the ticket)."""
     if isinstance(requested, str):
         wanted = requested.strip().lower()
         if wanted in configured:
             return wanted
-    return FALLBACK_CATEGORY
+    return fallback
 
 
 def choose_priority(requested: Any) -> Priority:
@@ -158,6 +166,14 @@ def choose_location(requested: Any) -> Location | None:
     except ValidationError:
         return None
     return location if location.model_dump(exclude_none=True) else None
+
+
+def assignee(ticket: CustomerTicketView, messages: Messages) -> str:
+    """Who works the ticket, as the plan says it: "firstName lastName" (or that it is assigned,
+    for a ticket stored before names were), else not assigned."""
+    if not ticket.assigned_agent:
+        return messages.unassigned()
+    return ticket.assigned_agent_name or messages.assigned()
 
 
 def is_transient(exc: Exception) -> bool:
@@ -216,7 +232,11 @@ class ToolRunner:
         if customer is None:
             return failure(messages.unknown_customer_create())
         conversation = conversation_id or await self._directory.active_conversation(customer.id)
-        category = choose_category(args.get("category"), await self._config.category_ids())
+        category = choose_category(
+            args.get("category"),
+            await self._config.category_ids(),
+            await self._config.fallback_category(),
+        )
         try:
             request = CreateFromAi(
                 subject=subject[:SUBJECT_MAX],
@@ -274,9 +294,7 @@ class ToolRunner:
                 "status": ticket.status.value,
                 "priority": ticket.priority.value,
                 "createdAt": js_date(ticket.created_at),
-                "assignedAgent": messages.assigned()
-                if ticket.assigned_agent
-                else messages.unassigned(),
+                "assignedAgent": assignee(ticket, messages),
                 "resolutionNotes": ticket.resolution_notes,
             },
         }

@@ -33,6 +33,8 @@ from uts_shared.contracts.config import (
     UpdateIdFormat,
     UpdateTemplate,
     UpdateTerminology,
+    UpdateVisibility,
+    VisibilityResult,
 )
 from uts_shared.messaging import serve, subscribe_config_updates
 
@@ -69,6 +71,9 @@ def _serve_reads(broker: RabbitBroker, cfg: Configuration, health: HealthStatus)
     async def get_template(_: Empty) -> TemplateResult:
         return TemplateResult(template=await cfg.template())
 
+    async def get_visibility(_: Empty) -> VisibilityResult:
+        return VisibilityResult(visibility=await cfg.visibility())
+
     async def list_presets(_: Empty) -> Presets:
         return Presets(presets=await cfg.presets())
 
@@ -88,6 +93,7 @@ def _serve_reads(broker: RabbitBroker, cfg: Configuration, health: HealthStatus)
     serve(broker, contracts.GET_TERMINOLOGY, get_terminology)
     serve(broker, contracts.GET_ID_FORMAT, get_id_format)
     serve(broker, contracts.GET_TEMPLATE, get_template)
+    serve(broker, contracts.GET_VISIBILITY, get_visibility)
     serve(broker, contracts.LIST_PRESETS, list_presets)
     serve(broker, contracts.RENDER_ASSISTANT, render_assistant)
     serve(broker, contracts.GET_HISTORY, get_history)
@@ -111,6 +117,10 @@ def _serve_changes(broker: RabbitBroker, cfg: Configuration) -> None:
     async def update_template(req: UpdateTemplate) -> TemplateResult:
         return TemplateResult(template=await cfg.update_template(req.template, by=req.agent_id))
 
+    async def update_visibility(req: UpdateVisibility) -> VisibilityResult:
+        visibility = await cfg.update_visibility(req.visibility, by=req.agent_id)
+        return VisibilityResult(visibility=visibility)
+
     async def reset(req: ResetSetting) -> ResetResult:
         return ResetResult(key=req.key, value=await cfg.reset(req.key, by=req.agent_id))
 
@@ -128,6 +138,7 @@ def _serve_changes(broker: RabbitBroker, cfg: Configuration) -> None:
     serve(broker, contracts.UPDATE_TERMINOLOGY, update_terminology)
     serve(broker, contracts.UPDATE_ID_FORMAT, update_id_format)
     serve(broker, contracts.UPDATE_TEMPLATE, update_template)
+    serve(broker, contracts.UPDATE_VISIBILITY, update_visibility)
     serve(broker, contracts.RESET, reset)
     serve(broker, contracts.APPLY_PRESET, apply_preset)
     serve(broker, contracts.SAVE_PRESET, save_preset)

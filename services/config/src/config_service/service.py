@@ -46,6 +46,7 @@ from uts_shared.contracts.config import (
     SettingRecord,
     Terminology,
     TicketIdFormat,
+    TicketVisibility,
 )
 from uts_shared.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
 from uts_shared.messaging import EventPublisher, make_event, why_invalid
@@ -111,8 +112,9 @@ class Configuration:
     # --- reads -----------------------------------------------------------------------------
 
     async def categories(self) -> list[Category]:
+        """The categories, their fallback marked (`other` in a list stored before marks)."""
         value: list[Category] = await self._read(SettingKey.TICKET_CATEGORIES)
-        return value
+        return validation.with_fallback(value)
 
     async def assistant(self) -> AssistantConfig:
         value: AssistantConfig = await self._read(SettingKey.ASSISTANT_CONFIGURATION)
@@ -128,6 +130,10 @@ class Configuration:
 
     async def template(self) -> str:
         value: str = await self._read(SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE)
+        return value
+
+    async def visibility(self) -> TicketVisibility:
+        value: TicketVisibility = await self._read(SettingKey.TICKET_VISIBILITY)
         return value
 
     async def presets(self) -> list[Preset]:
@@ -220,8 +226,10 @@ class Configuration:
 
     async def update_categories(self, categories: Sequence[Category], *, by: str) -> list[Category]:
         validation.check_categories(categories)
-        await self._change([(SettingKey.TICKET_CATEGORIES, to_json(list(categories)))], by=by)
-        return list(categories)
+        validation.check_fallback(categories)
+        marked = validation.with_fallback(categories)
+        await self._change([(SettingKey.TICKET_CATEGORIES, to_json(marked))], by=by)
+        return marked
 
     async def update_assistant(self, config: AssistantConfig, *, by: str) -> AssistantConfig:
         await self._change([(SettingKey.ASSISTANT_CONFIGURATION, to_json(config))], by=by)
@@ -234,6 +242,10 @@ class Configuration:
     async def update_id_format(self, fmt: TicketIdFormat, *, by: str) -> TicketIdFormat:
         await self._change([(SettingKey.TICKET_ID_FORMAT, to_json(fmt))], by=by)
         return fmt
+
+    async def update_visibility(self, visibility: TicketVisibility, *, by: str) -> TicketVisibility:
+        await self._change([(SettingKey.TICKET_VISIBILITY, visibility)], by=by)
+        return visibility
 
     async def update_template(self, template: str, *, by: str) -> str:
         validation.check_template(template)
@@ -264,8 +276,9 @@ class Configuration:
         preset = preset_rules.find(preset_rules.merged(self._builtin_presets(), stored), preset_id)
         validation.check_preset(preset)
         await self._require_editable(PRESET_KEYS)
+        categories = validation.with_fallback(preset.ticket_categories)
         values = {
-            SettingKey.TICKET_CATEGORIES: to_json(preset.ticket_categories),
+            SettingKey.TICKET_CATEGORIES: to_json(categories),
             SettingKey.ASSISTANT_CONFIGURATION: to_json(preset.assistant_configuration),
             SettingKey.TICKET_TERMINOLOGY: to_json(preset.ticket_terminology),
             SettingKey.TICKET_ID_FORMAT: to_json(preset.ticket_id_format),
@@ -274,7 +287,7 @@ class Configuration:
         return PresetApplied(
             preset=preset,
             configurations=AllConfig(
-                ticket_categories=preset.ticket_categories,
+                ticket_categories=categories,
                 assistant_configuration=preset.assistant_configuration,
                 terminology=preset.ticket_terminology,
                 ticket_id_format=preset.ticket_id_format,

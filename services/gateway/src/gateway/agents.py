@@ -1,4 +1,5 @@
-"""The agents the gateway owns (its own database, `uts_gateway`): store, sign-in and bootstrap."""
+"""The agents the gateway owns (its own database, `uts_gateway`): store, sign-in, bootstrap and
+the directory's management (edit, deactivate, reactivate, password resets and changes)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,24 @@ import secrets
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 from pydantic import AfterValidator, StringConstraints, ValidationError
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from gateway.auth import Agent, Passwords, Role, utc_now
+from uts_shared.contracts.agents import RevocationReason, display_name
 from uts_shared.contracts.base import WireModel
-from uts_shared.errors import Conflict, Forbidden, Unauthorized
+from uts_shared.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +60,27 @@ class NewAgent(WireModel):
     role: Role = Role.AGENT
 
 
+class AgentChanges(WireModel):
+    """Body of `PATCH /api/v2/agents/{id}`: only the fields given change."""
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    role: Role | None = None
+
+
+class NewPassword(WireModel):
+    """Body of an admin's password reset."""
+
+    password: Password
+
+
+class PasswordChange(WireModel):
+    """Body of `POST /api/v2/auth/password`: the agent's own password, current one required."""
+
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    new_password: Password
+
+
 class AgentProfile(WireModel):
     """An agent as the API shows it (never the password hash)."""
 
@@ -61,6 +91,11 @@ class AgentProfile(WireModel):
     role: Role
     active: bool
     created_at: datetime
+    updated_at: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        return display_name(self.first_name, self.last_name)
 
     def principal(self) -> Agent:
         return Agent(
@@ -81,6 +116,7 @@ class AgentProfile(WireModel):
             role=doc.get("role", Role.AGENT),
             active=doc.get("active", True),
             created_at=doc["createdAt"],
+            updated_at=doc.get("updatedAt"),
         )
 
 
@@ -119,15 +155,43 @@ class AgentStore:
         )
         return docs
 
-    async def set_active(self, agent_id: str, active: bool) -> None:
-        await self._agents.update_one({"_id": agent_id}, {"$set": {"active": active}})
+    async def update(self, agent_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
+        """Set `fields` on one agent; the agent after it, or None if there is no such agent."""
+        doc: dict[str, Any] | None = await self._agents.find_one_and_update(
+            {"_id": agent_id},
+            {"$set": fields},
+            projection={"passwordHash": 0},
+            return_document=ReturnDocument.AFTER,
+        )
+        return doc
+
+    async def active_admins(self) -> int:
+        return int(await self._agents.count_documents({"role": Role.ADMIN.value, "active": True}))
 
     async def set_password_hash(self, agent_id: str, password_hash: str) -> None:
         await self._agents.update_one({"_id": agent_id}, {"$set": {"passwordHash": password_hash}})
 
 
+class Announcer(Protocol):
+    """Who hears about directory changes: this replica's sessions, and the other services."""
+
+    async def updated(self, profile: AgentProfile, *, by: str) -> None: ...
+
+    async def revoked(self, agent_id: str, at: datetime, *, reason: RevocationReason) -> None: ...
+
+
+class Unannounced:
+    """No one to tell (an `Agents` used on its own)."""
+
+    async def updated(self, profile: AgentProfile, *, by: str) -> None:
+        return None
+
+    async def revoked(self, agent_id: str, at: datetime, *, reason: RevocationReason) -> None:
+        return None
+
+
 class Agents:
-    """Create, list and sign in agents; create the first admin."""
+    """Create, list, edit and sign in agents; create the first admin."""
 
     def __init__(
         self,
@@ -136,11 +200,13 @@ class Agents:
         *,
         clock: Callable[[], datetime] = utc_now,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        announcer: Announcer | None = None,
     ) -> None:
         self.store = store
         self._passwords = passwords
         self._clock = clock
         self._new_id = new_id
+        self.announcer: Announcer = announcer or Unannounced()
 
     async def create(self, new: NewAgent, *, by: str | None = None) -> AgentProfile:
         """A new agent; `Conflict` when the email is already taken."""
@@ -169,6 +235,94 @@ class Agents:
     async def get(self, agent_id: str) -> AgentProfile | None:
         doc = await self.store.by_id(agent_id)
         return AgentProfile.from_document(doc) if doc else None
+
+    async def require(self, agent_id: str) -> AgentProfile:
+        """The agent, or NotFound."""
+        profile = await self.get(agent_id)
+        if profile is None:
+            raise NotFound(f"Agent '{agent_id}' not found", context={"agentId": agent_id})
+        return profile
+
+    async def edit(self, agent_id: str, changes: AgentChanges, *, by: str) -> AgentProfile:
+        """New name and/or role; a role change ends the agent's sessions (its token names the
+        old role). The last active admin keeps the admin role."""
+        given = changes.model_dump(exclude_none=True)
+        if not given:
+            raise ValidationFailed(
+                "nothing to change: give firstName, lastName or role",
+                details=[FieldError(field="body", reason="firstName, lastName or role")],
+            )
+        before = await self.require(agent_id)
+        role_changed = changes.role is not None and changes.role is not before.role
+        if role_changed and before.role is Role.ADMIN and before.active:
+            await self._keep_an_admin(agent_id, "demote")
+        fields: dict[str, Any] = {
+            "firstName": changes.first_name or before.first_name,
+            "lastName": changes.last_name or before.last_name,
+            "role": (changes.role or before.role).value,
+        }
+        now = self._clock()
+        if role_changed:
+            fields["tokensRevokedAt"] = now
+        after = await self._write(agent_id, fields, now)
+        log.info("agent %s edited by %s (%s)", agent_id, by, ", ".join(sorted(given)))
+        if role_changed:
+            await self.announcer.revoked(agent_id, now, reason="role_changed")
+        await self.announcer.updated(after, by=by)
+        return after
+
+    async def set_active(self, agent_id: str, active: bool, *, by: str) -> AgentProfile:
+        """Deactivate (its tokens stop working, it can't sign in or be assigned) or reactivate
+        (it signs in again; tokens from before the deactivation stay refused)."""
+        before = await self.require(agent_id)
+        if not active and before.active and before.role is Role.ADMIN:
+            await self._keep_an_admin(agent_id, "deactivate")
+        now = self._clock()
+        fields: dict[str, Any] = {"active": active}
+        if not active:
+            fields["tokensRevokedAt"] = now
+        after = await self._write(agent_id, fields, now)
+        log.info("agent %s %s by %s", agent_id, "reactivated" if active else "deactivated", by)
+        if not active:
+            await self.announcer.revoked(agent_id, now, reason="deactivated")
+        await self.announcer.updated(after, by=by)
+        return after
+
+    async def reset_password(self, agent_id: str, password: str, *, by: str) -> AgentProfile:
+        """An admin sets a new password; the agent's current sessions end."""
+        await self.require(agent_id)
+        password_hash = await self._passwords.hash(password)
+        now = self._clock()
+        fields = {"passwordHash": password_hash, "tokensRevokedAt": now}
+        after = await self._write(agent_id, fields, now)
+        log.info("password of agent %s reset by %s", agent_id, by)
+        await self.announcer.revoked(agent_id, now, reason="password_reset")
+        return after
+
+    async def change_password(self, agent_id: str, current: str, new: str) -> None:
+        """The agent's own change; the current password must be right (422 naming it)."""
+        doc = await self.store.by_id(agent_id)
+        if doc is None:
+            raise Unauthorized("Agent no longer exists")
+        if not await self._passwords.verify(doc.get("passwordHash", ""), current):
+            raise ValidationFailed.on("currentPassword", "is not your current password")
+        if current == new:
+            raise ValidationFailed.on("newPassword", "is the same as the current password")
+        await self.store.set_password_hash(agent_id, await self._passwords.hash(new))
+        log.info("agent %s changed its password", agent_id)
+
+    async def _keep_an_admin(self, agent_id: str, action: str) -> None:
+        if await self.store.active_admins() <= 1:
+            raise Conflict(
+                f"Cannot {action} the last active admin: make another agent an admin first",
+                context={"agentId": agent_id},
+            )
+
+    async def _write(self, agent_id: str, fields: dict[str, Any], now: datetime) -> AgentProfile:
+        doc = await self.store.update(agent_id, {**fields, "updatedAt": now})
+        if doc is None:
+            raise NotFound(f"Agent '{agent_id}' not found", context={"agentId": agent_id})
+        return AgentProfile.from_document(doc)
 
     async def authenticate(self, email: str, password: str) -> AgentProfile:
         """The agent with these credentials; one 401 for an unknown email or a wrong password."""

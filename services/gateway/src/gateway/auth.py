@@ -1,9 +1,9 @@
 """Who is calling: password hashing (argon2), JWT (HS256) and the FastAPI dependencies.
 
-The hot path decodes the bearer token only: the agent's id, name and role travel in the signed
-claims, so no request looks the agent up in the database. The price of stateless tokens: an
-agent deactivated or demoted keeps its token's rights until the token expires
-(`JWT_EXPIRES_MINUTES`).
+The hot path decodes the bearer token (remembered once verified): the agent's id, name and role
+travel in the signed claims. What stateless tokens cannot say, whether the agent was deactivated,
+demoted or had its password reset since, `gateway.sessions.Sessions` answers from memory kept
+current by broker events (and, now and then, the agents database).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import jwt
 from argon2 import PasswordHasher
@@ -122,8 +122,8 @@ class Tokens:
         self._secret = secret
         self._ttl = timedelta(minutes=expires_minutes)
         self._clock = clock
-        # Verified tokens -> (agent, expiry): a signature check costs ~65 us on every request.
-        self._verified: OrderedDict[str, tuple[Agent, datetime]] = OrderedDict()
+        # Verified tokens -> (agent, issued, expiry): a signature check costs ~65 us per request.
+        self._verified: OrderedDict[str, tuple[Agent, datetime, datetime]] = OrderedDict()
 
     def issue(self, agent: Agent) -> str:
         now = self._clock()
@@ -134,26 +134,36 @@ class Tokens:
             "lastName": agent.last_name,
             "role": agent.role.value,
             "iss": ISSUER,
-            "iat": now,
+            # Fractional: a token issued just after a revocation, in the same second, is newer.
+            "iat": now.timestamp(),
             "exp": now + self._ttl,
         }
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Agent:
         """The agent a token names; `Unauthorized` if it is malformed, forged or expired."""
+        return self.verify_issued(token)[0]
+
+    def verify_issued(self, token: str) -> tuple[Agent, datetime]:
+        """The agent a token names and when the token was issued (see `verify`)."""
         cached = self._verified.get(token)
         if cached is not None:
-            agent, expires = cached
+            agent, issued, expires = cached
             if self._clock() < expires:
-                return agent
+                return agent, issued
             del self._verified[token]
-        agent, expires = self._decode(token)
-        self._verified[token] = (agent, expires)
+        agent, issued, expires = self._decode(token)
+        self._verified[token] = (agent, issued, expires)
         if len(self._verified) > VERIFIED_CACHE_SIZE:
             self._verified.popitem(last=False)
-        return agent
+        return agent, issued
 
-    def _decode(self, token: str) -> tuple[Agent, datetime]:
+    def forget(self, agent_id: str) -> None:
+        """Drop the remembered tokens of one agent (its tokens were revoked)."""
+        for token in [t for t, (agent, _, _) in self._verified.items() if agent.id == agent_id]:
+            del self._verified[token]
+
+    def _decode(self, token: str) -> tuple[Agent, datetime, datetime]:
         try:
             # Expiry is checked below against this object's clock (the same one `issue` uses).
             claims: dict[str, Any] = jwt.decode(
@@ -164,6 +174,7 @@ class Tokens:
                 options={"require": ["sub", "role", "exp", "iat"], "verify_exp": False},
             )
             expires = datetime.fromtimestamp(float(claims["exp"]), UTC)
+            issued = datetime.fromtimestamp(float(claims["iat"]), UTC)
             agent = Agent(
                 id=claims["sub"],
                 email=claims.get("email", ""),
@@ -175,7 +186,7 @@ class Tokens:
             raise Unauthorized("Invalid token") from None
         if self._clock() >= expires:
             raise Unauthorized("Token expired")
-        return agent, expires
+        return agent, issued, expires
 
 
 # --- dependencies (async: FastAPI would run plain functions in a thread) ------------------------
@@ -188,14 +199,25 @@ def get_tokens(request: Request) -> Tokens:
     return tokens
 
 
+class TokenCheck(Protocol):
+    """What the dependencies ask about a bearer token (`gateway.sessions.Sessions`)."""
+
+    async def agent(self, token: str) -> Agent: ...
+
+
+def get_sessions(request: Request) -> TokenCheck:
+    sessions: TokenCheck = request.app.state.sessions
+    return sessions
+
+
 async def current_agent(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Agent:
-    """The agent named by the request's bearer token (401 when missing or invalid)."""
+    """The agent named by the request's bearer token (401 when missing, invalid or revoked)."""
     if credentials is None:
         raise Unauthorized("Authentication required")
-    agent = get_tokens(request).verify(credentials.credentials)
+    agent = await get_sessions(request).agent(credentials.credentials)
     request.state.agent_id = agent.id  # for the access log
     return agent
 

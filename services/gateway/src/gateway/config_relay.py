@@ -13,7 +13,8 @@ import logging
 from faststream.rabbit import RabbitBroker, RabbitMessage
 
 from gateway.realtime import AGENTS_ROOM, Realtime
-from uts_shared.contracts.config import CONFIG_UPDATED
+from gateway.visibility import Visibility
+from uts_shared.contracts.config import CONFIG_UPDATED, SettingKey
 from uts_shared.messaging import instance_queue, subscribe_events
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,16 @@ SOCKET_EVENT = "config_updated"
 class ConfigRelay:
     """Consumes `config.updated` for one gateway replica and tells its agents' sockets."""
 
-    def __init__(self, broker: RabbitBroker, realtime: Realtime, *, instance_id: str) -> None:
+    def __init__(
+        self,
+        broker: RabbitBroker,
+        realtime: Realtime,
+        *,
+        instance_id: str,
+        visibility: Visibility | None = None,
+    ) -> None:
         self._realtime = realtime
+        self._visibility = visibility
         self.queue = instance_queue(
             f"gateway.config-relay.{instance_id}", CONFIG_UPDATED.routing_key
         )
@@ -42,3 +51,7 @@ class ConfigRelay:
             "occurredAt": event.occurred_at.isoformat(),
         }
         await self._realtime.emit(SOCKET_EVENT, payload, room=AGENTS_ROOM)
+        if self._visibility is not None and SettingKey.TICKET_VISIBILITY in event.data.keys:
+            # Who sees which tickets changed: reads ask again, sockets move to their rooms.
+            self._visibility.invalidate()
+            await self._realtime.regroup()

@@ -14,18 +14,23 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import console, errors, openapi
 from gateway.access import RequestContext
+from gateway.agent_events import AgentEvents
 from gateway.agents import Agents, AgentStore
 from gateway.auth import Passwords, Tokens, resolve_secret
 from gateway.bodylimit import BodyLimit
 from gateway.config_relay import ConfigRelay
+from gateway.directory import Directory
 from gateway.proxies import TrustedProxies
 from gateway.ratelimit import AccountAttempts, LoginLimiter
 from gateway.realtime import Realtime
 from gateway.relay import TicketRelay
 from gateway.routes import API_PREFIX, ROUTERS, health
 from gateway.rpc import BrokerLink
+from gateway.sessions import Sessions
 from gateway.settings import GatewaySettings
+from gateway.visibility import Visibility
 from uts_shared import runtime
+from uts_shared.contracts import agents as agents_contract
 from uts_shared.contracts import ai_tools
 from uts_shared.logs import configure_logging
 from uts_shared.messaging import declare_work_queue
@@ -46,9 +51,11 @@ class Gateway:
                 settings.mongodb_url, settings.mongodb_db, data_dir=settings.data_dir
             )
         )
-        self.agents = Agents(AgentStore(db), Passwords())
+        agent_store = AgentStore(db)
         secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
         self.tokens = Tokens(resolve_secret(secret), expires_minutes=settings.jwt_expires_minutes)
+        self.sessions = Sessions(self.tokens, agent_store, recheck=settings.session_recheck)
+        self.directory = Directory(agent_store)
         self.login_limiter = LoginLimiter(
             per_account=settings.login_rate_limit_account,
             per_ip=settings.login_rate_limit_ip,
@@ -60,14 +67,29 @@ class Gateway:
             name=f"gateway-{settings.instance_id}",
             timeout=settings.rpc_timeout,
         )
+        self.visibility = Visibility(self.broker_link.client)
         self.realtime = Realtime(
-            self.tokens, self.broker_link.client, cors_origins=settings.cors_origins
+            self.sessions,
+            self.broker_link.client,
+            cors_origins=settings.cors_origins,
+            visibility=self.visibility,
         )
+        self.sessions.on_revoked(self.realtime.disconnect_agent)
+        self.agent_events = AgentEvents(
+            self.broker_link.broker,
+            self.sessions,
+            self.directory,
+            instance_id=settings.instance_id,
+        )
+        self.agents = Agents(agent_store, Passwords(), announcer=self.agent_events)
         self.relay = TicketRelay(
             self.broker_link.broker, self.realtime, instance_id=settings.instance_id
         )
         self.config_relay = ConfigRelay(
-            self.broker_link.broker, self.realtime, instance_id=settings.instance_id
+            self.broker_link.broker,
+            self.realtime,
+            instance_id=settings.instance_id,
+            visibility=self.visibility,
         )
 
     async def start(self) -> None:
@@ -92,6 +114,12 @@ class Gateway:
         # Webhooks answered 200 must wait for an ai-tools replica even if none has started yet.
         await declare_work_queue(
             self.broker_link.broker, ai_tools.WEBHOOK_QUEUE, ai_tools.WEBHOOK_BINDING
+        )
+        # Renames made while the tickets service is down wait for it there.
+        await declare_work_queue(
+            self.broker_link.broker,
+            agents_contract.AGENT_NAMES_QUEUE,
+            agents_contract.AGENT_UPDATED.routing_key,
         )
         log.info(
             "gateway %s connected to the broker, serving http://%s:%d (docs at /docs)",
@@ -139,6 +167,9 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
     app.state.instance = settings.instance_id
     app.state.agents = gateway.agents
     app.state.tokens = gateway.tokens
+    app.state.sessions = gateway.sessions
+    app.state.directory = gateway.directory
+    app.state.visibility = gateway.visibility
     app.state.login_limiter = gateway.login_limiter
     app.state.trusted_proxies = gateway.trusted_proxies
     app.state.broker_link = gateway.broker_link

@@ -1,10 +1,14 @@
 """Socket.IO for agents' browsers: JWT-authenticated connections, rooms, and `emit`.
 
-A client connects with `auth={"token": "<jwt>"}` (refused otherwise) and joins room
-`agent:{agentId}`; events `join_ticket`/`leave_ticket` with `{ticketId}` join or leave
-`ticket:{ticketId}` (acknowledged with `{success, room}` or `{success: false, error}`). Only a
-well-formed id of a ticket that exists (the tickets service says so) is joined; anything else is
-an error in the acknowledgement and joins nothing.
+A client connects with `auth={"token": "<jwt>"}` (refused otherwise) and joins rooms `agents`,
+`agent:{agentId}` and, by the ticket-visibility setting, `all-tickets` (it sees every ticket)
+or `unassigned-tickets` (it sees only its own and the unassigned ones). Events
+`join_ticket`/`leave_ticket` with `{ticketId}` join or leave `ticket:{ticketId}` (acknowledged
+with `{success, room}` or `{success: false, error}`). Only a well-formed id of a ticket that
+exists and that the agent may see (the tickets service says so) is joined; anything else is an
+error in the acknowledgement and joins nothing. When the setting changes, every socket is
+regrouped (a socket now restricted leaves its ticket rooms); a restricted socket leaves a
+ticket's room when the ticket is given to someone else.
 
 The relay of ticket events from the broker plugs in by calling `Realtime.emit`: every gateway
 replica runs its own relay for its own clients, so no cross-process Socket.IO manager is needed.
@@ -19,7 +23,8 @@ from typing import Any
 import socketio
 from pydantic import BaseModel
 
-from gateway.auth import Agent, Tokens
+from gateway.auth import Agent, TokenCheck
+from gateway.visibility import Visibility
 from uts_shared.contracts import tickets
 from uts_shared.errors import DomainError, NotFound, Unauthorized
 from uts_shared.messaging import RpcClient
@@ -32,6 +37,11 @@ MALFORMED_TICKET_ID = "ticketId: required, a ticket id such as LUX-2026-000001"
 
 AGENTS_ROOM = "agents"
 """Every socket authenticated as an agent, and nothing else: agent-only events go here."""
+ALL_TICKETS_ROOM = "all-tickets"
+"""Sockets of agents who see every ticket: every ticket event goes here."""
+UNASSIGNED_ROOM = "unassigned-tickets"
+"""Sockets of agents who see only their own and the unassigned tickets: events of unassigned
+tickets go here (their own reach them in `agent:{id}`)."""
 
 
 def agent_room(agent_id: str) -> str:
@@ -45,8 +55,16 @@ def ticket_room(ticket_id: str) -> str:
 class Realtime:
     """The process's Socket.IO server."""
 
-    def __init__(self, tokens: Tokens, rpc: RpcClient, *, cors_origins: list[str]) -> None:
-        self._tokens = tokens
+    def __init__(
+        self,
+        sessions: TokenCheck,
+        rpc: RpcClient,
+        *,
+        cors_origins: list[str],
+        visibility: Visibility | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._visibility = visibility
         self._rpc = rpc
         # None = same origin only (python-engineio); non-browser clients send no Origin at all.
         self.sio = socketio.AsyncServer(
@@ -80,23 +98,60 @@ class Realtime:
         if not isinstance(token, str) or not token:
             raise socketio.exceptions.ConnectionRefusedError("Authentication required")
         try:
-            agent = self._tokens.verify(token)
+            agent = await self._sessions.agent(token)
         except Unauthorized as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.message) from None
-        await self.sio.save_session(sid, {"agent": agent})
+        restricted = await self._restricted(agent)
+        await self.sio.save_session(sid, {"agent": agent, "restricted": restricted})
         await self.sio.enter_room(sid, agent_room(agent.id))
         await self.sio.enter_room(sid, AGENTS_ROOM)
+        await self.sio.enter_room(sid, UNASSIGNED_ROOM if restricted else ALL_TICKETS_ROOM)
         SOCKETS.inc()
         log.debug("socket %s connected: agent %s", sid, agent.id)
+
+    async def _restricted(self, agent: Agent) -> bool:
+        if self._visibility is None:
+            return False
+        return await self._visibility.restricted_to(agent) is not None
+
+    def _sids(self, room: str) -> list[str]:
+        return [sid for sid, _ in self.sio.manager.get_participants("/", room)]
+
+    async def regroup(self) -> None:
+        """The visibility setting changed: move every socket to the rooms it now belongs in."""
+        for sid in self._sids(AGENTS_ROOM):
+            session = await self.sio.get_session(sid)
+            restricted = await self._restricted(session["agent"])
+            if restricted == session.get("restricted", False):
+                continue
+            await self.sio.save_session(sid, {**session, "restricted": restricted})
+            await self.sio.leave_room(sid, ALL_TICKETS_ROOM if restricted else UNASSIGNED_ROOM)
+            await self.sio.enter_room(sid, UNASSIGNED_ROOM if restricted else ALL_TICKETS_ROOM)
+            if restricted:  # it may no longer see the tickets it follows: join them again
+                for room in self.sio.rooms(sid):
+                    if room.startswith("ticket:"):
+                        await self.sio.leave_room(sid, room)
+
+    async def keep_out_of_ticket(self, ticket_id: str, assignee: str | None) -> None:
+        """Restricted sockets leave a ticket's room once it is given to someone else."""
+        room = ticket_room(ticket_id)
+        for sid in self._sids(room):
+            session = await self.sio.get_session(sid)
+            if session.get("restricted") and assignee not in (None, session["agent"].id):
+                await self.sio.leave_room(sid, room)
+
+    async def disconnect_agent(self, agent_id: str) -> None:
+        """End every socket of one agent on this replica (its tokens were revoked)."""
+        room = agent_room(agent_id)
+        sids = [sid for sid, _ in self.sio.manager.get_participants("/", room)]
+        for sid in sids:
+            await self.sio.disconnect(sid)
+        if sids:
+            log.info("agent %s: %d socket(s) disconnected (tokens revoked)", agent_id, len(sids))
 
     async def _disconnect(self, sid: str, reason: Any = None) -> None:
         SOCKETS.dec()
         log.debug("socket %s disconnected (%s)", sid, reason)
-
-    async def _agent(self, sid: str) -> Agent:
-        session = await self.sio.get_session(sid)
-        agent: Agent = session["agent"]
-        return agent
 
     @staticmethod
     def _ticket_id(data: Any) -> str | None:
@@ -105,10 +160,12 @@ class Realtime:
             return ticket_id.strip()
         return None
 
-    async def _missing(self, ticket_id: str) -> str | None:
-        """Why `ticket_id` can't be joined (no such ticket, or no answer), or None."""
+    async def _missing(self, ticket_id: str, visible_to: str | None) -> str | None:
+        """Why `ticket_id` can't be joined (no such ticket, one the agent may not see, or no
+        answer), or None."""
+        request = tickets.GetTicket(ticket_id=ticket_id, visible_to=visible_to)
         try:
-            await self._rpc.call(tickets.GET, tickets.GetTicket(ticket_id=ticket_id))
+            await self._rpc.call(tickets.GET, request)
         except NotFound:
             return f"ticketId: no ticket {ticket_id}"
         except DomainError as exc:
@@ -120,12 +177,14 @@ class Realtime:
         ticket_id = self._ticket_id(data)
         if ticket_id is None:
             return {"success": False, "error": MALFORMED_TICKET_ID}
-        missing = await self._missing(ticket_id)
+        session = await self.sio.get_session(sid)
+        agent: Agent = session["agent"]
+        missing = await self._missing(ticket_id, agent.id if session.get("restricted") else None)
         if missing is not None:
             return {"success": False, "error": missing}
         room = ticket_room(ticket_id)
         await self.sio.enter_room(sid, room)
-        log.debug("agent %s joined %s", (await self._agent(sid)).id, room)
+        log.debug("agent %s joined %s", agent.id, room)
         return {"success": True, "room": room}
 
     async def _leave_ticket(self, sid: str, data: Any = None) -> dict[str, Any]:

@@ -5,11 +5,15 @@ so every replica's clients see every event. Deliveries are at-least-once (the ti
 outbox may publish an event twice), hence the bounded de-duplication by `eventId`.
 
 Who gets what (one emission per event, python-socketio sends it once per socket even when the
-socket is in several of the target rooms):
-- every event -> `agents` (all signed-in agents) and `ticket:{ticketId}` (clients that joined it);
-- `ticket_assigned` / `ticket_escalated` -> also `agent:{assignee}` (one's own assignments);
-- an internal note (`note.isInternal`) -> `agents` only: never a ticket room, which is the one
-  kind of room a non-agent socket could ever be in.
+socket is in several of the target rooms), following the ticket-visibility setting:
+- every event -> `all-tickets` (agents who see every ticket), `ticket:{ticketId}` (clients that
+  joined it) and the ticket's own audience among restricted agents: `agent:{assignee}`, or
+  `unassigned-tickets` for a ticket assigned to nobody;
+- `ticket_assigned` / `ticket_escalated` -> also the previous audience (the previous assignee,
+  or `unassigned-tickets`), so a console there can drop the ticket; restricted sockets that
+  may no longer see it leave its ticket room first;
+- an internal note (`note.isInternal`) -> never a ticket room, which is the one kind of room a
+  non-agent socket could ever be in.
 """
 
 from __future__ import annotations
@@ -22,7 +26,13 @@ from typing import Any
 from faststream.rabbit import RabbitBroker, RabbitMessage
 from pydantic import BaseModel
 
-from gateway.realtime import AGENTS_ROOM, Realtime, agent_room, ticket_room
+from gateway.realtime import (
+    ALL_TICKETS_ROOM,
+    UNASSIGNED_ROOM,
+    Realtime,
+    agent_room,
+    ticket_room,
+)
 from uts_shared.contracts import tickets
 from uts_shared.contracts.base import Event
 from uts_shared.messaging import (
@@ -44,13 +54,8 @@ _EVENTS: dict[str, tuple[type[Event[Any]], str]] = {
 }
 
 
-_ABOUT_ONE_TICKET = (
-    tickets.TicketUpdated,
-    tickets.TicketAssigned,
-    tickets.TicketNoteAdded,
-    tickets.TicketResolved,
-    tickets.TicketEscalated,
-)
+_ASSIGNEE_KNOWN = (tickets.TicketUpdated, tickets.TicketNoteAdded, tickets.TicketResolved)
+"""Events about one ticket that say who it is assigned to (`assignedAgent`)."""
 
 
 class SeenEvents:
@@ -71,19 +76,37 @@ class SeenEvents:
         return True
 
 
+def viewers(assignee: str | None) -> str:
+    """The room of the restricted agents who may see a ticket assigned to `assignee`."""
+    return agent_room(assignee) if assignee else UNASSIGNED_ROOM
+
+
 def audience(data: BaseModel) -> list[str]:
     """The rooms an event's payload goes to (see the module docstring)."""
-    if isinstance(data, tickets.TicketNoteAdded) and data.note.is_internal:
-        return [AGENTS_ROOM]
     if isinstance(data, tickets.TicketCreated):
-        return [AGENTS_ROOM, ticket_room(data.ticket.ticket_id)]
-    assert isinstance(data, _ABOUT_ONE_TICKET)
-    rooms = [AGENTS_ROOM, ticket_room(data.ticket_id)]
-    if isinstance(data, tickets.TicketAssigned):
-        rooms.append(agent_room(data.agent_id))
+        ticket = data.ticket
+        rooms = [ALL_TICKETS_ROOM, ticket_room(ticket.ticket_id), viewers(ticket.assigned_agent)]
+    elif isinstance(data, tickets.TicketAssigned):
+        rooms = [ALL_TICKETS_ROOM, ticket_room(data.ticket_id), agent_room(data.agent_id)]
+        rooms.append(viewers(data.previous_agent))
     elif isinstance(data, tickets.TicketEscalated):
-        rooms.append(agent_room(data.to_agent))
-    return rooms
+        rooms = [ALL_TICKETS_ROOM, ticket_room(data.ticket_id), agent_room(data.to_agent)]
+        rooms.append(viewers(data.previous_agent))
+    else:
+        assert isinstance(data, _ASSIGNEE_KNOWN)
+        rooms = [ALL_TICKETS_ROOM, ticket_room(data.ticket_id), viewers(data.assigned_agent)]
+        if isinstance(data, tickets.TicketNoteAdded) and data.note.is_internal:
+            rooms.remove(ticket_room(data.ticket_id))
+    return list(dict.fromkeys(rooms))
+
+
+def new_assignee(data: BaseModel) -> tuple[str, str] | None:
+    """(ticket id, new assignee) of an event that gives a ticket to someone."""
+    if isinstance(data, tickets.TicketAssigned):
+        return data.ticket_id, data.agent_id
+    if isinstance(data, tickets.TicketEscalated):
+        return data.ticket_id, data.to_agent
+    return None
 
 
 class TicketRelay:
@@ -131,5 +154,8 @@ class TicketRelay:
             "occurredAt": raw.get("occurredAt"),
         }
         rooms = audience(event.data)
+        moved = new_assignee(event.data)
+        if moved is not None:
+            await self._realtime.keep_out_of_ticket(*moved)
         log.debug("relaying %s %s to %s", name, event.event_id, rooms)
         await self._realtime.emit(name, payload, room=rooms)

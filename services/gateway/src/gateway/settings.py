@@ -37,6 +37,9 @@ class GatewaySettings(ServiceSettings):
     jwt_secret: SecretStr | None = None
     """HS256 secret shared by every gateway replica; random per process (and a warning) if unset."""
     jwt_expires_minutes: int = Field(default=720, ge=1)
+    session_recheck: float = Field(default=30.0, gt=0)
+    """Seconds between two reads of an agent's document while its tokens are used: how long a
+    deactivation whose event was lost may go unnoticed by a replica sharing the database."""
 
     admin_email: str = "admin@example.com"
     admin_password: SecretStr | None = None

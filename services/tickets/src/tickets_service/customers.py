@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from tickets_service.domain.customers import display_name, missing_details
 from tickets_service.domain.errors import PhoneTaken
 from tickets_service.domain.phones import normalise_phone
 from tickets_service.settings import Settings
@@ -31,10 +32,9 @@ class CustomerOperations:
         self._clock = clock
         self._ids = ids
 
-    async def create(self, req: t.CreateCustomer) -> t.Customer:
-        phone = normalise_phone(req.phone_number, self._region)
+    def _new(self, req: t.CreateCustomer, phone: str) -> t.Customer:
         now = self._clock.now()
-        customer = t.Customer(
+        return t.Customer(
             id=self._ids(),
             phone_number=phone,
             first_name=req.first_name or None,
@@ -43,6 +43,10 @@ class CustomerOperations:
             created_at=now,
             updated_at=now,
         )
+
+    async def create(self, req: t.CreateCustomer) -> t.Customer:
+        phone = normalise_phone(req.phone_number, self._region)
+        customer = self._new(req, phone)
         try:
             await self._store.insert_customer(customer)
         except PhoneTaken:
@@ -53,6 +57,31 @@ class CustomerOperations:
             ) from None
         log.debug("customer %s created (%s)", customer.id, phone)
         return customer
+
+    async def upsert_by_phone(self, req: t.UpsertCustomerByPhone) -> t.UpsertedCustomer:
+        """The same phone gives the same customer, created if absent (racing twins too); the
+        details given fill what it lacks, and a name it gains reaches its tickets."""
+        phone = normalise_phone(req.phone_number, self._region)
+        for _ in range(3):
+            existing = await self._store.get_customer_by_phone(phone)
+            if existing is None:
+                customer = self._new(req, phone)
+                try:
+                    await self._store.insert_customer(customer)
+                except PhoneTaken:
+                    continue  # created meanwhile by a twin request: read it
+                log.debug("customer %s registered (%s)", customer.id, phone)
+                return t.UpsertedCustomer(customer=customer, created=True)
+            details = missing_details(existing, req)
+            if not details:
+                return t.UpsertedCustomer(customer=existing, created=False)
+            filled = await self._store.fill_customer(existing.id, details, self._clock.now())
+            if filled is None:
+                continue  # another write filled them first: read again
+            if display_name(filled) != display_name(existing):
+                await self._store.rename_customer(filled.id, display_name(filled))
+            return t.UpsertedCustomer(customer=filled, created=False)
+        raise Conflict(f"The customer with phone number {phone} is changing; try again")
 
     async def get(self, req: t.GetCustomer) -> t.Customer:
         customer = await self._store.get_customer(req.customer_id)

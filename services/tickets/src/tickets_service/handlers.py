@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from faststream.rabbit import RabbitBroker
+from faststream.rabbit import RabbitBroker, RabbitMessage
 
 from tickets_service.conversations import ConversationOperations
 from tickets_service.customers import CustomerOperations
 from tickets_service.tickets import TicketOperations
 from uts_shared.contracts import tickets as t
+from uts_shared.contracts.agents import AGENT_NAMES_QUEUE, AGENT_UPDATED
 from uts_shared.contracts.base import Empty, HealthStatus
-from uts_shared.messaging import serve
+from uts_shared.messaging import serve, subscribe_events, work_queue
 
 
 def register(
@@ -40,10 +41,12 @@ def register(
     serve(broker, t.SUBMIT_FEEDBACK, ops.feedback)
     serve(broker, t.STATS, ops.stats)
     serve(broker, t.CREATE_CUSTOMER, customers.create)
+    serve(broker, t.UPSERT_CUSTOMER_BY_PHONE, customers.upsert_by_phone)
     serve(broker, t.GET_CUSTOMER, customers.get)
     serve(broker, t.GET_CUSTOMER_BY_PHONE, customers.get_by_phone)
     serve(broker, t.LIST_CUSTOMERS, customers.list)
     serve(broker, t.CREATE_CONVERSATION, conversations.create)
+    serve(broker, t.OPEN_CONVERSATION, conversations.open)
     serve(broker, t.GET_CONVERSATION, conversations.get)
     serve(broker, t.LIST_CONVERSATIONS, conversations.list)
     serve(broker, t.FIND_ACTIVE_CONVERSATION, conversations.find_active)
@@ -53,3 +56,11 @@ def register(
         return await health()
 
     serve(broker, t.HEALTH, answer_health)
+
+    async def on_agent_updated(routing_key: str, body: bytes, message: RabbitMessage) -> None:
+        change = AGENT_UPDATED.envelope.model_validate_json(body).data
+        await ops.rename_agent(change.agent_id, change.name)
+
+    subscribe_events(
+        broker, work_queue(AGENT_NAMES_QUEUE, AGENT_UPDATED.routing_key), on_agent_updated
+    )

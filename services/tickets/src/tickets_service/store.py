@@ -9,6 +9,7 @@ Filters are built here from typed values only; nothing a client sends becomes an
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,9 +20,11 @@ from pymongo.errors import DuplicateKeyError
 
 from tickets_service.domain import search, tally
 from tickets_service.domain.errors import IdTaken, KeyTaken, PhoneTaken
+from tickets_service.domain.lifecycle import ALLOWED_WIRE
 from tickets_service.events import OutboxEntry
 from uts_shared.contracts.tickets import (
     PRIORITY_RANK,
+    Channel,
     Conversation,
     ConversationStatus,
     Customer,
@@ -46,6 +49,9 @@ _SEARCH_PROJECTION = {k: v for k, v in _LIST_PROJECTION.items() if k != "searchT
 _RANKING_PROJECTION = {"searchTerms": 1, "createdAt": 1}
 _TALLY_PROJECTION = dict.fromkeys(tally.FIELDS, 1)
 
+_ACTIVE = [ConversationStatus.OPEN.value, ConversationStatus.ASSIGNED.value]
+"""Conversation statuses still going on."""
+
 SortField = Literal["createdAt", "updatedAt", "priority", "status", "ticketId", "relevance"]
 
 
@@ -60,47 +66,115 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_DERIVED = {"score", "allowed_next_statuses"}
+"""View fields worked out when read, never stored."""
+
+AGENT_NAMES = "agentNames"
+"""Stored map of agent id -> name for every agent a ticket names (assignee, resolver, escalation
+target, creator, note authors): one `update_many` keeps them all current when an agent is
+renamed, notes included (no positional array updates needed)."""
+_NAMED = (
+    ("assignedAgent", "assignedAgentName"),
+    ("resolvedBy", "resolvedByName"),
+    ("escalatedTo", "escalatedToName"),
+    ("createdBy", "createdByName"),
+)
+_NAME_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+"""Agent ids usable as a key of the names map (no '.' or '$'); others keep no name."""
+
+
 def ticket_document(ticket: TicketView) -> Document:
-    """The stored fields of a ticket (wire names), without the search/outbox bookkeeping."""
-    doc: Document = _plain(ticket.model_dump(by_alias=True, exclude={"score"}))
+    """The stored fields of a ticket (wire names), without the search/outbox bookkeeping; the
+    agents' names move from beside each id to the ticket's names map."""
+    doc: Document = _plain(ticket.model_dump(by_alias=True, exclude=_DERIVED))
+    names: dict[str, str] = {}
+    pairs = [(doc.get(id_field), doc.pop(name_field, None)) for id_field, name_field in _NAMED]
+    for note in doc.get("notes") or ():
+        pairs.append((note.get("agentId"), note.pop("agentName", None)))
+    for agent_id, name in pairs:
+        if agent_id and name and _NAME_KEY.match(agent_id):
+            names[agent_id] = name
+    doc[AGENT_NAMES] = names
     return doc
 
 
+def _view_fields(doc: Mapping[str, Any], keys: Mapping[str, Any] | frozenset[str]) -> Document:
+    data = {k: v for k, v in doc.items() if k in keys}
+    data["allowedNextStatuses"] = ALLOWED_WIRE.get(doc.get("status", ""), [])
+    names: Mapping[str, str] = doc.get(AGENT_NAMES) or {}
+    for id_field, name_field in _NAMED:
+        agent_id = doc.get(id_field)
+        data[name_field] = names.get(agent_id) if agent_id else None
+    if "notes" in data:
+        data["notes"] = [{**n, "agentName": names.get(n.get("agentId"))} for n in data["notes"]]
+    return data
+
+
 def _ticket(doc: Mapping[str, Any]) -> TicketView:
-    return TicketView.model_validate({k: v for k, v in doc.items() if k in _VIEW_FIELDS})
+    return TicketView.model_validate(_view_fields(doc, _VIEW_FIELDS))
 
 
 def _summary(doc: Mapping[str, Any]) -> TicketSummary:
-    return TicketSummary.model_validate({k: v for k, v in doc.items() if k in _SUMMARY_KEYS})
+    return TicketSummary.model_validate(_view_fields(doc, _SUMMARY_KEYS))
+
+
+def _one_or_any(value: Any) -> Any:
+    """The condition for one value (an equality) or several (`$in`); None when not filtering."""
+    if value is None:
+        return None
+    values = [value] if isinstance(value, str) else list(value)
+    plain = [_plain(v) for v in dict.fromkeys(values)]
+    if not plain:
+        return None
+    return plain[0] if len(plain) == 1 else {"$in": plain}
+
+
+def _range(since: datetime | None, until: datetime | None) -> Document | None:
+    bounds = {op: at for op, at in (("$gte", since), ("$lte", until)) if at is not None}
+    return bounds or None
 
 
 @dataclass(frozen=True)
 class TicketFilter:
-    """Typed list filters; each maps to one equality (or `$in` for search terms)."""
+    """Typed list filters: an equality per field (`$in` for several values or search terms),
+    inclusive ranges on createdAt and updatedAt."""
 
-    status: TicketStatus | None = None
-    category: str | None = None
-    priority: Priority | None = None
+    status: TicketStatus | Sequence[TicketStatus] | None = None
+    category: str | Sequence[str] | None = None
+    priority: Priority | Sequence[Priority] | None = None
     assigned_agent: str | None = None
     unassigned: bool = False
     customer_id: str | None = None
     conversation_id: str | None = None
     tag: str | None = None
     is_escalated: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    updated_since: datetime | None = None
     terms: tuple[str, ...] = ()
+    visible_to: str | None = None
+    """Only tickets assigned to this agent or to nobody (the ticket-visibility setting)."""
 
     def query(self) -> Document:
         query: Document = {}
-        if self.status is not None:
-            query["status"] = self.status.value
-        if self.category is not None:
-            query["category"] = self.category
-        if self.priority is not None:
-            query["priority"] = self.priority.value
+        for field, value in (
+            ("status", self.status),
+            ("category", self.category),
+            ("priority", self.priority),
+        ):
+            condition = _one_or_any(value)
+            if condition is not None:
+                query[field] = condition
         if self.assigned_agent is not None:
-            query["assignedAgent"] = self.assigned_agent
+            query["assignedAgent"] = (
+                self.assigned_agent
+                if self.visible_to in (None, self.assigned_agent)
+                else {"$in": []}  # someone else's tickets: none of them may be seen
+            )
         elif self.unassigned:
             query["assignedAgent"] = None
+        elif self.visible_to is not None:
+            query["assignedAgent"] = {"$in": [self.visible_to, None]}
         if self.customer_id is not None:
             query["customerId"] = self.customer_id
         if self.conversation_id is not None:
@@ -109,6 +183,11 @@ class TicketFilter:
             query["tags"] = self.tag
         if self.is_escalated is not None:
             query["isEscalated"] = self.is_escalated
+        created = _range(self.created_from, self.created_to)
+        if created is not None:
+            query["createdAt"] = created
+        if self.updated_since is not None:
+            query["updatedAt"] = {"$gte": self.updated_since}
         if self.terms:
             query["searchTerms"] = {"$in": list(self.terms)}
         return query
@@ -198,6 +277,7 @@ class TicketStore:
         )
         await self.conversations.create_indexes(
             [
+                IndexModel([("openKey", ASCENDING)], unique=True, sparse=True, name="openKey"),
                 IndexModel(
                     [("customerId", ASCENDING), ("status", ASCENDING), ("updatedAt", DESCENDING)]
                 ),
@@ -232,7 +312,6 @@ class TicketStore:
         *,
         search_terms: Sequence[str],
         idempotency_key: str | None,
-        created_by: str | None,
         outbox: Sequence[OutboxEntry],
     ) -> None:
         """Insert a new ticket with its first events; IdTaken / KeyTaken when either is used."""
@@ -240,7 +319,6 @@ class TicketStore:
         doc["_id"] = ticket.ticket_id
         doc["searchTerms"] = list(search_terms)
         doc["priorityRank"] = PRIORITY_RANK[ticket.priority]
-        doc["createdBy"] = created_by
         doc["outbox"] = [entry.to_document() for entry in outbox]
         if idempotency_key is not None:
             doc["idempotencyKey"] = idempotency_key
@@ -272,7 +350,14 @@ class TicketStore:
         None when someone else wrote first.
         """
         old, new = ticket_document(before), ticket_document(after)
-        changed = {k: v for k, v in new.items() if k != "version" and old.get(k) != v}
+        changed = {
+            k: v for k, v in new.items() if k not in {"version", AGENT_NAMES} and old.get(k) != v
+        }
+        # Name by name: a whole-map write could undo a rename made since `before` was read.
+        known = old[AGENT_NAMES]
+        for agent_id, name in new[AGENT_NAMES].items():
+            if known.get(agent_id) != name:
+                changed[f"{AGENT_NAMES}.{agent_id}"] = name
         if search_terms is not None:
             changed["searchTerms"] = list(search_terms)
         if after.priority != before.priority:
@@ -293,6 +378,25 @@ class TicketStore:
         saved = _ticket(doc)
         await self._count(before, saved)
         return saved
+
+    async def rename_agent(self, agent_id: str, name: str) -> int:
+        """The agent's new name on every ticket naming it (not a change of those tickets: their
+        versions stay); how many tickets were updated."""
+        if not _NAME_KEY.match(agent_id):
+            return 0
+        key = f"{AGENT_NAMES}.{agent_id}"
+        result = await self.tickets.update_many(
+            {key: {"$exists": True, "$ne": name}}, {"$set": {key: name}}
+        )
+        return int(result.modified_count)
+
+    async def rename_customer(self, customer_id: str, name: str | None) -> int:
+        """The customer's new name on each of its tickets (versions stay); how many changed."""
+        result = await self.tickets.update_many(
+            {"customerId": customer_id, "customer": {"$ne": None}},
+            {"$set": {"customer.name": name}},
+        )
+        return int(result.modified_count)
 
     async def remove_from_outbox(self, ticket_ids: Sequence[str], event_ids: Sequence[str]) -> None:
         """Forget events once published, in one write for many tickets (version untouched)."""
@@ -410,21 +514,34 @@ class TicketStore:
         for scope, increments in tally.changes(was, tally.Counted.of(after)).items():
             await self.counts.update_one({"_id": scope}, {"$inc": increments}, upsert=True)
 
-    async def stats(self, *, agent_id: str | None, customer_id: str | None) -> TicketStats:
-        """Counts per status, per priority and escalated, read from the kept counters."""
-        if agent_id is not None and customer_id is not None:
-            docs = await self.tickets.find(
-                {"customerId": customer_id, "assignedAgent": agent_id}, _TALLY_PROJECTION
-            ).to_list(None)
+    async def stats(
+        self, *, agent_id: str | None, customer_id: str | None, visible_to: str | None = None
+    ) -> TicketStats:
+        """Counts per status, per priority and escalated, read from the kept counters.
+
+        `visible_to` counts only that agent's and the unassigned tickets: two counters summed
+        (`agent:<id>` and `agent:`), or a count of one customer's visible tickets."""
+        if visible_to is not None and agent_id not in (None, visible_to):
+            return TicketStats()  # someone else's tickets: none of them may be seen
+        if customer_id is not None and (agent_id is not None or visible_to is not None):
+            where = TicketFilter(customer_id=customer_id, visible_to=visible_to)
+            if agent_id is not None:
+                where = TicketFilter(customer_id=customer_id, assigned_agent=agent_id)
+            docs = await self.tickets.find(where.query(), _TALLY_PROJECTION).to_list(None)
             counted = tally.recount(tally.Counted.of_document(d) for d in docs)
             return tally.stats(counted.get(tally.ALL))
         if agent_id is not None:
-            scope = tally.agent_scope(agent_id)
+            scopes = [tally.agent_scope(agent_id)]
+        elif visible_to is not None:
+            scopes = [tally.agent_scope(visible_to), tally.agent_scope(None)]
         elif customer_id is not None:
-            scope = tally.customer_scope(customer_id)
+            scopes = [tally.customer_scope(customer_id)]
         else:
-            scope = tally.ALL
-        return tally.stats(await self.counts.find_one({"_id": scope}))
+            scopes = [tally.ALL]
+        if len(scopes) == 1:
+            return tally.stats(await self.counts.find_one({"_id": scopes[0]}))
+        rows = await self.counts.find({"_id": {"$in": scopes}}).to_list(None)
+        return tally.stats(*rows)
 
     async def recount(self) -> int:
         """Rebuild every counter from the tickets; the number of tickets counted.
@@ -455,6 +572,18 @@ class TicketStore:
         except DuplicateKeyError:
             raise PhoneTaken(customer.phone_number) from None
 
+    async def fill_customer(
+        self, customer_id: str, details: Mapping[str, str], now: datetime
+    ) -> Customer | None:
+        """Set `details` (wire keys) where the customer still has none; None when another
+        write filled one of them first."""
+        doc = await self.customers.find_one_and_update(
+            {"_id": customer_id, **dict.fromkeys(details)},
+            {"$set": {**details, "updatedAt": now}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return _customer(doc)
+
     async def get_customer(self, customer_id: str) -> Customer | None:
         return _customer(await self.customers.find_one({"_id": customer_id}))
 
@@ -481,10 +610,34 @@ class TicketStore:
 
     # --- conversations ------------------------------------------------------------------------
 
-    async def insert_conversation(self, conversation: Conversation) -> None:
+    async def insert_conversation(
+        self, conversation: Conversation, *, open_key: str | None = None
+    ) -> None:
+        """KeyTaken when `open_key` (one open conversation per customer and channel, for those
+        opened by `open`) is taken."""
         doc = _plain(conversation.model_dump(by_alias=True, exclude={"id"}))
         doc["_id"] = conversation.id
-        await self.conversations.insert_one(doc)
+        if open_key is not None:
+            doc["openKey"] = open_key
+        try:
+            await self.conversations.insert_one(doc)
+        except DuplicateKeyError:
+            raise KeyTaken(open_key or conversation.id) from None
+
+    async def conversation_by_open_key(self, open_key: str) -> Conversation | None:
+        return _conversation(await self.conversations.find_one({"openKey": open_key}))
+
+    async def open_conversation(self, customer_id: str, channel: Channel) -> Conversation | None:
+        """The customer's most recently updated open or assigned conversation on `channel`."""
+        docs = (
+            await self.conversations.find(
+                {"customerId": customer_id, "channel": channel.value, "status": {"$in": _ACTIVE}}
+            )
+            .sort([("updatedAt", DESCENDING), ("_id", DESCENDING)])
+            .limit(1)
+            .to_list(None)
+        )
+        return _conversation(docs[0]) if docs else None
 
     async def get_conversation(self, conversation_id: str) -> Conversation | None:
         return _conversation(await self.conversations.find_one({"_id": conversation_id}))
@@ -518,9 +671,7 @@ class TicketStore:
             await self.conversations.find(
                 {
                     "customerId": customer_id,
-                    "status": {
-                        "$in": [ConversationStatus.OPEN.value, ConversationStatus.ASSIGNED.value]
-                    },
+                    "status": {"$in": _ACTIVE},
                 }
             )
             .sort([("updatedAt", DESCENDING), ("_id", DESCENDING)])
@@ -532,10 +683,11 @@ class TicketStore:
     async def update_conversation(
         self, conversation_id: str, changes: Mapping[str, Any]
     ) -> Conversation | None:
+        update: Document = {"$set": _plain(dict(changes))}
+        if update["$set"].get("status") == ConversationStatus.CLOSED.value:
+            update["$unset"] = {"openKey": ""}  # `open` may open a new one now
         doc = await self.conversations.find_one_and_update(
-            {"_id": conversation_id},
-            {"$set": _plain(dict(changes))},
-            return_document=ReturnDocument.AFTER,
+            {"_id": conversation_id}, update, return_document=ReturnDocument.AFTER
         )
         return _conversation(doc)
 
@@ -556,5 +708,5 @@ def _customer(doc: Mapping[str, Any] | None) -> Customer | None:
 def _conversation(doc: Mapping[str, Any] | None) -> Conversation | None:
     if doc is None:
         return None
-    data = {k: v for k, v in doc.items() if k != "_id"}
+    data = {k: v for k, v in doc.items() if k not in {"_id", "openKey"}}
     return Conversation.model_validate({**data, "id": doc["_id"]})

@@ -14,12 +14,17 @@ from collections.abc import Callable
 from datetime import datetime
 
 from tickets_service.configuration import ConfigCache
-from tickets_service.domain import changes, search
+from tickets_service.domain import changes, search, visibility
 from tickets_service.domain.changes import Outcome
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
 from tickets_service.domain.lifecycle import sla_for
-from tickets_service.domain.tickets import customer_summary, customer_view, new_ticket
+from tickets_service.domain.tickets import (
+    customer_ref,
+    customer_summary,
+    customer_view,
+    new_ticket,
+)
 from tickets_service.events import OutboxEntry, outbox_entry
 from tickets_service.outbox import Outbox
 from tickets_service.settings import Settings
@@ -27,6 +32,7 @@ from tickets_service.store import SortField, TicketFilter, TicketStore, sort_spe
 from uts_shared.clock import Clock, new_id
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Pagination
+from uts_shared.contracts.config import fallback_category
 from uts_shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -90,10 +96,17 @@ class TicketOperations:
             status=t.TicketStatus.OPEN,
             source=t.TicketSource.AGENT,
             created_by=req.agent_id,
+            created_by_name=req.agent_name,
             assigned_agent=req.agent_id if req.assign_to_self else None,
         )
 
     async def create_from_ai(self, req: t.CreateFromAi) -> t.CreateTicketResult:
+        """The assistant's report; a category the configuration doesn't have (it changed since
+        the assistant was told) goes to the fallback category instead of failing the report."""
+        categories = await self._config.categories()
+        fallback = fallback_category(categories)
+        if fallback is not None and req.category not in {c.id for c in categories}:
+            req = req.model_copy(update={"category": fallback})
         return await self._create(
             req,
             status=t.TicketStatus.NEW,
@@ -110,6 +123,7 @@ class TicketOperations:
         source: t.TicketSource,
         created_by: str | None,
         assigned_agent: str | None,
+        created_by_name: str | None = None,
     ) -> t.CreateTicketResult:
         key = req.idempotency_key
         if key is not None:
@@ -117,7 +131,7 @@ class TicketOperations:
             if existing is not None:
                 log.debug("idempotent create %s -> %s", key, existing.ticket_id)
                 return t.CreateTicketResult(ticket=existing, created=False)
-        await self._require_customer(req.customer_id)
+        customer = customer_ref(await self._customer(req.customer_id))
         if req.conversation_id is not None:
             conversation = await self._store.get_conversation(req.conversation_id)
             if conversation is None or conversation.customer_id != req.customer_id:
@@ -140,6 +154,9 @@ class TicketOperations:
                 sla=sla,
                 assigned_agent=assigned_agent,
                 now=now,
+                customer=customer,
+                created_by=created_by,
+                created_by_name=created_by_name,
             )
             outcome = changes.created(ticket, created_by=created_by)
             entries = self._entries(outcome, now)
@@ -148,7 +165,6 @@ class TicketOperations:
                     ticket,
                     search_terms=search.search_terms(ticket_id, ticket.subject, ticket.description),
                     idempotency_key=key,
-                    created_by=created_by,
                     outbox=entries,
                 )
             except KeyTaken:
@@ -176,6 +192,16 @@ class TicketOperations:
                 context={"validCategories": valid},
             )
 
+    async def _customer(self, customer_id: str) -> t.Customer:
+        """The customer a new ticket is for (its name and phone go on the ticket)."""
+        customer = await self._store.get_customer(customer_id)
+        if customer is None:
+            raise NotFound(
+                f"Customer '{customer_id}' not found",
+                details=[FieldError(field="customerId", reason="no such customer")],
+            )
+        return customer
+
     async def _require_customer(self, customer_id: str) -> None:
         """NotFound unless the customer exists; remembered (customers are never deleted)."""
         if customer_id in self._known_customers:
@@ -198,7 +224,10 @@ class TicketOperations:
         return ticket
 
     async def get(self, req: t.GetTicket) -> t.TicketView:
-        return await self._require(req.ticket_id)
+        ticket = await self._require(req.ticket_id)
+        if not visibility.visible(ticket.assigned_agent, to=req.visible_to):
+            raise _not_found(req.ticket_id)
+        return ticket
 
     async def get_for_customer(self, req: t.GetForCustomer) -> t.CustomerTicketView:
         ticket = await self._store.get_ticket(req.ticket_id)
@@ -225,7 +254,11 @@ class TicketOperations:
             conversation_id=req.conversation_id,
             tag=req.tag,
             is_escalated=req.is_escalated,
+            created_from=req.created_from,
+            created_to=req.created_to,
+            updated_since=req.updated_since,
             terms=terms,
+            visible_to=req.visible_to,
         )
         return await self._page(where, sort_spec(sort_by, req.sort_order), req.page, req.limit)
 
@@ -238,7 +271,9 @@ class TicketOperations:
 
     async def list_by_customer(self, req: t.ListByCustomer) -> t.TicketPage:
         await self._require_customer(req.customer_id)
-        where = TicketFilter(customer_id=req.customer_id, status=req.status)
+        where = TicketFilter(
+            customer_id=req.customer_id, status=req.status, visible_to=req.visible_to
+        )
         sort_by: SortField = "createdAt" if req.sort_by == "relevance" else req.sort_by
         return await self._page(where, sort_spec(sort_by, req.sort_order), req.page, req.limit)
 
@@ -251,7 +286,7 @@ class TicketOperations:
     async def list_by_conversation(self, req: t.ListByConversation) -> t.TicketPage:
         if await self._store.get_conversation(req.conversation_id) is None:
             raise NotFound(f"Conversation '{req.conversation_id}' not found")
-        where = TicketFilter(conversation_id=req.conversation_id)
+        where = TicketFilter(conversation_id=req.conversation_id, visible_to=req.visible_to)
         return await self._page(where, sort_spec("createdAt", "desc"), req.page, req.limit)
 
     async def list_by_agent(self, req: t.ListByAgent) -> t.TicketPage:
@@ -259,7 +294,9 @@ class TicketOperations:
         return await self._page(where, sort_spec("priority", "desc"), req.page, req.limit)
 
     async def stats(self, req: t.StatsQuery) -> t.TicketStats:
-        return await self._store.stats(agent_id=req.agent_id, customer_id=req.customer_id)
+        return await self._store.stats(
+            agent_id=req.agent_id, customer_id=req.customer_id, visible_to=req.visible_to
+        )
 
     # --- changes ------------------------------------------------------------------------------
 
@@ -334,7 +371,9 @@ class TicketOperations:
     async def assign(self, req: t.AssignTicket) -> t.TicketView:
         outcome = await self._change(
             req.ticket_id,
-            lambda ticket, now: changes.assign(ticket, req.agent_id, by=req.by, now=now),
+            lambda ticket, now: changes.assign(
+                ticket, req.agent_id, by=req.by, now=now, agent_name=req.agent_name
+            ),
             expected_version=req.expected_version,
         )
         log.debug("ticket %s assigned to %s by %s", req.ticket_id, req.agent_id, req.by)
@@ -344,7 +383,7 @@ class TicketOperations:
         outcome = await self._change(
             req.ticket_id,
             lambda ticket, now: changes.change_status(
-                ticket, req.status, by=req.by, reason=req.reason, now=now
+                ticket, req.status, by=req.by, reason=req.reason, now=now, by_name=req.by_name
             ),
             expected_version=req.expected_version,
             still_valid=_same_status,
@@ -363,6 +402,7 @@ class TicketOperations:
                 is_internal=req.is_internal,
                 note_id=note_id,
                 now=now,
+                by_name=req.by_name,
             ),
         )
         assert outcome.note is not None
@@ -372,7 +412,9 @@ class TicketOperations:
     async def resolve(self, req: t.ResolveTicket) -> t.TicketView:
         outcome = await self._change(
             req.ticket_id,
-            lambda ticket, now: changes.resolve(ticket, req.resolution_notes, by=req.by, now=now),
+            lambda ticket, now: changes.resolve(
+                ticket, req.resolution_notes, by=req.by, now=now, by_name=req.by_name
+            ),
             expected_version=req.expected_version,
             still_valid=_same_status,
         )
@@ -383,11 +425,21 @@ class TicketOperations:
         outcome = await self._change(
             req.ticket_id,
             lambda ticket, now: changes.escalate(
-                ticket, req.to_agent_id, req.reason, by=req.by, now=now
+                ticket,
+                req.to_agent_id,
+                req.reason,
+                by=req.by,
+                now=now,
+                to_agent_name=req.to_agent_name,
             ),
         )
         log.debug("ticket %s escalated to %s by %s", req.ticket_id, req.to_agent_id, req.by)
         return outcome.ticket
+
+    async def rename_agent(self, agent_id: str, name: str) -> None:
+        """An agent's new name (`agent.updated`) on every ticket that names it."""
+        changed = await self._store.rename_agent(agent_id, name)
+        log.debug("agent %s renamed on %d tickets", agent_id, changed)
 
     async def feedback(self, req: t.SubmitFeedback) -> t.TicketView:
         if req.customer_id is not None:

@@ -62,9 +62,12 @@ export interface TicketSummary {
   escalatedAt: string | null;
   source: string;
   closedAt: string | null;
+  closeReason?: string | null;
   createdAt: string;
   updatedAt: string;
   version: number;
+  /** The statuses the tickets service accepts next (its transition graph). */
+  allowedNextStatuses?: TicketStatus[];
 }
 
 export interface Ticket extends TicketSummary {
@@ -127,6 +130,8 @@ export interface Category {
   icon?: string | null;
   color?: string | null;
   description?: string | null;
+  /** The assistant's category for reports that fit no other (exactly one carries it). */
+  isFallback?: boolean;
 }
 
 export interface Terminology {

@@ -15,6 +15,7 @@ type CategoryForm = FormGroup<{
   icon: FormControl<string>;
   color: FormControl<string>;
   description: FormControl<string>;
+  isFallback: FormControl<boolean>;
 }>;
 
 const DEFAULT_COLOR = '#6B7280';
@@ -27,6 +28,8 @@ export function categoryForm(category?: Category): CategoryForm {
     icon: new FormControl(category?.icon ?? 'tag', { nonNullable: true }),
     color: new FormControl(category?.color ?? DEFAULT_COLOR, { nonNullable: true }),
     description: new FormControl(category?.description ?? '', { nonNullable: true }),
+    // Not edited here yet: kept so saving the list keeps the fallback the server marked.
+    isFallback: new FormControl(category?.isFallback ?? false, { nonNullable: true }),
   });
 }
 
@@ -39,6 +42,7 @@ export function toCategory(form: CategoryForm): Category {
     icon: value.icon || null,
     color: value.color || null,
     description: value.description.trim() || null,
+    ...(value.isFallback ? { isFallback: true } : {}),
   };
 }
 

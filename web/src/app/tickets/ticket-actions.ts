@@ -9,7 +9,7 @@ import { AuthService } from '../core/auth.service';
 import { I18nService } from '../core/i18n.service';
 import { Ticket, TicketStatus } from '../core/models';
 import { TicketService } from './ticket.service';
-import { acceptsFeedback, allowedNext, canResolve } from './ticket-workflow';
+import { acceptsFeedback, canResolve, nextStatuses, plainMoves } from './ticket-workflow';
 
 const INPUT = 'block w-full rounded-md border border-gray-300 px-2 py-1.5 text-sm';
 const BUTTON = 'rounded-md border border-gray-300 bg-white px-3 py-1.5 text-sm font-medium text-gray-800 hover:bg-gray-50 disabled:opacity-50';
@@ -129,9 +129,9 @@ export class TicketActions {
   private readonly allowed = computed<TicketStatus[]>(() => {
     const ticket = this.ticket();
     const fromServer = this.serverAllowed();
-    return fromServer && fromServer.version === ticket.version ? fromServer.allowed : allowedNext(ticket.status);
+    return fromServer && fromServer.version === ticket.version ? fromServer.allowed : nextStatuses(ticket);
   });
-  protected readonly moves = computed(() => this.allowed().filter((status) => status !== 'resolved'));
+  protected readonly moves = computed(() => plainMoves(this.ticket().status, this.allowed()));
   protected readonly resolvable = computed(() => this.allowed().includes('resolved') && canResolve(this.ticket().status));
   protected readonly feedbackOpen = computed(() => acceptsFeedback(this.ticket().status));
 

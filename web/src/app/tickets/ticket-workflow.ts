@@ -1,4 +1,4 @@
-import { Priority, TicketStatus } from '../core/models';
+import { Priority, TicketStatus, TicketSummary } from '../core/models';
 
 export const STATUSES: TicketStatus[] = [
   'new',
@@ -12,21 +12,31 @@ export const STATUSES: TicketStatus[] = [
 
 export const PRIORITIES: Priority[] = ['urgent', 'high', 'medium', 'low'];
 
-// The tickets service's transition graph (services/tickets/.../domain/lifecycle.py), to offer
-// only the moves it accepts. Ticket views don't carry their allowed next states yet; a 409
-// answer's `allowed` list corrects this copy for that ticket if the two ever differ.
+// The tickets service's transition graph (services/tickets/.../domain/lifecycle.py), for a
+// ticket answered without its `allowedNextStatuses`; a 409 answer's `allowed` list corrects it.
 const TRANSITIONS: Record<TicketStatus, TicketStatus[]> = {
-  new: ['open'],
-  open: ['in_progress'],
-  in_progress: ['pending_customer', 'waiting_internal', 'resolved'],
-  pending_customer: ['in_progress'],
-  waiting_internal: ['in_progress'],
+  new: ['open', 'resolved', 'closed'],
+  open: ['in_progress', 'resolved', 'closed'],
+  in_progress: ['pending_customer', 'waiting_internal', 'resolved', 'closed'],
+  pending_customer: ['in_progress', 'resolved', 'closed'],
+  waiting_internal: ['in_progress', 'resolved', 'closed'],
   resolved: ['closed', 'open'],
   closed: [],
 };
 
 export function allowedNext(status: TicketStatus): TicketStatus[] {
   return TRANSITIONS[status];
+}
+
+/** What the ticket itself says it may move to (the server's graph), else the copy above. */
+export function nextStatuses(ticket: Pick<TicketSummary, 'status' | 'allowedNextStatuses'>): TicketStatus[] {
+  return ticket.allowedNextStatuses ?? allowedNext(ticket.status);
+}
+
+/** The plain status buttons: resolving has its own form (notes), and closing a ticket nobody
+ * resolved needs a reason this console does not ask for yet. */
+export function plainMoves(current: TicketStatus, allowed: TicketStatus[]): TicketStatus[] {
+  return allowed.filter((s) => s !== 'resolved' && (s !== 'closed' || current === 'resolved'));
 }
 
 /** Resolving needs notes, so it has its own form instead of a plain status button. */

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -49,6 +50,7 @@ class SettingKey(StrEnum):
     TICKET_ID_FORMAT = "ticket_id_format"
     CONFIGURATION_PRESETS = "configuration_presets"
     ASSISTANT_INSTRUCTIONS_TEMPLATE = "assistant_instructions_template"
+    TICKET_VISIBILITY = "ticket_visibility"
 
 
 SettingCategory = Literal["tickets", "assistant", "presets", "general"]
@@ -66,6 +68,22 @@ class Category(WireModel):
     icon: ShortText | None = None
     color: ShortText | None = None
     description: Text | None = None
+    is_fallback: bool = Field(default=False, exclude_if=lambda marked: not marked)
+    """The assistant's category for a report that fits no other: exactly one category carries
+    `isFallback: true` (the others leave it out)."""
+
+
+DEFAULT_FALLBACK = "other"
+"""The fallback category when none is marked: the plans' `other`."""
+
+
+def fallback_category(categories: Sequence[Category]) -> str | None:
+    """The id of the category marked as the fallback, else `other` if there is one, else None
+    (several marked: the first; a change with several is refused)."""
+    marked = [c.id for c in categories if c.is_fallback]
+    if marked:
+        return marked[0]
+    return DEFAULT_FALLBACK if any(c.id == DEFAULT_FALLBACK for c in categories) else None
 
 
 CategoryItems = Annotated[list[Category], Field(min_length=1, max_length=MAX_CATEGORIES)]
@@ -104,6 +122,11 @@ class Terminology(WireModel):
     agent_noun: Name
     resolve_verb: Name
 
+
+TicketVisibility = Literal["all", "assigned_and_unassigned"]
+"""Which tickets agents who are not admins see: every ticket, or only those assigned to them and
+those assigned to nobody (seed 001 §2.2). Admins always see every ticket."""
+DEFAULT_VISIBILITY: TicketVisibility = "all"
 
 Separator = Literal["-", "_", ".", ""]
 
@@ -194,6 +217,10 @@ class UpdateTemplate(ByAgent):
     template: TemplateText
 
 
+class UpdateVisibility(ByAgent):
+    visibility: TicketVisibility
+
+
 class ResetSetting(ByAgent):
     key: Id
 
@@ -243,6 +270,10 @@ class TemplateResult(WireModel):
     template: str
 
 
+class VisibilityResult(WireModel):
+    visibility: TicketVisibility
+
+
 class ResetResult(WireModel):
     key: str
     value: Any
@@ -288,6 +319,10 @@ GET_ID_FORMAT = Rpc("config.id_format.get", Empty, IdFormatResult)
 UPDATE_ID_FORMAT = Rpc("config.id_format.update", UpdateIdFormat, IdFormatResult)
 GET_TEMPLATE = Rpc("config.template.get", Empty, TemplateResult, "Assistant instructions template")
 UPDATE_TEMPLATE = Rpc("config.template.update", UpdateTemplate, TemplateResult)
+GET_VISIBILITY = Rpc(
+    "config.ticket_visibility.get", Empty, VisibilityResult, "Which tickets non-admins see"
+)
+UPDATE_VISIBILITY = Rpc("config.ticket_visibility.update", UpdateVisibility, VisibilityResult)
 RESET = Rpc("config.reset", ResetSetting, ResetResult, "Reset one key to its built-in default")
 LIST_PRESETS = Rpc("config.presets.list", Empty, Presets, "Built-in and custom presets")
 APPLY_PRESET = Rpc("config.presets.apply", ApplyPreset, PresetApplied)
@@ -311,6 +346,8 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     UPDATE_ID_FORMAT,
     GET_TEMPLATE,
     UPDATE_TEMPLATE,
+    GET_VISIBILITY,
+    UPDATE_VISIBILITY,
     RESET,
     LIST_PRESETS,
     APPLY_PRESET,

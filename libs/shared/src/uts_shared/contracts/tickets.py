@@ -8,11 +8,13 @@ trail (statusHistory, events). Durations (SLA targets) are milliseconds, as in t
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
+    BeforeValidator,
     Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
@@ -26,6 +28,7 @@ from uts_shared.contracts.base import (
     MAX_TAGS,
     EventType,
     LongText,
+    Name,
     NoteText,
     Rpc,
     ShortText,
@@ -50,6 +53,23 @@ Limit = Annotated[int, Field(ge=1, le=100)]
 Query = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+MAX_FILTER_VALUES = 20
+"""Most values one list filter takes (`status=open,in_progress`)."""
+
+
+def _listed(value: Any) -> Any:
+    """One value or several: a single value becomes a list of one."""
+    return value if isinstance(value, list | tuple) else [value]
+
+
+def _utc(value: datetime) -> datetime:
+    """A datetime without a zone is taken as UTC (stored times are UTC)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+Instant = Annotated[datetime, AfterValidator(_utc)]
+"""An ISO 8601 date-time; UTC when it names no zone."""
 
 TICKET_ID_PATTERN = r"^[A-Za-z0-9]{1,16}(?:[-_.]?\d{4})?[-_.]?\d{1,18}$"
 """The shape of every id a `TicketIdFormat` can give (`LUX-2026-000001`, `RPT_0042`, `A7.12`):
@@ -165,9 +185,20 @@ class Note(WireModel):
 
     id: str
     agent_id: str
+    agent_name: str | None = None
+    """The author's name ("firstName lastName"), kept current when the agent is renamed."""
     content: str
     is_internal: bool = True
     timestamp: datetime
+
+
+class CustomerRef(WireModel):
+    """The ticket's customer as lists show it (kept current when the customer's name is)."""
+
+    id: str
+    name: str | None = None
+    """"firstName lastName", or None when the customer gave no name."""
+    phone_number: str
 
 
 # --- ticket views -----------------------------------------------------------------------------
@@ -185,26 +216,37 @@ class TicketSummary(WireModel):
     status: TicketStatus
     status_history: list[StatusChange] = Field(default_factory=list)
     customer_id: str
+    customer: CustomerRef | None = None
     conversation_id: str | None = None
     assigned_agent: str | None = None
+    assigned_agent_name: str | None = None
     assigned_at: datetime | None = None
     location: Location | None = None
     sla: Sla
     resolved_at: datetime | None = None
     resolved_by: str | None = None
+    resolved_by_name: str | None = None
     resolution_notes: str | None = None
     customer_feedback: CustomerFeedback | None = None
     tags: list[str] = Field(default_factory=list)
     is_escalated: bool = False
     escalated_to: str | None = None
+    escalated_to_name: str | None = None
     escalation_reason: str | None = None
     escalated_at: datetime | None = None
     attachments: list[Attachment] = Field(default_factory=list)
     source: TicketSource
+    created_by: str | None = None
+    """The agent who created it (none for the assistant's tickets)."""
+    created_by_name: str | None = None
     closed_at: datetime | None = None
+    close_reason: str | None = None
+    """Why it was closed (`duplicate`, `spam`, `no_response` or an agent's words)."""
     created_at: datetime
     updated_at: datetime
     version: int
+    allowed_next_statuses: list[TicketStatus] = Field(default_factory=list)
+    """The statuses it may move to now (the transition graph), so a UI offers only those."""
     score: int | None = None
     """Number of search words matched (only in search results)."""
 
@@ -228,6 +270,7 @@ class CustomerTicketSummary(WireModel):
     customer_id: str
     conversation_id: str | None = None
     assigned_agent: str | None = None
+    assigned_agent_name: str | None = None
     resolved_at: datetime | None = None
     resolution_notes: str | None = None
     customer_feedback: CustomerFeedback | None = None
@@ -311,10 +354,15 @@ class NewTicket(WireModel):
     """Same key -> the first ticket is returned, no second one is created."""
 
 
+AgentName = Name
+"""An agent's display name, as the gateway's directory has it ("firstName lastName")."""
+
+
 class CreateFromAgent(NewTicket):
     """Manual creation by an agent: status open, source agent."""
 
     agent_id: Id
+    agent_name: AgentName | None = None
     assign_to_self: bool = False
 
 
@@ -322,8 +370,18 @@ class CreateFromAi(NewTicket):
     """Creation by the assistant (tool call): status new, source ai; key = the tool call id."""
 
 
+VisibleTo = Annotated[
+    Id | None,
+    Field(
+        description="Only tickets assigned to this agent or to nobody (the ticket-visibility "
+        "setting, for an agent who is not an admin); others read as not found"
+    ),
+]
+
+
 class GetTicket(WireModel):
     ticket_id: Id
+    visible_to: VisibleTo = None
 
 
 class GetForCustomer(WireModel):
@@ -338,12 +396,22 @@ class PageQuery(WireModel):
     limit: Limit = 20
 
 
-class ListTickets(PageQuery):
-    """Every filter is a typed field: nothing from the client reaches MongoDB as an operator."""
+_SEVERAL = (BeforeValidator(_listed), Field(min_length=1, max_length=MAX_FILTER_VALUES))
+Statuses = Annotated[list[TicketStatus], *_SEVERAL]
+Priorities = Annotated[list[Priority], *_SEVERAL]
+CategoryIds = Annotated[list[CategoryId], *_SEVERAL]
 
-    status: TicketStatus | None = None
-    category: CategoryId | None = None
-    priority: Priority | None = None
+
+class ListTickets(PageQuery):
+    """Every filter is a typed field: nothing from the client reaches MongoDB as an operator.
+
+    `status`, `category` and `priority` take one value or several (any of them matches);
+    `createdFrom`/`createdTo` bound the creation time (both inclusive), `updatedSince` the last
+    change."""
+
+    status: Statuses | None = None
+    category: CategoryIds | None = None
+    priority: Priorities | None = None
     assigned_agent: Id | None = None
     unassigned: bool = False
     """Only tickets assigned to nobody (the queue agents take work from)."""
@@ -351,11 +419,15 @@ class ListTickets(PageQuery):
     conversation_id: Id | None = None
     tag: Tag | None = None
     is_escalated: bool | None = None
+    created_from: Instant | None = None
+    created_to: Instant | None = None
+    updated_since: Instant | None = None
     q: Query | None = None
     """Search words across ticketId, subject and description (case and accents ignored)."""
     sort_by: SortBy | None = None
     """Default: `relevance` when `q` is given, else `createdAt`."""
     sort_order: SortOrder = "desc"
+    visible_to: VisibleTo = None
 
 
 class ListByCustomer(PageQuery):
@@ -363,10 +435,12 @@ class ListByCustomer(PageQuery):
     status: TicketStatus | None = None
     sort_by: SortBy = "createdAt"
     sort_order: SortOrder = "desc"
+    visible_to: VisibleTo = None
 
 
 class ListByConversation(PageQuery):
     conversation_id: Id
+    visible_to: VisibleTo = None
 
 
 class ListByAgent(PageQuery):
@@ -412,15 +486,19 @@ class UpdateTicket(WireModel):
 class AssignTicket(WireModel):
     ticket_id: Id
     agent_id: Id
+    agent_name: AgentName | None = None
     by: Id
     expected_version: int | None = None
 
 
 class ChangeStatus(WireModel):
+    """A move to `resolved` takes `reason` as the resolution notes (required)."""
+
     ticket_id: Id
     status: TicketStatus
     reason: Text | None = None
     by: Id
+    by_name: AgentName | None = None
     expected_version: int | None = None
 
 
@@ -429,18 +507,21 @@ class AddNote(WireModel):
     content: NoteText
     is_internal: bool = True
     by: Id
+    by_name: AgentName | None = None
 
 
 class ResolveTicket(WireModel):
     ticket_id: Id
     resolution_notes: NoteText
     by: Id
+    by_name: AgentName | None = None
     expected_version: int | None = None
 
 
 class EscalateTicket(WireModel):
     ticket_id: Id
     to_agent_id: Id
+    to_agent_name: AgentName | None = None
     reason: NoteText
     by: Id
 
@@ -457,6 +538,7 @@ class SubmitFeedback(WireModel):
 class StatsQuery(WireModel):
     agent_id: Id | None = None
     customer_id: Id | None = None
+    visible_to: VisibleTo = None
 
 
 # --- customers and conversations --------------------------------------------------------------
@@ -500,6 +582,17 @@ class CreateCustomer(WireModel):
         return value.lower() if value else value
 
 
+class UpsertCustomerByPhone(CreateCustomer):
+    """The customer with this phone number (E.164 once normalised), created if there is none;
+    for an existing customer, the names and email given fill only what it lacks."""
+
+
+class UpsertedCustomer(WireModel):
+    customer: Customer
+    created: bool
+    """True when this request created the customer."""
+
+
 class GetCustomer(WireModel):
     customer_id: Id
 
@@ -534,6 +627,19 @@ class CreateConversation(WireModel):
     channel: Channel = Channel.WHATSAPP
     status: ConversationStatus = ConversationStatus.OPEN
     assigned_agent: Id | None = None
+
+
+class OpenConversation(WireModel):
+    """The customer's open (or assigned) conversation on `channel`, or a new open one."""
+
+    customer_id: Id
+    channel: Channel = Channel.WHATSAPP
+
+
+class OpenedConversation(WireModel):
+    conversation: Conversation
+    created: bool
+    """True when this request opened a new conversation."""
 
 
 class GetConversation(WireModel):
@@ -605,11 +711,23 @@ SUBMIT_FEEDBACK = Rpc(
 STATS = Rpc("tickets.stats", StatsQuery, TicketStats, "Counts by status/priority/escalated")
 
 CREATE_CUSTOMER = Rpc("tickets.customers.create", CreateCustomer, Customer, "Unique E.164 phone")
+UPSERT_CUSTOMER_BY_PHONE = Rpc(
+    "tickets.customers.upsert_by_phone",
+    UpsertCustomerByPhone,
+    UpsertedCustomer,
+    "The customer with this phone, created if absent (idempotent; for integrating systems)",
+)
 GET_CUSTOMER = Rpc("tickets.customers.get", GetCustomer, Customer)
 GET_CUSTOMER_BY_PHONE = Rpc("tickets.customers.get_by_phone", GetCustomerByPhone, Customer)
 LIST_CUSTOMERS = Rpc("tickets.customers.list", ListCustomers, CustomerPage)
 
 CREATE_CONVERSATION = Rpc("tickets.conversations.create", CreateConversation, Conversation)
+OPEN_CONVERSATION = Rpc(
+    "tickets.conversations.open",
+    OpenConversation,
+    OpenedConversation,
+    "The customer's open conversation on a channel, or a new one (idempotent)",
+)
 GET_CONVERSATION = Rpc("tickets.conversations.get", GetConversation, Conversation)
 LIST_CONVERSATIONS = Rpc("tickets.conversations.list", ListConversations, ConversationPage)
 FIND_ACTIVE_CONVERSATION = Rpc(
@@ -643,10 +761,12 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     SUBMIT_FEEDBACK,
     STATS,
     CREATE_CUSTOMER,
+    UPSERT_CUSTOMER_BY_PHONE,
     GET_CUSTOMER,
     GET_CUSTOMER_BY_PHONE,
     LIST_CUSTOMERS,
     CREATE_CONVERSATION,
+    OPEN_CONVERSATION,
     GET_CONVERSATION,
     LIST_CONVERSATIONS,
     FIND_ACTIVE_CONVERSATION,
@@ -676,12 +796,15 @@ class TicketUpdated(WireModel):
     reason: str | None = None
     updates: dict[str, Any] | None = None
     """Only the changed fields, camelCase (general update, feedback)."""
+    assigned_agent: str | None = None
+    """Who the ticket is assigned to (relays send events to those who may see the ticket)."""
     version: int
 
 
 class TicketAssigned(WireModel):
     ticket_id: str
     agent_id: str
+    agent_name: str | None = None
     customer_id: str
     assigned_by: str | None = None
     previous_agent: str | None = None
@@ -695,14 +818,17 @@ class TicketNoteAdded(WireModel):
     note: Note
     agent_id: str
     customer_id: str
+    assigned_agent: str | None = None
     version: int
 
 
 class TicketResolved(WireModel):
     ticket_id: str
     resolved_by: str
+    resolved_by_name: str | None = None
     resolution_notes: str
     customer_id: str
+    assigned_agent: str | None = None
     version: int
 
 
@@ -710,8 +836,10 @@ class TicketEscalated(WireModel):
     ticket_id: str
     from_agent: str | None = None
     to_agent: str
+    to_agent_name: str | None = None
     reason: str
     customer_id: str
+    previous_agent: str | None = None
     version: int
 
 

@@ -10,7 +10,12 @@ from pydantic import BaseModel
 
 from config_service.domain import presets
 from config_service.domain.instructions import DEFAULT_TEMPLATE
-from uts_shared.contracts.config import SettingCategory, SettingKey, SettingRecord
+from uts_shared.contracts.config import (
+    DEFAULT_VISIBILITY,
+    SettingCategory,
+    SettingKey,
+    SettingRecord,
+)
 
 SEED_AGENT = "system"
 """`updatedBy`/`changedBy` of documents written by seeding rather than by a person."""
@@ -44,6 +49,11 @@ DEFINITIONS: dict[SettingKey, SettingDefinition] = {
             "assistant",
             "AI assistant instructions template",
         ),
+        SettingDefinition(
+            SettingKey.TICKET_VISIBILITY,
+            "tickets",
+            "Which tickets agents see: all, or assigned_and_unassigned (theirs and nobody's)",
+        ),
     )
 }
 
@@ -75,6 +85,7 @@ def builtin_values(company_name: str | None = None) -> dict[SettingKey, Any]:
         SettingKey.TICKET_ID_FORMAT: to_json(luxfree.ticket_id_format),
         SettingKey.CONFIGURATION_PRESETS: to_json(presets.builtin_presets(company_name)),
         SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE: DEFAULT_TEMPLATE,
+        SettingKey.TICKET_VISIBILITY: DEFAULT_VISIBILITY,
     }
 
 

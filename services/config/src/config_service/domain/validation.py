@@ -15,6 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from uts_shared.contracts.base import TEMPLATE_MAX
 from uts_shared.contracts.config import (
+    DEFAULT_FALLBACK,
     SLUG,
     AssistantConfig,
     Category,
@@ -22,6 +23,8 @@ from uts_shared.contracts.config import (
     SettingKey,
     Terminology,
     TicketIdFormat,
+    TicketVisibility,
+    fallback_category,
 )
 from uts_shared.errors import FieldError, ValidationFailed, field_errors_from_pydantic
 
@@ -37,6 +40,7 @@ _ADAPTERS: dict[SettingKey, TypeAdapter[Any]] = {
     SettingKey.TICKET_ID_FORMAT: TypeAdapter(TicketIdFormat),
     SettingKey.CONFIGURATION_PRESETS: TypeAdapter(list[Preset]),
     SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE: TypeAdapter(str),
+    SettingKey.TICKET_VISIBILITY: TypeAdapter(TicketVisibility),
 }
 
 
@@ -80,6 +84,37 @@ def check_categories(categories: Sequence[Category], *, field: str = "categories
         )
 
 
+def check_fallback(categories: Sequence[Category], *, field: str = "categories") -> None:
+    """Exactly one category is the assistant's fallback: the one marked `isFallback`, or
+    `other` when none is marked (a change that drops it must name another)."""
+    marked = [i for i, c in enumerate(categories) if c.is_fallback]
+    if len(marked) > 1:
+        raise ValidationFailed(
+            f"{field}: only one category can be the fallback (isFallback), "
+            f"{len(marked)} are marked",
+            details=[
+                FieldError(field=f"{field}.{i}.isFallback", reason="only one category may be it")
+                for i in marked[1:]
+            ],
+        )
+    if fallback_category(categories) is None:
+        raise ValidationFailed.on(
+            field,
+            f"the fallback category '{DEFAULT_FALLBACK}' is missing: keep it, or mark another "
+            "category with isFallback (the assistant files reports that fit no category there)",
+        )
+
+
+def with_fallback(categories: Sequence[Category]) -> list[Category]:
+    """The categories with their fallback marked (`other` when none is), so every reader sees
+    which one it is."""
+    fallback = fallback_category(categories)
+    return [
+        c if c.is_fallback or c.id != fallback else c.model_copy(update={"is_fallback": True})
+        for c in categories
+    ]
+
+
 def check_template(template: str) -> None:
     """A non-blank template of sensible length (unknown variables are reported when rendering)."""
     if not template.strip():
@@ -93,6 +128,7 @@ def check_template(template: str) -> None:
 def check_preset(preset: Preset, *, field: str = "preset") -> None:
     """A preset's categories obey the same rules as an update of `ticket_categories`."""
     check_categories(preset.ticket_categories, field=f"{field}.ticketCategories")
+    check_fallback(preset.ticket_categories, field=f"{field}.ticketCategories")
 
 
 def parse_value(key: SettingKey, value: Any) -> Any:

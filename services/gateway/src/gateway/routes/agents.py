@@ -1,14 +1,19 @@
-"""Agents: the directory every signed-in agent reads; creation by admins."""
+"""Agents: the directory every signed-in agent reads; creation and management by admins.
+
+A deactivated agent's tokens stop working at once on every gateway replica (and it can be
+assigned nothing); so do an agent's tokens after its role changes or an admin resets its
+password (it signs in again).
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 
-from gateway.agents import AgentProfile, AgentsDep, NewAgent
+from gateway.agents import AgentChanges, AgentProfile, AgentsDep, NewAgent, NewPassword
 from gateway.auth import AdminAgent, CurrentAgent, Role, admin_agent, current_agent
-from uts_shared.contracts.base import WireModel
+from uts_shared.contracts.base import ID_MAX, WireModel
 
 router = APIRouter(prefix="/agents", tags=["agents"], dependencies=[Depends(current_agent)])
 
@@ -16,6 +21,18 @@ router = APIRouter(prefix="/agents", tags=["agents"], dependencies=[Depends(curr
 class AgentCreated(WireModel):
     success: Literal[True] = True
     agent: AgentProfile
+
+
+class AgentOut(AgentCreated):
+    """One agent after a change."""
+
+
+AgentId = Annotated[str, Path(min_length=1, max_length=ID_MAX)]
+ADMIN_ONLY: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Admins only"},
+    404: {"description": "No such agent"},
+}
+LAST_ADMIN: dict[int | str, dict[str, Any]] = {409: {"description": "It is the last active admin"}}
 
 
 class DirectoryEntry(WireModel):
@@ -60,3 +77,39 @@ async def list_agents(agent: CurrentAgent, agents: AgentsDep) -> AgentDirectory:
         for profile in await agents.list()
     ]
     return AgentDirectory(agents=entries)
+
+
+@router.patch(
+    "/{agent_id}",
+    dependencies=[Depends(admin_agent)],
+    responses={**ADMIN_ONLY, **LAST_ADMIN},
+)
+async def edit_agent(
+    agent_id: AgentId, body: AgentChanges, admin: AdminAgent, agents: AgentsDep
+) -> AgentOut:
+    """Change an agent's name and/or role (admin only). A new role ends its sessions."""
+    return AgentOut(agent=await agents.edit(agent_id, body, by=admin.id))
+
+
+@router.post(
+    "/{agent_id}/deactivate",
+    dependencies=[Depends(admin_agent)],
+    responses={**ADMIN_ONLY, **LAST_ADMIN},
+)
+async def deactivate_agent(agent_id: AgentId, admin: AdminAgent, agents: AgentsDep) -> AgentOut:
+    """The agent can no longer sign in or be assigned, and its tokens stop working at once."""
+    return AgentOut(agent=await agents.set_active(agent_id, False, by=admin.id))
+
+
+@router.post("/{agent_id}/reactivate", dependencies=[Depends(admin_agent)], responses=ADMIN_ONLY)
+async def reactivate_agent(agent_id: AgentId, admin: AdminAgent, agents: AgentsDep) -> AgentOut:
+    """The agent signs in again (tokens from before its deactivation stay refused)."""
+    return AgentOut(agent=await agents.set_active(agent_id, True, by=admin.id))
+
+
+@router.post("/{agent_id}/password", dependencies=[Depends(admin_agent)], responses=ADMIN_ONLY)
+async def reset_password(
+    agent_id: AgentId, body: NewPassword, admin: AdminAgent, agents: AgentsDep
+) -> AgentOut:
+    """Set a new password for an agent (admin only); its current sessions end."""
+    return AgentOut(agent=await agents.reset_password(agent_id, body.password, by=admin.id))

@@ -19,7 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gateway.auth import AdminAgent, get_tokens
+from gateway.auth import AdminAgent, get_sessions
 from gateway.routes.envelope import Ok, answer_fields
 from gateway.rpc import RpcDep
 from uts_shared.contracts import ai_tools, config
@@ -79,7 +79,7 @@ async def service_or_admin(
         credentials.credentials.encode(), token.get_secret_value().encode()
     ):
         return SERVICE_CALLER
-    agent = get_tokens(request).verify(credentials.credentials)
+    agent = await get_sessions(request).agent(credentials.credentials)
     if not agent.is_admin:
         raise Forbidden("Admin access or the AI tools service token required")
     return agent.id

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request
 from pydantic import StringConstraints
 
-from gateway.agents import AgentProfile, AgentsDep
+from gateway.agents import AgentProfile, AgentsDep, PasswordChange
 from gateway.auth import CurrentAgent, get_tokens
 from gateway.proxies import ClientAddress
 from gateway.ratelimit import LoginLimiterDep
@@ -31,6 +31,11 @@ class LoginResult(WireModel):
 class Me(WireModel):
     success: Literal[True] = True
     agent: AgentProfile
+
+
+class PasswordChanged(WireModel):
+    success: Literal[True] = True
+    message: str = "Password changed"
 
 
 @router.post(
@@ -58,3 +63,25 @@ async def me(agent: CurrentAgent, agents: AgentsDep) -> Me:
     if profile is None:
         raise Unauthorized("Agent no longer exists")
     return Me(agent=profile)
+
+
+@router.post(
+    "/password",
+    responses={
+        422: {"description": "The current password is wrong, or the new one is not acceptable"},
+        429: {"description": "Too many attempts: `Retry-After`"},
+    },
+)
+async def change_password(
+    body: PasswordChange,
+    agent: CurrentAgent,
+    agents: AgentsDep,
+    limiter: LoginLimiterDep,
+    ip: ClientAddress,
+) -> PasswordChanged:
+    """Change your own password; the current one is required (guesses count as sign-in
+    attempts). Your sessions stay signed in."""
+    await limiter.attempt(email=agent.email, ip=ip)
+    await agents.change_password(agent.id, body.current_password, body.new_password)
+    await limiter.succeeded(email=agent.email, ip=ip)
+    return PasswordChanged()

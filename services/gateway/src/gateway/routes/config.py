@@ -1,8 +1,8 @@
 """Ticket-system configuration (Phase 0 of the plan): parse, authorise, call, shape.
 
 Every signed-in agent reads what a ticket form and list need (`reads`: categories, terminology,
-ticket-ID format, and the console's combined view); everything else, and every write, is
-admin only (`router`).
+ticket-ID format, ticket visibility, and the console's combined view); everything else, and
+every write, is admin only (`router`).
 
 Bodies are the config contract's own models, so bad input is a 422 naming the field before any
 RPC; the config service validates again and owns every rule. Each change carries the admin's id.
@@ -18,6 +18,7 @@ from pydantic import AfterValidator, StringConstraints
 
 from gateway.auth import AdminAgent, admin_agent, current_agent
 from gateway.rpc import RpcDep
+from gateway.visibility import VisibilityDep
 from uts_shared.contracts import config
 from uts_shared.contracts.base import (
     HISTORY_PAGE_MAX,
@@ -40,6 +41,7 @@ from uts_shared.contracts.config import (
     SettingRecord,
     Terminology,
     TicketIdFormat,
+    TicketVisibility,
 )
 
 router = APIRouter(prefix="/config", tags=["config"], dependencies=[Depends(admin_agent)])
@@ -62,6 +64,10 @@ def _slug(value: str) -> str:
 
 class TemplateBody(WireModel):
     template: TemplateText
+
+
+class VisibilityBody(WireModel):
+    ticket_visibility: TicketVisibility
 
 
 class NewPreset(WireModel):
@@ -165,6 +171,14 @@ class HistoryOut(Ok):
 
 class SettingsOut(Ok):
     settings: list[SettingRecord]
+
+
+class VisibilityOut(Ok):
+    ticket_visibility: TicketVisibility
+
+
+class VisibilityUpdated(VisibilityOut):
+    message: str = "Ticket visibility updated successfully"
 
 
 class ConsoleConfig(WireModel):
@@ -271,6 +285,25 @@ async def update_ticket_id_format(
         config.UPDATE_ID_FORMAT, config.UpdateIdFormat(agent_id=agent.id, format=body)
     )
     return IdFormatUpdated(format=result.format)
+
+
+@reads.get("/ticket-visibility")
+async def get_ticket_visibility(rpc: RpcDep) -> VisibilityOut:
+    """Which tickets agents who are not admins see: `all`, or `assigned_and_unassigned`."""
+    result = await rpc.call(config.GET_VISIBILITY, EMPTY)
+    return VisibilityOut(ticket_visibility=result.visibility)
+
+
+@router.put("/ticket-visibility", responses=NOT_EDITABLE)
+async def update_ticket_visibility(
+    body: VisibilityBody, agent: AdminAgent, rpc: RpcDep, visibility: VisibilityDep
+) -> VisibilityUpdated:
+    """Let agents see every ticket (`all`) or only theirs and the unassigned ones
+    (`assigned_and_unassigned`); admins always see every ticket."""
+    request = config.UpdateVisibility(agent_id=agent.id, visibility=body.ticket_visibility)
+    result = await rpc.call(config.UPDATE_VISIBILITY, request)
+    visibility.invalidate()  # this replica at once; the others (and sockets) on config.updated
+    return VisibilityUpdated(ticket_visibility=result.visibility)
 
 
 @router.post("/reset/{key}", responses=NOT_EDITABLE)

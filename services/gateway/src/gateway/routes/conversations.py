@@ -7,9 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from gateway.auth import CurrentAgent, current_agent
+from gateway.directory import DirectoryDep
 from gateway.routes.envelope import FilterValue, Ok, answer, answer_fields, unique_query_keys
 from gateway.routes.tickets import TicketsOut
 from gateway.rpc import RpcDep
+from gateway.visibility import VisibilityDep
 from uts_shared.contracts import tickets
 from uts_shared.contracts.base import WireModel
 from uts_shared.contracts.tickets import (
@@ -62,9 +64,16 @@ class ConversationsOut(Ok):
     "",
     status_code=201,
     response_model=None,
-    responses={201: {"model": ConversationOut}, 404: {"description": "Unknown customer"}},
+    responses={
+        201: {"model": ConversationOut},
+        404: {"description": "Unknown customer, or no active agent as `assignedAgent`"},
+    },
 )
-async def create_conversation(body: CreateConversation, rpc: RpcDep) -> Response:
+async def create_conversation(
+    body: CreateConversation, rpc: RpcDep, directory: DirectoryDep
+) -> Response:
+    if body.assigned_agent is not None:
+        await directory.assignable(body.assigned_agent, field="assignedAgent")
     conversation = await rpc.call(tickets.CREATE_CONVERSATION, body)
     return answer("conversation", conversation, status_code=201)
 
@@ -98,15 +107,22 @@ async def get_conversation(conversation_id: ConversationId, rpc: RpcDep) -> Resp
 @router.patch(
     "/{conversation_id}",
     response_model=None,
-    responses={200: {"model": ConversationOut}, **NOT_FOUND},
+    responses={
+        200: {"model": ConversationOut},
+        404: {"description": "Unknown conversation, or no active agent as `assignedAgent`"},
+    },
 )
 async def update_conversation(
     conversation_id: ConversationId,
     body: ConversationStatusBody,
     agent: CurrentAgent,
     rpc: RpcDep,
+    directory: DirectoryDep,
 ) -> Response:
-    """Change the status (open, assigned, closed), optionally naming the assigned agent."""
+    """Change the status (open, assigned, closed), optionally naming the assigned agent (an
+    active one)."""
+    if body.assigned_agent is not None:
+        await directory.assignable(body.assigned_agent, field="assignedAgent")
     request = tickets.UpdateConversationStatus(
         conversation_id=conversation_id,
         status=body.status,
@@ -124,11 +140,18 @@ async def update_conversation(
     responses={200: {"model": TicketsOut}},
 )
 async def conversation_tickets(
-    conversation_id: ConversationId, query: Annotated[PageQuery, Query()], rpc: RpcDep
+    conversation_id: ConversationId,
+    query: Annotated[PageQuery, Query()],
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    visibility: VisibilityDep,
 ) -> Response:
-    """The tickets opened from a conversation, newest first."""
+    """The tickets opened from a conversation (that the agent may see), newest first."""
     request = tickets.ListByConversation(
-        conversation_id=conversation_id, page=query.page, limit=query.limit
+        conversation_id=conversation_id,
+        page=query.page,
+        limit=query.limit,
+        visible_to=await visibility.restricted_to(agent),
     )
     result = await rpc.call_raw(tickets.LIST_BY_CONVERSATION, request)
     return answer_fields(result)

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from gateway.auth import current_agent
+from gateway.auth import CurrentAgent, current_agent
 from gateway.routes.envelope import FilterValue, Ok, answer, answer_fields, unique_query_keys
 from gateway.routes.tickets import TicketsOut
 from gateway.rpc import RpcDep
+from gateway.visibility import VisibilityDep
 from uts_shared.contracts import tickets
 from uts_shared.contracts.base import WireModel
 from uts_shared.contracts.tickets import (
@@ -111,9 +112,17 @@ async def get_customer(customer_id: CustomerId, rpc: RpcDep) -> Response:
     responses={200: {"model": TicketsOut}},
 )
 async def customer_tickets(
-    customer_id: CustomerId, query: Annotated[CustomerTicketsQuery, Query()], rpc: RpcDep
+    customer_id: CustomerId,
+    query: Annotated[CustomerTicketsQuery, Query()],
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    visibility: VisibilityDep,
 ) -> Response:
-    """A customer's tickets, newest first by default (agents' view: no notes)."""
-    request = tickets.ListByCustomer(customer_id=customer_id, **query.model_dump(by_alias=False))
+    """A customer's tickets (that the agent may see), newest first by default (no notes)."""
+    request = tickets.ListByCustomer(
+        customer_id=customer_id,
+        visible_to=await visibility.restricted_to(agent),
+        **query.model_dump(by_alias=False),
+    )
     result = await rpc.call_raw(tickets.LIST_BY_CUSTOMER, request)
     return answer_fields(result)

@@ -8,13 +8,14 @@ the answer is spliced from `encode(result)` bytes instead.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Literal
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Annotated, Any, Literal
 
 from fastapi import Request, Response
-from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
 from uts_shared.contracts.base import WireModel
+from uts_shared.contracts.tickets import MAX_FILTER_VALUES
 from uts_shared.errors import ValidationFailed
 from uts_shared.messaging import JSON, encode
 
@@ -35,16 +36,38 @@ FilterValue = Annotated[
 """A query-string filter: one plain value, never something that reads as a MongoDB operator."""
 
 
-async def unique_query_keys(request: Request) -> None:
-    """A query-string key given twice is a 422 (frameworks would silently keep one of them).
+def split_commas(value: Any) -> Any:
+    """`a,b` and repeated keys (`k=a&k=b`) alike: one list of the values, blanks dropped."""
+    items = value if isinstance(value, list) else [value]
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+SEVERAL = (BeforeValidator(split_commas), Field(min_length=1, max_length=MAX_FILTER_VALUES))
+"""A filter taking several values (`status=open,in_progress` or the key repeated): any matches.
+Its key must be named in `unique_query_keys_but`."""
+
+FilterValues = Annotated[list[FilterValue], *SEVERAL]
+
+
+def unique_query_keys_but(*repeatable: str) -> Callable[[Request], Awaitable[None]]:
+    """A dependency: a query-string key given twice is a 422 (frameworks would silently keep
+    one of them), except the keys of filters that take several values.
 
     Unknown keys (e.g. `status[$ne]`) are rejected by the route's query model (extra="forbid").
     """
-    seen: set[str] = set()
-    for key, _ in request.query_params.multi_items():
-        if key in seen:
-            raise ValidationFailed.on(key, "given more than once")
-        seen.add(key)
+    allowed = frozenset(repeatable)
+
+    async def check(request: Request) -> None:
+        seen: set[str] = set()
+        for key, _ in request.query_params.multi_items():
+            if key in seen and key not in allowed:
+                raise ValidationFailed.on(key, "given more than once")
+            seen.add(key)
+
+    return check
+
+
+unique_query_keys = unique_query_keys_but()
 
 
 def _json(result: BaseModel | bytes) -> bytes:

@@ -14,11 +14,23 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import Field
 
 from gateway.auth import CurrentAgent, current_agent
-from gateway.routes.envelope import FilterValue, Ok, answer, answer_fields, unique_query_keys
+from gateway.directory import DirectoryDep
+from gateway.routes.envelope import (
+    SEVERAL,
+    FilterValue,
+    FilterValues,
+    Ok,
+    answer,
+    answer_fields,
+    unique_query_keys,
+    unique_query_keys_but,
+)
 from gateway.rpc import RpcDep
+from gateway.visibility import VisibilityDep
 from uts_shared.contracts import tickets
 from uts_shared.contracts.base import Id, NoteText, Text, WireModel
 from uts_shared.contracts.tickets import (
+    Instant,
     Limit,
     NewTicket,
     Note,
@@ -46,6 +58,9 @@ router = APIRouter(
 )
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown ticket"}}
+NO_ASSIGNEE: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown ticket, or no active agent by that id (the field is named)"}
+}
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "Not allowed in the ticket's state, its history is full, or version moved"}
 }
@@ -54,26 +69,38 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 # --- query strings and bodies --------------------------------------------------------------------
 
 
+MULTI_VALUE_FILTERS = ("status", "category", "priority")
+"""Keys of `GET /tickets` that take several values (comma-separated or repeated)."""
+
+
 class TicketListQuery(WireModel):
     """Query string of `GET /tickets` (every filter optional; `search` ranks by matched words).
 
-    `assignedAgent`: an agent's id, `me` (the caller) or `unassigned` (nobody's yet)."""
+    `status`, `category`, `priority`: one value or several (`status=open,in_progress` or the key
+    repeated), any of which matches. `assignedAgent`: an agent's id, `me` (the caller) or
+    `unassigned` (nobody's yet). `createdFrom`/`createdTo` (inclusive) and `updatedSince`: ISO
+    8601 date-times (UTC unless they name a zone)."""
 
     page: Page = 1
     limit: Limit = 20
-    status: TicketStatus | None = None
-    category: FilterValue | None = None
-    priority: Priority | None = None
+    status: Annotated[list[TicketStatus], *SEVERAL] | None = None
+    category: FilterValues | None = None
+    priority: Annotated[list[Priority], *SEVERAL] | None = None
     assigned_agent: FilterValue | None = None
     customer_id: FilterValue | None = None
     conversation_id: FilterValue | None = None
     tag: FilterValue | None = None
     is_escalated: bool | None = None
+    created_from: Instant | None = None
+    created_to: Instant | None = None
+    updated_since: Instant | None = None
     search: SearchWords | None = None
     sort_by: SortBy | None = None
     sort_order: SortOrder = "desc"
 
-    def request(self, caller: str) -> tickets.ListTickets:
+    def request(self, caller: str, visible_to: str | None = None) -> tickets.ListTickets:
+        if self.created_from and self.created_to and self.created_to < self.created_from:
+            raise ValidationFailed.on("createdTo", "is before createdFrom")
         fields = self.model_dump(exclude={"search", "assigned_agent"}, by_alias=False)
         agent = caller if self.assigned_agent == "me" else self.assigned_agent
         unassigned = agent == "unassigned"
@@ -82,6 +109,7 @@ class TicketListQuery(WireModel):
             assigned_agent=None if unassigned else agent,
             unassigned=unassigned,
             q=self.search,
+            visible_to=visible_to,
         )
 
 
@@ -185,21 +213,38 @@ def ticket_answer(ticket: TicketView, status_code: int = 200) -> Response:
     return answer("ticket", ticket, status_code=status_code, headers=etag(ticket))
 
 
+async def visible_ticket(
+    ticket_id: TicketId, agent: CurrentAgent, rpc: RpcDep, visibility: VisibilityDep
+) -> None:
+    """A change to a ticket the agent may not see is a 404, as reading it is (asked only of
+    agents the ticket-visibility setting restricts)."""
+    visible_to = await visibility.restricted_to(agent)
+    if visible_to is not None:
+        await rpc.call(tickets.GET, tickets.GetTicket(ticket_id=ticket_id, visible_to=visible_to))
+
+
+VISIBLE = [Depends(visible_ticket)]
+
+
 # --- routes ---------------------------------------------------------------------------------------
 
 
 @router.get(
     "",
     response_model=None,
-    dependencies=[Depends(unique_query_keys)],
+    dependencies=[Depends(unique_query_keys_but(*MULTI_VALUE_FILTERS))],
     responses={200: {"model": TicketsOut}},
 )
 async def list_tickets(
-    query: Annotated[TicketListQuery, Query()], agent: CurrentAgent, rpc: RpcDep
+    query: Annotated[TicketListQuery, Query()],
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    visibility: VisibilityDep,
 ) -> Response:
     """Filter, search (words in ticketId/subject/description, case and accents ignored), sort
-    and paginate; lists leave notes out."""
-    result = await rpc.call_raw(tickets.LIST, query.request(agent.id))
+    and paginate; lists leave notes out (and the tickets an agent may not see)."""
+    visible_to = await visibility.restricted_to(agent)
+    result = await rpc.call_raw(tickets.LIST, query.request(agent.id, visible_to))
     return answer_fields(result)
 
 
@@ -209,17 +254,32 @@ async def list_tickets(
     dependencies=[Depends(unique_query_keys)],
     responses={200: {"model": StatsOut}},
 )
-async def ticket_stats(query: Annotated[StatsFilter, Query()], rpc: RpcDep) -> Response:
-    """Counts by status, priority and escalated, optionally for one agent or customer."""
-    request = tickets.StatsQuery(agent_id=query.agent_id, customer_id=query.customer_id)
+async def ticket_stats(
+    query: Annotated[StatsFilter, Query()],
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    visibility: VisibilityDep,
+) -> Response:
+    """Counts by status, priority and escalated, optionally for one agent or customer (of the
+    tickets the agent may see)."""
+    request = tickets.StatsQuery(
+        agent_id=query.agent_id,
+        customer_id=query.customer_id,
+        visible_to=await visibility.restricted_to(agent),
+    )
     result = await rpc.call_raw(tickets.STATS, request)
     return answer("stats", result)
 
 
 @router.get("/{ticket_id}", response_model=None, responses={200: {"model": TicketOut}, **NOT_FOUND})
-async def get_ticket(ticket_id: TicketId, rpc: RpcDep) -> Response:
-    """The full ticket, internal notes included (agents only)."""
-    result = await rpc.call(tickets.GET, tickets.GetTicket(ticket_id=ticket_id))
+async def get_ticket(
+    ticket_id: TicketId, agent: CurrentAgent, rpc: RpcDep, visibility: VisibilityDep
+) -> Response:
+    """The full ticket, internal notes included (agents only; 404 for one the agent may not
+    see)."""
+    visible_to = await visibility.restricted_to(agent)
+    request = tickets.GetTicket(ticket_id=ticket_id, visible_to=visible_to)
+    result = await rpc.call(tickets.GET, request)
     return ticket_answer(result)
 
 
@@ -238,6 +298,7 @@ async def create_ticket(
     body: NewTicketBody,
     agent: CurrentAgent,
     rpc: RpcDep,
+    directory: DirectoryDep,
     idempotency_key: Annotated[
         str | None,
         Header(alias="Idempotency-Key", min_length=1, max_length=200),
@@ -254,7 +315,12 @@ async def create_ticket(
             raise ValidationFailed.on("idempotencyKey", "differs from the Idempotency-Key header")
         key = idempotency_key
     # Already validated field by field as NewTicketBody: no second validation on the hot path.
-    fields = {**body.__dict__, "idempotency_key": key, "agent_id": agent.id}
+    fields = {
+        **body.__dict__,
+        "idempotency_key": key,
+        "agent_id": agent.id,
+        "agent_name": await directory.name_of(agent),
+    }
     result = await rpc.call(
         tickets.CREATE_FROM_AGENT, tickets.CreateFromAgent.model_construct(**fields)
     )
@@ -265,6 +331,7 @@ async def create_ticket(
 
 @router.put(
     "/{ticket_id}",
+    dependencies=VISIBLE,
     response_model=None,
     responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
 )
@@ -291,20 +358,26 @@ async def update_ticket(
 
 @router.post(
     "/{ticket_id}/assign",
+    dependencies=VISIBLE,
     response_model=None,
-    responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
+    responses={200: {"model": TicketOut}, **NO_ASSIGNEE, **CONFLICT},
 )
 async def assign_ticket(
     ticket_id: TicketId,
     body: AssignBody,
     agent: CurrentAgent,
     rpc: RpcDep,
+    *,
+    directory: DirectoryDep,
     if_match: IfMatch = None,
 ) -> Response:
-    """Assign to an agent; a new ticket becomes open (recorded in its history)."""
+    """Assign to an active agent (else 404 naming `agentId`); a new ticket becomes open
+    (recorded in its history)."""
+    name = await directory.assignable(body.agent_id, field="agentId")
     request = tickets.AssignTicket(
         ticket_id=ticket_id,
         agent_id=body.agent_id,
+        agent_name=name,
         by=agent.id,
         expected_version=expected_version(if_match, body.expected_version),
     )
@@ -314,6 +387,7 @@ async def assign_ticket(
 
 @router.post(
     "/{ticket_id}/status",
+    dependencies=VISIBLE,
     response_model=None,
     responses={
         200: {"model": TicketOut},
@@ -329,6 +403,8 @@ async def change_status(
     body: StatusBody,
     agent: CurrentAgent,
     rpc: RpcDep,
+    *,
+    directory: DirectoryDep,
     if_match: IfMatch = None,
 ) -> Response:
     """Move along the transition graph (illegal -> 409 with the allowed next states)."""
@@ -337,6 +413,7 @@ async def change_status(
         status=body.status,
         reason=body.reason,
         by=agent.id,
+        by_name=await directory.name_of(agent),
         expected_version=expected_version(if_match, body.expected_version),
     )
     result = await rpc.call(tickets.CHANGE_STATUS, request)
@@ -345,6 +422,7 @@ async def change_status(
 
 @router.post(
     "/{ticket_id}/notes",
+    dependencies=VISIBLE,
     response_model=None,
     responses={
         200: {"model": NoteOut},
@@ -353,11 +431,15 @@ async def change_status(
     },
 )
 async def add_note(
-    ticket_id: TicketId, body: NoteBody, agent: CurrentAgent, rpc: RpcDep
+    ticket_id: TicketId, body: NoteBody, agent: CurrentAgent, rpc: RpcDep, directory: DirectoryDep
 ) -> Response:
     """Add a note (internal unless `isInternal` is false)."""
     request = tickets.AddNote(
-        ticket_id=ticket_id, content=body.content, is_internal=body.is_internal, by=agent.id
+        ticket_id=ticket_id,
+        content=body.content,
+        is_internal=body.is_internal,
+        by=agent.id,
+        by_name=await directory.name_of(agent),
     )
     result = await rpc.call(tickets.ADD_NOTE, request)
     return answer_fields(result)
@@ -365,6 +447,7 @@ async def add_note(
 
 @router.post(
     "/{ticket_id}/resolve",
+    dependencies=VISIBLE,
     response_model=None,
     responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
 )
@@ -373,13 +456,16 @@ async def resolve_ticket(
     body: ResolveBody,
     agent: CurrentAgent,
     rpc: RpcDep,
+    *,
+    directory: DirectoryDep,
     if_match: IfMatch = None,
 ) -> Response:
-    """Resolve with resolution notes (required)."""
+    """Resolve with resolution notes (required), from any open state."""
     request = tickets.ResolveTicket(
         ticket_id=ticket_id,
         resolution_notes=body.resolution_notes,
         by=agent.id,
+        by_name=await directory.name_of(agent),
         expected_version=expected_version(if_match, body.expected_version),
     )
     result = await rpc.call(tickets.RESOLVE, request)
@@ -388,15 +474,26 @@ async def resolve_ticket(
 
 @router.post(
     "/{ticket_id}/escalate",
+    dependencies=VISIBLE,
     response_model=None,
-    responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
+    responses={200: {"model": TicketOut}, **NO_ASSIGNEE, **CONFLICT},
 )
 async def escalate_ticket(
-    ticket_id: TicketId, body: EscalateBody, agent: CurrentAgent, rpc: RpcDep
+    ticket_id: TicketId,
+    body: EscalateBody,
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    directory: DirectoryDep,
 ) -> Response:
-    """Flag as escalated and reassign to `toAgentId`, with the reason."""
+    """Flag as escalated and reassign to `toAgentId`, an active agent (else 404 naming it),
+    with the reason."""
+    name = await directory.assignable(body.to_agent_id, field="toAgentId")
     request = tickets.EscalateTicket(
-        ticket_id=ticket_id, to_agent_id=body.to_agent_id, reason=body.reason, by=agent.id
+        ticket_id=ticket_id,
+        to_agent_id=body.to_agent_id,
+        to_agent_name=name,
+        reason=body.reason,
+        by=agent.id,
     )
     result = await rpc.call(tickets.ESCALATE, request)
     return ticket_answer(result)
@@ -404,6 +501,7 @@ async def escalate_ticket(
 
 @router.post(
     "/{ticket_id}/feedback",
+    dependencies=VISIBLE,
     response_model=None,
     responses={
         200: {"model": TicketOut},

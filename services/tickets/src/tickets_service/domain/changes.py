@@ -54,6 +54,7 @@ def _status_moved(
             old_status=before.status,
             new_status=after.status,
             reason=reason,
+            assigned_agent=after.assigned_agent,
             version=before.version + 1,
         ),
     )
@@ -66,19 +67,28 @@ def change_status(
     by: str | None,
     reason: str | None,
     now: datetime,
+    by_name: str | None = None,
 ) -> Outcome:
-    after = lifecycle.transition(ticket, target, by=by, reason=reason, now=now)
+    after = lifecycle.change_status(ticket, target, by=by, reason=reason, now=now, by_name=by_name)
     return Outcome(after, (_status_moved(ticket, after, by=by, reason=reason),))
 
 
-def assign(ticket: t.TicketView, agent_id: str, *, by: str | None, now: datetime) -> Outcome:
-    after = lifecycle.assign(ticket, agent_id, by=by, now=now)
+def assign(
+    ticket: t.TicketView,
+    agent_id: str,
+    *,
+    by: str | None,
+    now: datetime,
+    agent_name: str | None = None,
+) -> Outcome:
+    after = lifecycle.assign(ticket, agent_id, by=by, now=now, agent_name=agent_name)
     events: list[Emitted] = [
         (
             t.TICKET_ASSIGNED,
             t.TicketAssigned(
                 ticket_id=ticket.ticket_id,
                 agent_id=agent_id,
+                agent_name=agent_name,
                 customer_id=ticket.customer_id,
                 assigned_by=by,
                 previous_agent=ticket.assigned_agent,
@@ -92,9 +102,17 @@ def assign(ticket: t.TicketView, agent_id: str, *, by: str | None, now: datetime
 
 
 def escalate(
-    ticket: t.TicketView, to_agent: str, reason: str, *, by: str, now: datetime
+    ticket: t.TicketView,
+    to_agent: str,
+    reason: str,
+    *,
+    by: str,
+    now: datetime,
+    to_agent_name: str | None = None,
 ) -> Outcome:
-    after = lifecycle.escalate(ticket, to_agent, reason, by=by, now=now)
+    after = lifecycle.escalate(
+        ticket, to_agent, reason, by=by, now=now, to_agent_name=to_agent_name
+    )
     events: list[Emitted] = [
         (
             t.TICKET_ESCALATED,
@@ -102,8 +120,10 @@ def escalate(
                 ticket_id=ticket.ticket_id,
                 from_agent=by,
                 to_agent=to_agent,
+                to_agent_name=to_agent_name,
                 reason=reason,
                 customer_id=ticket.customer_id,
+                previous_agent=ticket.assigned_agent,
                 version=ticket.version + 1,
             ),
         )
@@ -113,13 +133,17 @@ def escalate(
     return Outcome(after, tuple(events))
 
 
-def resolve(ticket: t.TicketView, notes: str, *, by: str, now: datetime) -> Outcome:
-    after = lifecycle.resolve(ticket, notes, by=by, now=now)
+def resolve(
+    ticket: t.TicketView, notes: str, *, by: str, now: datetime, by_name: str | None = None
+) -> Outcome:
+    after = lifecycle.resolve(ticket, notes, by=by, now=now, by_name=by_name)
     payload = t.TicketResolved(
         ticket_id=ticket.ticket_id,
         resolved_by=by,
+        resolved_by_name=by_name,
         resolution_notes=notes,
         customer_id=ticket.customer_id,
+        assigned_agent=after.assigned_agent,
         version=ticket.version + 1,
     )
     return Outcome(after, ((t.TICKET_RESOLVED, payload),))
@@ -133,15 +157,23 @@ def add_note(
     is_internal: bool,
     note_id: str,
     now: datetime,
+    by_name: str | None = None,
 ) -> Outcome:
     after, note = lifecycle.add_note(
-        ticket, content, by=by, is_internal=is_internal, note_id=note_id, now=now
+        ticket,
+        content,
+        by=by,
+        is_internal=is_internal,
+        note_id=note_id,
+        now=now,
+        by_name=by_name,
     )
     payload = t.TicketNoteAdded(
         ticket_id=ticket.ticket_id,
         note=note,
         agent_id=by,
         customer_id=ticket.customer_id,
+        assigned_agent=after.assigned_agent,
         version=ticket.version + 1,
     )
     return Outcome(after, ((t.TICKET_NOTE_ADDED, payload),), note=note)
@@ -157,6 +189,7 @@ def record_feedback(
         customer_id=ticket.customer_id,
         updated_by=by,
         updates={"customerFeedback": after.customer_feedback.model_dump(mode="json")},
+        assigned_agent=after.assigned_agent,
         version=ticket.version + 1,
     )
     return Outcome(after, ((t.TICKET_UPDATED, payload),))
@@ -179,6 +212,7 @@ def update(
         customer_id=ticket.customer_id,
         updated_by=by,
         updates=updates,
+        assigned_agent=after.assigned_agent,
         version=ticket.version + 1,
     )
     return Outcome(after, ((t.TICKET_UPDATED, payload),))

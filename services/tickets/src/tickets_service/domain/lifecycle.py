@@ -19,21 +19,33 @@ from uts_shared.contracts.tickets import (
     TicketStatus,
     TicketView,
 )
-from uts_shared.errors import Conflict
+from uts_shared.errors import Conflict, ValidationFailed
 
 S = TicketStatus
 
+OPEN_STATES = (S.NEW, S.OPEN, S.IN_PROGRESS, S.PENDING_CUSTOMER, S.WAITING_INTERNAL)
+"""Statuses of a ticket still being worked: each may be resolved or closed."""
+
 TRANSITIONS: dict[TicketStatus, tuple[TicketStatus, ...]] = {
-    S.NEW: (S.OPEN,),
-    S.OPEN: (S.IN_PROGRESS,),
-    S.IN_PROGRESS: (S.PENDING_CUSTOMER, S.WAITING_INTERNAL, S.RESOLVED),
-    S.PENDING_CUSTOMER: (S.IN_PROGRESS,),
-    S.WAITING_INTERNAL: (S.IN_PROGRESS,),
+    S.NEW: (S.OPEN, S.RESOLVED, S.CLOSED),
+    S.OPEN: (S.IN_PROGRESS, S.RESOLVED, S.CLOSED),
+    S.IN_PROGRESS: (S.PENDING_CUSTOMER, S.WAITING_INTERNAL, S.RESOLVED, S.CLOSED),
+    S.PENDING_CUSTOMER: (S.IN_PROGRESS, S.RESOLVED, S.CLOSED),
+    S.WAITING_INTERNAL: (S.IN_PROGRESS, S.RESOLVED, S.CLOSED),
     S.RESOLVED: (S.CLOSED, S.OPEN),
     S.CLOSED: (),
 }
-"""new→open→in_progress⇄pending_customer, in_progress⇄waiting_internal, in_progress→resolved→closed,
-resolved→open (reopen)."""
+"""The plan's path (new→open→in_progress⇄pending_customer, in_progress⇄waiting_internal,
+in_progress→resolved→closed, resolved→open to reopen), plus what agents need: resolve (with
+notes) or close (with a reason) from any open state."""
+
+ALLOWED_WIRE: dict[str, list[str]] = {
+    status.value: [s.value for s in targets] for status, targets in TRANSITIONS.items()
+}
+"""`allowedNextStatuses` of a stored status, as the wire has it (read paths fill views with it)."""
+
+CLOSE_REASONS = ("duplicate", "spam", "no_response")
+"""The usual reasons to close a ticket nobody resolved; any other words are accepted too."""
 
 FEEDBACK_STATUSES = (S.RESOLVED, S.CLOSED)
 
@@ -60,6 +72,11 @@ def can_transition(current: TicketStatus, target: TicketStatus) -> bool:
     return target in TRANSITIONS[current]
 
 
+def with_allowed_next(ticket: TicketView) -> TicketView:
+    """The view with `allowedNextStatuses` matching its status."""
+    return ticket.model_copy(update={"allowed_next_statuses": list(TRANSITIONS[ticket.status])})
+
+
 def _elapsed_ms(ticket: TicketView, now: datetime) -> int:
     return int((now - ticket.created_at).total_seconds() * 1000)
 
@@ -71,16 +88,24 @@ def transition(
     by: str | None,
     reason: str | None,
     now: datetime,
+    by_name: str | None = None,
 ) -> TicketView:
     """Move to `target` (or raise InvalidTransition), record history and stamp SLA fields.
 
     History's `from` is always the status the ticket really had. The first move to in_progress
     stamps first response; resolved stamps resolvedAt/resolvedBy/resolutionMet; closed stamps
-    closedAt; reopening clears the resolution stamps of the previous round (history keeps them).
+    closedAt (and the reason as `closeReason`); reopening clears the resolution stamps of the
+    previous round (history keeps them). Closing a ticket nobody resolved needs a reason.
     """
     current = ticket.status
     if not can_transition(current, target):
         raise InvalidTransition(current, target)
+    if target is S.CLOSED and current is not S.RESOLVED and not (reason and reason.strip()):
+        raise ValidationFailed.on(
+            "reason",
+            "closing a ticket that is not resolved needs a reason: "
+            f"{', '.join(CLOSE_REASONS)} or your own words",
+        )
     if len(ticket.status_history) >= MAX_STATUS_CHANGES_PER_TICKET:
         raise Conflict(
             f"Ticket {ticket.ticket_id} has had {MAX_STATUS_CHANGES_PER_TICKET} status changes, "
@@ -92,6 +117,7 @@ def transition(
     update: dict[str, object] = {
         "status": target,
         "status_history": [*ticket.status_history, change],
+        "allowed_next_statuses": list(TRANSITIONS[target]),
         "updated_at": now,
     }
     if target is S.IN_PROGRESS and sla.first_response_at is None:
@@ -100,19 +126,29 @@ def transition(
     if target is S.RESOLVED:
         update["resolved_at"] = now
         update["resolved_by"] = by
+        update["resolved_by_name"] = by_name
         sla.resolution_met = _elapsed_ms(ticket, now) <= sla.resolution_target
     if target is S.CLOSED:
         update["closed_at"] = now
+        update["close_reason"] = reason
     if current is S.RESOLVED and target is S.OPEN:
         update["resolved_at"] = None
         update["resolved_by"] = None
+        update["resolved_by_name"] = None
         sla.resolution_met = None
     update["sla"] = sla
     return ticket.model_copy(update=update)
 
 
-def assign(ticket: TicketView, agent_id: str, *, by: str | None, now: datetime) -> TicketView:
-    """Assign to `agent_id`; a new ticket moves to open (recorded in history)."""
+def assign(
+    ticket: TicketView,
+    agent_id: str,
+    *,
+    by: str | None,
+    now: datetime,
+    agent_name: str | None = None,
+) -> TicketView:
+    """Assign to `agent_id` (named `agent_name`); a new ticket moves to open (in history)."""
     if ticket.status is S.CLOSED:
         raise Conflict(
             f"Ticket {ticket.ticket_id} is closed and can't be assigned",
@@ -122,18 +158,59 @@ def assign(ticket: TicketView, agent_id: str, *, by: str | None, now: datetime) 
     if ticket.status is S.NEW:
         changed = transition(ticket, S.OPEN, by=by or agent_id, reason="Assigned to agent", now=now)
     return changed.model_copy(
-        update={"assigned_agent": agent_id, "assigned_at": now, "updated_at": now}
+        update={
+            "assigned_agent": agent_id,
+            "assigned_agent_name": agent_name,
+            "assigned_at": now,
+            "updated_at": now,
+        }
     )
 
 
-def resolve(ticket: TicketView, resolution_notes: str, *, by: str, now: datetime) -> TicketView:
-    """Resolve with notes (only where the graph allows resolved)."""
-    resolved = transition(ticket, S.RESOLVED, by=by, reason="Resolved by agent", now=now)
+def resolve(
+    ticket: TicketView,
+    resolution_notes: str,
+    *,
+    by: str,
+    now: datetime,
+    reason: str = "Resolved by agent",
+    by_name: str | None = None,
+) -> TicketView:
+    """Resolve with notes, from any open state (the graph says which)."""
+    resolved = transition(ticket, S.RESOLVED, by=by, reason=reason, now=now, by_name=by_name)
     return resolved.model_copy(update={"resolution_notes": resolution_notes})
 
 
+def change_status(
+    ticket: TicketView,
+    target: TicketStatus,
+    *,
+    by: str | None,
+    reason: str | None,
+    now: datetime,
+    by_name: str | None = None,
+) -> TicketView:
+    """A status change asked for by name: a move to resolved takes its reason as the
+    resolution notes (required, as on the resolve route); any other follows `transition`."""
+    if target is not S.RESOLVED:
+        return transition(ticket, target, by=by, reason=reason, now=now, by_name=by_name)
+    if not can_transition(ticket.status, target):
+        raise InvalidTransition(ticket.status, target)
+    if not (reason and reason.strip()) or by is None:
+        raise ValidationFailed.on(
+            "reason", "resolving needs resolution notes: give them as the reason"
+        )
+    return resolve(ticket, reason, by=by, now=now, reason=reason, by_name=by_name)
+
+
 def escalate(
-    ticket: TicketView, to_agent: str, reason: str, *, by: str, now: datetime
+    ticket: TicketView,
+    to_agent: str,
+    reason: str,
+    *,
+    by: str,
+    now: datetime,
+    to_agent_name: str | None = None,
 ) -> TicketView:
     """Flag as escalated to `to_agent` (who becomes the assignee); a new ticket opens."""
     if ticket.status is S.CLOSED:
@@ -148,9 +225,11 @@ def escalate(
         update={
             "is_escalated": True,
             "escalated_to": to_agent,
+            "escalated_to_name": to_agent_name,
             "escalation_reason": reason,
             "escalated_at": now,
             "assigned_agent": to_agent,
+            "assigned_agent_name": to_agent_name,
             "assigned_at": now,
             "updated_at": now,
         }
@@ -165,6 +244,7 @@ def add_note(
     is_internal: bool,
     note_id: str,
     now: datetime,
+    by_name: str | None = None,
 ) -> tuple[TicketView, Note]:
     """Append a note (internal unless said otherwise); a full ticket takes no more."""
     if len(ticket.notes) >= MAX_NOTES_PER_TICKET:
@@ -173,7 +253,14 @@ def add_note(
             "ticket holds; open a new ticket to go on",
             context={"limit": MAX_NOTES_PER_TICKET},
         )
-    note = Note(id=note_id, agent_id=by, content=content, is_internal=is_internal, timestamp=now)
+    note = Note(
+        id=note_id,
+        agent_id=by,
+        agent_name=by_name,
+        content=content,
+        is_internal=is_internal,
+        timestamp=now,
+    )
     return ticket.model_copy(update={"notes": [*ticket.notes, note], "updated_at": now}), note
 
 

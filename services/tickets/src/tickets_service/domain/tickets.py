@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tickets_service.domain.customers import display_name
+from tickets_service.domain.lifecycle import TRANSITIONS
 from uts_shared.contracts.tickets import (
+    Customer,
+    CustomerRef,
     CustomerTicketSummary,
     CustomerTicketView,
     NewTicket,
@@ -19,6 +23,13 @@ _CUSTOMER_SUMMARY_FIELDS = tuple(CustomerTicketSummary.model_fields)
 _CUSTOMER_VIEW_FIELDS = tuple(f for f in CustomerTicketView.model_fields if f != "notes")
 
 
+def customer_ref(customer: Customer) -> CustomerRef:
+    """How a ticket names its customer: id, "firstName lastName" (if given) and phone."""
+    return CustomerRef(
+        id=customer.id, name=display_name(customer), phone_number=customer.phone_number
+    )
+
+
 def new_ticket(
     request: NewTicket,
     *,
@@ -28,8 +39,12 @@ def new_ticket(
     sla: Sla,
     assigned_agent: str | None,
     now: datetime,
+    customer: CustomerRef | None = None,
+    created_by: str | None = None,
+    created_by_name: str | None = None,
 ) -> TicketView:
-    """The ticket as first stored (version 1, no history yet)."""
+    """The ticket as first stored (version 1, no history yet); an agent assigning it to itself
+    is its creator, so the assignee's name is the creator's."""
     return TicketView(
         ticket_id=ticket_id,
         subject=request.subject,
@@ -39,17 +54,22 @@ def new_ticket(
         priority=request.priority,
         status=status,
         customer_id=request.customer_id,
+        customer=customer,
         conversation_id=request.conversation_id,
         assigned_agent=assigned_agent,
+        assigned_agent_name=created_by_name if assigned_agent == created_by else None,
         assigned_at=now if assigned_agent else None,
         location=request.location,
         sla=sla,
         tags=list(dict.fromkeys(request.tags)),
         attachments=request.attachments,
         source=source,
+        created_by=created_by,
+        created_by_name=created_by_name,
         created_at=now,
         updated_at=now,
         version=1,
+        allowed_next_statuses=list(TRANSITIONS[status]),
     )
 
 
