@@ -23,6 +23,7 @@ from tests.support.desk import (
 from tests.support.factories import CATEGORY, ai_ticket_request, unique_key, unique_word
 from tests.support.system import System
 from uts_shared.contracts import tickets as contract
+from uts_shared.contracts.base import MAX_PAGE
 
 NO_TOKEN_ROUTES = [
     ("GET", "/tickets"),
@@ -233,6 +234,52 @@ async def test_same_idempotency_key_gives_the_same_ticket_once(desk: Desk) -> No
     other = await desk.api.post("/tickets", json=body, headers={"Idempotency-Key": unique_key()})
     assert other.status_code == 201
     assert other.json()["ticket"]["ticketId"] != first.json()["ticket"]["ticketId"]
+
+
+async def test_an_idempotency_key_reused_for_a_different_ticket_is_422_naming_it(
+    desk: Desk,
+) -> None:
+    customer = await new_customer(desk.api)
+    headers = {"Idempotency-Key": unique_key()}
+    body = {"subject": "s", "description": "d", "category": CATEGORY, "customerId": customer["id"]}
+    first = await desk.api.post("/tickets", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    other = await desk.api.post("/tickets", json={**body, "subject": "otro"}, headers=headers)
+    assert other.status_code == 422, other.text
+    assert headers["Idempotency-Key"] in other.json()["error"]
+    assert [d["field"] for d in other.json()["details"]] == ["Idempotency-Key"]
+    same = await desk.api.post("/tickets", json=body, headers=headers)
+    assert same.status_code == 200 and same.json()["ticket"] == first.json()["ticket"]
+
+
+async def test_a_change_repeated_with_its_idempotency_key_is_applied_once(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"])
+    path = f"/tickets/{ticket['ticketId']}"
+    note = {"content": "Llamé al cliente", "isInternal": True}
+    headers = {"Idempotency-Key": unique_key()}
+    first = await desk.api.post(f"{path}/notes", json=note, headers=headers)
+    again = await desk.api.post(f"{path}/notes", json=note, headers=headers)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json()["note"] == first.json()["note"]
+    moved = {"Idempotency-Key": unique_key()}
+    assert (
+        await desk.api.post(f"{path}/status", json={"status": "in_progress"}, headers=moved)
+    ).status_code == 200
+    repeated = await desk.api.post(f"{path}/status", json={"status": "in_progress"}, headers=moved)
+    assert repeated.status_code == 200, (
+        repeated.text
+    )  # a replay, not an illegal in_progress->in_progress
+    final = (await desk.api.get(path)).json()["ticket"]
+    assert len(final["notes"]) == 1
+    assert [h["to"] for h in final["statusHistory"]] == ["in_progress"]
+
+
+async def test_a_page_deeper_than_any_list_is_422_naming_page(desk: Desk) -> None:
+    for path in ("/tickets", "/customers", "/conversations"):
+        r = await desk.api.get(path, params={"page": MAX_PAGE + 1})
+        assert r.status_code == 422, (path, r.text)
+        assert [d["field"] for d in r.json()["details"]] == ["page"]
 
 
 async def test_idempotency_key_in_header_and_body_must_agree(desk: Desk) -> None:

@@ -15,6 +15,8 @@ import asyncio
 import collections
 import re
 import time
+import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
@@ -36,7 +38,7 @@ from tests.support.events import created_event_ids, observer, wait_created_event
 from tests.support.factories import ticket_body, unique_phone
 from tests.support.infra import Infra
 from tests.support.system import System, open_system
-from tests.support.tickets_helpers import ticket_ids_of
+from tests.support.tickets_helpers import ticket_ids_of, tickets_of
 from tests.support.waiting import Arrivals, poll_until
 from uts_shared.contracts import tickets as t
 
@@ -94,8 +96,9 @@ class Creates:
 async def keep_creating(
     api: httpx.AsyncClient, customer_id: str, creates: Creates, stop: asyncio.Event
 ) -> None:
-    body = ticket_body(customer_id, subject="Poste sin luz")
     while not stop.is_set():
+        # A subject of its own per request: the tickets it made can be counted afterwards.
+        body = ticket_body(customer_id, subject=f"Poste sin luz {uuid.uuid4().hex[:12]}")
         try:
             r = await api.post("/tickets", json=body)
         except httpx.HTTPError as exc:
@@ -181,8 +184,12 @@ async def test_every_ticket_created_around_a_broker_restart_has_exactly_its_crea
             if await ticket_ids_of(rpc, customer_id) == stored:
                 break
         events = created_event_ids(recorder)
+        subjects = await tickets_of(rpc, customer_id)
         complete = time.monotonic() - restart.started_at
 
+    per_request = Counter(subjects.values())
+    repeated = {subject: n for subject, n in per_request.items() if n > 1}
+    assert not repeated, f"requests that made more than one ticket: {repeated}"
     assert set(creates.ok) <= stored, "a create answered 201 is not stored"
     assert set(events) == stored, f"events for tickets not stored: {set(events) - stored}"
     twice = {ticket: ids for ticket, ids in events.items() if len(ids) != 1}

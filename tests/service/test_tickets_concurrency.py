@@ -157,15 +157,15 @@ def _race_reads(services: list[TicketsService], ticket_id: str, parties: int = 2
     state = {"reads": 0}
     lost: list[int] = []
     for service in services:
-        read, save = service.store.get_ticket, service.store.save_ticket
+        read, save = service.store.get_for_change, service.store.save_ticket
 
-        async def racing_read(tid: str, _read: Any = read) -> t.TicketView | None:
-            ticket = await _read(tid)
+        async def racing_read(tid: str, _read: Any = read) -> Any:
+            found = await _read(tid)
             if tid == ticket_id and state["reads"] < parties:
                 state["reads"] += 1
                 async with asyncio.timeout(10):
                     await barrier.wait()
-            return ticket
+            return found
 
         async def counting_save(*args: Any, _save: Any = save, **kwargs: Any) -> Any:
             saved = await _save(*args, **kwargs)
@@ -173,6 +173,6 @@ def _race_reads(services: list[TicketsService], ticket_id: str, parties: int = 2
                 lost.append(1)
             return saved
 
-        service.store.get_ticket = racing_read  # type: ignore[method-assign]
+        service.store.get_for_change = racing_read  # type: ignore[method-assign]
         service.store.save_ticket = counting_save  # type: ignore[method-assign]
     return lost

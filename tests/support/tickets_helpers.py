@@ -183,7 +183,12 @@ async def tickets_env(
 
 async def ticket_ids_of(rpc: RpcClient, customer_id: str) -> set[str]:
     """Every ticket of `customer_id`, page by page (100 a page, by ticketId)."""
-    ids: set[str] = set()
+    return set(await tickets_of(rpc, customer_id))
+
+
+async def tickets_of(rpc: RpcClient, customer_id: str) -> dict[str, str]:
+    """Every ticket of `customer_id` (id -> subject), page by page (100 a page, by ticketId)."""
+    ids: dict[str, str] = {}
     page = 1
     while True:
         result = await rpc.call(
@@ -193,7 +198,7 @@ async def ticket_ids_of(rpc: RpcClient, customer_id: str) -> set[str]:
             ),
             timeout=30.0,
         )
-        ids.update(ticket.ticket_id for ticket in result.tickets)
+        ids.update((ticket.ticket_id, ticket.subject) for ticket in result.tickets)
         if page >= result.pagination.pages:
             assert len(ids) == result.pagination.total, (len(ids), result.pagination)
             return ids

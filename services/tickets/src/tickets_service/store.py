@@ -39,12 +39,23 @@ from uts_shared.mongo import Document
 TICKETS = "tickets"
 COUNTERS = "counters"
 COUNTS = "ticket_counts"
+APPLIED_KEYS = "appliedKeys"
+APPLIED_KEYS_KEPT = 50
+"""Redeliveries come within seconds: the latest 50 changes of a ticket are plenty."""
 CUSTOMERS = "customers"
 CONVERSATIONS = "conversations"
 
 _VIEW_FIELDS = {info.alias or name: name for name, info in TicketView.model_fields.items()}
 _SUMMARY_KEYS = frozenset(info.alias or name for name, info in TicketSummary.model_fields.items())
-_LIST_PROJECTION = {"_id": 0, "notes": 0, "outbox": 0, "searchTerms": 0, "idempotencyKey": 0}
+_LIST_PROJECTION = {
+    "_id": 0,
+    "notes": 0,
+    "outbox": 0,
+    "searchTerms": 0,
+    "idempotencyKey": 0,
+    "idempotencyFingerprint": 0,
+    APPLIED_KEYS: 0,
+}
 _SEARCH_PROJECTION = {k: v for k, v in _LIST_PROJECTION.items() if k != "searchTerms"}
 _RANKING_PROJECTION = {"searchTerms": 1, "createdAt": 1}
 _TALLY_PROJECTION = dict.fromkeys(tally.FIELDS, 1)
@@ -312,9 +323,13 @@ class TicketStore:
         *,
         search_terms: Sequence[str],
         idempotency_key: str | None,
+        fingerprint: str | None = None,
         outbox: Sequence[OutboxEntry],
     ) -> None:
-        """Insert a new ticket with its first events; IdTaken / KeyTaken when either is used."""
+        """Insert a new ticket with its first events; IdTaken / KeyTaken when either is used.
+
+        `fingerprint` identifies the request that created it: a key reused for another request
+        is told apart from a replay."""
         doc = ticket_document(ticket)
         doc["_id"] = ticket.ticket_id
         doc["searchTerms"] = list(search_terms)
@@ -322,6 +337,7 @@ class TicketStore:
         doc["outbox"] = [entry.to_document() for entry in outbox]
         if idempotency_key is not None:
             doc["idempotencyKey"] = idempotency_key
+            doc["idempotencyFingerprint"] = fingerprint
         try:
             await self.tickets.insert_one(doc)
         except DuplicateKeyError as exc:
@@ -332,9 +348,17 @@ class TicketStore:
         doc = await self.tickets.find_one({"_id": ticket_id}, {"outbox": 0, "searchTerms": 0})
         return _ticket(doc) if doc else None
 
-    async def find_by_idempotency_key(self, key: str) -> TicketView | None:
+    async def find_by_idempotency_key(self, key: str) -> tuple[TicketView, str | None] | None:
+        """The ticket created under `key`, and the fingerprint of the request that made it."""
         doc = await self.tickets.find_one({"idempotencyKey": key}, {"outbox": 0})
-        return _ticket(doc) if doc else None
+        return (_ticket(doc), doc.get("idempotencyFingerprint")) if doc else None
+
+    async def get_for_change(self, ticket_id: str) -> tuple[TicketView, frozenset[str]] | None:
+        """The ticket, and the keys of the latest requests already applied to it."""
+        doc = await self.tickets.find_one({"_id": ticket_id}, {"outbox": 0, "searchTerms": 0})
+        if doc is None:
+            return None
+        return _ticket(doc), frozenset(doc.get(APPLIED_KEYS) or ())
 
     async def save_ticket(
         self,
@@ -343,11 +367,13 @@ class TicketStore:
         *,
         outbox: Sequence[OutboxEntry],
         search_terms: Sequence[str] | None = None,
+        request_key: str | None = None,
     ) -> TicketView | None:
         """Write the fields that differ, only if the ticket is still at `before.version`.
 
-        The version bump and the events go in the same update. Returns the stored ticket, or
-        None when someone else wrote first.
+        The version bump, the events and the request's key (the latest few are kept: a
+        redelivered request is then recognised) go in the same update. Returns the stored
+        ticket, or None when someone else wrote first.
         """
         old, new = ticket_document(before), ticket_document(after)
         changed = {
@@ -365,8 +391,13 @@ class TicketStore:
         update: Document = {"$inc": {"version": 1}}
         if changed:
             update["$set"] = changed
+        pushes: Document = {}
         if outbox:
-            update["$push"] = {"outbox": {"$each": [e.to_document() for e in outbox]}}
+            pushes["outbox"] = {"$each": [e.to_document() for e in outbox]}
+        if request_key is not None:
+            pushes[APPLIED_KEYS] = {"$each": [request_key], "$slice": -APPLIED_KEYS_KEPT}
+        if pushes:
+            update["$push"] = pushes
         doc = await self.tickets.find_one_and_update(
             {"_id": before.ticket_id, "version": before.version},
             update,

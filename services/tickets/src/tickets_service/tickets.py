@@ -24,6 +24,8 @@ from tickets_service.domain.tickets import (
     customer_summary,
     customer_view,
     new_ticket,
+    note_id_for,
+    request_fingerprint,
 )
 from tickets_service.events import OutboxEntry, outbox_entry
 from tickets_service.outbox import Outbox
@@ -126,11 +128,11 @@ class TicketOperations:
         created_by_name: str | None = None,
     ) -> t.CreateTicketResult:
         key = req.idempotency_key
+        fingerprint = request_fingerprint(req) if key is not None else None
         if key is not None:
-            existing = await self._store.find_by_idempotency_key(key)
-            if existing is not None:
-                log.debug("idempotent create %s -> %s", key, existing.ticket_id)
-                return t.CreateTicketResult(ticket=existing, created=False)
+            replayed = await self._replay(key, fingerprint)
+            if replayed is not None:
+                return replayed
         customer = customer_ref(await self._customer(req.customer_id))
         if req.conversation_id is not None:
             conversation = await self._store.get_conversation(req.conversation_id)
@@ -165,14 +167,15 @@ class TicketOperations:
                     ticket,
                     search_terms=search.search_terms(ticket_id, ticket.subject, ticket.description),
                     idempotency_key=key,
+                    fingerprint=fingerprint,
                     outbox=entries,
                 )
             except KeyTaken:
                 assert key is not None
-                existing = await self._store.find_by_idempotency_key(key)
-                if existing is None:
+                replayed = await self._replay(key, fingerprint)  # a racing twin won
+                if replayed is None:
                     raise
-                return t.CreateTicketResult(ticket=existing, created=False)  # a racing twin won
+                return replayed
             except IdTaken:
                 log.warning("ticket id %s already taken; drawing the next one", ticket_id)
                 continue
@@ -181,6 +184,23 @@ class TicketOperations:
             log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
             return t.CreateTicketResult(ticket=ticket, created=True)
         raise Conflict("could not allocate a free ticket id; check the counters collection")
+
+    async def _replay(self, key: str, fingerprint: str | None) -> t.CreateTicketResult | None:
+        """The ticket an earlier request with `key` created (a replay, 200), or None; a
+        different request under the same key is refused, as payment APIs do."""
+        found = await self._store.find_by_idempotency_key(key)
+        if found is None:
+            return None
+        existing, first = found
+        if first is not None and first != fingerprint:
+            raise ValidationFailed(
+                f"Idempotency-Key '{key}' was already used for a different request "
+                f"(it created {existing.ticket_id}); use a new key for a new ticket",
+                details=[FieldError(field="Idempotency-Key", reason="used for another request")],
+                context={"ticketId": existing.ticket_id},
+            )
+        log.debug("idempotent create %s -> %s", key, existing.ticket_id)
+        return t.CreateTicketResult(ticket=existing, created=False)
 
     async def _check_category(self, category: str) -> None:
         categories = await self._config.categories()
@@ -302,17 +322,29 @@ class TicketOperations:
 
     async def _change(
         self,
-        ticket_id: str,
+        req: t.TicketWrite,
         decide: Decide,
         *,
         expected_version: int | None = None,
         still_valid: StillValid = _always,
         search_changed: bool = False,
     ) -> Outcome:
-        """Read, let `decide` change it, write if still at the version read (see module doc)."""
+        """Read, let `decide` change it, write if still at the version read (see module doc).
+
+        A request whose key the ticket already records (a redelivery after a lost connection)
+        is answered with the ticket as it is: nothing is applied twice."""
+        ticket_id, key = req.ticket_id, req.request_key
         first: t.TicketView | None = None
         for _ in range(self._settings.write_retries):
-            ticket = await self._require(ticket_id)
+            found = await self._store.get_for_change(ticket_id)
+            if found is None:
+                raise _not_found(ticket_id)
+            ticket, applied = found
+            if key is not None and key in applied:
+                log.info(
+                    "request %s was already applied to %s: answered as a replay", key, ticket_id
+                )
+                return Outcome(ticket)
             if expected_version is not None and ticket.version != expected_version:
                 raise Conflict(
                     f"Ticket {ticket_id} was changed by someone else "
@@ -338,7 +370,9 @@ class TicketOperations:
                 else None
             )
             entries = self._entries(outcome, now)
-            saved = await self._store.save_ticket(ticket, after, outbox=entries, search_terms=terms)
+            saved = await self._store.save_ticket(
+                ticket, after, outbox=entries, search_terms=terms, request_key=key
+            )
             if saved is None:
                 log.debug("ticket %s moved underneath (v%d); retrying", ticket_id, ticket.version)
                 continue
@@ -358,7 +392,7 @@ class TicketOperations:
             if name in fields and getattr(req.changes, name) is None:
                 raise ValidationFailed.on(name, "can't be removed")
         outcome = await self._change(
-            req.ticket_id,
+            req,
             lambda ticket, now: changes.update(
                 ticket, req.changes, by=req.by, targets=self._targets, now=now
             ),
@@ -370,7 +404,7 @@ class TicketOperations:
 
     async def assign(self, req: t.AssignTicket) -> t.TicketView:
         outcome = await self._change(
-            req.ticket_id,
+            req,
             lambda ticket, now: changes.assign(
                 ticket, req.agent_id, by=req.by, now=now, agent_name=req.agent_name
             ),
@@ -381,7 +415,7 @@ class TicketOperations:
 
     async def change_status(self, req: t.ChangeStatus) -> t.TicketView:
         outcome = await self._change(
-            req.ticket_id,
+            req,
             lambda ticket, now: changes.change_status(
                 ticket, req.status, by=req.by, reason=req.reason, now=now, by_name=req.by_name
             ),
@@ -392,9 +426,10 @@ class TicketOperations:
         return outcome.ticket
 
     async def add_note(self, req: t.AddNote) -> t.NoteResult:
-        note_id = self._ids()  # the same note however many times the write is retried
+        # The same note however many times the write is retried or the request redelivered.
+        note_id = note_id_for(req.request_key) if req.request_key else self._ids()
         outcome = await self._change(
-            req.ticket_id,
+            req,
             lambda ticket, now: changes.add_note(
                 ticket,
                 req.content,
@@ -405,13 +440,13 @@ class TicketOperations:
                 by_name=req.by_name,
             ),
         )
-        assert outcome.note is not None
+        note = outcome.note or next(n for n in outcome.ticket.notes if n.id == note_id)
         log.debug("note added to %s by %s", req.ticket_id, req.by)
-        return t.NoteResult(ticket=outcome.ticket, note=outcome.note)
+        return t.NoteResult(ticket=outcome.ticket, note=note)
 
     async def resolve(self, req: t.ResolveTicket) -> t.TicketView:
         outcome = await self._change(
-            req.ticket_id,
+            req,
             lambda ticket, now: changes.resolve(
                 ticket, req.resolution_notes, by=req.by, now=now, by_name=req.by_name
             ),
@@ -423,7 +458,7 @@ class TicketOperations:
 
     async def escalate(self, req: t.EscalateTicket) -> t.TicketView:
         outcome = await self._change(
-            req.ticket_id,
+            req,
             lambda ticket, now: changes.escalate(
                 ticket,
                 req.to_agent_id,
@@ -447,7 +482,7 @@ class TicketOperations:
             if owner is None or owner.customer_id != req.customer_id:
                 raise _not_found(req.ticket_id)
         outcome = await self._change(
-            req.ticket_id,
+            req,
             lambda ticket, now: changes.record_feedback(
                 ticket, req.rating, req.comment, by=req.customer_id, now=now
             ),

@@ -86,6 +86,12 @@ class WireModel(BaseModel):
     )
 
 
+MAX_PAGE = 100_000
+"""Deeper pages are refused (422): nobody reads them, and a database cannot skip that far."""
+
+Page = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+
+
 class Pagination(WireModel):
     """Where a page sits in the whole: `pages` is how many pages of `limit` there are."""
 

@@ -17,6 +17,7 @@ from uts_shared.contracts.base import (
     EventType,
     Id,
     Name,
+    Page,
     Pagination,
     Rpc,
     ShortText,
@@ -243,7 +244,7 @@ class HistoryQuery(WireModel):
     """One page of the change history, newest first (optionally for one key)."""
 
     key: Id | None = None
-    page: int = Field(default=1, ge=1)
+    page: Page = 1
     limit: int = Field(default=20, ge=1, le=HISTORY_PAGE_MAX)
 
 

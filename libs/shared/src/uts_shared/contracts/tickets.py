@@ -42,13 +42,13 @@ from uts_shared.contracts.base import (
 
 Id = base.Id
 Pagination = base.Pagination
+Page = base.Page
 
 Subject = Annotated[ShortText, Field(min_length=1)]
 Description = LongText
 CategoryId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
-Page = Annotated[int, Field(ge=1)]
 Limit = Annotated[int, Field(ge=1, le=100)]
 Query = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -337,6 +337,18 @@ class TicketStats(WireModel):
 # --- ticket requests --------------------------------------------------------------------------
 
 
+RequestKey = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+"""A write's idempotency key: the caller's `Idempotency-Key`, or one the gateway makes."""
+
+
+class TicketWrite(WireModel):
+    """A change to a ticket; the same `requestKey` again (e.g. a redelivered request) is a
+    replay: the ticket as it is, nothing applied twice."""
+
+    ticket_id: Id
+    request_key: RequestKey | None = None
+
+
 class NewTicket(WireModel):
     """Fields shared by both ways of creating a ticket."""
 
@@ -350,8 +362,9 @@ class NewTicket(WireModel):
     tags: Tags = Field(default_factory=list)
     location: Location | None = None
     attachments: Attachments = Field(default_factory=list)
-    idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    """Same key -> the first ticket is returned, no second one is created."""
+    idempotency_key: RequestKey | None = None
+    """Same key -> the first ticket is returned, no second one is created (a different request
+    under a used key is refused)."""
 
 
 AgentName = Name
@@ -474,7 +487,7 @@ class TicketChanges(WireModel):
         return {key: value for key, value in data.items() if key in given}
 
 
-class UpdateTicket(WireModel):
+class UpdateTicket(TicketWrite):
     """Only the fields set in `changes` are written; `expectedVersion` -> 409 if it moved."""
 
     ticket_id: Id
@@ -483,7 +496,7 @@ class UpdateTicket(WireModel):
     expected_version: int | None = None
 
 
-class AssignTicket(WireModel):
+class AssignTicket(TicketWrite):
     ticket_id: Id
     agent_id: Id
     agent_name: AgentName | None = None
@@ -491,7 +504,7 @@ class AssignTicket(WireModel):
     expected_version: int | None = None
 
 
-class ChangeStatus(WireModel):
+class ChangeStatus(TicketWrite):
     """A move to `resolved` takes `reason` as the resolution notes (required)."""
 
     ticket_id: Id
@@ -502,7 +515,7 @@ class ChangeStatus(WireModel):
     expected_version: int | None = None
 
 
-class AddNote(WireModel):
+class AddNote(TicketWrite):
     ticket_id: Id
     content: NoteText
     is_internal: bool = True
@@ -510,7 +523,7 @@ class AddNote(WireModel):
     by_name: AgentName | None = None
 
 
-class ResolveTicket(WireModel):
+class ResolveTicket(TicketWrite):
     ticket_id: Id
     resolution_notes: NoteText
     by: Id
@@ -518,7 +531,7 @@ class ResolveTicket(WireModel):
     expected_version: int | None = None
 
 
-class EscalateTicket(WireModel):
+class EscalateTicket(TicketWrite):
     ticket_id: Id
     to_agent_id: Id
     to_agent_name: AgentName | None = None
@@ -526,7 +539,7 @@ class EscalateTicket(WireModel):
     by: Id
 
 
-class SubmitFeedback(WireModel):
+class SubmitFeedback(TicketWrite):
     """Only on resolved or closed tickets (else 409); `customerId` given -> ownership checked."""
 
     ticket_id: Id

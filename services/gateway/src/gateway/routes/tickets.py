@@ -8,6 +8,7 @@ unknown or protected field (`status` in a PUT, `status[$ne]` in a query) is a 42
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
@@ -187,6 +188,25 @@ class NoteOut(Ok):
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
 
 
+async def write_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            description="Repeat a change safely: the same key again is answered, not applied",
+        ),
+    ] = None,
+) -> str:
+    """The caller's `Idempotency-Key`, or a key of this request's own: a request the broker
+    delivers twice (a service lost its connection while handling it) is applied once."""
+    return idempotency_key or uuid.uuid4().hex
+
+
+WriteKey = Annotated[str, Depends(write_key)]
+
+
 def etag(ticket: TicketView) -> dict[str, str]:
     return {"ETag": f'"{ticket.version}"'}
 
@@ -314,6 +334,8 @@ async def create_ticket(
         if key is not None and key != idempotency_key:
             raise ValidationFailed.on("idempotencyKey", "differs from the Idempotency-Key header")
         key = idempotency_key
+    # A key of its own when the caller gave none: a redelivered create makes no second ticket.
+    key = key or uuid.uuid4().hex
     # Already validated field by field as NewTicketBody: no second validation on the hot path.
     fields = {
         **body.__dict__,
@@ -340,6 +362,8 @@ async def update_ticket(
     body: TicketUpdate,
     agent: CurrentAgent,
     rpc: RpcDep,
+    *,
+    key: WriteKey,
     if_match: IfMatch = None,
 ) -> Response:
     """General fields only; status, notes and ids have their own routes (or none)."""
@@ -347,6 +371,7 @@ async def update_ticket(
         body.model_dump(exclude={"expected_version"}, exclude_unset=True)
     )
     request = tickets.UpdateTicket(
+        request_key=key,
         ticket_id=ticket_id,
         changes=changes,
         by=agent.id,
@@ -369,12 +394,14 @@ async def assign_ticket(
     rpc: RpcDep,
     *,
     directory: DirectoryDep,
+    key: WriteKey,
     if_match: IfMatch = None,
 ) -> Response:
     """Assign to an active agent (else 404 naming `agentId`); a new ticket becomes open
     (recorded in its history)."""
     name = await directory.assignable(body.agent_id, field="agentId")
     request = tickets.AssignTicket(
+        request_key=key,
         ticket_id=ticket_id,
         agent_id=body.agent_id,
         agent_name=name,
@@ -405,10 +432,12 @@ async def change_status(
     rpc: RpcDep,
     *,
     directory: DirectoryDep,
+    key: WriteKey,
     if_match: IfMatch = None,
 ) -> Response:
     """Move along the transition graph (illegal -> 409 with the allowed next states)."""
     request = tickets.ChangeStatus(
+        request_key=key,
         ticket_id=ticket_id,
         status=body.status,
         reason=body.reason,
@@ -431,10 +460,17 @@ async def change_status(
     },
 )
 async def add_note(
-    ticket_id: TicketId, body: NoteBody, agent: CurrentAgent, rpc: RpcDep, directory: DirectoryDep
+    ticket_id: TicketId,
+    body: NoteBody,
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    *,
+    directory: DirectoryDep,
+    key: WriteKey,
 ) -> Response:
     """Add a note (internal unless `isInternal` is false)."""
     request = tickets.AddNote(
+        request_key=key,
         ticket_id=ticket_id,
         content=body.content,
         is_internal=body.is_internal,
@@ -458,10 +494,12 @@ async def resolve_ticket(
     rpc: RpcDep,
     *,
     directory: DirectoryDep,
+    key: WriteKey,
     if_match: IfMatch = None,
 ) -> Response:
     """Resolve with resolution notes (required), from any open state."""
     request = tickets.ResolveTicket(
+        request_key=key,
         ticket_id=ticket_id,
         resolution_notes=body.resolution_notes,
         by=agent.id,
@@ -483,12 +521,15 @@ async def escalate_ticket(
     body: EscalateBody,
     agent: CurrentAgent,
     rpc: RpcDep,
+    *,
     directory: DirectoryDep,
+    key: WriteKey,
 ) -> Response:
     """Flag as escalated and reassign to `toAgentId`, an active agent (else 404 naming it),
     with the reason."""
     name = await directory.assignable(body.to_agent_id, field="toAgentId")
     request = tickets.EscalateTicket(
+        request_key=key,
         ticket_id=ticket_id,
         to_agent_id=body.to_agent_id,
         to_agent_name=name,
@@ -509,8 +550,12 @@ async def escalate_ticket(
         409: {"description": "Ticket not resolved or closed yet: `allowed` lists the states"},
     },
 )
-async def submit_feedback(ticket_id: TicketId, body: FeedbackBody, rpc: RpcDep) -> Response:
+async def submit_feedback(
+    ticket_id: TicketId, body: FeedbackBody, rpc: RpcDep, key: WriteKey
+) -> Response:
     """Record the customer's rating (1-5) on a resolved or closed ticket."""
-    request = tickets.SubmitFeedback(ticket_id=ticket_id, rating=body.rating, comment=body.comment)
+    request = tickets.SubmitFeedback(
+        ticket_id=ticket_id, rating=body.rating, comment=body.comment, request_key=key
+    )
     result = await rpc.call(tickets.SUBMIT_FEEDBACK, request)
     return ticket_answer(result)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from datetime import datetime
+
+from pydantic import BaseModel
 
 from tickets_service.domain.customers import display_name
 from tickets_service.domain.lifecycle import TRANSITIONS
@@ -85,3 +89,19 @@ def customer_view(ticket: TicketView) -> CustomerTicketView:
     fields = {f: getattr(ticket, f) for f in _CUSTOMER_VIEW_FIELDS}
     public = [note for note in ticket.notes if not note.is_internal]
     return CustomerTicketView.model_construct(**fields, notes=public)
+
+
+NOTES = uuid.UUID("6f1c2a8e-8d2b-4c59-9d1a-3f0e7b2c4a10")
+
+
+def note_id_for(request_key: str) -> str:
+    """The id of the note a request adds: the same for every delivery of that request."""
+    return uuid.uuid5(NOTES, request_key).hex
+
+
+def request_fingerprint(request: BaseModel) -> str:
+    """What identifies a create request apart from its idempotency key (same request, same
+    fingerprint; any other field different, another fingerprint)."""
+    # The creator's display name may change between two deliveries; the request does not.
+    body = request.model_dump_json(exclude={"idempotency_key", "agent_name"}, by_alias=True)
+    return hashlib.sha256(body.encode()).hexdigest()
