@@ -9,7 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.desk import AgentLogin
 from tests.support.fake_openai import category_enum
+from tests.support.sockets import Listener
 from tests.support.system import System
 from uts_shared.contracts.base import Empty
 from uts_shared.contracts.config import HEALTH
@@ -45,6 +47,36 @@ TERMINOLOGY = {
     "resolveVerb": "cerrar",
 }
 ID_FORMAT = {"prefix": "AGU", "includeYear": False, "padLength": 4, "separator": "_"}
+HOUR_MS = 3_600_000
+DEFAULT_SLA = {
+    "targets": {
+        "urgent": {"firstResponseMs": 15 * 60_000, "resolutionMs": 4 * HOUR_MS},
+        "high": {"firstResponseMs": HOUR_MS, "resolutionMs": 24 * HOUR_MS},
+        "medium": {"firstResponseMs": 4 * HOUR_MS, "resolutionMs": 72 * HOUR_MS},
+        "low": {"firstResponseMs": 24 * HOUR_MS, "resolutionMs": 7 * 24 * HOUR_MS},
+    },
+    "calendar": "24x7",
+    "pauseStatuses": ["pending_customer"],
+    "warningAt": 0.75,
+    "onBreach": {"escalate": False, "toAgentId": None, "raisePriority": False},
+}
+"""The plans' table: urgent 15 min / 4 h, high 1 h / 24 h, medium 4 h / 72 h, low 24 h / 7 d."""
+OFFICE_SLA = {
+    **DEFAULT_SLA,
+    "targets": {
+        **DEFAULT_SLA["targets"],
+        "urgent": {"firstResponseMs": 30 * 60_000, "resolutionMs": 8 * HOUR_MS},
+    },
+    "calendar": {
+        "timeZone": "America/Mexico_City",
+        "workingDays": [1, 2, 3, 4, 5],
+        "workingHours": {"start": "09:00", "end": "18:00"},
+        "holidays": ["2026-12-25"],
+    },
+    "pauseStatuses": ["pending_customer", "waiting_internal"],
+    "warningAt": 0.8,
+    "onBreach": {"escalate": True, "toAgentId": None, "raisePriority": True},
+}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -55,6 +87,7 @@ async def restore_configuration(
     system.require("config")
     before = (await admin_api.get("/config/all")).json()["configurations"]
     template = (await admin_api.get("/config/instructions-template")).json()["template"]
+    sla = (await admin_api.get("/config/sla")).json()["policy"]
     yield
     for path, body in (
         ("/config/ticket-categories", {"categories": before["ticketCategories"]}),
@@ -62,6 +95,7 @@ async def restore_configuration(
         ("/config/terminology", before["terminology"]),
         ("/config/ticket-id-format", before["ticketIdFormat"]),
         ("/config/instructions-template", {"template": template}),
+        ("/config/sla", sla),
     ):
         r = await admin_api.put(path, json=body)
         assert r.status_code == 200, r.text
@@ -393,6 +427,95 @@ async def test_invalid_bodies_are_422_naming_the_field_and_reason(
     details = {d["field"]: d["reason"] for d in payload["details"]}
     assert field in details, payload
     assert details[field]
+
+
+# --- the SLA policy -------------------------------------------------------------------------------
+
+
+async def test_sla_policy_default_is_the_plans_table(admin_api: httpx.AsyncClient) -> None:
+    r = await admin_api.post("/config/reset/sla_policy")
+    assert r.status_code == 200, r.text
+    assert r.json()["value"] == {
+        **DEFAULT_SLA,
+        "onBreach": {"escalate": False, "raisePriority": False},
+    }
+    r = await admin_api.get("/config/sla")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"success": True, "policy": DEFAULT_SLA}
+
+
+async def test_sla_policy_with_a_business_calendar_round_trips(
+    admin_api: httpx.AsyncClient, agent: AgentLogin, second_admin_api: httpx.AsyncClient
+) -> None:
+    policy = {**OFFICE_SLA, "onBreach": {**OFFICE_SLA["onBreach"], "toAgentId": agent.id}}
+    r = await admin_api.put("/config/sla", json=policy)
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "success": True,
+        "message": "SLA policy updated successfully",
+        "policy": policy,
+    }
+    for client in (admin_api, second_admin_api):
+        assert (await client.get("/config/sla")).json()["policy"] == policy
+
+
+async def test_sla_policy_is_read_by_any_agent_and_changed_by_admins_only(
+    admin_api: httpx.AsyncClient, agent_api: httpx.AsyncClient
+) -> None:
+    before = (await admin_api.get("/config/sla")).json()["policy"]
+    r = await agent_api.get("/config/sla")
+    assert r.status_code == 200, r.text
+    assert r.json()["policy"] == before
+    r = await agent_api.put("/config/sla", json=OFFICE_SLA)
+    assert r.status_code == 403, r.text
+    assert r.json() == {"success": False, "error": "Admin access required"}
+    assert (await admin_api.get("/config/sla")).json()["policy"] == before
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"calendar": {**OFFICE_SLA["calendar"], "timeZone": "Mars/Olympus"}}, "calendar.timeZone"),
+        (
+            {
+                "calendar": {
+                    **OFFICE_SLA["calendar"],
+                    "workingHours": {"start": "18:00", "end": "09:00"},
+                }
+            },
+            "calendar.workingHours.end",
+        ),
+        ({"warningAt": 1.5}, "warningAt"),
+        ({"pauseStatuses": ["closed"]}, "pauseStatuses"),
+    ],
+    ids=["unknown-time-zone", "end-before-start", "warning-at-1.5", "pause-on-closed"],
+)
+async def test_sla_policy_invalid_is_422_naming_the_field_and_nothing_is_stored(
+    admin_api: httpx.AsyncClient, change: dict[str, Any], field: str
+) -> None:
+    before = (await admin_api.get("/config/sla")).json()["policy"]
+    history = (await admin_api.get("/config/history", params={"key": "sla_policy"})).json()
+    r = await admin_api.put("/config/sla", json={**OFFICE_SLA, **change})
+    assert r.status_code == 422, r.text
+    payload = r.json()
+    assert payload["success"] is False
+    assert [d["field"] for d in payload["details"]] == [field]
+    assert payload["details"][0]["reason"]
+    assert (await admin_api.get("/config/sla")).json()["policy"] == before
+    after = (await admin_api.get("/config/history", params={"key": "sla_policy"})).json()
+    assert after["pagination"]["total"] == history["pagination"]["total"]
+
+
+async def test_sla_policy_change_reaches_open_consoles_as_config_updated(
+    gateway_url: str, agent: AgentLogin, admin_api: httpx.AsyncClient
+) -> None:
+    async with Listener(gateway_url, agent.token, events=["config_updated"]) as console:
+        r = await admin_api.put("/config/sla", json=OFFICE_SLA)
+        assert r.status_code == 200, r.text
+        event = await console.wait_for(
+            "config_updated", lambda e: e["keys"] == ["sla_policy"], timeout=10
+        )
+    assert event["updatedBy"] == (await admin_api.get("/auth/me")).json()["agent"]["id"]
 
 
 @pytest.mark.parametrize(

@@ -30,9 +30,12 @@ from uts_shared.contracts.config import (
     UpdateAssistant,
     UpdateCategories,
     UpdateIdFormat,
+    UpdateSla,
     UpdateTemplate,
     UpdateTerminology,
 )
+from uts_shared.contracts.sla import BusinessCalendar, SlaOnBreach, SlaPolicy, SlaTarget
+from uts_shared.contracts.tickets import Priority
 from uts_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 pytestmark = pytest.mark.usefixtures("fresh_store")
@@ -209,6 +212,107 @@ async def test_the_fallback_category_is_marked_and_a_change_may_name_another(
     )
     assert [c.id for c in result.categories if c.is_fallback] == ["other"]
     await h.client.call(contracts.RESET, ResetSetting(agent_id="a", key="ticket_categories"))
+
+
+# --- the SLA policy -----------------------------------------------------------------------------
+
+HOUR_MS = 3_600_000
+PLANS_TABLE = {
+    "urgent": (HOUR_MS // 4, 4 * HOUR_MS),
+    "high": (HOUR_MS, 24 * HOUR_MS),
+    "medium": (4 * HOUR_MS, 72 * HOUR_MS),
+    "low": (24 * HOUR_MS, 7 * 24 * HOUR_MS),
+}
+
+
+def _targets(policy: SlaPolicy) -> dict[str, tuple[int, int]]:
+    return {p.value: (t.first_response_ms, t.resolution_ms) for p, t in policy.targets.items()}
+
+
+def _office_hours_policy() -> SlaPolicy:
+    return SlaPolicy.model_validate(
+        {
+            "targets": {"urgent": {"firstResponseMs": 600_000, "resolutionMs": 2 * HOUR_MS}},
+            "calendar": {
+                "timeZone": "America/Mexico_City",
+                "workingDays": [5, 1, 2, 3, 4, 6],
+                "workingHours": {"start": "08:30", "end": "17:00"},
+                "holidays": ["2026-12-25", "2026-09-16"],
+            },
+            "pauseStatuses": ["pending_customer", "waiting_internal"],
+            "warningAt": 0.5,
+            "onBreach": {"escalate": True, "toAgentId": "agent-9", "raisePriority": True},
+        }
+    )
+
+
+async def test_sla_policy_default_is_the_plans_table(h: ConfigHarness) -> None:
+    policy = (await h.client.call(contracts.GET_SLA, Empty())).policy
+    assert _targets(policy) == PLANS_TABLE
+    assert policy.calendar == "24x7"
+    assert [s.value for s in policy.pause_statuses] == ["pending_customer"]
+    assert policy.warning_at == 0.75
+    assert policy.on_breach == SlaOnBreach()
+    settings = await h.client.call(contracts.GET_SETTINGS, Empty())
+    record = next(s for s in settings.settings if s.key == "sla_policy")
+    assert record.category == "tickets"
+    assert record.value["calendar"] == "24x7"
+
+
+async def test_sla_policy_with_a_business_calendar_round_trips(h: ConfigHarness) -> None:
+    policy = _office_hours_policy()
+    result = await h.client.call(
+        contracts.UPDATE_SLA, UpdateSla(agent_id="admin-sla", policy=policy)
+    )
+    assert result.policy == policy
+    read = (await h.client.call(contracts.GET_SLA, Empty())).policy
+    assert read == policy
+    assert isinstance(read.calendar, BusinessCalendar)
+    assert read.calendar.working_days == [1, 2, 3, 4, 5, 6]
+    assert _targets(read)["urgent"] == (600_000, 2 * HOUR_MS)
+    assert _targets(read)["low"] == PLANS_TABLE["low"]  # left out: the built-in target
+    assert read.on_breach.to_agent_id == "agent-9"
+
+    settings = await h.client.call(contracts.GET_SETTINGS, Empty())
+    record = next(s for s in settings.settings if s.key == "sla_policy")
+    assert record.updated_by == "admin-sla"
+    assert record.value["calendar"]["workingHours"] == {"start": "08:30", "end": "17:00"}
+    assert record.value["calendar"]["holidays"] == ["2026-12-25", "2026-09-16"]
+    history = await h.client.call(contracts.GET_HISTORY, HistoryQuery(key="sla_policy"))
+    assert [c.action for c in history.changes] == ["update", "seed"]
+    assert history.changes[0].new_value == record.value
+
+
+async def test_sla_policy_change_publishes_config_updated_naming_it(h: ConfigHarness) -> None:
+    await h.client.call(
+        contracts.UPDATE_SLA, UpdateSla(agent_id="admin-ev", policy=_office_hours_policy())
+    )
+    event = await h.wait_event(lambda e: e.data.updated_by == "admin-ev")
+    assert event.data.keys == ["sla_policy"]
+
+
+async def test_sla_policy_reset_returns_the_default(h: ConfigHarness) -> None:
+    await h.client.call(
+        contracts.UPDATE_SLA, UpdateSla(agent_id="a", policy=_office_hours_policy())
+    )
+    result = await h.client.call(
+        contracts.RESET, ResetSetting(agent_id="admin-rs", key="sla_policy")
+    )
+    assert result.key == "sla_policy"
+    assert SlaPolicy.model_validate(result.value) == SlaPolicy()
+    assert (await h.client.call(contracts.GET_SLA, Empty())).policy == SlaPolicy()
+    event = await h.wait_event(lambda e: e.data.updated_by == "admin-rs")
+    assert event.data.keys == ["sla_policy"]
+    history = await h.client.call(contracts.GET_HISTORY, HistoryQuery(key="sla_policy", limit=1))
+    assert history.changes[0].action == "reset"
+
+
+async def test_sla_targets_left_out_keep_the_builtin_ones(h: ConfigHarness) -> None:
+    only_low = SlaPolicy(
+        targets={Priority.LOW: SlaTarget(first_response_ms=1000, resolution_ms=2000)}
+    )
+    result = await h.client.call(contracts.UPDATE_SLA, UpdateSla(agent_id="a", policy=only_low))
+    assert _targets(result.policy) == {**PLANS_TABLE, "low": (1000, 2000)}
 
 
 # --- non-editable settings --------------------------------------------------------------------

@@ -10,6 +10,7 @@ from tests.support.config_helpers import ConfigHarness, call_raw, config_harness
 from uts_shared.contracts import config as contracts
 from uts_shared.contracts.base import Empty
 from uts_shared.contracts.config import SettingKey
+from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.errors import ValidationFailed
 
 AGENT = {"agentId": "admin-1"}
@@ -50,6 +51,7 @@ async def _nothing_changed(h: ConfigHarness) -> None:
     result = await h.client.call(contracts.GET_ALL, Empty())
     assert result.ticket_id_format.prefix == "LUX"
     assert len(result.ticket_categories) == 6
+    assert (await h.client.call(contracts.GET_SLA, Empty())).policy == SlaPolicy()
     history = await h.client.call(contracts.GET_HISTORY, contracts.HistoryQuery())
     assert {c.action for c in history.changes} == {"seed"}
 
@@ -176,6 +178,65 @@ async def test_terminology_requires_every_term(h: ConfigHarness, field: str) -> 
 async def test_ticket_id_format_rules(h: ConfigHarness, fmt: dict[str, Any], field: str) -> None:
     err = await _refused(h, contracts.UPDATE_ID_FORMAT, {**AGENT, "format": fmt})
     assert _fields(err) == [field]
+
+
+# --- the SLA policy -----------------------------------------------------------------------------
+
+OFFICE = {"timeZone": "Europe/Madrid", "workingHours": {"start": "09:00", "end": "18:00"}}
+
+
+@pytest.mark.parametrize(
+    ("policy", "field", "says"),
+    [
+        (
+            {"calendar": {**OFFICE, "timeZone": "Europe/Atlantis"}},
+            "policy.calendar.timeZone",
+            "unknown time zone 'Europe/Atlantis'",
+        ),
+        (
+            {"calendar": {**OFFICE, "workingHours": {"start": "18:00", "end": "09:00"}}},
+            "policy.calendar.workingHours.end",
+            "end must be after start",
+        ),
+        ({"warningAt": 1.5}, "policy.warningAt", "less than 1"),
+        ({"pauseStatuses": ["closed"]}, "policy.pauseStatuses", "closed cannot pause"),
+        ({"calendar": {**OFFICE, "workingDays": []}}, "policy.calendar.workingDays", "at least"),
+        ({"calendar": "office"}, "policy.calendar", "'24x7' or a business calendar"),
+        (
+            {"targets": {"urgent": {"firstResponseMs": 10, "resolutionMs": 60_000}}},
+            "policy.targets.urgent.firstResponseMs",
+            "greater than or equal to 1000",
+        ),
+        (
+            {"targets": {"critical": {"firstResponseMs": 1000, "resolutionMs": 1000}}},
+            "policy.targets.critical.[key]",
+            "urgent",
+        ),
+        (
+            {"onBreach": {"escalate": True, "notify": True}},
+            "policy.onBreach.notify",
+            "not permitted",
+        ),
+    ],
+    ids=[
+        "unknown-time-zone",
+        "end-before-start",
+        "warning-at-1.5",
+        "pause-on-closed",
+        "no-working-days",
+        "calendar-word",
+        "target-under-a-second",
+        "unknown-priority",
+        "unknown-breach-option",
+    ],
+)
+async def test_sla_policy_refused_naming_the_field_nothing_stored(
+    h: ConfigHarness, policy: dict[str, Any], field: str, says: str
+) -> None:
+    err = await _refused(h, contracts.UPDATE_SLA, {**AGENT, "policy": policy})
+    assert _fields(err) == [field]
+    assert says in err.details[0].reason
+    await _nothing_changed(h)
 
 
 # --- template, reset, history, presets --------------------------------------------------------

@@ -97,7 +97,25 @@ def test_setting_categories_follow_the_plan() -> None:
         K.CONFIGURATION_PRESETS: "presets",
         K.ASSISTANT_INSTRUCTIONS_TEMPLATE: "assistant",
         K.TICKET_VISIBILITY: "tickets",
+        K.SLA_POLICY: "tickets",
     }
+
+
+def test_sla_policy_builtin_value_is_the_plans_table_running_24x7() -> None:
+    hour = 3_600_000
+    assert builtin_values()[K.SLA_POLICY] == {
+        "targets": {
+            "urgent": {"firstResponseMs": hour // 4, "resolutionMs": 4 * hour},
+            "high": {"firstResponseMs": hour, "resolutionMs": 24 * hour},
+            "medium": {"firstResponseMs": 4 * hour, "resolutionMs": 72 * hour},
+            "low": {"firstResponseMs": 24 * hour, "resolutionMs": 7 * 24 * hour},
+        },
+        "calendar": "24x7",
+        "pauseStatuses": ["pending_customer"],
+        "warningAt": 0.75,
+        "onBreach": {"escalate": False, "raisePriority": False},
+    }
+    assert "SLA policy" in DEFINITIONS[K.SLA_POLICY].description
 
 
 def test_seed_record_is_editable_and_stamped() -> None:

@@ -70,3 +70,46 @@ def test_stored_categories_get_the_same_rules_as_updates() -> None:
     with pytest.raises(ValidationFailed) as err:
         parse_value(SettingKey.TICKET_CATEGORIES, dupes)
     assert _fields(err.value) == ["ticket_categories.1.id"]
+
+
+SLA_TIME_ZONE = {"calendar": {"timeZone": "Mars/Olympus_Mons"}}
+
+
+@pytest.mark.parametrize(
+    ("policy", "field"),
+    [
+        (SLA_TIME_ZONE, "sla_policy.calendar.timeZone"),
+        (
+            {"calendar": {"workingHours": {"start": "18:00", "end": "09:00"}}},
+            "sla_policy.calendar.workingHours.end",
+        ),
+        ({"calendar": {"workingDays": [0]}}, "sla_policy.calendar.workingDays.0"),
+        ({"calendar": "weekdays"}, "sla_policy.calendar"),
+        ({"warningAt": 1.5}, "sla_policy.warningAt"),
+        ({"pauseStatuses": ["closed"]}, "sla_policy.pauseStatuses"),
+        (
+            {"targets": {"urgent": {"firstResponseMs": 0, "resolutionMs": 1000}}},
+            "sla_policy.targets.urgent.firstResponseMs",
+        ),
+    ],
+    ids=["time-zone", "end-before-start", "weekday-0", "calendar-word", "warning", "pause", "ms"],
+)
+def test_sla_policy_errors_name_the_one_field(policy: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        parse_value(SettingKey.SLA_POLICY, policy)
+    assert _fields(err.value) == [field]
+
+
+def test_sla_policy_unknown_time_zone_says_which_and_how_to_name_one() -> None:
+    with pytest.raises(ValidationFailed) as err:
+        parse_value(SettingKey.SLA_POLICY, SLA_TIME_ZONE)
+    assert "Mars/Olympus_Mons" in err.value.message
+    assert "IANA" in err.value.message
+
+
+def test_sla_policy_keeps_builtin_targets_for_priorities_left_out() -> None:
+    policy = parse_value(
+        SettingKey.SLA_POLICY, {"targets": {"low": {"firstResponseMs": 1000, "resolutionMs": 2000}}}
+    )
+    assert policy.targets["low"].resolution_ms == 2000
+    assert policy.targets["urgent"].first_response_ms == 15 * 60_000

@@ -21,6 +21,7 @@ READ_BY_EVERY_AGENT = {
     f"{API}/config/terminology",
     f"{API}/config/ticket-id-format",
     f"{API}/config/ticket-visibility",
+    f"{API}/config/sla",
 }
 """Admin areas whose reads every signed-in agent may make (forms and the directory)."""
 AGENT = f"{API}/agents/{{agent_id}}"

@@ -26,11 +26,13 @@ from uts_shared.contracts.config import (
     ResetSetting,
     SavePreset,
     Settings,
+    SlaResult,
     TemplateResult,
     TerminologyResult,
     UpdateAssistant,
     UpdateCategories,
     UpdateIdFormat,
+    UpdateSla,
     UpdateTemplate,
     UpdateTerminology,
     UpdateVisibility,
@@ -74,6 +76,9 @@ def _serve_reads(broker: RabbitBroker, cfg: Configuration, health: HealthStatus)
     async def get_visibility(_: Empty) -> VisibilityResult:
         return VisibilityResult(visibility=await cfg.visibility())
 
+    async def get_sla(_: Empty) -> SlaResult:
+        return SlaResult(policy=await cfg.sla_policy())
+
     async def list_presets(_: Empty) -> Presets:
         return Presets(presets=await cfg.presets())
 
@@ -94,6 +99,7 @@ def _serve_reads(broker: RabbitBroker, cfg: Configuration, health: HealthStatus)
     serve(broker, contracts.GET_ID_FORMAT, get_id_format)
     serve(broker, contracts.GET_TEMPLATE, get_template)
     serve(broker, contracts.GET_VISIBILITY, get_visibility)
+    serve(broker, contracts.GET_SLA, get_sla)
     serve(broker, contracts.LIST_PRESETS, list_presets)
     serve(broker, contracts.RENDER_ASSISTANT, render_assistant)
     serve(broker, contracts.GET_HISTORY, get_history)
@@ -121,6 +127,9 @@ def _serve_changes(broker: RabbitBroker, cfg: Configuration) -> None:
         visibility = await cfg.update_visibility(req.visibility, by=req.agent_id)
         return VisibilityResult(visibility=visibility)
 
+    async def update_sla(req: UpdateSla) -> SlaResult:
+        return SlaResult(policy=await cfg.update_sla_policy(req.policy, by=req.agent_id))
+
     async def reset(req: ResetSetting) -> ResetResult:
         return ResetResult(key=req.key, value=await cfg.reset(req.key, by=req.agent_id))
 
@@ -139,6 +148,7 @@ def _serve_changes(broker: RabbitBroker, cfg: Configuration) -> None:
     serve(broker, contracts.UPDATE_ID_FORMAT, update_id_format)
     serve(broker, contracts.UPDATE_TEMPLATE, update_template)
     serve(broker, contracts.UPDATE_VISIBILITY, update_visibility)
+    serve(broker, contracts.UPDATE_SLA, update_sla)
     serve(broker, contracts.RESET, reset)
     serve(broker, contracts.APPLY_PRESET, apply_preset)
     serve(broker, contracts.SAVE_PRESET, save_preset)

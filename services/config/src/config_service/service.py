@@ -48,6 +48,7 @@ from uts_shared.contracts.config import (
     TicketIdFormat,
     TicketVisibility,
 )
+from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
 from uts_shared.messaging import EventPublisher, make_event, why_invalid
 
@@ -134,6 +135,10 @@ class Configuration:
 
     async def visibility(self) -> TicketVisibility:
         value: TicketVisibility = await self._read(SettingKey.TICKET_VISIBILITY)
+        return value
+
+    async def sla_policy(self) -> SlaPolicy:
+        value: SlaPolicy = await self._read(SettingKey.SLA_POLICY)
         return value
 
     async def presets(self) -> list[Preset]:
@@ -246,6 +251,10 @@ class Configuration:
     async def update_visibility(self, visibility: TicketVisibility, *, by: str) -> TicketVisibility:
         await self._change([(SettingKey.TICKET_VISIBILITY, visibility)], by=by)
         return visibility
+
+    async def update_sla_policy(self, policy: SlaPolicy, *, by: str) -> SlaPolicy:
+        await self._change([(SettingKey.SLA_POLICY, to_json(policy))], by=by)
+        return policy
 
     async def update_template(self, template: str, *, by: str) -> str:
         validation.check_template(template)

@@ -181,6 +181,36 @@ export interface Preset {
   ticketIdFormat: TicketIdFormat;
 }
 
+/** One priority's SLA targets, in milliseconds of business time. */
+export interface SlaTarget {
+  firstResponseMs: number;
+  resolutionMs: number;
+}
+
+/** When the SLA clocks run: ISO weekdays (1 = Monday), `HH:MM` hours in an IANA time zone,
+ * minus holidays (local `YYYY-MM-DD` dates). */
+export interface BusinessCalendar {
+  timeZone: string;
+  workingDays: number[];
+  workingHours: { start: string; end: string };
+  holidays: string[];
+}
+
+export interface SlaOnBreach {
+  escalate: boolean;
+  toAgentId?: string | null;
+  raisePriority: boolean;
+}
+
+/** `GET/PUT /config/sla` (the `sla_policy` setting). */
+export interface SlaPolicy {
+  targets: Record<Priority, SlaTarget>;
+  calendar: BusinessCalendar | '24x7';
+  pauseStatuses: TicketStatus[];
+  warningAt: number;
+  onBreach: SlaOnBreach;
+}
+
 export interface ChangeRecord {
   key: string;
   oldValue: unknown;

@@ -14,6 +14,7 @@ const KEY_LABELS: Record<string, MessageKey> = {
   assistant_configuration: 'settings.assistant',
   assistant_instructions_template: 'settings.template',
   configuration_presets: 'settings.presets',
+  sla_policy: 'settings.sla',
 };
 
 /** Who changed which setting and when, newest first, with the values before and after. */

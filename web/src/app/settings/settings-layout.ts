@@ -25,6 +25,7 @@ export class SettingsLayout {
     { path: 'categories', label: 'settings.categories' },
     { path: 'terminology', label: 'settings.terminology' },
     { path: 'id-format', label: 'settings.idFormat' },
+    { path: 'sla', label: 'settings.sla' },
     { path: 'assistant', label: 'settings.assistant' },
     { path: 'template', label: 'settings.template' },
     { path: 'presets', label: 'settings.presets' },

@@ -11,6 +11,7 @@ export const SETTINGS_ROUTES: Routes = [
       { path: 'categories', loadComponent: () => import('./categories-settings').then((m) => m.CategoriesSettings) },
       { path: 'terminology', loadComponent: () => import('./terminology-settings').then((m) => m.TerminologySettings) },
       { path: 'id-format', loadComponent: () => import('./id-format-settings').then((m) => m.IdFormatSettings) },
+      { path: 'sla', loadComponent: () => import('./sla-settings').then((m) => m.SlaSettings) },
       { path: 'assistant', loadComponent: () => import('./assistant-settings').then((m) => m.AssistantSettings) },
       { path: 'template', loadComponent: () => import('./template-settings').then((m) => m.TemplateSettings) },
       { path: 'presets', loadComponent: () => import('./presets-settings').then((m) => m.PresetsSettings) },

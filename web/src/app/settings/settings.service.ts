@@ -9,6 +9,7 @@ import {
   ChangeRecord,
   Preset,
   RenderedAssistant,
+  SlaPolicy,
   Terminology,
   TicketIdFormat,
 } from '../core/models';
@@ -20,7 +21,8 @@ export type SettingKey =
   | 'assistant_configuration'
   | 'ticket_terminology'
   | 'ticket_id_format'
-  | 'assistant_instructions_template';
+  | 'assistant_instructions_template'
+  | 'sla_policy';
 
 /** The admin configuration API. Every save also refreshes this console's own configuration
  * at once (other consoles get `config_updated`). */
@@ -73,6 +75,14 @@ export class SettingsService {
     return this.saved(
       this.http.put<{ template: string }>(`${BASE}/instructions-template`, { template }).pipe(map((a) => a.template)),
     );
+  }
+
+  sla(): Observable<SlaPolicy> {
+    return this.http.get<{ policy: SlaPolicy }>(`${BASE}/sla`).pipe(map((a) => a.policy));
+  }
+
+  saveSla(policy: SlaPolicy): Observable<SlaPolicy> {
+    return this.saved(this.http.put<{ policy: SlaPolicy }>(`${BASE}/sla`, policy).pipe(map((a) => a.policy)));
   }
 
   rendered(): Observable<RenderedAssistant> {

@@ -26,6 +26,7 @@ from uts_shared.contracts.base import (
     WireModel,
     health_rpc,
 )
+from uts_shared.contracts.sla import SlaPolicy
 
 SLUG = r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$"
 
@@ -52,6 +53,7 @@ class SettingKey(StrEnum):
     CONFIGURATION_PRESETS = "configuration_presets"
     ASSISTANT_INSTRUCTIONS_TEMPLATE = "assistant_instructions_template"
     TICKET_VISIBILITY = "ticket_visibility"
+    SLA_POLICY = "sla_policy"
 
 
 SettingCategory = Literal["tickets", "assistant", "presets", "general"]
@@ -222,6 +224,10 @@ class UpdateVisibility(ByAgent):
     visibility: TicketVisibility
 
 
+class UpdateSla(ByAgent):
+    policy: SlaPolicy
+
+
 class ResetSetting(ByAgent):
     key: Id
 
@@ -275,6 +281,10 @@ class VisibilityResult(WireModel):
     visibility: TicketVisibility
 
 
+class SlaResult(WireModel):
+    policy: SlaPolicy
+
+
 class ResetResult(WireModel):
     key: str
     value: Any
@@ -324,6 +334,8 @@ GET_VISIBILITY = Rpc(
     "config.ticket_visibility.get", Empty, VisibilityResult, "Which tickets non-admins see"
 )
 UPDATE_VISIBILITY = Rpc("config.ticket_visibility.update", UpdateVisibility, VisibilityResult)
+GET_SLA = Rpc("config.sla.get", Empty, SlaResult, "The SLA policy the tickets' clocks run by")
+UPDATE_SLA = Rpc("config.sla.update", UpdateSla, SlaResult)
 RESET = Rpc("config.reset", ResetSetting, ResetResult, "Reset one key to its built-in default")
 LIST_PRESETS = Rpc("config.presets.list", Empty, Presets, "Built-in and custom presets")
 APPLY_PRESET = Rpc("config.presets.apply", ApplyPreset, PresetApplied)
@@ -349,6 +361,8 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     UPDATE_TEMPLATE,
     GET_VISIBILITY,
     UPDATE_VISIBILITY,
+    GET_SLA,
+    UPDATE_SLA,
     RESET,
     LIST_PRESETS,
     APPLY_PRESET,

@@ -16,6 +16,7 @@ from uts_shared.contracts.config import (
     SettingKey,
     SettingRecord,
 )
+from uts_shared.contracts.sla import SlaPolicy
 
 SEED_AGENT = "system"
 """`updatedBy`/`changedBy` of documents written by seeding rather than by a person."""
@@ -54,6 +55,12 @@ DEFINITIONS: dict[SettingKey, SettingDefinition] = {
             "tickets",
             "Which tickets agents see: all, or assigned_and_unassigned (theirs and nobody's)",
         ),
+        SettingDefinition(
+            SettingKey.SLA_POLICY,
+            "tickets",
+            "SLA policy: targets per priority, business calendar, pausing statuses, warnings, "
+            "breach actions",
+        ),
     )
 }
 
@@ -86,6 +93,7 @@ def builtin_values(company_name: str | None = None) -> dict[SettingKey, Any]:
         SettingKey.CONFIGURATION_PRESETS: to_json(presets.builtin_presets(company_name)),
         SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE: DEFAULT_TEMPLATE,
         SettingKey.TICKET_VISIBILITY: DEFAULT_VISIBILITY,
+        SettingKey.SLA_POLICY: to_json(SlaPolicy()),
     }
 
 

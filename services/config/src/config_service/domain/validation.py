@@ -26,6 +26,7 @@ from uts_shared.contracts.config import (
     TicketVisibility,
     fallback_category,
 )
+from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.errors import FieldError, ValidationFailed, field_errors_from_pydantic
 
 T = TypeVar("T")
@@ -41,6 +42,7 @@ _ADAPTERS: dict[SettingKey, TypeAdapter[Any]] = {
     SettingKey.CONFIGURATION_PRESETS: TypeAdapter(list[Preset]),
     SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE: TypeAdapter(str),
     SettingKey.TICKET_VISIBILITY: TypeAdapter(TicketVisibility),
+    SettingKey.SLA_POLICY: TypeAdapter(SlaPolicy),
 }
 
 

@@ -1,8 +1,8 @@
 """Ticket-system configuration (Phase 0 of the plan): parse, authorise, call, shape.
 
 Every signed-in agent reads what a ticket form and list need (`reads`: categories, terminology,
-ticket-ID format, ticket visibility, and the console's combined view); everything else, and
-every write, is admin only (`router`).
+ticket-ID format, ticket visibility, the SLA policy, and the console's combined view); everything
+else, and every write, is admin only (`router`).
 
 Bodies are the config contract's own models, so bad input is a 422 naming the field before any
 RPC; the config service validates again and owns every rule. Each change carries the admin's id.
@@ -43,6 +43,7 @@ from uts_shared.contracts.config import (
     TicketIdFormat,
     TicketVisibility,
 )
+from uts_shared.contracts.sla import SlaPolicy
 
 router = APIRouter(prefix="/config", tags=["config"], dependencies=[Depends(admin_agent)])
 reads = APIRouter(prefix="/config", tags=["config"], dependencies=[Depends(current_agent)])
@@ -181,6 +182,14 @@ class VisibilityUpdated(VisibilityOut):
     message: str = "Ticket visibility updated successfully"
 
 
+class SlaOut(Ok):
+    policy: SlaPolicy
+
+
+class SlaUpdated(SlaOut):
+    message: str = "SLA policy updated successfully"
+
+
 class ConsoleConfig(WireModel):
     """What every agent's console is labelled with (no assistant internals)."""
 
@@ -304,6 +313,22 @@ async def update_ticket_visibility(
     result = await rpc.call(config.UPDATE_VISIBILITY, request)
     visibility.invalidate()  # this replica at once; the others (and sockets) on config.updated
     return VisibilityUpdated(ticket_visibility=result.visibility)
+
+
+@reads.get("/sla")
+async def get_sla_policy(rpc: RpcDep) -> SlaOut:
+    """The SLA policy: targets per priority, business calendar, pausing statuses, warning share,
+    and what a breach does."""
+    result = await rpc.call(config.GET_SLA, EMPTY)
+    return SlaOut(policy=result.policy)
+
+
+@router.put("/sla", responses=NOT_EDITABLE)
+async def update_sla_policy(body: SlaPolicy, agent: AdminAgent, rpc: RpcDep) -> SlaUpdated:
+    """Replace the SLA policy (the body is the policy; priorities left out keep the built-in
+    targets)."""
+    result = await rpc.call(config.UPDATE_SLA, config.UpdateSla(agent_id=agent.id, policy=body))
+    return SlaUpdated(policy=result.policy)
 
 
 @router.post("/reset/{key}", responses=NOT_EDITABLE)
