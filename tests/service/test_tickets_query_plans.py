@@ -15,7 +15,7 @@ import pytest_asyncio
 
 from tickets_service.domain import search, tally
 from tickets_service.store import NEWEST_FIRST, TicketFilter, TicketStore, sort_spec
-from uts_shared.contracts.tickets import Priority, TicketStatus
+from uts_shared.contracts.tickets import Priority, SlaState, TicketStatus
 from uts_shared.mongo import open_database
 
 pytestmark = pytest.mark.real_mongo
@@ -110,6 +110,7 @@ LISTS = {
         TicketFilter(updated_since=SINCE),
         sort_spec("updatedAt", "desc"),
     ),
+    "breached SLA, newest first": (TicketFilter(sla_state=SlaState.BREACHED), NEWEST),
     "everything, newest first": (TicketFilter(), NEWEST),
 }
 
@@ -132,6 +133,12 @@ async def test_search_counts_and_pages_come_from_the_search_terms_index(
     every = {**where.query(), "searchTerms": {"$all": list(terms)}}
     stages = await _plan(store, every, NEWEST_FIRST)
     assert "IXSCAN" in stages and "COLLSCAN" not in stages, stages
+
+
+async def test_the_sla_monitor_finds_due_clocks_by_index(store: TicketStore) -> None:
+    due = {"sla.nextCheckAt": {"$lte": SINCE}}
+    stages = await _plan(store, due, [("sla.nextCheckAt", 1)])
+    assert "IXSCAN" in stages and "COLLSCAN" not in stages and "SORT" not in stages, stages
 
 
 async def test_stats_read_one_counter_document_by_id(store: TicketStore) -> None:

@@ -77,7 +77,10 @@ async def test_agent_creates_an_open_ticket_with_sla_and_a_created_event(env: Ti
     assert event.data["ticket"]["location"]["coordinates"]["latitude"] == 19.4
 
     fetched = await env.rpc.call(t.GET, t.GetTicket(ticket_id=ticket.ticket_id))
-    assert fetched == ticket
+    read_time = {"sla": {"remaining_ms"}}  # business time left, as of each read
+    assert fetched.model_dump(exclude=read_time) == ticket.model_dump(exclude=read_time)
+    assert ticket.sla.remaining_ms is not None and fetched.sla.remaining_ms is not None
+    assert 0 < fetched.sla.remaining_ms <= ticket.sla.remaining_ms <= 15 * 60_000
 
 
 async def test_assign_to_self_assigns_the_creating_agent(env: TicketsEnv) -> None:
@@ -85,31 +88,6 @@ async def test_assign_to_self_assigns_the_creating_agent(env: TicketsEnv) -> Non
     ticket = await env.ticket(customer, agent="agent-3", assign_to_self=True)
     assert ticket.assigned_agent == "agent-3"
     assert ticket.assigned_at == ticket.created_at
-
-
-async def test_sla_targets_come_from_the_services_configuration(
-    fresh_vhost: str, mongo_url: str | None
-) -> None:
-    # Instances of their own, on a vhost of their own: the module's `env` answers there too.
-    targets = {"urgent": {"firstResponse": 60_000, "resolution": 120_000}}
-    async with tickets_env(fresh_vhost, mongo_url, sla_targets_ms=targets) as env:
-        customer = await env.customer()
-        urgent = await env.ticket(customer, priority=t.Priority.URGENT)
-        low = await env.ticket(customer, priority=t.Priority.LOW)
-        assert (urgent.sla.first_response_target, urgent.sla.resolution_target) == (
-            60_000,
-            120_000,
-        )
-        assert low.sla.resolution_target == 7 * 24 * 3_600_000  # untouched priorities keep theirs
-        raised = await env.rpc.call(
-            t.UPDATE,
-            t.UpdateTicket(
-                ticket_id=low.ticket_id,
-                changes=t.TicketChanges(priority=t.Priority.URGENT),
-                by="a1",
-            ),
-        )
-        assert raised.sla.first_response_target == 60_000
 
 
 async def test_ai_creates_a_new_ticket_from_the_assistant(env: TicketsEnv) -> None:

@@ -4,7 +4,7 @@
   admin, and signed in. `Desk`: an agent with its HTTP client on the first gateway.
 - `new_customer`, `new_ticket`, `move`: make a customer (unique phone number), a ticket, and
   walk a ticket through statuses, asserting each step succeeded.
-- `TICKET_FIELDS`, `SLA_FIELDS`, `STORAGE_ONLY_FIELDS`: a ticket's wire shape.
+- `TICKET_FIELDS`, `SLA_FIELDS`, `STORAGE_ONLY_FIELDS`: a ticket's wire shape; `as_stored`.
 """
 
 from __future__ import annotations
@@ -56,7 +56,16 @@ SLA_FIELDS = {
     "firstResponseAt",
     "firstResponseMet",
     "resolutionMet",
+    "elapsedMs",
+    "pausedSince",
+    "firstResponseDueAt",
+    "resolutionDueAt",
+    "state",
+    "remainingMs",
+    "paused",
 }
+READ_TIME_SLA_FIELDS = {"remainingMs"}
+"""Business time left, as of each read: two reads of one version differ only there."""
 STORAGE_ONLY_FIELDS = {
     "outbox",
     "searchTerms",
@@ -66,6 +75,12 @@ STORAGE_ONLY_FIELDS = {
     "agentNames",
 }
 """What the store keeps beside a ticket and no client ever sees."""
+
+
+def as_stored(ticket: dict[str, Any]) -> dict[str, Any]:
+    """The ticket without its read-time SLA fields (to compare two reads of one version)."""
+    sla = {k: v for k, v in ticket["sla"].items() if k not in READ_TIME_SLA_FIELDS}
+    return {**ticket, "sla": sla}
 
 
 @dataclass

@@ -21,6 +21,8 @@ TICKET_EVENTS = (
     "ticket_note_added",
     "ticket_resolved",
     "ticket_escalated",
+    "ticket_sla_warning",
+    "ticket_sla_breached",
 )
 
 Match = Callable[[dict[str, Any]], bool]

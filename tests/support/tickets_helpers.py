@@ -19,9 +19,11 @@ from tests.support.events import EventRecorder
 from tests.support.factories import agent_ticket_request, unique_phone
 from tickets_service.main import TicketsService
 from tickets_service.settings import Settings
+from uts_shared.clock import Clock
 from uts_shared.contracts import config as cfg
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty
+from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.messaging import (
     EventPublisher,
     RpcClient,
@@ -49,7 +51,7 @@ LUXFREE = [
 
 
 class ConfigStub:
-    """Answers the config RPCs the tickets service asks (categories, id format).
+    """Answers the config RPCs the tickets service asks (categories, id format, SLA policy).
 
     `answering` cleared -> requests get no answer (the service falls back).
     """
@@ -64,6 +66,8 @@ class ConfigStub:
         self.publisher = EventPublisher(self.broker)
         serve(self.broker, cfg.GET_CATEGORIES, self._categories)
         serve(self.broker, cfg.GET_ID_FORMAT, self._id_format)
+        serve(self.broker, cfg.GET_SLA, self._sla)
+        self.sla = SlaPolicy()
 
     async def _gate(self) -> None:
         self.calls += 1
@@ -76,6 +80,10 @@ class ConfigStub:
     async def _id_format(self, _: Empty) -> cfg.IdFormatResult:
         await self._gate()
         return cfg.IdFormatResult(format=self.id_format)
+
+    async def _sla(self, _: Empty) -> cfg.SlaResult:
+        await self._gate()
+        return cfg.SlaResult(policy=self.sla)
 
     async def announce(self, *keys: cfg.SettingKey) -> None:
         """Publish `config.updated` for `keys`, as the config service does after a change."""
@@ -139,6 +147,7 @@ async def tickets_env(
     mongo_url: str | None,
     *,
     instances: int = 1,
+    clock: Clock | None = None,
     **overrides: Any,
 ) -> AsyncIterator[TicketsEnv]:
     """`instances` tickets services sharing one fresh database, plus client, stub, recorder."""
@@ -159,7 +168,7 @@ async def tickets_env(
         ),
         recorder.on_event,
     )
-    services = [TicketsService(settings, database=database) for _ in range(instances)]
+    services = [TicketsService(settings, database=database, clock=clock) for _ in range(instances)]
     await config.broker.start()
     await client.connect()
     await declare_topology(client)

@@ -1,4 +1,4 @@
-"""Ticket lifecycle rules: transition graph, history, SLA stamps, assignment, escalation."""
+"""Ticket lifecycle rules: transition graph, history, assignment, escalation, notes, feedback."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tickets_service.domain import changes, lifecycle
+from tickets_service.domain import changes, lifecycle, sla
 from tickets_service.domain.lifecycle import TRANSITIONS, InvalidTransition
 from tickets_service.domain.tickets import customer_view, new_ticket
-from tickets_service.settings import Settings
 from uts_shared.contracts.base import MAX_NOTES_PER_TICKET, MAX_STATUS_CHANGES_PER_TICKET
+from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.contracts.tickets import (
     CreateFromAgent,
     Note,
@@ -30,7 +30,7 @@ from uts_shared.errors import Conflict, ErrorCode, ValidationFailed
 
 S = TicketStatus
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-TARGETS = {p: (v.first_response, v.resolution) for p, v in Settings().sla_targets_ms.items()}
+POLICY = sla.Policy.of(SlaPolicy())
 
 PLAN = {
     (S.NEW, S.OPEN),
@@ -61,7 +61,7 @@ def make(status: S = S.NEW, priority: Priority = Priority.MEDIUM) -> TicketView:
         ticket_id="LUX-2026-000001",
         status=S.NEW,
         source=TicketSource.AGENT,
-        sla=lifecycle.sla_for(priority, TARGETS),
+        sla=sla.start(priority, POLICY, T0),
         assigned_agent=None,
         now=T0,
     )
@@ -115,23 +115,6 @@ def test_history_from_is_the_real_previous_status_after_several_changes() -> Non
     assert pairs == list(itertools.pairwise([S.NEW, *path]))
 
 
-def test_first_move_to_in_progress_stamps_first_response_once() -> None:
-    ticket = lifecycle.transition(make(S.OPEN), S.IN_PROGRESS, by="a", reason=None, now=T0)
-    assert ticket.sla.first_response_at == T0
-    assert ticket.sla.first_response_met is True
-    later = T0 + timedelta(hours=9)
-    ticket = lifecycle.transition(ticket, S.PENDING_CUSTOMER, by="a", reason=None, now=later)
-    ticket = lifecycle.transition(ticket, S.IN_PROGRESS, by="a", reason=None, now=later)
-    assert ticket.sla.first_response_at == T0
-
-
-def test_late_first_response_is_marked_as_missed() -> None:
-    late = T0 + timedelta(minutes=16)
-    urgent = make(S.OPEN, Priority.URGENT)
-    ticket = lifecycle.transition(urgent, S.IN_PROGRESS, by="a", reason=None, now=late)
-    assert ticket.sla.first_response_met is False
-
-
 def test_resolved_stamps_resolution_and_closed_stamps_closed_at() -> None:
     ticket = make(S.IN_PROGRESS, Priority.HIGH)
     resolved_at = T0 + timedelta(hours=25)
@@ -139,7 +122,6 @@ def test_resolved_stamps_resolution_and_closed_stamps_closed_at() -> None:
     assert ticket.resolved_at == resolved_at
     assert ticket.resolved_by == "a2"
     assert ticket.resolution_notes == "Cambio de foco"
-    assert ticket.sla.resolution_met is False  # high: 24 h
     closed_at = resolved_at + timedelta(hours=1)
     ticket = lifecycle.transition(ticket, S.CLOSED, by="a2", reason=None, now=closed_at)
     assert ticket.closed_at == closed_at
@@ -150,27 +132,7 @@ def test_reopening_clears_the_previous_resolution_stamps() -> None:
     reopened = lifecycle.transition(ticket, S.OPEN, by="a", reason="volvió a fallar", now=T0)
     assert reopened.resolved_at is None
     assert reopened.resolved_by is None
-    assert reopened.sla.resolution_met is None
     assert reopened.status_history[-1].from_ is S.RESOLVED
-
-
-def test_sla_targets_follow_priority_in_milliseconds() -> None:
-    minute, hour = 60_000, 3_600_000
-    expected = {
-        Priority.URGENT: (15 * minute, 4 * hour),
-        Priority.HIGH: (hour, 24 * hour),
-        Priority.MEDIUM: (4 * hour, 72 * hour),
-        Priority.LOW: (24 * hour, 7 * 24 * hour),
-    }
-    for priority, (first, resolution) in expected.items():
-        sla = lifecycle.sla_for(priority, TARGETS)
-        assert (sla.first_response_target, sla.resolution_target) == (first, resolution)
-
-
-def test_sla_targets_are_configurable() -> None:
-    settings = Settings(sla_targets_ms={"urgent": {"firstResponse": 1000, "resolution": 2000}})
-    assert settings.sla_targets_ms[Priority.URGENT].first_response == 1000
-    assert settings.sla_targets_ms[Priority.LOW].resolution == 7 * 24 * 3_600_000
 
 
 def test_assign_moves_a_new_ticket_to_open_in_history() -> None:
@@ -310,20 +272,16 @@ def test_feedback_only_on_resolved_or_closed() -> None:
     assert (ticket.customer_feedback.rating, ticket.customer_feedback.submitted_at) == (4, T0)
 
 
-def test_general_update_applies_only_real_changes_and_new_priority_targets() -> None:
+def test_general_update_applies_only_real_changes() -> None:
     ticket = make(S.OPEN)
-    same, updates = lifecycle.apply_changes(
-        ticket, TicketChanges(subject=ticket.subject), targets=TARGETS, now=T0
-    )
+    same, updates = lifecycle.apply_changes(ticket, TicketChanges(subject=ticket.subject), now=T0)
     assert same is ticket and updates == {}
     changed, updates = lifecycle.apply_changes(
         ticket,
         TicketChanges(priority=Priority.URGENT, tags=["poste"]),
-        targets=TARGETS,
         now=T0 + timedelta(minutes=1),
     )
     assert updates == {"priority": "urgent", "tags": ["poste"]}
-    assert changed.sla.first_response_target == 15 * 60_000
     assert changed.updated_at == T0 + timedelta(minutes=1)
     assert changed.status is S.OPEN
 
@@ -359,19 +317,14 @@ def test_a_note_comes_back_with_its_event() -> None:
 
 def test_an_update_that_changes_nothing_emits_nothing() -> None:
     ticket = make(S.OPEN)
-    outcome = changes.update(
-        ticket, TicketChanges(subject=ticket.subject), by="a1", targets=TARGETS, now=T0
-    )
+    outcome = changes.update(ticket, TicketChanges(subject=ticket.subject), by="a1", now=T0)
     assert outcome.events == () and outcome.ticket is ticket
 
 
-def test_a_priority_change_emits_the_changed_fields_and_retargets_the_sla() -> None:
-    outcome = changes.update(
-        make(S.OPEN), TicketChanges(priority=Priority.URGENT), by="a1", targets=TARGETS, now=T0
-    )
+def test_a_priority_change_emits_the_changed_fields() -> None:
+    outcome = changes.update(make(S.OPEN), TicketChanges(priority=Priority.URGENT), by="a1", now=T0)
     [(_, payload)] = outcome.events
     assert isinstance(payload, TicketUpdated) and payload.updates == {"priority": "urgent"}
-    assert outcome.ticket.sla.first_response_target == TARGETS[Priority.URGENT][0]
 
 
 def test_a_created_ticket_is_announced_at_version_one() -> None:

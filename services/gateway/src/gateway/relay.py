@@ -54,7 +54,12 @@ _EVENTS: dict[str, tuple[type[Event[Any]], str]] = {
 }
 
 
-_ASSIGNEE_KNOWN = (tickets.TicketUpdated, tickets.TicketNoteAdded, tickets.TicketResolved)
+_ASSIGNEE_KNOWN = (
+    tickets.TicketUpdated,
+    tickets.TicketNoteAdded,
+    tickets.TicketResolved,
+    tickets.TicketSlaAlarm,
+)
 """Events about one ticket that say who it is assigned to (`assignedAgent`)."""
 
 

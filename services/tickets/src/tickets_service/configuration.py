@@ -19,6 +19,7 @@ from tickets_service.fallbacks import DEFAULT_CATEGORIES, DEFAULT_ID_FORMAT
 from uts_shared.contracts import config as config_contracts
 from uts_shared.contracts.base import Empty
 from uts_shared.contracts.config import Category, SettingKey, TicketIdFormat
+from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.errors import DomainError
 from uts_shared.messaging import RpcClient
 
@@ -91,7 +92,8 @@ class _Cached(Generic[T]):
 
 
 class ConfigCache:
-    """Ticket categories and the ticket id format, as the config service last said."""
+    """Ticket categories, the ticket id format and the SLA policy, as the config service last
+    said."""
 
     def __init__(
         self,
@@ -123,6 +125,19 @@ class ConfigCache:
             monotonic=monotonic,
         )
 
+        self._sla: _Cached[SlaPolicy] = _Cached(
+            SettingKey.SLA_POLICY,
+            self._fetch_sla,
+            SlaPolicy(),
+            ttl=ttl,
+            retry_after=retry_after,
+            monotonic=monotonic,
+        )
+
+    async def _fetch_sla(self) -> SlaPolicy:
+        result = await self._rpc.call(config_contracts.GET_SLA, Empty(), timeout=self._timeout)
+        return result.policy
+
     async def _fetch_categories(self) -> list[Category]:
         result = await self._rpc.call(
             config_contracts.GET_CATEGORIES, Empty(), timeout=self._timeout
@@ -141,9 +156,12 @@ class ConfigCache:
     async def id_format(self) -> TicketIdFormat:
         return await self._id_format.get()
 
+    async def sla_policy(self) -> SlaPolicy:
+        return await self._sla.get()
+
     def invalidate(self, keys: list[str]) -> None:
         """Drop the named keys (all of them when `keys` is empty)."""
-        for cached in (self._categories, self._id_format):
+        for cached in (self._categories, self._id_format, self._sla):
             if not keys or cached.key in keys:
                 cached.invalidate()
         self.invalidated.set()

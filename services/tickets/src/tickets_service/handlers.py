@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from faststream.rabbit import RabbitBroker, RabbitMessage
@@ -12,7 +13,10 @@ from tickets_service.tickets import TicketOperations
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.agents import AGENT_NAMES_QUEUE, AGENT_UPDATED
 from uts_shared.contracts.base import Empty, HealthStatus
+from uts_shared.errors import NotFound
 from uts_shared.messaging import serve, subscribe_events, work_queue
+
+log = logging.getLogger(__name__)
 
 
 def register(
@@ -51,6 +55,7 @@ def register(
     serve(broker, t.LIST_CONVERSATIONS, conversations.list)
     serve(broker, t.FIND_ACTIVE_CONVERSATION, conversations.find_active)
     serve(broker, t.UPDATE_CONVERSATION_STATUS, conversations.update_status)
+    serve(broker, t.CUSTOMER_REPLIED, ops.customer_replied)
 
     async def answer_health(_: Empty) -> HealthStatus:
         return await health()
@@ -63,4 +68,17 @@ def register(
 
     subscribe_events(
         broker, work_queue(AGENT_NAMES_QUEUE, AGENT_UPDATED.routing_key), on_agent_updated
+    )
+
+    async def on_customer_replied(routing_key: str, body: bytes, message: RabbitMessage) -> None:
+        reply = t.CONVERSATION_CUSTOMER_REPLIED.envelope.model_validate_json(body).data
+        try:
+            await ops.customer_replied(reply)
+        except NotFound:
+            log.warning("customer reply for unknown conversation %s ignored", reply.conversation_id)
+
+    subscribe_events(
+        broker,
+        work_queue(t.CUSTOMER_REPLIED_QUEUE, t.CONVERSATION_CUSTOMER_REPLIED.routing_key),
+        on_customer_replied,
     )

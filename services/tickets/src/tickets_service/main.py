@@ -13,6 +13,7 @@ from tickets_service.conversations import ConversationOperations
 from tickets_service.customers import CustomerOperations
 from tickets_service.outbox import Outbox
 from tickets_service.settings import Settings
+from tickets_service.sla_monitor import SlaMonitor
 from tickets_service.store import TicketStore
 from tickets_service.tickets import TicketOperations
 from uts_shared import runtime
@@ -74,6 +75,13 @@ class TicketsService:
         self.operations = TicketOperations(
             settings, store=self.store, config=self.config, outbox=self.outbox, clock=self.clock
         )
+        self.sla_monitor = SlaMonitor(
+            self.store,
+            self.operations,
+            self.clock,
+            interval=settings.sla_check_interval,
+            batch=settings.sla_check_batch,
+        )
         self.customers = CustomerOperations(settings, store=self.store, clock=self.clock)
         self.conversations = ConversationOperations(store=self.store, clock=self.clock)
         # Each instance drops its own cache on config changes: an exclusive queue of its own.
@@ -103,6 +111,7 @@ class TicketsService:
         self._watch_reconnects()
         self.outbox.start()
         self.outbox.wake()  # events left by a previous run go out now
+        self.sla_monitor.start()
         log.info("tickets service %s started (db %s)", self.instance, self.settings.mongodb_db)
 
     def _watch_reconnects(self) -> None:
@@ -110,6 +119,7 @@ class TicketsService:
             log.warning("no reconnect hook: events left by an outage wait for the next sweep")
 
     async def stop(self) -> None:
+        await self.sla_monitor.stop()
         await self.outbox.stop()
         try:
             async with asyncio.timeout(self.settings.stop_timeout):

@@ -29,6 +29,7 @@ from uts_shared.contracts.tickets import (
     ConversationStatus,
     Customer,
     Priority,
+    SlaState,
     TicketStats,
     TicketStatus,
     TicketSummary,
@@ -165,6 +166,7 @@ class TicketFilter:
     terms: tuple[str, ...] = ()
     visible_to: str | None = None
     """Only tickets assigned to this agent or to nobody (the ticket-visibility setting)."""
+    sla_state: SlaState | Sequence[SlaState] | None = None
 
     def query(self) -> Document:
         query: Document = {}
@@ -172,6 +174,7 @@ class TicketFilter:
             ("status", self.status),
             ("category", self.category),
             ("priority", self.priority),
+            ("sla.state", self.sla_state),
         ):
             condition = _one_or_any(value)
             if condition is not None:
@@ -269,6 +272,7 @@ class TicketStore:
                 newest("category"),
                 newest("priority"),
                 newest("isEscalated"),
+                newest("sla.state"),
                 by_priority(),
                 by_priority("status"),
                 by_priority("assignedAgent"),
@@ -278,6 +282,7 @@ class TicketStore:
                 IndexModel([("tags", ASCENDING)]),
                 IndexModel([("searchTerms", ASCENDING)], name="searchTerms"),
                 IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
+                IndexModel([("sla.nextCheckAt", ASCENDING)], name="sla_next_check"),
             ]
         )
         await self.customers.create_indexes(
@@ -486,6 +491,23 @@ class TicketStore:
             .to_list(None)
         )
         return [_summary(doc) for doc in docs], total
+
+    async def conversation_tickets(
+        self, conversation_id: str, statuses: Sequence[TicketStatus]
+    ) -> list[str]:
+        """Ids of a conversation's tickets in one of `statuses`."""
+        query = {"conversationId": conversation_id, "status": {"$in": list(statuses)}}
+        return [d["_id"] for d in await self.tickets.find(query, {"_id": 1}).to_list(None)]
+
+    async def sla_due(self, now: datetime, limit: int) -> list[str]:
+        """Ids of tickets whose SLA clock has a warning or breach moment at or before `now`,
+        the most overdue first."""
+        cursor = (
+            self.tickets.find({"sla.nextCheckAt": {"$lte": now}}, {"_id": 1})
+            .sort("sla.nextCheckAt", ASCENDING)
+            .limit(limit)
+        )
+        return [doc["_id"] for doc in await cursor.to_list(None)]
 
     async def search(
         self,

@@ -14,11 +14,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from tickets_service.configuration import ConfigCache
-from tickets_service.domain import changes, search, visibility
+from tickets_service.domain import changes, search, sla, visibility
 from tickets_service.domain.changes import Outcome
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
-from tickets_service.domain.lifecycle import sla_for
 from tickets_service.domain.tickets import (
     customer_ref,
     customer_summary,
@@ -35,6 +34,7 @@ from uts_shared.clock import Clock, new_id
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Pagination
 from uts_shared.contracts.config import fallback_category
+from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -77,12 +77,16 @@ class TicketOperations:
         self._outbox = outbox
         self._clock = clock
         self._ids = ids
+        self._policy_read: object = None
+        self._policy_made = sla.Policy.of(SlaPolicy())
         self._known_customers: set[str] = set()
         """Customers seen to exist (customers are never deleted): one lookup fewer per create."""
-        self._targets = {
-            p: (target.first_response, target.resolution)
-            for p, target in settings.sla_targets_ms.items()
-        }
+
+    async def _policy(self) -> sla.Policy:
+        policy = await self._config.sla_policy()
+        if policy is not self._policy_read:  # a new value from the config service
+            self._policy_read, self._policy_made = policy, sla.Policy.of(policy)
+        return self._policy_made
 
     def _entries(self, outcome: Outcome, now: datetime) -> list[OutboxEntry]:
         return [
@@ -143,7 +147,7 @@ class TicketOperations:
                 )
         await self._check_category(req.category)
         fmt = await self._config.id_format()
-        sla = sla_for(req.priority, self._targets)
+        policy = await self._policy()
         for _ in range(5):
             now = self._clock.now()
             sequence = await self._store.next_sequence(counter_key(fmt, now.year), now)
@@ -153,7 +157,7 @@ class TicketOperations:
                 ticket_id=ticket_id,
                 status=status,
                 source=source,
-                sla=sla,
+                sla=sla.start(req.priority, policy, now),
                 assigned_agent=assigned_agent,
                 now=now,
                 customer=customer,
@@ -182,7 +186,7 @@ class TicketOperations:
             await self._store.count_ticket(req.customer_id, now)
             await self._outbox.publish(ticket_id, entries)
             log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
-            return t.CreateTicketResult(ticket=ticket, created=True)
+            return t.CreateTicketResult(ticket=sla.view(ticket, policy, now), created=True)
         raise Conflict("could not allocate a free ticket id; check the counters collection")
 
     async def _replay(self, key: str, fingerprint: str | None) -> t.CreateTicketResult | None:
@@ -200,7 +204,8 @@ class TicketOperations:
                 context={"ticketId": existing.ticket_id},
             )
         log.debug("idempotent create %s -> %s", key, existing.ticket_id)
-        return t.CreateTicketResult(ticket=existing, created=False)
+        shown = sla.view(existing, await self._policy(), self._clock.now())
+        return t.CreateTicketResult(ticket=shown, created=False)
 
     async def _check_category(self, category: str) -> None:
         categories = await self._config.categories()
@@ -247,7 +252,7 @@ class TicketOperations:
         ticket = await self._require(req.ticket_id)
         if not visibility.visible(ticket.assigned_agent, to=req.visible_to):
             raise _not_found(req.ticket_id)
-        return ticket
+        return sla.view(ticket, await self._policy(), self._clock.now())
 
     async def get_for_customer(self, req: t.GetForCustomer) -> t.CustomerTicketView:
         ticket = await self._store.get_ticket(req.ticket_id)
@@ -277,6 +282,7 @@ class TicketOperations:
             created_from=req.created_from,
             created_to=req.created_to,
             updated_since=req.updated_since,
+            sla_state=req.sla_state,
             terms=terms,
             visible_to=req.visible_to,
         )
@@ -334,6 +340,7 @@ class TicketOperations:
         A request whose key the ticket already records (a redelivery after a lost connection)
         is answered with the ticket as it is: nothing is applied twice."""
         ticket_id, key = req.ticket_id, req.request_key
+        policy = await self._policy()
         first: t.TicketView | None = None
         for _ in range(self._settings.write_retries):
             found = await self._store.get_for_change(ticket_id)
@@ -360,9 +367,9 @@ class TicketOperations:
                     context={"status": ticket.status.value, "version": ticket.version},
                 )
             now = self._clock.now()
-            outcome = decide(ticket, now)
-            if not outcome.events:
-                return outcome
+            outcome = changes.clocked(ticket, decide(ticket, now), policy, now, note_id=self._ids())
+            if not outcome.events and not outcome.rescheduled:
+                return Outcome(sla.view(outcome.ticket, policy, now))
             after = outcome.ticket
             terms = (
                 search.search_terms(after.ticket_id, after.subject, after.description)
@@ -378,7 +385,7 @@ class TicketOperations:
                 continue
             # This write's own events; anything older left in the outbox is the relay's.
             await self._outbox.publish(ticket_id, entries)
-            return Outcome(saved, outcome.events, outcome.note)
+            return Outcome(sla.view(saved, policy, now), outcome.events, outcome.note)
         raise Conflict(
             f"Ticket {ticket_id} is being changed by others right now; try again",
             context={"retries": self._settings.write_retries},
@@ -393,9 +400,7 @@ class TicketOperations:
                 raise ValidationFailed.on(name, "can't be removed")
         outcome = await self._change(
             req,
-            lambda ticket, now: changes.update(
-                ticket, req.changes, by=req.by, targets=self._targets, now=now
-            ),
+            lambda ticket, now: changes.update(ticket, req.changes, by=req.by, now=now),
             expected_version=req.expected_version,
             search_changed=bool({"subject", "description"} & fields),
         )
@@ -470,6 +475,35 @@ class TicketOperations:
         )
         log.debug("ticket %s escalated to %s by %s", req.ticket_id, req.to_agent_id, req.by)
         return outcome.ticket
+
+    async def settle_sla(self, ticket_id: str) -> int:
+        """Raise the warnings and breaches of one ticket that fell due (the SLA monitor);
+        the number of events written. Replicas racing on the same ticket write it once."""
+        outcome = await self._change(
+            t.TicketWrite(ticket_id=ticket_id), lambda ticket, now: Outcome(ticket)
+        )
+        return len(outcome.events)
+
+    async def customer_replied(self, req: t.CustomerReplied) -> t.CustomerRepliedResult:
+        """The conversation's tickets in a pausing status move back to in_progress (reason
+        "customer replied"), resuming their clocks; a repeated reply finds nothing to move."""
+        if await self._store.get_conversation(req.conversation_id) is None:
+            raise NotFound(
+                f"Conversation '{req.conversation_id}' not found",
+                details=[FieldError(field="conversationId", reason="no such conversation")],
+            )
+        policy = await self._policy()
+        waiting = [s for s in policy.pause_statuses if changes.resumable(s)]
+        resumed: list[str] = []
+        for ticket_id in await self._store.conversation_tickets(req.conversation_id, waiting):
+            outcome = await self._change(
+                t.TicketWrite(ticket_id=ticket_id),
+                lambda ticket, now: changes.customer_replied(ticket, waiting, now=now),
+            )
+            if outcome.events:
+                resumed.append(ticket_id)
+        log.debug("customer replied on %s: %s resumed", req.conversation_id, resumed)
+        return t.CustomerRepliedResult(resumed=resumed)
 
     async def rename_agent(self, agent_id: str, name: str) -> None:
         """An agent's new name (`agent.updated`) on every ticket that names it."""

@@ -164,14 +164,49 @@ class StatusChange(WireModel):
     timestamp: datetime
 
 
+class SlaState(StrEnum):
+    OK = "ok"
+    WARNING = "warning"
+    """A clock passed the policy's warning share of its target."""
+    BREACHED = "breached"
+    """A clock passed its target (this stays, whatever happens next)."""
+    MET = "met"
+    """Resolved within target."""
+
+
+SlaClockName = Literal["first_response", "resolution"]
+
+
 class Sla(WireModel):
-    """SLA targets (milliseconds, from the priority) and what actually happened."""
+    """The ticket's SLA clock: targets (business milliseconds, from the priority), the time
+    counted, when each target falls due, and what happened.
+
+    The clock counts business time (the policy's calendar) from creation, except while the
+    ticket is in a pausing status; first response stops at the first move to in_progress or
+    the first public note, resolution at resolving (a reopen resumes it)."""
 
     first_response_target: int
     resolution_target: int
     first_response_at: datetime | None = None
     first_response_met: bool | None = None
     resolution_met: bool | None = None
+    elapsed_ms: int = 0
+    """Business time counted up to `runningSince` (or until the clock paused or stopped)."""
+    running_since: datetime | None = None
+    paused_since: datetime | None = None
+    first_response_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    """When the target falls due if the clock keeps running; none while paused or stopped."""
+    next_check_at: datetime | None = None
+    """The next warning or breach moment (what the monitor looks for)."""
+    first_response_warned_at: datetime | None = None
+    first_response_breached_at: datetime | None = None
+    resolution_warned_at: datetime | None = None
+    resolution_breached_at: datetime | None = None
+    state: SlaState = SlaState.OK
+    remaining_ms: int | None = None
+    """Business time left to the next target not yet met (negative: overdue); on reads."""
+    paused: bool = False
 
 
 class CustomerFeedback(WireModel):
@@ -316,8 +351,21 @@ class NoteResult(WireModel):
     note: Note
 
 
+class SlaAttainment(WireModel):
+    met: int = 0
+    breached: int = 0
+    attainment: float | None = None
+    """met / (met + breached); none while no ticket of the priority has a decided SLA."""
+
+    @classmethod
+    def of(cls, met: int, breached: int) -> SlaAttainment:
+        decided = met + breached
+        return cls(met=met, breached=breached, attainment=met / decided if decided else None)
+
+
 class TicketStats(WireModel):
-    """Counts per status, per priority and escalated (plan's `getTicketStats`, completed)."""
+    """Counts per status, per priority and escalated (plan's `getTicketStats`, completed), and
+    the SLA: tickets in warning or breached, attainment per priority."""
 
     total: int = 0
     new: int = 0
@@ -332,6 +380,9 @@ class TicketStats(WireModel):
     high: int = 0
     urgent: int = 0
     escalated: int = 0
+    sla_warning: int = 0
+    sla_breached: int = 0
+    sla_by_priority: dict[Priority, SlaAttainment] = Field(default_factory=dict)
 
 
 # --- ticket requests --------------------------------------------------------------------------
@@ -413,6 +464,7 @@ _SEVERAL = (BeforeValidator(_listed), Field(min_length=1, max_length=MAX_FILTER_
 Statuses = Annotated[list[TicketStatus], *_SEVERAL]
 Priorities = Annotated[list[Priority], *_SEVERAL]
 CategoryIds = Annotated[list[CategoryId], *_SEVERAL]
+SlaStates = Annotated[list[SlaState], *_SEVERAL]
 
 
 class ListTickets(PageQuery):
@@ -435,6 +487,8 @@ class ListTickets(PageQuery):
     created_from: Instant | None = None
     created_to: Instant | None = None
     updated_since: Instant | None = None
+    sla_state: SlaStates | None = None
+    """The SLA clock's state (ok, warning, breached, met); several: any of them."""
     q: Query | None = None
     """Search words across ticketId, subject and description (case and accents ignored)."""
     sort_by: SortBy | None = None
@@ -735,6 +789,29 @@ GET_CUSTOMER_BY_PHONE = Rpc("tickets.customers.get_by_phone", GetCustomerByPhone
 LIST_CUSTOMERS = Rpc("tickets.customers.list", ListCustomers, CustomerPage)
 
 CREATE_CONVERSATION = Rpc("tickets.conversations.create", CreateConversation, Conversation)
+
+
+class CustomerReplied(WireModel):
+    """The conversation system heard from the customer: the conversation's tickets waiting on
+    the customer move back to in_progress (their SLA clocks resume)."""
+
+    conversation_id: Id
+    occurred_at: Instant | None = None
+
+
+class CustomerRepliedResult(WireModel):
+    resumed: list[str] = Field(default_factory=list)
+    """Ids of the tickets moved back to in_progress."""
+
+
+CUSTOMER_REPLIED = Rpc(
+    "tickets.conversations.customer_replied",
+    CustomerReplied,
+    CustomerRepliedResult,
+    "The customer replied: tickets waiting on them move back to in_progress",
+)
+CUSTOMER_REPLIED_QUEUE = "tickets.customer-replied"
+"""The tickets service's shared queue for `conversation.customer_replied` (one replica acts)."""
 OPEN_CONVERSATION = Rpc(
     "tickets.conversations.open",
     OpenConversation,
@@ -856,12 +933,35 @@ class TicketEscalated(WireModel):
     version: int
 
 
+class TicketSlaAlarm(WireModel):
+    """A clock passed its warning share or its target (each sent once per clock)."""
+
+    ticket_id: str
+    clock: SlaClockName
+    due_at: datetime | None = None
+    target_ms: int
+    elapsed_ms: int
+    priority: Priority
+    customer_id: str
+    assigned_agent: str | None = None
+    version: int
+
+
 TICKET_CREATED = EventType("ticket.created", TicketCreated, "New ticket")
 TICKET_UPDATED = EventType("ticket.updated", TicketUpdated, "Status change or general update")
 TICKET_ASSIGNED = EventType("ticket.assigned", TicketAssigned, "Ticket assigned to an agent")
 TICKET_NOTE_ADDED = EventType("ticket.note_added", TicketNoteAdded, "Note added")
 TICKET_RESOLVED = EventType("ticket.resolved", TicketResolved, "Ticket resolved")
 TICKET_ESCALATED = EventType("ticket.escalated", TicketEscalated, "Ticket escalated")
+TICKET_SLA_WARNING = EventType(
+    "ticket.sla_warning", TicketSlaAlarm, "An SLA clock passed its warning share of the target"
+)
+TICKET_SLA_BREACHED = EventType("ticket.sla_breached", TicketSlaAlarm, "An SLA target was missed")
+CONVERSATION_CUSTOMER_REPLIED = EventType(
+    "conversation.customer_replied",
+    CustomerReplied,
+    "The customer replied: tickets waiting on them resume (published by the conversation system)",
+)
 
 EVENTS: tuple[EventType[Any], ...] = (
     TICKET_CREATED,
@@ -870,6 +970,8 @@ EVENTS: tuple[EventType[Any], ...] = (
     TICKET_NOTE_ADDED,
     TICKET_RESOLVED,
     TICKET_ESCALATED,
+    TICKET_SLA_WARNING,
+    TICKET_SLA_BREACHED,
 )
 
 SOCKET_EVENT_NAMES: dict[str, str] = {

@@ -18,7 +18,9 @@ from uts_shared.contracts.tickets import (
     Conversation,
     ConversationStatus,
     CreateConversation,
+    CustomerReplied,
     Id,
+    Instant,
     Limit,
     Page,
     Pagination,
@@ -49,6 +51,15 @@ class PageQuery(WireModel):
 class ConversationStatusBody(WireModel):
     status: ConversationStatus
     assigned_agent: Id | None = None
+
+
+class CustomerRepliedBody(WireModel):
+    occurred_at: Instant | None = None
+
+
+class ResumedOut(Ok):
+    resumed: list[str]
+    """Ids of the tickets moved back to in_progress."""
 
 
 class ConversationOut(Ok):
@@ -154,4 +165,22 @@ async def conversation_tickets(
         visible_to=await visibility.restricted_to(agent),
     )
     result = await rpc.call_raw(tickets.LIST_BY_CONVERSATION, request)
+    return answer_fields(result)
+
+
+@router.post(
+    "/{conversation_id}/customer-replied",
+    response_model=None,
+    responses={200: {"model": ResumedOut}, **NOT_FOUND},
+)
+async def customer_replied(
+    conversation_id: ConversationId, rpc: RpcDep, body: CustomerRepliedBody | None = None
+) -> Response:
+    """The customer wrote again (for systems that speak HTTP rather than publish
+    `conversation.customer_replied`): the conversation's tickets waiting on the customer move
+    back to in_progress, resuming their SLA clocks."""
+    request = CustomerReplied(
+        conversation_id=conversation_id, occurred_at=body.occurred_at if body else None
+    )
+    result = await rpc.call(tickets.CUSTOMER_REPLIED, request)
     return answer_fields(result)

@@ -38,6 +38,7 @@ from uts_shared.contracts.tickets import (
     Page,
     Pagination,
     Priority,
+    SlaState,
     SortBy,
     SortOrder,
     TicketChanges,
@@ -70,17 +71,17 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 # --- query strings and bodies --------------------------------------------------------------------
 
 
-MULTI_VALUE_FILTERS = ("status", "category", "priority")
+MULTI_VALUE_FILTERS = ("status", "category", "priority", "slaState")
 """Keys of `GET /tickets` that take several values (comma-separated or repeated)."""
 
 
 class TicketListQuery(WireModel):
     """Query string of `GET /tickets` (every filter optional; `search` ranks by matched words).
 
-    `status`, `category`, `priority`: one value or several (`status=open,in_progress` or the key
-    repeated), any of which matches. `assignedAgent`: an agent's id, `me` (the caller) or
-    `unassigned` (nobody's yet). `createdFrom`/`createdTo` (inclusive) and `updatedSince`: ISO
-    8601 date-times (UTC unless they name a zone)."""
+    `status`, `category`, `priority`, `slaState`: one value or several
+    (`status=open,in_progress` or the key repeated), any of which matches. `assignedAgent`: an
+    agent's id, `me` (the caller) or `unassigned` (nobody's yet). `createdFrom`/`createdTo`
+    (inclusive) and `updatedSince`: ISO 8601 date-times (UTC unless they name a zone)."""
 
     page: Page = 1
     limit: Limit = 20
@@ -95,6 +96,7 @@ class TicketListQuery(WireModel):
     created_from: Instant | None = None
     created_to: Instant | None = None
     updated_since: Instant | None = None
+    sla_state: Annotated[list[SlaState], *SEVERAL] | None = None
     search: SearchWords | None = None
     sort_by: SortBy | None = None
     sort_order: SortOrder = "desc"

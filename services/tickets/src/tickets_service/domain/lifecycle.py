@@ -1,4 +1,4 @@
-"""The ticket lifecycle: transition graph, status history, SLA stamps, assignment, escalation.
+"""The ticket lifecycle: transition graph, status history, assignment, escalation, notes.
 
 Every function takes a ticket and returns a changed copy (the input is never modified); the
 service writes the copy conditionally on the version it read.
@@ -12,8 +12,6 @@ from uts_shared.contracts.base import MAX_NOTES_PER_TICKET, MAX_STATUS_CHANGES_P
 from uts_shared.contracts.tickets import (
     CustomerFeedback,
     Note,
-    Priority,
-    Sla,
     StatusChange,
     TicketChanges,
     TicketStatus,
@@ -77,10 +75,6 @@ def with_allowed_next(ticket: TicketView) -> TicketView:
     return ticket.model_copy(update={"allowed_next_statuses": list(TRANSITIONS[ticket.status])})
 
 
-def _elapsed_ms(ticket: TicketView, now: datetime) -> int:
-    return int((now - ticket.created_at).total_seconds() * 1000)
-
-
 def transition(
     ticket: TicketView,
     target: TicketStatus,
@@ -90,12 +84,12 @@ def transition(
     now: datetime,
     by_name: str | None = None,
 ) -> TicketView:
-    """Move to `target` (or raise InvalidTransition), record history and stamp SLA fields.
+    """Move to `target` (or raise InvalidTransition) and record history.
 
-    History's `from` is always the status the ticket really had. The first move to in_progress
-    stamps first response; resolved stamps resolvedAt/resolvedBy/resolutionMet; closed stamps
-    closedAt (and the reason as `closeReason`); reopening clears the resolution stamps of the
-    previous round (history keeps them). Closing a ticket nobody resolved needs a reason.
+    History's `from` is always the status the ticket really had. Resolved stamps
+    resolvedAt/resolvedBy; closed stamps closedAt (and the reason as `closeReason`); reopening
+    clears the resolution stamps of the previous round (history keeps them). Closing a ticket
+    nobody resolved needs a reason. (SLA stamps are the clock's: `domain/sla.py`.)
     """
     current = ticket.status
     if not can_transition(current, target):
@@ -113,21 +107,16 @@ def transition(
             context={"limit": MAX_STATUS_CHANGES_PER_TICKET},
         )
     change = StatusChange(from_=current, to=target, changed_by=by, reason=reason, timestamp=now)
-    sla = ticket.sla.model_copy()
     update: dict[str, object] = {
         "status": target,
         "status_history": [*ticket.status_history, change],
         "allowed_next_statuses": list(TRANSITIONS[target]),
         "updated_at": now,
     }
-    if target is S.IN_PROGRESS and sla.first_response_at is None:
-        sla.first_response_at = now
-        sla.first_response_met = _elapsed_ms(ticket, now) <= sla.first_response_target
     if target is S.RESOLVED:
         update["resolved_at"] = now
         update["resolved_by"] = by
         update["resolved_by_name"] = by_name
-        sla.resolution_met = _elapsed_ms(ticket, now) <= sla.resolution_target
     if target is S.CLOSED:
         update["closed_at"] = now
         update["close_reason"] = reason
@@ -135,8 +124,6 @@ def transition(
         update["resolved_at"] = None
         update["resolved_by"] = None
         update["resolved_by_name"] = None
-        sla.resolution_met = None
-    update["sla"] = sla
     return ticket.model_copy(update=update)
 
 
@@ -281,23 +268,15 @@ def record_feedback(
     return ticket.model_copy(update={"customer_feedback": feedback, "updated_at": now})
 
 
-def sla_for(priority: Priority, targets: dict[Priority, tuple[int, int]]) -> Sla:
-    """Fresh SLA targets (first response, resolution; milliseconds) for a priority."""
-    first_response, resolution = targets[priority]
-    return Sla(first_response_target=first_response, resolution_target=resolution)
-
-
 def apply_changes(
     ticket: TicketView,
     changes: TicketChanges,
     *,
-    targets: dict[Priority, tuple[int, int]],
     now: datetime,
 ) -> tuple[TicketView, dict[str, object]]:
     """General update: only fields set in `changes` and actually different are applied.
 
     Returns the changed ticket and the changed fields (wire names, JSON values) for the event.
-    A new priority brings its SLA targets (stamps already made are kept).
     """
     update: dict[str, object] = {}
     for name in changes.model_fields_set:
@@ -306,14 +285,6 @@ def apply_changes(
             update[name] = new_value
     if not update:
         return ticket, {}
-    if "priority" in update:
-        fresh = sla_for(changes.priority or ticket.priority, targets)
-        update["sla"] = ticket.sla.model_copy(
-            update={
-                "first_response_target": fresh.first_response_target,
-                "resolution_target": fresh.resolution_target,
-            }
-        )
     update["updated_at"] = now
     changed = ticket.model_copy(update=update)
     wire = changes.model_dump(

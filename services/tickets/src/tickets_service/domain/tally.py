@@ -13,10 +13,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from uts_shared.contracts.tickets import TicketStats, TicketSummary, TicketView
+from uts_shared.contracts.tickets import (
+    Priority,
+    SlaAttainment,
+    TicketStats,
+    TicketSummary,
+    TicketView,
+)
 
 ALL = "all"
-FIELDS = ("status", "priority", "isEscalated", "assignedAgent", "customerId")
+FIELDS = ("status", "priority", "isEscalated", "assignedAgent", "customerId", "sla")
 """The stored fields a ticket's counts depend on."""
 
 
@@ -29,6 +35,7 @@ class Counted:
     escalated: bool
     agent: str | None
     customer: str
+    sla: str = "ok"
 
     @classmethod
     def of(cls, ticket: TicketView | TicketSummary) -> Counted:
@@ -38,6 +45,7 @@ class Counted:
             ticket.is_escalated,
             ticket.assigned_agent,
             ticket.customer_id,
+            ticket.sla.state.value,
         )
 
     @classmethod
@@ -48,6 +56,7 @@ class Counted:
             bool(doc.get("isEscalated")),
             doc.get("assignedAgent"),
             doc["customerId"],
+            (doc.get("sla") or {}).get("state", "ok"),
         )
 
     def scopes(self) -> tuple[str, ...]:
@@ -58,6 +67,10 @@ class Counted:
         counted = Counter({"total": 1, self.status: 1, self.priority: 1})
         if self.escalated:
             counted["escalated"] += 1
+        if self.sla in ("warning", "breached"):
+            counted[f"sla_{self.sla}"] += 1
+        if self.sla in ("met", "breached"):
+            counted[f"sla_{self.sla}_{self.priority}"] += 1
         return counted
 
 
@@ -97,10 +110,21 @@ def recount(tickets: Iterable[Counted]) -> dict[str, Counter[str]]:
     return counts
 
 
+_COUNTED = [f for f in TicketStats.model_fields if f != "sla_by_priority"]
+
+
 def stats(*rows: Mapping[str, Any] | None) -> TicketStats:
-    """The sum of counter documents (a visibility scope may be several)."""
+    """The sum of counter documents (a visibility scope may be several), with SLA attainment
+    per priority: met / (met + breached), among tickets whose SLA is decided."""
     total: Counter[str] = Counter()
     for row in rows:
-        for field in TicketStats.model_fields:
-            total[field] += int((row or {}).get(field, 0))
-    return TicketStats.model_validate(dict(total))
+        for field, value in (row or {}).items():
+            if field != "_id":
+                total[field] += int(value)
+    by_priority = {
+        p: SlaAttainment.of(total[f"sla_met_{p.value}"], total[f"sla_breached_{p.value}"])
+        for p in Priority
+    }
+    return TicketStats.model_validate(
+        {**{f: total[f] for f in _COUNTED}, "sla_by_priority": by_priority}
+    )
