@@ -205,6 +205,29 @@ async def test_indexes_follow_updates_and_deletes() -> None:
         assert sorted(d["_id"] for d in collection.find({"terms": word})) == expected
 
 
+def test_sorted_answers_follow_changes_to_the_sort_fields() -> None:
+    # No index serves this sort: candidates are ordered by positions the engine remembers per
+    # stored version, and a changed document must take its new place at once.
+    rnd = random.Random(5)
+    collection = Collection("t")
+    from uts_shared.embedded.collection import spec_from
+
+    collection.create_index(spec_from([("terms", 1)]))
+    docs = {f"T{i}": {"_id": f"T{i}", "terms": ["a"], "rank": rnd.random()} for i in range(100)}
+    for doc in docs.values():
+        collection.insert(doc)
+    sort = [("rank", DESCENDING), ("_id", ASCENDING)]
+    for _ in range(50):
+        key = rnd.choice(list(docs))
+        rank = rnd.random()
+        collection.update({"_id": key}, {"$set": {"rank": rank}})
+        docs[key] = {**docs[key], "rank": rank}
+        expected = sorted(docs, key=lambda k: (-docs[k]["rank"], k))
+        assert [d["_id"] for d in collection.find({"terms": "a"}, sort=sort)] == expected
+        top = collection.find({"terms": "a"}, sort=sort, limit=5)
+        assert [d["_id"] for d in top] == expected[:5]
+
+
 async def test_handed_out_documents_are_private_copies() -> None:
     db = EmbeddedDatabase(Engine().database("copies"))
     await db["c"].insert_one({"_id": 1, "value": [{"id": "a"}]})

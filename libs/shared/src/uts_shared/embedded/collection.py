@@ -26,11 +26,13 @@ from uts_shared.embedded.values import MISSING, bracket, hash_key, normalise, no
 
 Document = dict[str, Any]
 Sort = list[tuple[str, int]]
+SortKey = tuple[tuple[str, int], ...]
 Journal = Callable[[str, Sequence[tuple[str, Any]]], None]
 """(collection, [(op, payload)]) with op one of put/delete/index/drop."""
 
 CACHED_QUERIES = 16
 WALK_STEP_COST = 0.25
+MAX_REMEMBERED_SORTS = 32
 """A step along an index costs about a quarter of reading a document to sort it."""
 
 
@@ -78,6 +80,9 @@ class Collection:
         self._generation = 0
         """Bumped by every change: cached candidate sets are valid within one generation."""
         self._cached: dict[bytes, tuple[int, set[Hashable]]] = {}
+        self._order_keys: dict[SortKey, dict[Hashable, tuple[Document, tuple[Any, ...]]]] = {}
+        """Per sort, each document's position, remembered with the version it was computed
+        for (stored versions are never modified in place, so `is` tells a stale one)."""
         self.indexes: dict[str, Index] = {}
         self._postings: dict[str, Postings] = {}
         self._journal = journal
@@ -167,10 +172,31 @@ class Collection:
             keys = walk if candidates is None else (k for k in walk if k in candidates)
             return (d for d in (docs[k] for k in keys) if match(d))
         found = [d for d in self._natural(plan, match)]
+        position = self._positions(sort)
         if wanted is not None and wanted < len(found) // 4:
-            return heapq.nsmallest(wanted, found, key=lambda d: order_key(d, sort))
-        found.sort(key=lambda d: order_key(d, sort))
+            return heapq.nsmallest(wanted, found, key=position)
+        found.sort(key=position)
         return found
+
+    def _positions(self, sort: Sort) -> Callable[[Document], tuple[Any, ...]]:
+        """`order_key` under `sort`, computed once per stored version of a document."""
+        shape: SortKey = tuple(sort)
+        known = self._order_keys.get(shape)
+        if known is None or len(known) > 2 * len(self.docs) + 64:
+            if len(self._order_keys) >= MAX_REMEMBERED_SORTS:
+                self._order_keys.clear()
+            known = self._order_keys[shape] = {}
+
+        def position(doc: Document) -> tuple[Any, ...]:
+            key = id_key(doc["_id"])
+            seen = known.get(key)
+            if seen is not None and seen[0] is doc:
+                return seen[1]
+            computed = order_key(doc, sort)
+            known[key] = (doc, computed)
+            return computed
+
+        return position
 
     def _best_walk(
         self, plan: _Plan, sort: Sort, size: int, wanted: int | None
