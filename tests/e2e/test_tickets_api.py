@@ -23,6 +23,7 @@ from tests.support.desk import (
 )
 from tests.support.factories import CATEGORY, ai_ticket_request, unique_key, unique_word
 from tests.support.system import System
+from tests.support.waiting import until_passes
 from uts_shared.contracts import tickets as contract
 from uts_shared.contracts.base import MAX_PAGE
 
@@ -622,3 +623,30 @@ async def test_update_on_a_stale_version_is_409(desk: Desk) -> None:
     r = await desk.api.put(path, json={"subject": "second"}, headers={"If-Match": etag})
     assert r.status_code == 200, r.text
     assert r.json()["ticket"]["subject"] == "second"
+
+
+async def test_the_changes_feed_hands_out_a_new_ticket_and_a_cursor_to_go_on(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"])
+    seen: list[str] = []
+    cursor: dict[str, str] = {}
+
+    async def read_to_the_end() -> None:
+        while True:
+            r = await desk.api.get("/tickets/changes", params={"limit": 100, **cursor})
+            assert r.status_code == 200, r.text
+            body = r.json()
+            seen.extend(t["ticketId"] for t in body["tickets"])
+            cursor["cursor"] = body["nextCursor"]
+            if not body["hasMore"]:
+                break
+        assert ticket["ticketId"] in seen
+
+    await until_passes(read_to_the_end, what="the new ticket in the feed", timeout=10)
+    r = await desk.api.get("/tickets/changes", params=cursor)
+    assert r.status_code == 200 and ticket["ticketId"] not in [
+        t["ticketId"] for t in r.json()["tickets"]
+    ]
+    r = await desk.api.get("/tickets/changes", params={"cursor": "made-up"})
+    assert r.status_code == 422
+    assert [d["field"] for d in r.json()["details"]] == ["cursor"]

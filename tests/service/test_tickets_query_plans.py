@@ -135,6 +135,15 @@ async def test_search_counts_and_pages_come_from_the_search_terms_index(
     assert "IXSCAN" in stages and "COLLSCAN" not in stages, stages
 
 
+async def test_the_changes_feed_walks_the_changes_index(store: TicketStore) -> None:
+    order = [("updatedAt", 1), ("_id", 1)]
+    later = {"updatedAt": {"$gt": SINCE, "$lte": SINCE + timedelta(days=1)}}
+    ties = {"updatedAt": SINCE, "_id": {"$gt": "LUX-2026-000010"}}
+    for query in (later, ties):
+        stages = await _plan(store, query, order)
+        assert "IXSCAN" in stages and "COLLSCAN" not in stages and "SORT" not in stages, stages
+
+
 async def test_the_sla_monitor_finds_due_clocks_by_index(store: TicketStore) -> None:
     due = {"sla.nextCheckAt": {"$lte": SINCE}}
     stages = await _plan(store, due, [("sla.nextCheckAt", 1)])

@@ -279,6 +279,7 @@ class TicketStore:
                 newest("status", "assignedAgent"),
                 by_priority("status", "assignedAgent"),
                 IndexModel([("updatedAt", DESCENDING), *NEWEST_FIRST]),
+                IndexModel([("updatedAt", ASCENDING), ("_id", ASCENDING)], name="changes"),
                 IndexModel([("tags", ASCENDING)]),
                 IndexModel([("searchTerms", ASCENDING)], name="searchTerms"),
                 IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
@@ -498,6 +499,35 @@ class TicketStore:
         """Ids of a conversation's tickets in one of `statuses`."""
         query = {"conversationId": conversation_id, "status": {"$in": list(statuses)}}
         return [d["_id"] for d in await self.tickets.find(query, {"_id": 1}).to_list(None)]
+
+    async def changed_after(
+        self,
+        after: tuple[datetime, str] | None,
+        until: datetime,
+        limit: int,
+        visible_to: str | None = None,
+    ) -> tuple[list[TicketSummary], bool]:
+        """Tickets whose last change is after `after` (updatedAt, ticketId) and no later than
+        `until`, in that order; and whether more follow. Two index walks on (updatedAt, _id):
+        the rest of `after`'s instant, then the later ones."""
+        order = [("updatedAt", ASCENDING), ("_id", ASCENDING)]
+        scope: Document = {}
+        if visible_to is not None:
+            scope["assignedAgent"] = {"$in": [visible_to, None]}
+        docs: list[Document] = []
+        later: Document = {"$lte": until}
+        if after is not None:
+            moment, last_id = after
+            if moment <= until:
+                same = {**scope, "updatedAt": moment, "_id": {"$gt": last_id}}
+                cursor = self.tickets.find(same, _LIST_PROJECTION).sort(order)
+                docs = await cursor.limit(limit + 1).to_list(None)
+            later["$gt"] = moment
+        if len(docs) <= limit:
+            rest = {**scope, "updatedAt": later}
+            cursor = self.tickets.find(rest, _LIST_PROJECTION).sort(order)
+            docs += await cursor.limit(limit + 1 - len(docs)).to_list(None)
+        return [_summary(doc) for doc in docs[:limit]], len(docs) > limit
 
     async def sla_due(self, now: datetime, limit: int) -> list[str]:
         """Ids of tickets whose SLA clock has a warning or breach moment at or before `now`,

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tickets_service.configuration import ConfigCache
-from tickets_service.domain import changes, search, sla, visibility
+from tickets_service.domain import changes, cursors, search, sla, visibility
 from tickets_service.domain.changes import Outcome
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
@@ -318,6 +318,19 @@ class TicketOperations:
     async def list_by_agent(self, req: t.ListByAgent) -> t.TicketPage:
         where = TicketFilter(assigned_agent=req.agent_id, status=req.status)
         return await self._page(where, sort_spec("priority", "desc"), req.page, req.limit)
+
+    async def changes(self, req: t.ListChanges) -> t.ChangesPage:
+        """Tickets changed since the cursor, oldest change first; changes younger than
+        `changes_settle` seconds wait for the next call (a write in flight is never passed)."""
+        after = cursors.decode(req.cursor) if req.cursor else None
+        until = self._clock.now() - timedelta(seconds=self._settings.changes_settle)
+        tickets, more = await self._store.changed_after(after, until, req.limit, req.visible_to)
+        if tickets:
+            last = tickets[-1]
+            next_cursor = cursors.encode(last.updated_at, last.ticket_id)
+        else:
+            next_cursor = req.cursor or cursors.encode(until, "")
+        return t.ChangesPage(tickets=tickets, next_cursor=next_cursor, has_more=more)
 
     async def stats(self, req: t.StatsQuery) -> t.TicketStats:
         return await self._store.stats(

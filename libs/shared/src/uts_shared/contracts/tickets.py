@@ -334,6 +334,16 @@ class TicketPage(WireModel):
     pagination: Pagination
 
 
+class ChangesPage(WireModel):
+    """Tickets changed after a cursor, oldest change first (see `ListChanges`)."""
+
+    tickets: list[TicketSummary]
+    next_cursor: str
+    """Where the next call goes on from (the same cursor again when nothing changed)."""
+    has_more: bool
+    """More changes are ready: call again at once rather than after the polling interval."""
+
+
 class CustomerTicketPage(WireModel):
     tickets: list[CustomerTicketSummary]
     pagination: Pagination
@@ -494,6 +504,21 @@ class ListTickets(PageQuery):
     sort_by: SortBy | None = None
     """Default: `relevance` when `q` is given, else `createdAt`."""
     sort_order: SortOrder = "desc"
+    visible_to: VisibleTo = None
+
+
+Cursor = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ListChanges(WireModel):
+    """Tickets changed since `cursor` (none: from the beginning), for systems that keep a copy.
+
+    Ordered by (updatedAt, ticketId); a ticket changed again later comes again. Changes younger
+    than a couple of seconds wait for the next call, so that a write still in flight is never
+    passed over."""
+
+    cursor: Cursor | None = None
+    limit: Limit = 100
     visible_to: VisibleTo = None
 
 
@@ -776,6 +801,9 @@ SUBMIT_FEEDBACK = Rpc(
     "tickets.feedback", SubmitFeedback, TicketView, "Customer rating (resolved/closed only)"
 )
 STATS = Rpc("tickets.stats", StatsQuery, TicketStats, "Counts by status/priority/escalated")
+LIST_CHANGES = Rpc(
+    "tickets.changes", ListChanges, ChangesPage, "Tickets changed since a cursor (incremental sync)"
+)
 
 CREATE_CUSTOMER = Rpc("tickets.customers.create", CreateCustomer, Customer, "Unique E.164 phone")
 UPSERT_CUSTOMER_BY_PHONE = Rpc(
@@ -850,6 +878,7 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     ESCALATE,
     SUBMIT_FEEDBACK,
     STATS,
+    LIST_CHANGES,
     CREATE_CUSTOMER,
     UPSERT_CUSTOMER_BY_PHONE,
     GET_CUSTOMER,
@@ -861,6 +890,7 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     LIST_CONVERSATIONS,
     FIND_ACTIVE_CONVERSATION,
     UPDATE_CONVERSATION_STATUS,
+    CUSTOMER_REPLIED,
 )
 
 

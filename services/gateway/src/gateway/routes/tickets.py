@@ -116,6 +116,11 @@ class TicketListQuery(WireModel):
         )
 
 
+class ChangesQuery(WireModel):
+    cursor: tickets.Cursor | None = None
+    limit: Limit = 100
+
+
 class StatsFilter(WireModel):
     agent_id: FilterValue | None = None
     customer_id: FilterValue | None = None
@@ -178,6 +183,12 @@ class TicketsOut(Ok):
 
 class StatsOut(Ok):
     stats: TicketStats
+
+
+class ChangesOut(Ok):
+    tickets: list[TicketSummary]
+    next_cursor: str
+    has_more: bool
 
 
 class NoteOut(Ok):
@@ -291,6 +302,29 @@ async def ticket_stats(
     )
     result = await rpc.call_raw(tickets.STATS, request)
     return answer("stats", result)
+
+
+@router.get(
+    "/changes",
+    response_model=None,
+    dependencies=[Depends(unique_query_keys)],
+    responses={200: {"model": ChangesOut}},
+)
+async def ticket_changes(
+    query: Annotated[ChangesQuery, Query()],
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    visibility: VisibilityDep,
+) -> Response:
+    """Tickets changed since `cursor` (leave it out the first time), oldest change first, for
+    systems that keep a copy: store `nextCursor` and call again with it (at once while
+    `hasMore`, else after your polling interval). A ticket changed again comes again; changes
+    younger than a couple of seconds wait for the next call."""
+    request = tickets.ListChanges(
+        cursor=query.cursor, limit=query.limit, visible_to=await visibility.restricted_to(agent)
+    )
+    result = await rpc.call_raw(tickets.LIST_CHANGES, request)
+    return answer_fields(result)
 
 
 @router.get("/{ticket_id}", response_model=None, responses={200: {"model": TicketOut}, **NOT_FOUND})

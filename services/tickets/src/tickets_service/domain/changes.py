@@ -345,6 +345,8 @@ def clocked(
         return outcome
     events = list(outcome.events)
     version = before.version + 1
+    if alarms:  # the SLA state changed: a change syncing systems must see
+        after = after.model_copy(update={"updated_at": now})
     acted = False
     for alarm in alarms:
         events.append(_alarm_event(after, alarm, version))
