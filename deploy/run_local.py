@@ -187,8 +187,9 @@ def _wait_ready(url: str, procs: list[tuple[str, subprocess.Popen[bytes]]]) -> N
     while time.monotonic() < deadline:
         if any(p.poll() is not None for _, p in procs):
             return
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2).status_code == 200:
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            r = httpx.get(url, timeout=2)
+            if r.status_code == 200 and r.json().get("status") == "ready":  # every service up
                 return
         time.sleep(0.3)
     print(f"warning: {url} did not report ready within 60 s")

@@ -26,6 +26,8 @@ async def test_ready_reports_broker_and_every_required_service(system: System) -
     assert set(body["services"]) == set(system.backends)
     assert all(s["ok"] for s in body["services"].values())
     assert "config" in body["services"]
+    assert (body["status"], body["degraded"]) == ("ready", [])
+    assert [n for n, s in body["services"].items() if s["critical"]] == ["tickets"]
 
 
 async def test_api_docs_and_asyncapi_are_served(gateway_url: str) -> None:

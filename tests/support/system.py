@@ -229,7 +229,7 @@ class System:
         return answers[-1]
 
     async def wait_ready(self, url: str, timeout: float = START_TIMEOUT) -> None:
-        """Until `url/ready` answers 200 (the gateway's backends answer their health RPC)."""
+        """Until `url/ready` says `ready` (every backend the gateway reports answers)."""
         last = ""
         async with httpx.AsyncClient(timeout=2.0) as client:
 
@@ -242,7 +242,7 @@ class System:
                     last = repr(exc)
                     return False
                 last = f"{r.status_code} {r.text[:300]}"
-                return r.status_code == 200
+                return r.status_code == 200 and r.json().get("status") == "ready"
 
             try:
                 await poll_until(ready, what=f"{url}/ready", timeout=timeout, interval=0.1)

@@ -41,6 +41,11 @@ class GatewaySettings(ServiceSettings):
     """Seconds between two reads of an agent's document while its tokens are used: how long a
     deactivation whose event was lost may go unnoticed by a replica sharing the database."""
 
+    api_token_cache_ttl: float = Field(default=5.0, ge=0)
+    """Seconds this replica trusts its copy of an API token's record before reading it again:
+    how long a revocation whose event was lost may go unnoticed by a replica sharing the
+    database (revocations heard of are refused at once)."""
+
     admin_email: str = "admin@example.com"
     admin_password: SecretStr | None = None
     """Password of the first admin; generated and printed once when unset."""
@@ -65,7 +70,10 @@ class GatewaySettings(ServiceSettings):
     gateway_required_services: CommaList = Field(
         default_factory=lambda: ["config", "tickets", "ai-tools"]
     )
-    """Services whose health RPC must answer for `/ready` to be 200."""
+    """Services whose health `/ready` reports (each must answer for `status: ready`)."""
+    gateway_critical_services: CommaList = Field(default_factory=lambda: ["tickets"])
+    """Those of them the gateway cannot serve without: one silent makes `/ready` a 503 (the
+    others make it `degraded`, still 200: sign-in and tickets keep working)."""
     ready_timeout: float = Field(default=1.0, gt=0)
 
     console_dir: Path | None = None
@@ -73,7 +81,11 @@ class GatewaySettings(ServiceSettings):
     source checkout."""
 
     @field_validator(
-        "cors_origins", "gateway_required_services", "forwarded_allow_ips", mode="before"
+        "cors_origins",
+        "gateway_required_services",
+        "gateway_critical_services",
+        "forwarded_allow_ips",
+        mode="before",
     )
     @classmethod
     def _comma_list(cls, value: Any) -> Any:

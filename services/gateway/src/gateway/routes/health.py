@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -54,21 +54,31 @@ async def health(request: Request) -> dict[str, Any]:
 
 
 class Readiness(BaseModel):
-    """`/ready`'s answer, 200 or 503: the broker and each required service."""
+    """`/ready`'s answer: 200 when `ready` or `degraded`, 503 when `unavailable`."""
 
     success: bool
+    """Everything answers."""
+    status: Literal["ready", "degraded", "unavailable"]
     broker: str
     """`ok` or `down`."""
     services: dict[str, dict[str, Any]]
+    """Each service's health, with `critical`: whether the gateway can serve without it."""
+    degraded: list[str]
+    """Silent services the gateway serves without (their routes answer 504/503 meanwhile)."""
 
 
 @router.get(
     "/ready",
     response_model=Readiness,
-    responses={503: {"model": Readiness, "description": "broker down or a service silent"}},
+    responses={
+        503: {"model": Readiness, "description": "broker down or a critical service silent"}
+    },
 )
 async def ready(request: Request) -> JSONResponse:
-    """Readiness: the broker is connected and every required service answers its health RPC."""
+    """Readiness for a load balancer: 503 only when the broker is down or a service the gateway
+    cannot serve without (`GATEWAY_CRITICAL_SERVICES`: tickets) is silent; another silent
+    service (config, ai-tools) is reported as `degraded` with 200, so sign-in and tickets stay
+    in rotation."""
     link = request.app.state.broker_link
     settings = request.app.state.settings
     timeout: float = settings.ready_timeout
@@ -83,9 +93,32 @@ async def ready(request: Request) -> JSONResponse:
     )
     if services.get("ai-tools", {}).get("ok"):  # tools always; webhooks/respond need a key
         services["ai-tools"]["openai"] = await model_paths(request, timeout)
-    ok = broker_ok and all(s["ok"] for s in services.values())
-    body = {"success": ok, "broker": "ok" if broker_ok else "down", "services": services}
-    return JSONResponse(body, status_code=200 if ok else 503)
+    report = assess(broker_ok, services, critical=settings.gateway_critical_services)
+    status_code = 503 if report.status == "unavailable" else 200
+    return JSONResponse(report.model_dump(), status_code=status_code)
+
+
+def assess(
+    broker_ok: bool, services: dict[str, dict[str, Any]], *, critical: list[str]
+) -> Readiness:
+    """Ready, degraded (a silent service the gateway serves without) or unavailable (the
+    broker, or a service it cannot serve without)."""
+    needed = set(critical)
+    for name, health in services.items():
+        health["critical"] = name in needed
+    silent = [name for name, health in services.items() if not health["ok"]]
+    status: Literal["ready", "degraded", "unavailable"] = "ready"
+    if not broker_ok or needed.intersection(silent):
+        status = "unavailable"
+    elif silent:
+        status = "degraded"
+    return Readiness(
+        success=status == "ready",
+        status=status,
+        broker="ok" if broker_ok else "down",
+        services=services,
+        degraded=[name for name in silent if name not in needed],
+    )
 
 
 _document: bytes | None = None
