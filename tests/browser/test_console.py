@@ -110,6 +110,13 @@ async def test_work_a_ticket_status_internal_note_and_resolution(
     await expect(page.get_by_test_id("ticket-id")).to_have_text(ticket["ticketId"])
     status = page.get_by_test_id("ticket-status")
     await expect(status).to_have_text("Abierto")
+    sla = page.get_by_test_id("sla-badge")
+    await expect(sla.locator("[data-sla-state=ok]")).to_be_visible()
+    await expect(sla).to_have_text("SLA: En plazo")
+    panel = page.get_by_test_id("sla-panel")
+    await expect(panel.locator("[data-sla-clock=first_response] [data-sla-due]")).to_contain_text(
+        "Vence"
+    )
     # Only the allowed next state is offered from open.
     await expect(page.locator("[data-move]")).to_have_count(1)
     await page.locator("[data-move=in_progress]").click()
@@ -126,6 +133,10 @@ async def test_work_a_ticket_status_internal_note_and_resolution(
     await page.get_by_test_id("resolution-notes").fill("Cambiada la lámpara")
     await page.get_by_test_id("resolve").click()
     await expect(status).to_have_text("Resuelto")
+    await expect(sla.locator("[data-sla-state=met]")).to_be_visible()
+    await expect(panel.locator("[data-sla-clock=first_response]")).to_have_attribute(
+        "data-outcome", "met"
+    )
     stored = console.api.get(f"/tickets/{ticket['ticketId']}").json()["ticket"]
     assert stored["status"] == "resolved"
     assert stored["resolutionNotes"] == "Cambiada la lámpara"

@@ -3,7 +3,6 @@ import { Routes } from '@angular/router';
 import { adminGuard, authGuard } from './core/auth.guard';
 import { Login } from './login/login';
 import { Shell } from './shell/shell';
-import { TicketDetail } from './tickets/ticket-detail';
 import { TicketFormPage } from './tickets/ticket-form';
 import { TicketList } from './tickets/ticket-list';
 
@@ -18,7 +17,7 @@ export const routes: Routes = [
       { path: 'dashboard', loadComponent: () => import('./dashboard/dashboard').then((m) => m.Dashboard) },
       { path: 'tickets', component: TicketList },
       { path: 'tickets/new', component: TicketFormPage },
-      { path: 'tickets/:id', component: TicketDetail },
+      { path: 'tickets/:id', loadComponent: () => import('./tickets/ticket-detail').then((m) => m.TicketDetail) },
       { path: 'tickets/:id/edit', component: TicketFormPage },
       { path: 'customers', loadComponent: () => import('./customers/customer-list').then((m) => m.CustomerList) },
       { path: 'customers/:id', loadComponent: () => import('./customers/customer-detail').then((m) => m.CustomerDetail) },

@@ -29,12 +29,52 @@ export interface Note {
   timestamp: string;
 }
 
+/** `ok` → a clock passed its warning share (`warning`) → its target (`breached`, for good);
+ * `met`: resolved within target. */
+export type SlaState = 'ok' | 'warning' | 'breached' | 'met';
+export type SlaClock = 'first_response' | 'resolution';
+
+/** A ticket's SLA clock: targets and counted time in business milliseconds (the policy's
+ * calendar), when each target falls due, and what happened. */
 export interface Sla {
   firstResponseTarget: number;
   resolutionTarget: number;
   firstResponseAt: string | null;
   firstResponseMet: boolean | null;
   resolutionMet: boolean | null;
+  /** Business time counted up to `runningSince` (or until the clock paused or stopped). */
+  elapsedMs: number;
+  runningSince: string | null;
+  pausedSince: string | null;
+  /** When the target falls due if the clock keeps running; null while paused or stopped. */
+  firstResponseDueAt: string | null;
+  resolutionDueAt: string | null;
+  nextCheckAt: string | null;
+  firstResponseWarnedAt: string | null;
+  firstResponseBreachedAt: string | null;
+  resolutionWarnedAt: string | null;
+  resolutionBreachedAt: string | null;
+  state: SlaState;
+  /** Business time left to the next target not met (negative: overdue); single-ticket reads
+   * only (null in lists and once both clocks stopped). */
+  remainingMs: number | null;
+  paused: boolean;
+}
+
+/** `ticket_sla_warning` / `ticket_sla_breached` (Socket.IO): a clock passed its warning share
+ * or its target. */
+export interface SlaAlarm {
+  ticketId: string;
+  clock: SlaClock;
+  dueAt: string | null;
+  targetMs: number;
+  elapsedMs: number;
+  priority: Priority;
+  customerId: string;
+  assignedAgent: string | null;
+  version: number;
+  eventId: string;
+  occurredAt: string;
 }
 
 export interface TicketSummary {
@@ -100,6 +140,17 @@ export interface TicketStats {
   high: number;
   urgent: number;
   escalated: number;
+  /** Tickets whose SLA is in warning / breached now. */
+  slaWarning: number;
+  slaBreached: number;
+  slaByPriority?: Partial<Record<Priority, SlaAttainment>>;
+}
+
+/** Of a priority's tickets with a decided SLA: met, breached, met / (met + breached). */
+export interface SlaAttainment {
+  met: number;
+  breached: number;
+  attainment: number | null;
 }
 
 export interface Customer {

@@ -4,7 +4,9 @@ import { Socket, io } from 'socket.io-client';
 
 import { AuthService } from './auth.service';
 
-/** Events the gateway sends to agents (plan §2.4 names, plus `config_updated`). */
+/** Events the gateway sends to agents (plan §2.4 names, plus `config_updated`). The SLA
+ * alarms (`SlaAlarm` payloads, each sent once per clock) change a ticket's `sla` like any other
+ * ticket event changes the ticket, so every view that follows tickets follows them too. */
 export const TICKET_EVENTS = [
   'ticket_created',
   'ticket_updated',
@@ -12,6 +14,8 @@ export const TICKET_EVENTS = [
   'ticket_note_added',
   'ticket_resolved',
   'ticket_escalated',
+  'ticket_sla_warning',
+  'ticket_sla_breached',
 ] as const;
 export type TicketEventName = (typeof TICKET_EVENTS)[number];
 

@@ -15,8 +15,10 @@ import { CustomerService, customerName } from '../customers/customer.service';
 import { AgentName } from '../shared/agent-name';
 import { CategoryChip } from './category-chip';
 import { PriorityMark } from './priority-mark';
+import { SlaBadge } from './sla-badge';
 import { TicketActions } from './ticket-actions';
 import { TicketActivity } from './ticket-activity';
+import { TicketSlaPanel } from './ticket-sla-panel';
 import { TicketService } from './ticket.service';
 import { TicketStatusBadge } from './ticket-status-badge';
 import { TicketTable } from './ticket-table';
@@ -29,12 +31,11 @@ interface Related {
   others: TicketSummary[];
 }
 
-const HOUR_MS = 3_600_000;
-
-/** `/tickets/:id`: the ticket in three tabs, with its actions; live while open (its room). */
+/** `/tickets/:id`: the ticket in three tabs, with its SLA and actions; live while open (its
+ * room): any event about it, SLA warnings and breaches included, reloads it. */
 @Component({
   selector: 'app-ticket-detail',
-  imports: [AsyncPipe, RouterLink, AgentName, CategoryChip, PriorityMark, TicketActions, TicketActivity, TicketStatusBadge, TicketTable],
+  imports: [AsyncPipe, RouterLink, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketActions, TicketActivity, TicketSlaPanel, TicketStatusBadge, TicketTable],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <a routerLink="/tickets" class="mb-3 inline-block text-sm text-indigo-700 hover:underline">← {{ i18n.t('ticket.back') }}</a>
@@ -51,6 +52,7 @@ const HOUR_MS = 3_600_000;
               <app-ticket-status-badge [status]="ticket.status" data-testid="ticket-status" />
               <app-priority-mark [priority]="ticket.priority" />
               <app-category-chip [id]="ticket.category" />
+              <app-sla-badge [sla]="ticket.sla" data-testid="sla-badge" />
               @if (ticket.isEscalated) {
                 <span class="rounded bg-red-50 px-1.5 py-0.5 text-xs font-medium text-red-700">{{ i18n.t('tickets.escalated') }}</span>
               }
@@ -98,8 +100,6 @@ const HOUR_MS = 3_600_000;
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.source') }}</dt><dd class="text-gray-900">{{ i18n.source(ticket.source) }}</dd></div>
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.created') }}</dt><dd class="text-gray-900" [title]="i18n.dateTime(ticket.createdAt)">{{ i18n.ago(ticket.createdAt) }}</dd></div>
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.updated') }}</dt><dd class="text-gray-900" [title]="i18n.dateTime(ticket.updatedAt)">{{ i18n.ago(ticket.updatedAt) }}</dd></div>
-                  <div><dt class="text-gray-500">{{ i18n.t('ticket.slaFirstResponse') }}</dt><dd class="text-gray-900">{{ duration(ticket.sla.firstResponseTarget) }}</dd></div>
-                  <div><dt class="text-gray-500">{{ i18n.t('ticket.slaResolution') }}</dt><dd class="text-gray-900">{{ duration(ticket.sla.resolutionTarget) }}</dd></div>
                   @if (ticket.customerFeedback; as feedback) {
                     <div><dt class="text-gray-500">{{ i18n.t('ticket.feedback') }}</dt><dd class="text-gray-900">{{ '★'.repeat(feedback.rating) }} {{ feedback.comment }}</dd></div>
                   }
@@ -149,8 +149,11 @@ const HOUR_MS = 3_600_000;
             }
           }
         </div>
-        <aside class="rounded-lg border border-gray-200 bg-white p-4">
-          <app-ticket-actions [ticket]="ticket" (changed)="replace($event)" (stale)="reload()" />
+        <aside class="flex flex-col gap-4">
+          <app-ticket-sla-panel [ticket]="ticket" />
+          <div class="rounded-lg border border-gray-200 bg-white p-4">
+            <app-ticket-actions [ticket]="ticket" (changed)="replace($event)" (stale)="reload()" />
+          </div>
         </aside>
       </div>
     } @else if (!notFound()) {
@@ -211,11 +214,6 @@ export class TicketDetail implements OnInit {
 
   protected replace(ticket: Ticket): void {
     this.ticket.set(ticket);
-  }
-
-  /** An SLA target: "30 min", "4 h", "72 h". */
-  protected duration(ms: number): string {
-    return ms < HOUR_MS ? `${Math.round(ms / 60_000)} min` : `${Math.round((ms / HOUR_MS) * 10) / 10} h`;
   }
 
   protected agentLabel(id: string | null): string {

@@ -15,11 +15,13 @@ import {
 
 import { ApiError, toApiError } from '../core/api-error';
 import { AuthService } from '../core/auth.service';
-import { TicketPage, TicketStats } from '../core/models';
+import { SlaState, TicketPage, TicketStats } from '../core/models';
 import { LiveEvent, SocketService, eventTicketId } from '../core/socket.service';
 import { SortBy, TicketQuery, TicketService } from './ticket.service';
 
 export type AssignedFilter = 'anyone' | 'me' | 'unassigned';
+/** The SLA filter: any state (`''`) or one. */
+export type SlaFilter = SlaState | '';
 
 /** What the filter bar holds (the API query is derived from it). */
 export interface ListFilters {
@@ -28,6 +30,7 @@ export interface ListFilters {
   priority: TicketQuery['priority'];
   category: string;
   assigned: AssignedFilter;
+  sla: SlaFilter;
   sortBy: SortBy | '';
   sortOrder: 'asc' | 'desc';
   page: number;
@@ -39,6 +42,7 @@ export const DEFAULT_FILTERS: ListFilters = {
   priority: '',
   category: '',
   assigned: 'anyone',
+  sla: '',
   sortBy: '',
   sortOrder: 'desc',
   page: 1,
@@ -59,6 +63,7 @@ export function toQuery(filters: ListFilters, myId: string | null): TicketQuery 
     priority: filters.priority,
     category: filters.category,
     assignedAgent,
+    slaState: filters.sla || undefined,
     sortBy: filters.sortBy,
     sortOrder: filters.sortOrder,
   };
@@ -66,7 +71,8 @@ export function toQuery(filters: ListFilters, myId: string | null): TicketQuery 
 
 /** The tickets list's state (BehaviorSubjects), kept across visits so filters survive
  * opening a ticket and coming back. Live: any ticket event reloads the page and the counts
- * (the server decides what matches the filters) and highlights the tickets it was about. */
+ * (the server decides what matches the filters, SLA states included: the SLA warnings and breaches
+ * are ticket events too) and highlights the tickets it was about. */
 @Injectable({ providedIn: 'root' })
 export class TicketListState {
   private readonly tickets = inject(TicketService);

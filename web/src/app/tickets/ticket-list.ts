@@ -7,7 +7,7 @@ import { debounceTime, distinctUntilChanged } from 'rxjs';
 
 import { ConfigService, categoryLabel } from '../core/config.service';
 import { I18nService } from '../core/i18n.service';
-import { TicketStatus } from '../core/models';
+import { SlaState, TicketStatus } from '../core/models';
 import { SocketService, eventTicketId } from '../core/socket.service';
 import { AuthService } from '../core/auth.service';
 import { ToastService } from '../core/toast.service';
@@ -16,10 +16,12 @@ import { TicketTable } from './ticket-table';
 import { ListFilters, TicketListState } from './ticket-list.state';
 import { PRIORITIES, STATUSES, statsKey } from './ticket-workflow';
 import { STATUS_CLASSES } from './ticket-status-badge';
+import { SLA_CLASSES, SLA_STATES } from './sla-view';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
-/** `/tickets`: filters, search, sort, counts by status, the live list, pagination. */
+/** `/tickets`: filters (SLA state too), search, sort, counts by status and of SLAs in warning
+ * or breached, the live list, pagination. */
 @Component({
   selector: 'app-ticket-list',
   imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager],
@@ -40,10 +42,16 @@ const SEARCH_DEBOUNCE_MS = 300;
             {{ i18n.status(status) }} <span class="ml-1 font-semibold">{{ count(stats, status) }}</span>
           </button>
         }
+        <span class="mx-1 w-px shrink-0 bg-gray-200" aria-hidden="true"></span>
+        @for (state of attentionStates; track state) {
+          <button type="button" (click)="toggleSla(state)" class="shrink-0 rounded-full border px-3 py-1 text-xs font-medium" [class]="filters().sla === state ? 'border-indigo-500 ring-1 ring-indigo-500 ' + slaClasses[state] : 'border-transparent ' + slaClasses[state]" [attr.aria-pressed]="filters().sla === state" [attr.data-count-sla]="state">
+            {{ i18n.t('sla.badge', { state: slaLabel(state) }) }} <span class="ml-1 font-semibold">{{ (state === 'breached' ? stats.slaBreached : stats.slaWarning) ?? 0 }}</span>
+          </button>
+        }
       </div>
     }
 
-    <div class="mb-4 grid grid-cols-2 gap-2 rounded-lg border border-gray-200 bg-white p-3 sm:grid-cols-3 lg:grid-cols-7" role="search">
+    <div class="mb-4 grid grid-cols-2 gap-2 rounded-lg border border-gray-200 bg-white p-3 sm:grid-cols-3 lg:grid-cols-8" role="search">
       <label class="col-span-2 sm:col-span-3 lg:col-span-2">
         <span class="sr-only">{{ i18n.t('common.search') }}</span>
         <input type="search" [formControl]="search" [placeholder]="i18n.t('tickets.searchPlaceholder')" class="w-full rounded-md border border-gray-300 px-3 py-1.5 text-sm" data-testid="search" />
@@ -77,6 +85,14 @@ const SEARCH_DEBOUNCE_MS = 300;
           <option value="anyone">{{ i18n.t('tickets.assignedAnyone') }}</option>
           <option value="me">{{ i18n.t('tickets.assignedMe') }}</option>
           <option value="unassigned">{{ i18n.t('tickets.assignedUnassigned') }}</option>
+        </select>
+      </label>
+      <label class="text-xs text-gray-600">{{ i18n.t('sla.title') }}
+        <select class="mt-0.5 block w-full rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900" [value]="filters().sla" (change)="set({ sla: value($event) })" data-testid="filter-sla">
+          <option value="">{{ i18n.t('tickets.any') }}</option>
+          @for (state of slaStates; track state) {
+            <option [value]="state">{{ slaLabel(state) }}</option>
+          }
         </select>
       </label>
       <label class="text-xs text-gray-600">{{ i18n.t('tickets.sort') }}
@@ -122,6 +138,9 @@ export class TicketList implements OnInit {
   protected readonly statuses = STATUSES;
   protected readonly priorities = PRIORITIES;
   protected readonly statusClasses = STATUS_CLASSES;
+  protected readonly slaStates = SLA_STATES;
+  protected readonly slaClasses = SLA_CLASSES;
+  protected readonly attentionStates: SlaState[] = ['breached', 'warning'];
   protected readonly empty: ReadonlySet<string> = new Set();
   protected readonly filters = toSignal(this.state.filters$, { requireSync: true });
   protected readonly search = new FormControl(this.state.filters$.value.search, { nonNullable: true });
@@ -145,6 +164,15 @@ export class TicketList implements OnInit {
 
   protected set(changes: Partial<ListFilters>): void {
     this.state.update(changes);
+  }
+
+  protected slaLabel(state: SlaState): string {
+    return this.i18n.t(`slaState.${state}`);
+  }
+
+  /** A count chip of the SLA strip: filters by its state, or clears the filter when it is on. */
+  protected toggleSla(state: SlaState): void {
+    this.set({ sla: this.filters().sla === state ? '' : state });
   }
 
   protected value<T>(event: Event): T {

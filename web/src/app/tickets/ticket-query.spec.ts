@@ -12,4 +12,17 @@ describe('tickets list query', () => {
     expect(toQuery({ ...DEFAULT_FILTERS, assigned: 'unassigned' }, 'me-1').assignedAgent).toBe('unassigned');
     expect(toQuery({ ...DEFAULT_FILTERS, assigned: 'anyone' }, 'me-1').assignedAgent).toBeUndefined();
   });
+
+  it('maps the SLA filter to slaState, and sends nothing for any state', () => {
+    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: 'breached' }, null)).get('slaState')).toBe('breached');
+    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: 'warning' }, null)).get('slaState')).toBe('warning');
+    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: 'ok' }, null)).get('slaState')).toBe('ok');
+    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: 'met' }, null)).get('slaState')).toBe('met');
+    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: '' }, null)).has('slaState')).toBe(false);
+  });
+
+  it('sends several SLA states comma-separated', () => {
+    const params = listParams({ page: 1, limit: 20, slaState: ['breached', 'warning'] });
+    expect(params.toString()).toBe('page=1&limit=20&slaState=breached,warning');
+  });
 });

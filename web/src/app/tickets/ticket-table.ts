@@ -7,12 +7,15 @@ import { CustomerName } from '../customers/customer-name';
 import { AgentName } from '../shared/agent-name';
 import { CategoryChip } from './category-chip';
 import { PriorityMark } from './priority-mark';
+import { SlaBadge } from './sla-badge';
+import { slaNeedsAttention } from './sla-view';
 import { TicketStatusBadge } from './ticket-status-badge';
 
-/** Tickets as a dense table on wide screens and as cards on phones. */
+/** Tickets as a dense table on wide screens and as cards on phones; an SLA mark only on the
+ * tickets whose SLA needs someone (warning or breached). */
 @Component({
   selector: 'app-ticket-table',
-  imports: [RouterLink, CustomerName, AgentName, CategoryChip, PriorityMark, TicketStatusBadge],
+  imports: [RouterLink, CustomerName, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketStatusBadge],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="hidden overflow-x-auto rounded-lg border border-gray-200 bg-white md:block">
@@ -48,7 +51,12 @@ import { TicketStatusBadge } from './ticket-status-badge';
               }
               <td class="px-3 py-2"><app-category-chip [id]="ticket.category" /></td>
               <td class="px-3 py-2"><app-priority-mark [priority]="ticket.priority" /></td>
-              <td class="px-3 py-2"><app-ticket-status-badge [status]="ticket.status" /></td>
+              <td class="px-3 py-2">
+                <app-ticket-status-badge [status]="ticket.status" />
+                @if (attention(ticket)) {
+                  <app-sla-badge class="mt-1 block" [sla]="ticket.sla" [showPaused]="false" data-testid="sla-mark" />
+                }
+              </td>
               <td class="whitespace-nowrap px-3 py-2 text-gray-700">
                 @if (ticket.assignedAgent) {
                   <app-agent-name [id]="ticket.assignedAgent" />
@@ -68,7 +76,12 @@ import { TicketStatusBadge } from './ticket-status-badge';
           <a [routerLink]="['/tickets', ticket.ticketId]" class="block rounded-lg border border-gray-200 bg-white p-3 transition-colors duration-700" [class.bg-amber-50]="highlighted().has(ticket.ticketId)" [attr.data-ticket-id]="ticket.ticketId">
             <div class="flex items-center justify-between gap-2">
               <span class="font-mono text-xs text-indigo-700">{{ ticket.ticketId }}</span>
-              <app-ticket-status-badge [status]="ticket.status" />
+              <span class="flex items-center gap-1">
+                @if (attention(ticket)) {
+                  <app-sla-badge [sla]="ticket.sla" [showPaused]="false" data-testid="sla-mark" />
+                }
+                <app-ticket-status-badge [status]="ticket.status" />
+              </span>
             </div>
             <p class="mt-1 line-clamp-2 font-medium text-gray-900">{{ ticket.subject }}</p>
             <div class="mt-2 flex flex-wrap items-center gap-x-3 gap-y-1">
@@ -90,4 +103,8 @@ export class TicketTable {
   readonly tickets = input.required<TicketSummary[]>();
   readonly highlighted = input<ReadonlySet<string>>(new Set());
   readonly showCustomer = input(true);
+
+  protected attention(ticket: TicketSummary): boolean {
+    return slaNeedsAttention(ticket.sla);
+  }
 }

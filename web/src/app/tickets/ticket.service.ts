@@ -2,7 +2,7 @@ import { HttpClient, HttpParams } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { Observable, map } from 'rxjs';
 
-import { Note, Priority, Ticket, TicketPage, TicketStats, TicketStatus } from '../core/models';
+import { Note, Priority, SlaState, Ticket, TicketPage, TicketStats, TicketStatus } from '../core/models';
 
 export type SortBy = 'createdAt' | 'updatedAt' | 'priority' | 'status' | 'ticketId' | 'relevance';
 
@@ -16,6 +16,8 @@ export interface TicketQuery {
   assignedAgent?: string;
   customerId?: string;
   conversationId?: string;
+  /** One SLA state or several (sent comma-separated: `breached,warning`). */
+  slaState?: SlaState | SlaState[] | '';
   search?: string;
   sortBy?: SortBy | '';
   sortOrder?: 'asc' | 'desc';
