@@ -41,6 +41,9 @@ async def test_api_docs_and_asyncapi_are_served(gateway_url: str) -> None:
     assert spec.json()["asyncapi"].startswith("3.")
     assert "config.categories.get" in spec.text
     assert page.status_code == 200 and "asyncapi.json" in page.text
+    # The page is the document itself, rendered here: nothing to fetch from the internet.
+    assert "<script" not in page.text and "http" not in page.text.split("</style>")[0]
+    assert "tickets.create_from_agent" in page.text and "ticket_sla_breached" in page.text
 
 
 async def test_admin_signs_in_and_gets_a_token_and_profile_without_hash(

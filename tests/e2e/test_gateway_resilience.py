@@ -45,4 +45,3 @@ async def test_stopped_config_service_is_504_within_the_rpc_timeout_then_recover
 
         r = await api.get("/config/ticket-categories")
         assert r.status_code == 200, r.text
-

@@ -21,3 +21,26 @@ def test_every_rpc_queue_and_event_routing_key_is_documented() -> None:
             assert f'"{rpc.queue}"' in doc, rpc.queue
     for kind in (*tickets.EVENTS, config.CONFIG_UPDATED):
         assert kind.routing_key in doc, kind.routing_key
+
+
+def test_each_request_reply_operation_declares_its_reply() -> None:
+    doc = asyncapi_document()
+    for module in (config, tickets, ai_tools):
+        for rpc in module.RPCS:
+            reply = doc["operations"][rpc.queue]["reply"]
+            assert reply["address"]["location"] == "$message.header#/reply_to"
+            [ref] = reply["messages"]
+            message = doc["components"]["messages"][ref["$ref"].rsplit("/", 1)[-1]]
+            schema = doc["components"]["schemas"][message["payload"]["$ref"].rsplit("/", 1)[-1]]
+            assert {"ok", "result", "error"} <= set(schema["properties"]), rpc.queue
+
+
+def test_the_socket_io_events_are_documented_on_their_own_server() -> None:
+    doc = asyncapi_document()
+    assert doc["servers"]["socketio"]["protocol"] == "ws"
+    names = {
+        c["address"]
+        for c in doc["channels"].values()
+        if c.get("servers") == [{"$ref": "#/servers/socketio"}]
+    }
+    assert names == set(tickets.SOCKET_EVENT_NAMES.values())

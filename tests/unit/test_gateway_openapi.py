@@ -34,6 +34,8 @@ ANSWERED_BY_THE_GATEWAY = {
     f"{AGENT}/deactivate",
     f"{AGENT}/reactivate",
     f"{AGENT}/password",
+    f"{API}/api-tokens",
+    f"{API}/api-tokens/{{token_id}}",
     "/health",
 }
 """Routes that call no service over the broker."""
@@ -60,7 +62,7 @@ def expected(method: str, path: str, operation: dict[str, Any]) -> set[int]:
     if any(p["in"] == "path" for p in parameters):
         statuses.add(404)
     if path not in PUBLIC:
-        statuses.add(401)
+        statuses |= {401, 403}  # 403: an API token refused there, or without the scope
     if path.startswith(ADMIN) and not (method == "get" and path in READ_BY_EVERY_AGENT):
         statuses.add(403)
     if path == LOGIN:

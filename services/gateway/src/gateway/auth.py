@@ -4,6 +4,11 @@ The hot path decodes the bearer token (remembered once verified): the agent's id
 travel in the signed claims. What stateless tokens cannot say, whether the agent was deactivated,
 demoted or had its password reset since, `gateway.sessions.Sessions` answers from memory kept
 current by broker events (and, now and then, the agents database).
+
+An integrating system's API token (`uts_<id>_<secret>`, see `gateway.api_token_rules`) is the
+other kind of bearer: `current_agent` resolves it to a `TokenPrincipal` (`token:<id>`, with its
+scopes) through `gateway.api_tokens.ApiTokens`, and lets it through only to the routes its scopes
+open (403 naming the scope otherwise, and on every route not open to tokens at all).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
+from gateway.api_token_rules import Scope, is_api_token, refusal
 from uts_shared.contracts.base import WireModel
 from uts_shared.errors import Forbidden, Unauthorized
 
@@ -52,6 +58,25 @@ class Agent(WireModel):
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def sees_every_ticket(self) -> bool:
+        """Whatever the ticket-visibility setting says (admins always do)."""
+        return self.is_admin
+
+
+class TokenPrincipal(Agent):
+    """An API token acting: id `token:<tokenId>` (what its writes record), its name as the
+    author's name, never an admin; it may use only the routes its scopes open."""
+
+    token_id: str
+    scopes: frozenset[Scope]
+
+    @property
+    def sees_every_ticket(self) -> bool:
+        """Ticket visibility restricts agents; a token an admin made for a whole system reads
+        every ticket its scope opens."""
+        return True
 
 
 def utc_now() -> datetime:
@@ -191,7 +216,11 @@ class Tokens:
 
 # --- dependencies (async: FastAPI would run plain functions in a thread) ------------------------
 
-_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <token>` from login")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="`Authorization: Bearer <token>`: an agent's token from login, or an API token "
+    "(`uts_...`) where its scopes allow",
+)
 
 
 def get_tokens(request: Request) -> Tokens:
@@ -210,14 +239,47 @@ def get_sessions(request: Request) -> TokenCheck:
     return sessions
 
 
+class ApiTokenCheck(Protocol):
+    """What the dependencies ask about an API token (`gateway.api_tokens.ApiTokens`)."""
+
+    async def principal(self, token: str) -> TokenPrincipal: ...
+
+
+def get_api_tokens(request: Request) -> ApiTokenCheck:
+    api_tokens: ApiTokenCheck = request.app.state.api_tokens
+    return api_tokens
+
+
+def route_template(request: Request) -> str:
+    """The template of the route FastAPI matched (`/api/v2/tickets/{ticket_id}`)."""
+    route = request.scope.get("route")
+    template = getattr(route, "path_format", None)
+    return template if isinstance(template, str) else ""
+
+
+async def api_token_caller(request: Request, token: str) -> TokenPrincipal:
+    """The API token's principal, if its scopes open this route (401 when the token is unknown,
+    malformed or revoked; 403 naming the scope it lacks, or saying tokens aren't for here)."""
+    principal = await get_api_tokens(request).principal(token)
+    request.state.agent_id = principal.id  # for the access log
+    refused = refusal(request.method, route_template(request), principal.scopes)
+    if refused is not None:
+        raise Forbidden(refused)
+    return principal
+
+
 async def current_agent(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Agent:
-    """The agent named by the request's bearer token (401 when missing, invalid or revoked)."""
+    """The agent named by the request's bearer token (401 when missing, invalid or revoked), or
+    an API token's principal where its scopes allow (403 otherwise)."""
     if credentials is None:
         raise Unauthorized("Authentication required")
-    agent = await get_sessions(request).agent(credentials.credentials)
+    token = credentials.credentials
+    if is_api_token(token):
+        return await api_token_caller(request, token)
+    agent = await get_sessions(request).agent(token)
     request.state.agent_id = agent.id  # for the access log
     return agent
 

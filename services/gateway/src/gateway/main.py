@@ -1,4 +1,5 @@
-"""Composition root: settings, agents store, tokens, limiter, broker link, routes, Socket.IO."""
+"""Composition root: settings, agents store, tokens (agents' and API tokens), limiter, broker
+link, routes, Socket.IO."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from gateway import console, errors, openapi
 from gateway.access import RequestContext
 from gateway.agent_events import AgentEvents
 from gateway.agents import Agents, AgentStore
+from gateway.api_token_events import ApiTokenEvents
+from gateway.api_tokens import ApiTokens, ApiTokenStore
 from gateway.auth import Passwords, Tokens, resolve_secret
 from gateway.bodylimit import BodyLimit
 from gateway.config_relay import ConfigRelay
@@ -82,6 +85,12 @@ class Gateway:
             instance_id=settings.instance_id,
         )
         self.agents = Agents(agent_store, Passwords(), announcer=self.agent_events)
+        self.api_tokens = ApiTokens(ApiTokenStore(db), cache_ttl=settings.api_token_cache_ttl)
+        self.api_tokens.announce_to(
+            ApiTokenEvents(
+                self.broker_link.broker, self.api_tokens, instance_id=settings.instance_id
+            )
+        )
         self.relay = TicketRelay(
             self.broker_link.broker, self.realtime, instance_id=settings.instance_id
         )
@@ -166,6 +175,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
     app.state.settings = settings
     app.state.instance = settings.instance_id
     app.state.agents = gateway.agents
+    app.state.api_tokens = gateway.api_tokens
     app.state.tokens = gateway.tokens
     app.state.sessions = gateway.sessions
     app.state.directory = gateway.directory

@@ -6,7 +6,8 @@ one place, rather than declared route by hand:
 
 - any request: 413 (the body limit applies to every route);
 - a JSON body: 400 (malformed JSON) and 422; any parameter: 422; a path parameter: 404;
-- a bearer token: 401; an admin (or the service token): 401 and 403;
+- a bearer token: 401 and 403 (an API token refused there, or lacking the scope); an admin (or
+  the service token): 401 and 403;
 - the login limiter: 429; a service called over the broker: 503 and 504.
 
 Routes still declare what only they know (a 409, a 404 about something named in the body, a 401
@@ -31,7 +32,7 @@ from gateway.rpc import rpc_client
 DESCRIPTIONS: dict[int, str] = {
     400: "Malformed JSON body",
     401: "Missing or invalid bearer token",
-    403: "Admin access required",
+    403: "Not allowed to this caller: admins only, or an API token without the scope needed",
     404: "Not found",
     409: "Conflicts with the current state",
     413: "Request body too large",
@@ -42,7 +43,7 @@ DESCRIPTIONS: dict[int, str] = {
 }
 
 _BY_DEPENDENCY: dict[Callable[..., Any], set[int]] = {
-    current_agent: {401},
+    current_agent: {401, 403},
     admin_agent: {401, 403},
     service_or_admin: {401, 403},
     get_login_limiter: {429},

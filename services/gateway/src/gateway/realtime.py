@@ -1,6 +1,7 @@
 """Socket.IO for agents' browsers: JWT-authenticated connections, rooms, and `emit`.
 
-A client connects with `auth={"token": "<jwt>"}` (refused otherwise) and joins rooms `agents`,
+A client connects with `auth={"token": "<jwt>"}` (refused otherwise: API tokens of integrating
+systems too, sockets are for agents) and joins rooms `agents`,
 `agent:{agentId}` and, by the ticket-visibility setting, `all-tickets` (it sees every ticket)
 or `unassigned-tickets` (it sees only its own and the unassigned ones). Events
 `join_ticket`/`leave_ticket` with `{ticketId}` join or leave `ticket:{ticketId}` (acknowledged
@@ -23,6 +24,7 @@ from typing import Any
 import socketio
 from pydantic import BaseModel
 
+from gateway.api_token_rules import is_api_token
 from gateway.auth import Agent, TokenCheck
 from gateway.visibility import Visibility
 from uts_shared.contracts import tickets
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 
 TICKET_ID = re.compile(tickets.TICKET_ID_PATTERN)
 MALFORMED_TICKET_ID = "ticketId: required, a ticket id such as LUX-2026-000001"
+SOCKETS_FOR_AGENTS = "API tokens can't open Socket.IO connections: agents only"
 
 AGENTS_ROOM = "agents"
 """Every socket authenticated as an agent, and nothing else: agent-only events go here."""
@@ -97,6 +100,8 @@ class Realtime:
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str) or not token:
             raise socketio.exceptions.ConnectionRefusedError("Authentication required")
+        if is_api_token(token):
+            raise socketio.exceptions.ConnectionRefusedError(SOCKETS_FOR_AGENTS)
         try:
             agent = await self._sessions.agent(token)
         except Unauthorized as exc:

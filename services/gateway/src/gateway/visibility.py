@@ -2,10 +2,10 @@
 
 The config service's `ticket_visibility` setting: `all` (everyone sees every ticket) or
 `assigned_and_unassigned` (agents who are not admins see the tickets assigned to them and those
-assigned to nobody). The gateway passes the restriction on as `visibleTo` with each read; the
-tickets service applies it. The setting is cached here, dropped on `config.updated`; when the
-config service is silent the last value it gave is used (the default, `all`, before it ever
-answered).
+assigned to nobody; an API token, made by an admin for a whole system, sees every ticket). The
+gateway passes the restriction on as `visibleTo` with each read; the tickets service applies
+it. The setting is cached here, dropped on `config.updated`; when the config service is silent
+the last value it gave is used (the default, `all`, before it ever answered).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ RESTRICTED: TicketVisibility = "assigned_and_unassigned"
 
 def restricted_to(agent: Agent, setting: TicketVisibility) -> str | None:
     """The agent's id when it may see only its own and unassigned tickets; None when it sees
-    every ticket (admins always do)."""
-    if agent.is_admin or setting != RESTRICTED:
+    every ticket (admins and API tokens always do)."""
+    if agent.sees_every_ticket or setting != RESTRICTED:
         return None
     return agent.id
 
@@ -58,7 +58,7 @@ class Visibility:
 
     async def restricted_to(self, agent: Agent) -> str | None:
         """`visibleTo` for this agent's ticket reads (see `restricted_to`)."""
-        if agent.is_admin:
+        if agent.sees_every_ticket:
             return None
         return restricted_to(agent, await self.setting())
 

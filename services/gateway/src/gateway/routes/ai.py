@@ -1,7 +1,9 @@
 """The assistant's tools over HTTP, an admin's whole assistant turn, and the plan's sync endpoint.
 
 - `POST /ai/tool-calls`: the broker RPC `ai.tool_calls` for systems that prefer HTTP; callers
-  authenticate with the service token (`AI_TOOLS_SERVICE_TOKEN`, bearer) or as an admin.
+  authenticate with an API token with the `ai:tools` scope, as an admin, or with the single
+  service token (`AI_TOOLS_SERVICE_TOKEN`, bearer: deprecated, kept working for existing
+  callers; give each caller an `ai:tools` API token instead, which can be revoked alone).
 - `POST /ai/respond` (admin): one whole assistant turn (`ai.respond`), to try the assistant.
 - `POST /config/sync-assistant` (admin): the plan pushed instructions and tools to an OpenAI
   Assistant; on the Responses API they travel with every model call, so this answers with what
@@ -10,6 +12,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -19,13 +22,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gateway.auth import AdminAgent, get_sessions
+from gateway.api_token_rules import is_api_token
+from gateway.auth import AdminAgent, api_token_caller, get_sessions
 from gateway.routes.envelope import Ok, answer_fields
 from gateway.rpc import RpcDep
 from uts_shared.contracts import ai_tools, config
 from uts_shared.contracts.base import Empty, WireModel
 from uts_shared.errors import Forbidden, Unauthorized
 from uts_shared.settings import blank_is_unset, secrets_dir
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["ai"])
 
@@ -40,7 +46,8 @@ class AiRouteSettings(BaseSettings):
     openai_webhook_secret: SecretStr | None = None
     """`whsec_...` from the OpenAI dashboard; unset -> `POST /openai/webhook` answers 503."""
     ai_tools_service_token: SecretStr | None = None
-    """Bearer token other systems use for `POST /ai/tool-calls` (unset: admins only)."""
+    """Deprecated: one bearer token for `POST /ai/tool-calls`, kept for existing callers; use an
+    API token with the `ai:tools` scope (unset: admins and such API tokens only)."""
     ai_tool_calls_timeout: float = Field(default=30.0, gt=0)
     ai_respond_timeout: float = Field(default=180.0, gt=0)
     """A whole turn is several model calls and tool rounds."""
@@ -57,12 +64,21 @@ def ai_settings(request: Request) -> AiRouteSettings:
     if settings is None:
         settings = AiRouteSettings()
         request.app.state.ai_settings = settings
+        if settings.ai_tools_service_token is not None:
+            log.warning(
+                "AI_TOOLS_SERVICE_TOKEN is deprecated: give each caller of /ai/tool-calls an "
+                "API token with the ai:tools scope (POST /api/v2/api-tokens) instead"
+            )
     return settings
 
 
 AiSettings = Annotated[AiRouteSettings, Depends(ai_settings)]
 
-_bearer = HTTPBearer(auto_error=False, description="The AI tools service token, or an admin JWT")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token with the `ai:tools` scope, an admin JWT, or the (deprecated) AI "
+    "tools service token",
+)
 
 
 async def service_or_admin(
@@ -70,18 +86,21 @@ async def service_or_admin(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     settings: AiSettings,
 ) -> str:
-    """Who calls: the service token's holder, or an admin (401 without a valid token, 403 for a
-    non-admin agent)."""
+    """Who calls: an `ai:tools` API token, the service token's holder, or an admin (401 without
+    a valid token, 403 for a non-admin agent or an API token without the scope)."""
     if credentials is None:
         raise Unauthorized("Authentication required")
+    bearer = credentials.credentials
     token = settings.ai_tools_service_token
     if token is not None and secrets.compare_digest(
-        credentials.credentials.encode(), token.get_secret_value().encode()
+        bearer.encode(), token.get_secret_value().encode()
     ):
         return SERVICE_CALLER
-    agent = await get_sessions(request).agent(credentials.credentials)
+    if is_api_token(bearer):
+        return (await api_token_caller(request, bearer)).id
+    agent = await get_sessions(request).agent(bearer)
     if not agent.is_admin:
-        raise Forbidden("Admin access or the AI tools service token required")
+        raise Forbidden("Admin access, or an API token with the scope 'ai:tools', required")
     return agent.id
 
 

@@ -11,35 +11,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import BaseModel
 
+from gateway.asyncapi_page import render
 from gateway.routes.openai_webhook import model_paths
 from uts_shared.errors import Unavailable
 
 router = APIRouter(tags=["health"])
-
-# Same pinned component FastStream's own AsyncAPI page uses.
-ASYNCAPI_JS = "https://unpkg.com/@asyncapi/react-component@3.1.5/browser/standalone/index.js"
-ASYNCAPI_CSS = "https://unpkg.com/@asyncapi/react-component@3.1.5/styles/default.min.css"
-
-ASYNCAPI_PAGE = f"""<!DOCTYPE html>
-<html>
-  <head>
-    <meta charset="utf-8">
-    <title>Universal Ticket System broker API (AsyncAPI)</title>
-    <link rel="stylesheet" href="{ASYNCAPI_CSS}">
-  </head>
-  <body>
-    <p style="font-family: sans-serif">Document: <a href="asyncapi.json">asyncapi.json</a></p>
-    <div id="asyncapi"></div>
-    <script src="{ASYNCAPI_JS}"></script>
-    <script>
-      window.AsyncApiStandalone.render(
-        {{schema: {{url: "asyncapi.json", requestOptions: {{}}}},
-         config: {{show: {{sidebar: true}}}}}},
-        document.getElementById("asyncapi"));
-    </script>
-  </body>
-</html>
-"""
 
 
 @router.get("/health")
@@ -143,9 +119,16 @@ async def asyncapi_json() -> Response:
     return Response(_asyncapi_json(), media_type="application/json")
 
 
+_page: str | None = None
+
+
 @router.get("/asyncapi", include_in_schema=False)
 async def asyncapi_page() -> HTMLResponse:
-    return HTMLResponse(ASYNCAPI_PAGE)
+    """The document as a page that needs nothing from the internet."""
+    global _page
+    if _page is None:
+        _page = render(json.loads(_asyncapi_json()))
+    return HTMLResponse(_page)
 
 
 @router.get("/metrics", include_in_schema=False)

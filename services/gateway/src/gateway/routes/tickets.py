@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import Field
 
-from gateway.auth import CurrentAgent, current_agent
+from gateway.auth import CurrentAgent, TokenPrincipal, current_agent
 from gateway.directory import DirectoryDep
 from gateway.routes.envelope import (
     SEVERAL,
@@ -365,6 +365,10 @@ async def create_ticket(
     The same `Idempotency-Key` (header, or `idempotencyKey` in the body) returns the first
     ticket again with 200 instead of creating a second one.
     """
+    if body.assign_to_self and isinstance(agent, TokenPrincipal):
+        raise ValidationFailed.on(
+            "assignToSelf", "an API token is not an agent: assign the ticket to an agent instead"
+        )
     key = body.idempotency_key
     if idempotency_key is not None:
         if key is not None and key != idempotency_key:
