@@ -29,6 +29,7 @@ from gateway.api_token_rules import (
 )
 from gateway.api_tokens import ApiTokens, ApiTokenStore
 from gateway.visibility import restricted_to
+from tests.support.clocks import SteppedClock as Clock
 from tests.support.gateway_app import PASSWORD, GatewayApp, gateway_app
 from uts_shared.contracts.agents import ApiTokenCreated, ApiTokenRevoked, ApiTokenScope
 from uts_shared.errors import Unauthorized
@@ -148,22 +149,6 @@ def test_the_gateways_scopes_are_the_contracts() -> None:
 
 
 # --- verification, cache, revocation and lastUsedAt -------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-        self.seconds = 0.0
-
-    def wall(self) -> datetime:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.seconds
-
-    def tick(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-        self.seconds += seconds
 
 
 class CountingStore(ApiTokenStore):

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from gateway.agents import AgentStore
 from gateway.auth import Agent, Role, Tokens
 from gateway.sessions import Sessions
+from tests.support.clocks import SteppedClock as Clock
 from uts_shared.errors import Unauthorized
 from uts_shared.mongo import private_database
 
 SECRET = "unit-test-secret-that-is-at-least-32-bytes-long"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ANA = Agent(id="ana", email="ana@example.com", first_name="Ana", last_name="Ruiz", role=Role.AGENT)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-        self.seconds = 0.0
-
-    def wall(self) -> datetime:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.seconds
-
-    def tick(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-        self.seconds += seconds
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.support.factories import agent_ticket_request
 from tickets_service.domain import changes, lifecycle, sla
 from tickets_service.domain.lifecycle import TRANSITIONS, InvalidTransition
 from tickets_service.domain.tickets import customer_view, new_ticket
 from uts_shared.contracts.base import MAX_NOTES_PER_TICKET, MAX_STATUS_CHANGES_PER_TICKET
 from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.contracts.tickets import (
-    CreateFromAgent,
     Note,
     Priority,
     StatusChange,
@@ -48,16 +48,8 @@ LEGAL = PLAN | {(s, S.RESOLVED) for s in OPEN_STATES} | {(s, S.CLOSED) for s in 
 
 
 def make(status: S = S.NEW, priority: Priority = Priority.MEDIUM) -> TicketView:
-    request = CreateFromAgent(
-        subject="Luminaria apagada",
-        description="No enciende",
-        category="light_malfunction",
-        priority=priority,
-        customer_id="c1",
-        agent_id="a1",
-    )
     ticket = new_ticket(
-        request,
+        agent_ticket_request("c1", agent="a1", priority=priority),
         ticket_id="LUX-2026-000001",
         status=S.NEW,
         source=TicketSource.AGENT,

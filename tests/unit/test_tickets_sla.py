@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
+from tests.support.factories import agent_ticket_request
 from tickets_service.domain import changes, sla
 from tickets_service.domain.calendar import Always, Business
 from tickets_service.domain.changes import Outcome
@@ -22,7 +23,6 @@ from uts_shared.contracts.sla import (
     WorkingHours,
 )
 from uts_shared.contracts.tickets import (
-    CreateFromAgent,
     Priority,
     SlaState,
     TicketChanges,
@@ -58,16 +58,8 @@ def office(**changes_: object) -> BusinessCalendar:
 
 
 def create(priority: Priority = Priority.MEDIUM, policy: sla.Policy = POLICY) -> TicketView:
-    request = CreateFromAgent(
-        subject="Luminaria apagada",
-        description="No enciende",
-        category="light_malfunction",
-        priority=priority,
-        customer_id="c1",
-        agent_id="a1",
-    )
     return new_ticket(
-        request,
+        agent_ticket_request("c1", agent="a1", priority=priority),
         ticket_id="LUX-2026-000001",
         status=S.OPEN,
         source=TicketSource.AGENT,

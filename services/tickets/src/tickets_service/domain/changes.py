@@ -279,25 +279,9 @@ def _on_breach(
     if actions.escalate and to_agent is not None and not ticket.is_escalated:
         reason = f"SLA breached ({CLOCK_WORDS[alarm.clock]})"
         name = ticket.assigned_agent_name if to_agent == ticket.assigned_agent else None
-        escalated = lifecycle.escalate(
-            ticket, to_agent, reason, by=SLA_AGENT, now=now, to_agent_name=name
-        )
-        events.append(
-            (
-                t.TICKET_ESCALATED,
-                t.TicketEscalated(
-                    ticket_id=ticket.ticket_id,
-                    from_agent=SLA_AGENT,
-                    to_agent=to_agent,
-                    to_agent_name=name,
-                    reason=reason,
-                    customer_id=ticket.customer_id,
-                    previous_agent=ticket.assigned_agent,
-                    version=version,
-                ),
-            )
-        )
-        ticket = escalated
+        escalated = escalate(ticket, to_agent, reason, by=SLA_AGENT, now=now, to_agent_name=name)
+        ticket = escalated.ticket
+        events.extend(escalated.events)
         done.append(f"escalated to {name or to_agent}")
     if actions.raise_priority and _RAISED[ticket.priority] != ticket.priority:
         raised = _RAISED[ticket.priority]
