@@ -456,6 +456,22 @@ async def test_current_configuration_can_be_saved_and_applied_as_a_custom_preset
     assert result.assistant_configuration.assistant_name == "Lúmen"
 
 
+async def test_a_saved_setup_carries_its_sla_policy_and_industry_presets_leave_it(
+    h: ConfigHarness,
+) -> None:
+    mine = SlaPolicy(warning_at=0.5, calendar=BusinessCalendar(time_zone="America/Bogota"))
+    await h.client.call(contracts.UPDATE_SLA, UpdateSla(agent_id="a", policy=mine))
+    saved = await h.client.call(
+        contracts.SAVE_PRESET, SavePreset(agent_id="a", id="with-sla", name="Con SLA")
+    )
+    assert saved.sla_policy == mine
+    await h.client.call(contracts.UPDATE_SLA, UpdateSla(agent_id="a", policy=SlaPolicy()))
+    await h.client.call(contracts.APPLY_PRESET, ApplyPreset(agent_id="a", preset_id="with-sla"))
+    assert (await h.client.call(contracts.GET_SLA, Empty())).policy == mine
+    await h.client.call(contracts.APPLY_PRESET, ApplyPreset(agent_id="a", preset_id="restaurant"))
+    assert (await h.client.call(contracts.GET_SLA, Empty())).policy == mine  # left as it was
+
+
 async def test_saving_a_preset_with_a_taken_id_is_a_conflict(h: ConfigHarness) -> None:
     await h.client.call(contracts.SAVE_PRESET, SavePreset(agent_id="a", id="mine", name="Mine"))
     with pytest.raises(Conflict, match="already exists"):

@@ -284,7 +284,8 @@ class Configuration:
         stored = self._stored_presets(await self._fresh(SettingKey.CONFIGURATION_PRESETS))
         preset = preset_rules.find(preset_rules.merged(self._builtin_presets(), stored), preset_id)
         validation.check_preset(preset)
-        await self._require_editable(PRESET_KEYS)
+        keys = (*PRESET_KEYS, SettingKey.SLA_POLICY) if preset.sla_policy else PRESET_KEYS
+        await self._require_editable(keys)
         categories = validation.with_fallback(preset.ticket_categories)
         values = {
             SettingKey.TICKET_CATEGORIES: to_json(categories),
@@ -292,6 +293,8 @@ class Configuration:
             SettingKey.TICKET_TERMINOLOGY: to_json(preset.ticket_terminology),
             SettingKey.TICKET_ID_FORMAT: to_json(preset.ticket_id_format),
         }
+        if preset.sla_policy is not None:
+            values[SettingKey.SLA_POLICY] = to_json(preset.sla_policy)
         await self._change(list(values.items()), by=by, action=f"apply_preset:{preset.id}")
         return PresetApplied(
             preset=preset,
@@ -304,7 +307,8 @@ class Configuration:
         )
 
     async def save_preset(self, preset_id: str, name: str, description: str, *, by: str) -> Preset:
-        """Save the current four preset keys as a custom preset (id unique, not a built-in's)."""
+        """Save the current four preset keys and the SLA policy as a custom preset (id unique,
+        not a built-in's)."""
         key = SettingKey.CONFIGURATION_PRESETS
         existing = self._stored_presets(await self._fresh(key))
         preset_rules.check_new_id(preset_id, preset_rules.custom_only(existing))
@@ -318,6 +322,9 @@ class Configuration:
             assistant_configuration=current[SettingKey.ASSISTANT_CONFIGURATION],
             ticket_terminology=current[SettingKey.TICKET_TERMINOLOGY],
             ticket_id_format=current[SettingKey.TICKET_ID_FORMAT],
+            sla_policy=validation.parse_value(
+                SettingKey.SLA_POLICY, await self._fresh(SettingKey.SLA_POLICY)
+            ),
         )
         item = to_json(preset)
         now = self._clock.now()

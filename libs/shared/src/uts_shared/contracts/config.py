@@ -153,6 +153,9 @@ class PresetValues(WireModel):
     assistant_configuration: AssistantConfig
     ticket_terminology: Terminology
     ticket_id_format: TicketIdFormat
+    sla_policy: SlaPolicy | None = None
+    """A saved setup's SLA policy, applied with it; the built-in industry presets leave the
+    SLA policy as it is."""
 
 
 class Preset(PresetValues):
