@@ -1051,7 +1051,7 @@ async def test_garbage_on_config_updated_is_logged_once_briefly_and_dead_lettere
     marker = f"garbage-{uuid.uuid4().hex}"
     size = 1000 if garbage == "malformed" else MAX_MESSAGE_BYTES + 1
     body = json.dumps({"marker": marker, "padding": "x" * size}).encode()
-    consumers = ("config.cache.", "tickets.config-updates.", "ai-tools.config-updated.")
+    consumers = ("config.cache.", "tickets.config-updates.", "ai-tools.config-updates.")
     tap = await env.client.declare_queue(
         RabbitQueue(f"test.dlx-tap.{marker[-8:]}", exclusive=True, auto_delete=True)
     )

@@ -3,7 +3,6 @@ cached, with fallbacks."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -30,12 +29,10 @@ class SteppedClock:
 
 async def _announce(env: TicketsEnv, *keys: cfg.SettingKey) -> None:
     """Publish `config.updated` and wait until every instance dropped its cache."""
-    for service in env.services:
-        service.config.invalidated.clear()
+    seen = [service.config.generation for service in env.services]
     await env.config.announce(*keys)
-    async with asyncio.timeout(5):
-        for service in env.services:
-            await service.config.invalidated.wait()
+    for service, generation in zip(env.services, seen, strict=True):
+        await service.config.wait_generation(generation + 1, timeout=5)
 
 
 async def test_ticket_ids_follow_the_configured_format(

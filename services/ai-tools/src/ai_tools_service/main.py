@@ -28,7 +28,6 @@ from uts_shared.messaging import (
     RpcClient,
     declare_topology,
     make_broker,
-    subscribe_config_updates,
 )
 from uts_shared.mongo import describe_store, open_database
 
@@ -100,10 +99,7 @@ class AiToolsService:
         handlers.register(
             self.broker, tools=self.tools, loop=self.loop, health=self.health, status=self.status
         )
-        # Every replica drops its cache on `config.updated`: an exclusive queue per instance.
-        subscribe_config_updates(
-            self.broker, f"ai-tools.config-updated.{self.instance}", self.config.invalidate
-        )
+        self.config.subscribe(self.broker, SERVICE, self.instance)
         if self.loop.enabled:
             handlers.subscribe_webhooks(
                 self.broker,

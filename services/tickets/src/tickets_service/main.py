@@ -26,7 +26,6 @@ from uts_shared.messaging import (
     declare_topology,
     make_broker,
     on_reconnect,
-    subscribe_config_updates,
 )
 from uts_shared.mongo import describe_store, open_database
 
@@ -84,10 +83,7 @@ class TicketsService:
         )
         self.customers = CustomerOperations(settings, store=self.store, clock=self.clock)
         self.conversations = ConversationOperations(store=self.store, clock=self.clock)
-        # Each instance drops its own cache on config changes: an exclusive queue of its own.
-        subscribe_config_updates(
-            self.broker, f"tickets.config-updates.{self.instance}", self.config.on_change
-        )
+        self.config.subscribe(self.broker, "tickets", self.instance)
         handlers.register(
             self.broker, self.operations, self.customers, self.conversations, self.health
         )
