@@ -8,9 +8,14 @@ from typing import Any
 
 import pytest
 
-from ai_tools_service.guard import LoopGuard, signature
-from ai_tools_service.messages import Messages, is_feminine
-from ai_tools_service.tools import ToolRunner, choose_category, choose_priority, parse_arguments
+from ai_tools_service.domain.guard import LoopGuard, signature
+from ai_tools_service.domain.messages import Messages, is_feminine
+from ai_tools_service.domain.tools import (
+    ToolRunner,
+    choose_category,
+    choose_priority,
+    parse_arguments,
+)
 from uts_shared.contracts.ai_tools import FunctionCall
 from uts_shared.contracts.config import Terminology
 from uts_shared.contracts.tickets import (

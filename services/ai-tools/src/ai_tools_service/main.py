@@ -12,12 +12,12 @@ from openai import AsyncOpenAI
 
 from ai_tools_service import handlers
 from ai_tools_service.directory import TicketsDirectory
+from ai_tools_service.domain.tools import ToolRunner
 from ai_tools_service.openai_loop import ModelLoop
 from ai_tools_service.profile import ConfigCache
 from ai_tools_service.service import ToolService
 from ai_tools_service.settings import Settings
 from ai_tools_service.store import AiToolsStore
-from ai_tools_service.tools import ToolRunner
 from uts_shared import runtime
 from uts_shared.clock import utc_now
 from uts_shared.contracts.ai_tools import AiToolsStatus

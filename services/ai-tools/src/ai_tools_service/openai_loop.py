@@ -31,12 +31,12 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 from openai import AsyncOpenAI, omit
 from openai.types.responses import Response
 
-from ai_tools_service.guard import LoopGuard
-from ai_tools_service.messages import Messages
+from ai_tools_service.domain.guard import LoopGuard
+from ai_tools_service.domain.messages import Messages
+from ai_tools_service.domain.tools import TRANSIENT_CODES, failure
 from ai_tools_service.profile import ConfigCache
 from ai_tools_service.service import ToolService
 from ai_tools_service.store import AiToolsStore, ResponseClaim
-from ai_tools_service.tools import TRANSIENT_CODES, failure
 from uts_shared.contracts.ai_tools import (
     AI_LOOP_GUARD_TRIPPED,
     AI_RESPONSE_ANSWERED,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ai_tools_service.messages import DEFAULT_TERMINOLOGY, Language, Messages
+from ai_tools_service.domain.messages import DEFAULT_TERMINOLOGY, Language, Messages
 from uts_shared.config_view import ConfigView, Remembered
 from uts_shared.contracts import config
 from uts_shared.contracts.base import Empty

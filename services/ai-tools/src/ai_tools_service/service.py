@@ -15,8 +15,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from ai_tools_service.domain.tools import ToolConfig, ToolRunner, failure
 from ai_tools_service.store import AiToolsStore
-from ai_tools_service.tools import ToolConfig, ToolRunner, failure
 from uts_shared.contracts.ai_tools import (
     AI_TOOL_CALL_COMPLETED,
     FunctionCall,

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from ai_tools_service.messages import Messages
+from ai_tools_service.domain.messages import Messages
 from uts_shared.contracts.ai_tools import FunctionCall
 from uts_shared.contracts.config import DEFAULT_FALLBACK
 from uts_shared.contracts.tickets import (

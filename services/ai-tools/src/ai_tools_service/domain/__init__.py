@@ -1,0 +1,1 @@
+"""What the assistant's tools decide, without I/O: tool execution rules, loop guard, wording."""
