@@ -13,8 +13,6 @@ import math
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from pymongo.errors import PyMongoError
-
 from config_service.cache import MISSING, TtlCache
 from config_service.domain import presets as preset_rules
 from config_service.domain import rendering, validation
@@ -49,7 +47,7 @@ from uts_shared.contracts.config import (
     TicketVisibility,
 )
 from uts_shared.contracts.sla import SlaPolicy
-from uts_shared.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
+from uts_shared.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from uts_shared.messaging import EventPublisher, make_event, why_invalid
 
 log = logging.getLogger(__name__)
@@ -162,7 +160,7 @@ class Configuration:
 
     async def settings(self) -> list[SettingRecord]:
         """The SystemSettings documents; keys not stored (seeding failed) as built-in records."""
-        stored = {r.key: r for r in await self._guard(self._store.all_settings())}
+        stored = {r.key: r for r in await self._store.all_settings()}
         missing = [
             SettingRecord(
                 key=key.value,
@@ -178,7 +176,7 @@ class Configuration:
     async def history(self, key: str | None, *, page: int, limit: int) -> History:
         """One page of the change history, newest first (optionally of one key)."""
         setting = None if key is None else validation.setting_key(key)
-        changes, total = await self._guard(self._store.changes(setting, page=page, limit=limit))
+        changes, total = await self._store.changes(setting, page=page, limit=limit)
         pages = math.ceil(total / limit)
         return History(
             changes=changes,
@@ -210,7 +208,7 @@ class Configuration:
 
     async def _fresh(self, key: SettingKey) -> Any:
         """The stored value, bypassing the cache (for changes built on current values)."""
-        record = await self._guard(self._store.get(key))
+        record = await self._store.get(key)
         return self._builtin[key] if record is None else record.value
 
     def _builtin_presets(self) -> list[Preset]:
@@ -328,7 +326,7 @@ class Configuration:
         )
         item = to_json(preset)
         now = self._clock.now()
-        before = await self._guard(self._store.push_preset(item, by=by, now=now))
+        before = await self._store.push_preset(item, by=by, now=now)
         if before is None:
             before = await self._retry_after_seeding(
                 key, functools.partial(self._store.push_preset, item, by=by, now=now)
@@ -349,7 +347,7 @@ class Configuration:
         key = SettingKey.CONFIGURATION_PRESETS
         await self._require_editable([key])
         now = self._clock.now()
-        before = await self._guard(self._store.pull_preset(preset_id, by=by, now=now))
+        before = await self._store.pull_preset(preset_id, by=by, now=now)
         if before is None:
             raise NotFound(
                 f"custom preset '{preset_id}' not found", context={"presetId": preset_id}
@@ -368,7 +366,7 @@ class Configuration:
         try:
             for key, value in changes:
                 now = self._clock.now()
-                before = await self._guard(self._store.set_value(key, value, by=by, now=now))
+                before = await self._store.set_value(key, value, by=by, now=now)
                 if before is None:
                     before = await self._retry_after_seeding(
                         key, functools.partial(self._store.set_value, key, value, by=by, now=now)
@@ -392,18 +390,18 @@ class Configuration:
     async def _retry_after_seeding(self, key: SettingKey, write: Write) -> SettingRecord | None:
         """A conditional write matched nothing: seed the key if it is missing and write again;
         a stored, non-editable setting raises Conflict."""
-        record = await self._guard(self._store.get(key))
+        record = await self._store.get(key)
         if record is not None and not record.is_editable:
             raise self._not_editable(key)
         if record is None:
-            await self._guard(self._seed_one(key, self._builtin[key]))
-        result: SettingRecord | None = await self._guard(write())
+            await self._seed_one(key, self._builtin[key])
+        result: SettingRecord | None = await write()
         return result
 
     async def _require_editable(self, keys: Iterable[SettingKey]) -> None:
         locked = []
         for key in keys:
-            record = await self._guard(self._store.get(key))
+            record = await self._store.get(key)
             if record is not None and not record.is_editable:
                 locked.append(key.value)
         if locked:
@@ -430,20 +428,9 @@ class Configuration:
         )
         try:
             await self._store.record_change(change)
-        except PyMongoError:
+        except Unavailable:
             # The change itself is stored; losing its history entry must not undo or fail it.
             log.exception("could not record the history of %s (%s by %s)", key, action, by)
-
-    @staticmethod
-    async def _guard(operation: Awaitable[T]) -> T:
-        try:
-            return await operation
-        except DomainError:
-            raise
-        except PyMongoError as exc:
-            raise Unavailable(
-                "the configuration store is unavailable", context={"reason": str(exc)[:200]}
-            ) from exc
 
     # --- cache and events ------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Every MongoDB call of the config service (database `uts_config`) and its indexes.
+"""Every MongoDB call of the config service (database `uts_config`) and its indexes; the
+driver's errors leave it as `Unavailable`.
 
 `system_settings`: one SystemSettings document per key (unique). `setting_changes`: the change
 history. Each write that must be atomic touches one document: a change of a value is one
@@ -9,13 +10,35 @@ after (no transactions on the in-process engine, see shared/MONGODB.md).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from uts_shared.contracts.config import ChangeRecord, SettingKey, SettingRecord
+from uts_shared.errors import Unavailable
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _unavailable_when_down(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """The driver's failures in the service's words: `Unavailable` (a 503 for callers)."""
+
+    @functools.wraps(method)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except PyMongoError as exc:
+            raise Unavailable(
+                "the configuration store is unavailable", context={"reason": str(exc)[:200]}
+            ) from exc
+
+    return call
+
 
 SETTINGS = "system_settings"
 CHANGES = "setting_changes"
@@ -49,6 +72,7 @@ class SettingsStore:
             ]
         )
 
+    @_unavailable_when_down
     async def insert_if_absent(self, record: SettingRecord) -> bool:
         """Seed one key; True when this call created it (safe when replicas race)."""
         doc = record.model_dump()
@@ -62,14 +86,17 @@ class SettingsStore:
             return False
         return result.upserted_id is not None
 
+    @_unavailable_when_down
     async def get(self, key: SettingKey) -> SettingRecord | None:
         doc = await self._settings.find_one({"key": key.value})
         return None if doc is None else _setting(doc)
 
+    @_unavailable_when_down
     async def all_settings(self) -> list[SettingRecord]:
         docs = await self._settings.find({}).sort("key", ASCENDING).to_list()
         return [_setting(d) for d in docs]
 
+    @_unavailable_when_down
     async def set_value(
         self, key: SettingKey, value: Any, *, by: str, now: datetime
     ) -> SettingRecord | None:
@@ -82,6 +109,7 @@ class SettingsStore:
         )
         return None if before is None else _setting(before)
 
+    @_unavailable_when_down
     async def push_preset(
         self, preset: dict[str, Any], *, by: str, now: datetime
     ) -> SettingRecord | None:
@@ -97,6 +125,7 @@ class SettingsStore:
         )
         return None if before is None else _setting(before)
 
+    @_unavailable_when_down
     async def pull_preset(self, preset_id: str, *, by: str, now: datetime) -> SettingRecord | None:
         """Remove a custom (non built-in) preset; the document before, or None if not there."""
         before = await self._settings.find_one_and_update(
@@ -110,9 +139,11 @@ class SettingsStore:
         )
         return None if before is None else _setting(before)
 
+    @_unavailable_when_down
     async def record_change(self, change: ChangeRecord) -> None:
         await self._changes.insert_one(change.model_dump())
 
+    @_unavailable_when_down
     async def changes(
         self, key: SettingKey | None, *, page: int, limit: int
     ) -> tuple[list[ChangeRecord], int]:
