@@ -120,3 +120,21 @@ async def test_every_error_is_declared_with_the_one_error_body(spec: dict[str, A
 async def test_the_document_covers_the_whole_api(spec: dict[str, Any]) -> None:
     assert len(operations(spec)) >= 49
     assert {f"{API}/tickets", f"{API}/config/history", "/ready"} <= set(spec["paths"])
+
+
+async def test_operations_have_readable_unique_ids_and_every_tag_is_described(
+    spec: dict[str, Any],
+) -> None:
+    ids = [op["operationId"] for _, _, op in operations(spec)]
+    assert len(ids) == len(set(ids))
+    assert all(i[0].islower() and "_" not in i for i in ids), ids
+    by_path = {
+        (path, method): op["operationId"]
+        for path, methods in spec["paths"].items()
+        for method, op in methods.items()
+    }
+    assert by_path[(f"{API}/tickets", "get")] == "listTickets"
+    assert by_path[(f"{API}/tickets", "post")] == "createTicket"
+    described = {tag["name"] for tag in spec["tags"] if tag.get("description")}
+    used = {tag for _, _, op in operations(spec) for tag in op.get("tags", [])}
+    assert used <= described, used - described

@@ -170,6 +170,8 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
         version="2.0.0",
         description="HTTP API of the Universal Ticket System. Broker API: [/asyncapi](/asyncapi).",
         lifespan=lifespan,
+        openapi_tags=openapi.TAGS,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.gateway = gateway
     app.state.settings = settings

@@ -50,6 +50,44 @@ _BY_DEPENDENCY: dict[Callable[..., Any], set[int]] = {
     rpc_client: {503, 504},
 }
 
+TAGS: list[dict[str, str]] = [
+    {"name": "auth", "description": "Sign in (JWT), who am I, change your own password."},
+    {
+        "name": "tickets",
+        "description": "Create, read, list, search and change tickets; counts; the changes feed "
+        "for systems that sync. Every write takes an `Idempotency-Key`.",
+    },
+    {"name": "customers", "description": "Customers by unique phone number, and their tickets."},
+    {
+        "name": "conversations",
+        "description": "The conversations tickets come from; a customer's reply resumes "
+        "tickets waiting on them.",
+    },
+    {
+        "name": "config",
+        "description": "Categories, terminology, ticket-ID format, visibility, SLA policy, the "
+        "assistant and presets: every agent reads, admins change.",
+    },
+    {"name": "agents", "description": "The agent directory; admins manage agents."},
+    {"name": "api-tokens", "description": "Admins' tokens for integrating systems (scopes)."},
+    {
+        "name": "webhooks",
+        "description": "Admins' outbound webhooks: ticket events POSTed to your URL, signed.",
+    },
+    {"name": "ai", "description": "The assistant's tool calls and model turns."},
+    {"name": "openai", "description": "OpenAI's webhooks (Standard Webhooks signatures)."},
+    {"name": "health", "description": "Liveness and readiness (no sign-in)."},
+]
+"""The tags' descriptions, in the order a reader meets them."""
+
+
+def operation_id(route: APIRoute) -> str:
+    """`operationId` for generated clients: the route function's name in camelCase
+    (`list_tickets` -> `listTickets`)."""
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
 _UNUSED_DEFAULTS = ("HTTPValidationError", "ValidationError")
 
