@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from gateway.proxies import TrustedProxies
 from gateway.ratelimit import AccountAttempts, LoginLimiter, TooManyAttempts
+from gateway.settings import GatewaySettings
 from tests.support.gateway_app import PASSWORD, gateway_app
 from uts_shared.mongo import private_database
 
@@ -154,3 +156,22 @@ async def test_the_per_account_window_reopens_when_it_is_over() -> None:
     await attempts.attempt("a@example.com")
     with pytest.raises(TooManyAttempts):
         await attempts.attempt("a@example.com")
+
+
+async def test_windows_kept_in_a_shared_storage_count_for_every_replica() -> None:
+    # Two replicas' limiters on one storage (here one in-process store; Redis in production).
+    from limits.storage import storage_from_string
+
+    shared = storage_from_string("async+memory://")
+    replicas = [
+        LoginLimiter(per_account="2/minute", per_ip="100/minute", storage=shared) for _ in range(2)
+    ]
+    await replicas[0].attempt(email="ana@example.com", ip="10.0.0.1")
+    await replicas[1].attempt(email="ana@example.com", ip="10.0.0.1")
+    with pytest.raises(TooManyAttempts):
+        await replicas[0].attempt(email="ana@example.com", ip="10.0.0.1")
+
+
+def test_the_login_storage_must_be_an_async_limits_url() -> None:
+    with pytest.raises(ValidationError, match="async"):
+        GatewaySettings(login_rate_limit_storage="redis://redis:6379")

@@ -63,6 +63,7 @@ class Gateway:
             per_account=settings.login_rate_limit_account,
             per_ip=settings.login_rate_limit_ip,
             accounts=AccountAttempts(db, settings.login_rate_limit_account_all_ips),
+            storage=settings.login_rate_limit_storage,
         )
         self.trusted_proxies = TrustedProxies(settings.forwarded_allow_ips)
         self.broker_link = BrokerLink(

@@ -1,5 +1,6 @@
 """Login attempt limits: per address and per account+address (moving windows in this process's
-memory), and per account from every address together (a fixed window in the gateway's database).
+memory, or a shared store such as Redis: `LOGIN_RATE_LIMIT_STORAGE`), and per account from every
+address together (a fixed window in the gateway's database).
 
 Every attempt counts, so a burst of parallel guesses is cut off before the slow password check;
 a successful sign-in clears its account's windows. The in-memory limits are each replica's own;
@@ -15,12 +16,13 @@ import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage
+from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -105,9 +107,17 @@ def _duration(seconds: int) -> str:
 
 class LoginLimiter:
     def __init__(
-        self, *, per_account: str, per_ip: str, accounts: AccountAttempts | None = None
+        self,
+        *,
+        per_account: str,
+        per_ip: str,
+        accounts: AccountAttempts | None = None,
+        storage: str | Storage = "async+memory://",
     ) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        """`storage`: a `limits` storage URL (`LOGIN_RATE_LIMIT_STORAGE`), or the storage."""
+        if isinstance(storage, str):
+            storage = cast(Storage, storage_from_string(storage))
+        self._limiter = MovingWindowRateLimiter(storage)
         self._per_account: RateLimitItem = parse(per_account)
         self._per_ip: RateLimitItem = parse(per_ip)
         self._accounts = accounts

@@ -53,9 +53,12 @@ class GatewaySettings(ServiceSettings):
     admin_last_name: str = "User"
 
     login_rate_limit_account: str = "5/minute"
-    """Login attempts per email and client IP (moving window, this replica's memory)."""
+    """Login attempts per email and client IP (moving window, in `login_rate_limit_storage`)."""
     login_rate_limit_ip: str = "20/minute"
-    """Login attempts per client IP, whatever the email (moving window, this replica's memory)."""
+    """Login attempts per client IP, whatever the email (moving window, same storage)."""
+    login_rate_limit_storage: str = "async+memory://"
+    """Where those two windows live (a `limits` storage URL): this replica's memory by default;
+    `async+redis://host:6379` shares them between gateway replicas."""
     login_rate_limit_account_all_ips: str = "10/15 minutes"
     """Login attempts per email from every address together (fixed window in the agents
     database, shared by the replicas using it); a successful sign-in resets it."""
@@ -92,6 +95,13 @@ class GatewaySettings(ServiceSettings):
         return _split(value)
 
     _blank_secret = field_validator("jwt_secret", mode="before")(blank_is_unset)
+
+    @field_validator("login_rate_limit_storage")
+    @classmethod
+    def _storage(cls, value: str) -> str:
+        if not value.startswith("async+"):
+            raise ValueError("must be an async `limits` storage URL, e.g. async+redis://redis:6379")
+        return value
 
     @field_validator(
         "login_rate_limit_account", "login_rate_limit_ip", "login_rate_limit_account_all_ips"
