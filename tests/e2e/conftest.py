@@ -34,6 +34,15 @@ from tests.support.infra import Infra
 from tests.support.system import StartFailed, System, open_system, runnable
 
 BACKENDS = ("config", "tickets", "ai-tools")
+WEBHOOK_TIMINGS = {
+    "WEBHOOK_RETRY_BASE": "0.1",
+    "WEBHOOK_RETRY_CAP": "0.5",
+    "WEBHOOK_RETRY_WINDOW": "5",
+    "WEBHOOK_POLL_INTERVAL": "0.2",
+    "WEBHOOK_TIMEOUT": "3",
+}
+"""Webhook retries within seconds (a day by default); receivers run on 127.0.0.1, which
+development settings allow."""
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +57,7 @@ async def system(infra_env: Infra) -> AsyncIterator[System]:
             elif service == "config":
                 s.start("config", "config", UTS_INSTANCES="2")
             elif service == "tickets":  # SLA policies of seconds need looks that often
-                s.start(service, service, SLA_CHECK_INTERVAL="0.5")
+                s.start(service, service, SLA_CHECK_INTERVAL="0.5", **WEBHOOK_TIMINGS)
             else:
                 s.start(service, service)
         started = [b for b in BACKENDS if b not in s.missing]

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from uts_shared.asyncapi import asyncapi_document
-from uts_shared.contracts import ai_tools, config, tickets
+from uts_shared.contracts import ai_tools, config, tickets, webhooks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,7 +16,7 @@ def test_committed_document_is_current_run_make_asyncapi_after_changing_a_contra
 
 def test_every_rpc_queue_and_event_routing_key_is_documented() -> None:
     doc = json.dumps(asyncapi_document())
-    for module in (config, tickets, ai_tools):
+    for module in (config, tickets, ai_tools, webhooks):
         for rpc in module.RPCS:
             assert f'"{rpc.queue}"' in doc, rpc.queue
     for kind in (*tickets.EVENTS, config.CONFIG_UPDATED):
@@ -25,7 +25,7 @@ def test_every_rpc_queue_and_event_routing_key_is_documented() -> None:
 
 def test_each_request_reply_operation_declares_its_reply() -> None:
     doc = asyncapi_document()
-    for module in (config, tickets, ai_tools):
+    for module in (config, tickets, ai_tools, webhooks):
         for rpc in module.RPCS:
             reply = doc["operations"][rpc.queue]["reply"]
             assert reply["address"]["location"] == "$message.header#/reply_to"

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from uts_shared.contracts import ai_tools, config, tickets
+from uts_shared.contracts import ai_tools, config, tickets, webhooks
 from uts_shared.errors import DomainError, ErrorCode, NotFound
 
 
@@ -56,7 +56,7 @@ def _unbounded(schema: dict[str, Any], defs: dict[str, Any], path: str) -> list[
 
 
 REQUESTS: list[type[BaseModel]] = [
-    *{spec.request for module in (config, tickets, ai_tools) for spec in module.RPCS},
+    *{spec.request for module in (config, tickets, ai_tools, webhooks) for spec in module.RPCS},
     config.ConfigUpdated,
 ]
 

@@ -13,7 +13,7 @@ API = "/api/v2"
 LOGIN = f"{API}/auth/login"
 WEBHOOK = f"{API}/openai/webhook"
 PUBLIC = {LOGIN, WEBHOOK, "/health", "/ready"}
-ADMIN = (f"{API}/config", f"{API}/agents", f"{API}/ai/")
+ADMIN = (f"{API}/config", f"{API}/agents", f"{API}/ai/", f"{API}/webhooks")
 READ_BY_EVERY_AGENT = {
     f"{API}/agents",
     f"{API}/config/console",
@@ -49,7 +49,13 @@ def can_conflict(method: str, path: str) -> bool:
         return False
     if path.startswith((f"{API}/tickets", f"{API}/config")):
         return path != f"{API}/config/sync-assistant"
-    return path in {f"{API}/agents", AGENT, f"{AGENT}/deactivate", f"{API}/customers"}
+    return path in {
+        f"{API}/agents",
+        AGENT,
+        f"{AGENT}/deactivate",
+        f"{API}/customers",
+        f"{API}/webhooks",
+    }
 
 
 def expected(method: str, path: str, operation: dict[str, Any]) -> set[int]:

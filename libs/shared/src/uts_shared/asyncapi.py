@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from uts_shared.contracts.base import Event, EventType, Rpc
 from uts_shared.messaging import events_exchange, rpc_queue
 
-CONTRACT_MODULES = ("config", "tickets", "ai_tools", "agents")
+CONTRACT_MODULES = ("config", "tickets", "ai_tools", "agents", "webhooks")
 TITLE = "Universal Ticket System broker API"
 
 

@@ -33,6 +33,39 @@ log = logging.getLogger(__name__)
 BINDING = "agent.#"
 
 
+def updated_payload(profile: AgentProfile, *, by: str) -> AgentUpdated:
+    """`agent.updated` for an agent as it is now."""
+    return AgentUpdated(
+        agent_id=profile.id,
+        first_name=profile.first_name,
+        last_name=profile.last_name,
+        role=profile.role.value,
+        active=profile.active,
+        updated_by=by,
+        updated_at=profile.updated_at or profile.created_at,
+    )
+
+
+class AgentAnnouncer:
+    """Tells every gateway replica and the tickets service about a directory change:
+    `agent.updated` / `agent.tokens_revoked` on the events exchange, publisher-confirmed; raises
+    when the broker does not take one. The `Announcer` of a process holding no sessions (the
+    admin CLI); a gateway replica's is `AgentEvents`, which applies the change to itself first."""
+
+    def __init__(self, broker: RabbitBroker) -> None:
+        self._publisher = EventPublisher(broker)
+
+    async def updated(self, profile: AgentProfile, *, by: str) -> None:
+        await self.publish(contract.AGENT_UPDATED, updated_payload(profile, by=by))
+
+    async def revoked(self, agent_id: str, at: datetime, *, reason: RevocationReason) -> None:
+        payload = AgentTokensRevoked(agent_id=agent_id, revoked_at=at, reason=reason)
+        await self.publish(contract.AGENT_TOKENS_REVOKED, payload)
+
+    async def publish(self, kind: EventType[Any], payload: Any) -> None:
+        await self._publisher.publish(make_event(kind, payload))
+
+
 class AgentEvents:
     """The gateway's `Announcer`, and this replica's consumer of other replicas' changes."""
 
@@ -44,7 +77,7 @@ class AgentEvents:
         *,
         instance_id: str,
     ) -> None:
-        self._publisher = EventPublisher(broker)
+        self._out = AgentAnnouncer(broker)
         self._sessions = sessions
         self._directory = directory
         self.queue = instance_queue(f"gateway.agents.{instance_id}", BINDING)
@@ -52,15 +85,7 @@ class AgentEvents:
         subscribe_events(broker, self.queue, self.handle)
 
     async def updated(self, profile: AgentProfile, *, by: str) -> None:
-        payload = AgentUpdated(
-            agent_id=profile.id,
-            first_name=profile.first_name,
-            last_name=profile.last_name,
-            role=profile.role.value,
-            active=profile.active,
-            updated_by=by,
-            updated_at=profile.updated_at or profile.created_at,
-        )
+        payload = updated_payload(profile, by=by)
         self._apply_update(payload)
         await self._publish(contract.AGENT_UPDATED, payload)
 
@@ -88,7 +113,7 @@ class AgentEvents:
 
     async def _publish(self, kind: EventType[Any], payload: Any) -> None:
         try:
-            await self._publisher.publish(make_event(kind, payload))
+            await self._out.publish(kind, payload)
         except Exception as exc:
             # Stored and applied here; other replicas catch up from the shared database.
             log.error("could not publish %s for agent %s: %r", kind.routing_key, payload, exc)

@@ -10,7 +10,9 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 from tickets_service.conversations import ConversationOperations
 from tickets_service.customers import CustomerOperations
 from tickets_service.tickets import TicketOperations
+from tickets_service.webhooks import WebhookOperations
 from uts_shared.contracts import tickets as t
+from uts_shared.contracts import webhooks as wh
 from uts_shared.contracts.agents import AGENT_NAMES_QUEUE, AGENT_UPDATED
 from uts_shared.contracts.base import Empty, HealthStatus
 from uts_shared.errors import NotFound
@@ -83,3 +85,18 @@ def register(
         work_queue(t.CUSTOMER_REPLIED_QUEUE, t.CONVERSATION_CUSTOMER_REPLIED.routing_key),
         on_customer_replied,
     )
+
+
+def register_webhooks(broker: RabbitBroker, webhooks: WebhookOperations) -> None:
+    """The webhook subscriptions' RPCs, and the intake of ticket events (a shared work queue)."""
+    serve(broker, wh.CREATE, webhooks.create)
+    serve(broker, wh.LIST, webhooks.list)
+    serve(broker, wh.GET, webhooks.get)
+    serve(broker, wh.UPDATE, webhooks.update)
+    serve(broker, wh.DELETE, webhooks.delete)
+    serve(broker, wh.DELIVERIES, webhooks.deliveries)
+
+    async def on_ticket_event(routing_key: str, body: bytes, message: RabbitMessage) -> None:
+        await webhooks.intake(body)
+
+    subscribe_events(broker, work_queue(wh.INTAKE_QUEUE, wh.INTAKE_BINDING), on_ticket_event)

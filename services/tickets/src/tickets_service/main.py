@@ -11,11 +11,14 @@ from tickets_service import handlers
 from tickets_service.configuration import ConfigCache
 from tickets_service.conversations import ConversationOperations
 from tickets_service.customers import CustomerOperations
+from tickets_service.domain.webhooks import RetryPolicy
 from tickets_service.outbox import Outbox
 from tickets_service.settings import Settings
 from tickets_service.sla_monitor import SlaMonitor
 from tickets_service.store import TicketStore
 from tickets_service.tickets import TicketOperations
+from tickets_service.webhook_store import WebhookStore
+from tickets_service.webhooks import WebhookDeliverer, WebhookOperations, WebhookSender
 from uts_shared import runtime
 from uts_shared.clock import Clock, SystemClock
 from uts_shared.contracts.base import HealthStatus
@@ -83,10 +86,37 @@ class TicketsService:
         )
         self.customers = CustomerOperations(settings, store=self.store, clock=self.clock)
         self.conversations = ConversationOperations(store=self.store, clock=self.clock)
+        self.webhook_store = WebhookStore(self.database)
+        self.webhook_deliverer = WebhookDeliverer(
+            self.webhook_store,
+            WebhookSender(
+                self.clock,
+                timeout=settings.webhook_timeout,
+                allow_private=settings.webhooks_reach_private,
+            ),
+            self.clock,
+            RetryPolicy(
+                base=settings.webhook_retry_base,
+                cap=settings.webhook_retry_cap,
+                window=settings.webhook_retry_window,
+                disable_after=settings.webhook_disable_after,
+            ),
+            concurrency=settings.webhook_concurrency,
+            poll_interval=settings.webhook_poll_interval,
+            lease=settings.webhook_lease,
+            retention=settings.webhook_log_retention,
+        )
+        self.webhooks = WebhookOperations(
+            self.webhook_store,
+            self.clock,
+            allow_private=settings.webhooks_reach_private,
+            on_new_deliveries=self.webhook_deliverer.wake,
+        )
         self.config.subscribe(self.broker, "tickets", self.instance)
         handlers.register(
             self.broker, self.operations, self.customers, self.conversations, self.health
         )
+        handlers.register_webhooks(self.broker, self.webhooks)
 
     async def health(self) -> HealthStatus:
         return HealthStatus(
@@ -97,6 +127,7 @@ class TicketsService:
 
     async def start(self) -> None:
         await self.store.ensure_indexes()
+        await self.webhook_store.ensure_indexes()
         # The embedded engine is one process: nothing writes during the recount there.
         if self.settings.mongodb_url is None or await self.store.counts_missing():
             counted = await self.store.recount()
@@ -108,6 +139,7 @@ class TicketsService:
         self.outbox.start()
         self.outbox.wake()  # events left by a previous run go out now
         self.sla_monitor.start()
+        self.webhook_deliverer.start()
         log.info("tickets service %s started (db %s)", self.instance, self.settings.mongodb_db)
 
     def _watch_reconnects(self) -> None:
@@ -116,6 +148,7 @@ class TicketsService:
 
     async def stop(self) -> None:
         await self.sla_monitor.stop()
+        await self.webhook_deliverer.stop()
         await self.outbox.stop()
         try:
             async with asyncio.timeout(self.settings.stop_timeout):

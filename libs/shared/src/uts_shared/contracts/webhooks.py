@@ -1,0 +1,199 @@
+"""Outbound webhooks: contracts of the tickets service's subscriptions and their delivery log.
+
+Admins register URLs with the ticket event types they want (`["*"]`: every one); the tickets
+service posts each matching event (the broker's own envelope, `{eventId, type, occurredAt,
+data}`) signed with Standard Webhooks headers (`webhook-id` = the eventId, `webhook-timestamp`,
+`webhook-signature`), retries failures with backoff for a day, keeps a delivery log per
+subscription, and disables a subscription whose deliveries keep failing (the reason shown).
+
+The secret (`whsec_` + base64 of 32 random bytes) is answered once, by the create; nothing else
+shows it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+from uts_shared.contracts.base import Id, Rpc, Text, Url, WireModel
+from uts_shared.contracts.tickets import EVENTS as TICKET_EVENTS
+
+EVENT_TYPES: tuple[str, ...] = tuple(e.routing_key for e in TICKET_EVENTS)
+"""What a subscription may ask for: the ticket events' routing keys."""
+EVERY_EVENT = "*"
+
+MAX_WEBHOOKS = 100
+"""Subscriptions the service keeps at most (a create beyond is a 409)."""
+DELIVERIES_PAGE_MAX = 100
+"""Most deliveries one look at a subscription's log answers."""
+
+INTAKE_QUEUE = "tickets.webhook-intake"
+"""The tickets service's work queue (replicas share it) for `ticket.#`: each event becomes one
+delivery per matching subscription."""
+INTAKE_BINDING = "ticket.#"
+
+
+def _web_url(value: str) -> str:
+    """An absolute http(s) URL with a host (the address rules are the service's)."""
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises on a port that is no number or out of range
+    except ValueError:
+        raise ValueError("must be an absolute http:// or https:// URL") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError("must be an http:// or https:// URL")
+    if not parts.hostname:
+        raise ValueError("must name a host")
+    if any(c.isspace() for c in value):
+        raise ValueError("must not contain spaces")
+    return value
+
+
+def _event_types(value: Any) -> Any:
+    """Known ticket event types, each once; `*` alone means every one."""
+    if not isinstance(value, list):
+        return value
+    unknown = [str(v) for v in value if v != EVERY_EVENT and v not in EVENT_TYPES]
+    if unknown:
+        raise ValueError(
+            f"unknown event type '{unknown[0][:40]}': use {EVERY_EVENT} or {', '.join(EVENT_TYPES)}"
+        )
+    if EVERY_EVENT in value:
+        return [EVERY_EVENT]
+    return list(dict.fromkeys(value))
+
+
+WebhookUrl = Annotated[Url, AfterValidator(_web_url)]
+EventTypeName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+EventTypes = Annotated[
+    list[EventTypeName],
+    BeforeValidator(_event_types),
+    Field(min_length=1, max_length=len(EVENT_TYPES) + 1),
+]
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+
+
+class WebhookSubscription(WireModel):
+    """A subscription as admins see it (never its secret)."""
+
+    id: str
+    url: str
+    event_types: list[str]
+    description: str = ""
+    enabled: bool
+    created_at: datetime
+    created_by: str
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+    disabled_reason: str | None = None
+    """Why it is off: repeated failures (with the last one), a 410 Gone, or an admin."""
+    disabled_at: datetime | None = None
+    failure_count: int = 0
+    """Deliveries in a row that failed for good (every retry spent); a delivery resets it."""
+
+
+class CreateWebhook(WireModel):
+    url: WebhookUrl
+    event_types: EventTypes
+    description: Text = ""
+    by: Id
+
+
+class WebhookCreated(WireModel):
+    subscription: WebhookSubscription
+    secret: str
+    """`whsec_<base64>`: the only time it is shown."""
+
+
+class ListWebhooks(WireModel):
+    """Every subscription, oldest first."""
+
+
+class WebhookList(WireModel):
+    subscriptions: list[WebhookSubscription]
+
+
+class GetWebhook(WireModel):
+    id: Id
+
+
+class UpdateWebhook(WireModel):
+    """Only the fields given change; `enabled: true` re-enables a disabled subscription (its
+    failure count and reason are cleared)."""
+
+    id: Id
+    url: WebhookUrl | None = None
+    event_types: EventTypes | None = None
+    description: Text | None = None
+    enabled: bool | None = None
+    by: Id
+
+
+class DeleteWebhook(WireModel):
+    id: Id
+    by: Id
+
+
+class ListDeliveries(WireModel):
+    id: Id
+    limit: Annotated[int, Field(ge=1, le=DELIVERIES_PAGE_MAX)] = 20
+
+
+class DeliveryAttempt(WireModel):
+    at: datetime
+    status_code: int | None = None
+    """The receiver's HTTP status; None when no answer came (see `error`)."""
+    error: str | None = None
+    """Why it failed: a status that is not 2xx, a refused connection, a timeout, an address
+    that is not allowed."""
+    duration_ms: int
+
+
+class WebhookDelivery(WireModel):
+    """One event for one subscription: pending until a 2xx, failed once retries are spent."""
+
+    id: str
+    subscription_id: str
+    event_id: str
+    event_type: str
+    status: DeliveryStatus
+    attempts: list[DeliveryAttempt]
+    """The latest attempts, oldest first (`attemptCount` counts every one)."""
+    attempt_count: int
+    created_at: datetime
+    next_attempt_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class DeliveryLog(WireModel):
+    subscription: WebhookSubscription
+    deliveries: list[WebhookDelivery]
+    """Newest first."""
+
+
+CREATE = Rpc(
+    "tickets.webhooks.create",
+    CreateWebhook,
+    WebhookCreated,
+    "Register a URL for ticket event types; answers the signing secret once",
+)
+LIST = Rpc("tickets.webhooks.list", ListWebhooks, WebhookList, "Every webhook subscription")
+GET = Rpc("tickets.webhooks.get", GetWebhook, WebhookSubscription, "One subscription")
+UPDATE = Rpc(
+    "tickets.webhooks.update",
+    UpdateWebhook,
+    WebhookSubscription,
+    "Change url, event types, description, enabled (re-enables a disabled one)",
+)
+DELETE = Rpc("tickets.webhooks.delete", DeleteWebhook, WebhookSubscription, "Remove one")
+DELIVERIES = Rpc(
+    "tickets.webhooks.deliveries",
+    ListDeliveries,
+    DeliveryLog,
+    "A subscription's latest deliveries with their attempts",
+)
+
+RPCS: tuple[Rpc[Any, Any], ...] = (CREATE, LIST, GET, UPDATE, DELETE, DELIVERIES)
