@@ -288,12 +288,12 @@ async def test_a_malformed_event_is_dead_lettered_and_the_relay_goes_on(
             message_id=marker,
         )
 
-        # Every consumer of ticket.# rejects it: each gateway's relay, and the webhooks' intake.
-        def relay_and_intake(queues: list[str]) -> bool:
-            relay = any(q.startswith("gateway.relay.") for q in queues)
-            return relay and "tickets.webhook-intake" in queues
+        # Every consumer of ticket.# rejects it (each gateway's relay; the webhooks' intake too
+        # while a webhook is enabled): the relay's rejection is the one this test is about.
+        def relay_among(queues: list[str]) -> bool:
+            return any(q.startswith("gateway.relay.") for q in queues)
 
-        await dead_letters(dead, marker, until=relay_and_intake)
+        await dead_letters(dead, marker, until=relay_among)
 
         ticket_id = "RELAY-" + uuid.uuid4().hex[:8]
         after = fake_update(ticket_id, 1)

@@ -16,7 +16,11 @@ from standardwebhooks.webhooks import Webhook
 
 from tickets_service.domain import webhooks as rules
 from tickets_service.domain.webhooks import Outcome, RetryPolicy
+from tickets_service.webhook_store import WebhookStore
+from tickets_service.webhooks import WebhookOperations
+from uts_shared.clock import SystemClock
 from uts_shared.contracts import webhooks as w
+from uts_shared.mongo import private_database
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 POLICY = RetryPolicy(base=5, cap=3600, window=86_400, disable_after=5)
@@ -260,3 +264,23 @@ def test_event_types_are_ticket_events_or_every_one() -> None:
         "ticket.sla_warning",
         "ticket.sla_breached",
     }
+
+
+async def test_ticket_events_are_taken_in_only_while_a_webhook_is_enabled() -> None:
+    listening: list[bool] = []
+
+    async def listen(wanted: bool) -> None:
+        listening.append(wanted)
+
+    store = WebhookStore(private_database("webhook-binding"))
+    await store.ensure_indexes()
+    ops = WebhookOperations(store, SystemClock(), allow_private=True, listen=listen)
+    await ops.follow_subscriptions()  # a service starting with none
+    created = await ops.create(
+        w.CreateWebhook(url="https://crm.example.com/hook", event_types=["*"], by="admin")
+    )
+    hook = created.subscription.id
+    await ops.update(w.UpdateWebhook(id=hook, enabled=False, by="admin"))
+    await ops.update(w.UpdateWebhook(id=hook, enabled=True, by="admin"))
+    await ops.delete(w.DeleteWebhook(id=hook, by="admin"))
+    assert listening == [False, True, False, True, False]

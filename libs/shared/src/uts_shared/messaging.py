@@ -158,6 +158,16 @@ async def declare_work_queue(broker: RabbitBroker, name: str, binding: str) -> N
     await queue.bind(EVENTS_EXCHANGE, routing_key=binding)
 
 
+async def bind_work_queue(broker: RabbitBroker, name: str, binding: str, *, bound: bool) -> None:
+    """Bind (or unbind) a work queue declared by `work_queue` to `binding` on the events
+    exchange: for consumers that want the events only while they have a use for them."""
+    queue = await broker.declare_queue(work_queue(name, binding))
+    if bound:
+        await queue.bind(EVENTS_EXCHANGE, routing_key=binding)
+    else:
+        await queue.unbind(EVENTS_EXCHANGE, routing_key=binding)
+
+
 EXCERPT_CHARS = 200
 """The most of a payload any log line shows."""
 

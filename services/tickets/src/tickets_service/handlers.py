@@ -99,4 +99,6 @@ def register_webhooks(broker: RabbitBroker, webhooks: WebhookOperations) -> None
     async def on_ticket_event(routing_key: str, body: bytes, message: RabbitMessage) -> None:
         await webhooks.intake(body)
 
-    subscribe_events(broker, work_queue(wh.INTAKE_QUEUE, wh.INTAKE_BINDING), on_ticket_event)
+    # Declared on a key nothing publishes; bound to the ticket events only while a subscription
+    # is enabled (`WebhookOperations.follow_subscriptions`).
+    subscribe_events(broker, work_queue(wh.INTAKE_QUEUE, wh.INTAKE_PARKED), on_ticket_event)

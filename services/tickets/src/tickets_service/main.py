@@ -21,11 +21,13 @@ from tickets_service.webhook_store import WebhookStore
 from tickets_service.webhooks import WebhookDeliverer, WebhookOperations, WebhookSender
 from uts_shared import runtime
 from uts_shared.clock import Clock, SystemClock
+from uts_shared.contracts import webhooks as wh
 from uts_shared.contracts.base import HealthStatus
 from uts_shared.logs import configure_logging
 from uts_shared.messaging import (
     EventPublisher,
     RpcClient,
+    bind_work_queue,
     declare_topology,
     make_broker,
     on_reconnect,
@@ -111,12 +113,16 @@ class TicketsService:
             self.clock,
             allow_private=settings.webhooks_reach_private,
             on_new_deliveries=self.webhook_deliverer.wake,
+            listen=self._listen_for_webhooks,
         )
         self.config.subscribe(self.broker, "tickets", self.instance)
         handlers.register(
             self.broker, self.operations, self.customers, self.conversations, self.health
         )
         handlers.register_webhooks(self.broker, self.webhooks)
+
+    async def _listen_for_webhooks(self, wanted: bool) -> None:
+        await bind_work_queue(self.broker, wh.INTAKE_QUEUE, wh.INTAKE_BINDING, bound=wanted)
 
     async def health(self) -> HealthStatus:
         return HealthStatus(
@@ -135,6 +141,7 @@ class TicketsService:
         await self.broker.connect()
         await declare_topology(self.broker)
         await self.broker.start()
+        await self.webhooks.follow_subscriptions()
         self._watch_reconnects()
         self.outbox.start()
         self.outbox.wake()  # events left by a previous run go out now

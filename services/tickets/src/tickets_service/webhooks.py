@@ -65,13 +65,22 @@ class WebhookOperations:
         allow_private: bool,
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
         on_new_deliveries: Callable[[], None] = lambda: None,
+        listen: Callable[[bool], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
+        self._listen = listen
         self._clock = clock
         self._allow_private = allow_private
         self._random_bytes = random_bytes
         self.on_new_deliveries = on_new_deliveries
         """Called after intake stored deliveries (this replica's deliverer starts at once)."""
+
+    async def follow_subscriptions(self) -> None:
+        """Take the ticket events in while some subscription is enabled, and only then: the
+        intake queue is bound after a change that leaves one enabled, unbound when none is
+        (a fresh subscription hears events from its creation on)."""
+        if self._listen is not None:
+            await self._listen(bool(await self._store.list_subscriptions(enabled_only=True)))
 
     def _check_url(self, url: str) -> None:
         reason = rules.refused_host(urlsplit(url).hostname or "", allow_private=self._allow_private)
@@ -100,6 +109,7 @@ class WebhookOperations:
         )
         secret = rules.new_secret(self._random_bytes(rules.SECRET_BYTES))
         await self._store.insert_subscription(StoredSubscription(subscription, secret))
+        await self.follow_subscriptions()
         log.info(
             "webhook %s to %s (%s) created by %s",
             subscription.id,
@@ -144,6 +154,7 @@ class WebhookOperations:
         if stored is None:
             raise NotFound(f"Webhook {request.id} not found")
         log.info("webhook %s changed by %s (%s)", request.id, request.by, ", ".join(changes))
+        await self.follow_subscriptions()
         return stored.subscription
 
     async def delete(self, request: w.DeleteWebhook) -> w.WebhookSubscription:
@@ -151,6 +162,7 @@ class WebhookOperations:
         if stored is None:
             raise NotFound(f"Webhook {request.id} not found")
         log.info("webhook %s deleted by %s", request.id, request.by)
+        await self.follow_subscriptions()
         return stored.subscription
 
     async def deliveries(self, request: w.ListDeliveries) -> w.DeliveryLog:

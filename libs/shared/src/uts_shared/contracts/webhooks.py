@@ -34,6 +34,9 @@ INTAKE_QUEUE = "tickets.webhook-intake"
 """The tickets service's work queue (replicas share it) for `ticket.#`: each event becomes one
 delivery per matching subscription."""
 INTAKE_BINDING = "ticket.#"
+"""Bound only while some subscription is enabled: unused, webhooks cost the events nothing."""
+INTAKE_PARKED = "webhooks.parked"
+"""The key the queue is declared with (nothing publishes it)."""
 
 
 def _web_url(value: str) -> str:
