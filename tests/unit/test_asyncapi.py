@@ -44,3 +44,20 @@ def test_the_socket_io_events_are_documented_on_their_own_server() -> None:
         if c.get("servers") == [{"$ref": "#/servers/socketio"}]
     }
     assert names == set(tickets.SOCKET_EVENT_NAMES.values())
+
+
+def test_every_documented_example_is_a_message_its_model_accepts() -> None:
+    doc = asyncapi_document()
+    shown = 0
+    for module in (config, tickets, ai_tools):
+        for rpc in module.RPCS:
+            message = doc["components"]["messages"][f"{rpc.queue}:SubscribeMessage"]
+            for example in message.get("examples", []):
+                rpc.request.model_validate(example["payload"])
+                shown += 1
+    for kind in tickets.EVENTS:
+        message = doc["components"]["messages"][f"event {kind.routing_key}:Message"]
+        for example in message.get("examples", []):
+            kind.envelope.model_validate(example["payload"])
+            shown += 1
+    assert shown >= 10

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, get_args
 
 import pytest
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from tests.support.gateway_app import gateway_app
 
@@ -144,3 +146,25 @@ async def test_operations_have_readable_unique_ids_and_every_tag_is_described(
     described = {tag["name"] for tag in spec["tags"] if tag.get("description")}
     used = {tag for _, _, op in operations(spec) for tag in op.get("tags", [])}
     assert used <= described, used - described
+
+
+async def test_every_request_body_has_an_example_its_own_model_accepts() -> None:
+    async with gateway_app() as gw:
+        routes = [r for r in gw.app.routes if isinstance(r, APIRoute) and r.body_field]
+        spec = gw.app.openapi()
+    missing: list[str] = []
+    for route in routes:
+        model = route.body_field.type_  # type: ignore[union-attr]
+        model = next((a for a in get_args(model) if isinstance(a, type)), model)
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue
+        examples = (model.model_config.get("json_schema_extra") or {}).get("examples")  # type: ignore[union-attr]
+        if not examples:
+            missing.append(f"{route.path} {model.__name__}")
+            continue
+        for value in examples:
+            model.model_validate(value)  # a documented example is a request that parses
+    assert not missing, missing
+    body = spec["paths"][f"{API}/tickets"]["post"]["requestBody"]["content"]["application/json"]
+    name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert spec["components"]["schemas"][name]["examples"][0]["category"] == "light_malfunction"

@@ -154,12 +154,47 @@ def _add_socket_events(doc: dict[str, Any], events: list[EventType[Any]]) -> Non
         }
 
 
+def _add_examples(
+    doc: dict[str, Any], rpcs: list[Rpc[Any, Any]], events: list[EventType[Any]]
+) -> None:
+    """Each message shows its model's documented examples (an event's inside its envelope)."""
+    messages = doc["components"]["messages"]
+    for spec in rpcs:
+        examples = _examples(spec.request)
+        message = messages.get(f"{spec.queue}:SubscribeMessage")
+        if examples and message is not None:
+            message["examples"] = [{"payload": value} for value in examples]
+    for kind in events:
+        examples = _examples(kind.payload)
+        message = messages.get(f"event {kind.routing_key}:Message")
+        if not examples or message is None:
+            continue
+        message["examples"] = [
+            {
+                "payload": {
+                    "eventId": "3b6f0c8e9d2a4f1b8c7e6d5a4b3c2d1e",
+                    "type": kind.routing_key,
+                    "occurredAt": "2026-11-30T10:15:01Z",
+                    "data": value,
+                }
+            }
+            for value in examples
+        ]
+
+
+def _examples(model: type[BaseModel]) -> list[Any]:
+    extra = model.model_config.get("json_schema_extra")
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    return list(examples) if isinstance(examples, list) else []
+
+
 @cache
 def asyncapi_document() -> dict[str, Any]:
     """The document as a JSON-able dict (built once per process)."""
     doc: dict[str, Any] = json.loads(build_spec().to_specification().to_json())
     rpcs, events = _contracts()
     _add_replies(doc, rpcs)
+    _add_examples(doc, rpcs, events)
     _add_socket_events(doc, events)
     return doc
 

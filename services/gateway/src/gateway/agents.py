@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from gateway.auth import Agent, Passwords, Role, utc_now
 from uts_shared.contracts.agents import RevocationReason, display_name
-from uts_shared.contracts.base import WireModel
+from uts_shared.contracts.base import WireModel, example
 from uts_shared.errors import (
     Conflict,
     FieldError,
@@ -53,6 +53,16 @@ Password = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
 class NewAgent(WireModel):
     """Body of `POST /api/v2/agents`."""
 
+    model_config = example(
+        {
+            "email": "ana.ruiz@example.com",
+            "password": "una frase larga y secreta",
+            "firstName": "Ana",
+            "lastName": "Ruiz",
+            "role": "agent",
+        }
+    )
+
     email: Email
     password: Password
     first_name: Name
@@ -63,6 +73,8 @@ class NewAgent(WireModel):
 class AgentChanges(WireModel):
     """Body of `PATCH /api/v2/agents/{id}`: only the fields given change."""
 
+    model_config = example({"lastName": "Ruiz Díaz", "role": "admin"})
+
     first_name: Name | None = None
     last_name: Name | None = None
     role: Role | None = None
@@ -71,11 +83,17 @@ class AgentChanges(WireModel):
 class NewPassword(WireModel):
     """Body of an admin's password reset."""
 
+    model_config = example({"password": "otra frase larga y secreta"})
+
     password: Password
 
 
 class PasswordChange(WireModel):
     """Body of `POST /api/v2/auth/password`: the agent's own password, current one required."""
+
+    model_config = example(
+        {"currentPassword": "una frase larga y secreta", "newPassword": "otra frase larga"}
+    )
 
     current_password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
     new_password: Password

@@ -21,6 +21,7 @@ from uts_shared.contracts.base import (
     Id,
     Rpc,
     WireModel,
+    example,
     health_rpc,
 )
 
@@ -51,6 +52,19 @@ class FunctionCallOutput(WireModel):
 class ToolCallsRequest(WireModel):
     """Function calls made on behalf of the customer with this phone number (E.164)."""
 
+    model_config = example(
+        {
+            "phone": "+525512345678",
+            "calls": [
+                {
+                    "callId": "call_1",
+                    "name": "get_ticket_information",
+                    "arguments": '{"ticketId": "LUX-2026-000001"}',
+                }
+            ],
+        }
+    )
+
     phone: Phone
     conversation_id: ConversationId | None = None
     """Linked to a created ticket; default: the customer's open/assigned conversation."""
@@ -68,6 +82,8 @@ class ToolCallsResult(WireModel):
 
 class RespondRequest(WireModel):
     """A customer's message; `previousResponseId` continues an earlier turn's chain."""
+
+    model_config = example({"phone": "+525512345678", "message": "El poste de mi calle no prende"})
 
     phone: Phone
     conversation_id: ConversationId | None = None

@@ -74,6 +74,12 @@ HISTORY_PAGE_MAX = 100
 """Most entries one page of a history answers (the configuration's change history)."""
 
 
+def example(*values: dict[str, Any]) -> ConfigDict:
+    """A model's documented examples (wire names): OpenAPI and AsyncAPI show them, and the
+    conformance test sends them."""
+    return ConfigDict(json_schema_extra={"examples": list(values)})
+
+
 class WireModel(BaseModel):
     """snake_case in Python, the plans' camelCase on the wire and in MongoDB."""
 

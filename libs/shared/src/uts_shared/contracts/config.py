@@ -24,6 +24,7 @@ from uts_shared.contracts.base import (
     TemplateText,
     Text,
     WireModel,
+    example,
     health_rpc,
 )
 from uts_shared.contracts.sla import SlaPolicy
@@ -92,7 +93,23 @@ def fallback_category(categories: Sequence[Category]) -> str | None:
 CategoryItems = Annotated[list[Category], Field(min_length=1, max_length=MAX_CATEGORIES)]
 
 
+_CATEGORIES_EXAMPLE: dict[str, Any] = {
+    "categories": [
+        {
+            "id": "light_malfunction",
+            "label": "Falla de luminaria",
+            "labelEn": "Light malfunction",
+            "icon": "lightbulb",
+            "color": "#f59e0b",
+        },
+        {"id": "other", "label": "Otro", "labelEn": "Other", "isFallback": True},
+    ]
+}
+
+
 class CategoryList(WireModel):
+    model_config = example(_CATEGORIES_EXAMPLE)
+
     categories: CategoryItems
 
     @field_validator("categories")
@@ -107,6 +124,18 @@ class CategoryList(WireModel):
 
 
 class AssistantConfig(WireModel):
+    model_config = example(
+        {
+            "assistantName": "Lúmen",
+            "companyName": "LUXFREE",
+            "ticketNoun": "reporte",
+            "ticketNounPlural": "reportes",
+            "primaryServiceIssue": "fallas de alumbrado público",
+            "serviceType": "alumbrado público",
+            "language": "es",
+        }
+    )
+
     assistant_name: Name
     company_name: Name
     ticket_noun: Name
@@ -118,6 +147,17 @@ class AssistantConfig(WireModel):
 
 
 class Terminology(WireModel):
+    model_config = example(
+        {
+            "ticketSingular": "reporte",
+            "ticketPlural": "reportes",
+            "createVerb": "levantar",
+            "customerNoun": "usuario",
+            "agentNoun": "agente",
+            "resolveVerb": "resolver",
+        }
+    )
+
     ticket_singular: Name
     ticket_plural: Name
     create_verb: Name
@@ -136,6 +176,8 @@ Separator = Literal["-", "_", ".", ""]
 
 class TicketIdFormat(WireModel):
     """`LUX-2026-000001`: prefix, optional year, zero-padded sequence, joined by the separator."""
+
+    model_config = example({"prefix": "LUX", "includeYear": True, "padLength": 6, "separator": "-"})
 
     prefix: Annotated[
         str,
@@ -204,7 +246,7 @@ class ByAgent(WireModel):
 
 
 class UpdateCategories(CategoryList, ByAgent):
-    pass
+    model_config = example({"agentId": "admin-1", **_CATEGORIES_EXAMPLE})
 
 
 class UpdateAssistant(ByAgent):

@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from uts_shared.contracts.base import Id, WireModel
+from uts_shared.contracts.base import Id, WireModel, example
 from uts_shared.contracts.tickets import Priority, TicketStatus
 
 MINUTE_MS = 60_000
@@ -105,6 +105,21 @@ class SlaOnBreach(WireModel):
 
 
 class SlaPolicy(WireModel):
+    model_config = example(
+        {
+            "targets": {"urgent": {"firstResponseMs": 900000, "resolutionMs": 14400000}},
+            "calendar": {
+                "timeZone": "America/Mexico_City",
+                "workingDays": [1, 2, 3, 4, 5],
+                "workingHours": {"start": "09:00", "end": "18:00"},
+                "holidays": ["2026-12-25"],
+            },
+            "pauseStatuses": ["pending_customer"],
+            "warningAt": 0.75,
+            "onBreach": {"escalate": True, "raisePriority": False},
+        }
+    )
+
     targets: dict[Priority, SlaTarget] = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
     calendar: BusinessCalendar | Literal["24x7"] = ALWAYS
     pause_statuses: Annotated[list[TicketStatus], Field(max_length=len(TicketStatus))] = [

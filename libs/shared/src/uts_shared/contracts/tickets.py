@@ -35,6 +35,7 @@ from uts_shared.contracts.base import (
     Text,
     Url,
     WireModel,
+    example,
     health_rpc,
 )
 
@@ -435,6 +436,19 @@ AgentName = Name
 class CreateFromAgent(NewTicket):
     """Manual creation by an agent: status open, source agent."""
 
+    model_config = example(
+        {
+            "subject": "Poste sin luz en la calle Juárez",
+            "description": "La luminaria del poste 14 no enciende desde anoche",
+            "category": "light_malfunction",
+            "priority": "high",
+            "customerId": "6f1c2a9e8b7d4c3a2f1e0d9c",
+            "agentId": "a7c1e3f5",
+            "agentName": "Ana Ruiz",
+            "idempotencyKey": "4f9d1c2b7a",
+        }
+    )
+
     agent_id: Id
     agent_name: AgentName | None = None
     assign_to_self: bool = False
@@ -454,6 +468,8 @@ VisibleTo = Annotated[
 
 
 class GetTicket(WireModel):
+    model_config = example({"ticketId": "LUX-2026-000001"})
+
     ticket_id: Id
     visible_to: VisibleTo = None
 
@@ -586,6 +602,15 @@ class AssignTicket(TicketWrite):
 class ChangeStatus(TicketWrite):
     """A move to `resolved` takes `reason` as the resolution notes (required)."""
 
+    model_config = example(
+        {
+            "ticketId": "LUX-2026-000001",
+            "status": "in_progress",
+            "by": "a7c1e3f5",
+            "requestKey": "k1",
+        }
+    )
+
     ticket_id: Id
     status: TicketStatus
     reason: Text | None = None
@@ -595,6 +620,10 @@ class ChangeStatus(TicketWrite):
 
 
 class AddNote(TicketWrite):
+    model_config = example(
+        {"ticketId": "LUX-2026-000001", "content": "Cuadrilla en camino", "by": "a7c1e3f5"}
+    )
+
     ticket_id: Id
     content: NoteText
     is_internal: bool = True
@@ -654,6 +683,10 @@ class Customer(WireModel):
 
 class CreateCustomer(WireModel):
     """`phoneNumber` is normalised to E.164 (default region from DEFAULT_PHONE_REGION)."""
+
+    model_config = example(
+        {"phoneNumber": "+52 55 1234 5678", "firstName": "Lucía", "lastName": "Hernández"}
+    )
 
     phone_number: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)
@@ -715,6 +748,8 @@ class Conversation(WireModel):
 
 
 class CreateConversation(WireModel):
+    model_config = example({"customerId": "6f1c2a9e8b7d4c3a2f1e0d9c", "channel": "whatsapp"})
+
     customer_id: Id
     channel: Channel = Channel.WHATSAPP
     status: ConversationStatus = ConversationStatus.OPEN
@@ -823,6 +858,8 @@ class CustomerReplied(WireModel):
     """The conversation system heard from the customer: the conversation's tickets waiting on
     the customer move back to in_progress (their SLA clocks resume)."""
 
+    model_config = example({"conversationId": "c0ffee1234", "occurredAt": "2026-11-30T09:15:00Z"})
+
     conversation_id: Id
     occurred_at: Instant | None = None
 
@@ -908,6 +945,18 @@ class TicketCreated(WireModel):
 class TicketUpdated(WireModel):
     """A status change (`oldStatus`, `newStatus`, `reason`) and/or general `updates`."""
 
+    model_config = example(
+        {
+            "ticketId": "LUX-2026-000001",
+            "customerId": "6f1c2a9e8b7d4c3a2f1e0d9c",
+            "updatedBy": "a7c1e3f5",
+            "oldStatus": "open",
+            "newStatus": "in_progress",
+            "assignedAgent": "a7c1e3f5",
+            "version": 3,
+        }
+    )
+
     ticket_id: str
     customer_id: str
     updated_by: str | None = None
@@ -965,6 +1014,20 @@ class TicketEscalated(WireModel):
 
 class TicketSlaAlarm(WireModel):
     """A clock passed its warning share or its target (each sent once per clock)."""
+
+    model_config = example(
+        {
+            "ticketId": "LUX-2026-000001",
+            "clock": "first_response",
+            "dueAt": "2026-11-30T10:15:00Z",
+            "targetMs": 900000,
+            "elapsedMs": 901250,
+            "priority": "urgent",
+            "customerId": "6f1c2a9e8b7d4c3a2f1e0d9c",
+            "assignedAgent": None,
+            "version": 2,
+        }
+    )
 
     ticket_id: str
     clock: SlaClockName

@@ -15,7 +15,7 @@ from pydantic import BeforeValidator, Field
 from gateway.api_token_rules import SCOPES, Scope
 from gateway.api_tokens import ApiTokensDep, ApiTokenView
 from gateway.auth import AdminAgent, admin_agent
-from uts_shared.contracts.base import ID_MAX, Name, WireModel
+from uts_shared.contracts.base import ID_MAX, Name, WireModel, example
 
 router = APIRouter(prefix="/api-tokens", tags=["api-tokens"], dependencies=[Depends(admin_agent)])
 
@@ -37,6 +37,8 @@ Scopes = Annotated[
 
 class NewApiToken(WireModel):
     """Body of `POST /api/v2/api-tokens`."""
+
+    model_config = example({"name": "CRM sync", "scopes": ["tickets:read", "customers:write"]})
 
     name: Name
     """What the token is for (shown in lists, and as the author of what it writes)."""

@@ -11,13 +11,15 @@ from gateway.agents import AgentProfile, AgentsDep, PasswordChange
 from gateway.auth import CurrentAgent, get_tokens
 from gateway.proxies import ClientAddress
 from gateway.ratelimit import LoginLimiterDep
-from uts_shared.contracts.base import WireModel
+from uts_shared.contracts.base import WireModel, example
 from uts_shared.errors import Unauthorized
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 class Login(WireModel):
+    model_config = example({"email": "admin@example.com", "password": "correct horse battery"})
+
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 

@@ -28,6 +28,7 @@ from uts_shared.contracts.base import (
     TemplateText,
     Text,
     WireModel,
+    example,
 )
 from uts_shared.contracts.config import (
     SLUG,
@@ -64,15 +65,25 @@ def _slug(value: str) -> str:
 
 
 class TemplateBody(WireModel):
+    model_config = example(
+        {"template": "Eres {{assistantName}}, asistente de {{companyName}}. ..."}
+    )
+
     template: TemplateText
 
 
 class VisibilityBody(WireModel):
+    model_config = example({"ticketVisibility": "assigned_and_unassigned"})
+
     ticket_visibility: TicketVisibility
 
 
 class NewPreset(WireModel):
     """Save the current configuration as a custom preset."""
+
+    model_config = example(
+        {"id": "mi-configuracion", "name": "Mi configuración", "description": "Antes del cambio"}
+    )
 
     id: Annotated[
         str,

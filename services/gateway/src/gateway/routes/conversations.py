@@ -13,7 +13,7 @@ from gateway.routes.tickets import TicketsOut
 from gateway.rpc import RpcDep
 from gateway.visibility import VisibilityDep
 from uts_shared.contracts import tickets
-from uts_shared.contracts.base import WireModel
+from uts_shared.contracts.base import WireModel, example
 from uts_shared.contracts.tickets import (
     Conversation,
     ConversationStatus,
@@ -49,11 +49,15 @@ class PageQuery(WireModel):
 
 
 class ConversationStatusBody(WireModel):
+    model_config = example({"status": "assigned", "assignedAgent": "a7c1e3f5"})
+
     status: ConversationStatus
     assigned_agent: Id | None = None
 
 
 class CustomerRepliedBody(WireModel):
+    model_config = example({"occurredAt": "2026-11-30T09:15:00Z"})
+
     occurred_at: Instant | None = None
 
 

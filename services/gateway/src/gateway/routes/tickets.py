@@ -29,7 +29,7 @@ from gateway.routes.envelope import (
 from gateway.rpc import RpcDep
 from gateway.visibility import VisibilityDep
 from uts_shared.contracts import tickets
-from uts_shared.contracts.base import Id, NoteText, Text, WireModel
+from uts_shared.contracts.base import Id, NoteText, Text, WireModel, example
 from uts_shared.contracts.tickets import (
     Instant,
     Limit,
@@ -129,42 +129,68 @@ class StatsFilter(WireModel):
 class NewTicketBody(NewTicket):
     """Body of `POST /tickets`: the creating agent is the token's, never a field."""
 
+    model_config = example(
+        {
+            "subject": "Poste sin luz en la calle Juárez",
+            "description": "La luminaria del poste 14 no enciende desde anoche",
+            "category": "light_malfunction",
+            "priority": "high",
+            "customerId": "6f1c2a9e8b7d4c3a2f1e0d9c",
+            "tags": ["poste", "noche"],
+            "location": {"address": "Juárez 14, Centro"},
+        }
+    )
+
     assign_to_self: bool = False
 
 
 class TicketUpdate(TicketChanges):
     """General fields only: ticketId, customerId, createdAt, status, history, notes -> 422."""
 
+    model_config = example({"priority": "urgent", "tags": ["riesgo"], "expectedVersion": 3})
+
     expected_version: int | None = None
 
 
 class AssignBody(WireModel):
+    model_config = example({"agentId": "a7c1e3f5"})
+
     agent_id: Id
     expected_version: int | None = None
 
 
 class StatusBody(WireModel):
+    model_config = example({"status": "in_progress"}, {"status": "closed", "reason": "duplicate"})
+
     status: TicketStatus
     reason: Text | None = None
     expected_version: int | None = None
 
 
 class NoteBody(WireModel):
+    model_config = example({"content": "Cuadrilla asignada para mañana", "isInternal": False})
+
     content: NoteText
     is_internal: bool = True
 
 
 class ResolveBody(WireModel):
+    model_config = example({"resolutionNotes": "Se cambió el foco del poste 14"})
+
     resolution_notes: NoteText
     expected_version: int | None = None
 
 
 class EscalateBody(WireModel):
+    model_config = example({"toAgentId": "a7c1e3f5", "reason": "Requiere supervisor"})
+
     to_agent_id: Id
     reason: NoteText
 
 
 class FeedbackBody(WireModel):
+    model_config = example({"rating": 5, "comment": "Muy rápido"})
+
     rating: int = Field(ge=1, le=5)
     comment: Text | None = None
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from gateway.auth import AdminAgent, admin_agent
 from gateway.rpc import RpcDep
 from uts_shared.contracts import webhooks as w
-from uts_shared.contracts.base import ID_MAX, Text, WireModel
+from uts_shared.contracts.base import ID_MAX, Text, WireModel, example
 from uts_shared.contracts.webhooks import (
     EventTypes,
     WebhookDelivery,
@@ -37,6 +37,14 @@ NO_SUCH: dict[int | str, dict[str, Any]] = {
 class NewWebhook(WireModel):
     """Body of `POST /api/v2/webhooks`."""
 
+    model_config = example(
+        {
+            "url": "https://crm.example.com/hooks/tickets",
+            "eventTypes": ["ticket.created", "ticket.resolved"],
+            "description": "CRM sync",
+        }
+    )
+
     url: WebhookUrl
     """Where events are POSTed: an http:// or https:// URL."""
     event_types: EventTypes
@@ -47,6 +55,8 @@ class NewWebhook(WireModel):
 class WebhookChanges(WireModel):
     """Body of `PATCH /api/v2/webhooks/{id}`: only what is given changes; `enabled: true`
     switches a disabled webhook back on (its failure count and reason cleared)."""
+
+    model_config = example({"enabled": True}, {"eventTypes": ["*"]})
 
     url: WebhookUrl | None = None
     event_types: EventTypes | None = None
