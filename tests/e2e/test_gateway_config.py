@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.desk import AgentLogin
+from tests.support.desk import AgentLogin, Desk, new_customer, new_ticket
 from tests.support.fake_openai import category_enum
 from tests.support.sockets import Listener
 from tests.support.system import System
@@ -538,3 +539,44 @@ async def test_malformed_json_on_a_config_route_is_400(admin_api: httpx.AsyncCli
     )
     assert r.status_code == 400
     assert r.json()["error"].startswith("Malformed JSON body")
+
+
+async def test_a_template_is_previewed_rendered_before_it_is_saved(
+    admin_api: httpx.AsyncClient, agent_api: httpx.AsyncClient
+) -> None:
+    saved = (await admin_api.get("/config/instructions-template")).json()["template"]
+    draft = "Hola, soy {assistantName} de {companyName}. {notAVariable}"
+    r = await admin_api.post("/config/instructions-template/preview", json={"template": draft})
+    assert r.status_code == 200, r.text
+    assistant = (await admin_api.get("/config/assistant")).json()["config"]
+    preview = r.json()
+    assert preview["instructions"].startswith(
+        f"Hola, soy {assistant['assistantName']} de {assistant['companyName']}."
+    )
+    assert preview["unknownVariables"] == ["notAVariable"]
+    assert {t["name"] for t in preview["tools"]} == {
+        "create_ticket_report",
+        "get_ticket_information",
+    }
+    assert (await admin_api.get("/config/instructions-template")).json()["template"] == saved
+    r = await agent_api.post("/config/instructions-template/preview", json={"template": draft})
+    assert r.status_code == 403
+
+
+async def test_the_next_ticket_id_is_previewed_under_a_format_not_yet_saved(
+    admin_api: httpx.AsyncClient, desk: Desk
+) -> None:
+    current = (await admin_api.get("/config/ticket-id-format")).json()["format"]
+    customer = await new_customer(desk.api)
+    categories = (await admin_api.get("/config/ticket-categories")).json()["categories"]
+    last = await new_ticket(desk.api, customer["id"], category=categories[0]["id"])
+    r = await admin_api.post("/config/ticket-id-format/preview", json=current)
+    assert r.status_code == 200, r.text
+    digits = re.search(r"(\d+)$", last["ticketId"])
+    assert digits is not None
+    following = str(int(digits.group(1)) + 1).zfill(len(digits.group(1)))
+    assert r.json()["nextTicketId"] == last["ticketId"][: digits.start()] + following
+    fresh = {"prefix": "NEW" + uuid.uuid4().hex[:6].upper(), "includeYear": False, "padLength": 4}
+    r = await admin_api.post("/config/ticket-id-format/preview", json=fresh)
+    assert r.json()["nextTicketId"] == f"{fresh['prefix']}-0001"  # a new counter starts at 1
+    assert (await admin_api.get("/config/ticket-id-format")).json()["format"] == current

@@ -44,13 +44,21 @@ ANSWERED_BY_THE_GATEWAY = {
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 
 
+READS_BY_POST = {
+    f"{API}/config/sync-assistant",
+    f"{API}/config/instructions-template/preview",
+    f"{API}/config/ticket-id-format/preview",
+}
+"""POSTs that change nothing (a sync, a preview): nothing to conflict with."""
+
+
 def can_conflict(method: str, path: str) -> bool:
     """Writes that can meet a state that refuses them (ticket state, non-editable setting, a
     taken email or phone number, a full list)."""
     if method == "get":
         return False
     if path.startswith((f"{API}/tickets", f"{API}/config")):
-        return path != f"{API}/config/sync-assistant"
+        return path not in READS_BY_POST
     return path in {
         f"{API}/agents",
         AGENT,

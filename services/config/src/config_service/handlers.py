@@ -21,6 +21,7 @@ from uts_shared.contracts.config import (
     Preset,
     PresetApplied,
     Presets,
+    PreviewTemplate,
     RenderedAssistant,
     ResetResult,
     ResetSetting,
@@ -85,6 +86,9 @@ def _serve_reads(broker: RabbitBroker, cfg: Configuration, health: HealthStatus)
     async def render_assistant(_: Empty) -> RenderedAssistant:
         return await cfg.rendered()
 
+    async def preview_template(req: PreviewTemplate) -> RenderedAssistant:
+        return await cfg.rendered(req.template)
+
     async def get_history(req: HistoryQuery) -> History:
         return await cfg.history(req.key, page=req.page, limit=req.limit)
 
@@ -102,6 +106,7 @@ def _serve_reads(broker: RabbitBroker, cfg: Configuration, health: HealthStatus)
     serve(broker, contracts.GET_SLA, get_sla)
     serve(broker, contracts.LIST_PRESETS, list_presets)
     serve(broker, contracts.RENDER_ASSISTANT, render_assistant)
+    serve(broker, contracts.PREVIEW_TEMPLATE, preview_template)
     serve(broker, contracts.GET_HISTORY, get_history)
     serve(broker, contracts.HEALTH, get_health)
 

@@ -152,10 +152,12 @@ class Configuration:
             ticket_id_format=await self.id_format(),
         )
 
-    async def rendered(self) -> RenderedAssistant:
-        """Instructions and tool definitions for the current configuration."""
+    async def rendered(self, template: str | None = None) -> RenderedAssistant:
+        """Instructions and tool definitions for the current configuration, with the stored
+        template or, for a preview, the one given (not saved)."""
         config = await self.all()
-        template = await self.template()
+        if template is None:
+            template = await self.template()
         return rendering.rendered_assistant(template, config, year=self._clock.now().year)
 
     async def settings(self) -> list[SettingRecord]:

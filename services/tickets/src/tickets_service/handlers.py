@@ -47,6 +47,7 @@ def register(
     serve(broker, t.SUBMIT_FEEDBACK, ops.feedback)
     serve(broker, t.STATS, ops.stats)
     serve(broker, t.LIST_CHANGES, ops.changes)
+    serve(broker, t.PREVIEW_NEXT_ID, ops.preview_next_id)
     serve(broker, t.CREATE_CUSTOMER, customers.create)
     serve(broker, t.UPSERT_CUSTOMER_BY_PHONE, customers.upsert_by_phone)
     serve(broker, t.GET_CUSTOMER, customers.get)

@@ -321,6 +321,11 @@ class TicketStore:
             return int(doc["seq"])
         raise RuntimeError(f"counter {key} could not be incremented")
 
+    async def last_sequence(self, key: str) -> int:
+        """The last number counter `key` gave (0 before its first)."""
+        doc = await self.counters.find_one({"_id": key}, {"seq": 1})
+        return 0 if doc is None else int(doc["seq"])
+
     # --- tickets ------------------------------------------------------------------------------
 
     async def insert_ticket(

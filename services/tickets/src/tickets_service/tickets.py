@@ -319,6 +319,13 @@ class TicketOperations:
         where = TicketFilter(assigned_agent=req.agent_id, status=req.status)
         return await self._page(where, sort_spec("priority", "desc"), req.page, req.limit)
 
+    async def preview_next_id(self, req: t.PreviewNextId) -> t.NextId:
+        """The id the next ticket would get under `req.format`, this year (a format whose
+        counter has not started yet begins at 1)."""
+        year = self._clock.now().year
+        last = await self._store.last_sequence(counter_key(req.format, year))
+        return t.NextId(ticket_id=format_ticket_id(req.format, year, last + 1))
+
     async def changes(self, req: t.ListChanges) -> t.ChangesPage:
         """Tickets changed since the cursor, oldest change first; changes younger than
         `changes_settle` seconds wait for the next call (a write in flight is never passed)."""

@@ -265,6 +265,14 @@ class UpdateTemplate(ByAgent):
     template: TemplateText
 
 
+class PreviewTemplate(WireModel):
+    """A template as it would render with the current configuration (nothing is saved)."""
+
+    model_config = example({"template": "Eres {assistantName}, asistente de {companyName}."})
+
+    template: TemplateText
+
+
 class UpdateVisibility(ByAgent):
     visibility: TicketVisibility
 
@@ -389,6 +397,12 @@ DELETE_PRESET = Rpc("config.presets.delete", DeletePreset, Presets, "Delete a cu
 RENDER_ASSISTANT = Rpc(
     "config.assistant.render", Empty, RenderedAssistant, "Instructions + tool definitions"
 )
+PREVIEW_TEMPLATE = Rpc(
+    "config.template.preview",
+    PreviewTemplate,
+    RenderedAssistant,
+    "A template not yet saved, rendered with the current configuration",
+)
 GET_HISTORY = Rpc("config.history.list", HistoryQuery, History, "Change history (who, when)")
 
 RPCS: tuple[Rpc[Any, Any], ...] = (
@@ -404,6 +418,7 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     UPDATE_ID_FORMAT,
     GET_TEMPLATE,
     UPDATE_TEMPLATE,
+    PREVIEW_TEMPLATE,
     GET_VISIBILITY,
     UPDATE_VISIBILITY,
     GET_SLA,

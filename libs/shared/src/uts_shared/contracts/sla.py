@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from uts_shared.contracts.base import Id, WireModel, example
-from uts_shared.contracts.tickets import Priority, TicketStatus
+from uts_shared.contracts.states import Priority, TicketStatus
 
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS

@@ -22,7 +22,7 @@ from pydantic import (
     model_serializer,
 )
 
-from uts_shared.contracts import base
+from uts_shared.contracts import base, states
 from uts_shared.contracts.base import (
     MAX_ATTACHMENTS,
     MAX_TAGS,
@@ -38,10 +38,13 @@ from uts_shared.contracts.base import (
     example,
     health_rpc,
 )
+from uts_shared.contracts.config import TicketIdFormat
 
 # --- scalar types (sizes: contracts/base.py) --------------------------------------------------
 
 Id = base.Id
+TicketStatus = states.TicketStatus
+Priority = states.Priority
 Pagination = base.Pagination
 Page = base.Page
 
@@ -76,23 +79,6 @@ TICKET_ID_PATTERN = r"^[A-Za-z0-9]{1,16}(?:[-_.]?\d{4})?[-_.]?\d{1,18}$"
 """The shape of every id a `TicketIdFormat` can give (`LUX-2026-000001`, `RPT_0042`, `A7.12`):
 prefix, optional year, zero-padded sequence, joined by one of the allowed separators. Any format
 the configuration allows, since a ticket keeps the id it was created with."""
-
-
-class TicketStatus(StrEnum):
-    NEW = "new"
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    PENDING_CUSTOMER = "pending_customer"
-    WAITING_INTERNAL = "waiting_internal"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-
-class Priority(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    URGENT = "urgent"
 
 
 PRIORITY_RANK: dict[Priority, int] = {
@@ -523,6 +509,18 @@ class ListTickets(PageQuery):
     visible_to: VisibleTo = None
 
 
+class PreviewNextId(WireModel):
+    """The id the next ticket would get under `format` (nothing is drawn)."""
+
+    model_config = example({"format": {"prefix": "RPT", "includeYear": False, "padLength": 4}})
+
+    format: TicketIdFormat
+
+
+class NextId(WireModel):
+    ticket_id: str
+
+
 Cursor = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -836,6 +834,9 @@ SUBMIT_FEEDBACK = Rpc(
     "tickets.feedback", SubmitFeedback, TicketView, "Customer rating (resolved/closed only)"
 )
 STATS = Rpc("tickets.stats", StatsQuery, TicketStats, "Counts by status/priority/escalated")
+PREVIEW_NEXT_ID = Rpc(
+    "tickets.next_id.preview", PreviewNextId, NextId, "The id the next ticket would get"
+)
 LIST_CHANGES = Rpc(
     "tickets.changes", ListChanges, ChangesPage, "Tickets changed since a cursor (incremental sync)"
 )
@@ -916,6 +917,7 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     SUBMIT_FEEDBACK,
     STATS,
     LIST_CHANGES,
+    PREVIEW_NEXT_ID,
     CREATE_CUSTOMER,
     UPSERT_CUSTOMER_BY_PHONE,
     GET_CUSTOMER,

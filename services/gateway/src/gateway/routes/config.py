@@ -19,7 +19,7 @@ from pydantic import AfterValidator, StringConstraints
 from gateway.auth import AdminAgent, admin_agent, current_agent
 from gateway.rpc import RpcDep
 from gateway.visibility import VisibilityDep
-from uts_shared.contracts import config
+from uts_shared.contracts import config, tickets
 from uts_shared.contracts.base import (
     HISTORY_PAGE_MAX,
     Empty,
@@ -65,9 +65,7 @@ def _slug(value: str) -> str:
 
 
 class TemplateBody(WireModel):
-    model_config = example(
-        {"template": "Eres {{assistantName}}, asistente de {{companyName}}. ..."}
-    )
+    model_config = example({"template": "Eres {assistantName}, asistente de {companyName}. ..."})
 
     template: TemplateText
 
@@ -269,6 +267,30 @@ async def update_assistant(
 async def get_rendered_assistant(rpc: RpcDep) -> RenderedOut:
     """The instructions and tool definitions the assistant gets, from the current configuration."""
     result = await rpc.call(config.RENDER_ASSISTANT, EMPTY)
+    return RenderedOut(
+        instructions=result.instructions,
+        tools=result.tools,
+        unknown_variables=result.unknown_variables,
+    )
+
+
+class NextIdOut(Ok):
+    next_ticket_id: str
+
+
+@router.post("/ticket-id-format/preview")
+async def preview_ticket_id_format(body: TicketIdFormat, rpc: RpcDep) -> NextIdOut:
+    """The id the next ticket would get under this format (the settings page's live preview;
+    nothing is saved or drawn)."""
+    result = await rpc.call(tickets.PREVIEW_NEXT_ID, tickets.PreviewNextId(format=body))
+    return NextIdOut(next_ticket_id=result.ticket_id)
+
+
+@router.post("/instructions-template/preview")
+async def preview_instructions_template(body: TemplateBody, rpc: RpcDep) -> RenderedOut:
+    """A template as the assistant would get it with the current configuration, before it is
+    saved (the settings page's live preview); unknown `{variables}` are listed."""
+    result = await rpc.call(config.PREVIEW_TEMPLATE, config.PreviewTemplate(template=body.template))
     return RenderedOut(
         instructions=result.instructions,
         tools=result.tools,
