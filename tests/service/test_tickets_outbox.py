@@ -24,7 +24,13 @@ class BrokerDown(EventPublisher):
         self.attempts = 0
 
     async def publish_raw(
-        self, routing_key: str, body: bytes, event_id: str, *, request: str | None = None
+        self,
+        routing_key: str,
+        body: bytes,
+        event_id: str,
+        *,
+        request: str | None = None,
+        traceparent: str | None = None,
     ) -> None:
         self.attempts += 1
         raise ConnectionError("broker unreachable")

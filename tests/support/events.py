@@ -13,7 +13,7 @@ import contextlib
 import json
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from faststream.rabbit import RabbitMessage, RabbitQueue
@@ -31,6 +31,8 @@ class Recorded:
     body: dict[str, Any]
     request_id: str | None = None
     """The `x-request-id` header it was published with."""
+    headers: dict[str, Any] = field(default_factory=dict)
+    """Every header it was published with (e.g. `traceparent`)."""
 
     @property
     def data(self) -> dict[str, Any]:
@@ -65,8 +67,11 @@ class EventRecorder:
             self.duplicates += 1
             return
         self._seen.add(parsed["eventId"])
-        header = message.headers.get(REQUEST_ID_HEADER)
-        await self.arrivals.add(Recorded(routing_key, parsed["eventId"], parsed, header))
+        headers = dict(message.headers)
+        recorded = Recorded(
+            routing_key, parsed["eventId"], parsed, headers.get(REQUEST_ID_HEADER), headers
+        )
+        await self.arrivals.add(recorded)
 
     def of(self, routing_key: str, ticket_id: str | None = None) -> list[Recorded]:
         return self.arrivals.matching(_about(routing_key, ticket_id))

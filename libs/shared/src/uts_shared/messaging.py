@@ -34,6 +34,7 @@ from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from prometheus_client import REGISTRY
 from pydantic import BaseModel, ValidationError
 
+from uts_shared import tracing
 from uts_shared.contracts.base import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
@@ -275,14 +276,20 @@ def serve(
     async def endpoint(message: RabbitMessage) -> bytes | None:
         started = time.perf_counter()
         outcome = "ok"
+        headers = message.headers
         try:
-            with handling(message.headers.get(REQUEST_ID_HEADER)):
+            with (
+                handling(headers.get(REQUEST_ID_HEADER)),
+                tracing.rpc_handle(spec.queue, headers) as span,
+            ):
                 reply = await answer(message)
+                if reply is not None and not reply.startswith(OK_REPLY):
+                    outcome = _error_code(reply)
+                    if span is not None:
+                        tracing.answered_with_error(span, outcome)
         except RejectMessage:
             outcome = "malformed"
             raise
-        if reply is not None and not reply.startswith(OK_REPLY):
-            outcome = _error_code(reply)
         RPC_HANDLED.labels(spec.queue, outcome).observe(time.perf_counter() - started)
         return reply
 
@@ -367,8 +374,10 @@ class RpcClient:
         wait = self._timeout if timeout is None else timeout
         started = time.perf_counter()
         outcome = "replied"
+        headers = _request_headers()
         try:
-            return await self._send_and_wait(spec, request, wait)
+            with tracing.rpc_call(spec.queue, headers):
+                return await self._send_and_wait(spec, request, wait, headers)
         except DomainError as exc:
             outcome = exc.code.value
             raise
@@ -376,7 +385,7 @@ class RpcClient:
             RPC_CALLS.labels(spec.queue, outcome).observe(time.perf_counter() - started)
 
     async def _send_and_wait(
-        self, spec: Rpc[RequestT, ResultT], request: RequestT, wait: float
+        self, spec: Rpc[RequestT, ResultT], request: RequestT, wait: float, headers: HeadersType
     ) -> bytes:
         correlation_id = uuid.uuid4().hex
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
@@ -393,7 +402,7 @@ class RpcClient:
                         reply_to=self.reply_queue,
                         content_type=JSON,
                         expiration=wait,
-                        headers=_request_headers(),
+                        headers=headers,
                     )
                 except BROKER_DOWN as exc:
                     raise Unavailable(
@@ -456,26 +465,35 @@ class EventPublisher:
         await self.publish_raw(event.type, encode(event), event.event_id)
 
     async def publish_raw(
-        self, routing_key: str, body: bytes, event_id: str, *, request: str | None = None
+        self,
+        routing_key: str,
+        body: bytes,
+        event_id: str,
+        *,
+        request: str | None = None,
+        traceparent: str | None = None,
     ) -> None:
         """Publish an already serialised event (e.g. from an outbox) without re-encoding it;
-        `request`: the id of the request that caused it (default: the one being handled).
+        `request`: the id of the request that caused it (default: the one being handled);
+        `traceparent`: the trace context it was caused in (default: the current span's).
 
         Returns once the broker confirmed it; raises if it could not take it.
         """
         channel = await events_channel(self._broker)
         exchange = await channel.get_exchange(EVENTS_EXCHANGE, ensure=False)
-        await exchange.publish(
-            aio_pika.Message(
-                body,
-                content_type=JSON,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                message_id=event_id,
-                app_id=self._app_id,
-                headers=_request_headers(request),
-            ),
-            routing_key=routing_key,
-        )
+        headers = _request_headers(request)
+        with tracing.event_publish(EVENTS_EXCHANGE, routing_key, event_id, headers, traceparent):
+            await exchange.publish(
+                aio_pika.Message(
+                    body,
+                    content_type=JSON,
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    message_id=event_id,
+                    app_id=self._app_id,
+                    headers=headers,
+                ),
+                routing_key=routing_key,
+            )
         EVENTS_PUBLISHED.labels(routing_key).inc()
 
 
@@ -504,11 +522,17 @@ def subscribe_events(
         no_reply=True,
     )
     async def on_event(message: RabbitMessage) -> None:
-        with handling(message.headers.get(REQUEST_ID_HEADER)):
-            await consume(message)
-
-    async def consume(message: RabbitMessage) -> None:
+        headers = message.headers
         routing_key = message.raw_message.routing_key or ""
+        with (
+            handling(headers.get(REQUEST_ID_HEADER)),
+            tracing.event_process(
+                EVENTS_EXCHANGE, routing_key, queue.name, message.message_id, headers
+            ),
+        ):
+            await consume(routing_key, message)
+
+    async def consume(routing_key: str, message: RabbitMessage) -> None:
         try:
             _check_size(message.body)
             await handler(routing_key, message.body, message)

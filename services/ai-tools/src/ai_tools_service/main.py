@@ -30,6 +30,7 @@ from uts_shared.messaging import (
     make_broker,
 )
 from uts_shared.mongo import describe_store, open_database
+from uts_shared.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -146,4 +147,5 @@ class AiToolsService:
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, fmt=settings.log_format, service="ai-tools")
+    configure_tracing("ai-tools")
     runtime.run(lambda: AiToolsService(settings), settings.instances, settings.metrics_port)

@@ -18,6 +18,7 @@ from uts_shared.contracts.base import HealthStatus
 from uts_shared.logs import configure_logging
 from uts_shared.messaging import EventPublisher, declare_topology, make_broker
 from uts_shared.mongo import describe_store, open_database
+from uts_shared.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -82,5 +83,6 @@ class ConfigService:
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, fmt=settings.log_format, service="config")
+    configure_tracing("config")
     # Each replica gets its own Settings, hence its own instance id and cache queue.
     runtime.run(lambda: ConfigService(Settings()), settings.instances, settings.metrics_port)

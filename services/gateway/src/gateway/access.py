@@ -1,8 +1,10 @@
-"""Each HTTP request's id, its latency metric and its access-log line.
+"""Each HTTP request's id, its latency metric, its access-log line and (tracing on) its span.
 
 The id is the caller's `X-Request-ID` when it is a sensible token, else a new one; it is echoed
 in the response and carried into every RPC and event the request causes (`uts_shared.logs`).
 The access line says method, path (no query string), status, duration and agent, never a token.
+With tracing on (`uts_shared.tracing`), the FastAPI instrumentation makes each request the root
+span of its trace (or the child of the caller's `traceparent`), named after its route.
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ import logging
 import time
 from typing import Any
 
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from uts_shared import tracing
 from uts_shared.logs import REQUEST_ID_HEADER, accepted_request_id, handling
 from uts_shared.metrics import HTTP_REQUESTS
+
+UNTRACED = "/health$,/ready$,/metrics$"
+"""Probes and scrapes (regexes on the URL): a span per probe would only bury the requests."""
 
 log = logging.getLogger("gateway.access")
 
@@ -73,3 +80,21 @@ def _log_access(scope: Scope, status: int, seconds: float, rid: str) -> None:
                 "agent_id": agent,
             },
         )
+
+
+def trace_requests(app: FastAPI) -> None:
+    """A server span per HTTP request (not for probes and scrapes) when tracing is on; the
+    response's request id is recorded on it (`http.response.header.x_request_id`), so a log
+    line's request id finds its trace. Off: nothing is installed."""
+    provider = tracing.provider()
+    if provider is None:
+        return
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        excluded_urls=UNTRACED,
+        exclude_spans=["receive", "send"],
+        http_capture_headers_server_response=[REQUEST_ID_HEADER],
+    )

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import console, errors, openapi
-from gateway.access import RequestContext
+from gateway.access import RequestContext, trace_requests
 from gateway.agent_events import AgentEvents
 from gateway.agents import Agents, AgentStore
 from gateway.api_token_events import ApiTokenEvents
@@ -38,6 +38,7 @@ from uts_shared.contracts import ai_tools
 from uts_shared.logs import configure_logging
 from uts_shared.messaging import declare_work_queue
 from uts_shared.mongo import describe_store, open_database
+from uts_shared.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)  # outermost: every answer has its id and access line
+    trace_requests(app)  # tracing on: a server span around all of it
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -210,6 +212,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
 def main() -> None:
     settings = GatewaySettings()
     configure_logging(settings.log_level, fmt=settings.log_format, service="gateway")
+    configure_tracing("gateway")
     runtime.tune_gc()
     app = create_app(settings)
     uvicorn.run(

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from uts_shared.contracts.base import EventType
 from uts_shared.logs import request_id
 from uts_shared.messaging import encode
+from uts_shared.tracing import current_traceparent
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -25,11 +26,16 @@ class OutboxEntry:
     at: datetime
     request_id: str | None = None
     """The request that caused it: its header when the relay publishes it later."""
+    traceparent: str | None = None
+    """The trace context of the write that caused it (when tracing is on): a later publish by
+    the relay still belongs to that trace."""
 
     def to_document(self) -> dict[str, Any]:
         doc = {"eventId": self.event_id, "type": self.type, "body": self.body, "at": self.at}
         if self.request_id is not None:
             doc["requestId"] = self.request_id
+        if self.traceparent is not None:
+            doc["traceparent"] = self.traceparent
         return doc
 
     @classmethod
@@ -40,10 +46,18 @@ class OutboxEntry:
             body=doc["body"],
             at=doc["at"],
             request_id=doc.get("requestId"),
+            traceparent=doc.get("traceparent"),
         )
 
 
 def outbox_entry(kind: EventType[P], payload: P, *, event_id: str, now: datetime) -> OutboxEntry:
     """The event envelope for `payload`, serialised now (the relay never re-encodes it)."""
     event = kind.envelope(event_id=event_id, type=kind.routing_key, occurred_at=now, data=payload)
-    return OutboxEntry(event_id, kind.routing_key, encode(event).decode(), now, request_id.get())
+    return OutboxEntry(
+        event_id,
+        kind.routing_key,
+        encode(event).decode(),
+        now,
+        request_id.get(),
+        current_traceparent(),
+    )

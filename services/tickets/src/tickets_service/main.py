@@ -33,6 +33,7 @@ from uts_shared.messaging import (
     on_reconnect,
 )
 from uts_shared.mongo import describe_store, open_database
+from uts_shared.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -168,4 +169,5 @@ class TicketsService:
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, fmt=settings.log_format, service="tickets")
+    configure_tracing("tickets")
     runtime.run(lambda: TicketsService(settings), settings.instances, settings.metrics_port)

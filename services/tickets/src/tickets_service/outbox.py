@@ -110,7 +110,11 @@ class Outbox:
             # arrives as the awaited call completes, and the relay then never stops.
             async with asyncio.timeout(self._publish_timeout):
                 await self.publisher.publish_raw(
-                    entry.type, entry.body.encode(), entry.event_id, request=entry.request_id
+                    entry.type,
+                    entry.body.encode(),
+                    entry.event_id,
+                    request=entry.request_id,
+                    traceparent=entry.traceparent,
                 )
         except asyncio.CancelledError as exc:
             # aiormq cancels the publishes in flight when the connection drops: a failed
