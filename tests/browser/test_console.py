@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
@@ -143,6 +144,33 @@ async def test_work_a_ticket_status_internal_note_and_resolution(
     assert [n["isInternal"] for n in stored["notes"]] == [True]
 
 
+async def test_closing_an_open_ticket_asks_for_a_reason_and_keeps_it(
+    page: Page, console: Console
+) -> None:
+    customer = console.new_customer()
+    ticket = console.new_ticket(customer["id"], "Reported twice " + uuid.uuid4().hex[:6])
+    tid = ticket["ticketId"]
+    await signed_in(page, console, console.admin, f"/tickets/{tid}")
+    status = page.get_by_test_id("ticket-status")
+    await expect(status).to_have_text("Abierto")
+    # Not a plain status button: closing a ticket nobody resolved asks why first.
+    await expect(page.locator("[data-move=closed]")).to_have_count(0)
+    await page.get_by_test_id("close-open").click()
+    confirm = page.get_by_test_id("close-confirm")
+    await expect(confirm).to_be_disabled()
+    await page.get_by_test_id("close-reason-other").check()
+    await expect(confirm).to_be_disabled()  # "another reason" needs its words
+    await page.get_by_label("Duplicado").check()
+    await confirm.click()
+
+    await expect(status).to_have_text("Cerrado")
+    await expect(page.get_by_test_id("close-reason")).to_have_text("Duplicado")
+    await expect(page.get_by_test_id("close-form")).to_have_count(0)
+    stored = console.api.get(f"/tickets/{tid}").json()["ticket"]
+    assert (stored["status"], stored["closeReason"]) == ("closed", "duplicate")
+    assert stored["statusHistory"][-1]["reason"] == "duplicate"
+
+
 async def test_edit_a_tickets_subject_and_priority(page: Page, console: Console) -> None:
     customer = console.new_customer()
     ticket = console.new_ticket(customer["id"], "Typo in subjcet")
@@ -199,6 +227,49 @@ async def test_agents_who_are_not_admins_cannot_reach_settings(
     await expect(page.get_by_role("link", name="Configuración")).to_have_count(0)
     await page.goto(console.url + "/settings/presets")
     await expect(page).to_have_url(f"{console.url}/tickets")
+
+
+async def test_an_admin_creates_an_api_token_and_sees_it_only_once(
+    page: Page, console: Console
+) -> None:
+    name = "CRM sync " + uuid.uuid4().hex[:6]
+    await signed_in(page, console, console.admin, "/settings/categories")
+    await page.get_by_role("link", name="Tokens de API").click()
+    await expect(page).to_have_url(f"{console.url}/settings/api-tokens")
+    create = page.get_by_test_id("api-token-create")
+    await page.get_by_test_id("api-token-name").fill(name)
+    await expect(create).to_be_disabled()  # no scope yet
+    await page.get_by_test_id("scope-tickets:read").check()
+    await create.click()
+
+    box = page.get_by_test_id("secret-once")
+    await expect(box).to_contain_text(name)
+    await expect(page.get_by_test_id("secret-warning")).to_contain_text("no lo volverás a ver")
+    token = await page.get_by_test_id("secret-value").input_value()
+    assert token.startswith("uts_")
+    row = page.locator("[data-testid=api-token-row]", has_text=name)
+    await expect(row).to_contain_text("tickets:read")
+    await expect(row.get_by_test_id("api-token-state")).to_have_text("Activo")
+    # The token works, within its scope.
+    bearer = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=f"{console.url}/api/v2", headers=bearer) as client:
+        r = await client.get("/tickets", params={"limit": 1})
+    assert r.status_code == 200, r.text
+
+    # Once: dismissed, it is gone, and nothing shows it again (the page, a reload, the list).
+    await page.get_by_test_id("secret-dismiss").click()
+    await expect(box).to_have_count(0)
+    await page.reload()
+    await expect(row).to_be_visible()
+    assert token not in await page.content()
+    assert token not in console.api.get("/api-tokens").text
+
+    # Revoked after confirming.
+    await row.get_by_test_id("api-token-revoke").click()
+    await page.get_by_test_id("api-token-revoke-confirm").click()
+    await expect(row.get_by_test_id("api-token-state")).to_contain_text("Revocado")
+    listed = console.api.get("/api-tokens").json()["apiTokens"]
+    assert [t["revokedAt"] is not None for t in listed if t["name"] == name] == [True]
 
 
 @pytest.fixture

@@ -31,6 +31,18 @@ export class SaveState {
   reason(field: string): string {
     return this.error()?.details.find((detail) => detail.field === field)?.reason ?? '';
   }
+
+  /** The server's reason for a field or anything inside it (`scopes` also takes `scopes.0`). */
+  reasonUnder(field: string): string {
+    const inside = `${field}.`;
+    return this.error()?.details.find((d) => d.field === field || d.field.startsWith(inside))?.reason ?? '';
+  }
+
+  /** Forget the last outcome (a form closed or started over). */
+  clear(): void {
+    this.saved.set(false);
+    this.error.set(null);
+  }
 }
 
 /** The result line under a settings form. */

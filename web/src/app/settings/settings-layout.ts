@@ -31,5 +31,7 @@ export class SettingsLayout {
     { path: 'presets', label: 'settings.presets' },
     { path: 'history', label: 'settings.history' },
     { path: 'agents', label: 'settings.agents' },
+    { path: 'api-tokens', label: 'settings.apiTokens' },
+    { path: 'webhooks', label: 'settings.webhooks' },
   ];
 }

@@ -17,6 +17,8 @@ export const SETTINGS_ROUTES: Routes = [
       { path: 'presets', loadComponent: () => import('./presets-settings').then((m) => m.PresetsSettings) },
       { path: 'history', loadComponent: () => import('./history-settings').then((m) => m.HistorySettings) },
       { path: 'agents', loadComponent: () => import('./agents-settings').then((m) => m.AgentsSettings) },
+      { path: 'api-tokens', loadComponent: () => import('./api-tokens-settings').then((m) => m.ApiTokensSettings) },
+      { path: 'webhooks', loadComponent: () => import('./webhooks-settings').then((m) => m.WebhooksSettings) },
     ],
   },
 ];

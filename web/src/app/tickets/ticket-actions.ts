@@ -9,18 +9,20 @@ import { AuthService } from '../core/auth.service';
 import { I18nService } from '../core/i18n.service';
 import { Ticket, TicketStatus } from '../core/models';
 import { TicketService } from './ticket.service';
-import { acceptsFeedback, canResolve, nextStatuses, plainMoves } from './ticket-workflow';
+import { TicketCloseForm } from './ticket-close';
+import { acceptsFeedback, canResolve, closesWithReason, nextStatuses, plainMoves } from './ticket-workflow';
 
 const INPUT = 'block w-full rounded-md border border-gray-300 px-2 py-1.5 text-sm';
 const BUTTON = 'rounded-md border border-gray-300 bg-white px-3 py-1.5 text-sm font-medium text-gray-800 hover:bg-gray-50 disabled:opacity-50';
 const PRIMARY = 'rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-50';
 
 /** What can be done to a ticket now: only the allowed next states, assignment, notes,
- * resolution, escalation and the customer's rating. A 409 (someone changed it first, or a
- * move no longer allowed) is explained and the ticket reloaded. */
+ * resolution, closing (with a reason unless resolved), escalation and the customer's rating.
+ * A 409 (someone changed it first, or a move no longer allowed) is explained and the ticket
+ * reloaded. */
 @Component({
   selector: 'app-ticket-actions',
-  imports: [AsyncPipe, ReactiveFormsModule],
+  imports: [AsyncPipe, ReactiveFormsModule, TicketCloseForm],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="space-y-4" [attr.aria-label]="i18n.t('ticket.actions')">
@@ -30,14 +32,22 @@ const PRIMARY = 'rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-w
 
       <div>
         <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-gray-500">{{ i18n.t('ticket.status') }}</h3>
-        @if (moves().length === 0 && !resolvable()) {
+        @if (moves().length === 0 && !resolvable() && !closable()) {
           <p class="text-sm text-gray-500">{{ i18n.t('ticket.noMoves') }}</p>
         }
         <div class="flex flex-wrap gap-2">
           @for (status of moves(); track status) {
             <button type="button" [class]="button" [disabled]="busy()" (click)="move(status)" [attr.data-move]="status">{{ i18n.t('ticket.moveTo', { status: i18n.status(status) }) }}</button>
           }
+          @if (closable() && !closing()) {
+            <button type="button" [class]="button" [disabled]="busy()" (click)="openClose()" data-testid="close-open">{{ i18n.t('close.open') }}</button>
+          }
         </div>
+        @if (closable() && closing()) {
+          <div class="mt-2">
+            <app-ticket-close [busy]="busy()" [serverError]="closeError()" (confirmed)="close($event)" (cancelled)="closing.set(false)" />
+          </div>
+        }
       </div>
 
       @if (resolvable()) {
@@ -132,6 +142,11 @@ export class TicketActions {
     return fromServer && fromServer.version === ticket.version ? fromServer.allowed : nextStatuses(ticket);
   });
   protected readonly moves = computed(() => plainMoves(this.ticket().status, this.allowed()));
+  protected readonly closable = computed(() => closesWithReason(this.ticket().status, this.allowed()));
+  /** The close form is open. */
+  protected readonly closing = signal(false);
+  /** The server's reason for refusing the close reason (a 422 naming `reason`). */
+  protected readonly closeError = signal('');
   protected readonly resolvable = computed(() => this.allowed().includes('resolved') && canResolve(this.ticket().status));
   protected readonly feedbackOpen = computed(() => acceptsFeedback(this.ticket().status));
 
@@ -154,6 +169,17 @@ export class TicketActions {
 
   protected move(status: TicketStatus): void {
     this.run(this.tickets.changeStatus(this.ticket(), status));
+  }
+
+  protected openClose(): void {
+    this.closeError.set('');
+    this.closing.set(true);
+  }
+
+  /** Close with the reason the form gave (the status route takes it with the status). */
+  protected close(reason: string): void {
+    this.closeError.set('');
+    this.run(this.tickets.changeStatus(this.ticket(), 'closed', reason), () => this.closing.set(false));
   }
 
   protected assign(agentId: string): void {
@@ -205,6 +231,11 @@ export class TicketActions {
   private fail(error: unknown): void {
     this.busy.set(false);
     const problem = toApiError(error);
+    const reasonRefused = problem.details.find((detail) => detail.field === 'reason');
+    if (problem.status === 422 && this.closing() && reasonRefused) {
+      this.closeError.set(reasonRefused.reason);
+      return;
+    }
     if (problem.status === 409) {
       if (problem.allowed) {
         this.serverAllowed.set({ version: this.ticket().version, allowed: problem.allowed as TicketStatus[] });

@@ -3,6 +3,7 @@ import { ChangeDetectionStrategy, Component, computed, inject, input } from '@an
 import { I18nService } from '../core/i18n.service';
 import { Ticket, TicketStatus } from '../core/models';
 import { AgentName } from '../shared/agent-name';
+import { closeReasonLabel } from './ticket-close';
 
 interface Entry {
   key: string;
@@ -75,7 +76,7 @@ export class TicketActivity {
       by: change.changedBy,
       from: change.from,
       to: change.to,
-      reason: change.reason,
+      reason: change.to === 'closed' && change.reason ? closeReasonLabel(change.reason, (key) => this.i18n.t(key)) : change.reason,
     }));
     return [...notes, ...changes].sort((a, b) => b.at.localeCompare(a.at));
   });

@@ -18,6 +18,7 @@ import { PriorityMark } from './priority-mark';
 import { SlaBadge } from './sla-badge';
 import { TicketActions } from './ticket-actions';
 import { TicketActivity } from './ticket-activity';
+import { closeReasonLabel } from './ticket-close';
 import { TicketSlaPanel } from './ticket-sla-panel';
 import { TicketService } from './ticket.service';
 import { TicketStatusBadge } from './ticket-status-badge';
@@ -86,6 +87,12 @@ interface Related {
                   <div class="rounded-md bg-green-50 p-3">
                     <h2 class="text-xs font-semibold uppercase tracking-wide text-green-800">{{ i18n.t('ticket.resolution') }}</h2>
                     <p class="mt-1 whitespace-pre-wrap text-sm text-green-900">{{ ticket.resolutionNotes }}</p>
+                  </div>
+                }
+                @if (ticket.status === 'closed' && ticket.closeReason) {
+                  <div class="rounded-md bg-gray-100 p-3">
+                    <h2 class="text-xs font-semibold uppercase tracking-wide text-gray-600">{{ i18n.t('close.reason') }}</h2>
+                    <p class="mt-1 whitespace-pre-wrap text-sm text-gray-900" data-testid="close-reason">{{ closeReason(ticket.closeReason) }}</p>
                   </div>
                 }
                 @if (ticket.isEscalated) {
@@ -214,6 +221,10 @@ export class TicketDetail implements OnInit {
 
   protected replace(ticket: Ticket): void {
     this.ticket.set(ticket);
+  }
+
+  protected closeReason(reason: string): string {
+    return closeReasonLabel(reason, (key) => this.i18n.t(key));
   }
 
   protected agentLabel(id: string | null): string {

@@ -1,4 +1,4 @@
-import { acceptsFeedback, allowedNext, canResolve, nextStatuses, plainMoves, statsKey } from './ticket-workflow';
+import { acceptsFeedback, allowedNext, canResolve, closesWithReason, nextStatuses, plainMoves, statsKey } from './ticket-workflow';
 
 describe('ticket workflow', () => {
   it('offers only the next states the tickets service accepts', () => {
@@ -17,6 +17,14 @@ describe('ticket workflow', () => {
   it('offers closing as a plain button only once resolved (otherwise a reason is needed)', () => {
     expect(plainMoves('open', allowedNext('open'))).toEqual(['in_progress']);
     expect(plainMoves('resolved', allowedNext('resolved'))).toEqual(['closed', 'open']);
+  });
+
+  it('asks for a reason to close only a ticket nobody resolved', () => {
+    expect(closesWithReason('open', allowedNext('open'))).toBe(true);
+    expect(closesWithReason('pending_customer', allowedNext('pending_customer'))).toBe(true);
+    expect(closesWithReason('resolved', allowedNext('resolved'))).toBe(false);
+    expect(closesWithReason('closed', allowedNext('closed'))).toBe(false);
+    expect(closesWithReason('in_progress', ['pending_customer'])).toBe(false);
   });
 
   it('resolves from any open state, and takes feedback once resolved or closed', () => {

@@ -34,9 +34,14 @@ export function nextStatuses(ticket: Pick<TicketSummary, 'status' | 'allowedNext
 }
 
 /** The plain status buttons: resolving has its own form (notes), and closing a ticket nobody
- * resolved needs a reason this console does not ask for yet. */
+ * resolved has its own (a reason, see `closesWithReason`). */
 export function plainMoves(current: TicketStatus, allowed: TicketStatus[]): TicketStatus[] {
   return allowed.filter((s) => s !== 'resolved' && (s !== 'closed' || current === 'resolved'));
+}
+
+/** Closing is allowed but needs a reason: the ticket was not resolved first. */
+export function closesWithReason(current: TicketStatus, allowed: TicketStatus[]): boolean {
+  return allowed.includes('closed') && current !== 'resolved';
 }
 
 /** Resolving needs notes, so it has its own form instead of a plain status button. */

@@ -1,0 +1,138 @@
+import { HttpClient } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import { BehaviorSubject, Observable, map, tap } from 'rxjs';
+
+/** The ticket events a webhook may ask for (the tickets contracts' `EVENTS`), in the order shown. */
+export const EVENT_TYPES = [
+  'ticket.created',
+  'ticket.updated',
+  'ticket.assigned',
+  'ticket.note_added',
+  'ticket.resolved',
+  'ticket.escalated',
+  'ticket.sla_warning',
+  'ticket.sla_breached',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+/** `["*"]`: every ticket event, those added later too. */
+export const EVERY_EVENT = '*';
+
+/** A subscription as admins see it (`WebhookSubscription`): never its secret. */
+export interface Webhook {
+  id: string;
+  url: string;
+  eventTypes: string[];
+  description: string;
+  enabled: boolean;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string | null;
+  updatedBy: string | null;
+  /** Why it is off: repeated failures (with the last one), a 410 Gone, or an admin. */
+  disabledReason: string | null;
+  disabledAt: string | null;
+  /** Deliveries in a row that failed for good. */
+  failureCount: number;
+}
+
+export interface DeliveryAttempt {
+  at: string;
+  /** The receiver's HTTP status; null when no answer came (see `error`). */
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One event for one webhook: pending until a 2xx, failed once retries are spent. */
+export interface WebhookDelivery {
+  id: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  /** The latest attempts, oldest first (`attemptCount` counts every one). */
+  attempts: DeliveryAttempt[];
+  attemptCount: number;
+  createdAt: string;
+  nextAttemptAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface NewWebhook {
+  url: string;
+  eventTypes: string[];
+  description: string;
+}
+
+export type WebhookChanges = Partial<NewWebhook & { enabled: boolean }>;
+
+/** `POST /webhooks`'s answer: the signing secret, this once, and the subscription. */
+export interface CreatedWebhook {
+  webhook: Webhook;
+  secret: string;
+}
+
+export interface DeliveryLog {
+  webhook: Webhook;
+  deliveries: WebhookDelivery[];
+}
+
+const BASE = '/api/v2/webhooks';
+
+/** Outbound webhooks (admins only). The list is kept here; the secret a create answers is handed
+ * to the caller and never kept. */
+@Injectable({ providedIn: 'root' })
+export class WebhooksService {
+  private readonly http = inject(HttpClient);
+  private readonly state = new BehaviorSubject<Webhook[]>([]);
+
+  readonly webhooks$ = this.state.asObservable();
+
+  /** Every webhook, oldest first. */
+  refresh(): Observable<Webhook[]> {
+    return this.http.get<{ webhooks: Webhook[] }>(BASE).pipe(
+      map((answer) => answer.webhooks),
+      tap((webhooks) => this.state.next(webhooks)),
+    );
+  }
+
+  create(webhook: NewWebhook): Observable<CreatedWebhook> {
+    return this.http.post<CreatedWebhook>(BASE, webhook).pipe(
+      map(({ webhook: created, secret }) => ({ webhook: created, secret })),
+      tap(({ webhook: created }) => this.state.next([...this.state.value, created])),
+    );
+  }
+
+  update(id: string, changes: WebhookChanges): Observable<Webhook> {
+    return this.http.patch<{ webhook: Webhook }>(this.url(id), changes).pipe(
+      map((answer) => answer.webhook),
+      tap((webhook) => this.replace(webhook)),
+    );
+  }
+
+  remove(id: string): Observable<Webhook> {
+    return this.http.delete<{ webhook: Webhook }>(this.url(id)).pipe(
+      map((answer) => answer.webhook),
+      tap((gone) => this.state.next(this.state.value.filter((webhook) => webhook.id !== gone.id))),
+    );
+  }
+
+  /** The latest deliveries, newest first; the webhook as it is now comes along (a switch-off
+   * since the list was read shows at once). */
+  deliveries(id: string, limit = 20): Observable<DeliveryLog> {
+    return this.http.get<DeliveryLog>(`${this.url(id)}/deliveries`, { params: { limit } }).pipe(
+      map(({ webhook, deliveries }) => ({ webhook, deliveries })),
+      tap(({ webhook }) => this.replace(webhook)),
+    );
+  }
+
+  private replace(changed: Webhook): void {
+    this.state.next(this.state.value.map((webhook) => (webhook.id === changed.id ? changed : webhook)));
+  }
+
+  private url(id: string): string {
+    return `${BASE}/${encodeURIComponent(id)}`;
+  }
+}
