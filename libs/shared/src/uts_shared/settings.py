@@ -36,6 +36,8 @@ class ServiceSettings(BaseSettings):
     mongodb_url: str | None = None
     mongodb_db: str = "uts"
     rpc_timeout: float = Field(default=5.0, gt=0)
+    stop_timeout: float = Field(default=15.0, gt=0)
+    """Seconds a stopping service waits for its broker connection to close."""
     log_level: str = "INFO"
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     """Serve Prometheus metrics on this port (`/metrics`); unset: not served (the gateway

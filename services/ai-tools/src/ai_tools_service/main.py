@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from openai import AsyncOpenAI
@@ -18,19 +15,14 @@ from ai_tools_service.profile import ConfigCache
 from ai_tools_service.service import ToolService
 from ai_tools_service.settings import Settings
 from ai_tools_service.store import AiToolsStore
-from uts_shared import runtime
-from uts_shared.clock import utc_now
+from uts_shared.clock import Clock
 from uts_shared.contracts.ai_tools import AiToolsStatus
 from uts_shared.contracts.base import HealthStatus
-from uts_shared.logs import configure_logging
+from uts_shared.host import ServiceHost, serve_forever
 from uts_shared.messaging import (
     EventPublisher,
     RpcClient,
-    declare_topology,
-    make_broker,
 )
-from uts_shared.mongo import describe_store, open_database
-from uts_shared.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -50,26 +42,19 @@ def make_openai_client(settings: Settings) -> AsyncOpenAI | None:
     )
 
 
-class AiToolsService:
+class AiToolsService(ServiceHost):
+    service = SERVICE
+
     def __init__(
         self,
         settings: Settings,
         *,
         database: Any = None,
         openai_client: AsyncOpenAI | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock | None = None,
     ) -> None:
-        self.settings = settings
-        self.instance = f"{settings.instance_id}-{uuid.uuid4().hex[:6]}"
-        self.database = (
-            database
-            if database is not None
-            else open_database(
-                settings.mongodb_url, settings.mongodb_db, data_dir=settings.data_dir
-            )
-        )
-        self._mongo = describe_store(settings.mongodb_url, settings.data_dir)
-        self.broker = make_broker(settings.rabbitmq_url, app_id=SERVICE)
+        super().__init__(settings, database=database, clock=clock)
+        self.settings: Settings = settings
         self.rpc = RpcClient(self.broker, timeout=settings.rpc_timeout, name=SERVICE)
         self.publisher = EventPublisher(self.broker)
         self.store = AiToolsStore(self.database)
@@ -81,7 +66,7 @@ class AiToolsService:
             self.publisher,
             owner=self.instance,
             lease=settings.tool_call_lease,
-            clock=clock,
+            clock=self.clock.now,
         )
         self.openai = openai_client if openai_client is not None else make_openai_client(settings)
         self.loop = ModelLoop(
@@ -95,7 +80,7 @@ class AiToolsService:
             max_rounds=settings.max_tool_rounds,
             max_repeats=settings.max_repeated_calls,
             webhook_lease=settings.webhook_lease,
-            clock=clock,
+            clock=self.clock.now,
         )
         handlers.register(
             self.broker, tools=self.tools, loop=self.loop, health=self.health, status=self.status
@@ -112,24 +97,22 @@ class AiToolsService:
                 ),
             )
 
-    async def start(self) -> None:
+    async def prepare(self) -> None:
         await self.store.ensure_indexes()
-        await self.broker.connect()
-        await declare_topology(self.broker)
-        await self.broker.start()
-        if self.loop.enabled:
-            log.info("ai-tools %s started (model %s)", self.instance, self.settings.openai_model)
-        else:
-            log.warning("ai-tools %s started; %s", self.instance, DISABLED_REASON)
 
-    async def stop(self) -> None:
-        await self.broker.stop()
+    async def started(self) -> None:
+        if self.loop.enabled:
+            log.info("ai-tools %s: model %s", self.instance, self.settings.openai_model)
+        else:
+            log.warning("ai-tools %s: %s", self.instance, DISABLED_REASON)
+
+    async def closed(self) -> None:
         if self.openai is not None:
             await self.openai.close()
 
     async def health(self) -> HealthStatus:
         await self.store.ping()
-        return HealthStatus(service=SERVICE, instance=self.instance, mongo=self._mongo)
+        return await super().health()
 
     def status(self) -> AiToolsStatus:
         enabled = self.loop.enabled
@@ -145,7 +128,4 @@ class AiToolsService:
 
 
 def main() -> None:
-    settings = Settings()
-    configure_logging(settings.log_level, fmt=settings.log_format, service="ai-tools")
-    configure_tracing("ai-tools")
-    runtime.run(lambda: AiToolsService(settings), settings.instances, settings.metrics_port)
+    serve_forever(AiToolsService, Settings)

@@ -1,10 +1,9 @@
-"""Composition root of the tickets service: settings, broker, store, config cache, outbox."""
+"""Composition root of the tickets service: store, config view, outbox, SLA monitor, webhooks,
+endpoints (`ServiceHost` does the rest)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import uuid
 from typing import Any
 
 from tickets_service import handlers
@@ -19,27 +18,23 @@ from tickets_service.store import TicketStore
 from tickets_service.tickets import TicketOperations
 from tickets_service.webhook_store import WebhookStore
 from tickets_service.webhooks import WebhookDeliverer, WebhookOperations, WebhookSender
-from uts_shared import runtime
-from uts_shared.clock import Clock, SystemClock
+from uts_shared.clock import Clock
 from uts_shared.contracts import webhooks as wh
-from uts_shared.contracts.base import HealthStatus
-from uts_shared.logs import configure_logging
+from uts_shared.host import ServiceHost, serve_forever
 from uts_shared.messaging import (
     EventPublisher,
     RpcClient,
     bind_work_queue,
-    declare_topology,
-    make_broker,
     on_reconnect,
 )
-from uts_shared.mongo import describe_store, open_database
-from uts_shared.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
 
 
-class TicketsService:
+class TicketsService(ServiceHost):
     """One instance of the tickets service (tests start several sharing one `database`)."""
+
+    service = "tickets"
 
     def __init__(
         self,
@@ -48,17 +43,8 @@ class TicketsService:
         database: Any = None,
         clock: Clock | None = None,
     ) -> None:
-        self.settings = settings
-        self.instance = f"{settings.instance_id}-{uuid.uuid4().hex[:6]}"
-        self.database = (
-            database
-            if database is not None
-            else open_database(
-                settings.mongodb_url, settings.mongodb_db, data_dir=settings.data_dir
-            )
-        )
-        self.clock: Clock = clock or SystemClock()
-        self.broker = make_broker(settings.rabbitmq_url, app_id=f"tickets-{self.instance}")
+        super().__init__(settings, database=database, clock=clock)
+        self.settings: Settings = settings
         self.rpc = RpcClient(self.broker, timeout=settings.rpc_timeout, name="tickets")
         self.store = TicketStore(self.database)
         self.config = ConfigCache(
@@ -125,49 +111,28 @@ class TicketsService:
     async def _listen_for_webhooks(self, wanted: bool) -> None:
         await bind_work_queue(self.broker, wh.INTAKE_QUEUE, wh.INTAKE_BINDING, bound=wanted)
 
-    async def health(self) -> HealthStatus:
-        return HealthStatus(
-            service="tickets",
-            instance=self.instance,
-            mongo=describe_store(self.settings.mongodb_url, self.settings.data_dir),
-        )
-
-    async def start(self) -> None:
+    async def prepare(self) -> None:
         await self.store.ensure_indexes()
         await self.webhook_store.ensure_indexes()
         # The embedded engine is one process: nothing writes during the recount there.
         if self.settings.mongodb_url is None or await self.store.counts_missing():
             counted = await self.store.recount()
             log.info("ticket counts rebuilt from %d tickets", counted)
-        await self.broker.connect()
-        await declare_topology(self.broker)
-        await self.broker.start()
+
+    async def started(self) -> None:
         await self.webhooks.follow_subscriptions()
-        self._watch_reconnects()
+        if not on_reconnect(self.broker, self.outbox.wake):
+            log.warning("no reconnect hook: events left by an outage wait for the next sweep")
         self.outbox.start()
         self.outbox.wake()  # events left by a previous run go out now
         self.sla_monitor.start()
         self.webhook_deliverer.start()
-        log.info("tickets service %s started (db %s)", self.instance, self.settings.mongodb_db)
 
-    def _watch_reconnects(self) -> None:
-        if not on_reconnect(self.broker, self.outbox.wake):
-            log.warning("no reconnect hook: events left by an outage wait for the next sweep")
-
-    async def stop(self) -> None:
+    async def stopping(self) -> None:
         await self.sla_monitor.stop()
         await self.webhook_deliverer.stop()
         await self.outbox.stop()
-        try:
-            async with asyncio.timeout(self.settings.stop_timeout):
-                await self.broker.stop()
-        except Exception as exc:  # a broken connection must not keep the process alive
-            log.warning("tickets service %s: broker did not stop cleanly: %r", self.instance, exc)
-        log.info("tickets service %s stopped", self.instance)
 
 
 def main() -> None:
-    settings = Settings()
-    configure_logging(settings.log_level, fmt=settings.log_format, service="tickets")
-    configure_tracing("tickets")
-    runtime.run(lambda: TicketsService(settings), settings.instances, settings.metrics_port)
+    serve_forever(TicketsService, Settings)

@@ -21,7 +21,6 @@ class Settings(ServiceSettings):
     config_retry_after: float = Field(default=5.0, ge=0)
     """After the config service failed to answer, use the fallback this long before asking."""
     publish_timeout: float = Field(default=3.0, gt=0)
-    stop_timeout: float = Field(default=15.0, gt=0)
     outbox_relay_interval: float = Field(default=1.0, gt=0)
     outbox_sweep_interval: float = Field(default=30.0, gt=0)
     """Full sweep for entries other (crashed) instances left; own failures retry every interval."""

@@ -1,0 +1,112 @@
+"""The shape every service's composition root shares (`ServiceHost`) and its process entry.
+
+A service subclasses `ServiceHost`, builds its parts in `__init__` after `super().__init__`,
+and fills in the hooks it needs:
+
+- `prepare()`: after the broker connected and the topology is declared, before any consumer
+  runs (indexes, seeding, recounts);
+- `started()`: once consuming (background tasks, reconnect hooks);
+- `stopping()`: before the broker stops (background tasks);
+- `closed()`: after it stopped (clients of other systems).
+
+`start()` and `stop()` are the same everywhere: one instance id style, one database handling
+(a database the host opened is closed by it), a broker stop that cannot hang the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from uts_shared import runtime
+from uts_shared.clock import Clock, SystemClock
+from uts_shared.contracts.base import HealthStatus
+from uts_shared.logs import configure_logging
+from uts_shared.messaging import declare_topology, make_broker
+from uts_shared.mongo import describe_store, open_database
+from uts_shared.settings import ServiceSettings
+from uts_shared.tracing import configure_tracing
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+class ServiceHost:
+    """One instance of a service (tests start several in one process, sharing `database`)."""
+
+    service: ClassVar[str]
+    """The service's name: logs, health, broker connection name, metrics and traces."""
+
+    def __init__(
+        self, settings: ServiceSettings, *, database: Any = None, clock: Clock | None = None
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        # The suffix keeps two instances apart even when they were given the same settings.
+        self.instance = f"{settings.instance_id}-{uuid.uuid4().hex[:6]}"
+        self.mongo = describe_store(settings.mongodb_url, settings.data_dir)
+        self._owns_database = database is None
+        self.database = (
+            open_database(settings.mongodb_url, settings.mongodb_db, data_dir=settings.data_dir)
+            if database is None
+            else database
+        )
+        self.broker = make_broker(settings.rabbitmq_url, app_id=f"{self.service}-{self.instance}")
+
+    async def prepare(self) -> None:
+        """Before any consumer runs."""
+
+    async def started(self) -> None:
+        """Once consuming."""
+
+    async def stopping(self) -> None:
+        """Before the broker stops."""
+
+    async def closed(self) -> None:
+        """After the broker stopped."""
+
+    async def health(self) -> HealthStatus:
+        return HealthStatus(service=self.service, instance=self.instance, mongo=self.mongo)
+
+    async def start(self) -> None:
+        log.info(
+            "%s %s starting; MongoDB: %s (database %s)",
+            self.service,
+            self.instance,
+            self.mongo,
+            getattr(self.database, "name", self.settings.mongodb_db),
+        )
+        await self.broker.connect()
+        await declare_topology(self.broker)
+        await self.prepare()
+        await self.broker.start()
+        await self.started()
+        log.info("%s %s started", self.service, self.instance)
+
+    async def stop(self) -> None:
+        await self.stopping()
+        try:
+            async with asyncio.timeout(self.settings.stop_timeout):
+                await self.broker.stop()
+        except Exception as exc:  # a broken connection must not keep the process alive
+            log.warning("%s %s: broker did not stop cleanly: %r", self.service, self.instance, exc)
+        await self.closed()
+        if self._owns_database:
+            client = getattr(self.database, "client", None)
+            if client is not None:
+                await client.close()
+        log.info("%s %s stopped", self.service, self.instance)
+
+
+def serve_forever(host: Callable[[S], ServiceHost], settings_type: Callable[[], S]) -> None:
+    """The process entry: logging and tracing set up once, then `UTS_INSTANCES` instances
+    (each with settings of its own) until a signal stops them."""
+    settings = settings_type()
+    service = getattr(host, "service", "service")
+    configure_logging(settings.log_level, fmt=settings.log_format, service=service)
+    configure_tracing(service)
+    runtime.run(lambda: host(settings_type()), settings.instances, settings.metrics_port)
