@@ -184,9 +184,7 @@ class _Sending:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc is not None:
-            failed(self._span, exc)
-        self._span.end()
+        _end(self._span, exc)
 
 
 class _Handling:
@@ -217,9 +215,13 @@ class _Handling:
         tb: TracebackType | None,
     ) -> None:
         otel_context.detach(self._token)  # type: ignore[arg-type]
-        if exc is not None:
-            failed(self._span, exc)
-        self._span.end()
+        _end(self._span, exc)
+
+
+def _end(span: Span, exc: BaseException | None) -> None:
+    if exc is not None:
+        failed(span, exc)
+    span.end()
 
 
 def failed(span: Span, exc: BaseException) -> None:

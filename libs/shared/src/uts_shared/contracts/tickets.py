@@ -419,16 +419,22 @@ AgentName = Name
 """An agent's display name, as the gateway's directory has it ("firstName lastName")."""
 
 
+NEW_TICKET_EXAMPLE: dict[str, Any] = {
+    "subject": "Poste sin luz en la calle Juárez",
+    "description": "La luminaria del poste 14 no enciende desde anoche",
+    "category": "light_malfunction",
+    "priority": "high",
+    "customerId": "6f1c2a9e8b7d4c3a2f1e0d9c",
+}
+"""The documented example of a new ticket's fields (each API adds its own)."""
+
+
 class CreateFromAgent(NewTicket):
     """Manual creation by an agent: status open, source agent."""
 
     model_config = example(
         {
-            "subject": "Poste sin luz en la calle Juárez",
-            "description": "La luminaria del poste 14 no enciende desde anoche",
-            "category": "light_malfunction",
-            "priority": "high",
-            "customerId": "6f1c2a9e8b7d4c3a2f1e0d9c",
+            **NEW_TICKET_EXAMPLE,
             "agentId": "a7c1e3f5",
             "agentName": "Ana Ruiz",
             "idempotencyKey": "4f9d1c2b7a",

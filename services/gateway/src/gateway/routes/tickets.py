@@ -31,6 +31,7 @@ from gateway.visibility import VisibilityDep
 from uts_shared.contracts import tickets
 from uts_shared.contracts.base import Id, NoteText, Text, WireModel, example
 from uts_shared.contracts.tickets import (
+    NEW_TICKET_EXAMPLE,
     Instant,
     Limit,
     NewTicket,
@@ -131,11 +132,7 @@ class NewTicketBody(NewTicket):
 
     model_config = example(
         {
-            "subject": "Poste sin luz en la calle Juárez",
-            "description": "La luminaria del poste 14 no enciende desde anoche",
-            "category": "light_malfunction",
-            "priority": "high",
-            "customerId": "6f1c2a9e8b7d4c3a2f1e0d9c",
+            **NEW_TICKET_EXAMPLE,
             "tags": ["poste", "noche"],
             "location": {"address": "Juárez 14, Centro"},
         }
