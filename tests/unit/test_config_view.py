@@ -10,6 +10,7 @@ import pytest
 
 from uts_shared.config_view import ConfigView
 from uts_shared.errors import Unavailable
+from uts_shared.metrics import CONFIG_READS
 
 
 class Source:
@@ -108,3 +109,16 @@ async def test_waiting_for_a_change_returns_once_it_is_applied() -> None:
     await waiter
     with pytest.raises(TimeoutError):
         await view.wait_generation(2, timeout=0.05)
+
+
+async def test_reads_are_counted_by_where_the_value_came_from() -> None:
+    def count(source: str) -> float:
+        return CONFIG_READS.labels(source)._value.get()
+
+    before = {s: count(s) for s in ("cache", "service", "fallback")}
+    clock, source = Clock(), Source()
+    value = view_of(clock).remember("x", source.fetch, keys=["x"], fallback="built-in")
+    await value.get(), await value.get()
+    clock.seconds, source.silent = 31, True
+    await value.get()
+    assert {s: count(s) - before[s] for s in before} == {"cache": 1, "service": 1, "fallback": 1}

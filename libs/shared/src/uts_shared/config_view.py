@@ -21,6 +21,7 @@ from faststream.rabbit import RabbitBroker
 
 from uts_shared.errors import DomainError
 from uts_shared.messaging import subscribe_config_updates
+from uts_shared.metrics import CONFIG_READS
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +74,20 @@ class Remembered(Generic[T]):
     async def get(self) -> T:
         entry = self._entry
         if entry is not None and entry.expires > self._monotonic():
+            CONFIG_READS.labels("cache").inc()
             return entry.value
         async with self._lock:  # one request to the config service, however many wait
             entry = self._entry
             if entry is not None and entry.expires > self._monotonic():
+                CONFIG_READS.labels("cache").inc()
                 return entry.value
             generation = self._generation
             try:
                 value = await self._fetch()
             except UNANSWERED as exc:
+                CONFIG_READS.labels("fallback").inc()
                 return self._fall_back(exc)
+            CONFIG_READS.labels("service").inc()
             self._last_good = value
             if generation == self._generation:  # not dropped while we were asking
                 self._entry = _Entry(value, self._monotonic() + self._ttl)
