@@ -327,6 +327,70 @@ async def test_switching_the_configured_language_relabels_an_open_console(
     await expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
+async def test_the_id_format_and_template_pages_preview_unsaved_changes_from_the_server(
+    page: Page, console: Console
+) -> None:
+    saved_format = console.api.get("/config/ticket-id-format").json()["format"]
+    saved_template = console.api.get("/config/instructions-template").json()["template"]
+    customer = console.new_customer("Vista", "Previa")
+    latest = console.new_ticket(customer["id"], "Contador de la vista previa")["ticketId"]
+    head, sequence = re.fullmatch(r"(.*?)(\d+)", latest).groups()  # type: ignore[union-attr]
+
+    # The next id is the tickets service's counter: one after the ticket just created.
+    await signed_in(page, console, console.admin, "/settings/id-format")
+    preview = page.get_by_test_id("id-preview")
+    await expect(preview).to_have_text(head + str(int(sequence) + 1).zfill(len(sequence)))
+    # A prefix never used starts at 1, shown before anything is saved.
+    prefix = "P" + uuid.uuid4().hex[:7].upper()
+    await page.get_by_test_id("id-prefix").fill(prefix)
+    await expect(preview).to_have_text(
+        prefix + head[len(saved_format["prefix"]) :] + "1".zfill(len(sequence))
+    )
+    await expect(page.get_by_test_id("id-preview-pending")).to_have_count(0)
+    assert console.api.get("/config/ticket-id-format").json()["format"] == saved_format
+
+    # The template's draft is rendered as typed, unknown variables named, nothing saved.
+    assistant = console.api.get("/config/assistant").json()["config"]
+    await page.goto(console.url + "/settings/template")
+    await expect(page.get_by_test_id("template")).to_have_value(saved_template)
+    await page.get_by_test_id("template").fill(
+        "Soy {assistantName}; {variableInventada} no existe."
+    )
+    rendered = page.get_by_test_id("rendered")
+    await expect(rendered).to_have_text(
+        f"Soy {assistant['assistantName']}; {{variableInventada}} no existe."
+    )
+    await expect(page.get_by_test_id("unknown-variable")).to_have_text(["{variableInventada}"])
+    assert console.api.get("/config/instructions-template").json()["template"] == saved_template
+
+    # Saved from the page, the draft becomes the template.
+    draft = saved_template + "\n\nResponde siempre con amabilidad."
+    try:
+        await page.get_by_test_id("template").fill(draft)
+        await expect(rendered).to_contain_text("Responde siempre con amabilidad.")
+        await expect(page.get_by_test_id("unknown-variable")).to_have_count(0)
+        await page.get_by_test_id("settings-save").click()
+        await expect(page.get_by_test_id("settings-saved")).to_be_visible()
+        assert console.api.get("/config/instructions-template").json()["template"] == draft
+    finally:
+        r = console.api.put("/config/instructions-template", json={"template": saved_template})
+        assert r.status_code == 200, r.text
+
+
+async def test_searching_customers_by_name_stays_on_the_page_and_finds_them(
+    page: Page, console: Console
+) -> None:
+    surname = "Zúñiga" + uuid.uuid4().hex[:5]
+    wanted = console.new_customer(first_name="Ramona", last_name=surname)
+    await signed_in(page, console, console.admin, "/customers")
+    await page.get_by_test_id("customer-query").fill(surname)
+    await page.get_by_test_id("customer-query").press("Enter")
+    await expect(page.get_by_role("link", name=f"Ramona {surname}")).to_be_visible()
+    await expect(page).to_have_url(f"{console.url}/customers")  # no full-page submit
+    await expect(page.locator("tbody tr")).to_have_count(1)
+    assert wanted["id"]
+
+
 async def test_bad_form_input_shows_the_servers_message_on_the_field(
     page: Page, console: Console
 ) -> None:

@@ -15,7 +15,7 @@ import { CustomerService, customerName } from './customer.service';
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <h1 class="mb-4 text-2xl font-semibold text-gray-900">{{ i18n.t('customers.title') }}</h1>
-    <form class="mb-4 flex gap-2" (ngSubmit)="find()" role="search">
+    <form class="mb-4 flex gap-2" (submit)="$event.preventDefault(); find()" role="search">
       <input type="search" [formControl]="query" [placeholder]="i18n.t('picker.search')" class="w-full max-w-md rounded-md border border-gray-300 px-3 py-2 text-sm" data-testid="customer-query" />
       <button type="submit" class="rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium">{{ i18n.t('common.search') }}</button>
     </form>

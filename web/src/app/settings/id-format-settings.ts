@@ -1,39 +1,22 @@
-import { ChangeDetectionStrategy, Component, OnInit, computed, inject, signal } from '@angular/core';
-import { toSignal } from '@angular/core/rxjs-interop';
+import { ChangeDetectionStrategy, Component, OnInit, inject } from '@angular/core';
 import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
+import { map } from 'rxjs';
 
 import { I18nService } from '../core/i18n.service';
 import { TicketIdFormat } from '../core/models';
-import { TicketService } from '../tickets/ticket.service';
+import { LivePreview } from './live-preview';
 import { SaveState, SaveStatus } from './save-state';
 import { SettingsService } from './settings.service';
 
-/** `LUX-2026-000001`: the tickets service's format (services/tickets/.../domain/ids.py). */
-export function formatTicketId(format: TicketIdFormat, year: number, sequence: number): string {
-  const parts = [format.prefix];
-  if (format.includeYear) parts.push(String(year).padStart(4, '0'));
-  parts.push(String(sequence).padStart(format.padLength, '0'));
-  return parts.join(format.separator);
-}
-
-/** The sequence number at the end of an id made with `format` this year, if it was. */
-export function sequenceOf(ticketId: string, format: TicketIdFormat, year: number): number | null {
-  const head = formatTicketId(format, year, 0).slice(0, -format.padLength);
-  if (!ticketId.startsWith(head)) return null;
-  const tail = ticketId.slice(head.length);
-  return /^\d+$/.test(tail) ? Number(tail) : null;
-}
-
-/** The next id with `format`: one after the newest ticket if that one used the same counter
- * (same prefix, and year when included), else the first of a new counter. */
-export function nextTicketId(format: TicketIdFormat, latestId: string | null, year: number): string {
-  const sequence = latestId ? sequenceOf(latestId, format, year) : null;
-  return formatTicketId(format, year, (sequence ?? 0) + 1);
-}
+/** Quiet time after the last change before the next id is asked for. */
+export const ID_PREVIEW_WAIT_MS = 300;
 
 const SEPARATORS: TicketIdFormat['separator'][] = ['-', '_', '.', ''];
+/** The fields that show the server's reason under them. */
+const FIELDS_WITH_REASONS: (keyof TicketIdFormat)[] = ['prefix', 'padLength'];
 
-/** Ticket-ID format with a live preview of the next id. */
+/** Ticket-ID format with a live preview of the next id: the tickets service's counter for the
+ * form's unsaved format (`POST /config/ticket-id-format/preview`), asked as the form changes. */
 @Component({
   selector: 'app-id-format-settings',
   imports: [ReactiveFormsModule, SaveStatus],
@@ -43,11 +26,11 @@ const SEPARATORS: TicketIdFormat['separator'][] = ['-', '_', '.', ''];
       <div class="grid gap-3 sm:grid-cols-2">
         <label class="text-sm text-gray-700">{{ i18n.t('idFormat.prefix') }}
           <input formControlName="prefix" class="mt-1 block w-full rounded-md border border-gray-300 px-3 py-2 font-mono text-sm" data-testid="id-prefix" />
-          <span class="text-xs text-red-700" role="alert">{{ save_.reason('prefix') }}</span>
+          <span class="text-xs text-red-700" role="alert">{{ reason('prefix') }}</span>
         </label>
         <label class="text-sm text-gray-700">{{ i18n.t('idFormat.padLength') }}
           <input type="number" min="1" max="12" formControlName="padLength" class="mt-1 block w-full rounded-md border border-gray-300 px-3 py-2 text-sm" />
-          <span class="text-xs text-red-700" role="alert">{{ save_.reason('padLength') }}</span>
+          <span class="text-xs text-red-700" role="alert">{{ reason('padLength') }}</span>
         </label>
         <label class="text-sm text-gray-700">{{ i18n.t('idFormat.separator') }}
           <select formControlName="separator" class="mt-1 block w-full rounded-md border border-gray-300 bg-white px-3 py-2 text-sm">
@@ -57,13 +40,21 @@ const SEPARATORS: TicketIdFormat['separator'][] = ['-', '_', '.', ''];
           </select>
         </label>
         <label class="flex items-center gap-2 self-end pb-2 text-sm text-gray-700">
-          <input type="checkbox" formControlName="includeYear" class="h-4 w-4 rounded border-gray-300" />
+          <input type="checkbox" formControlName="includeYear" class="h-4 w-4 rounded border-gray-300" data-testid="id-include-year" />
           {{ i18n.t('idFormat.includeYear') }}
         </label>
       </div>
-      <div class="rounded-md bg-gray-50 p-3">
+      <div class="rounded-md bg-gray-50 p-3" [attr.aria-busy]="preview.pending()">
         <p class="text-xs uppercase tracking-wide text-gray-500">{{ i18n.t('idFormat.preview') }}</p>
-        <p class="mt-1 font-mono text-2xl text-gray-900" data-testid="id-preview">{{ preview() }}</p>
+        <p class="mt-1 flex min-h-8 items-baseline gap-2 font-mono text-2xl" aria-live="polite">
+          <span data-testid="id-preview" [class]="preview.pending() ? 'text-gray-400' : 'text-gray-900'">{{ preview.value() }}</span>
+          @if (preview.pending()) {
+            <span class="text-base text-gray-400" data-testid="id-preview-pending" [attr.title]="i18n.t('common.loading')">…</span>
+          }
+        </p>
+        @if (previewProblem(); as problem) {
+          <p class="mt-1 text-xs text-amber-700" data-testid="id-preview-error">{{ i18n.t('preview.failed', { message: problem }) }}</p>
+        }
         <p class="mt-1 text-xs text-gray-500">{{ i18n.t('idFormat.previewNote') }}</p>
       </div>
       <div class="flex flex-wrap items-center gap-2">
@@ -77,30 +68,45 @@ const SEPARATORS: TicketIdFormat['separator'][] = ['-', '_', '.', ''];
 export class IdFormatSettings implements OnInit {
   protected readonly i18n = inject(I18nService);
   private readonly settings = inject(SettingsService);
-  private readonly tickets = inject(TicketService);
   protected readonly save_ = new SaveState();
   protected readonly separators = SEPARATORS;
   protected readonly form = new FormGroup({
-    prefix: new FormControl('', { nonNullable: true, validators: [Validators.required, Validators.pattern(/^[A-Za-z0-9]+$/)] }),
+    prefix: new FormControl('', {
+      nonNullable: true,
+      validators: [Validators.required, Validators.maxLength(16), Validators.pattern(/^[A-Za-z0-9]+$/)],
+    }),
     includeYear: new FormControl(true, { nonNullable: true }),
-    padLength: new FormControl(6, { nonNullable: true, validators: [Validators.min(1), Validators.max(12)] }),
+    padLength: new FormControl(6, { nonNullable: true, validators: [Validators.required, Validators.min(1), Validators.max(12)] }),
     separator: new FormControl<TicketIdFormat['separator']>('-', { nonNullable: true }),
   });
-  private readonly value = toSignal(this.form.valueChanges, { initialValue: this.form.getRawValue() });
-  private readonly latestId = signal<string | null>(null);
-  protected readonly preview = computed(() => {
-    this.value();
-    const format = this.form.getRawValue();
-    const padLength = Math.min(12, Math.max(1, Number(format.padLength) || 1));
-    return nextTicketId({ ...format, prefix: format.prefix.trim() || '?', padLength }, this.latestId(), new Date().getFullYear());
-  });
+  /** The next id under the form's format, while the form is valid. */
+  protected readonly preview = new LivePreview<TicketIdFormat, string>(
+    this.form.valueChanges.pipe(map(() => this.draft())),
+    (format) => this.settings.previewIdFormat(format),
+    ID_PREVIEW_WAIT_MS,
+  );
 
   ngOnInit(): void {
-    this.settings.idFormat().subscribe((format) => this.form.setValue(format));
-    this.tickets.list({ page: 1, limit: 1, sortBy: 'createdAt', sortOrder: 'desc' }).subscribe({
-      next: (page) => this.latestId.set(page.tickets[0]?.ticketId ?? null),
-      error: () => undefined,
+    this.settings.idFormat().subscribe((format) => {
+      this.form.setValue(format);
+      this.preview.now(this.draft());
     });
+  }
+
+  /** A save's reason for a field, else the preview's (both are the server's 422 details). */
+  protected reason(field: keyof TicketIdFormat): string {
+    return this.save_.reason(field) || this.preview.reason(field);
+  }
+
+  /** Why the latest preview failed, unless a field already shows it. */
+  protected previewProblem(): string {
+    const error = this.preview.error();
+    if (!error || FIELDS_WITH_REASONS.some((field) => this.preview.reason(field))) return '';
+    return [error.message, ...error.details.map((detail) => `${detail.field}: ${detail.reason}`)].join(' · ');
+  }
+
+  private draft(): TicketIdFormat | null {
+    return this.form.valid ? this.form.getRawValue() : null;
   }
 
   protected save(): void {

@@ -85,8 +85,20 @@ export class SettingsService {
     return this.saved(this.http.put<{ policy: SlaPolicy }>(`${BASE}/sla`, policy).pipe(map((a) => a.policy)));
   }
 
-  rendered(): Observable<RenderedAssistant> {
-    return this.http.get<RenderedAssistant>(`${BASE}/assistant/rendered`);
+  /** The id the next ticket would get under a format not yet saved (the tickets service's
+   * counter; nothing is saved or drawn). */
+  previewIdFormat(format: TicketIdFormat): Observable<string> {
+    return this.http
+      .post<{ nextTicketId: string }>(`${BASE}/ticket-id-format/preview`, format)
+      .pipe(map((a) => a.nextTicketId));
+  }
+
+  /** A template not yet saved, rendered with the current configuration (unknown variables
+   * listed). */
+  previewTemplate(template: string): Observable<RenderedAssistant> {
+    return this.http
+      .post<RenderedAssistant & { success: true }>(`${BASE}/instructions-template/preview`, { template })
+      .pipe(map(({ instructions, tools, unknownVariables }) => ({ instructions, tools, unknownVariables })));
   }
 
   reset(key: SettingKey): Observable<unknown> {
