@@ -47,17 +47,30 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+JWT_SECRET_FILE = "jwt-secret"
+JWT_PREVIOUS_FILE = "jwt-previous-secrets"
+"""Keys rotated out by `uts-admin jwt rotate`, one a line, newest first: they still verify."""
+
+
 def _kept_secret(data_dir: Path | None) -> str:
     """The JWT secret: kept beside the data, so a restart logs nobody out."""
     if data_dir is None:
         return os.urandom(24).hex()
-    path = data_dir / "jwt-secret"
+    path = data_dir / JWT_SECRET_FILE
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(os.urandom(24).hex())
     return path.read_text().strip()
+
+
+def _kept_previous_secrets(data_dir: Path | None) -> str:
+    """The keys `uts-admin jwt rotate` moved out, as JWT_PREVIOUS_SECRETS (a comma list)."""
+    path = None if data_dir is None else data_dir / JWT_PREVIOUS_FILE
+    if path is None or not path.exists():
+        return ""
+    return ",".join(line.strip() for line in path.read_text().splitlines() if line.strip())
 
 
 def _environment() -> tuple[dict[str, str], str | None, Path | None]:
@@ -72,7 +85,9 @@ def _environment() -> tuple[dict[str, str], str | None, Path | None]:
     if not env.get("MONGODB_URL"):
         data_dir = Path(env.setdefault("UTS_DATA_DIR", str(ROOT / "var" / "data"))).resolve()
         env["UTS_DATA_DIR"] = str(data_dir)
-    env.setdefault("JWT_SECRET", _kept_secret(data_dir))
+    if "JWT_SECRET" not in env:
+        env["JWT_SECRET"] = _kept_secret(data_dir)
+        env.setdefault("JWT_PREVIOUS_SECRETS", _kept_previous_secrets(data_dir))
     # One admin password for every gateway replica, shown only when the admin is first made.
     first_run = data_dir is None or not (data_dir / "uts_gateway").exists()
     generated = None

@@ -29,6 +29,9 @@ CLEAN_ENV: dict[str, str | None] = {
     "UTS_DATA_DIR": None,
     "UTS_ENV": None,
     "RPC_TIMEOUT": None,
+    "JWT_SECRET": None,
+    "JWT_PREVIOUS_SECRETS": None,
+    "JWT_EXPIRES_MINUTES": None,
 }
 
 CLOSED_PORT_URL = "amqp://guest:secret@127.0.0.1:1/"

@@ -44,7 +44,7 @@ class GatewayApp:
 async def gateway_app(database: Any = None, **settings: Any) -> AsyncIterator[GatewayApp]:
     """A gateway app (its own fresh agents database unless one is given to share)."""
     database = database if database is not None else private_database("uts_gateway")
-    asgi = create_app(GatewaySettings(jwt_secret=SECRET, **settings), database=database)
+    asgi = create_app(GatewaySettings(**{"jwt_secret": SECRET, **settings}), database=database)
     app: FastAPI = asgi.other_asgi_app
     gateway: Gateway = app.state.gateway
     await gateway.agents.store.ensure_indexes()

@@ -31,16 +31,18 @@ def _died(queue: str, reason: str, *, exchange: str, key: str, count: int = 1) -
 # --- the commands ---------------------------------------------------------------------------------
 
 
-def test_uts_admin_offers_agents_config_and_dead_letters() -> None:
+def test_uts_admin_offers_agents_config_dead_letters_tickets_and_jwt() -> None:
     result = CliRunner().invoke(app, ["--help"])
 
     assert result.exit_code == 0
-    for group in ("agents", "config", "dead-letters"):
+    for group in ("agents", "config", "dead-letters", "tickets", "jwt"):
         assert group in result.stdout
     for group, commands in {
         "agents": ("create", "deactivate", "reset-password"),
         "config": ("export", "import", "apply-preset"),
         "dead-letters": ("list", "replay"),
+        "tickets": ("reindex-search", "replay-outbox"),
+        "jwt": ("rotate",),
     }.items():
         shown = CliRunner().invoke(app, [group, "--help"]).stdout
         assert all(command in shown for command in commands), shown

@@ -8,7 +8,7 @@ import jwt
 import pytest
 from argon2 import PasswordHasher
 
-from gateway.auth import ISSUER, Agent, Passwords, Role, Tokens, resolve_secret
+from gateway.auth import ISSUER, Agent, Passwords, Role, Tokens, key_id, resolve_secret
 from uts_shared.errors import Unauthorized
 
 SECRET = "unit-test-secret-that-is-at-least-32-bytes-long"
@@ -105,6 +105,53 @@ def test_tampered_token_is_invalid() -> None:
 def test_malformed_or_unsigned_tokens_are_invalid(token: str) -> None:
     with pytest.raises(Unauthorized, match="Invalid token"):
         Tokens(SECRET, expires_minutes=5).verify(token)
+
+
+OLD_SECRET = "the-key-before-the-rotation-at-least-32-bytes"
+
+
+def test_new_tokens_name_the_current_key_by_a_hash_never_the_key() -> None:
+    tokens = Tokens(SECRET, previous=[OLD_SECRET], expires_minutes=5)
+    header = jwt.get_unverified_header(tokens.issue(ALICE))
+
+    assert header["kid"] == key_id(SECRET) == tokens.key_id
+    assert key_id(OLD_SECRET) != key_id(SECRET)
+    assert SECRET not in header["kid"] and len(header["kid"]) == 16
+
+
+def test_a_token_signed_with_a_previous_key_still_verifies_after_a_rotation() -> None:
+    before = Tokens(OLD_SECRET, expires_minutes=5).issue(ALICE)
+    rotated = Tokens(SECRET, previous=[OLD_SECRET], expires_minutes=5)
+
+    assert rotated.verify(before) == ALICE
+    with pytest.raises(Unauthorized, match="Invalid token"):  # once the old key is dropped
+        Tokens(SECRET, expires_minutes=5).verify(before)
+
+
+def test_a_previous_key_never_signs() -> None:
+    token = Tokens(SECRET, previous=[OLD_SECRET], expires_minutes=5).issue(ALICE)
+
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(token, OLD_SECRET, algorithms=["HS256"], options={"verify_exp": False})
+
+
+def test_a_token_naming_an_unknown_key_is_invalid() -> None:
+    claims = {"sub": "a1", "role": "admin", "iss": ISSUER, "iat": 0, "exp": 2**40}
+    # Signed with the current key, yet naming another: refused (no key is tried in its place).
+    token = jwt.encode(claims, SECRET, headers={"kid": "0123456789abcdef"})
+
+    with pytest.raises(Unauthorized, match="Invalid token"):
+        Tokens(SECRET, previous=[OLD_SECRET], expires_minutes=5).verify(token)
+
+
+def test_a_token_without_a_key_id_verifies_against_the_current_key_only() -> None:
+    now = datetime.now(UTC)
+    claims = {"sub": "a1", "role": "agent", "iss": ISSUER, "iat": now, "exp": now + timedelta(1)}
+    rotated = Tokens(SECRET, previous=[OLD_SECRET], expires_minutes=5)
+
+    assert rotated.verify(jwt.encode(claims, SECRET)).id == "a1"
+    with pytest.raises(Unauthorized, match="Invalid token"):
+        rotated.verify(jwt.encode(claims, OLD_SECRET))
 
 
 def test_missing_secret_becomes_a_random_one_per_process() -> None:

@@ -84,3 +84,11 @@ def test_keys_come_from_docker_secret_files_and_a_blank_one_is_unset(
     assert settings.jwt_secret.get_secret_value() == "from-a-secret-file-at-least-32-bytes-long"
     (tmp_path / "jwt_secret").write_text("\n")
     assert GatewaySettings(_secrets_dir=tmp_path).jwt_secret is None  # type: ignore[call-arg]
+
+
+def test_previous_jwt_keys_are_a_comma_list_kept_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JWT_PREVIOUS_SECRETS", "older-key-of-at-least-32-bytes-long, oldest-key")
+    settings = GatewaySettings()
+    keys = [key.get_secret_value() for key in settings.jwt_previous_secrets]
+    assert keys == ["older-key-of-at-least-32-bytes-long", "oldest-key"]
+    assert "older-key" not in repr(settings)

@@ -14,10 +14,11 @@ open (403 naming the scope otherwise, and on every route not open to tokens at a
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Protocol
@@ -134,17 +135,31 @@ def resolve_secret(secret: str | None) -> str:
     return secret
 
 
+def key_id(secret: str) -> str:
+    """The `kid` a key's tokens carry: a short hash of it (never the key itself)."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
 class Tokens:
-    """Issues and verifies the agents' bearer tokens."""
+    """Issues and verifies the agents' bearer tokens.
+
+    The current `secret` signs, each token naming it by its `kid` header; the `previous` ones
+    (a key rotation: JWT_PREVIOUS_SECRETS) only verify the tokens they signed until those
+    expire. A token without a `kid` (issued before key ids) verifies against the current key;
+    one naming a key this gateway does not hold is refused."""
 
     def __init__(
         self,
         secret: str,
         *,
         expires_minutes: int,
+        previous: Iterable[str] = (),
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._secret = secret
+        self._kid = key_id(secret)
+        self._keys = {key_id(key): key for key in previous if key}
+        self._keys[self._kid] = secret
         self._ttl = timedelta(minutes=expires_minutes)
         self._clock = clock
         # Verified tokens -> (agent, issued, expiry): a signature check costs ~65 us per request.
@@ -163,7 +178,21 @@ class Tokens:
             "iat": now.timestamp(),
             "exp": now + self._ttl,
         }
-        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM, headers={"kid": self._kid})
+
+    @property
+    def key_id(self) -> str:
+        """The `kid` of the key signing new tokens."""
+        return self._kid
+
+    def _key_of(self, token: str) -> str:
+        """The key that should have signed `token`, from its `kid` (the current key without)."""
+        kid = jwt.get_unverified_header(token).get("kid")
+        if kid is None:
+            return self._secret
+        if not isinstance(kid, str) or kid not in self._keys:
+            raise jwt.InvalidTokenError("unknown key id")
+        return self._keys[kid]
 
     def verify(self, token: str) -> Agent:
         """The agent a token names; `Unauthorized` if it is malformed, forged or expired."""
@@ -193,7 +222,7 @@ class Tokens:
             # Expiry is checked below against this object's clock (the same one `issue` uses).
             claims: dict[str, Any] = jwt.decode(
                 token,
-                self._secret,
+                self._key_of(token),
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
                 options={"require": ["sub", "role", "exp", "iat"], "verify_exp": False},

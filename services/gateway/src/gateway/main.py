@@ -57,7 +57,11 @@ class Gateway:
         )
         agent_store = AgentStore(db)
         secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
-        self.tokens = Tokens(resolve_secret(secret), expires_minutes=settings.jwt_expires_minutes)
+        self.tokens = Tokens(
+            resolve_secret(secret),
+            previous=[key.get_secret_value() for key in settings.jwt_previous_secrets],
+            expires_minutes=settings.jwt_expires_minutes,
+        )
         self.sessions = Sessions(self.tokens, agent_store, recheck=settings.session_recheck)
         self.directory = Directory(agent_store)
         self.login_limiter = LoginLimiter(

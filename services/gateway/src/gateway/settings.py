@@ -36,6 +36,9 @@ class GatewaySettings(ServiceSettings):
 
     jwt_secret: SecretStr | None = None
     """HS256 secret shared by every gateway replica; random per process (and a warning) if unset."""
+    jwt_previous_secrets: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    """Keys rotated out (`a,b`): they still verify the tokens they signed, never sign; drop
+    them JWT_EXPIRES_MINUTES after the rotation."""
     jwt_expires_minutes: int = Field(default=720, ge=1)
     session_recheck: float = Field(default=30.0, gt=0)
     """Seconds between two reads of an agent's document while its tokens are used: how long a
@@ -88,6 +91,7 @@ class GatewaySettings(ServiceSettings):
         "gateway_required_services",
         "gateway_critical_services",
         "forwarded_allow_ips",
+        "jwt_previous_secrets",
         mode="before",
     )
     @classmethod

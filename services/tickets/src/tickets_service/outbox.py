@@ -181,6 +181,19 @@ class Outbox:
             log.info("published %d event(s) that had failed before", sent)
         return sent
 
+    async def replay(self, *, rounds: int = 1000) -> int:
+        """The full sweep now, until nothing due is left (an operator asked: uts-admin tickets
+        replay-outbox); how many events went out. Stops when publishing fails."""
+        sent = await self.retry_stuck()
+        for _ in range(rounds):
+            count = await self.relay_once()
+            # Cleared now, not by the ack task: the next round must not find them again.
+            await self.flush()
+            sent += count
+            if not count:
+                break
+        return sent
+
     def wake(self) -> None:
         """Run the relay now (e.g. the broker reconnected)."""
         self._wake.set()

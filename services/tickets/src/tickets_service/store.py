@@ -421,6 +421,40 @@ class TicketStore:
         await self._count(before, saved)
         return saved
 
+    async def reindex_search(self, *, batch: int = 500) -> int:
+        """Recompute every ticket's search terms from its id, subject and description, page by
+        page in `_id` order; writes only the tickets whose stored terms differ (how many).
+
+        Each write is conditioned on the subject and description it was computed from: a ticket
+        edited meanwhile already got its terms from that edit."""
+        fixed, last = 0, None
+        fields = {"ticketId": 1, "subject": 1, "description": 1, "searchTerms": 1}
+        while True:
+            query: Document = {} if last is None else {"_id": {"$gt": last}}
+            docs = (
+                await self.tickets.find(query, fields)
+                .sort("_id", ASCENDING)
+                .limit(batch)
+                .to_list(None)
+            )
+            for doc in docs:
+                subject, description = doc.get("subject") or "", doc.get("description") or ""
+                terms = search.search_terms(doc["ticketId"], subject, description)
+                if list(doc.get("searchTerms") or ()) == terms:
+                    continue
+                result = await self.tickets.update_one(
+                    {
+                        "_id": doc["_id"],
+                        "subject": doc.get("subject"),
+                        "description": doc.get("description"),
+                    },
+                    {"$set": {"searchTerms": terms}},
+                )
+                fixed += int(result.modified_count)
+            if len(docs) < batch:
+                return fixed
+            last = docs[-1]["_id"]
+
     async def rename_agent(self, agent_id: str, name: str) -> int:
         """The agent's new name on every ticket naming it (not a change of those tickets: their
         versions stay); how many tickets were updated."""

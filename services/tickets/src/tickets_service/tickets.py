@@ -32,7 +32,7 @@ from tickets_service.settings import Settings
 from tickets_service.store import SortField, TicketFilter, TicketStore, sort_spec
 from uts_shared.clock import Clock, new_id
 from uts_shared.contracts import tickets as t
-from uts_shared.contracts.base import Pagination
+from uts_shared.contracts.base import Empty, Pagination
 from uts_shared.contracts.config import fallback_category
 from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -81,6 +81,18 @@ class TicketOperations:
         self._policy_made = sla.Policy.of(SlaPolicy())
         self._known_customers: set[str] = set()
         """Customers seen to exist (customers are never deleted): one lookup fewer per create."""
+
+    async def reindex_search(self, _: Empty) -> t.Reindexed:
+        """Every ticket's search terms recomputed from its id, subject and description."""
+        fixed = await self._store.reindex_search()
+        log.info("search terms reindexed: %d ticket(s) changed", fixed)
+        return t.Reindexed(reindexed=fixed)
+
+    async def replay_outbox(self, _: Empty) -> t.OutboxReplayed:
+        """Publish every pending outbox event now (the relay's full sweep)."""
+        published = await self._outbox.replay()
+        log.info("outbox replayed: %d event(s) published", published)
+        return t.OutboxReplayed(published=published)
 
     async def _policy(self) -> sla.Policy:
         policy = await self._config.sla_policy()

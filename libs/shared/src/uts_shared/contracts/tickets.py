@@ -26,6 +26,7 @@ from uts_shared.contracts import base, states
 from uts_shared.contracts.base import (
     MAX_ATTACHMENTS,
     MAX_TAGS,
+    Empty,
     EventType,
     LongText,
     Name,
@@ -900,6 +901,34 @@ FIND_ACTIVE_CONVERSATION = Rpc(
 )
 UPDATE_CONVERSATION_STATUS = Rpc(
     "tickets.conversations.update_status", UpdateConversationStatus, Conversation
+)
+
+
+# --- administration (uts-admin) -----------------------------------------------------------------
+
+
+class Reindexed(WireModel):
+    reindexed: int
+    """Tickets whose stored search terms differed from their id, subject and description."""
+
+
+class OutboxReplayed(WireModel):
+    published: int
+    """Events published from the tickets' outboxes."""
+
+
+ADMIN_REINDEX_SEARCH = Rpc(
+    "tickets.admin.reindex_search",
+    Empty,
+    Reindexed,
+    "Recompute every ticket's search terms (uts-admin tickets reindex-search)",
+)
+ADMIN_REPLAY_OUTBOX = Rpc(
+    "tickets.admin.replay_outbox",
+    Empty,
+    OutboxReplayed,
+    "Publish every pending outbox event now: the relay's full sweep "
+    "(uts-admin tickets replay-outbox)",
 )
 
 HEALTH = health_rpc("tickets")

@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli import agents, config, dead_letters
+from gateway.cli import agents, config, dead_letters, jwt, tickets
 
 app = typer.Typer(
     name="uts-admin",
-    help="Administer the Universal Ticket System: agents, configuration, dead letters. Reads "
+    help="Administer the Universal Ticket System: agents, configuration, dead letters, the "
+    "tickets service's search terms and outbox, the JWT signing key. Reads "
     "the gateway's environment (RABBITMQ_URL, MONGODB_URL / UTS_DATA_DIR, RPC_TIMEOUT).",
     no_args_is_help=True,
     add_completion=False,
@@ -20,6 +21,8 @@ app = typer.Typer(
 app.add_typer(agents.app, name="agents")
 app.add_typer(config.app, name="config")
 app.add_typer(dead_letters.app, name="dead-letters")
+app.add_typer(jwt.app, name="jwt")
+app.add_typer(tickets.app, name="tickets")
 
 QUIET = ("aio_pika", "aiormq", "faststream", "pymongo")
 """Libraries whose own lines on a failed connection would repeat the command's one line."""

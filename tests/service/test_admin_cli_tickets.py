@@ -1,0 +1,115 @@
+"""`uts-admin tickets …` against a real tickets service on the real broker: search terms
+recomputed, the outbox published now; an absent service or broker in one line, exit 2."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.support.admin_cli import CLOSED_PORT_URL, admin, one_line_error
+from tests.support.factories import unique_word
+from tests.support.tickets_helpers import TicketsEnv, tickets_env
+from uts_shared.contracts import tickets as t
+from uts_shared.messaging import EventPublisher
+
+pytestmark = pytest.mark.usefixtures("fresh_store")
+
+
+class BrokerDown(EventPublisher):
+    """An instance's publisher while the broker is unreachable."""
+
+    def __init__(self) -> None:  # no broker behind it
+        pass
+
+    async def publish_raw(
+        self,
+        routing_key: str,
+        body: bytes,
+        event_id: str,
+        *,
+        request: str | None = None,
+        traceparent: str | None = None,
+    ) -> None:
+        raise ConnectionError("broker unreachable")
+
+
+@pytest.fixture
+async def env(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[TicketsEnv]:
+    # No relay of its own during the test: only the command publishes what is left.
+    async with tickets_env(
+        rabbit_url,
+        mongo_url,
+        outbox_grace=0.0,
+        outbox_relay_interval=3600.0,
+        outbox_sweep_interval=3600.0,
+    ) as tickets:
+        yield tickets
+
+
+async def _found(env: TicketsEnv, customer: t.Customer, q: str) -> set[str]:
+    page = await env.rpc.call(t.LIST, t.ListTickets(customer_id=customer.id, q=q))
+    return {s.ticket_id for s in page.tickets}
+
+
+async def test_reindex_search_makes_a_ticket_with_wiped_terms_findable_again(
+    env: TicketsEnv, rabbit_url: str
+) -> None:
+    word = unique_word()
+    customer = await env.customer()
+    ticket = await env.ticket(customer, subject=f"Fuga de agua {word}")
+    untouched = await env.ticket(customer, subject="Poste caído")
+    assert await _found(env, customer, word) == {ticket.ticket_id}
+    await env.service.store.tickets.update_one(
+        {"_id": ticket.ticket_id}, {"$set": {"searchTerms": []}}
+    )
+    assert await _found(env, customer, word) == set()
+
+    result = await admin("tickets", "reindex-search", RABBITMQ_URL=rabbit_url)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "reindexed 1 ticket(s)"
+    assert await _found(env, customer, word) == {ticket.ticket_id}
+    assert await _found(env, customer, "poste") == {untouched.ticket_id}
+    again = await admin("tickets", "reindex-search", RABBITMQ_URL=rabbit_url)
+    assert again.stdout.strip() == "reindexed 0 ticket(s)"  # nothing differs any more
+
+
+async def test_replay_outbox_publishes_an_event_left_in_a_tickets_outbox(
+    env: TicketsEnv, rabbit_url: str
+) -> None:
+    customer = await env.customer()
+    real = env.service.outbox.publisher
+    env.service.outbox.publisher = BrokerDown()
+    ticket = await env.ticket(customer)
+    [entry] = await env.service.store.outbox_of(ticket.ticket_id)
+    env.service.outbox.publisher = real  # the broker is back; nothing has relayed it yet
+    assert env.recorder.of("ticket.created", ticket.ticket_id) == []
+
+    result = await admin("tickets", "replay-outbox", RABBITMQ_URL=rabbit_url)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "published 1 event(s) from the outbox"
+    [event] = await env.recorder.wait_one("ticket.created", ticket.ticket_id)
+    assert event.event_id == entry.event_id
+    assert await env.service.store.outbox_of(ticket.ticket_id) == []
+    again = await admin("tickets", "replay-outbox", RABBITMQ_URL=rabbit_url)
+    assert again.stdout.strip() == "published 0 event(s) from the outbox"
+
+
+@pytest.mark.parametrize("command", ["reindex-search", "replay-outbox"])
+async def test_no_tickets_service_is_exit_2_saying_it_did_not_answer(
+    fresh_vhost: str, command: str
+) -> None:
+    result = await admin("tickets", command, "--timeout", "1", RABBITMQ_URL=fresh_vhost)
+
+    assert result.exit_code == 2
+    assert "did not answer" in one_line_error(result)
+
+
+@pytest.mark.parametrize("command", ["reindex-search", "replay-outbox"])
+async def test_a_broker_that_is_down_is_exit_2_naming_rabbitmq_url(command: str) -> None:
+    result = await admin("tickets", command, RABBITMQ_URL=CLOSED_PORT_URL)
+
+    assert result.exit_code == 2
+    assert "RABBITMQ_URL=amqp://guest:***@127.0.0.1:1/" in one_line_error(result)
