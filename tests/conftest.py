@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.infra import Infra, infra, own_vhost
+from tests.support.tracing import spans  # noqa: F401 (a fixture for every test)
 from uts_shared.mongo import reset_embedded
 
 _stack = contextlib.ExitStack()

@@ -9,29 +9,10 @@ import pytest
 
 from tests.support.admin_cli import CLOSED_PORT_URL, admin, one_line_error
 from tests.support.factories import unique_word
-from tests.support.tickets_helpers import TicketsEnv, tickets_env
+from tests.support.tickets_helpers import BrokerDown, TicketsEnv, tickets_env
 from uts_shared.contracts import tickets as t
-from uts_shared.messaging import EventPublisher
 
 pytestmark = pytest.mark.usefixtures("fresh_store")
-
-
-class BrokerDown(EventPublisher):
-    """An instance's publisher while the broker is unreachable."""
-
-    def __init__(self) -> None:  # no broker behind it
-        pass
-
-    async def publish_raw(
-        self,
-        routing_key: str,
-        body: bytes,
-        event_id: str,
-        *,
-        request: str | None = None,
-        traceparent: str | None = None,
-    ) -> None:
-        raise ConnectionError("broker unreachable")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 
-from tests.support.tickets_helpers import TicketsEnv, tickets_env
+from tests.support.tickets_helpers import BrokerDown, TicketsEnv, tickets_env
 from uts_shared.logs import handling, request_id
 
 
@@ -19,13 +19,6 @@ async def env(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[TicketsEn
         rabbit_url, mongo_url, outbox_relay_interval=0.2, outbox_grace=0.2
     ) as running:
         yield running
-
-
-class BrokerDown:
-    """An event publisher whose broker does not answer."""
-
-    async def publish_raw(self, *args: object, **kwargs: object) -> None:
-        raise ConnectionError("broker unreachable")
 
 
 class Seen(logging.Handler):
@@ -66,7 +59,7 @@ async def test_the_callers_request_id_reaches_the_services_logs_and_the_event(
 async def test_an_event_published_later_by_the_relay_keeps_its_request_id(env: TicketsEnv) -> None:
     customer = await env.customer()
     real = env.service.outbox.publisher
-    env.service.outbox.publisher = BrokerDown()  # type: ignore[assignment]
+    env.service.outbox.publisher = BrokerDown()
     try:
         with handling("req-relayed-2"):
             ticket = await env.ticket(customer)

@@ -9,31 +9,11 @@ from collections.abc import Awaitable
 
 import aio_pika
 
-from tests.support.tickets_helpers import tickets_env
+from tests.support.tickets_helpers import BrokerDown, tickets_env
 from tests.support.waiting import poll_until
 from tickets_service.events import OutboxEntry
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import EVENTS_EXCHANGE
-from uts_shared.messaging import EventPublisher
-
-
-class BrokerDown(EventPublisher):
-    """The instance's publisher while the broker is unreachable."""
-
-    def __init__(self) -> None:
-        self.attempts = 0
-
-    async def publish_raw(
-        self,
-        routing_key: str,
-        body: bytes,
-        event_id: str,
-        *,
-        request: str | None = None,
-        traceparent: str | None = None,
-    ) -> None:
-        self.attempts += 1
-        raise ConnectionError("broker unreachable")
 
 
 async def test_broker_down_during_create_keeps_the_event_and_the_relay_delivers_it(

@@ -6,40 +6,20 @@ the write that caused it; with tracing off no message carries a `traceparent`.""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
 from tests.support.factories import ticket_body
 from tests.support.gateway_app import PASSWORD, gateway_app
-from tests.support.tickets_helpers import TicketsEnv, tickets_env
+from tests.support.tickets_helpers import BrokerDown, TicketsEnv, tickets_env
 from tests.support.waiting import poll_until
 from uts_shared import tracing
 from uts_shared.contracts import tickets as t
-
-
-class BrokerDown:
-    """An event publisher whose broker does not answer."""
-
-    async def publish_raw(self, *args: object, **kwargs: object) -> None:
-        raise ConnectionError("broker unreachable")
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    """Tracing on for this test, every span finished in this process kept in memory."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.use_provider(provider)
-    yield exporter
-    tracing.use_provider(None)
-    provider.shutdown()
 
 
 @pytest_asyncio.fixture
@@ -139,7 +119,7 @@ async def test_an_event_the_outbox_relay_publishes_later_joins_the_trace_of_its_
     provider = tracing.provider()
     assert provider is not None
     real = env.service.outbox.publisher
-    env.service.outbox.publisher = BrokerDown()  # type: ignore[assignment]
+    env.service.outbox.publisher = BrokerDown()
     try:
         with provider.get_tracer("test").start_as_current_span("caller"):
             ticket = await env.ticket(customer)
@@ -168,7 +148,7 @@ async def test_without_tracing_no_message_carries_a_traceparent(env: TicketsEnv)
     assert tracing.provider() is None
     customer = await env.customer()
     real = env.service.outbox.publisher
-    env.service.outbox.publisher = BrokerDown()  # type: ignore[assignment]
+    env.service.outbox.publisher = BrokerDown()
     try:
         ticket = await env.ticket(customer)
         [stored] = await env.service.store.outbox_of(ticket.ticket_id)

@@ -93,6 +93,26 @@ class ConfigStub:
         await self.publisher.publish(event)
 
 
+class BrokerDown(EventPublisher):
+    """A tickets service's event publisher while the broker is unreachable: every publish
+    fails (and is counted), as it would with the connection gone."""
+
+    def __init__(self) -> None:  # no broker behind it
+        self.attempts = 0
+
+    async def publish_raw(
+        self,
+        routing_key: str,
+        body: bytes,
+        event_id: str,
+        *,
+        request: str | None = None,
+        traceparent: str | None = None,
+    ) -> None:
+        self.attempts += 1
+        raise ConnectionError("broker unreachable")
+
+
 @dataclass
 class TicketsEnv:
     """Instances of the tickets service, a client, the config stub and the event recorder."""
