@@ -28,6 +28,7 @@ from uts_shared.logs import configure_logging
 from uts_shared.messaging import declare_topology, make_broker
 from uts_shared.mongo import describe_store, open_database
 from uts_shared.settings import ServiceSettings
+from uts_shared.store_types import Database
 from uts_shared.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class ServiceHost:
         self.instance = f"{settings.instance_id}-{uuid.uuid4().hex[:6]}"
         self.mongo = describe_store(settings.mongodb_url, settings.data_dir)
         self._owns_database = database is None
-        self.database = (
+        self.database: Database = (
             open_database(settings.mongodb_url, settings.mongodb_db, data_dir=settings.data_dir)
             if database is None
             else database

@@ -14,11 +14,12 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pymongo import AsyncMongoClient
 
 from uts_shared.embedded import EmbeddedDatabase, Engine, reset_shared_engine, shared_engine
+from uts_shared.store_types import Database
 
 Document = dict[str, Any]
 
@@ -100,12 +101,13 @@ def describe_store(mongodb_url: str | None, data_dir: Path | None = None) -> str
     return MongoChoice(kind, mongodb_url, None if mongodb_url else data_dir).describe()
 
 
-def open_database(mongodb_url: str | None, name: str, *, data_dir: Path | None = None) -> Any:
-    """The service's own database: a real `AsyncDatabase`, or the embedded engine's."""
+def open_database(mongodb_url: str | None, name: str, *, data_dir: Path | None = None) -> Database:
+    """The service's own database: a real `AsyncDatabase`, or the embedded engine's (both
+    answer the calls `store_types.Database` names)."""
     if mongodb_url:
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
-        return client[name]
-    return EmbeddedDatabase(shared_engine(data_dir).database(name))
+        return cast(Database, client[name])
+    return cast(Database, EmbeddedDatabase(shared_engine(data_dir).database(name)))
 
 
 def private_database(name: str) -> EmbeddedDatabase:

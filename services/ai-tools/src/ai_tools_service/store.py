@@ -19,6 +19,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from uts_shared.contracts.ai_tools import FunctionCall
+from uts_shared.store_types import Database
 
 PENDING = "pending"
 DONE = "done"
@@ -55,7 +56,7 @@ class ResponseClaim:
 
 
 class AiToolsStore:
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Database) -> None:
         self._db = database
         self.tool_calls = database["tool_calls"]
         self.responses = database["responses"]

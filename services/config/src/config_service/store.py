@@ -20,6 +20,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from uts_shared.contracts.config import ChangeRecord, SettingKey, SettingRecord
 from uts_shared.errors import Unavailable
+from uts_shared.store_types import Database
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -54,7 +55,7 @@ def _setting(doc: dict[str, Any]) -> SettingRecord:
 
 
 class SettingsStore:
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Database) -> None:
         self._settings = database[SETTINGS]
         self._changes = database[CHANGES]
 

@@ -27,6 +27,7 @@ from uts_shared.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from uts_shared.store_types import Database
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class AgentProfile(WireModel):
 class AgentStore:
     """Every MongoDB call about agents; documents are camelCase, `_id` is the agent id."""
 
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Database) -> None:
         self._agents = database[COLLECTION]
 
     async def ensure_indexes(self) -> None:

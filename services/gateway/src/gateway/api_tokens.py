@@ -44,6 +44,7 @@ from uts_shared.clock import utc_now
 from uts_shared.contracts.agents import ApiTokenCreated, ApiTokenRevoked
 from uts_shared.contracts.base import WireModel
 from uts_shared.errors import NotFound, Unauthorized
+from uts_shared.store_types import Database
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class ApiTokenView(WireModel):
 class ApiTokenStore:
     """Every MongoDB call about API tokens; `_id` is the token id, `secretHash` its hash."""
 
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Database) -> None:
         self._tokens = database[COLLECTION]
 
     async def insert(self, doc: dict[str, Any]) -> None:

@@ -26,6 +26,8 @@ from limits.storage import storage_from_string
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from uts_shared.store_types import Database
+
 log = logging.getLogger(__name__)
 
 COLLECTION = "login_attempts"
@@ -50,7 +52,7 @@ class AccountAttempts:
     updates (they behave the same on a MongoDB server and on the in-process engine)."""
 
     def __init__(
-        self, database: Any, limit: str, *, clock: Callable[[], datetime] = _utc_now
+        self, database: Database, limit: str, *, clock: Callable[[], datetime] = _utc_now
     ) -> None:
         self._attempts = database[COLLECTION]
         self._limit: RateLimitItem = parse(limit)
@@ -76,12 +78,13 @@ class AccountAttempts:
         # engine might do differently from a server.
         for _ in range(3):
             with contextlib.suppress(DuplicateKeyError):  # two first attempts raced: count again
-                doc: dict[str, Any] = await self._attempts.find_one_and_update(
+                doc = await self._attempts.find_one_and_update(
                     {"_id": email},
                     {"$inc": {"attempts": 1}, "$setOnInsert": {"windowStart": now}},
                     upsert=True,
                     return_document=ReturnDocument.AFTER,
                 )
+                assert doc is not None  # an upsert always answers the document
                 started = doc["windowStart"]
                 if started.astimezone(UTC) > now - self._window:
                     return doc

@@ -36,6 +36,7 @@ from uts_shared.contracts.tickets import (
     TicketView,
 )
 from uts_shared.mongo import Document
+from uts_shared.store_types import Database
 
 TICKETS = "tickets"
 COUNTERS = "counters"
@@ -235,7 +236,7 @@ def sort_spec(sort_by: SortField, order: Literal["asc", "desc"]) -> list[tuple[s
 class TicketStore:
     """Tickets, their id counters, customers and conversations."""
 
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Database) -> None:
         self._db = database
         self.tickets = database[TICKETS]
         self.counters = database[COUNTERS]

@@ -29,6 +29,7 @@ from uts_shared.contracts.webhooks import (
     WebhookSubscription,
 )
 from uts_shared.mongo import Document
+from uts_shared.store_types import Database
 
 SUBSCRIPTIONS = "webhook_subscriptions"
 DELIVERIES = "webhook_deliveries"
@@ -86,7 +87,7 @@ def _delivery(doc: Mapping[str, Any]) -> WebhookDelivery:
 
 
 class WebhookStore:
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Database) -> None:
         self.subscriptions = database[SUBSCRIPTIONS]
         self.deliveries = database[DELIVERIES]
 

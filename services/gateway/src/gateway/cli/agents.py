@@ -11,7 +11,7 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from pydantic import ValidationError
@@ -37,6 +37,7 @@ from uts_shared.embedded import DataDirInUse, EmbeddedDatabase, Engine
 from uts_shared.errors import field_errors_from_pydantic
 from uts_shared.messaging import events_exchange
 from uts_shared.mongo import open_database
+from uts_shared.store_types import Database
 
 app = typer.Typer(
     help="The gateway's agents, in its database (MONGODB_URL, or the embedded engine's files "
@@ -61,7 +62,7 @@ PasswordOption = Annotated[
 
 
 @contextlib.asynccontextmanager
-async def agents_database(config: GatewaySettings) -> AsyncIterator[Any]:
+async def agents_database(config: GatewaySettings) -> AsyncIterator[Database]:
     """The gateway's database, as the gateway opens it: the MongoDB server at MONGODB_URL, or
     the embedded engine's files under UTS_DATA_DIR (an engine of the command's own, closed at
     the end: its snapshot written and its lock released)."""
@@ -75,7 +76,7 @@ async def agents_database(config: GatewaySettings) -> AsyncIterator[Any]:
                 EXIT_UNAVAILABLE,
             )
         finally:
-            await database.client.close()
+            await database.client.close()  # type: ignore[attr-defined]  # a server's client
         return
     if config.data_dir is None:
         fail(
@@ -93,7 +94,7 @@ async def agents_database(config: GatewaySettings) -> AsyncIterator[Any]:
         )
     engine = Engine(config.data_dir)
     try:
-        database = EmbeddedDatabase(engine.database(config.mongodb_db))
+        embedded = EmbeddedDatabase(engine.database(config.mongodb_db))
     except DataDirInUse:
         holder = _lock_holder(where)
         fail(
@@ -104,7 +105,7 @@ async def agents_database(config: GatewaySettings) -> AsyncIterator[Any]:
             EXIT_UNAVAILABLE,
         )
     try:
-        yield database
+        yield cast(Database, embedded)
     finally:
         engine.close()
 
