@@ -127,6 +127,20 @@ def transition(
     return ticket.model_copy(update=update)
 
 
+def _taken_up(
+    ticket: TicketView, action: str, *, by: str | None, reason: str, now: datetime
+) -> TicketView:
+    """A ticket someone takes up (assigned, escalated): never a closed one; a new one opens."""
+    if ticket.status is S.CLOSED:
+        raise Conflict(
+            f"Ticket {ticket.ticket_id} is closed and can't be {action}",
+            context={"status": ticket.status.value},
+        )
+    if ticket.status is S.NEW:
+        return transition(ticket, S.OPEN, by=by, reason=reason, now=now)
+    return ticket
+
+
 def assign(
     ticket: TicketView,
     agent_id: str,
@@ -136,14 +150,7 @@ def assign(
     agent_name: str | None = None,
 ) -> TicketView:
     """Assign to `agent_id` (named `agent_name`); a new ticket moves to open (in history)."""
-    if ticket.status is S.CLOSED:
-        raise Conflict(
-            f"Ticket {ticket.ticket_id} is closed and can't be assigned",
-            context={"status": ticket.status.value},
-        )
-    changed = ticket
-    if ticket.status is S.NEW:
-        changed = transition(ticket, S.OPEN, by=by or agent_id, reason="Assigned to agent", now=now)
+    changed = _taken_up(ticket, "assigned", by=by or agent_id, reason="Assigned to agent", now=now)
     return changed.model_copy(
         update={
             "assigned_agent": agent_id,
@@ -200,14 +207,7 @@ def escalate(
     to_agent_name: str | None = None,
 ) -> TicketView:
     """Flag as escalated to `to_agent` (who becomes the assignee); a new ticket opens."""
-    if ticket.status is S.CLOSED:
-        raise Conflict(
-            f"Ticket {ticket.ticket_id} is closed and can't be escalated",
-            context={"status": ticket.status.value},
-        )
-    changed = ticket
-    if ticket.status is S.NEW:
-        changed = transition(ticket, S.OPEN, by=by, reason="Escalated", now=now)
+    changed = _taken_up(ticket, "escalated", by=by, reason="Escalated", now=now)
     return changed.model_copy(
         update={
             "is_escalated": True,
