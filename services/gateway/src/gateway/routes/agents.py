@@ -7,19 +7,19 @@ password (it signs in again).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
 from gateway.agents import AgentChanges, AgentProfile, AgentsDep, NewAgent, NewPassword
 from gateway.auth import AdminAgent, CurrentAgent, Role, admin_agent, current_agent
+from gateway.routes.envelope import Ok
 from uts_shared.contracts.base import ID_MAX, WireModel
 
 router = APIRouter(prefix="/agents", tags=["agents"], dependencies=[Depends(current_agent)])
 
 
-class AgentCreated(WireModel):
-    success: Literal[True] = True
+class AgentCreated(Ok):
     agent: AgentProfile
 
 
@@ -46,8 +46,7 @@ class DirectoryEntry(WireModel):
     email: str | None = None
 
 
-class AgentDirectory(WireModel):
-    success: Literal[True] = True
+class AgentDirectory(Ok):
     agents: list[DirectoryEntry]
 
 

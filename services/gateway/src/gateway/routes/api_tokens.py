@@ -7,7 +7,7 @@ manage API tokens (403), nor agents, nor the configuration.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import BeforeValidator, Field
@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, Field
 from gateway.api_token_rules import SCOPES, Scope
 from gateway.api_tokens import ApiTokensDep, ApiTokenView
 from gateway.auth import AdminAgent, admin_agent
+from gateway.routes.envelope import Ok
 from uts_shared.contracts.base import ID_MAX, Name, WireModel, example
 
 router = APIRouter(prefix="/api-tokens", tags=["api-tokens"], dependencies=[Depends(admin_agent)])
@@ -46,20 +47,17 @@ class NewApiToken(WireModel):
     """`tickets:read`, `tickets:write`, `customers:write`, `ai:tools` (at least one)."""
 
 
-class ApiTokenCreatedOut(WireModel):
-    success: Literal[True] = True
+class ApiTokenCreatedOut(Ok):
     token: str
     """The token, `uts_<id>_<secret>`: shown only now (only its hash is kept)."""
     api_token: ApiTokenView
 
 
-class ApiTokenList(WireModel):
-    success: Literal[True] = True
+class ApiTokenList(Ok):
     api_tokens: list[ApiTokenView]
 
 
-class ApiTokenOut(WireModel):
-    success: Literal[True] = True
+class ApiTokenOut(Ok):
     api_token: ApiTokenView
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from pydantic import StringConstraints
@@ -11,6 +11,7 @@ from gateway.agents import AgentProfile, AgentsDep, PasswordChange
 from gateway.auth import CurrentAgent, get_tokens
 from gateway.proxies import ClientAddress
 from gateway.ratelimit import LoginLimiterDep
+from gateway.routes.envelope import Ok
 from uts_shared.contracts.base import WireModel, example
 from uts_shared.errors import Unauthorized
 
@@ -24,19 +25,16 @@ class Login(WireModel):
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
-class LoginResult(WireModel):
-    success: Literal[True] = True
+class LoginResult(Ok):
     token: str
     agent: AgentProfile
 
 
-class Me(WireModel):
-    success: Literal[True] = True
+class Me(Ok):
     agent: AgentProfile
 
 
-class PasswordChanged(WireModel):
-    success: Literal[True] = True
+class PasswordChanged(Ok):
     message: str = "Password changed"
 
 

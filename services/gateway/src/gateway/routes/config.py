@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AfterValidator, StringConstraints
 
 from gateway.auth import AdminAgent, admin_agent, current_agent
+from gateway.routes.envelope import Ok
 from gateway.rpc import RpcDep
 from gateway.visibility import VisibilityDep
 from uts_shared.contracts import config, tickets
@@ -93,10 +94,6 @@ class NewPreset(WireModel):
 
 
 # --- responses (the plan's shapes) ---------------------------------------------------------------
-
-
-class Ok(WireModel):
-    success: Literal[True] = True
 
 
 class CategoriesOut(Ok):

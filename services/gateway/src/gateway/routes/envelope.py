@@ -95,6 +95,7 @@ def answer_fields(result: BaseModel | bytes, *, status_code: int = 200) -> Respo
 
 
 class Ok(WireModel):
-    """Base of the documented answer shapes (OpenAPI only: answers are built by `answer`)."""
+    """Base of every success answer: `{success: true, ...}` (returned as is, or the documented
+    shape of what `answer` builds)."""
 
     success: Literal[True] = True

@@ -9,11 +9,12 @@ opens no route under `/webhooks`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
 from gateway.auth import AdminAgent, admin_agent
+from gateway.routes.envelope import Ok
 from gateway.rpc import RpcDep
 from uts_shared.contracts import webhooks as w
 from uts_shared.contracts.base import ID_MAX, Text, WireModel, example
@@ -64,25 +65,21 @@ class WebhookChanges(WireModel):
     enabled: bool | None = None
 
 
-class WebhookCreatedOut(WireModel):
-    success: Literal[True] = True
+class WebhookCreatedOut(Ok):
     webhook: WebhookSubscription
     secret: str
     """`whsec_...`: verify the `webhook-signature` header with it. Shown only now."""
 
 
-class WebhookListOut(WireModel):
-    success: Literal[True] = True
+class WebhookListOut(Ok):
     webhooks: list[WebhookSubscription]
 
 
-class WebhookOut(WireModel):
-    success: Literal[True] = True
+class WebhookOut(Ok):
     webhook: WebhookSubscription
 
 
-class DeliveriesOut(WireModel):
-    success: Literal[True] = True
+class DeliveriesOut(Ok):
     webhook: WebhookSubscription
     deliveries: list[WebhookDelivery]
     """Newest first, each with its attempts (time, status code or error, duration)."""
