@@ -156,10 +156,30 @@ class _Off:
 OFF = _Off()
 
 
-class _Sending:
-    """A span around sending one message; its context goes out in the message's headers."""
+class _Scope:
+    """A span from entering to leaving; an exception leaving it marks the span failed."""
 
     __slots__ = ("_span",)
+    _span: Span
+
+    def __enter__(self) -> Span:
+        return self._span
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            failed(self._span, exc)
+        self._span.end()
+
+
+class _Sending(_Scope):
+    """A span around sending one message; its context goes out in the message's headers."""
+
+    __slots__ = ()
 
     def __init__(
         self,
@@ -175,23 +195,12 @@ class _Sending:
         self._span = tracer.start_span(name, caused_by, kind, attributes)
         _PROPAGATOR.inject(headers, trace.set_span_in_context(self._span))
 
-    def __enter__(self) -> Span:
-        return self._span
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        _end(self._span, exc)
-
-
-class _Handling:
+class _Handling(_Scope):
     """A span around handling one message, the child of the span its headers name, current
     while the handler runs (what the handler calls, publishes and stores is its child)."""
 
-    __slots__ = ("_span", "_token")
+    __slots__ = ("_token",)
 
     def __init__(
         self,
@@ -215,13 +224,7 @@ class _Handling:
         tb: TracebackType | None,
     ) -> None:
         otel_context.detach(self._token)  # type: ignore[arg-type]
-        _end(self._span, exc)
-
-
-def _end(span: Span, exc: BaseException | None) -> None:
-    if exc is not None:
-        failed(span, exc)
-    span.end()
+        super().__exit__(exc_type, exc, tb)
 
 
 def failed(span: Span, exc: BaseException) -> None:
