@@ -7,6 +7,7 @@ import { firstValueFrom } from 'rxjs';
 import { ApiTokensSettings, apiTokenForm, newApiToken, scopeFlags, toScopes } from './api-tokens-settings';
 import { ApiToken, ApiTokensService, SCOPES } from './api-tokens.service';
 import { OnceSecret } from './secret-once';
+import { typeInto } from '../testing/dom';
 
 const SECRET = 'uts_0123456789abcdef0123456789abcdef_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ';
 
@@ -96,9 +97,7 @@ describe('API tokens page', () => {
   const find = <T extends HTMLElement>(testId: string) => page.querySelector<T>(`[data-testid="${testId}"]`);
 
   function type(testId: string, value: string): void {
-    const input = find<HTMLInputElement>(testId)!;
-    input.value = value;
-    input.dispatchEvent(new Event('input'));
+    typeInto(fixture, find<HTMLInputElement>(testId)!, value);
   }
 
   function fillAndCreate(): void {

@@ -5,6 +5,7 @@ import { provideRouter } from '@angular/router';
 
 import { TicketIdFormat } from '../core/models';
 import { ID_PREVIEW_WAIT_MS, IdFormatSettings } from './id-format-settings';
+import { typeInto } from '../testing/dom';
 
 const LUX: TicketIdFormat = { prefix: 'LUX', includeYear: true, padLength: 6, separator: '-' };
 const PREVIEW = { method: 'POST', url: '/api/v2/config/ticket-id-format/preview' };
@@ -41,10 +42,7 @@ describe('ticket-ID format page: live preview of the next id', () => {
   }
 
   function typePrefix(value: string): void {
-    const input = find<HTMLInputElement>('id-prefix')!;
-    input.value = value;
-    input.dispatchEvent(new Event('input'));
-    fixture.detectChanges();
+    typeInto(fixture, find<HTMLInputElement>('id-prefix')!, value);
   }
 
   /** The quiet time passes; the one preview request it sends. */

@@ -5,6 +5,7 @@ import { provideRouter } from '@angular/router';
 
 import { RenderedAssistant } from '../core/models';
 import { TEMPLATE_PREVIEW_WAIT_MS, TemplateSettings } from './template-settings';
+import { typeInto } from '../testing/dom';
 
 const SAVED = 'Eres {assistantName}, asistente de {companyName}.';
 const TOOLS = [{ type: 'function', function: { name: 'create_ticket_report' } }];
@@ -41,10 +42,7 @@ describe('instructions template page: live preview of the draft', () => {
   }
 
   function type(text: string): void {
-    const textarea = find<HTMLTextAreaElement>('template')!;
-    textarea.value = text;
-    textarea.dispatchEvent(new Event('input'));
-    fixture.detectChanges();
+    typeInto(fixture, find<HTMLTextAreaElement>('template')!, text);
   }
 
   function settle(): TestRequest {

@@ -8,6 +8,7 @@ import { MessageKey } from '../core/messages';
 import { describeEventTypes, eventTypesForm, fromEventTypes, toEventTypes } from './webhook-events';
 import { WebhooksSettings, attemptOutcome, httpUrl, newWebhook, webhookForm } from './webhooks-settings';
 import { EVENT_TYPES, Webhook, WebhookDelivery, WebhooksService } from './webhooks.service';
+import { typeInto } from '../testing/dom';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -150,9 +151,7 @@ describe('webhooks page', () => {
   }
 
   function type(testId: string, value: string): void {
-    const input = find<HTMLInputElement>(testId)!;
-    input.value = value;
-    input.dispatchEvent(new Event('input'));
+    typeInto(fixture, find<HTMLInputElement>(testId)!, value);
   }
 
   it('lists the webhooks; one switched off says why, prominently', () => {

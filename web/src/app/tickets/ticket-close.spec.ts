@@ -7,6 +7,7 @@ import { MessageKey } from '../core/messages';
 import { Sla, Ticket, TicketStatus } from '../core/models';
 import { TicketActions } from './ticket-actions';
 import { CLOSE_REASON_MAX, closeReasonForm, closeReasonLabel, needsCloseReason, toCloseReason } from './ticket-close';
+import { typeInto } from '../testing/dom';
 
 const SLA: Sla = {
   firstResponseTarget: 3_600_000,
@@ -166,9 +167,7 @@ describe('closing from the ticket actions', () => {
     expect(page.querySelector('[data-error-for="reason"]')?.textContent).toContain('Required');
     expect(find<HTMLButtonElement>('close-confirm')!.disabled).toBe(true);
 
-    text.value = 'Customer moved away';
-    text.dispatchEvent(new Event('input'));
-    fixture.detectChanges();
+    typeInto(fixture, text, 'Customer moved away');
     expect(page.querySelector('[data-error-for="reason"]')).toBeNull();
     find<HTMLButtonElement>('close-confirm')!.click();
     const request = backend.expectOne('/api/v2/tickets/LUX-2026-00042/status');
