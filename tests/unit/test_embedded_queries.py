@@ -106,6 +106,8 @@ def _random_doc(rnd: random.Random, i: int) -> dict[str, Any]:
         "rank": rnd.randrange(4),
         "terms": rnd.sample(WORDS, rnd.randrange(0, 4)),
     }
+    if doc["terms"] and rnd.random() < 0.1:
+        doc["terms"].append(doc["terms"][0])  # a value held twice is still one match
     status = rnd.choice(STATUSES)
     if status is not None:
         doc["status"] = status
@@ -126,7 +128,9 @@ def _random_query(rnd: random.Random) -> dict[str, Any]:
     if rnd.random() < 0.3:
         query["status"] = {"$in": rnd.sample(STATUSES, 2)}
     if rnd.random() < 0.3:
-        query["terms"] = {"$all": rnd.sample(WORDS, 2)}
+        query["terms"] = {"$all": rnd.sample(WORDS, rnd.randrange(1, 3))}
+    elif rnd.random() < 0.2:
+        query["terms"] = rnd.choice(WORDS)
     elif rnd.random() < 0.3:
         query["terms"] = {"$in": rnd.sample(WORDS, 2)}
     if rnd.random() < 0.2:
@@ -158,6 +162,7 @@ async def test_indexed_answers_equal_a_full_scan() -> None:
             IndexModel([("agent", ASCENDING), ("rank", ASCENDING), ("createdAt", DESCENDING)]),
             IndexModel([("rank", ASCENDING), ("createdAt", DESCENDING)]),
             IndexModel([("terms", ASCENDING)]),
+            IndexModel([("terms", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)]),
             IndexModel([("outbox.at", ASCENDING)]),
         ]
     )
@@ -179,6 +184,8 @@ async def test_indexes_follow_updates_and_deletes() -> None:
 
     collection.create_index(spec_from([("status", 1), ("createdAt", -1)]))
     collection.create_index(spec_from([("terms", 1)]))
+    collection.create_index(spec_from([("terms", 1), ("createdAt", -1), ("_id", -1)]))
+    newest = [("createdAt", -1), ("_id", -1)]
     docs = {f"T{i}": _random_doc(rnd, i) | {"_id": f"T{i}"} for i in range(200)}
     for doc in docs.values():
         collection.insert(doc)
@@ -201,8 +208,13 @@ async def test_indexes_follow_updates_and_deletes() -> None:
         expected = sorted(k for k, d in docs.items() if d.get("status") == status)
         assert sorted(d["_id"] for d in collection.find({"status": status})) == expected
     for word in WORDS:
-        expected = sorted(k for k, d in docs.items() if word in d["terms"])
+        holding = [d for d in docs.values() if word in d["terms"]]
+        expected = sorted(d["_id"] for d in holding)
         assert sorted(d["_id"] for d in collection.find({"terms": word})) == expected
+        # Walked newest first along the compound index, pinned to the word.
+        by_age = [d["_id"] for d in sorted(holding, key=lambda d: order_key(d, newest))]
+        found = collection.find({"terms": {"$all": [word]}}, sort=newest, limit=5)
+        assert [d["_id"] for d in found] == by_age[:5]
 
 
 def test_sorted_answers_follow_changes_to_the_sort_fields() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from pymongo import IndexModel
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from uts_shared.embedded import DataDirInUse, Engine
 from uts_shared.embedded import journal as journal_module
@@ -26,7 +26,9 @@ def open_db(directory: Path, name: str = "uts_tickets") -> tuple[Engine, Embedde
 async def test_a_reopened_database_has_every_document_index_and_delete(tmp_path: Path) -> None:
     engine, db = open_db(tmp_path)
     await db["customers"].create_indexes([IndexModel([("phone", 1)], unique=True)])
+    await db["customers"].create_index([("name", 1)], name="by_name")
     await db["customers"].insert_many([{"_id": f"c{i}", "phone": f"+{i}"} for i in range(50)])
+    await db["customers"].drop_index("by_name")
     await db["customers"].update_one({"_id": "c7"}, {"$set": {"name": "Ana"}})
     await db["customers"].delete_one({"_id": "c9"})
     await db["scratch"].insert_one({"_id": 1})
@@ -41,6 +43,9 @@ async def test_a_reopened_database_has_every_document_index_and_delete(tmp_path:
     assert await db["scratch"].count_documents({}) == 0
     with pytest.raises(DuplicateKeyError):
         await db["customers"].insert_one({"_id": "new", "phone": "+3"})
+    assert "by_name" not in await db["customers"].index_information()
+    with pytest.raises(OperationFailure, match="index not found"):
+        await db["customers"].drop_index("by_name")
     engine.close()
 
 

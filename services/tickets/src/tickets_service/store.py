@@ -127,8 +127,11 @@ def _ticket(doc: Mapping[str, Any]) -> TicketView:
     return TicketView.model_validate(_view_fields(doc, _VIEW_FIELDS))
 
 
-def _summary(doc: Mapping[str, Any]) -> TicketSummary:
-    return TicketSummary.model_validate(_view_fields(doc, _SUMMARY_KEYS))
+def _summary(doc: Mapping[str, Any], score: int | None = None) -> TicketSummary:
+    fields = _view_fields(doc, _SUMMARY_KEYS)
+    if score is not None:
+        fields["score"] = score
+    return TicketSummary.model_validate(fields)
 
 
 def _one_or_any(value: Any) -> Any:
@@ -282,11 +285,15 @@ class TicketStore:
                 IndexModel([("updatedAt", DESCENDING), *NEWEST_FIRST]),
                 IndexModel([("updatedAt", ASCENDING), ("_id", ASCENDING)], name="changes"),
                 IndexModel([("tags", ASCENDING)]),
-                IndexModel([("searchTerms", ASCENDING)], name="searchTerms"),
+                # A word's tickets newest first: a search page walks its rarest word's entries.
+                newest("searchTerms"),
                 IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
                 IndexModel([("sla.nextCheckAt", ASCENDING)], name="sla_next_check"),
             ]
         )
+        if "searchTerms" in await self.tickets.index_information():
+            # Earlier versions gave the terms an index of their own: a prefix of the one above.
+            await self.tickets.drop_index("searchTerms")
         await self.customers.create_indexes(
             [
                 IndexModel([("phoneNumber", ASCENDING)], unique=True, name="phoneNumber_unique"),
@@ -605,9 +612,10 @@ class TicketStore:
         ranked_desc = sort[0][1] == DESCENDING and sort[1:] == NEWEST_FIRST
         every = {**query, "searchTerms": {"$all": terms}}
         if ranked_desc and skip + limit <= await self.tickets.count_documents(every):
-            cursor = self.tickets.find(every, projection).sort(NEWEST_FIRST)
+            # Each of these holds every term: the score is known without reading the terms.
+            cursor = self.tickets.find(every, _LIST_PROJECTION).sort(NEWEST_FIRST)
             docs = await cursor.skip(skip).limit(limit).to_list(None)
-            return [_scored(d, terms) for d in docs], total
+            return [_summary(d, score=len(terms)) for d in docs], total
         ids = await self._ranked_ids(query, terms, sort, skip + limit)
         page_ids = ids[skip : skip + limit]
         found = self.tickets.find(
@@ -816,9 +824,7 @@ class TicketStore:
 
 
 def _scored(doc: Document, terms: list[str]) -> TicketSummary:
-    summary = _summary(doc)
-    summary.score = search.score(doc.get("searchTerms") or (), terms)
-    return summary
+    return _summary(doc, score=search.score(doc.get("searchTerms") or (), terms))
 
 
 def _customer(doc: Mapping[str, Any] | None) -> Customer | None:

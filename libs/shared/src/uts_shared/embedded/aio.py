@@ -11,17 +11,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from pymongo import IndexModel, ReturnDocument
+from pymongo.errors import OperationFailure
 
 from uts_shared.embedded.collection import Collection, Document, Sort, spec_from
 from uts_shared.embedded.engine import Database
 
+_CONTAINERS = (dict, list)
+
 
 def _clone(value: Any) -> Any:
+    # Scalars are shared (immutable); the type test inline saves a call per scalar.
     kind = type(value)
     if kind is dict:
-        return {k: _clone(v) for k, v in value.items()}
+        return {k: _clone(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
     if kind is list:
-        return [_clone(v) for v in value]
+        return [_clone(v) if type(v) in _CONTAINERS else v for v in value]
     return value
 
 
@@ -43,7 +47,9 @@ def _projector(projection: Any) -> Any:
     drop = {k for k, v in fields.items() if not v}
     if not with_id:
         drop.add("_id")
-    return lambda doc: {k: _clone(v) for k, v in doc.items() if k not in drop}
+    return lambda doc: {
+        k: _clone(v) if type(v) in _CONTAINERS else v for k, v in doc.items() if k not in drop
+    }
 
 
 def _sort(key: Any, direction: int | None = None) -> Sort:
@@ -270,6 +276,10 @@ class EmbeddedCollection:
             keys = list(doc.pop("key").items())
             names.append(self._c.create_index(spec_from(keys, **doc)))
         return names
+
+    async def drop_index(self, name: str, **_: Any) -> None:
+        if not self._c.drop_index(name):
+            raise OperationFailure(f"index not found with name [{name}]", code=27)
 
     async def index_information(self) -> dict[str, Any]:
         info: dict[str, Any] = {"_id_": {"key": [("_id", 1)]}}

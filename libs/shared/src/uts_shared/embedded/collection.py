@@ -11,7 +11,7 @@ import functools
 import heapq
 import itertools
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import bson
@@ -63,6 +63,9 @@ class _Plan:
     span: tuple[Index, tuple[Any, ...]] | None = None
     """An index whose leading fields are exactly the pinned ones: its entries with those
     values are the matches (counted by two bisections, walked in its order)."""
+    every: dict[str, list[Any]] = field(default_factory=dict)
+    """Fields that must hold each of several values (`$all`): any one of them can pin an
+    index walk (the matches are among the documents holding it)."""
 
     def materialise(self) -> None:
         if self.span is not None:
@@ -111,6 +114,20 @@ class Collection:
         if log:
             self._log([("index", spec.document())])
         return spec.name
+
+    def drop_index(self, name: str, *, log: bool = True) -> bool:
+        """Forget index `name` (and its first field's postings, unless another index begins
+        with that field); False when there is no such index."""
+        index = self.indexes.pop(name, None)
+        if index is None:
+            return False
+        self._generation += 1
+        first = index.spec.keys[0][0]
+        if all(other.spec.keys[0][0] != first for other in self.indexes.values()):
+            self._postings.pop(first, None)
+        if log:
+            self._log([("unindex", name)])
+        return True
 
     def index_specs(self) -> list[IndexSpec]:
         return [index.spec for index in self.indexes.values()]
@@ -204,13 +221,8 @@ class Collection:
         """An index walk in `sort` order when it is cheaper than sorting the candidates."""
         best: tuple[float, Index, tuple[Any, ...], bool] | None = None
         for index in self.indexes.values():
-            fixed = 0
-            prefix: list[Any] = []
-            for path, _ in index.spec.keys:
-                if path not in plan.pinned:
-                    break
-                prefix.append(plan.pinned[path])
-                fixed += 1
+            prefix = self._prefix(index, plan)
+            fixed = len(prefix)
             for used in range(fixed, -1, -1):
                 forward = index.serves(sort, used)
                 if forward is None:
@@ -227,9 +239,24 @@ class Collection:
         _, index, prefix_values, forward = best
         return index.walk(prefix_values, forward)
 
+    @staticmethod
+    def _prefix(index: Index, plan: _Plan) -> list[Any]:
+        """The values pinning `index`'s leading fields: a pinned field's value, or, for a
+        field that must hold several values, the one held by the fewest entries."""
+        prefix: list[Any] = []
+        for path, _ in index.spec.keys:
+            if path in plan.pinned:
+                prefix.append(plan.pinned[path])
+            elif path in plan.every and index.entries is not None:
+                prefix.append(min(plan.every[path], key=lambda v: _width(index, [*prefix, v])))
+            else:
+                break
+        return prefix
+
     def _plan(self, query: Mapping[str, Any], sort: Sort | None = None) -> _Plan:
         parts: list[Callable[[], set[Hashable]]] = []
         pinned: dict[str, Any] = {}
+        every_of: dict[str, list[Any]] = {}
         exact = True
         costly = False
         """A union or an intersection is to be computed (cheap ones are an index's own set)."""
@@ -238,6 +265,8 @@ class Collection:
             if every is not None and path in self._postings:
                 postings = self._postings[path]
                 parts.extend(functools.partial(postings.lookup, [v]) for v in every)
+                if every:
+                    every_of[path] = every
                 continue
             values = _equality_values(cond)
             if values is None or path.startswith("$"):
@@ -262,8 +291,9 @@ class Collection:
         if not parts:
             return _Plan(None, exact and not query, pinned)
         if len(parts) == 1 and not costly:
-            return _Plan(parts[0](), exact, pinned)  # read-only: may be an index's own set
-        return _Plan(self._candidates(query, parts), exact, pinned)
+            # read-only: may be an index's own set
+            return _Plan(parts[0](), exact, pinned, every=every_of)
+        return _Plan(self._candidates(query, parts), exact, pinned, every=every_of)
 
     def _present(self, keys: set[Hashable]) -> set[Hashable]:
         return {k for k in keys if k in self.docs}
@@ -481,6 +511,11 @@ class Collection:
 
 
 _RANGE = frozenset({"$gt", "$gte", "$lt", "$lte"})
+
+
+def _width(index: Index, prefix: list[Any]) -> int:
+    lo, hi = index.span(prefix)
+    return hi - lo
 
 
 def _no_check(doc: Mapping[str, Any]) -> bool:

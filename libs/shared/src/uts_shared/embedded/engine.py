@@ -35,6 +35,8 @@ class Database:
                 collection.unload(record.payload)
             elif record.op == "index":
                 collection.create_index(IndexSpec.from_document(record.payload), log=False)
+            elif record.op == "unindex":
+                collection.drop_index(record.payload, log=False)
             elif record.op == "drop":
                 collection.clear()
             count += 1

@@ -98,8 +98,13 @@ def component(value: Any, direction: int) -> Any:
     """`value`'s sort key under `direction`. Descending keys are built so that plain tuple
     comparison (in C) reverses the order: brackets and numbers negated, dates as negated
     microseconds, strings as inverted UTF-8 bytes with a high terminator."""
+    kind = type(value)  # the common types first: this runs for every field of every entry
     if direction > 0:
-        return sort_key(value)
+        return (STRING, value) if kind is str else sort_key(value)
+    if kind is str:
+        return (-STRING, value.encode().translate(_INVERT) + b"\xff")
+    if kind is dt.datetime:
+        return (-DATE, -((aware(value) - _EPOCH) // _MICROSECOND))
     b = bracket(value)
     if b == NULL:
         return (-b, 0)
@@ -156,12 +161,15 @@ class Index:
 
     spec: IndexSpec
     entries: SortedList | None = field(default_factory=SortedList)
-    """None once the index is multikey and no range query has needed its order: its first
-    field's postings answer equality, and a sort cannot use it anyway (it costs a sorted
-    insert per array element, e.g. 25 per ticket for the search terms)."""
+    """None once a one-field index is multikey and no range query has needed its order: its
+    postings answer equality, and a sort cannot use it anyway (it would cost a sorted insert
+    per array element). A compound index keeps its entries: with its array field pinned to
+    one value, the fields after it are walked in order (the search terms, newest first)."""
     owners: dict[Hashable, Hashable] = field(default_factory=dict)
     """Unique indexes: value tuple -> the id holding it."""
     multikey: bool = False
+    array_fields: set[int] = field(default_factory=set)
+    """Positions of the fields that held an array of several values in some document."""
     ranged: bool = False
     """A range query used the entries: they are kept even though the index is multikey."""
 
@@ -177,9 +185,19 @@ class Index:
 
     def values(self, doc: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Each combination of the indexed fields' values (several for arrays)."""
+        return list(itertools.product(*self._per_field(doc)))
+
+    def _per_field(self, doc: Mapping[str, Any]) -> list[list[Any]]:
         per_field: list[list[Any]] = []
         for path in self._paths:
-            found = [v for v in resolve(doc, path)]
+            if len(path) == 1:  # a top-level field: no path to resolve
+                value = doc.get(path[0], MISSING)
+                if isinstance(value, list) and value:
+                    per_field.append(list(value))
+                else:
+                    per_field.append([None if value is MISSING else value])
+                continue
+            found = resolve(doc, path)
             expanded: list[Any] = []
             for value in found:
                 if isinstance(value, list) and value:
@@ -187,7 +205,7 @@ class Index:
                 else:
                     expanded.append(None if value is MISSING else value)
             per_field.append(expanded)
-        return list(itertools.product(*per_field))
+        return per_field
 
     def skips(self, doc: Mapping[str, Any]) -> bool:
         """A sparse index leaves out documents that have none of its fields."""
@@ -199,15 +217,18 @@ class Index:
         if self.skips(doc):
             return []
         id_component = component(doc["_id"], self._id_direction)
-        rows = self.values(doc)
-        return [
-            (
-                *(component(v, d) for v, d in zip(row, self._directions, strict=True)),
-                id_component,
-                id_key,
-            )
-            for row in rows
-        ]
+        keys: list[list[Any]] = []
+        for position, (values, direction) in enumerate(
+            zip(self._per_field(doc), self._directions, strict=True)
+        ):
+            if len(values) > 1:
+                self.array_fields.add(position)
+            keys.append([component(v, direction) for v in values])
+        if all(len(k) == 1 for k in keys):
+            return [(*(k[0] for k in keys), id_component, id_key)]
+        # An array holding a value twice is one entry (each document once per walked value).
+        rows = dict.fromkeys((*row, id_component, id_key) for row in itertools.product(*keys))
+        return list(rows)
 
     def unique_keys(self, doc: Mapping[str, Any]) -> list[Hashable]:
         if not self.spec.unique or self.skips(doc):
@@ -219,7 +240,7 @@ class Index:
             rows = self.entries_of(doc, id_key)
             if len(rows) > 1:
                 self.multikey = True
-                if not self.ranged:
+                if not self.ranged and len(self._paths) == 1:
                     self.entries = None
             if self.entries is not None:
                 for row in rows:
@@ -245,8 +266,9 @@ class Index:
 
     def serves(self, sort: Sequence[tuple[str, int]], fixed: int) -> bool | None:
         """Whether walking forward (True) or backward (False) yields `sort`'s order once the
-        first `fixed` fields are pinned to one value each; None if it cannot."""
-        if self.multikey:
+        first `fixed` fields are pinned to one value each; None if it cannot (an array field
+        left unpinned would yield a document once per element)."""
+        if self.multikey and (self.entries is None or any(p >= fixed for p in self.array_fields)):
             return None
         keys = [*self.spec.keys[fixed:], ("_id", self._id_direction)]
         wanted = list(sort)

@@ -48,7 +48,7 @@ class DataDirInUse(RuntimeError):
 @dataclass(frozen=True)
 class Record:
     collection: str
-    op: str  # put | delete | index | drop
+    op: str  # put | delete | index | unindex | drop
     payload: Any
 
 
