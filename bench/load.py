@@ -18,7 +18,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,6 +36,29 @@ class Result:
     p50: float
     p99: float
     errors: float
+    requests: int = 0
+    cpu_ms: dict[str, float] = field(default_factory=dict)
+    """CPU time each watched process spent per request (ms): where a route's cost lies."""
+
+
+Watched = dict[str, int]
+"""Process name -> pid, whose CPU time a measurement divides among its requests."""
+
+
+def broker_pid() -> int | None:
+    """The local RabbitMQ's pid (its CPU is part of every routed request), if it runs here."""
+    found = subprocess.run(["pgrep", "-o", "beam.smp"], check=False, capture_output=True, text=True)
+    return int(found.stdout.split()[0]) if found.stdout.strip() else None
+
+
+def _cpu_seconds(watched: Watched) -> dict[str, float]:
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds = {}
+    for name, pid in watched.items():
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            seconds[name] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -156,17 +179,29 @@ def parse(text: str) -> Result:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    done = re.search(r"(\d+) requests in", text)
     return Result(
         rps=rps,
         p50=_ms(lat["50"]),
         p99=_ms(lat["99"]),
         errors=float(non2xx.group(1)) if non2xx else 0.0,
+        requests=int(done.group(1)) if done else 0,
     )
 
 
-def measure(load: Load, warmup: Load | None = None) -> Result:
+def measure(load: Load, warmup: Load | None = None, watched: Watched | None = None) -> Result:
     wrk(warmup or load, WARMUP)
-    return wrk(load, DURATION)
+    before = _cpu_seconds(watched or {})
+    result = wrk(load, DURATION)
+    after = _cpu_seconds(watched or {})
+    if not result.requests:
+        return result
+    cpu = {
+        name: (after[name] - before[name]) * 1000 / result.requests
+        for name in before
+        if name in after
+    }
+    return replace(result, cpu_ms=cpu)
 
 
 def floors(rabbit_url: str) -> dict[str, Result]:
@@ -195,8 +230,12 @@ def floors(rabbit_url: str) -> dict[str, Result]:
                     break
             time.sleep(0.3)
         body = {"subject": "Falla de luminaria en la calle 5"}
+        watched = {"gateway": app.pid, "service": echo.pid}
+        rabbit = broker_pid()
+        if rabbit is not None:
+            watched["rabbitmq"] = rabbit
         return {
-            name: measure(lua_request("POST", f"{base}/{name}", {}, body=body))
+            name: measure(lua_request("POST", f"{base}/{name}", {}, body=body), watched=watched)
             for name in ("noop", "request", "multiplexed")
         }
     finally:

@@ -27,7 +27,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import Result, floors, lua_request, measure  # noqa: E402
+from bench.load import Load, Result, broker_pid, floors, lua_request  # noqa: E402
+from bench.load import measure as measure_load  # noqa: E402
 from tests.support.infra import vhost  # noqa: E402
 from tests.support.processes import ProcessGroup, free_port, wait_http_ok  # noqa: E402
 
@@ -225,6 +226,13 @@ def routes(system: System) -> dict[str, Result]:
     warm_pool, main_pool = system.in_progress[:half], system.in_progress[half:]
     customer = httpx.get(f"{api}/tickets/{ids[0]}", headers=h).json()["ticket"]["customerId"]
     results: dict[str, Result] = {}
+    watched = {name: proc.pid for name, proc in system.procs.procs.items()}
+    rabbit = broker_pid()
+    if rabbit is not None:
+        watched["rabbitmq"] = rabbit
+
+    def measure(load: Load, warmup: Load | None = None) -> Result:
+        return measure_load(load, warmup, watched)
 
     results["create"] = measure(
         lua_request(
@@ -293,6 +301,7 @@ def report(results: dict[str, Result]) -> None:
             verdict = "ok" if ratio >= wanted else "MISSED"
             line += f"   {ratio:.2f}x {floor} (>= {wanted}) {verdict}"
         print(line)
+    cpu_report(results)
     slow = [n for n, r in results.items() if n not in FLOORS and r.p99 >= 50]
     errors = [n for n, r in results.items() if r.errors]
     print(f"\np99 < 50 ms: {'every route' if not slow else 'MISSED by ' + ', '.join(slow)}")
@@ -301,6 +310,19 @@ def report(results: dict[str, Result]) -> None:
 
 
 FLOORS = ("noop", "request", "multiplexed")
+
+
+def cpu_report(results: dict[str, Result]) -> None:
+    """CPU ms per request in each process (the floors' "service" is their echo server): with
+    every core busy, a route's throughput is about the cores over its total."""
+    names = list(dict.fromkeys(n for r in results.values() for n in r.cpu_ms))
+    if not names:
+        return
+    print(f"\nCPU ms per request ({os.cpu_count()} cores; wrk's own CPU not counted)")
+    print(f"{'path':<18}" + "".join(f"{n:>10}" for n in names) + f"{'total':>10}")
+    for path, r in results.items():
+        cells = "".join(f"{r.cpu_ms[n]:>10.2f}" if n in r.cpu_ms else f"{'':>10}" for n in names)
+        print(f"{path:<18}{cells}{sum(r.cpu_ms.values()):>10.2f}")
 
 
 def main() -> None:
