@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable
-from typing import Any
 
 import aio_pika
 
@@ -15,7 +14,6 @@ from tests.support.waiting import poll_until
 from tickets_service.events import OutboxEntry
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import EVENTS_EXCHANGE
-from uts_shared.messaging import EventPublisher
 
 
 async def test_broker_down_during_create_keeps_the_event_and_the_relay_delivers_it(
@@ -38,8 +36,7 @@ async def test_broker_down_during_create_keeps_the_event_and_the_relay_delivers_
 
         stored = await env.service.store.outbox_of(ticket.ticket_id)
         assert [e.type for e in stored] == ["ticket.created", "ticket.note_added"]
-        # Each write tried to publish right after replying.
-        await poll_until(lambda: down.attempts >= 2, what="both publishes tried")
+        assert down.attempts >= 2
         assert env.recorder.of("ticket.created", ticket.ticket_id) == []
 
         for service, publisher in zip(env.services, real, strict=True):
@@ -58,55 +55,6 @@ async def test_broker_down_during_create_keeps_the_event_and_the_relay_delivers_
         await poll_until(
             lambda: _empty(env.service.store.outbox_of(ticket.ticket_id)),
             what=f"the outbox of {ticket.ticket_id} emptied",  # in the relay's next ack write
-        )
-
-
-class Held(EventPublisher):
-    """The broker's confirmations held back until `release` (a slow broker)."""
-
-    def __init__(self, real: EventPublisher) -> None:  # publishes through `real`
-        self.real = real
-        self.gate = asyncio.Event()
-        self.waiting = 0
-
-    async def publish_raw(self, *args: Any, **kwargs: Any) -> None:
-        self.waiting += 1
-        await self.gate.wait()
-        await self.real.publish_raw(*args, **kwargs)
-
-
-async def test_writes_reply_before_the_broker_confirms_and_a_tickets_events_keep_their_order(
-    rabbit_url: str, mongo_url: str | None
-) -> None:
-    async with tickets_env(rabbit_url, mongo_url, publish_timeout=30.0) as env:
-        customer = await env.customer()
-        held = Held(env.service.outbox.publisher)
-        env.service.outbox.publisher = held
-
-        ticket = await env.ticket(customer)
-        for status in (t.TicketStatus.IN_PROGRESS, t.TicketStatus.PENDING_CUSTOMER):
-            await env.rpc.call(
-                t.CHANGE_STATUS, t.ChangeStatus(ticket_id=ticket.ticket_id, status=status, by="a1")
-            )
-        noted = await env.rpc.call(
-            t.ADD_NOTE, t.AddNote(ticket_id=ticket.ticket_id, content="n", by="a1")
-        )
-        assert noted.ticket.version == 4  # every write answered, none of its events confirmed
-        assert held.waiting == 1  # the later ones wait for the ticket's first
-        assert env.recorder.events == []
-
-        held.gate.set()
-        events = await env.recorder.wait_for(lambda found: len(found) >= 4)
-        assert [e.routing_key for e in events] == [
-            "ticket.created",
-            "ticket.updated",
-            "ticket.updated",
-            "ticket.note_added",
-        ]
-        assert [e.data["newStatus"] for e in events[1:3]] == ["in_progress", "pending_customer"]
-        await poll_until(
-            lambda: _empty(env.service.store.outbox_of(ticket.ticket_id)),
-            what=f"the outbox of {ticket.ticket_id} emptied",
         )
 
 

@@ -1,9 +1,7 @@
 """Publishing ticket events from the outbox kept in each ticket document.
 
-After a write the service publishes that ticket's events at once, in the background: the
-writer replies without waiting for the broker's confirmation (the events are already stored with
-the change), and a ticket's publishes go out one after the other, in the order of its writes.
-Published ids are removed from the documents in batches (one write for many tickets).
+After a write the service publishes that ticket's pending events at once; published ids are
+removed from the documents in batches (one write for many tickets, by a background task).
 Whatever could not be published (broker down, crash in between) stays in the outbox; the relay
 publishes it every `interval` seconds while this instance knows of pending events (a publish
 failed), when the broker reconnects, and in a full sweep every `sweep_interval` seconds for
@@ -16,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -63,38 +60,8 @@ class Outbox:
         """Published, not yet removed from the outbox: never published again by this instance."""
         self._ack_ready = asyncio.Event()
         self._failing = False
-        self._publishing: dict[str, asyncio.Task[int]] = {}
-        """Each ticket's latest background publish still under way (the next waits for it)."""
         self.relayed = 0
         """Events published by the relay (not by the writer): for logs and tests."""
-
-    def publish_soon(self, ticket_id: str, entries: Sequence[OutboxEntry]) -> None:
-        """`publish` in the background, after the ticket's publishes still under way."""
-        previous = self._publishing.get(ticket_id)
-        task = asyncio.create_task(self._publish_after(previous, ticket_id, entries))
-        self._publishing[ticket_id] = task
-        task.add_done_callback(functools.partial(self._forget, ticket_id))
-
-    async def _publish_after(
-        self, previous: asyncio.Task[int] | None, ticket_id: str, entries: Sequence[OutboxEntry]
-    ) -> int:
-        if previous is not None:
-            await asyncio.wait([previous])  # its outcome is its own business: only the order
-        return await self.publish(ticket_id, entries)
-
-    def _forget(self, ticket_id: str, task: asyncio.Task[int]) -> None:
-        if self._publishing.get(ticket_id) is task:
-            del self._publishing[ticket_id]
-
-    async def drain(self) -> None:
-        """Wait for the background publishes (a stop); what is still unsent after the publish
-        timeout stays in the outbox for the next relay."""
-        pending = list(self._publishing.values())
-        if pending:
-            await asyncio.wait(pending, timeout=self._publish_timeout)
-            for task in pending:
-                task.cancel()
-            await asyncio.wait(pending)
 
     async def publish(self, ticket_id: str, entries: Sequence[OutboxEntry]) -> int:
         """Publish `entries` in order, drop the published ones from the outbox; never raises.
@@ -236,7 +203,6 @@ class Outbox:
         self._flusher = asyncio.create_task(self._flush_loop(), name="tickets-outbox-acks")
 
     async def stop(self) -> None:
-        await self.drain()
         for task in (self._task, self._flusher):
             if task is not None:
                 task.cancel()

@@ -196,7 +196,7 @@ class TicketOperations:
                 log.warning("ticket id %s already taken; drawing the next one", ticket_id)
                 continue
             await self._store.count_ticket(req.customer_id, now)
-            self._outbox.publish_soon(ticket_id, entries)
+            await self._outbox.publish(ticket_id, entries)
             log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
             return t.CreateTicketResult(ticket=sla.view(ticket, policy, now), created=True)
         raise Conflict("could not allocate a free ticket id; check the counters collection")
@@ -416,7 +416,7 @@ class TicketOperations:
                 log.debug("ticket %s moved underneath (v%d); retrying", ticket_id, ticket.version)
                 continue
             # This write's own events; anything older left in the outbox is the relay's.
-            self._outbox.publish_soon(ticket_id, entries)
+            await self._outbox.publish(ticket_id, entries)
             return Outcome(sla.view(saved, policy, now), outcome.events, outcome.note)
         raise Conflict(
             f"Ticket {ticket_id} is being changed by others right now; try again",
