@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -100,6 +102,39 @@ async def test_writes_during_a_snapshot_are_kept(
 
     engine, db = open_db(tmp_path)
     assert {d["_id"]: d.get("hits") for d in await db["c"].find({}).to_list()} == expected
+    engine.close()
+
+
+async def test_a_slow_fsync_holds_no_write_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The once-a-second fsync runs beside the writes: on a slow disk a write does not wait
+    for it (writes run on the services' event loop)."""
+    engine, db = open_db(tmp_path)
+    storage = engine.database("uts_tickets")._storage
+    assert storage is not None
+    await db["c"].insert_one({"_id": 0})
+    syncing = threading.Event()
+    real_fsync = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        syncing.set()
+        time.sleep(0.5)
+        real_fsync(fd)
+
+    monkeypatch.setattr(journal_module.os, "fsync", slow_fsync)
+    syncer = threading.Thread(target=storage._sync)
+    syncer.start()
+    assert syncing.wait(5)
+    started = time.perf_counter()
+    await db["c"].insert_one({"_id": 1})
+    assert time.perf_counter() - started < 0.2
+    syncer.join()
+    monkeypatch.undo()
+    engine.close()
+
+    engine, db = open_db(tmp_path)
+    assert await db["c"].count_documents({}) == 2
     engine.close()
 
 
