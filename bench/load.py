@@ -204,44 +204,58 @@ def measure(load: Load, warmup: Load | None = None, watched: Watched | None = No
     return replace(result, cpu_ms=cpu)
 
 
-def floors(rabbit_url: str) -> dict[str, Result]:
-    """FastAPI no-op; + one FastStream `broker.request`; + one request through `RpcClient`."""
-    env = {**os.environ, "RABBITMQ_URL": rabbit_url}
-    log = open("/tmp/uts-bench-floors.log", "wb")  # noqa: SIM115
-    echo = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench/floors_app.py"), "echo"], env=env, stdout=log, stderr=log
-    )
-    port = _free_port()
-    app = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench/floors_app.py"), str(port)],
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
+class Floors:
+    """The floor apps, kept running through the whole benchmark (idle between measurements):
+    FastAPI no-op; + one FastStream `broker.request`; + one request through `RpcClient`. The
+    multiplexed floor is measured again beside the routes compared with it, since this
+    machine's speed drifts within a run."""
+
+    NAMES = ("noop", "request", "multiplexed")
+
+    def __init__(self, rabbit_url: str) -> None:
+        self._env = {**os.environ, "RABBITMQ_URL": rabbit_url}
+        self._procs: list[subprocess.Popen[bytes]] = []
+        self._base = ""
+        self._watched: Watched = {}
+
+    def __enter__(self) -> Floors:
+        log = self._log = open("/tmp/uts-bench-floors.log", "wb")
+        script = str(ROOT / "bench/floors_app.py")
+        echo = subprocess.Popen(
+            [sys.executable, script, "echo"], env=self._env, stdout=log, stderr=log
+        )
+        port = _free_port()
+        app = subprocess.Popen(
+            [sys.executable, script, str(port)], env=self._env, stdout=log, stderr=log
+        )
+        self._procs = [app, echo]
+        self._base = f"http://127.0.0.1:{port}"
+        self._watched = {"gateway": app.pid, "service": echo.pid}
+        rabbit = broker_pid()
+        if rabbit is not None:
+            self._watched["rabbitmq"] = rabbit
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with contextlib.suppress(httpx.HTTPError):
-                if (
-                    httpx.post(f"{base}/multiplexed", json={"subject": "x"}, timeout=2).status_code
-                    == 200
-                ):
+                answer = httpx.post(f"{self._base}/multiplexed", json={"subject": "x"}, timeout=2)
+                if answer.status_code == 200:
                     break
             time.sleep(0.3)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for proc in self._procs:
+            proc.terminate()
+            proc.wait()
+        self._log.close()
+
+    def measure(self, name: str) -> Result:
         body = {"subject": "Falla de luminaria en la calle 5"}
-        watched = {"gateway": app.pid, "service": echo.pid}
-        rabbit = broker_pid()
-        if rabbit is not None:
-            watched["rabbitmq"] = rabbit
-        return {
-            name: measure(lua_request("POST", f"{base}/{name}", {}, body=body), watched=watched)
-            for name in ("noop", "request", "multiplexed")
-        }
-    finally:
-        for p in (app, echo):
-            p.terminate()
-            p.wait()
+        load = lua_request("POST", f"{self._base}/{name}", {}, body=body)
+        return measure(load, watched=self._watched)
+
+    def all(self) -> dict[str, Result]:
+        return {name: self.measure(name) for name in self.NAMES}
 
 
 def _free_port() -> int:

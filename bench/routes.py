@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import Load, Result, broker_pid, floors, lua_request  # noqa: E402
+from bench.load import Floors, Load, Result, broker_pid, lua_request  # noqa: E402
 from bench.load import measure as measure_load  # noqa: E402
 from tests.support.infra import vhost  # noqa: E402
 from tests.support.processes import ProcessGroup, free_port, wait_http_ok  # noqa: E402
@@ -217,7 +217,7 @@ def start_system(rabbit_url: str, data_dir: str) -> System:
     return System(base, headers, procs, ids, in_progress, phone)
 
 
-def routes(system: System) -> dict[str, Result]:
+def routes(system: System, floors: Floors) -> dict[str, Result]:
     api = f"{system.base}/api/v2"
     h = system.headers
     rnd = random.Random(7)
@@ -234,6 +234,7 @@ def routes(system: System) -> dict[str, Result]:
     def measure(load: Load, warmup: Load | None = None) -> Result:
         return measure_load(load, warmup, watched)
 
+    results["multiplexed, again"] = floors.measure("multiplexed")
     results["create"] = measure(
         lua_request(
             "POST",
@@ -248,6 +249,7 @@ def routes(system: System) -> dict[str, Result]:
             },
         )
     )
+    results["multiplexed, 3rd"] = floors.measure("multiplexed")
     results["get"] = measure(lua_request("GET", f"{api}/tickets/{{id}}", h, ids=ids))
     results["list open"] = measure(lua_request("GET", f"{api}/tickets?status=open&limit=20", h))
     results["list unassigned"] = measure(
@@ -282,8 +284,8 @@ def routes(system: System) -> dict[str, Result]:
 
 
 TARGETS: dict[str, tuple[str, float]] = {
-    "create": ("multiplexed", 0.6),
-    "get": ("multiplexed", 0.8),
+    "create": ("multiplexed, again", 0.6),
+    "get": ("multiplexed, 3rd", 0.8),
     "list open": ("get", 0.5),
     "list unassigned": ("get", 0.5),
     "search": ("get", 0.5),
@@ -309,7 +311,7 @@ def report(results: dict[str, Result]) -> None:
         print(f"non-2xx answers: {', '.join(errors)}")
 
 
-FLOORS = ("noop", "request", "multiplexed")
+FLOORS = ("noop", "request", "multiplexed", "multiplexed, again", "multiplexed, 3rd")
 
 
 def cpu_report(results: dict[str, Result]) -> None:
@@ -330,12 +332,13 @@ def main() -> None:
     with vhost(broker) as (rabbit_url, description), tempfile.TemporaryDirectory() as data:
         print(f"broker: {description}; store: embedded engine kept in {data}")
         print(f"wrk: 1 thread, 16 connections, {os.cpu_count()} cores")
-        results: dict[str, Result] = dict(floors(rabbit_url))
-        system = start_system(rabbit_url, data)
-        try:
-            results.update(routes(system))
-        finally:
-            system.procs.stop_all()
+        with Floors(rabbit_url) as floors:
+            results: dict[str, Result] = floors.all()
+            system = start_system(rabbit_url, data)
+            try:
+                results.update(routes(system, floors))
+            finally:
+                system.procs.stop_all()
     report(results)
     print(json.dumps({name: r.__dict__ for name, r in results.items()}), file=sys.stderr)
 
