@@ -20,6 +20,7 @@ from tests.support.tickets_helpers import TicketsEnv, tickets_env
 from tests.support.waiting import poll_until
 from tests.support.webhook_receiver import Hit, Receiver, throwaway_tls, webhook_receiver
 from tickets_service.domain import webhooks as rules
+from tickets_service.webhook_store import delivery_document
 from tickets_service.webhooks import WebhookSender, resolve
 from uts_shared.clock import SystemClock
 from uts_shared.contracts import tickets as t
@@ -318,22 +319,16 @@ async def test_a_delivery_held_by_a_replica_that_died_is_made_when_its_hold_ends
     now = env.service.clock.now()
     body = json.dumps({"eventId": "ev-held", "type": "ticket.created", "data": {}})
     # As a replica leaves it when it dies mid-attempt: pending, held for another second.
-    await store.deliveries.insert_one(
-        {
-            "_id": "held",
-            "subscriptionId": created.subscription.id,
-            "eventId": "ev-held",
-            "eventType": "ticket.created",
-            "body": body,
-            "status": "pending",
-            "attempts": [],
-            "attemptCount": 0,
-            "createdAt": now,
-            "nextAttemptAt": now,
-            "leaseUntil": now + timedelta(seconds=1),
-            "leaseToken": "a-replica-that-died",
-        }
+    delivery = delivery_document(
+        "held",
+        subscription_id=created.subscription.id,
+        event_id="ev-held",
+        event_type="ticket.created",
+        body=body,
+        now=now,
     )
+    held = {"leaseUntil": now + timedelta(seconds=1), "leaseToken": "a-replica-that-died"}
+    await store.deliveries.insert_one(delivery | held)
     hit = await receiver.received.first(lambda h: h.webhook_id == "ev-held", timeout=10)
     assert hit.verified(created.secret) == json.loads(body)
     [delivery] = await settled(env, created.subscription.id, 1)

@@ -195,22 +195,16 @@ class WebhookStore:
     ) -> bool:
         """A pending delivery due now; False when this event already has one for this
         subscription (a redelivered event)."""
+        document = delivery_document(
+            delivery_id,
+            subscription_id=subscription_id,
+            event_id=event_id,
+            event_type=event_type,
+            body=body,
+            now=now,
+        )
         try:
-            await self.deliveries.insert_one(
-                {
-                    "_id": delivery_id,
-                    "subscriptionId": subscription_id,
-                    "eventId": event_id,
-                    "eventType": event_type,
-                    "body": body,
-                    "status": "pending",
-                    "attempts": [],
-                    "attemptCount": 0,
-                    "createdAt": now,
-                    "nextAttemptAt": now,
-                    "leaseUntil": now,
-                }
-            )
+            await self.deliveries.insert_one(document)
         except DuplicateKeyError:
             return False
         return True
@@ -305,3 +299,28 @@ class WebhookStore:
         """Forget deliveries finished before `finished_before`; how many."""
         result = await self.deliveries.delete_many({"finishedAt": {"$lt": finished_before}})
         return int(result.deleted_count)
+
+
+def delivery_document(
+    delivery_id: str,
+    *,
+    subscription_id: str,
+    event_id: str,
+    event_type: str,
+    body: str,
+    now: datetime,
+) -> Document:
+    """A stored delivery as it starts: pending, due `now`, held by nobody."""
+    return {
+        "_id": delivery_id,
+        "subscriptionId": subscription_id,
+        "eventId": event_id,
+        "eventType": event_type,
+        "body": body,
+        "status": "pending",
+        "attempts": [],
+        "attemptCount": 0,
+        "createdAt": now,
+        "nextAttemptAt": now,
+        "leaseUntil": now,
+    }
