@@ -9,15 +9,13 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 
-from tests.support.tickets_helpers import BrokerDown, TicketsEnv, tickets_env
+from tests.support.tickets_helpers import QUICK_RELAY, BrokerDown, TicketsEnv, tickets_env
 from uts_shared.logs import handling, request_id
 
 
 @pytest_asyncio.fixture
 async def env(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[TicketsEnv]:
-    async with tickets_env(
-        rabbit_url, mongo_url, outbox_relay_interval=0.2, outbox_grace=0.2
-    ) as running:
+    async with tickets_env(rabbit_url, mongo_url, **QUICK_RELAY) as running:
         yield running
 
 

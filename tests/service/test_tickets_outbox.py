@@ -9,7 +9,7 @@ from collections.abc import Awaitable
 
 import aio_pika
 
-from tests.support.tickets_helpers import BrokerDown, tickets_env
+from tests.support.tickets_helpers import QUICK_RELAY, BrokerDown, tickets_env
 from tests.support.waiting import poll_until
 from tickets_service.events import OutboxEntry
 from uts_shared.contracts import tickets as t
@@ -19,9 +19,7 @@ from uts_shared.contracts.base import EVENTS_EXCHANGE
 async def test_broker_down_during_create_keeps_the_event_and_the_relay_delivers_it(
     rabbit_url: str, mongo_url: str | None
 ) -> None:
-    async with tickets_env(
-        rabbit_url, mongo_url, instances=2, outbox_relay_interval=0.2, outbox_grace=0.2
-    ) as env:
+    async with tickets_env(rabbit_url, mongo_url, instances=2, **QUICK_RELAY) as env:
         customer = await env.customer()
         real = [s.outbox.publisher for s in env.services]
         down = BrokerDown()

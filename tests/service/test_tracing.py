@@ -16,7 +16,7 @@ from opentelemetry.trace import SpanKind
 
 from tests.support.factories import ticket_body
 from tests.support.gateway_app import PASSWORD, gateway_app
-from tests.support.tickets_helpers import BrokerDown, TicketsEnv, tickets_env
+from tests.support.tickets_helpers import QUICK_RELAY, BrokerDown, TicketsEnv, tickets_env
 from tests.support.waiting import poll_until
 from uts_shared import tracing
 from uts_shared.contracts import tickets as t
@@ -24,9 +24,7 @@ from uts_shared.contracts import tickets as t
 
 @pytest_asyncio.fixture
 async def env(rabbit_url: str, mongo_url: str | None) -> AsyncIterator[TicketsEnv]:
-    async with tickets_env(
-        rabbit_url, mongo_url, outbox_relay_interval=0.2, outbox_grace=0.2
-    ) as running:
+    async with tickets_env(rabbit_url, mongo_url, **QUICK_RELAY) as running:
         yield running
 
 

@@ -143,6 +143,11 @@ class TicketsEnv:
         return (await self.rpc.call(t.CREATE_FROM_AGENT, request)).ticket
 
 
+QUICK_RELAY: dict[str, Any] = {"outbox_relay_interval": 0.2, "outbox_grace": 0.2}
+"""`tickets_env` overrides for tests that wait for the outbox relay: it looks every 0.2 s and
+takes events 0.2 s old (a failed publish goes out again within a second)."""
+
+
 def settings_for(
     rabbit_url: str, mongo_url: str | None, db_name: str, **overrides: Any
 ) -> Settings:
