@@ -7,18 +7,20 @@ differ; a replayed event keeps its eventId (consumers drop one they have seen).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from gateway.cli.common import broker_link, guarded, run, settings
 from uts_shared.contracts import tickets as contract
-from uts_shared.contracts.base import Empty
+from uts_shared.contracts.base import Empty, Rpc
 
 app = typer.Typer(
     help="The tickets service's search terms and outbox, over the broker (RABBITMQ_URL).",
     no_args_is_help=True,
 )
+
+R = TypeVar("R")
 
 Timeout = Annotated[
     float,
@@ -26,20 +28,24 @@ Timeout = Annotated[
 ]
 
 
+def _ask(spec: Rpc[Empty, R], timeout: float) -> R:
+    """The tickets service's answer to one admin request (it may take a while)."""
+    config = settings()
+
+    async def ask() -> R:
+        async with broker_link(config) as link:
+            return await link.client.call(spec, Empty(), timeout=timeout)
+
+    return run(ask(), rabbitmq_url=config.rabbitmq_url)
+
+
 @app.command("reindex-search")
 @guarded
 def reindex_search(timeout: Timeout = 120.0) -> None:
     """Recompute every ticket's search terms from its id, subject and description (writes only
     the tickets whose stored terms differ)."""
-    config = settings()
-
-    async def reindex() -> int:
-        async with broker_link(config) as link:
-            done = await link.client.call(contract.ADMIN_REINDEX_SEARCH, Empty(), timeout=timeout)
-            return done.reindexed
-
-    reindexed = run(reindex(), rabbitmq_url=config.rabbitmq_url)
-    typer.echo(f"reindexed {reindexed} ticket(s)")
+    done = _ask(contract.ADMIN_REINDEX_SEARCH, timeout)
+    typer.echo(f"reindexed {done.reindexed} ticket(s)")
 
 
 @app.command("replay-outbox")
@@ -47,12 +53,5 @@ def reindex_search(timeout: Timeout = 120.0) -> None:
 def replay_outbox(timeout: Timeout = 120.0) -> None:
     """Publish every event waiting in the tickets' outboxes now (the relay's full sweep, which
     otherwise runs every OUTBOX_SWEEP_INTERVAL seconds)."""
-    config = settings()
-
-    async def replay() -> int:
-        async with broker_link(config) as link:
-            done = await link.client.call(contract.ADMIN_REPLAY_OUTBOX, Empty(), timeout=timeout)
-            return done.published
-
-    published = run(replay(), rabbitmq_url=config.rabbitmq_url)
-    typer.echo(f"published {published} event(s) from the outbox")
+    done = _ask(contract.ADMIN_REPLAY_OUTBOX, timeout)
+    typer.echo(f"published {done.published} event(s) from the outbox")
