@@ -1,6 +1,6 @@
 """The local app host behind `make run`: every service as its own OS process, plus the gateway.
 
-MongoDB is chosen once, as shared/MONGODB.md says: MONGODB_URL, else a Docker engine's
+MongoDB is chosen once, as docs/STORAGE.md says: MONGODB_URL, else a Docker engine's
 throwaway container, else each service's embedded engine, keeping its data under UTS_DATA_DIR
 (default `var/data` in the checkout): stop and start again, and everything is still there.
 Replicas: CONFIG_REPLICAS, TICKETS_REPLICAS, AI_TOOLS_REPLICAS, GATEWAY_REPLICAS (default 1).

@@ -1,4 +1,4 @@
-"""Every level of tests runs against the real broker and the MongoDB chosen per shared/MONGODB.md.
+"""Every level of tests runs against the real broker and the MongoDB chosen as docs/STORAGE.md says.
 
 The run sets both up once (its own RabbitMQ vhost, or testcontainers when a Docker engine
 answers) and says which it used, at the top and at the end of the report.

@@ -1,4 +1,4 @@
-"""Real services for the tests: RabbitMQ (own vhost per run) and MongoDB (per shared/MONGODB.md)."""
+"""Real services for the tests: RabbitMQ (own vhost per run) and MongoDB (see docs/STORAGE.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The one MongoDB seam every service opens its database through.
 
-Order (see shared/MONGODB.md): `MONGODB_URL` -> that server; a Docker engine -> a throwaway
+Order (see docs/STORAGE.md): `MONGODB_URL` -> that server; a Docker engine -> a throwaway
 `mongo` container (started by the app host or the test run, which then pass its URL on);
 otherwise -> the embedded engine (`uts_shared.embedded`) behind the PyMongo async calls the
 stores use: in memory, or kept on disk under `UTS_DATA_DIR`.
