@@ -32,17 +32,9 @@ import pytest
 from tests.support.desk import AgentLogin, Desk, create_agent
 from tests.support.infra import Infra
 from tests.support.system import StartFailed, System, open_system, runnable
+from tests.support.webhook_receiver import WEBHOOK_TIMINGS
 
 BACKENDS = ("config", "tickets", "ai-tools")
-WEBHOOK_TIMINGS = {
-    "WEBHOOK_RETRY_BASE": "0.1",
-    "WEBHOOK_RETRY_CAP": "0.5",
-    "WEBHOOK_RETRY_WINDOW": "5",
-    "WEBHOOK_POLL_INTERVAL": "0.2",
-    "WEBHOOK_TIMEOUT": "3",
-}
-"""Webhook retries within seconds (a day by default); receivers run on 127.0.0.1, which
-development settings allow."""
 
 
 @pytest.fixture(scope="session")

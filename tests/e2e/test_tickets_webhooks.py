@@ -13,9 +13,10 @@ import pytest_asyncio
 
 from tests.support.desk import Desk, new_customer
 from tests.support.factories import ticket_body, unique_word
-from tests.support.system import System
+from tests.support.infra import Infra
+from tests.support.system import System, open_system
 from tests.support.waiting import until_passes
-from tests.support.webhook_receiver import Receiver, webhook_receiver
+from tests.support.webhook_receiver import WEBHOOK_TIMINGS, Receiver, webhook_receiver
 
 
 @pytest_asyncio.fixture
@@ -107,3 +108,36 @@ async def test_only_admins_manage_webhooks_and_a_url_must_be_http_or_https(
     assert [d["field"] for d in r.json()["details"]] == ["eventTypes"]
     r = await admin_api.patch("/webhooks/no-such-webhook", json={"enabled": True})
     assert r.status_code == 404, r.text
+
+
+async def test_a_debug_run_logs_no_webhook_secret_and_no_raw_frames(
+    infra_env: Infra, fresh_vhost: str, receiver: Receiver
+) -> None:
+    """`LOG_LEVEL=DEBUG` opens our loggers only: aiormq's frame dumps (a delivery's signing
+    secret, ticket bodies) stay closed."""
+    async with open_system("debuglog", fresh_vhost, infra_env.mongo_url, log_level="DEBUG") as s:
+        s.start("config", "config")
+        s.start("tickets", "tickets", **WEBHOOK_TIMINGS)
+        for service in ("config", "tickets"):
+            await s.wait_service(service)
+            s.backends.append(service)
+        s.gateway_url = await s.start_gateway()
+        async with s.api(await s.login()) as admin:
+            r = await admin.post(
+                "/webhooks", json={"url": receiver.url, "eventTypes": ["ticket.created"]}
+            )
+            assert r.status_code == 201, r.text
+            secret = r.json()["secret"]
+            customer = await new_customer(admin)
+            subject = f"Poste {unique_word()}"
+            r = await admin.post("/tickets", json=ticket_body(customer["id"], subject=subject))
+            assert r.status_code == 201, r.text
+            ticket_id = r.json()["ticket"]["ticketId"]
+            await receiver.received.wait_for(
+                lambda hit: hit.event["data"]["ticket"]["ticketId"] == ticket_id, timeout=15
+            )
+        logs = "\n".join(s.log(name) for name in s.started)
+    assert "DEBUG" in logs  # our own debug lines are there
+    key = secret.removeprefix("whsec_")
+    assert key not in logs and secret not in logs
+    assert subject not in logs  # no frame dump carried the ticket's body

@@ -24,6 +24,16 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.support.waiting import Arrivals
 
+WEBHOOK_TIMINGS = {
+    "WEBHOOK_RETRY_BASE": "0.1",
+    "WEBHOOK_RETRY_CAP": "0.5",
+    "WEBHOOK_RETRY_WINDOW": "5",
+    "WEBHOOK_POLL_INTERVAL": "0.2",
+    "WEBHOOK_TIMEOUT": "3",
+}
+"""Webhook retries within seconds (a day by default); receivers run on 127.0.0.1, which
+development settings allow."""
+
 
 @dataclass(frozen=True)
 class Hit:

@@ -50,3 +50,12 @@ async def test_metrics_count_requests_by_route_template_not_raw_path() -> None:
         text = (await api.get("http://gateway/metrics")).text
     assert 'route="/tickets/{ticket_id}"' in text
     assert "LUX-2026-000001" not in text
+
+
+async def test_the_access_log_caps_a_long_path(caplog: pytest.LogCaptureFixture) -> None:
+    async with gateway_app() as gw, gw.client() as api:
+        with caplog.at_level(logging.INFO, logger="gateway.access"):
+            await api.get("/x" + "y" * 5000)
+    [message] = [r.getMessage() for r in caplog.records if r.name == "gateway.access"]
+    assert len(message) < 400
+    assert message.startswith("GET /api/v2/xyyy") and "(5009 characters)" in message

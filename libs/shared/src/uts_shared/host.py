@@ -108,6 +108,11 @@ def serve_forever(host: Callable[[S], ServiceHost], settings_type: Callable[[], 
     (each with settings of its own) until a signal stops them."""
     settings = settings_type()
     service = getattr(host, "service", "service")
-    configure_logging(settings.log_level, fmt=settings.log_format, service=service)
+    configure_logging(
+        settings.log_level,
+        fmt=settings.log_format,
+        service=service,
+        levels=settings.log_levels,
+    )
     configure_tracing(service)
     runtime.run(lambda: host(settings_type()), settings.instances, settings.metrics_port)

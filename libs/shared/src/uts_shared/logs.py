@@ -3,7 +3,11 @@
 The gateway takes a request's `X-Request-ID` (or makes one); it travels in the AMQP header
 `x-request-id` through every RPC and into every event the request causes (the outbox stores it
 with the event), and every log line written while handling it carries it. Text logs by default
-(`make run`), JSON with `LOG_FORMAT=json` (compose).
+(`make run`), JSON with `LOG_FORMAT=json` (compose). A text line's control characters are
+escaped (a value such as a path with a newline can't write a line of its own); JSON escapes them
+itself. `LOG_LEVEL=DEBUG` opens our own loggers only: libraries stay at WARNING (aiormq at DEBUG
+dumps raw AMQP frames, webhook secrets and ticket bodies among them) unless `LOG_LEVELS` names
+them (`aiormq=DEBUG,faststream=INFO`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,16 @@ from typing import Literal
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID_HEADER = "x-request-id"
+OUR_LOGGERS = (
+    "uts_shared",
+    "config_service",
+    "tickets_service",
+    "ai_tools_service",
+    "gateway",
+)
+"""The packages whose loggers `LOG_LEVEL=DEBUG` opens; every other logger stays at WARNING."""
+SELF_LEVELLED = ("faststream",)
+"""Libraries that give their logger a level of their own at import (so the root's is not enough)."""
 LogFormat = Literal["text", "json"]
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -42,6 +56,41 @@ def handling(rid: str | None) -> Iterator[None]:
         request_id.reset(token)
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, 0x85)} | {
+    0x0A: "\\n",
+    0x0D: "\\r",
+    0x09: "\\t",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every control character (and Unicode line separator) written as an escape."""
+    if text.isprintable():
+        return text
+    return text.translate(_CONTROL)
+
+
+class _EscapingFormatter(logging.Formatter):
+    """Escapes the line itself; an exception's traceback that follows keeps its lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return escape_controls(super().formatMessage(record))
+
+
+def _levels(spec: str) -> dict[str, int]:
+    """`"aiormq=DEBUG, faststream=info"` -> {"aiormq": 10, "faststream": 20}."""
+    levels: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, level = item.partition("=")
+        value = logging.getLevelName(level.strip().upper())
+        if not name.strip() or not isinstance(value, int):
+            raise ValueError(f"LOG_LEVELS: {item!r} is not logger=LEVEL (e.g. aiormq=DEBUG)")
+        levels[name.strip()] = value
+    return levels
+
+
 class _Context(logging.Filter):
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -53,8 +102,17 @@ class _Context(logging.Filter):
         return True
 
 
-def configure_logging(level: str, *, fmt: LogFormat = "text", service: str = "uts") -> None:
-    """The process's root handler: level, format and the request-id/service fields."""
+_named: set[str] = set()
+"""Loggers given a level of their own by the last `configure_logging` (reset by the next)."""
+
+
+def configure_logging(
+    level: str, *, fmt: LogFormat = "text", service: str = "uts", levels: str = ""
+) -> None:
+    """The process's root handler: level, format and the request-id/service fields; at DEBUG
+    only our loggers open, libraries stay at WARNING unless `levels` names them."""
+    named = _levels(levels)
+    wanted = logging.getLevelName(level.upper())
     handler = logging.StreamHandler()
     handler.addFilter(_Context(service))
     if fmt == "json":
@@ -66,10 +124,22 @@ def configure_logging(level: str, *, fmt: LogFormat = "text", service: str = "ut
         )
     else:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s")
+            _EscapingFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s")
         )
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)
     root.addHandler(handler)
-    root.setLevel(level.upper())
+    for name in _named:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    debug = wanted == logging.DEBUG
+    root.setLevel(logging.WARNING if debug else level.upper())
+    ours: dict[str, int] = {}
+    if debug:
+        ours = dict.fromkeys(SELF_LEVELLED, logging.WARNING) | dict.fromkeys(
+            OUR_LOGGERS, logging.DEBUG
+        )
+    for name, value in {**ours, **named}.items():
+        logging.getLogger(name).setLevel(value)
+    _named.clear()
+    _named.update(ours, named)

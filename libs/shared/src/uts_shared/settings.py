@@ -39,6 +39,9 @@ class ServiceSettings(BaseSettings):
     stop_timeout: float = Field(default=15.0, gt=0)
     """Seconds a stopping service waits for its broker connection to close."""
     log_level: str = "INFO"
+    log_levels: str = ""
+    """Levels of other loggers by name (`aiormq=DEBUG,faststream=INFO`): at `LOG_LEVEL=DEBUG`
+    only our own loggers open, libraries stay at WARNING unless named here."""
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     """Serve Prometheus metrics on this port (`/metrics`); unset: not served (the gateway
     always serves them at `/metrics` on its own port)."""

@@ -25,6 +25,9 @@ UNTRACED = "/health$,/ready$,/metrics$"
 
 log = logging.getLogger("gateway.access")
 
+PATH_LOGGED = 256
+"""The most of a path an access line shows (a client picks the path's length)."""
+
 _HEADER = REQUEST_ID_HEADER.encode()
 
 
@@ -61,20 +64,27 @@ class RequestContext:
                 _log_access(scope, status, seconds, rid)
 
 
+def logged_path(path: str) -> str:
+    if len(path) <= PATH_LOGGED:
+        return path
+    return f"{path[:PATH_LOGGED]}...({len(path)} characters)"
+
+
 def _log_access(scope: Scope, status: int, seconds: float, rid: str) -> None:
     state: dict[str, Any] = scope.get("state") or {}
     agent = state.get("agent_id") or "-"
+    path = logged_path(scope["path"])
     with handling(rid):
         log.info(
             "%s %s %d %.1fms agent=%s",
             scope["method"],
-            scope["path"],
+            path,
             status,
             seconds * 1000,
             agent,
             extra={
                 "method": scope["method"],
-                "path": scope["path"],
+                "path": path,
                 "status": status,
                 "duration_ms": round(seconds * 1000, 2),
                 "agent_id": agent,

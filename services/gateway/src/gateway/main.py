@@ -215,7 +215,12 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
 
 def main() -> None:
     settings = GatewaySettings()
-    configure_logging(settings.log_level, fmt=settings.log_format, service="gateway")
+    configure_logging(
+        settings.log_level,
+        fmt=settings.log_format,
+        service="gateway",
+        levels=settings.log_levels,
+    )
     configure_tracing("gateway")
     runtime.tune_gc()
     app = create_app(settings)
