@@ -141,6 +141,14 @@ async def test_build_files_are_served_and_hashed_ones_cached_for_good(
         assert "root:" not in (await http.get("/%2e%2e/%2e%2e/etc/passwd")).text
 
 
+async def test_a_path_no_file_can_have_is_a_404_not_an_error(console_gateway: str) -> None:
+    async with httpx.AsyncClient(base_url=console_gateway) as http:
+        for path in ("/favicon.ico%00.html", "/main-AB12CD34.js%00", "/" + "a" * 5000 + ".js"):
+            r = await http.get(path)
+            assert r.status_code == 404, (path[:40], r.status_code, r.text[:200])
+        assert (await http.get("/tickets%00")).status_code in (200, 404)
+
+
 async def test_api_socketio_docs_and_health_are_untouched_by_the_console(
     console_gateway: str,
 ) -> None:

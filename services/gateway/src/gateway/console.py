@@ -57,10 +57,20 @@ def install(app: FastAPI, build_dir: Path | None) -> None:
         if not index.is_file():
             return HTMLResponse(NOT_BUILT, status_code=503, headers=REVALIDATE)
         if path:
-            candidate = (root / path).resolve()
-            if candidate.is_relative_to(root) and candidate.is_file():
+            candidate = _file_in(root, path)
+            if candidate is not None:
                 headers = IMMUTABLE if HASHED.search(candidate.name) else REVALIDATE
                 return FileResponse(candidate, headers=headers)
             if "." in path.rsplit("/", 1)[-1]:
                 raise HTTPException(status_code=404)  # a missing file, not a screen
         return FileResponse(index, headers=REVALIDATE)
+
+
+def _file_in(root: Path, path: str) -> Path | None:
+    """The build's file at `path`, or None (outside the build, not a file, or a name no file
+    can have, such as one with a NUL byte)."""
+    try:
+        candidate = (root / path).resolve()
+        return candidate if candidate.is_relative_to(root) and candidate.is_file() else None
+    except (OSError, ValueError):
+        return None
