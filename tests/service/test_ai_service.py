@@ -695,6 +695,31 @@ async def test_a_webhook_answered_200_before_any_replica_exists_is_handled_later
         await replica.stop()
 
 
+async def test_a_webhook_is_refused_while_ai_tools_runs_without_an_openai_key(
+    webhook_gateway: WebhookGateway,
+) -> None:
+    """No consumer takes the webhook queue then: a 503 makes OpenAI deliver it again later,
+    instead of it piling up unread."""
+    gateway = webhook_gateway
+    settings = AiSettings(
+        rabbitmq_url=gateway.rabbit_url,
+        mongodb_url=gateway.mongo_url,
+        mongodb_db=f"ai_test_ai_off_{gateway.suffix}",
+        openai_api_key=None,
+    )
+    replica = AiToolsService(
+        settings, database=open_database(gateway.mongo_url, settings.mongodb_db)
+    )
+    await replica.start()
+    try:
+        response_id = gateway.fake.stored([message("sin modelo")], metadata={"phone": "x"})
+        r = await gateway.webhook(response_id)
+        assert r.status_code == 503, r.text
+        assert "OPENAI_API_KEY" in r.json()["error"]
+    finally:
+        await replica.stop()
+
+
 # --- the broker RPC path ----------------------------------------------------------------------
 
 

@@ -6,7 +6,10 @@ gateway has already published is answered 200 and not published again (OpenAI re
 gets a 2xx); the ai-tools service de-duplicates too (by response and call id), which covers
 replicas and restarts. Otherwise the event goes on the broker, persistent, as
 `openai.<type>` (e.g. `openai.response.completed`), and OpenAI gets its 200 at once: the
-tools and the continuation run in the ai-tools service.
+tools and the continuation run in the ai-tools service. While ai-tools answers that its model
+paths are off (no `OPENAI_API_KEY`), a webhook is refused with 503 rather than queued where no
+consumer will take it (OpenAI delivers it again later); while no ai-tools replica answers at
+all, it is queued for the first that starts.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from gateway.errors import error_response
 from gateway.routes.ai import AiRouteSettings, AiSettings, ai_settings
 from uts_shared.contracts import ai_tools
 from uts_shared.contracts.base import Empty
-from uts_shared.errors import Unavailable
+from uts_shared.errors import DomainError, Unavailable
 from uts_shared.messaging import EventPublisher, RpcClient, excerpt
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,38 @@ class RecentIds:
             done.set()
 
 
+class ModelSwitch:
+    """Whether ai-tools continues webhooks, asked at most every `ttl` seconds: True, False, or
+    None while no replica answers (then the durable queue keeps the webhook for one)."""
+
+    def __init__(self, *, ttl: float = 10.0, timeout: float = 1.0) -> None:
+        self._ttl = ttl
+        self._timeout = timeout
+        self._known: tuple[float, bool | None, str | None] = (-1e9, None, None)
+        self._lock = asyncio.Lock()
+
+    async def state(self, rpc: RpcClient) -> tuple[bool | None, str | None]:
+        """(enabled, why not)."""
+        async with self._lock:
+            at, enabled, reason = self._known
+            if time.monotonic() - at < self._ttl:
+                return enabled, reason
+            try:
+                status = await rpc.call(ai_tools.STATUS, Empty(), timeout=self._timeout)
+                enabled, reason = status.webhooks_enabled, status.reason
+            except DomainError:
+                enabled, reason = None, None
+            self._known = (time.monotonic(), enabled, reason)
+            return enabled, reason
+
+
+def _switch(request: Request) -> ModelSwitch:
+    switch: ModelSwitch | None = getattr(request.app.state, "openai_model_switch", None)
+    if switch is None:
+        switch = request.app.state.openai_model_switch = ModelSwitch()
+    return switch
+
+
 def _state(request: Request, settings: AiRouteSettings) -> tuple[OpenAI, RecentIds]:
     state = request.app.state
     verifier: OpenAI | None = getattr(state, "openai_webhook_verifier", None)
@@ -106,7 +141,10 @@ def _webhook(payload: dict[str, Any], webhook_id: str) -> ai_tools.OpenAiWebhook
     "/openai/webhook",
     responses={
         400: {"description": "Bad, missing or too old signature"},
-        503: {"description": "Webhooks disabled (no OPENAI_WEBHOOK_SECRET) or broker down"},
+        503: {
+            "description": "Webhooks disabled (no OPENAI_WEBHOOK_SECRET here, or no "
+            "OPENAI_API_KEY in the ai-tools service) or broker down"
+        },
     },
 )
 async def openai_webhook(request: Request, settings: AiSettings) -> JSONResponse:
@@ -125,6 +163,10 @@ async def openai_webhook(request: Request, settings: AiSettings) -> JSONResponse
         log.warning("rejected an OpenAI webhook: %s", exc)
         return error_response(400, f"Invalid webhook: {exc}")
     webhook_id = headers["webhook-id"]
+    enabled, reason = await _switch(request).state(request.app.state.broker_link.client)
+    if enabled is False:
+        log.warning("refused OpenAI webhook %s: %s", webhook_id, reason)
+        raise Unavailable(f"OpenAI webhooks are switched off in the ai-tools service: {reason}")
 
     while (pending := recent.begin(webhook_id)) is not None:
         await pending.wait()  # the same delivery is being published right now
