@@ -695,6 +695,18 @@ async def test_a_webhook_answered_200_before_any_replica_exists_is_handled_later
         await replica.stop()
 
 
+async def test_a_signed_webhook_nested_too_deep_is_a_400_not_an_error(
+    webhook_gateway: WebhookGateway,
+) -> None:
+    gateway = webhook_gateway
+    body = '{"type": "response.completed", "data": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    r = await gateway.http.post(
+        "/api/v2/openai/webhook", content=body, headers=sign(gateway.secret, body)
+    )
+    assert r.status_code == 400, r.text
+    assert "nested deeper than 64 levels" in r.json()["error"]
+
+
 async def test_a_webhook_is_refused_while_ai_tools_runs_without_an_openai_key(
     webhook_gateway: WebhookGateway,
 ) -> None:

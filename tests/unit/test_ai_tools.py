@@ -345,7 +345,11 @@ async def test_unknown_function_is_the_plans_error(runner: ToolRunner) -> None:
     assert out == {"success": False, "error": "Función desconocida"}
 
 
-@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", '"text"'])
+@pytest.mark.parametrize(
+    "raw",
+    ["{not json", "[1, 2]", '"text"', '{"subject": ' + "[" * 5_000 + "]" * 5_000 + "}"],
+    ids=["not-json", "array", "string", "nested-5000-deep"],
+)
 async def test_malformed_arguments_are_an_error_output(runner: ToolRunner, raw: str) -> None:
     out = await output(runner, call("create_ticket_report", raw))
     assert out == {

@@ -158,8 +158,12 @@ async def test_an_event_is_emitted_once_under_its_plan_name_with_its_id(
             "ticket.updated",
             encode(make_event(t.TICKET_CREATED, t.TicketCreated(ticket=view(), customer_id="c1"))),
         ),
+        (
+            "ticket.created",
+            b'{"type": "ticket.created", "data": ' + b"[" * 100_000 + b"]" * 100_000,
+        ),
     ],
-    ids=["unknown-key", "not-json", "bad-payload", "type-mismatch"],
+    ids=["unknown-key", "not-json", "bad-payload", "type-mismatch", "nested-100000-deep"],
 )
 async def test_a_malformed_event_is_rejected_and_not_emitted(
     relay: tuple[TicketRelay, Recorder], routing_key: str, body: bytes

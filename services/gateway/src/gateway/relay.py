@@ -18,7 +18,6 @@ socket is in several of the target rooms), following the ticket-visibility setti
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import OrderedDict
 from typing import Any
@@ -33,6 +32,7 @@ from gateway.realtime import (
     agent_room,
     ticket_room,
 )
+from uts_shared import json_depth
 from uts_shared.contracts import tickets
 from uts_shared.contracts.base import Event
 from uts_shared.messaging import (
@@ -143,7 +143,7 @@ class TicketRelay:
             raise MalformedMessage("unknown routing key")
         model, name = known
         try:
-            raw = json.loads(body)
+            raw = json_depth.loads(body)
             event = model.model_validate(raw)
         except ValueError as exc:  # not JSON, or pydantic's ValidationError
             raise MalformedMessage.of(exc) from None

@@ -12,13 +12,16 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
+from uts_shared import json_depth
 from uts_shared.contracts.ai_tools import FunctionCall
 
 
 def signature(call: FunctionCall) -> str:
     """What makes two calls "the same": the name and the arguments as parsed JSON."""
     try:
-        args = json.dumps(json.loads(call.arguments or "{}"), sort_keys=True, ensure_ascii=False)
+        args = json.dumps(
+            json_depth.loads(call.arguments or "{}"), sort_keys=True, ensure_ascii=False
+        )
     except ValueError:
         args = call.arguments.strip()
     return f"{call.name}\x00{args}"

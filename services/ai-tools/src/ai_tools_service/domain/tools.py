@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from ai_tools_service.domain.messages import Messages
+from uts_shared import json_depth
 from uts_shared.contracts.ai_tools import FunctionCall
 from uts_shared.contracts.config import DEFAULT_FALLBACK
 from uts_shared.contracts.tickets import (
@@ -109,7 +110,7 @@ def parse_arguments(raw: str) -> dict[str, Any] | None:
     if not raw or not raw.strip():
         return {}
     try:
-        value = json.loads(raw)
+        value = json_depth.loads(raw)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None

@@ -15,7 +15,6 @@ all, it is queued for the first that starts.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import OrderedDict
@@ -27,6 +26,7 @@ from openai import InvalidWebhookSignatureError, OpenAI
 
 from gateway.errors import error_response
 from gateway.routes.ai import AiRouteSettings, AiSettings, ai_settings
+from uts_shared import json_depth
 from uts_shared.contracts import ai_tools
 from uts_shared.contracts.base import Empty
 from uts_shared.errors import DomainError, Unavailable
@@ -155,10 +155,12 @@ async def openai_webhook(request: Request, settings: AiSettings) -> JSONResponse
     body = await request.body()
     headers = dict(request.headers)
     try:
+        if json_depth.too_deep(body):
+            raise ValueError(f"JSON nested deeper than {json_depth.MAX_JSON_DEPTH} levels")
         verifier.webhooks.unwrap(
             body, headers, secret=settings.openai_webhook_secret.get_secret_value()
         )
-        payload = json.loads(body)
+        payload = json_depth.loads(body)
     except (InvalidWebhookSignatureError, ValueError) as exc:
         log.warning("rejected an OpenAI webhook: %s", exc)
         return error_response(400, f"Invalid webhook: {exc}")
