@@ -195,11 +195,26 @@ def test_a_subscription_is_switched_off_after_five_deliveries_in_a_row_failed_fo
         "localhost",
         "LOCALHOST.",
         "api.localhost",
+        "[64:ff9b::7f00:1]",  # NAT64 of 127.0.0.1
+        "[64:ff9b::a9fe:a9fe]",  # NAT64 of the cloud metadata address
+        "[2002:7f00:1::]",  # 6to4 of 127.0.0.1
+        "[::127.0.0.1]",  # IPv4-compatible (deprecated) loopback
     ],
 )
 def test_private_loopback_and_link_local_hosts_are_refused_unless_allowed(host: str) -> None:
     assert rules.refused_host(host, allow_private=False) is not None
     assert rules.refused_host(host, allow_private=True) is None
+
+
+@pytest.mark.parametrize(
+    "host", ["127.1", "2130706433", "0x7f000001", "017700000001", "0", "0x08.0x08.8.8", "010.0.0.1"]
+)
+def test_addresses_in_legacy_numeric_spellings_are_refused_everywhere(host: str) -> None:
+    """A resolver reads these as IPv4 addresses (127.1 is 127.0.0.1): an address is written
+    the usual way (a.b.c.d) or not at all."""
+    for allow_private in (False, True):
+        reason = rules.refused_host(host, allow_private=allow_private)
+        assert reason is not None and "a.b.c.d" in reason, host
 
 
 @pytest.mark.parametrize("host", ["8.8.8.8", "2001:4860:4860::8888", "hooks.example.com"])
@@ -242,10 +257,21 @@ def rejected_fields(**fields: object) -> list[str]:
         "https://hooks.example.com:99999/in",
         "http://hooks example.com/",
         "https://" + "a" * 2048 + ".com/",
+        "http://127.0.0.1%2e:8080/",
+        "http://-hooks.example.com/",
+        "http://hooks..example.com/",
+        "http://hooks_example.com/",
+        "http://" + "a" * 64 + ".example.com/",
+        "http://hooks.example.com%00/",
     ],
 )
 def test_only_http_and_https_urls_with_a_host_are_accepted(url: str) -> None:
     assert rejected_fields(url=url) == ["url"]
+
+
+def test_the_scheme_and_host_are_kept_in_lower_case() -> None:
+    assert create(url="HTTPS://Hooks.Example.COM/In?A=B").url == "https://hooks.example.com/In?A=B"
+    assert create(url="https://bücher.example/in").url == "https://xn--bcher-kva.example/in"
 
 
 def test_event_types_are_ticket_events_or_every_one() -> None:

@@ -12,9 +12,11 @@ shows it.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
@@ -39,20 +41,48 @@ INTAKE_PARKED = "webhooks.parked"
 """The key the queue is declared with (nothing publishes it)."""
 
 
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def _host(hostname: str) -> str:
+    """A host as DNS knows it: an IP literal, or a name of letters, digits and hyphens (labels
+    of 1-63, at most 253 in all) in lower case, international names in their xn-- form. Anything
+    else (`127.0.0.1%2e`, `a..b`, `hooks_x`) is refused before any lookup is made of it."""
+    try:
+        return str(ipaddress.ip_address(hostname))
+    except ValueError:
+        pass
+    try:
+        ascii_name = hostname.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise ValueError("must name a valid host") from None
+    labels = ascii_name.removesuffix(".").split(".")
+    if len(ascii_name) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise ValueError("must name a valid host (letters, digits, hyphens and dots)")
+    return ascii_name
+
+
 def _web_url(value: str) -> str:
-    """An absolute http(s) URL with a host (the address rules are the service's)."""
+    """An absolute http(s) URL with a valid host, scheme and host in lower case (the address
+    rules are the service's)."""
     try:
         parts = urlsplit(value)
-        _ = parts.port  # raises on a port that is no number or out of range
+        port = parts.port  # raises on a port that is no number or out of range
     except ValueError:
         raise ValueError("must be an absolute http:// or https:// URL") from None
-    if parts.scheme.lower() not in ("http", "https"):
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
         raise ValueError("must be an http:// or https:// URL")
     if not parts.hostname:
         raise ValueError("must name a host")
     if any(c.isspace() for c in value):
         raise ValueError("must not contain spaces")
-    return value
+    host = _host(parts.hostname)
+    userinfo, _, _ = parts.netloc.rpartition("@")
+    netloc = (f"{userinfo}@" if userinfo else "") + (f"[{host}]" if ":" in host else host)
+    if port is not None:
+        netloc += f":{port}"
+    return urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def _event_types(value: Any) -> Any:

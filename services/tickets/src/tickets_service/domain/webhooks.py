@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -168,15 +169,31 @@ def disable_reason(failures_in_a_row: int, last: Outcome, policy: RetryPolicy) -
 # --- addresses --------------------------------------------------------------------------------
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _embedded(address: Address) -> Address:
+    """The IPv4 address an IPv6 one carries (mapped, NAT64, 6to4, the old compatible form):
+    what a packet to it reaches, so what the address rules judge."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return address
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64 or (address in _IPV4_COMPATIBLE and int(address) > 1):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
+
+
 def parse_address(host: str) -> Address | None:
     """`host` as an IP address (brackets of an IPv6 literal allowed), or None for a name."""
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
+    return _embedded(address)
 
 
 def address_allowed(address: Address, *, allow_private: bool) -> bool:
@@ -184,9 +201,18 @@ def address_allowed(address: Address, *, allow_private: bool) -> bool:
     no loopback, private networks, link-local (cloud metadata), shared or reserved space."""
     if allow_private:
         return True
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    address = _embedded(address)
     return address.is_global and not address.is_multicast
+
+
+_NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+
+
+def numeric_spelling(name: str) -> bool:
+    """A name made of numbers only (`127.1`, `2130706433`, `0x7f000001`, `010.0.0.1`): no DNS
+    name ends in a number, and resolvers read these as IPv4 addresses."""
+    labels = name.split(".")
+    return all(_NUMERIC_LABEL.match(label) for label in labels)
 
 
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
@@ -195,9 +221,11 @@ LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopb
 def refused_host(host: str, *, allow_private: bool) -> str | None:
     """Why a URL's host may not be registered, when that is plain from the host itself (an IP
     literal or a name of this machine); names are checked again, resolved, at each delivery."""
+    name = host.lower().rstrip(".")
+    if parse_address(name) is None and numeric_spelling(name):
+        return "an IP address must be written the usual way (a.b.c.d)"
     if allow_private:
         return None
-    name = host.lower().rstrip(".")
     if name in LOCAL_NAMES or name.endswith(".localhost"):
         return "must not point at this machine"
     address = parse_address(name)
