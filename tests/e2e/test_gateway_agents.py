@@ -56,7 +56,7 @@ async def test_agent_management_is_for_admins_only(
         ("PATCH", f"/agents/{colleague.id}", {"firstName": "X"}),
         ("POST", f"/agents/{colleague.id}/deactivate", None),
         ("POST", f"/agents/{colleague.id}/reactivate", None),
-        ("POST", f"/agents/{colleague.id}/password", {"password": "another-pass"}),
+        ("POST", f"/agents/{colleague.id}/password", {"password": "another-passphrase"}),
     ):
         r = await agent_api.request(method, path, json=body)
         assert r.status_code == 403, (path, r.text)
@@ -123,6 +123,27 @@ async def test_admin_resets_a_password(
     assert await status_with(system, agent.token) == 401
     assert await login_status(system, agent.email, agent.password) == 401
     assert await login_status(system, agent.email, new_password) == 200
+
+
+async def test_an_admin_resets_its_own_password_only_with_the_current_one(
+    system: System, admin_api: httpx.AsyncClient
+) -> None:
+    """A stolen admin token must not become a permanent takeover."""
+    boss = await create_agent(system, admin_api, role="admin")
+    new_password = "boss-" + uuid.uuid4().hex[:12]
+    async with system.api(boss.token) as api:
+        for body in (
+            {"password": new_password},
+            {"password": new_password, "currentPassword": "not-it-at-all"},
+        ):
+            r = await api.post(f"/agents/{boss.id}/password", json=body)
+            assert r.status_code == 422, r.text
+            assert [d["field"] for d in r.json()["details"]] == ["currentPassword"]
+        assert await login_status(system, boss.email, new_password) == 401
+        body = {"password": new_password, "currentPassword": boss.password}
+        r = await api.post(f"/agents/{boss.id}/password", json=body)
+        assert r.status_code == 200, r.text
+    assert await login_status(system, boss.email, new_password) == 200
 
 
 async def test_every_agent_changes_its_own_password_with_the_current_one(

@@ -176,7 +176,7 @@ async def test_admin_creates_and_lists_agents(system: System, admin_api: httpx.A
         "/agents",
         json={
             "email": email,
-            "password": "long-enough",
+            "password": "long-enough-phrase",
             "firstName": "Bea",
             "lastName": "Admin",
             "role": "admin",
@@ -193,7 +193,7 @@ async def test_admin_creates_and_lists_agents(system: System, admin_api: httpx.A
     assert all("passwordHash" not in a for a in listed["agents"])
 
     # the new admin can work right away
-    token = await system.login(email, "long-enough")
+    token = await system.login(email, "long-enough-phrase")
     async with system.api(token) as new_admin:
         assert (await new_admin.get("/agents")).status_code == 200
 
@@ -205,7 +205,7 @@ async def test_duplicate_agent_email_is_409(
         "/agents",
         json={
             "email": agent.email.upper(),
-            "password": "long-enough",
+            "password": "long-enough-phrase",
             "firstName": "X",
             "lastName": "Y",
         },
@@ -217,7 +217,7 @@ async def test_duplicate_agent_email_is_409(
 async def test_invalid_agent_bodies_are_422_naming_the_field(admin_api: httpx.AsyncClient) -> None:
     good = {
         "email": "new@e2e.example.com",
-        "password": "long-enough",
+        "password": "long-enough-phrase",
         "firstName": "A",
         "lastName": "B",
     }

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
+from pydantic import ValidationError
 
 from gateway.agents import (
     INVALID_CREDENTIALS,
@@ -15,6 +16,8 @@ from gateway.agents import (
     Agents,
     AgentStore,
     NewAgent,
+    NewPassword,
+    PasswordChange,
 )
 from gateway.auth import Passwords, Role
 from uts_shared.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
@@ -35,7 +38,7 @@ async def agents() -> Agents:
 
 def new(email: str = "Ana@Example.com", role: Role = Role.AGENT) -> NewAgent:
     return NewAgent(
-        email=email, password="s3cret-pass", first_name="Ana", last_name="Ruiz", role=role
+        email=email, password="s3cret-passphrase", first_name="Ana", last_name="Ruiz", role=role
     )
 
 
@@ -52,7 +55,7 @@ async def test_created_agent_is_stored_lowercased_with_a_hash_not_the_password(
     assert profile.created_at == NOW
     doc = await agents.store.by_email("ana@example.com")
     assert doc is not None and doc["passwordHash"].startswith("$argon2id$")
-    assert "s3cret-pass" not in str(doc)
+    assert "s3cret-passphrase" not in str(doc)
     assert "passwordHash" not in profile.model_dump(by_alias=True)
 
 
@@ -64,12 +67,12 @@ async def test_same_email_in_another_case_is_a_conflict(agents: Agents) -> None:
 
 async def test_sign_in_with_right_password_whatever_the_email_case(agents: Agents) -> None:
     created = await agents.create(new())
-    assert (await agents.authenticate(" ANA@example.com ", "s3cret-pass")).id == created.id
+    assert (await agents.authenticate(" ANA@example.com ", "s3cret-passphrase")).id == created.id
 
 
 async def test_wrong_password_and_unknown_email_fail_alike(agents: Agents) -> None:
     await agents.create(new())
-    for email, password in (("ana@example.com", "wrong-pass"), ("who@example.com", "s3cret-pass")):
+    for email, password in (("ana@example.com", "wrong-pass"), ("who@example.com", "s3cret-passphrase")):
         with pytest.raises(Unauthorized) as failed:
             await agents.authenticate(email, password)
         assert failed.value.message == INVALID_CREDENTIALS
@@ -79,13 +82,13 @@ async def test_inactive_agent_cannot_sign_in(agents: Agents) -> None:
     created = await agents.create(new())
     await agents.set_active(created.id, False, by="boss")
     with pytest.raises(Forbidden, match="disabled"):
-        await agents.authenticate("ana@example.com", "s3cret-pass")
+        await agents.authenticate("ana@example.com", "s3cret-passphrase")
 
 
 async def test_weak_hash_is_upgraded_at_sign_in(agents: Agents) -> None:
     created = await agents.create(new())
     upgraded = Agents(agents.store, Passwords())  # production parameters
-    await upgraded.authenticate("ana@example.com", "s3cret-pass")
+    await upgraded.authenticate("ana@example.com", "s3cret-passphrase")
     doc = await agents.store.by_id(created.id)
     assert doc is not None and "m=65536" in doc["passwordHash"]
 
@@ -118,6 +121,23 @@ async def test_unusable_admin_settings_stop_the_start_with_a_clear_reason(agents
         await agents.ensure_admin(
             email="boss@example.com", password="short", first_name="B", last_name="O"
         )
+
+
+@pytest.mark.parametrize(
+    "password", ["short", "eleven-char", "Qwerty123456", "leavemealone", "123QWEasdZXC"]
+)
+def test_a_password_shorter_than_12_or_among_the_most_common_is_refused(password: str) -> None:
+    for make in (
+        lambda: NewAgent(email="a@example.com", password=password, first_name="A", last_name="B"),
+        lambda: NewPassword(password=password),
+        lambda: PasswordChange(current_password="whatever-it-was", new_password=password),
+    ):
+        with pytest.raises(ValidationError):
+            make()
+
+
+def test_a_long_uncommon_password_is_accepted() -> None:
+    assert NewPassword(password="una frase larga y secreta").password
 
 
 async def test_agents_list_oldest_first_without_hashes(agents: Agents) -> None:
@@ -182,10 +202,10 @@ async def test_deactivated_agent_cannot_sign_in_until_reactivated(
     assert off.active is False
     assert heard.revocations == [(created.id, "deactivated")]
     with pytest.raises(Forbidden, match="disabled"):
-        await agents.authenticate("ana@example.com", "s3cret-pass")
+        await agents.authenticate("ana@example.com", "s3cret-passphrase")
     on = await agents.set_active(created.id, True, by="boss")
     assert on.active is True
-    assert (await agents.authenticate("ana@example.com", "s3cret-pass")).id == created.id
+    assert (await agents.authenticate("ana@example.com", "s3cret-passphrase")).id == created.id
     assert [active for _, _, active in heard.updates] == [False, True]
     assert heard.revocations == [(created.id, "deactivated")]  # reactivating revives no token
 
@@ -211,7 +231,7 @@ async def test_admin_resets_a_password_and_the_old_sessions_end(
     await agents.reset_password(created.id, "brand-new-pass", by="boss")
     assert heard.revocations == [(created.id, "password_reset")]
     with pytest.raises(Unauthorized):
-        await agents.authenticate("ana@example.com", "s3cret-pass")
+        await agents.authenticate("ana@example.com", "s3cret-passphrase")
     assert (await agents.authenticate("ana@example.com", "brand-new-pass")).id == created.id
 
 
@@ -221,7 +241,7 @@ async def test_an_agent_changes_its_own_password_given_the_current_one(agents: A
         await agents.change_password(created.id, "not-my-pass", "brand-new-pass")
     assert [d.field for d in wrong.value.details] == ["currentPassword"]
     with pytest.raises(ValidationFailed) as same:
-        await agents.change_password(created.id, "s3cret-pass", "s3cret-pass")
+        await agents.change_password(created.id, "s3cret-passphrase", "s3cret-passphrase")
     assert [d.field for d in same.value.details] == ["newPassword"]
-    await agents.change_password(created.id, "s3cret-pass", "brand-new-pass")
+    await agents.change_password(created.id, "s3cret-passphrase", "brand-new-pass")
     assert (await agents.authenticate("ana@example.com", "brand-new-pass")).id == created.id

@@ -3,6 +3,7 @@ the directory's management (edit, deactivate, reactivate, password resets and ch
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import secrets
@@ -48,7 +49,28 @@ Email = Annotated[
     AfterValidator(_email),
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+PASSWORD_MIN = 12
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords (zxcvbn's list, from leaked password sets)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def _uncommon(password: str) -> str:
+    if password.lower() in _common_passwords():
+        raise ValueError("is one of the most common passwords: choose another")
+    return password
+
+
+Password = Annotated[
+    str,
+    StringConstraints(min_length=PASSWORD_MIN, max_length=1024),
+    AfterValidator(_uncommon),
+]
 
 
 class NewAgent(WireModel):
@@ -82,11 +104,12 @@ class AgentChanges(WireModel):
 
 
 class NewPassword(WireModel):
-    """Body of an admin's password reset."""
+    """Body of an admin's password reset; an admin resetting its own gives the current one."""
 
     model_config = example({"password": "otra frase larga y secreta"})
 
     password: Password
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
 
 
 class PasswordChange(WireModel):

@@ -57,7 +57,9 @@ OPTIONS = {
 EmailOrId = Annotated[str, typer.Argument(metavar="EMAIL_OR_ID", help="The agent's email or id.")]
 PasswordOption = Annotated[
     str | None,
-    typer.Option(help="At least 8 characters; generated and printed once when not given."),
+    typer.Option(
+        help="At least 12 characters, not a common one; generated and printed once when not given."
+    ),
 ]
 
 

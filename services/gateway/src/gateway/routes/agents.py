@@ -13,8 +13,11 @@ from fastapi import APIRouter, Depends, Path
 
 from gateway.agents import AgentChanges, AgentProfile, AgentsDep, NewAgent, NewPassword
 from gateway.auth import AdminAgent, CurrentAgent, Role, admin_agent, current_agent
+from gateway.proxies import ClientAddress
+from gateway.ratelimit import LoginLimiterDep
 from gateway.routes.envelope import Ok
 from uts_shared.contracts.base import ID_MAX, WireModel
+from uts_shared.errors import NotFound, ValidationFailed
 
 router = APIRouter(prefix="/agents", tags=["agents"], dependencies=[Depends(current_agent)])
 
@@ -106,9 +109,35 @@ async def reactivate_agent(agent_id: AgentId, admin: AdminAgent, agents: AgentsD
     return AgentOut(agent=await agents.set_active(agent_id, True, by=admin.id))
 
 
-@router.post("/{agent_id}/password", dependencies=[Depends(admin_agent)], responses=ADMIN_ONLY)
+@router.post(
+    "/{agent_id}/password",
+    dependencies=[Depends(admin_agent)],
+    responses={
+        **ADMIN_ONLY,
+        422: {"description": "Not acceptable, or your own without the right `currentPassword`"},
+        429: {"description": "Too many wrong current passwords: `Retry-After`"},
+    },
+)
 async def reset_password(
-    agent_id: AgentId, body: NewPassword, admin: AdminAgent, agents: AgentsDep
+    agent_id: AgentId,
+    body: NewPassword,
+    admin: AdminAgent,
+    agents: AgentsDep,
+    *,
+    limiter: LoginLimiterDep,
+    ip: ClientAddress,
 ) -> AgentOut:
-    """Set a new password for an agent (admin only); its current sessions end."""
-    return AgentOut(agent=await agents.reset_password(agent_id, body.password, by=admin.id))
+    """Set a new password for an agent (admin only); its current sessions end. An admin's own
+    password needs the current one (`currentPassword`), as `POST /auth/password` does: a stolen
+    token must not become a permanent takeover."""
+    if agent_id != admin.id:
+        return AgentOut(agent=await agents.reset_password(agent_id, body.password, by=admin.id))
+    if body.current_password is None:
+        raise ValidationFailed.on("currentPassword", "is required to change your own password")
+    await limiter.attempt(email=admin.email, ip=ip)
+    await agents.change_password(admin.id, body.current_password, body.password)
+    await limiter.succeeded(email=admin.email, ip=ip)
+    profile = await agents.get(admin.id)
+    if profile is None:
+        raise NotFound(f"Agent '{agent_id}' not found")
+    return AgentOut(agent=profile)
