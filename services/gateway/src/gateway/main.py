@@ -37,6 +37,7 @@ from uts_shared.contracts import agents as agents_contract
 from uts_shared.contracts import ai_tools
 from uts_shared.logs import configure_logging
 from uts_shared.messaging import declare_work_queue
+from uts_shared.metrics import serve_metrics
 from uts_shared.mongo import describe_store, open_database
 from uts_shared.tracing import configure_tracing
 
@@ -223,6 +224,7 @@ def main() -> None:
     )
     configure_tracing("gateway")
     runtime.tune_gc()
+    serve_metrics(settings.metrics_port)  # unset: `/metrics` on the gateway's own port
     app = create_app(settings)
     uvicorn.run(
         app,

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
+from ipaddress import ip_address
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
+from gateway.api_token_rules import is_api_token
 from gateway.asyncapi_page import render
+from gateway.auth import get_sessions
+from gateway.proxies import client_address
 from gateway.routes.openai_webhook import model_paths
-from uts_shared.errors import Unavailable
+from uts_shared.errors import DomainError, Unavailable
 
 router = APIRouter(tags=["health"])
 
@@ -30,17 +36,35 @@ async def health(request: Request) -> dict[str, Any]:
 
 
 class Readiness(BaseModel):
-    """`/ready`'s answer: 200 when `ready` or `degraded`, 503 when `unavailable`."""
+    """`/ready`'s answer: 200 when `ready` or `degraded`, 503 when `unavailable`. The broker,
+    services and degraded fields are given to requests from this machine and to admins only."""
 
     success: bool
     """Everything answers."""
     status: Literal["ready", "degraded", "unavailable"]
-    broker: str
+    broker: str | None = None
     """`ok` or `down`."""
-    services: dict[str, dict[str, Any]]
+    services: dict[str, dict[str, Any]] | None = None
     """Each service's health, with `critical`: whether the gateway can serve without it."""
-    degraded: list[str]
+    degraded: list[str] | None = None
     """Silent services the gateway serves without (their routes answer 504/503 meanwhile)."""
+
+
+async def _operator(request: Request) -> bool:
+    """Whether the request may read the detail: from this machine (a probe, an operator's
+    shell), or with an admin's bearer token."""
+    with contextlib.suppress(ValueError):
+        if ip_address(await client_address(request)).is_loopback:
+            return True
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token or is_api_token(token):
+        return False
+    try:
+        agent = await get_sessions(request).agent(token.strip())
+    except DomainError:
+        return False
+    return agent.is_admin
 
 
 @router.get(
@@ -71,7 +95,10 @@ async def ready(request: Request) -> JSONResponse:
         services["ai-tools"]["openai"] = await model_paths(request, timeout)
     report = assess(broker_ok, services, critical=settings.gateway_critical_services)
     status_code = 503 if report.status == "unavailable" else 200
-    return JSONResponse(report.model_dump(), status_code=status_code)
+    shown = report.model_dump(exclude_none=True)
+    if not await _operator(request):
+        shown = {"success": report.success, "status": report.status}
+    return JSONResponse(shown, status_code=status_code)
 
 
 def assess(
@@ -132,6 +159,9 @@ async def asyncapi_page() -> HTMLResponse:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
-    """Prometheus metrics of this gateway process (HTTP, RPC calls, sockets, broker traffic)."""
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics of this gateway process (HTTP, RPC calls, sockets, broker traffic);
+    with `METRICS_PORT` set they are served there only, off the public port."""
+    if request.app.state.settings.metrics_port is not None:
+        raise HTTPException(status_code=404)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
