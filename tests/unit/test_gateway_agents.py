@@ -72,7 +72,10 @@ async def test_sign_in_with_right_password_whatever_the_email_case(agents: Agent
 
 async def test_wrong_password_and_unknown_email_fail_alike(agents: Agents) -> None:
     await agents.create(new())
-    for email, password in (("ana@example.com", "wrong-pass"), ("who@example.com", "s3cret-passphrase")):
+    for email, password in (
+        ("ana@example.com", "wrong-pass"),
+        ("who@example.com", "s3cret-passphrase"),
+    ):
         with pytest.raises(Unauthorized) as failed:
             await agents.authenticate(email, password)
         assert failed.value.message == INVALID_CREDENTIALS
