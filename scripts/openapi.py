@@ -49,8 +49,11 @@ def write(web: Path) -> None:
     (web / TYPES).parent.mkdir(parents=True, exist_ok=True)
     if not GENERATOR.exists():
         raise SystemExit(f"{GENERATOR.relative_to(ROOT)} is missing: run `make web` (npm ci)")
+    # The document marks what answers always carry as required; a default alone makes nothing
+    # required (a request body may leave such a field out).
+    options = ["--default-non-nullable", "false"]
     subprocess.run(
-        [str(GENERATOR), str(web / DOCUMENT), "--output", str(web / TYPES)],
+        [str(GENERATOR), str(web / DOCUMENT), "--output", str(web / TYPES), *options],
         check=True,
         capture_output=True,
         text=True,

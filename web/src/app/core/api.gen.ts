@@ -1321,17 +1321,17 @@ export interface components {
              * @default es
              * @enum {string}
              */
-            language: "es" | "en";
+            language?: "es" | "en";
             /**
              * Primaryserviceissue
              * @default
              */
-            primaryServiceIssue: string;
+            primaryServiceIssue?: string;
             /**
              * Servicetype
              * @default
              */
-            serviceType: string;
+            serviceType?: string;
             /** Ticketnoun */
             ticketNoun: string;
             /** Ticketnounplural */
@@ -1434,12 +1434,12 @@ export interface components {
              * Holidays
              * @default []
              */
-            holidays: string[];
+            holidays?: string[];
             /**
              * Timezone
              * @default UTC
              */
-            timeZone: string;
+            timeZone?: string;
             /**
              * Workingdays
              * @default [
@@ -1450,14 +1450,14 @@ export interface components {
              *       5
              *     ]
              */
-            workingDays: number[];
+            workingDays?: number[];
             /**
              * @default {
              *       "end": "18:00",
              *       "start": "09:00"
              *     }
              */
-            workingHours: components["schemas"]["WorkingHours-Input"];
+            workingHours?: components["schemas"]["WorkingHours-Input"];
         };
         /**
          * BusinessCalendar
@@ -1538,7 +1538,7 @@ export interface components {
              * Isfallback
              * @default false
              */
-            isFallback: boolean;
+            isFallback?: boolean;
             /** Label */
             label: string;
             /** Labelen */
@@ -1561,7 +1561,7 @@ export interface components {
              * Isfallback
              * @default false
              */
-            isFallback: boolean;
+            isFallback?: boolean;
             /** Label */
             label: string;
             /** Labelen */
@@ -1737,11 +1737,11 @@ export interface components {
             /** Assignedagent */
             assignedAgent?: string | null;
             /** @default whatsapp */
-            channel: components["schemas"]["Channel"];
+            channel?: components["schemas"]["Channel"];
             /** Customerid */
             customerId: string;
             /** @default open */
-            status: components["schemas"]["ConversationStatus"];
+            status?: components["schemas"]["ConversationStatus"];
         };
         /**
          * CreateCustomer
@@ -1899,12 +1899,12 @@ export interface components {
              * Allowed
              * @default null
              */
-            allowed: string[] | null;
+            allowed?: string[] | null;
             /**
              * Details
              * @default null
              */
-            details: components["schemas"]["FieldError"][] | null;
+            details?: components["schemas"]["FieldError"][] | null;
             /** Error */
             error: string;
             /**
@@ -1912,7 +1912,7 @@ export interface components {
              * @default false
              * @constant
              */
-            success: false;
+            success?: false;
         };
         /**
          * EscalateBody
@@ -1959,7 +1959,7 @@ export interface components {
              * Arguments
              * @default {}
              */
-            arguments: string;
+            arguments?: string;
             /** Callid */
             callId: string;
             /** Name */
@@ -2084,7 +2084,7 @@ export interface components {
             /** Password */
             password: string;
             /** @default agent */
-            role: components["schemas"]["Role"];
+            role?: components["schemas"]["Role"];
         };
         /**
          * NewApiToken
@@ -2128,7 +2128,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /** Id */
             id: string;
             /** Name */
@@ -2157,7 +2157,7 @@ export interface components {
              * Assigntoself
              * @default false
              */
-            assignToSelf: boolean;
+            assignToSelf?: boolean;
             /** Attachments */
             attachments?: components["schemas"]["Attachment-Input"][];
             /** Category */
@@ -2172,7 +2172,7 @@ export interface components {
             idempotencyKey?: string | null;
             location?: components["schemas"]["Location-Input"] | null;
             /** @default medium */
-            priority: components["schemas"]["Priority"];
+            priority?: components["schemas"]["Priority"];
             /** Subcategory */
             subcategory?: string | null;
             /** Subject */
@@ -2197,7 +2197,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /** Eventtypes */
             eventTypes: string[];
             /** Url */
@@ -2252,7 +2252,7 @@ export interface components {
              * Isinternal
              * @default true
              */
-            isInternal: boolean;
+            isInternal?: boolean;
         };
         /** NoteOut */
         NoteOut: {
@@ -2631,12 +2631,12 @@ export interface components {
              * Escalate
              * @default false
              */
-            escalate: boolean;
+            escalate?: boolean;
             /**
              * Raisepriority
              * @default false
              */
-            raisePriority: boolean;
+            raisePriority?: boolean;
             /** Toagentid */
             toAgentId?: string | null;
         };
@@ -2710,21 +2710,21 @@ export interface components {
              * Calendar
              * @default 24x7
              */
-            calendar: components["schemas"]["BusinessCalendar-Input"] | "24x7";
+            calendar?: components["schemas"]["BusinessCalendar-Input"] | "24x7";
             /**
              * @default {
              *       "escalate": false,
              *       "raisePriority": false
              *     }
              */
-            onBreach: components["schemas"]["SlaOnBreach-Input"];
+            onBreach?: components["schemas"]["SlaOnBreach-Input"];
             /**
              * Pausestatuses
              * @default [
              *       "pending_customer"
              *     ]
              */
-            pauseStatuses: components["schemas"]["TicketStatus"][];
+            pauseStatuses?: components["schemas"]["TicketStatus"][];
             /** Targets */
             targets?: {
                 [key: string]: components["schemas"]["SlaTarget"];
@@ -2733,7 +2733,7 @@ export interface components {
              * Warningat
              * @default 0.75
              */
-            warningAt: number;
+            warningAt?: number;
         };
         /**
          * SlaPolicy
@@ -2903,12 +2903,12 @@ export interface components {
              * Syncinstructions
              * @default true
              */
-            syncInstructions: boolean;
+            syncInstructions?: boolean;
             /**
              * Synctools
              * @default true
              */
-            syncTools: boolean;
+            syncTools?: boolean;
         };
         /** SyncResults */
         SyncResults: {
@@ -3023,12 +3023,12 @@ export interface components {
              * Includeyear
              * @default true
              */
-            includeYear: boolean;
+            includeYear?: boolean;
             /**
              * Padlength
              * @default 6
              */
-            padLength: number;
+            padLength?: number;
             /** Prefix */
             prefix: string;
             /**
@@ -3036,7 +3036,7 @@ export interface components {
              * @default -
              * @enum {string}
              */
-            separator: "-" | "_" | "." | "";
+            separator?: "-" | "_" | "." | "";
         };
         /**
          * TicketIdFormat
