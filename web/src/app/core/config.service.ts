@@ -77,7 +77,11 @@ function rememberedLanguage(): Language {
 }
 
 /** A category's label in the configured language (the Spanish label when no English one). */
-export function categoryLabel(category: Category | undefined, id: string, language: Language): string {
+export function categoryLabel(
+  category: { label: string; labelEn?: string | null } | undefined,
+  id: string,
+  language: Language,
+): string {
   if (!category) return id;
   return language === 'en' && category.labelEn ? category.labelEn : category.label;
 }
