@@ -101,7 +101,7 @@ interface Related {
                 }
                 <dl class="grid grid-cols-2 gap-x-6 gap-y-3 text-sm">
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.customer') }}</dt><dd class="text-gray-900"><a class="text-indigo-700 hover:underline" [routerLink]="['/customers', ticket.customerId]">{{ customerLabel() }}</a></dd></div>
-                  <div><dt class="text-gray-500">{{ i18n.t('ticket.assigned') }}</dt><dd class="text-gray-900" data-testid="ticket-assignee">@if (ticket.assignedAgent) { <app-agent-name [id]="ticket.assignedAgent" /> } @else { <span class="text-gray-400">{{ i18n.t('tickets.unassigned') }}</span> }</dd></div>
+                  <div><dt class="text-gray-500">{{ i18n.t('ticket.assigned') }}</dt><dd class="text-gray-900" data-testid="ticket-assignee">@if (ticket.assignedAgent) { <app-agent-name [id]="ticket.assignedAgent" [known]="ticket.assignedAgentName" /> } @else { <span class="text-gray-400">{{ i18n.t('tickets.unassigned') }}</span> }</dd></div>
                   @if (ticket.subcategory) {
                     <div><dt class="text-gray-500">{{ i18n.t('ticket.subcategory') }}</dt><dd class="text-gray-900">{{ ticket.subcategory }}</dd></div>
                   }

@@ -59,7 +59,7 @@ import { TicketStatusBadge } from './ticket-status-badge';
               </td>
               <td class="whitespace-nowrap px-3 py-2 text-gray-700">
                 @if (ticket.assignedAgent) {
-                  <app-agent-name [id]="ticket.assignedAgent" />
+                  <app-agent-name [id]="ticket.assignedAgent" [known]="ticket.assignedAgentName" />
                 } @else {
                   <span class="text-gray-400">{{ i18n.t('tickets.unassigned') }}</span>
                 }
