@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: bootstrap web web-test run test lint format asyncapi bench
+.PHONY: bootstrap web web-test run test lint format asyncapi api-types bench
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -30,6 +30,12 @@ format:
 
 asyncapi: bootstrap
 	uv run python -m uts_shared.asyncapi docs/asyncapi.json
+
+# The console's API types: web/openapi.json and web/src/app/core/api.gen.ts (stale ones fail
+# tests/unit/test_console_api_types.py).
+api-types: bootstrap
+	@scripts/build_web.sh --packages
+	uv run python scripts/openapi.py
 
 bench: bootstrap
 	uv run python bench/routes.py

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The web console's build, current: `npm ci` when node_modules is missing or older than the
 # lock file, `ng build` when the build is missing or older than any of its sources.
+# `--packages`: only the first step (the tools `make api-types` runs).
 set -euo pipefail
 cd "$(dirname "$0")/../web"
 
@@ -13,6 +14,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "web: installing packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+[ "${1:-}" = "--packages" ] && exit 0
 
 built=dist/uts-console/browser/index.html
 sources=(src public package.json package-lock.json angular.json tsconfig.json tsconfig.app.json .postcssrc.json)

@@ -156,6 +156,49 @@ async def test_operations_have_readable_unique_ids_and_every_tag_is_described(
     assert used <= described, used - described
 
 
+LEFT_OUT_OF_ANSWERS = {"DirectoryEntry": {"email"}, "Category": {"isFallback"}}
+"""Fields an answer omits when empty (an agent's email for non-admins, an unmarked category)."""
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"].rsplit("/", 1)[-1]] if "$ref" in node else []
+        return own + [name for value in node.values() for name in _refs(value)]
+    if isinstance(node, list):
+        return [name for value in node for name in _refs(value)]
+    return []
+
+
+async def test_answers_declare_every_field_they_always_carry_as_required(
+    spec: dict[str, Any],
+) -> None:
+    schemas = spec["components"]["schemas"]
+    pending = [
+        name
+        for _, _, operation in operations(spec)
+        for status, response in operation["responses"].items()
+        if status.startswith("2")
+        for name in _refs(response)
+    ]
+    answered: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name not in answered:
+            answered.add(name)
+            pending += _refs(schemas[name])
+    optional = {
+        name: left_out
+        for name in answered
+        if (
+            left_out := set(schemas[name].get("properties", {}))
+            - set(schemas[name].get("required", []))
+            - LEFT_OUT_OF_ANSWERS.get(schemas[name].get("title", name), set())
+        )
+    }
+    assert optional == {}
+    assert {"TicketView", "TicketOut", "TicketsOut"} <= answered
+
+
 async def test_every_request_body_has_an_example_its_own_model_accepts() -> None:
     async with gateway_app() as gw:
         routes = [r for r in gw.app.routes if isinstance(r, APIRoute) and r.body_field]

@@ -2,7 +2,8 @@ import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { Observable, map } from 'rxjs';
 
-import { Conversation, Pagination } from '../core/models';
+import { Answer } from '../core/api';
+import { Conversation } from '../core/models';
 
 const BASE = '/api/v2/conversations';
 
@@ -13,13 +14,13 @@ export class ConversationService {
 
   get(id: string): Observable<Conversation> {
     return this.http
-      .get<{ conversation: Conversation }>(`${BASE}/${encodeURIComponent(id)}`)
+      .get<Answer<'/api/v2/conversations/{conversation_id}', 'get'>>(`${BASE}/${encodeURIComponent(id)}`)
       .pipe(map((answer) => answer.conversation));
   }
 
   ofCustomer(customerId: string): Observable<Conversation[]> {
     return this.http
-      .get<{ conversations: Conversation[]; pagination: Pagination }>(BASE, { params: { customerId, limit: 100 } })
+      .get<Answer<'/api/v2/conversations', 'get'>>(BASE, { params: { customerId, limit: 100 } })
       .pipe(map((answer) => answer.conversations));
   }
 }

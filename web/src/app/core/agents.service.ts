@@ -3,15 +3,10 @@ import { Injectable, inject } from '@angular/core';
 import { BehaviorSubject, Observable, map, tap } from 'rxjs';
 
 import { AuthService } from './auth.service';
-import { AgentProfile, DirectoryEntry, Role } from './models';
+import { Answer, Body } from './api';
+import { AgentProfile, DirectoryEntry } from './models';
 
-export interface NewAgent {
-  email: string;
-  password: string;
-  firstName: string;
-  lastName: string;
-  role: Role;
-}
+export type NewAgent = Body<'/api/v2/agents', 'post'>;
 
 /** The agent directory (`GET /agents`), loaded once per session: names for agent ids. */
 @Injectable({ providedIn: 'root' })
@@ -28,7 +23,7 @@ export class AgentsService {
 
   refresh(): void {
     this.http
-      .get<{ agents: DirectoryEntry[] }>('/api/v2/agents')
+      .get<Answer<'/api/v2/agents', 'get'>>('/api/v2/agents')
       .subscribe({ next: (answer) => this.state.next(answer.agents), error: () => undefined });
   }
 
@@ -40,7 +35,7 @@ export class AgentsService {
   }
 
   create(agent: NewAgent): Observable<AgentProfile> {
-    return this.http.post<{ agent: AgentProfile }>('/api/v2/agents', agent).pipe(
+    return this.http.post<Answer<'/api/v2/agents', 'post'>>('/api/v2/agents', agent).pipe(
       map((answer) => answer.agent),
       tap(() => this.refresh()),
     );

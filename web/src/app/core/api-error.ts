@@ -1,11 +1,11 @@
 import { HttpErrorResponse } from '@angular/common/http';
 
-export interface FieldError {
-  field: string;
-  reason: string;
-}
+import { components } from './api.gen';
 
-/** The gateway's error body `{success: false, error, details?, allowed?}`, plus the status. */
+export type FieldError = components['schemas']['FieldError'];
+
+/** The gateway's error body (`ErrorBody`: `{success: false, error, details?, allowed?}`), plus
+ * the status. */
 export interface ApiError {
   status: number;
   message: string;

@@ -3,15 +3,11 @@ import { Injectable, inject } from '@angular/core';
 import { Router } from '@angular/router';
 import { BehaviorSubject, Observable, map, tap } from 'rxjs';
 
+import { Answer, Body } from './api';
 import { AgentProfile } from './models';
 
 const TOKEN_KEY = 'uts.token';
 const AGENT_KEY = 'uts.agent';
-
-interface LoginResult {
-  token: string;
-  agent: AgentProfile;
-}
 
 /** The signed-in agent and its bearer token, kept for the browser session (sessionStorage). */
 @Injectable({ providedIn: 'root' })
@@ -35,7 +31,8 @@ export class AuthService {
   }
 
   login(email: string, password: string): Observable<AgentProfile> {
-    return this.http.post<LoginResult>('/api/v2/auth/login', { email, password }).pipe(
+    const body: Body<'/api/v2/auth/login', 'post'> = { email, password };
+    return this.http.post<Answer<'/api/v2/auth/login', 'post'>>('/api/v2/auth/login', body).pipe(
       tap((result) => {
         sessionStorage.setItem(TOKEN_KEY, result.token);
         sessionStorage.setItem(AGENT_KEY, JSON.stringify(result.agent));

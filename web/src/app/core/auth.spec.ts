@@ -16,6 +16,7 @@ const AGENT: AgentProfile = {
   role: 'agent',
   active: true,
   createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: null,
 };
 
 function setUp(): { auth: AuthService; http: HttpClient; backend: HttpTestingController; router: Router } {

@@ -2,6 +2,7 @@ import { HttpClient } from '@angular/common/http';
 import { Injectable, OnDestroy, inject } from '@angular/core';
 import { BehaviorSubject, Observable, Subscription, filter, map, tap } from 'rxjs';
 
+import { Answer } from './api';
 import { AuthService } from './auth.service';
 import { Category, ConsoleConfig, Language } from './models';
 import { SocketService } from './socket.service';
@@ -47,7 +48,7 @@ export class ConfigService implements OnDestroy {
   }
 
   load(): Observable<ConsoleConfig> {
-    return this.http.get<{ configuration: ConsoleConfig }>('/api/v2/config/console').pipe(
+    return this.http.get<Answer<'/api/v2/config/console', 'get'>>('/api/v2/config/console').pipe(
       map((answer) => answer.configuration),
       tap((config) => {
         this.loadedAt = Date.now();
@@ -77,7 +78,11 @@ function rememberedLanguage(): Language {
 }
 
 /** A category's label in the configured language (the Spanish label when no English one). */
-export function categoryLabel(category: Category | undefined, id: string, language: Language): string {
+export function categoryLabel(
+  category: { label: string; labelEn?: string | null } | undefined,
+  id: string,
+  language: Language,
+): string {
   if (!category) return id;
   return language === 'en' && category.labelEn ? category.labelEn : category.label;
 }

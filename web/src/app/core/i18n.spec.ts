@@ -8,7 +8,7 @@ import { I18nService, relativeTime, termsOf } from './i18n.service';
 import { ConsoleConfig } from './models';
 
 const RESTAURANT: ConsoleConfig = {
-  ticketCategories: [{ id: 'order_issue', label: 'Problema con Pedido', labelEn: 'Order issue', color: '#EF4444', icon: 'shopping-bag' }],
+  ticketCategories: [{ id: 'order_issue', label: 'Problema con Pedido', labelEn: 'Order issue', color: '#EF4444', icon: 'shopping-bag', description: null }],
   terminology: {
     ticketSingular: 'caso',
     ticketPlural: 'casos',

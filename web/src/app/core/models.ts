@@ -1,68 +1,36 @@
-// The gateway's wire shapes (camelCase), as in libs/shared/src/uts_shared/contracts/.
+// The gateway's wire shapes (camelCase): aliases of the types generated from its OpenAPI
+// document (`api.gen.ts`, `make api-types`), so they cannot drift from the contracts. Only what
+// that document does not describe is written here: Socket.IO payloads and console-only types.
 
-export type TicketStatus =
-  | 'new'
-  | 'open'
-  | 'in_progress'
-  | 'pending_customer'
-  | 'waiting_internal'
-  | 'resolved'
-  | 'closed';
+import { components } from './api.gen';
 
-export type Priority = 'low' | 'medium' | 'high' | 'urgent';
-export type Language = 'es' | 'en';
-export type Role = 'admin' | 'agent';
+type Schemas = components['schemas'];
 
-export interface StatusChange {
-  from: TicketStatus;
-  to: TicketStatus;
-  changedBy: string | null;
-  reason: string | null;
-  timestamp: string;
-}
+export type TicketStatus = Schemas['TicketStatus'];
+export type Priority = Schemas['Priority'];
+export type Language = Schemas['ConsoleConfig']['language'];
+export type Role = Schemas['Role'];
+export type TicketSource = Schemas['TicketSource'];
 
-export interface Note {
-  id: string;
-  agentId: string;
-  content: string;
-  isInternal: boolean;
-  timestamp: string;
-}
+export type StatusChange = Schemas['StatusChange'];
+export type Note = Schemas['Note'];
+export type Attachment = Schemas['Attachment-Output'];
+export type TicketLocation = Schemas['Location-Output'];
+export type CustomerRef = Schemas['CustomerRef'];
+export type CustomerFeedback = Schemas['CustomerFeedback'];
 
 /** `ok` → a clock passed its warning share (`warning`) → its target (`breached`, for good);
  * `met`: resolved within target. */
-export type SlaState = 'ok' | 'warning' | 'breached' | 'met';
+export type SlaState = Schemas['SlaState'];
 export type SlaClock = 'first_response' | 'resolution';
 
 /** A ticket's SLA clock: targets and counted time in business milliseconds (the policy's
- * calendar), when each target falls due, and what happened. */
-export interface Sla {
-  firstResponseTarget: number;
-  resolutionTarget: number;
-  firstResponseAt: string | null;
-  firstResponseMet: boolean | null;
-  resolutionMet: boolean | null;
-  /** Business time counted up to `runningSince` (or until the clock paused or stopped). */
-  elapsedMs: number;
-  runningSince: string | null;
-  pausedSince: string | null;
-  /** When the target falls due if the clock keeps running; null while paused or stopped. */
-  firstResponseDueAt: string | null;
-  resolutionDueAt: string | null;
-  nextCheckAt: string | null;
-  firstResponseWarnedAt: string | null;
-  firstResponseBreachedAt: string | null;
-  resolutionWarnedAt: string | null;
-  resolutionBreachedAt: string | null;
-  state: SlaState;
-  /** Business time left to the next target not met (negative: overdue); single-ticket reads
-   * only (null in lists and once both clocks stopped). */
-  remainingMs: number | null;
-  paused: boolean;
-}
+ * calendar), when each target falls due, and what happened. `remainingMs`: single-ticket reads
+ * only (null in lists and once both clocks stopped). */
+export type Sla = Schemas['Sla'];
 
-/** `ticket_sla_warning` / `ticket_sla_breached` (Socket.IO): a clock passed its warning share
- * or its target. */
+/** `ticket_sla_warning` / `ticket_sla_breached` (Socket.IO, not in the OpenAPI document): a
+ * clock passed its warning share or its target. */
 export interface SlaAlarm {
   ticketId: string;
   clock: SlaClock;
@@ -77,223 +45,57 @@ export interface SlaAlarm {
   occurredAt: string;
 }
 
-export interface TicketSummary {
-  ticketId: string;
-  subject: string;
-  description: string;
-  category: string;
-  subcategory: string | null;
-  priority: Priority;
-  status: TicketStatus;
-  statusHistory: StatusChange[];
-  customerId: string;
-  conversationId: string | null;
-  assignedAgent: string | null;
-  assignedAt: string | null;
-  sla: Sla;
-  resolvedAt: string | null;
-  resolvedBy: string | null;
-  resolutionNotes: string | null;
-  customerFeedback: { rating: number; comment: string | null } | null;
-  tags: string[];
-  isEscalated: boolean;
-  escalatedTo: string | null;
-  escalationReason: string | null;
-  escalatedAt: string | null;
-  source: string;
-  closedAt: string | null;
-  closeReason?: string | null;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-  /** The statuses the tickets service accepts next (its transition graph). */
-  allowedNextStatuses?: TicketStatus[];
-}
+/** A ticket in a list (no notes); `allowedNextStatuses` are the statuses the tickets service
+ * accepts next (its transition graph). */
+export type TicketSummary = Schemas['TicketSummary'];
+export type Ticket = Schemas['TicketView'];
 
-export interface Ticket extends TicketSummary {
-  notes: Note[];
-}
+export type Pagination = Schemas['Pagination'];
+export type TicketPage = Omit<Schemas['TicketsOut'], 'success'>;
 
-export interface Pagination {
-  page: number;
-  limit: number;
-  total: number;
-  pages: number;
-}
+/** The document types these as maps from any priority (it cannot say which keys appear). */
+type ByPriority<T> = Partial<Record<Priority, T>>;
 
-export interface TicketPage {
-  tickets: TicketSummary[];
-  pagination: Pagination;
-}
-
-export interface TicketStats {
-  total: number;
-  new: number;
-  open: number;
-  inProgress: number;
-  pendingCustomer: number;
-  waitingInternal: number;
-  resolved: number;
-  closed: number;
-  low: number;
-  medium: number;
-  high: number;
-  urgent: number;
-  escalated: number;
-  /** Tickets whose SLA is in warning / breached now. */
-  slaWarning: number;
-  slaBreached: number;
-  slaByPriority?: Partial<Record<Priority, SlaAttainment>>;
-}
+export type TicketStats = Omit<Schemas['TicketStats'], 'slaByPriority'> & {
+  slaByPriority: ByPriority<SlaAttainment>;
+};
 
 /** Of a priority's tickets with a decided SLA: met, breached, met / (met + breached). */
-export interface SlaAttainment {
-  met: number;
-  breached: number;
-  attainment: number | null;
-}
+export type SlaAttainment = Schemas['SlaAttainment'];
 
-export interface Customer {
-  id: string;
-  phoneNumber: string;
-  firstName: string | null;
-  lastName: string | null;
-  email: string | null;
-  statistics: { totalTickets: number };
-  createdAt: string;
-  updatedAt: string;
-}
+export type Customer = Schemas['Customer'];
+export type Conversation = Schemas['Conversation'];
 
-export interface Conversation {
-  id: string;
-  customerId: string;
-  channel: string;
-  status: 'open' | 'assigned' | 'closed';
-  assignedAgent: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Category {
-  id: string;
-  label: string;
-  labelEn?: string | null;
-  icon?: string | null;
-  color?: string | null;
-  description?: string | null;
-  /** The assistant's category for reports that fit no other (exactly one carries it). */
-  isFallback?: boolean;
-}
-
-export interface Terminology {
-  ticketSingular: string;
-  ticketPlural: string;
-  createVerb: string;
-  customerNoun: string;
-  agentNoun: string;
-  resolveVerb: string;
-}
-
-export interface TicketIdFormat {
-  prefix: string;
-  includeYear: boolean;
-  padLength: number;
-  separator: '-' | '_' | '.' | '';
-}
+export type Category = Schemas['Category-Output'];
+/** A category as `PUT /config/ticket-categories` takes it (what is left out keeps its default). */
+export type CategoryInput = Schemas['Category-Input'];
+export type Terminology = Schemas['Terminology'];
+export type TicketIdFormat = Schemas['TicketIdFormat-Output'];
 
 /** `GET /config/console`: what every agent's screens are labelled with. */
-export interface ConsoleConfig {
-  ticketCategories: Category[];
-  terminology: Terminology;
-  ticketIdFormat: TicketIdFormat;
-  language: Language;
-  companyName: string;
-}
-
-export interface AssistantConfig {
-  assistantName: string;
-  companyName: string;
-  ticketNoun: string;
-  ticketNounPlural: string;
-  primaryServiceIssue: string;
-  serviceType: string;
-  greetingMessage: string | null;
-  language: Language;
-}
-
-export interface Preset {
-  id: string;
-  name: string;
-  description: string;
-  builtin: boolean;
-  ticketCategories: Category[];
-  assistantConfiguration: AssistantConfig;
-  ticketTerminology: Terminology;
-  ticketIdFormat: TicketIdFormat;
-}
+export type ConsoleConfig = Schemas['ConsoleConfig'];
+export type AssistantConfig = Schemas['AssistantConfig-Output'];
+export type Preset = Schemas['Preset'];
 
 /** One priority's SLA targets, in milliseconds of business time. */
-export interface SlaTarget {
-  firstResponseMs: number;
-  resolutionMs: number;
-}
+export type SlaTarget = Schemas['SlaTarget'];
 
 /** When the SLA clocks run: ISO weekdays (1 = Monday), `HH:MM` hours in an IANA time zone,
  * minus holidays (local `YYYY-MM-DD` dates). */
-export interface BusinessCalendar {
-  timeZone: string;
-  workingDays: number[];
-  workingHours: { start: string; end: string };
-  holidays: string[];
-}
+export type BusinessCalendar = Schemas['BusinessCalendar-Output'];
+export type SlaOnBreach = Schemas['SlaOnBreach-Output'];
 
-export interface SlaOnBreach {
-  escalate: boolean;
-  toAgentId?: string | null;
-  raisePriority: boolean;
-}
-
-/** `GET/PUT /config/sla` (the `sla_policy` setting). */
-export interface SlaPolicy {
+/** `GET/PUT /config/sla` (the `sla_policy` setting). The service answers a target for every
+ * priority (priorities a change leaves out keep theirs). */
+export type SlaPolicy = Omit<Schemas['SlaPolicy-Output'], 'targets'> & {
   targets: Record<Priority, SlaTarget>;
-  calendar: BusinessCalendar | '24x7';
-  pauseStatuses: TicketStatus[];
-  warningAt: number;
-  onBreach: SlaOnBreach;
-}
+};
 
-export interface ChangeRecord {
-  key: string;
-  oldValue: unknown;
-  newValue: unknown;
-  changedBy: string | null;
-  changedAt: string;
-  action: string;
-}
-
-export interface RenderedAssistant {
-  instructions: string;
-  tools: Record<string, unknown>[];
-  unknownVariables: string[];
-}
+export type ChangeRecord = Schemas['ChangeRecord'];
+export type RenderedAssistant = Omit<Schemas['RenderedOut'], 'success'>;
 
 /** The signed-in agent (`/auth/login`, `/auth/me`). */
-export interface AgentProfile {
-  id: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-  role: Role;
-  active: boolean;
-  createdAt: string;
-}
+export type AgentProfile = Schemas['AgentProfile'];
 
 /** An entry of `GET /agents` (email only for admins). */
-export interface DirectoryEntry {
-  id: string;
-  firstName: string;
-  lastName: string;
-  role: Role;
-  active: boolean;
-  email?: string;
-}
+export type DirectoryEntry = Schemas['DirectoryEntry'];

@@ -2,19 +2,12 @@ import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { BehaviorSubject, Observable, map, of, tap } from 'rxjs';
 
-import { Customer, Pagination } from '../core/models';
+import { Answer, Body } from '../core/api';
+import { Customer } from '../core/models';
 
-export interface NewCustomer {
-  phoneNumber: string;
-  firstName: string | null;
-  lastName: string | null;
-  email: string | null;
-}
-
-export interface CustomerPage {
-  customers: Customer[];
-  pagination: Pagination;
-}
+export type NewCustomer = Body<'/api/v2/customers', 'post'>;
+export type CustomerPage = Omit<Answer<'/api/v2/customers', 'get'>, 'success'>;
+type OneCustomer = Answer<'/api/v2/customers/{customer_id}', 'get'>;
 
 const BASE = '/api/v2/customers';
 // The API looks customers up by exact phone only; names are matched among this many.
@@ -38,12 +31,12 @@ export class CustomerService {
   private readonly known = new Map<string, BehaviorSubject<Customer | null>>();
 
   list(page = 1, limit = 20): Observable<CustomerPage> {
-    return this.http.get<CustomerPage>(BASE, { params: { page, limit } }).pipe(tap((answer) => this.remember(answer.customers)));
+    return this.http.get<Answer<'/api/v2/customers', 'get'>>(BASE, { params: { page, limit } }).pipe(tap((answer) => this.remember(answer.customers)));
   }
 
   byPhone(phoneNumber: string): Observable<Customer[]> {
     return this.http
-      .get<CustomerPage>(BASE, { params: { phoneNumber: phoneNumber.trim() } })
+      .get<Answer<'/api/v2/customers', 'get'>>(BASE, { params: { phoneNumber: phoneNumber.trim() } })
       .pipe(map((answer) => answer.customers), tap((found) => this.remember(found)));
   }
 
@@ -64,13 +57,13 @@ export class CustomerService {
 
   get(id: string): Observable<Customer> {
     return this.http
-      .get<{ customer: Customer }>(`${BASE}/${encodeURIComponent(id)}`)
+      .get<OneCustomer>(`${BASE}/${encodeURIComponent(id)}`)
       .pipe(map((answer) => answer.customer), tap((customer) => this.remember([customer])));
   }
 
   create(customer: NewCustomer): Observable<Customer> {
     return this.http
-      .post<{ customer: Customer }>(BASE, customer)
+      .post<Answer<'/api/v2/customers', 'post'>>(BASE, customer)
       .pipe(map((answer) => answer.customer), tap((created) => this.remember([created])));
   }
 

@@ -2,10 +2,12 @@ import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { Observable, map, tap } from 'rxjs';
 
+import { Answer } from '../core/api';
 import { ConfigService } from '../core/config.service';
 import {
   AssistantConfig,
   Category,
+  CategoryInput,
   ChangeRecord,
   Preset,
   RenderedAssistant,
@@ -15,6 +17,7 @@ import {
 } from '../core/models';
 
 const BASE = '/api/v2/config';
+type Config = '/api/v2/config';
 
 export type SettingKey =
   | 'ticket_categories'
@@ -32,64 +35,64 @@ export class SettingsService {
   private readonly config = inject(ConfigService);
 
   categories(): Observable<Category[]> {
-    return this.http.get<{ categories: Category[] }>(`${BASE}/ticket-categories`).pipe(map((a) => a.categories));
+    return this.http.get<Answer<`${Config}/ticket-categories`, 'get'>>(`${BASE}/ticket-categories`).pipe(map((a) => a.categories));
   }
 
-  saveCategories(categories: Category[]): Observable<Category[]> {
+  saveCategories(categories: CategoryInput[]): Observable<Category[]> {
     return this.saved(
-      this.http.put<{ categories: Category[] }>(`${BASE}/ticket-categories`, { categories }).pipe(map((a) => a.categories)),
+      this.http.put<Answer<`${Config}/ticket-categories`, 'put'>>(`${BASE}/ticket-categories`, { categories }).pipe(map((a) => a.categories)),
     );
   }
 
   terminology(): Observable<Terminology> {
-    return this.http.get<{ terminology: Terminology }>(`${BASE}/terminology`).pipe(map((a) => a.terminology));
+    return this.http.get<Answer<`${Config}/terminology`, 'get'>>(`${BASE}/terminology`).pipe(map((a) => a.terminology));
   }
 
   saveTerminology(terminology: Terminology): Observable<Terminology> {
     return this.saved(
-      this.http.put<{ terminology: Terminology }>(`${BASE}/terminology`, terminology).pipe(map((a) => a.terminology)),
+      this.http.put<Answer<`${Config}/terminology`, 'put'>>(`${BASE}/terminology`, terminology).pipe(map((a) => a.terminology)),
     );
   }
 
   idFormat(): Observable<TicketIdFormat> {
-    return this.http.get<{ format: TicketIdFormat }>(`${BASE}/ticket-id-format`).pipe(map((a) => a.format));
+    return this.http.get<Answer<`${Config}/ticket-id-format`, 'get'>>(`${BASE}/ticket-id-format`).pipe(map((a) => a.format));
   }
 
   saveIdFormat(format: TicketIdFormat): Observable<TicketIdFormat> {
-    return this.saved(this.http.put<{ format: TicketIdFormat }>(`${BASE}/ticket-id-format`, format).pipe(map((a) => a.format)));
+    return this.saved(this.http.put<Answer<`${Config}/ticket-id-format`, 'put'>>(`${BASE}/ticket-id-format`, format).pipe(map((a) => a.format)));
   }
 
   assistant(): Observable<AssistantConfig> {
-    return this.http.get<{ config: AssistantConfig }>(`${BASE}/assistant`).pipe(map((a) => a.config));
+    return this.http.get<Answer<`${Config}/assistant`, 'get'>>(`${BASE}/assistant`).pipe(map((a) => a.config));
   }
 
   saveAssistant(config: AssistantConfig): Observable<AssistantConfig> {
-    return this.saved(this.http.put<{ config: AssistantConfig }>(`${BASE}/assistant`, config).pipe(map((a) => a.config)));
+    return this.saved(this.http.put<Answer<`${Config}/assistant`, 'put'>>(`${BASE}/assistant`, config).pipe(map((a) => a.config)));
   }
 
   template(): Observable<string> {
-    return this.http.get<{ template: string }>(`${BASE}/instructions-template`).pipe(map((a) => a.template));
+    return this.http.get<Answer<`${Config}/instructions-template`, 'get'>>(`${BASE}/instructions-template`).pipe(map((a) => a.template));
   }
 
   saveTemplate(template: string): Observable<string> {
     return this.saved(
-      this.http.put<{ template: string }>(`${BASE}/instructions-template`, { template }).pipe(map((a) => a.template)),
+      this.http.put<Answer<`${Config}/instructions-template`, 'put'>>(`${BASE}/instructions-template`, { template }).pipe(map((a) => a.template)),
     );
   }
 
   sla(): Observable<SlaPolicy> {
-    return this.http.get<{ policy: SlaPolicy }>(`${BASE}/sla`).pipe(map((a) => a.policy));
+    return this.http.get<Answer<`${Config}/sla`, 'get'>>(`${BASE}/sla`).pipe(map((a) => a.policy as SlaPolicy));
   }
 
   saveSla(policy: SlaPolicy): Observable<SlaPolicy> {
-    return this.saved(this.http.put<{ policy: SlaPolicy }>(`${BASE}/sla`, policy).pipe(map((a) => a.policy)));
+    return this.saved(this.http.put<Answer<`${Config}/sla`, 'put'>>(`${BASE}/sla`, policy).pipe(map((a) => a.policy as SlaPolicy)));
   }
 
   /** The id the next ticket would get under a format not yet saved (the tickets service's
    * counter; nothing is saved or drawn). */
   previewIdFormat(format: TicketIdFormat): Observable<string> {
     return this.http
-      .post<{ nextTicketId: string }>(`${BASE}/ticket-id-format/preview`, format)
+      .post<Answer<`${Config}/ticket-id-format/preview`, 'post'>>(`${BASE}/ticket-id-format/preview`, format)
       .pipe(map((a) => a.nextTicketId));
   }
 
@@ -97,34 +100,34 @@ export class SettingsService {
    * listed). */
   previewTemplate(template: string): Observable<RenderedAssistant> {
     return this.http
-      .post<RenderedAssistant & { success: true }>(`${BASE}/instructions-template/preview`, { template })
+      .post<Answer<`${Config}/instructions-template/preview`, 'post'>>(`${BASE}/instructions-template/preview`, { template })
       .pipe(map(({ instructions, tools, unknownVariables }) => ({ instructions, tools, unknownVariables })));
   }
 
   reset(key: SettingKey): Observable<unknown> {
-    return this.saved(this.http.post<{ value: unknown }>(`${BASE}/reset/${key}`, {}).pipe(map((a) => a.value)));
+    return this.saved(this.http.post<Answer<`${Config}/reset/{key}`, 'post'>>(`${BASE}/reset/${key}`, {}).pipe(map((a) => a.value)));
   }
 
   presets(): Observable<Preset[]> {
-    return this.http.get<{ presets: Preset[] }>(`${BASE}/presets`).pipe(map((a) => a.presets));
+    return this.http.get<Answer<`${Config}/presets`, 'get'>>(`${BASE}/presets`).pipe(map((a) => a.presets));
   }
 
   applyPreset(id: string): Observable<Preset> {
     return this.saved(
-      this.http.post<{ preset: Preset }>(`${BASE}/presets/${encodeURIComponent(id)}/apply`, {}).pipe(map((a) => a.preset)),
+      this.http.post<Answer<`${Config}/presets/{preset_id}/apply`, 'post'>>(`${BASE}/presets/${encodeURIComponent(id)}/apply`, {}).pipe(map((a) => a.preset)),
     );
   }
 
   savePreset(id: string, name: string, description: string): Observable<Preset> {
-    return this.http.post<{ preset: Preset }>(`${BASE}/presets`, { id, name, description }).pipe(map((a) => a.preset));
+    return this.http.post<Answer<`${Config}/presets`, 'post'>>(`${BASE}/presets`, { id, name, description }).pipe(map((a) => a.preset));
   }
 
   deletePreset(id: string): Observable<Preset[]> {
-    return this.http.delete<{ presets: Preset[] }>(`${BASE}/presets/${encodeURIComponent(id)}`).pipe(map((a) => a.presets));
+    return this.http.delete<Answer<`${Config}/presets/{preset_id}`, 'delete'>>(`${BASE}/presets/${encodeURIComponent(id)}`).pipe(map((a) => a.presets));
   }
 
   history(limit = 100): Observable<ChangeRecord[]> {
-    return this.http.get<{ changes: ChangeRecord[] }>(`${BASE}/history`, { params: { limit } }).pipe(map((a) => a.changes));
+    return this.http.get<Answer<`${Config}/history`, 'get'>>(`${BASE}/history`, { params: { limit } }).pipe(map((a) => a.changes));
   }
 
   private saved<T>(request: Observable<T>): Observable<T> {

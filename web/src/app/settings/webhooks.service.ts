@@ -2,6 +2,11 @@ import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { BehaviorSubject, Observable, map, tap } from 'rxjs';
 
+import { Answer, Body } from '../core/api';
+import { components } from '../core/api.gen';
+
+type Schemas = components['schemas'];
+
 /** The ticket events a webhook may ask for (the tickets contracts' `EVENTS`), in the order shown. */
 export const EVENT_TYPES = [
   'ticket.created',
@@ -17,67 +22,26 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** `["*"]`: every ticket event, those added later too. */
 export const EVERY_EVENT = '*';
 
-/** A subscription as admins see it (`WebhookSubscription`): never its secret. */
-export interface Webhook {
-  id: string;
-  url: string;
-  eventTypes: string[];
-  description: string;
-  enabled: boolean;
-  createdAt: string;
-  createdBy: string;
-  updatedAt: string | null;
-  updatedBy: string | null;
-  /** Why it is off: repeated failures (with the last one), a 410 Gone, or an admin. */
-  disabledReason: string | null;
-  disabledAt: string | null;
-  /** Deliveries in a row that failed for good. */
-  failureCount: number;
-}
+/** A subscription as admins see it (`WebhookSubscription`): never its secret. `disabledReason`:
+ * why it is off (repeated failures with the last one, a 410 Gone, or an admin); `failureCount`:
+ * deliveries in a row that failed for good. */
+export type Webhook = Schemas['WebhookSubscription'];
 
-export interface DeliveryAttempt {
-  at: string;
-  /** The receiver's HTTP status; null when no answer came (see `error`). */
-  statusCode: number | null;
-  error: string | null;
-  durationMs: number;
-}
+/** One try of a delivery: `statusCode` null when no answer came (see `error`). */
+export type DeliveryAttempt = Schemas['DeliveryAttempt'];
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+/** One event for one webhook: pending until a 2xx, failed once retries are spent; `attempts`:
+ * the latest, oldest first (`attemptCount` counts every one). */
+export type WebhookDelivery = Schemas['WebhookDelivery'];
+export type DeliveryStatus = WebhookDelivery['status'];
 
-/** One event for one webhook: pending until a 2xx, failed once retries are spent. */
-export interface WebhookDelivery {
-  id: string;
-  subscriptionId: string;
-  eventId: string;
-  eventType: string;
-  status: DeliveryStatus;
-  /** The latest attempts, oldest first (`attemptCount` counts every one). */
-  attempts: DeliveryAttempt[];
-  attemptCount: number;
-  createdAt: string;
-  nextAttemptAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface NewWebhook {
-  url: string;
-  eventTypes: string[];
-  description: string;
-}
-
-export type WebhookChanges = Partial<NewWebhook & { enabled: boolean }>;
+export type NewWebhook = Body<'/api/v2/webhooks', 'post'>;
+export type WebhookChanges = Body<'/api/v2/webhooks/{webhook_id}', 'patch'>;
 
 /** `POST /webhooks`'s answer: the signing secret, this once, and the subscription. */
-export interface CreatedWebhook {
-  webhook: Webhook;
-  secret: string;
-}
+export type CreatedWebhook = Omit<Answer<'/api/v2/webhooks', 'post'>, 'success'>;
 
-export interface DeliveryLog {
-  webhook: Webhook;
-  deliveries: WebhookDelivery[];
-}
+export type DeliveryLog = Omit<Answer<'/api/v2/webhooks/{webhook_id}/deliveries', 'get'>, 'success'>;
 
 const BASE = '/api/v2/webhooks';
 
@@ -92,28 +56,28 @@ export class WebhooksService {
 
   /** Every webhook, oldest first. */
   refresh(): Observable<Webhook[]> {
-    return this.http.get<{ webhooks: Webhook[] }>(BASE).pipe(
+    return this.http.get<Answer<'/api/v2/webhooks', 'get'>>(BASE).pipe(
       map((answer) => answer.webhooks),
       tap((webhooks) => this.state.next(webhooks)),
     );
   }
 
   create(webhook: NewWebhook): Observable<CreatedWebhook> {
-    return this.http.post<CreatedWebhook>(BASE, webhook).pipe(
+    return this.http.post<Answer<'/api/v2/webhooks', 'post'>>(BASE, webhook).pipe(
       map(({ webhook: created, secret }) => ({ webhook: created, secret })),
       tap(({ webhook: created }) => this.state.next([...this.state.value, created])),
     );
   }
 
   update(id: string, changes: WebhookChanges): Observable<Webhook> {
-    return this.http.patch<{ webhook: Webhook }>(this.url(id), changes).pipe(
+    return this.http.patch<Answer<'/api/v2/webhooks/{webhook_id}', 'patch'>>(this.url(id), changes).pipe(
       map((answer) => answer.webhook),
       tap((webhook) => this.replace(webhook)),
     );
   }
 
   remove(id: string): Observable<Webhook> {
-    return this.http.delete<{ webhook: Webhook }>(this.url(id)).pipe(
+    return this.http.delete<Answer<'/api/v2/webhooks/{webhook_id}', 'delete'>>(this.url(id)).pipe(
       map((answer) => answer.webhook),
       tap((gone) => this.state.next(this.state.value.filter((webhook) => webhook.id !== gone.id))),
     );
@@ -122,7 +86,7 @@ export class WebhooksService {
   /** The latest deliveries, newest first; the webhook as it is now comes along (a switch-off
    * since the list was read shows at once). */
   deliveries(id: string, limit = 20): Observable<DeliveryLog> {
-    return this.http.get<DeliveryLog>(`${this.url(id)}/deliveries`, { params: { limit } }).pipe(
+    return this.http.get<Answer<'/api/v2/webhooks/{webhook_id}/deliveries', 'get'>>(`${this.url(id)}/deliveries`, { params: { limit } }).pipe(
       map(({ webhook, deliveries }) => ({ webhook, deliveries })),
       tap(({ webhook }) => this.replace(webhook)),
     );

@@ -10,6 +10,8 @@ interface Entry {
   at: string;
   kind: 'note' | 'status';
   by: string | null;
+  /** The author's name the note carries (shown when the directory does not list it). */
+  byName?: string | null;
   content?: string;
   internal?: boolean;
   from?: TicketStatus;
@@ -34,7 +36,7 @@ interface Entry {
             @if (entry.kind === 'note') {
               <div class="mb-1 flex flex-wrap items-center gap-2 text-xs">
                 <span class="rounded px-1.5 py-0.5 font-medium" [class]="entry.internal ? 'bg-amber-200 text-amber-900' : 'bg-sky-100 text-sky-800'">{{ entry.internal ? i18n.t('ticket.internal') : i18n.t('ticket.public') }}</span>
-                <span class="font-medium text-gray-700"><app-agent-name [id]="entry.by" /></span>
+                <span class="font-medium text-gray-700"><app-agent-name [id]="entry.by" [known]="entry.byName" /></span>
               </div>
               <p class="whitespace-pre-wrap text-sm text-gray-900">{{ entry.content }}</p>
             } @else {
@@ -66,6 +68,7 @@ export class TicketActivity {
       at: note.timestamp,
       kind: 'note',
       by: note.agentId,
+      byName: note.agentName,
       content: note.content,
       internal: note.isInternal,
     }));

@@ -6,6 +6,7 @@ import { provideRouter } from '@angular/router';
 import { MessageKey } from '../core/messages';
 import { Sla, Ticket, TicketStatus } from '../core/models';
 import { TicketActions } from './ticket-actions';
+import { allowedNext } from './ticket-workflow';
 import { CLOSE_REASON_MAX, closeReasonForm, closeReasonLabel, needsCloseReason, toCloseReason } from './ticket-close';
 import { typeInto } from '../testing/dom';
 
@@ -41,17 +42,25 @@ function ticket(status: TicketStatus, allowedNextStatuses?: TicketStatus[]): Tic
     status,
     statusHistory: [],
     customerId: 'c1',
+    customer: { id: 'c1', name: 'Ana Ruiz', phoneNumber: '+34600000001' },
     conversationId: null,
+    location: null,
+    attachments: [],
+    createdBy: 'a1',
+    createdByName: 'Ana Agent',
     assignedAgent: null,
+    assignedAgentName: null,
     assignedAt: null,
     sla: SLA,
     resolvedAt: null,
     resolvedBy: null,
+    resolvedByName: null,
     resolutionNotes: null,
     customerFeedback: null,
     tags: [],
     isEscalated: false,
     escalatedTo: null,
+    escalatedToName: null,
     escalationReason: null,
     escalatedAt: null,
     source: 'agent',
@@ -60,7 +69,8 @@ function ticket(status: TicketStatus, allowedNextStatuses?: TicketStatus[]): Tic
     createdAt: '2026-03-02T15:00:00Z',
     updatedAt: '2026-03-02T15:00:00Z',
     version: 3,
-    allowedNextStatuses,
+    score: null,
+    allowedNextStatuses: allowedNextStatuses ?? allowedNext(status),
     notes: [],
   };
 }

@@ -18,6 +18,7 @@ import { PriorityMark } from './priority-mark';
 import { SlaBadge } from './sla-badge';
 import { TicketActions } from './ticket-actions';
 import { TicketActivity } from './ticket-activity';
+import { TicketAttachments } from './ticket-attachments';
 import { closeReasonLabel } from './ticket-close';
 import { TicketSlaPanel } from './ticket-sla-panel';
 import { TicketService } from './ticket.service';
@@ -36,7 +37,7 @@ interface Related {
  * room): any event about it, SLA warnings and breaches included, reloads it. */
 @Component({
   selector: 'app-ticket-detail',
-  imports: [AsyncPipe, RouterLink, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketActions, TicketActivity, TicketSlaPanel, TicketStatusBadge, TicketTable],
+  imports: [AsyncPipe, RouterLink, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketActions, TicketActivity, TicketAttachments, TicketSlaPanel, TicketStatusBadge, TicketTable],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <a routerLink="/tickets" class="mb-3 inline-block text-sm text-indigo-700 hover:underline">← {{ i18n.t('ticket.back') }}</a>
@@ -100,12 +101,15 @@ interface Related {
                 }
                 <dl class="grid grid-cols-2 gap-x-6 gap-y-3 text-sm">
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.customer') }}</dt><dd class="text-gray-900"><a class="text-indigo-700 hover:underline" [routerLink]="['/customers', ticket.customerId]">{{ customerLabel() }}</a></dd></div>
-                  <div><dt class="text-gray-500">{{ i18n.t('ticket.assigned') }}</dt><dd class="text-gray-900" data-testid="ticket-assignee">@if (ticket.assignedAgent) { <app-agent-name [id]="ticket.assignedAgent" /> } @else { <span class="text-gray-400">{{ i18n.t('tickets.unassigned') }}</span> }</dd></div>
+                  <div><dt class="text-gray-500">{{ i18n.t('ticket.assigned') }}</dt><dd class="text-gray-900" data-testid="ticket-assignee">@if (ticket.assignedAgent) { <app-agent-name [id]="ticket.assignedAgent" [known]="ticket.assignedAgentName" /> } @else { <span class="text-gray-400">{{ i18n.t('tickets.unassigned') }}</span> }</dd></div>
                   @if (ticket.subcategory) {
                     <div><dt class="text-gray-500">{{ i18n.t('ticket.subcategory') }}</dt><dd class="text-gray-900">{{ ticket.subcategory }}</dd></div>
                   }
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.source') }}</dt><dd class="text-gray-900">{{ i18n.source(ticket.source) }}</dd></div>
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.created') }}</dt><dd class="text-gray-900" [title]="i18n.dateTime(ticket.createdAt)">{{ i18n.ago(ticket.createdAt) }}</dd></div>
+                  @if (ticket.createdBy) {
+                    <div><dt class="text-gray-500">{{ i18n.t('ticket.createdBy') }}</dt><dd class="text-gray-900" data-testid="ticket-creator">{{ ticket.createdByName ?? agentLabel(ticket.createdBy) }}</dd></div>
+                  }
                   <div><dt class="text-gray-500">{{ i18n.t('ticket.updated') }}</dt><dd class="text-gray-900" [title]="i18n.dateTime(ticket.updatedAt)">{{ i18n.ago(ticket.updatedAt) }}</dd></div>
                   @if (ticket.customerFeedback; as feedback) {
                     <div><dt class="text-gray-500">{{ i18n.t('ticket.feedback') }}</dt><dd class="text-gray-900">{{ '★'.repeat(feedback.rating) }} {{ feedback.comment }}</dd></div>
@@ -118,6 +122,7 @@ interface Related {
                     }
                   </div>
                 }
+                <app-ticket-attachments [attachments]="ticket.attachments" />
               </div>
             }
             @case ('activity') {
@@ -189,7 +194,10 @@ export class TicketDetail implements OnInit {
   protected readonly notFound = signal('');
   protected readonly flash = signal(false);
   private readonly customer = signal<Customer | null>(null);
-  protected readonly customerLabel = computed(() => customerName(this.customer()) || this.ticket()?.customerId || '');
+  protected readonly customerLabel = computed(() => {
+    const own = this.ticket()?.customer;
+    return customerName(this.customer()) || own?.name || own?.phoneNumber || this.ticket()?.customerId || '';
+  });
   protected related$: Observable<Related | null> = of(null);
   protected readonly name = customerName;
 

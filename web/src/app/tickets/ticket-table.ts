@@ -47,7 +47,7 @@ import { TicketStatusBadge } from './ticket-status-badge';
                 }
               </td>
               @if (showCustomer()) {
-                <td class="max-w-[10rem] truncate px-3 py-2 text-gray-700"><app-customer-name [id]="ticket.customerId" /></td>
+                <td class="max-w-[10rem] truncate px-3 py-2 text-gray-700"><app-customer-name [id]="ticket.customerId" [known]="ticket.customer" /></td>
               }
               <td class="px-3 py-2"><app-category-chip [id]="ticket.category" /></td>
               <td class="px-3 py-2"><app-priority-mark [priority]="ticket.priority" /></td>
@@ -59,7 +59,7 @@ import { TicketStatusBadge } from './ticket-status-badge';
               </td>
               <td class="whitespace-nowrap px-3 py-2 text-gray-700">
                 @if (ticket.assignedAgent) {
-                  <app-agent-name [id]="ticket.assignedAgent" />
+                  <app-agent-name [id]="ticket.assignedAgent" [known]="ticket.assignedAgentName" />
                 } @else {
                   <span class="text-gray-400">{{ i18n.t('tickets.unassigned') }}</span>
                 }
@@ -88,7 +88,7 @@ import { TicketStatusBadge } from './ticket-status-badge';
               <app-priority-mark [priority]="ticket.priority" />
               <app-category-chip [id]="ticket.category" />
               @if (showCustomer()) {
-                <span class="text-xs text-gray-600"><app-customer-name [id]="ticket.customerId" /></span>
+                <span class="text-xs text-gray-600"><app-customer-name [id]="ticket.customerId" [known]="ticket.customer" /></span>
               }
               <span class="ml-auto text-xs text-gray-500">{{ i18n.ago(ticket.updatedAt) }}</span>
             </div>

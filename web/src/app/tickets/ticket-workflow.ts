@@ -1,4 +1,4 @@
-import { Priority, TicketStatus, TicketSummary } from '../core/models';
+import { Priority, TicketStatus } from '../core/models';
 
 export const STATUSES: TicketStatus[] = [
   'new',
@@ -29,7 +29,7 @@ export function allowedNext(status: TicketStatus): TicketStatus[] {
 }
 
 /** What the ticket itself says it may move to (the server's graph), else the copy above. */
-export function nextStatuses(ticket: Pick<TicketSummary, 'status' | 'allowedNextStatuses'>): TicketStatus[] {
+export function nextStatuses(ticket: { status: TicketStatus; allowedNextStatuses?: TicketStatus[] }): TicketStatus[] {
   return ticket.allowedNextStatuses ?? allowedNext(ticket.status);
 }
 

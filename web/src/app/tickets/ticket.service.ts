@@ -2,7 +2,8 @@ import { HttpClient, HttpParams } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { Observable, map } from 'rxjs';
 
-import { Note, Priority, SlaState, Ticket, TicketPage, TicketStats, TicketStatus } from '../core/models';
+import { Answer, Body } from '../core/api';
+import { Priority, SlaState, Ticket, TicketPage, TicketStats, TicketStatus } from '../core/models';
 
 export type SortBy = 'createdAt' | 'updatedAt' | 'priority' | 'status' | 'ticketId' | 'relevance';
 
@@ -23,18 +24,13 @@ export interface TicketQuery {
   sortOrder?: 'asc' | 'desc';
 }
 
-export interface NewTicket {
-  subject: string;
-  description: string;
-  category: string;
-  subcategory: string | null;
-  priority: Priority;
-  tags: string[];
-  customerId: string;
-  conversationId: string | null;
-}
-
-export type TicketChanges = Partial<Omit<NewTicket, 'customerId' | 'conversationId'>>;
+export type NewTicket = Body<'/api/v2/tickets', 'post'>;
+/** A `PUT /tickets/{id}` (the version it expects is added by `update`). */
+export type TicketChanges = Omit<Body<'/api/v2/tickets/{ticket_id}', 'put'>, 'expectedVersion'>;
+type OneTicket = Answer<'/api/v2/tickets/{ticket_id}', 'get'>;
+type Verb = 'status' | 'assign' | 'resolve' | 'escalate' | 'feedback';
+type Action<V extends Verb> = Body<`/api/v2/tickets/{ticket_id}/${V}`, 'post'>;
+export type AddedNote = Omit<Answer<'/api/v2/tickets/{ticket_id}/notes', 'post'>, 'success'>;
 
 const BASE = '/api/v2/tickets';
 
@@ -55,71 +51,77 @@ export class TicketService {
   private readonly http = inject(HttpClient);
 
   list(query: TicketQuery): Observable<TicketPage> {
-    return this.http.get<TicketPage>(BASE, { params: listParams(query) });
+    return this.http.get<Answer<'/api/v2/tickets', 'get'>>(BASE, { params: listParams(query) });
   }
 
   byCustomer(customerId: string, page = 1, limit = 20): Observable<TicketPage> {
     const params = { page, limit };
-    return this.http.get<TicketPage>(`/api/v2/customers/${encodeURIComponent(customerId)}/tickets`, { params });
+    const url = `/api/v2/customers/${encodeURIComponent(customerId)}/tickets`;
+    return this.http.get<Answer<'/api/v2/customers/{customer_id}/tickets', 'get'>>(url, { params });
   }
 
   byConversation(conversationId: string, page = 1, limit = 20): Observable<TicketPage> {
     const params = { page, limit };
     const url = `/api/v2/conversations/${encodeURIComponent(conversationId)}/tickets`;
-    return this.http.get<TicketPage>(url, { params });
+    return this.http.get<Answer<'/api/v2/conversations/{conversation_id}/tickets', 'get'>>(url, { params });
   }
 
   stats(agentId?: string): Observable<TicketStats> {
     const params: Record<string, string> = agentId ? { agentId } : {};
     return this.http
-      .get<{ stats: TicketStats }>(`${BASE}/stats/summary`, { params })
+      .get<Answer<'/api/v2/tickets/stats/summary', 'get'>>(`${BASE}/stats/summary`, { params })
       .pipe(map((answer) => answer.stats));
   }
 
   get(ticketId: string): Observable<Ticket> {
-    return this.one(this.http.get<{ ticket: Ticket }>(this.url(ticketId)));
+    return this.one(this.http.get<OneTicket>(this.url(ticketId)));
   }
 
   create(ticket: NewTicket, idempotencyKey: string): Observable<Ticket> {
     const headers = { 'Idempotency-Key': idempotencyKey };
-    return this.one(this.http.post<{ ticket: Ticket }>(BASE, ticket, { headers }));
+    return this.one(this.http.post<Answer<'/api/v2/tickets', 'post'>>(BASE, ticket, { headers }));
   }
 
   update(ticketId: string, changes: TicketChanges, expectedVersion: number): Observable<Ticket> {
-    return this.one(this.http.put<{ ticket: Ticket }>(this.url(ticketId), { ...changes, expectedVersion }));
+    const body: Body<'/api/v2/tickets/{ticket_id}', 'put'> = { ...changes, expectedVersion };
+    return this.one(this.http.put<Answer<'/api/v2/tickets/{ticket_id}', 'put'>>(this.url(ticketId), body));
   }
 
   changeStatus(ticket: Ticket, status: TicketStatus, reason?: string): Observable<Ticket> {
-    const body = { status, reason: reason || null, expectedVersion: ticket.version };
+    const body: Action<'status'> = { status, reason: reason || null, expectedVersion: ticket.version };
     return this.action(ticket.ticketId, 'status', body);
   }
 
   assign(ticket: Ticket, agentId: string): Observable<Ticket> {
-    return this.action(ticket.ticketId, 'assign', { agentId, expectedVersion: ticket.version });
+    const body: Action<'assign'> = { agentId, expectedVersion: ticket.version };
+    return this.action(ticket.ticketId, 'assign', body);
   }
 
   resolve(ticket: Ticket, resolutionNotes: string): Observable<Ticket> {
-    const body = { resolutionNotes, expectedVersion: ticket.version };
+    const body: Action<'resolve'> = { resolutionNotes, expectedVersion: ticket.version };
     return this.action(ticket.ticketId, 'resolve', body);
   }
 
   escalate(ticketId: string, toAgentId: string, reason: string): Observable<Ticket> {
-    return this.action(ticketId, 'escalate', { toAgentId, reason });
+    const body: Action<'escalate'> = { toAgentId, reason };
+    return this.action(ticketId, 'escalate', body);
   }
 
   feedback(ticketId: string, rating: number, comment: string): Observable<Ticket> {
-    return this.action(ticketId, 'feedback', { rating, comment: comment || null });
+    const body: Action<'feedback'> = { rating, comment: comment || null };
+    return this.action(ticketId, 'feedback', body);
   }
 
-  addNote(ticketId: string, content: string, isInternal: boolean): Observable<{ ticket: Ticket; note: Note }> {
-    return this.http.post<{ ticket: Ticket; note: Note }>(`${this.url(ticketId)}/notes`, { content, isInternal });
+  addNote(ticketId: string, content: string, isInternal: boolean): Observable<AddedNote> {
+    const body: Body<'/api/v2/tickets/{ticket_id}/notes', 'post'> = { content, isInternal };
+    return this.http.post<Answer<'/api/v2/tickets/{ticket_id}/notes', 'post'>>(`${this.url(ticketId)}/notes`, body);
   }
 
-  private action(ticketId: string, verb: string, body: object): Observable<Ticket> {
-    return this.one(this.http.post<{ ticket: Ticket }>(`${this.url(ticketId)}/${verb}`, body));
+  private action<V extends Verb>(ticketId: string, verb: V, body: Action<V>): Observable<Ticket> {
+    return this.one(this.http.post<Answer<`/api/v2/tickets/{ticket_id}/${V}`, 'post'>>(`${this.url(ticketId)}/${verb}`, body));
   }
 
-  private one(answer: Observable<{ ticket: Ticket }>): Observable<Ticket> {
+  private one(answer: Observable<OneTicket>): Observable<Ticket> {
     return answer.pipe(map((body) => body.ticket));
   }
 

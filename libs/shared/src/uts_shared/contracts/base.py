@@ -89,6 +89,9 @@ class WireModel(BaseModel):
         validate_by_alias=True,
         serialize_by_alias=True,
         extra="forbid",
+        # Answers carry every field, defaults included: the OpenAPI document says so (a
+        # generated client types them as present, not optional).
+        json_schema_serialization_defaults_required=True,
     )
 
 

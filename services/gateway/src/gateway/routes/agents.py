@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
+from pydantic import ConfigDict
 
 from gateway.agents import AgentChanges, AgentProfile, AgentsDep, NewAgent, NewPassword
 from gateway.auth import AdminAgent, CurrentAgent, Role, admin_agent, current_agent
@@ -40,6 +41,8 @@ LAST_ADMIN: dict[int | str, dict[str, Any]] = {409: {"description": "It is the l
 
 class DirectoryEntry(WireModel):
     """An agent as colleagues see it: the email only for admins (left out otherwise)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)  # email omitted
 
     id: str
     first_name: str
