@@ -79,7 +79,9 @@ export interface paths {
         put?: never;
         /**
          * Reset Password
-         * @description Set a new password for an agent (admin only); its current sessions end.
+         * @description Set a new password for an agent (admin only); its current sessions end. An admin's own
+         *     password needs the current one (`currentPassword`), as `POST /auth/password` does: a stolen
+         *     token must not become a permanent takeover.
          */
         post: operations["resetPassword"];
         delete?: never;
@@ -2105,12 +2107,14 @@ export interface components {
         };
         /**
          * NewPassword
-         * @description Body of an admin's password reset.
+         * @description Body of an admin's password reset; an admin resetting its own gives the current one.
          * @example {
          *       "password": "otra frase larga y secreta"
          *     }
          */
         NewPassword: {
+            /** Currentpassword */
+            currentPassword?: string | null;
             /** Password */
             password: string;
         };
@@ -2386,19 +2390,20 @@ export interface components {
         Priority: "low" | "medium" | "high" | "urgent";
         /**
          * Readiness
-         * @description `/ready`'s answer: 200 when `ready` or `degraded`, 503 when `unavailable`.
+         * @description `/ready`'s answer: 200 when `ready` or `degraded`, 503 when `unavailable`. The broker,
+         *     services and degraded fields are given to requests from this machine and to admins only.
          */
         Readiness: {
             /** Broker */
-            broker: string;
+            broker?: string | null;
             /** Degraded */
-            degraded: string[];
+            degraded?: string[] | null;
             /** Services */
-            services: {
+            services?: {
                 [key: string]: {
                     [key: string]: unknown;
                 };
-            };
+            } | null;
             /**
              * Status
              * @enum {string}
@@ -3993,8 +3998,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid input: each rejected field and why */
+            /** @description Not acceptable, or your own without the right `currentPassword` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many wrong current passwords: `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7730,7 +7744,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Webhooks disabled (no OPENAI_WEBHOOK_SECRET) or broker down */
+            /** @description Webhooks disabled (no OPENAI_WEBHOOK_SECRET here, or no OPENAI_API_KEY in the ai-tools service) or broker down */
             503: {
                 headers: {
                     [name: string]: unknown;
