@@ -156,8 +156,13 @@ async def test_operations_have_readable_unique_ids_and_every_tag_is_described(
     assert used <= described, used - described
 
 
-LEFT_OUT_OF_ANSWERS = {"DirectoryEntry": {"email"}, "Category": {"isFallback"}}
-"""Fields an answer omits when empty (an agent's email for non-admins, an unmarked category)."""
+LEFT_OUT_OF_ANSWERS = {
+    "DirectoryEntry": {"email"},
+    "Category": {"isFallback"},
+    "Readiness": {"broker", "services", "degraded"},
+}
+"""Fields an answer omits (an agent's email for non-admins, an unmarked category's flag,
+`/ready`'s detail for requests neither from this machine nor an admin's)."""
 
 
 def _refs(node: Any) -> list[str]:
