@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -41,7 +42,6 @@ from uts_shared.contracts.config import (
     ChangeRecord,
     Preset,
     Setting,
-    SettingKey,
     SettingRecord,
     TemplateBody,
     Terminology,
@@ -197,13 +197,6 @@ async def preview_instructions_template(body: TemplateBody, rpc: RpcDep) -> Rend
     )
 
 
-@router.post("/reset/{key}", responses=NOT_EDITABLE)
-async def reset_to_default(key: SettingKey, agent: AdminAgent, rpc: RpcDep) -> ResetOut:
-    """Put one setting back to its built-in default."""
-    result = await rpc.call(config.RESET, config.ResetSetting(agent_id=agent.id, key=key.value))
-    return ResetOut(message=f"{result.key} reset to default", value=result.value)
-
-
 @router.get("/all")
 async def get_all_configurations(rpc: RpcDep) -> AllOut:
     return AllOut(configurations=await rpc.call(config.GET_ALL, EMPTY))
@@ -254,19 +247,6 @@ async def delete_preset(preset_id: str, agent: AdminAgent, rpc: RpcDep) -> Prese
     return PresetDeleted(message=f"Preset '{preset_id}' deleted", presets=result.presets)
 
 
-@router.get("/history")
-async def get_history(
-    rpc: RpcDep,
-    key: SettingKey | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 20,
-) -> HistoryOut:
-    """Who changed what and when, newest first (optionally for one key), a page at a time."""
-    query = config.HistoryQuery(key=key.value if key else None, page=page, limit=limit)
-    result = await rpc.call(config.GET_HISTORY, query)
-    return HistoryOut(changes=result.changes, pagination=result.pagination)
-
-
 @router.get("/settings")
 async def get_settings(rpc: RpcDep) -> SettingsOut:
     """The raw SystemSettings documents."""
@@ -291,7 +271,35 @@ def setting_routers(registry: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
             out = _model(f"{setting.title}Out", Ok, {setting.body_field: setting.value})
             _add_read(by_role[setting.read_by], setting, out)
             _add_write(by_role[setting.write_by], setting, out)
+    _add_by_key(by_role["admin"], registry)
     return list(by_role.values())
+
+
+def _add_by_key(router: APIRouter, registry: Sequence[Setting]) -> None:
+    """Reset and history, their `key` one of the table's keys (`SettingKey` in the document)."""
+    keys: Any = StrEnum("SettingKey", [(str(s.key).upper(), str(s.key)) for s in registry])  # type: ignore[misc]
+
+    async def reset_to_default(key: Any, agent: AdminAgent, rpc: RpcDep) -> ResetOut:
+        """Put one setting back to its built-in default."""
+        request = config.ResetSetting(agent_id=agent.id, key=key.value)
+        result = await rpc.call(config.RESET, request)
+        return ResetOut(message=f"{result.key} reset to default", value=result.value)
+
+    async def get_history(
+        rpc: RpcDep,
+        key: Any = None,
+        page: Annotated[int, Query(ge=1)] = 1,
+        limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 20,
+    ) -> HistoryOut:
+        """Who changed what and when, newest first (optionally for one key), a page at a time."""
+        query = config.HistoryQuery(key=key.value if key else None, page=page, limit=limit)
+        result = await rpc.call(config.GET_HISTORY, query)
+        return HistoryOut(changes=result.changes, pagination=result.pagination)
+
+    reset_to_default.__annotations__["key"] = keys
+    get_history.__annotations__["key"] = keys | None
+    router.add_api_route("/reset/{key}", reset_to_default, methods=["POST"], responses=NOT_EDITABLE)
+    router.add_api_route("/history", get_history, methods=["GET"])
 
 
 def _model(name: str, base: type[BaseModel], fields: dict[str, Any], **values: Any) -> Any:
