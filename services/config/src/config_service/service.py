@@ -269,16 +269,11 @@ class Configuration:
         validation.check_preset(preset)
         keys = (*PRESET_KEYS, SettingKey.SLA_POLICY) if preset.sla_policy else PRESET_KEYS
         await self._require_editable(keys)
-        categories = validation.with_fallback(preset.ticket_categories)
-        values = {
-            SettingKey.TICKET_CATEGORIES: to_json(categories),
-            SettingKey.ASSISTANT_CONFIGURATION: to_json(preset.assistant_configuration),
-            SettingKey.TICKET_TERMINOLOGY: to_json(preset.ticket_terminology),
-            SettingKey.TICKET_ID_FORMAT: to_json(preset.ticket_id_format),
-        }
-        if preset.sla_policy is not None:
-            values[SettingKey.SLA_POLICY] = to_json(preset.sla_policy)
-        await self._change(list(values.items()), by=by, action=f"apply_preset:{preset.id}")
+        # A preset's fields are named after the keys they hold.
+        values = {k: validation.for_read(k, getattr(preset, k)) for k in keys}
+        changes: list[tuple[str, Any]] = [(k, to_json(v)) for k, v in values.items()]
+        await self._change(changes, by=by, action=f"apply_preset:{preset.id}")
+        categories = values[SettingKey.TICKET_CATEGORIES]
         return PresetApplied(
             preset=preset,
             configurations=AllConfig(
@@ -296,21 +291,10 @@ class Configuration:
         existing = self._stored_presets(await self._fresh(key))
         preset_rules.check_new_id(preset_id, preset_rules.custom_only(existing))
         current = {
-            k: validation.parse_value(self._settings[k], await self._fresh(k)) for k in PRESET_KEYS
+            str(k): validation.parse_value(self._settings[k], await self._fresh(k))
+            for k in (*PRESET_KEYS, SettingKey.SLA_POLICY)
         }
-        preset = Preset(
-            id=preset_id,
-            name=name,
-            description=description,
-            builtin=False,
-            ticket_categories=current[SettingKey.TICKET_CATEGORIES],
-            assistant_configuration=current[SettingKey.ASSISTANT_CONFIGURATION],
-            ticket_terminology=current[SettingKey.TICKET_TERMINOLOGY],
-            ticket_id_format=current[SettingKey.TICKET_ID_FORMAT],
-            sla_policy=validation.parse_value(
-                self._settings[SettingKey.SLA_POLICY], await self._fresh(SettingKey.SLA_POLICY)
-            ),
-        )
+        preset = Preset(id=preset_id, name=name, description=description, builtin=False, **current)
         item = to_json(preset)
         now = self._clock.now()
         before = await self._store.push_preset(item, by=by, now=now)
