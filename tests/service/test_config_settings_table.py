@@ -39,7 +39,6 @@ GREETING = Setting(
     "What the assistant says first",
     "assistant",
     name="customer_greeting",
-    path="customer-greeting",
     field="greeting",
     read_by="agent",
     default=lambda: Greeting(text="Hola"),

@@ -364,7 +364,7 @@ class Setting:
     name: str = ""
     """Its queues' middle part; empty: no get/set of its own (the presets have their own)."""
     path: str = ""
-    """Its route under `/config`."""
+    """Its route under `/config`; default: `name` with dashes."""
     field: str = "value"
     """The value's field in the RPC request and result."""
     accepts: Any = None
@@ -383,7 +383,9 @@ class Setting:
     operation: str = ""
     """Its routes' names (operationIds `get<Operation>`, `update<Operation>`); default: `path`."""
     read_doc: str = ""
+    """The GET route's description in the OpenAPI document."""
     write_doc: str = ""
+    """The PUT route's description."""
     read: Rpc[Empty, Any] = attribute(init=False, repr=False)
     write: Rpc[Any, Any] = attribute(init=False, repr=False)
 
@@ -402,6 +404,7 @@ class Setting:
         queue = f"config.{self.name}"
         set_ = object.__setattr__
         set_(self, "title", title)
+        set_(self, "path", self.path or self.name.replace("_", "-"))
         set_(self, "operation", self.operation or self.path.replace("-", "_"))
         set_(self, "read", Rpc(f"{queue}.get", Empty, result, self.description))
         set_(self, "write", Rpc(f"{queue}.update", request, result, f"Change: {self.label}"))
@@ -446,7 +449,6 @@ CATEGORIES = Setting(
     body=CategoryList,
     read_by="agent",
     example=_CATEGORIES_EXAMPLE["categories"],
-    title="Categories",
 )
 ASSISTANT = Setting(
     SettingKey.ASSISTANT_CONFIGURATION,
@@ -455,7 +457,6 @@ ASSISTANT = Setting(
     "AI assistant configuration and terminology",
     "assistant",
     name="assistant",
-    path="assistant",
     field="config",
 )
 TERMINOLOGY = Setting(
@@ -465,7 +466,6 @@ TERMINOLOGY = Setting(
     "Ticket system terminology in Spanish",
     "tickets",
     name="terminology",
-    path="terminology",
     field="terminology",
     read_by="agent",
 )
@@ -506,7 +506,6 @@ VISIBILITY = Setting(
     "Which tickets agents see: all, or assigned_and_unassigned (theirs and nobody's)",
     "tickets",
     name="ticket_visibility",
-    path="ticket-visibility",
     field="visibility",
     body=VisibilityBody,
     read_by="agent",
@@ -525,7 +524,6 @@ SLA = Setting(
     "breach actions",
     "tickets",
     name="sla",
-    path="sla",
     field="policy",
     read_by="agent",
     default=SlaPolicy,
