@@ -37,7 +37,7 @@ def setting_key(key: str, table: Mapping[str, Setting] = DEFINITIONS) -> str:
     try:
         return table[key].key
     except KeyError:
-        valid = list(table)
+        valid = [str(k) for k in table]
         raise ValidationFailed(
             f"unknown setting key '{key}'; valid keys: {', '.join(valid)}",
             details=[FieldError(field="key", reason=f"must be one of: {', '.join(valid)}")],
@@ -125,9 +125,9 @@ def parse_value(key: str | Setting, value: Any) -> Any:
     try:
         parsed = setting.adapter.validate_python(value)
     except ValidationError as exc:
-        raise from_pydantic(exc, field=setting.key) from None
+        raise from_pydantic(exc, field=str(setting.key)) from None
     if setting.key == SettingKey.TICKET_CATEGORIES:
-        check_categories(parsed, field=setting.key)
+        check_categories(parsed, field=str(setting.key))
     elif setting.key == SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE:
         check_template(parsed)
     return parsed
