@@ -11,13 +11,12 @@ RPC; the config service validates again and owns every rule. Each change carries
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
 from gateway.auth import AdminAgent, CurrentAgent, admin_agent, current_agent
@@ -36,13 +35,13 @@ from uts_shared.contracts.base import (
 )
 from uts_shared.contracts.config import (
     REGISTRY,
-    SLUG,
     AllConfig,
     Category,
     ChangeRecord,
     Preset,
     Setting,
     SettingRecord,
+    Slug,
     TemplateBody,
     Terminology,
     TicketIdFormat,
@@ -60,12 +59,6 @@ NOT_EDITABLE: dict[int | str, dict[str, Any]] = {
 # --- bodies the contract has no agent-free model for ---------------------------------------------
 
 
-def _slug(value: str) -> str:
-    if not re.match(SLUG, value):
-        raise ValueError("must be a slug: lowercase letters, digits, '_' or '-'")
-    return value
-
-
 class NewPreset(WireModel):
     """Save the current configuration as a custom preset."""
 
@@ -73,11 +66,7 @@ class NewPreset(WireModel):
         {"id": "mi-configuracion", "name": "Mi configuración", "description": "Antes del cambio"}
     )
 
-    id: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-        AfterValidator(_slug),
-    ]
+    id: Slug
     name: Name
     description: Text = ""
 
