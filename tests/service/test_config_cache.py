@@ -24,7 +24,7 @@ async def test_update_through_one_replica_is_read_at_once_through_another(
         seen = invalidation_seen(b, lambda keys: keys == [CATEGORIES.value])
 
         new = [Category(id="fresh", label="Nueva", is_fallback=True)]
-        await a.config.update_categories(new, by="agent-a")
+        await a.config.update(CATEGORIES, new, by="agent-a")
         await asyncio.wait_for(seen, 5)
 
         assert [c.id for c in await b.config.categories()] == ["fresh"]
@@ -63,7 +63,9 @@ async def test_a_replica_reads_its_own_change_without_waiting_for_the_event(
     async with config_harness(rabbit_url, mongo_url, clock=FakeClock()) as h:
         service = h.services[0]
         await service.config.id_format()
-        await service.config.update_id_format(contracts.TicketIdFormat(prefix="NOW"), by="a1")
+        await service.config.update(
+            SettingKey.TICKET_ID_FORMAT, contracts.TicketIdFormat(prefix="NOW"), by="a1"
+        )
         assert (await service.config.id_format()).prefix == "NOW"
 
 

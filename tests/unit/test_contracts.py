@@ -25,6 +25,26 @@ def test_duplicate_category_ids_are_rejected() -> None:
         config.CategoryList(categories=[{"id": "x", "label": "X"}, {"id": "x", "label": "Y"}])
 
 
+def test_the_settings_table_gives_each_served_key_its_own_queues_route_and_models() -> None:
+    served = [s for s in config.REGISTRY if s.served]
+    queues = [rpc.queue for s in served for rpc in (s.read, s.write)]
+    models = [m.__name__ for s in served for m in (s.write.request, s.read.result)]
+    assert {s.key for s in config.REGISTRY} == set(config.SettingKey)
+    assert len(set(queues)) == len(queues) == 2 * len(served)
+    assert len({s.path for s in served}) == len(served)
+    assert len(set(models)) == len(models)
+    assert set(queues) <= {rpc.queue for rpc in config.RPCS}
+    request = config.VISIBILITY.request("all", by="admin-1")
+    assert request.model_dump() == {"agentId": "admin-1", "visibility": "all"}
+    assert config.VISIBILITY.result("all").model_dump() == {"visibility": "all"}
+
+
+def test_a_setting_write_is_checked_by_its_stricter_model_and_a_read_is_not() -> None:
+    with pytest.raises(ValidationError, match="categories"):
+        config.CATEGORIES.request([], by="admin-1")
+    assert config.CATEGORIES.result([]).model_dump() == {"categories": []}
+
+
 def test_error_reply_round_trips_to_the_same_typed_error() -> None:
     info = NotFound("Ticket not found").info()
     err = DomainError.from_info(info)

@@ -37,7 +37,8 @@ def _contracts() -> tuple[list[Rpc[Any, Any]], list[EventType[Any]]]:
             module = importlib.import_module(f"uts_shared.contracts.{name}")
         except ModuleNotFoundError:
             continue
-        for value in vars(module).values():
+        # `RPCS` too: a setting's RPCs live in its entry of the settings table, not in a name.
+        for value in (*vars(module).values(), *getattr(module, "RPCS", ())):
             if isinstance(value, Rpc) and value not in rpcs:
                 rpcs.append(value)
             elif isinstance(value, EventType) and value not in events:

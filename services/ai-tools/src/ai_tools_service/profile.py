@@ -67,14 +67,23 @@ class ConfigCache(ConfigView):
         return config.fallback_category(categories) or categories[0].id
 
     async def _fetch_categories(self) -> list[config.Category]:
-        return (await self._rpc.call(config.GET_CATEGORIES, Empty())).categories
+        categories: list[config.Category] = (
+            await self._rpc.call(config.GET_CATEGORIES, Empty())
+        ).categories
+        return categories
 
     async def messages(self) -> Messages:
         terminology = await self._terminology.get()
         return Messages(terminology, await self._language.get())
 
     async def _fetch_terminology(self) -> config.Terminology:
-        return (await self._rpc.call(config.GET_TERMINOLOGY, Empty())).terminology
+        terminology: config.Terminology = (
+            await self._rpc.call(config.GET_TERMINOLOGY, Empty())
+        ).terminology
+        return terminology
 
     async def _fetch_language(self) -> Language:
-        return (await self._rpc.call(config.GET_ASSISTANT, Empty())).config.language
+        assistant: config.AssistantConfig = (
+            await self._rpc.call(config.GET_ASSISTANT, Empty())
+        ).config
+        return assistant.language

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from config_service.cache import TtlCache
@@ -13,6 +14,7 @@ from config_service.settings import Settings
 from config_service.store import SettingsStore
 from uts_shared.clock import Clock
 from uts_shared.contracts.base import HealthStatus
+from uts_shared.contracts.config import REGISTRY, Setting
 from uts_shared.host import ServiceHost, serve_forever
 from uts_shared.messaging import EventPublisher
 
@@ -23,7 +25,12 @@ class ConfigService(ServiceHost):
     service = "config"
 
     def __init__(
-        self, settings: Settings, *, database: Any = None, clock: Clock | None = None
+        self,
+        settings: Settings,
+        *,
+        database: Any = None,
+        clock: Clock | None = None,
+        registry: Sequence[Setting] = REGISTRY,
     ) -> None:
         super().__init__(settings, database=database, clock=clock)
         self.config = Configuration(
@@ -39,6 +46,7 @@ class ConfigService(ServiceHost):
                 ticket_noun=settings.ticket_noun,
                 ticket_noun_plural=settings.ticket_noun_plural,
             ),
+            registry=registry,
         )
         health = HealthStatus(service=self.service, instance=self.instance, mongo=self.mongo)
         register(self.broker, self.config, health=health, instance=self.instance)

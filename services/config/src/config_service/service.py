@@ -17,7 +17,6 @@ from config_service.cache import MISSING, TtlCache
 from config_service.domain import presets as preset_rules
 from config_service.domain import rendering, validation
 from config_service.domain.defaults import (
-    DEFINITIONS,
     PRESET_KEYS,
     SEED_AGENT,
     InitialValues,
@@ -31,6 +30,7 @@ from uts_shared.clock import Clock
 from uts_shared.contracts.base import Pagination
 from uts_shared.contracts.config import (
     CONFIG_UPDATED,
+    REGISTRY,
     AllConfig,
     AssistantConfig,
     Category,
@@ -40,11 +40,11 @@ from uts_shared.contracts.config import (
     Preset,
     PresetApplied,
     RenderedAssistant,
+    Setting,
     SettingKey,
     SettingRecord,
     Terminology,
     TicketIdFormat,
-    TicketVisibility,
 )
 from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.errors import Conflict, NotFound, Unavailable, ValidationFailed
@@ -69,6 +69,7 @@ class Configuration:
         cache: TtlCache,
         company_name: str | None = None,
         initial: InitialValues | None = None,
+        registry: Sequence[Setting] = REGISTRY,
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -76,12 +77,14 @@ class Configuration:
         self._cache = cache
         self._company_name = company_name
         self._initial = initial or InitialValues()
-        self._builtin = builtin_values(company_name)
+        self._settings = {s.key: s for s in registry}
+        self.registry = tuple(registry)
+        self._builtin = builtin_values(company_name, registry)
         self._listeners: list[InvalidationListener] = []
 
     # --- seeding ---------------------------------------------------------------------------
 
-    async def seed(self) -> list[SettingKey]:
+    async def seed(self) -> list[str]:
         """Create every missing key (first start); the keys this call created.
 
         Idempotent and safe when several replicas start at once. A failure is logged and the
@@ -89,8 +92,8 @@ class Configuration:
         """
         try:
             await self._store.ensure_indexes()
-            values = seed_values(self._company_name, self._initial)
-            created = [key for key in SettingKey if await self._seed_one(key, values[key])]
+            values = seed_values(self._company_name, self._initial, self.registry)
+            created = [key for key in self._settings if await self._seed_one(key, values[key])]
         except Exception:
             log.exception("seeding the configuration failed; serving the built-in defaults")
             return []
@@ -101,42 +104,43 @@ class Configuration:
             log.info("configuration already seeded")
         return created
 
-    async def _seed_one(self, key: SettingKey, value: Any) -> bool:
+    async def _seed_one(self, key: str, value: Any) -> bool:
         now = self._clock.now()
-        if not await self._store.insert_if_absent(seed_record(key, value, now=now)):
+        if not await self._store.insert_if_absent(
+            seed_record(key, value, now=now, table=self._settings)
+        ):
             return False
         await self._history(key, None, value, by=SEED_AGENT, action="seed")
         return True
 
     # --- reads -----------------------------------------------------------------------------
 
+    async def value(self, key: str) -> Any:
+        """A setting's current value, as its model, as readers get it."""
+        return validation.for_read(key, await self._read(self._setting(key)))
+
     async def categories(self) -> list[Category]:
-        """The categories, their fallback marked (`other` in a list stored before marks)."""
-        value: list[Category] = await self._read(SettingKey.TICKET_CATEGORIES)
-        return validation.with_fallback(value)
+        value: list[Category] = await self.value(SettingKey.TICKET_CATEGORIES)
+        return value
 
     async def assistant(self) -> AssistantConfig:
-        value: AssistantConfig = await self._read(SettingKey.ASSISTANT_CONFIGURATION)
+        value: AssistantConfig = await self.value(SettingKey.ASSISTANT_CONFIGURATION)
         return value
 
     async def terminology(self) -> Terminology:
-        value: Terminology = await self._read(SettingKey.TICKET_TERMINOLOGY)
+        value: Terminology = await self.value(SettingKey.TICKET_TERMINOLOGY)
         return value
 
     async def id_format(self) -> TicketIdFormat:
-        value: TicketIdFormat = await self._read(SettingKey.TICKET_ID_FORMAT)
+        value: TicketIdFormat = await self.value(SettingKey.TICKET_ID_FORMAT)
         return value
 
     async def template(self) -> str:
-        value: str = await self._read(SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE)
-        return value
-
-    async def visibility(self) -> TicketVisibility:
-        value: TicketVisibility = await self._read(SettingKey.TICKET_VISIBILITY)
+        value: str = await self.value(SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE)
         return value
 
     async def sla_policy(self) -> SlaPolicy:
-        value: SlaPolicy = await self._read(SettingKey.SLA_POLICY)
+        value: SlaPolicy = await self.value(SettingKey.SLA_POLICY)
         return value
 
     async def presets(self) -> list[Preset]:
@@ -165,19 +169,19 @@ class Configuration:
         stored = {r.key: r for r in await self._store.all_settings()}
         missing = [
             SettingRecord(
-                key=key.value,
+                key=key,
                 value=self._builtin[key],
-                category=DEFINITIONS[key].category,
-                description=DEFINITIONS[key].description,
+                category=setting.category,
+                description=setting.description,
             )
-            for key in SettingKey
-            if key.value not in stored
+            for key, setting in self._settings.items()
+            if key not in stored
         ]
         return sorted([*stored.values(), *missing], key=lambda r: r.key)
 
     async def history(self, key: str | None, *, page: int, limit: int) -> History:
         """One page of the change history, newest first (optionally of one key)."""
-        setting = None if key is None else validation.setting_key(key)
+        setting = None if key is None else validation.setting_key(key, self._settings)
         changes, total = await self._store.changes(setting, page=page, limit=limit)
         pages = math.ceil(total / limit)
         return History(
@@ -185,19 +189,24 @@ class Configuration:
             pagination=Pagination(page=page, limit=limit, total=total, pages=pages),
         )
 
-    async def _read(self, key: SettingKey) -> Any:
-        raw = await self._raw(key)
-        try:
-            return validation.parse_value(key, raw)
-        except ValidationFailed as exc:
-            log.error("stored %s is invalid (%s); serving the built-in default", key, exc.message)
-            return validation.parse_value(key, self._builtin[key])
+    def _setting(self, key: str) -> Setting:
+        return self._settings[validation.setting_key(key, self._settings)]
 
-    async def _raw(self, key: SettingKey) -> Any:
-        cached = self._cache.get(key.value)
+    async def _read(self, setting: Setting) -> Any:
+        raw = await self._raw(setting.key)
+        try:
+            return validation.parse_value(setting, raw)
+        except ValidationFailed as exc:
+            log.error(
+                "stored %s is invalid (%s); serving the built-in default", setting.key, exc.message
+            )
+            return validation.parse_value(setting, self._builtin[setting.key])
+
+    async def _raw(self, key: str) -> Any:
+        cached = self._cache.get(key)
         if cached is not MISSING:
             return cached
-        version = self._cache.version(key.value)
+        version = self._cache.version(key)
         try:
             record = await self._store.get(key)
         except Exception as exc:
@@ -205,10 +214,10 @@ class Configuration:
             log.warning("reading %s failed (%s); serving the built-in default", key, exc)
             return self._builtin[key]
         value = self._builtin[key] if record is None else record.value
-        self._cache.put(key.value, value, version=version)
+        self._cache.put(key, value, version=version)
         return value
 
-    async def _fresh(self, key: SettingKey) -> Any:
+    async def _fresh(self, key: str) -> Any:
         """The stored value, bypassing the cache (for changes built on current values)."""
         record = await self._store.get(key)
         return self._builtin[key] if record is None else record.value
@@ -229,37 +238,11 @@ class Configuration:
 
     # --- changes ---------------------------------------------------------------------------
 
-    async def update_categories(self, categories: Sequence[Category], *, by: str) -> list[Category]:
-        validation.check_categories(categories)
-        validation.check_fallback(categories)
-        marked = validation.with_fallback(categories)
-        await self._change([(SettingKey.TICKET_CATEGORIES, to_json(marked))], by=by)
-        return marked
-
-    async def update_assistant(self, config: AssistantConfig, *, by: str) -> AssistantConfig:
-        await self._change([(SettingKey.ASSISTANT_CONFIGURATION, to_json(config))], by=by)
-        return config
-
-    async def update_terminology(self, terminology: Terminology, *, by: str) -> Terminology:
-        await self._change([(SettingKey.TICKET_TERMINOLOGY, to_json(terminology))], by=by)
-        return terminology
-
-    async def update_id_format(self, fmt: TicketIdFormat, *, by: str) -> TicketIdFormat:
-        await self._change([(SettingKey.TICKET_ID_FORMAT, to_json(fmt))], by=by)
-        return fmt
-
-    async def update_visibility(self, visibility: TicketVisibility, *, by: str) -> TicketVisibility:
-        await self._change([(SettingKey.TICKET_VISIBILITY, visibility)], by=by)
-        return visibility
-
-    async def update_sla_policy(self, policy: SlaPolicy, *, by: str) -> SlaPolicy:
-        await self._change([(SettingKey.SLA_POLICY, to_json(policy))], by=by)
-        return policy
-
-    async def update_template(self, template: str, *, by: str) -> str:
-        validation.check_template(template)
-        await self._change([(SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE, template)], by=by)
-        return template
+    async def update(self, key: str, value: Any, *, by: str) -> Any:
+        """Replace a setting's value (after its key's rules); the value as stored."""
+        new = validation.for_write(self._setting(key).key, value)
+        await self._change([(key, to_json(new))], by=by)
+        return new
 
     async def reset(self, key: str, *, by: str) -> Any:
         """Reset one key to its built-in default; the value it now has.
@@ -267,9 +250,9 @@ class Configuration:
         Resetting `configuration_presets` restores the built-in presets and keeps the custom
         ones: they are the admins' own work, deleted one by one with DELETE_PRESET.
         """
-        setting = validation.setting_key(key)
+        setting = validation.setting_key(key, self._settings)
         value = self._builtin[setting]
-        if setting is SettingKey.CONFIGURATION_PRESETS:
+        if setting == SettingKey.CONFIGURATION_PRESETS:
             custom = preset_rules.custom_only(self._stored_presets(await self._fresh(setting)))
             value = [*value, *to_json(custom)]
         await self._change([(setting, value)], by=by, action="reset")
@@ -286,16 +269,11 @@ class Configuration:
         validation.check_preset(preset)
         keys = (*PRESET_KEYS, SettingKey.SLA_POLICY) if preset.sla_policy else PRESET_KEYS
         await self._require_editable(keys)
-        categories = validation.with_fallback(preset.ticket_categories)
-        values = {
-            SettingKey.TICKET_CATEGORIES: to_json(categories),
-            SettingKey.ASSISTANT_CONFIGURATION: to_json(preset.assistant_configuration),
-            SettingKey.TICKET_TERMINOLOGY: to_json(preset.ticket_terminology),
-            SettingKey.TICKET_ID_FORMAT: to_json(preset.ticket_id_format),
-        }
-        if preset.sla_policy is not None:
-            values[SettingKey.SLA_POLICY] = to_json(preset.sla_policy)
-        await self._change(list(values.items()), by=by, action=f"apply_preset:{preset.id}")
+        # A preset's fields are named after the keys they hold.
+        values = {k: validation.for_read(k, getattr(preset, k)) for k in keys}
+        changes: list[tuple[str, Any]] = [(k, to_json(v)) for k, v in values.items()]
+        await self._change(changes, by=by, action=f"apply_preset:{preset.id}")
+        categories = values[SettingKey.TICKET_CATEGORIES]
         return PresetApplied(
             preset=preset,
             configurations=AllConfig(
@@ -312,20 +290,11 @@ class Configuration:
         key = SettingKey.CONFIGURATION_PRESETS
         existing = self._stored_presets(await self._fresh(key))
         preset_rules.check_new_id(preset_id, preset_rules.custom_only(existing))
-        current = {k: validation.parse_value(k, await self._fresh(k)) for k in PRESET_KEYS}
-        preset = Preset(
-            id=preset_id,
-            name=name,
-            description=description,
-            builtin=False,
-            ticket_categories=current[SettingKey.TICKET_CATEGORIES],
-            assistant_configuration=current[SettingKey.ASSISTANT_CONFIGURATION],
-            ticket_terminology=current[SettingKey.TICKET_TERMINOLOGY],
-            ticket_id_format=current[SettingKey.TICKET_ID_FORMAT],
-            sla_policy=validation.parse_value(
-                SettingKey.SLA_POLICY, await self._fresh(SettingKey.SLA_POLICY)
-            ),
-        )
+        current = {
+            str(k): validation.parse_value(self._settings[k], await self._fresh(k))
+            for k in (*PRESET_KEYS, SettingKey.SLA_POLICY)
+        }
+        preset = Preset(id=preset_id, name=name, description=description, builtin=False, **current)
         item = to_json(preset)
         now = self._clock.now()
         before = await self._store.push_preset(item, by=by, now=now)
@@ -361,10 +330,10 @@ class Configuration:
         return preset_rules.merged(self._builtin_presets(), self._stored_presets(after))
 
     async def _change(
-        self, changes: list[tuple[SettingKey, Any]], *, by: str, action: str = "update"
+        self, changes: list[tuple[str, Any]], *, by: str, action: str = "update"
     ) -> None:
         """Write each key (conditional on `isEditable`), record history, announce all keys."""
-        written: list[SettingKey] = []
+        written: list[str] = []
         try:
             for key, value in changes:
                 now = self._clock.now()
@@ -382,14 +351,12 @@ class Configuration:
             if written:
                 await self._announce(written, by=by)
 
-    async def _after_write(
-        self, key: SettingKey, old: Any, new: Any, *, by: str, action: str
-    ) -> None:
+    async def _after_write(self, key: str, old: Any, new: Any, *, by: str, action: str) -> None:
         await self._history(key, old, new, by=by, action=action)
         log.info("setting %s changed by agent %s (%s)", key, by, action)
         await self._announce([key], by=by)
 
-    async def _retry_after_seeding(self, key: SettingKey, write: Write) -> SettingRecord | None:
+    async def _retry_after_seeding(self, key: str, write: Write) -> SettingRecord | None:
         """A conditional write matched nothing: seed the key if it is missing and write again;
         a stored, non-editable setting raises Conflict."""
         record = await self._store.get(key)
@@ -400,12 +367,12 @@ class Configuration:
         result: SettingRecord | None = await write()
         return result
 
-    async def _require_editable(self, keys: Iterable[SettingKey]) -> None:
+    async def _require_editable(self, keys: Iterable[str]) -> None:
         locked = []
         for key in keys:
             record = await self._store.get(key)
             if record is not None and not record.is_editable:
-                locked.append(key.value)
+                locked.append(str(key))
         if locked:
             raise Conflict(
                 f"setting(s) {', '.join(locked)} cannot be changed (isEditable is false)",
@@ -413,15 +380,15 @@ class Configuration:
             )
 
     @staticmethod
-    def _not_editable(key: SettingKey) -> Conflict:
+    def _not_editable(key: str) -> Conflict:
         return Conflict(
-            f"setting '{key.value}' cannot be changed (isEditable is false)",
-            context={"key": key.value},
+            f"setting '{key}' cannot be changed (isEditable is false)",
+            context={"key": str(key)},
         )
 
-    async def _history(self, key: SettingKey, old: Any, new: Any, *, by: str, action: str) -> None:
+    async def _history(self, key: str, old: Any, new: Any, *, by: str, action: str) -> None:
         change = ChangeRecord(
-            key=key.value,
+            key=str(key),
             old_value=old,
             new_value=new,
             changed_by=by,
@@ -436,9 +403,9 @@ class Configuration:
 
     # --- cache and events ------------------------------------------------------------------
 
-    async def _announce(self, keys: Sequence[SettingKey], *, by: str) -> None:
+    async def _announce(self, keys: Sequence[str], *, by: str) -> None:
         """Drop `keys` here at once, then tell every replica (and other caches) to drop them."""
-        names = [k.value for k in keys]
+        names = [str(k) for k in keys]
         self._cache.invalidate(names)
         event = make_event(CONFIG_UPDATED, ConfigUpdated(keys=names, updated_by=by))
         try:
@@ -457,7 +424,7 @@ class Configuration:
     def invalidate_all(self) -> None:
         self._cache.clear()
         log.debug("cache cleared")
-        self._notify([k.value for k in SettingKey])
+        self._notify([str(k) for k in self._settings])
 
     def add_invalidation_listener(self, listener: InvalidationListener) -> None:
         """Called with the keys after each event-driven invalidation (tests wait on this)."""
@@ -470,5 +437,5 @@ class Configuration:
             except Exception:
                 log.exception("invalidation listener failed")
 
-    def is_cached(self, key: SettingKey) -> bool:
-        return key.value in self._cache
+    def is_cached(self, key: str) -> bool:
+        return str(key) in self._cache

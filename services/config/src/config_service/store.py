@@ -5,7 +5,7 @@ driver's errors leave it as `Unavailable`.
 history. Each write that must be atomic touches one document: a change of a value is one
 conditional `find_one_and_update` that also refuses non-editable settings, and custom presets are
 pushed/pulled inside the `configuration_presets` document. The history entry is written right
-after (no transactions on the in-process engine, see shared/MONGODB.md).
+after (no transactions on the in-process engine, see docs/STORAGE.md).
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ class SettingsStore:
         return result.upserted_id is not None
 
     @_unavailable_when_down
-    async def get(self, key: SettingKey) -> SettingRecord | None:
-        doc = await self._settings.find_one({"key": key.value})
+    async def get(self, key: str) -> SettingRecord | None:
+        doc = await self._settings.find_one({"key": str(key)})
         return None if doc is None else _setting(doc)
 
     @_unavailable_when_down
@@ -99,12 +99,12 @@ class SettingsStore:
 
     @_unavailable_when_down
     async def set_value(
-        self, key: SettingKey, value: Any, *, by: str, now: datetime
+        self, key: str, value: Any, *, by: str, now: datetime
     ) -> SettingRecord | None:
         """Replace an editable setting's value; the document before, or None if not changed
         (missing or `isEditable: false`)."""
         before = await self._settings.find_one_and_update(
-            {"key": key.value, **_EDITABLE},
+            {"key": str(key), **_EDITABLE},
             {"$set": {"value": value, "updatedBy": by, "updatedAt": now}},
             return_document=ReturnDocument.BEFORE,
         )
@@ -146,10 +146,10 @@ class SettingsStore:
 
     @_unavailable_when_down
     async def changes(
-        self, key: SettingKey | None, *, page: int, limit: int
+        self, key: str | None, *, page: int, limit: int
     ) -> tuple[list[ChangeRecord], int]:
         """One page of changes, newest first, and how many there are in all."""
-        query = {} if key is None else {"key": key.value}
+        query = {} if key is None else {"key": str(key)}
         total = await self._changes.count_documents(query)
         cursor = self._changes.find(query).sort([("changedAt", DESCENDING), ("_id", DESCENDING)])
         docs = await cursor.skip((page - 1) * limit).limit(limit).to_list()

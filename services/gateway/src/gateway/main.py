@@ -4,7 +4,7 @@ link, routes, Socket.IO."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,7 +27,7 @@ from gateway.proxies import TrustedProxies
 from gateway.ratelimit import AccountAttempts, LoginLimiter
 from gateway.realtime import Realtime
 from gateway.relay import TicketRelay
-from gateway.routes import API_PREFIX, ROUTERS, health
+from gateway.routes import API_PREFIX, health, routers
 from gateway.rpc import BrokerLink
 from gateway.sessions import Sessions
 from gateway.settings import GatewaySettings
@@ -35,6 +35,7 @@ from gateway.visibility import Visibility
 from uts_shared import runtime
 from uts_shared.contracts import agents as agents_contract
 from uts_shared.contracts import ai_tools
+from uts_shared.contracts.config import REGISTRY, Setting
 from uts_shared.logs import configure_logging
 from uts_shared.messaging import declare_work_queue
 from uts_shared.metrics import serve_metrics
@@ -159,8 +160,14 @@ def _announce_admin(email: str, password: str) -> None:
     )
 
 
-def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.ASGIApp:
-    """The gateway's ASGI app: Socket.IO at `/socket.io/`, FastAPI for everything else."""
+def create_app(
+    settings: GatewaySettings,
+    *,
+    database: Any = None,
+    config_settings: Sequence[Setting] = REGISTRY,
+) -> socketio.ASGIApp:
+    """The gateway's ASGI app: Socket.IO at `/socket.io/`, FastAPI for everything else (the
+    configuration's routes from the settings table `config_settings`)."""
     gateway = Gateway(settings, database=database)
 
     @asynccontextmanager
@@ -206,7 +213,7 @@ def create_app(settings: GatewaySettings, *, database: Any = None) -> socketio.A
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    for router in ROUTERS:
+    for router in routers(config_settings):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     openapi.install(app)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -75,10 +75,16 @@ class Visibility:
                 log.warning("ticket visibility unknown (%s); using %r for now", exc, self._value)
                 self._expires = self._monotonic() + self._retry_after
                 return self._value
+            value: TicketVisibility = result.visibility
             if generation == self._generation:  # not changed while we asked
-                self._value = result.visibility
+                self._value = value
                 self._expires = self._monotonic() + self._ttl
-            return result.visibility
+            return value
+
+    def changed(self, keys: Iterable[str]) -> None:
+        """These configuration keys changed here: ask again if this one is among them."""
+        if config.SettingKey.TICKET_VISIBILITY in keys:
+            self.invalidate()
 
     def invalidate(self) -> None:
         """The setting changed (`config.updated`): ask again next time."""

@@ -55,17 +55,20 @@ class ConfigCache(ConfigView):
         result = await self._rpc.call(
             config_contracts.GET_CATEGORIES, Empty(), timeout=self._timeout
         )
-        return result.categories
+        categories: list[Category] = result.categories
+        return categories
 
     async def _fetch_id_format(self) -> TicketIdFormat:
         result = await self._rpc.call(
             config_contracts.GET_ID_FORMAT, Empty(), timeout=self._timeout
         )
-        return result.format
+        id_format: TicketIdFormat = result.format
+        return id_format
 
     async def _fetch_sla(self) -> SlaPolicy:
         result = await self._rpc.call(config_contracts.GET_SLA, Empty(), timeout=self._timeout)
-        return result.policy
+        policy: SlaPolicy = result.policy
+        return policy
 
     async def categories(self) -> list[Category]:
         return await self._categories.get()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from dataclasses import field as attribute
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, TypeAdapter
+from pydantic.alias_generators import to_camel
 
 from uts_shared.contracts.base import (
     HISTORY_PAGE_MAX,
@@ -58,6 +62,8 @@ class SettingKey(StrEnum):
 
 
 SettingCategory = Literal["tickets", "assistant", "presets", "general"]
+MAX_SETTING_KEYS = 64
+"""How many keys one `config.updated` may name (all of them, after a first seeding)."""
 
 
 # --- setting values -------------------------------------------------------------------------
@@ -90,7 +96,20 @@ def fallback_category(categories: Sequence[Category]) -> str | None:
     return DEFAULT_FALLBACK if any(c.id == DEFAULT_FALLBACK for c in categories) else None
 
 
-CategoryItems = Annotated[list[Category], Field(min_length=1, max_length=MAX_CATEGORIES)]
+def _unique_ids(value: list[Category]) -> list[Category]:
+    seen: set[str] = set()
+    for cat in value:
+        if cat.id in seen:
+            raise ValueError(f"duplicate category id '{cat.id}'")
+        seen.add(cat.id)
+    return value
+
+
+CategoryItems = Annotated[
+    list[Category],
+    Field(min_length=1, max_length=MAX_CATEGORIES),
+    AfterValidator(_unique_ids),
+]
 
 
 _CATEGORIES_EXAMPLE: dict[str, Any] = {
@@ -111,16 +130,6 @@ class CategoryList(WireModel):
     model_config = example(_CATEGORIES_EXAMPLE)
 
     categories: CategoryItems
-
-    @field_validator("categories")
-    @classmethod
-    def _unique(cls, value: list[Category]) -> list[Category]:
-        seen: set[str] = set()
-        for cat in value:
-            if cat.id in seen:
-                raise ValueError(f"duplicate category id '{cat.id}'")
-            seen.add(cat.id)
-        return value
 
 
 class AssistantConfig(WireModel):
@@ -245,40 +254,12 @@ class ByAgent(WireModel):
     agent_id: Id
 
 
-class UpdateCategories(CategoryList, ByAgent):
-    model_config = example({"agentId": "admin-1", **_CATEGORIES_EXAMPLE})
-
-
-class UpdateAssistant(ByAgent):
-    config: AssistantConfig
-
-
-class UpdateTerminology(ByAgent):
-    terminology: Terminology
-
-
-class UpdateIdFormat(ByAgent):
-    format: TicketIdFormat
-
-
-class UpdateTemplate(ByAgent):
-    template: TemplateText
-
-
 class PreviewTemplate(WireModel):
     """A template as it would render with the current configuration (nothing is saved)."""
 
     model_config = example({"template": "Eres {assistantName}, asistente de {companyName}."})
 
     template: TemplateText
-
-
-class UpdateVisibility(ByAgent):
-    visibility: TicketVisibility
-
-
-class UpdateSla(ByAgent):
-    policy: SlaPolicy
 
 
 class ResetSetting(ByAgent):
@@ -308,34 +289,6 @@ class HistoryQuery(WireModel):
 
 
 # --- results ----------------------------------------------------------------------------------
-
-
-class Categories(WireModel):
-    categories: list[Category]
-
-
-class AssistantResult(WireModel):
-    config: AssistantConfig
-
-
-class TerminologyResult(WireModel):
-    terminology: Terminology
-
-
-class IdFormatResult(WireModel):
-    format: TicketIdFormat
-
-
-class TemplateResult(WireModel):
-    template: str
-
-
-class VisibilityResult(WireModel):
-    visibility: TicketVisibility
-
-
-class SlaResult(WireModel):
-    policy: SlaPolicy
 
 
 class ResetResult(WireModel):
@@ -369,26 +322,251 @@ class RenderedAssistant(WireModel):
     unknown_variables: list[str] = Field(default_factory=list)
 
 
+# --- the settings table -----------------------------------------------------------------------
+
+Role = Literal["agent", "admin"]
+"""Who may: every signed-in agent, or admins only."""
+
+
+class TemplateBody(WireModel):
+    model_config = example({"template": "Eres {assistantName}, asistente de {companyName}. ..."})
+
+    template: TemplateText
+
+
+class VisibilityBody(WireModel):
+    model_config = example({"ticketVisibility": "assigned_and_unassigned"})
+
+    ticket_visibility: TicketVisibility
+
+
+def _model(name: str, base: type[WireModel], fields: dict[str, Any], **config: Any) -> Any:
+    namespace: dict[str, Any] = {"__annotations__": fields, "__module__": __name__}
+    if config:
+        namespace["model_config"] = config
+    return type(name, (base,), namespace)
+
+
+@dataclass(frozen=True, eq=False)
+class Setting:
+    """One configuration key, declared once. Its RPCs (`read`, `write`: queues
+    `config.<name>.get|update`, request `Update<title>` = `{agentId, <field>}`, result
+    `<title>Result` = `{<field>}`), the config service's handlers and the gateway's
+    `GET|PUT /config/<path>` routes are all made from this entry."""
+
+    key: str
+    value: Any
+    """The value's type as stored, read and replied."""
+    label: str
+    """Its name in answers: "<label> updated successfully"."""
+    description: str
+    category: SettingCategory
+    name: str = ""
+    """Its queues' middle part; empty: no get/set of its own (the presets have their own)."""
+    path: str = ""
+    """Its route under `/config`; default: `name` with dashes."""
+    field: str = "value"
+    """The value's field in the RPC request and result."""
+    accepts: Any = None
+    """What a write accepts, when stricter than `value` (a write is checked, a stored value is
+    served as it is)."""
+    body: type[WireModel] | None = None
+    """The PUT body when it is not the value itself: a model of one field holding it."""
+    read_by: Role = "admin"
+    write_by: Role = "admin"
+    default: Callable[[], Any] | None = None
+    """The built-in value; None: the config service's built-in preset holds it."""
+    example: Any = None
+    """A value, shown in the write request's documentation."""
+    title: str = ""
+    """Its models' names; default: `name` in CamelCase."""
+    operation: str = ""
+    """Its routes' names (operationIds `get<Operation>`, `update<Operation>`); default: `path`."""
+    read_doc: str = ""
+    """The GET route's description in the OpenAPI document."""
+    write_doc: str = ""
+    """The PUT route's description."""
+    read: Rpc[Empty, Any] = attribute(init=False, repr=False)
+    write: Rpc[Any, Any] = attribute(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            return
+        title = self.title or "".join(w.capitalize() for w in self.name.split("_"))
+        accepts = self.value if self.accepts is None else self.accepts
+        examples = (
+            {}
+            if self.example is None
+            else example({"agentId": "admin-1", to_camel(self.field): self.example})
+        )
+        request = _model(f"Update{title}", ByAgent, {self.field: accepts}, **examples)
+        result = _model(f"{title}Result", WireModel, {self.field: self.value})
+        queue = f"config.{self.name}"
+        set_ = object.__setattr__
+        set_(self, "title", title)
+        set_(self, "path", self.path or self.name.replace("_", "-"))
+        set_(self, "operation", self.operation or self.path.replace("-", "_"))
+        set_(self, "read", Rpc(f"{queue}.get", Empty, result, self.description))
+        set_(self, "write", Rpc(f"{queue}.update", request, result, f"Change: {self.label}"))
+
+    @cached_property
+    def adapter(self) -> TypeAdapter[Any]:
+        """Parses a stored value."""
+        return TypeAdapter(self.value)
+
+    @property
+    def served(self) -> bool:
+        """Whether it has a get and a set of its own (RPCs and routes)."""
+        return bool(self.name)
+
+    @property
+    def body_field(self) -> str:
+        """The value's field in the PUT body and in the HTTP answers."""
+        return next(iter(self.body.model_fields)) if self.body else self.field
+
+    def value_of(self, model: BaseModel) -> Any:
+        """The value in a read's result or a write's request."""
+        return getattr(model, self.field)
+
+    def request(self, value: Any, *, by: str) -> Any:
+        """The write request setting `value` (`ValidationError` if it is not one)."""
+        return self.write.request.model_validate({"agentId": by, to_camel(self.field): value})
+
+    def result(self, value: Any) -> Any:
+        return self.read.result.model_validate({self.field: value})
+
+
+CATEGORIES = Setting(
+    SettingKey.TICKET_CATEGORIES,
+    list[Category],
+    "Ticket categories",
+    "Available ticket categories",
+    "tickets",
+    name="categories",
+    path="ticket-categories",
+    field="categories",
+    accepts=CategoryItems,
+    body=CategoryList,
+    read_by="agent",
+    example=_CATEGORIES_EXAMPLE["categories"],
+)
+ASSISTANT = Setting(
+    SettingKey.ASSISTANT_CONFIGURATION,
+    AssistantConfig,
+    "Assistant configuration",
+    "AI assistant configuration and terminology",
+    "assistant",
+    name="assistant",
+    field="config",
+)
+TERMINOLOGY = Setting(
+    SettingKey.TICKET_TERMINOLOGY,
+    Terminology,
+    "Terminology",
+    "Ticket system terminology in Spanish",
+    "tickets",
+    name="terminology",
+    field="terminology",
+    read_by="agent",
+)
+ID_FORMAT = Setting(
+    SettingKey.TICKET_ID_FORMAT,
+    TicketIdFormat,
+    "Ticket ID format",
+    "Ticket ID generation format",
+    "tickets",
+    name="id_format",
+    path="ticket-id-format",
+    field="format",
+    read_by="agent",
+)
+PRESETS = Setting(
+    SettingKey.CONFIGURATION_PRESETS,
+    list[Preset],
+    "Configuration presets",
+    "Industry configuration presets",
+    "presets",
+)
+TEMPLATE = Setting(
+    SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE,
+    str,
+    "Instructions template",
+    "AI assistant instructions template",
+    "assistant",
+    name="template",
+    path="instructions-template",
+    field="template",
+    accepts=TemplateText,
+    body=TemplateBody,
+)
+VISIBILITY = Setting(
+    SettingKey.TICKET_VISIBILITY,
+    TicketVisibility,
+    "Ticket visibility",
+    "Which tickets agents see: all, or assigned_and_unassigned (theirs and nobody's)",
+    "tickets",
+    name="ticket_visibility",
+    field="visibility",
+    body=VisibilityBody,
+    read_by="agent",
+    default=lambda: DEFAULT_VISIBILITY,
+    example="assigned_and_unassigned",
+    title="Visibility",
+    read_doc="Which tickets agents who are not admins see: `all`, or `assigned_and_unassigned`.",
+    write_doc="Let agents see every ticket (`all`) or only theirs and the unassigned ones "
+    "(`assigned_and_unassigned`); admins always see every ticket.",
+)
+SLA = Setting(
+    SettingKey.SLA_POLICY,
+    SlaPolicy,
+    "SLA policy",
+    "SLA policy: targets per priority, business calendar, pausing statuses, warnings, "
+    "breach actions",
+    "tickets",
+    name="sla",
+    field="policy",
+    read_by="agent",
+    default=SlaPolicy,
+    operation="sla_policy",
+    read_doc="The SLA policy: targets per priority, business calendar, pausing statuses, "
+    "warning share, and what a breach does.",
+    write_doc="Replace the SLA policy (the body is the policy; priorities left out keep the "
+    "built-in targets).",
+)
+
+REGISTRY: tuple[Setting, ...] = (
+    CATEGORIES,
+    ASSISTANT,
+    TERMINOLOGY,
+    ID_FORMAT,
+    PRESETS,
+    TEMPLATE,
+    VISIBILITY,
+    SLA,
+)
+"""Every configuration key; adding one is one entry here."""
+
+# The names other services and tests call these by.
+GET_CATEGORIES, UPDATE_CATEGORIES = CATEGORIES.read, CATEGORIES.write
+GET_ASSISTANT, UPDATE_ASSISTANT = ASSISTANT.read, ASSISTANT.write
+GET_TERMINOLOGY, UPDATE_TERMINOLOGY = TERMINOLOGY.read, TERMINOLOGY.write
+GET_ID_FORMAT, UPDATE_ID_FORMAT = ID_FORMAT.read, ID_FORMAT.write
+GET_TEMPLATE, UPDATE_TEMPLATE = TEMPLATE.read, TEMPLATE.write
+GET_VISIBILITY, UPDATE_VISIBILITY = VISIBILITY.read, VISIBILITY.write
+GET_SLA, UPDATE_SLA = SLA.read, SLA.write
+UpdateCategories, Categories = UPDATE_CATEGORIES.request, GET_CATEGORIES.result
+UpdateAssistant, AssistantResult = UPDATE_ASSISTANT.request, GET_ASSISTANT.result
+UpdateTerminology, TerminologyResult = UPDATE_TERMINOLOGY.request, GET_TERMINOLOGY.result
+UpdateIdFormat, IdFormatResult = UPDATE_ID_FORMAT.request, GET_ID_FORMAT.result
+UpdateTemplate, TemplateResult = UPDATE_TEMPLATE.request, GET_TEMPLATE.result
+UpdateVisibility, VisibilityResult = UPDATE_VISIBILITY.request, GET_VISIBILITY.result
+UpdateSla, SlaResult = UPDATE_SLA.request, GET_SLA.result
+
+
 # --- operations -------------------------------------------------------------------------------
 
 GET_ALL = Rpc("config.all.get", Empty, AllConfig, "All ticket-system configurations")
 GET_SETTINGS = Rpc("config.settings.list", Empty, Settings, "Raw SystemSettings documents")
-GET_CATEGORIES = Rpc("config.categories.get", Empty, Categories, "Ticket categories")
-UPDATE_CATEGORIES = Rpc("config.categories.update", UpdateCategories, Categories)
-GET_ASSISTANT = Rpc("config.assistant.get", Empty, AssistantResult)
-UPDATE_ASSISTANT = Rpc("config.assistant.update", UpdateAssistant, AssistantResult)
-GET_TERMINOLOGY = Rpc("config.terminology.get", Empty, TerminologyResult)
-UPDATE_TERMINOLOGY = Rpc("config.terminology.update", UpdateTerminology, TerminologyResult)
-GET_ID_FORMAT = Rpc("config.id_format.get", Empty, IdFormatResult)
-UPDATE_ID_FORMAT = Rpc("config.id_format.update", UpdateIdFormat, IdFormatResult)
-GET_TEMPLATE = Rpc("config.template.get", Empty, TemplateResult, "Assistant instructions template")
-UPDATE_TEMPLATE = Rpc("config.template.update", UpdateTemplate, TemplateResult)
-GET_VISIBILITY = Rpc(
-    "config.ticket_visibility.get", Empty, VisibilityResult, "Which tickets non-admins see"
-)
-UPDATE_VISIBILITY = Rpc("config.ticket_visibility.update", UpdateVisibility, VisibilityResult)
-GET_SLA = Rpc("config.sla.get", Empty, SlaResult, "The SLA policy the tickets' clocks run by")
-UPDATE_SLA = Rpc("config.sla.update", UpdateSla, SlaResult)
 RESET = Rpc("config.reset", ResetSetting, ResetResult, "Reset one key to its built-in default")
 LIST_PRESETS = Rpc("config.presets.list", Empty, Presets, "Built-in and custom presets")
 APPLY_PRESET = Rpc("config.presets.apply", ApplyPreset, PresetApplied)
@@ -405,24 +583,17 @@ PREVIEW_TEMPLATE = Rpc(
 )
 GET_HISTORY = Rpc("config.history.list", HistoryQuery, History, "Change history (who, when)")
 
+
+def setting_rpcs(registry: Sequence[Setting]) -> tuple[Rpc[Any, Any], ...]:
+    """The get and the set of every served setting in `registry`."""
+    return tuple(rpc for s in registry if s.served for rpc in (s.read, s.write))
+
+
 RPCS: tuple[Rpc[Any, Any], ...] = (
     GET_ALL,
     GET_SETTINGS,
-    GET_CATEGORIES,
-    UPDATE_CATEGORIES,
-    GET_ASSISTANT,
-    UPDATE_ASSISTANT,
-    GET_TERMINOLOGY,
-    UPDATE_TERMINOLOGY,
-    GET_ID_FORMAT,
-    UPDATE_ID_FORMAT,
-    GET_TEMPLATE,
-    UPDATE_TEMPLATE,
+    *setting_rpcs(REGISTRY),
     PREVIEW_TEMPLATE,
-    GET_VISIBILITY,
-    UPDATE_VISIBILITY,
-    GET_SLA,
-    UPDATE_SLA,
     RESET,
     LIST_PRESETS,
     APPLY_PRESET,
@@ -439,7 +610,7 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
 class ConfigUpdated(WireModel):
     """Published after every change; every replica (and every cache elsewhere) drops these keys."""
 
-    keys: Annotated[list[Id], Field(max_length=len(SettingKey))]
+    keys: Annotated[list[Id], Field(max_length=MAX_SETTING_KEYS)]
     updated_by: Id | None = None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,59 +11,14 @@ from pydantic import BaseModel
 
 from config_service.domain import presets
 from config_service.domain.instructions import DEFAULT_TEMPLATE
-from uts_shared.contracts.config import (
-    DEFAULT_VISIBILITY,
-    SettingCategory,
-    SettingKey,
-    SettingRecord,
-)
-from uts_shared.contracts.sla import SlaPolicy
+from uts_shared.contracts.config import REGISTRY, Setting, SettingKey, SettingRecord
 
 SEED_AGENT = "system"
 """`updatedBy`/`changedBy` of documents written by seeding rather than by a person."""
 
 
-@dataclass(frozen=True)
-class SettingDefinition:
-    key: SettingKey
-    category: SettingCategory
-    description: str
-
-
-DEFINITIONS: dict[SettingKey, SettingDefinition] = {
-    d.key: d
-    for d in (
-        SettingDefinition(SettingKey.TICKET_CATEGORIES, "tickets", "Available ticket categories"),
-        SettingDefinition(
-            SettingKey.ASSISTANT_CONFIGURATION,
-            "assistant",
-            "AI assistant configuration and terminology",
-        ),
-        SettingDefinition(
-            SettingKey.TICKET_TERMINOLOGY, "tickets", "Ticket system terminology in Spanish"
-        ),
-        SettingDefinition(SettingKey.TICKET_ID_FORMAT, "tickets", "Ticket ID generation format"),
-        SettingDefinition(
-            SettingKey.CONFIGURATION_PRESETS, "presets", "Industry configuration presets"
-        ),
-        SettingDefinition(
-            SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE,
-            "assistant",
-            "AI assistant instructions template",
-        ),
-        SettingDefinition(
-            SettingKey.TICKET_VISIBILITY,
-            "tickets",
-            "Which tickets agents see: all, or assigned_and_unassigned (theirs and nobody's)",
-        ),
-        SettingDefinition(
-            SettingKey.SLA_POLICY,
-            "tickets",
-            "SLA policy: targets per priority, business calendar, pausing statuses, warnings, "
-            "breach actions",
-        ),
-    )
-}
+DEFINITIONS: dict[str, Setting] = {s.key: s for s in REGISTRY}
+"""The built-in settings table by key (category, description, model, default)."""
 
 PRESET_KEYS: tuple[SettingKey, ...] = (
     SettingKey.TICKET_CATEGORIES,
@@ -82,19 +38,29 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def builtin_values(company_name: str | None = None) -> dict[SettingKey, Any]:
-    """The built-in (LUXFREE) value of every key as stored JSON: what reset and fallback use."""
+def builtin_values(
+    company_name: str | None = None, registry: Sequence[Setting] = REGISTRY
+) -> dict[str, Any]:
+    """The built-in value of every key as stored JSON: what reset and fallback use. The
+    table's own default, else the LUXFREE preset's value."""
     luxfree = presets.luxfree_preset(company_name)
-    return {
-        SettingKey.TICKET_CATEGORIES: to_json(luxfree.ticket_categories),
-        SettingKey.ASSISTANT_CONFIGURATION: to_json(luxfree.assistant_configuration),
-        SettingKey.TICKET_TERMINOLOGY: to_json(luxfree.ticket_terminology),
-        SettingKey.TICKET_ID_FORMAT: to_json(luxfree.ticket_id_format),
-        SettingKey.CONFIGURATION_PRESETS: to_json(presets.builtin_presets(company_name)),
+    from_preset: dict[str, Any] = {
+        SettingKey.TICKET_CATEGORIES: luxfree.ticket_categories,
+        SettingKey.ASSISTANT_CONFIGURATION: luxfree.assistant_configuration,
+        SettingKey.TICKET_TERMINOLOGY: luxfree.ticket_terminology,
+        SettingKey.TICKET_ID_FORMAT: luxfree.ticket_id_format,
+        SettingKey.CONFIGURATION_PRESETS: presets.builtin_presets(company_name),
         SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE: DEFAULT_TEMPLATE,
-        SettingKey.TICKET_VISIBILITY: DEFAULT_VISIBILITY,
-        SettingKey.SLA_POLICY: to_json(SlaPolicy()),
     }
+    values: dict[str, Any] = {}
+    for setting in registry:
+        if setting.default is not None:
+            values[setting.key] = to_json(setting.default())
+        elif setting.key in from_preset:
+            values[setting.key] = to_json(from_preset[setting.key])
+        else:
+            raise ValueError(f"setting '{setting.key}' declares no default")
+    return values
 
 
 @dataclass(frozen=True)
@@ -108,9 +74,11 @@ class InitialValues:
     ticket_noun_plural: str | None = None
 
 
-def seed_values(company_name: str | None, initial: InitialValues) -> dict[SettingKey, Any]:
+def seed_values(
+    company_name: str | None, initial: InitialValues, registry: Sequence[Setting] = REGISTRY
+) -> dict[str, Any]:
     """The built-in values with the environment's initial values applied."""
-    values = builtin_values(company_name)
+    values = builtin_values(company_name, registry)
     fmt = values[SettingKey.TICKET_ID_FORMAT]
     assistant = values[SettingKey.ASSISTANT_CONFIGURATION]
     terminology = values[SettingKey.TICKET_TERMINOLOGY]
@@ -129,14 +97,16 @@ def seed_values(company_name: str | None, initial: InitialValues) -> dict[Settin
     return values
 
 
-def seed_record(key: SettingKey, value: Any, *, now: datetime) -> SettingRecord:
-    """The SystemSettings document first written for `key`."""
-    definition = DEFINITIONS[key]
+def seed_record(
+    key: str, value: Any, *, now: datetime, table: Mapping[str, Setting] = DEFINITIONS
+) -> SettingRecord:
+    """The SystemSettings document first written for `key` (of the settings `table`)."""
+    setting = table[key]
     return SettingRecord(
-        key=key.value,
+        key=setting.key,
         value=value,
-        category=definition.category,
-        description=definition.description,
+        category=setting.category,
+        description=setting.description,
         is_editable=True,
         updated_by=SEED_AGENT,
         created_at=now,

@@ -8,25 +8,22 @@ models with the same errors.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
+from config_service.domain.defaults import DEFINITIONS
 from uts_shared.contracts.base import TEMPLATE_MAX
 from uts_shared.contracts.config import (
     DEFAULT_FALLBACK,
     SLUG,
-    AssistantConfig,
     Category,
     Preset,
+    Setting,
     SettingKey,
-    Terminology,
-    TicketIdFormat,
-    TicketVisibility,
     fallback_category,
 )
-from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.errors import FieldError, ValidationFailed, field_errors_from_pydantic
 
 T = TypeVar("T")
@@ -34,24 +31,13 @@ T = TypeVar("T")
 MAX_TEMPLATE_CHARS = TEMPLATE_MAX
 """Far above any sensible prompt; stops a pasted document from becoming the instructions."""
 
-_ADAPTERS: dict[SettingKey, TypeAdapter[Any]] = {
-    SettingKey.TICKET_CATEGORIES: TypeAdapter(list[Category]),
-    SettingKey.ASSISTANT_CONFIGURATION: TypeAdapter(AssistantConfig),
-    SettingKey.TICKET_TERMINOLOGY: TypeAdapter(Terminology),
-    SettingKey.TICKET_ID_FORMAT: TypeAdapter(TicketIdFormat),
-    SettingKey.CONFIGURATION_PRESETS: TypeAdapter(list[Preset]),
-    SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE: TypeAdapter(str),
-    SettingKey.TICKET_VISIBILITY: TypeAdapter(TicketVisibility),
-    SettingKey.SLA_POLICY: TypeAdapter(SlaPolicy),
-}
 
-
-def setting_key(key: str) -> SettingKey:
-    """`key` as a known SettingKey, else ValidationFailed naming the valid keys."""
+def setting_key(key: str, table: Mapping[str, Setting] = DEFINITIONS) -> str:
+    """`key` as a key of the settings `table`, else ValidationFailed naming the valid keys."""
     try:
-        return SettingKey(key)
-    except ValueError:
-        valid = [k.value for k in SettingKey]
+        return table[key].key
+    except KeyError:
+        valid = [str(k) for k in table]
         raise ValidationFailed(
             f"unknown setting key '{key}'; valid keys: {', '.join(valid)}",
             details=[FieldError(field="key", reason=f"must be one of: {', '.join(valid)}")],
@@ -133,17 +119,36 @@ def check_preset(preset: Preset, *, field: str = "preset") -> None:
     check_fallback(preset.ticket_categories, field=f"{field}.ticketCategories")
 
 
-def parse_value(key: SettingKey, value: Any) -> Any:
+def parse_value(key: str | Setting, value: Any) -> Any:
     """A stored JSON value as its model (or list/str), validated like an update of that key."""
+    setting = key if isinstance(key, Setting) else DEFINITIONS[key]
     try:
-        parsed = _ADAPTERS[key].validate_python(value)
+        parsed = setting.adapter.validate_python(value)
     except ValidationError as exc:
-        raise from_pydantic(exc, field=key.value) from None
-    if key is SettingKey.TICKET_CATEGORIES:
-        check_categories(parsed, field=key.value)
-    elif key is SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE:
+        raise from_pydantic(exc, field=str(setting.key)) from None
+    if setting.key == SettingKey.TICKET_CATEGORIES:
+        check_categories(parsed, field=str(setting.key))
+    elif setting.key == SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE:
         check_template(parsed)
     return parsed
+
+
+def for_write(key: str, value: Any) -> Any:
+    """A new value after the rules of its key (the request model checked its shape): the
+    categories' fallback, a template's length."""
+    if key == SettingKey.TICKET_CATEGORIES:
+        check_categories(value)
+        check_fallback(value)
+        return with_fallback(value)
+    if key == SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE:
+        check_template(value)
+    return value
+
+
+def for_read(key: str, value: Any) -> Any:
+    """A value as readers get it: categories with their fallback marked (`other` in a list
+    stored before marks)."""
+    return with_fallback(value) if key == SettingKey.TICKET_CATEGORIES else value
 
 
 def from_pydantic(exc: ValidationError, *, field: str) -> ValidationFailed:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,8 +22,8 @@ from pydantic.alias_generators import to_camel
 
 from gateway.cli.common import broker_link, fail, guarded, operator, refusal, run, settings
 from uts_shared.contracts import config as contract
-from uts_shared.contracts.base import Empty, Rpc
-from uts_shared.contracts.config import ApplyPreset, PresetApplied, SettingKey
+from uts_shared.contracts.base import Empty
+from uts_shared.contracts.config import REGISTRY, ApplyPreset, PresetApplied, Setting, SettingKey
 from uts_shared.errors import DomainError, NotFound, field_errors_from_pydantic
 from uts_shared.messaging import RpcClient
 
@@ -36,74 +35,25 @@ app = typer.Typer(
 FORMAT = "uts-config/1"
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One setting as the RPCs move it: read whole, written whole."""
-
-    key: SettingKey
-    read: Rpc[Empty, Any]
-    write: Rpc[Any, Any]
-    field: str
-    """The value's field in the read's result and in the write's request."""
-
-    def value_of(self, model: BaseModel) -> Any:
-        """The value in a read's result or a write's request, as plain JSON."""
-        return model.model_dump(mode="json")[to_camel(self.field)]
-
-    def request(self, value: Any, *, by: str) -> BaseModel:
-        """The update request setting `value` (`ValidationError` if it is not one)."""
-        request: BaseModel = self.write.request.model_validate(
-            {"agentId": by, to_camel(self.field): value}
-        )
-        return request
-
-    def same(self, request: BaseModel, current: Any) -> bool:
-        """Whether `request` would write the value there is now (both as the request model
-        normalises them: e.g. a template's surrounding whitespace)."""
-        try:
-            now = self.request(current, by="-")
-        except ValidationError:
-            return False
-        return bool(self.value_of(request) == self.value_of(now))
+SETTINGS: tuple[Setting, ...] = tuple(s for s in REGISTRY if s.served)
+"""Every setting with a get and a set of its own (the settings table's)."""
+BY_KEY = {s.key: s for s in SETTINGS}
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        SettingKey.TICKET_CATEGORIES,
-        contract.GET_CATEGORIES,
-        contract.UPDATE_CATEGORIES,
-        "categories",
-    ),
-    Setting(
-        SettingKey.ASSISTANT_CONFIGURATION,
-        contract.GET_ASSISTANT,
-        contract.UPDATE_ASSISTANT,
-        "config",
-    ),
-    Setting(
-        SettingKey.TICKET_TERMINOLOGY,
-        contract.GET_TERMINOLOGY,
-        contract.UPDATE_TERMINOLOGY,
-        "terminology",
-    ),
-    Setting(
-        SettingKey.TICKET_ID_FORMAT, contract.GET_ID_FORMAT, contract.UPDATE_ID_FORMAT, "format"
-    ),
-    Setting(
-        SettingKey.ASSISTANT_INSTRUCTIONS_TEMPLATE,
-        contract.GET_TEMPLATE,
-        contract.UPDATE_TEMPLATE,
-        "template",
-    ),
-    Setting(
-        SettingKey.TICKET_VISIBILITY,
-        contract.GET_VISIBILITY,
-        contract.UPDATE_VISIBILITY,
-        "visibility",
-    ),
-    Setting(SettingKey.SLA_POLICY, contract.GET_SLA, contract.UPDATE_SLA, "policy"),
-)
-BY_KEY = {s.key.value: s for s in SETTINGS}
+def value_of(setting: Setting, model: BaseModel) -> Any:
+    """The value in a read's result or a write's request, as plain JSON."""
+    return model.model_dump(mode="json")[to_camel(setting.field)]
+
+
+def same(setting: Setting, request: BaseModel, current: Any) -> bool:
+    """Whether `request` would write the value there is now (both as the request model
+    normalises them: e.g. a template's surrounding whitespace)."""
+    try:
+        now = setting.request(current, by="-")
+    except ValidationError:
+        return False
+    return bool(value_of(setting, request) == value_of(setting, now))
+
 
 NOT_EXPORTED: dict[SettingKey, str] = {
     SettingKey.CONFIGURATION_PRESETS: (
@@ -115,7 +65,7 @@ NOT_EXPORTED: dict[SettingKey, str] = {
 
 async def read_all(client: RpcClient) -> dict[str, Any]:
     """Every exported setting's current value, as plain JSON."""
-    return {s.key.value: s.value_of(await client.call(s.read, Empty())) for s in SETTINGS}
+    return {s.key: value_of(s, await client.call(s.read, Empty())) for s in SETTINGS}
 
 
 def export_document(values: dict[str, Any], *, by: str, at: datetime) -> dict[str, Any]:
@@ -140,15 +90,15 @@ def writes_in(document: Any, *, by: str) -> list[tuple[Setting, BaseModel]]:
     writes: list[tuple[Setting, BaseModel]] = []
     problems: list[str] = []
     for setting in SETTINGS:
-        if setting.key.value not in values:
+        if setting.key not in values:
             continue
         try:
-            writes.append((setting, setting.request(values[setting.key.value], by=by)))
+            writes.append((setting, setting.request(values[setting.key], by=by)))
         except ValidationError as exc:
             for error in field_errors_from_pydantic(exc.errors(include_input=False)):
                 where = error.field.split(".", 1)
                 inner = f".{where[1]}" if len(where) > 1 else ""
-                problems.append(f"{setting.key.value}{inner}: {error.reason}")
+                problems.append(f"{setting.key}{inner}: {error.reason}")
     if problems:
         fail(f"invalid values, nothing imported: {'; '.join(problems)}")
     return writes
@@ -211,8 +161,8 @@ def import_(
             current = await read_all(link.client)
             done: list[str] = []
             for setting, request in writes:
-                key = setting.key.value
-                if setting.same(request, current[key]):
+                key = setting.key
+                if same(setting, request, current[key]):
                     typer.echo(f"{key}: unchanged")
                     continue
                 try:

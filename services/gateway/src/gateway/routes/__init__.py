@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import APIRouter
 
 from gateway.api_token_rules import API_PREFIX
@@ -17,12 +19,20 @@ from gateway.routes import (
 )
 from gateway.routes import ai as ai_routes
 from gateway.routes import openai_webhook as openai_routes
+from uts_shared.contracts.config import REGISTRY, Setting
 
-__all__ = ["API_PREFIX", "ROUTERS"]
+__all__ = ["API_PREFIX", "routers"]
 
-# Matched in this order, route by route: the busiest area (tickets) first. No two areas share
-# a path, so the order changes only how fast a request finds its route.
-ROUTERS: list[APIRouter] = [tickets.router, customers.router, conversations.router]
-ROUTERS += [auth.router, agents.router, api_tokens.router, config.reads, config.router]
-ROUTERS += [webhooks.router]
-ROUTERS += [ai_routes.router, openai_routes.router]
+
+def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
+    """Every area's routers, the configuration's from the settings table `settings`.
+
+    Matched in this order, route by route: the busiest area (tickets) first. No two areas share
+    a path, so the order changes only how fast a request finds its route.
+    """
+    found: list[APIRouter] = [tickets.router, customers.router, conversations.router]
+    found += [auth.router, agents.router, api_tokens.router]
+    found += [config.reads, *config.setting_routers(settings), config.router]
+    found += [webhooks.router]
+    found += [ai_routes.router, openai_routes.router]
+    return found

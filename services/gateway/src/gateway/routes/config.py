@@ -1,8 +1,9 @@
 """Ticket-system configuration (Phase 0 of the plan): parse, authorise, call, shape.
 
-Every signed-in agent reads what a ticket form and list need (`reads`: categories, terminology,
-ticket-ID format, ticket visibility, the SLA policy, and the console's combined view); everything
-else, and every write, is admin only (`router`).
+Each setting's `GET` and `PUT` are made from the settings table (`setting_routers`): who may read
+and write, the path, the body and the answers' models all come from its entry. What is not one
+setting's get or set is written here: the console's combined view (`reads`, every signed-in
+agent), presets, previews, reset, history (`router`, admins only).
 
 Bodies are the config contract's own models, so bad input is a 422 naming the field before any
 RPC; the config service validates again and owns every rule. Each change carries the admin's id.
@@ -10,13 +11,15 @@ RPC; the config service validates again and owns every rule. Each change carries
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AfterValidator, StringConstraints
+from pydantic import BaseModel
+from pydantic.alias_generators import to_camel
 
-from gateway.auth import AdminAgent, admin_agent, current_agent
+from gateway.auth import AdminAgent, CurrentAgent, admin_agent, current_agent
 from gateway.routes.envelope import Ok
 from gateway.rpc import RpcDep
 from gateway.visibility import VisibilityDep
@@ -26,26 +29,23 @@ from uts_shared.contracts.base import (
     Empty,
     Name,
     Pagination,
-    TemplateText,
     Text,
     WireModel,
     example,
 )
 from uts_shared.contracts.config import (
-    SLUG,
+    REGISTRY,
     AllConfig,
-    AssistantConfig,
     Category,
-    CategoryList,
     ChangeRecord,
     Preset,
-    SettingKey,
+    Setting,
     SettingRecord,
+    Slug,
+    TemplateBody,
     Terminology,
     TicketIdFormat,
-    TicketVisibility,
 )
-from uts_shared.contracts.sla import SlaPolicy
 
 router = APIRouter(prefix="/config", tags=["config"], dependencies=[Depends(admin_agent)])
 reads = APIRouter(prefix="/config", tags=["config"], dependencies=[Depends(current_agent)])
@@ -59,24 +59,6 @@ NOT_EDITABLE: dict[int | str, dict[str, Any]] = {
 # --- bodies the contract has no agent-free model for ---------------------------------------------
 
 
-def _slug(value: str) -> str:
-    if not re.match(SLUG, value):
-        raise ValueError("must be a slug: lowercase letters, digits, '_' or '-'")
-    return value
-
-
-class TemplateBody(WireModel):
-    model_config = example({"template": "Eres {assistantName}, asistente de {companyName}. ..."})
-
-    template: TemplateText
-
-
-class VisibilityBody(WireModel):
-    model_config = example({"ticketVisibility": "assigned_and_unassigned"})
-
-    ticket_visibility: TicketVisibility
-
-
 class NewPreset(WireModel):
     """Save the current configuration as a custom preset."""
 
@@ -84,48 +66,12 @@ class NewPreset(WireModel):
         {"id": "mi-configuracion", "name": "Mi configuración", "description": "Antes del cambio"}
     )
 
-    id: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-        AfterValidator(_slug),
-    ]
+    id: Slug
     name: Name
     description: Text = ""
 
 
 # --- responses (the plan's shapes) ---------------------------------------------------------------
-
-
-class CategoriesOut(Ok):
-    categories: list[Category]
-
-
-class CategoriesUpdated(CategoriesOut):
-    message: str = "Ticket categories updated successfully"
-
-
-class AssistantOut(Ok):
-    config: AssistantConfig
-
-
-class AssistantUpdated(AssistantOut):
-    message: str = "Assistant configuration updated successfully"
-
-
-class TerminologyOut(Ok):
-    terminology: Terminology
-
-
-class TerminologyUpdated(TerminologyOut):
-    message: str = "Terminology updated successfully"
-
-
-class IdFormatOut(Ok):
-    format: TicketIdFormat
-
-
-class IdFormatUpdated(IdFormatOut):
-    message: str = "Ticket ID format updated successfully"
 
 
 class ResetOut(Ok):
@@ -163,14 +109,6 @@ class RenderedOut(Ok):
     unknown_variables: list[str]
 
 
-class TemplateOut(Ok):
-    template: str
-
-
-class TemplateUpdated(TemplateOut):
-    message: str = "Instructions template updated successfully"
-
-
 class HistoryOut(Ok):
     changes: list[ChangeRecord]
     pagination: Pagination
@@ -178,22 +116,6 @@ class HistoryOut(Ok):
 
 class SettingsOut(Ok):
     settings: list[SettingRecord]
-
-
-class VisibilityOut(Ok):
-    ticket_visibility: TicketVisibility
-
-
-class VisibilityUpdated(VisibilityOut):
-    message: str = "Ticket visibility updated successfully"
-
-
-class SlaOut(Ok):
-    policy: SlaPolicy
-
-
-class SlaUpdated(SlaOut):
-    message: str = "SLA policy updated successfully"
 
 
 class ConsoleConfig(WireModel):
@@ -229,37 +151,6 @@ async def get_console_configuration(rpc: RpcDep) -> ConsoleOut:
     )
 
 
-@reads.get("/ticket-categories")
-async def get_ticket_categories(rpc: RpcDep) -> CategoriesOut:
-    result = await rpc.call(config.GET_CATEGORIES, EMPTY)
-    return CategoriesOut(categories=result.categories)
-
-
-@router.put("/ticket-categories", responses=NOT_EDITABLE)
-async def update_ticket_categories(
-    body: CategoryList, agent: AdminAgent, rpc: RpcDep
-) -> CategoriesUpdated:
-    request = config.UpdateCategories(agent_id=agent.id, categories=body.categories)
-    result = await rpc.call(config.UPDATE_CATEGORIES, request)
-    return CategoriesUpdated(categories=result.categories)
-
-
-@router.get("/assistant")
-async def get_assistant(rpc: RpcDep) -> AssistantOut:
-    result = await rpc.call(config.GET_ASSISTANT, EMPTY)
-    return AssistantOut(config=result.config)
-
-
-@router.put("/assistant", responses=NOT_EDITABLE)
-async def update_assistant(
-    body: AssistantConfig, agent: AdminAgent, rpc: RpcDep
-) -> AssistantUpdated:
-    result = await rpc.call(
-        config.UPDATE_ASSISTANT, config.UpdateAssistant(agent_id=agent.id, config=body)
-    )
-    return AssistantUpdated(config=result.config)
-
-
 @router.get("/assistant/rendered")
 async def get_rendered_assistant(rpc: RpcDep) -> RenderedOut:
     """The instructions and tool definitions the assistant gets, from the current configuration."""
@@ -293,79 +184,6 @@ async def preview_instructions_template(body: TemplateBody, rpc: RpcDep) -> Rend
         tools=result.tools,
         unknown_variables=result.unknown_variables,
     )
-
-
-@reads.get("/terminology")
-async def get_terminology(rpc: RpcDep) -> TerminologyOut:
-    result = await rpc.call(config.GET_TERMINOLOGY, EMPTY)
-    return TerminologyOut(terminology=result.terminology)
-
-
-@router.put("/terminology", responses=NOT_EDITABLE)
-async def update_terminology(
-    body: Terminology, agent: AdminAgent, rpc: RpcDep
-) -> TerminologyUpdated:
-    request = config.UpdateTerminology(agent_id=agent.id, terminology=body)
-    result = await rpc.call(config.UPDATE_TERMINOLOGY, request)
-    return TerminologyUpdated(terminology=result.terminology)
-
-
-@reads.get("/ticket-id-format")
-async def get_ticket_id_format(rpc: RpcDep) -> IdFormatOut:
-    result = await rpc.call(config.GET_ID_FORMAT, EMPTY)
-    return IdFormatOut(format=result.format)
-
-
-@router.put("/ticket-id-format", responses=NOT_EDITABLE)
-async def update_ticket_id_format(
-    body: TicketIdFormat, agent: AdminAgent, rpc: RpcDep
-) -> IdFormatUpdated:
-    result = await rpc.call(
-        config.UPDATE_ID_FORMAT, config.UpdateIdFormat(agent_id=agent.id, format=body)
-    )
-    return IdFormatUpdated(format=result.format)
-
-
-@reads.get("/ticket-visibility")
-async def get_ticket_visibility(rpc: RpcDep) -> VisibilityOut:
-    """Which tickets agents who are not admins see: `all`, or `assigned_and_unassigned`."""
-    result = await rpc.call(config.GET_VISIBILITY, EMPTY)
-    return VisibilityOut(ticket_visibility=result.visibility)
-
-
-@router.put("/ticket-visibility", responses=NOT_EDITABLE)
-async def update_ticket_visibility(
-    body: VisibilityBody, agent: AdminAgent, rpc: RpcDep, visibility: VisibilityDep
-) -> VisibilityUpdated:
-    """Let agents see every ticket (`all`) or only theirs and the unassigned ones
-    (`assigned_and_unassigned`); admins always see every ticket."""
-    request = config.UpdateVisibility(agent_id=agent.id, visibility=body.ticket_visibility)
-    result = await rpc.call(config.UPDATE_VISIBILITY, request)
-    visibility.invalidate()  # this replica at once; the others (and sockets) on config.updated
-    return VisibilityUpdated(ticket_visibility=result.visibility)
-
-
-@reads.get("/sla")
-async def get_sla_policy(rpc: RpcDep) -> SlaOut:
-    """The SLA policy: targets per priority, business calendar, pausing statuses, warning share,
-    and what a breach does."""
-    result = await rpc.call(config.GET_SLA, EMPTY)
-    return SlaOut(policy=result.policy)
-
-
-@router.put("/sla", responses=NOT_EDITABLE)
-async def update_sla_policy(body: SlaPolicy, agent: AdminAgent, rpc: RpcDep) -> SlaUpdated:
-    """Replace the SLA policy (the body is the policy; priorities left out keep the built-in
-    targets)."""
-    result = await rpc.call(config.UPDATE_SLA, config.UpdateSla(agent_id=agent.id, policy=body))
-    return SlaUpdated(policy=result.policy)
-
-
-@router.post("/reset/{key}", responses=NOT_EDITABLE)
-async def reset_to_default(key: SettingKey, agent: AdminAgent, rpc: RpcDep) -> ResetOut:
-    """Put one setting back to its built-in default."""
-    result = await rpc.call(config.RESET, config.ResetSetting(agent_id=agent.id, key=key.value))
-    return ResetOut(message=f"{result.key} reset to default", value=result.value)
 
 
 @router.get("/all")
@@ -418,36 +236,117 @@ async def delete_preset(preset_id: str, agent: AdminAgent, rpc: RpcDep) -> Prese
     return PresetDeleted(message=f"Preset '{preset_id}' deleted", presets=result.presets)
 
 
-@router.get("/instructions-template")
-async def get_instructions_template(rpc: RpcDep) -> TemplateOut:
-    result = await rpc.call(config.GET_TEMPLATE, EMPTY)
-    return TemplateOut(template=result.template)
-
-
-@router.put("/instructions-template", responses=NOT_EDITABLE)
-async def update_instructions_template(
-    body: TemplateBody, agent: AdminAgent, rpc: RpcDep
-) -> TemplateUpdated:
-    request = config.UpdateTemplate(agent_id=agent.id, template=body.template)
-    result = await rpc.call(config.UPDATE_TEMPLATE, request)
-    return TemplateUpdated(template=result.template)
-
-
-@router.get("/history")
-async def get_history(
-    rpc: RpcDep,
-    key: SettingKey | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 20,
-) -> HistoryOut:
-    """Who changed what and when, newest first (optionally for one key), a page at a time."""
-    query = config.HistoryQuery(key=key.value if key else None, page=page, limit=limit)
-    result = await rpc.call(config.GET_HISTORY, query)
-    return HistoryOut(changes=result.changes, pagination=result.pagination)
-
-
 @router.get("/settings")
 async def get_settings(rpc: RpcDep) -> SettingsOut:
     """The raw SystemSettings documents."""
     result = await rpc.call(config.GET_SETTINGS, EMPTY)
     return SettingsOut(settings=result.settings)
+
+
+# --- the settings table's routes -----------------------------------------------------------------
+
+
+def setting_routers(registry: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
+    """`GET` and `PUT /config/<path>` for every setting of `registry` with a get and a set,
+    each on the router of who may (every signed-in agent, or admins only)."""
+    by_role = {
+        "agent": APIRouter(
+            prefix="/config", tags=["config"], dependencies=[Depends(current_agent)]
+        ),
+        "admin": APIRouter(prefix="/config", tags=["config"], dependencies=[Depends(admin_agent)]),
+    }
+    for setting in registry:
+        if setting.served:
+            out = _model(f"{setting.title}Out", Ok, {setting.body_field: setting.value})
+            _add_read(by_role[setting.read_by], setting, out)
+            _add_write(by_role[setting.write_by], setting, out)
+    _add_by_key(by_role["admin"], registry)
+    return list(by_role.values())
+
+
+def _add_by_key(router: APIRouter, registry: Sequence[Setting]) -> None:
+    """Reset and history, their `key` one of the table's keys (`SettingKey` in the document)."""
+    keys: Any = StrEnum("SettingKey", [(str(s.key).upper(), str(s.key)) for s in registry])  # type: ignore[misc]
+
+    async def reset_to_default(key: Any, agent: AdminAgent, rpc: RpcDep) -> ResetOut:
+        """Put one setting back to its built-in default."""
+        request = config.ResetSetting(agent_id=agent.id, key=key.value)
+        result = await rpc.call(config.RESET, request)
+        return ResetOut(message=f"{result.key} reset to default", value=result.value)
+
+    async def get_history(
+        rpc: RpcDep,
+        key: Any = None,
+        page: Annotated[int, Query(ge=1)] = 1,
+        limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 20,
+    ) -> HistoryOut:
+        """Who changed what and when, newest first (optionally for one key), a page at a time."""
+        query = config.HistoryQuery(key=key.value if key else None, page=page, limit=limit)
+        result = await rpc.call(config.GET_HISTORY, query)
+        return HistoryOut(changes=result.changes, pagination=result.pagination)
+
+    reset_to_default.__annotations__["key"] = keys
+    get_history.__annotations__["key"] = keys | None
+    router.add_api_route("/reset/{key}", reset_to_default, methods=["POST"], responses=NOT_EDITABLE)
+    router.add_api_route("/history", get_history, methods=["GET"])
+
+
+def _model(name: str, base: type[BaseModel], fields: dict[str, Any], **values: Any) -> Any:
+    namespace = {"__annotations__": fields, "__module__": __name__, **values}
+    return type(name, (base,), namespace)
+
+
+def _body(setting: Setting) -> tuple[type[BaseModel], str | None]:
+    """What a PUT takes, and its field holding the value (None: the body is the value): the
+    setting's body model, else its value when that is a model, else `{<field>: value}`."""
+    if setting.body is not None:
+        return setting.body, setting.body_field
+    accepts = setting.value if setting.accepts is None else setting.accepts
+    if isinstance(accepts, type) and issubclass(accepts, BaseModel):
+        return accepts, None
+    examples = (
+        {}
+        if setting.example is None
+        else {"model_config": example({to_camel(setting.field): setting.example})}
+    )
+    body = _model(f"{setting.title}Body", WireModel, {setting.field: accepts}, **examples)
+    return body, setting.field
+
+
+def _add_read(router: APIRouter, setting: Setting, out: Any) -> None:
+    async def read(rpc: RpcDep) -> Any:
+        result = await rpc.call(setting.read, EMPTY)
+        return out(**{setting.body_field: setting.value_of(result)})
+
+    router.add_api_route(
+        f"/{setting.path}",
+        read,
+        methods=["GET"],
+        name=f"get_{setting.operation}",
+        response_model=out,
+        description=setting.read_doc,
+    )
+
+
+def _add_write(router: APIRouter, setting: Setting, out: Any) -> None:
+    body_model, holder = _body(setting)
+    message = f"{setting.label} updated successfully"
+    updated = _model(f"{setting.title}Updated", out, {"message": str}, message=message)
+
+    async def write(body: Any, agent: CurrentAgent, rpc: RpcDep, visibility: VisibilityDep) -> Any:
+        value = body if holder is None else getattr(body, holder)
+        request = setting.write.request(agent_id=agent.id, **{setting.field: value})
+        result = await rpc.call(setting.write, request)
+        visibility.changed([setting.key])  # this replica at once; the others on config.updated
+        return updated(**{setting.body_field: setting.value_of(result)})
+
+    write.__annotations__["body"] = body_model
+    router.add_api_route(
+        f"/{setting.path}",
+        write,
+        methods=["PUT"],
+        name=f"update_{setting.operation}",
+        response_model=updated,
+        responses=NOT_EDITABLE,
+        description=setting.write_doc,
+    )
