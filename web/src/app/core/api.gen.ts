@@ -500,14 +500,12 @@ export interface paths {
         };
         /**
          * Get Sla Policy
-         * @description The SLA policy: targets per priority, business calendar, pausing statuses, warning share,
-         *     and what a breach does.
+         * @description The SLA policy: targets per priority, business calendar, pausing statuses, warning share, and what a breach does.
          */
         get: operations["getSlaPolicy"];
         /**
          * Update Sla Policy
-         * @description Replace the SLA policy (the body is the policy; priorities left out keep the built-in
-         *     targets).
+         * @description Replace the SLA policy (the body is the policy; priorities left out keep the built-in targets).
          */
         put: operations["updateSlaPolicy"];
         post?: never;
@@ -626,8 +624,7 @@ export interface paths {
         get: operations["getTicketVisibility"];
         /**
          * Update Ticket Visibility
-         * @description Let agents see every ticket (`all`) or only theirs and the unassigned ones
-         *     (`assigned_and_unassigned`); admins always see every ticket.
+         * @description Let agents see every ticket (`all`) or only theirs and the unassigned ones (`assigned_and_unassigned`); admins always see every ticket.
          */
         put: operations["updateTicketVisibility"];
         post?: never;
