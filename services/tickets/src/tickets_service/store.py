@@ -372,9 +372,14 @@ class TicketStore:
         doc = await self.tickets.find_one({"idempotencyKey": key}, {"outbox": 0})
         return (_ticket(doc), doc.get("idempotencyFingerprint")) if doc else None
 
-    async def get_for_change(self, ticket_id: str) -> tuple[TicketView, frozenset[str]] | None:
-        """The ticket, and the keys of the latest requests already applied to it."""
-        doc = await self.tickets.find_one({"_id": ticket_id}, {"outbox": 0, "searchTerms": 0})
+    async def get_for_change(
+        self, ticket_id: str, visible_to: str | None = None
+    ) -> tuple[TicketView, frozenset[str]] | None:
+        """The ticket, and the keys of the latest requests already applied to it; None when
+        it does not exist or is not visible to `visible_to`."""
+        doc = await self.tickets.find_one(
+            _scoped(ticket_id, visible_to), {"outbox": 0, "searchTerms": 0}
+        )
         if doc is None:
             return None
         return _ticket(doc), frozenset(doc.get(APPLIED_KEYS) or ())
@@ -387,8 +392,10 @@ class TicketStore:
         outbox: Sequence[OutboxEntry],
         search_terms: Sequence[str] | None = None,
         request_key: str | None = None,
+        visible_to: str | None = None,
     ) -> TicketView | None:
-        """Write the fields that differ, only if the ticket is still at `before.version`.
+        """Write the fields that differ, only if the ticket is still at `before.version` (and
+        still visible to `visible_to`, when given).
 
         The version bump, the events and the request's key (the latest few are kept: a
         redelivered request is then recognised) go in the same update. Returns the stored
@@ -418,7 +425,7 @@ class TicketStore:
         if pushes:
             update["$push"] = pushes
         doc = await self.tickets.find_one_and_update(
-            {"_id": before.ticket_id, "version": before.version},
+            {**_scoped(before.ticket_id, visible_to), "version": before.version},
             update,
             projection={"searchTerms": 0, "outbox": 0},
             return_document=ReturnDocument.AFTER,
@@ -821,6 +828,13 @@ class TicketStore:
             {"_id": conversation_id}, update, return_document=ReturnDocument.AFTER
         )
         return _conversation(doc)
+
+
+def _scoped(ticket_id: str, visible_to: str | None) -> Document:
+    """One ticket, only while the agent restricted to `visible_to` may see it."""
+    if visible_to is None:
+        return {"_id": ticket_id}
+    return {"_id": ticket_id, "assignedAgent": {"$in": [visible_to, None]}}
 
 
 def _scored(doc: Document, terms: list[str]) -> TicketSummary:

@@ -375,7 +375,7 @@ class TicketOperations:
         policy = await self._policy()
         first: t.TicketView | None = None
         for _ in range(self._settings.write_retries):
-            found = await self._store.get_for_change(ticket_id)
+            found = await self._store.get_for_change(ticket_id, req.visible_to)
             if found is None:
                 raise _not_found(ticket_id)
             ticket, applied = found
@@ -410,7 +410,12 @@ class TicketOperations:
             )
             entries = self._entries(outcome, now)
             saved = await self._store.save_ticket(
-                ticket, after, outbox=entries, search_terms=terms, request_key=key
+                ticket,
+                after,
+                outbox=entries,
+                search_terms=terms,
+                request_key=key,
+                visible_to=req.visible_to,
             )
             if saved is None:
                 log.debug("ticket %s moved underneath (v%d); retrying", ticket_id, ticket.version)

@@ -390,12 +390,44 @@ RequestKey = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 """A write's idempotency key: the caller's `Idempotency-Key`, or one the gateway makes."""
 
 
+VisibleTo = Annotated[
+    Id | None,
+    Field(
+        description="Only tickets assigned to this agent or to nobody (the ticket-visibility "
+        "setting, for an agent who is not an admin); others read as not found"
+    ),
+]
+
+
+class PrincipalKind(StrEnum):
+    AGENT = "agent"
+    TOKEN = "token"
+    CUSTOMER = "customer"
+    SYSTEM = "system"
+
+
+class Principal(WireModel):
+    """Who asks for a write: an agent (its role), an API token (`token:<id>`), a customer or
+    the system itself (the SLA monitor, the assistant)."""
+
+    model_config = example({"id": "a7c1e3f5", "kind": "agent", "role": "agent"})
+
+    id: Id
+    kind: PrincipalKind = PrincipalKind.AGENT
+    role: Literal["admin", "agent"] | None = None
+
+
 class TicketWrite(WireModel):
     """A change to a ticket; the same `requestKey` again (e.g. a redelivered request) is a
-    replay: the ticket as it is, nothing applied twice."""
+    replay: the ticket as it is, nothing applied twice.
+
+    `visibleTo` scopes the write as it scopes a read: the ticket is loaded and written only
+    while it is assigned to that agent or to nobody, else the write is a 404."""
 
     ticket_id: Id
     request_key: RequestKey | None = None
+    principal: Principal | None = None
+    visible_to: VisibleTo = None
 
 
 class NewTicket(WireModel):
@@ -449,15 +481,6 @@ class CreateFromAgent(NewTicket):
 
 class CreateFromAi(NewTicket):
     """Creation by the assistant (tool call): status new, source ai; key = the tool call id."""
-
-
-VisibleTo = Annotated[
-    Id | None,
-    Field(
-        description="Only tickets assigned to this agent or to nobody (the ticket-visibility "
-        "setting, for an agent who is not an admin); others read as not found"
-    ),
-]
 
 
 class GetTicket(WireModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
@@ -277,17 +278,28 @@ IfMatch = Annotated[
 ]
 
 
-async def visible_ticket(
-    ticket_id: TicketId, agent: CurrentAgent, rpc: RpcDep, visibility: VisibilityDep
-) -> None:
-    """A change to a ticket the agent may not see is a 404, as reading it is (asked only of
-    agents the ticket-visibility setting restricts)."""
-    visible_to = await visibility.restricted_to(agent)
-    if visible_to is not None:
-        await rpc.call(tickets.GET, tickets.GetTicket(ticket_id=ticket_id, visible_to=visible_to))
+@dataclass(frozen=True)
+class Writer:
+    """Who writes and what it may see: carried by every write, enforced by the tickets
+    service in its load and in its conditional write (no separate read here)."""
+
+    principal: tickets.Principal
+    visible_to: str | None
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return {"principal": self.principal, "visible_to": self.visible_to}
 
 
-VISIBLE = [Depends(visible_ticket)]
+async def writer(agent: CurrentAgent, visibility: VisibilityDep) -> Writer:
+    kind = tickets.PrincipalKind.TOKEN if isinstance(agent, TokenPrincipal) else None
+    principal = tickets.Principal(
+        id=agent.id, kind=kind or tickets.PrincipalKind.AGENT, role=agent.role.value
+    )
+    return Writer(principal, await visibility.restricted_to(agent))
+
+
+WriterDep = Annotated[Writer, Depends(writer)]
 
 
 # --- routes ---------------------------------------------------------------------------------------
@@ -424,7 +436,6 @@ async def create_ticket(
 
 @router.put(
     "/{ticket_id}",
-    dependencies=VISIBLE,
     response_model=None,
     responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
 )
@@ -434,6 +445,7 @@ async def update_ticket(
     agent: CurrentAgent,
     rpc: RpcDep,
     *,
+    writer: WriterDep,
     key: WriteKey,
     if_match: IfMatch = None,
 ) -> Response:
@@ -446,6 +458,7 @@ async def update_ticket(
         ticket_id=ticket_id,
         changes=changes,
         by=agent.id,
+        **writer.fields,
         expected_version=expected_version(if_match, body.expected_version),
     )
     result = await rpc.call_raw(tickets.UPDATE, request)
@@ -454,7 +467,6 @@ async def update_ticket(
 
 @router.post(
     "/{ticket_id}/assign",
-    dependencies=VISIBLE,
     response_model=None,
     responses={200: {"model": TicketOut}, **NO_ASSIGNEE, **CONFLICT},
 )
@@ -464,6 +476,7 @@ async def assign_ticket(
     agent: CurrentAgent,
     rpc: RpcDep,
     *,
+    writer: WriterDep,
     directory: DirectoryDep,
     key: WriteKey,
     if_match: IfMatch = None,
@@ -477,6 +490,7 @@ async def assign_ticket(
         agent_id=body.agent_id,
         agent_name=name,
         by=agent.id,
+        **writer.fields,
         expected_version=expected_version(if_match, body.expected_version),
     )
     result = await rpc.call_raw(tickets.ASSIGN, request)
@@ -485,7 +499,6 @@ async def assign_ticket(
 
 @router.post(
     "/{ticket_id}/status",
-    dependencies=VISIBLE,
     response_model=None,
     responses={
         200: {"model": TicketOut},
@@ -502,6 +515,7 @@ async def change_status(
     agent: CurrentAgent,
     rpc: RpcDep,
     *,
+    writer: WriterDep,
     directory: DirectoryDep,
     key: WriteKey,
     if_match: IfMatch = None,
@@ -513,6 +527,7 @@ async def change_status(
         status=body.status,
         reason=body.reason,
         by=agent.id,
+        **writer.fields,
         by_name=await directory.name_of(agent),
         expected_version=expected_version(if_match, body.expected_version),
     )
@@ -522,7 +537,6 @@ async def change_status(
 
 @router.post(
     "/{ticket_id}/notes",
-    dependencies=VISIBLE,
     response_model=None,
     responses={
         200: {"model": NoteOut},
@@ -536,6 +550,7 @@ async def add_note(
     agent: CurrentAgent,
     rpc: RpcDep,
     *,
+    writer: WriterDep,
     directory: DirectoryDep,
     key: WriteKey,
 ) -> Response:
@@ -546,6 +561,7 @@ async def add_note(
         content=body.content,
         is_internal=body.is_internal,
         by=agent.id,
+        **writer.fields,
         by_name=await directory.name_of(agent),
     )
     result = await rpc.call(tickets.ADD_NOTE, request)
@@ -554,7 +570,6 @@ async def add_note(
 
 @router.post(
     "/{ticket_id}/resolve",
-    dependencies=VISIBLE,
     response_model=None,
     responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
 )
@@ -564,6 +579,7 @@ async def resolve_ticket(
     agent: CurrentAgent,
     rpc: RpcDep,
     *,
+    writer: WriterDep,
     directory: DirectoryDep,
     key: WriteKey,
     if_match: IfMatch = None,
@@ -574,6 +590,7 @@ async def resolve_ticket(
         ticket_id=ticket_id,
         resolution_notes=body.resolution_notes,
         by=agent.id,
+        **writer.fields,
         by_name=await directory.name_of(agent),
         expected_version=expected_version(if_match, body.expected_version),
     )
@@ -583,7 +600,6 @@ async def resolve_ticket(
 
 @router.post(
     "/{ticket_id}/escalate",
-    dependencies=VISIBLE,
     response_model=None,
     responses={200: {"model": TicketOut}, **NO_ASSIGNEE, **CONFLICT},
 )
@@ -593,6 +609,7 @@ async def escalate_ticket(
     agent: CurrentAgent,
     rpc: RpcDep,
     *,
+    writer: WriterDep,
     directory: DirectoryDep,
     key: WriteKey,
 ) -> Response:
@@ -606,6 +623,7 @@ async def escalate_ticket(
         to_agent_name=name,
         reason=body.reason,
         by=agent.id,
+        **writer.fields,
     )
     result = await rpc.call_raw(tickets.ESCALATE, request)
     return ticket_answer(result)
@@ -613,7 +631,6 @@ async def escalate_ticket(
 
 @router.post(
     "/{ticket_id}/feedback",
-    dependencies=VISIBLE,
     response_model=None,
     responses={
         200: {"model": TicketOut},
@@ -622,11 +639,15 @@ async def escalate_ticket(
     },
 )
 async def submit_feedback(
-    ticket_id: TicketId, body: FeedbackBody, rpc: RpcDep, key: WriteKey
+    ticket_id: TicketId, body: FeedbackBody, rpc: RpcDep, key: WriteKey, writer: WriterDep
 ) -> Response:
     """Record the customer's rating (1-5) on a resolved or closed ticket."""
     request = tickets.SubmitFeedback(
-        ticket_id=ticket_id, rating=body.rating, comment=body.comment, request_key=key
+        ticket_id=ticket_id,
+        rating=body.rating,
+        comment=body.comment,
+        request_key=key,
+        **writer.fields,
     )
     result = await rpc.call_raw(tickets.SUBMIT_FEEDBACK, request)
     return ticket_answer(result)
