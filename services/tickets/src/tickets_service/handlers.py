@@ -61,6 +61,7 @@ def register(
     serve(broker, t.UPDATE_CONVERSATION_STATUS, conversations.update_status)
     serve(broker, t.CUSTOMER_REPLIED, ops.customer_replied)
     serve(broker, t.ADMIN_REINDEX_SEARCH, ops.reindex_search)
+    serve(broker, t.ADMIN_REBUILD_COUNTS, ops.rebuild_counts)
     serve(broker, t.ADMIN_REPLAY_OUTBOX, ops.replay_outbox)
 
     async def answer_health(_: Empty) -> HealthStatus:

@@ -1,4 +1,8 @@
-"""Publishing ticket events from the outbox kept in each ticket document.
+"""Publishing ticket events from the outbox kept in each ticket document, and projecting the
+counts they carry.
+
+An entry's counts delta is applied (once per event id) before the entry is published, so the
+counts are current when the writer replies and a crash leaves the delta for the relay.
 
 After a write the service publishes that ticket's pending events at once; published ids are
 removed from the documents in batches (one write for many tickets, by a background task).
@@ -56,6 +60,8 @@ class Outbox:
         self._task: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._acks: dict[str, list[str]] = {}
+        self._counted: set[str] = set()
+        """Counts applied here whose entries are still in the outbox: not applied again."""
         self._unacked: set[str] = set()
         """Published, not yet removed from the outbox: never published again by this instance."""
         self._ack_ready = asyncio.Event()
@@ -72,6 +78,14 @@ class Outbox:
         for entry in entries:
             if entry.event_id in self._unacked:
                 continue
+            if entry.counts and entry.event_id not in self._counted:
+                try:
+                    await self._store.apply_counts(entry.event_id, entry.counts)
+                except Exception as exc:
+                    log.warning("counting %s failed (%r); the relay retries", entry.event_id, exc)
+                    self._stuck.add(ticket_id)
+                    break
+                self._counted.add(entry.event_id)
             try:
                 await self._publish_one(entry)
             except asyncio.CancelledError:
@@ -141,6 +155,7 @@ class Outbox:
             log.exception("could not clear %d published event(s)", len(event_ids))
         finally:
             self._unacked.difference_update(event_ids)
+            self._counted.difference_update(event_ids)
 
     async def relay_once(self) -> int:
         """Publish every pending event older than the grace period; returns how many."""

@@ -1,8 +1,10 @@
 """Every MongoDB call of the tickets service, and its indexes (database `uts_tickets`).
 
-Only operations a real server and the in-process engine implement alike (shared/MONGODB.md):
-no `$text`, no update pipelines, no transactions. Each write that must be atomic stays inside
-one document: a ticket change, its version bump and its outbox events are one update.
+Only operations a real server and the in-process engine implement alike (docs/STORAGE.md):
+no `$text`, no update pipelines, no transactions. A command's one atomic write stays inside
+one document: a ticket change, its version bump, its outbox events (with the counts delta they
+carry) and the request's key are one update. The counts are a projection of those writes,
+applied from the outbox once per event id (`apply_counts`) and rebuilt by `rebuild_counts`.
 Filters are built here from typed values only; nothing a client sends becomes an operator.
 """
 
@@ -61,6 +63,7 @@ _LIST_PROJECTION = {
 _SEARCH_PROJECTION = {k: v for k, v in _LIST_PROJECTION.items() if k != "searchTerms"}
 _RANKING_PROJECTION = {"searchTerms": 1, "createdAt": 1}
 _TALLY_PROJECTION = dict.fromkeys(tally.FIELDS, 1)
+_COUNTS_READ = {tally.APPLIED: 0}
 
 _ACTIVE = [ConversationStatus.OPEN.value, ConversationStatus.ASSIGNED.value]
 """Conversation statuses still going on."""
@@ -360,8 +363,14 @@ class TicketStore:
         try:
             await self.tickets.insert_one(doc)
         except DuplicateKeyError as exc:
-            raise (KeyTaken if "idempotencyKey" in str(exc) else IdTaken)(str(exc)) from None
-        await self._count(None, ticket)
+            fields = _duplicate_fields(exc)
+            if fields is None:  # no index named (the embedded engine): ask the key's index
+                taken = idempotency_key is not None and bool(
+                    await self.tickets.find_one({"idempotencyKey": idempotency_key}, {"_id": 1})
+                )
+            else:
+                taken = "idempotencyKey" in fields
+            raise (KeyTaken if taken else IdTaken)(ticket.ticket_id) from None
 
     async def get_ticket(self, ticket_id: str) -> TicketView | None:
         doc = await self.tickets.find_one({"_id": ticket_id}, {"outbox": 0, "searchTerms": 0})
@@ -430,11 +439,7 @@ class TicketStore:
             projection={"searchTerms": 0, "outbox": 0},
             return_document=ReturnDocument.AFTER,
         )
-        if doc is None:
-            return None
-        saved = _ticket(doc)
-        await self._count(before, saved)
-        return saved
+        return None if doc is None else _ticket(doc)
 
     async def reindex_search(self, *, batch: int = 500) -> int:
         """Recompute every ticket's search terms from its id, subject and description, page by
@@ -647,10 +652,25 @@ class TicketStore:
 
     # --- counts -------------------------------------------------------------------------------
 
-    async def _count(self, before: TicketView | None, after: TicketView) -> None:
-        was = None if before is None else tally.Counted.of(before)
-        for scope, increments in tally.changes(was, tally.Counted.of(after)).items():
-            await self.counts.update_one({"_id": scope}, {"$inc": increments}, upsert=True)
+    async def apply_counts(self, event_id: str, counts: Mapping[str, Mapping[str, int]]) -> int:
+        """Add one write's delta to each count scope, once per `event_id` (the scope keeps the
+        latest ids it applied, in the same update); how many scopes it changed now."""
+        changed = 0
+        for scope, increments in counts.items():
+            if not increments:
+                continue
+            query = {"_id": scope, tally.APPLIED: {"$ne": event_id}}
+            update = {
+                "$inc": dict(increments),
+                "$push": {tally.APPLIED: {"$each": [event_id], "$slice": -tally.APPLIED_KEPT}},
+            }
+            try:
+                result = await self.counts.update_one(query, update, upsert=True)
+            except DuplicateKeyError:
+                # The scope exists and already holds this id, or a twin's first upsert won.
+                result = await self.counts.update_one(query, update)
+            changed += int(result.modified_count) + int(result.upserted_id is not None)
+        return changed
 
     async def stats(
         self, *, agent_id: str | None, customer_id: str | None, visible_to: str | None = None
@@ -677,22 +697,47 @@ class TicketStore:
         else:
             scopes = [tally.ALL]
         if len(scopes) == 1:
-            return tally.stats(await self.counts.find_one({"_id": scopes[0]}))
-        rows = await self.counts.find({"_id": {"$in": scopes}}).to_list(None)
+            return tally.stats(await self.counts.find_one({"_id": scopes[0]}, _COUNTS_READ))
+        rows = await self.counts.find({"_id": {"$in": scopes}}, _COUNTS_READ).to_list(None)
         return tally.stats(*rows)
 
-    async def recount(self) -> int:
-        """Rebuild every counter from the tickets; the number of tickets counted.
+    async def rebuild_counts(self) -> int:
+        """Every count scope rebuilt from the tickets, the deltas still in their outboxes
+        recorded as applied (see `tally.rebuilt`); the number of tickets counted.
 
-        Run at start on the embedded engine (a single process: nothing writes meanwhile),
-        and where the counters are missing; it repairs a write cut off between a ticket and
-        its counters by a crash."""
-        docs = await self.tickets.find({}, _TALLY_PROJECTION).to_list(None)
-        counted = tally.recount(tally.Counted.of_document(d) for d in docs)
-        await self.counts.delete_many({})
-        for scope, fields in counted.items():
-            await self.counts.insert_one({"_id": scope, **fields})
+        Each scope document is rewritten by one update (never removed and re-inserted, so a
+        read sees the old counts or the new ones); scopes left with nothing go. Exact when no
+        write lands meanwhile: run it when writes are quiet (at start on the embedded engine).
+        """
+        docs = await self.tickets.find({}, {**_TALLY_PROJECTION, "outbox": 1}).to_list(None)
+        pending = [
+            (entry.event_id, entry.counts)
+            for doc in docs
+            for entry in map(OutboxEntry.from_document, doc.get("outbox") or ())
+            if entry.counts
+        ]
+        counted = tally.rebuilt(map(tally.Counted.of_document, docs), pending)
+        present = {d.pop("_id"): d for d in await self.counts.find({}, _COUNTS_READ).to_list(None)}
+        empty = [scope for scope in present if scope not in counted]
+        for scope, rebuilt in counted.items():
+            kept = {field: n for field, n in rebuilt.fields.items() if n}
+            if not kept and not rebuilt.applied:
+                empty.append(scope)
+                continue
+            update: Document = {"$set": {**kept, tally.APPLIED: rebuilt.applied}}
+            gone = set(present.get(scope, ())) - set(kept)
+            if gone:
+                update["$unset"] = dict.fromkeys(gone, "")
+            await self.counts.update_one({"_id": scope}, update, upsert=True)
+        if empty:
+            await self.counts.delete_many({"_id": {"$in": empty}})
         return len(docs)
+
+    async def ticket_totals(self, customer_ids: Sequence[str]) -> dict[str, int]:
+        """Each customer's number of tickets, from the customer count scopes."""
+        by_scope = {tally.customer_scope(c): c for c in customer_ids}
+        rows = await self.counts.find({"_id": {"$in": list(by_scope)}}, {"total": 1}).to_list(None)
+        return {by_scope[row["_id"]]: int(row.get("total") or 0) for row in rows}
 
     async def counts_missing(self) -> bool:
         return await self.counts.find_one({"_id": tally.ALL}) is None and bool(
@@ -738,13 +783,6 @@ class TicketStore:
             .to_list(None)
         )
         return [c for c in map(_customer, docs) if c is not None], total
-
-    async def count_ticket(self, customer_id: str, now: datetime) -> None:
-        """`statistics.totalTickets` + 1, atomically."""
-        await self.customers.update_one(
-            {"_id": customer_id},
-            {"$inc": {"statistics.totalTickets": 1}, "$set": {"updatedAt": now}},
-        )
 
     # --- conversations ------------------------------------------------------------------------
 
@@ -828,6 +866,12 @@ class TicketStore:
             {"_id": conversation_id}, update, return_document=ReturnDocument.AFTER
         )
         return _conversation(doc)
+
+
+def _duplicate_fields(exc: DuplicateKeyError) -> frozenset[str] | None:
+    """The fields of the unique index a duplicate hit, as the server reports them."""
+    pattern = (exc.details or {}).get("keyPattern")
+    return frozenset(pattern) if isinstance(pattern, Mapping) else None
 
 
 def _scoped(ticket_id: str, visible_to: str | None) -> Document:

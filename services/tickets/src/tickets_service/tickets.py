@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from tickets_service.configuration import ConfigCache
-from tickets_service.domain import changes, cursors, search, sla, visibility
+from tickets_service.domain import changes, cursors, search, sla, tally, visibility
 from tickets_service.domain.changes import Outcome
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
@@ -88,6 +88,12 @@ class TicketOperations:
         log.info("search terms reindexed: %d ticket(s) changed", fixed)
         return t.Reindexed(reindexed=fixed)
 
+    async def rebuild_counts(self, _: Empty) -> t.CountsRebuilt:
+        """Every count scope rebuilt from the tickets (the projection's repair)."""
+        counted = await self._store.rebuild_counts()
+        log.info("ticket counts rebuilt from %d ticket(s)", counted)
+        return t.CountsRebuilt(tickets=counted)
+
     async def replay_outbox(self, _: Empty) -> t.OutboxReplayed:
         """Publish every pending outbox event now (the relay's full sweep)."""
         published = await self._outbox.replay()
@@ -100,11 +106,21 @@ class TicketOperations:
             self._policy_read, self._policy_made = policy, sla.Policy.of(policy)
         return self._policy_made
 
-    def _entries(self, outcome: Outcome, now: datetime) -> list[OutboxEntry]:
-        return [
+    def _entries(
+        self, outcome: Outcome, now: datetime, before: t.TicketView | None = None
+    ) -> list[OutboxEntry]:
+        """The write's events; the first carries what the write adds to the counts."""
+        entries = [
             outbox_entry(kind, payload, event_id=self._ids(), now=now)
             for kind, payload in outcome.events
         ]
+        was = None if before is None else tally.Counted.of(before)
+        delta = tally.changes(was, tally.Counted.of(outcome.ticket))
+        if delta and entries:
+            entries[0] = entries[0].with_counts(delta)
+        elif delta:
+            log.warning("ticket %s: a counted change without an event", outcome.ticket.ticket_id)
+        return entries
 
     # --- creation -----------------------------------------------------------------------------
 
@@ -195,7 +211,6 @@ class TicketOperations:
             except IdTaken:
                 log.warning("ticket id %s already taken; drawing the next one", ticket_id)
                 continue
-            await self._store.count_ticket(req.customer_id, now)
             await self._outbox.publish(ticket_id, entries)
             log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
             return t.CreateTicketResult(ticket=sla.view(ticket, policy, now), created=True)
@@ -408,7 +423,7 @@ class TicketOperations:
                 if search_changed
                 else None
             )
-            entries = self._entries(outcome, now)
+            entries = self._entries(outcome, now, before=ticket)
             saved = await self._store.save_ticket(
                 ticket,
                 after,

@@ -940,6 +940,18 @@ class OutboxReplayed(WireModel):
     """Events published from the tickets' outboxes."""
 
 
+class CountsRebuilt(WireModel):
+    tickets: int
+    """Tickets the counts were rebuilt from."""
+
+
+ADMIN_REBUILD_COUNTS = Rpc(
+    "tickets.admin.rebuild_counts",
+    Empty,
+    CountsRebuilt,
+    "Rebuild the ticket counts (stats, customers' totals) from the tickets "
+    "(uts-admin tickets rebuild-counts)",
+)
 ADMIN_REINDEX_SEARCH = Rpc(
     "tickets.admin.reindex_search",
     Empty,
