@@ -1,7 +1,7 @@
 """A create is one atomic ticket write; its counts are a projection of it. A process dying
 between any two steps of a create (id counter, ticket insert, each count scope, publish, outbox
-clean-up) leaves counts that reads never show torn and that a rebuild (then the relay applying
-what still waits in the outbox) makes exact.
+clean-up, the scopes' marks) leaves counts that reads never show torn and that a rebuild (then
+the relay applying what still waits in the outbox) makes exact.
 
 In-process: instance A of two dies at the chosen step (a `Crash` raised from its store or its
 publisher; every later write of A fails as a dead process's would); instance B, the survivor,
@@ -36,8 +36,10 @@ CREATE_STEPS = [
     "ticket_counts.update_one",
     "publisher.publish_raw",
     "tickets.update_many",
+    "ticket_counts.update_many",
 ]
-"""The writes and the publish of one create by an agent (unassigned: three count scopes)."""
+"""The writes and the publish of one create by an agent (unassigned: three count scopes), and
+the clean-up of its outbox entry and of the scopes' marks of it."""
 WRITES = {
     "insert_one",
     "update_one",

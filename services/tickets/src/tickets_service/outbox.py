@@ -2,7 +2,8 @@
 counts they carry.
 
 An entry's counts delta is applied (once per event id) before the entry is published, so the
-counts are current when the writer replies and a crash leaves the delta for the relay.
+counts are current when the writer replies and a crash leaves the delta for the relay; the
+scopes forget the id once the entry has left the outbox.
 
 After a write the service publishes that ticket's pending events at once; published ids are
 removed from the documents in batches (one write for many tickets, by a background task).
@@ -60,8 +61,8 @@ class Outbox:
         self._task: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._acks: dict[str, list[str]] = {}
-        self._counted: set[str] = set()
-        """Counts applied here whose entries are still in the outbox: not applied again."""
+        self._counted: dict[str, list[str]] = {}
+        """Event id -> the count scopes its delta went to, while its entry is in the outbox."""
         self._unacked: set[str] = set()
         """Published, not yet removed from the outbox: never published again by this instance."""
         self._ack_ready = asyncio.Event()
@@ -85,7 +86,7 @@ class Outbox:
                     log.warning("counting %s failed (%r); the relay retries", entry.event_id, exc)
                     self._stuck.add(ticket_id)
                     break
-                self._counted.add(entry.event_id)
+                self._counted[entry.event_id] = list(entry.counts)
             try:
                 await self._publish_one(entry)
             except asyncio.CancelledError:
@@ -149,13 +150,16 @@ class Outbox:
         if not acks:
             return
         event_ids = [event_id for ids in acks.values() for event_id in ids]
+        counted = [e for e in event_ids if e in self._counted]
+        scopes = [scope for e in counted for scope in self._counted.pop(e)]
         try:
             await self._store.remove_from_outbox(list(acks), event_ids)
+            # Only once the entries are gone: a mark dropped first could let a delta in again.
+            await self._store.forget_applied(scopes, counted)
         except Exception:  # published anyway; the relay may send them again (same ids)
             log.exception("could not clear %d published event(s)", len(event_ids))
         finally:
             self._unacked.difference_update(event_ids)
-            self._counted.difference_update(event_ids)
 
     async def relay_once(self) -> int:
         """Publish every pending event older than the grace period; returns how many."""

@@ -653,17 +653,15 @@ class TicketStore:
     # --- counts -------------------------------------------------------------------------------
 
     async def apply_counts(self, event_id: str, counts: Mapping[str, Mapping[str, int]]) -> int:
-        """Add one write's delta to each count scope, once per `event_id` (the scope keeps the
-        latest ids it applied, in the same update); how many scopes it changed now."""
+        """Add one write's delta to each count scope, once per `event_id` (the scope marks the
+        id applied in the same update); how many scopes it changed now."""
+        marker = f"{tally.APPLIED}.{event_id}"
         changed = 0
         for scope, increments in counts.items():
             if not increments:
                 continue
-            query = {"_id": scope, tally.APPLIED: {"$ne": event_id}}
-            update = {
-                "$inc": dict(increments),
-                "$push": {tally.APPLIED: {"$each": [event_id], "$slice": -tally.APPLIED_KEPT}},
-            }
+            query = {"_id": scope, marker: {"$exists": False}}
+            update = {"$inc": dict(increments), "$set": {marker: True}}
             try:
                 result = await self.counts.update_one(query, update, upsert=True)
             except DuplicateKeyError:
@@ -671,6 +669,14 @@ class TicketStore:
                 result = await self.counts.update_one(query, update)
             changed += int(result.modified_count) + int(result.upserted_id is not None)
         return changed
+
+    async def forget_applied(self, scopes: Sequence[str], event_ids: Sequence[str]) -> None:
+        """Drop the applied marks of events whose entries have left the outbox (one write)."""
+        if scopes and event_ids:
+            await self.counts.update_many(
+                {"_id": {"$in": list(dict.fromkeys(scopes))}},
+                {"$unset": {f"{tally.APPLIED}.{event_id}": "" for event_id in event_ids}},
+            )
 
     async def stats(
         self, *, agent_id: str | None, customer_id: str | None, visible_to: str | None = None
@@ -724,7 +730,8 @@ class TicketStore:
             if not kept and not rebuilt.applied:
                 empty.append(scope)
                 continue
-            update: Document = {"$set": {**kept, tally.APPLIED: rebuilt.applied}}
+            marks = dict.fromkeys(rebuilt.applied, True)
+            update: Document = {"$set": {**kept, tally.APPLIED: marks}}
             gone = set(present.get(scope, ())) - set(kept)
             if gone:
                 update["$unset"] = dict.fromkeys(gone, "")

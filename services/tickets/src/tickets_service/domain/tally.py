@@ -4,7 +4,8 @@ Stats read a counter document per scope instead of aggregating every ticket. A s
 everyone's tickets (`all`), one agent's (`agent:<id>`, `agent:` = unassigned) or one customer's
 (`customer:<id>`). A write stores, with its events, the difference between the ticket's
 contributions after and before it; that difference is added to each scope once per event id
-(the scope keeps the latest ids it applied) before the event leaves the outbox.
+(the scope marks the id applied until the entry has left the outbox) before the event is
+published.
 """
 
 from __future__ import annotations
@@ -24,10 +25,9 @@ from uts_shared.contracts.tickets import (
 
 ALL = "all"
 APPLIED = "applied"
-"""A counter document's latest applied event ids (bookkeeping, not a count)."""
-APPLIED_KEPT = 500
-"""A delta is re-applied only after a crash, by the relay within seconds: 500 ids cover that;
-an outage longer than that is what `uts-admin tickets rebuild-counts` is for."""
+"""A counter document's map of the event ids whose deltas it holds while their entries are
+still in an outbox (bookkeeping, not a count): a key is tested in one lookup, and the outbox
+clean-up removes it with the entry."""
 FIELDS = ("status", "priority", "isEscalated", "assignedAgent", "customerId", "sla")
 """The stored fields a ticket's counts depend on."""
 
@@ -136,7 +136,7 @@ def rebuilt(
         for scope in delta:
             applied.setdefault(scope, []).append(event_id)
     return {
-        scope: Rebuilt(counts.get(scope, Counter()), applied.get(scope, [])[-APPLIED_KEPT:])
+        scope: Rebuilt(counts.get(scope, Counter()), applied.get(scope, []))
         for scope in {*counts, *applied}
     }
 
