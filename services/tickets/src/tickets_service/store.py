@@ -22,7 +22,7 @@ from pymongo.errors import DuplicateKeyError
 
 from tickets_service.domain import search, tally
 from tickets_service.domain.errors import IdTaken, KeyTaken, PhoneTaken
-from tickets_service.domain.lifecycle import ALLOWED_WIRE
+from tickets_service.domain.ticket import ALLOWED_WIRE
 from tickets_service.events import OutboxEntry
 from uts_shared.contracts.tickets import (
     PRIORITY_RANK,

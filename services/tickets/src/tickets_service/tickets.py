@@ -14,15 +14,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from tickets_service.configuration import ConfigCache
-from tickets_service.domain import changes, cursors, search, sla, tally, visibility
-from tickets_service.domain.changes import Outcome
+from tickets_service.domain import cursors, search, sla, tally, visibility
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
+from tickets_service.domain.ticket import Outcome, Ticket, resumable
 from tickets_service.domain.tickets import (
     customer_ref,
     customer_summary,
     customer_view,
-    new_ticket,
     note_id_for,
     request_fingerprint,
 )
@@ -41,7 +40,7 @@ log = logging.getLogger(__name__)
 
 KNOWN_CUSTOMERS_MAX = 100_000
 
-Decide = Callable[[t.TicketView, datetime], Outcome]
+Decide = Callable[[Ticket, datetime], Outcome]
 StillValid = Callable[[t.TicketView, t.TicketView], bool]
 
 
@@ -180,7 +179,7 @@ class TicketOperations:
             now = self._clock.now()
             sequence = await self._store.next_sequence(counter_key(fmt, now.year), now)
             ticket_id = format_ticket_id(fmt, now.year, sequence)
-            ticket = new_ticket(
+            outcome = Ticket.new(
                 req,
                 ticket_id=ticket_id,
                 status=status,
@@ -191,8 +190,8 @@ class TicketOperations:
                 customer=customer,
                 created_by=created_by,
                 created_by_name=created_by_name,
-            )
-            outcome = changes.created(ticket, created_by=created_by)
+            ).created(created_by=created_by)
+            ticket = outcome.ticket
             entries = self._entries(outcome, now)
             try:
                 await self._store.insert_ticket(
@@ -414,7 +413,8 @@ class TicketOperations:
                     context={"status": ticket.status.value, "version": ticket.version},
                 )
             now = self._clock.now()
-            outcome = changes.clocked(ticket, decide(ticket, now), policy, now, note_id=self._ids())
+            aggregate = Ticket(ticket)
+            outcome = aggregate.clocked(decide(aggregate, now), policy, now, note_id=self._ids())
             if not outcome.events and not outcome.rescheduled:
                 return Outcome(sla.view(outcome.ticket, policy, now))
             after = outcome.ticket
@@ -452,7 +452,7 @@ class TicketOperations:
                 raise ValidationFailed.on(name, "can't be removed")
         outcome = await self._change(
             req,
-            lambda ticket, now: changes.update(ticket, req.changes, by=req.by, now=now),
+            lambda ticket, now: ticket.update(req.changes, by=req.by, now=now),
             expected_version=req.expected_version,
             search_changed=bool({"subject", "description"} & fields),
         )
@@ -462,8 +462,8 @@ class TicketOperations:
     async def assign(self, req: t.AssignTicket) -> t.TicketView:
         outcome = await self._change(
             req,
-            lambda ticket, now: changes.assign(
-                ticket, req.agent_id, by=req.by, now=now, agent_name=req.agent_name
+            lambda ticket, now: ticket.assign(
+                req.agent_id, by=req.by, now=now, agent_name=req.agent_name
             ),
             expected_version=req.expected_version,
         )
@@ -473,8 +473,8 @@ class TicketOperations:
     async def change_status(self, req: t.ChangeStatus) -> t.TicketView:
         outcome = await self._change(
             req,
-            lambda ticket, now: changes.change_status(
-                ticket, req.status, by=req.by, reason=req.reason, now=now, by_name=req.by_name
+            lambda ticket, now: ticket.change_status(
+                req.status, by=req.by, reason=req.reason, now=now, by_name=req.by_name
             ),
             expected_version=req.expected_version,
             still_valid=_same_status,
@@ -487,8 +487,7 @@ class TicketOperations:
         note_id = note_id_for(req.request_key) if req.request_key else self._ids()
         outcome = await self._change(
             req,
-            lambda ticket, now: changes.add_note(
-                ticket,
+            lambda ticket, now: ticket.add_note(
                 req.content,
                 by=req.by,
                 is_internal=req.is_internal,
@@ -504,8 +503,8 @@ class TicketOperations:
     async def resolve(self, req: t.ResolveTicket) -> t.TicketView:
         outcome = await self._change(
             req,
-            lambda ticket, now: changes.resolve(
-                ticket, req.resolution_notes, by=req.by, now=now, by_name=req.by_name
+            lambda ticket, now: ticket.resolve(
+                req.resolution_notes, by=req.by, now=now, by_name=req.by_name
             ),
             expected_version=req.expected_version,
             still_valid=_same_status,
@@ -516,8 +515,7 @@ class TicketOperations:
     async def escalate(self, req: t.EscalateTicket) -> t.TicketView:
         outcome = await self._change(
             req,
-            lambda ticket, now: changes.escalate(
-                ticket,
+            lambda ticket, now: ticket.escalate(
                 req.to_agent_id,
                 req.reason,
                 by=req.by,
@@ -532,7 +530,7 @@ class TicketOperations:
         """Raise the warnings and breaches of one ticket that fell due (the SLA monitor);
         the number of events written. Replicas racing on the same ticket write it once."""
         outcome = await self._change(
-            t.TicketWrite(ticket_id=ticket_id), lambda ticket, now: Outcome(ticket)
+            t.TicketWrite(ticket_id=ticket_id), lambda ticket, now: Outcome(ticket.state)
         )
         return len(outcome.events)
 
@@ -545,12 +543,12 @@ class TicketOperations:
                 details=[FieldError(field="conversationId", reason="no such conversation")],
             )
         policy = await self._policy()
-        waiting = [s for s in policy.pause_statuses if changes.resumable(s)]
+        waiting = [s for s in policy.pause_statuses if resumable(s)]
         resumed: list[str] = []
         for ticket_id in await self._store.conversation_tickets(req.conversation_id, waiting):
             outcome = await self._change(
                 t.TicketWrite(ticket_id=ticket_id),
-                lambda ticket, now: changes.customer_replied(ticket, waiting, now=now),
+                lambda ticket, now: ticket.customer_replied(waiting, now=now),
             )
             if outcome.events:
                 resumed.append(ticket_id)
@@ -569,8 +567,8 @@ class TicketOperations:
                 raise _not_found(req.ticket_id)
         outcome = await self._change(
             req,
-            lambda ticket, now: changes.record_feedback(
-                ticket, req.rating, req.comment, by=req.customer_id, now=now
+            lambda ticket, now: ticket.record_feedback(
+                req.rating, req.comment, by=req.customer_id, now=now
             ),
         )
         log.debug("feedback %d on %s", req.rating, req.ticket_id)

@@ -1,24 +1,19 @@
-"""A new ticket, and the views of one: full (agents), summary (lists), customer-facing."""
+"""The views of a ticket for its customer, how a ticket names its customer, and the ids a
+request determines (its note, its fingerprint)."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel
 
 from tickets_service.domain.customers import display_name
-from tickets_service.domain.lifecycle import TRANSITIONS
 from uts_shared.contracts.tickets import (
     Customer,
     CustomerRef,
     CustomerTicketSummary,
     CustomerTicketView,
-    NewTicket,
-    Sla,
-    TicketSource,
-    TicketStatus,
     TicketSummary,
     TicketView,
 )
@@ -31,49 +26,6 @@ def customer_ref(customer: Customer) -> CustomerRef:
     """How a ticket names its customer: id, "firstName lastName" (if given) and phone."""
     return CustomerRef(
         id=customer.id, name=display_name(customer), phone_number=customer.phone_number
-    )
-
-
-def new_ticket(
-    request: NewTicket,
-    *,
-    ticket_id: str,
-    status: TicketStatus,
-    source: TicketSource,
-    sla: Sla,
-    assigned_agent: str | None,
-    now: datetime,
-    customer: CustomerRef | None = None,
-    created_by: str | None = None,
-    created_by_name: str | None = None,
-) -> TicketView:
-    """The ticket as first stored (version 1, no history yet); an agent assigning it to itself
-    is its creator, so the assignee's name is the creator's."""
-    return TicketView(
-        ticket_id=ticket_id,
-        subject=request.subject,
-        description=request.description,
-        category=request.category,
-        subcategory=request.subcategory,
-        priority=request.priority,
-        status=status,
-        customer_id=request.customer_id,
-        customer=customer,
-        conversation_id=request.conversation_id,
-        assigned_agent=assigned_agent,
-        assigned_agent_name=created_by_name if assigned_agent == created_by else None,
-        assigned_at=now if assigned_agent else None,
-        location=request.location,
-        sla=sla,
-        tags=list(dict.fromkeys(request.tags)),
-        attachments=request.attachments,
-        source=source,
-        created_by=created_by,
-        created_by_name=created_by_name,
-        created_at=now,
-        updated_at=now,
-        version=1,
-        allowed_next_statuses=list(TRANSITIONS[status]),
     )
 
 
