@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tickets_service.configuration import ConfigCache
@@ -50,6 +51,24 @@ def _always(first: t.TicketView, fresh: t.TicketView) -> bool:
 
 def _same_status(first: t.TicketView, fresh: t.TicketView) -> bool:
     return fresh.status == first.status
+
+
+REQUIRED_FIELDS = ("subject", "description", "category", "priority", "tags", "attachments")
+"""General fields a PUT may change but not remove."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one command is decided and written."""
+
+    decide: Decide
+    expected_version: int | None = None
+    still_valid: StillValid = _always
+    search_changed: bool = False
+
+
+def _actor(cmd: t.TicketCommand) -> str | None:
+    return cmd.principal.id if cmd.principal else getattr(cmd, "by", None)
 
 
 def _not_found(ticket_id: str) -> NotFound:
@@ -443,88 +462,107 @@ class TicketOperations:
             context={"retries": self._settings.write_retries},
         )
 
-    async def update(self, req: t.UpdateTicket) -> t.TicketView:
-        fields = req.changes.model_fields_set
-        if req.changes.category is not None and "category" in fields:
-            await self._check_category(req.changes.category)
-        for name in ("subject", "description", "category", "priority", "tags", "attachments"):
-            if name in fields and getattr(req.changes, name) is None:
-                raise ValidationFailed.on(name, "can't be removed")
-        outcome = await self._change(
-            req,
-            lambda ticket, now: ticket.update(req.changes, by=req.by, now=now),
-            expected_version=req.expected_version,
-            search_changed=bool({"subject", "description"} & fields),
-        )
-        log.debug("ticket %s updated by %s", req.ticket_id, req.by)
-        return outcome.ticket
+    # --- the command path: every write to an existing ticket ------------------------------
 
-    async def assign(self, req: t.AssignTicket) -> t.TicketView:
-        outcome = await self._change(
-            req,
-            lambda ticket, now: ticket.assign(
-                req.agent_id, by=req.by, now=now, agent_name=req.agent_name
-            ),
-            expected_version=req.expected_version,
-        )
-        log.debug("ticket %s assigned to %s by %s", req.ticket_id, req.agent_id, req.by)
-        return outcome.ticket
+    async def write(self, cmd: t.TicketCommand) -> t.TicketView:
+        """A ticket command answered with the ticket after it."""
+        return (await self.execute(cmd)).ticket
 
-    async def change_status(self, req: t.ChangeStatus) -> t.TicketView:
-        outcome = await self._change(
-            req,
-            lambda ticket, now: ticket.change_status(
-                req.status, by=req.by, reason=req.reason, now=now, by_name=req.by_name
-            ),
-            expected_version=req.expected_version,
-            still_valid=_same_status,
-        )
-        log.debug("ticket %s -> %s by %s", req.ticket_id, req.status.value, req.by)
-        return outcome.ticket
-
-    async def add_note(self, req: t.AddNote) -> t.NoteResult:
-        # The same note however many times the write is retried or the request redelivered.
-        note_id = note_id_for(req.request_key) if req.request_key else self._ids()
-        outcome = await self._change(
-            req,
-            lambda ticket, now: ticket.add_note(
-                req.content,
-                by=req.by,
-                is_internal=req.is_internal,
-                note_id=note_id,
-                now=now,
-                by_name=req.by_name,
-            ),
-        )
-        note = outcome.note or next(n for n in outcome.ticket.notes if n.id == note_id)
-        log.debug("note added to %s by %s", req.ticket_id, req.by)
+    async def write_note(self, cmd: t.AddNote) -> t.NoteResult:
+        """`add_note` answered with the ticket and its note (the same note for a replay)."""
+        outcome = await self.execute(cmd)
+        note = outcome.note
+        if note is None:  # a replay: the note this request added before
+            wanted = note_id_for(cmd.request_key) if cmd.request_key else None
+            note = next(n for n in outcome.ticket.notes if n.id == wanted)
         return t.NoteResult(ticket=outcome.ticket, note=note)
 
-    async def resolve(self, req: t.ResolveTicket) -> t.TicketView:
+    async def execute(self, cmd: t.TicketCommand) -> Outcome:
+        """One path for every command: the checks that need configuration or another read,
+        then load (in the writer's visibility scope), decide on the aggregate, one
+        conditional write of the ticket with its events and the request's key, reply."""
+        plan = await self._plan(cmd)
         outcome = await self._change(
-            req,
-            lambda ticket, now: ticket.resolve(
-                req.resolution_notes, by=req.by, now=now, by_name=req.by_name
-            ),
-            expected_version=req.expected_version,
-            still_valid=_same_status,
+            cmd,
+            plan.decide,
+            expected_version=plan.expected_version,
+            still_valid=plan.still_valid,
+            search_changed=plan.search_changed,
         )
-        log.debug("ticket %s resolved by %s", req.ticket_id, req.by)
-        return outcome.ticket
+        log.debug("ticket %s: %s by %s", cmd.ticket_id, cmd.kind, _actor(cmd))
+        return outcome
 
-    async def escalate(self, req: t.EscalateTicket) -> t.TicketView:
-        outcome = await self._change(
-            req,
-            lambda ticket, now: ticket.escalate(
-                req.to_agent_id,
-                req.reason,
-                by=req.by,
-                now=now,
-                to_agent_name=req.to_agent_name,
-            ),
-        )
-        log.debug("ticket %s escalated to %s by %s", req.ticket_id, req.to_agent_id, req.by)
-        return outcome.ticket
+    async def _plan(self, cmd: t.TicketCommand) -> Plan:
+        """What deciding `cmd` takes: the aggregate's rule, and how the write is conditioned."""
+        match cmd:
+            case t.UpdateTicket(changes=changes, by=by):
+                fields = changes.model_fields_set
+                if changes.category is not None and "category" in fields:
+                    await self._check_category(changes.category)
+                for name in REQUIRED_FIELDS:
+                    if name in fields and getattr(changes, name) is None:
+                        raise ValidationFailed.on(name, "can't be removed")
+                return Plan(
+                    lambda ticket, now: ticket.update(changes, by=by, now=now),
+                    cmd.expected_version,
+                    search_changed=bool({"subject", "description"} & fields),
+                )
+            case t.AssignTicket(agent_id=agent_id, agent_name=agent_name, by=by):
+                return Plan(
+                    lambda ticket, now: ticket.assign(
+                        agent_id, by=by, now=now, agent_name=agent_name
+                    ),
+                    cmd.expected_version,
+                )
+            case t.ChangeStatus(status=status, reason=reason, by=by, by_name=by_name):
+                return Plan(
+                    lambda ticket, now: ticket.change_status(
+                        status, by=by, reason=reason, now=now, by_name=by_name
+                    ),
+                    cmd.expected_version,
+                    _same_status,
+                )
+            case t.AddNote():
+                # The same note however many times the write is retried or redelivered.
+                note_id = note_id_for(cmd.request_key) if cmd.request_key else self._ids()
+                content, by, internal, by_name = (
+                    cmd.content,
+                    cmd.by,
+                    cmd.is_internal,
+                    cmd.by_name,
+                )
+                return Plan(
+                    lambda ticket, now: ticket.add_note(
+                        content,
+                        by=by,
+                        is_internal=internal,
+                        note_id=note_id,
+                        now=now,
+                        by_name=by_name,
+                    )
+                )
+            case t.ResolveTicket(resolution_notes=notes, by=by, by_name=by_name):
+                return Plan(
+                    lambda ticket, now: ticket.resolve(notes, by=by, now=now, by_name=by_name),
+                    cmd.expected_version,
+                    _same_status,
+                )
+            case t.EscalateTicket(to_agent_id=to, to_agent_name=to_name, reason=reason, by=by):
+                return Plan(
+                    lambda ticket, now: ticket.escalate(
+                        to, reason, by=by, now=now, to_agent_name=to_name
+                    )
+                )
+            case t.SubmitFeedback(rating=rating, comment=comment, customer_id=customer_id):
+                if customer_id is not None:
+                    owner = await self._store.get_ticket(cmd.ticket_id)
+                    if owner is None or owner.customer_id != customer_id:
+                        raise _not_found(cmd.ticket_id)
+                return Plan(
+                    lambda ticket, now: ticket.record_feedback(
+                        rating, comment, by=customer_id, now=now
+                    )
+                )
 
     async def settle_sla(self, ticket_id: str) -> int:
         """Raise the warnings and breaches of one ticket that fell due (the SLA monitor);
@@ -559,17 +597,3 @@ class TicketOperations:
         """An agent's new name (`agent.updated`) on every ticket that names it."""
         changed = await self._store.rename_agent(agent_id, name)
         log.debug("agent %s renamed on %d tickets", agent_id, changed)
-
-    async def feedback(self, req: t.SubmitFeedback) -> t.TicketView:
-        if req.customer_id is not None:
-            owner = await self._store.get_ticket(req.ticket_id)
-            if owner is None or owner.customer_id != req.customer_id:
-                raise _not_found(req.ticket_id)
-        outcome = await self._change(
-            req,
-            lambda ticket, now: ticket.record_feedback(
-                req.rating, req.comment, by=req.customer_id, now=now
-            ),
-        )
-        log.debug("feedback %d on %s", req.rating, req.ticket_id)
-        return outcome.ticket

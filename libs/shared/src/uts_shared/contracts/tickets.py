@@ -613,6 +613,7 @@ class TicketChanges(WireModel):
 class UpdateTicket(TicketWrite):
     """Only the fields set in `changes` are written; `expectedVersion` -> 409 if it moved."""
 
+    kind: Literal["update"] = "update"
     ticket_id: Id
     changes: TicketChanges
     by: Id
@@ -620,6 +621,7 @@ class UpdateTicket(TicketWrite):
 
 
 class AssignTicket(TicketWrite):
+    kind: Literal["assign"] = "assign"
     ticket_id: Id
     agent_id: Id
     agent_name: AgentName | None = None
@@ -639,6 +641,7 @@ class ChangeStatus(TicketWrite):
         }
     )
 
+    kind: Literal["change_status"] = "change_status"
     ticket_id: Id
     status: TicketStatus
     reason: Text | None = None
@@ -652,6 +655,7 @@ class AddNote(TicketWrite):
         {"ticketId": "LUX-2026-000001", "content": "Cuadrilla en camino", "by": "a7c1e3f5"}
     )
 
+    kind: Literal["add_note"] = "add_note"
     ticket_id: Id
     content: NoteText
     is_internal: bool = True
@@ -660,6 +664,7 @@ class AddNote(TicketWrite):
 
 
 class ResolveTicket(TicketWrite):
+    kind: Literal["resolve"] = "resolve"
     ticket_id: Id
     resolution_notes: NoteText
     by: Id
@@ -668,6 +673,7 @@ class ResolveTicket(TicketWrite):
 
 
 class EscalateTicket(TicketWrite):
+    kind: Literal["escalate"] = "escalate"
     ticket_id: Id
     to_agent_id: Id
     to_agent_name: AgentName | None = None
@@ -678,10 +684,25 @@ class EscalateTicket(TicketWrite):
 class SubmitFeedback(TicketWrite):
     """Only on resolved or closed tickets (else 409); `customerId` given -> ownership checked."""
 
+    kind: Literal["feedback"] = "feedback"
     ticket_id: Id
     customer_id: Id | None = None
     rating: int = Field(ge=1, le=5)
     comment: Text | None = None
+
+
+TicketCommand = Annotated[
+    UpdateTicket
+    | AssignTicket
+    | ChangeStatus
+    | AddNote
+    | ResolveTicket
+    | EscalateTicket
+    | SubmitFeedback,
+    Field(discriminator="kind"),
+]
+"""Every write to an existing ticket, told apart by `kind`: the tickets service handles each
+with one path (load in the writer's scope, decide, one conditional write, reply)."""
 
 
 class StatsQuery(WireModel):
