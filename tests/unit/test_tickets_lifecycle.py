@@ -15,11 +15,14 @@ from tickets_service.domain.ticket import (
     InvalidTransition,
     Outcome,
     Ticket,
+    TicketState,
 )
-from tickets_service.domain.tickets import customer_view
+from tickets_service.domain.views import agent_view, customer_view, event_view
+from tickets_service.store import AGENT_NAMES, ticket_document
 from uts_shared.contracts.base import MAX_NOTES_PER_TICKET, MAX_STATUS_CHANGES_PER_TICKET
 from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.contracts.tickets import (
+    CustomerTicketView,
     Note,
     Priority,
     StatusChange,
@@ -53,7 +56,7 @@ OPEN_STATES = (S.NEW, S.OPEN, S.IN_PROGRESS, S.PENDING_CUSTOMER, S.WAITING_INTER
 LEGAL = PLAN | {(s, S.RESOLVED) for s in OPEN_STATES} | {(s, S.CLOSED) for s in OPEN_STATES}
 
 
-def make(status: S = S.NEW, priority: Priority = Priority.MEDIUM) -> TicketView:
+def make(status: S = S.NEW, priority: Priority = Priority.MEDIUM) -> TicketState:
     ticket = Ticket.new(
         agent_ticket_request("c1", agent="a1", priority=priority),
         ticket_id="LUX-2026-000001",
@@ -63,17 +66,16 @@ def make(status: S = S.NEW, priority: Priority = Priority.MEDIUM) -> TicketView:
         assigned_agent=None,
         now=T0,
     ).state
-    moved = ticket.model_copy(update={"status": status})
-    return moved.model_copy(update={"allowed_next_statuses": list(TRANSITIONS[status])})
+    return ticket.model_copy(update={"status": status})
 
 
-def noted(outcome: Outcome) -> tuple[TicketView, Note]:
+def noted(outcome: Outcome) -> tuple[TicketState, Note]:
     """The ticket after a note and the note."""
     assert outcome.note is not None
     return outcome.ticket, outcome.note
 
 
-def changed_fields(outcome: Outcome) -> tuple[TicketView, dict[str, object]]:
+def changed_fields(outcome: Outcome) -> tuple[TicketState, dict[str, object]]:
     """The ticket after a general update and the fields its event names (none: no event)."""
     if not outcome.events:
         return outcome.ticket, {}
@@ -217,7 +219,7 @@ def test_closing_an_unresolved_ticket_needs_a_reason_and_keeps_it(status: S) -> 
     for reason in (*CLOSE_REASONS, "el cliente lo resolvió solo"):
         closed = Ticket(make(status)).transition(S.CLOSED, by="a1", reason=reason, now=T0).ticket
         assert (closed.status, closed.close_reason, closed.closed_at) == (S.CLOSED, reason, T0)
-        assert closed.allowed_next_statuses == []
+        assert agent_view(closed).allowed_next_statuses == []
 
 
 def test_closing_a_resolved_ticket_needs_no_reason() -> None:
@@ -227,11 +229,11 @@ def test_closing_a_resolved_ticket_needs_no_reason() -> None:
 
 def test_views_carry_the_statuses_they_may_move_to() -> None:
     ticket = make(S.NEW)
-    assert ticket.allowed_next_statuses == [S.OPEN, S.RESOLVED, S.CLOSED]
+    assert agent_view(ticket).allowed_next_statuses == [S.OPEN, S.RESOLVED, S.CLOSED]
     moved = Ticket(ticket).transition(S.OPEN, by="a1", reason=None, now=T0).ticket
-    assert moved.allowed_next_statuses == list(TRANSITIONS[S.OPEN])
+    assert agent_view(moved).allowed_next_statuses == list(TRANSITIONS[S.OPEN])
     assigned = Ticket(make(S.NEW)).assign("a7", by="lead", now=T0).ticket
-    assert assigned.allowed_next_statuses == list(TRANSITIONS[S.OPEN])
+    assert agent_view(assigned).allowed_next_statuses == list(TRANSITIONS[S.OPEN])
 
 
 def test_notes_are_internal_by_default_and_hidden_from_customers() -> None:
@@ -276,8 +278,6 @@ def test_customer_view_model_drops_internal_notes_whatever_it_is_given() -> None
     note = Note(id="n", agent_id="a", content="secreto", is_internal=True, timestamp=T0)
     data = customer_view(make()).model_dump()
     data["notes"] = [note.model_dump()]
-    from uts_shared.contracts.tickets import CustomerTicketView
-
     assert CustomerTicketView.model_validate(data).notes == []
 
 
@@ -353,3 +353,21 @@ def test_a_created_ticket_is_announced_at_version_one() -> None:
     [(kind, payload)] = Ticket(make(S.NEW)).created(created_by="a1").events
     assert kind.routing_key == "ticket.created"
     assert isinstance(payload, TicketCreated) and (payload.version, payload.created_by) == (1, "a1")
+
+
+def test_each_view_is_mapped_from_the_state_and_shows_no_storage_only_field() -> None:
+    state = Ticket(make(S.OPEN)).assign("a7", by="lead", now=T0, agent_name="Ana Ruiz").ticket
+    stored = ticket_document(state)
+    assert stored[AGENT_NAMES] == {"a7": "Ana Ruiz"} and "assignedAgentName" not in stored
+    wire_names = {
+        "agent": (agent_view(state), TicketView),
+        "event": (event_view(state), TicketView),
+        "customer": (customer_view(state), CustomerTicketView),
+    }
+    for shown, model in wire_names.values():
+        wire = shown.model_dump(by_alias=True)
+        assert set(wire) == {f.alias or n for n, f in model.model_fields.items()}
+        assert AGENT_NAMES not in wire and "searchTerms" not in wire and "outbox" not in wire
+    assert agent_view(state).assigned_agent_name == "Ana Ruiz"
+    assert agent_view(state).allowed_next_statuses == list(TRANSITIONS[S.OPEN])
+    assert "sla" not in customer_view(state).model_dump(by_alias=True)

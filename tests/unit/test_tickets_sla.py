@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from tests.support.factories import agent_ticket_request
 from tickets_service.domain import sla
 from tickets_service.domain.calendar import Always, Business
-from tickets_service.domain.ticket import Outcome, Ticket
+from tickets_service.domain.ticket import Outcome, Ticket, TicketState
 from uts_shared.contracts.sla import (
     BusinessCalendar,
     SlaOnBreach,
@@ -30,7 +30,6 @@ from uts_shared.contracts.tickets import (
     TicketSource,
     TicketStatus,
     TicketUpdated,
-    TicketView,
 )
 
 S = TicketStatus
@@ -40,7 +39,7 @@ MIN = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 POLICY = sla.Policy.of(SlaPolicy())
 
-Decide = Callable[[TicketView, datetime], Outcome]
+Decide = Callable[[TicketState, datetime], Outcome]
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
@@ -56,7 +55,7 @@ def office(**changes_: object) -> BusinessCalendar:
     return calendar.model_copy(update=changes_)
 
 
-def create(priority: Priority = Priority.MEDIUM, policy: sla.Policy = POLICY) -> TicketView:
+def create(priority: Priority = Priority.MEDIUM, policy: sla.Policy = POLICY) -> TicketState:
     return Ticket.new(
         agent_ticket_request("c1", agent="a1", priority=priority),
         ticket_id="LUX-2026-000001",
@@ -69,7 +68,7 @@ def create(priority: Priority = Priority.MEDIUM, policy: sla.Policy = POLICY) ->
 
 
 def step(
-    ticket: TicketView, at: datetime, decide: Decide | None = None, policy: sla.Policy = POLICY
+    ticket: TicketState, at: datetime, decide: Decide | None = None, policy: sla.Policy = POLICY
 ) -> Outcome:
     """A change decided at `at` with the clock applied, as the service does; no `decide`: the
     monitor's look. The result is what would be stored (its version bumped)."""
@@ -174,7 +173,7 @@ def test_first_response_by_a_public_note_but_not_an_internal_one() -> None:
 
 
 def test_resolving_stops_the_clock_and_a_reopen_resumes_it() -> None:
-    def resolve(ticket: TicketView, now: datetime) -> Outcome:
+    def resolve(ticket: TicketState, now: datetime) -> Outcome:
         return Ticket(ticket).resolve("Cambio de foco", by="a1", now=now)
 
     ticket = step(create(), T0 + HOUR, resolve).ticket
@@ -190,7 +189,7 @@ def test_a_priority_change_retargets_from_the_original_start() -> None:
     medium = step(create(Priority.MEDIUM), T0 + 30 * MIN).ticket  # nothing due at 30 min
     assert medium.sla.first_response_due_at == T0 + 4 * HOUR
 
-    def urgent(ticket: TicketView, now: datetime) -> Outcome:
+    def urgent(ticket: TicketState, now: datetime) -> Outcome:
         return Ticket(ticket).update(changes_for(Priority.URGENT), by="a1", now=now)
 
     outcome = step(medium, T0 + 30 * MIN, urgent)
@@ -232,7 +231,7 @@ def test_a_breach_overtaking_its_warning_is_raised_alone() -> None:
 
 
 def test_a_late_resolution_raises_its_breach_in_the_same_write() -> None:
-    def resolve(ticket: TicketView, now: datetime) -> Outcome:
+    def resolve(ticket: TicketState, now: datetime) -> Outcome:
         return Ticket(ticket).resolve("Listo", by="a1", now=now)
 
     responded = step(create(Priority.URGENT), T0 + MIN, move(S.IN_PROGRESS)).ticket

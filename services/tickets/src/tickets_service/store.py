@@ -22,7 +22,7 @@ from pymongo.errors import DuplicateKeyError
 
 from tickets_service.domain import search, tally
 from tickets_service.domain.errors import IdTaken, KeyTaken, PhoneTaken
-from tickets_service.domain.ticket import ALLOWED_WIRE
+from tickets_service.domain.ticket import ALLOWED_WIRE, TicketState
 from tickets_service.events import OutboxEntry
 from uts_shared.contracts.tickets import (
     PRIORITY_RANK,
@@ -35,7 +35,6 @@ from uts_shared.contracts.tickets import (
     TicketStats,
     TicketStatus,
     TicketSummary,
-    TicketView,
 )
 from uts_shared.mongo import Document
 from uts_shared.store_types import Database
@@ -49,7 +48,7 @@ APPLIED_KEYS_KEPT = 50
 CUSTOMERS = "customers"
 CONVERSATIONS = "conversations"
 
-_VIEW_FIELDS = {info.alias or name: name for name, info in TicketView.model_fields.items()}
+_STATE_FIELDS = frozenset(info.alias or name for name, info in TicketState.model_fields.items())
 _SUMMARY_KEYS = frozenset(info.alias or name for name, info in TicketSummary.model_fields.items())
 _LIST_PROJECTION = {
     "_id": 0,
@@ -82,9 +81,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_DERIVED = {"score", "allowed_next_statuses"}
-"""View fields worked out when read, never stored."""
-
 AGENT_NAMES = "agentNames"
 """Stored map of agent id -> name for every agent a ticket names (assignee, resolver, escalation
 target, creator, note authors): one `update_many` keeps them all current when an agent is
@@ -99,10 +95,10 @@ _NAME_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 """Agent ids usable as a key of the names map (no '.' or '$'); others keep no name."""
 
 
-def ticket_document(ticket: TicketView) -> Document:
-    """The stored fields of a ticket (wire names), without the search/outbox bookkeeping; the
-    agents' names move from beside each id to the ticket's names map."""
-    doc: Document = _plain(ticket.model_dump(by_alias=True, exclude=_DERIVED))
+def ticket_document(ticket: TicketState) -> Document:
+    """The stored document of the aggregate's state (camelCase names), without the search and
+    outbox bookkeeping; the agents' names move from beside each id to the names map."""
+    doc: Document = _plain(ticket.model_dump(by_alias=True))
     names: dict[str, str] = {}
     pairs = [(doc.get(id_field), doc.pop(name_field, None)) for id_field, name_field in _NAMED]
     for note in doc.get("notes") or ():
@@ -114,9 +110,12 @@ def ticket_document(ticket: TicketView) -> Document:
     return doc
 
 
-def _view_fields(doc: Mapping[str, Any], keys: Mapping[str, Any] | frozenset[str]) -> Document:
+def _view_fields(doc: Mapping[str, Any], keys: frozenset[str], *, view: bool = True) -> Document:
+    """The fields of `keys` in a stored document, names put back beside their ids; a view's
+    allowed next statuses with them."""
     data = {k: v for k, v in doc.items() if k in keys}
-    data["allowedNextStatuses"] = ALLOWED_WIRE.get(doc.get("status", ""), [])
+    if view:
+        data["allowedNextStatuses"] = ALLOWED_WIRE.get(doc.get("status", ""), [])
     names: Mapping[str, str] = doc.get(AGENT_NAMES) or {}
     for id_field, name_field in _NAMED:
         agent_id = doc.get(id_field)
@@ -126,8 +125,9 @@ def _view_fields(doc: Mapping[str, Any], keys: Mapping[str, Any] | frozenset[str
     return data
 
 
-def _ticket(doc: Mapping[str, Any]) -> TicketView:
-    return TicketView.model_validate(_view_fields(doc, _VIEW_FIELDS))
+def _ticket(doc: Mapping[str, Any]) -> TicketState:
+    """The aggregate's state from its stored document (bookkeeping fields left behind)."""
+    return TicketState.model_validate(_view_fields(doc, _STATE_FIELDS, view=False))
 
 
 def _summary(doc: Mapping[str, Any], score: int | None = None) -> TicketSummary:
@@ -341,7 +341,7 @@ class TicketStore:
 
     async def insert_ticket(
         self,
-        ticket: TicketView,
+        ticket: TicketState,
         *,
         search_terms: Sequence[str],
         idempotency_key: str | None,
@@ -372,18 +372,18 @@ class TicketStore:
                 taken = "idempotencyKey" in fields
             raise (KeyTaken if taken else IdTaken)(ticket.ticket_id) from None
 
-    async def get_ticket(self, ticket_id: str) -> TicketView | None:
+    async def get_ticket(self, ticket_id: str) -> TicketState | None:
         doc = await self.tickets.find_one({"_id": ticket_id}, {"outbox": 0, "searchTerms": 0})
         return _ticket(doc) if doc else None
 
-    async def find_by_idempotency_key(self, key: str) -> tuple[TicketView, str | None] | None:
+    async def find_by_idempotency_key(self, key: str) -> tuple[TicketState, str | None] | None:
         """The ticket created under `key`, and the fingerprint of the request that made it."""
         doc = await self.tickets.find_one({"idempotencyKey": key}, {"outbox": 0})
         return (_ticket(doc), doc.get("idempotencyFingerprint")) if doc else None
 
     async def get_for_change(
         self, ticket_id: str, visible_to: str | None = None
-    ) -> tuple[TicketView, frozenset[str]] | None:
+    ) -> tuple[TicketState, frozenset[str]] | None:
         """The ticket, and the keys of the latest requests already applied to it; None when
         it does not exist or is not visible to `visible_to`."""
         doc = await self.tickets.find_one(
@@ -395,14 +395,14 @@ class TicketStore:
 
     async def save_ticket(
         self,
-        before: TicketView,
-        after: TicketView,
+        before: TicketState,
+        after: TicketState,
         *,
         outbox: Sequence[OutboxEntry],
         search_terms: Sequence[str] | None = None,
         request_key: str | None = None,
         visible_to: str | None = None,
-    ) -> TicketView | None:
+    ) -> TicketState | None:
         """Write the fields that differ, only if the ticket is still at `before.version` (and
         still visible to `visible_to`, when given).
 

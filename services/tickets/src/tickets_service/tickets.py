@@ -18,14 +18,13 @@ from tickets_service.configuration import ConfigCache
 from tickets_service.domain import cursors, search, sla, tally, visibility
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
-from tickets_service.domain.ticket import Outcome, Ticket, resumable
+from tickets_service.domain.ticket import Outcome, Ticket, TicketState, resumable
 from tickets_service.domain.tickets import (
     customer_ref,
-    customer_summary,
-    customer_view,
     note_id_for,
     request_fingerprint,
 )
+from tickets_service.domain.views import agent_view, customer_summary, customer_view
 from tickets_service.events import OutboxEntry, outbox_entry
 from tickets_service.outbox import Outbox
 from tickets_service.settings import Settings
@@ -42,14 +41,14 @@ log = logging.getLogger(__name__)
 KNOWN_CUSTOMERS_MAX = 100_000
 
 Decide = Callable[[Ticket, datetime], Outcome]
-StillValid = Callable[[t.TicketView, t.TicketView], bool]
+StillValid = Callable[[TicketState, TicketState], bool]
 
 
-def _always(first: t.TicketView, fresh: t.TicketView) -> bool:
+def _always(first: TicketState, fresh: TicketState) -> bool:
     return True
 
 
-def _same_status(first: t.TicketView, fresh: t.TicketView) -> bool:
+def _same_status(first: TicketState, fresh: TicketState) -> bool:
     return fresh.status == first.status
 
 
@@ -125,7 +124,7 @@ class TicketOperations:
         return self._policy_made
 
     def _entries(
-        self, outcome: Outcome, now: datetime, before: t.TicketView | None = None
+        self, outcome: Outcome, now: datetime, before: TicketState | None = None
     ) -> list[OutboxEntry]:
         """The write's events; the first carries what the write adds to the counts."""
         entries = [
@@ -231,7 +230,8 @@ class TicketOperations:
                 continue
             await self._outbox.publish(ticket_id, entries)
             log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
-            return t.CreateTicketResult(ticket=sla.view(ticket, policy, now), created=True)
+            shown = agent_view(sla.view(ticket, policy, now))
+            return t.CreateTicketResult(ticket=shown, created=True)
         raise Conflict("could not allocate a free ticket id; check the counters collection")
 
     async def _replay(self, key: str, fingerprint: str | None) -> t.CreateTicketResult | None:
@@ -249,7 +249,7 @@ class TicketOperations:
                 context={"ticketId": existing.ticket_id},
             )
         log.debug("idempotent create %s -> %s", key, existing.ticket_id)
-        shown = sla.view(existing, await self._policy(), self._clock.now())
+        shown = agent_view(sla.view(existing, await self._policy(), self._clock.now()))
         return t.CreateTicketResult(ticket=shown, created=False)
 
     async def _check_category(self, category: str) -> None:
@@ -287,7 +287,7 @@ class TicketOperations:
 
     # --- reads --------------------------------------------------------------------------------
 
-    async def _require(self, ticket_id: str) -> t.TicketView:
+    async def _require(self, ticket_id: str) -> TicketState:
         ticket = await self._store.get_ticket(ticket_id)
         if ticket is None:
             raise _not_found(ticket_id)
@@ -297,7 +297,7 @@ class TicketOperations:
         ticket = await self._require(req.ticket_id)
         if not visibility.visible(ticket.assigned_agent, to=req.visible_to):
             raise _not_found(req.ticket_id)
-        return sla.view(ticket, await self._policy(), self._clock.now())
+        return agent_view(sla.view(ticket, await self._policy(), self._clock.now()))
 
     async def get_for_customer(self, req: t.GetForCustomer) -> t.CustomerTicketView:
         ticket = await self._store.get_ticket(req.ticket_id)
@@ -406,7 +406,7 @@ class TicketOperations:
         is answered with the ticket as it is: nothing is applied twice."""
         ticket_id, key = req.ticket_id, req.request_key
         policy = await self._policy()
-        first: t.TicketView | None = None
+        first: TicketState | None = None
         for _ in range(self._settings.write_retries):
             found = await self._store.get_for_change(ticket_id, req.visible_to)
             if found is None:
@@ -465,8 +465,8 @@ class TicketOperations:
     # --- the command path: every write to an existing ticket ------------------------------
 
     async def write(self, cmd: t.TicketCommand) -> t.TicketView:
-        """A ticket command answered with the ticket after it."""
-        return (await self.execute(cmd)).ticket
+        """A ticket command answered with the ticket after it, as agents see it."""
+        return agent_view((await self.execute(cmd)).ticket)
 
     async def write_note(self, cmd: t.AddNote) -> t.NoteResult:
         """`add_note` answered with the ticket and its note (the same note for a replay)."""
@@ -475,7 +475,7 @@ class TicketOperations:
         if note is None:  # a replay: the note this request added before
             wanted = note_id_for(cmd.request_key) if cmd.request_key else None
             note = next(n for n in outcome.ticket.notes if n.id == wanted)
-        return t.NoteResult(ticket=outcome.ticket, note=note)
+        return t.NoteResult(ticket=agent_view(outcome.ticket), note=note)
 
     async def execute(self, cmd: t.TicketCommand) -> Outcome:
         """One path for every command: the checks that need configuration or another read,

@@ -13,15 +13,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uts_shared.contracts.tickets import (
     Priority,
     SlaAttainment,
     TicketStats,
     TicketSummary,
-    TicketView,
 )
+
+if TYPE_CHECKING:  # the aggregate uses this module: its state is named for types only
+    from tickets_service.domain.ticket import TicketState
 
 ALL = "all"
 APPLIED = "applied"
@@ -44,7 +46,7 @@ class Counted:
     sla: str = "ok"
 
     @classmethod
-    def of(cls, ticket: TicketView | TicketSummary) -> Counted:
+    def of(cls, ticket: TicketState | TicketSummary) -> Counted:
         return cls(
             ticket.status.value,
             ticket.priority.value,

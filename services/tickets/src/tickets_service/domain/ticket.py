@@ -12,16 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
-from tickets_service.domain import sla
+from tickets_service.domain import sla, views
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import (
     MAX_NOTES_PER_TICKET,
     MAX_STATUS_CHANGES_PER_TICKET,
     EventType,
 )
-from uts_shared.contracts.tickets import TicketStatus, TicketView
+from uts_shared.contracts.tickets import TicketStatus
 from uts_shared.errors import Conflict, ValidationFailed
 
 S = TicketStatus
@@ -75,6 +76,54 @@ def can_transition(current: TicketStatus, target: TicketStatus) -> bool:
     return target in TRANSITIONS[current]
 
 
+class TicketState(BaseModel):
+    """A ticket as the aggregate holds it: what is stored, nothing worked out when read
+    (allowed next statuses, live SLA time, search score: the views' business) and nothing only
+    the store keeps (search terms, outbox, applied request keys, the names map)."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, validate_by_alias=True, frozen=True
+    )
+
+    ticket_id: str
+    subject: str
+    description: str
+    category: str
+    subcategory: str | None = None
+    priority: t.Priority
+    status: TicketStatus
+    status_history: list[t.StatusChange] = Field(default_factory=list)
+    customer_id: str
+    customer: t.CustomerRef | None = None
+    conversation_id: str | None = None
+    assigned_agent: str | None = None
+    assigned_agent_name: str | None = None
+    assigned_at: datetime | None = None
+    location: t.Location | None = None
+    sla: t.Sla
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolved_by_name: str | None = None
+    resolution_notes: str | None = None
+    customer_feedback: t.CustomerFeedback | None = None
+    tags: list[str] = Field(default_factory=list)
+    is_escalated: bool = False
+    escalated_to: str | None = None
+    escalated_to_name: str | None = None
+    escalation_reason: str | None = None
+    escalated_at: datetime | None = None
+    attachments: list[t.Attachment] = Field(default_factory=list)
+    source: t.TicketSource
+    created_by: str | None = None
+    created_by_name: str | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    notes: list[t.Note] = Field(default_factory=list)
+
+
 Emitted = tuple[EventType[Any], BaseModel]
 """One event: its type and payload."""
 
@@ -84,7 +133,7 @@ class Outcome:
     """The ticket after a change and the events it causes; no events: nothing changed (unless
     `rescheduled`: the SLA clock's next moment moved, a write no one needs to hear about)."""
 
-    ticket: TicketView
+    ticket: TicketState
     events: tuple[Emitted, ...] = ()
     note: t.Note | None = None
     rescheduled: bool = False
@@ -102,7 +151,7 @@ _RAISED: dict[t.Priority, t.Priority] = {
 }
 
 
-def _alarm_event(ticket: t.TicketView, alarm: sla.Alarm, version: int) -> Emitted:
+def _alarm_event(ticket: TicketState, alarm: sla.Alarm, version: int) -> Emitted:
     kind = t.TICKET_SLA_BREACHED if alarm.breached else t.TICKET_SLA_WARNING
     payload = t.TicketSlaAlarm(
         ticket_id=ticket.ticket_id,
@@ -119,7 +168,7 @@ def _alarm_event(ticket: t.TicketView, alarm: sla.Alarm, version: int) -> Emitte
 
 
 def _status_moved(
-    before: TicketView, after: TicketView, *, by: str | None, reason: str | None
+    before: TicketState, after: TicketState, *, by: str | None, reason: str | None
 ) -> Emitted:
     return (
         t.TICKET_UPDATED,
@@ -145,7 +194,7 @@ def resumable(status: TicketStatus) -> bool:
 class Ticket:
     """The aggregate: `state` as read, and the rules as methods returning an `Outcome`."""
 
-    state: TicketView
+    state: TicketState
 
     # --- creation -----------------------------------------------------------------------------
 
@@ -167,7 +216,7 @@ class Ticket:
         """The ticket as first stored (version 1, no history yet); an agent assigning it to
         itself is its creator, so the assignee's name is the creator's."""
         return cls(
-            TicketView(
+            TicketState(
                 ticket_id=ticket_id,
                 subject=request.subject,
                 description=request.description,
@@ -191,7 +240,6 @@ class Ticket:
                 created_at=now,
                 updated_at=now,
                 version=1,
-                allowed_next_statuses=list(TRANSITIONS[status]),
             )
         )
 
@@ -199,7 +247,7 @@ class Ticket:
         """The ticket as first stored, with its `ticket.created`."""
         ticket = self.state
         payload = t.TicketCreated(
-            ticket=ticket,
+            ticket=views.event_view(ticket),
             customer_id=ticket.customer_id,
             conversation_id=ticket.conversation_id,
             created_by=created_by,
@@ -217,7 +265,7 @@ class Ticket:
         reason: str | None,
         now: datetime,
         by_name: str | None = None,
-    ) -> TicketView:
+    ) -> TicketState:
         """Moved to `target` (or InvalidTransition), with history. History's `from` is always
         the status the ticket really had. Resolved stamps resolvedAt/resolvedBy; closed stamps
         closedAt (and the reason as `closeReason`); reopening clears the resolution stamps of
@@ -245,7 +293,6 @@ class Ticket:
         update: dict[str, object] = {
             "status": target,
             "status_history": [*ticket.status_history, change],
-            "allowed_next_statuses": list(TRANSITIONS[target]),
             "updated_at": now,
         }
         if target is S.RESOLVED:
@@ -311,7 +358,7 @@ class Ticket:
         now: datetime,
         reason: str = "Resolved by agent",
         by_name: str | None = None,
-    ) -> TicketView:
+    ) -> TicketState:
         resolved = self._moved(S.RESOLVED, by=by, reason=reason, now=now, by_name=by_name)
         return resolved.model_copy(update={"resolution_notes": notes})
 
@@ -332,7 +379,7 @@ class Ticket:
 
     # --- people -------------------------------------------------------------------------------
 
-    def _taken_up(self, action: str, *, by: str | None, reason: str, now: datetime) -> TicketView:
+    def _taken_up(self, action: str, *, by: str | None, reason: str, now: datetime) -> TicketState:
         """A ticket someone takes up (assigned, escalated): never a closed one; a new one
         opens."""
         if self.state.status is S.CLOSED:
@@ -545,7 +592,7 @@ class Ticket:
 
     def _on_breach(
         self, alarm: sla.Alarm, policy: sla.Policy, now: datetime, note_id: str
-    ) -> tuple[TicketView, list[Emitted]]:
+    ) -> tuple[TicketState, list[Emitted]]:
         """The policy's breach actions: escalate, raise the priority; recorded as an internal
         note by `sla` (the ticket's timeline) and announced with their usual events."""
         ticket = self.state

@@ -1,5 +1,5 @@
-"""The views of a ticket for its customer, how a ticket names its customer, and the ids a
-request determines (its note, its fingerprint)."""
+"""How a ticket names its customer, and what a request determines (its note's id, its
+fingerprint)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,7 @@ from tickets_service.domain.customers import display_name
 from uts_shared.contracts.tickets import (
     Customer,
     CustomerRef,
-    CustomerTicketSummary,
-    CustomerTicketView,
-    TicketSummary,
-    TicketView,
 )
-
-_CUSTOMER_SUMMARY_FIELDS = tuple(CustomerTicketSummary.model_fields)
-_CUSTOMER_VIEW_FIELDS = tuple(f for f in CustomerTicketView.model_fields if f != "notes")
 
 
 def customer_ref(customer: Customer) -> CustomerRef:
@@ -27,20 +20,6 @@ def customer_ref(customer: Customer) -> CustomerRef:
     return CustomerRef(
         id=customer.id, name=display_name(customer), phone_number=customer.phone_number
     )
-
-
-def customer_summary(ticket: TicketSummary) -> CustomerTicketSummary:
-    """What a customer's list shows: no notes, SLA or escalation internals."""
-    return CustomerTicketSummary.model_construct(
-        **{f: getattr(ticket, f) for f in _CUSTOMER_SUMMARY_FIELDS}
-    )
-
-
-def customer_view(ticket: TicketView) -> CustomerTicketView:
-    """What the ticket's customer may see: internal notes removed."""
-    fields = {f: getattr(ticket, f) for f in _CUSTOMER_VIEW_FIELDS}
-    public = [note for note in ticket.notes if not note.is_internal]
-    return CustomerTicketView.model_construct(**fields, notes=public)
 
 
 NOTES = uuid.UUID("6f1c2a8e-8d2b-4c59-9d1a-3f0e7b2c4a10")

@@ -1,0 +1,41 @@
+"""The ticket's views, each built from the aggregate's state by one mapper: as agents see it,
+as its customer sees it, as an event carries it. What the state has and a view does not name
+never reaches the wire; what a view works out (allowed next statuses) is worked out here."""
+
+from __future__ import annotations
+
+from tickets_service.domain import ticket as aggregate
+from uts_shared.contracts import tickets as t
+
+_DERIVED = {"allowed_next_statuses", "score"}
+_AGENT_FIELDS = tuple(f for f in t.TicketView.model_fields if f not in _DERIVED)
+_CUSTOMER_FIELDS = tuple(f for f in t.CustomerTicketView.model_fields if f != "notes")
+_CUSTOMER_SUMMARY_FIELDS = tuple(t.CustomerTicketSummary.model_fields)
+
+
+def agent_view(state: aggregate.TicketState) -> t.TicketView:
+    """The full ticket for agents (internal notes included), with the statuses it may move
+    to. Its SLA is the state's: live time is added to the state first (`sla.view`)."""
+    fields = {f: getattr(state, f) for f in _AGENT_FIELDS}
+    allowed = list(aggregate.TRANSITIONS[state.status])
+    return t.TicketView.model_construct(**fields, allowed_next_statuses=allowed)
+
+
+def event_view(state: aggregate.TicketState) -> t.TicketView:
+    """The ticket as `ticket.created` carries it: the agents' view of the state as written
+    (no live SLA time: an event is read later)."""
+    return agent_view(state)
+
+
+def customer_view(state: aggregate.TicketState) -> t.CustomerTicketView:
+    """What the ticket's customer may see: no internal notes, SLA or escalation internals."""
+    fields = {f: getattr(state, f) for f in _CUSTOMER_FIELDS}
+    public = [note for note in state.notes if not note.is_internal]
+    return t.CustomerTicketView.model_construct(**fields, notes=public)
+
+
+def customer_summary(ticket: t.TicketSummary) -> t.CustomerTicketSummary:
+    """A line of a customer's list, from the agents' list line (no notes, SLA, escalation)."""
+    return t.CustomerTicketSummary.model_construct(
+        **{f: getattr(ticket, f) for f in _CUSTOMER_SUMMARY_FIELDS}
+    )
