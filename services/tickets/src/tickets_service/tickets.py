@@ -230,7 +230,7 @@ class TicketOperations:
                 continue
             await self._outbox.publish(ticket_id, entries)
             log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
-            shown = agent_view(sla.view(ticket, policy, now))
+            shown = agent_view(ticket, sla=sla.shown(ticket, policy, now))
             return t.CreateTicketResult(ticket=shown, created=True)
         raise Conflict("could not allocate a free ticket id; check the counters collection")
 
@@ -249,7 +249,8 @@ class TicketOperations:
                 context={"ticketId": existing.ticket_id},
             )
         log.debug("idempotent create %s -> %s", key, existing.ticket_id)
-        shown = agent_view(sla.view(existing, await self._policy(), self._clock.now()))
+        policy, now = await self._policy(), self._clock.now()
+        shown = agent_view(existing, sla=sla.shown(existing, policy, now))
         return t.CreateTicketResult(ticket=shown, created=False)
 
     async def _check_category(self, category: str) -> None:
@@ -297,7 +298,8 @@ class TicketOperations:
         ticket = await self._require(req.ticket_id)
         if not visibility.visible(ticket.assigned_agent, to=req.visible_to):
             raise _not_found(req.ticket_id)
-        return agent_view(sla.view(ticket, await self._policy(), self._clock.now()))
+        policy, now = await self._policy(), self._clock.now()
+        return agent_view(ticket, sla=sla.shown(ticket, policy, now))
 
     async def get_for_customer(self, req: t.GetForCustomer) -> t.CustomerTicketView:
         ticket = await self._store.get_ticket(req.ticket_id)

@@ -256,14 +256,19 @@ def follow(
     return after.model_copy(update={"sla": sla}), alarms
 
 
-def view(ticket: TicketState, policy: Policy, now: datetime) -> TicketState:
-    """The ticket as read: remaining business time to its next target, and whether paused."""
+def shown(ticket: TicketState, policy: Policy, now: datetime) -> Sla:
+    """The ticket's clock as read: remaining business time to its next target, and whether
+    paused (what a view shows; the state keeps the clock as written)."""
     sla = ticket.sla
     pending = _pending(sla)
     remaining = None
     if pending and ticket.status not in STOPPED:
         remaining = _target(sla, pending[0]) - counted(ticket, policy, now)
-    shown = sla.model_copy(
+    return sla.model_copy(
         update={"remaining_ms": remaining, "paused": sla.paused_since is not None}
     )
-    return ticket.model_copy(update={"sla": shown})
+
+
+def view(ticket: TicketState, policy: Policy, now: datetime) -> TicketState:
+    """The ticket with its clock as read (`shown`)."""
+    return ticket.model_copy(update={"sla": shown(ticket, policy, now)})

@@ -13,13 +13,15 @@ _CUSTOMER_FIELDS = tuple(f for f in t.CustomerTicketView.model_fields if f != "n
 _CUSTOMER_SUMMARY_FIELDS = tuple(t.CustomerTicketSummary.model_fields)
 
 
-def agent_view(state: aggregate.TicketState) -> t.TicketView:
+def agent_view(state: aggregate.TicketState, *, sla: t.Sla | None = None) -> t.TicketView:
     """The full ticket for agents (internal notes included), with the statuses it may move
-    to. Its SLA is the state's: live time is added to the state first (`sla.view`)."""
+    to; `sla`: its clock as read (`sla.shown`), else the state's as written."""
     # Validated from the state's attributes the view names (nested models pass as they are):
     # in pydantic-core several times cheaper than `model_construct`, and every answer does it.
     fields = {k: v for k, v in vars(state).items() if k in _AGENT_FIELDS}
     fields["allowed_next_statuses"] = list(aggregate.TRANSITIONS[state.status])
+    if sla is not None:
+        fields["sla"] = sla
     return t.TicketView.model_validate(fields)
 
 
