@@ -180,3 +180,22 @@ async def test_switching_back_to_all_shows_everything_at_once(
             await until_passes(hears_theirs, what="the agent hears their ticket", timeout=10.0)
         finally:
             await set_visibility(admin_api, RESTRICTED)
+
+
+async def test_my_write_after_the_ticket_was_reassigned_away_is_not_found(
+    desk: Desk, admin_api: httpx.AsyncClient
+) -> None:
+    ticket = await new_ticket(admin_api, desk.customer["id"], subject=f"Reasignada {desk.word}")
+    tid = ticket["ticketId"]
+    r = await admin_api.post(f"/tickets/{tid}/assign", json={"agentId": desk.me.id})
+    assert r.status_code == 200, r.text
+    r = await desk.api.post(f"/tickets/{tid}/notes", json={"content": "mía"})
+    assert r.status_code == 200, r.text
+    r = await admin_api.post(f"/tickets/{tid}/assign", json={"agentId": desk.colleague.id})
+    assert r.status_code == 200, r.text
+    r = await desk.api.post(f"/tickets/{tid}/notes", json={"content": "ya no"})
+    assert r.status_code == 404, r.text
+    r = await desk.api.post(f"/tickets/{tid}/status", json={"status": "in_progress"})
+    assert r.status_code == 404, r.text
+    notes = (await admin_api.get(f"/tickets/{tid}")).json()["ticket"]["notes"]
+    assert [n["content"] for n in notes] == ["mía"]

@@ -1,5 +1,6 @@
 """`uts-admin tickets …` against a real tickets service on the real broker: search terms
-recomputed, the outbox published now; an absent service or broker in one line, exit 2."""
+recomputed, the outbox published now, the counts rebuilt; an absent service or broker in one
+line, exit 2."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import pytest
 
 from tests.support.admin_cli import CLOSED_PORT_URL, admin, one_line_error
 from tests.support.factories import unique_word
-from tests.support.tickets_helpers import BrokerDown, TicketsEnv, tickets_env
+from tests.support.tickets_helpers import (
+    BrokerDown,
+    TicketsEnv,
+    kept_scopes,
+    recounted_scopes,
+    tickets_env,
+)
+from tickets_service.domain import tally
 from uts_shared.contracts import tickets as t
 
 pytestmark = pytest.mark.usefixtures("fresh_store")
@@ -78,7 +86,27 @@ async def test_replay_outbox_publishes_an_event_left_in_a_tickets_outbox(
     assert again.stdout.strip() == "published 0 event(s) from the outbox"
 
 
-@pytest.mark.parametrize("command", ["reindex-search", "replay-outbox"])
+async def test_rebuild_counts_makes_damaged_counts_equal_the_tickets_again(
+    env: TicketsEnv, rabbit_url: str
+) -> None:
+    customer = await env.customer()
+    await env.ticket(customer)
+    await env.ticket(customer, priority=t.Priority.URGENT)
+    counts = env.database["ticket_counts"]
+    await counts.update_one({"_id": tally.ALL}, {"$inc": {"total": 5, "open": -1}})
+    await counts.delete_many({"_id": tally.customer_scope(customer.id)})
+    assert await kept_scopes(env.database) != await recounted_scopes(env.database)
+
+    result = await admin("tickets", "rebuild-counts", RABBITMQ_URL=rabbit_url)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().startswith("counts rebuilt from ")
+    assert await kept_scopes(env.database) == await recounted_scopes(env.database)
+    shown = await env.rpc.call(t.GET_CUSTOMER, t.GetCustomer(customer_id=customer.id))
+    assert shown.statistics.total_tickets == 2
+
+
+@pytest.mark.parametrize("command", ["reindex-search", "replay-outbox", "rebuild-counts"])
 async def test_no_tickets_service_is_exit_2_saying_it_did_not_answer(
     fresh_vhost: str, command: str
 ) -> None:
@@ -88,7 +116,7 @@ async def test_no_tickets_service_is_exit_2_saying_it_did_not_answer(
     assert "did not answer" in one_line_error(result)
 
 
-@pytest.mark.parametrize("command", ["reindex-search", "replay-outbox"])
+@pytest.mark.parametrize("command", ["reindex-search", "replay-outbox", "rebuild-counts"])
 async def test_a_broker_that_is_down_is_exit_2_naming_rabbitmq_url(command: str) -> None:
     result = await admin("tickets", command, RABBITMQ_URL=CLOSED_PORT_URL)
 

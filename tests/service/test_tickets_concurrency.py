@@ -159,8 +159,8 @@ def _race_reads(services: list[TicketsService], ticket_id: str, parties: int = 2
     for service in services:
         read, save = service.store.get_for_change, service.store.save_ticket
 
-        async def racing_read(tid: str, _read: Any = read) -> Any:
-            found = await _read(tid)
+        async def racing_read(tid: str, *scope: Any, _read: Any = read) -> Any:
+            found = await _read(tid, *scope)
             if tid == ticket_id and state["reads"] < parties:
                 state["reads"] += 1
                 async with asyncio.timeout(10):

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from faststream.rabbit import RabbitBroker, RabbitQueue
 
 from tests.support.events import EventRecorder
 from tests.support.factories import agent_ticket_request, unique_phone
+from tickets_service.domain import tally
 from tickets_service.main import TicketsService
 from tickets_service.settings import Settings
 from uts_shared.clock import Clock
@@ -237,3 +239,22 @@ async def tickets_of(rpc: RpcClient, customer_id: str) -> dict[str, str]:
             assert len(ids) == result.pagination.total, (len(ids), result.pagination)
             return ids
         page += 1
+
+
+async def recounted_scopes(database: Any) -> dict[str, Counter[str]]:
+    """Every count scope as a recount of the stored tickets says it should be (empty ones left
+    out)."""
+    docs = await database["tickets"].find({}, dict.fromkeys(tally.FIELDS, 1)).to_list(None)
+    counted = tally.recount(tally.Counted.of_document(d) for d in docs)
+    return {scope: +fields for scope, fields in counted.items() if +fields}
+
+
+async def kept_scopes(database: Any) -> dict[str, Counter[str]]:
+    """Every count scope as the counts projection keeps it (bookkeeping and empty ones left
+    out)."""
+    docs = await database["ticket_counts"].find({}).to_list(None)
+    kept = {
+        d.pop("_id"): Counter({k: v for k, v in d.items() if k != tally.APPLIED and v})
+        for d in docs
+    }
+    return {scope: fields for scope, fields in kept.items() if fields}

@@ -41,7 +41,7 @@ def test_uts_admin_offers_agents_config_dead_letters_tickets_and_jwt() -> None:
         "agents": ("create", "deactivate", "reset-password"),
         "config": ("export", "import", "apply-preset"),
         "dead-letters": ("list", "replay"),
-        "tickets": ("reindex-search", "replay-outbox"),
+        "tickets": ("reindex-search", "replay-outbox", "rebuild-counts"),
         "jwt": ("rotate",),
     }.items():
         shown = CliRunner().invoke(app, [group, "--help"]).stdout

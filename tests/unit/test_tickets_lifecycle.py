@@ -8,12 +8,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.support.factories import agent_ticket_request
-from tickets_service.domain import changes, lifecycle, sla
-from tickets_service.domain.lifecycle import TRANSITIONS, InvalidTransition
-from tickets_service.domain.tickets import customer_view, new_ticket
+from tickets_service.domain import sla
+from tickets_service.domain.ticket import (
+    CLOSE_REASONS,
+    TRANSITIONS,
+    InvalidTransition,
+    Outcome,
+    Ticket,
+    TicketState,
+)
+from tickets_service.domain.views import agent_view, customer_view, event_view
+from tickets_service.store import AGENT_NAMES, ticket_document
 from uts_shared.contracts.base import MAX_NOTES_PER_TICKET, MAX_STATUS_CHANGES_PER_TICKET
 from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.contracts.tickets import (
+    CustomerTicketView,
     Note,
     Priority,
     StatusChange,
@@ -47,8 +56,8 @@ OPEN_STATES = (S.NEW, S.OPEN, S.IN_PROGRESS, S.PENDING_CUSTOMER, S.WAITING_INTER
 LEGAL = PLAN | {(s, S.RESOLVED) for s in OPEN_STATES} | {(s, S.CLOSED) for s in OPEN_STATES}
 
 
-def make(status: S = S.NEW, priority: Priority = Priority.MEDIUM) -> TicketView:
-    ticket = new_ticket(
+def make(status: S = S.NEW, priority: Priority = Priority.MEDIUM) -> TicketState:
+    ticket = Ticket.new(
         agent_ticket_request("c1", agent="a1", priority=priority),
         ticket_id="LUX-2026-000001",
         status=S.NEW,
@@ -56,8 +65,23 @@ def make(status: S = S.NEW, priority: Priority = Priority.MEDIUM) -> TicketView:
         sla=sla.start(priority, POLICY, T0),
         assigned_agent=None,
         now=T0,
-    )
-    return lifecycle.with_allowed_next(ticket.model_copy(update={"status": status}))
+    ).state
+    return ticket.model_copy(update={"status": status})
+
+
+def noted(outcome: Outcome) -> tuple[TicketState, Note]:
+    """The ticket after a note and the note."""
+    assert outcome.note is not None
+    return outcome.ticket, outcome.note
+
+
+def changed_fields(outcome: Outcome) -> tuple[TicketState, dict[str, object]]:
+    """The ticket after a general update and the fields its event names (none: no event)."""
+    if not outcome.events:
+        return outcome.ticket, {}
+    [(_, payload)] = outcome.events
+    assert isinstance(payload, TicketUpdated) and payload.updates is not None
+    return outcome.ticket, dict(payload.updates)
 
 
 def test_transition_graph_is_the_plans_plus_resolve_and_close_from_any_open_state() -> None:
@@ -68,7 +92,7 @@ def test_transition_graph_is_the_plans_plus_resolve_and_close_from_any_open_stat
 
 @pytest.mark.parametrize(("current", "target"), sorted(LEGAL))
 def test_every_legal_transition_is_accepted_and_recorded(current: S, target: S) -> None:
-    after = lifecycle.transition(make(current), target, by="a1", reason="why", now=T0)
+    after = Ticket(make(current)).transition(target, by="a1", reason="why", now=T0).ticket
     assert after.status is target
     assert after.status_history[-1].from_ is current
     assert after.status_history[-1].to is target
@@ -83,7 +107,7 @@ ILLEGAL = sorted(set(itertools.product(S, S)) - LEGAL)
 def test_illegal_transition_is_a_conflict_naming_allowed_states(current: S, target: S) -> None:
     ticket = make(current)
     with pytest.raises(InvalidTransition) as caught:
-        lifecycle.transition(ticket, target, by="a1", reason=None, now=T0)
+        Ticket(ticket).transition(target, by="a1", reason=None, now=T0)
     err = caught.value
     assert isinstance(err, Conflict)
     assert err.code is ErrorCode.CONFLICT
@@ -100,8 +124,10 @@ def test_history_from_is_the_real_previous_status_after_several_changes() -> Non
     path = [S.OPEN, S.IN_PROGRESS, S.PENDING_CUSTOMER, S.IN_PROGRESS, S.WAITING_INTERNAL]
     path += [S.IN_PROGRESS, S.RESOLVED, S.OPEN, S.IN_PROGRESS, S.RESOLVED, S.CLOSED]
     for i, target in enumerate(path):
-        ticket = lifecycle.transition(
-            ticket, target, by="a1", reason=None, now=T0 + timedelta(minutes=i)
+        ticket = (
+            Ticket(ticket)
+            .transition(target, by="a1", reason=None, now=T0 + timedelta(minutes=i))
+            .ticket
         )
     pairs = [(h.from_, h.to) for h in ticket.status_history]
     assert pairs == list(itertools.pairwise([S.NEW, *path]))
@@ -110,25 +136,25 @@ def test_history_from_is_the_real_previous_status_after_several_changes() -> Non
 def test_resolved_stamps_resolution_and_closed_stamps_closed_at() -> None:
     ticket = make(S.IN_PROGRESS, Priority.HIGH)
     resolved_at = T0 + timedelta(hours=25)
-    ticket = lifecycle.resolve(ticket, "Cambio de foco", by="a2", now=resolved_at)
+    ticket = Ticket(ticket).resolve("Cambio de foco", by="a2", now=resolved_at).ticket
     assert ticket.resolved_at == resolved_at
     assert ticket.resolved_by == "a2"
     assert ticket.resolution_notes == "Cambio de foco"
     closed_at = resolved_at + timedelta(hours=1)
-    ticket = lifecycle.transition(ticket, S.CLOSED, by="a2", reason=None, now=closed_at)
+    ticket = Ticket(ticket).transition(S.CLOSED, by="a2", reason=None, now=closed_at).ticket
     assert ticket.closed_at == closed_at
 
 
 def test_reopening_clears_the_previous_resolution_stamps() -> None:
-    ticket = lifecycle.resolve(make(S.IN_PROGRESS), "x", by="a", now=T0)
-    reopened = lifecycle.transition(ticket, S.OPEN, by="a", reason="volvió a fallar", now=T0)
+    ticket = Ticket(make(S.IN_PROGRESS)).resolve("x", by="a", now=T0).ticket
+    reopened = Ticket(ticket).transition(S.OPEN, by="a", reason="volvió a fallar", now=T0).ticket
     assert reopened.resolved_at is None
     assert reopened.resolved_by is None
     assert reopened.status_history[-1].from_ is S.RESOLVED
 
 
 def test_assign_moves_a_new_ticket_to_open_in_history() -> None:
-    ticket = lifecycle.assign(make(S.NEW), "a7", by="lead", now=T0)
+    ticket = Ticket(make(S.NEW)).assign("a7", by="lead", now=T0).ticket
     assert ticket.assigned_agent == "a7"
     assert ticket.assigned_at == T0
     assert ticket.status is S.OPEN
@@ -137,20 +163,20 @@ def test_assign_moves_a_new_ticket_to_open_in_history() -> None:
 
 
 def test_assign_keeps_status_when_not_new() -> None:
-    ticket = lifecycle.assign(make(S.IN_PROGRESS), "a7", by="lead", now=T0)
+    ticket = Ticket(make(S.IN_PROGRESS)).assign("a7", by="lead", now=T0).ticket
     assert ticket.status is S.IN_PROGRESS
     assert ticket.status_history == []
 
 
 def test_closed_tickets_cannot_be_assigned_or_escalated() -> None:
     with pytest.raises(Conflict):
-        lifecycle.assign(make(S.CLOSED), "a7", by="lead", now=T0)
+        Ticket(make(S.CLOSED)).assign("a7", by="lead", now=T0)
     with pytest.raises(Conflict):
-        lifecycle.escalate(make(S.CLOSED), "a7", "urgent", by="lead", now=T0)
+        Ticket(make(S.CLOSED)).escalate("a7", "urgent", by="lead", now=T0)
 
 
 def test_escalate_flags_and_reassigns() -> None:
-    ticket = lifecycle.escalate(make(S.IN_PROGRESS), "boss", "cliente VIP", by="a1", now=T0)
+    ticket = Ticket(make(S.IN_PROGRESS)).escalate("boss", "cliente VIP", by="a1", now=T0).ticket
     assert ticket.is_escalated
     assert (ticket.escalated_to, ticket.escalation_reason) == ("boss", "cliente VIP")
     assert ticket.escalated_at == T0
@@ -159,7 +185,7 @@ def test_escalate_flags_and_reassigns() -> None:
 
 @pytest.mark.parametrize("status", OPEN_STATES)
 def test_resolve_from_any_open_state_records_the_notes(status: S) -> None:
-    ticket = lifecycle.resolve(make(status), "Foco cambiado", by="a2", now=T0)
+    ticket = Ticket(make(status)).resolve("Foco cambiado", by="a2", now=T0).ticket
     assert (ticket.status, ticket.resolution_notes, ticket.resolved_by) == (
         S.RESOLVED,
         "Foco cambiado",
@@ -170,52 +196,52 @@ def test_resolve_from_any_open_state_records_the_notes(status: S) -> None:
 def test_resolve_follows_the_graph() -> None:
     for status in (S.RESOLVED, S.CLOSED):
         with pytest.raises(InvalidTransition):
-            lifecycle.resolve(make(status), "x", by="a", now=T0)
+            Ticket(make(status)).resolve("x", by="a", now=T0)
 
 
 def test_a_move_to_resolved_by_name_takes_its_reason_as_the_resolution_notes() -> None:
     with pytest.raises(ValidationFailed) as caught:
-        lifecycle.change_status(make(S.OPEN), S.RESOLVED, by="a1", reason="  ", now=T0)
+        Ticket(make(S.OPEN)).change_status(S.RESOLVED, by="a1", reason="  ", now=T0)
     assert [d.field for d in caught.value.details] == ["reason"]
-    ticket = lifecycle.change_status(make(S.OPEN), S.RESOLVED, by="a1", reason="listo", now=T0)
+    ticket = Ticket(make(S.OPEN)).change_status(S.RESOLVED, by="a1", reason="listo", now=T0).ticket
     assert (ticket.resolution_notes, ticket.status_history[-1].reason) == ("listo", "listo")
     with pytest.raises(InvalidTransition):  # the graph first: closed stays closed
-        lifecycle.change_status(make(S.CLOSED), S.RESOLVED, by="a1", reason="x", now=T0)
+        Ticket(make(S.CLOSED)).change_status(S.RESOLVED, by="a1", reason="x", now=T0)
 
 
 @pytest.mark.parametrize("status", OPEN_STATES)
 def test_closing_an_unresolved_ticket_needs_a_reason_and_keeps_it(status: S) -> None:
     for missing in (None, "", "   "):
         with pytest.raises(ValidationFailed) as caught:
-            lifecycle.transition(make(status), S.CLOSED, by="a1", reason=missing, now=T0)
+            Ticket(make(status)).transition(S.CLOSED, by="a1", reason=missing, now=T0)
         assert [d.field for d in caught.value.details] == ["reason"]
         assert "duplicate, spam, no_response" in caught.value.message
-    for reason in (*lifecycle.CLOSE_REASONS, "el cliente lo resolvió solo"):
-        closed = lifecycle.transition(make(status), S.CLOSED, by="a1", reason=reason, now=T0)
+    for reason in (*CLOSE_REASONS, "el cliente lo resolvió solo"):
+        closed = Ticket(make(status)).transition(S.CLOSED, by="a1", reason=reason, now=T0).ticket
         assert (closed.status, closed.close_reason, closed.closed_at) == (S.CLOSED, reason, T0)
-        assert closed.allowed_next_statuses == []
+        assert agent_view(closed).allowed_next_statuses == []
 
 
 def test_closing_a_resolved_ticket_needs_no_reason() -> None:
-    closed = lifecycle.transition(make(S.RESOLVED), S.CLOSED, by="a1", reason=None, now=T0)
+    closed = Ticket(make(S.RESOLVED)).transition(S.CLOSED, by="a1", reason=None, now=T0).ticket
     assert (closed.status, closed.close_reason) == (S.CLOSED, None)
 
 
 def test_views_carry_the_statuses_they_may_move_to() -> None:
     ticket = make(S.NEW)
-    assert ticket.allowed_next_statuses == [S.OPEN, S.RESOLVED, S.CLOSED]
-    moved = lifecycle.transition(ticket, S.OPEN, by="a1", reason=None, now=T0)
-    assert moved.allowed_next_statuses == list(TRANSITIONS[S.OPEN])
-    assigned = lifecycle.assign(make(S.NEW), "a7", by="lead", now=T0)
-    assert assigned.allowed_next_statuses == list(TRANSITIONS[S.OPEN])
+    assert agent_view(ticket).allowed_next_statuses == [S.OPEN, S.RESOLVED, S.CLOSED]
+    moved = Ticket(ticket).transition(S.OPEN, by="a1", reason=None, now=T0).ticket
+    assert agent_view(moved).allowed_next_statuses == list(TRANSITIONS[S.OPEN])
+    assigned = Ticket(make(S.NEW)).assign("a7", by="lead", now=T0).ticket
+    assert agent_view(assigned).allowed_next_statuses == list(TRANSITIONS[S.OPEN])
 
 
 def test_notes_are_internal_by_default_and_hidden_from_customers() -> None:
-    ticket, internal = lifecycle.add_note(
-        make(), "secreto", by="a1", is_internal=True, note_id="n1", now=T0
+    ticket, internal = noted(
+        Ticket(make()).add_note("secreto", by="a1", is_internal=True, note_id="n1", now=T0)
     )
-    ticket, public = lifecycle.add_note(
-        ticket, "Vamos en camino", by="a1", is_internal=False, note_id="n2", now=T0
+    ticket, public = noted(
+        Ticket(ticket).add_note("Vamos en camino", by="a1", is_internal=False, note_id="n2", now=T0)
     )
     assert [n.id for n in ticket.notes] == ["n1", "n2"]
     view = customer_view(ticket)
@@ -228,10 +254,12 @@ def test_a_ticket_with_the_most_notes_takes_no_more() -> None:
     note = Note(id="n", agent_id="a", content="x", is_internal=True, timestamp=T0)
     full = make().model_copy(update={"notes": [note] * MAX_NOTES_PER_TICKET})
     with pytest.raises(Conflict, match=f"already has {MAX_NOTES_PER_TICKET} notes") as caught:
-        lifecycle.add_note(full, "one more", by="a1", is_internal=True, note_id="n2", now=T0)
+        Ticket(full).add_note("one more", by="a1", is_internal=True, note_id="n2", now=T0)
     assert caught.value.http_status == 409
     almost = make().model_copy(update={"notes": [note] * (MAX_NOTES_PER_TICKET - 1)})
-    ticket, _ = lifecycle.add_note(almost, "last", by="a1", is_internal=True, note_id="n3", now=T0)
+    ticket, _ = noted(
+        Ticket(almost).add_note("last", by="a1", is_internal=True, note_id="n3", now=T0)
+    )
     assert len(ticket.notes) == MAX_NOTES_PER_TICKET
 
 
@@ -240,38 +268,40 @@ def test_a_ticket_with_the_longest_history_takes_no_more_status_changes() -> Non
     history = [change] * MAX_STATUS_CHANGES_PER_TICKET
     full = make(S.PENDING_CUSTOMER).model_copy(update={"status_history": history})
     with pytest.raises(Conflict, match="status changes") as caught:
-        lifecycle.transition(full, S.IN_PROGRESS, by="a1", reason=None, now=T0)
+        Ticket(full).transition(S.IN_PROGRESS, by="a1", reason=None, now=T0)
     assert caught.value.http_status == 409
     with pytest.raises(Conflict):
-        lifecycle.assign(full.model_copy(update={"status": S.NEW}), "a2", by="a1", now=T0)
+        Ticket(full.model_copy(update={"status": S.NEW})).assign("a2", by="a1", now=T0)
 
 
 def test_customer_view_model_drops_internal_notes_whatever_it_is_given() -> None:
     note = Note(id="n", agent_id="a", content="secreto", is_internal=True, timestamp=T0)
     data = customer_view(make()).model_dump()
     data["notes"] = [note.model_dump()]
-    from uts_shared.contracts.tickets import CustomerTicketView
-
     assert CustomerTicketView.model_validate(data).notes == []
 
 
 def test_feedback_only_on_resolved_or_closed() -> None:
     with pytest.raises(Conflict) as caught:
-        lifecycle.record_feedback(make(S.IN_PROGRESS), 5, "ok", now=T0)
+        Ticket(make(S.IN_PROGRESS)).record_feedback(5, "ok", by=None, now=T0)
     assert caught.value.context["allowed"] == ["resolved", "closed"]
-    ticket = lifecycle.record_feedback(make(S.RESOLVED), 4, "bien", now=T0)
+    ticket = Ticket(make(S.RESOLVED)).record_feedback(4, "bien", by=None, now=T0).ticket
     assert ticket.customer_feedback is not None
     assert (ticket.customer_feedback.rating, ticket.customer_feedback.submitted_at) == (4, T0)
 
 
 def test_general_update_applies_only_real_changes() -> None:
     ticket = make(S.OPEN)
-    same, updates = lifecycle.apply_changes(ticket, TicketChanges(subject=ticket.subject), now=T0)
+    same, updates = changed_fields(
+        Ticket(ticket).update(TicketChanges(subject=ticket.subject), by=None, now=T0)
+    )
     assert same is ticket and updates == {}
-    changed, updates = lifecycle.apply_changes(
-        ticket,
-        TicketChanges(priority=Priority.URGENT, tags=["poste"]),
-        now=T0 + timedelta(minutes=1),
+    changed, updates = changed_fields(
+        Ticket(ticket).update(
+            TicketChanges(priority=Priority.URGENT, tags=["poste"]),
+            by=None,
+            now=T0 + timedelta(minutes=1),
+        )
     )
     assert updates == {"priority": "urgent", "tags": ["poste"]}
     assert changed.updated_at == T0 + timedelta(minutes=1)
@@ -283,7 +313,7 @@ def test_general_update_applies_only_real_changes() -> None:
 
 def test_assigning_a_new_ticket_emits_the_assignment_and_the_move_to_open() -> None:
     ticket = make(S.NEW)
-    outcome = changes.assign(ticket, "a7", by="lead", now=T0)
+    outcome = Ticket(ticket).assign("a7", by="lead", now=T0)
     kinds = [kind.routing_key for kind, _ in outcome.events]
     assert kinds == ["ticket.assigned", "ticket.updated"]
     assigned, moved = (payload for _, payload in outcome.events)
@@ -298,8 +328,8 @@ def test_assigning_a_new_ticket_emits_the_assignment_and_the_move_to_open() -> N
 
 
 def test_a_note_comes_back_with_its_event() -> None:
-    outcome = changes.add_note(
-        make(S.OPEN), "Revisado", by="a1", is_internal=False, note_id="n1", now=T0
+    outcome = Ticket(make(S.OPEN)).add_note(
+        "Revisado", by="a1", is_internal=False, note_id="n1", now=T0
     )
     [(kind, payload)] = outcome.events
     assert kind.routing_key == "ticket.note_added"
@@ -309,17 +339,35 @@ def test_a_note_comes_back_with_its_event() -> None:
 
 def test_an_update_that_changes_nothing_emits_nothing() -> None:
     ticket = make(S.OPEN)
-    outcome = changes.update(ticket, TicketChanges(subject=ticket.subject), by="a1", now=T0)
+    outcome = Ticket(ticket).update(TicketChanges(subject=ticket.subject), by="a1", now=T0)
     assert outcome.events == () and outcome.ticket is ticket
 
 
 def test_a_priority_change_emits_the_changed_fields() -> None:
-    outcome = changes.update(make(S.OPEN), TicketChanges(priority=Priority.URGENT), by="a1", now=T0)
+    outcome = Ticket(make(S.OPEN)).update(TicketChanges(priority=Priority.URGENT), by="a1", now=T0)
     [(_, payload)] = outcome.events
     assert isinstance(payload, TicketUpdated) and payload.updates == {"priority": "urgent"}
 
 
 def test_a_created_ticket_is_announced_at_version_one() -> None:
-    [(kind, payload)] = changes.created(make(S.NEW), created_by="a1").events
+    [(kind, payload)] = Ticket(make(S.NEW)).created(created_by="a1").events
     assert kind.routing_key == "ticket.created"
     assert isinstance(payload, TicketCreated) and (payload.version, payload.created_by) == (1, "a1")
+
+
+def test_each_view_is_mapped_from_the_state_and_shows_no_storage_only_field() -> None:
+    state = Ticket(make(S.OPEN)).assign("a7", by="lead", now=T0, agent_name="Ana Ruiz").ticket
+    stored = ticket_document(state)
+    assert stored[AGENT_NAMES] == {"a7": "Ana Ruiz"} and "assignedAgentName" not in stored
+    wire_names = {
+        "agent": (agent_view(state), TicketView),
+        "event": (event_view(state), TicketView),
+        "customer": (customer_view(state), CustomerTicketView),
+    }
+    for shown, model in wire_names.values():
+        wire = shown.model_dump(by_alias=True)
+        assert set(wire) == {f.alias or n for n, f in model.model_fields.items()}
+        assert AGENT_NAMES not in wire and "searchTerms" not in wire and "outbox" not in wire
+    assert agent_view(state).assigned_agent_name == "Ana Ruiz"
+    assert agent_view(state).allowed_next_statuses == list(TRANSITIONS[S.OPEN])
+    assert "sla" not in customer_view(state).model_dump(by_alias=True)

@@ -11,10 +11,9 @@ import pytest
 from pydantic import ValidationError
 
 from tests.support.factories import agent_ticket_request
-from tickets_service.domain import changes, sla
+from tickets_service.domain import sla
 from tickets_service.domain.calendar import Always, Business
-from tickets_service.domain.changes import Outcome
-from tickets_service.domain.tickets import new_ticket
+from tickets_service.domain.ticket import Outcome, Ticket, TicketState
 from uts_shared.contracts.sla import (
     BusinessCalendar,
     SlaOnBreach,
@@ -31,7 +30,6 @@ from uts_shared.contracts.tickets import (
     TicketSource,
     TicketStatus,
     TicketUpdated,
-    TicketView,
 )
 
 S = TicketStatus
@@ -41,7 +39,7 @@ MIN = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 POLICY = sla.Policy.of(SlaPolicy())
 
-Decide = Callable[[TicketView, datetime], Outcome]
+Decide = Callable[[TicketState, datetime], Outcome]
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
@@ -57,8 +55,8 @@ def office(**changes_: object) -> BusinessCalendar:
     return calendar.model_copy(update=changes_)
 
 
-def create(priority: Priority = Priority.MEDIUM, policy: sla.Policy = POLICY) -> TicketView:
-    return new_ticket(
+def create(priority: Priority = Priority.MEDIUM, policy: sla.Policy = POLICY) -> TicketState:
+    return Ticket.new(
         agent_ticket_request("c1", agent="a1", priority=priority),
         ticket_id="LUX-2026-000001",
         status=S.OPEN,
@@ -66,24 +64,22 @@ def create(priority: Priority = Priority.MEDIUM, policy: sla.Policy = POLICY) ->
         sla=sla.start(priority, policy, T0),
         assigned_agent="a1",
         now=T0,
-    )
+    ).state
 
 
 def step(
-    ticket: TicketView, at: datetime, decide: Decide | None = None, policy: sla.Policy = POLICY
+    ticket: TicketState, at: datetime, decide: Decide | None = None, policy: sla.Policy = POLICY
 ) -> Outcome:
     """A change decided at `at` with the clock applied, as the service does; no `decide`: the
     monitor's look. The result is what would be stored (its version bumped)."""
     decided = decide(ticket, at) if decide else Outcome(ticket)
-    outcome = changes.clocked(ticket, decided, policy, at, note_id=f"n-{at.timestamp()}")
+    outcome = Ticket(ticket).clocked(decided, policy, at, note_id=f"n-{at.timestamp()}")
     stored = outcome.ticket.model_copy(update={"version": ticket.version + 1})
     return Outcome(stored, outcome.events, outcome.note, outcome.rescheduled)
 
 
 def move(status: S, reason: str | None = None) -> Decide:
-    return lambda ticket, now: changes.change_status(
-        ticket, status, by="a1", reason=reason, now=now
-    )
+    return lambda ticket, now: Ticket(ticket).change_status(status, by="a1", reason=reason, now=now)
 
 
 def alarms(outcome: Outcome) -> list[tuple[str, str]]:
@@ -166,8 +162,8 @@ def test_first_response_is_the_first_move_to_in_progress() -> None:
 
 def test_first_response_by_a_public_note_but_not_an_internal_one() -> None:
     def note(internal: bool) -> Decide:
-        return lambda ticket, now: changes.add_note(
-            ticket, "Vamos en camino", by="a1", is_internal=internal, note_id=str(now), now=now
+        return lambda ticket, now: Ticket(ticket).add_note(
+            "Vamos en camino", by="a1", is_internal=internal, note_id=str(now), now=now
         )
 
     ticket = step(create(), T0 + 5 * MIN, note(internal=True)).ticket
@@ -177,8 +173,8 @@ def test_first_response_by_a_public_note_but_not_an_internal_one() -> None:
 
 
 def test_resolving_stops_the_clock_and_a_reopen_resumes_it() -> None:
-    def resolve(ticket: TicketView, now: datetime) -> Outcome:
-        return changes.resolve(ticket, "Cambio de foco", by="a1", now=now)
+    def resolve(ticket: TicketState, now: datetime) -> Outcome:
+        return Ticket(ticket).resolve("Cambio de foco", by="a1", now=now)
 
     ticket = step(create(), T0 + HOUR, resolve).ticket
     assert ticket.sla.resolution_met is True and ticket.sla.state is SlaState.MET
@@ -193,8 +189,8 @@ def test_a_priority_change_retargets_from_the_original_start() -> None:
     medium = step(create(Priority.MEDIUM), T0 + 30 * MIN).ticket  # nothing due at 30 min
     assert medium.sla.first_response_due_at == T0 + 4 * HOUR
 
-    def urgent(ticket: TicketView, now: datetime) -> Outcome:
-        return changes.update(ticket, changes_for(Priority.URGENT), by="a1", now=now)
+    def urgent(ticket: TicketState, now: datetime) -> Outcome:
+        return Ticket(ticket).update(changes_for(Priority.URGENT), by="a1", now=now)
 
     outcome = step(medium, T0 + 30 * MIN, urgent)
     clock = outcome.ticket.sla
@@ -235,8 +231,8 @@ def test_a_breach_overtaking_its_warning_is_raised_alone() -> None:
 
 
 def test_a_late_resolution_raises_its_breach_in_the_same_write() -> None:
-    def resolve(ticket: TicketView, now: datetime) -> Outcome:
-        return changes.resolve(ticket, "Listo", by="a1", now=now)
+    def resolve(ticket: TicketState, now: datetime) -> Outcome:
+        return Ticket(ticket).resolve("Listo", by="a1", now=now)
 
     responded = step(create(Priority.URGENT), T0 + MIN, move(S.IN_PROGRESS)).ticket
     outcome = step(responded, T0 + 5 * HOUR, resolve)

@@ -74,32 +74,46 @@ class CustomerOperations:
                 return t.UpsertedCustomer(customer=customer, created=True)
             details = missing_details(existing, req)
             if not details:
-                return t.UpsertedCustomer(customer=existing, created=False)
+                return t.UpsertedCustomer(customer=await self._counted(existing), created=False)
             filled = await self._store.fill_customer(existing.id, details, self._clock.now())
             if filled is None:
                 continue  # another write filled them first: read again
             if display_name(filled) != display_name(existing):
                 await self._store.rename_customer(filled.id, display_name(filled))
-            return t.UpsertedCustomer(customer=filled, created=False)
+            return t.UpsertedCustomer(customer=await self._counted(filled), created=False)
         raise Conflict(f"The customer with phone number {phone} is changing; try again")
+
+    async def _counted(self, customer: t.Customer) -> t.Customer:
+        """The customer with its ticket total (a projection of the ticket writes)."""
+        return (await self._counted_all([customer]))[0]
+
+    async def _counted_all(self, customers: list[t.Customer]) -> list[t.Customer]:
+        totals = await self._store.ticket_totals([c.id for c in customers])
+        return [
+            c.model_copy(
+                update={"statistics": t.CustomerStatistics(total_tickets=totals.get(c.id, 0))}
+            )
+            for c in customers
+        ]
 
     async def get(self, req: t.GetCustomer) -> t.Customer:
         customer = await self._store.get_customer(req.customer_id)
         if customer is None:
             raise NotFound(f"Customer '{req.customer_id}' not found")
-        return customer
+        return await self._counted(customer)
 
     async def get_by_phone(self, req: t.GetCustomerByPhone) -> t.Customer:
         phone = normalise_phone(req.phone_number, self._region)
         customer = await self._store.get_customer_by_phone(phone)
         if customer is None:
             raise NotFound(f"No customer with phone number {phone}", context={"phoneNumber": phone})
-        return customer
+        return await self._counted(customer)
 
     async def list(self, req: t.ListCustomers) -> t.CustomerPage:
         customers, total = await self._store.list_customers(
             skip=(req.page - 1) * req.limit, limit=req.limit
         )
         return t.CustomerPage(
-            customers=customers, pagination=Pagination.of(req.page, req.limit, total)
+            customers=await self._counted_all(customers),
+            pagination=Pagination.of(req.page, req.limit, total),
         )

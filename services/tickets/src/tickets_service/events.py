@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -29,13 +30,27 @@ class OutboxEntry:
     traceparent: str | None = None
     """The trace context of the write that caused it (when tracing is on): a later publish by
     the relay still belongs to that trace."""
+    counts: Mapping[str, Mapping[str, int]] | None = None
+    """What the write that made this event adds to each count scope (the counts projection):
+    applied once per event id before the entry leaves the outbox."""
+
+    def with_counts(self, counts: Mapping[str, Mapping[str, int]]) -> OutboxEntry:
+        return replace(self, counts=counts or None)
 
     def to_document(self) -> dict[str, Any]:
-        doc = {"eventId": self.event_id, "type": self.type, "body": self.body, "at": self.at}
+        doc: dict[str, Any] = {
+            "eventId": self.event_id,
+            "type": self.type,
+            "body": self.body,
+            "at": self.at,
+        }
         if self.request_id is not None:
             doc["requestId"] = self.request_id
         if self.traceparent is not None:
             doc["traceparent"] = self.traceparent
+        if self.counts:
+            # A list, not a map: a scope names an agent or customer id, never a field name.
+            doc["counts"] = [{"scope": k, "inc": dict(v)} for k, v in self.counts.items()]
         return doc
 
     @classmethod
@@ -47,6 +62,7 @@ class OutboxEntry:
             at=doc["at"],
             request_id=doc.get("requestId"),
             traceparent=doc.get("traceparent"),
+            counts={c["scope"]: c["inc"] for c in doc["counts"]} if doc.get("counts") else None,
         )
 
 

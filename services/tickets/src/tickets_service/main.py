@@ -116,7 +116,7 @@ class TicketsService(ServiceHost):
         await self.webhook_store.ensure_indexes()
         # The embedded engine is one process: nothing writes during the recount there.
         if self.settings.mongodb_url is None or await self.store.counts_missing():
-            counted = await self.store.recount()
+            counted = await self.store.rebuild_counts()
             log.info("ticket counts rebuilt from %d tickets", counted)
 
     async def started(self) -> None:

@@ -1,4 +1,9 @@
-"""Publishing ticket events from the outbox kept in each ticket document.
+"""Publishing ticket events from the outbox kept in each ticket document, and projecting the
+counts they carry.
+
+An entry's counts delta is applied (once per event id) before the entry is published, so the
+counts are current when the writer replies and a crash leaves the delta for the relay; the
+scopes forget the id once the entry has left the outbox.
 
 After a write the service publishes that ticket's pending events at once; published ids are
 removed from the documents in batches (one write for many tickets, by a background task).
@@ -56,6 +61,8 @@ class Outbox:
         self._task: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._acks: dict[str, list[str]] = {}
+        self._counted: dict[str, list[str]] = {}
+        """Event id -> the count scopes its delta went to, while its entry is in the outbox."""
         self._unacked: set[str] = set()
         """Published, not yet removed from the outbox: never published again by this instance."""
         self._ack_ready = asyncio.Event()
@@ -72,6 +79,14 @@ class Outbox:
         for entry in entries:
             if entry.event_id in self._unacked:
                 continue
+            if entry.counts and entry.event_id not in self._counted:
+                try:
+                    await self._store.apply_counts(entry.event_id, entry.counts)
+                except Exception as exc:
+                    log.warning("counting %s failed (%r); the relay retries", entry.event_id, exc)
+                    self._stuck.add(ticket_id)
+                    break
+                self._counted[entry.event_id] = list(entry.counts)
             try:
                 await self._publish_one(entry)
             except asyncio.CancelledError:
@@ -135,8 +150,12 @@ class Outbox:
         if not acks:
             return
         event_ids = [event_id for ids in acks.values() for event_id in ids]
+        counted = [e for e in event_ids if e in self._counted]
+        scopes = [scope for e in counted for scope in self._counted.pop(e)]
         try:
             await self._store.remove_from_outbox(list(acks), event_ids)
+            # Only once the entries are gone: a mark dropped first could let a delta in again.
+            await self._store.forget_applied(scopes, counted)
         except Exception:  # published anyway; the relay may send them again (same ids)
             log.exception("could not clear %d published event(s)", len(event_ids))
         finally:

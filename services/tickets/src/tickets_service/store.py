@@ -1,8 +1,10 @@
 """Every MongoDB call of the tickets service, and its indexes (database `uts_tickets`).
 
-Only operations a real server and the in-process engine implement alike (shared/MONGODB.md):
-no `$text`, no update pipelines, no transactions. Each write that must be atomic stays inside
-one document: a ticket change, its version bump and its outbox events are one update.
+Only operations a real server and the in-process engine implement alike (docs/STORAGE.md):
+no `$text`, no update pipelines, no transactions. A command's one atomic write stays inside
+one document: a ticket change, its version bump, its outbox events (with the counts delta they
+carry) and the request's key are one update. The counts are a projection of those writes,
+applied from the outbox once per event id (`apply_counts`) and rebuilt by `rebuild_counts`.
 Filters are built here from typed values only; nothing a client sends becomes an operator.
 """
 
@@ -20,7 +22,7 @@ from pymongo.errors import DuplicateKeyError
 
 from tickets_service.domain import search, tally
 from tickets_service.domain.errors import IdTaken, KeyTaken, PhoneTaken
-from tickets_service.domain.lifecycle import ALLOWED_WIRE
+from tickets_service.domain.ticket import ALLOWED_WIRE, TicketState
 from tickets_service.events import OutboxEntry
 from uts_shared.contracts.tickets import (
     PRIORITY_RANK,
@@ -33,7 +35,6 @@ from uts_shared.contracts.tickets import (
     TicketStats,
     TicketStatus,
     TicketSummary,
-    TicketView,
 )
 from uts_shared.mongo import Document
 from uts_shared.store_types import Database
@@ -47,7 +48,7 @@ APPLIED_KEYS_KEPT = 50
 CUSTOMERS = "customers"
 CONVERSATIONS = "conversations"
 
-_VIEW_FIELDS = {info.alias or name: name for name, info in TicketView.model_fields.items()}
+_STATE_FIELDS = frozenset(info.alias or name for name, info in TicketState.model_fields.items())
 _SUMMARY_KEYS = frozenset(info.alias or name for name, info in TicketSummary.model_fields.items())
 _LIST_PROJECTION = {
     "_id": 0,
@@ -61,6 +62,7 @@ _LIST_PROJECTION = {
 _SEARCH_PROJECTION = {k: v for k, v in _LIST_PROJECTION.items() if k != "searchTerms"}
 _RANKING_PROJECTION = {"searchTerms": 1, "createdAt": 1}
 _TALLY_PROJECTION = dict.fromkeys(tally.FIELDS, 1)
+_COUNTS_READ = {tally.APPLIED: 0}
 
 _ACTIVE = [ConversationStatus.OPEN.value, ConversationStatus.ASSIGNED.value]
 """Conversation statuses still going on."""
@@ -79,9 +81,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_DERIVED = {"score", "allowed_next_statuses"}
-"""View fields worked out when read, never stored."""
-
 AGENT_NAMES = "agentNames"
 """Stored map of agent id -> name for every agent a ticket names (assignee, resolver, escalation
 target, creator, note authors): one `update_many` keeps them all current when an agent is
@@ -96,10 +95,10 @@ _NAME_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 """Agent ids usable as a key of the names map (no '.' or '$'); others keep no name."""
 
 
-def ticket_document(ticket: TicketView) -> Document:
-    """The stored fields of a ticket (wire names), without the search/outbox bookkeeping; the
-    agents' names move from beside each id to the ticket's names map."""
-    doc: Document = _plain(ticket.model_dump(by_alias=True, exclude=_DERIVED))
+def ticket_document(ticket: TicketState) -> Document:
+    """The stored document of the aggregate's state (camelCase names), without the search and
+    outbox bookkeeping; the agents' names move from beside each id to the names map."""
+    doc: Document = _plain(ticket.model_dump(by_alias=True))
     names: dict[str, str] = {}
     pairs = [(doc.get(id_field), doc.pop(name_field, None)) for id_field, name_field in _NAMED]
     for note in doc.get("notes") or ():
@@ -111,9 +110,12 @@ def ticket_document(ticket: TicketView) -> Document:
     return doc
 
 
-def _view_fields(doc: Mapping[str, Any], keys: Mapping[str, Any] | frozenset[str]) -> Document:
+def _view_fields(doc: Mapping[str, Any], keys: frozenset[str], *, view: bool = True) -> Document:
+    """The fields of `keys` in a stored document, names put back beside their ids; a view's
+    allowed next statuses with them."""
     data = {k: v for k, v in doc.items() if k in keys}
-    data["allowedNextStatuses"] = ALLOWED_WIRE.get(doc.get("status", ""), [])
+    if view:
+        data["allowedNextStatuses"] = ALLOWED_WIRE.get(doc.get("status", ""), [])
     names: Mapping[str, str] = doc.get(AGENT_NAMES) or {}
     for id_field, name_field in _NAMED:
         agent_id = doc.get(id_field)
@@ -123,8 +125,9 @@ def _view_fields(doc: Mapping[str, Any], keys: Mapping[str, Any] | frozenset[str
     return data
 
 
-def _ticket(doc: Mapping[str, Any]) -> TicketView:
-    return TicketView.model_validate(_view_fields(doc, _VIEW_FIELDS))
+def _ticket(doc: Mapping[str, Any]) -> TicketState:
+    """The aggregate's state from its stored document (bookkeeping fields left behind)."""
+    return TicketState.model_validate(_view_fields(doc, _STATE_FIELDS, view=False))
 
 
 def _summary(doc: Mapping[str, Any], score: int | None = None) -> TicketSummary:
@@ -338,7 +341,7 @@ class TicketStore:
 
     async def insert_ticket(
         self,
-        ticket: TicketView,
+        ticket: TicketState,
         *,
         search_terms: Sequence[str],
         idempotency_key: str | None,
@@ -360,35 +363,48 @@ class TicketStore:
         try:
             await self.tickets.insert_one(doc)
         except DuplicateKeyError as exc:
-            raise (KeyTaken if "idempotencyKey" in str(exc) else IdTaken)(str(exc)) from None
-        await self._count(None, ticket)
+            fields = _duplicate_fields(exc)
+            if fields is None:  # no index named (the embedded engine): ask the key's index
+                taken = idempotency_key is not None and bool(
+                    await self.tickets.find_one({"idempotencyKey": idempotency_key}, {"_id": 1})
+                )
+            else:
+                taken = "idempotencyKey" in fields
+            raise (KeyTaken if taken else IdTaken)(ticket.ticket_id) from None
 
-    async def get_ticket(self, ticket_id: str) -> TicketView | None:
+    async def get_ticket(self, ticket_id: str) -> TicketState | None:
         doc = await self.tickets.find_one({"_id": ticket_id}, {"outbox": 0, "searchTerms": 0})
         return _ticket(doc) if doc else None
 
-    async def find_by_idempotency_key(self, key: str) -> tuple[TicketView, str | None] | None:
+    async def find_by_idempotency_key(self, key: str) -> tuple[TicketState, str | None] | None:
         """The ticket created under `key`, and the fingerprint of the request that made it."""
         doc = await self.tickets.find_one({"idempotencyKey": key}, {"outbox": 0})
         return (_ticket(doc), doc.get("idempotencyFingerprint")) if doc else None
 
-    async def get_for_change(self, ticket_id: str) -> tuple[TicketView, frozenset[str]] | None:
-        """The ticket, and the keys of the latest requests already applied to it."""
-        doc = await self.tickets.find_one({"_id": ticket_id}, {"outbox": 0, "searchTerms": 0})
+    async def get_for_change(
+        self, ticket_id: str, visible_to: str | None = None
+    ) -> tuple[TicketState, frozenset[str]] | None:
+        """The ticket, and the keys of the latest requests already applied to it; None when
+        it does not exist or is not visible to `visible_to`."""
+        doc = await self.tickets.find_one(
+            _scoped(ticket_id, visible_to), {"outbox": 0, "searchTerms": 0}
+        )
         if doc is None:
             return None
         return _ticket(doc), frozenset(doc.get(APPLIED_KEYS) or ())
 
     async def save_ticket(
         self,
-        before: TicketView,
-        after: TicketView,
+        before: TicketState,
+        after: TicketState,
         *,
         outbox: Sequence[OutboxEntry],
         search_terms: Sequence[str] | None = None,
         request_key: str | None = None,
-    ) -> TicketView | None:
-        """Write the fields that differ, only if the ticket is still at `before.version`.
+        visible_to: str | None = None,
+    ) -> TicketState | None:
+        """Write the fields that differ, only if the ticket is still at `before.version` (and
+        still visible to `visible_to`, when given).
 
         The version bump, the events and the request's key (the latest few are kept: a
         redelivered request is then recognised) go in the same update. Returns the stored
@@ -418,16 +434,12 @@ class TicketStore:
         if pushes:
             update["$push"] = pushes
         doc = await self.tickets.find_one_and_update(
-            {"_id": before.ticket_id, "version": before.version},
+            {**_scoped(before.ticket_id, visible_to), "version": before.version},
             update,
             projection={"searchTerms": 0, "outbox": 0},
             return_document=ReturnDocument.AFTER,
         )
-        if doc is None:
-            return None
-        saved = _ticket(doc)
-        await self._count(before, saved)
-        return saved
+        return None if doc is None else _ticket(doc)
 
     async def reindex_search(self, *, batch: int = 500) -> int:
         """Recompute every ticket's search terms from its id, subject and description, page by
@@ -640,10 +652,31 @@ class TicketStore:
 
     # --- counts -------------------------------------------------------------------------------
 
-    async def _count(self, before: TicketView | None, after: TicketView) -> None:
-        was = None if before is None else tally.Counted.of(before)
-        for scope, increments in tally.changes(was, tally.Counted.of(after)).items():
-            await self.counts.update_one({"_id": scope}, {"$inc": increments}, upsert=True)
+    async def apply_counts(self, event_id: str, counts: Mapping[str, Mapping[str, int]]) -> int:
+        """Add one write's delta to each count scope, once per `event_id` (the scope marks the
+        id applied in the same update); how many scopes it changed now."""
+        marker = f"{tally.APPLIED}.{event_id}"
+        changed = 0
+        for scope, increments in counts.items():
+            if not increments:
+                continue
+            query = {"_id": scope, marker: {"$exists": False}}
+            update = {"$inc": dict(increments), "$set": {marker: True}}
+            try:
+                result = await self.counts.update_one(query, update, upsert=True)
+            except DuplicateKeyError:
+                # The scope exists and already holds this id, or a twin's first upsert won.
+                result = await self.counts.update_one(query, update)
+            changed += int(result.modified_count) + int(result.upserted_id is not None)
+        return changed
+
+    async def forget_applied(self, scopes: Sequence[str], event_ids: Sequence[str]) -> None:
+        """Drop the applied marks of events whose entries have left the outbox (one write)."""
+        if scopes and event_ids:
+            await self.counts.update_many(
+                {"_id": {"$in": list(dict.fromkeys(scopes))}},
+                {"$unset": {f"{tally.APPLIED}.{event_id}": "" for event_id in event_ids}},
+            )
 
     async def stats(
         self, *, agent_id: str | None, customer_id: str | None, visible_to: str | None = None
@@ -670,22 +703,48 @@ class TicketStore:
         else:
             scopes = [tally.ALL]
         if len(scopes) == 1:
-            return tally.stats(await self.counts.find_one({"_id": scopes[0]}))
-        rows = await self.counts.find({"_id": {"$in": scopes}}).to_list(None)
+            return tally.stats(await self.counts.find_one({"_id": scopes[0]}, _COUNTS_READ))
+        rows = await self.counts.find({"_id": {"$in": scopes}}, _COUNTS_READ).to_list(None)
         return tally.stats(*rows)
 
-    async def recount(self) -> int:
-        """Rebuild every counter from the tickets; the number of tickets counted.
+    async def rebuild_counts(self) -> int:
+        """Every count scope rebuilt from the tickets, the deltas still in their outboxes
+        recorded as applied (see `tally.rebuilt`); the number of tickets counted.
 
-        Run at start on the embedded engine (a single process: nothing writes meanwhile),
-        and where the counters are missing; it repairs a write cut off between a ticket and
-        its counters by a crash."""
-        docs = await self.tickets.find({}, _TALLY_PROJECTION).to_list(None)
-        counted = tally.recount(tally.Counted.of_document(d) for d in docs)
-        await self.counts.delete_many({})
-        for scope, fields in counted.items():
-            await self.counts.insert_one({"_id": scope, **fields})
+        Each scope document is rewritten by one update (never removed and re-inserted, so a
+        read sees the old counts or the new ones); scopes left with nothing go. Exact when no
+        write lands meanwhile: run it when writes are quiet (at start on the embedded engine).
+        """
+        docs = await self.tickets.find({}, {**_TALLY_PROJECTION, "outbox": 1}).to_list(None)
+        pending = [
+            (entry.event_id, entry.counts)
+            for doc in docs
+            for entry in map(OutboxEntry.from_document, doc.get("outbox") or ())
+            if entry.counts
+        ]
+        counted = tally.rebuilt(map(tally.Counted.of_document, docs), pending)
+        present = {d.pop("_id"): d for d in await self.counts.find({}, _COUNTS_READ).to_list(None)}
+        empty = [scope for scope in present if scope not in counted]
+        for scope, rebuilt in counted.items():
+            kept = {field: n for field, n in rebuilt.fields.items() if n}
+            if not kept and not rebuilt.applied:
+                empty.append(scope)
+                continue
+            marks = dict.fromkeys(rebuilt.applied, True)
+            update: Document = {"$set": {**kept, tally.APPLIED: marks}}
+            gone = set(present.get(scope, ())) - set(kept)
+            if gone:
+                update["$unset"] = dict.fromkeys(gone, "")
+            await self.counts.update_one({"_id": scope}, update, upsert=True)
+        if empty:
+            await self.counts.delete_many({"_id": {"$in": empty}})
         return len(docs)
+
+    async def ticket_totals(self, customer_ids: Sequence[str]) -> dict[str, int]:
+        """Each customer's number of tickets, from the customer count scopes."""
+        by_scope = {tally.customer_scope(c): c for c in customer_ids}
+        rows = await self.counts.find({"_id": {"$in": list(by_scope)}}, {"total": 1}).to_list(None)
+        return {by_scope[row["_id"]]: int(row.get("total") or 0) for row in rows}
 
     async def counts_missing(self) -> bool:
         return await self.counts.find_one({"_id": tally.ALL}) is None and bool(
@@ -731,13 +790,6 @@ class TicketStore:
             .to_list(None)
         )
         return [c for c in map(_customer, docs) if c is not None], total
-
-    async def count_ticket(self, customer_id: str, now: datetime) -> None:
-        """`statistics.totalTickets` + 1, atomically."""
-        await self.customers.update_one(
-            {"_id": customer_id},
-            {"$inc": {"statistics.totalTickets": 1}, "$set": {"updatedAt": now}},
-        )
 
     # --- conversations ------------------------------------------------------------------------
 
@@ -821,6 +873,19 @@ class TicketStore:
             {"_id": conversation_id}, update, return_document=ReturnDocument.AFTER
         )
         return _conversation(doc)
+
+
+def _duplicate_fields(exc: DuplicateKeyError) -> frozenset[str] | None:
+    """The fields of the unique index a duplicate hit, as the server reports them."""
+    pattern = (exc.details or {}).get("keyPattern")
+    return frozenset(pattern) if isinstance(pattern, Mapping) else None
+
+
+def _scoped(ticket_id: str, visible_to: str | None) -> Document:
+    """One ticket, only while the agent restricted to `visible_to` may see it."""
+    if visible_to is None:
+        return {"_id": ticket_id}
+    return {"_id": ticket_id, "assignedAgent": {"$in": [visible_to, None]}}
 
 
 def _scored(doc: Document, terms: list[str]) -> TicketSummary:

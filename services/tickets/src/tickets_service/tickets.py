@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tickets_service.configuration import ConfigCache
-from tickets_service.domain import changes, cursors, search, sla, visibility
-from tickets_service.domain.changes import Outcome
+from tickets_service.domain import cursors, search, sla, tally, visibility
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
+from tickets_service.domain.ticket import Outcome, Ticket, TicketState, resumable
 from tickets_service.domain.tickets import (
     customer_ref,
-    customer_summary,
-    customer_view,
-    new_ticket,
     note_id_for,
     request_fingerprint,
 )
+from tickets_service.domain.views import agent_view, customer_summary, customer_view
 from tickets_service.events import OutboxEntry, outbox_entry
 from tickets_service.outbox import Outbox
 from tickets_service.settings import Settings
@@ -41,16 +40,34 @@ log = logging.getLogger(__name__)
 
 KNOWN_CUSTOMERS_MAX = 100_000
 
-Decide = Callable[[t.TicketView, datetime], Outcome]
-StillValid = Callable[[t.TicketView, t.TicketView], bool]
+Decide = Callable[[Ticket, datetime], Outcome]
+StillValid = Callable[[TicketState, TicketState], bool]
 
 
-def _always(first: t.TicketView, fresh: t.TicketView) -> bool:
+def _always(first: TicketState, fresh: TicketState) -> bool:
     return True
 
 
-def _same_status(first: t.TicketView, fresh: t.TicketView) -> bool:
+def _same_status(first: TicketState, fresh: TicketState) -> bool:
     return fresh.status == first.status
+
+
+REQUIRED_FIELDS = ("subject", "description", "category", "priority", "tags", "attachments")
+"""General fields a PUT may change but not remove."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one command is decided and written."""
+
+    decide: Decide
+    expected_version: int | None = None
+    still_valid: StillValid = _always
+    search_changed: bool = False
+
+
+def _actor(cmd: t.TicketCommand) -> str | None:
+    return cmd.principal.id if cmd.principal else getattr(cmd, "by", None)
 
 
 def _not_found(ticket_id: str) -> NotFound:
@@ -88,6 +105,12 @@ class TicketOperations:
         log.info("search terms reindexed: %d ticket(s) changed", fixed)
         return t.Reindexed(reindexed=fixed)
 
+    async def rebuild_counts(self, _: Empty) -> t.CountsRebuilt:
+        """Every count scope rebuilt from the tickets (the projection's repair)."""
+        counted = await self._store.rebuild_counts()
+        log.info("ticket counts rebuilt from %d ticket(s)", counted)
+        return t.CountsRebuilt(tickets=counted)
+
     async def replay_outbox(self, _: Empty) -> t.OutboxReplayed:
         """Publish every pending outbox event now (the relay's full sweep)."""
         published = await self._outbox.replay()
@@ -100,11 +123,21 @@ class TicketOperations:
             self._policy_read, self._policy_made = policy, sla.Policy.of(policy)
         return self._policy_made
 
-    def _entries(self, outcome: Outcome, now: datetime) -> list[OutboxEntry]:
-        return [
+    def _entries(
+        self, outcome: Outcome, now: datetime, before: TicketState | None = None
+    ) -> list[OutboxEntry]:
+        """The write's events; the first carries what the write adds to the counts."""
+        entries = [
             outbox_entry(kind, payload, event_id=self._ids(), now=now)
             for kind, payload in outcome.events
         ]
+        was = None if before is None else tally.Counted.of(before)
+        delta = tally.changes(was, tally.Counted.of(outcome.ticket))
+        if delta and entries:
+            entries[0] = entries[0].with_counts(delta)
+        elif delta:
+            log.warning("ticket %s: a counted change without an event", outcome.ticket.ticket_id)
+        return entries
 
     # --- creation -----------------------------------------------------------------------------
 
@@ -164,7 +197,7 @@ class TicketOperations:
             now = self._clock.now()
             sequence = await self._store.next_sequence(counter_key(fmt, now.year), now)
             ticket_id = format_ticket_id(fmt, now.year, sequence)
-            ticket = new_ticket(
+            outcome = Ticket.new(
                 req,
                 ticket_id=ticket_id,
                 status=status,
@@ -175,8 +208,8 @@ class TicketOperations:
                 customer=customer,
                 created_by=created_by,
                 created_by_name=created_by_name,
-            )
-            outcome = changes.created(ticket, created_by=created_by)
+            ).created(created_by=created_by)
+            ticket = outcome.ticket
             entries = self._entries(outcome, now)
             try:
                 await self._store.insert_ticket(
@@ -195,10 +228,10 @@ class TicketOperations:
             except IdTaken:
                 log.warning("ticket id %s already taken; drawing the next one", ticket_id)
                 continue
-            await self._store.count_ticket(req.customer_id, now)
             await self._outbox.publish(ticket_id, entries)
             log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
-            return t.CreateTicketResult(ticket=sla.view(ticket, policy, now), created=True)
+            shown = agent_view(ticket, sla=sla.shown(ticket, policy, now))
+            return t.CreateTicketResult(ticket=shown, created=True)
         raise Conflict("could not allocate a free ticket id; check the counters collection")
 
     async def _replay(self, key: str, fingerprint: str | None) -> t.CreateTicketResult | None:
@@ -216,7 +249,8 @@ class TicketOperations:
                 context={"ticketId": existing.ticket_id},
             )
         log.debug("idempotent create %s -> %s", key, existing.ticket_id)
-        shown = sla.view(existing, await self._policy(), self._clock.now())
+        policy, now = await self._policy(), self._clock.now()
+        shown = agent_view(existing, sla=sla.shown(existing, policy, now))
         return t.CreateTicketResult(ticket=shown, created=False)
 
     async def _check_category(self, category: str) -> None:
@@ -254,7 +288,7 @@ class TicketOperations:
 
     # --- reads --------------------------------------------------------------------------------
 
-    async def _require(self, ticket_id: str) -> t.TicketView:
+    async def _require(self, ticket_id: str) -> TicketState:
         ticket = await self._store.get_ticket(ticket_id)
         if ticket is None:
             raise _not_found(ticket_id)
@@ -264,7 +298,8 @@ class TicketOperations:
         ticket = await self._require(req.ticket_id)
         if not visibility.visible(ticket.assigned_agent, to=req.visible_to):
             raise _not_found(req.ticket_id)
-        return sla.view(ticket, await self._policy(), self._clock.now())
+        policy, now = await self._policy(), self._clock.now()
+        return agent_view(ticket, sla=sla.shown(ticket, policy, now))
 
     async def get_for_customer(self, req: t.GetForCustomer) -> t.CustomerTicketView:
         ticket = await self._store.get_ticket(req.ticket_id)
@@ -373,9 +408,9 @@ class TicketOperations:
         is answered with the ticket as it is: nothing is applied twice."""
         ticket_id, key = req.ticket_id, req.request_key
         policy = await self._policy()
-        first: t.TicketView | None = None
+        first: TicketState | None = None
         for _ in range(self._settings.write_retries):
-            found = await self._store.get_for_change(ticket_id)
+            found = await self._store.get_for_change(ticket_id, req.visible_to)
             if found is None:
                 raise _not_found(ticket_id)
             ticket, applied = found
@@ -399,7 +434,8 @@ class TicketOperations:
                     context={"status": ticket.status.value, "version": ticket.version},
                 )
             now = self._clock.now()
-            outcome = changes.clocked(ticket, decide(ticket, now), policy, now, note_id=self._ids())
+            aggregate = Ticket(ticket)
+            outcome = aggregate.clocked(decide(aggregate, now), policy, now, note_id=self._ids())
             if not outcome.events and not outcome.rescheduled:
                 return Outcome(sla.view(outcome.ticket, policy, now))
             after = outcome.ticket
@@ -408,9 +444,14 @@ class TicketOperations:
                 if search_changed
                 else None
             )
-            entries = self._entries(outcome, now)
+            entries = self._entries(outcome, now, before=ticket)
             saved = await self._store.save_ticket(
-                ticket, after, outbox=entries, search_terms=terms, request_key=key
+                ticket,
+                after,
+                outbox=entries,
+                search_terms=terms,
+                request_key=key,
+                visible_to=req.visible_to,
             )
             if saved is None:
                 log.debug("ticket %s moved underneath (v%d); retrying", ticket_id, ticket.version)
@@ -423,96 +464,113 @@ class TicketOperations:
             context={"retries": self._settings.write_retries},
         )
 
-    async def update(self, req: t.UpdateTicket) -> t.TicketView:
-        fields = req.changes.model_fields_set
-        if req.changes.category is not None and "category" in fields:
-            await self._check_category(req.changes.category)
-        for name in ("subject", "description", "category", "priority", "tags", "attachments"):
-            if name in fields and getattr(req.changes, name) is None:
-                raise ValidationFailed.on(name, "can't be removed")
-        outcome = await self._change(
-            req,
-            lambda ticket, now: changes.update(ticket, req.changes, by=req.by, now=now),
-            expected_version=req.expected_version,
-            search_changed=bool({"subject", "description"} & fields),
-        )
-        log.debug("ticket %s updated by %s", req.ticket_id, req.by)
-        return outcome.ticket
+    # --- the command path: every write to an existing ticket ------------------------------
 
-    async def assign(self, req: t.AssignTicket) -> t.TicketView:
-        outcome = await self._change(
-            req,
-            lambda ticket, now: changes.assign(
-                ticket, req.agent_id, by=req.by, now=now, agent_name=req.agent_name
-            ),
-            expected_version=req.expected_version,
-        )
-        log.debug("ticket %s assigned to %s by %s", req.ticket_id, req.agent_id, req.by)
-        return outcome.ticket
+    async def write(self, cmd: t.TicketCommand) -> t.TicketView:
+        """A ticket command answered with the ticket after it, as agents see it."""
+        return agent_view((await self.execute(cmd)).ticket)
 
-    async def change_status(self, req: t.ChangeStatus) -> t.TicketView:
-        outcome = await self._change(
-            req,
-            lambda ticket, now: changes.change_status(
-                ticket, req.status, by=req.by, reason=req.reason, now=now, by_name=req.by_name
-            ),
-            expected_version=req.expected_version,
-            still_valid=_same_status,
-        )
-        log.debug("ticket %s -> %s by %s", req.ticket_id, req.status.value, req.by)
-        return outcome.ticket
+    async def write_note(self, cmd: t.AddNote) -> t.NoteResult:
+        """`add_note` answered with the ticket and its note (the same note for a replay)."""
+        outcome = await self.execute(cmd)
+        note = outcome.note
+        if note is None:  # a replay: the note this request added before
+            wanted = note_id_for(cmd.request_key) if cmd.request_key else None
+            note = next(n for n in outcome.ticket.notes if n.id == wanted)
+        return t.NoteResult(ticket=agent_view(outcome.ticket), note=note)
 
-    async def add_note(self, req: t.AddNote) -> t.NoteResult:
-        # The same note however many times the write is retried or the request redelivered.
-        note_id = note_id_for(req.request_key) if req.request_key else self._ids()
+    async def execute(self, cmd: t.TicketCommand) -> Outcome:
+        """One path for every command: the checks that need configuration or another read,
+        then load (in the writer's visibility scope), decide on the aggregate, one
+        conditional write of the ticket with its events and the request's key, reply."""
+        plan = await self._plan(cmd)
         outcome = await self._change(
-            req,
-            lambda ticket, now: changes.add_note(
-                ticket,
-                req.content,
-                by=req.by,
-                is_internal=req.is_internal,
-                note_id=note_id,
-                now=now,
-                by_name=req.by_name,
-            ),
+            cmd,
+            plan.decide,
+            expected_version=plan.expected_version,
+            still_valid=plan.still_valid,
+            search_changed=plan.search_changed,
         )
-        note = outcome.note or next(n for n in outcome.ticket.notes if n.id == note_id)
-        log.debug("note added to %s by %s", req.ticket_id, req.by)
-        return t.NoteResult(ticket=outcome.ticket, note=note)
+        log.debug("ticket %s: %s by %s", cmd.ticket_id, cmd.kind, _actor(cmd))
+        return outcome
 
-    async def resolve(self, req: t.ResolveTicket) -> t.TicketView:
-        outcome = await self._change(
-            req,
-            lambda ticket, now: changes.resolve(
-                ticket, req.resolution_notes, by=req.by, now=now, by_name=req.by_name
-            ),
-            expected_version=req.expected_version,
-            still_valid=_same_status,
-        )
-        log.debug("ticket %s resolved by %s", req.ticket_id, req.by)
-        return outcome.ticket
-
-    async def escalate(self, req: t.EscalateTicket) -> t.TicketView:
-        outcome = await self._change(
-            req,
-            lambda ticket, now: changes.escalate(
-                ticket,
-                req.to_agent_id,
-                req.reason,
-                by=req.by,
-                now=now,
-                to_agent_name=req.to_agent_name,
-            ),
-        )
-        log.debug("ticket %s escalated to %s by %s", req.ticket_id, req.to_agent_id, req.by)
-        return outcome.ticket
+    async def _plan(self, cmd: t.TicketCommand) -> Plan:
+        """What deciding `cmd` takes: the aggregate's rule, and how the write is conditioned."""
+        match cmd:
+            case t.UpdateTicket(changes=changes, by=by):
+                fields = changes.model_fields_set
+                if changes.category is not None and "category" in fields:
+                    await self._check_category(changes.category)
+                for name in REQUIRED_FIELDS:
+                    if name in fields and getattr(changes, name) is None:
+                        raise ValidationFailed.on(name, "can't be removed")
+                return Plan(
+                    lambda ticket, now: ticket.update(changes, by=by, now=now),
+                    cmd.expected_version,
+                    search_changed=bool({"subject", "description"} & fields),
+                )
+            case t.AssignTicket(agent_id=agent_id, agent_name=agent_name, by=by):
+                return Plan(
+                    lambda ticket, now: ticket.assign(
+                        agent_id, by=by, now=now, agent_name=agent_name
+                    ),
+                    cmd.expected_version,
+                )
+            case t.ChangeStatus(status=status, reason=reason, by=by, by_name=by_name):
+                return Plan(
+                    lambda ticket, now: ticket.change_status(
+                        status, by=by, reason=reason, now=now, by_name=by_name
+                    ),
+                    cmd.expected_version,
+                    _same_status,
+                )
+            case t.AddNote():
+                # The same note however many times the write is retried or redelivered.
+                note_id = note_id_for(cmd.request_key) if cmd.request_key else self._ids()
+                content, by, internal, by_name = (
+                    cmd.content,
+                    cmd.by,
+                    cmd.is_internal,
+                    cmd.by_name,
+                )
+                return Plan(
+                    lambda ticket, now: ticket.add_note(
+                        content,
+                        by=by,
+                        is_internal=internal,
+                        note_id=note_id,
+                        now=now,
+                        by_name=by_name,
+                    )
+                )
+            case t.ResolveTicket(resolution_notes=notes, by=by, by_name=by_name):
+                return Plan(
+                    lambda ticket, now: ticket.resolve(notes, by=by, now=now, by_name=by_name),
+                    cmd.expected_version,
+                    _same_status,
+                )
+            case t.EscalateTicket(to_agent_id=to, to_agent_name=to_name, reason=reason, by=by):
+                return Plan(
+                    lambda ticket, now: ticket.escalate(
+                        to, reason, by=by, now=now, to_agent_name=to_name
+                    )
+                )
+            case t.SubmitFeedback(rating=rating, comment=comment, customer_id=customer_id):
+                if customer_id is not None:
+                    owner = await self._store.get_ticket(cmd.ticket_id)
+                    if owner is None or owner.customer_id != customer_id:
+                        raise _not_found(cmd.ticket_id)
+                return Plan(
+                    lambda ticket, now: ticket.record_feedback(
+                        rating, comment, by=customer_id, now=now
+                    )
+                )
 
     async def settle_sla(self, ticket_id: str) -> int:
         """Raise the warnings and breaches of one ticket that fell due (the SLA monitor);
         the number of events written. Replicas racing on the same ticket write it once."""
         outcome = await self._change(
-            t.TicketWrite(ticket_id=ticket_id), lambda ticket, now: Outcome(ticket)
+            t.TicketWrite(ticket_id=ticket_id), lambda ticket, now: Outcome(ticket.state)
         )
         return len(outcome.events)
 
@@ -525,12 +583,12 @@ class TicketOperations:
                 details=[FieldError(field="conversationId", reason="no such conversation")],
             )
         policy = await self._policy()
-        waiting = [s for s in policy.pause_statuses if changes.resumable(s)]
+        waiting = [s for s in policy.pause_statuses if resumable(s)]
         resumed: list[str] = []
         for ticket_id in await self._store.conversation_tickets(req.conversation_id, waiting):
             outcome = await self._change(
                 t.TicketWrite(ticket_id=ticket_id),
-                lambda ticket, now: changes.customer_replied(ticket, waiting, now=now),
+                lambda ticket, now: ticket.customer_replied(waiting, now=now),
             )
             if outcome.events:
                 resumed.append(ticket_id)
@@ -541,17 +599,3 @@ class TicketOperations:
         """An agent's new name (`agent.updated`) on every ticket that names it."""
         changed = await self._store.rename_agent(agent_id, name)
         log.debug("agent %s renamed on %d tickets", agent_id, changed)
-
-    async def feedback(self, req: t.SubmitFeedback) -> t.TicketView:
-        if req.customer_id is not None:
-            owner = await self._store.get_ticket(req.ticket_id)
-            if owner is None or owner.customer_id != req.customer_id:
-                raise _not_found(req.ticket_id)
-        outcome = await self._change(
-            req,
-            lambda ticket, now: changes.record_feedback(
-                ticket, req.rating, req.comment, by=req.customer_id, now=now
-            ),
-        )
-        log.debug("feedback %d on %s", req.rating, req.ticket_id)
-        return outcome.ticket

@@ -390,12 +390,44 @@ RequestKey = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 """A write's idempotency key: the caller's `Idempotency-Key`, or one the gateway makes."""
 
 
+VisibleTo = Annotated[
+    Id | None,
+    Field(
+        description="Only tickets assigned to this agent or to nobody (the ticket-visibility "
+        "setting, for an agent who is not an admin); others read as not found"
+    ),
+]
+
+
+class PrincipalKind(StrEnum):
+    AGENT = "agent"
+    TOKEN = "token"
+    CUSTOMER = "customer"
+    SYSTEM = "system"
+
+
+class Principal(WireModel):
+    """Who asks for a write: an agent (its role), an API token (`token:<id>`), a customer or
+    the system itself (the SLA monitor, the assistant)."""
+
+    model_config = example({"id": "a7c1e3f5", "kind": "agent", "role": "agent"})
+
+    id: Id
+    kind: PrincipalKind = PrincipalKind.AGENT
+    role: Literal["admin", "agent"] | None = None
+
+
 class TicketWrite(WireModel):
     """A change to a ticket; the same `requestKey` again (e.g. a redelivered request) is a
-    replay: the ticket as it is, nothing applied twice."""
+    replay: the ticket as it is, nothing applied twice.
+
+    `visibleTo` scopes the write as it scopes a read: the ticket is loaded and written only
+    while it is assigned to that agent or to nobody, else the write is a 404."""
 
     ticket_id: Id
     request_key: RequestKey | None = None
+    principal: Principal | None = None
+    visible_to: VisibleTo = None
 
 
 class NewTicket(WireModel):
@@ -449,15 +481,6 @@ class CreateFromAgent(NewTicket):
 
 class CreateFromAi(NewTicket):
     """Creation by the assistant (tool call): status new, source ai; key = the tool call id."""
-
-
-VisibleTo = Annotated[
-    Id | None,
-    Field(
-        description="Only tickets assigned to this agent or to nobody (the ticket-visibility "
-        "setting, for an agent who is not an admin); others read as not found"
-    ),
-]
 
 
 class GetTicket(WireModel):
@@ -590,6 +613,7 @@ class TicketChanges(WireModel):
 class UpdateTicket(TicketWrite):
     """Only the fields set in `changes` are written; `expectedVersion` -> 409 if it moved."""
 
+    kind: Literal["update"] = "update"
     ticket_id: Id
     changes: TicketChanges
     by: Id
@@ -597,6 +621,7 @@ class UpdateTicket(TicketWrite):
 
 
 class AssignTicket(TicketWrite):
+    kind: Literal["assign"] = "assign"
     ticket_id: Id
     agent_id: Id
     agent_name: AgentName | None = None
@@ -616,6 +641,7 @@ class ChangeStatus(TicketWrite):
         }
     )
 
+    kind: Literal["change_status"] = "change_status"
     ticket_id: Id
     status: TicketStatus
     reason: Text | None = None
@@ -629,6 +655,7 @@ class AddNote(TicketWrite):
         {"ticketId": "LUX-2026-000001", "content": "Cuadrilla en camino", "by": "a7c1e3f5"}
     )
 
+    kind: Literal["add_note"] = "add_note"
     ticket_id: Id
     content: NoteText
     is_internal: bool = True
@@ -637,6 +664,7 @@ class AddNote(TicketWrite):
 
 
 class ResolveTicket(TicketWrite):
+    kind: Literal["resolve"] = "resolve"
     ticket_id: Id
     resolution_notes: NoteText
     by: Id
@@ -645,6 +673,7 @@ class ResolveTicket(TicketWrite):
 
 
 class EscalateTicket(TicketWrite):
+    kind: Literal["escalate"] = "escalate"
     ticket_id: Id
     to_agent_id: Id
     to_agent_name: AgentName | None = None
@@ -655,10 +684,25 @@ class EscalateTicket(TicketWrite):
 class SubmitFeedback(TicketWrite):
     """Only on resolved or closed tickets (else 409); `customerId` given -> ownership checked."""
 
+    kind: Literal["feedback"] = "feedback"
     ticket_id: Id
     customer_id: Id | None = None
     rating: int = Field(ge=1, le=5)
     comment: Text | None = None
+
+
+TicketCommand = Annotated[
+    UpdateTicket
+    | AssignTicket
+    | ChangeStatus
+    | AddNote
+    | ResolveTicket
+    | EscalateTicket
+    | SubmitFeedback,
+    Field(discriminator="kind"),
+]
+"""Every write to an existing ticket, told apart by `kind`: the tickets service handles each
+with one path (load in the writer's scope, decide, one conditional write, reply)."""
 
 
 class StatsQuery(WireModel):
@@ -917,6 +961,18 @@ class OutboxReplayed(WireModel):
     """Events published from the tickets' outboxes."""
 
 
+class CountsRebuilt(WireModel):
+    tickets: int
+    """Tickets the counts were rebuilt from."""
+
+
+ADMIN_REBUILD_COUNTS = Rpc(
+    "tickets.admin.rebuild_counts",
+    Empty,
+    CountsRebuilt,
+    "Rebuild the ticket counts (stats, customers' totals) from the tickets "
+    "(uts-admin tickets rebuild-counts)",
+)
 ADMIN_REINDEX_SEARCH = Rpc(
     "tickets.admin.reindex_search",
     Empty,

@@ -1,8 +1,10 @@
 """`uts-admin tickets …`: repairs the tickets service makes on its own data, asked over the broker
-(its database is its own): recomputing the search terms, publishing what waits in the outbox.
+(its database is its own): recomputing the search terms, publishing what waits in the outbox,
+rebuilding the ticket counts.
 
-Either is safe to run at any time and again: a reindex writes only the tickets whose terms
-differ; a replayed event keeps its eventId (consumers drop one they have seen).
+Each is safe to run again: a reindex writes only the tickets whose terms differ; a replayed
+event keeps its eventId (consumers drop one they have seen); a rebuild replaces each count
+with what the tickets say (exact when no write lands meanwhile).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from uts_shared.contracts import tickets as contract
 from uts_shared.contracts.base import Empty, Rpc
 
 app = typer.Typer(
-    help="The tickets service's search terms and outbox, over the broker (RABBITMQ_URL).",
+    help="The tickets service's search terms, outbox and counts, over the broker (RABBITMQ_URL).",
     no_args_is_help=True,
 )
 
@@ -55,3 +57,12 @@ def replay_outbox(timeout: Timeout = 120.0) -> None:
     otherwise runs every OUTBOX_SWEEP_INTERVAL seconds)."""
     done = _ask(contract.ADMIN_REPLAY_OUTBOX, timeout)
     typer.echo(f"published {done.published} event(s) from the outbox")
+
+
+@app.command("rebuild-counts")
+@guarded
+def rebuild_counts(timeout: Timeout = 120.0) -> None:
+    """Rebuild the ticket counts (stats by status, agent and customer; customers' ticket
+    totals) from the tickets, less what still waits in their outboxes."""
+    done = _ask(contract.ADMIN_REBUILD_COUNTS, timeout)
+    typer.echo(f"counts rebuilt from {done.tickets} ticket(s)")

@@ -7,15 +7,18 @@ unknown or protected field (`status` in a PUT, `status[$ne]` in a query) is a 42
 
 from __future__ import annotations
 
+import inspect
 import re
 import uuid
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, Field
 
-from gateway.auth import CurrentAgent, TokenPrincipal, current_agent
-from gateway.directory import DirectoryDep
+from gateway.auth import Agent, CurrentAgent, TokenPrincipal, current_agent
+from gateway.directory import Directory, DirectoryDep
 from gateway.routes.envelope import (
     SEVERAL,
     FilterValue,
@@ -29,7 +32,7 @@ from gateway.routes.envelope import (
 from gateway.rpc import RpcDep
 from gateway.visibility import VisibilityDep
 from uts_shared.contracts import tickets
-from uts_shared.contracts.base import Id, NoteText, Text, WireModel, example
+from uts_shared.contracts.base import Id, NoteText, Rpc, Text, WireModel, example
 from uts_shared.contracts.tickets import (
     NEW_TICKET_EXAMPLE,
     Instant,
@@ -50,6 +53,7 @@ from uts_shared.contracts.tickets import (
 )
 from uts_shared.contracts.tickets import Query as SearchWords
 from uts_shared.errors import ValidationFailed
+from uts_shared.messaging import RpcClient
 
 TicketId = Annotated[str, Field(min_length=1, max_length=128)]
 
@@ -277,17 +281,28 @@ IfMatch = Annotated[
 ]
 
 
-async def visible_ticket(
-    ticket_id: TicketId, agent: CurrentAgent, rpc: RpcDep, visibility: VisibilityDep
-) -> None:
-    """A change to a ticket the agent may not see is a 404, as reading it is (asked only of
-    agents the ticket-visibility setting restricts)."""
-    visible_to = await visibility.restricted_to(agent)
-    if visible_to is not None:
-        await rpc.call(tickets.GET, tickets.GetTicket(ticket_id=ticket_id, visible_to=visible_to))
+@dataclass(frozen=True)
+class Writer:
+    """Who writes and what it may see: carried by every write, enforced by the tickets
+    service in its load and in its conditional write (no separate read here)."""
+
+    principal: tickets.Principal
+    visible_to: str | None
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return {"principal": self.principal, "visible_to": self.visible_to}
 
 
-VISIBLE = [Depends(visible_ticket)]
+async def writer(agent: CurrentAgent, visibility: VisibilityDep) -> Writer:
+    kind = tickets.PrincipalKind.TOKEN if isinstance(agent, TokenPrincipal) else None
+    principal = tickets.Principal(
+        id=agent.id, kind=kind or tickets.PrincipalKind.AGENT, role=agent.role.value
+    )
+    return Writer(principal, await visibility.restricted_to(agent))
+
+
+WriterDep = Annotated[Writer, Depends(writer)]
 
 
 # --- routes ---------------------------------------------------------------------------------------
@@ -422,211 +437,266 @@ async def create_ticket(
     return answer("ticket", ticket, status_code=201 if result.created else 200, headers=headers)
 
 
-@router.put(
-    "/{ticket_id}",
-    dependencies=VISIBLE,
-    response_model=None,
-    responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
-)
-async def update_ticket(
-    ticket_id: TicketId,
-    body: TicketUpdate,
-    agent: CurrentAgent,
-    rpc: RpcDep,
+# --- ticket commands: one route helper per command shape ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What every ticket command takes from its request besides the body: the acting agent
+    (or token), its write scope, the request's idempotency key, and the directory and client
+    to ask with."""
+
+    agent: Agent
+    writer: Writer
+    key: str
+    directory: Directory
+    rpc: RpcClient
+
+    def command(self, ticket_id: str, **fields: Any) -> dict[str, Any]:
+        """The fields every command carries, with the command's own."""
+        return {"ticket_id": ticket_id, "request_key": self.key, **self.writer.fields, **fields}
+
+
+async def caller(
+    agent: CurrentAgent, rpc: RpcDep, directory: DirectoryDep, key: WriteKey, writer: WriterDep
+) -> Caller:
+    return Caller(agent, writer, key, directory, rpc)
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+Build = Callable[[str, Any, Caller, int | None], Awaitable[BaseModel]]
+"""A command from the ticket id, the body, the caller and the version it is conditional on."""
+
+
+def ticket_command(
+    method: str,
+    path: str,
     *,
-    key: WriteKey,
-    if_match: IfMatch = None,
-) -> Response:
+    name: str,
+    body: type[BaseModel],
+    spec: Rpc[Any, Any],
+    build: Build,
+    responses: dict[int | str, dict[str, Any]],
+    versioned: bool = False,
+    reply: Literal["ticket", "fields"] = "ticket",
+) -> None:
+    """Register one ticket command's route: parse the body, build the command (with the
+    caller's principal, scope and key), one RPC, answer with the ticket (and its ETag) or the
+    reply's own fields. `versioned`: `If-Match` or `expectedVersion` make it conditional."""
+
+    async def endpoint(
+        ticket_id: str, body: Any, caller: Caller, if_match: str | None = None
+    ) -> Response:
+        version = expected_version(if_match, getattr(body, "expected_version", None))
+        request = await build(ticket_id, body, caller, version)
+        result = await caller.rpc.call_raw(spec, request)
+        return ticket_answer(result) if reply == "ticket" else answer_fields(result)
+
+    params = [
+        inspect.Parameter(
+            "ticket_id", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=TicketId
+        ),
+        inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=body),
+        inspect.Parameter("caller", inspect.Parameter.KEYWORD_ONLY, annotation=CallerDep),
+    ]
+    if versioned:
+        params.append(
+            inspect.Parameter(
+                "if_match", inspect.Parameter.KEYWORD_ONLY, annotation=IfMatch, default=None
+            )
+        )
+    endpoint.__signature__ = inspect.Signature(params, return_annotation=Response)  # type: ignore[attr-defined]
+    endpoint.__name__ = endpoint.__qualname__ = name
+    endpoint.__doc__ = build.__doc__
+    router.add_api_route(
+        path, endpoint, methods=[method], name=name, response_model=None, responses=responses
+    )
+
+
+TICKET_OK: dict[int | str, dict[str, Any]] = {200: {"model": TicketOut}}
+
+
+async def _update(
+    ticket_id: str, body: TicketUpdate, caller: Caller, version: int | None
+) -> BaseModel:
     """General fields only; status, notes and ids have their own routes (or none)."""
     changes = TicketChanges.model_validate(
         body.model_dump(exclude={"expected_version"}, exclude_unset=True)
     )
-    request = tickets.UpdateTicket(
-        request_key=key,
-        ticket_id=ticket_id,
-        changes=changes,
-        by=agent.id,
-        expected_version=expected_version(if_match, body.expected_version),
+    return tickets.UpdateTicket(
+        **caller.command(ticket_id, changes=changes, by=caller.agent.id, expected_version=version)
     )
-    result = await rpc.call_raw(tickets.UPDATE, request)
-    return ticket_answer(result)
 
 
-@router.post(
-    "/{ticket_id}/assign",
-    dependencies=VISIBLE,
-    response_model=None,
-    responses={200: {"model": TicketOut}, **NO_ASSIGNEE, **CONFLICT},
-)
-async def assign_ticket(
-    ticket_id: TicketId,
-    body: AssignBody,
-    agent: CurrentAgent,
-    rpc: RpcDep,
-    *,
-    directory: DirectoryDep,
-    key: WriteKey,
-    if_match: IfMatch = None,
-) -> Response:
+async def _assign(
+    ticket_id: str, body: AssignBody, caller: Caller, version: int | None
+) -> BaseModel:
     """Assign to an active agent (else 404 naming `agentId`); a new ticket becomes open
     (recorded in its history)."""
-    name = await directory.assignable(body.agent_id, field="agentId")
-    request = tickets.AssignTicket(
-        request_key=key,
-        ticket_id=ticket_id,
-        agent_id=body.agent_id,
-        agent_name=name,
-        by=agent.id,
-        expected_version=expected_version(if_match, body.expected_version),
+    name = await caller.directory.assignable(body.agent_id, field="agentId")
+    return tickets.AssignTicket(
+        **caller.command(
+            ticket_id,
+            agent_id=body.agent_id,
+            agent_name=name,
+            by=caller.agent.id,
+            expected_version=version,
+        )
     )
-    result = await rpc.call_raw(tickets.ASSIGN, request)
-    return ticket_answer(result)
 
 
-@router.post(
+async def _change_status(
+    ticket_id: str, body: StatusBody, caller: Caller, version: int | None
+) -> BaseModel:
+    """Move along the transition graph (illegal -> 409 with the allowed next states)."""
+    return tickets.ChangeStatus(
+        **caller.command(
+            ticket_id,
+            status=body.status,
+            reason=body.reason,
+            by=caller.agent.id,
+            by_name=await caller.directory.name_of(caller.agent),
+            expected_version=version,
+        )
+    )
+
+
+async def _add_note(
+    ticket_id: str, body: NoteBody, caller: Caller, version: int | None
+) -> BaseModel:
+    """Add a note (internal unless `isInternal` is false)."""
+    return tickets.AddNote(
+        **caller.command(
+            ticket_id,
+            content=body.content,
+            is_internal=body.is_internal,
+            by=caller.agent.id,
+            by_name=await caller.directory.name_of(caller.agent),
+        )
+    )
+
+
+async def _resolve(
+    ticket_id: str, body: ResolveBody, caller: Caller, version: int | None
+) -> BaseModel:
+    """Resolve with resolution notes (required), from any open state."""
+    return tickets.ResolveTicket(
+        **caller.command(
+            ticket_id,
+            resolution_notes=body.resolution_notes,
+            by=caller.agent.id,
+            by_name=await caller.directory.name_of(caller.agent),
+            expected_version=version,
+        )
+    )
+
+
+async def _escalate(
+    ticket_id: str, body: EscalateBody, caller: Caller, version: int | None
+) -> BaseModel:
+    """Flag as escalated and reassign to `toAgentId`, an active agent (else 404 naming it),
+    with the reason."""
+    name = await caller.directory.assignable(body.to_agent_id, field="toAgentId")
+    return tickets.EscalateTicket(
+        **caller.command(
+            ticket_id,
+            to_agent_id=body.to_agent_id,
+            to_agent_name=name,
+            reason=body.reason,
+            by=caller.agent.id,
+        )
+    )
+
+
+async def _feedback(
+    ticket_id: str, body: FeedbackBody, caller: Caller, version: int | None
+) -> BaseModel:
+    """Record the customer's rating (1-5) on a resolved or closed ticket."""
+    return tickets.SubmitFeedback(
+        **caller.command(ticket_id, rating=body.rating, comment=body.comment)
+    )
+
+
+ticket_command(
+    "PUT",
+    "/{ticket_id}",
+    name="update_ticket",
+    body=TicketUpdate,
+    spec=tickets.UPDATE,
+    build=_update,
+    responses={**TICKET_OK, **NOT_FOUND, **CONFLICT},
+    versioned=True,
+)
+ticket_command(
+    "POST",
+    "/{ticket_id}/assign",
+    name="assign_ticket",
+    body=AssignBody,
+    spec=tickets.ASSIGN,
+    build=_assign,
+    responses={**TICKET_OK, **NO_ASSIGNEE, **CONFLICT},
+    versioned=True,
+)
+ticket_command(
+    "POST",
     "/{ticket_id}/status",
-    dependencies=VISIBLE,
-    response_model=None,
+    name="change_status",
+    body=StatusBody,
+    spec=tickets.CHANGE_STATUS,
+    build=_change_status,
     responses={
-        200: {"model": TicketOut},
+        **TICKET_OK,
         **NOT_FOUND,
         409: {
             "description": "Transition not allowed (`allowed` lists the next states), "
             "or the ticket's history is full"
         },
     },
+    versioned=True,
 )
-async def change_status(
-    ticket_id: TicketId,
-    body: StatusBody,
-    agent: CurrentAgent,
-    rpc: RpcDep,
-    *,
-    directory: DirectoryDep,
-    key: WriteKey,
-    if_match: IfMatch = None,
-) -> Response:
-    """Move along the transition graph (illegal -> 409 with the allowed next states)."""
-    request = tickets.ChangeStatus(
-        request_key=key,
-        ticket_id=ticket_id,
-        status=body.status,
-        reason=body.reason,
-        by=agent.id,
-        by_name=await directory.name_of(agent),
-        expected_version=expected_version(if_match, body.expected_version),
-    )
-    result = await rpc.call_raw(tickets.CHANGE_STATUS, request)
-    return ticket_answer(result)
-
-
-@router.post(
+ticket_command(
+    "POST",
     "/{ticket_id}/notes",
-    dependencies=VISIBLE,
-    response_model=None,
+    name="add_note",
+    body=NoteBody,
+    spec=tickets.ADD_NOTE,
+    build=_add_note,
     responses={
         200: {"model": NoteOut},
         **NOT_FOUND,
         409: {"description": "The ticket holds the most notes it can"},
     },
+    reply="fields",
 )
-async def add_note(
-    ticket_id: TicketId,
-    body: NoteBody,
-    agent: CurrentAgent,
-    rpc: RpcDep,
-    *,
-    directory: DirectoryDep,
-    key: WriteKey,
-) -> Response:
-    """Add a note (internal unless `isInternal` is false)."""
-    request = tickets.AddNote(
-        request_key=key,
-        ticket_id=ticket_id,
-        content=body.content,
-        is_internal=body.is_internal,
-        by=agent.id,
-        by_name=await directory.name_of(agent),
-    )
-    result = await rpc.call(tickets.ADD_NOTE, request)
-    return answer_fields(result)
-
-
-@router.post(
+ticket_command(
+    "POST",
     "/{ticket_id}/resolve",
-    dependencies=VISIBLE,
-    response_model=None,
-    responses={200: {"model": TicketOut}, **NOT_FOUND, **CONFLICT},
+    name="resolve_ticket",
+    body=ResolveBody,
+    spec=tickets.RESOLVE,
+    build=_resolve,
+    responses={**TICKET_OK, **NOT_FOUND, **CONFLICT},
+    versioned=True,
 )
-async def resolve_ticket(
-    ticket_id: TicketId,
-    body: ResolveBody,
-    agent: CurrentAgent,
-    rpc: RpcDep,
-    *,
-    directory: DirectoryDep,
-    key: WriteKey,
-    if_match: IfMatch = None,
-) -> Response:
-    """Resolve with resolution notes (required), from any open state."""
-    request = tickets.ResolveTicket(
-        request_key=key,
-        ticket_id=ticket_id,
-        resolution_notes=body.resolution_notes,
-        by=agent.id,
-        by_name=await directory.name_of(agent),
-        expected_version=expected_version(if_match, body.expected_version),
-    )
-    result = await rpc.call_raw(tickets.RESOLVE, request)
-    return ticket_answer(result)
-
-
-@router.post(
+ticket_command(
+    "POST",
     "/{ticket_id}/escalate",
-    dependencies=VISIBLE,
-    response_model=None,
-    responses={200: {"model": TicketOut}, **NO_ASSIGNEE, **CONFLICT},
+    name="escalate_ticket",
+    body=EscalateBody,
+    spec=tickets.ESCALATE,
+    build=_escalate,
+    responses={**TICKET_OK, **NO_ASSIGNEE, **CONFLICT},
 )
-async def escalate_ticket(
-    ticket_id: TicketId,
-    body: EscalateBody,
-    agent: CurrentAgent,
-    rpc: RpcDep,
-    *,
-    directory: DirectoryDep,
-    key: WriteKey,
-) -> Response:
-    """Flag as escalated and reassign to `toAgentId`, an active agent (else 404 naming it),
-    with the reason."""
-    name = await directory.assignable(body.to_agent_id, field="toAgentId")
-    request = tickets.EscalateTicket(
-        request_key=key,
-        ticket_id=ticket_id,
-        to_agent_id=body.to_agent_id,
-        to_agent_name=name,
-        reason=body.reason,
-        by=agent.id,
-    )
-    result = await rpc.call_raw(tickets.ESCALATE, request)
-    return ticket_answer(result)
-
-
-@router.post(
+ticket_command(
+    "POST",
     "/{ticket_id}/feedback",
-    dependencies=VISIBLE,
-    response_model=None,
+    name="submit_feedback",
+    body=FeedbackBody,
+    spec=tickets.SUBMIT_FEEDBACK,
+    build=_feedback,
     responses={
-        200: {"model": TicketOut},
+        **TICKET_OK,
         **NOT_FOUND,
         409: {"description": "Ticket not resolved or closed yet: `allowed` lists the states"},
     },
 )
-async def submit_feedback(
-    ticket_id: TicketId, body: FeedbackBody, rpc: RpcDep, key: WriteKey
-) -> Response:
-    """Record the customer's rating (1-5) on a resolved or closed ticket."""
-    request = tickets.SubmitFeedback(
-        ticket_id=ticket_id, rating=body.rating, comment=body.comment, request_key=key
-    )
-    result = await rpc.call_raw(tickets.SUBMIT_FEEDBACK, request)
-    return ticket_answer(result)

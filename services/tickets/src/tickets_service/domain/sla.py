@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tickets_service.domain.calendar import Calendar, calendar_of
 from uts_shared.contracts.sla import SlaOnBreach, SlaPolicy, SlaTarget
@@ -24,8 +25,10 @@ from uts_shared.contracts.tickets import (
     SlaClockName,
     SlaState,
     TicketStatus,
-    TicketView,
 )
+
+if TYPE_CHECKING:  # the aggregate uses this module: its state is named for types only
+    from tickets_service.domain.ticket import TicketState
 
 S = TicketStatus
 STOPPED = (S.RESOLVED, S.CLOSED)
@@ -74,7 +77,7 @@ def start(priority: Priority, policy: Policy, now: datetime) -> Sla:
     return _schedule(sla, policy, now)
 
 
-def _running_since(ticket: TicketView) -> datetime | None:
+def _running_since(ticket: TicketState) -> datetime | None:
     """When the clock last started counting; None while paused or stopped. Tickets stored
     before clocks were kept count from their creation."""
     sla = ticket.sla
@@ -83,7 +86,7 @@ def _running_since(ticket: TicketView) -> datetime | None:
     return sla.running_since or ticket.created_at
 
 
-def counted(ticket: TicketView, policy: Policy, now: datetime) -> int:
+def counted(ticket: TicketState, policy: Policy, now: datetime) -> int:
     """Business milliseconds counted by `now`."""
     since = _running_since(ticket)
     extra = policy.calendar.between(since, now) if since is not None else 0
@@ -188,14 +191,14 @@ def _state(sla: Sla, status: TicketStatus) -> SlaState:
     return SlaState.OK
 
 
-def _first_public_note(before: TicketView, after: TicketView) -> bool:
+def _first_public_note(before: TicketState, after: TicketState) -> bool:
     added = after.notes[len(before.notes) :]
     return any(not note.is_internal for note in added)
 
 
 def follow(
-    before: TicketView, after: TicketView, policy: Policy, now: datetime
-) -> tuple[TicketView, list[Alarm]]:
+    before: TicketState, after: TicketState, policy: Policy, now: datetime
+) -> tuple[TicketState, list[Alarm]]:
     """The clock of `after` (a change decided on `before`, or `before` itself for the monitor)
     brought to `now`, with the alarms it raised. See the module docstring."""
     sla = after.sla
@@ -253,14 +256,19 @@ def follow(
     return after.model_copy(update={"sla": sla}), alarms
 
 
-def view(ticket: TicketView, policy: Policy, now: datetime) -> TicketView:
-    """The ticket as read: remaining business time to its next target, and whether paused."""
+def shown(ticket: TicketState, policy: Policy, now: datetime) -> Sla:
+    """The ticket's clock as read: remaining business time to its next target, and whether
+    paused (what a view shows; the state keeps the clock as written)."""
     sla = ticket.sla
     pending = _pending(sla)
     remaining = None
     if pending and ticket.status not in STOPPED:
         remaining = _target(sla, pending[0]) - counted(ticket, policy, now)
-    shown = sla.model_copy(
+    return sla.model_copy(
         update={"remaining_ms": remaining, "paused": sla.paused_since is not None}
     )
-    return ticket.model_copy(update={"sla": shown})
+
+
+def view(ticket: TicketState, policy: Policy, now: datetime) -> TicketState:
+    """The ticket with its clock as read (`shown`)."""
+    return ticket.model_copy(update={"sla": shown(ticket, policy, now)})

@@ -1,9 +1,11 @@
-"""Ticket counts kept by the writes: what one ticket adds to each counter it belongs to.
+"""Ticket counts, a projection of the ticket writes: what one ticket adds to each counter.
 
 Stats read a counter document per scope instead of aggregating every ticket. A scope is
 everyone's tickets (`all`), one agent's (`agent:<id>`, `agent:` = unassigned) or one customer's
-(`customer:<id>`). A write adds the difference between the ticket's contributions after and
-before it.
+(`customer:<id>`). A write stores, with its events, the difference between the ticket's
+contributions after and before it; that difference is added to each scope once per event id
+(the scope marks the id applied until the entry has left the outbox) before the event is
+published.
 """
 
 from __future__ import annotations
@@ -11,17 +13,23 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uts_shared.contracts.tickets import (
     Priority,
     SlaAttainment,
     TicketStats,
     TicketSummary,
-    TicketView,
 )
 
+if TYPE_CHECKING:  # the aggregate uses this module: its state is named for types only
+    from tickets_service.domain.ticket import TicketState
+
 ALL = "all"
+APPLIED = "applied"
+"""A counter document's map of the event ids whose deltas it holds while their entries are
+still in an outbox (bookkeeping, not a count): a key is tested in one lookup, and the outbox
+clean-up removes it with the entry."""
 FIELDS = ("status", "priority", "isEscalated", "assignedAgent", "customerId", "sla")
 """The stored fields a ticket's counts depend on."""
 
@@ -38,7 +46,7 @@ class Counted:
     sla: str = "ok"
 
     @classmethod
-    def of(cls, ticket: TicketView | TicketSummary) -> Counted:
+    def of(cls, ticket: TicketState | TicketSummary) -> Counted:
         return cls(
             ticket.status.value,
             ticket.priority.value,
@@ -110,6 +118,31 @@ def recount(tickets: Iterable[Counted]) -> dict[str, Counter[str]]:
     return counts
 
 
+@dataclass(frozen=True)
+class Rebuilt:
+    """A scope's counts rebuilt, and the ids of the pending deltas they already include."""
+
+    fields: Counter[str]
+    applied: list[str]
+
+
+def rebuilt(
+    tickets: Iterable[Counted], pending: Iterable[tuple[str, Mapping[str, Mapping[str, int]]]]
+) -> dict[str, Rebuilt]:
+    """Every scope's counts from the tickets. A delta still waiting in an outbox (`pending`:
+    event id and delta) is already in its ticket, hence in the recount: its id is recorded as
+    applied in each scope it touches, so the relay never adds it again."""
+    counts = recount(tickets)
+    applied: dict[str, list[str]] = {}
+    for event_id, delta in pending:
+        for scope in delta:
+            applied.setdefault(scope, []).append(event_id)
+    return {
+        scope: Rebuilt(counts.get(scope, Counter()), applied.get(scope, []))
+        for scope in {*counts, *applied}
+    }
+
+
 _COUNTED = [f for f in TicketStats.model_fields if f != "sla_by_priority"]
 
 
@@ -119,7 +152,7 @@ def stats(*rows: Mapping[str, Any] | None) -> TicketStats:
     total: Counter[str] = Counter()
     for row in rows:
         for field, value in (row or {}).items():
-            if field != "_id":
+            if field not in ("_id", APPLIED):
                 total[field] += int(value)
     by_priority = {
         p: SlaAttainment.of(total[f"sla_met_{p.value}"], total[f"sla_breached_{p.value}"])

@@ -1,0 +1,638 @@
+"""The ticket aggregate: a ticket's state and every rule about it.
+
+`Ticket(state)` answers each change with an `Outcome`: the state after it and the events it
+causes (contract payloads carrying the version the write will give the ticket). Nothing here
+stores, publishes, reads a clock or draws an id: `now` and ids come in as arguments. The input
+state is never modified; the service writes the new one conditionally on the version it read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from tickets_service.domain import sla, views
+from uts_shared.contracts import tickets as t
+from uts_shared.contracts.base import (
+    MAX_NOTES_PER_TICKET,
+    MAX_STATUS_CHANGES_PER_TICKET,
+    EventType,
+)
+from uts_shared.contracts.tickets import TicketStatus
+from uts_shared.errors import Conflict, ValidationFailed
+
+S = TicketStatus
+
+OPEN_STATES = (S.NEW, S.OPEN, S.IN_PROGRESS, S.PENDING_CUSTOMER, S.WAITING_INTERNAL)
+"""Statuses of a ticket still being worked: each may be resolved or closed."""
+
+TRANSITIONS: dict[TicketStatus, tuple[TicketStatus, ...]] = {
+    S.NEW: (S.OPEN, S.RESOLVED, S.CLOSED),
+    S.OPEN: (S.IN_PROGRESS, S.RESOLVED, S.CLOSED),
+    S.IN_PROGRESS: (S.PENDING_CUSTOMER, S.WAITING_INTERNAL, S.RESOLVED, S.CLOSED),
+    S.PENDING_CUSTOMER: (S.IN_PROGRESS, S.RESOLVED, S.CLOSED),
+    S.WAITING_INTERNAL: (S.IN_PROGRESS, S.RESOLVED, S.CLOSED),
+    S.RESOLVED: (S.CLOSED, S.OPEN),
+    S.CLOSED: (),
+}
+"""The plan's path (new→open→in_progress⇄pending_customer, in_progress⇄waiting_internal,
+in_progress→resolved→closed, resolved→open to reopen), plus what agents need: resolve (with
+notes) or close (with a reason) from any open state."""
+
+ALLOWED_WIRE: dict[str, list[str]] = {
+    status.value: [s.value for s in targets] for status, targets in TRANSITIONS.items()
+}
+"""`allowedNextStatuses` of a stored status, as the wire has it (read paths fill views with it)."""
+
+CLOSE_REASONS = ("duplicate", "spam", "no_response")
+"""The usual reasons to close a ticket nobody resolved; any other words are accepted too."""
+
+FEEDBACK_STATUSES = (S.RESOLVED, S.CLOSED)
+
+
+class InvalidTransition(Conflict):
+    """A status change the graph does not allow; names the allowed next states."""
+
+    def __init__(self, current: TicketStatus, target: TicketStatus) -> None:
+        allowed = [s.value for s in TRANSITIONS[current]]
+        shown = ", ".join(allowed) if allowed else "none (final state)"
+        super().__init__(
+            f"Cannot change status from '{current.value}' to '{target.value}'; "
+            f"allowed next states: {shown}",
+            context={"from": current.value, "to": target.value, "allowed": allowed},
+        )
+
+
+def allowed_next(status: TicketStatus) -> tuple[TicketStatus, ...]:
+    """The statuses a ticket in `status` may move to."""
+    return TRANSITIONS[status]
+
+
+def can_transition(current: TicketStatus, target: TicketStatus) -> bool:
+    return target in TRANSITIONS[current]
+
+
+class TicketState(BaseModel):
+    """A ticket as the aggregate holds it: what is stored, nothing worked out when read
+    (allowed next statuses, live SLA time, search score: the views' business) and nothing only
+    the store keeps (search terms, outbox, applied request keys, the names map)."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, validate_by_alias=True, frozen=True
+    )
+
+    ticket_id: str
+    subject: str
+    description: str
+    category: str
+    subcategory: str | None = None
+    priority: t.Priority
+    status: TicketStatus
+    status_history: list[t.StatusChange] = Field(default_factory=list)
+    customer_id: str
+    customer: t.CustomerRef | None = None
+    conversation_id: str | None = None
+    assigned_agent: str | None = None
+    assigned_agent_name: str | None = None
+    assigned_at: datetime | None = None
+    location: t.Location | None = None
+    sla: t.Sla
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolved_by_name: str | None = None
+    resolution_notes: str | None = None
+    customer_feedback: t.CustomerFeedback | None = None
+    tags: list[str] = Field(default_factory=list)
+    is_escalated: bool = False
+    escalated_to: str | None = None
+    escalated_to_name: str | None = None
+    escalation_reason: str | None = None
+    escalated_at: datetime | None = None
+    attachments: list[t.Attachment] = Field(default_factory=list)
+    source: t.TicketSource
+    created_by: str | None = None
+    created_by_name: str | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    notes: list[t.Note] = Field(default_factory=list)
+
+
+Emitted = tuple[EventType[Any], BaseModel]
+"""One event: its type and payload."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The ticket after a change and the events it causes; no events: nothing changed (unless
+    `rescheduled`: the SLA clock's next moment moved, a write no one needs to hear about)."""
+
+    ticket: TicketState
+    events: tuple[Emitted, ...] = ()
+    note: t.Note | None = None
+    rescheduled: bool = False
+
+
+CUSTOMER_REPLIED = "customer replied"
+SLA_AGENT = "sla"
+"""Who the monitor's own changes are by (history, notes, events)."""
+CLOCK_WORDS = {"first_response": "first response", "resolution": "resolution"}
+_RAISED: dict[t.Priority, t.Priority] = {
+    t.Priority.LOW: t.Priority.MEDIUM,
+    t.Priority.MEDIUM: t.Priority.HIGH,
+    t.Priority.HIGH: t.Priority.URGENT,
+    t.Priority.URGENT: t.Priority.URGENT,
+}
+
+
+def _alarm_event(ticket: TicketState, alarm: sla.Alarm, version: int) -> Emitted:
+    kind = t.TICKET_SLA_BREACHED if alarm.breached else t.TICKET_SLA_WARNING
+    payload = t.TicketSlaAlarm(
+        ticket_id=ticket.ticket_id,
+        clock=alarm.clock,
+        due_at=alarm.due_at,
+        target_ms=alarm.target_ms,
+        elapsed_ms=alarm.elapsed_ms,
+        priority=ticket.priority,
+        customer_id=ticket.customer_id,
+        assigned_agent=ticket.assigned_agent,
+        version=version,
+    )
+    return kind, payload
+
+
+def _status_moved(
+    before: TicketState, after: TicketState, *, by: str | None, reason: str | None
+) -> Emitted:
+    return (
+        t.TICKET_UPDATED,
+        t.TicketUpdated(
+            ticket_id=before.ticket_id,
+            customer_id=before.customer_id,
+            updated_by=by,
+            old_status=before.status,
+            new_status=after.status,
+            reason=reason,
+            assigned_agent=after.assigned_agent,
+            version=before.version + 1,
+        ),
+    )
+
+
+def resumable(status: TicketStatus) -> bool:
+    """Whether a customer's reply can move a ticket in `status` back to in_progress."""
+    return can_transition(status, S.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """The aggregate: `state` as read, and the rules as methods returning an `Outcome`."""
+
+    state: TicketState
+
+    # --- creation -----------------------------------------------------------------------------
+
+    @classmethod
+    def new(
+        cls,
+        request: t.NewTicket,
+        *,
+        ticket_id: str,
+        status: TicketStatus,
+        source: t.TicketSource,
+        sla: t.Sla,
+        assigned_agent: str | None,
+        now: datetime,
+        customer: t.CustomerRef | None = None,
+        created_by: str | None = None,
+        created_by_name: str | None = None,
+    ) -> Ticket:
+        """The ticket as first stored (version 1, no history yet); an agent assigning it to
+        itself is its creator, so the assignee's name is the creator's."""
+        return cls(
+            TicketState(
+                ticket_id=ticket_id,
+                subject=request.subject,
+                description=request.description,
+                category=request.category,
+                subcategory=request.subcategory,
+                priority=request.priority,
+                status=status,
+                customer_id=request.customer_id,
+                customer=customer,
+                conversation_id=request.conversation_id,
+                assigned_agent=assigned_agent,
+                assigned_agent_name=created_by_name if assigned_agent == created_by else None,
+                assigned_at=now if assigned_agent else None,
+                location=request.location,
+                sla=sla,
+                tags=list(dict.fromkeys(request.tags)),
+                attachments=request.attachments,
+                source=source,
+                created_by=created_by,
+                created_by_name=created_by_name,
+                created_at=now,
+                updated_at=now,
+                version=1,
+            )
+        )
+
+    def created(self, *, created_by: str | None) -> Outcome:
+        """The ticket as first stored, with its `ticket.created`."""
+        ticket = self.state
+        payload = t.TicketCreated(
+            ticket=views.event_view(ticket),
+            customer_id=ticket.customer_id,
+            conversation_id=ticket.conversation_id,
+            created_by=created_by,
+            version=ticket.version,
+        )
+        return Outcome(ticket, ((t.TICKET_CREATED, payload),))
+
+    # --- status -------------------------------------------------------------------------------
+
+    def _moved(
+        self,
+        target: TicketStatus,
+        *,
+        by: str | None,
+        reason: str | None,
+        now: datetime,
+        by_name: str | None = None,
+    ) -> TicketState:
+        """Moved to `target` (or InvalidTransition), with history. History's `from` is always
+        the status the ticket really had. Resolved stamps resolvedAt/resolvedBy; closed stamps
+        closedAt (and the reason as `closeReason`); reopening clears the resolution stamps of
+        the previous round (history keeps them). Closing a ticket nobody resolved needs a
+        reason. (SLA stamps are the clock's: `domain/sla.py`.)"""
+        ticket = self.state
+        current = ticket.status
+        if not can_transition(current, target):
+            raise InvalidTransition(current, target)
+        if target is S.CLOSED and current is not S.RESOLVED and not (reason and reason.strip()):
+            raise ValidationFailed.on(
+                "reason",
+                "closing a ticket that is not resolved needs a reason: "
+                f"{', '.join(CLOSE_REASONS)} or your own words",
+            )
+        if len(ticket.status_history) >= MAX_STATUS_CHANGES_PER_TICKET:
+            raise Conflict(
+                f"Ticket {ticket.ticket_id} has had {MAX_STATUS_CHANGES_PER_TICKET} status "
+                "changes, the most one ticket records; open a new ticket to go on",
+                context={"limit": MAX_STATUS_CHANGES_PER_TICKET},
+            )
+        change = t.StatusChange(
+            from_=current, to=target, changed_by=by, reason=reason, timestamp=now
+        )
+        update: dict[str, object] = {
+            "status": target,
+            "status_history": [*ticket.status_history, change],
+            "updated_at": now,
+        }
+        if target is S.RESOLVED:
+            update["resolved_at"] = now
+            update["resolved_by"] = by
+            update["resolved_by_name"] = by_name
+        if target is S.CLOSED:
+            update["closed_at"] = now
+            update["close_reason"] = reason
+        if current is S.RESOLVED and target is S.OPEN:
+            update["resolved_at"] = None
+            update["resolved_by"] = None
+            update["resolved_by_name"] = None
+        return ticket.model_copy(update=update)
+
+    def transition(
+        self,
+        target: TicketStatus,
+        *,
+        by: str | None,
+        reason: str | None,
+        now: datetime,
+        by_name: str | None = None,
+    ) -> Outcome:
+        """A move along the graph, announced as `ticket.updated`."""
+        after = self._moved(target, by=by, reason=reason, now=now, by_name=by_name)
+        return Outcome(after, (_status_moved(self.state, after, by=by, reason=reason),))
+
+    def change_status(
+        self,
+        target: TicketStatus,
+        *,
+        by: str | None,
+        reason: str | None,
+        now: datetime,
+        by_name: str | None = None,
+    ) -> Outcome:
+        """A status change asked for by name: a move to resolved takes its reason as the
+        resolution notes (required, as on the resolve route); any other is a `transition`."""
+        if target is not S.RESOLVED:
+            return self.transition(target, by=by, reason=reason, now=now, by_name=by_name)
+        if not can_transition(self.state.status, target):
+            raise InvalidTransition(self.state.status, target)
+        if not (reason and reason.strip()) or by is None:
+            raise ValidationFailed.on(
+                "reason", "resolving needs resolution notes: give them as the reason"
+            )
+        after = self._resolved(reason, by=by, now=now, reason=reason, by_name=by_name)
+        return Outcome(after, (_status_moved(self.state, after, by=by, reason=reason),))
+
+    def customer_replied(self, waiting: list[TicketStatus], *, now: datetime) -> Outcome:
+        """Back to in_progress if still waiting on the customer; else nothing."""
+        status = self.state.status
+        if status not in waiting or not resumable(status):
+            return Outcome(self.state)
+        return self.change_status(S.IN_PROGRESS, by=None, reason=CUSTOMER_REPLIED, now=now)
+
+    def _resolved(
+        self,
+        notes: str,
+        *,
+        by: str,
+        now: datetime,
+        reason: str = "Resolved by agent",
+        by_name: str | None = None,
+    ) -> TicketState:
+        resolved = self._moved(S.RESOLVED, by=by, reason=reason, now=now, by_name=by_name)
+        return resolved.model_copy(update={"resolution_notes": notes})
+
+    def resolve(self, notes: str, *, by: str, now: datetime, by_name: str | None = None) -> Outcome:
+        """Resolve with notes, from any open state (the graph says which)."""
+        ticket = self.state
+        after = self._resolved(notes, by=by, now=now, by_name=by_name)
+        payload = t.TicketResolved(
+            ticket_id=ticket.ticket_id,
+            resolved_by=by,
+            resolved_by_name=by_name,
+            resolution_notes=notes,
+            customer_id=ticket.customer_id,
+            assigned_agent=after.assigned_agent,
+            version=ticket.version + 1,
+        )
+        return Outcome(after, ((t.TICKET_RESOLVED, payload),))
+
+    # --- people -------------------------------------------------------------------------------
+
+    def _taken_up(self, action: str, *, by: str | None, reason: str, now: datetime) -> TicketState:
+        """A ticket someone takes up (assigned, escalated): never a closed one; a new one
+        opens."""
+        if self.state.status is S.CLOSED:
+            raise Conflict(
+                f"Ticket {self.state.ticket_id} is closed and can't be {action}",
+                context={"status": self.state.status.value},
+            )
+        if self.state.status is S.NEW:
+            return self._moved(S.OPEN, by=by, reason=reason, now=now)
+        return self.state
+
+    def assign(
+        self, agent_id: str, *, by: str | None, now: datetime, agent_name: str | None = None
+    ) -> Outcome:
+        """Assign to `agent_id` (named `agent_name`); a new ticket moves to open (in history)."""
+        ticket = self.state
+        reason = "Assigned to agent"
+        taken = self._taken_up("assigned", by=by or agent_id, reason=reason, now=now)
+        after = taken.model_copy(
+            update={
+                "assigned_agent": agent_id,
+                "assigned_agent_name": agent_name,
+                "assigned_at": now,
+                "updated_at": now,
+            }
+        )
+        events: list[Emitted] = [
+            (
+                t.TICKET_ASSIGNED,
+                t.TicketAssigned(
+                    ticket_id=ticket.ticket_id,
+                    agent_id=agent_id,
+                    agent_name=agent_name,
+                    customer_id=ticket.customer_id,
+                    assigned_by=by,
+                    previous_agent=ticket.assigned_agent,
+                    version=ticket.version + 1,
+                ),
+            )
+        ]
+        if after.status != ticket.status:
+            events.append(_status_moved(ticket, after, by=by, reason=reason))
+        return Outcome(after, tuple(events))
+
+    def escalate(
+        self,
+        to_agent: str,
+        reason: str,
+        *,
+        by: str,
+        now: datetime,
+        to_agent_name: str | None = None,
+    ) -> Outcome:
+        """Flag as escalated to `to_agent` (who becomes the assignee); a new ticket opens."""
+        ticket = self.state
+        taken = self._taken_up("escalated", by=by, reason="Escalated", now=now)
+        after = taken.model_copy(
+            update={
+                "is_escalated": True,
+                "escalated_to": to_agent,
+                "escalated_to_name": to_agent_name,
+                "escalation_reason": reason,
+                "escalated_at": now,
+                "assigned_agent": to_agent,
+                "assigned_agent_name": to_agent_name,
+                "assigned_at": now,
+                "updated_at": now,
+            }
+        )
+        events: list[Emitted] = [
+            (
+                t.TICKET_ESCALATED,
+                t.TicketEscalated(
+                    ticket_id=ticket.ticket_id,
+                    from_agent=by,
+                    to_agent=to_agent,
+                    to_agent_name=to_agent_name,
+                    reason=reason,
+                    customer_id=ticket.customer_id,
+                    previous_agent=ticket.assigned_agent,
+                    version=ticket.version + 1,
+                ),
+            )
+        ]
+        if after.status != ticket.status:
+            events.append(_status_moved(ticket, after, by=by, reason="Escalated"))
+        return Outcome(after, tuple(events))
+
+    # --- notes, feedback, general fields ------------------------------------------------------
+
+    def add_note(
+        self,
+        content: str,
+        *,
+        by: str,
+        is_internal: bool,
+        note_id: str,
+        now: datetime,
+        by_name: str | None = None,
+    ) -> Outcome:
+        """Append a note (internal unless said otherwise); a full ticket takes no more."""
+        ticket = self.state
+        if len(ticket.notes) >= MAX_NOTES_PER_TICKET:
+            raise Conflict(
+                f"Ticket {ticket.ticket_id} already has {MAX_NOTES_PER_TICKET} notes, the most "
+                "one ticket holds; open a new ticket to go on",
+                context={"limit": MAX_NOTES_PER_TICKET},
+            )
+        note = t.Note(
+            id=note_id,
+            agent_id=by,
+            agent_name=by_name,
+            content=content,
+            is_internal=is_internal,
+            timestamp=now,
+        )
+        after = ticket.model_copy(update={"notes": [*ticket.notes, note], "updated_at": now})
+        payload = t.TicketNoteAdded(
+            ticket_id=ticket.ticket_id,
+            note=note,
+            agent_id=by,
+            customer_id=ticket.customer_id,
+            assigned_agent=after.assigned_agent,
+            version=ticket.version + 1,
+        )
+        return Outcome(after, ((t.TICKET_NOTE_ADDED, payload),), note=note)
+
+    def record_feedback(
+        self, rating: int, comment: str | None, *, by: str | None, now: datetime
+    ) -> Outcome:
+        """The customer's rating; only once the ticket is resolved or closed."""
+        ticket = self.state
+        if ticket.status not in FEEDBACK_STATUSES:
+            raise Conflict(
+                f"Feedback can only be given on a resolved or closed ticket "
+                f"({ticket.ticket_id} is {ticket.status.value})",
+                context={
+                    "status": ticket.status.value,
+                    "allowed": [s.value for s in FEEDBACK_STATUSES],
+                },
+            )
+        feedback = t.CustomerFeedback(rating=rating, comment=comment, submitted_at=now)
+        after = ticket.model_copy(update={"customer_feedback": feedback, "updated_at": now})
+        payload = t.TicketUpdated(
+            ticket_id=ticket.ticket_id,
+            customer_id=ticket.customer_id,
+            updated_by=by,
+            updates={"customerFeedback": feedback.model_dump(mode="json")},
+            assigned_agent=after.assigned_agent,
+            version=ticket.version + 1,
+        )
+        return Outcome(after, ((t.TICKET_UPDATED, payload),))
+
+    def update(self, changes: t.TicketChanges, *, by: str | None, now: datetime) -> Outcome:
+        """General fields: only those set in `changes` and actually different; no event (and
+        no write) when nothing differs (a new priority's SLA targets are `clocked`'s)."""
+        ticket = self.state
+        update: dict[str, object] = {}
+        for name in changes.model_fields_set:
+            new_value = getattr(changes, name)
+            if new_value != getattr(ticket, name):
+                update[name] = new_value
+        if not update:
+            return Outcome(ticket)
+        update["updated_at"] = now
+        after = ticket.model_copy(update=update)
+        updates = changes.model_dump(
+            mode="json", by_alias=True, include=set(update) - {"sla", "updated_at"}
+        )
+        payload = t.TicketUpdated(
+            ticket_id=ticket.ticket_id,
+            customer_id=ticket.customer_id,
+            updated_by=by,
+            updates=updates,
+            assigned_agent=after.assigned_agent,
+            version=ticket.version + 1,
+        )
+        return Outcome(after, ((t.TICKET_UPDATED, payload),))
+
+    # --- the SLA clock ------------------------------------------------------------------------
+
+    def clocked(
+        self, outcome: Outcome, policy: sla.Policy, now: datetime, *, note_id: str
+    ) -> Outcome:
+        """`outcome` (decided on this state; `Outcome(state)` for the monitor) with the SLA
+        clock brought to `now`: its warnings and breaches, and the breach actions, as events.
+        A change with no events of its own and no alarm stays a no-op (nothing is written)."""
+        before = self.state
+        after, alarms = sla.follow(before, outcome.ticket, policy, now)
+        if not outcome.events and not alarms:
+            overdue = before.sla.next_check_at is not None and before.sla.next_check_at <= now
+            if overdue and after.sla.next_check_at != before.sla.next_check_at:
+                return Outcome(after, rescheduled=True)  # e.g. the policy moved it later
+            return outcome
+        events = list(outcome.events)
+        version = before.version + 1
+        if alarms:  # the SLA state changed: a change syncing systems must see
+            after = after.model_copy(update={"updated_at": now})
+        acted = False
+        for alarm in alarms:
+            events.append(_alarm_event(after, alarm, version))
+            if alarm.breached and not acted:
+                after, actions = Ticket(after)._on_breach(alarm, policy, now, note_id)
+                events.extend(actions)
+                acted = bool(actions)
+        if acted:  # a raised priority brings nearer targets: schedule them, raise what they reach
+            after, more = sla.follow(after, after, policy, now)
+            events.extend(_alarm_event(after, alarm, version) for alarm in more)
+        return Outcome(after, tuple(events), outcome.note)
+
+    def _on_breach(
+        self, alarm: sla.Alarm, policy: sla.Policy, now: datetime, note_id: str
+    ) -> tuple[TicketState, list[Emitted]]:
+        """The policy's breach actions: escalate, raise the priority; recorded as an internal
+        note by `sla` (the ticket's timeline) and announced with their usual events."""
+        ticket = self.state
+        actions = policy.on_breach
+        events: list[Emitted] = []
+        done: list[str] = []
+        version = ticket.version + 1
+        to_agent = actions.to_agent_id or ticket.assigned_agent
+        if actions.escalate and to_agent is not None and not ticket.is_escalated:
+            reason = f"SLA breached ({CLOCK_WORDS[alarm.clock]})"
+            name = ticket.assigned_agent_name if to_agent == ticket.assigned_agent else None
+            escalated = Ticket(ticket).escalate(
+                to_agent, reason, by=SLA_AGENT, now=now, to_agent_name=name
+            )
+            ticket = escalated.ticket
+            events.extend(escalated.events)
+            done.append(f"escalated to {name or to_agent}")
+        if actions.raise_priority and _RAISED[ticket.priority] != ticket.priority:
+            raised = _RAISED[ticket.priority]
+            ticket = ticket.model_copy(
+                update={"priority": raised, "sla": sla.retarget(ticket.sla, raised, policy)}
+            )
+            events.append(
+                (
+                    t.TICKET_UPDATED,
+                    t.TicketUpdated(
+                        ticket_id=ticket.ticket_id,
+                        customer_id=ticket.customer_id,
+                        updated_by=SLA_AGENT,
+                        updates={"priority": raised.value},
+                        assigned_agent=ticket.assigned_agent,
+                        version=version,
+                    ),
+                )
+            )
+            done.append(f"priority raised to {raised.value}")
+        if done:
+            words = f"SLA breached ({CLOCK_WORDS[alarm.clock]}): {', '.join(done)}"
+            noted = Ticket(ticket).add_note(
+                words, by=SLA_AGENT, is_internal=True, note_id=note_id, now=now
+            )
+            ticket = noted.ticket
+        return ticket, events
