@@ -280,6 +280,29 @@ async def test_a_change_repeated_with_its_idempotency_key_is_applied_once(desk: 
     assert [h["to"] for h in final["statusHistory"]] == ["in_progress"]
 
 
+async def test_an_idempotency_key_reused_for_another_change_is_422_and_applies_nothing(
+    desk: Desk,
+) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"])
+    path = f"/tickets/{ticket['ticketId']}"
+    headers = {"Idempotency-Key": unique_key()}
+    moved = await desk.api.post(f"{path}/status", json={"status": "in_progress"}, headers=headers)
+    assert moved.status_code == 200, moved.text
+    for route, body in (
+        ("notes", {"content": "Otra cosa", "isInternal": True}),
+        ("resolve", {"resolutionNotes": "Reparado"}),
+        ("status", {"status": "pending_customer"}),
+    ):
+        r = await desk.api.post(f"{path}/{route}", json=body, headers=headers)
+        assert r.status_code == 422, (route, r.text)
+        assert [d["field"] for d in r.json()["details"]] == ["Idempotency-Key"], route
+        assert headers["Idempotency-Key"] in r.json()["error"]
+    final = (await desk.api.get(path)).json()["ticket"]
+    assert (final["status"], final["notes"]) == ("in_progress", [])
+    assert [h["to"] for h in final["statusHistory"]] == ["in_progress"]
+
+
 async def test_a_page_deeper_than_any_list_is_422_naming_page(desk: Desk) -> None:
     for path in ("/tickets", "/customers", "/conversations"):
         r = await desk.api.get(path, params={"page": MAX_PAGE + 1})

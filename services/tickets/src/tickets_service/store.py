@@ -383,15 +383,16 @@ class TicketStore:
 
     async def get_for_change(
         self, ticket_id: str, visible_to: str | None = None
-    ) -> tuple[TicketState, frozenset[str]] | None:
-        """The ticket, and the keys of the latest requests already applied to it; None when
-        it does not exist or is not visible to `visible_to`."""
+    ) -> tuple[TicketState, dict[str, str | None]] | None:
+        """The ticket, and the keys of the latest requests already applied to it with the
+        fingerprint of the change each made (None for keys stored before fingerprints); None
+        when it does not exist or is not visible to `visible_to`."""
         doc = await self.tickets.find_one(
             _scoped(ticket_id, visible_to), {"outbox": 0, "searchTerms": 0}
         )
         if doc is None:
             return None
-        return _ticket(doc), frozenset(doc.get(APPLIED_KEYS) or ())
+        return _ticket(doc), _applied(doc.get(APPLIED_KEYS) or ())
 
     async def save_ticket(
         self,
@@ -401,6 +402,7 @@ class TicketStore:
         outbox: Sequence[OutboxEntry],
         search_terms: Sequence[str] | None = None,
         request_key: str | None = None,
+        fingerprint: str | None = None,
         visible_to: str | None = None,
     ) -> TicketState | None:
         """Write the fields that differ, only if the ticket is still at `before.version` (and
@@ -430,7 +432,8 @@ class TicketStore:
         if outbox:
             pushes["outbox"] = {"$each": [e.to_document() for e in outbox]}
         if request_key is not None:
-            pushes[APPLIED_KEYS] = {"$each": [request_key], "$slice": -APPLIED_KEYS_KEPT}
+            entry = request_key if fingerprint is None else f"{fingerprint} {request_key}"
+            pushes[APPLIED_KEYS] = {"$each": [entry], "$slice": -APPLIED_KEYS_KEPT}
         if pushes:
             update["$push"] = pushes
         doc = await self.tickets.find_one_and_update(
@@ -890,6 +893,21 @@ def _scoped(ticket_id: str, visible_to: str | None) -> Document:
 
 def _scored(doc: Document, terms: list[str]) -> TicketSummary:
     return _summary(doc, score=search.score(doc.get("searchTerms") or (), terms))
+
+
+_FINGERPRINT = re.compile(r"^[0-9a-f]{16} ")
+
+
+def _applied(entries: Sequence[str]) -> dict[str, str | None]:
+    """Stored applied-key entries (`"<fingerprint> <key>"`, or a bare key from before
+    fingerprints) as key -> fingerprint."""
+    applied: dict[str, str | None] = {}
+    for entry in entries:
+        if _FINGERPRINT.match(entry):
+            applied[entry[17:]] = entry[:16]
+        else:
+            applied[entry] = None
+    return applied
 
 
 def _customer(doc: Mapping[str, Any] | None) -> Customer | None:

@@ -20,6 +20,7 @@ from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
 from tickets_service.domain.ticket import Outcome, Ticket, TicketState, resumable
 from tickets_service.domain.tickets import (
+    command_fingerprint,
     customer_ref,
     note_id_for,
     request_fingerprint,
@@ -68,6 +69,15 @@ class Plan:
 
 def _actor(cmd: t.TicketCommand) -> str | None:
     return cmd.principal.id if cmd.principal else getattr(cmd, "by", None)
+
+
+def _key_reused(key: str, ticket_id: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"Idempotency-Key '{key}' was already used for a different change of ticket "
+        f"{ticket_id}; use a new key for a new change",
+        details=[FieldError(field="Idempotency-Key", reason="used for another request")],
+        context={"ticketId": ticket_id},
+    )
 
 
 def _not_found(ticket_id: str) -> NotFound:
@@ -401,6 +411,7 @@ class TicketOperations:
         expected_version: int | None = None,
         still_valid: StillValid = _always,
         search_changed: bool = False,
+        fingerprint: str | None = None,
     ) -> Outcome:
         """Read, let `decide` change it, write if still at the version read (see module doc).
 
@@ -415,6 +426,9 @@ class TicketOperations:
                 raise _not_found(ticket_id)
             ticket, applied = found
             if key is not None and key in applied:
+                made = applied[key]
+                if made is not None and fingerprint is not None and made != fingerprint:
+                    raise _key_reused(key, ticket_id)
                 log.info(
                     "request %s was already applied to %s: answered as a replay", key, ticket_id
                 )
@@ -451,6 +465,7 @@ class TicketOperations:
                 outbox=entries,
                 search_terms=terms,
                 request_key=key,
+                fingerprint=fingerprint,
                 visible_to=req.visible_to,
             )
             if saved is None:
@@ -476,7 +491,9 @@ class TicketOperations:
         note = outcome.note
         if note is None:  # a replay: the note this request added before
             wanted = note_id_for(cmd.request_key) if cmd.request_key else None
-            note = next(n for n in outcome.ticket.notes if n.id == wanted)
+            note = next((n for n in outcome.ticket.notes if n.id == wanted), None)
+            if note is None:  # the key made another change (stored before fingerprints)
+                raise _key_reused(cmd.request_key or "", cmd.ticket_id)
         return t.NoteResult(ticket=agent_view(outcome.ticket), note=note)
 
     async def execute(self, cmd: t.TicketCommand) -> Outcome:
@@ -490,6 +507,7 @@ class TicketOperations:
             expected_version=plan.expected_version,
             still_valid=plan.still_valid,
             search_changed=plan.search_changed,
+            fingerprint=command_fingerprint(cmd) if cmd.request_key is not None else None,
         )
         log.debug("ticket %s: %s by %s", cmd.ticket_id, cmd.kind, _actor(cmd))
         return outcome

@@ -30,6 +30,26 @@ def note_id_for(request_key: str) -> str:
     return uuid.uuid5(NOTES, request_key).hex
 
 
+COMMAND_FINGERPRINT_CHARS = 16
+_NOT_THE_CHANGE = {
+    "request_key",
+    "expected_version",
+    "principal",
+    "visible_to",
+    "by_name",
+    "agent_name",
+    "to_agent_name",
+}
+"""What may differ between two deliveries of one change (names, scope, the version it expects)."""
+
+
+def command_fingerprint(command: BaseModel) -> str:
+    """What identifies a change to a ticket apart from its request key: the same change has the
+    same fingerprint, any other change (another kind, another value) another one."""
+    body = command.model_dump_json(exclude=_NOT_THE_CHANGE & set(type(command).model_fields))
+    return hashlib.sha256(body.encode()).hexdigest()[:COMMAND_FINGERPRINT_CHARS]
+
+
 def request_fingerprint(request: BaseModel) -> str:
     """What identifies a create request apart from its idempotency key (same request, same
     fingerprint; any other field different, another fingerprint)."""
