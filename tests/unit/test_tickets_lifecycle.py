@@ -274,6 +274,30 @@ def test_a_ticket_with_the_longest_history_takes_no_more_status_changes() -> Non
         Ticket(full.model_copy(update={"status": S.NEW})).assign("a2", by="a1", now=T0)
 
 
+def test_the_customer_view_carries_no_agent_id_and_no_agents_reason() -> None:
+    """What a customer may read of a status change is when and to what; of a public note, its
+    words, its time and its author's name."""
+    ticket = Ticket(make(S.OPEN)).transition(
+        S.IN_PROGRESS, by="agent-7f3a", reason="cliente molesto, revisar cobro", now=T0
+    )
+    noted_ticket, _ = noted(
+        Ticket(ticket.ticket).add_note(
+            "Vamos en camino",
+            by="agent-7f3a",
+            is_internal=False,
+            note_id="n1",
+            now=T0,
+            by_name="Ana Ruiz",
+        )
+    )
+    view = customer_view(noted_ticket)
+    shown = view.model_dump_json()
+    assert "agent-7f3a" not in shown and "molesto" not in shown
+    assert [(c.from_, c.to) for c in view.status_history][-1] == (S.OPEN, S.IN_PROGRESS)
+    [note] = view.notes
+    assert (note.content, note.agent_name) == ("Vamos en camino", "Ana Ruiz")
+
+
 def test_customer_view_model_drops_internal_notes_whatever_it_is_given() -> None:
     note = Note(id="n", agent_id="a", content="secreto", is_internal=True, timestamp=T0)
     data = customer_view(make()).model_dump()

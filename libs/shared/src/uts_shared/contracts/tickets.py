@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
     Field,
     SerializerFunctionWrapHandler,
@@ -303,18 +304,64 @@ class CustomerTicketSummary(WireModel):
     updated_at: datetime
 
 
-class CustomerTicketView(CustomerTicketSummary):
-    """A ticket as its customer may see it: only non-internal notes, status timeline."""
+class CustomerStatusChange(WireModel):
+    """A status change as its customer reads it: when and to what, never who or why (the
+    reason is the agents' own words)."""
 
-    status_history: list[StatusChange] = Field(default_factory=list)
+    from_: TicketStatus = Field(alias="from")
+    to: TicketStatus
+    timestamp: datetime
+
+
+class CustomerNote(WireModel):
+    """An agent's public note as its customer reads it: the words, the time, the author's
+    name (never an agent's id)."""
+
+    id: str
+    content: str
+    agent_name: str | None = None
+    timestamp: datetime
+
+
+_CUSTOMER_NOTE_KEYS = ("id", "content", "agentName", "agent_name", "timestamp")
+
+
+def _as_customer_reads(value: Any, keys: tuple[str, ...]) -> Any:
+    """A model or dict reduced to the keys a customer may read (wire or Python names)."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(by_alias=True)
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k in keys}
+    return value
+
+
+class CustomerTicketView(CustomerTicketSummary):
+    """A ticket as its customer may see it: its status timeline (no reasons, no agent ids) and
+    only the agents' public notes."""
+
+    status_history: list[CustomerStatusChange] = Field(default_factory=list)
     location: Location | None = None
     attachments: list[Attachment] = Field(default_factory=list)
-    notes: list[Note] = Field(default_factory=list)
+    notes: list[CustomerNote] = Field(default_factory=list)
 
-    @field_validator("notes")
+    @field_validator("status_history", mode="before")
     @classmethod
-    def _public_only(cls, value: list[Note]) -> list[Note]:
-        return [note for note in value if not note.is_internal]
+    def _timeline_only(cls, value: Any) -> Any:
+        keys = ("from", "from_", "to", "timestamp")
+        return [_as_customer_reads(c, keys) for c in value] if isinstance(value, list) else value
+
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _public_only(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+
+        def internal(note: Any) -> bool:
+            if isinstance(note, Note):
+                return note.is_internal
+            return bool(isinstance(note, dict) and note.get("isInternal", note.get("is_internal")))
+
+        return [_as_customer_reads(n, _CUSTOMER_NOTE_KEYS) for n in value if not internal(n)]
 
 
 class TicketPage(WireModel):

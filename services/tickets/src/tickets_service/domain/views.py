@@ -9,7 +9,9 @@ from uts_shared.contracts import tickets as t
 
 _AGENT_FIELDS = frozenset(t.TicketView.model_fields) - {"allowed_next_statuses", "score"}
 
-_CUSTOMER_FIELDS = tuple(f for f in t.CustomerTicketView.model_fields if f != "notes")
+_CUSTOMER_FIELDS = tuple(
+    f for f in t.CustomerTicketView.model_fields if f not in {"notes", "status_history"}
+)
 _CUSTOMER_SUMMARY_FIELDS = tuple(t.CustomerTicketSummary.model_fields)
 
 
@@ -34,8 +36,16 @@ def event_view(state: aggregate.TicketState) -> t.TicketView:
 def customer_view(state: aggregate.TicketState) -> t.CustomerTicketView:
     """What the ticket's customer may see: no internal notes, SLA or escalation internals."""
     fields = {f: getattr(state, f) for f in _CUSTOMER_FIELDS}
-    public = [note for note in state.notes if not note.is_internal]
-    return t.CustomerTicketView.model_construct(**fields, notes=public)
+    timeline = [
+        t.CustomerStatusChange(from_=c.from_, to=c.to, timestamp=c.timestamp)
+        for c in state.status_history
+    ]
+    public = [
+        t.CustomerNote(id=n.id, content=n.content, agent_name=n.agent_name, timestamp=n.timestamp)
+        for n in state.notes
+        if not n.is_internal
+    ]
+    return t.CustomerTicketView.model_construct(**fields, status_history=timeline, notes=public)
 
 
 def customer_summary(ticket: t.TicketSummary) -> t.CustomerTicketSummary:
