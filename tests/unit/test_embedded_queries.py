@@ -11,7 +11,6 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from uts_shared.embedded import Engine
 from uts_shared.embedded.aio import EmbeddedDatabase
-from uts_shared.embedded.collection import Collection
 from uts_shared.embedded.indexes import order_key
 from uts_shared.embedded.matching import compile_filter
 
@@ -179,7 +178,7 @@ async def test_indexed_answers_equal_a_full_scan() -> None:
 
 async def test_indexes_follow_updates_and_deletes() -> None:
     rnd = random.Random(3)
-    collection = Collection("t")
+    collection = Engine().database("t").collection("t")
     from uts_shared.embedded.collection import spec_from
 
     collection.create_index(spec_from([("status", 1), ("createdAt", -1)]))
@@ -221,7 +220,7 @@ def test_sorted_answers_follow_changes_to_the_sort_fields() -> None:
     # No index serves this sort: candidates are ordered by positions the engine remembers per
     # stored version, and a changed document must take its new place at once.
     rnd = random.Random(5)
-    collection = Collection("t")
+    collection = Engine().database("t").collection("t")
     from uts_shared.embedded.collection import spec_from
 
     collection.create_index(spec_from([("terms", 1)]))

@@ -1,4 +1,4 @@
-"""The embedded engine keeps its data: clean and unclean stops, torn writes, snapshots, owner."""
+"""The embedded engine keeps its data: clean and unclean stops, abandoned writes, fsync, owner."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from uts_shared.embedded import DataDirInUse, Engine
-from uts_shared.embedded import journal as journal_module
+from uts_shared.embedded import storage as storage_module
 from uts_shared.embedded.aio import EmbeddedDatabase
 
 
@@ -51,25 +52,37 @@ async def test_a_reopened_database_has_every_document_index_and_delete(tmp_path:
     engine.close()
 
 
-def test_a_torn_last_write_is_cut_off_and_the_rest_recovers(tmp_path: Path) -> None:
-    database = Engine(tmp_path).database("uts_tickets")
-    for i in range(10):
-        database.collection("c").insert({"_id": i, "v": "x" * 100})
-    storage = database._storage
-    assert storage is not None
-    journal = tmp_path / "uts_tickets" / f"journal-{storage.generation:08d}.log"
-    # A crash without the final snapshot: drop the engine, keep the journal as it is on disk.
-    storage._stop.set()
-    os.close(storage._fd)
-    os.close(storage._lock_fd)
-    with journal.open("ab") as f:
-        f.write(b"\x40\x00\x00\x00partial-record")
+def _unclean_stop(engine: Engine, name: str = "uts_tickets") -> None:
+    """Let a database go as a killed process does: no last sync, no tidy close."""
+    environment = engine.database(name).environment
+    environment._stop.set()
+    environment.env.close()
+    os.close(environment._lock_fd)
+    environment._lock_fd = -1
 
-    database = Engine(tmp_path).database("uts_tickets")
-    assert len(database.collection("c").docs) == 10
-    database.collection("c").insert({"_id": 10})
-    database.close()
-    assert len(Engine(tmp_path).database("uts_tickets").collection("c").docs) == 11
+
+async def test_a_write_cut_off_midway_leaves_nothing_of_it_and_the_rest_recovers(
+    tmp_path: Path,
+) -> None:
+    engine, db = open_db(tmp_path)
+    await db["c"].create_index([("v", 1)], unique=True)
+    for i in range(10):
+        await db["c"].insert_one({"_id": i, "v": "x" * 100 + str(i)})
+    # The document is written, then its unique index entry is found taken: the one
+    # transaction is abandoned, so neither the document nor any entry of it remains.
+    with pytest.raises(DuplicateKeyError):
+        await db["c"].insert_one({"_id": 10, "v": "x" * 100 + "3"})
+    _unclean_stop(engine)
+
+    engine, db = open_db(tmp_path)
+    assert await db["c"].count_documents({}) == 10
+    assert await db["c"].find_one({"_id": 10}) is None
+    await db["c"].insert_one({"_id": 10})
+    engine.close()
+    engine, db = open_db(tmp_path)
+    assert await db["c"].count_documents({}) == 11
+    assert not engine.database("uts_tickets").verify()
+    engine.close()
 
 
 def test_a_second_process_cannot_open_the_same_database(tmp_path: Path) -> None:
@@ -80,50 +93,41 @@ def test_a_second_process_cannot_open_the_same_database(tmp_path: Path) -> None:
     Engine(tmp_path).database("uts_tickets").close()
 
 
-async def test_writes_during_a_snapshot_are_kept(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(journal_module, "COMPACT_MIN_BYTES", 20_000)
+async def test_writes_and_updates_survive_an_unclean_stop(tmp_path: Path) -> None:
     engine, db = open_db(tmp_path)
+    await db["c"].create_index([("hits", 1)])
     for i in range(600):
         await db["c"].insert_one({"_id": i, "text": "y" * 200})
         if i % 3 == 0:
             await db["c"].update_one({"_id": i // 2}, {"$inc": {"hits": 1}})
-    files = {p.name.split("-")[0] for p in (tmp_path / "uts_tickets").iterdir()}
-    assert "snapshot" in files  # at least one compaction ran
     expected = {d["_id"]: d.get("hits") for d in await db["c"].find({}).to_list()}
-    storage = engine.database("uts_tickets")._storage
-    assert storage is not None
-    if storage._compacting is not None:
-        storage._compacting.join()
-    storage._stop.set()
-    os.close(storage._fd)
-    os.close(storage._lock_fd)  # an unclean stop: no final snapshot
+    _unclean_stop(engine)
 
     engine, db = open_db(tmp_path)
     assert {d["_id"]: d.get("hits") for d in await db["c"].find({}).to_list()} == expected
+    assert await db["c"].count_documents({"hits": 2}) == sum(1 for v in expected.values() if v == 2)
     engine.close()
 
 
 async def test_a_slow_fsync_holds_no_write_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The once-a-second fsync runs beside the writes: on a slow disk a write does not wait
-    for it (writes run on the services' event loop)."""
+    """The once-a-second sync (UTS_FSYNC=everysec) runs beside the writes: on a slow disk a
+    write does not wait for it (writes run on the services' event loop)."""
+    monkeypatch.setenv("UTS_FSYNC", "everysec")
     engine, db = open_db(tmp_path)
-    storage = engine.database("uts_tickets")._storage
-    assert storage is not None
+    environment = engine.database("uts_tickets").environment
     await db["c"].insert_one({"_id": 0})
     syncing = threading.Event()
-    real_fsync = os.fsync
+    real_flush = storage_module.flush
 
-    def slow_fsync(fd: int) -> None:
+    def slow_flush(env: Any) -> None:
         syncing.set()
         time.sleep(0.5)
-        real_fsync(fd)
+        real_flush(env)
 
-    monkeypatch.setattr(journal_module.os, "fsync", slow_fsync)
-    syncer = threading.Thread(target=storage._sync)
+    monkeypatch.setattr(storage_module, "flush", slow_flush)
+    syncer = threading.Thread(target=lambda: storage_module.flush(environment.env))
     syncer.start()
     assert syncing.wait(5)
     started = time.perf_counter()
@@ -172,7 +176,7 @@ def test_a_killed_process_loses_no_acknowledged_write(tmp_path: Path) -> None:
     writer.wait()
 
     database = Engine(tmp_path).database("uts_tickets")
-    kept = {doc["_id"] for doc in database.collection("tickets").docs.values()}
+    kept = {doc["_id"] for doc in database.collection("tickets").find({})}
     assert set(range(acknowledged + 1)) <= kept
     counter = database.collection("counters").get("n")
     assert counter is not None and counter["seq"] >= acknowledged + 1

@@ -1,7 +1,7 @@
 """The embedded engine behind the few `AsyncMongoClient` calls the stores make.
 
-Calls run synchronously inside the coroutine (in memory, microseconds each, atomic per call).
-Documents handed out are private copies, as a driver's are.
+Calls run synchronously inside the coroutine (LMDB, microseconds each, one transaction per
+call). Documents handed out are private copies, as a driver's are.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ class EmbeddedCollection:
         return self._c.count(filter)
 
     async def estimated_document_count(self, **_: Any) -> int:
-        return len(self._c.docs)
+        return self._c.size()
 
     async def distinct(self, key: str, filter: Mapping[str, Any] | None = None) -> list[Any]:
         from uts_shared.embedded.values import MISSING, hash_key, resolve
@@ -313,7 +313,7 @@ class EmbeddedDatabase:
         raise NotImplementedError(f"embedded engine: command {command!r}")
 
     async def list_collection_names(self) -> list[str]:
-        return [n for n, c in self.engine_database.collections.items() if c.docs or c.indexes]
+        return self.engine_database.collection_names()
 
     async def drop_collection(self, name: str) -> None:
         self.engine_database.drop_collection(name)
