@@ -26,7 +26,7 @@ from pymongo.errors import DuplicateKeyError
 from uts_shared.embedded import keys
 from uts_shared.embedded.indexes import Index, IndexSpec, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
-from uts_shared.embedded.storage import DamagedDocument, pack, unpack
+from uts_shared.embedded.storage import DamagedDocument, pack, seq_of, unpack
 from uts_shared.embedded.updating import apply_update, upsert_seed
 from uts_shared.embedded.values import (
     CODEC,
@@ -574,9 +574,8 @@ class Collection:
             i for i in self.indexes.values() if changed.intersection(i.tops) or "_id" in changed
         ]
         planned = self._entries(txn, after, key, touched)
-        record = self._record(txn, key)
-        assert record is not None
-        txn.put(key, pack(key, record[0], bson.encode(after)), db=self._docs)
+        seq = seq_of(cast(bytes, txn.get(key, db=self._docs)))
+        txn.put(key, pack(key, seq, bson.encode(after)), db=self._docs)
         grown = False
         for index, entries, arrays in planned:
             old, _ = index.entries_of(before)
@@ -595,12 +594,11 @@ class Collection:
             removed = self.find(query, sort=sort, limit=0 if multi else 1, txn=txn)
             for doc in removed:
                 key = id_key(doc["_id"])
-                record = self._record(txn, key)
-                assert record is not None
+                seq = seq_of(cast(bytes, txn.get(key, db=self._docs)))
                 for index in self.indexes.values():
                     index.remove(txn, index.entries_of(doc)[0], key)
                 txn.delete(key, db=self._docs)
-                txn.delete(_SEQ.pack(record[0]), db=self._order)
+                txn.delete(_SEQ.pack(seq), db=self._order)
         return removed
 
     def drop(self) -> None:

@@ -9,6 +9,7 @@ each byte reverses the order: that is a descending field.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import struct
@@ -97,6 +98,18 @@ def encode(value: Any) -> bytes:
 
 def component(value: Any, direction: int) -> bytes:
     """One field of an index key: ascending bytes, or inverted for a descending field."""
+    if type(value) in _CACHED:
+        return _cached_component(value, direction)
+    raw = encode(value)
+    return raw if direction > 0 else raw.translate(_INVERT)
+
+
+_CACHED = frozenset({str, int, float, bool, dt.datetime, ObjectId, type(None)})
+
+
+@functools.lru_cache(maxsize=1 << 16, typed=True)
+def _cached_component(value: Any, direction: int) -> bytes:
+    # An entry repeats its document's `_id` and date in every index: each is encoded once.
     raw = encode(value)
     return raw if direction > 0 else raw.translate(_INVERT)
 

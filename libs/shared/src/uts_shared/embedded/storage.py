@@ -107,6 +107,9 @@ class Environment:
             sync=self.mode == "always",
             metasync=self.mode == "always",
             readahead=False,
+            # Writing pages in place saves a copy per commit (~20%), but grows the file to the
+            # whole map at once (sparse): only for the temporary environments.
+            writemap=self.temporary,
             max_readers=1024,
         )
         self._stop = threading.Event()
