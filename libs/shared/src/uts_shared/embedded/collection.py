@@ -26,7 +26,7 @@ from pymongo.errors import DuplicateKeyError
 from uts_shared.embedded import keys
 from uts_shared.embedded.indexes import Index, IndexSpec, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
-from uts_shared.embedded.storage import DamagedDocument, pack, seq_of, unpack
+from uts_shared.embedded.storage import DamagedDocument, WriteFailed, pack, seq_of, unpack
 from uts_shared.embedded.updating import apply_update, upsert_seed
 from uts_shared.embedded.values import (
     CODEC,
@@ -125,10 +125,15 @@ class Collection:
     @contextlib.contextmanager
     def _writing(self) -> Iterator[lmdb.Transaction]:
         self._generation += 1
-        with self._env.begin(write=True) as txn:
-            yield txn
+        try:
+            with self._env.begin(write=True) as txn:
+                yield txn
+        except lmdb.Error as failed:
+            raise WriteFailed(
+                f"embedded engine: writing to {self.name} in {self._database.directory} failed "
+                f"({failed}); nothing of this write was kept"
+            ) from failed
         self._generation += 1
-        self._database.written()
 
     def _catalog(self, txn: lmdb.Transaction) -> None:
         state = {"name": self.name, "indexes": [i.state() for i in self.indexes.values()]}

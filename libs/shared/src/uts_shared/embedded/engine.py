@@ -65,9 +65,6 @@ class Database:
         else:
             txn.put(name.encode(), bson.encode(state), db=self._catalog)
 
-    def written(self) -> None:
-        """A write transaction committed (the hook `always` durability needs none for)."""
-
     def drop_collection(self, name: str) -> None:
         found = self.collections.get(name)
         if found is not None:

@@ -59,6 +59,10 @@ class DamagedDocument(RuntimeError):
         self.id = _id
 
 
+class WriteFailed(OSError):
+    """LMDB could not commit a write (a full disk, an I/O error): nothing of it was kept."""
+
+
 def fsync_mode() -> FsyncMode:
     value = os.environ.get("UTS_FSYNC", "everysec").strip().lower() or "everysec"
     if value not in ("always", "everysec"):
