@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -181,3 +182,43 @@ def test_a_killed_process_loses_no_acknowledged_write(tmp_path: Path) -> None:
     counter = database.collection("counters").get("n")
     assert counter is not None and counter["seq"] >= acknowledged + 1
     database.close()
+
+
+JOURNAL_FORMAT = Path(__file__).parent / "data" / "journal_format"
+"""A `var/data` written by the engine's earlier journal-and-snapshot format: a snapshot after
+a clean stop, then a journal cut by an unclean one (see the expectations below)."""
+
+
+async def test_a_database_kept_in_the_journal_format_is_migrated_on_first_start(
+    tmp_path: Path,
+) -> None:
+    shutil.copytree(JOURNAL_FORMAT, tmp_path, dirs_exist_ok=True)
+    engine, db = open_db(tmp_path)
+    tickets, customers = db["tickets"], db["customers"]
+    ids = [d["_id"] for d in await tickets.find({}, {"_id": 1}).to_list()]
+    assert ids == [f"LUX-{i:04d}" for i in range(60) if i not in (1, 2)]
+    resolved = await tickets.find({"status": "resolved"}).sort("createdAt", -1).to_list()
+    assert [d["_id"] for d in resolved] == [f"LUX-{i:04d}" for i in range(57, -1, -3)]
+    assert await tickets.count_documents({"searchTerms": "w3"}) == 9
+    assert set(await tickets.index_information()) == {
+        "_id_",
+        "status_1_createdAt_-1__id_-1",
+        "searchTerms_1",
+    }
+    assert await customers.count_documents({}) == 30
+    assert (await customers.find_one({"_id": "C05"}) or {}).get("name") == "Ana"
+    with pytest.raises(DuplicateKeyError):
+        await customers.insert_one({"_id": "new", "phoneNumber": "+525500000007"})
+    assert "scratch" not in await db.list_collection_names()
+    assert engine.database("uts_tickets").verify() == []
+    engine.close()
+
+    kept = tmp_path / "uts_tickets"
+    assert not list(kept.glob("journal-*")) and not list(kept.glob("snapshot-*"))
+    assert sorted(p.name for p in (kept / "pre-lmdb").iterdir()) == [
+        "journal-00000001.log",
+        "snapshot-00000001.bson",
+    ]
+    engine, db = open_db(tmp_path)  # the second start reads LMDB only
+    assert await db["tickets"].count_documents({}) == 58
+    engine.close()
