@@ -253,3 +253,39 @@ async def test_aggregation_is_refused_with_the_reason() -> None:
     db = EmbeddedDatabase(Engine().database("agg"))
     with pytest.raises(NotImplementedError, match="counters"):
         await db["c"].aggregate([{"$match": {}}])
+
+
+def test_index_keys_sort_as_mongodb_compares_values() -> None:
+    from uts_shared.embedded.keys import component
+
+    values: list[Any] = [
+        None,
+        float("-inf"),
+        -(2**63),
+        -1.5,
+        0,
+        0.5,
+        1,
+        2**53,
+        2**53 + 1,
+        float("inf"),
+        "",
+        "a",
+        "a\x00",
+        "a\x00b",
+        "ab",
+        "é",
+        {"a": 1},
+        [1, 2],
+        False,
+        True,
+        T0 - timedelta(days=40_000),
+        T0,
+    ]
+    ascending = sorted(values, key=lambda v: component(v, 1))
+    assert ascending == values
+    descending = sorted(values, key=lambda v: component(v, -1))
+    assert descending == list(reversed(values))
+    # Equal values (as MongoDB compares them) give equal keys.
+    assert component(1, 1) == component(1.0, 1) and component(0.0, 1) == component(-0.0, 1)
+    assert component(2**53 + 1, 1) != component(float(2**53 + 1), 1)

@@ -94,12 +94,15 @@ class Collection:
         self._database = database
         env = database.environment.env
         self._env = env
-        self._docs = env.open_db(f"d:{name}".encode())
-        self._order = env.open_db(f"n:{name}".encode())
+        self._create = not database.readonly
+        self._docs = env.open_db(f"d:{name}".encode(), create=self._create)
+        self._order = env.open_db(f"n:{name}".encode(), create=self._create)
         self._generation = 0
         """Bumped by every change: cached candidate sets are valid within one generation."""
         self._cached: dict[bytes, tuple[int, set[bytes]]] = {}
         self.indexes: dict[str, Index] = {}
+        self._listed = state is not None
+        """The catalog names this collection (its first write puts it there)."""
         for doc in (state or {}).get("indexes", []):
             spec = IndexSpec.from_document(doc)
             index = Index(spec, self._index_db(spec.name), set(doc.get("arrayFields", [])))
@@ -110,7 +113,9 @@ class Collection:
         self._next_seq = _SEQ.unpack(last)[0] + 1 if last else 0
 
     def _index_db(self, index: str) -> Any:
-        return self._env.open_db(f"i:{self.name}:{index}".encode(), dupsort=True)
+        return self._env.open_db(
+            f"i:{self.name}:{index}".encode(), dupsort=True, create=self._create
+        )
 
     # --- transactions -------------------------------------------------------------------------
 
@@ -125,10 +130,14 @@ class Collection:
     @contextlib.contextmanager
     def _writing(self) -> Iterator[lmdb.Transaction]:
         self._generation += 1
+        listed = self._listed
         try:
             with self._env.begin(write=True) as txn:
                 yield txn
-        except lmdb.Error as failed:
+        except BaseException as failed:
+            self._listed = listed
+            if not isinstance(failed, lmdb.Error):
+                raise
             raise WriteFailed(
                 f"embedded engine: writing to {self.name} in {self._database.directory} failed "
                 f"({failed}); nothing of this write was kept"
@@ -136,6 +145,7 @@ class Collection:
         self._generation += 1
 
     def _catalog(self, txn: lmdb.Transaction) -> None:
+        self._listed = True
         state = {"name": self.name, "indexes": [i.state() for i in self.indexes.values()]}
         self._database.put_catalog(txn, self.name, state)
 
@@ -164,6 +174,16 @@ class Collection:
             found = self._record(txn, id_key(_id))
         return None if found is None else found[1]
 
+    def raw_documents(self) -> Iterator[bytes]:
+        """Every document's BSON as stored (checksum verified), in natural order."""
+        with self._reading(None) as txn:
+            for key in cast(Iterator[bytes], txn.cursor(db=self._order).iternext(keys=False)):
+                raw = cast(bytes, txn.get(key, db=self._docs))
+                unpacked = unpack(key, raw)
+                if unpacked is None:
+                    raise DamagedDocument(self.name, _readable_id(key, raw))
+                yield bytes(unpacked[1])
+
     def size(self, txn: lmdb.Transaction | None = None) -> int:
         with self._reading(txn) as t:
             return int(t.stat(self._docs)["entries"])
@@ -173,23 +193,32 @@ class Collection:
         problems: list[str] = []
         with self._reading(None) as txn:
             expected: dict[str, set[tuple[bytes, bytes]]] = {n: set() for n in self.indexes}
-            seqs: set[bytes] = set()
+            listed: dict[bytes, bytes] = {}
+            damaged: set[bytes] = set()
             for key in cast(Iterator[bytes], txn.cursor(db=self._docs).iternext(values=False)):
                 try:
                     found = self._record(txn, key)
-                except DamagedDocument as damaged:
-                    problems.append(str(damaged))
+                except DamagedDocument as refused:
+                    problems.append(str(refused))
+                    damaged.add(key)
                     continue
                 assert found is not None
-                seqs.add(_SEQ.pack(found[0]))
+                listed[_SEQ.pack(found[0])] = key
                 for name, index in self.indexes.items():
                     entries, _ = index.entries_of(found[1])
                     expected[name].update((e, index.value_of(key)) for e in entries)
-            order = {seq: key for seq, key in txn.cursor(db=self._order)}
-            if set(order) != seqs:
+            order = dict(cast(Iterator[tuple[bytes, bytes]], txn.cursor(db=self._order)))
+            if order != listed and not problems:
                 problems.append(f"{self.name}: the natural order does not list every document")
             for name, index in self.indexes.items():
-                held = set(txn.cursor(db=index.db).iternext())
+                # A damaged document's entries cannot be checked: it is reported already.
+                held = {
+                    (entry, value)
+                    for entry, value in cast(
+                        Iterator[tuple[bytes, bytes]], txn.cursor(db=index.db).iternext()
+                    )
+                    if index.id_of(value) not in damaged
+                }
                 if held != expected[name]:
                     missing, extra = len(expected[name] - held), len(held - expected[name])
                     problems.append(
@@ -488,7 +517,7 @@ class Collection:
         self._next_seq += 1
         txn.put(key, pack(key, seq, bson.encode(stored)), db=self._docs)
         txn.put(_SEQ.pack(seq), key, db=self._order)
-        grown = False
+        grown = not self._listed
         for index, entries, arrays in planned:
             index.add(txn, entries, key)
             if not arrays <= index.array_fields:
@@ -614,6 +643,7 @@ class Collection:
                 txn.drop(index.db, delete=True)
             self.indexes.clear()
             self._database.put_catalog(txn, self.name, None)
+            self._listed = False
 
     def load(self, doc: Document, txn: lmdb.Transaction) -> None:
         """Migration: put a document back as it was (no unique check: it was kept)."""

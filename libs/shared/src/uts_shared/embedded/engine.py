@@ -24,20 +24,23 @@ _CATALOG = b"catalog"
 
 
 class Database:
-    def __init__(self, name: str, directory: Path | None) -> None:
+    def __init__(self, name: str, directory: Path | None, *, readonly: bool = False) -> None:
+        """`readonly`: beside the process that has it open (a hot backup, a check, an export);
+        it neither takes the lock nor migrates."""
         self.name = name
+        self.readonly = readonly
         where = None if directory is None else directory / name
-        self.environment = Environment(where)
+        self.environment = Environment(where, readonly=readonly)
         if where is None:
             # An in-memory database nobody closes: its temporary files go when it is dropped.
             weakref.finalize(self, self.environment.close)
-        self._catalog = self.environment.env.open_db(_CATALOG)
+        self._catalog = self.environment.env.open_db(_CATALOG, create=not readonly)
         self.collections: dict[str, Collection] = {}
         with self.environment.env.begin() as txn:
             for key, raw in txn.cursor(db=self._catalog):
                 state = bson.decode(raw, CODEC)
                 self.collections[key.decode()] = Collection(key.decode(), self, state)
-        if where is not None and migration.pending(where):
+        if where is not None and not readonly and migration.pending(where):
             self._migrate(where)
 
     @property

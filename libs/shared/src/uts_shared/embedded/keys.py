@@ -91,8 +91,10 @@ def encode(value: Any) -> bytes:
         return bytes((BINARY,)) + struct.pack(">I", len(value)) + b"\x00" + bytes(value)
     if isinstance(value, re.Pattern):
         return bytes((REGEX,)) + _escaped(value.pattern.encode()) + _escaped(b"")
+    if isinstance(value, str):  # str subclasses (a query's StrEnum)
+        return bytes((STRING,)) + _escaped(value.encode())
     if isinstance(value, (int, float)):  # int subclasses (bson.Int64)
-        return bytes((NUMBER,)) + _number(value)
+        return bytes((NUMBER,)) + _number(int(value) if isinstance(value, int) else value)
     raise TypeError(f"embedded engine: unsupported value type {type(value).__name__}")
 
 

@@ -93,8 +93,11 @@ def seq_of(record: bytes) -> int:
 class Environment:
     """One database's LMDB environment (opened, locked, synced, closed)."""
 
-    def __init__(self, directory: Path | None, *, mode: FsyncMode | None = None) -> None:
+    def __init__(
+        self, directory: Path | None, *, mode: FsyncMode | None = None, readonly: bool = False
+    ) -> None:
         self.temporary = directory is None
+        self.readonly = readonly
         if directory is None:
             parent = "/dev/shm" if os.path.isdir("/dev/shm") else None
             directory = Path(tempfile.mkdtemp(prefix="uts-embedded-", dir=parent))
@@ -102,7 +105,7 @@ class Environment:
         self.mode: FsyncMode = "everysec" if self.temporary else (mode or fsync_mode())
         directory.mkdir(parents=True, exist_ok=True)
         self._lock_fd = -1
-        if not self.temporary:
+        if not self.temporary and not readonly:
             self._lock_fd = _lock(directory)
         self.env = lmdb.open(
             str(directory),
@@ -115,10 +118,12 @@ class Environment:
             # whole map at once (sparse): only for the temporary environments.
             writemap=self.temporary,
             max_readers=1024,
+            readonly=readonly,
+            create=not readonly,
         )
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None
-        if self.mode == "everysec" and not self.temporary:
+        if self.mode == "everysec" and not self.temporary and not readonly:
             self._syncer = threading.Thread(target=self._sync_loop, name="lmdb-sync", daemon=True)
             self._syncer.start()
 
@@ -140,7 +145,7 @@ class Environment:
             self._syncer.join()
             self._syncer = None
         with contextlib.suppress(lmdb.Error):
-            if not self.temporary:
+            if not self.temporary and not self.readonly:
                 self.env.sync(True)
             self.env.close()
         if self._lock_fd >= 0:
