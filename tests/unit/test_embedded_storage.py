@@ -222,3 +222,26 @@ async def test_a_database_kept_in_the_journal_format_is_migrated_on_first_start(
     engine, db = open_db(tmp_path)  # the second start reads LMDB only
     assert await db["tickets"].count_documents({}) == 58
     engine.close()
+
+
+def test_an_in_memory_database_leaves_no_files_behind_even_when_killed() -> None:
+    from uts_shared.embedded.storage import Environment
+
+    script = (
+        "import sys; from uts_shared.embedded import Engine; "
+        "db = Engine().database('t'); db.collection('c').insert({'_id': 1}); "
+        "print(db.directory, flush=True); sys.stdin.read()"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None
+    left = Path(holder.stdout.readline().strip())
+    assert (left / "data.mdb").exists()
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+
+    fresh = Environment(None)  # the next in-memory database clears what a dead process left
+    assert not left.exists()
+    fresh.close()
+    assert not fresh.directory.exists()

@@ -38,6 +38,7 @@ SYNC_INTERVAL = 1.0
 MAP_SIZE = int(os.environ.get("UTS_LMDB_MAP_SIZE", str(64 << 30)))
 """Address space reserved per database (the file grows only as it fills)."""
 TEMP_MAP_SIZE = 1 << 30
+TEMP_PREFIX = "uts-embedded-"
 MAX_DBS = 4096
 
 _HEADER = struct.Struct(">IQ")
@@ -99,8 +100,7 @@ class Environment:
         self.temporary = directory is None
         self.readonly = readonly
         if directory is None:
-            parent = "/dev/shm" if os.path.isdir("/dev/shm") else None
-            directory = Path(tempfile.mkdtemp(prefix="uts-embedded-", dir=parent))
+            directory = _temporary_directory()
         self.directory = directory
         self.mode: FsyncMode = "everysec" if self.temporary else (mode or fsync_mode())
         directory.mkdir(parents=True, exist_ok=True)
@@ -153,6 +153,27 @@ class Environment:
             self._lock_fd = -1
         if self.temporary:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _temporary_directory() -> Path:
+    """A private directory (tmpfs when there is one), named after this process; those left by
+    processes that died without cleaning up (SIGKILL) are removed on the way."""
+    parent = Path("/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir())
+    for stale in parent.glob(f"{TEMP_PREFIX}*"):
+        pid = stale.name.removeprefix(TEMP_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=parent))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def flush(env: lmdb.Environment) -> None:
