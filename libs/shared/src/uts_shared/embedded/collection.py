@@ -296,7 +296,7 @@ class Collection:
         with self._reading(None) as txn:
             plan = self._plan(txn, query)
             if plan.span is not None:
-                return plan.span[0].width(txn, plan.span[1], cap=1 << 62)
+                return plan.span[0].count(txn, plan.span[1])
             if plan.exact:
                 return self.size(txn) if plan.candidates is None else len(plan.candidates)
             match = compile_filter(query)

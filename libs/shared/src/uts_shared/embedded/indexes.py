@@ -23,8 +23,9 @@ from uts_shared.embedded.values import MISSING, bracket, resolve
 Key = tuple[tuple[str, int], ...]
 _Pairs = Iterator[tuple[bytes, bytes]]
 
-WIDTH_CAP = 5000
-"""Counting an index span stops here (the planner only needs to know it is large)."""
+WIDTH_CAP = 1000
+"""Counting an index span stops here: past it the planner takes the whole index's size (it only
+needs to know the span is large, and erring large keeps it from a long walk)."""
 
 
 def order_key(doc: Mapping[str, Any], sort: Sequence[tuple[str, int]]) -> tuple[bytes, ...]:
@@ -212,21 +213,40 @@ class Index:
             yield id_of(value)
 
     def width(self, txn: lmdb.Transaction, prefix: Sequence[Any], cap: int = WIDTH_CAP) -> int:
-        """How many entries start with `prefix` (counted up to `cap`; all of them unpinned)."""
+        """How many entries start with `prefix`: counted up to `cap`, past it the index's size
+        (unpinned: the index's size)."""
         start = self.prefix(prefix)
+        total = int(txn.stat(self.db)["entries"])
         if not start:
-            return int(txn.stat(self.db)["entries"])
+            return total
         cursor = txn.cursor(db=self.db)
         if not cursor.set_range(start):
             return 0
         count = 0
-        while count < cap:
+        while True:
             key = cast(bytes, cursor.key())
             if not key.startswith(start):
-                break
+                return count
             count += cursor.count()
+            if count >= cap:
+                return total
             if not cursor.next_nodup():
+                return count
+
+    def count(self, txn: lmdb.Transaction, prefix: Sequence[Any]) -> int:
+        """Exactly how many entries start with `prefix`."""
+        start = self.prefix(prefix)
+        end = keys.after_prefix(start)
+        if not start or end is None:
+            return self.width(txn, prefix, cap=1 << 62)
+        cursor = txn.cursor(db=self.db)
+        if not cursor.set_range(start):
+            return 0
+        count = 0
+        for key in cast(Iterator[bytes], cursor.iternext(keys=True, values=False)):
+            if key >= end:
                 break
+            count += 1
         return count
 
     def lookup(self, txn: lmdb.Transaction, values: Sequence[Any]) -> set[bytes]:
