@@ -34,3 +34,4 @@ asyncapi: bootstrap
 bench: bootstrap
 	uv run python bench/routes.py
 	uv run python bench/realtime.py
+	uv run python bench/store.py
