@@ -111,10 +111,14 @@ class EmbeddedCursor:
         return self
 
     def _documents(self) -> list[Document]:
-        found = self._collection.find(
-            self._query, sort=self._sort, skip=self._skip, limit=self._limit
+        # Projected as each is read: a scan never holds every whole document at once.
+        return self._collection.find(
+            self._query,
+            sort=self._sort,
+            skip=self._skip,
+            limit=self._limit,
+            project=self._project,
         )
-        return [self._project(d) for d in found]
 
     async def to_list(self, length: int | None = None) -> list[Document]:
         docs = self._documents()

@@ -277,8 +277,10 @@ class Collection:
         skip: int = 0,
         limit: int = 0,
         txn: lmdb.Transaction | None = None,
+        project: Callable[[Document], Document] | None = None,
     ) -> list[Document]:
-        """The matching documents (freshly decoded: callers may keep them)."""
+        """The matching documents (freshly decoded: callers may keep them), each passed
+        through `project` as it is read when given."""
         query = query or {}
         with self._reading(txn) as t:
             plan = self._plan(t, query, sort)
@@ -289,7 +291,8 @@ class Collection:
                 if sort
                 else self._natural(t, plan, match)
             )
-            return list(itertools.islice(ordered, skip, wanted))
+            page = itertools.islice(ordered, skip, wanted)
+            return list(page) if project is None else [project(d) for d in page]
 
     def count(self, query: Mapping[str, Any] | None) -> int:
         query = query or {}
@@ -307,9 +310,14 @@ class Collection:
         if plan.candidates is None:
             ids = cast(Iterator[bytes], txn.cursor(db=self._order).iternext(keys=False))
             return (d for d in (self._load(txn, k) for k in ids) if match(d))
-        records = [r for r in (self._record(txn, k) for k in plan.candidates) if r is not None]
-        records.sort(key=_by_seq)
-        return (d for _, d in records if match(d))
+        # In insertion order, read from the records' headers: decoded one by one afterwards.
+        keyed = []
+        for key in plan.candidates:
+            raw = cast(bytes | None, txn.get(key, db=self._docs))
+            if raw is not None:
+                keyed.append((seq_of(raw), key))
+        keyed.sort()
+        return (d for d in (self._load(txn, k) for _, k in keyed) if match(d))
 
     def _ordered(
         self,
@@ -515,8 +523,9 @@ class Collection:
         planned = self._entries(txn, stored, key)
         seq = self._next_seq
         self._next_seq += 1
-        txn.put(key, pack(key, seq, bson.encode(stored)), db=self._docs)
-        txn.put(_SEQ.pack(seq), key, db=self._order)
+        record = pack(key, seq, bson.encode(stored))
+        self._put_document(txn, key, record)
+        txn.put(_SEQ.pack(seq), key, db=self._order, append=True)
         grown = not self._listed
         for index, entries, arrays in planned:
             index.add(txn, entries, key)
@@ -526,6 +535,13 @@ class Collection:
         if grown:
             self._catalog(txn)
         return stored
+
+    def _put_document(self, txn: lmdb.Transaction, key: bytes, record: bytes) -> None:
+        # Ids that grow (ticket numbers, ObjectIds) are appended: LMDB then fills each page
+        # instead of splitting it in half (half the pages for ticket-sized documents).
+        cursor = txn.cursor(db=self._docs)
+        last = cast(bytes, cursor.key()) if cursor.last() else None
+        txn.put(key, record, db=self._docs, append=last is None or key > last)
 
     def _entries(
         self, txn: lmdb.Transaction, doc: Document, key: bytes, only: Iterable[Index] | None = None
@@ -655,16 +671,12 @@ class Collection:
                 index.remove(txn, index.entries_of(existing[1])[0], key)
         seq = self._next_seq
         self._next_seq += 1
-        txn.put(key, pack(key, seq, bson.encode(doc)), db=self._docs)
-        txn.put(_SEQ.pack(seq), key, db=self._order)
+        self._put_document(txn, key, pack(key, seq, bson.encode(doc)))
+        txn.put(_SEQ.pack(seq), key, db=self._order, append=True)
         for index in self.indexes.values():
             entries, arrays = index.entries_of(doc)
             index.array_fields |= arrays
             index.add(txn, entries, key)
-
-
-def _by_seq(record: tuple[int, Document]) -> int:
-    return record[0]
 
 
 def _readable_id(key: bytes, raw: bytes) -> Any:
