@@ -283,6 +283,11 @@ class Collection:
         through `project` as it is read when given."""
         query = query or {}
         with self._reading(txn) as t:
+            if len(query) == 1 and "_id" in query and _scalar(query["_id"]):
+                # One document by its `_id`: what most calls ask; no plan needed.
+                found = self._record(t, id_key(normalise(query["_id"])))
+                one = [] if found is None or skip > 0 or limit < 0 else [found[1]]
+                return one if project is None else [project(d) for d in one]
             plan = self._plan(t, query, sort)
             match = _NO_CHECK if plan.exact else compile_filter(query)
             wanted = None if limit <= 0 else skip + limit
@@ -310,6 +315,10 @@ class Collection:
         if plan.candidates is None:
             ids = cast(Iterator[bytes], txn.cursor(db=self._order).iternext(keys=False))
             return (d for d in (self._load(txn, k) for k in ids) if match(d))
+        if len(plan.candidates) == 1:
+            (only,) = plan.candidates
+            found = self._record(txn, only)
+            return [found[1]] if found is not None and match(found[1]) else []
         # In insertion order, read from the records' headers: decoded one by one afterwards.
         keyed = []
         for key in plan.candidates:
@@ -435,6 +444,8 @@ class Collection:
                 return _Plan(None, True, pinned, span)
         if not parts:
             return _Plan(None, exact and not query, pinned)
+        if len(parts) == 1:  # one lookup: nothing to intersect, nothing worth remembering
+            return _Plan(parts[0](), exact, pinned, every=every_of)
         return _Plan(self._candidates(query, parts), exact, pinned, every=every_of)
 
     def _present(self, txn: lmdb.Transaction, values: list[Any]) -> set[bytes]:
