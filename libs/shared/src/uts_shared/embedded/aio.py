@@ -29,12 +29,17 @@ def _clone(value: Any) -> Any:
     return value
 
 
+def _own(doc: Document) -> Document:
+    return doc
+
+
 def _projector(projection: Any) -> Any:
-    """A function giving a document's projected private copy."""
+    """A function giving a document's projection (documents are decoded from LMDB for each
+    read: already the caller's own, nothing to copy)."""
     if not isinstance(projection, Mapping) and projection is not None:
         projection = dict.fromkeys(projection, 1)
     if not projection:
-        return _clone
+        return _own
     if any("." in k for k in projection):
         raise NotImplementedError("embedded engine: dotted projections are not supported")
     with_id = bool(projection.get("_id", 1))
@@ -43,13 +48,11 @@ def _projector(projection: Any) -> Any:
         keep = [k for k, v in fields.items() if v]
         if with_id:
             keep.insert(0, "_id")
-        return lambda doc: {k: _clone(doc[k]) for k in keep if k in doc}
+        return lambda doc: {k: doc[k] for k in keep if k in doc}
     drop = {k for k, v in fields.items() if not v}
     if not with_id:
         drop.add("_id")
-    return lambda doc: {
-        k: _clone(v) if type(v) in _CONTAINERS else v for k, v in doc.items() if k not in drop
-    }
+    return lambda doc: {k: v for k, v in doc.items() if k not in drop}
 
 
 def _sort(key: Any, direction: int | None = None) -> Sort:

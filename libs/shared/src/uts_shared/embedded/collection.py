@@ -119,13 +119,9 @@ class Collection:
 
     # --- transactions -------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _reading(self, txn: lmdb.Transaction | None) -> Iterator[lmdb.Transaction]:
-        if txn is not None:
-            yield txn
-            return
-        with self._env.begin(buffers=False) as fresh:
-            yield fresh
+    def _reading(self, txn: lmdb.Transaction | None) -> Any:
+        """`txn` itself (a write under way), or a new read transaction."""
+        return _Within(txn) if txn is not None else self._env.begin(buffers=False)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[lmdb.Transaction]:
@@ -688,6 +684,21 @@ class Collection:
             entries, arrays = index.entries_of(doc)
             index.array_fields |= arrays
             index.add(txn, entries, key)
+
+
+class _Within:
+    """A transaction already open, used as a context that leaves it open."""
+
+    __slots__ = ("txn",)
+
+    def __init__(self, txn: lmdb.Transaction) -> None:
+        self.txn = txn
+
+    def __enter__(self) -> lmdb.Transaction:
+        return self.txn
+
+    def __exit__(self, *_: object) -> None:
+        return None
 
 
 def _readable_id(key: bytes, raw: bytes) -> Any:
