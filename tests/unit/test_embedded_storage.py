@@ -245,3 +245,28 @@ def test_an_in_memory_database_leaves_no_files_behind_even_when_killed() -> None
     assert not left.exists()
     fresh.close()
     assert not fresh.directory.exists()
+
+
+def _mapped_kb(data_file: Path) -> int:
+    """Resident kB of this process's mappings of `data_file` (/proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if "-" in line.split(" ", 1)[0] and len(line.split()) >= 5:
+            inside = line.rstrip().endswith(str(data_file))
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+async def test_a_scan_of_a_whole_large_collection_lets_its_pages_go(tmp_path: Path) -> None:
+    engine, db = open_db(tmp_path)
+    await db["c"].insert_many([{"_id": i, "text": "z" * 1500} for i in range(6000)])
+    data_file = (tmp_path / "uts_tickets" / "data.mdb").resolve()
+    size_kb = data_file.stat().st_size // 1024
+
+    assert len(await db["c"].find({}, {"_id": 1}).to_list()) == 6000
+    assert _mapped_kb(data_file) < size_kb // 10  # read, then unmapped
+    # A small read maps what it reads, and keeps it.
+    assert await db["c"].find_one({"_id": 17}) == {"_id": 17, "text": "z" * 1500}
+    assert 0 < _mapped_kb(data_file) < size_kb // 10
+    engine.close()

@@ -46,6 +46,8 @@ Document = dict[str, Any]
 Sort = list[tuple[str, int]]
 
 CACHED_QUERIES = 16
+RELEASE_AFTER = 5000
+"""A scan reading this many documents lets their pages go afterwards (`Environment.release`)."""
 WALK_STEP_COST = 0.25
 """A step along an index costs about a quarter of reading a document to sort it."""
 
@@ -80,6 +82,9 @@ class _Plan:
     every: dict[str, list[Any]] = field(default_factory=dict)
     """Fields that must hold each of several values (`$all`): any one of them can pin an
     index walk (the matches are among the documents holding it)."""
+
+    scanned: int = 0
+    """How many documents a scan of the whole collection read (0: no such scan)."""
 
     def materialise(self, txn: lmdb.Transaction) -> None:
         if self.span is not None:
@@ -293,7 +298,10 @@ class Collection:
                 else self._natural(t, plan, match)
             )
             page = itertools.islice(ordered, skip, wanted)
-            return list(page) if project is None else [project(d) for d in page]
+            documents = list(page) if project is None else [project(d) for d in page]
+            if plan.scanned >= RELEASE_AFTER:
+                self._database.environment.release()
+            return documents
 
     def count(self, query: Mapping[str, Any] | None) -> int:
         query = query or {}
@@ -309,8 +317,7 @@ class Collection:
     def _natural(self, txn: lmdb.Transaction, plan: _Plan, match: Predicate) -> Iterable[Document]:
         plan.materialise(txn)
         if plan.candidates is None:
-            ids = cast(Iterator[bytes], txn.cursor(db=self._order).iternext(keys=False))
-            return (d for d in (self._load(txn, k) for k in ids) if match(d))
+            return (d for d in self._scan(txn, plan) if match(d))
         if len(plan.candidates) == 1:
             (only,) = plan.candidates
             found = self._record(txn, only)
@@ -323,6 +330,11 @@ class Collection:
                 keyed.append((seq_of(raw), key))
         keyed.sort()
         return (d for d in (self._load(txn, k) for _, k in keyed) if match(d))
+
+    def _scan(self, txn: lmdb.Transaction, plan: _Plan) -> Iterator[Document]:
+        for key in cast(Iterator[bytes], txn.cursor(db=self._order).iternext(keys=False)):
+            plan.scanned += 1
+            yield self._load(txn, key)
 
     def _ordered(
         self,

@@ -18,6 +18,7 @@ on every read, so a damaged document is refused (`DamagedDocument`), never serve
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import logging
 import os
@@ -42,6 +43,8 @@ TEMP_PREFIX = "uts-embedded-"
 MAX_DBS = 4096
 
 _HEADER = struct.Struct(">IQ")
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_MADV_DONTNEED = 4
 
 
 class DataDirInUse(RuntimeError):
@@ -136,6 +139,19 @@ class Environment:
 
     def sync(self) -> None:
         self.env.sync(True)
+
+    def release(self) -> None:
+        """Unmap the data file's pages from this process (they stay in the page cache, and a
+        later read maps them back): after a scan of a whole large collection, whose pages (and
+        their neighbours, which the kernel maps around each one read) are not a working set."""
+        if self.temporary:
+            return
+        target = os.path.realpath(self.directory / "data.mdb")
+        with open("/proc/self/maps") as maps:
+            regions = [line.split()[0] for line in maps if line.rstrip().endswith(target)]
+        for region in regions:
+            start, end = (int(x, 16) for x in region.split("-"))
+            _LIBC.madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), _MADV_DONTNEED)
 
     def close(self) -> None:
         if self._stop.is_set():
