@@ -144,7 +144,7 @@ class Environment:
         """Unmap the data file's pages from this process (they stay in the page cache, and a
         later read maps them back): after a scan of a whole large collection, whose pages (and
         their neighbours, which the kernel maps around each one read) are not a working set."""
-        if self.temporary:
+        if self.temporary or not os.path.exists("/proc/self/maps"):  # Linux only
             return
         target = os.path.realpath(self.directory / "data.mdb")
         with open("/proc/self/maps") as maps:
