@@ -270,3 +270,32 @@ async def test_a_scan_of_a_whole_large_collection_lets_its_pages_go(tmp_path: Pa
     assert await db["c"].find_one({"_id": 17}) == {"_id": 17, "text": "z" * 1500}
     assert 0 < _mapped_kb(data_file) < size_kb // 10
     engine.close()
+
+
+async def test_a_database_tells_whether_it_is_as_a_clean_stop_left_it(tmp_path: Path) -> None:
+    engine, db = open_db(tmp_path)
+    assert db.unchanged_since_clean_stop  # a new database
+    await db["c"].insert_one({"_id": 1})
+    assert not db.unchanged_since_clean_stop  # written since it was opened
+    engine.close()
+
+    engine, db = open_db(tmp_path)
+    assert db.unchanged_since_clean_stop
+    assert await db["c"].count_documents({}) == 1  # reads change nothing
+    assert db.unchanged_since_clean_stop
+    await db["c"].insert_one({"_id": 2})
+    _unclean_stop(engine)
+
+    engine, db = open_db(tmp_path)
+    assert not db.unchanged_since_clean_stop
+    assert await db["c"].count_documents({}) == 2
+    engine.close()
+    engine, db = open_db(tmp_path)
+    assert db.unchanged_since_clean_stop
+    engine.close()
+
+    migrated = tmp_path / "migrated"
+    shutil.copytree(JOURNAL_FORMAT, migrated)
+    engine, db = open_db(migrated)
+    assert not db.unchanged_since_clean_stop  # the journal engine's last stop is not known
+    engine.close()

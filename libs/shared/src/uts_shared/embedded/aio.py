@@ -308,6 +308,12 @@ class EmbeddedDatabase:
         self.engine_database = database
         self.name = database.name
 
+    @property
+    def unchanged_since_clean_stop(self) -> bool:
+        """The process that had this database open last closed it, and nothing was written
+        since it was opened (a new database too)."""
+        return self.engine_database.unchanged_since_clean_stop
+
     def __getitem__(self, name: str) -> EmbeddedCollection:
         return EmbeddedCollection(self.engine_database.collection(name), self)
 

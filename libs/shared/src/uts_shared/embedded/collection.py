@@ -144,6 +144,7 @@ class Collection:
                 f"({failed}); nothing of this write was kept"
             ) from failed
         self._generation += 1
+        self._database.unchanged_since_clean_stop = False
 
     def _catalog(self, txn: lmdb.Transaction) -> None:
         self._listed = True

@@ -21,6 +21,7 @@ from uts_shared.embedded.values import CODEC
 log = logging.getLogger(__name__)
 
 _CATALOG = b"catalog"
+_STATE = b"state"
 
 
 class Database:
@@ -34,14 +35,27 @@ class Database:
         if where is None:
             # An in-memory database nobody closes: its temporary files go when it is dropped.
             weakref.finalize(self, self.environment.close)
-        self._catalog = self.environment.env.open_db(_CATALOG, create=not readonly)
+        env = self.environment.env
+        self._catalog = env.open_db(_CATALOG, create=not readonly)
         self.collections: dict[str, Collection] = {}
-        with self.environment.env.begin() as txn:
+        with env.begin() as txn:
             for key, raw in txn.cursor(db=self._catalog):
                 state = bson.decode(raw, CODEC)
                 self.collections[key.decode()] = Collection(key.decode(), self, state)
-        if where is not None and not readonly and migration.pending(where):
+        self.unchanged_since_clean_stop = True
+        """The process that had it open last closed it (every write it began finished), and
+        nothing was written since it was opened (a new database too). False after a crash, a
+        kill or a migration, and after the first write."""
+        if readonly:
+            return
+        self._state = env.open_db(_STATE)
+        with env.begin() as txn:
+            last = txn.get(b"clean", db=self._state)
+        self.unchanged_since_clean_stop = last == b"1" or (last is None and not self.collections)
+        if where is not None and migration.pending(where):
             self._migrate(where)
+            self.unchanged_since_clean_stop = False
+        self._mark(clean=False)
 
     @property
     def persistent(self) -> bool:
@@ -97,7 +111,15 @@ class Database:
             "database %s migrated to LMDB (%s); old files kept in %s", self.name, sizes, retired
         )
 
+    def _mark(self, *, clean: bool) -> None:
+        with self.environment.env.begin(write=True) as txn:
+            txn.put(b"clean", b"1" if clean else b"0", db=self._state)
+        if not self.environment.temporary:
+            self.environment.sync()
+
     def close(self) -> None:
+        if not self.readonly and not self.environment.closed:
+            self._mark(clean=True)
         self.environment.close()
 
 

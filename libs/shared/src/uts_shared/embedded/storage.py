@@ -153,6 +153,10 @@ class Environment:
             start, end = (int(x, 16) for x in region.split("-"))
             _LIBC.madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), _MADV_DONTNEED)
 
+    @property
+    def closed(self) -> bool:
+        return self._stop.is_set()
+
     def close(self) -> None:
         if self._stop.is_set():
             return
