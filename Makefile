@@ -40,3 +40,4 @@ api-types: bootstrap
 bench: bootstrap
 	uv run python bench/routes.py
 	uv run python bench/realtime.py
+	uv run python bench/store.py

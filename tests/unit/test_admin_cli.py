@@ -48,6 +48,12 @@ def test_uts_admin_offers_agents_config_dead_letters_tickets_and_jwt() -> None:
         assert all(command in shown for command in commands), shown
 
 
+def test_uts_admin_offers_the_store_commands() -> None:
+    shown = CliRunner().invoke(app, ["store", "--help"]).stdout
+    for command in ("verify", "backup", "restore", "export"):
+        assert command in shown, shown
+
+
 def test_replay_needs_all_or_one_id() -> None:
     for args in ([], ["--all", "--id", "x"]):
         result = CliRunner().invoke(app, ["dead-letters", "replay", *args])

@@ -11,7 +11,6 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from uts_shared.embedded import Engine
 from uts_shared.embedded.aio import EmbeddedDatabase
-from uts_shared.embedded.collection import Collection
 from uts_shared.embedded.indexes import order_key
 from uts_shared.embedded.matching import compile_filter
 
@@ -179,7 +178,7 @@ async def test_indexed_answers_equal_a_full_scan() -> None:
 
 async def test_indexes_follow_updates_and_deletes() -> None:
     rnd = random.Random(3)
-    collection = Collection("t")
+    collection = Engine().database("t").collection("t")
     from uts_shared.embedded.collection import spec_from
 
     collection.create_index(spec_from([("status", 1), ("createdAt", -1)]))
@@ -221,7 +220,7 @@ def test_sorted_answers_follow_changes_to_the_sort_fields() -> None:
     # No index serves this sort: candidates are ordered by positions the engine remembers per
     # stored version, and a changed document must take its new place at once.
     rnd = random.Random(5)
-    collection = Collection("t")
+    collection = Engine().database("t").collection("t")
     from uts_shared.embedded.collection import spec_from
 
     collection.create_index(spec_from([("terms", 1)]))
@@ -254,3 +253,39 @@ async def test_aggregation_is_refused_with_the_reason() -> None:
     db = EmbeddedDatabase(Engine().database("agg"))
     with pytest.raises(NotImplementedError, match="counters"):
         await db["c"].aggregate([{"$match": {}}])
+
+
+def test_index_keys_sort_as_mongodb_compares_values() -> None:
+    from uts_shared.embedded.keys import component
+
+    values: list[Any] = [
+        None,
+        float("-inf"),
+        -(2**63),
+        -1.5,
+        0,
+        0.5,
+        1,
+        2**53,
+        2**53 + 1,
+        float("inf"),
+        "",
+        "a",
+        "a\x00",
+        "a\x00b",
+        "ab",
+        "é",
+        {"a": 1},
+        [1, 2],
+        False,
+        True,
+        T0 - timedelta(days=40_000),
+        T0,
+    ]
+    ascending = sorted(values, key=lambda v: component(v, 1))
+    assert ascending == values
+    descending = sorted(values, key=lambda v: component(v, -1))
+    assert descending == list(reversed(values))
+    # Equal values (as MongoDB compares them) give equal keys.
+    assert component(1, 1) == component(1.0, 1) and component(0.0, 1) == component(-0.0, 1)
+    assert component(2**53 + 1, 1) != component(float(2**53 + 1), 1)

@@ -1,8 +1,9 @@
-"""The embedded engine keeps its data: clean and unclean stops, torn writes, snapshots, owner."""
+"""The embedded engine keeps its data: clean and unclean stops, abandoned writes, fsync, owner."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,13 +11,14 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from uts_shared.embedded import DataDirInUse, Engine
-from uts_shared.embedded import journal as journal_module
+from uts_shared.embedded import storage as storage_module
 from uts_shared.embedded.aio import EmbeddedDatabase
 
 
@@ -51,25 +53,37 @@ async def test_a_reopened_database_has_every_document_index_and_delete(tmp_path:
     engine.close()
 
 
-def test_a_torn_last_write_is_cut_off_and_the_rest_recovers(tmp_path: Path) -> None:
-    database = Engine(tmp_path).database("uts_tickets")
-    for i in range(10):
-        database.collection("c").insert({"_id": i, "v": "x" * 100})
-    storage = database._storage
-    assert storage is not None
-    journal = tmp_path / "uts_tickets" / f"journal-{storage.generation:08d}.log"
-    # A crash without the final snapshot: drop the engine, keep the journal as it is on disk.
-    storage._stop.set()
-    os.close(storage._fd)
-    os.close(storage._lock_fd)
-    with journal.open("ab") as f:
-        f.write(b"\x40\x00\x00\x00partial-record")
+def _unclean_stop(engine: Engine, name: str = "uts_tickets") -> None:
+    """Let a database go as a killed process does: no last sync, no tidy close."""
+    environment = engine.database(name).environment
+    environment._stop.set()
+    environment.env.close()
+    os.close(environment._lock_fd)
+    environment._lock_fd = -1
 
-    database = Engine(tmp_path).database("uts_tickets")
-    assert len(database.collection("c").docs) == 10
-    database.collection("c").insert({"_id": 10})
-    database.close()
-    assert len(Engine(tmp_path).database("uts_tickets").collection("c").docs) == 11
+
+async def test_a_write_cut_off_midway_leaves_nothing_of_it_and_the_rest_recovers(
+    tmp_path: Path,
+) -> None:
+    engine, db = open_db(tmp_path)
+    await db["c"].create_index([("v", 1)], unique=True)
+    for i in range(10):
+        await db["c"].insert_one({"_id": i, "v": "x" * 100 + str(i)})
+    # The document is written, then its unique index entry is found taken: the one
+    # transaction is abandoned, so neither the document nor any entry of it remains.
+    with pytest.raises(DuplicateKeyError):
+        await db["c"].insert_one({"_id": 10, "v": "x" * 100 + "3"})
+    _unclean_stop(engine)
+
+    engine, db = open_db(tmp_path)
+    assert await db["c"].count_documents({}) == 10
+    assert await db["c"].find_one({"_id": 10}) is None
+    await db["c"].insert_one({"_id": 10})
+    engine.close()
+    engine, db = open_db(tmp_path)
+    assert await db["c"].count_documents({}) == 11
+    assert not engine.database("uts_tickets").verify()
+    engine.close()
 
 
 def test_a_second_process_cannot_open_the_same_database(tmp_path: Path) -> None:
@@ -80,50 +94,41 @@ def test_a_second_process_cannot_open_the_same_database(tmp_path: Path) -> None:
     Engine(tmp_path).database("uts_tickets").close()
 
 
-async def test_writes_during_a_snapshot_are_kept(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(journal_module, "COMPACT_MIN_BYTES", 20_000)
+async def test_writes_and_updates_survive_an_unclean_stop(tmp_path: Path) -> None:
     engine, db = open_db(tmp_path)
+    await db["c"].create_index([("hits", 1)])
     for i in range(600):
         await db["c"].insert_one({"_id": i, "text": "y" * 200})
         if i % 3 == 0:
             await db["c"].update_one({"_id": i // 2}, {"$inc": {"hits": 1}})
-    files = {p.name.split("-")[0] for p in (tmp_path / "uts_tickets").iterdir()}
-    assert "snapshot" in files  # at least one compaction ran
     expected = {d["_id"]: d.get("hits") for d in await db["c"].find({}).to_list()}
-    storage = engine.database("uts_tickets")._storage
-    assert storage is not None
-    if storage._compacting is not None:
-        storage._compacting.join()
-    storage._stop.set()
-    os.close(storage._fd)
-    os.close(storage._lock_fd)  # an unclean stop: no final snapshot
+    _unclean_stop(engine)
 
     engine, db = open_db(tmp_path)
     assert {d["_id"]: d.get("hits") for d in await db["c"].find({}).to_list()} == expected
+    assert await db["c"].count_documents({"hits": 2}) == sum(1 for v in expected.values() if v == 2)
     engine.close()
 
 
 async def test_a_slow_fsync_holds_no_write_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The once-a-second fsync runs beside the writes: on a slow disk a write does not wait
-    for it (writes run on the services' event loop)."""
+    """The once-a-second sync (UTS_FSYNC=everysec) runs beside the writes: on a slow disk a
+    write does not wait for it (writes run on the services' event loop)."""
+    monkeypatch.setenv("UTS_FSYNC", "everysec")
     engine, db = open_db(tmp_path)
-    storage = engine.database("uts_tickets")._storage
-    assert storage is not None
+    environment = engine.database("uts_tickets").environment
     await db["c"].insert_one({"_id": 0})
     syncing = threading.Event()
-    real_fsync = os.fsync
+    real_flush = storage_module.flush
 
-    def slow_fsync(fd: int) -> None:
+    def slow_flush(env: Any) -> None:
         syncing.set()
         time.sleep(0.5)
-        real_fsync(fd)
+        real_flush(env)
 
-    monkeypatch.setattr(journal_module.os, "fsync", slow_fsync)
-    syncer = threading.Thread(target=storage._sync)
+    monkeypatch.setattr(storage_module, "flush", slow_flush)
+    syncer = threading.Thread(target=lambda: storage_module.flush(environment.env))
     syncer.start()
     assert syncing.wait(5)
     started = time.perf_counter()
@@ -172,8 +177,125 @@ def test_a_killed_process_loses_no_acknowledged_write(tmp_path: Path) -> None:
     writer.wait()
 
     database = Engine(tmp_path).database("uts_tickets")
-    kept = {doc["_id"] for doc in database.collection("tickets").docs.values()}
+    kept = {doc["_id"] for doc in database.collection("tickets").find({})}
     assert set(range(acknowledged + 1)) <= kept
     counter = database.collection("counters").get("n")
     assert counter is not None and counter["seq"] >= acknowledged + 1
     database.close()
+
+
+JOURNAL_FORMAT = Path(__file__).parent / "data" / "journal_format"
+"""A `var/data` written by the engine's earlier journal-and-snapshot format: a snapshot after
+a clean stop, then a journal cut by an unclean one (see the expectations below)."""
+
+
+async def test_a_database_kept_in_the_journal_format_is_migrated_on_first_start(
+    tmp_path: Path,
+) -> None:
+    shutil.copytree(JOURNAL_FORMAT, tmp_path, dirs_exist_ok=True)
+    engine, db = open_db(tmp_path)
+    tickets, customers = db["tickets"], db["customers"]
+    ids = [d["_id"] for d in await tickets.find({}, {"_id": 1}).to_list()]
+    assert ids == [f"LUX-{i:04d}" for i in range(60) if i not in (1, 2)]
+    resolved = await tickets.find({"status": "resolved"}).sort("createdAt", -1).to_list()
+    assert [d["_id"] for d in resolved] == [f"LUX-{i:04d}" for i in range(57, -1, -3)]
+    assert await tickets.count_documents({"searchTerms": "w3"}) == 9
+    assert set(await tickets.index_information()) == {
+        "_id_",
+        "status_1_createdAt_-1__id_-1",
+        "searchTerms_1",
+    }
+    assert await customers.count_documents({}) == 30
+    assert (await customers.find_one({"_id": "C05"}) or {}).get("name") == "Ana"
+    with pytest.raises(DuplicateKeyError):
+        await customers.insert_one({"_id": "new", "phoneNumber": "+525500000007"})
+    assert "scratch" not in await db.list_collection_names()
+    assert engine.database("uts_tickets").verify() == []
+    engine.close()
+
+    kept = tmp_path / "uts_tickets"
+    assert not list(kept.glob("journal-*")) and not list(kept.glob("snapshot-*"))
+    assert sorted(p.name for p in (kept / "pre-lmdb").iterdir()) == [
+        "journal-00000001.log",
+        "snapshot-00000001.bson",
+    ]
+    engine, db = open_db(tmp_path)  # the second start reads LMDB only
+    assert await db["tickets"].count_documents({}) == 58
+    engine.close()
+
+
+def test_an_in_memory_database_leaves_no_files_behind_even_when_killed() -> None:
+    from uts_shared.embedded.storage import Environment
+
+    script = (
+        "import sys; from uts_shared.embedded import Engine; "
+        "db = Engine().database('t'); db.collection('c').insert({'_id': 1}); "
+        "print(db.directory, flush=True); sys.stdin.read()"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None
+    left = Path(holder.stdout.readline().strip())
+    assert (left / "data.mdb").exists()
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+
+    fresh = Environment(None)  # the next in-memory database clears what a dead process left
+    assert not left.exists()
+    fresh.close()
+    assert not fresh.directory.exists()
+
+
+def _mapped_kb(data_file: Path) -> int:
+    """Resident kB of this process's mappings of `data_file` (/proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if "-" in line.split(" ", 1)[0] and len(line.split()) >= 5:
+            inside = line.rstrip().endswith(str(data_file))
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+async def test_a_scan_of_a_whole_large_collection_lets_its_pages_go(tmp_path: Path) -> None:
+    engine, db = open_db(tmp_path)
+    await db["c"].insert_many([{"_id": i, "text": "z" * 1500} for i in range(6000)])
+    data_file = (tmp_path / "uts_tickets" / "data.mdb").resolve()
+    size_kb = data_file.stat().st_size // 1024
+
+    assert len(await db["c"].find({}, {"_id": 1}).to_list()) == 6000
+    assert _mapped_kb(data_file) < size_kb // 10  # read, then unmapped
+    # A small read maps what it reads, and keeps it.
+    assert await db["c"].find_one({"_id": 17}) == {"_id": 17, "text": "z" * 1500}
+    assert 0 < _mapped_kb(data_file) < size_kb // 10
+    engine.close()
+
+
+async def test_a_database_tells_whether_it_is_as_a_clean_stop_left_it(tmp_path: Path) -> None:
+    engine, db = open_db(tmp_path)
+    assert db.unchanged_since_clean_stop  # a new database
+    await db["c"].insert_one({"_id": 1})
+    assert not db.unchanged_since_clean_stop  # written since it was opened
+    engine.close()
+
+    engine, db = open_db(tmp_path)
+    assert db.unchanged_since_clean_stop
+    assert await db["c"].count_documents({}) == 1  # reads change nothing
+    assert db.unchanged_since_clean_stop
+    await db["c"].insert_one({"_id": 2})
+    _unclean_stop(engine)
+
+    engine, db = open_db(tmp_path)
+    assert not db.unchanged_since_clean_stop
+    assert await db["c"].count_documents({}) == 2
+    engine.close()
+    engine, db = open_db(tmp_path)
+    assert db.unchanged_since_clean_stop
+    engine.close()
+
+    migrated = tmp_path / "migrated"
+    shutil.copytree(JOURNAL_FORMAT, migrated)
+    engine, db = open_db(migrated)
+    assert not db.unchanged_since_clean_stop  # the journal engine's last stop is not known
+    engine.close()

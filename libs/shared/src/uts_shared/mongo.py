@@ -2,8 +2,8 @@
 
 Order (see docs/STORAGE.md): `MONGODB_URL` -> that server; a Docker engine -> a throwaway
 `mongo` container (started by the app host or the test run, which then pass its URL on);
-otherwise -> the embedded engine (`uts_shared.embedded`) behind the PyMongo async calls the
-stores use: in memory, or kept on disk under `UTS_DATA_DIR`.
+otherwise -> the embedded engine (`uts_shared.embedded`, on LMDB) behind the PyMongo async
+calls the stores use: in a private temporary directory, or kept under `UTS_DATA_DIR`.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def open_database(mongodb_url: str | None, name: str, *, data_dir: Path | None =
 
 
 def private_database(name: str) -> EmbeddedDatabase:
-    """A fresh in-memory embedded database of its own (shared with nobody)."""
+    """A fresh embedded database of its own (shared with nobody, gone with the process)."""
     return EmbeddedDatabase(Engine().database(name))
 
 

@@ -114,8 +114,10 @@ class TicketsService(ServiceHost):
     async def prepare(self) -> None:
         await self.store.ensure_indexes()
         await self.webhook_store.ensure_indexes()
-        # The embedded engine is one process: nothing writes during the recount there.
-        if self.settings.mongodb_url is None or await self.store.counts_missing():
+        # The embedded engine is one process: nothing writes during the recount there. As a
+        # clean stop left it, every write it began had finished: its counters are whole.
+        whole = getattr(self.database, "unchanged_since_clean_stop", False)
+        if (self.settings.mongodb_url is None and not whole) or await self.store.counts_missing():
             counted = await self.store.rebuild_counts()
             log.info("ticket counts rebuilt from %d tickets", counted)
 

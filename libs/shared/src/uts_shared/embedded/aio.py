@@ -1,7 +1,7 @@
 """The embedded engine behind the few `AsyncMongoClient` calls the stores make.
 
-Calls run synchronously inside the coroutine (in memory, microseconds each, atomic per call).
-Documents handed out are private copies, as a driver's are.
+Calls run synchronously inside the coroutine (LMDB, microseconds each, one transaction per
+call). Documents handed out are private copies, as a driver's are.
 """
 
 from __future__ import annotations
@@ -29,12 +29,17 @@ def _clone(value: Any) -> Any:
     return value
 
 
+def _own(doc: Document) -> Document:
+    return doc
+
+
 def _projector(projection: Any) -> Any:
-    """A function giving a document's projected private copy."""
+    """A function giving a document's projection (documents are decoded from LMDB for each
+    read: already the caller's own, nothing to copy)."""
     if not isinstance(projection, Mapping) and projection is not None:
         projection = dict.fromkeys(projection, 1)
     if not projection:
-        return _clone
+        return _own
     if any("." in k for k in projection):
         raise NotImplementedError("embedded engine: dotted projections are not supported")
     with_id = bool(projection.get("_id", 1))
@@ -43,13 +48,11 @@ def _projector(projection: Any) -> Any:
         keep = [k for k, v in fields.items() if v]
         if with_id:
             keep.insert(0, "_id")
-        return lambda doc: {k: _clone(doc[k]) for k in keep if k in doc}
+        return lambda doc: {k: doc[k] for k in keep if k in doc}
     drop = {k for k, v in fields.items() if not v}
     if not with_id:
         drop.add("_id")
-    return lambda doc: {
-        k: _clone(v) if type(v) in _CONTAINERS else v for k, v in doc.items() if k not in drop
-    }
+    return lambda doc: {k: v for k, v in doc.items() if k not in drop}
 
 
 def _sort(key: Any, direction: int | None = None) -> Sort:
@@ -111,10 +114,14 @@ class EmbeddedCursor:
         return self
 
     def _documents(self) -> list[Document]:
-        found = self._collection.find(
-            self._query, sort=self._sort, skip=self._skip, limit=self._limit
+        # Projected as each is read: a scan never holds every whole document at once.
+        return self._collection.find(
+            self._query,
+            sort=self._sort,
+            skip=self._skip,
+            limit=self._limit,
+            project=self._project,
         )
-        return [self._project(d) for d in found]
 
     async def to_list(self, length: int | None = None) -> list[Document]:
         docs = self._documents()
@@ -160,7 +167,7 @@ class EmbeddedCollection:
         return self._c.count(filter)
 
     async def estimated_document_count(self, **_: Any) -> int:
-        return len(self._c.docs)
+        return self._c.size()
 
     async def distinct(self, key: str, filter: Mapping[str, Any] | None = None) -> list[Any]:
         from uts_shared.embedded.values import MISSING, hash_key, resolve
@@ -301,6 +308,12 @@ class EmbeddedDatabase:
         self.engine_database = database
         self.name = database.name
 
+    @property
+    def unchanged_since_clean_stop(self) -> bool:
+        """The process that had this database open last closed it, and nothing was written
+        since it was opened (a new database too)."""
+        return self.engine_database.unchanged_since_clean_stop
+
     def __getitem__(self, name: str) -> EmbeddedCollection:
         return EmbeddedCollection(self.engine_database.collection(name), self)
 
@@ -313,7 +326,7 @@ class EmbeddedDatabase:
         raise NotImplementedError(f"embedded engine: command {command!r}")
 
     async def list_collection_names(self) -> list[str]:
-        return [n for n, c in self.engine_database.collections.items() if c.docs or c.indexes]
+        return self.engine_database.collection_names()
 
     async def drop_collection(self, name: str) -> None:
         self.engine_database.drop_collection(name)

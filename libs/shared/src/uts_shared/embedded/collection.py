@@ -1,46 +1,62 @@
-"""One collection of the embedded engine: documents by `_id`, indexes, and the query planner.
+"""One collection of the embedded engine: documents by `_id` in LMDB, its indexes, the planner.
 
-Every call runs to completion on the caller's thread (the services' event loop), so each write
-is atomic, as a single-document write is on a server. Stored documents are never changed in
-place (see `updating`); a write replaces the stored version and tells the journal.
+Every call runs to completion on the caller's thread (the services' event loop). A write is one
+LMDB write transaction (the document, its natural-order entry and its index entries), so it is
+atomic, as a single-document write is on a server; a read runs in one read transaction.
+Documents are decoded from LMDB's pages when read (fresh objects each time), never kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import heapq
 import itertools
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+import struct
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import bson
 import bson.errors
+import lmdb
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from uts_shared.embedded.indexes import Index, IndexSpec, Postings, default_name, order_key
+from uts_shared.embedded import keys
+from uts_shared.embedded.indexes import Index, IndexSpec, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
+from uts_shared.embedded.storage import DamagedDocument, WriteFailed, pack, seq_of, unpack
 from uts_shared.embedded.updating import apply_update, upsert_seed
-from uts_shared.embedded.values import MISSING, bracket, hash_key, normalise, normalise_document
+from uts_shared.embedded.values import (
+    CODEC,
+    MISSING,
+    OBJECT_ID,
+    STRING,
+    bracket,
+    hash_key,
+    normalise,
+    normalise_document,
+)
+
+if TYPE_CHECKING:
+    from uts_shared.embedded.engine import Database
 
 Document = dict[str, Any]
 Sort = list[tuple[str, int]]
-SortKey = tuple[tuple[str, int], ...]
-Journal = Callable[[str, Sequence[tuple[str, Any]]], None]
-"""(collection, [(op, payload)]) with op one of put/delete/index/drop."""
 
 CACHED_QUERIES = 16
+RELEASE_AFTER = 5000
+"""A scan reading this many documents lets their pages go afterwards (`Environment.release`)."""
 WALK_STEP_COST = 0.25
-MAX_REMEMBERED_SORTS = 32
 """A step along an index costs about a quarter of reading a document to sort it."""
 
+_SEQ = struct.Struct(">Q")
 
-def id_key(value: Any) -> Hashable:
-    """The key of an `_id` in the documents map (strings and ObjectIds as themselves)."""
-    if isinstance(value, (str, ObjectId)):
-        return value
-    return hash_key(value)
+
+def id_key(value: Any) -> bytes:
+    """The key of an `_id` in the documents' database."""
+    return keys.id_bytes(value)
 
 
 @dataclass(frozen=True)
@@ -54,7 +70,7 @@ class WriteResult:
 
 @dataclass
 class _Plan:
-    candidates: set[Hashable] | None
+    candidates: set[bytes] | None
     """None: every document (or, with `span`, the documents in it)."""
     exact: bool
     """The candidates are exactly the matches (no predicate left to check)."""
@@ -62,80 +78,198 @@ class _Plan:
     """Fields the query fixes to a single value (they let an index serve a sort)."""
     span: tuple[Index, tuple[Any, ...]] | None = None
     """An index whose leading fields are exactly the pinned ones: its entries with those
-    values are the matches (counted by two bisections, walked in its order)."""
+    values are the matches (counted along the index, walked in its order)."""
     every: dict[str, list[Any]] = field(default_factory=dict)
     """Fields that must hold each of several values (`$all`): any one of them can pin an
     index walk (the matches are among the documents holding it)."""
 
-    def materialise(self) -> None:
+    scanned: int = 0
+    """How many documents a scan of the whole collection read (0: no such scan)."""
+
+    def materialise(self, txn: lmdb.Transaction) -> None:
         if self.span is not None:
             index, prefix = self.span
-            self.candidates = set(index.walk(prefix, True))
+            self.candidates = set(index.walk(txn, prefix, True))
             self.span = None
 
 
 class Collection:
-    def __init__(self, name: str, journal: Journal | None = None) -> None:
+    def __init__(self, name: str, database: Database, state: Mapping[str, Any] | None) -> None:
         self.name = name
-        self.docs: dict[Hashable, Document] = {}
-        self._seq: dict[Hashable, int] = {}
-        self._counter = itertools.count()
+        self._database = database
+        env = database.environment.env
+        self._env = env
+        self._create = not database.readonly
+        self._docs = env.open_db(f"d:{name}".encode(), create=self._create)
+        self._order = env.open_db(f"n:{name}".encode(), create=self._create)
         self._generation = 0
         """Bumped by every change: cached candidate sets are valid within one generation."""
-        self._cached: dict[bytes, tuple[int, set[Hashable]]] = {}
-        self._order_keys: dict[SortKey, dict[Hashable, tuple[Document, tuple[Any, ...]]]] = {}
-        """Per sort, each document's position, remembered with the version it was computed
-        for (stored versions are never modified in place, so `is` tells a stale one)."""
+        self._cached: dict[bytes, tuple[int, set[bytes]]] = {}
         self.indexes: dict[str, Index] = {}
-        self._postings: dict[str, Postings] = {}
-        self._journal = journal
+        self._listed = state is not None
+        """The catalog names this collection (its first write puts it there)."""
+        for doc in (state or {}).get("indexes", []):
+            spec = IndexSpec.from_document(doc)
+            index = Index(spec, self._index_db(spec.name), set(doc.get("arrayFields", [])))
+            self.indexes[spec.name] = index
+        with env.begin() as txn:
+            cursor = txn.cursor(db=self._order)
+            last = cursor.key() if cursor.last() else None
+        self._next_seq = _SEQ.unpack(last)[0] + 1 if last else 0
 
-    # --- indexes ----------------------------------------------------------------------------
+    def _index_db(self, index: str) -> Any:
+        return self._env.open_db(
+            f"i:{self.name}:{index}".encode(), dupsort=True, create=self._create
+        )
 
-    def create_index(self, spec: IndexSpec, *, log: bool = True) -> str:
+    # --- transactions -------------------------------------------------------------------------
+
+    def _reading(self, txn: lmdb.Transaction | None) -> Any:
+        """`txn` itself (a write under way), or a new read transaction."""
+        return _Within(txn) if txn is not None else self._env.begin(buffers=False)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[lmdb.Transaction]:
+        self._generation += 1
+        listed = self._listed
+        try:
+            with self._env.begin(write=True) as txn:
+                yield txn
+        except BaseException as failed:
+            self._listed = listed
+            if not isinstance(failed, lmdb.Error):
+                raise
+            raise WriteFailed(
+                f"embedded engine: writing to {self.name} in {self._database.directory} failed "
+                f"({failed}); nothing of this write was kept"
+            ) from failed
+        self._generation += 1
+        self._database.unchanged_since_clean_stop = False
+
+    def _catalog(self, txn: lmdb.Transaction) -> None:
+        self._listed = True
+        state = {"name": self.name, "indexes": [i.state() for i in self.indexes.values()]}
+        self._database.put_catalog(txn, self.name, state)
+
+    # --- documents ----------------------------------------------------------------------------
+
+    def _record(self, txn: lmdb.Transaction, key: bytes) -> tuple[int, Document] | None:
+        raw = cast(bytes | None, txn.get(key, db=self._docs))
+        if raw is None:
+            return None
+        unpacked = unpack(key, raw)
+        if unpacked is None:
+            raise DamagedDocument(self.name, _readable_id(key, raw))
+        try:
+            return unpacked[0], bson.decode(unpacked[1], CODEC)
+        except bson.errors.InvalidBSON:
+            raise DamagedDocument(self.name, _readable_id(key, raw)) from None
+
+    def _load(self, txn: lmdb.Transaction, key: bytes) -> Document:
+        found = self._record(txn, key)
+        if found is None:
+            raise KeyError(key)
+        return found[1]
+
+    def get(self, _id: Any) -> Document | None:
+        with self._reading(None) as txn:
+            found = self._record(txn, id_key(_id))
+        return None if found is None else found[1]
+
+    def raw_documents(self) -> Iterator[bytes]:
+        """Every document's BSON as stored (checksum verified), in natural order."""
+        with self._reading(None) as txn:
+            for key in cast(Iterator[bytes], txn.cursor(db=self._order).iternext(keys=False)):
+                raw = cast(bytes, txn.get(key, db=self._docs))
+                unpacked = unpack(key, raw)
+                if unpacked is None:
+                    raise DamagedDocument(self.name, _readable_id(key, raw))
+                yield bytes(unpacked[1])
+
+    def size(self, txn: lmdb.Transaction | None = None) -> int:
+        with self._reading(txn) as t:
+            return int(t.stat(self._docs)["entries"])
+
+    def verify(self) -> list[str]:
+        """What is wrong with the stored documents and index entries (empty: nothing)."""
+        problems: list[str] = []
+        with self._reading(None) as txn:
+            expected: dict[str, set[tuple[bytes, bytes]]] = {n: set() for n in self.indexes}
+            listed: dict[bytes, bytes] = {}
+            damaged: set[bytes] = set()
+            for key in cast(Iterator[bytes], txn.cursor(db=self._docs).iternext(values=False)):
+                try:
+                    found = self._record(txn, key)
+                except DamagedDocument as refused:
+                    problems.append(str(refused))
+                    damaged.add(key)
+                    continue
+                assert found is not None
+                listed[_SEQ.pack(found[0])] = key
+                for name, index in self.indexes.items():
+                    entries, _ = index.entries_of(found[1])
+                    expected[name].update((e, index.value_of(key)) for e in entries)
+            order = dict(cast(Iterator[tuple[bytes, bytes]], txn.cursor(db=self._order)))
+            if order != listed and not problems:
+                problems.append(f"{self.name}: the natural order does not list every document")
+            for name, index in self.indexes.items():
+                # A damaged document's entries cannot be checked: it is reported already.
+                held = {
+                    (entry, value)
+                    for entry, value in cast(
+                        Iterator[tuple[bytes, bytes]], txn.cursor(db=index.db).iternext()
+                    )
+                    if index.id_of(value) not in damaged
+                }
+                if held != expected[name]:
+                    missing, extra = len(expected[name] - held), len(held - expected[name])
+                    problems.append(
+                        f"{self.name}: index {name} has {missing} entries missing and "
+                        f"{extra} too many"
+                    )
+        return problems
+
+    # --- indexes ------------------------------------------------------------------------------
+
+    def create_index(self, spec: IndexSpec) -> str:
         existing = self.indexes.get(spec.name)
         if existing is not None:
             if existing.spec != spec:
                 raise ValueError(f"index {spec.name} already exists with different options")
             return spec.name
-        self._generation += 1
-        index = Index(spec)
-        for key, doc in self.docs.items():
-            if index.conflict(doc, key) is not None:
-                raise _duplicate(self.name, spec.name, doc)
-            index.add(doc, key)
-        self.indexes[spec.name] = index
-        first = spec.keys[0][0]
-        if first != "_id" and first not in self._postings:
-            postings = Postings(first)
-            for key, doc in self.docs.items():
-                postings.add(doc, key)
-            self._postings[first] = postings
-        if log:
-            self._log([("index", spec.document())])
+        index = Index(spec, self._index_db(spec.name))
+        try:
+            with self._writing() as txn:
+                txn.drop(index.db, delete=False)
+                for key in cast(Iterator[bytes], txn.cursor(db=self._docs).iternext(values=False)):
+                    doc = self._load(txn, key)
+                    entries, arrays = index.entries_of(doc)
+                    if index.conflict(txn, entries, key):
+                        raise _duplicate(self.name, spec.name, doc)
+                    index.array_fields |= arrays
+                    index.add(txn, entries, key)
+                self.indexes[spec.name] = index
+                self._catalog(txn)
+        except BaseException:
+            self.indexes.pop(spec.name, None)
+            raise
         return spec.name
 
-    def drop_index(self, name: str, *, log: bool = True) -> bool:
-        """Forget index `name` (and its first field's postings, unless another index begins
-        with that field); False when there is no such index."""
-        index = self.indexes.pop(name, None)
+    def drop_index(self, name: str) -> bool:
+        """Forget index `name`; False when there is no such index."""
+        index = self.indexes.get(name)
         if index is None:
             return False
-        self._generation += 1
-        first = index.spec.keys[0][0]
-        if all(other.spec.keys[0][0] != first for other in self.indexes.values()):
-            self._postings.pop(first, None)
-        if log:
-            self._log([("unindex", name)])
+        with self._writing() as txn:
+            txn.drop(index.db, delete=True)
+            del self.indexes[name]
+            self._catalog(txn)
         return True
 
     def index_specs(self) -> list[IndexSpec]:
         return [index.spec for index in self.indexes.values()]
 
-    # --- reads ------------------------------------------------------------------------------
-
-    def get(self, _id: Any) -> Document | None:
-        return self.docs.get(id_key(_id))
+    # --- reads --------------------------------------------------------------------------------
 
     def find(
         self,
@@ -144,91 +278,108 @@ class Collection:
         sort: Sort | None = None,
         skip: int = 0,
         limit: int = 0,
+        txn: lmdb.Transaction | None = None,
+        project: Callable[[Document], Document] | None = None,
     ) -> list[Document]:
-        """The matching documents (the stored versions: callers copy what they hand out)."""
+        """The matching documents (freshly decoded: callers may keep them), each passed
+        through `project` as it is read when given."""
         query = query or {}
-        plan = self._plan(query, sort)
-        match = _NO_CHECK if plan.exact else compile_filter(query)
-        wanted = None if limit <= 0 else skip + limit
-        ordered = self._ordered(plan, match, sort, wanted) if sort else self._natural(plan, match)
-        return list(itertools.islice(ordered, skip, wanted))
+        with self._reading(txn) as t:
+            if len(query) == 1 and "_id" in query and _scalar(query["_id"]):
+                # One document by its `_id`: what most calls ask; no plan needed.
+                found = self._record(t, id_key(normalise(query["_id"])))
+                one = [] if found is None or skip > 0 or limit < 0 else [found[1]]
+                return one if project is None else [project(d) for d in one]
+            plan = self._plan(t, query, sort)
+            match = _NO_CHECK if plan.exact else compile_filter(query)
+            wanted = None if limit <= 0 else skip + limit
+            ordered = (
+                self._ordered(t, plan, match, sort, wanted)
+                if sort
+                else self._natural(t, plan, match)
+            )
+            page = itertools.islice(ordered, skip, wanted)
+            documents = list(page) if project is None else [project(d) for d in page]
+            if plan.scanned >= RELEASE_AFTER:
+                self._database.environment.release()
+            return documents
 
     def count(self, query: Mapping[str, Any] | None) -> int:
         query = query or {}
-        plan = self._plan(query)
-        if plan.span is not None:
-            lo, hi = plan.span[0].span(plan.span[1])
-            return hi - lo
-        if plan.exact:
-            return len(self.docs) if plan.candidates is None else len(plan.candidates)
-        match = compile_filter(query)
-        return sum(1 for _ in self._natural(plan, match))
+        with self._reading(None) as txn:
+            plan = self._plan(txn, query)
+            if plan.span is not None:
+                return plan.span[0].count(txn, plan.span[1])
+            if plan.exact:
+                return self.size(txn) if plan.candidates is None else len(plan.candidates)
+            match = compile_filter(query)
+            return sum(1 for _ in self._natural(txn, plan, match))
 
-    def _natural(self, plan: _Plan, match: Predicate) -> Iterable[Document]:
-        plan.materialise()
-        docs = self.docs
+    def _natural(self, txn: lmdb.Transaction, plan: _Plan, match: Predicate) -> Iterable[Document]:
+        plan.materialise(txn)
         if plan.candidates is None:
-            return (d for d in list(docs.values()) if match(d))
-        keys = sorted(plan.candidates, key=self._seq.__getitem__)
-        return (d for d in (docs[k] for k in keys) if match(d))
+            return (d for d in self._scan(txn, plan) if match(d))
+        if len(plan.candidates) == 1:
+            (only,) = plan.candidates
+            found = self._record(txn, only)
+            return [found[1]] if found is not None and match(found[1]) else []
+        # In insertion order, read from the records' headers: decoded one by one afterwards.
+        keyed = []
+        for key in plan.candidates:
+            raw = cast(bytes | None, txn.get(key, db=self._docs))
+            if raw is not None:
+                keyed.append((seq_of(raw), key))
+        keyed.sort()
+        return (d for d in (self._load(txn, k) for _, k in keyed) if match(d))
+
+    def _scan(self, txn: lmdb.Transaction, plan: _Plan) -> Iterator[Document]:
+        for key in cast(Iterator[bytes], txn.cursor(db=self._order).iternext(keys=False)):
+            plan.scanned += 1
+            yield self._load(txn, key)
 
     def _ordered(
-        self, plan: _Plan, match: Predicate, sort: Sort, wanted: int | None
+        self,
+        txn: lmdb.Transaction,
+        plan: _Plan,
+        match: Predicate,
+        sort: Sort,
+        wanted: int | None,
     ) -> Iterable[Document]:
-        docs = self.docs
         if plan.span is not None:
             index, prefix = plan.span
             forward = index.serves(sort, len(prefix))
             if forward is not None:
-                return (docs[k] for k in index.walk(prefix, forward))
-            plan.materialise()
-        size = len(docs) if plan.candidates is None else len(plan.candidates)
-        walk = self._best_walk(plan, sort, size, wanted)
+                return (self._load(txn, k) for k in index.walk(txn, prefix, forward))
+            plan.materialise(txn)
+        size = self.size(txn) if plan.candidates is None else len(plan.candidates)
+        walk = self._best_walk(txn, plan, sort, size, wanted)
         if walk is not None:
             candidates = plan.candidates
-            keys = walk if candidates is None else (k for k in walk if k in candidates)
-            return (d for d in (docs[k] for k in keys) if match(d))
-        found = [d for d in self._natural(plan, match)]
-        position = self._positions(sort)
+            ids = walk if candidates is None else (k for k in walk if k in candidates)
+            return (d for d in (self._load(txn, k) for k in ids) if match(d))
+        found = list(self._natural(txn, plan, match))
+
+        def position(doc: Document) -> tuple[bytes, ...]:
+            return order_key(doc, sort)
+
         if wanted is not None and wanted < len(found) // 4:
             return heapq.nsmallest(wanted, found, key=position)
         found.sort(key=position)
         return found
 
-    def _positions(self, sort: Sort) -> Callable[[Document], tuple[Any, ...]]:
-        """`order_key` under `sort`, computed once per stored version of a document."""
-        shape: SortKey = tuple(sort)
-        known = self._order_keys.get(shape)
-        if known is None or len(known) > 2 * len(self.docs) + 64:
-            if len(self._order_keys) >= MAX_REMEMBERED_SORTS:
-                self._order_keys.clear()
-            known = self._order_keys[shape] = {}
-
-        def position(doc: Document) -> tuple[Any, ...]:
-            key = id_key(doc["_id"])
-            seen = known.get(key)
-            if seen is not None and seen[0] is doc:
-                return seen[1]
-            computed = order_key(doc, sort)
-            known[key] = (doc, computed)
-            return computed
-
-        return position
-
     def _best_walk(
-        self, plan: _Plan, sort: Sort, size: int, wanted: int | None
-    ) -> Iterable[Hashable] | None:
+        self, txn: lmdb.Transaction, plan: _Plan, sort: Sort, size: int, wanted: int | None
+    ) -> Iterable[bytes] | None:
         """An index walk in `sort` order when it is cheaper than sorting the candidates."""
         best: tuple[float, Index, tuple[Any, ...], bool] | None = None
         for index in self.indexes.values():
-            prefix = self._prefix(index, plan)
+            prefix = self._prefix(txn, index, plan)
             fixed = len(prefix)
             for used in range(fixed, -1, -1):
                 forward = index.serves(sort, used)
                 if forward is None:
                     continue
-                lo, hi = index.span(prefix[:used])
-                span = hi - lo
+                span = index.width(txn, prefix[:used])
                 steps = span if wanted is None else min(span, wanted * span / max(size, 1))
                 cost = steps * WALK_STEP_COST
                 if best is None or cost < best[0]:
@@ -237,34 +388,46 @@ class Collection:
         if best is None or best[0] > size:
             return None
         _, index, prefix_values, forward = best
-        return index.walk(prefix_values, forward)
+        return index.walk(txn, prefix_values, forward)
 
     @staticmethod
-    def _prefix(index: Index, plan: _Plan) -> list[Any]:
+    def _prefix(txn: lmdb.Transaction, index: Index, plan: _Plan) -> list[Any]:
         """The values pinning `index`'s leading fields: a pinned field's value, or, for a
         field that must hold several values, the one held by the fewest entries."""
         prefix: list[Any] = []
         for path, _ in index.spec.keys:
             if path in plan.pinned:
                 prefix.append(plan.pinned[path])
-            elif path in plan.every and index.entries is not None:
-                prefix.append(min(plan.every[path], key=lambda v: _width(index, [*prefix, v])))
+            elif path in plan.every:
+                prefix.append(min(plan.every[path], key=lambda v: index.width(txn, [*prefix, v])))
             else:
                 break
         return prefix
 
-    def _plan(self, query: Mapping[str, Any], sort: Sort | None = None) -> _Plan:
-        parts: list[Callable[[], set[Hashable]]] = []
+    def _equality_index(self, path: str, values: list[Any]) -> Index | None:
+        """An index answering equality on `path` (its first field) for `values`."""
+        for index in self.indexes.values():
+            if index.spec.keys[0][0] != path:
+                continue
+            if index.spec.sparse and any(bracket(v) == bracket(None) for v in values):
+                continue
+            if all(index.exact([v]) for v in values):
+                return index
+        return None
+
+    def _plan(
+        self, txn: lmdb.Transaction, query: Mapping[str, Any], sort: Sort | None = None
+    ) -> _Plan:
+        parts: list[Callable[[], set[bytes]]] = []
         pinned: dict[str, Any] = {}
         every_of: dict[str, list[Any]] = {}
         exact = True
-        costly = False
-        """A union or an intersection is to be computed (cheap ones are an index's own set)."""
         for path, cond in query.items():
             every = _all_values(cond)
-            if every is not None and path in self._postings:
-                postings = self._postings[path]
-                parts.extend(functools.partial(postings.lookup, [v]) for v in every)
+            found = None if every is None or path == "_id" else self._equality_index(path, every)
+            if every is not None and found is not None:
+                assert every is not None
+                parts.extend(functools.partial(found.lookup, txn, [v]) for v in every)
                 if every:
                     every_of[path] = every
                 continue
@@ -272,16 +435,16 @@ class Collection:
             if values is None or path.startswith("$"):
                 exact = False
                 if self._range_index(path, cond) is not None:
-                    parts.append(functools.partial(self._range, path, cond))
-                    costly = True
+                    parts.append(functools.partial(self._range, txn, path, cond))
                 continue
             if len(values) == 1:
                 pinned[path] = values[0]
             if path == "_id":
-                parts.append(functools.partial(self._present, {id_key(v) for v in values}))
-            elif path in self._postings:
-                parts.append(functools.partial(self._postings[path].lookup, values))
-                costly = costly or len(values) > 1
+                parts.append(functools.partial(self._present, txn, values))
+                continue
+            index = self._equality_index(path, values)
+            if index is not None:
+                parts.append(functools.partial(index.lookup, txn, values))
             else:
                 exact = False
         if query and len(pinned) == len(query) and "_id" not in pinned:
@@ -290,17 +453,17 @@ class Collection:
                 return _Plan(None, True, pinned, span)
         if not parts:
             return _Plan(None, exact and not query, pinned)
-        if len(parts) == 1 and not costly:
-            # read-only: may be an index's own set
+        if len(parts) == 1:  # one lookup: nothing to intersect, nothing worth remembering
             return _Plan(parts[0](), exact, pinned, every=every_of)
         return _Plan(self._candidates(query, parts), exact, pinned, every=every_of)
 
-    def _present(self, keys: set[Hashable]) -> set[Hashable]:
-        return {k for k in keys if k in self.docs}
+    def _present(self, txn: lmdb.Transaction, values: list[Any]) -> set[bytes]:
+        wanted = {id_key(v) for v in values}
+        return {k for k in wanted if txn.get(k, db=self._docs) is not None}
 
     def _candidates(
-        self, query: Mapping[str, Any], parts: list[Callable[[], set[Hashable]]]
-    ) -> set[Hashable]:
+        self, query: Mapping[str, Any], parts: list[Callable[[], set[bytes]]]
+    ) -> set[bytes]:
         """The ids in every one of `parts`; remembered until the next change, since a page is
         asked as a count and a find of the same query, one after the other."""
         try:
@@ -328,7 +491,10 @@ class Collection:
             fields = [path for path, _ in index.spec.keys[: len(pinned)]]
             if index.multikey or index.spec.sparse or set(fields) != set(pinned):
                 continue
-            found = index, tuple(pinned[f] for f in fields)
+            values = tuple(pinned[f] for f in fields)
+            if not index.exact(values):
+                continue
+            found = index, values
             if sort is None or index.serves(sort, len(pinned)) is not None:
                 return found
         return found
@@ -346,7 +512,7 @@ class Collection:
             None,
         )
 
-    def _range(self, path: str, cond: Any) -> set[Hashable]:
+    def _range(self, txn: lmdb.Transaction, path: str, cond: Any) -> set[bytes]:
         index = self._range_index(path, cond)
         assert index is not None
         low = high = None
@@ -357,22 +523,57 @@ class Collection:
                 high = (normalise(value), op == "$lte")
         if low is not None and high is not None and bracket(low[0]) != bracket(high[0]):
             return set()
-        return index.range_ids(self.docs, low, high)
+        return index.range_ids(txn, low, high)
 
-    # --- writes -----------------------------------------------------------------------------
+    # --- writes -------------------------------------------------------------------------------
 
     def insert(self, doc: Mapping[str, Any]) -> Document:
         """Store a copy of `doc` (an ObjectId `_id` is added when absent); DuplicateKeyError
         if its `_id` or a unique value is taken."""
+        with self._writing() as txn:
+            return self._insert(txn, doc)
+
+    def _insert(self, txn: lmdb.Transaction, doc: Mapping[str, Any]) -> Document:
         stored = normalise_document(dict(doc))
         if "_id" not in stored:
             stored = {"_id": ObjectId(), **stored}
         key = id_key(stored["_id"])
-        if key in self.docs:
+        if txn.get(key, db=self._docs) is not None:
             raise _duplicate(self.name, "_id_", stored)
-        self._check_unique(stored, key)
-        self._store(key, None, stored)
+        planned = self._entries(txn, stored, key)
+        seq = self._next_seq
+        self._next_seq += 1
+        record = pack(key, seq, bson.encode(stored))
+        self._put_document(txn, key, record)
+        txn.put(_SEQ.pack(seq), key, db=self._order, append=True)
+        grown = not self._listed
+        for index, entries, arrays in planned:
+            index.add(txn, entries, key)
+            if not arrays <= index.array_fields:
+                index.array_fields |= arrays
+                grown = True
+        if grown:
+            self._catalog(txn)
         return stored
+
+    def _put_document(self, txn: lmdb.Transaction, key: bytes, record: bytes) -> None:
+        # Ids that grow (ticket numbers, ObjectIds) are appended: LMDB then fills each page
+        # instead of splitting it in half (half the pages for ticket-sized documents).
+        cursor = txn.cursor(db=self._docs)
+        last = cast(bytes, cursor.key()) if cursor.last() else None
+        txn.put(key, record, db=self._docs, append=last is None or key > last)
+
+    def _entries(
+        self, txn: lmdb.Transaction, doc: Document, key: bytes, only: Iterable[Index] | None = None
+    ) -> list[tuple[Index, set[bytes], set[int]]]:
+        """Each index's entries of `doc`, after checking no other document holds a unique one."""
+        planned = []
+        for index in self.indexes.values() if only is None else only:
+            entries, arrays = index.entries_of(doc)
+            if index.conflict(txn, entries, key):
+                raise _duplicate(self.name, index.spec.name, doc)
+            planned.append((index, entries, arrays))
+        return planned
 
     def update(
         self,
@@ -384,7 +585,23 @@ class Collection:
         sort: Sort | None = None,
         replace: bool = False,
     ) -> WriteResult:
-        matches = self.find(query, sort=sort, limit=0 if multi else 1)
+        with self._writing() as txn:
+            return self._update(
+                txn, query, update, upsert=upsert, multi=multi, sort=sort, replace=replace
+            )
+
+    def _update(
+        self,
+        txn: lmdb.Transaction,
+        query: Mapping[str, Any],
+        update: Mapping[str, Any],
+        *,
+        upsert: bool,
+        multi: bool,
+        sort: Sort | None,
+        replace: bool,
+    ) -> WriteResult:
+        matches = self.find(query, sort=sort, limit=0 if multi else 1, txn=txn)
         if not matches:
             if not upsert:
                 return WriteResult()
@@ -393,7 +610,7 @@ class Collection:
                 created = {**({"_id": seed["_id"]} if "_id" in seed else {}), **update}
             else:
                 created = apply_update(seed, update, inserting=True)
-            stored = self.insert(created)
+            stored = self._insert(txn, created)
             return WriteResult(upserted_id=stored["_id"], after=stored)
         modified = 0
         first_before = matches[0]
@@ -409,113 +626,105 @@ class Collection:
                 first_after = after
             if after == before:
                 continue
-            key = id_key(before["_id"])
-            self._check_unique(after, key)
-            self._store(key, before, after)
+            self._replace(txn, before, after)
             modified += 1
         return WriteResult(
             matched=len(matches), modified=modified, before=first_before, after=first_after
         )
 
-    def delete(
-        self, query: Mapping[str, Any], *, multi: bool, sort: Sort | None = None
-    ) -> list[Document]:
-        removed = self.find(query, sort=sort, limit=0 if multi else 1)
-        self._generation += 1
-        for doc in removed:
-            key = id_key(doc["_id"])
-            self._unindex(key, doc)
-            del self.docs[key]
-            del self._seq[key]
-        if removed:
-            self._log([("delete", doc["_id"]) for doc in removed])
-        return removed
-
-    def drop(self) -> None:
-        self.clear()
-        self._log([("drop", None)])
-
-    def clear(self) -> None:
-        self._generation += 1
-        self.docs.clear()
-        self._seq.clear()
-        self.indexes.clear()
-        self._postings.clear()
-
-    def _check_unique(self, doc: Document, key: Hashable) -> None:
-        for index in self.indexes.values():
-            if index.conflict(doc, key) is not None:
-                raise _duplicate(self.name, index.spec.name, doc)
-
-    def _store(self, key: Hashable, before: Document | None, after: Document) -> None:
-        self._generation += 1
-        if before is not None:
-            self._reindex(key, before, after)
-        else:
-            self._seq[key] = next(self._counter)
-            for index in self.indexes.values():
-                index.add(after, key)
-            for postings in self._postings.values():
-                postings.add(after, key)
-        self.docs[key] = after
-        self._log([("put", after)])
-
-    def _reindex(self, key: Hashable, before: Document, after: Document) -> None:
+    def _replace(self, txn: lmdb.Transaction, before: Document, after: Document) -> None:
+        key = id_key(before["_id"])
         # Updates share unchanged top-level values with the old version: `is` finds them.
         changed = {
             k
             for k in before.keys() | after.keys()
             if before.get(k, MISSING) is not after.get(k, MISSING)
         }
-        for index in self.indexes.values():
-            if changed.intersection(index.tops) or "_id" in changed:
-                index.remove(before, key)
-                index.add(after, key)
-        for path, postings in self._postings.items():
-            if path.split(".", 1)[0] in changed:
-                postings.remove(before, key)
-                postings.add(after, key)
+        touched = [
+            i for i in self.indexes.values() if changed.intersection(i.tops) or "_id" in changed
+        ]
+        planned = self._entries(txn, after, key, touched)
+        seq = seq_of(cast(bytes, txn.get(key, db=self._docs)))
+        txn.put(key, pack(key, seq, bson.encode(after)), db=self._docs)
+        grown = False
+        for index, entries, arrays in planned:
+            old, _ = index.entries_of(before)
+            index.remove(txn, old - entries, key)
+            index.add(txn, entries - old, key)
+            if not arrays <= index.array_fields:
+                index.array_fields |= arrays
+                grown = True
+        if grown:
+            self._catalog(txn)
 
-    def _unindex(self, key: Hashable, doc: Document) -> None:
-        for index in self.indexes.values():
-            index.remove(doc, key)
-        for postings in self._postings.values():
-            postings.remove(doc, key)
+    def delete(
+        self, query: Mapping[str, Any], *, multi: bool, sort: Sort | None = None
+    ) -> list[Document]:
+        with self._writing() as txn:
+            removed = self.find(query, sort=sort, limit=0 if multi else 1, txn=txn)
+            for doc in removed:
+                key = id_key(doc["_id"])
+                seq = seq_of(cast(bytes, txn.get(key, db=self._docs)))
+                for index in self.indexes.values():
+                    index.remove(txn, index.entries_of(doc)[0], key)
+                txn.delete(key, db=self._docs)
+                txn.delete(_SEQ.pack(seq), db=self._order)
+        return removed
 
-    def load(self, doc: Document) -> None:
-        """Recovery: put a journalled version back without logging it again."""
-        self._generation += 1
+    def drop(self) -> None:
+        with self._writing() as txn:
+            txn.drop(self._docs, delete=False)
+            txn.drop(self._order, delete=False)
+            for index in self.indexes.values():
+                txn.drop(index.db, delete=True)
+            self.indexes.clear()
+            self._database.put_catalog(txn, self.name, None)
+            self._listed = False
+
+    def load(self, doc: Document, txn: lmdb.Transaction) -> None:
+        """Migration: put a document back as it was (no unique check: it was kept)."""
         key = id_key(doc["_id"])
-        before = self.docs.get(key)
-        if before is not None:
-            self._unindex(key, before)
-        else:
-            self._seq[key] = next(self._counter)
+        existing = self._record(txn, key)
+        if existing is not None:
+            txn.delete(_SEQ.pack(existing[0]), db=self._order)
+            for index in self.indexes.values():
+                index.remove(txn, index.entries_of(existing[1])[0], key)
+        seq = self._next_seq
+        self._next_seq += 1
+        self._put_document(txn, key, pack(key, seq, bson.encode(doc)))
+        txn.put(_SEQ.pack(seq), key, db=self._order, append=True)
         for index in self.indexes.values():
-            index.add(doc, key)
-        for postings in self._postings.values():
-            postings.add(doc, key)
-        self.docs[key] = doc
+            entries, arrays = index.entries_of(doc)
+            index.array_fields |= arrays
+            index.add(txn, entries, key)
 
-    def unload(self, _id: Any) -> None:
-        self._generation += 1
-        key = id_key(_id)
-        doc = self.docs.pop(key, None)
-        if doc is not None:
-            self._unindex(key, doc)
-            del self._seq[key]
 
-    def _log(self, records: Sequence[tuple[str, Any]]) -> None:
-        if self._journal is not None:
-            self._journal(self.name, records)
+class _Within:
+    """A transaction already open, used as a context that leaves it open."""
+
+    __slots__ = ("txn",)
+
+    def __init__(self, txn: lmdb.Transaction) -> None:
+        self.txn = txn
+
+    def __enter__(self) -> lmdb.Transaction:
+        return self.txn
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def _readable_id(key: bytes, raw: bytes) -> Any:
+    """The `_id` a damaged record was stored under, as well as its key tells it."""
+    if key[:1] == bytes((STRING,)) and key.endswith(b"\x00\x00"):
+        with contextlib.suppress(UnicodeDecodeError):
+            return key[1:-2].replace(b"\x00\xff", b"\x00").decode()
+    if len(key) == 13 and key[0] == OBJECT_ID:
+        return ObjectId(key[1:])
+    return key.hex()
 
 
 _RANGE = frozenset({"$gt", "$gte", "$lt", "$lte"})
-
-
-def _width(index: Index, prefix: list[Any]) -> int:
-    lo, hi = index.span(prefix)
-    return hi - lo
 
 
 def _no_check(doc: Mapping[str, Any]) -> bool:

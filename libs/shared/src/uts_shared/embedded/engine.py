@@ -1,86 +1,126 @@
-"""The embedded engine: databases of collections, in memory, kept on disk when given a directory."""
+"""The embedded engine: databases of collections, each database one LMDB environment."""
 
 from __future__ import annotations
 
 import atexit
 import logging
 import threading
-from collections.abc import Sequence
+import weakref
 from pathlib import Path
 from typing import Any
 
+import bson
+import lmdb
+
+from uts_shared.embedded import migration
 from uts_shared.embedded.collection import Collection
 from uts_shared.embedded.indexes import IndexSpec
-from uts_shared.embedded.journal import Record, Storage
+from uts_shared.embedded.storage import Environment
+from uts_shared.embedded.values import CODEC
 
 log = logging.getLogger(__name__)
 
+_CATALOG = b"catalog"
+_STATE = b"state"
+
 
 class Database:
-    def __init__(self, name: str, directory: Path | None) -> None:
+    def __init__(self, name: str, directory: Path | None, *, readonly: bool = False) -> None:
+        """`readonly`: beside the process that has it open (a hot backup, a check, an export);
+        it neither takes the lock nor migrates."""
         self.name = name
+        self.readonly = readonly
+        where = None if directory is None else directory / name
+        self.environment = Environment(where, readonly=readonly)
+        if where is None:
+            # An in-memory database nobody closes: its temporary files go when it is dropped.
+            weakref.finalize(self, self.environment.close)
+        env = self.environment.env
+        self._catalog = env.open_db(_CATALOG, create=not readonly)
         self.collections: dict[str, Collection] = {}
-        self._storage: Storage | None = None
-        if directory is not None:
-            self._storage = Storage(directory / name)
-            self._recover(self._storage)
-
-    def _recover(self, storage: Storage) -> None:
-        count = 0
-        for record in storage.recover():
-            collection = self.collection(record.collection)
-            if record.op == "put":
-                collection.load(record.payload)
-            elif record.op == "delete":
-                collection.unload(record.payload)
-            elif record.op == "index":
-                collection.create_index(IndexSpec.from_document(record.payload), log=False)
-            elif record.op == "unindex":
-                collection.drop_index(record.payload, log=False)
-            elif record.op == "drop":
-                collection.clear()
-            count += 1
-        if count:
-            sizes = ", ".join(f"{c.name} {len(c.docs)}" for c in self.collections.values())
-            log.info("database %s recovered from %s: %s", self.name, storage.directory, sizes)
+        with env.begin() as txn:
+            for key, raw in txn.cursor(db=self._catalog):
+                state = bson.decode(raw, CODEC)
+                self.collections[key.decode()] = Collection(key.decode(), self, state)
+        self.unchanged_since_clean_stop = True
+        """The process that had it open last closed it (every write it began finished), and
+        nothing was written since it was opened (a new database too). False after a crash, a
+        kill or a migration, and after the first write."""
+        if readonly:
+            return
+        self._state = env.open_db(_STATE)
+        with env.begin() as txn:
+            last = txn.get(b"clean", db=self._state)
+        self.unchanged_since_clean_stop = last == b"1" or (last is None and not self.collections)
+        if where is not None and migration.pending(where):
+            self._migrate(where)
+            self.unchanged_since_clean_stop = False
+        self._mark(clean=False)
 
     @property
     def persistent(self) -> bool:
-        return self._storage is not None
+        return not self.environment.temporary
+
+    @property
+    def directory(self) -> Path:
+        return self.environment.directory
 
     def collection(self, name: str) -> Collection:
         found = self.collections.get(name)
         if found is None:
-            journal = self._journal if self._storage is not None else None
-            found = self.collections[name] = Collection(name, journal)
+            found = self.collections[name] = Collection(name, self, None)
         return found
+
+    def collection_names(self) -> list[str]:
+        with self.environment.env.begin() as txn:
+            named = {key.decode() for key, _ in txn.cursor(db=self._catalog)}
+        return [n for n, c in self.collections.items() if n in named and (c.indexes or c.size())]
+
+    def put_catalog(self, txn: lmdb.Transaction, name: str, state: dict[str, Any] | None) -> None:
+        if state is None:
+            txn.delete(name.encode(), db=self._catalog)
+        else:
+            txn.put(name.encode(), bson.encode(state), db=self._catalog)
 
     def drop_collection(self, name: str) -> None:
         found = self.collections.get(name)
         if found is not None:
             found.drop()
 
-    def _journal(self, collection: str, records: Sequence[tuple[str, Any]]) -> None:
-        storage = self._storage
-        assert storage is not None
-        storage.append([Record(collection, op, payload) for op, payload in records])
-        if storage.wants_compaction():
-            storage.compact(self._state())
+    def verify(self) -> list[str]:
+        problems: list[str] = []
+        for collection in list(self.collections.values()):
+            problems.extend(collection.verify())
+        return problems
 
-    def _state(self) -> list[Record]:
-        """Every index and document, by reference (stored documents never change in place)."""
-        state: list[Record] = []
-        for collection in self.collections.values():
-            state.extend(
-                Record(collection.name, "index", s.document()) for s in collection.index_specs()
-            )
-            state.extend(Record(collection.name, "put", d) for d in collection.docs.values())
-        return state
+    def _migrate(self, where: Path) -> None:
+        state = migration.replay(where)
+        env = self.environment.env
+        for name, old in state.items():
+            collection = self.collection(name)
+            for spec in old.indexes.values():
+                collection.create_index(IndexSpec.from_document(spec))
+            with env.begin(write=True) as txn:
+                for doc in old.documents.values():
+                    collection.load(doc, txn)
+                collection._catalog(txn)
+        env.sync(True)
+        retired = migration.retire(where)
+        sizes = ", ".join(f"{n} {len(c.documents)}" for n, c in state.items())
+        log.info(
+            "database %s migrated to LMDB (%s); old files kept in %s", self.name, sizes, retired
+        )
+
+    def _mark(self, *, clean: bool) -> None:
+        with self.environment.env.begin(write=True) as txn:
+            txn.put(b"clean", b"1" if clean else b"0", db=self._state)
+        if not self.environment.temporary:
+            self.environment.sync()
 
     def close(self) -> None:
-        if self._storage is not None:
-            self._storage.close(self._state())
-            self._storage = None
+        if not self.readonly and not self.environment.closed:
+            self._mark(clean=True)
+        self.environment.close()
 
 
 class Engine:

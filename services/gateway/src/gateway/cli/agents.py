@@ -67,7 +67,7 @@ PasswordOption = Annotated[
 async def agents_database(config: GatewaySettings) -> AsyncIterator[Database]:
     """The gateway's database, as the gateway opens it: the MongoDB server at MONGODB_URL, or
     the embedded engine's files under UTS_DATA_DIR (an engine of the command's own, closed at
-    the end: its snapshot written and its lock released)."""
+    the end: its writes synced and its lock released)."""
     if config.mongodb_url:
         database = open_database(config.mongodb_url, config.mongodb_db)
         try:

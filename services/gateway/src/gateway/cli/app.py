@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli import agents, config, dead_letters, jwt, tickets
+from gateway.cli import agents, config, dead_letters, jwt, store, tickets
 
 app = typer.Typer(
     name="uts-admin",
@@ -23,6 +23,7 @@ app.add_typer(config.app, name="config")
 app.add_typer(dead_letters.app, name="dead-letters")
 app.add_typer(jwt.app, name="jwt")
 app.add_typer(tickets.app, name="tickets")
+app.add_typer(store.app, name="store")
 
 QUIET = ("aio_pika", "aiormq", "faststream", "pymongo")
 """Libraries whose own lines on a failed connection would repeat the command's one line."""
