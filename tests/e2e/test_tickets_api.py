@@ -632,12 +632,20 @@ async def test_update_changes_general_fields_only(desk: Desk) -> None:
     assert again["version"] == updated["version"]
 
 
-async def test_update_on_a_stale_version_is_409(desk: Desk) -> None:
+async def test_update_on_a_stale_version_is_412_by_if_match_and_409_by_expected_version(
+    desk: Desk,
+) -> None:
+    """RFC 9110: a precondition in a header that fails is 412; `expectedVersion` in the body is
+    the ticket's own conflict (409)."""
     customer = await new_customer(desk.api)
     ticket = await new_ticket(desk.api, customer["id"])
     path = f"/tickets/{ticket['ticketId']}"
     r = await desk.api.put(path, json={"subject": "first"}, headers={"If-Match": r'"1000"'})
-    assert r.status_code == 409, r.text
+    assert r.status_code == 412, r.text
+    assert r.json()["success"] is False
+    stale = {"If-Match": r'"1000"'}
+    r = await desk.api.post(f"{path}/status", json={"status": "in_progress"}, headers=stale)
+    assert r.status_code == 412, r.text
     r = await desk.api.put(path, json={"subject": "first", "expectedVersion": ticket["version"]})
     assert r.status_code == 200, r.text
     r = await desk.api.put(path, json={"subject": "lost", "expectedVersion": ticket["version"]})
@@ -673,3 +681,28 @@ async def test_the_changes_feed_hands_out_a_new_ticket_and_a_cursor_to_go_on(des
     r = await desk.api.get("/tickets/changes", params={"cursor": "made-up"})
     assert r.status_code == 422
     assert [d["field"] for d in r.json()["details"]] == ["cursor"]
+
+
+async def test_a_ticket_unchanged_since_its_etag_is_304_without_a_body(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"])
+    path = f"/tickets/{ticket['ticketId']}"
+    first = await desk.api.get(path)
+    etag = first.headers["ETag"]
+    same = await desk.api.get(path, headers={"If-None-Match": etag})
+    assert same.status_code == 304 and same.content == b""
+    assert same.headers["ETag"] == etag
+    await desk.api.post(f"{path}/notes", json={"content": "Cambió", "isInternal": True})
+    changed = await desk.api.get(path, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+async def test_a_method_a_route_does_not_take_is_405_naming_those_it_does(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"])
+    r = await desk.api.get(f"/tickets/{ticket['ticketId']}/status")
+    assert r.status_code == 405, r.text
+    assert r.headers["Allow"] == "POST"
+    assert r.json()["success"] is False
+    r = await desk.api.delete("/tickets")
+    assert r.status_code == 405 and set(r.headers["Allow"].split(", ")) == {"GET", "POST"}

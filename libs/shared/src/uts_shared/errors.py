@@ -12,6 +12,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     VALIDATION = "validation"
     CONFLICT = "conflict"
+    PRECONDITION_FAILED = "precondition_failed"
     FORBIDDEN = "forbidden"
     UNAUTHORIZED = "unauthorized"
     UNAVAILABLE = "unavailable"
@@ -24,6 +25,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.VALIDATION: 422,
     ErrorCode.CONFLICT: 409,
+    ErrorCode.PRECONDITION_FAILED: 412,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.UNAVAILABLE: 503,
@@ -100,6 +102,12 @@ class Conflict(DomainError):
     code = ErrorCode.CONFLICT
 
 
+class PreconditionFailed(DomainError):
+    """A condition the request put in a header (`If-Match`) no longer holds (HTTP 412)."""
+
+    code = ErrorCode.PRECONDITION_FAILED
+
+
 class Forbidden(DomainError):
     code = ErrorCode.FORBIDDEN
 
@@ -120,6 +128,7 @@ _BY_CODE: dict[ErrorCode, type[DomainError]] = {
     ErrorCode.NOT_FOUND: NotFound,
     ErrorCode.VALIDATION: ValidationFailed,
     ErrorCode.CONFLICT: Conflict,
+    ErrorCode.PRECONDITION_FAILED: PreconditionFailed,
     ErrorCode.FORBIDDEN: Forbidden,
     ErrorCode.UNAUTHORIZED: Unauthorized,
     ErrorCode.UNAVAILABLE: Unavailable,

@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.exceptions import HTTPException
+
+from gateway.errors import CONSOLE_PATH, allowed_methods
 
 BUILD_SUBDIR = Path("web/dist/uts-console/browser")
 
@@ -49,9 +51,12 @@ def install(app: FastAPI, build_dir: Path | None) -> None:
     """Add the catch-all route; call after every other route is registered."""
     root = (build_dir or default_build_dir()).resolve()
 
-    @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-    async def console(path: str) -> Response:
+    @app.api_route(CONSOLE_PATH, methods=["GET", "HEAD"], include_in_schema=False)
+    async def console(path: str, request: Request) -> Response:
         if path.split("/", 1)[0] in RESERVED:
+            allowed = allowed_methods(request)
+            if allowed:  # a route of the API that takes other methods
+                raise HTTPException(status_code=405, headers={"Allow": ", ".join(allowed)})
             raise HTTPException(status_code=404)
         index = root / "index.html"
         if not index.is_file():

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.ratelimit import TooManyAttempts
@@ -105,12 +106,32 @@ async def _model_validation(request: Request, exc: Exception) -> JSONResponse:
     return invalid_input_response(exc.errors())
 
 
+CONSOLE_PATH = "/{path:path}"
+"""The web console's catch-all (every GET): not an API route."""
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the app's routes take at the request's path (a 405's `Allow`), asked of
+    each route as the router asks it."""
+    routes = [r for r in request.app.routes if getattr(r, "path", None) != CONSOLE_PATH]
+    return [
+        method
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    ]
+
+
 async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     message = str(exc.detail)
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and message == "Not Found":
         message = f"Not found: {request.method} {request.url.path}"
-    return error_response(exc.status_code, message, headers=dict(exc.headers or {}))
+    if exc.status_code == 405:  # Starlette names only the first route that has the path
+        allowed = allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        message = f"{request.method} is not allowed here: use {', '.join(allowed)}"
+    return error_response(exc.status_code, message, headers=headers)
 
 
 async def _too_many_attempts(request: Request, exc: Exception) -> JSONResponse:

@@ -882,7 +882,7 @@ export interface paths {
         /**
          * Get Ticket
          * @description The full ticket, internal notes included (agents only; 404 for one the agent may not
-         *     see).
+         *     see); 304 when it is still the version of the ETag in `If-None-Match`.
          */
         get: operations["getTicket"];
         /**
@@ -8117,7 +8117,10 @@ export interface operations {
     getTicket: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of a copy you have */
+                "If-None-Match"?: string | null;
+            };
             path: {
                 ticket_id: string;
             };
@@ -8133,6 +8136,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TicketOut"];
                 };
+            };
+            /** @description Unchanged since the ETag given in `If-None-Match` */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Missing or invalid bearer token */
             401: {
@@ -8273,6 +8283,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `If-Match` names a version the ticket no longer has */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Request body too large */
             413: {
                 headers: {
@@ -8378,6 +8397,15 @@ export interface operations {
             };
             /** @description Not allowed in the ticket's state, its history is full, or version moved */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `If-Match` names a version the ticket no longer has */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8827,6 +8855,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `If-Match` names a version the ticket no longer has */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Request body too large */
             413: {
                 headers: {
@@ -8932,6 +8969,15 @@ export interface operations {
             };
             /** @description Transition not allowed (`allowed` lists the next states), or the ticket's history is full */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `If-Match` names a version the ticket no longer has */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

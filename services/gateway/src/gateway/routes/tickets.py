@@ -52,7 +52,7 @@ from uts_shared.contracts.tickets import (
     TicketView,
 )
 from uts_shared.contracts.tickets import Query as SearchWords
-from uts_shared.errors import ValidationFailed
+from uts_shared.errors import Conflict, PreconditionFailed, ValidationFailed
 from uts_shared.messaging import RpcClient
 
 TicketId = Annotated[str, Field(min_length=1, max_length=128)]
@@ -67,6 +67,9 @@ router = APIRouter(
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown ticket"}}
 NO_ASSIGNEE: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown ticket, or no active agent by that id (the field is named)"}
+}
+PRECONDITION: dict[int | str, dict[str, Any]] = {
+    412: {"description": "`If-Match` names a version the ticket no longer has"}
 }
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "Not allowed in the ticket's state, its history is full, or version moved"}
@@ -373,16 +376,38 @@ async def ticket_changes(
     return answer_fields(result)
 
 
-@router.get("/{ticket_id}", response_model=None, responses={200: {"model": TicketOut}, **NOT_FOUND})
+@router.get(
+    "/{ticket_id}",
+    response_model=None,
+    responses={
+        200: {"model": TicketOut},
+        304: {"description": "Unchanged since the ETag given in `If-None-Match`"},
+        **NOT_FOUND,
+    },
+)
 async def get_ticket(
-    ticket_id: TicketId, agent: CurrentAgent, rpc: RpcDep, visibility: VisibilityDep
+    ticket_id: TicketId,
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    visibility: VisibilityDep,
+    if_none_match: Annotated[
+        str | None, Header(alias="If-None-Match", description="The ETag of a copy you have")
+    ] = None,
 ) -> Response:
     """The full ticket, internal notes included (agents only; 404 for one the agent may not
-    see)."""
+    see); 304 when it is still the version of the ETag in `If-None-Match`."""
     visible_to = await visibility.restricted_to(agent)
     request = tickets.GetTicket(ticket_id=ticket_id, visible_to=visible_to)
     result = await rpc.call_raw(tickets.GET, request)
-    return ticket_answer(result)
+    answered = ticket_answer(result)
+    if if_none_match is not None and answered.headers["ETag"] in _etags(if_none_match):
+        return Response(status_code=304, headers={"ETag": answered.headers["ETag"]})
+    return answered
+
+
+def _etags(header: str) -> set[str]:
+    """The entity tags of an `If-None-Match` header (weak ones compare as strong, RFC 9110)."""
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
 
 
 @router.post(
@@ -489,7 +514,13 @@ def ticket_command(
     ) -> Response:
         version = expected_version(if_match, getattr(body, "expected_version", None))
         request = await build(ticket_id, body, caller, version)
-        result = await caller.rpc.call_raw(spec, request)
+        try:
+            result = await caller.rpc.call_raw(spec, request)
+        except Conflict as exc:
+            if if_match is not None and "expectedVersion" in exc.context:
+                # RFC 9110: a failed precondition of a header is 412; the body's is a 409.
+                raise PreconditionFailed(exc.message, context=exc.context) from None
+            raise
         return ticket_answer(result) if reply == "ticket" else answer_fields(result)
 
     params = [
@@ -500,6 +531,7 @@ def ticket_command(
         inspect.Parameter("caller", inspect.Parameter.KEYWORD_ONLY, annotation=CallerDep),
     ]
     if versioned:
+        responses = {**responses, **PRECONDITION}
         params.append(
             inspect.Parameter(
                 "if_match", inspect.Parameter.KEYWORD_ONLY, annotation=IfMatch, default=None
