@@ -1,11 +1,13 @@
 """Contract models: wire names, validation rules, reply envelope."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from uts_shared.contracts import ai_tools, config, tickets, webhooks
+from uts_shared.contracts.tickets import Instant
 from uts_shared.errors import DomainError, ErrorCode, NotFound
 
 
@@ -85,3 +87,15 @@ REQUESTS: list[type[BaseModel]] = [
 def test_every_text_and_list_a_request_carries_has_a_maximum(model: type[BaseModel]) -> None:
     schema = model.model_json_schema()
     assert _unbounded(schema, schema.get("$defs", {}), model.__name__) == []
+
+
+@pytest.mark.parametrize("given", [0, 0.5, "0.5", "1710408600", "yesterday", True])
+def test_a_date_time_is_iso_8601_text_never_a_number_of_seconds(given: object) -> None:
+    with pytest.raises(ValidationError, match="ISO 8601"):
+        TypeAdapter(Instant).validate_python(given)
+
+
+def test_a_date_time_without_a_zone_is_utc() -> None:
+    read = TypeAdapter(Instant).validate_python("2026-03-14T09:30:00")
+    assert read == datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+    assert TypeAdapter(Instant).validate_python("2026-03-14T09:30:00+01:00").hour == 9

@@ -437,6 +437,7 @@ async def test_unknown_or_no_scopes_and_a_missing_name_are_422_naming_the_field(
             ({"name": "x", "scopes": ["tickets:delete"]}, "scopes"),
             ({"name": "x", "scopes": []}, "scopes"),
             ({"name": "x", "scopes": "tickets:read"}, "scopes"),
+            ({"name": "x", "scopes": ["tickets:read"] * 5}, "scopes"),
             ({"scopes": ["tickets:read"]}, "name"),
             ({"name": "", "scopes": ["tickets:read"]}, "name"),
         ):

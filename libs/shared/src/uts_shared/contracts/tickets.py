@@ -74,7 +74,20 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-Instant = Annotated[datetime, AfterValidator(_utc)]
+_ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?")
+
+
+def _iso_only(value: Any) -> Any:
+    """A date-time as the document says it (ISO 8601 text), never a number of seconds: pydantic
+    would read `0.5` or `"0"` as a Unix time."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE_TIME.match(value):
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-03-14T09:30:00Z")
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_utc)]
 """An ISO 8601 date-time; UTC when it names no zone."""
 
 TICKET_ID_PATTERN = r"^[A-Za-z0-9]{1,16}(?:[-_.]?\d{4})?[-_.]?\d{1,18}$"

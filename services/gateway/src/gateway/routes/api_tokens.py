@@ -28,11 +28,15 @@ def _known_scopes(value: Any) -> Any:
     unknown = [str(s) for s in value if s not in SCOPES]
     if unknown:
         raise ValueError(f"unknown scope '{unknown[0][:40]}': use {', '.join(SCOPES)}")
+    if len(value) > len(SCOPES):  # as the document's maxItems says, repeats counted
+        raise ValueError(f"at most {len(SCOPES)} scopes")
     return list(dict.fromkeys(value))
 
 
 Scopes = Annotated[
-    list[Scope], BeforeValidator(_known_scopes), Field(min_length=1, max_length=len(SCOPES))
+    list[Scope],
+    BeforeValidator(_known_scopes),
+    Field(min_length=1, max_length=len(SCOPES)),
 ]
 
 
