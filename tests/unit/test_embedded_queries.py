@@ -87,11 +87,50 @@ def test_unknown_operators_are_refused_by_name() -> None:
 
 
 def test_sort_order_follows_type_brackets() -> None:
-    values = [T0, "b", 2, None, {"a": 1}, [1], True, "a", 1.5]
+    # An array field sorts by its elements, not as the Array bracket: the one-element [1] sorts
+    # as 1 (https://www.mongodb.com/docs/manual/reference/bson-type-comparison-order/#arrays);
+    # an array inside an object is compared as an array.
+    values = [T0, "b", 2, None, {"a": 1}, [1], True, "a", 1.5, {"a": [1]}]
     ordered = sorted(values, key=lambda v: order_key({"v": v}, [("v", 1)]))
-    assert ordered == [None, 1.5, 2, "a", "b", {"a": 1}, [1], True, T0]
+    assert ordered == [None, [1], 1.5, 2, "a", "b", {"a": 1}, {"a": [1]}, True, T0]
     backwards = sorted(values, key=lambda v: order_key({"v": v}, [("v", -1)]))
     assert backwards == list(reversed(ordered))
+
+
+# MongoDB's comparison/sort order of arrays
+# (https://www.mongodb.com/docs/manual/reference/bson-type-comparison-order/#arrays): "an
+# ascending sort compares the smallest elements of the arrays, and ... a descending sort compares
+# the largest elements", and "an empty array ... [is] less than a null value or a missing field".
+# The documents and both answers are the server's own, quoted in MongoDB's DOCS-2760; ties keep
+# the order of `_id` here, as the sorts add it.
+ARRAY_SORT_DOCS = [
+    {"_id": 1},
+    {"_id": 2, "a": 1},
+    {"_id": 3, "a": []},
+    {"_id": 4, "a": [1]},
+    {"_id": 5, "a": [0, 1]},
+]
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+async def test_array_fields_sort_by_their_smallest_or_largest_element(indexed: bool) -> None:
+    db = EmbeddedDatabase(Engine().database("arrays"))
+    c = db["c"]
+    # Without the two-element array the index holds one entry per document and serves the sort.
+    left_out = {5} if indexed else set()
+    if indexed:
+        await c.create_indexes([IndexModel([("a", ASCENDING), ("_id", ASCENDING)])])
+    await c.insert_many([dict(d) for d in ARRAY_SORT_DOCS if d["_id"] not in left_out])
+    up = await c.find({}, {"_id": 1}).sort([("a", ASCENDING), ("_id", ASCENDING)]).to_list()
+    assert [d["_id"] for d in up] == [i for i in [3, 1, 5, 2, 4] if i not in left_out]
+    down = await c.find({}, {"_id": 1}).sort([("a", DESCENDING), ("_id", ASCENDING)]).to_list()
+    assert [d["_id"] for d in down] == [i for i in [2, 4, 5, 1, 3] if i not in left_out]
+    nested = [{"_id": 1, "o": [{"at": 5}, {"at": 2}]}, {"_id": 2, "o": [{"at": 3}]}]
+    await db["n"].insert_many(nested)
+    by_at = await db["n"].find({}, {"_id": 1}).sort("o.at", ASCENDING).to_list()
+    assert [d["_id"] for d in by_at] == [1, 2]
+    by_at = await db["n"].find({}, {"_id": 1}).sort("o.at", DESCENDING).to_list()
+    assert [d["_id"] for d in by_at] == [1, 2]
 
 
 STATUSES = ["new", "open", "in_progress", "resolved", None]

@@ -18,6 +18,7 @@ from sortedcontainers import SortedList
 
 from uts_shared.embedded.values import (
     DATE,
+    EMPTY_ARRAY,
     MISSING,
     NULL,
     NUMBER,
@@ -92,6 +93,9 @@ BEYOND = _Beyond()
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
 _INVERT = bytes(range(255, -1, -1))
+_EMPTY_ASCENDING = (NULL - 1,)
+_EMPTY_DESCENDING = (1 - NULL, 0)
+"""An empty array's key: below null ascending, after it descending (as a server sorts)."""
 
 
 def component(value: Any, direction: int) -> Any:
@@ -100,11 +104,17 @@ def component(value: Any, direction: int) -> Any:
     microseconds, strings as inverted UTF-8 bytes with a high terminator."""
     kind = type(value)  # the common types first: this runs for every field of every entry
     if direction > 0:
-        return (STRING, value) if kind is str else sort_key(value)
+        if kind is str:
+            return (STRING, value)
+        if value is EMPTY_ARRAY or (kind is list and not value):
+            return _EMPTY_ASCENDING
+        return sort_key(value)
     if kind is str:
         return (-STRING, value.encode().translate(_INVERT) + b"\xff")
     if kind is dt.datetime:
         return (-DATE, -((aware(value) - _EPOCH) // _MICROSECOND))
+    if value is EMPTY_ARRAY or (kind is list and not value):
+        return _EMPTY_DESCENDING
     b = bracket(value)
     if b == NULL:
         return (-b, 0)
@@ -120,14 +130,24 @@ def component(value: Any, direction: int) -> Any:
 def order_key(doc: Mapping[str, Any], sort: Sequence[tuple[str, int]]) -> tuple[Any, ...]:
     """A document's position under a sort specification (MongoDB order of types)."""
     return tuple(
-        component(_first(resolve(doc, tuple(path.split(".")))), direction)
-        for path, direction in sort
+        _field_key(resolve(doc, tuple(path.split("."))), direction) for path, direction in sort
     )
 
 
-def _first(values: list[Any]) -> Any:
-    value = values[0] if len(values) == 1 else values
-    return None if value is MISSING else value
+def _field_key(values: list[Any], direction: int) -> Any:
+    """An array sorts by its smallest element ascending and its largest descending; an empty
+    one before null (MongoDB's comparison/sort order of arrays)."""
+    if len(values) == 1 and type(values[0]) is not list:
+        value = values[0]
+        return component(None if value is MISSING else value, direction)
+    flat: list[Any] = []
+    for value in values:
+        if isinstance(value, list):
+            flat.extend(value or [EMPTY_ARRAY])
+        else:
+            flat.append(None if value is MISSING else value)
+    # Descending components reverse the order: the smallest of them is the largest value.
+    return min(component(v, direction) for v in flat)
 
 
 @dataclass(frozen=True)
