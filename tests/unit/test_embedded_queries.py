@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pymongo.errors
 import pytest
+from bson.regex import Regex
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from uts_shared.embedded import Engine
@@ -71,6 +74,16 @@ def matches(doc: dict[str, Any], query: dict[str, Any]) -> bool:
         ({"d": T0}, {"d": {"$lt": (T0 + timedelta(seconds=1)).replace(tzinfo=None)}}, True),
         ({"n": {"a": 1, "b": 2}}, {"n": {"a": 1, "b": 2}}, True),
         ({"n": {"a": 1, "b": 2}}, {"n": {"b": 2, "a": 1}}, False),
+        # A regular expression as a value, or inside $in/$nin, matches strings as $regex does.
+        ({"s": "Poste caído"}, {"s": re.compile("^poste", re.IGNORECASE)}, True),
+        ({"s": "luz"}, {"s": {"$in": [re.compile("^po"), "luz"]}}, True),
+        ({"s": "poste"}, {"s": {"$in": [re.compile("^po"), "luz"]}}, True),
+        ({"s": ["x", "poste"]}, {"s": {"$in": [Regex("^PO", "i")]}}, True),
+        ({"s": "calle"}, {"s": {"$in": [re.compile("^po")]}}, False),
+        ({"s": "poste"}, {"s": {"$nin": [re.compile("^po")]}}, False),
+        ({"s": "poste"}, {"s": {"$not": re.compile("^po")}}, False),
+        ({"s": "a b"}, {"s": {"$regex": "a  b # spaces ignored", "$options": "x"}}, False),
+        ({"s": "ab"}, {"s": {"$regex": "a  b # spaces ignored", "$options": "x"}}, True),
     ],
 )
 def test_filters_follow_mongodb_semantics(
@@ -84,6 +97,63 @@ def test_unknown_operators_are_refused_by_name() -> None:
         compile_filter({"$where": "1"})
     with pytest.raises(NotImplementedError, match=r"\$near"):
         compile_filter({"a": {"$near": [0, 0]}})
+    with pytest.raises(NotImplementedError, match=r"\$text"):
+        compile_filter({"$text": {"$search": "x"}})
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ({"a": {"$gt": 1, "b": 2}}, "unknown operator: b"),
+        ({"a": {"$not": 5}}, r"\$not needs a regex or a document"),
+        ({"a": {"$regex": "x", "$options": "q"}}, "invalid flag in regex options: q"),
+        ({"a": {"$in": 5}}, r"\$in needs an array"),
+    ],
+)
+def test_malformed_filters_are_refused_with_the_reason(query: dict[str, Any], reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        compile_filter(query)
+
+
+async def test_options_the_engine_lacks_are_refused_by_name() -> None:
+    c = EmbeddedDatabase(Engine().database("options"))["c"]
+    await c.insert_one({"_id": 1, "a": "x"})
+    with pytest.raises(NotImplementedError, match="collation"):
+        c.find({}, collation={"locale": "es"})
+    with pytest.raises(NotImplementedError, match="session"):
+        await c.find_one({"_id": 1}, session=object())
+    with pytest.raises(NotImplementedError, match="hint"):
+        c.find({}).hint([("a", 1)])
+    with pytest.raises(NotImplementedError, match="array_filters"):
+        await c.update_one({"_id": 1}, {"$set": {"a": "y"}}, array_filters=[{"e": 1}])
+    with pytest.raises(NotImplementedError, match="hint"):
+        await c.find_one_and_update({"_id": 1}, {"$set": {"a": "y"}}, hint="_id_")
+    with pytest.raises(NotImplementedError, match="limit, skip"):
+        await c.count_documents({}, skip=1, limit=2)
+    with pytest.raises(NotImplementedError, match="projection operator"):
+        c.find({}, {"a": {"$slice": 1}})
+    with pytest.raises(NotImplementedError, match="sort"):
+        c.find({}).sort("a", 2)
+    with pytest.raises(pymongo.errors.OperationFailure, match="exclusion on field b"):
+        c.find({}, {"a": 1, "b": 0})
+    # PyMongo's own default (None) is the same answer without the option.
+    assert await c.find_one({"_id": 1}, session=None) == {"_id": 1, "a": "x"}
+    assert await c.find_one({"_id": 1}) == {"_id": 1, "a": "x"}
+
+
+async def test_a_negative_limit_is_one_page_of_that_many() -> None:
+    c = EmbeddedDatabase(Engine().database("limits"))["c"]
+    await c.insert_many([{"_id": i} for i in range(5)])
+    assert [d["_id"] for d in await c.find({}).sort("_id", 1).limit(-2).to_list()] == [0, 1]
+    with pytest.raises(ValueError, match="skip must be >= 0"):
+        c.find({}).skip(-1)
+
+
+def test_objects_compare_by_field_type_then_name_then_value() -> None:
+    # https://www.mongodb.com/docs/manual/reference/bson-type-comparison-order/#objects
+    values = [{"a": "x"}, {"b": 1}, {"a": 1, "c": 1}, {"a": 1}]
+    ordered = sorted(values, key=lambda v: order_key({"v": v}, [("v", 1)]))
+    assert ordered == [{"a": 1}, {"a": 1, "c": 1}, {"b": 1}, {"a": "x"}]
 
 
 def test_sort_order_follows_type_brackets() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pymongo.errors
 import pytest
 from pymongo import IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -41,6 +42,11 @@ def collection(name: str = "c") -> EmbeddedCollection:
         ({"_id": 1, "o": [1, 2, 1]}, {"$pull": {"o": 1}}, {"_id": 1, "o": [2]}),
         ({"_id": 1, "o": [1, 5, 9]}, {"$pull": {"o": {"$gte": 5}}}, {"_id": 1, "o": [1]}),
         ({"_id": 1, "o": [1, 2]}, {"$pop": {"o": 1}}, {"_id": 1, "o": [1]}),
+        # $min and $max compare across types by the BSON comparison order (null < numbers <
+        # strings): https://www.mongodb.com/docs/manual/reference/operator/update/min/
+        ({"_id": 1, "n": 5}, {"$min": {"n": None}}, {"_id": 1, "n": None}),
+        ({"_id": 1, "n": 5}, {"$max": {"n": "a"}}, {"_id": 1, "n": "a"}),
+        ({"_id": 1, "n": "a"}, {"$max": {"n": 7}}, {"_id": 1, "n": "a"}),
     ],
 )
 def test_update_operators_apply_as_on_a_server(
@@ -66,6 +72,60 @@ def test_bad_updates_are_refused() -> None:
         apply_update({"_id": 1}, [{"$set": {"a": 1}}])  # type: ignore[arg-type]
     with pytest.raises(NotImplementedError, match=r"\$rename"):
         apply_update({"_id": 1}, {"$rename": {"a": "b"}})
+
+
+def test_bad_updates_carry_the_servers_error_codes() -> None:
+    with pytest.raises(WriteError) as immutable:
+        apply_update({"_id": 1}, {"$set": {"_id": 2}})
+    with pytest.raises(WriteError) as through_null:
+        apply_update({"_id": 1, "a": None}, {"$set": {"a.b": 1}})
+    with pytest.raises(WriteError) as pop:
+        apply_update({"_id": 1, "a": [1]}, {"$pop": {"a": 2}})
+    codes = (immutable.value.code, through_null.value.code, pop.value.code)
+    assert codes == (66, 28, 9)
+    assert isinstance(immutable.value, pymongo.errors.WriteError)
+    with pytest.raises(NotImplementedError, match=r"positional update path a\.\$\.b"):
+        apply_update({"_id": 1}, {"$set": {"a.$.b": 1}})
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"$set": {"a": {"b": 2}}, "$inc": {"a.b": 1}},
+        {"$set": {"a.b": 2}, "$unset": {"a": ""}},
+        {"$set": {"a.b": 2, "a": {}}},
+        {"$inc": {"n": 1}, "$setOnInsert": {"n": 0}},
+    ],
+)
+async def test_conflicting_update_paths_are_refused_as_a_server_refuses_them(
+    update: dict[str, Any],
+) -> None:
+    # A server refuses two paths of which one is or contains the other, before any change,
+    # with ConflictingUpdateOperators (code 40): "Updating the path ... would create a conflict".
+    c = collection()
+    await c.insert_one({"_id": 1, "a": {"b": 1}, "n": 1})
+    with pytest.raises(pymongo.errors.WriteError, match="would create a conflict at") as err:
+        await c.update_one({"_id": 1}, update)
+    assert err.value.code == 40
+    # findAndModify reports it as a command error, not a write error.
+    with pytest.raises(pymongo.errors.OperationFailure) as failed:
+        await c.find_one_and_update({"_id": 1}, update)
+    assert failed.value.code == 40 and not isinstance(failed.value, pymongo.errors.WriteError)
+    assert await c.find_one({"_id": 1}) == {"_id": 1, "a": {"b": 1}, "n": 1}
+
+
+async def test_setting_a_value_of_another_type_modifies_the_document() -> None:
+    # Equal numbers of other types are other values (1, 1.0 and true are each stored as given).
+    c = collection()
+    await c.insert_one({"_id": 1, "n": 1, "o": {"x": 1}})
+    same = await c.update_one({"_id": 1}, {"$set": {"n": 1, "o": {"x": 1}}})
+    as_bool = await c.update_one({"_id": 1}, {"$set": {"n": True}})
+    as_double = await c.update_one({"_id": 1}, {"$set": {"o.x": 1.0}})
+    counts = [(r.matched_count, r.modified_count) for r in (same, as_bool, as_double)]
+    assert counts == [(1, 0), (1, 1), (1, 1)]
+    stored = await c.find_one({"_id": 1})
+    assert stored is not None
+    assert stored["n"] is True and type(stored["o"]["x"]) is float
 
 
 async def test_upsert_starts_from_the_query_and_set_on_insert() -> None:

@@ -22,7 +22,14 @@ from pymongo.errors import DuplicateKeyError
 from uts_shared.embedded.indexes import Index, IndexSpec, Postings, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
 from uts_shared.embedded.updating import apply_update, upsert_seed
-from uts_shared.embedded.values import MISSING, bracket, hash_key, normalise, normalise_document
+from uts_shared.embedded.values import (
+    MISSING,
+    bracket,
+    hash_key,
+    identical,
+    normalise,
+    normalise_document,
+)
 
 Document = dict[str, Any]
 Sort = list[tuple[str, int]]
@@ -407,7 +414,7 @@ class Collection:
                 after = apply_update(before, update)
             if n == 0:
                 first_after = after
-            if after == before:
+            if identical(after, before):
                 continue
             key = id_key(before["_id"])
             self._check_unique(after, key)

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bson.regex import Regex
+
 from uts_shared.embedded.values import MISSING, compare, equal, resolve
 
 Predicate = Callable[[Mapping[str, Any]], bool]
@@ -58,9 +60,25 @@ def is_operator_doc(cond: Any) -> bool:
     return isinstance(cond, Mapping) and bool(cond) and all(str(k).startswith("$") for k in cond)
 
 
+def _pattern(value: Any) -> re.Pattern[str] | None:
+    """A regular expression given as a value (Python's or BSON's), else None."""
+    if isinstance(value, re.Pattern):
+        return value
+    if isinstance(value, Regex):
+        compiled: re.Pattern[str] = value.try_compile()
+        return compiled
+    return None
+
+
 def value_test(cond: Any) -> ValueTest:
     """A test over the values a path reached (see `values.resolve`)."""
+    pattern = _pattern(cond)
+    if pattern is not None:  # {field: /re/} matches strings, as {$regex: /re/} does
+        return _regex(pattern)
     if not is_operator_doc(cond):
+        if isinstance(cond, Mapping) and cond and str(next(iter(cond))).startswith("$"):
+            unknown = next(k for k in cond if not str(k).startswith("$"))
+            raise ValueError(f"unknown operator: {unknown}")
         return lambda values: _eq(values, cond)
     options = cond.get("$options", "")
     tests = [_operator(op, arg, options) for op, arg in cond.items() if op != "$options"]
@@ -119,10 +137,11 @@ def _operator(op: str, arg: Any, options: str) -> ValueTest:
     if op in ("$in", "$nin"):
         if not isinstance(arg, (list, tuple)):
             raise ValueError(f"{op} needs an array")
-        items = list(arg)
+        # A regular expression in the list matches as $regex does, a value as equality.
+        tests = [_regex(p) if (p := _pattern(item)) is not None else _equals(item) for item in arg]
         if op == "$in":
-            return lambda values: any(_eq(values, item) for item in items)
-        return lambda values: not any(_eq(values, item) for item in items)
+            return lambda values: any(test(values) for test in tests)
+        return lambda values: not any(test(values) for test in tests)
     if op == "$exists":
         wanted = bool(arg)
         return lambda values: any(v is not MISSING for v in values) == wanted
@@ -135,21 +154,37 @@ def _operator(op: str, arg: Any, options: str) -> ValueTest:
     if op == "$elemMatch":
         return _elem_match(arg)
     if op == "$regex":
-        pattern = arg if isinstance(arg, re.Pattern) else re.compile(arg, _flags(options))
-        return lambda values: any(
-            isinstance(v, str) and pattern.search(v) is not None for v in _expanded(values)
-        )
+        given = _pattern(arg)
+        if given is None and not isinstance(arg, str):
+            raise ValueError("$regex has to be a string")
+        return _regex(given if given is not None else re.compile(arg, _flags(options)))
     if op == "$not":
+        if _pattern(arg) is None and not is_operator_doc(arg):
+            raise ValueError("$not needs a regex or a document")
         inner = value_test(arg)
         return lambda values: not inner(values)
     raise NotImplementedError(f"embedded engine: query operator {op} is not supported")
 
 
+def _equals(item: Any) -> ValueTest:
+    return lambda values: _eq(values, item)
+
+
+def _regex(pattern: re.Pattern[str]) -> ValueTest:
+    return lambda values: any(
+        isinstance(v, str) and pattern.search(v) is not None for v in _expanded(values)
+    )
+
+
+_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
+
+
 def _flags(options: str) -> int:
     flags = 0
-    for letter, flag in (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL)):
-        if letter in options:
-            flags |= flag
+    for letter in options:
+        if letter not in _FLAGS:
+            raise ValueError(f"invalid flag in regex options: {letter}")
+        flags |= _FLAGS[letter]
     return flags
 
 

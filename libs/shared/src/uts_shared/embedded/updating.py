@@ -9,11 +9,15 @@ wrong values on the previous engine, and the stores do not need them).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from bson.regex import Regex
+from pymongo.errors import WriteError as ServerWriteError
+
 from uts_shared.embedded.matching import compile_filter, is_operator_doc, value_test
-from uts_shared.embedded.values import MISSING, bracket, compare, equal, normalise
+from uts_shared.embedded.values import MISSING, bracket, equal, normalise, sort_key
 
 OPERATORS = frozenset(
     {
@@ -32,8 +36,19 @@ OPERATORS = frozenset(
 )
 
 
-class WriteError(ValueError):
-    """An update that a server would refuse (bad path, wrong type, changed `_id`)."""
+BAD_VALUE = 2
+TYPE_MISMATCH = 14
+PATH_NOT_VIABLE = 28
+CONFLICTING_UPDATE_OPERATORS = 40
+IMMUTABLE_FIELD = 66
+
+
+class WriteError(ServerWriteError, ValueError):
+    """An update that a server would refuse (bad path, wrong type, changed `_id`), with the
+    server's error code."""
+
+    def __init__(self, message: str, code: int = BAD_VALUE) -> None:
+        super().__init__(message, code)
 
 
 class _Draft:
@@ -54,14 +69,19 @@ class _Draft:
         """The (owned) container holding the last part of `path`, creating dicts if asked."""
         parts = path.split(".")
         node: Any = self.root
-        for part in parts[:-1]:
+        for depth, part in enumerate(parts[:-1]):
             child = _child(node, part)
-            if child is MISSING or child is None:
+            if child is MISSING:
                 if not create:
                     return None
                 child = {}
             elif not isinstance(child, (dict, list)):
-                raise WriteError(f"cannot create field '{part}' in element {child!r} ({path})")
+                if not create:
+                    return None
+                raise WriteError(
+                    f"Cannot create field '{parts[depth + 1]}' in element {{{part}: {child!r}}}",
+                    PATH_NOT_VIABLE,
+                )
             child = self._owned(child)
             _put(node, part, child)
             node = child
@@ -100,7 +120,9 @@ class _Draft:
             self._own.add(id(fresh))
             return fresh
         if not isinstance(current, list):
-            raise WriteError(f"{op} needs an array at '{path}', found {type(current).__name__}")
+            raise WriteError(
+                f"{op} needs an array at '{path}', found {type(current).__name__}", BAD_VALUE
+            )
         owned: list[Any] = self._owned(current)
         self.set(path, owned)
         return owned
@@ -120,7 +142,7 @@ def _put(node: Any, part: str, value: Any) -> None:
         node[part] = value
         return
     if not part.isdigit():
-        raise WriteError(f"cannot use the part '{part}' to traverse an array")
+        raise WriteError(f"Cannot create field '{part}' in element {{{node!r}}}", PATH_NOT_VIABLE)
     index = int(part)
     while len(node) <= index:
         node.append(None)
@@ -135,10 +157,12 @@ def apply_update(
         raise NotImplementedError("embedded engine: update pipelines are not supported")
     if not update or not all(k.startswith("$") for k in update):
         raise ValueError("update only works with $ operators")
-    draft = _Draft(doc)
-    for op, fields in update.items():
+    for op in update:
         if op not in OPERATORS:
             raise NotImplementedError(f"embedded engine: update operator {op} is not supported")
+    _check_paths(update)
+    draft = _Draft(doc)
+    for op, fields in update.items():
         if op == "$setOnInsert" and not inserting:
             continue
         for path, arg in fields.items():
@@ -146,9 +170,46 @@ def apply_update(
                 if op in ("$set", "$setOnInsert") and equal(doc.get("_id", MISSING), arg):
                     continue
                 if not (inserting and "_id" not in doc):
-                    raise WriteError("the (immutable) field '_id' was found to have been altered")
+                    raise WriteError(
+                        "Performing an update on the path '_id' would modify the immutable "
+                        "field '_id'",
+                        IMMUTABLE_FIELD,
+                    )
             _APPLY[op](draft, path, arg)
     return draft.root
+
+
+def _check_paths(update: Mapping[str, Any]) -> None:
+    """Refuse what a server refuses before touching a document: two paths of which one is the
+    other or lies inside it (in any operators), and positional paths the engine lacks."""
+    seen: dict[tuple[str, ...], str] = {}
+    for op, fields in update.items():
+        if not isinstance(fields, Mapping):
+            raise WriteError(f"Modifiers operate on fields but we found {fields!r} for {op}")
+        for path in fields:
+            parts = tuple(path.split("."))
+            if "" in parts:
+                raise WriteError(f"The update path '{path}' contains an empty field name")
+            positional = next((p for p in parts if p.startswith("$")), None)
+            if positional is not None:
+                raise NotImplementedError(
+                    f"embedded engine: positional update path {path} ({positional}) "
+                    "is not supported"
+                )
+            for n in range(1, len(parts) + 1):
+                if parts[:n] in seen:
+                    raise _conflict(path, ".".join(parts[:n]))
+            for other in seen:
+                if other[: len(parts)] == parts:
+                    raise _conflict(path, path)
+            seen[parts] = op
+
+
+def _conflict(path: str, at: str) -> WriteError:
+    return WriteError(
+        f"Updating the path '{path}' would create a conflict at '{at}'",
+        CONFLICTING_UPDATE_OPERATORS,
+    )
 
 
 def _set(draft: _Draft, path: str, arg: Any) -> None:
@@ -162,20 +223,28 @@ def _unset(draft: _Draft, path: str, arg: Any) -> None:
 def _inc(draft: _Draft, path: str, arg: Any) -> None:
     current = draft.get(path)
     if bracket(arg) != bracket(0):
-        raise WriteError(f"cannot increment with non-numeric argument: {{{path}: {arg!r}}}")
+        raise WriteError(
+            f"Cannot increment with non-numeric argument: {{{path}: {arg!r}}}", TYPE_MISMATCH
+        )
     if current is MISSING:
         draft.set(path, arg)
     elif bracket(current) != bracket(0):
-        raise WriteError(f"cannot apply $inc to a value of non-numeric type at '{path}'")
+        raise WriteError(
+            f"Cannot apply $inc to a value of non-numeric type at '{path}'", TYPE_MISMATCH
+        )
     else:
         draft.set(path, current + arg)
 
 
 def _extreme(keep_new: int) -> Any:
+    # $min/$max compare across types by the BSON comparison order (no type bracketing).
     def apply(draft: _Draft, path: str, arg: Any) -> None:
         current = draft.get(path)
-        order = None if current is MISSING else compare(arg, current)
-        if current is MISSING or (order is not None and order == keep_new):
+        if current is MISSING:
+            draft.set(path, normalise(arg))
+            return
+        new, old = sort_key(arg), sort_key(current)
+        if ((new > old) - (new < old)) == keep_new:
             draft.set(path, normalise(arg))
 
     return apply
@@ -234,6 +303,8 @@ def _pull_all(draft: _Draft, path: str, arg: Any) -> None:
 
 
 def _pop(draft: _Draft, path: str, arg: Any) -> None:
+    if arg not in (1, -1) or isinstance(arg, bool):
+        raise WriteError(f"$pop expects 1 or -1, found: {arg!r}", 9)
     if draft.get(path) is MISSING:
         return
     array = draft.array(path, "$pop")
@@ -269,6 +340,6 @@ def upsert_seed(query: Mapping[str, Any]) -> dict[str, Any]:
         elif is_operator_doc(cond):
             if "$eq" in cond:
                 seed.set(key, normalise(cond["$eq"]))
-        else:
+        elif not isinstance(cond, (re.Pattern, Regex)):  # a regex matches, it is no value
             seed.set(key, normalise(cond))
     return seed.root
