@@ -38,6 +38,14 @@ def matches(doc: dict[str, Any], query: dict[str, Any]) -> bool:
         ({"a": None}, {"a": None}, True),
         ({"a": 0}, {"a": None}, False),
         ({"a": []}, {"a": None}, False),
+        # $in is equality with any of its values: an empty array equals an empty array
+        # (https://www.mongodb.com/docs/manual/reference/operator/query/in/).
+        ({"a": []}, {"a": {"$in": [[]]}}, True),
+        ({"a": [1]}, {"a": {"$in": [[]]}}, False),
+        # "When passed an empty array, $all matches no documents."
+        # (https://www.mongodb.com/docs/manual/reference/operator/query/all/#behavior)
+        ({"t": ["a"]}, {"t": {"$all": []}}, False),
+        ({}, {"t": {"$all": []}}, False),
         ({"a": 5}, {"a": {"$gt": 4, "$lte": 5}}, True),
         ({"a": 5}, {"a": {"$gt": "4"}}, False),
         ({}, {"a": {"$lt": 5}}, False),
@@ -108,11 +116,16 @@ def test_unknown_operators_are_refused_by_name() -> None:
         ({"a": {"$not": 5}}, r"\$not needs a regex or a document"),
         ({"a": {"$regex": "x", "$options": "q"}}, "invalid flag in regex options: q"),
         ({"a": {"$in": 5}}, r"\$in needs an array"),
+        ({"a": {"$all": "x"}}, r"\$all needs an array"),
+        ({"a": {"$size": 1.5}}, r"\$size needs a whole non-negative number"),
+        ({"$or": []}, r"\$or must be a nonempty array"),
     ],
 )
 def test_malformed_filters_are_refused_with_the_reason(query: dict[str, Any], reason: str) -> None:
-    with pytest.raises(ValueError, match=reason):
+    # As a server refuses them: OperationFailure, BadValue (code 2).
+    with pytest.raises(pymongo.errors.OperationFailure, match=reason) as refused:
         compile_filter(query)
+    assert refused.value.code == 2
 
 
 async def test_options_the_engine_lacks_are_refused_by_name() -> None:
@@ -195,6 +208,12 @@ async def test_array_fields_sort_by_their_smallest_or_largest_element(indexed: b
     assert [d["_id"] for d in up] == [i for i in [3, 1, 5, 2, 4] if i not in left_out]
     down = await c.find({}, {"_id": 1}).sort([("a", DESCENDING), ("_id", ASCENDING)]).to_list()
     assert [d["_id"] for d in down] == [i for i in [2, 4, 5, 1, 3] if i not in left_out]
+    words = [{"_id": 1, "t": "aa"}, {"_id": 2, "t": ["b", "a"]}]
+    await db["w"].insert_many(words)
+    by_word = await db["w"].find({}, {"_id": 1}).sort("t", ASCENDING).to_list()
+    assert [d["_id"] for d in by_word] == [2, 1]  # "a" < "aa"
+    by_word = await db["w"].find({}, {"_id": 1}).sort("t", DESCENDING).to_list()
+    assert [d["_id"] for d in by_word] == [2, 1]  # "b" > "aa"
     nested = [{"_id": 1, "o": [{"at": 5}, {"at": 2}]}, {"_id": 2, "o": [{"at": 3}]}]
     await db["n"].insert_many(nested)
     by_at = await db["n"].find({}, {"_id": 1}).sort("o.at", ASCENDING).to_list()
@@ -347,6 +366,19 @@ def test_sorted_answers_follow_changes_to_the_sort_fields() -> None:
         assert [d["_id"] for d in collection.find({"terms": "a"}, sort=sort)] == expected
         top = collection.find({"terms": "a"}, sort=sort, limit=5)
         assert [d["_id"] for d in top] == expected[:5]
+
+
+async def test_a_sparse_index_never_leaves_documents_out_of_a_sort_or_range() -> None:
+    # A document without the field sorts as null and matches {$lte: null}; a sparse index does
+    # not hold it, so it must not answer these queries.
+    c = EmbeddedDatabase(Engine().database("sparse"))["c"]
+    await c.create_indexes([IndexModel([("key", ASCENDING)], unique=True, sparse=True)])
+    await c.insert_many([{"_id": 1, "key": "k1"}, {"_id": 2}, {"_id": 3, "key": None}])
+    up = await c.find({}, {"_id": 1}).sort([("key", ASCENDING), ("_id", ASCENDING)]).to_list()
+    assert [d["_id"] for d in up] == [2, 3, 1]
+    down = await c.find({}, {"_id": 1}).sort("key", DESCENDING).limit(1).to_list()
+    assert [d["_id"] for d in down] == [1]
+    assert await c.count_documents({"key": {"$lte": None}}) == 2
 
 
 async def test_handed_out_documents_are_private_copies() -> None:

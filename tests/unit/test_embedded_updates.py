@@ -81,8 +81,12 @@ def test_bad_updates_carry_the_servers_error_codes() -> None:
         apply_update({"_id": 1, "a": None}, {"$set": {"a.b": 1}})
     with pytest.raises(WriteError) as pop:
         apply_update({"_id": 1, "a": [1]}, {"$pop": {"a": 2}})
-    codes = (immutable.value.code, through_null.value.code, pop.value.code)
-    assert codes == (66, 28, 9)
+    with pytest.raises(WriteError) as each:
+        apply_update({"_id": 1}, {"$push": {"a": {"$each": "xy"}}})
+    with pytest.raises(WriteError) as without_each:
+        apply_update({"_id": 1}, {"$push": {"a": {"$slice": 1}}})
+    codes = [e.value.code for e in (immutable, through_null, pop, each, without_each)]
+    assert codes == [66, 28, 9, 2, 2]
     assert isinstance(immutable.value, pymongo.errors.WriteError)
     with pytest.raises(NotImplementedError, match=r"positional update path a\.\$\.b"):
         apply_update({"_id": 1}, {"$set": {"a.$.b": 1}})
@@ -153,6 +157,20 @@ async def test_upsert_starts_from_the_query_and_set_on_insert() -> None:
     assert again is not None and again["seq"] == 2 and again["createdAt"] == doc["createdAt"]
 
 
+async def test_an_upsert_returns_the_new_document_even_when_it_left_the_filter() -> None:
+    # findAndModify with upsert and new: true "returns the newly inserted document"
+    # (https://www.mongodb.com/docs/manual/reference/command/findAndModify/#output), whether or
+    # not the update kept it inside the filter.
+    c = collection()
+    doc = await c.find_one_and_update(
+        {"_id": 0, "status": "new"},
+        {"$unset": {"status": ""}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert doc == {"_id": 0}
+
+
 async def test_unique_indexes_refuse_duplicates_and_leave_the_document_as_it_was() -> None:
     c = collection()
     await c.create_indexes([IndexModel([("phone", 1)], unique=True)])
@@ -188,6 +206,25 @@ async def test_find_one_and_update_returns_before_or_after_with_projection() -> 
     )
     missed = await c.find_one_and_update({"_id": 1, "v": 2}, {"$inc": {"v": 1}})
     assert (before, after, missed) == ({"_id": 1, "v": 1}, {"v": 3}, None)
+
+
+async def test_inserted_documents_keep_id_first_and_refuse_an_array_id() -> None:
+    # https://www.mongodb.com/docs/manual/core/document/#field-order: `_id` is always first;
+    # an array or a regex cannot be an `_id`.
+    c = collection()
+    await c.insert_one({"name": "x", "_id": 7})
+    stored = await c.find_one({"_id": 7})
+    assert stored is not None and list(stored) == ["_id", "name"]
+    with pytest.raises(pymongo.errors.WriteError, match="cannot be of type array"):
+        await c.insert_one({"_id": [1, 2]})
+
+
+async def test_an_index_declared_again_with_other_options_is_refused() -> None:
+    c = collection()
+    await c.create_index([("phone", 1)], name="phone", unique=True)
+    assert await c.create_index([("phone", 1)], name="phone", unique=True) == "phone"
+    with pytest.raises(pymongo.errors.OperationFailure, match="different name or options"):
+        await c.create_index([("phone", 1)], name="phone")
 
 
 async def test_insert_gives_the_caller_its_object_id() -> None:

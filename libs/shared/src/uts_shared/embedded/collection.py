@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import heapq
 import itertools
+import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,11 +18,12 @@ from typing import Any
 import bson
 import bson.errors
 from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
+from bson.regex import Regex
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from uts_shared.embedded.indexes import Index, IndexSpec, Postings, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
-from uts_shared.embedded.updating import apply_update, upsert_seed
+from uts_shared.embedded.updating import WriteError, apply_update, upsert_seed
 from uts_shared.embedded.values import (
     MISSING,
     bracket,
@@ -103,7 +105,10 @@ class Collection:
         existing = self.indexes.get(spec.name)
         if existing is not None:
             if existing.spec != spec:
-                raise ValueError(f"index {spec.name} already exists with different options")
+                raise OperationFailure(
+                    f"Index already exists with a different name or options: {spec.name}",
+                    code=85,
+                )
             return spec.name
         self._generation += 1
         index = Index(spec)
@@ -228,6 +233,8 @@ class Collection:
         """An index walk in `sort` order when it is cheaper than sorting the candidates."""
         best: tuple[float, Index, tuple[Any, ...], bool] | None = None
         for index in self.indexes.values():
+            if index.spec.sparse:  # it lacks the documents without its fields: they sort too
+                continue
             prefix = self._prefix(index, plan)
             fixed = len(prefix)
             for used in range(fixed, -1, -1):
@@ -344,11 +351,15 @@ class Collection:
         """The index answering `$gt/$gte/$lt/$lte` on `path`: an ascending first field."""
         if not is_operator_doc(cond) or not set(cond) <= _RANGE or path.startswith("$"):
             return None
+        with_null = any(v is None for v in cond.values())  # a sparse index lacks the missing
         return next(
             (
                 i
                 for i in self.indexes.values()
-                if i.spec.keys[0][0] == path and i.first_ascending and path != "_id"
+                if i.spec.keys[0][0] == path
+                and i.first_ascending
+                and path != "_id"
+                and not (with_null and i.spec.sparse)
             ),
             None,
         )
@@ -374,6 +385,11 @@ class Collection:
         stored = normalise_document(dict(doc))
         if "_id" not in stored:
             stored = {"_id": ObjectId(), **stored}
+        elif next(iter(stored)) != "_id":  # a server moves `_id` to the front
+            stored = {"_id": stored.pop("_id"), **stored}
+        if isinstance(stored["_id"], (list, re.Pattern, Regex)):
+            kind = "array" if isinstance(stored["_id"], list) else "regex"
+            raise WriteError(f"The '_id' value cannot be of type {kind}", 2)
         key = id_key(stored["_id"])
         if key in self.docs:
             raise _duplicate(self.name, "_id_", stored)
@@ -566,9 +582,7 @@ def _duplicate(collection: str, index: str, doc: Mapping[str, Any]) -> Duplicate
 
 
 def _immutable_id() -> Exception:
-    from uts_shared.embedded.updating import WriteError
-
-    return WriteError("the (immutable) field '_id' was found to have been altered")
+    return WriteError("the (immutable) field '_id' was found to have been altered", 66)
 
 
 def spec_from(keys: Any, **options: Any) -> IndexSpec:

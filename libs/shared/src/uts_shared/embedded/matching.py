@@ -12,8 +12,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bson.regex import Regex
+from pymongo.errors import OperationFailure
 
 from uts_shared.embedded.values import MISSING, compare, equal, resolve
+
+
+class BadQuery(OperationFailure, ValueError):
+    """A filter a server refuses (BadValue, code 2), with the server's reason."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 2)
+
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 ValueTest = Callable[[list[Any]], bool]
@@ -52,7 +61,7 @@ def _clause(key: str, cond: Any) -> Predicate:
 
 def _filters(op: str, cond: Any) -> list[Mapping[str, Any]]:
     if not isinstance(cond, list) or not cond:
-        raise ValueError(f"{op} must be a nonempty array")
+        raise BadQuery(f"{op} must be a nonempty array")
     return cond
 
 
@@ -78,7 +87,7 @@ def value_test(cond: Any) -> ValueTest:
     if not is_operator_doc(cond):
         if isinstance(cond, Mapping) and cond and str(next(iter(cond))).startswith("$"):
             unknown = next(k for k in cond if not str(k).startswith("$"))
-            raise ValueError(f"unknown operator: {unknown}")
+            raise BadQuery(f"unknown operator: {unknown}")
         return lambda values: _eq(values, cond)
     options = cond.get("$options", "")
     tests = [_operator(op, arg, options) for op, arg in cond.items() if op != "$options"]
@@ -136,7 +145,7 @@ def _operator(op: str, arg: Any, options: str) -> ValueTest:
         return _range(lambda o: o <= 0, arg)
     if op in ("$in", "$nin"):
         if not isinstance(arg, (list, tuple)):
-            raise ValueError(f"{op} needs an array")
+            raise BadQuery(f"{op} needs an array")
         # A regular expression in the list matches as $regex does, a value as equality.
         tests = [_regex(p) if (p := _pattern(item)) is not None else _equals(item) for item in arg]
         if op == "$in":
@@ -146,9 +155,13 @@ def _operator(op: str, arg: Any, options: str) -> ValueTest:
         wanted = bool(arg)
         return lambda values: any(v is not MISSING for v in values) == wanted
     if op == "$all":
+        if not isinstance(arg, (list, tuple)):
+            raise BadQuery("$all needs an array")
         items = list(arg)
         return lambda values: bool(items) and all(_eq(values, item) for item in items)
     if op == "$size":
+        if isinstance(arg, bool) or not isinstance(arg, (int, float)) or arg != int(arg) or arg < 0:
+            raise BadQuery(f"$size needs a whole non-negative number, found {arg!r}")
         size = int(arg)
         return lambda values: any(isinstance(v, list) and len(v) == size for v in values)
     if op == "$elemMatch":
@@ -156,11 +169,11 @@ def _operator(op: str, arg: Any, options: str) -> ValueTest:
     if op == "$regex":
         given = _pattern(arg)
         if given is None and not isinstance(arg, str):
-            raise ValueError("$regex has to be a string")
+            raise BadQuery("$regex has to be a string")
         return _regex(given if given is not None else re.compile(arg, _flags(options)))
     if op == "$not":
         if _pattern(arg) is None and not is_operator_doc(arg):
-            raise ValueError("$not needs a regex or a document")
+            raise BadQuery("$not needs a regex or a document")
         inner = value_test(arg)
         return lambda values: not inner(values)
     raise NotImplementedError(f"embedded engine: query operator {op} is not supported")
@@ -183,7 +196,7 @@ def _flags(options: str) -> int:
     flags = 0
     for letter in options:
         if letter not in _FLAGS:
-            raise ValueError(f"invalid flag in regex options: {letter}")
+            raise BadQuery(f"invalid flag in regex options: {letter}")
         flags |= _FLAGS[letter]
     return flags
 

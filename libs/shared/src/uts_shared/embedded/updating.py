@@ -251,7 +251,11 @@ def _extreme(keep_new: int) -> Any:
 
 
 def _each(arg: Any) -> tuple[list[Any], Mapping[str, Any]]:
-    if isinstance(arg, Mapping) and "$each" in arg:
+    if isinstance(arg, Mapping) and any(str(k).startswith("$") for k in arg):
+        if "$each" not in arg:
+            raise WriteError(f"{sorted(arg)} without $each: the value is not storable", BAD_VALUE)
+        if not isinstance(arg["$each"], (list, tuple)):
+            raise WriteError("The argument to $each must be an array", BAD_VALUE)
         return [normalise(v) for v in arg["$each"]], arg
     return [normalise(arg)], {}
 
