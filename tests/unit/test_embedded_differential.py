@@ -34,6 +34,7 @@ MONGOMOCK_DIVERGES = """Kept out of the generated operations (pinned in the tabl
 - an upserted document: mongomock puts `_id` last (compared here with `_id` first), and
   find_one_and_update returns None for one the update took out of the filter;
 - sorts on array fields (mongomock orders some arrays of strings as a whole);
+- find_one_and_update projecting a document to nothing: mongomock returns None, not {};
 - {$all: []} and {$in: [[]]}: mongomock matches every document, and nothing;
 - {$gte: null}: mongomock matches nothing (the manual does not say; the engine matches null and
   missing as equality to null does): ranges here compare numbers and dates only."""
@@ -111,6 +112,8 @@ sorts = st.lists(
     unique_by=lambda pair: pair[0],
 ).map(lambda pairs: [*pairs, ("_id", ASCENDING)])
 projections = st.sampled_from([None, {"status": 1, "rank": 1}, {"tags": 0, "o": 0}, {"_id": 0}])
+returned_projections = st.sampled_from([None, {"status": 1, "rank": 1}, {"tags": 0, "o": 0}])
+"""find_one_and_update's: mongomock returns None for a document projected to nothing."""
 
 
 def _field_update(field: str, with_key: bool) -> st.SearchStrategy[tuple[str, str, Any]]:
@@ -160,6 +163,14 @@ def updates(draw: st.DrawFn, with_key: bool = True) -> dict[str, Any]:
         update.setdefault(op, {})[path] = arg
     return update
 
+
+EXTRA_INDEXES: dict[str, tuple[list[tuple[str, int]], dict[str, Any]]] = {
+    "flag_1_at_-1": ([("flag", ASCENDING), ("at", DESCENDING)], {}),
+    "status_1": ([("status", ASCENDING)], {"unique": True}),
+    "by_n": ([("o.n", DESCENDING)], {"name": "by_n"}),
+    "tags_1_rank_1": ([("tags", ASCENDING), ("rank", ASCENDING)], {}),
+}
+"""Declared and dropped as the operations go (the planner's choices change with them)."""
 
 upsert_filters = st.one_of(
     st.builds(lambda v: {"_id": v}, IDS),
@@ -282,7 +293,7 @@ class EngineAgainstMongomock(RuleBasedStateMachine):
         query=filters() | upsert_filters,
         update=updates(),
         sort=sorts,
-        projection=projections,
+        projection=returned_projections,
         after=st.booleans(),
         upsert=st.booleans(),
     )
@@ -331,6 +342,40 @@ class EngineAgainstMongomock(RuleBasedStateMachine):
                 lambda: self.mock.delete_one(query).deleted_count,
             )
 
+    # --- indexes --------------------------------------------------------------------------
+
+    @rule(which=st.sampled_from(sorted(EXTRA_INDEXES)))
+    def create_index(self, which: str) -> None:
+        keys, options = EXTRA_INDEXES[which]
+        self._same(
+            lambda: _run(self.engine.create_index(keys, **options)),
+            lambda: self.mock.create_index(keys, **options),
+        )
+
+    @rule(name=st.sampled_from([*sorted(EXTRA_INDEXES), "rank_1", "missing"]))
+    def drop_index(self, name: str) -> None:
+        self._same(
+            lambda: _run(self.engine.drop_index(name)),
+            lambda: self.mock.drop_index(name),
+        )
+
+    @rule()
+    def index_information(self) -> None:
+        def plain(info: Any) -> dict[str, Any]:  # the order of an index's options is no answer
+            return {
+                name: sorted({**spec, "key": list(spec["key"])}.items())
+                for name, spec in info.items()
+            }
+
+        self._same(
+            lambda: plain(_run(self.engine.index_information())),
+            lambda: plain(self.mock.index_information()),
+        )
+
+    @rule()
+    def drop(self) -> None:
+        self._same(lambda: _run(self.engine.drop()), lambda: self.mock.drop())
+
     # --- reads ----------------------------------------------------------------------------
 
     @rule(
@@ -339,6 +384,7 @@ class EngineAgainstMongomock(RuleBasedStateMachine):
         skip=st.integers(0, 4),
         limit=st.integers(0, 4),
         projection=projections,
+        iterated=st.booleans(),
     )
     def find(
         self,
@@ -347,19 +393,25 @@ class EngineAgainstMongomock(RuleBasedStateMachine):
         skip: int,
         limit: int,
         projection: dict[str, Any] | None,
+        iterated: bool,
     ) -> None:
+        def ours() -> list[dict[str, Any]]:
+            cursor = self.engine.find(query, projection).sort(sort).skip(skip).limit(limit)
+            found: list[dict[str, Any]] = _run(_collect(cursor) if iterated else cursor.to_list())
+            return found
+
         self._same(
-            lambda: _run(
-                self.engine.find(query, projection).sort(sort).skip(skip).limit(limit).to_list()
-            ),
+            ours,
             lambda: list(self.mock.find(query, projection).sort(sort).skip(skip).limit(limit)),
         )
 
-    @rule(query=filters(), sort=sorts)
-    def find_one(self, query: dict[str, Any], sort: list[tuple[str, int]]) -> None:
+    @rule(query=filters(), sort=sorts, projection=projections)
+    def find_one(
+        self, query: dict[str, Any], sort: list[tuple[str, int]], projection: dict[str, Any] | None
+    ) -> None:
         self._same(
-            lambda: _run(self.engine.find_one(query, sort=sort)),
-            lambda: self.mock.find_one(query, sort=sort),
+            lambda: _run(self.engine.find_one(query, projection, sort=sort)),
+            lambda: self.mock.find_one(query, projection, sort=sort),
         )
 
     @rule(query=filters())
@@ -375,6 +427,10 @@ class EngineAgainstMongomock(RuleBasedStateMachine):
             lambda: _run(self.engine.find({}).sort("_id", ASCENDING).to_list()),
             lambda: list(self.mock.find({}).sort("_id", ASCENDING)),
         )
+
+
+async def _collect(cursor: Any) -> list[dict[str, Any]]:
+    return [doc async for doc in cursor]
 
 
 def _counts(result: Any) -> tuple[int, int, Any]:

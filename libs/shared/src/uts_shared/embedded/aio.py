@@ -349,9 +349,11 @@ class EmbeddedCollection:
 
     async def index_information(self, **options: Any) -> dict[str, Any]:
         refuse("index_information", options)
-        info: dict[str, Any] = {"_id_": {"key": [("_id", 1)]}}
+        if not self._c.exists:  # a collection never made (or dropped) has no indexes
+            return {}
+        info: dict[str, Any] = {"_id_": {"v": 2, "key": [("_id", 1)]}}
         for spec in self._c.index_specs():
-            entry: dict[str, Any] = {"key": list(spec.keys)}
+            entry: dict[str, Any] = {"v": 2, "key": list(spec.keys)}
             if spec.unique:
                 entry["unique"] = True
             if spec.sparse:
@@ -382,7 +384,7 @@ class EmbeddedDatabase:
         raise NotImplementedError(f"embedded engine: command {command!r}")
 
     async def list_collection_names(self) -> list[str]:
-        return [n for n, c in self.engine_database.collections.items() if c.docs or c.indexes]
+        return [n for n, c in self.engine_database.collections.items() if c.exists]
 
     async def drop_collection(self, name: str) -> None:
         self.engine_database.drop_collection(name)

@@ -98,6 +98,8 @@ class Collection:
         self.indexes: dict[str, Index] = {}
         self._postings: dict[str, Postings] = {}
         self._journal = journal
+        self.exists = False
+        """Created (by a write or an index) and not dropped since, as a server tells."""
 
     # --- indexes ----------------------------------------------------------------------------
 
@@ -111,6 +113,7 @@ class Collection:
                 )
             return spec.name
         self._generation += 1
+        self.exists = True
         index = Index(spec)
         for key, doc in self.docs.items():
             if index.conflict(doc, key) is not None:
@@ -460,6 +463,7 @@ class Collection:
 
     def clear(self) -> None:
         self._generation += 1
+        self.exists = False
         self.docs.clear()
         self._seq.clear()
         self.indexes.clear()
@@ -472,6 +476,7 @@ class Collection:
 
     def _store(self, key: Hashable, before: Document | None, after: Document) -> None:
         self._generation += 1
+        self.exists = True
         if before is not None:
             self._reindex(key, before, after)
         else:
@@ -508,6 +513,7 @@ class Collection:
     def load(self, doc: Document) -> None:
         """Recovery: put a journalled version back without logging it again."""
         self._generation += 1
+        self.exists = True
         key = id_key(doc["_id"])
         before = self.docs.get(key)
         if before is not None:
