@@ -374,7 +374,7 @@ class EngineAgainstMongomock(RuleBasedStateMachine):
 
     @rule()
     def drop(self) -> None:
-        self._same(lambda: _run(self.engine.drop()), lambda: self.mock.drop())
+        self._same(lambda: _run(self.engine.drop()), self.mock.drop)
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -388,6 +388,7 @@ class EngineAgainstMongomock(RuleBasedStateMachine):
     )
     def find(
         self,
+        *,
         query: dict[str, Any],
         sort: list[tuple[str, int]],
         skip: int,
