@@ -36,6 +36,7 @@ MONGOMOCK_DIVERGES = """Kept out of the generated operations (pinned in the tabl
 - sorts on array fields (mongomock orders some arrays of strings as a whole);
 - find_one_and_update projecting a document to nothing: mongomock returns None, not {};
 - {$all: []} and {$in: [[]]}: mongomock matches every document, and nothing;
+- index_information() of a collection emptied by deletes: mongomock answers {}, not `_id_`;
 - {$gte: null}: mongomock matches nothing (the manual does not say; the engine matches null and
   missing as equality to null does): ranges here compare numbers and dates only."""
 
@@ -367,6 +368,8 @@ class EngineAgainstMongomock(RuleBasedStateMachine):
                 for name, spec in info.items()
             }
 
+        if not self.mock.index_information() and self.mock.find_one({}) is None:
+            return  # mongomock forgets an emptied collection's `_id` index
         self._same(
             lambda: plain(_run(self.engine.index_information())),
             lambda: plain(self.mock.index_information()),

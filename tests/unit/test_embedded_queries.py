@@ -63,6 +63,15 @@ def matches(doc: dict[str, Any], query: dict[str, Any]) -> bool:
         ({"o": [{"id": 1, "at": 5}, {"id": 2, "at": 9}]}, {"o.at": {"$lte": 5}}, True),
         ({"o": [{"id": 1, "at": 7}, {"id": 2, "at": 9}]}, {"o.at": {"$lte": 5}}, False),
         ({"o": [{"id": 1, "at": 7}]}, {"o.id": 1}, True),
+        # A condition on a field in an array of documents holds when one element meets it
+        # (https://www.mongodb.com/docs/manual/tutorial/query-array-of-documents/), and null
+        # is met by a missing field (.../tutorial/query-for-null-fields/): an element without it.
+        ({"o": [{"at": 1}, {"id": 2}]}, {"o.at": None}, True),
+        ({"o": [{"at": 1}, {"at": 2}]}, {"o.at": None}, False),
+        ({"o": [{"at": 1}, {"id": 2}]}, {"o.at": {"$exists": False}}, False),
+        ({"o": [{"at": 1}, {"id": 2}]}, {"o.at": {"$ne": None}}, False),
+        ({"o": [{"at": 1}]}, {"o.0.at": None}, False),
+        ({"o": [{"id": 1}]}, {"o.0.at": None}, True),
         (
             {"v": [{"id": "a", "b": True}]},
             {"v": {"$elemMatch": {"id": "a", "b": {"$ne": True}}}},
@@ -220,6 +229,10 @@ async def test_array_fields_sort_by_their_smallest_or_largest_element(indexed: b
     assert [d["_id"] for d in by_at] == [1, 2]
     by_at = await db["n"].find({}, {"_id": 1}).sort("o.at", DESCENDING).to_list()
     assert [d["_id"] for d in by_at] == [1, 2]
+    # An element without the field sorts as null.
+    await db["n"].insert_one({"_id": 3, "o": [{"at": 9}, {"id": "x"}]})
+    by_at = await db["n"].find({}, {"_id": 1}).sort("o.at", ASCENDING).to_list()
+    assert [d["_id"] for d in by_at] == [3, 1, 2]
 
 
 STATUSES = ["new", "open", "in_progress", "resolved", None]

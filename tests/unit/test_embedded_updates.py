@@ -219,6 +219,18 @@ async def test_inserted_documents_keep_id_first_and_refuse_an_array_id() -> None
         await c.insert_one({"_id": [1, 2]})
 
 
+async def test_an_emptied_collection_keeps_its_id_index_until_dropped() -> None:
+    # A collection is made by its first insert and holds the `_id` index until it is dropped
+    # (https://www.mongodb.com/docs/manual/indexes/#default-_id-index).
+    c = collection()
+    assert await c.index_information() == {}
+    await c.insert_one({"_id": 1})
+    await c.delete_many({})
+    assert await c.index_information() == {"_id_": {"v": 2, "key": [("_id", 1)]}}
+    await c.drop()
+    assert await c.index_information() == {}
+
+
 async def test_an_index_declared_again_with_other_options_is_refused() -> None:
     c = collection()
     await c.create_index([("phone", 1)], name="phone", unique=True)

@@ -171,9 +171,13 @@ def resolve(value: Any, parts: tuple[str, ...]) -> list[Any]:
         found: list[Any] = []
         if head.isdigit() and int(head) < len(value):
             found.extend(resolve(value[int(head)], rest))
+        # A subdocument without the field reaches MISSING (so `{"a.b": null}` matches it, and
+        # it sorts and is indexed as null); a position ("a.0") is no field of its elements.
+        positional = head.isdigit()
         for element in value:
             if isinstance(element, dict):
-                found.extend(v for v in resolve(element, parts) if v is not MISSING)
+                reached = resolve(element, parts)
+                found.extend(v for v in reached if not (positional and v is MISSING))
         return found or [MISSING]
     return [MISSING]
 
