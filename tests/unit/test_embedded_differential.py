@@ -49,6 +49,8 @@ DATES = st.integers(0, 5).map(lambda m: T0 + dt.timedelta(minutes=m, millisecond
 
 status_values = st.sampled_from([*STATUSES, None])
 tag_lists = st.lists(st.sampled_from(TAGS), max_size=3)
+entries = st.fixed_dictionaries({"e": st.sampled_from(TAGS), "at": st.integers(0, 3)})
+"""Outbox-like subdocuments in an array (`box`)."""
 
 
 @st.composite
@@ -62,6 +64,7 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
         "o": st.fixed_dictionaries({"n": st.integers(0, 3)}),
         "at": DATES,
         "flag": st.booleans(),
+        "box": st.lists(entries, max_size=3),
     }
     for name, values in optional.items():
         if draw(st.booleans()):
@@ -93,6 +96,13 @@ def _clauses() -> st.SearchStrategy[dict[str, Any]]:
             st.lists(st.sampled_from(TAGS), min_size=1, max_size=2),
         ),
         st.builds(lambda v: {"flag": v}, st.booleans()),
+        st.builds(lambda op, v: {"box.at": {op: v}}, comparison, numbers),
+        st.builds(lambda v: {"box.e": v}, st.sampled_from(TAGS)),
+        st.builds(
+            lambda e, n: {"box": {"$elemMatch": {"e": e, "at": {"$gte": n}}}},
+            st.sampled_from(TAGS),
+            numbers,
+        ),
     )
 
 
@@ -146,6 +156,13 @@ def _field_update(field: str, with_key: bool) -> st.SearchStrategy[tuple[str, st
         options.append(st.builds(lambda v: ("$set", "key", v), st.sampled_from(KEYS)))
     elif field == "flag":
         options.append(st.builds(lambda v: ("$set", "flag", v), st.booleans()))
+    elif field == "box":
+        options.append(st.builds(lambda v: ("$push", "box", v), entries))
+        options.append(
+            st.builds(
+                lambda v: ("$pull", "box", {"e": {"$in": v}}), st.lists(st.sampled_from(TAGS))
+            )
+        )
     elif field == "created":
         options = [st.builds(lambda v: ("$setOnInsert", "created", v), DATES)]
     elif field == "count":
@@ -156,7 +173,7 @@ def _field_update(field: str, with_key: bool) -> st.SearchStrategy[tuple[str, st
 @st.composite
 def updates(draw: st.DrawFn, with_key: bool = True) -> dict[str, Any]:
     """Operators on distinct top-level fields (paths that conflict are pinned elsewhere)."""
-    fields = ["status", "rank", "o", "tags", "key", "flag", "created", "count"]
+    fields = ["status", "rank", "o", "tags", "key", "flag", "created", "count", "box"]
     chosen = draw(st.lists(st.sampled_from(fields), min_size=1, max_size=3, unique=True))
     update: dict[str, dict[str, Any]] = {}
     for field in chosen:
