@@ -1,8 +1,10 @@
 """Query filters compiled once into predicates over documents (MongoDB semantics).
 
-Supported: equality (with array-contains), `$eq $ne $gt $gte $lt $lte $in $nin $exists $all
-$size $elemMatch $regex $not`, and `$and $or $nor`. Anything else raises NotImplementedError
-naming the operator, so a store never silently gets a different answer than a server gives.
+Supported: equality (with array-contains; a regular expression as the value matches), `$eq $ne
+$gt $gte $lt $lte $in $nin $exists $all $size $elemMatch $regex $not`, and `$and $or $nor`.
+Anything else raises NotImplementedError naming the operator, so a store never silently gets a
+different answer than a server gives; a malformed filter raises `BadQuery` (the server's
+OperationFailure, code 2). The subset is written down in docs/STORAGE.md.
 """
 
 from __future__ import annotations

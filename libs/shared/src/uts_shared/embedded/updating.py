@@ -3,8 +3,10 @@
 The engine never changes a stored document in place: an update copies the containers on the
 paths it writes and shares the rest, so readers (and a snapshot being written in another
 thread) keep seeing a consistent old version. Supported: `$set $unset $inc $min $max
-$setOnInsert $push $addToSet $pull $pullAll $pop`; update pipelines are refused (they computed
-wrong values on the previous engine, and the stores do not need them).
+$setOnInsert $push $addToSet $pull $pullAll $pop`; update pipelines and positional paths are
+refused (they computed wrong values on the previous engine, and the stores do not need them).
+What a server refuses (conflicting paths, a changed `_id`, wrong types) raises `WriteError` with
+the server's code. The subset is written down in docs/STORAGE.md.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ OPERATORS = frozenset(
 
 
 BAD_VALUE = 2
+FAILED_TO_PARSE = 9
 TYPE_MISMATCH = 14
 PATH_NOT_VIABLE = 28
 CONFLICTING_UPDATE_OPERATORS = 40
@@ -142,7 +145,7 @@ def _put(node: Any, part: str, value: Any) -> None:
         node[part] = value
         return
     if not part.isdigit():
-        raise WriteError(f"Cannot create field '{part}' in element {{{node!r}}}", PATH_NOT_VIABLE)
+        raise WriteError(f"Cannot create field '{part}' in element {node!r}", PATH_NOT_VIABLE)
     index = int(part)
     while len(node) <= index:
         node.append(None)
@@ -308,7 +311,7 @@ def _pull_all(draft: _Draft, path: str, arg: Any) -> None:
 
 def _pop(draft: _Draft, path: str, arg: Any) -> None:
     if arg not in (1, -1) or isinstance(arg, bool):
-        raise WriteError(f"$pop expects 1 or -1, found: {arg!r}", 9)
+        raise WriteError(f"$pop expects 1 or -1, found: {arg!r}", FAILED_TO_PARSE)
     if draft.get(path) is MISSING:
         return
     array = draft.array(path, "$pop")
