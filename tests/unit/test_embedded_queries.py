@@ -158,7 +158,10 @@ async def test_options_the_engine_lacks_are_refused_by_name() -> None:
         c.find({}).sort("a", 2)
     with pytest.raises(pymongo.errors.OperationFailure, match="exclusion on field b"):
         c.find({}, {"a": 1, "b": 0})
+    with pytest.raises(NotImplementedError, match="expireAfterSeconds"):
+        await c.create_index("a", expireAfterSeconds=60)
     # PyMongo's own default (None) is the same answer without the option.
+    assert await c.create_index("a", session=None) == "a_1"
     assert await c.find_one({"_id": 1}, session=None) == {"_id": 1, "a": "x"}
     assert await c.find_one({"_id": 1}) == {"_id": 1, "a": "x"}
 

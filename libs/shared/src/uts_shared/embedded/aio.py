@@ -331,7 +331,8 @@ class EmbeddedCollection:
     # --- indexes ----------------------------------------------------------------------------
 
     async def create_index(self, keys: Any, **options: Any) -> str:
-        return self._c.create_index(spec_from(keys, **options))
+        given = {name: value for name, value in options.items() if value is not None}
+        return self._c.create_index(spec_from(keys, **given))
 
     async def create_indexes(self, indexes: Sequence[IndexModel], **options: Any) -> list[str]:
         refuse("create_indexes", options)
