@@ -16,6 +16,7 @@ from typing import Any
 
 import mongomock
 import pymongo.errors
+import pytest
 from bson import ObjectId
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -465,3 +466,5 @@ EngineAgainstMongomock.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 TestEngineAnswersAsMongomock = EngineAgainstMongomock.TestCase
+# The nightly mode runs longer than the suite's per-test timeout allows.
+TestEngineAnswersAsMongomock.pytestmark = [pytest.mark.timeout(max(120, 2 * EXAMPLES))]
