@@ -3,7 +3,7 @@ make (`uts_shared.store_types.Collection`), give the same answers, errors and do
 
 Where mongomock itself differs from a server, the case is pinned to the server's documented answer
 in the engine's own table tests (`test_embedded_queries.py`, `test_embedded_updates.py`) and the
-operations generated here stay off it (see `MONGOMOCK_DIVERGES` below). More examples (the
+operations generated here stay off it (the list below). More examples (the
 nightly mode, docs/STORAGE.md): `UTS_DIFFERENTIAL_EXAMPLES=2000 uv run pytest <this file>`.
 """
 
@@ -28,18 +28,19 @@ from uts_shared.embedded.aio import EmbeddedDatabase
 
 EXAMPLES = int(os.environ.get("UTS_DIFFERENTIAL_EXAMPLES", "25"))
 
-MONGOMOCK_DIVERGES = """Kept out of the generated operations (pinned in the table tests instead):
-- a $set of an equal value of another type (1 -> true or 1.0): mongomock reports it unmodified;
-- conflicting update paths ($set a + $inc a.b, $inc n + $setOnInsert n): mongomock applies both;
-- $min/$max across types, a path created through null: mongomock crashes or ignores it;
-- an upserted document: mongomock puts `_id` last (compared here with `_id` first), and
-  find_one_and_update returns None for one the update took out of the filter;
-- sorts on array fields (mongomock orders some arrays of strings as a whole);
-- find_one_and_update projecting a document to nothing: mongomock returns None, not {};
-- {$all: []} and {$in: [[]]}: mongomock matches every document, and nothing;
-- index_information() of a collection emptied by deletes: mongomock answers {}, not `_id_`;
-- {$gte: null}: mongomock matches nothing (the manual does not say; the engine matches null and
-  missing as equality to null does): ranges here compare numbers and dates only."""
+# Where mongomock differs from a server; kept out of the generated operations, and each pinned
+# to the server's documented answer in a table test (unless said otherwise):
+# - a $set of an equal value of another type (1 -> true or 1.0): mongomock reports it unmodified;
+# - conflicting update paths ($set a + $inc a.b, $inc n + $setOnInsert n): mongomock applies both;
+# - $min/$max across types, a path created through null: mongomock crashes or ignores it;
+# - an upserted document: mongomock puts `_id` last (compared here with `_id` first), and
+#   find_one_and_update returns None for one the update took out of the filter;
+# - sorts on array fields (mongomock orders some arrays of strings as a whole);
+# - find_one_and_update projecting a document to nothing: mongomock returns None, not {};
+# - {$all: []} and {$in: [[]]}: mongomock matches every document, and nothing;
+# - index_information() of a collection emptied by deletes: mongomock answers {}, not `_id_`;
+# - {$gte: null}: mongomock matches nothing (not pinned: the manual does not say; the engine
+#   matches null and missing as equality to null does); ranges here compare numbers and dates.
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 IDS = st.integers(0, 9) | st.sampled_from(["a", "b"])

@@ -75,6 +75,8 @@ def test_bad_updates_are_refused() -> None:
 
 
 def test_bad_updates_carry_the_servers_error_codes() -> None:
+    # ImmutableField 66, PathNotViable 28 (a field inside null), FailedToParse 9, BadValue 2:
+    # https://www.mongodb.com/docs/manual/reference/error-codes/
     with pytest.raises(WriteError) as immutable:
         apply_update({"_id": 1}, {"$set": {"_id": 2}})
     with pytest.raises(WriteError) as through_null:
@@ -105,7 +107,8 @@ async def test_conflicting_update_paths_are_refused_as_a_server_refuses_them(
     update: dict[str, Any],
 ) -> None:
     # A server refuses two paths of which one is or contains the other, before any change,
-    # with ConflictingUpdateOperators (code 40): "Updating the path ... would create a conflict".
+    # with ConflictingUpdateOperators (code 40: https://www.mongodb.com/docs/manual/reference/
+    # error-codes/): "Updating the path ... would create a conflict at ...".
     c = collection()
     await c.insert_one({"_id": 1, "a": {"b": 1}, "n": 1})
     with pytest.raises(pymongo.errors.WriteError, match="would create a conflict at") as err:
@@ -119,7 +122,9 @@ async def test_conflicting_update_paths_are_refused_as_a_server_refuses_them(
 
 
 async def test_setting_a_value_of_another_type_modifies_the_document() -> None:
-    # Equal numbers of other types are other values (1, 1.0 and true are each stored as given).
+    # Only "setting the value of the field to its current value" is no change
+    # (https://www.mongodb.com/docs/manual/reference/command/update/#output, nModified); int,
+    # double and boolean are distinct BSON types (.../reference/bson-types/), each stored as given.
     c = collection()
     await c.insert_one({"_id": 1, "n": 1, "o": {"x": 1}})
     same = await c.update_one({"_id": 1}, {"$set": {"n": 1, "o": {"x": 1}}})
@@ -206,6 +211,12 @@ async def test_find_one_and_update_returns_before_or_after_with_projection() -> 
     )
     missed = await c.find_one_and_update({"_id": 1, "v": 2}, {"$inc": {"v": 1}})
     assert (before, after, missed) == ({"_id": 1, "v": 1}, {"v": 3}, None)
+    # A document projected to no field is still the document found: {} (findAndModify's
+    # `value`, https://www.mongodb.com/docs/manual/reference/command/findAndModify/#output).
+    nothing = await c.find_one_and_update({"_id": 1}, {"$inc": {"v": 1}}, {"_id": 0, "v": 0})
+    assert nothing == {"big": "x" * 10}
+    await c.insert_one({"_id": 2})
+    assert await c.find_one_and_update({"_id": 2}, {"$set": {"n": 1}}, {"_id": 0, "n": 0}) == {}
 
 
 async def test_inserted_documents_keep_id_first_and_refuse_an_array_id() -> None:
