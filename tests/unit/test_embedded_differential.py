@@ -137,9 +137,11 @@ def _field_update(field: str, with_key: bool) -> st.SearchStrategy[tuple[str, st
     elif field == "rank":
         options.append(st.builds(lambda v: ("$set", "rank", v), st.integers(-2, 3)))
         options.append(st.builds(lambda v: ("$inc", "rank", v), st.integers(-2, 2)))
+        options.append(st.builds(lambda v: ("$max", "rank", v), st.integers(-2, 3)))
     elif field == "o":
         options.append(st.builds(lambda v: ("$inc", "o.n", v), st.integers(-1, 2)))
         options.append(st.builds(lambda v: ("$set", "o.n", v), st.integers(0, 3)))
+        options.append(st.builds(lambda v: ("$min", "o.n", v), st.integers(0, 3)))
     elif field == "tags":
         options.append(st.builds(lambda v: ("$push", "tags", v), st.sampled_from(TAGS)))
         options.append(
@@ -154,6 +156,10 @@ def _field_update(field: str, with_key: bool) -> st.SearchStrategy[tuple[str, st
             st.builds(lambda v: ("$pull", "tags", {"$in": v}), st.lists(st.sampled_from(TAGS)))
         )
         options.append(st.builds(lambda v: ("$set", "tags", v), tag_lists))
+        # Implemented though no store writes them yet.
+        options.append(st.builds(lambda v: ("$addToSet", "tags", {"$each": v}), tag_lists))
+        options.append(st.builds(lambda v: ("$pullAll", "tags", v), tag_lists))
+        options.append(st.builds(lambda v: ("$pop", "tags", v), st.sampled_from([1, -1])))
     elif field == "key" and with_key:
         options.append(st.builds(lambda v: ("$set", "key", v), st.sampled_from(KEYS)))
     elif field == "flag":
