@@ -34,6 +34,9 @@ def collection(name: str = "c") -> EmbeddedCollection:
             {"_id": 1, "o": [3, 4]},
         ),
         ({"_id": 1, "o": [1]}, {"$addToSet": {"o": {"$each": [1, 2]}}}, {"_id": 1, "o": [1, 2]}),
+        # $addToSet "only ensures that there are no duplicate items added to the set"
+        # (https://www.mongodb.com/docs/manual/reference/operator/update/addToSet/)
+        ({"_id": 1}, {"$addToSet": {"o": {"$each": [1, 1, 2]}}}, {"_id": 1, "o": [1, 2]}),
         (
             {"_id": 1, "o": [{"e": "a"}, {"e": "b"}, {"e": "c"}]},
             {"$pull": {"o": {"e": {"$in": ["a", "c"]}}}},
@@ -53,6 +56,19 @@ def test_update_operators_apply_as_on_a_server(
     doc: dict[str, Any], update: dict[str, Any], expected: dict[str, Any]
 ) -> None:
     assert apply_update(doc, update) == expected
+
+
+def test_new_fields_are_added_in_field_name_order() -> None:
+    # "update operators process document fields with string-based names in lexicographic order.
+    # Fields with numeric names are processed in numeric order."
+    # (https://www.mongodb.com/docs/manual/reference/operator/update/#behavior)
+    after = apply_update(
+        {"_id": 1, "s": 0},
+        {"$set": {"z": 1, "a.10": "ten", "a.9": "nine"}, "$inc": {"m": 1, "s": 1}},
+    )
+    assert list(after) == ["_id", "s", "a", "m", "z"]
+    assert list(after["a"]) == ["9", "10"]
+    assert after["s"] == 1
 
 
 def test_updates_leave_the_stored_version_untouched() -> None:

@@ -11,6 +11,7 @@ the server's code. The subset is written down in docs/STORAGE.md.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -165,21 +166,40 @@ def apply_update(
             raise NotImplementedError(f"embedded engine: update operator {op} is not supported")
     _check_paths(update)
     draft = _Draft(doc)
-    for op, fields in update.items():
-        if op == "$setOnInsert" and not inserting:
-            continue
-        for path, arg in fields.items():
-            if path == "_id" or path.startswith("_id."):
-                if op in ("$set", "$setOnInsert") and equal(doc.get("_id", MISSING), arg):
-                    continue
-                if not (inserting and "_id" not in doc):
-                    raise WriteError(
-                        "Performing an update on the path '_id' would modify the immutable "
-                        "field '_id'",
-                        IMMUTABLE_FIELD,
-                    )
-            _APPLY[op](draft, path, arg)
+    # A server applies the paths in field-name order (numeric names in numeric order), whatever
+    # the operators: new fields are appended in that order.
+    steps = sorted(
+        (
+            (path, op, arg)
+            for op, fields in update.items()
+            if inserting or op != "$setOnInsert"
+            for path, arg in fields.items()
+        ),
+        key=_PATH_ORDER,
+    )
+    for path, op, arg in steps:
+        if path == "_id" or path.startswith("_id."):
+            if op in ("$set", "$setOnInsert") and equal(doc.get("_id", MISSING), arg):
+                continue
+            if not (inserting and "_id" not in doc):
+                raise WriteError(
+                    "Performing an update on the path '_id' would modify the immutable field '_id'",
+                    IMMUTABLE_FIELD,
+                )
+        _APPLY[op](draft, path, arg)
     return draft.root
+
+
+def _compare_paths(a: tuple[str, Any, Any], b: tuple[str, Any, Any]) -> int:
+    for x, y in zip(a[0].split("."), b[0].split("."), strict=False):
+        if x != y:
+            if x.isdigit() and y.isdigit():
+                return -1 if int(x) < int(y) else 1
+            return -1 if x < y else 1
+    return 0  # one path inside the other is a conflict, refused before
+
+
+_PATH_ORDER = functools.cmp_to_key(_compare_paths)
 
 
 def _check_paths(update: Mapping[str, Any]) -> None:
