@@ -164,20 +164,8 @@ def apply_update(
     for op in update:
         if op not in OPERATORS:
             raise NotImplementedError(f"embedded engine: update operator {op} is not supported")
-    _check_paths(update)
     draft = _Draft(doc)
-    # A server applies the paths in field-name order (numeric names in numeric order), whatever
-    # the operators: new fields are appended in that order.
-    steps = sorted(
-        (
-            (path, op, arg)
-            for op, fields in update.items()
-            if inserting or op != "$setOnInsert"
-            for path, arg in fields.items()
-        ),
-        key=_PATH_ORDER,
-    )
-    for path, op, arg in steps:
+    for path, op, arg in _steps(update, inserting):
         if path == "_id" or path.startswith("_id."):
             if op in ("$set", "$setOnInsert") and equal(doc.get("_id", MISSING), arg):
                 continue
@@ -190,7 +178,56 @@ def apply_update(
     return draft.root
 
 
-def _compare_paths(a: tuple[str, Any, Any], b: tuple[str, Any, Any]) -> int:
+def _steps(update: Mapping[str, Any], inserting: bool) -> list[tuple[str, str, Any]]:
+    """(path, operator, argument) in the order a server applies them: field-name order
+    (numeric names in numeric order) whatever the operators, so new fields are appended in
+    that order. Refuses first what a server refuses before touching a document: two paths of
+    which one is the other or lies inside it, and positional paths the engine lacks."""
+    whole: set[str] = set()
+    inner: set[str] = set()
+    steps: list[tuple[str, str, Any]] = []
+    numeric = False
+    for op, fields in update.items():
+        if not isinstance(fields, Mapping):
+            raise WriteError(f"Modifiers operate on fields but we found {fields!r} for {op}")
+        for path, arg in fields.items():
+            if "." in path or "$" in path or not path or path.isdigit():
+                parts = _checked(path)
+                numeric = numeric or any(part.isdigit() for part in parts)
+                prefixes = [".".join(parts[:n]) for n in range(1, len(parts))]
+            else:  # the common case: one plain field name
+                prefixes = []
+            if path in inner:
+                raise _conflict(path, path)
+            for prefix in (*prefixes, path):
+                if prefix in whole:
+                    raise _conflict(path, prefix)
+            whole.add(path)
+            inner.update(prefixes)
+            if inserting or op != "$setOnInsert":
+                steps.append((path, op, arg))
+    if len(steps) > 1:
+        steps.sort(key=_NUMERIC_ORDER if numeric else _components)
+    return steps
+
+
+def _checked(path: str) -> list[str]:
+    parts = path.split(".")
+    for part in parts:
+        if not part:
+            raise WriteError(f"The update path '{path}' contains an empty field name")
+        if part[0] == "$":
+            raise NotImplementedError(
+                f"embedded engine: positional update path {path} ({part}) is not supported"
+            )
+    return parts
+
+
+def _components(step: tuple[str, str, Any]) -> list[str]:
+    return step[0].split(".")
+
+
+def _compare_steps(a: tuple[str, str, Any], b: tuple[str, str, Any]) -> int:
     for x, y in zip(a[0].split("."), b[0].split("."), strict=False):
         if x != y:
             if x.isdigit() and y.isdigit():
@@ -199,33 +236,7 @@ def _compare_paths(a: tuple[str, Any, Any], b: tuple[str, Any, Any]) -> int:
     return 0  # one path inside the other is a conflict, refused before
 
 
-_PATH_ORDER = functools.cmp_to_key(_compare_paths)
-
-
-def _check_paths(update: Mapping[str, Any]) -> None:
-    """Refuse what a server refuses before touching a document: two paths of which one is the
-    other or lies inside it (in any operators), and positional paths the engine lacks."""
-    seen: dict[tuple[str, ...], str] = {}
-    for op, fields in update.items():
-        if not isinstance(fields, Mapping):
-            raise WriteError(f"Modifiers operate on fields but we found {fields!r} for {op}")
-        for path in fields:
-            parts = tuple(path.split("."))
-            if "" in parts:
-                raise WriteError(f"The update path '{path}' contains an empty field name")
-            positional = next((p for p in parts if p.startswith("$")), None)
-            if positional is not None:
-                raise NotImplementedError(
-                    f"embedded engine: positional update path {path} ({positional}) "
-                    "is not supported"
-                )
-            for n in range(1, len(parts) + 1):
-                if parts[:n] in seen:
-                    raise _conflict(path, ".".join(parts[:n]))
-            for other in seen:
-                if other[: len(parts)] == parts:
-                    raise _conflict(path, path)
-            seen[parts] = op
+_NUMERIC_ORDER = functools.cmp_to_key(_compare_steps)
 
 
 def _conflict(path: str, at: str) -> WriteError:
@@ -274,7 +285,7 @@ def _extreme(keep_new: int) -> Any:
 
 
 def _each(arg: Any) -> tuple[list[Any], Mapping[str, Any]]:
-    if isinstance(arg, Mapping) and any(str(k).startswith("$") for k in arg):
+    if isinstance(arg, Mapping) and arg and str(next(iter(arg))).startswith("$"):
         if "$each" not in arg:
             raise WriteError(f"{sorted(arg)} without $each: the value is not storable", BAD_VALUE)
         if not isinstance(arg["$each"], (list, tuple)):
