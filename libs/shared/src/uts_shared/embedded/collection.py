@@ -12,6 +12,7 @@ import contextlib
 import functools
 import heapq
 import itertools
+import re
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,13 +22,14 @@ import bson
 import bson.errors
 import lmdb
 from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
+from bson.regex import Regex
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from uts_shared.embedded import keys
 from uts_shared.embedded.indexes import Index, IndexSpec, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
 from uts_shared.embedded.storage import DamagedDocument, WriteFailed, pack, seq_of, unpack
-from uts_shared.embedded.updating import apply_update, upsert_seed
+from uts_shared.embedded.updating import WriteError, apply_update, upsert_seed
 from uts_shared.embedded.values import (
     CODEC,
     MISSING,
@@ -35,6 +37,7 @@ from uts_shared.embedded.values import (
     STRING,
     bracket,
     hash_key,
+    identical,
     normalise,
     normalise_document,
 )
@@ -116,6 +119,12 @@ class Collection:
             cursor = txn.cursor(db=self._order)
             last = cursor.key() if cursor.last() else None
         self._next_seq = _SEQ.unpack(last)[0] + 1 if last else 0
+
+    @property
+    def exists(self) -> bool:
+        """Created (by a write or an index) and not dropped since, as a server tells: the
+        catalog names it."""
+        return self._listed
 
     def _index_db(self, index: str) -> Any:
         return self._env.open_db(
@@ -235,7 +244,10 @@ class Collection:
         existing = self.indexes.get(spec.name)
         if existing is not None:
             if existing.spec != spec:
-                raise ValueError(f"index {spec.name} already exists with different options")
+                raise OperationFailure(
+                    f"Index already exists with a different name or options: {spec.name}",
+                    code=85,
+                )
             return spec.name
         index = Index(spec, self._index_db(spec.name))
         try:
@@ -373,6 +385,8 @@ class Collection:
         """An index walk in `sort` order when it is cheaper than sorting the candidates."""
         best: tuple[float, Index, tuple[Any, ...], bool] | None = None
         for index in self.indexes.values():
+            if index.spec.sparse:  # it lacks the documents without its fields: they sort too
+                continue
             prefix = self._prefix(txn, index, plan)
             fixed = len(prefix)
             for used in range(fixed, -1, -1):
@@ -503,11 +517,17 @@ class Collection:
         """The index answering `$gt/$gte/$lt/$lte` on `path`: an ascending first field."""
         if not is_operator_doc(cond) or not set(cond) <= _RANGE or path.startswith("$"):
             return None
+        if any(isinstance(v, list) for v in cond.values()):
+            return None  # an array bound: an empty array's entry sits below null (a scan)
+        with_null = any(v is None for v in cond.values())  # a sparse index lacks the missing
         return next(
             (
                 i
                 for i in self.indexes.values()
-                if i.spec.keys[0][0] == path and i.first_ascending and path != "_id"
+                if i.spec.keys[0][0] == path
+                and i.first_ascending
+                and path != "_id"
+                and not (with_null and i.spec.sparse)
             ),
             None,
         )
@@ -537,6 +557,11 @@ class Collection:
         stored = normalise_document(dict(doc))
         if "_id" not in stored:
             stored = {"_id": ObjectId(), **stored}
+        elif next(iter(stored)) != "_id":  # a server moves `_id` to the front
+            stored = {"_id": stored.pop("_id"), **stored}
+        if isinstance(stored["_id"], (list, re.Pattern, Regex)):
+            kind = "array" if isinstance(stored["_id"], list) else "regex"
+            raise WriteError(f"The '_id' value cannot be of type {kind}", 2)
         key = id_key(stored["_id"])
         if txn.get(key, db=self._docs) is not None:
             raise _duplicate(self.name, "_id_", stored)
@@ -624,7 +649,7 @@ class Collection:
                 after = apply_update(before, update)
             if n == 0:
                 first_after = after
-            if after == before:
+            if identical(after, before):
                 continue
             self._replace(txn, before, after)
             modified += 1
@@ -768,9 +793,7 @@ def _duplicate(collection: str, index: str, doc: Mapping[str, Any]) -> Duplicate
 
 
 def _immutable_id() -> Exception:
-    from uts_shared.embedded.updating import WriteError
-
-    return WriteError("the (immutable) field '_id' was found to have been altered")
+    return WriteError("the (immutable) field '_id' was found to have been altered", 66)
 
 
 def spec_from(keys: Any, **options: Any) -> IndexSpec:

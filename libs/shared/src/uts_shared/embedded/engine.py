@@ -72,9 +72,9 @@ class Database:
         return found
 
     def collection_names(self) -> list[str]:
-        with self.environment.env.begin() as txn:
-            named = {key.decode() for key, _ in txn.cursor(db=self._catalog)}
-        return [n for n, c in self.collections.items() if n in named and (c.indexes or c.size())]
+        """The collections made (by a write or an index) and not dropped since, emptied ones
+        too, as a server lists them."""
+        return [n for n, c in self.collections.items() if c.exists]
 
     def put_catalog(self, txn: lmdb.Transaction, name: str, state: dict[str, Any] | None) -> None:
         if state is None:
@@ -97,6 +97,8 @@ class Database:
         state = migration.replay(where)
         env = self.environment.env
         for name, old in state.items():
+            if not old.exists:  # dropped (and not made again) in the old files
+                continue
             collection = self.collection(name)
             for spec in old.indexes.values():
                 collection.create_index(IndexSpec.from_document(spec))
