@@ -267,6 +267,22 @@ class Collection:
             raise
         return spec.name
 
+    def rebuild_indexes(self, txn: lmdb.Transaction) -> None:
+        """Every index's entries written again from the documents (an earlier key format)."""
+        self._generation += 1
+        for index in self.indexes.values():
+            txn.drop(index.db, delete=False)
+        for key in cast(Iterator[bytes], txn.cursor(db=self._docs).iternext(values=False)):
+            try:
+                doc = self._load(txn, key)
+            except DamagedDocument:
+                continue  # `verify` names it; its entries cannot be known
+            for index in self.indexes.values():
+                entries, arrays = index.entries_of(doc)
+                index.array_fields |= arrays
+                index.add(txn, entries, key)
+        self._catalog(txn)
+
     def drop_index(self, name: str) -> bool:
         """Forget index `name`; False when there is no such index."""
         index = self.indexes.get(name)
