@@ -272,3 +272,58 @@ async def test_insert_gives_the_caller_its_object_id() -> None:
     result = await c.insert_one(doc)
     assert doc["_id"] == result.inserted_id
     assert await c.find_one({"_id": result.inserted_id}) == doc
+
+
+async def test_a_duplicate_key_error_names_the_index_and_the_key_as_a_server_does() -> None:
+    # A server's E11000 error: "E11000 duplicate key error collection: <db>.<collection> index:
+    # <name> dup key: { <field>: <value> }", with keyPattern and keyValue in its details
+    # (https://www.mongodb.com/docs/manual/core/index-unique/).
+    db = EmbeddedDatabase(Engine().database("dups"))
+    c = db["customers"]
+    await c.create_indexes(
+        [
+            IndexModel([("phone", 1)], unique=True, name="phone_unique"),
+            IndexModel([("tags", 1), ("kind", -1)], unique=True),
+        ]
+    )
+    await c.insert_one({"_id": "c1", "phone": "+52", "tags": ["a", "b"], "kind": 1})
+
+    with pytest.raises(DuplicateKeyError) as taken_id:
+        await c.insert_one({"_id": "c1", "phone": "+53"})
+    assert taken_id.value.code == 11000
+    assert taken_id.value.details is not None
+    assert taken_id.value.details["keyPattern"] == {"_id": 1}
+    assert taken_id.value.details["keyValue"] == {"_id": "c1"}
+    assert 'collection: dups.customers index: _id_ dup key: { _id: "c1" }' in str(taken_id.value)
+
+    with pytest.raises(DuplicateKeyError) as taken_phone:
+        await c.update_one({"_id": "c2"}, {"$set": {"phone": "+52"}}, upsert=True)
+    assert taken_phone.value.code == 11000
+    assert taken_phone.value.details is not None
+    assert taken_phone.value.details["keyPattern"] == {"phone": 1}
+    assert taken_phone.value.details["keyValue"] == {"phone": "+52"}
+    assert 'index: phone_unique dup key: { phone: "+52" }' in str(taken_phone.value)
+
+    # A multikey index reports the element that is taken; a missing field is null.
+    with pytest.raises(DuplicateKeyError) as taken_tag:
+        await c.insert_one({"_id": "c3", "phone": "+54", "tags": ["z", "b"], "kind": 1})
+    assert taken_tag.value.details is not None
+    assert taken_tag.value.details["keyPattern"] == {"tags": 1, "kind": -1}
+    assert taken_tag.value.details["keyValue"] == {"tags": "b", "kind": 1}
+    assert 'index: tags_1_kind_-1 dup key: { tags: "b", kind: 1 }' in str(taken_tag.value)
+    await c.insert_one({"_id": "c4", "phone": "+55"})
+    with pytest.raises(DuplicateKeyError) as taken_null:
+        await c.insert_one({"_id": "c5", "phone": "+56"})
+    assert taken_null.value.details is not None
+    assert taken_null.value.details["keyValue"] == {"tags": None, "kind": None}
+
+    # An index declared over documents that already share a value (sparse: the documents
+    # without an email do not share null).
+    await c.insert_one({"_id": "c6", "phone": "+57", "email": "x@y", "tags": ["q"]})
+    await c.insert_one({"_id": "c7", "phone": "+58", "email": "x@y", "tags": ["r"]})
+    with pytest.raises(DuplicateKeyError) as declared:
+        await c.create_index([("email", 1)], unique=True, sparse=True)
+    assert declared.value.details is not None
+    assert declared.value.details["keyValue"] == {"email": "x@y"}
+    # Nothing of the refused writes was kept.
+    assert await c.count_documents({}) == 4

@@ -12,9 +12,10 @@ import contextlib
 import functools
 import heapq
 import itertools
+import json
 import re
 import struct
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -257,7 +258,7 @@ class Collection:
                     doc = self._load(txn, key)
                     entries, arrays = index.entries_of(doc)
                     if index.conflict(txn, entries, key):
-                        raise _duplicate(self.name, spec.name, doc)
+                        raise self._duplicate(txn, index, doc, key)
                     index.array_fields |= arrays
                     index.add(txn, entries, key)
                 self.indexes[spec.name] = index
@@ -266,6 +267,16 @@ class Collection:
             self.indexes.pop(spec.name, None)
             raise
         return spec.name
+
+    @property
+    def _namespace(self) -> str:
+        return f"{self._database.name}.{self.name}"
+
+    def _duplicate(
+        self, txn: lmdb.Transaction, index: Index, doc: Document, key: bytes
+    ) -> DuplicateKeyError:
+        values = index.conflicting(txn, doc, key)
+        return _duplicate(self._namespace, index.spec.name, index.spec.keys, values)
 
     def rebuild_indexes(self, txn: lmdb.Transaction) -> None:
         """Every index's entries written again from the documents (an earlier key format)."""
@@ -580,7 +591,7 @@ class Collection:
             raise WriteError(f"The '_id' value cannot be of type {kind}", 2)
         key = id_key(stored["_id"])
         if txn.get(key, db=self._docs) is not None:
-            raise _duplicate(self.name, "_id_", stored)
+            raise _duplicate(self._namespace, "_id_", [("_id", 1)], [stored["_id"]])
         planned = self._entries(txn, stored, key)
         seq = self._next_seq
         self._next_seq += 1
@@ -612,7 +623,7 @@ class Collection:
         for index in self.indexes.values() if only is None else only:
             entries, arrays = index.entries_of(doc)
             if index.conflict(txn, entries, key):
-                raise _duplicate(self.name, index.spec.name, doc)
+                raise self._duplicate(txn, index, doc, key)
             planned.append((index, entries, arrays))
         return planned
 
@@ -800,12 +811,38 @@ def _scalar(value: Any) -> bool:
     return not isinstance(value, (dict, list, tuple)) and not hasattr(value, "pattern")
 
 
-def _duplicate(collection: str, index: str, doc: Mapping[str, Any]) -> DuplicateKeyError:
-    return DuplicateKeyError(
-        f"E11000 duplicate key error collection: {collection} index: {index} "
-        f"dup key: {{_id: {doc.get('_id')!r}}}",
-        11000,
+def _duplicate(
+    namespace: str, index: str, pairs: Sequence[tuple[str, int]], values: Sequence[Any]
+) -> DuplicateKeyError:
+    """A server's duplicate key error: the message names the index and the key, and `details`
+    carries `keyPattern` and `keyValue` (what a store tells unique indexes apart by)."""
+    pattern = {path: direction for path, direction in pairs}
+    value = {path: v for (path, _), v in zip(pairs, values, strict=True)}
+    shown = ", ".join(f"{path}: {_shown(v)}" for path, v in value.items())
+    message = (
+        f"E11000 duplicate key error collection: {namespace} index: {index} dup key: {{ {shown} }}"
     )
+    details = {
+        "index": 0,
+        "code": 11000,
+        "errmsg": message,
+        "keyPattern": pattern,
+        "keyValue": value,
+    }
+    return DuplicateKeyError(message, 11000, details)
+
+
+def _shown(value: Any) -> str:
+    """A key's value as a server's error message writes it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, ObjectId):
+        return f"ObjectId('{value}')"
+    return repr(value) if isinstance(value, (list, dict)) else str(value)
 
 
 def _immutable_id() -> Exception:

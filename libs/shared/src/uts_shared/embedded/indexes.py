@@ -172,6 +172,16 @@ class Index:
                         return True
         return False
 
+    def conflicting(
+        self, txn: lmdb.Transaction, doc: Mapping[str, Any], id_key: bytes
+    ) -> list[Any]:
+        """The values of `doc` another document holds in this (unique) index, one per field (an
+        array field's conflicting element): what a server's duplicate key error reports."""
+        for row in itertools.product(*self._per_field(doc)):
+            if self.conflict(txn, {keys.index_key(row, self._directions)}, id_key):
+                return list(row)
+        return [row[0] for row in self._per_field(doc)]  # not found again: its first values
+
     def serves(self, sort: Sequence[tuple[str, int]], fixed: int) -> bool | None:
         """Whether walking forward (True) or backward (False) yields `sort`'s order once the
         first `fixed` fields are pinned to one value each; None if it cannot (an array field
