@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pymongo.errors
 import pytest
+from bson.regex import Regex
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from uts_shared.embedded import Engine
@@ -34,6 +37,14 @@ def matches(doc: dict[str, Any], query: dict[str, Any]) -> bool:
         ({"a": None}, {"a": None}, True),
         ({"a": 0}, {"a": None}, False),
         ({"a": []}, {"a": None}, False),
+        # $in is equality with any of its values: an empty array equals an empty array
+        # (https://www.mongodb.com/docs/manual/reference/operator/query/in/).
+        ({"a": []}, {"a": {"$in": [[]]}}, True),
+        ({"a": [1]}, {"a": {"$in": [[]]}}, False),
+        # "When passed an empty array, $all matches no documents."
+        # (https://www.mongodb.com/docs/manual/reference/operator/query/all/#behavior)
+        ({"t": ["a"]}, {"t": {"$all": []}}, False),
+        ({}, {"t": {"$all": []}}, False),
         ({"a": 5}, {"a": {"$gt": 4, "$lte": 5}}, True),
         ({"a": 5}, {"a": {"$gt": "4"}}, False),
         ({}, {"a": {"$lt": 5}}, False),
@@ -51,6 +62,15 @@ def matches(doc: dict[str, Any], query: dict[str, Any]) -> bool:
         ({"o": [{"id": 1, "at": 5}, {"id": 2, "at": 9}]}, {"o.at": {"$lte": 5}}, True),
         ({"o": [{"id": 1, "at": 7}, {"id": 2, "at": 9}]}, {"o.at": {"$lte": 5}}, False),
         ({"o": [{"id": 1, "at": 7}]}, {"o.id": 1}, True),
+        # A condition on a field in an array of documents holds when one element meets it
+        # (https://www.mongodb.com/docs/manual/tutorial/query-array-of-documents/), and null
+        # is met by a missing field (.../tutorial/query-for-null-fields/): an element without it.
+        ({"o": [{"at": 1}, {"id": 2}]}, {"o.at": None}, True),
+        ({"o": [{"at": 1}, {"at": 2}]}, {"o.at": None}, False),
+        ({"o": [{"at": 1}, {"id": 2}]}, {"o.at": {"$exists": False}}, False),
+        ({"o": [{"at": 1}, {"id": 2}]}, {"o.at": {"$ne": None}}, False),
+        ({"o": [{"at": 1}]}, {"o.0.at": None}, False),
+        ({"o": [{"id": 1}]}, {"o.0.at": None}, True),
         (
             {"v": [{"id": "a", "b": True}]},
             {"v": {"$elemMatch": {"id": "a", "b": {"$ne": True}}}},
@@ -70,6 +90,16 @@ def matches(doc: dict[str, Any], query: dict[str, Any]) -> bool:
         ({"d": T0}, {"d": {"$lt": (T0 + timedelta(seconds=1)).replace(tzinfo=None)}}, True),
         ({"n": {"a": 1, "b": 2}}, {"n": {"a": 1, "b": 2}}, True),
         ({"n": {"a": 1, "b": 2}}, {"n": {"b": 2, "a": 1}}, False),
+        # A regular expression as a value, or inside $in/$nin, matches strings as $regex does.
+        ({"s": "Poste caído"}, {"s": re.compile("^poste", re.IGNORECASE)}, True),
+        ({"s": "luz"}, {"s": {"$in": [re.compile("^po"), "luz"]}}, True),
+        ({"s": "poste"}, {"s": {"$in": [re.compile("^po"), "luz"]}}, True),
+        ({"s": ["x", "poste"]}, {"s": {"$in": [Regex("^PO", "i")]}}, True),
+        ({"s": "calle"}, {"s": {"$in": [re.compile("^po")]}}, False),
+        ({"s": "poste"}, {"s": {"$nin": [re.compile("^po")]}}, False),
+        ({"s": "poste"}, {"s": {"$not": re.compile("^po")}}, False),
+        ({"s": "a b"}, {"s": {"$regex": "a  b # spaces ignored", "$options": "x"}}, False),
+        ({"s": "ab"}, {"s": {"$regex": "a  b # spaces ignored", "$options": "x"}}, True),
     ],
 )
 def test_filters_follow_mongodb_semantics(
@@ -83,14 +113,163 @@ def test_unknown_operators_are_refused_by_name() -> None:
         compile_filter({"$where": "1"})
     with pytest.raises(NotImplementedError, match=r"\$near"):
         compile_filter({"a": {"$near": [0, 0]}})
+    with pytest.raises(NotImplementedError, match=r"\$text"):
+        compile_filter({"$text": {"$search": "x"}})
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ({"a": {"$gt": 1, "b": 2}}, "unknown operator: b"),
+        ({"a": {"$not": 5}}, r"\$not needs a regex or a document"),
+        ({"a": {"$regex": "x", "$options": "q"}}, "invalid flag in regex options: q"),
+        ({"a": {"$in": 5}}, r"\$in needs an array"),
+        ({"a": {"$all": "x"}}, r"\$all needs an array"),
+        ({"a": {"$size": 1.5}}, r"\$size needs a whole non-negative number"),
+        ({"$or": []}, r"\$or must be a nonempty array"),
+    ],
+)
+def test_malformed_filters_are_refused_with_the_reason(query: dict[str, Any], reason: str) -> None:
+    # As a server refuses them: OperationFailure, BadValue (code 2).
+    with pytest.raises(pymongo.errors.OperationFailure, match=reason) as refused:
+        compile_filter(query)
+    assert refused.value.code == 2
+
+
+async def test_options_the_engine_lacks_are_refused_by_name() -> None:
+    c = EmbeddedDatabase(Engine().database("options"))["c"]
+    await c.insert_one({"_id": 1, "a": "x"})
+    with pytest.raises(NotImplementedError, match="collation"):
+        c.find({}, collation={"locale": "es"})
+    with pytest.raises(NotImplementedError, match="session"):
+        await c.find_one({"_id": 1}, session=object())
+    with pytest.raises(NotImplementedError, match="hint"):
+        c.find({}).hint([("a", 1)])
+    with pytest.raises(NotImplementedError, match="array_filters"):
+        await c.update_one({"_id": 1}, {"$set": {"a": "y"}}, array_filters=[{"e": 1}])
+    with pytest.raises(NotImplementedError, match="hint"):
+        await c.find_one_and_update({"_id": 1}, {"$set": {"a": "y"}}, hint="_id_")
+    with pytest.raises(NotImplementedError, match="limit, skip"):
+        await c.count_documents({}, skip=1, limit=2)
+    with pytest.raises(NotImplementedError, match="projection operator"):
+        c.find({}, {"a": {"$slice": 1}})
+    with pytest.raises(NotImplementedError, match="sort"):
+        c.find({}).sort("a", 2)
+    with pytest.raises(pymongo.errors.OperationFailure, match="exclusion on field b"):
+        c.find({}, {"a": 1, "b": 0})
+    with pytest.raises(NotImplementedError, match="expireAfterSeconds"):
+        await c.create_index("a", expireAfterSeconds=60)
+    # PyMongo's own default (None) is the same answer without the option.
+    assert await c.create_index("a", session=None) == "a_1"
+    assert await c.find_one({"_id": 1}, session=None) == {"_id": 1, "a": "x"}
+    assert await c.find_one({"_id": 1}) == {"_id": 1, "a": "x"}
+
+
+async def test_a_negative_limit_is_one_page_of_that_many() -> None:
+    c = EmbeddedDatabase(Engine().database("limits"))["c"]
+    await c.insert_many([{"_id": i} for i in range(5)])
+    assert [d["_id"] for d in await c.find({}).sort("_id", 1).limit(-2).to_list()] == [0, 1]
+    with pytest.raises(ValueError, match="skip must be >= 0"):
+        c.find({}).skip(-1)
+
+
+def test_objects_compare_by_field_type_then_name_then_value() -> None:
+    # https://www.mongodb.com/docs/manual/reference/bson-type-comparison-order/#objects
+    values = [{"a": "x"}, {"b": 1}, {"a": 1, "c": 1}, {"a": 1}]
+    ordered = sorted(values, key=lambda v: order_key({"v": v}, [("v", 1)]))
+    assert ordered == [{"a": 1}, {"a": 1, "c": 1}, {"b": 1}, {"a": "x"}]
 
 
 def test_sort_order_follows_type_brackets() -> None:
-    values = [T0, "b", 2, None, {"a": 1}, [1], True, "a", 1.5]
+    # An array field sorts by its elements, not as the Array bracket: the one-element [1] sorts
+    # as 1 (https://www.mongodb.com/docs/manual/reference/bson-type-comparison-order/#arrays);
+    # an array inside an object is compared as an array.
+    values = [T0, "b", 2, None, {"a": 1}, [1], True, "a", 1.5, {"a": [1]}]
     ordered = sorted(values, key=lambda v: order_key({"v": v}, [("v", 1)]))
-    assert ordered == [None, 1.5, 2, "a", "b", {"a": 1}, [1], True, T0]
+    assert ordered == [None, [1], 1.5, 2, "a", "b", {"a": 1}, {"a": [1]}, True, T0]
     backwards = sorted(values, key=lambda v: order_key({"v": v}, [("v", -1)]))
     assert backwards == list(reversed(ordered))
+
+
+# MongoDB's comparison/sort order of arrays
+# (https://www.mongodb.com/docs/manual/reference/bson-type-comparison-order/#arrays): "an
+# ascending sort compares the smallest elements of the arrays, and ... a descending sort compares
+# the largest elements", and "an empty array ... [is] less than a null value or a missing field".
+# The documents and both answers are the server's own, quoted in MongoDB's DOCS-2760; ties keep
+# the order of `_id` here, as the sorts add it.
+ARRAY_SORT_DOCS = [
+    {"_id": 1},
+    {"_id": 2, "a": 1},
+    {"_id": 3, "a": []},
+    {"_id": 4, "a": [1]},
+    {"_id": 5, "a": [0, 1]},
+]
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+async def test_array_fields_sort_by_their_smallest_or_largest_element(indexed: bool) -> None:
+    db = EmbeddedDatabase(Engine().database("arrays"))
+    c = db["c"]
+    # Without the two-element array the index holds one entry per document and serves the sort.
+    left_out = {5} if indexed else set()
+    if indexed:
+        await c.create_indexes([IndexModel([("a", ASCENDING), ("_id", ASCENDING)])])
+    await c.insert_many([dict(d) for d in ARRAY_SORT_DOCS if d["_id"] not in left_out])
+    up = await c.find({}, {"_id": 1}).sort([("a", ASCENDING), ("_id", ASCENDING)]).to_list()
+    assert [d["_id"] for d in up] == [i for i in [3, 1, 5, 2, 4] if i not in left_out]
+    down = await c.find({}, {"_id": 1}).sort([("a", DESCENDING), ("_id", ASCENDING)]).to_list()
+    assert [d["_id"] for d in down] == [i for i in [2, 4, 5, 1, 3] if i not in left_out]
+    words = [{"_id": 1, "t": "aa"}, {"_id": 2, "t": ["b", "a"]}]
+    await db["w"].insert_many(words)
+    by_word = await db["w"].find({}, {"_id": 1}).sort("t", ASCENDING).to_list()
+    assert [d["_id"] for d in by_word] == [2, 1]  # "a" < "aa"
+    by_word = await db["w"].find({}, {"_id": 1}).sort("t", DESCENDING).to_list()
+    assert [d["_id"] for d in by_word] == [2, 1]  # "b" > "aa"
+    nested = [{"_id": 1, "o": [{"at": 5}, {"at": 2}]}, {"_id": 2, "o": [{"at": 3}]}]
+    await db["n"].insert_many(nested)
+    by_at = await db["n"].find({}, {"_id": 1}).sort("o.at", ASCENDING).to_list()
+    assert [d["_id"] for d in by_at] == [1, 2]
+    by_at = await db["n"].find({}, {"_id": 1}).sort("o.at", DESCENDING).to_list()
+    assert [d["_id"] for d in by_at] == [1, 2]
+    # An element without the field sorts as null.
+    await db["n"].insert_one({"_id": 3, "o": [{"at": 9}, {"id": "x"}]})
+    by_at = await db["n"].find({}, {"_id": 1}).sort("o.at", ASCENDING).to_list()
+    assert [d["_id"] for d in by_at] == [3, 1, 2]
+
+
+async def test_an_index_holding_empty_arrays_answers_as_a_scan() -> None:
+    # An empty array's index entry sits below null, where a sort puts it: equality on [] and
+    # ranges with an array bound still find what a scan of the documents finds.
+    docs: list[dict[str, Any]] = [
+        {"_id": 1, "a": []},
+        {"_id": 2, "a": [[]]},
+        {"_id": 3, "a": [1]},
+        {"_id": 4, "a": None},
+        {"_id": 5},
+        {"_id": 6, "a": [0, 2]},
+        {"_id": 7, "a": "x"},
+    ]
+    db = EmbeddedDatabase(Engine().database("empty"))
+    await db["indexed"].create_index([("a", ASCENDING)])
+    for name in ("indexed", "scanned"):
+        await db[name].insert_many([dict(d) for d in docs])
+    queries: list[dict[str, Any]] = [
+        {"a": []},
+        {"a": None},
+        {"a": {"$in": [[], None]}},
+        {"a": {"$gte": []}},
+        {"a": {"$lt": [1]}},
+        {"a": {"$gt": 0}},
+    ]
+    for query in queries:
+        for way in (ASCENDING, DESCENDING):
+            sort = [("a", way), ("_id", ASCENDING)]
+            indexed = await db["indexed"].find(query, {"_id": 1}).sort(sort).to_list()
+            scanned = await db["scanned"].find(query, {"_id": 1}).sort(sort).to_list()
+            assert indexed == scanned, (query, way)
+            expected = [d for d in docs if matches(d, query)]
+            ids = [d["_id"] for d in sorted(expected, key=lambda d: order_key(d, sort))]
+            assert [d["_id"] for d in indexed] == ids, (query, way)
 
 
 STATUSES = ["new", "open", "in_progress", "resolved", None]
@@ -237,6 +416,19 @@ def test_sorted_answers_follow_changes_to_the_sort_fields() -> None:
         assert [d["_id"] for d in collection.find({"terms": "a"}, sort=sort)] == expected
         top = collection.find({"terms": "a"}, sort=sort, limit=5)
         assert [d["_id"] for d in top] == expected[:5]
+
+
+async def test_a_sparse_index_never_leaves_documents_out_of_a_sort_or_range() -> None:
+    # A document without the field sorts as null and matches {$lte: null}; a sparse index does
+    # not hold it, so it must not answer these queries.
+    c = EmbeddedDatabase(Engine().database("sparse"))["c"]
+    await c.create_indexes([IndexModel([("key", ASCENDING)], unique=True, sparse=True)])
+    await c.insert_many([{"_id": 1, "key": "k1"}, {"_id": 2}, {"_id": 3, "key": None}])
+    up = await c.find({}, {"_id": 1}).sort([("key", ASCENDING), ("_id", ASCENDING)]).to_list()
+    assert [d["_id"] for d in up] == [2, 3, 1]
+    down = await c.find({}, {"_id": 1}).sort("key", DESCENDING).limit(1).to_list()
+    assert [d["_id"] for d in down] == [1]
+    assert await c.count_documents({"key": {"$lte": None}}) == 2
 
 
 async def test_handed_out_documents_are_private_copies() -> None:

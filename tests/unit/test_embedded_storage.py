@@ -299,3 +299,38 @@ async def test_a_database_tells_whether_it_is_as_a_clean_stop_left_it(tmp_path: 
     engine, db = open_db(migrated)
     assert not db.unchanged_since_clean_stop  # the journal engine's last stop is not known
     engine.close()
+
+
+async def test_index_entries_of_an_earlier_key_format_are_written_again_on_open(
+    tmp_path: Path,
+) -> None:
+    # Key format 1 kept a field holding an empty array among the arrays; 2 puts it below null,
+    # where a sort puts it. A database written under 1 has its entries rebuilt once, on open.
+    from uts_shared.embedded import keys
+    from uts_shared.embedded.engine import KEYS_FORMAT
+
+    engine, db = open_db(tmp_path)
+    await db["t"].create_index([("tags", 1)], name="tags")
+    await db["t"].insert_many([{"_id": 1, "tags": []}, {"_id": 2, "tags": ["a"]}, {"_id": 3}])
+    database = engine.database("uts_tickets")
+    index = database.collections["t"].indexes["tags"]
+    env = database.environment.env
+    with env.begin(write=True) as txn:  # as format 1 wrote them
+        txn.delete(keys.component([], 1), index.value_of(keys.id_bytes(1)), db=index.db)
+        txn.put(keys.encode([]), index.value_of(keys.id_bytes(1)), db=index.db, dupdata=True)
+        txn.delete(b"keys", db=database._state)
+    assert database.verify() != []
+    engine.close()
+
+    engine, db = open_db(tmp_path)
+    database = engine.database("uts_tickets")
+    assert database.verify() == []
+    assert db.unchanged_since_clean_stop  # the documents are as they were
+    assert [d["_id"] for d in await db["t"].find({"tags": []}).to_list()] == [1]
+    ordered = await db["t"].find({}, {"_id": 1}).sort([("tags", 1), ("_id", 1)]).to_list()
+    assert [d["_id"] for d in ordered] == [1, 3, 2]
+    with database.environment.env.begin() as txn:
+        assert txn.get(b"keys", db=database._state) == KEYS_FORMAT
+    await db["t"].delete_one({"_id": 1})
+    assert database.verify() == []
+    engine.close()

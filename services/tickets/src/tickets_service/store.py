@@ -364,7 +364,7 @@ class TicketStore:
             await self.tickets.insert_one(doc)
         except DuplicateKeyError as exc:
             fields = _duplicate_fields(exc)
-            if fields is None:  # no index named (the embedded engine): ask the key's index
+            if fields is None:  # details without the index (servers and the engine give it)
                 taken = idempotency_key is not None and bool(
                     await self.tickets.find_one({"idempotencyKey": idempotency_key}, {"_id": 1})
                 )

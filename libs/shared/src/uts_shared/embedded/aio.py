@@ -15,6 +15,7 @@ from pymongo.errors import OperationFailure
 
 from uts_shared.embedded.collection import Collection, Document, Sort, spec_from
 from uts_shared.embedded.engine import Database
+from uts_shared.embedded.updating import WriteError
 
 _CONTAINERS = (dict, list)
 
@@ -33,6 +34,16 @@ def _own(doc: Document) -> Document:
     return doc
 
 
+def refuse(call: str, options: Mapping[str, Any]) -> None:
+    """Options the engine does not implement are refused by name, never ignored (None is
+    PyMongo's own default for each of them: the answer is the same without it)."""
+    given = sorted(name for name, value in options.items() if value is not None)
+    if given:
+        raise NotImplementedError(
+            f"embedded engine: {call}() does not support the option(s) {', '.join(given)}"
+        )
+
+
 def _projector(projection: Any) -> Any:
     """A function giving a document's projection (documents are decoded from LMDB for each
     read: already the caller's own, nothing to copy)."""
@@ -40,10 +51,21 @@ def _projector(projection: Any) -> Any:
         projection = dict.fromkeys(projection, 1)
     if not projection:
         return _own
-    if any("." in k for k in projection):
-        raise NotImplementedError("embedded engine: dotted projections are not supported")
+    for name, value in projection.items():
+        if "." in name:
+            raise NotImplementedError(f"embedded engine: dotted projection {name} is not supported")
+        if isinstance(value, Mapping):
+            operator = next(iter(value), name)
+            raise NotImplementedError(
+                f"embedded engine: projection operator {operator} ({name}) is not supported"
+            )
     with_id = bool(projection.get("_id", 1))
     fields = {k: bool(v) for k, v in projection.items() if k != "_id"}
+    if any(fields.values()) and not all(fields.values()):
+        excluded = next(k for k, v in fields.items() if not v)
+        raise OperationFailure(
+            f"Cannot do exclusion on field {excluded} in inclusion projection", code=31254
+        )
     if any(fields.values()) or (not fields and with_id):
         keep = [k for k, v in fields.items() if v]
         if with_id:
@@ -57,10 +79,17 @@ def _projector(projection: Any) -> Any:
 
 def _sort(key: Any, direction: int | None = None) -> Sort:
     if isinstance(key, str):
-        return [(key, direction if direction is not None else 1)]
-    if isinstance(key, Mapping):
-        return [(str(k), int(v)) for k, v in key.items()]
-    return [(str(k), int(v)) for k, v in key]
+        pairs = [(key, direction if direction is not None else 1)]
+    elif isinstance(key, Mapping):
+        pairs = list(key.items())
+    else:
+        pairs = list(key)
+    for path, way in pairs:
+        if isinstance(way, bool) or way not in (1, -1):
+            raise NotImplementedError(
+                f"embedded engine: sort {path!r} by {way!r} is not supported (1 or -1)"
+            )
+    return [(str(k), int(v)) for k, v in pairs]
 
 
 @dataclass(frozen=True)
@@ -103,15 +132,21 @@ class EmbeddedCursor:
         return self
 
     def skip(self, n: int) -> EmbeddedCursor:
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError("skip must be an integer")
+        if n < 0:
+            raise ValueError("skip must be >= 0")
         self._skip = n
         return self
 
     def limit(self, n: int) -> EmbeddedCursor:
-        self._limit = n
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError("limit must be an integer")
+        self._limit = abs(n)  # a negative limit is a single batch of that many: the same page
         return self
 
     def hint(self, index: Any) -> EmbeddedCursor:
-        return self
+        raise NotImplementedError("embedded engine: hint() is not supported (the planner chooses)")
 
     def _documents(self) -> list[Document]:
         # Projected as each is read: a scan never holds every whole document at once.
@@ -144,8 +179,9 @@ class EmbeddedCollection:
     # --- reads ------------------------------------------------------------------------------
 
     async def find_one(
-        self, filter: Any = None, projection: Any = None, *, sort: Any = None, **_: Any
+        self, filter: Any = None, projection: Any = None, *, sort: Any = None, **options: Any
     ) -> Document | None:
+        refuse("find_one", options)
         query = filter if isinstance(filter, Mapping) or filter is None else {"_id": filter}
         found = self._c.find(query, sort=_sort(sort) if sort else None, limit=1)
         return _projector(projection)(found[0]) if found else None
@@ -158,15 +194,18 @@ class EmbeddedCollection:
         sort: Any = None,
         skip: int = 0,
         limit: int = 0,
-        **_: Any,
+        **options: Any,
     ) -> EmbeddedCursor:
+        refuse("find", options)
         cursor = EmbeddedCursor(self._c, filter, projection).skip(skip).limit(limit)
         return cursor.sort(sort) if sort else cursor
 
-    async def count_documents(self, filter: Mapping[str, Any], **_: Any) -> int:
+    async def count_documents(self, filter: Mapping[str, Any], **options: Any) -> int:
+        refuse("count_documents", options)
         return self._c.count(filter)
 
-    async def estimated_document_count(self, **_: Any) -> int:
+    async def estimated_document_count(self, **options: Any) -> int:
+        refuse("estimated_document_count", options)
         return self._c.size()
 
     async def distinct(self, key: str, filter: Mapping[str, Any] | None = None) -> list[Any]:
@@ -181,19 +220,21 @@ class EmbeddedCollection:
                         seen.setdefault(hash_key(item), _clone(item))
         return list(seen.values())
 
-    async def aggregate(self, pipeline: Sequence[Mapping[str, Any]], **_: Any) -> Any:
+    async def aggregate(self, pipeline: Sequence[Mapping[str, Any]], **options: Any) -> Any:
         raise NotImplementedError(
             "embedded engine: no aggregation pipelines; keep counters or use find (README)"
         )
 
     # --- writes -----------------------------------------------------------------------------
 
-    async def insert_one(self, document: Document, **_: Any) -> InsertOneResult:
+    async def insert_one(self, document: Document, **options: Any) -> InsertOneResult:
+        refuse("insert_one", options)
         stored = self._c.insert(document)
         document.setdefault("_id", stored["_id"])  # as PyMongo does
         return InsertOneResult(stored["_id"])
 
-    async def insert_many(self, documents: Sequence[Document], **_: Any) -> InsertManyResult:
+    async def insert_many(self, documents: Sequence[Document], **options: Any) -> InsertManyResult:
+        refuse("insert_many", options)
         ids = []
         for document in documents:
             stored = self._c.insert(document)
@@ -202,14 +243,24 @@ class EmbeddedCollection:
         return InsertManyResult(ids)
 
     async def update_one(
-        self, filter: Mapping[str, Any], update: Mapping[str, Any], upsert: bool = False, **_: Any
+        self,
+        filter: Mapping[str, Any],
+        update: Mapping[str, Any],
+        upsert: bool = False,
+        **options: Any,
     ) -> UpdateResult:
+        refuse("update_one", options)
         r = self._c.update(filter, update, upsert=upsert)
         return UpdateResult(r.matched, r.modified, r.upserted_id)
 
     async def update_many(
-        self, filter: Mapping[str, Any], update: Mapping[str, Any], upsert: bool = False, **_: Any
+        self,
+        filter: Mapping[str, Any],
+        update: Mapping[str, Any],
+        upsert: bool = False,
+        **options: Any,
     ) -> UpdateResult:
+        refuse("update_many", options)
         r = self._c.update(filter, update, upsert=upsert, multi=True)
         return UpdateResult(r.matched, r.modified, r.upserted_id)
 
@@ -218,8 +269,9 @@ class EmbeddedCollection:
         filter: Mapping[str, Any],
         replacement: Mapping[str, Any],
         upsert: bool = False,
-        **_: Any,
+        **options: Any,
     ) -> UpdateResult:
+        refuse("replace_one", options)
         r = self._c.update(filter, replacement, upsert=upsert, replace=True)
         return UpdateResult(r.matched, r.modified, r.upserted_id)
 
@@ -232,9 +284,13 @@ class EmbeddedCollection:
         sort: Any = None,
         upsert: bool = False,
         return_document: bool = ReturnDocument.BEFORE,
-        **_: Any,
+        **options: Any,
     ) -> Document | None:
-        r = self._c.update(filter, update, upsert=upsert, sort=_sort(sort) if sort else None)
+        refuse("find_one_and_update", options)
+        try:
+            r = self._c.update(filter, update, upsert=upsert, sort=_sort(sort) if sort else None)
+        except WriteError as error:  # a command's error on a server, not a write error
+            raise OperationFailure(str(error), code=error.code) from error
         return self._returned(r.before, r.after, projection, return_document)
 
     async def find_one_and_replace(
@@ -246,8 +302,9 @@ class EmbeddedCollection:
         sort: Any = None,
         upsert: bool = False,
         return_document: bool = ReturnDocument.BEFORE,
-        **_: Any,
+        **options: Any,
     ) -> Document | None:
+        refuse("find_one_and_replace", options)
         r = self._c.update(
             filter, replacement, upsert=upsert, replace=True, sort=_sort(sort) if sort else None
         )
@@ -260,23 +317,32 @@ class EmbeddedCollection:
         return None if chosen is None else _projector(projection)(chosen)
 
     async def find_one_and_delete(
-        self, filter: Mapping[str, Any], projection: Any = None, sort: Any = None, **_: Any
+        self,
+        filter: Mapping[str, Any],
+        projection: Any = None,
+        sort: Any = None,
+        **options: Any,
     ) -> Document | None:
+        refuse("find_one_and_delete", options)
         removed = self._c.delete(filter, multi=False, sort=_sort(sort) if sort else None)
         return _projector(projection)(removed[0]) if removed else None
 
-    async def delete_one(self, filter: Mapping[str, Any], **_: Any) -> DeleteResult:
+    async def delete_one(self, filter: Mapping[str, Any], **options: Any) -> DeleteResult:
+        refuse("delete_one", options)
         return DeleteResult(len(self._c.delete(filter, multi=False)))
 
-    async def delete_many(self, filter: Mapping[str, Any], **_: Any) -> DeleteResult:
+    async def delete_many(self, filter: Mapping[str, Any], **options: Any) -> DeleteResult:
+        refuse("delete_many", options)
         return DeleteResult(len(self._c.delete(filter, multi=True)))
 
     # --- indexes ----------------------------------------------------------------------------
 
     async def create_index(self, keys: Any, **options: Any) -> str:
-        return self._c.create_index(spec_from(keys, **options))
+        given = {name: value for name, value in options.items() if value is not None}
+        return self._c.create_index(spec_from(keys, **given))
 
-    async def create_indexes(self, indexes: Sequence[IndexModel], **_: Any) -> list[str]:
+    async def create_indexes(self, indexes: Sequence[IndexModel], **options: Any) -> list[str]:
+        refuse("create_indexes", options)
         names = []
         for model in indexes:
             doc = dict(model.document)
@@ -284,14 +350,18 @@ class EmbeddedCollection:
             names.append(self._c.create_index(spec_from(keys, **doc)))
         return names
 
-    async def drop_index(self, name: str, **_: Any) -> None:
+    async def drop_index(self, name: str, **options: Any) -> None:
+        refuse("drop_index", options)
         if not self._c.drop_index(name):
             raise OperationFailure(f"index not found with name [{name}]", code=27)
 
-    async def index_information(self) -> dict[str, Any]:
-        info: dict[str, Any] = {"_id_": {"key": [("_id", 1)]}}
+    async def index_information(self, **options: Any) -> dict[str, Any]:
+        refuse("index_information", options)
+        if not self._c.exists:  # a collection never made (or dropped) has no indexes
+            return {}
+        info: dict[str, Any] = {"_id_": {"v": 2, "key": [("_id", 1)]}}
         for spec in self._c.index_specs():
-            entry: dict[str, Any] = {"key": list(spec.keys)}
+            entry: dict[str, Any] = {"v": 2, "key": list(spec.keys)}
             if spec.unique:
                 entry["unique"] = True
             if spec.sparse:
@@ -299,7 +369,8 @@ class EmbeddedCollection:
             info[spec.name] = entry
         return info
 
-    async def drop(self) -> None:
+    async def drop(self, **options: Any) -> None:
+        refuse("drop", options)
         self.database.engine_database.drop_collection(self.name)
 
 
@@ -320,7 +391,8 @@ class EmbeddedDatabase:
     def get_collection(self, name: str) -> EmbeddedCollection:
         return self[name]
 
-    async def command(self, command: str | Mapping[str, Any], **_: Any) -> Document:
+    async def command(self, command: str | Mapping[str, Any], **options: Any) -> Document:
+        refuse("command", options)
         if command == "ping" or (isinstance(command, Mapping) and "ping" in command):
             return {"ok": 1.0}
         raise NotImplementedError(f"embedded engine: command {command!r}")

@@ -12,8 +12,10 @@ import contextlib
 import functools
 import heapq
 import itertools
+import json
+import re
 import struct
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,13 +23,14 @@ import bson
 import bson.errors
 import lmdb
 from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
+from bson.regex import Regex
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from uts_shared.embedded import keys
 from uts_shared.embedded.indexes import Index, IndexSpec, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
 from uts_shared.embedded.storage import DamagedDocument, WriteFailed, pack, seq_of, unpack
-from uts_shared.embedded.updating import apply_update, upsert_seed
+from uts_shared.embedded.updating import WriteError, apply_update, upsert_seed
 from uts_shared.embedded.values import (
     CODEC,
     MISSING,
@@ -35,6 +38,7 @@ from uts_shared.embedded.values import (
     STRING,
     bracket,
     hash_key,
+    identical,
     normalise,
     normalise_document,
 )
@@ -116,6 +120,12 @@ class Collection:
             cursor = txn.cursor(db=self._order)
             last = cursor.key() if cursor.last() else None
         self._next_seq = _SEQ.unpack(last)[0] + 1 if last else 0
+
+    @property
+    def exists(self) -> bool:
+        """Created (by a write or an index) and not dropped since, as a server tells: the
+        catalog names it."""
+        return self._listed
 
     def _index_db(self, index: str) -> Any:
         return self._env.open_db(
@@ -235,7 +245,10 @@ class Collection:
         existing = self.indexes.get(spec.name)
         if existing is not None:
             if existing.spec != spec:
-                raise ValueError(f"index {spec.name} already exists with different options")
+                raise OperationFailure(
+                    f"Index already exists with a different name or options: {spec.name}",
+                    code=85,
+                )
             return spec.name
         index = Index(spec, self._index_db(spec.name))
         try:
@@ -245,7 +258,7 @@ class Collection:
                     doc = self._load(txn, key)
                     entries, arrays = index.entries_of(doc)
                     if index.conflict(txn, entries, key):
-                        raise _duplicate(self.name, spec.name, doc)
+                        raise self._duplicate(txn, index, doc, key)
                     index.array_fields |= arrays
                     index.add(txn, entries, key)
                 self.indexes[spec.name] = index
@@ -254,6 +267,32 @@ class Collection:
             self.indexes.pop(spec.name, None)
             raise
         return spec.name
+
+    @property
+    def _namespace(self) -> str:
+        return f"{self._database.name}.{self.name}"
+
+    def _duplicate(
+        self, txn: lmdb.Transaction, index: Index, doc: Document, key: bytes
+    ) -> DuplicateKeyError:
+        values = index.conflicting(txn, doc, key)
+        return _duplicate(self._namespace, index.spec.name, index.spec.keys, values)
+
+    def rebuild_indexes(self, txn: lmdb.Transaction) -> None:
+        """Every index's entries written again from the documents (an earlier key format)."""
+        self._generation += 1
+        for index in self.indexes.values():
+            txn.drop(index.db, delete=False)
+        for key in cast(Iterator[bytes], txn.cursor(db=self._docs).iternext(values=False)):
+            try:
+                doc = self._load(txn, key)
+            except DamagedDocument:
+                continue  # `verify` names it; its entries cannot be known
+            for index in self.indexes.values():
+                entries, arrays = index.entries_of(doc)
+                index.array_fields |= arrays
+                index.add(txn, entries, key)
+        self._catalog(txn)
 
     def drop_index(self, name: str) -> bool:
         """Forget index `name`; False when there is no such index."""
@@ -373,6 +412,8 @@ class Collection:
         """An index walk in `sort` order when it is cheaper than sorting the candidates."""
         best: tuple[float, Index, tuple[Any, ...], bool] | None = None
         for index in self.indexes.values():
+            if index.spec.sparse:  # it lacks the documents without its fields: they sort too
+                continue
             prefix = self._prefix(txn, index, plan)
             fixed = len(prefix)
             for used in range(fixed, -1, -1):
@@ -503,11 +544,17 @@ class Collection:
         """The index answering `$gt/$gte/$lt/$lte` on `path`: an ascending first field."""
         if not is_operator_doc(cond) or not set(cond) <= _RANGE or path.startswith("$"):
             return None
+        if any(isinstance(v, list) for v in cond.values()):
+            return None  # an array bound: an empty array's entry sits below null (a scan)
+        with_null = any(v is None for v in cond.values())  # a sparse index lacks the missing
         return next(
             (
                 i
                 for i in self.indexes.values()
-                if i.spec.keys[0][0] == path and i.first_ascending and path != "_id"
+                if i.spec.keys[0][0] == path
+                and i.first_ascending
+                and path != "_id"
+                and not (with_null and i.spec.sparse)
             ),
             None,
         )
@@ -537,9 +584,14 @@ class Collection:
         stored = normalise_document(dict(doc))
         if "_id" not in stored:
             stored = {"_id": ObjectId(), **stored}
+        elif next(iter(stored)) != "_id":  # a server moves `_id` to the front
+            stored = {"_id": stored.pop("_id"), **stored}
+        if isinstance(stored["_id"], (list, re.Pattern, Regex)):
+            kind = "array" if isinstance(stored["_id"], list) else "regex"
+            raise WriteError(f"The '_id' value cannot be of type {kind}", 2)
         key = id_key(stored["_id"])
         if txn.get(key, db=self._docs) is not None:
-            raise _duplicate(self.name, "_id_", stored)
+            raise _duplicate(self._namespace, "_id_", [("_id", 1)], [stored["_id"]])
         planned = self._entries(txn, stored, key)
         seq = self._next_seq
         self._next_seq += 1
@@ -571,7 +623,7 @@ class Collection:
         for index in self.indexes.values() if only is None else only:
             entries, arrays = index.entries_of(doc)
             if index.conflict(txn, entries, key):
-                raise _duplicate(self.name, index.spec.name, doc)
+                raise self._duplicate(txn, index, doc, key)
             planned.append((index, entries, arrays))
         return planned
 
@@ -624,7 +676,7 @@ class Collection:
                 after = apply_update(before, update)
             if n == 0:
                 first_after = after
-            if after == before:
+            if identical(after, before):
                 continue
             self._replace(txn, before, after)
             modified += 1
@@ -759,18 +811,42 @@ def _scalar(value: Any) -> bool:
     return not isinstance(value, (dict, list, tuple)) and not hasattr(value, "pattern")
 
 
-def _duplicate(collection: str, index: str, doc: Mapping[str, Any]) -> DuplicateKeyError:
-    return DuplicateKeyError(
-        f"E11000 duplicate key error collection: {collection} index: {index} "
-        f"dup key: {{_id: {doc.get('_id')!r}}}",
-        11000,
+def _duplicate(
+    namespace: str, index: str, pairs: Sequence[tuple[str, int]], values: Sequence[Any]
+) -> DuplicateKeyError:
+    """A server's duplicate key error: the message names the index and the key, and `details`
+    carries `keyPattern` and `keyValue` (what a store tells unique indexes apart by)."""
+    pattern = {path: direction for path, direction in pairs}
+    value = {path: v for (path, _), v in zip(pairs, values, strict=True)}
+    shown = ", ".join(f"{path}: {_shown(v)}" for path, v in value.items())
+    message = (
+        f"E11000 duplicate key error collection: {namespace} index: {index} dup key: {{ {shown} }}"
     )
+    details = {
+        "index": 0,
+        "code": 11000,
+        "errmsg": message,
+        "keyPattern": pattern,
+        "keyValue": value,
+    }
+    return DuplicateKeyError(message, 11000, details)
+
+
+def _shown(value: Any) -> str:
+    """A key's value as a server's error message writes it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, ObjectId):
+        return f"ObjectId('{value}')"
+    return repr(value) if isinstance(value, (list, dict)) else str(value)
 
 
 def _immutable_id() -> Exception:
-    from uts_shared.embedded.updating import WriteError
-
-    return WriteError("the (immutable) field '_id' was found to have been altered")
+    return WriteError("the (immutable) field '_id' was found to have been altered", 66)
 
 
 def spec_from(keys: Any, **options: Any) -> IndexSpec:

@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 _CATALOG = b"catalog"
 _STATE = b"state"
+_KEYS = b"keys"
+KEYS_FORMAT = b"2"
+"""The index keys' format: 2 puts a field holding an empty array below null (1: among arrays)."""
 
 
 class Database:
@@ -52,6 +55,7 @@ class Database:
         with env.begin() as txn:
             last = txn.get(b"clean", db=self._state)
         self.unchanged_since_clean_stop = last == b"1" or (last is None and not self.collections)
+        self._current_keys()
         if where is not None and migration.pending(where):
             self._migrate(where)
             self.unchanged_since_clean_stop = False
@@ -72,9 +76,9 @@ class Database:
         return found
 
     def collection_names(self) -> list[str]:
-        with self.environment.env.begin() as txn:
-            named = {key.decode() for key, _ in txn.cursor(db=self._catalog)}
-        return [n for n, c in self.collections.items() if n in named and (c.indexes or c.size())]
+        """The collections made (by a write or an index) and not dropped since, emptied ones
+        too, as a server lists them."""
+        return [n for n, c in self.collections.items() if c.exists]
 
     def put_catalog(self, txn: lmdb.Transaction, name: str, state: dict[str, Any] | None) -> None:
         if state is None:
@@ -97,6 +101,8 @@ class Database:
         state = migration.replay(where)
         env = self.environment.env
         for name, old in state.items():
+            if not old.exists:  # dropped (and not made again) in the old files
+                continue
             collection = self.collection(name)
             for spec in old.indexes.values():
                 collection.create_index(IndexSpec.from_document(spec))
@@ -110,6 +116,25 @@ class Database:
         log.info(
             "database %s migrated to LMDB (%s); old files kept in %s", self.name, sizes, retired
         )
+
+    def _current_keys(self) -> None:
+        """Index entries written under an earlier key format are written again from the
+        documents, once (the documents themselves do not change)."""
+        env = self.environment.env
+        with env.begin(write=True) as txn:
+            if txn.get(_KEYS, db=self._state) == KEYS_FORMAT:
+                return
+            rebuilt = [c for c in self.collections.values() if c.indexes]
+            for collection in rebuilt:
+                collection.rebuild_indexes(txn)
+            txn.put(_KEYS, KEYS_FORMAT, db=self._state)
+        if rebuilt:
+            log.info(
+                "database %s: index entries written again under key format %s (%s)",
+                self.name,
+                KEYS_FORMAT.decode(),
+                ", ".join(c.name for c in rebuilt),
+            )
 
     def _mark(self, *, clean: bool) -> None:
         with self.environment.env.begin(write=True) as txn:

@@ -18,7 +18,7 @@ from typing import Any, cast
 import lmdb
 
 from uts_shared.embedded import keys
-from uts_shared.embedded.values import MISSING, bracket, resolve
+from uts_shared.embedded.values import EMPTY_ARRAY, MISSING, bracket, resolve
 
 Key = tuple[tuple[str, int], ...]
 _Pairs = Iterator[tuple[bytes, bytes]]
@@ -31,14 +31,24 @@ needs to know the span is large, and erring large keeps it from a long walk)."""
 def order_key(doc: Mapping[str, Any], sort: Sequence[tuple[str, int]]) -> tuple[bytes, ...]:
     """A document's position under a sort specification (MongoDB order of types)."""
     return tuple(
-        keys.component(_first(resolve(doc, tuple(path.split(".")))), direction)
-        for path, direction in sort
+        _field_key(resolve(doc, tuple(path.split("."))), direction) for path, direction in sort
     )
 
 
-def _first(values: list[Any]) -> Any:
-    value = values[0] if len(values) == 1 else values
-    return None if value is MISSING else value
+def _field_key(values: list[Any], direction: int) -> bytes:
+    """An array sorts by its smallest element ascending and its largest descending; an empty
+    one before null (MongoDB's comparison/sort order of arrays)."""
+    if len(values) == 1 and type(values[0]) is not list:
+        value = values[0]
+        return keys.component(None if value is MISSING else value, direction)
+    flat: list[Any] = []
+    for value in values:
+        if isinstance(value, list):
+            flat.extend(value or [EMPTY_ARRAY])
+        else:
+            flat.append(None if value is MISSING else value)
+    # Descending components reverse the order: the smallest of them is the largest value.
+    return min(keys.component(v, direction) for v in flat)
 
 
 @dataclass(frozen=True)
@@ -161,6 +171,16 @@ class Index:
                     if value != mine:
                         return True
         return False
+
+    def conflicting(
+        self, txn: lmdb.Transaction, doc: Mapping[str, Any], id_key: bytes
+    ) -> list[Any]:
+        """The values of `doc` another document holds in this (unique) index, one per field (an
+        array field's conflicting element): what a server's duplicate key error reports."""
+        for row in itertools.product(*self._per_field(doc)):
+            if self.conflict(txn, {keys.index_key(row, self._directions)}, id_key):
+                return list(row)
+        return [row[0] for row in self._per_field(doc)]  # not found again: its first values
 
     def serves(self, sort: Sequence[tuple[str, int]], fixed: int) -> bool | None:
         """Whether walking forward (True) or backward (False) yields `sort`'s order once the

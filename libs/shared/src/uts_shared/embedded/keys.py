@@ -23,6 +23,7 @@ from uts_shared.embedded.values import (
     BINARY,
     BOOLEAN,
     DATE,
+    EMPTY_ARRAY,
     MISSING,
     NULL,
     NUMBER,
@@ -98,11 +99,18 @@ def encode(value: Any) -> bytes:
     raise TypeError(f"embedded engine: unsupported value type {type(value).__name__}")
 
 
+_EMPTY_ARRAY = bytes((NULL - 1,))
+"""A field holding an empty array: below null (after it descending), as a server sorts it."""
+
+
 def component(value: Any, direction: int) -> bytes:
-    """One field of an index key: ascending bytes, or inverted for a descending field."""
-    if type(value) in _CACHED:
+    """One field of an index key (or of a sort): ascending bytes, or inverted for a descending
+    field. An empty array as the field's value sorts before null (nested in a value, it stays in
+    the arrays' bracket)."""
+    kind = type(value)
+    if kind in _CACHED:
         return _cached_component(value, direction)
-    raw = encode(value)
+    raw = _EMPTY_ARRAY if value is EMPTY_ARRAY or (kind is list and not value) else encode(value)
     return raw if direction > 0 else raw.translate(_INVERT)
 
 

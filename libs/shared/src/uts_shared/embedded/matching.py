@@ -1,8 +1,10 @@
 """Query filters compiled once into predicates over documents (MongoDB semantics).
 
-Supported: equality (with array-contains), `$eq $ne $gt $gte $lt $lte $in $nin $exists $all
-$size $elemMatch $regex $not`, and `$and $or $nor`. Anything else raises NotImplementedError
-naming the operator, so a store never silently gets a different answer than a server gives.
+Supported: equality (with array-contains; a regular expression as the value matches), `$eq $ne
+$gt $gte $lt $lte $in $nin $exists $all $size $elemMatch $regex $not`, and `$and $or $nor`.
+Anything else raises NotImplementedError naming the operator, so a store never silently gets a
+different answer than a server gives; a malformed filter raises `BadQuery` (the server's
+OperationFailure, code 2). The subset is written down in docs/STORAGE.md.
 """
 
 from __future__ import annotations
@@ -11,7 +13,18 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bson.regex import Regex
+from pymongo.errors import OperationFailure
+
 from uts_shared.embedded.values import MISSING, compare, equal, resolve
+
+
+class BadQuery(OperationFailure, ValueError):
+    """A filter a server refuses (BadValue, code 2), with the server's reason."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 2)
+
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 ValueTest = Callable[[list[Any]], bool]
@@ -50,7 +63,7 @@ def _clause(key: str, cond: Any) -> Predicate:
 
 def _filters(op: str, cond: Any) -> list[Mapping[str, Any]]:
     if not isinstance(cond, list) or not cond:
-        raise ValueError(f"{op} must be a nonempty array")
+        raise BadQuery(f"{op} must be a nonempty array")
     return cond
 
 
@@ -58,9 +71,25 @@ def is_operator_doc(cond: Any) -> bool:
     return isinstance(cond, Mapping) and bool(cond) and all(str(k).startswith("$") for k in cond)
 
 
+def _pattern(value: Any) -> re.Pattern[str] | None:
+    """A regular expression given as a value (Python's or BSON's), else None."""
+    if isinstance(value, re.Pattern):
+        return value
+    if isinstance(value, Regex):
+        compiled: re.Pattern[str] = value.try_compile()
+        return compiled
+    return None
+
+
 def value_test(cond: Any) -> ValueTest:
     """A test over the values a path reached (see `values.resolve`)."""
+    pattern = _pattern(cond)
+    if pattern is not None:  # {field: /re/} matches strings, as {$regex: /re/} does
+        return _regex(pattern)
     if not is_operator_doc(cond):
+        if isinstance(cond, Mapping) and cond and str(next(iter(cond))).startswith("$"):
+            unknown = next(k for k in cond if not str(k).startswith("$"))
+            raise BadQuery(f"unknown operator: {unknown}")
         return lambda values: _eq(values, cond)
     options = cond.get("$options", "")
     tests = [_operator(op, arg, options) for op, arg in cond.items() if op != "$options"]
@@ -118,38 +147,59 @@ def _operator(op: str, arg: Any, options: str) -> ValueTest:
         return _range(lambda o: o <= 0, arg)
     if op in ("$in", "$nin"):
         if not isinstance(arg, (list, tuple)):
-            raise ValueError(f"{op} needs an array")
-        items = list(arg)
+            raise BadQuery(f"{op} needs an array")
+        # A regular expression in the list matches as $regex does, a value as equality.
+        tests = [_regex(p) if (p := _pattern(item)) is not None else _equals(item) for item in arg]
         if op == "$in":
-            return lambda values: any(_eq(values, item) for item in items)
-        return lambda values: not any(_eq(values, item) for item in items)
+            return lambda values: any(test(values) for test in tests)
+        return lambda values: not any(test(values) for test in tests)
     if op == "$exists":
         wanted = bool(arg)
         return lambda values: any(v is not MISSING for v in values) == wanted
     if op == "$all":
+        if not isinstance(arg, (list, tuple)):
+            raise BadQuery("$all needs an array")
         items = list(arg)
         return lambda values: bool(items) and all(_eq(values, item) for item in items)
     if op == "$size":
+        if isinstance(arg, bool) or not isinstance(arg, (int, float)) or arg != int(arg) or arg < 0:
+            raise BadQuery(f"$size needs a whole non-negative number, found {arg!r}")
         size = int(arg)
         return lambda values: any(isinstance(v, list) and len(v) == size for v in values)
     if op == "$elemMatch":
         return _elem_match(arg)
     if op == "$regex":
-        pattern = arg if isinstance(arg, re.Pattern) else re.compile(arg, _flags(options))
-        return lambda values: any(
-            isinstance(v, str) and pattern.search(v) is not None for v in _expanded(values)
-        )
+        given = _pattern(arg)
+        if given is None and not isinstance(arg, str):
+            raise BadQuery("$regex has to be a string")
+        return _regex(given if given is not None else re.compile(arg, _flags(options)))
     if op == "$not":
+        if _pattern(arg) is None and not is_operator_doc(arg):
+            raise BadQuery("$not needs a regex or a document")
         inner = value_test(arg)
         return lambda values: not inner(values)
     raise NotImplementedError(f"embedded engine: query operator {op} is not supported")
 
 
+def _equals(item: Any) -> ValueTest:
+    return lambda values: _eq(values, item)
+
+
+def _regex(pattern: re.Pattern[str]) -> ValueTest:
+    return lambda values: any(
+        isinstance(v, str) and pattern.search(v) is not None for v in _expanded(values)
+    )
+
+
+_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
+
+
 def _flags(options: str) -> int:
     flags = 0
-    for letter, flag in (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL)):
-        if letter in options:
-            flags |= flag
+    for letter in options:
+        if letter not in _FLAGS:
+            raise BadQuery(f"invalid flag in regex options: {letter}")
+        flags |= _FLAGS[letter]
     return flags
 
 

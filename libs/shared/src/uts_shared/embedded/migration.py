@@ -36,6 +36,8 @@ class OldCollection:
     documents: dict[Any, dict[str, Any]] = field(default_factory=dict)
     """By `_id` (MongoDB equality), in the order they were first written."""
     indexes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exists: bool = False
+    """Made (a document or an index written) and not dropped since, as the old engine told."""
 
 
 def _records(path: Path) -> list[dict[str, Any]]:
@@ -91,10 +93,12 @@ def replay(directory: Path) -> dict[str, OldCollection]:
         collection = state.setdefault(record["c"], OldCollection())
         op, payload = record["o"], record["d"]
         if op == "put":
+            collection.exists = True
             collection.documents[hash_key(payload["_id"])] = payload
         elif op == "delete":
             collection.documents.pop(hash_key(payload), None)
         elif op == "index":
+            collection.exists = True
             collection.indexes[payload["name"]] = payload
         elif op == "unindex":
             collection.indexes.pop(payload, None)

@@ -1,19 +1,28 @@
 """Update documents applied without touching the stored original (MongoDB semantics).
 
-The engine never changes a stored document in place: an update copies the containers on the
-paths it writes and shares the rest, so readers (and a snapshot being written in another
-thread) keep seeing a consistent old version. Supported: `$set $unset $inc $min $max
-$setOnInsert $push $addToSet $pull $pullAll $pop`; update pipelines are refused (they computed
-wrong values on the previous engine, and the stores do not need them).
+An update never changes the document it is given: it copies the containers on the paths it
+writes and shares the rest, so the version read from LMDB stays as it was (an update's
+"before", as find_one_and_update returns it), the writer finds the changed fields by identity
+(only their indexes are rewritten), and an update leaving the same BSON (`values.identical`) is
+no write. Supported: `$set $unset $inc $min $max $setOnInsert $push $addToSet $pull $pullAll
+$pop`; update pipelines and positional paths are refused (they computed wrong values on the
+previous engine, and the stores do not need them).
+What a server refuses (conflicting paths, a changed `_id`, wrong types) raises `WriteError` with
+the server's code. The subset is written down in docs/STORAGE.md.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from bson.regex import Regex
+from pymongo.errors import WriteError as ServerWriteError
+
 from uts_shared.embedded.matching import compile_filter, is_operator_doc, value_test
-from uts_shared.embedded.values import MISSING, bracket, compare, equal, normalise
+from uts_shared.embedded.values import MISSING, bracket, equal, normalise, sort_key
 
 OPERATORS = frozenset(
     {
@@ -32,8 +41,20 @@ OPERATORS = frozenset(
 )
 
 
-class WriteError(ValueError):
-    """An update that a server would refuse (bad path, wrong type, changed `_id`)."""
+BAD_VALUE = 2
+FAILED_TO_PARSE = 9
+TYPE_MISMATCH = 14
+PATH_NOT_VIABLE = 28
+CONFLICTING_UPDATE_OPERATORS = 40
+IMMUTABLE_FIELD = 66
+
+
+class WriteError(ServerWriteError, ValueError):
+    """An update that a server would refuse (bad path, wrong type, changed `_id`), with the
+    server's error code."""
+
+    def __init__(self, message: str, code: int = BAD_VALUE) -> None:
+        super().__init__(message, code)
 
 
 class _Draft:
@@ -54,14 +75,19 @@ class _Draft:
         """The (owned) container holding the last part of `path`, creating dicts if asked."""
         parts = path.split(".")
         node: Any = self.root
-        for part in parts[:-1]:
+        for depth, part in enumerate(parts[:-1]):
             child = _child(node, part)
-            if child is MISSING or child is None:
+            if child is MISSING:
                 if not create:
                     return None
                 child = {}
             elif not isinstance(child, (dict, list)):
-                raise WriteError(f"cannot create field '{part}' in element {child!r} ({path})")
+                if not create:
+                    return None
+                raise WriteError(
+                    f"Cannot create field '{parts[depth + 1]}' in element {{{part}: {child!r}}}",
+                    PATH_NOT_VIABLE,
+                )
             child = self._owned(child)
             _put(node, part, child)
             node = child
@@ -100,7 +126,9 @@ class _Draft:
             self._own.add(id(fresh))
             return fresh
         if not isinstance(current, list):
-            raise WriteError(f"{op} needs an array at '{path}', found {type(current).__name__}")
+            raise WriteError(
+                f"{op} needs an array at '{path}', found {type(current).__name__}", BAD_VALUE
+            )
         owned: list[Any] = self._owned(current)
         self.set(path, owned)
         return owned
@@ -120,7 +148,7 @@ def _put(node: Any, part: str, value: Any) -> None:
         node[part] = value
         return
     if not part.isdigit():
-        raise WriteError(f"cannot use the part '{part}' to traverse an array")
+        raise WriteError(f"Cannot create field '{part}' in element {node!r}", PATH_NOT_VIABLE)
     index = int(part)
     while len(node) <= index:
         node.append(None)
@@ -135,20 +163,89 @@ def apply_update(
         raise NotImplementedError("embedded engine: update pipelines are not supported")
     if not update or not all(k.startswith("$") for k in update):
         raise ValueError("update only works with $ operators")
-    draft = _Draft(doc)
-    for op, fields in update.items():
+    for op in update:
         if op not in OPERATORS:
             raise NotImplementedError(f"embedded engine: update operator {op} is not supported")
-        if op == "$setOnInsert" and not inserting:
-            continue
-        for path, arg in fields.items():
-            if path == "_id" or path.startswith("_id."):
-                if op in ("$set", "$setOnInsert") and equal(doc.get("_id", MISSING), arg):
-                    continue
-                if not (inserting and "_id" not in doc):
-                    raise WriteError("the (immutable) field '_id' was found to have been altered")
-            _APPLY[op](draft, path, arg)
+    draft = _Draft(doc)
+    for path, op, arg in _steps(update, inserting):
+        if path == "_id" or path.startswith("_id."):
+            if op in ("$set", "$setOnInsert") and equal(doc.get("_id", MISSING), arg):
+                continue
+            if not (inserting and "_id" not in doc):
+                raise WriteError(
+                    "Performing an update on the path '_id' would modify the immutable field '_id'",
+                    IMMUTABLE_FIELD,
+                )
+        _APPLY[op](draft, path, arg)
     return draft.root
+
+
+def _steps(update: Mapping[str, Any], inserting: bool) -> list[tuple[str, str, Any]]:
+    """(path, operator, argument) in the order a server applies them: field-name order
+    (numeric names in numeric order) whatever the operators, so new fields are appended in
+    that order. Refuses first what a server refuses before touching a document: two paths of
+    which one is the other or lies inside it, and positional paths the engine lacks."""
+    whole: set[str] = set()
+    inner: set[str] = set()
+    steps: list[tuple[str, str, Any]] = []
+    numeric = False
+    for op, fields in update.items():
+        if not isinstance(fields, Mapping):
+            raise WriteError(f"Modifiers operate on fields but we found {fields!r} for {op}")
+        for path, arg in fields.items():
+            if "." in path or "$" in path or not path or path.isdigit():
+                parts = _checked(path)
+                numeric = numeric or any(part.isdigit() for part in parts)
+                prefixes = [".".join(parts[:n]) for n in range(1, len(parts))]
+            else:  # the common case: one plain field name
+                prefixes = []
+            if path in inner:
+                raise _conflict(path, path)
+            for prefix in (*prefixes, path):
+                if prefix in whole:
+                    raise _conflict(path, prefix)
+            whole.add(path)
+            inner.update(prefixes)
+            if inserting or op != "$setOnInsert":
+                steps.append((path, op, arg))
+    if len(steps) > 1:
+        steps.sort(key=_NUMERIC_ORDER if numeric else _components)
+    return steps
+
+
+def _checked(path: str) -> list[str]:
+    parts = path.split(".")
+    for part in parts:
+        if not part:
+            raise WriteError(f"The update path '{path}' contains an empty field name")
+        if part[0] == "$":
+            raise NotImplementedError(
+                f"embedded engine: positional update path {path} ({part}) is not supported"
+            )
+    return parts
+
+
+def _components(step: tuple[str, str, Any]) -> list[str]:
+    return step[0].split(".")
+
+
+def _compare_steps(a: tuple[str, str, Any], b: tuple[str, str, Any]) -> int:
+    for x, y in zip(a[0].split("."), b[0].split("."), strict=False):
+        if x != y:
+            if x.isdigit() and y.isdigit():
+                return -1 if int(x) < int(y) else 1
+            return -1 if x < y else 1
+    return 0  # one path inside the other is a conflict, refused before
+
+
+_NUMERIC_ORDER = functools.cmp_to_key(_compare_steps)
+
+
+def _conflict(path: str, at: str) -> WriteError:
+    return WriteError(
+        f"Updating the path '{path}' would create a conflict at '{at}'",
+        CONFLICTING_UPDATE_OPERATORS,
+    )
 
 
 def _set(draft: _Draft, path: str, arg: Any) -> None:
@@ -162,27 +259,39 @@ def _unset(draft: _Draft, path: str, arg: Any) -> None:
 def _inc(draft: _Draft, path: str, arg: Any) -> None:
     current = draft.get(path)
     if bracket(arg) != bracket(0):
-        raise WriteError(f"cannot increment with non-numeric argument: {{{path}: {arg!r}}}")
+        raise WriteError(
+            f"Cannot increment with non-numeric argument: {{{path}: {arg!r}}}", TYPE_MISMATCH
+        )
     if current is MISSING:
         draft.set(path, arg)
     elif bracket(current) != bracket(0):
-        raise WriteError(f"cannot apply $inc to a value of non-numeric type at '{path}'")
+        raise WriteError(
+            f"Cannot apply $inc to a value of non-numeric type at '{path}'", TYPE_MISMATCH
+        )
     else:
         draft.set(path, current + arg)
 
 
 def _extreme(keep_new: int) -> Any:
+    # $min/$max compare across types by the BSON comparison order (no type bracketing).
     def apply(draft: _Draft, path: str, arg: Any) -> None:
         current = draft.get(path)
-        order = None if current is MISSING else compare(arg, current)
-        if current is MISSING or (order is not None and order == keep_new):
+        if current is MISSING:
+            draft.set(path, normalise(arg))
+            return
+        new, old = sort_key(arg), sort_key(current)
+        if ((new > old) - (new < old)) == keep_new:
             draft.set(path, normalise(arg))
 
     return apply
 
 
 def _each(arg: Any) -> tuple[list[Any], Mapping[str, Any]]:
-    if isinstance(arg, Mapping) and "$each" in arg:
+    if isinstance(arg, Mapping) and arg and str(next(iter(arg))).startswith("$"):
+        if "$each" not in arg:
+            raise WriteError(f"{sorted(arg)} without $each: the value is not storable", BAD_VALUE)
+        if not isinstance(arg["$each"], (list, tuple)):
+            raise WriteError("The argument to $each must be an array", BAD_VALUE)
         return [normalise(v) for v in arg["$each"]], arg
     return [normalise(arg)], {}
 
@@ -234,6 +343,8 @@ def _pull_all(draft: _Draft, path: str, arg: Any) -> None:
 
 
 def _pop(draft: _Draft, path: str, arg: Any) -> None:
+    if arg not in (1, -1) or isinstance(arg, bool):
+        raise WriteError(f"$pop expects 1 or -1, found: {arg!r}", FAILED_TO_PARSE)
     if draft.get(path) is MISSING:
         return
     array = draft.array(path, "$pop")
@@ -269,6 +380,6 @@ def upsert_seed(query: Mapping[str, Any]) -> dict[str, Any]:
         elif is_operator_doc(cond):
             if "$eq" in cond:
                 seed.set(key, normalise(cond["$eq"]))
-        else:
+        elif not isinstance(cond, (re.Pattern, Regex)):  # a regex matches, it is no value
             seed.set(key, normalise(cond))
     return seed.root

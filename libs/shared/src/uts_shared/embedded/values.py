@@ -59,6 +59,11 @@ def bracket(value: Any) -> int:
     raise TypeError(f"embedded engine: unsupported value type {type(value).__name__}")
 
 
+def _pair_key(name: str, value: Any) -> tuple[Any, ...]:
+    key = sort_key(value)
+    return (key[0], name, key)
+
+
 def aware(value: dt.datetime) -> dt.datetime:
     """Naive datetimes are UTC, as a server reads them."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
@@ -72,7 +77,8 @@ def sort_key(value: Any) -> tuple[Any, ...]:
     if b == DATE:
         return (DATE, aware(value))
     if b == OBJECT:
-        return (OBJECT, tuple((k, sort_key(v)) for k, v in value.items()))
+        # Pair by pair: the value's type first, then the field name, then the value.
+        return (OBJECT, tuple(_pair_key(k, v) for k, v in value.items()))
     if b == ARRAY:
         return (ARRAY, tuple(sort_key(v) for v in value))
     if b == OBJECT_ID:
@@ -95,6 +101,22 @@ def equal(a: Any, b: Any) -> bool:
         return list(a) == list(b) and all(equal(a[k], b[k]) for k in a)
     if ba == ARRAY:
         return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def identical(a: Any, b: Any) -> bool:
+    """The same BSON value, type included (1, 1.0 and True differ; fields in the same order):
+    what a server compares to tell a modifying update from a no-op. Parts an update did not
+    write are shared with the stored version, so `is` answers most of it."""
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is dict:
+        return list(a) == list(b) and all(identical(v, b[k]) for k, v in a.items())
+    if kind is list:
+        return len(a) == len(b) and all(identical(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
 
 
@@ -149,9 +171,13 @@ def resolve(value: Any, parts: tuple[str, ...]) -> list[Any]:
         found: list[Any] = []
         if head.isdigit() and int(head) < len(value):
             found.extend(resolve(value[int(head)], rest))
+        # A subdocument without the field reaches MISSING (so `{"a.b": null}` matches it, and
+        # it sorts and is indexed as null); a position ("a.0") is no field of its elements.
+        positional = head.isdigit()
         for element in value:
             if isinstance(element, dict):
-                found.extend(v for v in resolve(element, parts) if v is not MISSING)
+                reached = resolve(element, parts)
+                found.extend(v for v in reached if not (positional and v is MISSING))
         return found or [MISSING]
     return [MISSING]
 
