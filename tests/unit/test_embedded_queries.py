@@ -481,3 +481,21 @@ def test_index_keys_sort_as_mongodb_compares_values() -> None:
     # Equal values (as MongoDB compares them) give equal keys.
     assert component(1, 1) == component(1.0, 1) and component(0.0, 1) == component(-0.0, 1)
     assert component(2**53 + 1, 1) != component(float(2**53 + 1), 1)
+
+
+async def test_a_count_of_any_of_several_values_is_exact_after_every_write() -> None:
+    """Such a count is remembered between writes (a search page asks it each time): every
+    write forgets it."""
+    c = EmbeddedDatabase(Engine().database("remembered"))["c"]
+    await c.create_indexes([IndexModel([("terms", ASCENDING), ("at", DESCENDING)])])
+    for n in range(30):
+        await c.insert_one({"_id": n, "terms": ["poste", f"w{n % 3}"], "at": n})
+    either = {"terms": {"$in": ["w0", "w1"]}}
+    assert await c.count_documents(either) == await c.count_documents(either) == 20
+    await c.insert_one({"_id": 100, "terms": ["w1"], "at": 100})
+    assert await c.count_documents(either) == 21
+    await c.update_one({"_id": 0}, {"$set": {"terms": ["w2"]}})
+    assert await c.count_documents(either) == 20
+    await c.delete_one({"_id": 1})
+    assert await c.count_documents(either) == 19
+    assert len(await c.find(either).to_list(None)) == 19

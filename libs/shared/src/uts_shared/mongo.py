@@ -110,6 +110,12 @@ def open_database(mongodb_url: str | None, name: str, *, data_dir: Path | None =
     return cast(Database, EmbeddedDatabase(shared_engine(data_dir).database(name)))
 
 
+def unchanged_since_clean_stop(database: Database) -> bool:
+    """Whether the database is exactly as a clean stop left it (every write it began had
+    finished): only the embedded engine can tell; a server's answer is always no."""
+    return isinstance(database, EmbeddedDatabase) and database.unchanged_since_clean_stop
+
+
 def private_database(name: str) -> EmbeddedDatabase:
     """A fresh embedded database of its own (shared with nobody, gone with the process)."""
     return EmbeddedDatabase(Engine().database(name))

@@ -27,6 +27,7 @@ from uts_shared.messaging import (
     bind_work_queue,
     on_reconnect,
 )
+from uts_shared.mongo import unchanged_since_clean_stop
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class TicketsService(ServiceHost):
         await self.webhook_store.ensure_indexes()
         # The embedded engine is one process: nothing writes during the recount there. As a
         # clean stop left it, every write it began had finished: its counters are whole.
-        whole = getattr(self.database, "unchanged_since_clean_stop", False)
+        whole = unchanged_since_clean_stop(self.database)
         if (self.settings.mongodb_url is None and not whole) or await self.store.counts_missing():
             counted = await self.store.rebuild_counts()
             log.info("ticket counts rebuilt from %d tickets", counted)

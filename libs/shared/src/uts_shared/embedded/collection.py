@@ -494,7 +494,8 @@ class Collection:
                 return _Plan(None, True, pinned, span)
         if not parts:
             return _Plan(None, exact and not query, pinned)
-        if len(parts) == 1:  # one lookup: nothing to intersect, nothing worth remembering
+        if len(parts) == 1 and len(query) == 1 and (pinned or "_id" in query):
+            # One lookup of one value: nothing to intersect or unite, nothing worth remembering.
             return _Plan(parts[0](), exact, pinned, every=every_of)
         return _Plan(self._candidates(query, parts), exact, pinned, every=every_of)
 
