@@ -128,8 +128,17 @@ async def _seed(base: str, headers: dict[str, str]) -> tuple[list[str], list[str
         sem = asyncio.Semaphore(32)
 
         async def call(method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+            # A keep-alive connection the loaded server just closed is retried under the same
+            # Idempotency-Key: the seed never files a ticket twice.
+            key = {"Idempotency-Key": uuid.uuid4().hex}
             async with sem:
-                r = await api.request(method, path, json=body)
+                for attempt in range(3):
+                    try:
+                        r = await api.request(method, path, json=body, headers=key)
+                        break
+                    except httpx.TransportError:
+                        if attempt == 2:
+                            raise
                 if r.status_code >= 300:
                     raise RuntimeError(f"{method} {path}: {r.status_code} {r.text[:300]}")
                 result: dict[str, Any] = r.json()

@@ -499,3 +499,28 @@ async def test_a_count_of_any_of_several_values_is_exact_after_every_write() -> 
     await c.delete_one({"_id": 1})
     assert await c.count_documents(either) == 19
     assert len(await c.find(either).to_list(None)) == 19
+
+
+async def test_a_count_of_one_indexed_value_is_exact_after_every_write() -> None:
+    """Counts of an index's prefix (a list's total, the planner's weighing) are remembered
+    until the next write, even one refused halfway."""
+    c = EmbeddedDatabase(Engine().database("tallies"))["c"]
+    await c.create_indexes(
+        [
+            IndexModel([("status", ASCENDING), ("at", DESCENDING)]),
+            IndexModel([("ref", ASCENDING)], unique=True),
+        ]
+    )
+    for n in range(30):
+        await c.insert_one({"_id": n, "status": "open" if n % 3 else "closed", "ref": n, "at": n})
+    opened = {"status": "open"}
+    assert await c.count_documents(opened) == await c.count_documents(opened) == 20
+    await c.update_one({"_id": 1}, {"$set": {"status": "closed"}})
+    assert await c.count_documents(opened) == 19
+    with pytest.raises(pymongo.errors.DuplicateKeyError):
+        await c.update_many({"status": "closed"}, {"$set": {"status": "open", "ref": 7}})
+    assert await c.count_documents(opened) == 19
+    await c.insert_one({"_id": 99, "status": "open", "ref": 99, "at": 99})
+    page = await c.find(opened).sort("at", DESCENDING).limit(5).to_list(None)
+    assert [d["_id"] for d in page] == [99, 29, 28, 26, 25]
+    assert await c.count_documents(opened) == 20

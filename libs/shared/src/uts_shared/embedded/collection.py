@@ -140,7 +140,7 @@ class Collection:
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[lmdb.Transaction]:
-        self._generation += 1
+        self._changed()
         listed = self._listed
         try:
             with self._env.begin(write=True) as txn:
@@ -153,8 +153,15 @@ class Collection:
                 f"embedded engine: writing to {self.name} in {self._database.directory} failed "
                 f"({failed}); nothing of this write was kept"
             ) from failed
-        self._generation += 1
+        finally:
+            # What was remembered inside the transaction saw its writes, kept or not.
+            self._changed()
         self._database.unchanged_since_clean_stop = False
+
+    def _changed(self) -> None:
+        self._generation += 1
+        for index in self.indexes.values():
+            index.forget()
 
     def _catalog(self, txn: lmdb.Transaction) -> None:
         self._listed = True
@@ -280,7 +287,7 @@ class Collection:
 
     def rebuild_indexes(self, txn: lmdb.Transaction) -> None:
         """Every index's entries written again from the documents (an earlier key format)."""
-        self._generation += 1
+        self._changed()
         for index in self.indexes.values():
             txn.drop(index.db, delete=False)
         for key in cast(Iterator[bytes], txn.cursor(db=self._docs).iternext(values=False)):

@@ -26,6 +26,8 @@ _Pairs = Iterator[tuple[bytes, bytes]]
 WIDTH_CAP = 1000
 """Counting an index span stops here: past it the planner takes the whole index's size (it only
 needs to know the span is large, and erring large keeps it from a long walk)."""
+TALLIES_KEPT = 4096
+"""Remembered prefix counts per index, at most (a cleared memo only costs a recount)."""
 
 
 def order_key(doc: Mapping[str, Any], sort: Sequence[tuple[str, int]]) -> tuple[bytes, ...]:
@@ -90,6 +92,14 @@ class Index:
         self._directions = [direction for _, direction in self.spec.keys]
         self._tops = [path[0] for path in self._paths]
         self._id_descending = self._directions[-1] < 0
+        self._tallies: dict[tuple[bytes, int], int] = {}
+        """Entry counts by prefix (and cap) until the collection's next change: the planner
+        weighs the same prefixes on every page of a list."""
+
+    def forget(self) -> None:
+        """Drop the remembered counts (the collection changed)."""
+        if self._tallies:
+            self._tallies.clear()
 
     @property
     def multikey(self) -> bool:
@@ -236,6 +246,18 @@ class Index:
         """How many entries start with `prefix`: counted up to `cap`, past it the index's size
         (unpinned: the index's size)."""
         start = self.prefix(prefix)
+        known = self._tallies.get((start, cap))
+        if known is None:
+            known = self._remember((start, cap), self._width(txn, start, cap))
+        return known
+
+    def _remember(self, key: tuple[bytes, int], count: int) -> int:
+        if len(self._tallies) >= TALLIES_KEPT:
+            self._tallies.clear()
+        self._tallies[key] = count
+        return count
+
+    def _width(self, txn: lmdb.Transaction, start: bytes, cap: int) -> int:
         total = int(txn.stat(self.db)["entries"])
         if not start:
             return total
@@ -259,6 +281,12 @@ class Index:
         end = keys.after_prefix(start)
         if not start or end is None:
             return self.width(txn, prefix, cap=1 << 62)
+        known = self._tallies.get((start, 0))
+        if known is None:
+            known = self._remember((start, 0), self._count(txn, start, end))
+        return known
+
+    def _count(self, txn: lmdb.Transaction, start: bytes, end: bytes) -> int:
         cursor = txn.cursor(db=self.db)
         if not cursor.set_range(start):
             return 0
