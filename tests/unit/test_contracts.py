@@ -99,3 +99,22 @@ def test_a_date_time_without_a_zone_is_utc() -> None:
     read = TypeAdapter(Instant).validate_python("2026-03-14T09:30:00")
     assert read == datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
     assert TypeAdapter(Instant).validate_python("2026-03-14T09:30:00+01:00").hour == 9
+
+
+def test_every_event_names_the_version_of_its_payloads_shape() -> None:
+    """A consumer can tell a payload it knows from a newer shape before reading `data`: the
+    envelope carries its type's version, whether made at once or kept in an outbox."""
+    from tickets_service.events import outbox_entry
+    from uts_shared.messaging import make_event
+
+    assert all(kind.version >= 1 for kind in tickets.EVENTS)
+    at = datetime(2026, 12, 6, tzinfo=UTC)
+    note = tickets.Note(id="n1", agent_id="a1", content="Revisado", timestamp=at)
+    payload = tickets.TicketNoteAdded(
+        ticket_id="LUX-2026-000001", note=note, agent_id="a1", customer_id="c1", version=2
+    )
+    kind = tickets.TICKET_NOTE_ADDED
+    made = make_event(kind, payload).model_dump(mode="json", by_alias=True)
+    assert made["schemaVersion"] == kind.version == 1
+    kept = outbox_entry(kind, payload, event_id="e1", now=at)
+    assert kind.envelope.model_validate_json(kept.body).schema_version == kind.version

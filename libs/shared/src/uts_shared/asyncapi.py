@@ -129,7 +129,7 @@ def _add_socket_events(doc: dict[str, Any], events: list[EventType[Any]]) -> Non
         "pathname": "/socket.io/",
         "protocol": "ws",
         "description": "Socket.IO on the gateway's port: connect with auth {token: <JWT>}; "
-        "each payload is the event's data with its eventId and occurredAt",
+        "each payload is the event's data with its eventId, schemaVersion and occurredAt",
     }
     for kind in events:
         socket_name = SOCKET_EVENT_NAMES.get(kind.routing_key)
@@ -175,6 +175,7 @@ def _add_examples(
                 "payload": {
                     "eventId": "3b6f0c8e9d2a4f1b8c7e6d5a4b3c2d1e",
                     "type": kind.routing_key,
+                    "schemaVersion": kind.version,
                     "occurredAt": "2026-11-30T10:15:01Z",
                     "data": value,
                 }

@@ -499,7 +499,7 @@ class EventPublisher:
 
 def make_event(kind: EventType[PayloadT], payload: PayloadT) -> Event[PayloadT]:
     """Wrap a payload in the event envelope for its routing key."""
-    return kind.envelope(type=kind.routing_key, data=payload)
+    return kind.envelope(type=kind.routing_key, schema_version=kind.version, data=payload)
 
 
 def subscribe_events(

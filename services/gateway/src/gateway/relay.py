@@ -156,6 +156,7 @@ class TicketRelay:
         payload: dict[str, Any] = {
             **raw["data"],
             "eventId": event.event_id,
+            "schemaVersion": event.schema_version,
             "occurredAt": raw.get("occurredAt"),
         }
         rooms = audience(event.data)

@@ -68,7 +68,13 @@ class OutboxEntry:
 
 def outbox_entry(kind: EventType[P], payload: P, *, event_id: str, now: datetime) -> OutboxEntry:
     """The event envelope for `payload`, serialised now (the relay never re-encodes it)."""
-    event = kind.envelope(event_id=event_id, type=kind.routing_key, occurred_at=now, data=payload)
+    event = kind.envelope(
+        event_id=event_id,
+        type=kind.routing_key,
+        schema_version=kind.version,
+        occurred_at=now,
+        data=payload,
+    )
     return OutboxEntry(
         event_id,
         kind.routing_key,

@@ -156,6 +156,9 @@ class EventType(Generic[PayloadT]):
     routing_key: str
     payload: type[PayloadT]
     description: str = ""
+    version: int = 1
+    """The version of the payload's shape: bumped by a change that would break a consumer
+    (a field removed, renamed or retyped), and carried by every event as `schemaVersion`."""
     envelope: type[Event[PayloadT]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -175,6 +178,9 @@ class Event(WireModel, Generic[PayloadT]):
 
     event_id: str = Field(default_factory=_event_id)
     type: str
+    schema_version: int = Field(
+        1, ge=1, description="The version of `data`'s shape for this type (`EventType.version`)"
+    )
     occurred_at: datetime = Field(default_factory=_now)
     data: PayloadT
 
