@@ -9,12 +9,13 @@ directory and prints:
   (open, index check, and the tickets' recount that then runs);
 - resident memory (VmRSS, with its anonymous and mapped-file parts) of that process once ready
   and after it served pages of reads;
-- in-process create (`create_from_agent`) and status update (`change_status`): the time spent
-  in the store's calls (every `EmbeddedCollection` call the operation makes, timed around it,
-  in thread CPU time so other processes on the machine do not count),
-  median over the last 1,000 tickets created and 500 updates; the whole operation's time is
-  printed beside it (it includes publishing the events on the broker, which the store does not
-  decide).
+- in-process create (`create_from_agent`) and status update (a `ChangeStatus` command): the
+  time spent in the store's calls (every `EmbeddedCollection` call the operation makes, timed
+  around it, in thread CPU time so other processes on the machine do not count), median over
+  the last 1,000 tickets created and 500 updates; the whole operation's time is printed beside
+  it (it includes publishing the events on the broker, which the store does not decide);
+- reads over the broker against that process (get, lists, a two-word search), 16 in flight:
+  calls a second and the service's CPU per call; a list or search >= 0.5x a get's rate.
 Targets: RSS <= 300 MB and restart <= 3 s at 100,000; create <= 1.83 ms, status update <= 176 µs.
 
     uv run python bench/store.py
@@ -60,6 +61,9 @@ TIMED_CREATES = 1000
 TEMPLATES = 500
 WORDS = [f"palabra{i}" for i in range(3000)]
 CATEGORIES = ["light_malfunction", "maintenance", "billing", "electrical_issue", "other"]
+READ_SECONDS = float(os.environ.get("BENCH_READ_SECONDS", "5"))
+READ_SHARE = 0.5
+"""Lists and searches at every size: at least this share of a get's calls a second."""
 TARGETS = {"rss_mb": 300.0, "restart_s": 3.0, "create_ms": 1.83, "status_us": 176.0}
 
 
@@ -182,7 +186,7 @@ async def fill(rabbit_url: str, data_dir: Path, count: int) -> dict[str, float]:
             ticket_id = created.ticket.ticket_id
             ids.append(ticket_id)
             note = t.AddNote(ticket_id=ticket_id, content=_text(rnd, 12), by="agent-1")
-            await ops.add_note(note)
+            await ops.write_note(note)
         updates: list[float] = []
         update_store: list[float] = []
         for ticket_id in rnd.sample(ids, UPDATES):
@@ -190,7 +194,7 @@ async def fill(rabbit_url: str, data_dir: Path, count: int) -> dict[str, float]:
                 ticket_id=ticket_id, status=t.TicketStatus.IN_PROGRESS, by="a1"
             )
             started, spent = time.perf_counter(), StoreClock.spent
-            await ops.change_status(request)
+            await ops.write(request)
             updates.append(time.perf_counter() - started)
             update_store.append(StoreClock.spent - spent)
     finally:
@@ -269,12 +273,52 @@ async def restart(rabbit_url: str, data_dir: Path) -> dict[str, float]:
             "rss_mb": memory["VmRSS"],
             "anon_mb": memory["RssAnon"],
             "file_mb": memory["RssFile"],
+            **await reads(rpc, process.pid),
         }
     finally:
         process.terminate()
         process.wait(30)
         await client.stop()
         await config.broker.stop()
+
+
+async def reads(rpc: RpcClient, pid: int) -> dict[str, float]:
+    """Reads over the broker against the service process at this size, closed loop (16 calls
+    in flight for `READ_SECONDS` each): calls a second and the service's CPU per call. The
+    gateway adds the same to every route, so a list's share of a get here is its floor."""
+    recent = await rpc.call(t.LIST, t.ListTickets(limit=100))
+    ids = [s.ticket_id for s in recent.tickets]
+    calls: dict[str, Any] = {
+        "get": lambda n: rpc.call(t.GET, t.GetTicket(ticket_id=ids[n % len(ids)])),
+        "list open": lambda n: rpc.call(
+            t.LIST, t.ListTickets(limit=20, status=[t.TicketStatus.OPEN])
+        ),
+        "list unassigned": lambda n: rpc.call(
+            t.LIST,
+            t.ListTickets(unassigned=True, status=[t.TicketStatus.OPEN], sort_by="priority"),
+        ),
+        "search": lambda n: rpc.call(t.LIST, t.ListTickets(q=f"{WORDS[n % 40]} {WORDS[7]}")),
+    }
+    figures: dict[str, float] = {}
+    for name, call in calls.items():
+        cpu = cpu_seconds(pid)
+        started = time.perf_counter()
+        counts = await asyncio.gather(
+            *(_calls_until(call, i, started + READ_SECONDS) for i in range(16))
+        )
+        done = sum(counts)
+        figures[f"read {name}"] = done / (time.perf_counter() - started)
+        figures[f"read cpu {name}"] = (cpu_seconds(pid) - cpu) / done * 1000
+    return figures
+
+
+async def _calls_until(call: Any, first: int, deadline: float) -> int:
+    """Calls `call(n)` one after another until `deadline`; how many it made."""
+    n, done = first, 0
+    while time.perf_counter() < deadline:
+        await call(n)
+        n, done = n + 16, done + 1
+    return done
 
 
 async def store_restart(data_dir: Path) -> dict[str, float]:
@@ -285,7 +329,7 @@ async def store_restart(data_dir: Path) -> dict[str, float]:
     engine = Engine(data_dir)
     store = TicketStore(EmbeddedDatabase(engine.database(DATABASE)))
     await store.ensure_indexes()
-    await store.recount()
+    await store.rebuild_counts()
     figures = {
         "store_restart_s": time.perf_counter() - started,
         "store_restart_cpu_s": time.process_time() - cpu,
@@ -344,6 +388,16 @@ async def main() -> None:
                     f"{figures['whole_create_ms']:.2f} ms, status update "
                     f"{figures['whole_status_ms']:.2f} ms"
                 )
+                get = figures["read get"]
+                print("  reads over the broker (16 in flight; service CPU per call):")
+                for name in ("get", "list open", "list unassigned", "search"):
+                    rate, cpu = figures[f"read {name}"], figures[f"read cpu {name}"]
+                    share = rate / get
+                    line = f"    {name:<16}{rate:>8.0f}/s {cpu:>7.2f} ms CPU"
+                    if name != "get":
+                        ok = "ok" if share >= READ_SHARE else "MISSED"
+                        line += f"   {share:.2f}x get (>= {READ_SHARE}) {ok}"
+                    print(line)
                 sys.stdout.flush()
 
 

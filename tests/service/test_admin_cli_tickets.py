@@ -64,6 +64,26 @@ async def test_reindex_search_makes_a_ticket_with_wiped_terms_findable_again(
     assert again.stdout.strip() == "reindexed 0 ticket(s)"  # nothing differs any more
 
 
+async def test_terms_of_an_earlier_recipe_are_reindexed_on_the_next_start(
+    env: TicketsEnv,
+) -> None:
+    """A store whose tickets were indexed before the search's rules changed (no mark of the
+    current recipe) is reindexed once when the service starts, and only then."""
+    word = unique_word()
+    customer = await env.customer()
+    ticket = await env.ticket(customer, subject=f"Fuga de agua {word}")
+    store = env.service.store
+    await store.tickets.update_one({"_id": ticket.ticket_id}, {"$set": {"searchTerms": []}})
+    await store.counters.delete_one({"_id": "searchTerms"})
+
+    await env.service.prepare()
+    assert await _found(env, customer, word) == {ticket.ticket_id}
+
+    await store.tickets.update_one({"_id": ticket.ticket_id}, {"$set": {"searchTerms": []}})
+    await env.service.prepare()  # marked current: no reindex (a repair is uts-admin's)
+    assert await _found(env, customer, word) == set()
+
+
 async def test_replay_outbox_publishes_an_event_left_in_a_tickets_outbox(
     env: TicketsEnv, rabbit_url: str
 ) -> None:

@@ -121,6 +121,9 @@ class TicketsService(ServiceHost):
         if (self.settings.mongodb_url is None and not whole) or await self.store.counts_missing():
             counted = await self.store.rebuild_counts()
             log.info("ticket counts rebuilt from %d tickets", counted)
+        if await self.store.search_terms_outdated():
+            fixed = await self.store.reindex_search()
+            log.info("search terms follow the current recipe: %d ticket(s) reindexed", fixed)
 
     async def started(self) -> None:
         await self.webhooks.follow_subscriptions()

@@ -59,8 +59,11 @@ _LIST_PROJECTION = {
     "idempotencyFingerprint": 0,
     APPLIED_KEYS: 0,
 }
-_SEARCH_PROJECTION = {k: v for k, v in _LIST_PROJECTION.items() if k != "searchTerms"}
-_RANKING_PROJECTION = {"searchTerms": 1, "createdAt": 1}
+_SEARCHABLE = {"ticketId": 1, "subject": 1, "description": 1, "location": 1, "customer": 1}
+SEARCH_TERMS = "searchTerms"
+"""The counters' document naming the recipe (`search.VERSION`) the stored terms follow."""
+PHRASE_CANDIDATES_MAX = 5_000
+"""A phrase is checked on at most this many tickets holding its words (newest first)."""
 _TALLY_PROJECTION = dict.fromkeys(tally.FIELDS, 1)
 _COUNTS_READ = {tally.APPLIED: 0}
 
@@ -171,6 +174,9 @@ class TicketFilter:
     created_to: datetime | None = None
     updated_since: datetime | None = None
     terms: tuple[str, ...] = ()
+    """Words a ticket must hold, every one of them."""
+    phrases: tuple[tuple[str, ...], ...] = ()
+    """Word sequences one of a ticket's texts must hold (checked on what `terms` found)."""
     visible_to: str | None = None
     """Only tickets assigned to this agent or to nobody (the ticket-visibility setting)."""
     sla_state: SlaState | Sequence[SlaState] | None = None
@@ -210,7 +216,7 @@ class TicketFilter:
         if self.updated_since is not None:
             query["updatedAt"] = {"$gte": self.updated_since}
         if self.terms:
-            query["searchTerms"] = {"$in": list(self.terms)}
+            query["searchTerms"] = {"$all": list(self.terms)}
         return query
 
 
@@ -445,13 +451,14 @@ class TicketStore:
         return None if doc is None else _ticket(doc)
 
     async def reindex_search(self, *, batch: int = 500) -> int:
-        """Recompute every ticket's search terms from its id, subject and description, page by
-        page in `_id` order; writes only the tickets whose stored terms differ (how many).
+        """Recompute every ticket's search terms from what is searched of it, page by page in
+        `_id` order; writes only the tickets whose stored terms differ (how many), then marks
+        the store as following this recipe (`search.VERSION`).
 
-        Each write is conditioned on the subject and description it was computed from: a ticket
-        edited meanwhile already got its terms from that edit."""
+        Each write is conditioned on the fields it was computed from: a ticket edited meanwhile
+        already got its terms from that edit."""
         fixed, last = 0, None
-        fields = {"ticketId": 1, "subject": 1, "description": 1, "searchTerms": 1}
+        fields = {**_SEARCHABLE, "searchTerms": 1}
         while True:
             query: Document = {} if last is None else {"_id": {"$gt": last}}
             docs = (
@@ -461,22 +468,34 @@ class TicketStore:
                 .to_list(None)
             )
             for doc in docs:
-                subject, description = doc.get("subject") or "", doc.get("description") or ""
-                terms = search.search_terms(doc["ticketId"], subject, description)
+                terms = _searchable(doc).terms()
                 if list(doc.get("searchTerms") or ()) == terms:
                     continue
+                unchanged = {k: doc.get(k) for k in _SEARCHABLE if k != "ticketId"}
                 result = await self.tickets.update_one(
-                    {
-                        "_id": doc["_id"],
-                        "subject": doc.get("subject"),
-                        "description": doc.get("description"),
-                    },
-                    {"$set": {"searchTerms": terms}},
+                    {"_id": doc["_id"], **unchanged}, {"$set": {"searchTerms": terms}}
                 )
                 fixed += int(result.modified_count)
             if len(docs) < batch:
-                return fixed
+                break
             last = docs[-1]["_id"]
+        await self.counters.update_one(
+            {"_id": SEARCH_TERMS}, {"$set": {"version": search.VERSION}}, upsert=True
+        )
+        return fixed
+
+    async def search_terms_outdated(self) -> bool:
+        """Whether stored tickets follow an earlier recipe of search terms (a store without
+        tickets is marked as following this one)."""
+        marked = await self.counters.find_one({"_id": SEARCH_TERMS})
+        if marked is not None and marked.get("version") == search.VERSION:
+            return False
+        if await self.tickets.find_one({}, {"_id": 1}) is not None:
+            return True
+        await self.counters.update_one(
+            {"_id": SEARCH_TERMS}, {"$set": {"version": search.VERSION}}, upsert=True
+        )
+        return False
 
     async def rename_agent(self, agent_id: str, name: str) -> int:
         """The agent's new name on every ticket naming it (not a change of those tickets: their
@@ -490,12 +509,18 @@ class TicketStore:
         return int(result.modified_count)
 
     async def rename_customer(self, customer_id: str, name: str | None) -> int:
-        """The customer's new name on each of its tickets (versions stay); how many changed."""
-        result = await self.tickets.update_many(
-            {"customerId": customer_id, "customer": {"$ne": None}},
-            {"$set": {"customer.name": name}},
-        )
-        return int(result.modified_count)
+        """The customer's new name on each of its tickets, with the search terms it gives
+        (versions stay); how many changed."""
+        changed = 0
+        wanted = {"customerId": customer_id, "customer": {"$ne": None}}
+        for doc in await self.tickets.find(wanted, _SEARCHABLE).to_list(None):
+            renamed = {**doc, "customer": {**doc["customer"], "name": name}}
+            result = await self.tickets.update_one(
+                {"_id": doc["_id"], "customer": doc["customer"]},
+                {"$set": {"customer.name": name, "searchTerms": _searchable(renamed).terms()}},
+            )
+            changed += int(result.modified_count)
+        return changed
 
     async def remove_from_outbox(self, ticket_ids: Sequence[str], event_ids: Sequence[str]) -> None:
         """Forget events once published, in one write for many tickets (version untouched)."""
@@ -609,49 +634,25 @@ class TicketStore:
         skip: int,
         limit: int,
     ) -> tuple[list[TicketSummary], int]:
-        """Tickets with any of `where.terms`, each scored by how many it contains.
-
-        Ranked (score, then newest first): the page comes from the tickets holding every term
-        when there are enough of them (an `$all` on the search-terms index, newest first);
-        only a page past those ranks every candidate by its terms. Other sorts page directly.
-        """
-        terms = list(where.terms)
+        """Tickets holding every one of `where.terms` (an `$all` on the search-terms index),
+        and each of `where.phrases` when asked. Every match holds every word: relevance sorts
+        as newest first, and each is scored with the number of words."""
+        score = len(where.terms)
+        order = [key for key in sort if key[0] != "score"] or NEWEST_FIRST
         query = where.query()
-        total = await self.tickets.count_documents(query)
-        if total == 0 or skip >= total:
-            return [], total
-        projection = _SEARCH_PROJECTION
-        if sort[0][0] != "score":
-            cursor = self.tickets.find(query, projection).sort(sort).skip(skip).limit(limit)
-            return [_scored(d, terms) for d in await cursor.to_list(None)], total
-        ranked_desc = sort[0][1] == DESCENDING and sort[1:] == NEWEST_FIRST
-        every = {**query, "searchTerms": {"$all": terms}}
-        if ranked_desc and skip + limit <= await self.tickets.count_documents(every):
-            # Each of these holds every term: the score is known without reading the terms.
-            cursor = self.tickets.find(every, _LIST_PROJECTION).sort(NEWEST_FIRST)
+        if not where.phrases:
+            total = await self.tickets.count_documents(query)
+            if total == 0 or skip >= total:
+                return [], total
+            cursor = self.tickets.find(query, _LIST_PROJECTION).sort(order)
             docs = await cursor.skip(skip).limit(limit).to_list(None)
-            return [_summary(d, score=len(terms)) for d in docs], total
-        ids = await self._ranked_ids(query, terms, sort, skip + limit)
-        page_ids = ids[skip : skip + limit]
-        found = self.tickets.find(
-            {"_id": {"$in": page_ids}}, {k: v for k, v in projection.items() if k != "_id"}
-        )
-        by_id = {d.pop("_id"): d for d in await found.to_list(None)}
-        return [_scored(by_id[i], terms) for i in page_ids if i in by_id], total
-
-    async def _ranked_ids(
-        self, query: Document, terms: list[str], sort: list[tuple[str, int]], wanted: int
-    ) -> list[str]:
-        wanted_terms = set(terms)
-        rows = await self.tickets.find(query, _RANKING_PROJECTION).to_list(None)
-        best_first = sort[0][1] == DESCENDING
-
-        def rank(doc: Document) -> tuple[int, float, str]:
-            score = len(wanted_terms.intersection(doc.get("searchTerms") or ()))
-            return (score if best_first else -score, doc["createdAt"].timestamp(), doc["_id"])
-
-        rows.sort(key=rank, reverse=True)
-        return [doc["_id"] for doc in rows[:wanted]]
+            return [_summary(d, score=score) for d in docs], total
+        asked = search.Query(where.terms, where.phrases)
+        cursor = self.tickets.find(query, _LIST_PROJECTION).sort(order)
+        candidates = await cursor.limit(PHRASE_CANDIDATES_MAX).to_list(None)
+        found = [d for d in candidates if asked.matches(_searchable(d).texts())]
+        page = found[skip : skip + limit]
+        return [_summary(d, score=score) for d in page], len(found)
 
     # --- counts -------------------------------------------------------------------------------
 
@@ -891,8 +892,18 @@ def _scoped(ticket_id: str, visible_to: str | None) -> Document:
     return {"_id": ticket_id, "assignedAgent": {"$in": [visible_to, None]}}
 
 
-def _scored(doc: Document, terms: list[str]) -> TicketSummary:
-    return _summary(doc, score=search.score(doc.get("searchTerms") or (), terms))
+def _searchable(doc: Mapping[str, Any]) -> search.Searchable:
+    """What is searched of a stored ticket."""
+    location = doc.get("location") or {}
+    customer = doc.get("customer") or {}
+    return search.Searchable(
+        ticket_id=doc.get("ticketId") or str(doc.get("_id")),
+        subject=doc.get("subject") or "",
+        description=doc.get("description") or "",
+        address=location.get("address"),
+        customer_name=customer.get("name"),
+        phone=customer.get("phoneNumber"),
+    )
 
 
 _FINGERPRINT = re.compile(r"^[0-9a-f]{16} ")

@@ -80,6 +80,19 @@ def _key_reused(key: str, ticket_id: str) -> ValidationFailed:
     )
 
 
+def _search_terms(ticket: TicketState) -> list[str]:
+    """The terms a ticket is found by: its words, number, address, customer's name and phone."""
+    customer = ticket.customer
+    return search.Searchable(
+        ticket.ticket_id,
+        ticket.subject,
+        ticket.description,
+        address=ticket.location.address if ticket.location else None,
+        customer_name=customer.name if customer else None,
+        phone=customer.phone_number if customer else None,
+    ).terms()
+
+
 def _not_found(ticket_id: str) -> NotFound:
     # The same words whether the ticket does not exist or belongs to someone else.
     return NotFound(f"Ticket '{ticket_id}' not found", context={"ticketId": ticket_id})
@@ -224,7 +237,7 @@ class TicketOperations:
             try:
                 await self._store.insert_ticket(
                     ticket,
-                    search_terms=search.search_terms(ticket_id, ticket.subject, ticket.description),
+                    search_terms=_search_terms(ticket),
                     idempotency_key=key,
                     fingerprint=fingerprint,
                     outbox=entries,
@@ -318,11 +331,12 @@ class TicketOperations:
         return customer_view(ticket)
 
     async def list_tickets(self, req: t.ListTickets) -> t.TicketPage:
-        terms: tuple[str, ...] = ()
+        asked = search.Query(())
         if req.q is not None:
-            terms = tuple(search.query_terms(req.q))
-            if not terms:  # only stopwords or punctuation: nothing can match
+            asked = search.parse(req.q)
+            if not asked:  # only stopwords or punctuation: nothing can match
                 return t.TicketPage(tickets=[], pagination=Pagination.of(req.page, req.limit, 0))
+        terms = asked.terms
         sort_by: SortField = req.sort_by or ("relevance" if terms else "createdAt")
         if sort_by == "relevance" and not terms:
             sort_by = "createdAt"
@@ -341,6 +355,7 @@ class TicketOperations:
             updated_since=req.updated_since,
             sla_state=req.sla_state,
             terms=terms,
+            phrases=asked.phrases,
             visible_to=req.visible_to,
         )
         return await self._page(where, sort_spec(sort_by, req.sort_order), req.page, req.limit)
@@ -453,11 +468,7 @@ class TicketOperations:
             if not outcome.events and not outcome.rescheduled:
                 return Outcome(sla.view(outcome.ticket, policy, now))
             after = outcome.ticket
-            terms = (
-                search.search_terms(after.ticket_id, after.subject, after.description)
-                if search_changed
-                else None
-            )
+            terms = _search_terms(after) if search_changed else None
             entries = self._entries(outcome, now, before=ticket)
             saved = await self._store.save_ticket(
                 ticket,
@@ -525,7 +536,7 @@ class TicketOperations:
                 return Plan(
                     lambda ticket, now: ticket.update(changes, by=by, now=now),
                     cmd.expected_version,
-                    search_changed=bool({"subject", "description"} & fields),
+                    search_changed=bool({"subject", "description", "location"} & fields),
                 )
             case t.AssignTicket(agent_id=agent_id, agent_name=agent_name, by=by):
                 return Plan(

@@ -809,8 +809,9 @@ export interface paths {
         };
         /**
          * List Tickets
-         * @description Filter, search (words in ticketId/subject/description, case and accents ignored), sort
-         *     and paginate; lists leave notes out (and the tickets an agent may not see).
+         * @description Filter, search (every word, in the id, subject, description, address or customer's
+         *     name; numbers by the ticket's number or phone digits; "quoted" phrases; case and accents
+         *     ignored), sort and paginate; lists leave notes out (and the tickets an agent may not see).
          */
         get: operations["listTickets"];
         put?: never;

@@ -84,7 +84,8 @@ MULTI_VALUE_FILTERS = ("status", "category", "priority", "slaState")
 
 
 class TicketListQuery(WireModel):
-    """Query string of `GET /tickets` (every filter optional; `search` ranks by matched words).
+    """Query string of `GET /tickets` (every filter optional; `search` finds the tickets holding
+    every word, newest first).
 
     `status`, `category`, `priority`, `slaState`: one value or several
     (`status=open,in_progress` or the key repeated), any of which matches. `assignedAgent`: an
@@ -323,8 +324,9 @@ async def list_tickets(
     rpc: RpcDep,
     visibility: VisibilityDep,
 ) -> Response:
-    """Filter, search (words in ticketId/subject/description, case and accents ignored), sort
-    and paginate; lists leave notes out (and the tickets an agent may not see)."""
+    """Filter, search (every word, in the id, subject, description, address or customer's
+    name; numbers by the ticket's number or phone digits; "quoted" phrases; case and accents
+    ignored), sort and paginate; lists leave notes out (and the tickets an agent may not see)."""
     visible_to = await visibility.restricted_to(agent)
     result = await rpc.call_raw(tickets.LIST, query.request(agent.id, visible_to))
     return answer_fields(result)

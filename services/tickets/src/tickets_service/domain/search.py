@@ -1,17 +1,27 @@
-"""Word search without `$text`: normalised terms stored on each ticket, ranked by matches.
+"""Word search without `$text`: normalised terms stored on each ticket; a query finds the
+tickets holding every one of its words.
 
-Both a real server and the in-process engine answer `{searchTerms: {$in: words}}` from a
-multikey index; ranking counts the query words a ticket contains.
+Both a real server and the in-process engine answer `{searchTerms: {$all: words}}` from a
+multikey index. A ticket's terms are the words of its id, subject, description, location
+address and customer name, plus what agents type to find a ticket by number or phone: its
+number without the zeros and each beginning of it ("142", "14" for LUX-2026-000142), and each
+ending of the customer's phone digits from four digits on ("1476", "10001476"). A quoted
+phrase needs its words adjacent and in order in one of the texts (checked on the candidates the
+words found).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 _WORD = re.compile(r"[a-z0-9]+")
 _ID_LIKE = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+")
+_PHRASE = re.compile(r'"([^"]*)"')
+_PHONE_LIKE = re.compile(r"^[\s\d+()./-]+$")
+_DIGITS = re.compile(r"\d+")
 
 # fmt: off
 STOPWORDS = frozenset({
@@ -23,6 +33,16 @@ STOPWORDS = frozenset({
 """Words too common to say anything (Spanish first, then English); never indexed or searched."""
 
 MAX_QUERY_TERMS = 12
+NUMBER_PREFIX_MIN = 2
+"""The shortest beginning of a ticket's number that finds it."""
+PHONE_SUFFIX_MIN = 4
+"""The fewest last digits of a phone that find its customer's tickets."""
+PHONE_QUERY_MIN = 7
+"""A query of only digits and phone punctuation with at least this many digits is one phone
+number ("+52 1 55 1000 1476"), not several words."""
+
+VERSION = 2
+"""The terms' recipe: a store whose tickets were indexed by an earlier one reindexes them."""
 
 
 def normalise(text: str) -> str:
@@ -32,32 +52,113 @@ def normalise(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Normalised words (letters and digits), in order, without stopwords or 1-letter words."""
-    return [w for w in _WORD.findall(normalise(text)) if len(w) > 1 and w not in STOPWORDS]
+    """Normalised words (letters and digits), in order, without stopwords or single letters
+    (a single digit stays: "poste 5")."""
+    return [
+        w
+        for w in _WORD.findall(normalise(text))
+        if (len(w) > 1 or w.isdigit()) and w not in STOPWORDS
+    ]
 
 
 def _id_like(text: str) -> list[str]:
-    # Whole ids such as 'lux-2026-000001' are kept as one term too, so an exact id ranks first.
+    # Whole ids such as 'lux-2026-000001' are kept as one term too.
     return _ID_LIKE.findall(normalise(text))
 
 
+def _number_prefixes(ticket_id: str) -> list[str]:
+    """The ticket's number without its zeros, and each of its beginnings."""
+    numbers = _DIGITS.findall(ticket_id)
+    number = numbers[-1].lstrip("0") if numbers else ""
+    return [number[:n] for n in range(NUMBER_PREFIX_MIN, len(number) + 1)]
+
+
+def _phone_suffixes(phone: str) -> list[str]:
+    digits = "".join(_DIGITS.findall(phone))
+    return [digits[-n:] for n in range(PHONE_SUFFIX_MIN, len(digits) + 1)]
+
+
+@dataclass(frozen=True)
+class Searchable:
+    """What of a ticket is searched."""
+
+    ticket_id: str
+    subject: str = ""
+    description: str = ""
+    address: str | None = None
+    customer_name: str | None = None
+    phone: str | None = None
+
+    def texts(self) -> list[str]:
+        """The texts a phrase may be found in."""
+        found = [self.subject, self.description, self.address, self.customer_name]
+        return [t for t in found if t]
+
+    def terms(self) -> list[str]:
+        """The distinct terms stored on the ticket (sorted, so the document is stable)."""
+        terms: set[str] = set(_number_prefixes(self.ticket_id))
+        for text in (self.ticket_id, *self.texts()):
+            terms.update(_term(w) for w in words(text))
+            terms.update(_id_like(text))
+        if self.phone:
+            terms.update(_phone_suffixes(self.phone))
+        return sorted(terms)
+
+
 def search_terms(ticket_id: str, subject: str, description: str) -> list[str]:
-    """The distinct terms stored on a ticket (sorted, so the document is stable)."""
-    terms: set[str] = set()
-    for text in (ticket_id, subject, description):
-        terms.update(words(text))
-        terms.update(_id_like(text))
-    return sorted(terms)
+    """The terms of a ticket known only by its id, subject and description."""
+    return Searchable(ticket_id, subject, description).terms()
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed search: every term must be held; every phrase found in one text."""
+
+    terms: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    def matches(self, texts: Iterable[str]) -> bool:
+        """Whether each phrase's words stand together, in order, in one of `texts`."""
+        if not self.phrases:
+            return True
+        said = [[_term(w) for w in words(t)] for t in texts]
+        return all(any(_contains(w, phrase) for w in said) for phrase in self.phrases)
+
+
+def _contains(text: Sequence[str], phrase: Sequence[str]) -> bool:
+    n = len(phrase)
+    return any(list(text[i : i + n]) == list(phrase) for i in range(len(text) - n + 1))
+
+
+def _term(word: str) -> str:
+    """A word as stored and asked: a number without its leading zeros ("014" is "14")."""
+    return (word.lstrip("0") or "0") if word.isdigit() else word
+
+
+def parse(query: str) -> Query:
+    """The terms (in the order typed, at most MAX_QUERY_TERMS) and quoted phrases of `query`."""
+    asked = (tuple(_term(w) for w in words(m)) for m in _PHRASE.findall(query))
+    phrases = tuple(p for p in asked if len(p) > 1)
+    text = query.replace('"', " ")
+    digits = "".join(_DIGITS.findall(text))
+    if _PHONE_LIKE.match(text) and len(digits) >= PHONE_QUERY_MIN:
+        return Query((digits,))
+    ids = _id_like(text)
+    inside_ids = {w for i in ids for w in _WORD.findall(i)}  # an id is asked as a whole
+    seen: dict[str, None] = {}
+    for term in [*ids, *(w for w in words(text) if w not in inside_ids)]:
+        seen.setdefault(_term(term), None)
+    return Query(tuple(list(seen)[:MAX_QUERY_TERMS]), phrases)
 
 
 def query_terms(query: str) -> list[str]:
     """The distinct terms of a search query, in the order typed (at most MAX_QUERY_TERMS)."""
-    seen: dict[str, None] = {}
-    for term in [*_id_like(query), *words(query)]:
-        seen.setdefault(term, None)
-    return list(seen)[:MAX_QUERY_TERMS]
+    return list(parse(query).terms)
 
 
 def score(terms: Iterable[str], query: Iterable[str]) -> int:
-    """How many of the query's terms a ticket contains (the ranking)."""
+    """How many of the query's terms a ticket contains."""
     return len(set(terms) & set(query))
