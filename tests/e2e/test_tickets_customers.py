@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.desk import Desk, new_customer, new_ticket
-from tests.support.factories import unique_phone
+from tests.support.factories import unique_phone, unique_word
 from tests.support.system import System
 from uts_shared.contracts import tickets as contract
 from uts_shared.contracts.tickets import GetForCustomer, ListByCustomer
@@ -61,6 +61,32 @@ async def test_get_list_and_look_up_customers(desk: Desk) -> None:
     for query in ("limit=0", "limit=101", "page=0", "phoneNumber[$ne]=1", "sort=1"):
         r = await desk.api.get(f"/customers?{query}")
         assert r.status_code == 422, (query, r.text)
+
+
+async def test_customers_are_found_by_a_beginning_of_their_name_email_or_phone_digits(
+    desk: Desk,
+) -> None:
+    word = unique_word()
+    surname = f"Ñúñez{word}"
+    maria = await new_customer(
+        desk.api, firstName="María José", lastName=surname, email=f"mj.{word}@correo.mx"
+    )
+    other = await new_customer(desk.api, firstName="Mario", lastName=surname)
+
+    async def found(search: str) -> list[str]:
+        r = await desk.api.get("/customers", params={"search": search, "limit": 100})
+        assert r.status_code == 200, r.text
+        page = r.json()
+        assert page["pagination"]["total"] == len(page["customers"])
+        return [c["id"] for c in page["customers"]]
+
+    assert await found(f"nunez{word}") == [other["id"], maria["id"]]  # newest first
+    assert await found(f"MARI {surname.upper()}") == [other["id"], maria["id"]]
+    assert await found(f"maria {surname}") == [maria["id"]]
+    assert await found(f"jose {surname[:6]}") == [maria["id"]]
+    assert await found(maria["email"].upper()) == [maria["id"]]
+    assert await found(maria["phoneNumber"][-4:] + f" {surname}") == [maria["id"]]
+    assert await found(f"pedro {surname}") == []
 
 
 async def test_customer_tickets_paginate_and_filter_by_status(desk: Desk) -> None:

@@ -63,3 +63,10 @@ def test_score_counts_matched_query_words() -> None:
     query = search.query_terms("luminaria calle norte")
     assert search.score(terms, query) == 2
     assert search.score(terms, search.query_terms("norte")) == 0
+
+
+def test_a_customer_is_found_by_each_beginning_of_a_name_an_email_or_phone_digits() -> None:
+    terms = set(search.customer_terms("María José", "Núñez", "MJ.Nunez@Correo.mx", "+525510001476"))
+    assert {"ma", "mar", "mari", "maria", "jo", "jose", "nu", "nunez"} <= terms
+    assert {"mj.nunez@correo.mx", "correo", "1476", "5510001476"} <= terms
+    assert "m" not in terms

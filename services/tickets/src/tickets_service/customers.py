@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from tickets_service.domain import search
 from tickets_service.domain.customers import display_name, missing_details
 from tickets_service.domain.errors import PhoneTaken
 from tickets_service.domain.phones import normalise_phone
@@ -110,8 +111,11 @@ class CustomerOperations:
         return await self._counted(customer)
 
     async def list(self, req: t.ListCustomers) -> t.CustomerPage:
+        terms = search.parse(req.q).terms if req.q is not None else ()
+        if req.q is not None and not terms:  # only stopwords or punctuation: nobody matches
+            return t.CustomerPage(customers=[], pagination=Pagination.of(req.page, req.limit, 0))
         customers, total = await self._store.list_customers(
-            skip=(req.page - 1) * req.limit, limit=req.limit
+            skip=(req.page - 1) * req.limit, limit=req.limit, terms=terms
         )
         return t.CustomerPage(
             customers=await self._counted_all(customers),

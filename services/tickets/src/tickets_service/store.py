@@ -307,6 +307,9 @@ class TicketStore:
             [
                 IndexModel([("phoneNumber", ASCENDING)], unique=True, name="phoneNumber_unique"),
                 IndexModel([("createdAt", DESCENDING)]),
+                IndexModel(
+                    [("searchTerms", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)]
+                ),
             ]
         )
         await self.conversations.create_indexes(
@@ -451,8 +454,9 @@ class TicketStore:
         return None if doc is None else _ticket(doc)
 
     async def reindex_search(self, *, batch: int = 500) -> int:
-        """Recompute every ticket's search terms from what is searched of it, page by page in
-        `_id` order; writes only the tickets whose stored terms differ (how many), then marks
+        """Recompute every ticket's (then every customer's) search terms from what is searched
+        of it, page by page in `_id` order; writes only those whose stored terms differ (how
+        many), then marks
         the store as following this recipe (`search.VERSION`).
 
         Each write is conditioned on the fields it was computed from: a ticket edited meanwhile
@@ -479,10 +483,31 @@ class TicketStore:
             if len(docs) < batch:
                 break
             last = docs[-1]["_id"]
+        fixed += await self._reindex_customers(batch)
         await self.counters.update_one(
             {"_id": SEARCH_TERMS}, {"$set": {"version": search.VERSION}}, upsert=True
         )
         return fixed
+
+    async def _reindex_customers(self, batch: int) -> int:
+        fixed, last = 0, None
+        fields = {"firstName": 1, "lastName": 1, "email": 1, "phoneNumber": 1, "searchTerms": 1}
+        while True:
+            query: Document = {} if last is None else {"_id": {"$gt": last}}
+            cursor = self.customers.find(query, fields).sort("_id", ASCENDING).limit(batch)
+            docs = await cursor.to_list(None)
+            for doc in docs:
+                terms = _customer_terms(doc)
+                if list(doc.get("searchTerms") or ()) == terms:
+                    continue
+                unchanged = {k: doc.get(k) for k in ("firstName", "lastName", "email")}
+                result = await self.customers.update_one(
+                    {"_id": doc["_id"], **unchanged}, {"$set": {"searchTerms": terms}}
+                )
+                fixed += int(result.modified_count)
+            if len(docs) < batch:
+                return fixed
+            last = docs[-1]["_id"]
 
     async def search_terms_outdated(self) -> bool:
         """Whether stored tickets follow an earlier recipe of search terms (a store without
@@ -490,8 +515,9 @@ class TicketStore:
         marked = await self.counters.find_one({"_id": SEARCH_TERMS})
         if marked is not None and marked.get("version") == search.VERSION:
             return False
-        if await self.tickets.find_one({}, {"_id": 1}) is not None:
-            return True
+        for stored in (self.tickets, self.customers):
+            if await stored.find_one({}, {"_id": 1}) is not None:
+                return True
         await self.counters.update_one(
             {"_id": SEARCH_TERMS}, {"$set": {"version": search.VERSION}}, upsert=True
         )
@@ -761,6 +787,7 @@ class TicketStore:
         """PhoneTaken when the phone number is someone's already."""
         doc = _plain(customer.model_dump(by_alias=True, exclude={"id"}))
         doc["_id"] = customer.id
+        doc["searchTerms"] = _customer_terms(doc)
         try:
             await self.customers.insert_one(doc)
         except DuplicateKeyError:
@@ -771,9 +798,13 @@ class TicketStore:
     ) -> Customer | None:
         """Set `details` (wire keys) where the customer still has none; None when another
         write filled one of them first."""
+        before = await self.customers.find_one({"_id": customer_id, **dict.fromkeys(details)})
+        if before is None:
+            return None
+        terms = _customer_terms({**before, **details})
         doc = await self.customers.find_one_and_update(
             {"_id": customer_id, **dict.fromkeys(details)},
-            {"$set": {**details, "updatedAt": now}},
+            {"$set": {**details, "updatedAt": now, "searchTerms": terms}},
             return_document=ReturnDocument.AFTER,
         )
         return _customer(doc)
@@ -784,10 +815,14 @@ class TicketStore:
     async def get_customer_by_phone(self, phone_number: str) -> Customer | None:
         return _customer(await self.customers.find_one({"phoneNumber": phone_number}))
 
-    async def list_customers(self, *, skip: int, limit: int) -> tuple[list[Customer], int]:
-        total = await self.customers.count_documents({})
+    async def list_customers(
+        self, *, skip: int, limit: int, terms: Sequence[str] = ()
+    ) -> tuple[list[Customer], int]:
+        """Newest first; only those holding every one of `terms` when given."""
+        query: Document = {"searchTerms": {"$all": list(terms)}} if terms else {}
+        total = await self.customers.count_documents(query)
         docs = (
-            await self.customers.find({})
+            await self.customers.find(query, {"searchTerms": 0})
             .sort([("createdAt", DESCENDING), ("_id", DESCENDING)])
             .skip(skip)
             .limit(limit)
@@ -892,6 +927,12 @@ def _scoped(ticket_id: str, visible_to: str | None) -> Document:
     return {"_id": ticket_id, "assignedAgent": {"$in": [visible_to, None]}}
 
 
+def _customer_terms(doc: Mapping[str, Any]) -> list[str]:
+    return search.customer_terms(
+        doc.get("firstName"), doc.get("lastName"), doc.get("email"), doc.get("phoneNumber") or ""
+    )
+
+
 def _searchable(doc: Mapping[str, Any]) -> search.Searchable:
     """What is searched of a stored ticket."""
     location = doc.get("location") or {}
@@ -924,7 +965,7 @@ def _applied(entries: Sequence[str]) -> dict[str, str | None]:
 def _customer(doc: Mapping[str, Any] | None) -> Customer | None:
     if doc is None:
         return None
-    data = {k: v for k, v in doc.items() if k != "_id"}
+    data = {k: v for k, v in doc.items() if k not in {"_id", "searchTerms"}}
     return Customer.model_validate({**data, "id": doc["_id"]})
 
 

@@ -728,7 +728,8 @@ export interface paths {
         };
         /**
          * List Customers
-         * @description Customers, paginated; `phoneNumber` looks one up by phone instead.
+         * @description Customers, newest first, paginated; `search` finds them by name, email or phone digits;
+         *     `phoneNumber` looks one up by its exact phone instead.
          */
         get: operations["listCustomers"];
         put?: never;
@@ -7362,6 +7363,7 @@ export interface operations {
                 page?: number;
                 limit?: number;
                 phoneNumber?: string | null;
+                search?: string | null;
             };
             header?: never;
             path?: never;

@@ -838,7 +838,8 @@ class GetCustomerByPhone(WireModel):
 
 
 class ListCustomers(PageQuery):
-    pass
+    q: Query | None = None
+    """Words every customer found holds: a name or its beginning, email, phone digits."""
 
 
 class CustomerPage(WireModel):

@@ -24,6 +24,7 @@ from uts_shared.contracts.tickets import (
     SortOrder,
     TicketStatus,
 )
+from uts_shared.contracts.tickets import Query as SearchWords
 from uts_shared.errors import NotFound
 
 router = APIRouter(
@@ -41,6 +42,9 @@ class CustomerListQuery(WireModel):
     limit: Limit = 20
     phone_number: FilterValue | None = None
     """Exact phone (any format the service normalises to E.164): at most one customer."""
+    search: SearchWords | None = None
+    """Words every customer found holds: a name or its beginning ("mari lop"), an email, the
+    last digits of a phone; case and accents ignored."""
 
 
 class CustomerTicketsQuery(WireModel):
@@ -79,9 +83,10 @@ async def create_customer(body: CreateCustomer, rpc: RpcDep) -> Response:
     responses={200: {"model": CustomersOut}},
 )
 async def list_customers(query: Annotated[CustomerListQuery, Query()], rpc: RpcDep) -> Response:
-    """Customers, paginated; `phoneNumber` looks one up by phone instead."""
+    """Customers, newest first, paginated; `search` finds them by name, email or phone digits;
+    `phoneNumber` looks one up by its exact phone instead."""
     if query.phone_number is None:
-        request = tickets.ListCustomers(page=query.page, limit=query.limit)
+        request = tickets.ListCustomers(page=query.page, limit=query.limit, q=query.search)
         result = await rpc.call_raw(tickets.LIST_CUSTOMERS, request)
         return answer_fields(result)
     try:

@@ -75,7 +75,7 @@ def _number_prefixes(ticket_id: str) -> list[str]:
 
 def _phone_suffixes(phone: str) -> list[str]:
     digits = "".join(_DIGITS.findall(phone))
-    return [digits[-n:] for n in range(PHONE_SUFFIX_MIN, len(digits) + 1)]
+    return [_term(digits[-n:]) for n in range(PHONE_SUFFIX_MIN, len(digits) + 1)]
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,27 @@ class Searchable:
         if self.phone:
             terms.update(_phone_suffixes(self.phone))
         return sorted(terms)
+
+
+NAME_PREFIX_MIN = 2
+"""The shortest beginning of a customer's name that finds them (a picker searches as one
+types)."""
+
+
+def customer_terms(
+    first_name: str | None, last_name: str | None, email: str | None, phone: str
+) -> list[str]:
+    """The terms a customer is found by: each word of their names and each beginning of it,
+    their email and its words, and the endings of their phone digits."""
+    terms: set[str] = set(_phone_suffixes(phone))
+    for name in (first_name, last_name):
+        for word in words(name or ""):
+            terms.update(word[:n] for n in range(NAME_PREFIX_MIN, len(word) + 1))
+    if email:
+        terms.add(normalise(email))
+        terms.update(words(email))
+        terms.update(_id_like(email))  # how a typed email is asked: "ana.paz", "correo.mx"
+    return sorted(terms)
 
 
 def search_terms(ticket_id: str, subject: str, description: str) -> list[str]:
@@ -145,7 +166,7 @@ def parse(query: str) -> Query:
     text = query.replace('"', " ")
     digits = "".join(_DIGITS.findall(text))
     if _PHONE_LIKE.match(text) and len(digits) >= PHONE_QUERY_MIN:
-        return Query((digits,))
+        return Query((_term(digits),))
     ids = _id_like(text)
     inside_ids = {w for i in ids for w in _WORD.findall(i)}  # an id is asked as a whole
     seen: dict[str, None] = {}
