@@ -24,6 +24,7 @@ from typing import Any, ClassVar, TypeVar
 from uts_shared import runtime
 from uts_shared.clock import Clock, SystemClock
 from uts_shared.contracts.base import HealthStatus
+from uts_shared.handled import HandledLog
 from uts_shared.logs import configure_logging
 from uts_shared.messaging import declare_topology, make_broker
 from uts_shared.mongo import describe_store, open_database
@@ -57,6 +58,7 @@ class ServiceHost:
             else database
         )
         self.broker = make_broker(settings.rabbitmq_url, app_id=f"{self.service}-{self.instance}")
+        self.broker.add_middleware(HandledLog)  # at DEBUG: a line per message handled
 
     async def prepare(self) -> None:
         """Before any consumer runs."""
