@@ -19,7 +19,7 @@ class BrokerLink:
     """One broker connection per gateway process; routes call services through `client`."""
 
     def __init__(self, rabbitmq_url: str, *, name: str, timeout: float) -> None:
-        self.broker = make_broker(rabbitmq_url, app_id=name)
+        self.broker = make_broker(rabbitmq_url, app_id=name, metrics_name="gateway")
         self.broker.add_middleware(HandledLog)
         self.client = RpcClient(self.broker, timeout=timeout, name=name)
 
