@@ -4,6 +4,7 @@ own METRICS_PORT beside its liveness and readiness probes."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ import pytest
 from prometheus_client import REGISTRY, Histogram
 
 from tests.support.tickets_helpers import tickets_env
+from uts_shared import healthcheck
 from uts_shared.contracts import tickets as t
 from uts_shared.errors import NotFound
 from uts_shared.metrics import exposition, queue_label, stable_destination
@@ -139,3 +141,20 @@ def test_label_values_name_no_instance() -> None:
     assert queue_label("tickets.get") == "tickets.get"
     assert stable_destination("default.rpc.reply.tickets.0123456789ab") == "default.rpc.reply"
     assert stable_destination("uts.events.ticket.created") == "uts.events.ticket.created"
+
+
+async def test_the_container_healthcheck_asks_this_processs_own_probe(
+    rabbit_url: str, mongo_url: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url) as env, probes_of(env.service) as base:
+        monkeypatch.setenv("METRICS_HOST", "0.0.0.0")
+        monkeypatch.setenv("METRICS_PORT", base.rsplit(":", 1)[1])
+        ready = await asyncio.to_thread(healthcheck.main, ["ready"])
+        live = await asyncio.to_thread(healthcheck.main, ["live"])
+        await env.service.stop()
+        stopped = await asyncio.to_thread(healthcheck.main, ["ready"])
+        still_live = await asyncio.to_thread(healthcheck.main, ["live"])
+    monkeypatch.delenv("METRICS_PORT")
+    unset = healthcheck.main(["ready"])
+
+    assert (ready, live, stopped, still_live, unset) == (0, 0, 1, 0, 1)
