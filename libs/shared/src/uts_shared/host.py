@@ -95,11 +95,11 @@ class ServiceHost:
     async def readiness(self) -> dict[str, str]:
         """This instance's `/health/ready` checks: started (not stopping), its own broker
         connection and its store."""
-        return {
-            "started": "ok" if self._serving else "no",
-            "broker": await answers(lambda: self.broker.ping(timeout=CHECK_TIMEOUT)),
-            "store": await answers(lambda: self.database.command("ping")),
-        }
+        broker, store = await asyncio.gather(
+            answers(lambda: self.broker.ping(timeout=CHECK_TIMEOUT)),
+            answers(lambda: self.database.command("ping")),
+        )
+        return {"started": "ok" if self._serving else "no", "broker": broker, "store": store}
 
     async def start(self) -> None:
         log.info(

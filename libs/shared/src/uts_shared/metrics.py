@@ -14,7 +14,7 @@ new id continues the same series.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import prometheus_client
@@ -122,8 +122,3 @@ def broker_metrics(app_name: str) -> Any:
         registry=REGISTRY,
         app_name=app_name,
     )
-
-
-def families() -> Iterator[str]:
-    """The names of the families this process exports (for tests and the probes' page)."""
-    return (family.name for family in exported.collect())

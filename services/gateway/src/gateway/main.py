@@ -3,6 +3,7 @@ link, routes, Socket.IO."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -150,10 +151,11 @@ class Gateway:
     async def readiness(self) -> dict[str, str]:
         """The metrics port's `/health/ready` checks (`uts_shared.probes`): this process's
         broker connection and database; `/ready` on the public port also asks the services."""
-        return {
-            "broker": await answers(lambda: self.broker_link.connected(CHECK_TIMEOUT)),
-            "store": await answers(lambda: self.database.command("ping")),
-        }
+        broker, store = await asyncio.gather(
+            answers(lambda: self.broker_link.connected(CHECK_TIMEOUT)),
+            answers(lambda: self.database.command("ping")),
+        )
+        return {"broker": broker, "store": store}
 
     async def stop(self) -> None:
         await self.broker_link.stop()
