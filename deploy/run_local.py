@@ -6,6 +6,9 @@ throwaway container, else each service's embedded engine, keeping its data under
 Replicas: CONFIG_REPLICAS, TICKETS_REPLICAS, AI_TOOLS_REPLICAS, GATEWAY_REPLICAS (default 1).
 With a real MongoDB each replica is its own process; on the in-process engine replicas of a
 service run inside one process (UTS_INSTANCES) so they share its data.
+Every process gets a metrics port of its own (`/metrics`, `/health/live`, `/health/ready`):
+METRICS_PORT, METRICS_PORT+1, ... (default 9100), or free ones with METRICS_PORT=0; the banner
+lists them.
 Ctrl-C stops everything this script started.
 """
 
@@ -16,6 +19,7 @@ import importlib.util
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -41,6 +45,44 @@ def _replicas(name: str) -> int:
 
 def _available(module: str) -> bool:
     return importlib.util.find_spec(f"{module}.__main__") is not None
+
+
+class MetricsPorts:
+    """The next process's metrics port: consecutive from a base, or any free one (base 0)."""
+
+    def __init__(self, base: int) -> None:
+        self._next = base
+
+    def take(self) -> int:
+        if self._next == 0:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                return int(s.getsockname()[1])
+        port, self._next = self._next, self._next + 1
+        return port
+
+
+class Children:
+    """The processes this script started, with their metrics ports."""
+
+    def __init__(self, env: dict[str, str], ports: MetricsPorts) -> None:
+        self._env = env
+        self._ports = ports
+        self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.metrics: list[tuple[str, int]] = []
+
+    def start(self, label: str, module: str, **extra: str) -> None:
+        port = self._ports.take()
+        self.metrics.append((label, port))
+        env = {**self._env, "METRICS_HOST": "127.0.0.1", "METRICS_PORT": str(port), **extra}
+        self.procs.append((label, subprocess.Popen([sys.executable, "-m", module], env=env)))
+
+
+def _metrics_base(env: dict[str, str]) -> int:
+    raw = env.get("METRICS_PORT", "9100").strip() or "9100"
+    if not raw.isdigit() or int(raw) > 65535:
+        raise SystemExit(f"METRICS_PORT={raw!r}: a port number, or 0 for free ones")
+    return int(raw)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -114,13 +156,11 @@ def main() -> int:
             print(f"MongoDB: {choice.describe()}")
         shared_engine = "MONGODB_URL" not in env
 
-        procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        children = Children(env, MetricsPorts(_metrics_base(env)))
+        procs = children.procs
         # Whatever ends this block (Ctrl-C, SIGTERM, a crash while starting) stops every child.
         stack.callback(_stop_all, procs)
-
-        def start(label: str, module: str, **extra: str) -> None:
-            proc = subprocess.Popen([sys.executable, "-m", module], env={**env, **extra})
-            procs.append((label, proc))
+        start = children.start
 
         running: list[str] = []
         for name, module in SERVICES:
@@ -155,6 +195,8 @@ def main() -> int:
         try:
             _wait_ready(f"http://{host}:{port}/ready", procs)
             _banner(host, port, gateways, env["ADMIN_EMAIL"], password=generated, data_dir=data_dir)
+            _metrics_banner(children.metrics)
+            print("Ctrl-C stops everything.", flush=True)
             while all(p.poll() is None for _, p in procs):
                 time.sleep(0.5)
         except KeyboardInterrupt:
@@ -194,7 +236,13 @@ def _banner(
         print(f"Admin password (generated, shown once; set ADMIN_PASSWORD to choose): {password}")
     if data_dir is not None:
         print(f"Data:          kept in {data_dir} (delete it to start afresh)")
-    print("Ctrl-C stops everything.")
+
+
+def _metrics_banner(metrics: list[tuple[str, int]]) -> None:
+    print("Metrics and probes (/metrics, /health/live, /health/ready):")
+    width = max(len(label) for label, _ in metrics)
+    for label, port in metrics:
+        print(f"  {label.ljust(width)}  http://127.0.0.1:{port}")
 
 
 def _wait_ready(url: str, procs: list[tuple[str, subprocess.Popen[bytes]]]) -> None:

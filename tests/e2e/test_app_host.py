@@ -49,6 +49,7 @@ def host(rabbit_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         CONFIG_REPLICAS="2",
         GATEWAY_REPLICAS="2",
         JWT_SECRET="app-host-test-secret-app-host-test-secret",
+        METRICS_PORT="0",
     )
     try:
         yield h
@@ -65,6 +66,48 @@ def test_app_host_prints_docs_asyncapi_login_and_each_services_mongodb(host: App
         assert any(line.startswith(f"{service}:") and "MongoDB" in line for line in host.seen)
     assert httpx.get(f"http://127.0.0.1:{host.port}/ready", timeout=5).status_code == 200
     assert httpx.get(f"http://127.0.0.1:{host.port}/asyncapi.json", timeout=5).status_code == 200
+
+
+def _metrics_ports(seen: list[str]) -> dict[str, str]:
+    """The banner's `Metrics and probes` lines: process label -> its base URL."""
+    start = seen.index("Metrics and probes (/metrics, /health/live, /health/ready):")
+    found: dict[str, str] = {}
+    for line in seen[start + 1 :]:
+        if not line.startswith("  "):
+            break
+        label, url = line.split()
+        found[label] = url
+    return found
+
+
+def test_app_host_gives_every_process_its_own_metrics_and_probes_port(host: AppHost) -> None:
+    ports = _metrics_ports(host.seen)
+    assert set(ports) == {"config", "tickets", "ai-tools", "gateway#1", "gateway#2"}
+    assert len(set(ports.values())) == len(ports)
+    pages = {}
+    for label, base in ports.items():
+        assert httpx.get(f"{base}/health/live", timeout=5).status_code == 200, label
+        ready = httpx.get(f"{base}/health/ready", timeout=5)
+        assert ready.status_code == 200, (label, ready.text)
+        pages[label] = httpx.get(f"{base}/metrics", timeout=5).text
+    # Two config replicas in one process (UTS_INSTANCES=2), each ready on its own.
+    config_ready = httpx.get(f"{ports['config']}/health/ready", timeout=5).json()
+    assert len(config_ready["instances"]) == 2
+    # Each process exports its own metrics only, and no label names an instance.
+    assert "uts_outbox_pending" in pages["tickets"]
+    assert "uts_http_request_seconds" in pages["gateway#1"]
+    for label in ("config", "ai-tools"):
+        assert "uts_outbox_pending" not in pages[label], label
+        assert "uts_socketio_connections" not in pages[label], label
+        assert "uts_http_request_seconds" not in pages[label], label
+    assert 'app_name="config"' in pages["config"]
+    for label, page in pages.items():
+        assert "_created" not in page, label
+        assert "rpc.reply." not in page, label
+    for instance in config_ready["instances"]:
+        assert instance["instance"] not in pages["config"]
+    # The gateway's public port no longer serves them: they are on the metrics port.
+    assert httpx.get(f"http://127.0.0.1:{host.port}/metrics", timeout=5).status_code == 404
 
 
 def test_restaurant_preset_applied_through_one_gateway_shows_through_the_other(

@@ -3,9 +3,12 @@ revocations published on the real broker and refused at once by a running gatewa
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
+import sys
 import uuid
+from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -339,6 +342,56 @@ async def test_without_mongodb_url_or_uts_data_dir_it_says_where_agents_live() -
 
 async def test_a_data_dir_without_a_gateway_database_is_refused(tmp_path: Path) -> None:
     result = await admin("agents", "deactivate", "ana@example.com", UTS_DATA_DIR=tmp_path)
+
+    assert result.exit_code == 2
+    assert "no gateway database" in one_line_error(result)
+    assert not (tmp_path / "uts_gateway").exists()
+
+
+def _columns(lines: list[str]) -> list[int]:
+    """Where each column of an aligned table starts (after a run of two spaces)."""
+    header = lines[0]
+    return [0, *(m.end() for m in re.finditer(r"  +", header))]
+
+
+async def test_list_shows_every_agent_in_aligned_columns_beside_a_running_gateway(
+    data_dir: Path,
+) -> None:
+    agent = await _agent(data_dir)
+    async with gateway_database(data_dir) as agents:
+        await agents.set_active(agent.id, False, by="test")
+    # A gateway running on the files in another process: it holds the database's lock.
+    script = (
+        "import sys; from uts_shared.embedded import Engine; "
+        f"Engine({str(data_dir)!r}).database('uts_gateway'); print('open', flush=True); "
+        "sys.stdin.read()"
+    )
+    running = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, stdin=PIPE, stdout=PIPE
+    )
+    try:
+        assert running.stdout is not None and (await running.stdout.readline()).strip() == b"open"
+        result = await admin("agents", "list", UTS_DATA_DIR=data_dir)
+    finally:
+        await running.communicate(b"")
+
+    assert result.exit_code == 0, result.output
+    summary, *table = result.stdout.splitlines()
+    assert summary == "2 agents, 1 active"
+    assert table[0].split() == ["ID", "EMAIL", "ROLE", "STATUS", "CREATED", "NAME"]
+    admin_row, agent_row = table[1:]
+    assert admin_row.split()[1:4] == ["admin@example.com", "admin", "active"]
+    assert agent_row.split()[:4] == [agent.id, agent.email, "agent", "deactivated"]
+    assert agent_row.endswith("Ana Ruiz")
+    starts = _columns(table)
+    for row in table[1:]:
+        assert all(row[start - 2 : start] == "  " for start in starts[1:]), row
+        assert all(row[start] != " " for start in starts), row
+    assert (await _stored(data_dir, agent.id)).active is False  # read, nothing changed
+
+
+async def test_list_of_a_data_dir_without_a_gateway_database_is_refused(tmp_path: Path) -> None:
+    result = await admin("agents", "list", UTS_DATA_DIR=tmp_path)
 
     assert result.exit_code == 2
     assert "no gateway database" in one_line_error(result)

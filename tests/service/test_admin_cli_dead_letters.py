@@ -4,6 +4,8 @@ without being taken, and replayed to where they were first published."""
 from __future__ import annotations
 
 import contextlib
+import itertools
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -223,9 +225,13 @@ async def test_a_dead_letter_whose_exchange_is_gone_stays_and_the_others_are_rep
         listed = await admin("dead-letters", "list", RABBITMQ_URL=fresh_vhost)
         result = await admin("dead-letters", "replay", "--all", RABBITMQ_URL=fresh_vhost)
 
-        assert "legacy-1  legacy.thing (test.legacy)  rejected  2026-03-14 09:30:00Z" in (
-            listed.stdout
-        )
+        [legacy] = [line for line in listed.stdout.splitlines() if line.startswith("legacy-1 ")]
+        assert re.split(r"  +", legacy)[:4] == [
+            "legacy-1",
+            "legacy.thing (test.legacy)",
+            "rejected",
+            "2026-03-14 09:30:00Z",
+        ]
         assert result.exit_code == 1
         assert "replayed current-1 to (default exchange) / test.orders" in result.stdout
         error = one_line_error(result)
@@ -233,3 +239,36 @@ async def test_a_dead_letter_whose_exchange_is_gone_stays_and_the_others_are_rep
         back = await (await channel.get_queue("test.orders", ensure=False)).get(timeout=5)
         assert back is not None and back.body == b"current"
     assert await _dead_letters(fresh_vhost) == 1
+
+
+async def test_list_shows_dead_letters_in_aligned_columns(fresh_vhost: str) -> None:
+    async with _channel(fresh_vhost) as channel:
+        await _declare(channel, "test.orders")
+        await _declare(channel, "test.order-events", binding="order.placed.in.a.long.key")
+        await _publish(channel, b"request\tone", "test.orders", message_id="r-1")
+        await _refused(channel, "test.orders")
+        await _publish(
+            channel,
+            b"event",
+            "order.placed.in.a.long.key",
+            exchange=EVENTS_EXCHANGE,
+            message_id="event-with-a-longer-id",
+        )
+        await _refused(channel, "test.order-events")
+
+    result = await admin("dead-letters", "list", RABBITMQ_URL=fresh_vhost)
+
+    assert result.exit_code == 0, result.output
+    _, header, *rows = result.stdout.splitlines()
+    columns = ["ID", "ROUTING KEY (QUEUE)", "REASON", "FIRST DEATH", "TIMES", "BODY"]
+    starts = [header.index(name) for name in columns]
+    assert starts == sorted(starts)
+    assert len(rows) == 2
+    for row in rows:
+        cells = [row[a:b].strip() for a, b in itertools.pairwise([*starts, len(row)])]
+        assert all(cells), row  # every cell starts where its column does
+        assert all(row[start - 2 : start] == "  " for start in starts[1:]), row
+        assert cells[2:5][0] == "rejected" and cells[4] == "x1", row
+    by_id = {row.split()[0]: row for row in rows}
+    assert "order.placed.in.a.long.key (test.order-events)" in by_id["event-with-a-longer-id"]
+    assert by_id["r-1"].endswith("request\\tone")  # a tab would shift the columns: escaped

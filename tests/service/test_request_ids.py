@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
 
+from tests.support.config_helpers import call_raw, config_harness
 from tests.support.tickets_helpers import QUICK_RELAY, BrokerDown, TicketsEnv, tickets_env
+from tests.support.waiting import poll_until
+from uts_shared.contracts import config
+from uts_shared.contracts.agents import AGENT_UPDATED, AgentUpdated
+from uts_shared.contracts.base import Empty
+from uts_shared.errors import ValidationFailed
 from uts_shared.logs import handling, request_id
+from uts_shared.messaging import EventPublisher, make_event
 
 
 @pytest_asyncio.fixture
@@ -65,3 +73,74 @@ async def test_an_event_published_later_by_the_relay_keeps_its_request_id(env: T
         env.service.outbox.publisher = real  # the broker is back: the relay sends it
     [created] = await env.recorder.wait_one("ticket.created", ticket.ticket_id)
     assert created.request_id == "req-relayed-2"
+
+
+class Lines(logging.Handler):
+    """Every `uts_shared.handled` line, with the request id in effect when it was written."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[tuple[str, str | None]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.getMessage(), request_id.get()))
+
+
+@pytest.fixture
+def handled_lines() -> Iterator[Lines]:
+    handler = Lines()
+    logger = logging.getLogger("uts_shared.handled")
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(previous)
+
+
+async def test_at_debug_the_config_service_writes_a_line_per_message_with_its_request_id(
+    rabbit_url: str, mongo_url: str | None, handled_lines: Lines
+) -> None:
+    async with config_harness(rabbit_url, mongo_url) as h:
+        with handling("req-config-3"):
+            await h.client.call(config.GET_CATEGORIES, Empty())
+            with pytest.raises(ValidationFailed):  # malformed: refused and dead-lettered
+                await call_raw(
+                    h.client, config.UPDATE_CATEGORIES, {"agentId": "a", "categories": []}
+                )
+            with pytest.raises(ValidationFailed):  # an error reply
+                await h.client.call(config.GET_HISTORY, config.HistoryQuery(key="no-such-key"))
+
+    mine = [(line, rid) for line, rid in handled_lines.lines if rid == "req-config-3"]
+    assert [line.split(" handled in ")[0] for line, _ in mine] == [
+        config.GET_CATEGORIES.queue,
+        config.UPDATE_CATEGORIES.queue,
+        config.GET_HISTORY.queue,
+    ]
+    outcomes = [line.rsplit(": ", 1)[1] for line, _ in mine]
+    assert outcomes == ["ok", "dead-lettered", "validation"]
+    # The caller's reply queue is not a line of its own.
+    assert not any("rpc.reply." in line for line, _ in handled_lines.lines)
+
+
+async def test_at_debug_the_tickets_service_writes_a_line_per_event_it_handles(
+    env: TicketsEnv, handled_lines: Lines
+) -> None:
+    renamed = AgentUpdated(
+        agent_id="agent-renamed-4",
+        first_name="Marta",
+        last_name="Gil",
+        role="agent",
+        active=True,
+        updated_at=datetime.now(UTC),
+    )
+    with handling("req-event-4"):
+        await EventPublisher(env.client).publish(make_event(AGENT_UPDATED, renamed))
+
+    def lines() -> list[str]:
+        return [line for line, rid in handled_lines.lines if rid == "req-event-4"]
+
+    await poll_until(lambda: lines() != [], what="the tickets service's line")
+    [line] = lines()
+    assert line.startswith(f"uts.events {AGENT_UPDATED.routing_key} handled in ")
+    assert line.endswith(": ok")

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 
 from tests.support.factories import ticket_body
 from tests.support.gateway_app import PASSWORD, gateway_app
@@ -20,6 +20,7 @@ from tests.support.tickets_helpers import QUICK_RELAY, BrokerDown, TicketsEnv, t
 from tests.support.waiting import poll_until
 from uts_shared import tracing
 from uts_shared.contracts import tickets as t
+from uts_shared.errors import NotFound
 
 
 @pytest_asyncio.fixture
@@ -36,7 +37,7 @@ def relay_spans(exporter: InMemorySpanExporter) -> list[ReadableSpan]:
     """The gateway relay's handling of `ticket.created` (its queue is `gateway.relay.<id>`)."""
     return [
         s
-        for s in named(exporter, "ticket.created process", SpanKind.CONSUMER)
+        for s in named(exporter, "process ticket.created", SpanKind.CONSUMER)
         if str((s.attributes or {}).get("messaging.destination.subscription.name", "")).startswith(
             "gateway.relay."
         )
@@ -78,20 +79,25 @@ async def test_one_ticket_created_over_http_is_one_trace_from_the_request_to_the
             await gw.gateway.stop()
 
     [http] = named(spans, "POST /api/v2/tickets", SpanKind.SERVER)
-    [send] = named(spans, f"{t.CREATE_FROM_AGENT.queue} send", SpanKind.CLIENT)
-    [process] = named(spans, f"{t.CREATE_FROM_AGENT.queue} process", SpanKind.SERVER)
-    [publish] = named(spans, "ticket.created publish", SpanKind.PRODUCER)
+    [send] = named(spans, f"send {t.CREATE_FROM_AGENT.queue}", SpanKind.CLIENT)
+    [process] = named(spans, f"process {t.CREATE_FROM_AGENT.queue}", SpanKind.SERVER)
+    [publish] = named(spans, "publish ticket.created", SpanKind.PRODUCER)
     [relayed] = relay_spans(spans)
     assert http.parent is None  # the request is the trace's root
     assert http.attributes is not None  # and names its request id, as the logs do
     assert list(http.attributes["http.response.header.x_request_id"]) == [
         created.headers["x-request-id"]
     ]
+    # The stable HTTP conventions, not the old `http.method` / `http.status_code`.
+    assert http.attributes["http.request.method"] == "POST"
+    assert http.attributes["http.route"] == "/api/v2/tickets"
+    assert http.attributes["http.response.status_code"] == 201
+    assert "http.method" not in http.attributes and "http.status_code" not in http.attributes
     assert_chain([http, send, process, publish, relayed])
     # The event carries the publish span's context; every consumer's span is its child.
     assert publish.context is not None
     assert event.headers[tracing.TRACEPARENT].split("-")[2] == f"{publish.context.span_id:016x}"
-    consumers = named(spans, "ticket.created process", SpanKind.CONSUMER)
+    consumers = named(spans, "process ticket.created", SpanKind.CONSUMER)
     assert {s.parent.span_id for s in consumers if s.parent} == {publish.context.span_id}
     # One connected trace: every span in it (config lookups, the reply, ...) has its parent
     # in it, and the HTTP request is its only root.
@@ -127,15 +133,15 @@ async def test_an_event_the_outbox_relay_publishes_later_joins_the_trace_of_its_
         env.service.outbox.publisher = real  # the broker is back: the relay sends it
     [event] = await env.recorder.wait_one("ticket.created", ticket.ticket_id)
     await poll_until(
-        lambda: named(spans, "ticket.created process", SpanKind.CONSUMER) != [],
+        lambda: named(spans, "process ticket.created", SpanKind.CONSUMER) != [],
         what="the recorder's span",
     )
 
     [caller] = named(spans, "caller", SpanKind.INTERNAL)
-    [send] = named(spans, f"{t.CREATE_FROM_AGENT.queue} send", SpanKind.CLIENT)
-    [process] = named(spans, f"{t.CREATE_FROM_AGENT.queue} process", SpanKind.SERVER)
-    [publish] = named(spans, "ticket.created publish", SpanKind.PRODUCER)
-    [recorded] = named(spans, "ticket.created process", SpanKind.CONSUMER)
+    [send] = named(spans, f"send {t.CREATE_FROM_AGENT.queue}", SpanKind.CLIENT)
+    [process] = named(spans, f"process {t.CREATE_FROM_AGENT.queue}", SpanKind.SERVER)
+    [publish] = named(spans, "publish ticket.created", SpanKind.PRODUCER)
+    [recorded] = named(spans, "process ticket.created", SpanKind.CONSUMER)
     assert env.service.outbox.relayed >= 1
     assert (publish.start_time or 0) > (process.end_time or 0)  # by the relay, after the reply
     assert_chain([caller, send, process, publish, recorded])
@@ -166,7 +172,7 @@ async def test_with_a_real_mongodb_the_stores_commands_are_spans_of_the_handling
     # into each client when it is made.
     customer = await env.customer()
     await env.ticket(customer)
-    [process] = named(spans, f"{t.CREATE_FROM_AGENT.queue} process", SpanKind.SERVER)
+    [process] = named(spans, f"process {t.CREATE_FROM_AGENT.queue}", SpanKind.SERVER)
     assert process.context is not None
     commands = [
         s
@@ -178,3 +184,19 @@ async def test_with_a_real_mongodb_the_stores_commands_are_spans_of_the_handling
     assert mine, [s.name for s in commands]
     # Only commands inside a trace are spans: background polling starts no traces.
     assert all(s.parent is not None for s in commands)
+
+
+async def test_an_error_reply_fails_the_callers_span_and_names_its_code(
+    spans: InMemorySpanExporter, env: TicketsEnv
+) -> None:
+    with pytest.raises(NotFound):
+        await env.rpc.call(t.GET, t.GetTicket(ticket_id="LUX-1900-000001"))
+
+    [call] = named(spans, f"send {t.GET.queue}", SpanKind.CLIENT)
+    [answer] = named(spans, f"process {t.GET.queue}", SpanKind.SERVER)
+    assert call.status.status_code == StatusCode.ERROR
+    assert call.attributes is not None and call.attributes["error.type"] == "not_found"
+    # The service answered as it should: a caller's mistake is not the service's failure.
+    assert answer.status.status_code == StatusCode.UNSET
+    assert answer.attributes is not None and answer.attributes["error.type"] == "not_found"
+    assert answer.attributes["messaging.operation.name"] == "process"

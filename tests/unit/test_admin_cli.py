@@ -38,7 +38,7 @@ def test_uts_admin_offers_agents_config_dead_letters_tickets_and_jwt() -> None:
     for group in ("agents", "config", "dead-letters", "tickets", "jwt"):
         assert group in result.stdout
     for group, commands in {
-        "agents": ("create", "deactivate", "reset-password"),
+        "agents": ("list", "create", "deactivate", "reset-password"),
         "config": ("export", "import", "apply-preset"),
         "dead-letters": ("list", "replay"),
         "tickets": ("reindex-search", "replay-outbox", "rebuild-counts"),

@@ -119,3 +119,14 @@ def test_the_broker_refuses_messages_over_a_size_limit_above_what_services_accep
         if line and not line.startswith("#")
     )
     assert MAX_MESSAGE_BYTES < int(settings["max_message_size"]) <= 16 * 1024 * 1024
+
+
+def test_each_container_is_health_checked_by_its_own_readiness_probe() -> None:
+    services = _compose()["services"]
+    for name in ("config", "tickets", "ai-tools", "gateway"):
+        check = services[name]["healthcheck"]["test"]
+        assert check == ["CMD", "python", "-m", "uts_shared.healthcheck", "ready"], name
+        environment = services[name]["environment"]
+        assert environment["METRICS_PORT"] == "9100", name
+        assert environment["METRICS_HOST"] == "0.0.0.0", name
+        assert "ports" not in services[name] or "9100" not in str(services[name]["ports"]), name

@@ -32,6 +32,15 @@ def test_json_lines_carry_the_service_and_the_request_id(
     assert line["logger"] == "tickets_service.tickets" and "time" in line
 
 
+def test_json_lines_carry_the_instance_id_the_traces_and_probes_show(
+    restore_root: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO", fmt="json", service="tickets", instance="tickets-7f3a")
+    logging.getLogger("tickets_service.tickets").info("started")
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert (line["service"], line["instance"]) == ("tickets", "tickets-7f3a")
+
+
 def test_text_lines_show_the_request_id(
     restore_root: object, capsys: pytest.CaptureFixture[str]
 ) -> None:

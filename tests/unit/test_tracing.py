@@ -5,9 +5,13 @@ parent of a later publish."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
@@ -61,8 +65,8 @@ def test_the_handling_span_is_the_child_of_the_sending_one(
     with tracing.rpc_handle("tickets.get", headers):
         inside = tracing.current_traceparent()
     send, process = spans.get_finished_spans()
-    assert (send.name, send.kind) == ("tickets.get send", SpanKind.CLIENT)
-    assert (process.name, process.kind) == ("tickets.get process", SpanKind.SERVER)
+    assert (send.name, send.kind) == ("send tickets.get", SpanKind.CLIENT)
+    assert (process.name, process.kind) == ("process tickets.get", SpanKind.SERVER)
     assert process.parent is not None and send.context is not None
     assert process.parent.span_id == send.context.span_id
     assert process.context is not None
@@ -105,3 +109,112 @@ def test_failures_mark_the_span_and_error_replies_say_their_code(
     assert not_found.attributes is not None
     assert not_found.attributes["error.type"] == "not_found"
     assert internal.status.status_code == StatusCode.ERROR
+
+
+def test_spans_are_named_operation_then_destination_with_the_messaging_attributes(
+    spans: InMemorySpanExporter,
+) -> None:
+    headers: dict[str, Any] = {}
+    with tracing.rpc_call("tickets.get", headers):
+        pass
+    with tracing.rpc_handle("tickets.get", headers):
+        pass
+    with tracing.event_publish("uts.events", "ticket.created", "e1", headers):
+        pass
+    with tracing.event_process("uts.events", "ticket.created", "gateway.relay.x", "e1", headers):
+        pass
+    found = {s.name: (s.kind, dict(s.attributes or {})) for s in spans.get_finished_spans()}
+    expected = {
+        "send tickets.get": (SpanKind.CLIENT, "send", "send", "tickets.get"),
+        "process tickets.get": (SpanKind.SERVER, "process", "process", "tickets.get"),
+        "publish ticket.created": (SpanKind.PRODUCER, "publish", "send", "uts.events"),
+        "process ticket.created": (SpanKind.CONSUMER, "process", "process", "uts.events"),
+    }
+    assert set(found) == set(expected)
+    for name, (kind, operation, operation_type, destination) in expected.items():
+        span_kind, attributes = found[name]
+        assert span_kind == kind, name
+        assert attributes["messaging.system"] == "rabbitmq", name
+        assert attributes["messaging.operation.name"] == operation, name
+        assert attributes["messaging.operation.type"] == operation_type, name
+        assert attributes["messaging.destination.name"] == destination, name
+        assert name == f"{operation} {attributes['messaging.rabbitmq.destination.routing_key']}"
+
+
+def test_an_error_reply_fails_the_callers_span_whatever_its_code(
+    spans: InMemorySpanExporter,
+) -> None:
+    with tracing.rpc_call("tickets.get", {}) as span:
+        assert span is not None
+        tracing.answered_with_error(span, "not_found", caller=True)
+    [call] = spans.get_finished_spans()
+    assert call.status.status_code == StatusCode.ERROR
+    assert call.attributes is not None and call.attributes["error.type"] == "not_found"
+
+
+class _OwnHeader(TextMapPropagator):
+    """A propagator of the test's own, as OTEL_PROPAGATORS would install (b3, jaeger, ...)."""
+
+    FIELD = "x-test-trace"
+
+    def inject(self, carrier: Any, context: Any = None, setter: Any = None) -> None:
+        ctx = trace.get_current_span(context).get_span_context()
+        carrier[self.FIELD] = f"{ctx.trace_id:032x}:{ctx.span_id:016x}"
+
+    def extract(self, carrier: Any, context: Any = None, getter: Any = None) -> Any:
+        value = carrier.get(self.FIELD)
+        if not value:
+            return context or otel_context.Context()
+        trace_id, span_id = (int(part, 16) for part in value.split(":"))
+        sampled = trace.TraceFlags(trace.TraceFlags.SAMPLED)
+        parent = trace.SpanContext(trace_id, span_id, is_remote=True, trace_flags=sampled)
+        return trace.set_span_in_context(trace.NonRecordingSpan(parent), context)
+
+    @property
+    def fields(self) -> set[str]:
+        return {self.FIELD}
+
+
+def test_messages_carry_the_context_in_the_propagators_otel_propagators_names(
+    spans: InMemorySpanExporter,
+) -> None:
+    configured = propagate.get_global_textmap()  # what OTEL_PROPAGATORS made at start-up
+    propagate.set_global_textmap(_OwnHeader())
+    try:
+        headers: dict[str, Any] = {}
+        with tracing.rpc_call("tickets.get", headers):
+            pass
+        with tracing.rpc_handle("tickets.get", headers):
+            pass
+    finally:
+        propagate.set_global_textmap(configured)
+    assert set(headers) == {_OwnHeader.FIELD}  # no traceparent: only the configured format
+    send, process = spans.get_finished_spans()
+    assert process.parent is not None and send.context is not None
+    assert process.parent.span_id == send.context.span_id
+
+
+def test_the_resource_names_the_service_and_its_instance(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(tracing.ENDPOINT_VARIABLE, "http://127.0.0.1:4318")
+    monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
+    provider = tracing.provider_from_environment("tickets", "tickets-7f3a")
+    assert provider is not None
+    try:
+        attributes = provider.resource.attributes
+        assert (attributes["service.name"], attributes["service.instance.id"]) == (
+            "tickets",
+            "tickets-7f3a",
+        )
+    finally:
+        provider.shutdown()
+
+
+def test_tracing_on_asks_for_the_stable_http_conventions_unless_chosen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(tracing.SEMCONV_OPT_IN, "database")
+    tracing.stable_http_conventions()
+    assert os.environ[tracing.SEMCONV_OPT_IN] == "database,http"
+    monkeypatch.setenv(tracing.SEMCONV_OPT_IN, "http/dup")
+    tracing.stable_http_conventions()
+    assert os.environ[tracing.SEMCONV_OPT_IN] == "http/dup"

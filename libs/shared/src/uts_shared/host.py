@@ -10,7 +10,12 @@ and fills in the hooks it needs:
 - `closed()`: after it stopped (clients of other systems).
 
 `start()` and `stop()` are the same everywhere: one instance id style, one database handling
-(a database the host opened is closed by it), a broker stop that cannot hang the process.
+(a database the host opened is closed by it), a broker stop that cannot hang the process;
+`readiness()` answers the process's `/health/ready` (`uts_shared.probes`).
+
+The instance id is the one the logs, the health RPC, `/ready`, the probes and the traces'
+`service.instance.id` show: `INSTANCE_ID` (or a random one) for a process's one instance,
+`<id>-<n>` for each of several (UTS_INSTANCES).
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ from typing import Any, ClassVar, TypeVar
 from uts_shared import runtime
 from uts_shared.clock import Clock, SystemClock
 from uts_shared.contracts.base import HealthStatus
+from uts_shared.handled import HandledLog
 from uts_shared.logs import configure_logging
 from uts_shared.messaging import declare_topology, make_broker
 from uts_shared.mongo import describe_store, open_database
+from uts_shared.probes import CHECK_TIMEOUT, answers
 from uts_shared.settings import ServiceSettings
 from uts_shared.store_types import Database
 from uts_shared.tracing import configure_tracing
@@ -43,12 +50,19 @@ class ServiceHost:
     """The service's name: logs, health, broker connection name, metrics and traces."""
 
     def __init__(
-        self, settings: ServiceSettings, *, database: Any = None, clock: Clock | None = None
+        self,
+        settings: ServiceSettings,
+        *,
+        database: Any = None,
+        clock: Clock | None = None,
+        instance: str | None = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        # The suffix keeps two instances apart even when they were given the same settings.
-        self.instance = f"{settings.instance_id}-{uuid.uuid4().hex[:6]}"
+        # Without an id of its own (tests), the suffix keeps two instances apart even when
+        # they were given the same settings.
+        self.instance = instance or f"{settings.instance_id}-{uuid.uuid4().hex[:6]}"
+        self._serving = False
         self.mongo = describe_store(settings.mongodb_url, settings.data_dir)
         self._owns_database = database is None
         self.database: Database = (
@@ -56,7 +70,12 @@ class ServiceHost:
             if database is None
             else database
         )
-        self.broker = make_broker(settings.rabbitmq_url, app_id=f"{self.service}-{self.instance}")
+        self.broker = make_broker(
+            settings.rabbitmq_url,
+            app_id=f"{self.service}-{self.instance}",
+            metrics_name=self.service,
+        )
+        self.broker.add_middleware(HandledLog)  # at DEBUG: a line per message handled
 
     async def prepare(self) -> None:
         """Before any consumer runs."""
@@ -73,6 +92,15 @@ class ServiceHost:
     async def health(self) -> HealthStatus:
         return HealthStatus(service=self.service, instance=self.instance, mongo=self.mongo)
 
+    async def readiness(self) -> dict[str, str]:
+        """This instance's `/health/ready` checks: started (not stopping), its own broker
+        connection and its store."""
+        broker, store = await asyncio.gather(
+            answers(lambda: self.broker.ping(timeout=CHECK_TIMEOUT)),
+            answers(lambda: self.database.command("ping")),
+        )
+        return {"started": "ok" if self._serving else "no", "broker": broker, "store": store}
+
     async def start(self) -> None:
         log.info(
             "%s %s starting; MongoDB: %s (database %s)",
@@ -86,9 +114,11 @@ class ServiceHost:
         await self.prepare()
         await self.broker.start()
         await self.started()
+        self._serving = True
         log.info("%s %s started", self.service, self.instance)
 
     async def stop(self) -> None:
+        self._serving = False
         await self.stopping()
         try:
             async with asyncio.timeout(self.settings.stop_timeout):
@@ -103,7 +133,7 @@ class ServiceHost:
         log.info("%s %s stopped", self.service, self.instance)
 
 
-def serve_forever(host: Callable[[S], ServiceHost], settings_type: Callable[[], S]) -> None:
+def serve_forever(host: Callable[..., ServiceHost], settings_type: Callable[[], S]) -> None:
     """The process entry: logging and tracing set up once, then `UTS_INSTANCES` instances
     (each with settings of its own) until a signal stops them."""
     settings = settings_type()
@@ -113,6 +143,13 @@ def serve_forever(host: Callable[[S], ServiceHost], settings_type: Callable[[], 
         fmt=settings.log_format,
         service=service,
         levels=settings.log_levels,
+        instance=settings.instance_id,
     )
-    configure_tracing(service)
-    runtime.run(lambda: host(settings_type()), settings.instances, settings.metrics_port)
+    configure_tracing(service, settings.instance_id)
+    ids = runtime.instance_ids(settings.instance_id, settings.instances)
+    runtime.run(
+        [host(settings_type(), instance=i) for i in ids],
+        name=service,
+        metrics_host=settings.metrics_host,
+        metrics_port=settings.metrics_port,
+    )

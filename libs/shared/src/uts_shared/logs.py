@@ -92,13 +92,15 @@ def _levels(spec: str) -> dict[str, int]:
 
 
 class _Context(logging.Filter):
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, instance: str) -> None:
         super().__init__()
         self._service = service
+        self._instance = instance
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get() or "-"
         record.service = self._service
+        record.instance = self._instance
         return True
 
 
@@ -107,18 +109,25 @@ _named: set[str] = set()
 
 
 def configure_logging(
-    level: str, *, fmt: LogFormat = "text", service: str = "uts", levels: str = ""
+    level: str,
+    *,
+    fmt: LogFormat = "text",
+    service: str = "uts",
+    levels: str = "",
+    instance: str = "-",
 ) -> None:
-    """The process's root handler: level, format and the request-id/service fields; at DEBUG
-    only our loggers open, libraries stay at WARNING unless `levels` names them."""
+    """The process's root handler: level, format and the request-id/service/instance fields
+    (`instance`: the process's id, as its traces' `service.instance.id` and its probes show
+    it); at DEBUG only our loggers open, libraries stay at WARNING unless `levels` names them."""
     named = _levels(levels)
     wanted = logging.getLevelName(level.upper())
     handler = logging.StreamHandler()
-    handler.addFilter(_Context(service))
+    handler.addFilter(_Context(service, instance))
     if fmt == "json":
         handler.setFormatter(
             JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(service)s %(request_id)s %(message)s",
+                "%(asctime)s %(levelname)s %(name)s %(service)s %(instance)s %(request_id)s "
+                "%(message)s",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             )
         )

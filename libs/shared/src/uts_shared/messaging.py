@@ -30,8 +30,6 @@ from faststream.rabbit import (
     RabbitMessage,
     RabbitQueue,
 )
-from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
-from prometheus_client import REGISTRY
 from pydantic import BaseModel, ValidationError
 
 from uts_shared import tracing
@@ -56,7 +54,14 @@ from uts_shared.errors import (
     field_errors_from_pydantic,
 )
 from uts_shared.logs import REQUEST_ID_HEADER, handling, request_id
-from uts_shared.metrics import DEAD_LETTERED, EVENTS_PUBLISHED, RPC_CALLS, RPC_HANDLED
+from uts_shared.metrics import (
+    DEAD_LETTERED,
+    EVENTS_PUBLISHED,
+    RPC_CALLS,
+    RPC_HANDLED,
+    broker_metrics,
+    queue_label,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +90,11 @@ event only once the broker has it. Requests and replies need no confirm (the cal
 covers a lost one), so the default channel goes without."""
 
 
-def make_broker(url: str, *, app_id: str, prefetch: int = 256) -> RabbitBroker:
-    """The process's single broker connection; per-message logs at DEBUG.
+def make_broker(
+    url: str, *, app_id: str, prefetch: int = 256, metrics_name: str | None = None
+) -> RabbitBroker:
+    """The process's single broker connection; per-message logs at DEBUG. `metrics_name`: the
+    `app_name` of FastStream's metrics (default `app_id`; never an instance id).
 
     `apply_types=False`: every subscriber here parses its body once with the contract's model
     itself, and FastStream's dependency injection would resolve the message in a worker thread
@@ -99,7 +107,7 @@ def make_broker(url: str, *, app_id: str, prefetch: int = 256) -> RabbitBroker:
         log_level=logging.DEBUG,
         graceful_timeout=10.0,
         default_channel=Channel(prefetch_count=prefetch, publisher_confirms=False),
-        middlewares=(RabbitPrometheusMiddleware(registry=REGISTRY, app_name=app_id),),
+        middlewares=(broker_metrics(metrics_name or app_id),),
     )
 
 
@@ -212,7 +220,9 @@ def _check_size(body: bytes) -> None:
         raise MalformedMessage(f"{len(body)} bytes, over the {MAX_MESSAGE_BYTES}-byte limit")
 
 
-def _dead_letter(where: str, body: bytes, exc: MalformedMessage) -> RejectMessage:
+def _dead_letter(
+    where: str, body: bytes, exc: MalformedMessage, label: str | None = None
+) -> RejectMessage:
     """Log a rejected message once, in one short line, and reject it to the dead-letter queue."""
     log.warning(
         "dead-lettered a malformed message from %s: %s (%d bytes, starting %r)",
@@ -221,7 +231,7 @@ def _dead_letter(where: str, body: bytes, exc: MalformedMessage) -> RejectMessag
         len(body),
         excerpt(body),
     )
-    DEAD_LETTERED.labels(where.split(" ", 1)[0]).inc()
+    DEAD_LETTERED.labels(label or where).inc()
     return RejectMessage()
 
 
@@ -373,11 +383,16 @@ class RpcClient:
         """Send `request` to `spec.queue`; the reply's bytes (or RpcTimeout / Unavailable)."""
         wait = self._timeout if timeout is None else timeout
         started = time.perf_counter()
-        outcome = "replied"
+        outcome = "ok"
         headers = _request_headers()
         try:
-            with tracing.rpc_call(spec.queue, headers):
-                return await self._send_and_wait(spec, request, wait, headers)
+            with tracing.rpc_call(spec.queue, headers) as span:
+                body = await self._send_and_wait(spec, request, wait, headers)
+                if not body.startswith(OK_REPLY):
+                    outcome = _error_code(body)
+                    if span is not None:
+                        tracing.answered_with_error(span, outcome, caller=True)
+                return body
         except DomainError as exc:
             outcome = exc.code.value
             raise
@@ -539,7 +554,8 @@ def subscribe_events(
         except (ValidationError, MalformedMessage) as exc:
             malformed = exc if isinstance(exc, MalformedMessage) else MalformedMessage.of(exc)
             where = f"{queue.name} ({excerpt(routing_key, 80)})"
-            raise _dead_letter(where, message.body, malformed) from None
+            label = queue_label(queue.name, exclusive=queue.exclusive)
+            raise _dead_letter(where, message.body, malformed, label) from None
 
 
 def subscribe_config_updates(

@@ -42,9 +42,13 @@ class ServiceSettings(BaseSettings):
     log_levels: str = ""
     """Levels of other loggers by name (`aiormq=DEBUG,faststream=INFO`): at `LOG_LEVEL=DEBUG`
     only our own loggers open, libraries stay at WARNING unless named here."""
-    metrics_port: int | None = Field(default=None, ge=1, le=65535)
-    """Serve Prometheus metrics on this port (`/metrics`); unset: not served (the gateway
-    always serves them at `/metrics` on its own port)."""
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    """This process's port for `/metrics`, `/health/live` and `/health/ready`
+    (`uts_shared.probes`); 0: any free port (logged and printed); unset: none (the gateway
+    then serves `/metrics` on its own port)."""
+    metrics_host: str = "127.0.0.1"
+    """Where the metrics port listens: `0.0.0.0` in a container (Kubernetes probes and
+    Prometheus come from outside the pod)."""
     log_format: LogFormat = "text"
     """`json` for one JSON object per line (compose, log shippers)."""
     instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:8])

@@ -3,14 +3,20 @@
 Off unless `OTEL_EXPORTER_OTLP_ENDPOINT` is set (`configure_tracing`, called by each `main()`):
 then a `TracerProvider` with a batch processor and the OTLP/HTTP exporter (which reads the
 standard `OTEL_EXPORTER_OTLP_*` variables itself; `OTEL_TRACES_SAMPLER` picks the sampler) and
-the resource `service.name`. Off, every helper here returns at its first `if`: no span, no
-header, nothing stored.
+the resource `service.name` and `service.instance.id` (the id the logs, `/ready` and the probes
+show). Off, every helper here returns at its first `if`: no span, no header, nothing stored.
 
-On, the W3C trace context (`traceparent`) travels in the same AMQP headers as the request id
-(`uts_shared.logs`): `messaging` opens a CLIENT span around each RPC round trip, a SERVER span
-around each request handled, a PRODUCER span around each event published and a CONSUMER span
-around each event handled, each a child of the one whose context its message carried. The
-tickets outbox stores the `traceparent` of the write with each event, so an event the relay
+On, the trace context travels in the same AMQP headers as the request id (`uts_shared.logs`),
+written and read by OpenTelemetry's global propagator (`OTEL_PROPAGATORS`; W3C `traceparent`
+and baggage by default): `messaging` opens a CLIENT span around each RPC round trip, a SERVER
+span around each request handled, a PRODUCER span around each event published and a CONSUMER
+span around each event handled, each a child of the one whose context its message carried.
+Spans follow OpenTelemetry's messaging conventions: named `<operation> <destination>`
+(`send tickets.get`, `process tickets.get`, `publish ticket.created`, `process ticket.created`:
+an event's routing key names it, as every event goes through the one exchange), with
+`messaging.operation.name` and `.type`, and status ERROR when the operation failed (an
+exception, an error reply to the caller, an internal error on the service's side). The
+tickets outbox stores the W3C `traceparent` of the write with each event, so an event the relay
 publishes later still joins the trace that caused it. The gateway's FastAPI instrumentation
 makes the HTTP request the root; the PyMongo instrumentation adds a span per command sent to a
 real MongoDB server (the embedded engine is in-process and has none).
@@ -25,11 +31,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 if TYPE_CHECKING:
+    from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
 
 log = logging.getLogger(__name__)
@@ -39,6 +46,7 @@ TRACEPARENT = "traceparent"
 SYSTEM = "rabbitmq"
 
 _PROPAGATOR = TraceContextTextMapPropagator()
+"""How the outbox stores a write's context (a `traceparent`, whatever travels in headers)."""
 
 _provider: TracerProvider | None = None
 _tracer: Tracer | None = None
@@ -48,12 +56,13 @@ _db_tracer: Tracer | None = None
 """The tracer of the PyMongo instrumentation's spans (see `_DbTracer`)."""
 
 
-def configure_tracing(service: str) -> bool:
-    """Trace this process as `service` when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; else nothing.
+def configure_tracing(service: str, instance: str | None = None) -> bool:
+    """Trace this process as `service` (`instance`: its `service.instance.id`) when
+    `OTEL_EXPORTER_OTLP_ENDPOINT` is set; else nothing.
 
     Returns whether tracing is on. The provider also becomes OpenTelemetry's global one.
     """
-    provider = provider_from_environment(service)
+    provider = provider_from_environment(service, instance)
     if provider is None:
         return False
     trace.set_tracer_provider(provider)
@@ -62,31 +71,53 @@ def configure_tracing(service: str) -> bool:
     return True
 
 
-def provider_from_environment(service: str) -> TracerProvider | None:
+def provider_from_environment(service: str, instance: str | None = None) -> TracerProvider | None:
     """The OTLP-exporting provider `OTEL_EXPORTER_OTLP_ENDPOINT` asks for, or None (unset)."""
     if not os.environ.get(ENDPOINT_VARIABLE):
         return None
     # Imported only when tracing is on: a process without it never loads the SDK.
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    # OTEL_SERVICE_NAME (e.g. one name per replica) wins over the service's own.
-    named = {} if os.environ.get("OTEL_SERVICE_NAME") else {SERVICE_NAME: service}
-    provider = TracerProvider(resource=Resource.create(named))
+    provider = TracerProvider(resource=resource(service, instance))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     return provider
+
+
+def resource(service: str, instance: str | None) -> Resource:
+    """`service.name` (OTEL_SERVICE_NAME wins over the service's own) and `service.instance.id`,
+    over what OTEL_RESOURCE_ATTRIBUTES adds."""
+    from opentelemetry.sdk.resources import SERVICE_INSTANCE_ID, SERVICE_NAME, Resource
+
+    named: dict[str, str] = {} if os.environ.get("OTEL_SERVICE_NAME") else {SERVICE_NAME: service}
+    if instance is not None:
+        named[SERVICE_INSTANCE_ID] = instance
+    return Resource.create(named)
 
 
 def use_provider(provider: TracerProvider | None) -> None:
     """Trace with `provider` from now on; None turns tracing off again (tests install one with
     an in-memory exporter). Brokers and clients made before keep working either way."""
     global _provider, _tracer, _db_tracer
+    if provider is not None:
+        stable_http_conventions()
     _provider = provider
     _tracer = None if provider is None else provider.get_tracer("uts_shared.messaging")
     _db_tracer = None if provider is None else provider.get_tracer(_PYMONGO)
     _instrument_pymongo(on=provider is not None)
+
+
+SEMCONV_OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"
+
+
+def stable_http_conventions() -> None:
+    """HTTP spans with the stable semantic conventions (`http.request.method`, `url.path`,
+    `http.response.status_code`), unless OTEL_SEMCONV_STABILITY_OPT_IN already chose for HTTP
+    (e.g. `http/dup`). Read once, by the first instrumentation: set before any is made."""
+    chosen = [v.strip() for v in os.environ.get(SEMCONV_OPT_IN, "").split(",") if v.strip()]
+    if not any(v.startswith("http") for v in chosen):
+        os.environ[SEMCONV_OPT_IN] = ",".join([*chosen, "http"])
 
 
 def provider() -> TracerProvider | None:
@@ -193,7 +224,7 @@ class _Sending(_Scope):
     ) -> None:
         caused_by = None if parent is None else _PROPAGATOR.extract({TRACEPARENT: parent})
         self._span = tracer.start_span(name, caused_by, kind, attributes)
-        _PROPAGATOR.inject(headers, trace.set_span_in_context(self._span))
+        propagate.inject(headers, trace.set_span_in_context(self._span, caused_by))
 
 
 class _Handling(_Scope):
@@ -210,7 +241,7 @@ class _Handling(_Scope):
         attributes: dict[str, str],
         headers: Mapping[str, Any],
     ) -> None:
-        self._span = tracer.start_span(name, _PROPAGATOR.extract(headers), kind, attributes)
+        self._span = tracer.start_span(name, propagate.extract(headers), kind, attributes)
         self._token: object = None
 
     def __enter__(self) -> Span:
@@ -232,38 +263,43 @@ def failed(span: Span, exc: BaseException) -> None:
     span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
 
 
-def answered_with_error(span: Span, code: str) -> None:
-    """A request answered with an error reply: its code as `error.type`; only an internal
-    error (the service's own fault, not the caller's) marks the span failed."""
+def answered_with_error(span: Span, code: str, *, caller: bool = False) -> None:
+    """A request answered with an error reply: its code as `error.type`. The caller's span
+    failed whatever the code (its operation did not succeed); the service's only for an
+    internal error (its own fault: a refused request is the caller's, as with HTTP's 4xx)."""
     span.set_attribute("error.type", code)
-    if code == "internal":
+    if caller or code == "internal":
         span.set_status(Status(StatusCode.ERROR, code))
 
 
+def _messaging(operation: str, kind: str, destination: str) -> dict[str, str]:
+    return {
+        "messaging.system": SYSTEM,
+        "messaging.operation.name": operation,
+        "messaging.operation.type": kind,
+        "messaging.destination.name": destination,
+    }
+
+
 def rpc_call(queue: str, headers: MutableMapping[str, Any]) -> _Sending | _Off:
-    """CLIENT span `<queue> send` around one request's round trip (publish to reply)."""
+    """CLIENT span `send <queue>` around one request's round trip (publish to reply)."""
     tracer = _tracer
     if tracer is None:
         return OFF
-    attributes = {
-        "messaging.system": SYSTEM,
-        "messaging.operation.type": "send",
-        "messaging.destination.name": queue,
-    }
-    return _Sending(tracer, f"{queue} send", SpanKind.CLIENT, attributes, headers, parent=None)
+    # The default exchange routes by queue name: the queue is where a request goes.
+    attributes = _messaging("send", "send", queue)
+    attributes["messaging.rabbitmq.destination.routing_key"] = queue
+    return _Sending(tracer, f"send {queue}", SpanKind.CLIENT, attributes, headers, parent=None)
 
 
 def rpc_handle(queue: str, headers: Mapping[str, Any]) -> _Handling | _Off:
-    """SERVER span `<queue> process` around answering one request."""
+    """SERVER span `process <queue>` around answering one request."""
     tracer = _tracer
     if tracer is None:
         return OFF
-    attributes = {
-        "messaging.system": SYSTEM,
-        "messaging.operation.type": "process",
-        "messaging.destination.name": queue,
-    }
-    return _Handling(tracer, f"{queue} process", SpanKind.SERVER, attributes, headers)
+    attributes = _messaging("process", "process", queue)
+    attributes["messaging.rabbitmq.destination.routing_key"] = queue
+    return _Handling(tracer, f"process {queue}", SpanKind.SERVER, attributes, headers)
 
 
 def event_publish(
@@ -273,37 +309,29 @@ def event_publish(
     headers: MutableMapping[str, Any],
     parent: str | None = None,
 ) -> _Sending | _Off:
-    """PRODUCER span `<routing key> publish`; `parent`: a stored `traceparent` (an outbox's)
+    """PRODUCER span `publish <routing key>`; `parent`: a stored `traceparent` (an outbox's)
     instead of the span current here."""
     tracer = _tracer
     if tracer is None:
         return OFF
-    attributes = {
-        "messaging.system": SYSTEM,
-        "messaging.operation.type": "send",
-        "messaging.destination.name": exchange,
-        "messaging.rabbitmq.destination.routing_key": routing_key,
-        "messaging.message.id": event_id,
-    }
+    attributes = _messaging("publish", "send", exchange)
+    attributes["messaging.rabbitmq.destination.routing_key"] = routing_key
+    attributes["messaging.message.id"] = event_id
     return _Sending(
-        tracer, f"{routing_key} publish", SpanKind.PRODUCER, attributes, headers, parent=parent
+        tracer, f"publish {routing_key}", SpanKind.PRODUCER, attributes, headers, parent=parent
     )
 
 
 def event_process(
     exchange: str, routing_key: str, queue: str, event_id: str | None, headers: Mapping[str, Any]
 ) -> _Handling | _Off:
-    """CONSUMER span `<routing key> process` around handling one event from `queue`."""
+    """CONSUMER span `process <routing key>` around handling one event from `queue`."""
     tracer = _tracer
     if tracer is None:
         return OFF
-    attributes = {
-        "messaging.system": SYSTEM,
-        "messaging.operation.type": "process",
-        "messaging.destination.name": exchange,
-        "messaging.rabbitmq.destination.routing_key": routing_key,
-        "messaging.destination.subscription.name": queue,
-    }
+    attributes = _messaging("process", "process", exchange)
+    attributes["messaging.rabbitmq.destination.routing_key"] = routing_key
+    attributes["messaging.destination.subscription.name"] = queue
     if event_id:
         attributes["messaging.message.id"] = event_id
-    return _Handling(tracer, f"{routing_key} process", SpanKind.CONSUMER, attributes, headers)
+    return _Handling(tracer, f"process {routing_key}", SpanKind.CONSUMER, attributes, headers)

@@ -52,8 +52,9 @@ class AiToolsService(ServiceHost):
         database: Any = None,
         openai_client: AsyncOpenAI | None = None,
         clock: Clock | None = None,
+        instance: str | None = None,
     ) -> None:
-        super().__init__(settings, database=database, clock=clock)
+        super().__init__(settings, database=database, clock=clock, instance=instance)
         self.settings: Settings = settings
         self.rpc = RpcClient(self.broker, timeout=settings.rpc_timeout, name=SERVICE)
         self.publisher = EventPublisher(self.broker)

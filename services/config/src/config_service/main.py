@@ -30,9 +30,10 @@ class ConfigService(ServiceHost):
         *,
         database: Any = None,
         clock: Clock | None = None,
+        instance: str | None = None,
         registry: Sequence[Setting] = REGISTRY,
     ) -> None:
-        super().__init__(settings, database=database, clock=clock)
+        super().__init__(settings, database=database, clock=clock, instance=instance)
         self.config = Configuration(
             SettingsStore(self.database),
             publisher=EventPublisher(self.broker),

@@ -14,11 +14,19 @@ import time
 from typing import Any
 
 from fastapi import FastAPI
+from prometheus_client import Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from uts_shared import tracing
 from uts_shared.logs import REQUEST_ID_HEADER, accepted_request_id, handling
-from uts_shared.metrics import HTTP_REQUESTS
+from uts_shared.metrics import LATENCY_BUCKETS
+
+HTTP_REQUESTS = Histogram(
+    "uts_http_request_seconds",
+    "Gateway HTTP requests by method, route template and status.",
+    ["method", "route", "status"],
+    buckets=LATENCY_BUCKETS,
+)
 
 UNTRACED = "/health$,/ready$,/metrics$"
 """Probes and scrapes (regexes on the URL): a span per probe would only bury the requests."""

@@ -3,6 +3,7 @@ link, routes, Socket.IO."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -38,8 +39,8 @@ from uts_shared.contracts import ai_tools
 from uts_shared.contracts.config import REGISTRY, Setting
 from uts_shared.logs import configure_logging
 from uts_shared.messaging import declare_work_queue
-from uts_shared.metrics import serve_metrics
 from uts_shared.mongo import describe_store, open_database
+from uts_shared.probes import CHECK_TIMEOUT, ProbesApp, ProbeServer, answers
 from uts_shared.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Gateway:
 
     def __init__(self, settings: GatewaySettings, *, database: Any = None) -> None:
         self.settings = settings
+        self.instance = settings.instance_id
         db = (
             database
             if database is not None
@@ -57,6 +59,7 @@ class Gateway:
                 settings.mongodb_url, settings.mongodb_db, data_dir=settings.data_dir
             )
         )
+        self.database = db
         agent_store = AgentStore(db)
         secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
         self.tokens = Tokens(
@@ -145,6 +148,15 @@ class Gateway:
             s.gateway_port,
         )
 
+    async def readiness(self) -> dict[str, str]:
+        """The metrics port's `/health/ready` checks (`uts_shared.probes`): this process's
+        broker connection and database; `/ready` on the public port also asks the services."""
+        broker, store = await asyncio.gather(
+            answers(lambda: self.broker_link.connected(CHECK_TIMEOUT)),
+            answers(lambda: self.database.command("ping")),
+        )
+        return {"broker": broker, "store": store}
+
     async def stop(self) -> None:
         await self.broker_link.stop()
         log.info("gateway %s stopped", self.settings.instance_id)
@@ -165,19 +177,33 @@ def create_app(
     *,
     database: Any = None,
     config_settings: Sequence[Setting] = REGISTRY,
+    serve_probes: bool = False,
 ) -> socketio.ASGIApp:
     """The gateway's ASGI app: Socket.IO at `/socket.io/`, FastAPI for everything else (the
-    configuration's routes from the settings table `config_settings`)."""
+    configuration's routes from the settings table `config_settings`); `serve_probes`: also
+    metrics and probes on `METRICS_PORT`, from start-up to shutdown (the process's `main`)."""
     gateway = Gateway(settings, database=database)
+
+    probes = (
+        None
+        if settings.metrics_port is None or not serve_probes
+        else ProbeServer(
+            ProbesApp("gateway", lambda: [gateway]), settings.metrics_host, settings.metrics_port
+        )
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await gateway.start()
-        runtime.freeze_startup_objects()
+        if probes is not None:
+            await probes.start()
         try:
+            await gateway.start()
+            runtime.freeze_startup_objects()
             yield
         finally:
             await gateway.stop()
+            if probes is not None:
+                await probes.stop()
 
     app = FastAPI(
         title="Universal Ticket System gateway",
@@ -228,11 +254,12 @@ def main() -> None:
         fmt=settings.log_format,
         service="gateway",
         levels=settings.log_levels,
+        instance=settings.instance_id,
     )
-    configure_tracing("gateway")
+    configure_tracing("gateway", settings.instance_id)
     runtime.tune_gc()
-    serve_metrics(settings.metrics_port)  # unset: `/metrics` on the gateway's own port
-    app = create_app(settings)
+    # METRICS_PORT unset: `/metrics` on the gateway's own port, no probes but /health, /ready.
+    app = create_app(settings, serve_probes=True)
     uvicorn.run(
         app,
         host=settings.gateway_host,

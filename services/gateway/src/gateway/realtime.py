@@ -22,6 +22,7 @@ import re
 from typing import Any
 
 import socketio
+from prometheus_client import Gauge
 from pydantic import BaseModel
 
 from gateway.api_token_rules import is_api_token
@@ -30,12 +31,12 @@ from gateway.visibility import Visibility
 from uts_shared.contracts import tickets
 from uts_shared.errors import DomainError, NotFound, Unauthorized
 from uts_shared.messaging import RpcClient
-from uts_shared.metrics import SOCKETS
 
 log = logging.getLogger(__name__)
 
 TICKET_ID = re.compile(tickets.TICKET_ID_PATTERN)
 MALFORMED_TICKET_ID = "ticketId: required, a ticket id such as LUX-2026-000001"
+SOCKETS = Gauge("uts_socketio_connections", "Connected, authenticated Socket.IO clients.")
 SOCKETS_FOR_AGENTS = "API tokens can't open Socket.IO connections: agents only"
 
 AGENTS_ROOM = "agents"

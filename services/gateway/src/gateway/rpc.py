@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from uts_shared.contracts.base import Empty, HealthStatus, health_rpc
+from uts_shared.handled import HandledLog
 from uts_shared.messaging import RpcClient, make_broker
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,8 @@ class BrokerLink:
     """One broker connection per gateway process; routes call services through `client`."""
 
     def __init__(self, rabbitmq_url: str, *, name: str, timeout: float) -> None:
-        self.broker = make_broker(rabbitmq_url, app_id=name)
+        self.broker = make_broker(rabbitmq_url, app_id=name, metrics_name="gateway")
+        self.broker.add_middleware(HandledLog)
         self.client = RpcClient(self.broker, timeout=timeout, name=name)
 
     async def start(self) -> None:

@@ -43,8 +43,9 @@ class TicketsService(ServiceHost):
         *,
         database: Any = None,
         clock: Clock | None = None,
+        instance: str | None = None,
     ) -> None:
-        super().__init__(settings, database=database, clock=clock)
+        super().__init__(settings, database=database, clock=clock, instance=instance)
         self.settings: Settings = settings
         self.rpc = RpcClient(self.broker, timeout=settings.rpc_timeout, name="tickets")
         self.store = TicketStore(self.database)

@@ -23,11 +23,20 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
+from prometheus_client import Counter, Gauge
+
 from tickets_service.events import OutboxEntry
 from tickets_service.store import TicketStore
 from uts_shared.clock import Clock
 from uts_shared.messaging import EventPublisher
-from uts_shared.metrics import EVENTS_RELAYED, OUTBOX_OLDEST, OUTBOX_PENDING
+
+OUTBOX_PENDING = Gauge("uts_outbox_pending", "Tickets with events not yet published.")
+OUTBOX_OLDEST = Gauge(
+    "uts_outbox_oldest_age_seconds", "Age of the oldest event waiting in an outbox (0: none)."
+)
+EVENTS_RELAYED = Counter(
+    "uts_events_relayed_total", "Events published late by an outbox relay (not the writer)."
+)
 
 log = logging.getLogger(__name__)
 

@@ -31,10 +31,13 @@ from gateway.cli.common import (
     run,
     settings,
 )
+from gateway.cli.table import aligned
 from gateway.settings import GatewaySettings
 from uts_shared.contracts.agents import RevocationReason
 from uts_shared.embedded import DataDirInUse, EmbeddedDatabase, Engine
+from uts_shared.embedded.engine import Database as EngineDatabase
 from uts_shared.errors import field_errors_from_pydantic
+from uts_shared.logs import escape_controls
 from uts_shared.messaging import events_exchange
 from uts_shared.mongo import open_database
 from uts_shared.store_types import Database
@@ -110,6 +113,28 @@ async def agents_database(config: GatewaySettings) -> AsyncIterator[Database]:
         yield cast(Database, embedded)
     finally:
         engine.close()
+
+
+@contextlib.asynccontextmanager
+async def agents_to_read(config: GatewaySettings) -> AsyncIterator[Database]:
+    """The gateway's database to read only: the embedded engine's files are opened beside a
+    gateway that may be running on them (no lock taken, nothing written)."""
+    if config.mongodb_url or config.data_dir is None:
+        async with agents_database(config) as database:
+            yield database
+        return
+    where = config.data_dir / config.mongodb_db
+    if not (where / "data.mdb").is_file():
+        fail(
+            f"no gateway database in {where}: UTS_DATA_DIR must be the directory the gateway "
+            "keeps its data in (make run: var/data), and the gateway must have run once",
+            EXIT_UNAVAILABLE,
+        )
+    files = EngineDatabase(config.mongodb_db, config.data_dir, readonly=True)
+    try:
+        yield cast(Database, EmbeddedDatabase(files))
+    finally:
+        files.close()
 
 
 def _lock_holder(where: Any) -> str:
@@ -205,6 +230,33 @@ def create(
     typer.echo(f"created agent {profile.id} {profile.email} ({profile.role.value})")
     if generated is not None:
         _shown_once(generated)
+
+
+COLUMNS = ("ID", "EMAIL", "ROLE", "STATUS", "CREATED", "NAME")
+
+
+def _row(agent: AgentProfile) -> list[str]:
+    status = "active" if agent.active else "deactivated"
+    created = agent.created_at.strftime("%Y-%m-%d %H:%MZ")
+    return [agent.id, agent.email, agent.role.value, status, created, escape_controls(agent.name)]
+
+
+@app.command("list")
+@guarded
+def list_() -> None:
+    """Show every agent (id, email, role, status, created, name) in the order they were
+    created; changes nothing, and reads beside a running gateway."""
+    config = settings()
+
+    async def read() -> list[AgentProfile]:
+        async with agents_to_read(config) as database:
+            return await Agents(AgentStore(database), Passwords()).list()
+
+    found = run(read())
+    typer.echo(f"{len(found)} agents, {sum(a.active for a in found)} active")
+    if found:
+        for line in aligned(COLUMNS, [_row(agent) for agent in found]):
+            typer.echo(line)
 
 
 @app.command()

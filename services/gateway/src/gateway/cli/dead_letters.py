@@ -35,7 +35,9 @@ from gateway.cli.common import (
     run,
     settings,
 )
+from gateway.cli.table import GAP, aligned
 from uts_shared.contracts.base import DEAD_LETTER_QUEUE
+from uts_shared.logs import escape_controls
 from uts_shared.messaging import excerpt
 
 app = typer.Typer(
@@ -44,6 +46,7 @@ app = typer.Typer(
 )
 
 EXCERPT = 60
+COLUMNS = ("ID", "ROUTING KEY (QUEUE)", "REASON", "FIRST DEATH", "TIMES", "BODY")
 """Characters of a body `list` shows."""
 DEATH_HEADERS = ("x-death", "x-first-death-", "x-last-death-")
 """What RabbitMQ wrote when it dead-lettered a message (left out when replaying it)."""
@@ -113,11 +116,15 @@ class DeadLetter:
     def of(cls, message: AbstractIncomingMessage) -> DeadLetter:
         return cls.parse(message.body, message.headers, message.message_id)
 
-    def line(self) -> str:
+    def cells(self) -> list[str]:
+        """Its row in `list`: id, where, reason, first death, times, a one-line excerpt."""
         when = self.first_death.strftime("%Y-%m-%d %H:%M:%SZ") if self.first_death else "?"
-        body = excerpt(self.body, EXCERPT).replace("\n", " ")
+        body = escape_controls(excerpt(self.body, EXCERPT).replace("\n", " "))
         where = self.routing_key + ("" if self.queue == self.routing_key else f" ({self.queue})")
-        return f"{self.id}  {where}  {self.reason}  {when}  x{self.deaths}  {body}"
+        return [self.id, where, self.reason, when, f"x{self.deaths}", body]
+
+    def line(self) -> str:
+        return GAP.join(self.cells())
 
 
 def republished(message: AbstractIncomingMessage) -> aio_pika.Message:
@@ -250,9 +257,9 @@ def list_(
                 shown.append(DeadLetter.of(message))
             typer.echo(f"{letters.total} dead letters in {DEAD_LETTER_QUEUE}, {len(shown)} shown")
             if shown:
-                typer.echo("ID  ROUTING KEY (QUEUE)  REASON  FIRST DEATH  TIMES  BODY")
-            for letter in shown:
-                typer.echo(letter.line())
+                rows = [letter.cells() for letter in shown]
+                for line in aligned(COLUMNS, rows):
+                    typer.echo(line)
 
     run(show(), rabbitmq_url=config.rabbitmq_url)
 

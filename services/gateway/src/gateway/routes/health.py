@@ -10,7 +10,6 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
@@ -20,6 +19,7 @@ from gateway.auth import get_sessions
 from gateway.proxies import client_address
 from gateway.routes.openai_webhook import model_paths
 from uts_shared.errors import DomainError, Unavailable
+from uts_shared.metrics import exposition
 
 router = APIRouter(tags=["health"])
 
@@ -164,4 +164,5 @@ async def metrics(request: Request) -> Response:
     with `METRICS_PORT` set they are served there only, off the public port."""
     if request.app.state.settings.metrics_port is not None:
         raise HTTPException(status_code=404)
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    body, content_type = exposition(request.headers.get("accept"))
+    return Response(body, media_type=content_type)
