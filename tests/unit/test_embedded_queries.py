@@ -13,6 +13,7 @@ from bson.regex import Regex
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from uts_shared.embedded import Engine
+from uts_shared.embedded import collection as collection_module
 from uts_shared.embedded.aio import EmbeddedDatabase
 from uts_shared.embedded.indexes import order_key
 from uts_shared.embedded.matching import compile_filter
@@ -326,9 +327,15 @@ SORTS = [
 ]
 
 
-async def test_indexed_answers_equal_a_full_scan() -> None:
+@pytest.mark.parametrize("common_from", [None, 0], ids=["as-sized", "every-value-common"])
+async def test_indexed_answers_equal_a_full_scan(
+    common_from: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Random filters, sorts and pages: the planner's index walks, postings and ranges give
-    exactly what filtering and sorting every document gives."""
+    exactly what filtering and sorting every document gives (an `$all` answered by lookups
+    from its rarest value, or, when every value is common, by intersecting their sets)."""
+    if common_from is not None:
+        monkeypatch.setattr(collection_module, "WIDTH_CAP", common_from)
     rnd = random.Random(7)
     docs = [_random_doc(rnd, i) for i in range(600)]
     db = EmbeddedDatabase(Engine().database("planner"))

@@ -27,7 +27,7 @@ from bson.regex import Regex
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from uts_shared.embedded import keys
-from uts_shared.embedded.indexes import Index, IndexSpec, default_name, order_key
+from uts_shared.embedded.indexes import WIDTH_CAP, Index, IndexSpec, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
 from uts_shared.embedded.storage import DamagedDocument, WriteFailed, pack, seq_of, unpack
 from uts_shared.embedded.updating import WriteError, apply_update, upsert_seed
@@ -474,10 +474,10 @@ class Collection:
             every = _all_values(cond)
             found = None if every is None or path == "_id" else self._equality_index(path, every)
             if every is not None and found is not None:
-                assert every is not None
-                parts.extend(functools.partial(found.lookup, txn, [v]) for v in every)
-                if every:
-                    every_of[path] = every
+                if len(set(every)) == 1:  # `$all` of one value is an equality
+                    pinned[path] = every[0]
+                parts.append(functools.partial(self._holding_all, txn, found, every))
+                every_of[path] = every
                 continue
             values = _equality_values(cond)
             if values is None or path.startswith("$"):
@@ -505,6 +505,32 @@ class Collection:
             # One lookup of one value: nothing to intersect or unite, nothing worth remembering.
             return _Plan(parts[0](), exact, pinned, every=every_of)
         return _Plan(self._candidates(query, parts), exact, pinned, every=every_of)
+
+    @staticmethod
+    def _holding_all(txn: lmdb.Transaction, index: Index, values: list[Any]) -> set[bytes]:
+        """The ids whose entries in `index` (first field) hold every one of `values`: the
+        entries of the rarest value, each kept when the others have the same entry (same
+        remaining fields and id), so a common word costs lookups, not a walk of its entries;
+        when every value is common, the intersection of their sets."""
+        widths = {v: index.width(txn, [v]) for v in set(values)}
+        distinct = sorted(widths, key=widths.__getitem__)
+        rarest, others = distinct[0], [index.prefix([v]) for v in distinct[1:]]
+        if not others:
+            return index.lookup(txn, [rarest])
+        if widths[rarest] >= WIDTH_CAP:  # every value common: set operations in C are faster
+            sets = sorted((index.lookup(txn, [v]) for v in distinct), key=len)
+            return sets[0].intersection(*sets[1:])
+        found: set[bytes] = set()
+        start = index.prefix([rarest])
+        holds = [index.holder(txn) for _ in others]
+        for key, value in index.entries(txn, start):
+            if len(key) >= keys.KEY_LIMIT:  # cut: the rest of the key is not all there
+                sets = [index.lookup(txn, [v]) for v in distinct]
+                return sets[0].intersection(*sets[1:])
+            rest = key[len(start) :]
+            if all(held(other + rest, value) for held, other in zip(holds, others, strict=True)):
+                found.add(index.id_of(value))
+        return found
 
     def _present(self, txn: lmdb.Transaction, values: list[Any]) -> set[bytes]:
         wanted = {id_key(v) for v in values}
@@ -538,7 +564,10 @@ class Collection:
         found = None
         for index in self.indexes.values():
             fields = [path for path, _ in index.spec.keys[: len(pinned)]]
-            if index.multikey or index.spec.sparse or set(fields) != set(pinned):
+            # An array among the pinned fields still gives each document one entry with those
+            # values; an array after them would give several.
+            several = any(p >= len(pinned) for p in index.array_fields)
+            if several or index.spec.sparse or set(fields) != set(pinned):
                 continue
             values = tuple(pinned[f] for f in fields)
             if not index.exact(values):

@@ -11,7 +11,7 @@ element (multikey), as on a server. Nothing of an index is held in Python memory
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -296,6 +296,20 @@ class Index:
                 break
             count += 1
         return count
+
+    def entries(self, txn: lmdb.Transaction, start: bytes) -> Iterator[tuple[bytes, bytes]]:
+        """The (key, value) pairs of the entries whose key starts with `start`, in order."""
+        cursor = txn.cursor(db=self.db)
+        if not cursor.set_range(start):
+            return
+        for key, value in cast(_Pairs, cursor.iternext()):
+            if not key.startswith(start):
+                return
+            yield key, value
+
+    def holder(self, txn: lmdb.Transaction) -> Callable[[bytes, bytes], bool]:
+        """A test of whether the entry (key, value as stored) exists; one cursor for many."""
+        return cast(Callable[[bytes, bytes], bool], txn.cursor(db=self.db).set_key_dup)
 
     def lookup(self, txn: lmdb.Transaction, values: Sequence[Any]) -> set[bytes]:
         """The ids whose first field holds any of `values`."""
