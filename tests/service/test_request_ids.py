@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import pytest
 import pytest_asyncio
@@ -39,16 +40,23 @@ class Seen(logging.Handler):
             self.ids.append(request_id.get())
 
 
-@pytest.fixture
-def seen() -> Iterator[Seen]:
-    handler = Seen()
-    logger = logging.getLogger("tickets_service")
+H = TypeVar("H", bound=logging.Handler)
+
+
+def _listening(name: str, handler: H) -> Iterator[H]:
+    """`handler` on logger `name` at DEBUG for one test."""
+    logger = logging.getLogger(name)
     previous = logger.level
     logger.setLevel(logging.DEBUG)
     logger.addHandler(handler)
     yield handler
     logger.removeHandler(handler)
     logger.setLevel(previous)
+
+
+@pytest.fixture
+def seen() -> Iterator[Seen]:
+    yield from _listening("tickets_service", Seen())
 
 
 async def test_the_callers_request_id_reaches_the_services_logs_and_the_event(
@@ -88,14 +96,7 @@ class Lines(logging.Handler):
 
 @pytest.fixture
 def handled_lines() -> Iterator[Lines]:
-    handler = Lines()
-    logger = logging.getLogger("uts_shared.handled")
-    previous = logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(previous)
+    yield from _listening("uts_shared.handled", Lines())
 
 
 async def test_at_debug_the_config_service_writes_a_line_per_message_with_its_request_id(
