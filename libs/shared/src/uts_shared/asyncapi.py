@@ -10,7 +10,6 @@ Regenerate the committed copy with `make asyncapi`; the gateway serves the same 
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 import sys
@@ -23,27 +22,14 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 
 from uts_shared.contracts.base import Event, EventType, Rpc
+from uts_shared.contracts.topology import contracts
 from uts_shared.messaging import events_exchange, rpc_queue
 
-CONTRACT_MODULES = ("config", "tickets", "ai_tools", "agents", "webhooks")
 TITLE = "Universal Ticket System broker API"
 
 
 def _contracts() -> tuple[list[Rpc[Any, Any]], list[EventType[Any]]]:
-    rpcs: list[Rpc[Any, Any]] = []
-    events: list[EventType[Any]] = []
-    for name in CONTRACT_MODULES:
-        try:
-            module = importlib.import_module(f"uts_shared.contracts.{name}")
-        except ModuleNotFoundError:
-            continue
-        # `RPCS` too: a setting's RPCs live in its entry of the settings table, not in a name.
-        for value in (*vars(module).values(), *getattr(module, "RPCS", ())):
-            if isinstance(value, Rpc) and value not in rpcs:
-                rpcs.append(value)
-            elif isinstance(value, EventType) and value not in events:
-                events.append(value)
-    return rpcs, events
+    return contracts()
 
 
 def _documented_endpoint(spec: Rpc[Any, Any]) -> Any:

@@ -52,11 +52,20 @@ class ServiceHost:
         self.mongo = describe_store(settings.mongodb_url, settings.data_dir)
         self._owns_database = database is None
         self.database: Database = (
-            open_database(settings.mongodb_url, settings.mongodb_db, data_dir=settings.data_dir)
+            open_database(
+                settings.mongodb_url,
+                settings.mongodb_db,
+                data_dir=settings.data_dir,
+                read_preference=settings.mongodb_read_preference,
+            )
             if database is None
             else database
         )
-        self.broker = make_broker(settings.rabbitmq_url, app_id=f"{self.service}-{self.instance}")
+        self.broker = make_broker(
+            settings.rabbitmq_url,
+            app_id=f"{self.service}-{self.instance}",
+            queue_type=settings.rabbitmq_queue_type,
+        )
 
     async def prepare(self) -> None:
         """Before any consumer runs."""
