@@ -710,10 +710,13 @@ class FailoverConnection(RobustConnection):
 
     urls: ClassVar[tuple[URL, ...]] = ()
     _current = 0
+    _established = False
 
     async def _on_connection_close(self, closing: asyncio.Future[Any]) -> None:
-        if not self._close_called:
+        # Also called for an attempt that failed: only a lost connection moves on here.
+        if self._established and not self._close_called:
             self._current = (self._current + 1) % len(self.urls)
+        self._established = False
         await super()._on_connection_close(closing)
 
     # aio-pika's RobustConnection connects (and reconnects) its transport here, to `self.url`.
@@ -729,6 +732,7 @@ class FailoverConnection(RobustConnection):
                 log.warning("broker node %s did not answer: %r", self, exc)
                 self._current = (self._current + 1) % len(self.urls)
             else:
+                self._established = True
                 log.info("connected to broker node %s", self)
                 return
         assert failure is not None
