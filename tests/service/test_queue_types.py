@@ -102,7 +102,7 @@ async def test_a_service_finding_its_queues_classic_logs_them_with_the_command_a
     assert (await queue_types(vhost_of(fresh_vhost)))[AGENT_NAMES_QUEUE] == "classic"
 
 
-async def test_queues_migrate_makes_them_quorum_keeping_their_messages_and_bindings(
+async def test_queues_migrate_changes_their_type_both_ways_keeping_messages_and_bindings(
     fresh_vhost: str,
 ) -> None:
     vhost = vhost_of(fresh_vhost)
@@ -125,6 +125,12 @@ async def test_queues_migrate_makes_them_quorum_keeping_their_messages_and_bindi
     again = await admin("queues", "migrate", "--to", "quorum", RABBITMQ_URL=fresh_vhost)
     assert again.exit_code == 0, again.output
     assert "0 queues migrated to quorum" in again.output
+
+    back = await admin("queues", "migrate", "--to", "classic", RABBITMQ_URL=fresh_vhost)
+    assert back.exit_code == 0, back.output
+    assert f"{AGENT_NAMES_QUEUE}: now classic, 4 messages kept" in back.output
+    assert (await queue_types(vhost))[AGENT_NAMES_QUEUE] == "classic"
+    assert await ready(fresh_vhost, AGENT_NAMES_QUEUE) == 4
 
 
 async def settle(message: AbstractIncomingMessage) -> None:

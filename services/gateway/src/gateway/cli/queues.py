@@ -5,7 +5,7 @@ RabbitMQ cannot change a queue's type in place (a service declaring it with anot
 PRECONDITION_FAILED; the services then use it as it is and log this command). For each queue of
 another type, with the services stopped: its messages move to a temporary durable queue
 (`<name>.migrating`, publisher-confirmed, each acked only once the broker has its copy), the
-queue is deleted (only if empty) and declared again as the services declare it, its bindings
+queue is deleted (once empty) and declared again as the services declare it, its bindings
 restored, and the messages move back. An interrupted run is resumed by running it again: a
 `.migrating` queue left behind is emptied back into its queue.
 """
@@ -115,6 +115,20 @@ class Migration:
                 moved += 1
         return moved
 
+    async def empty_and_delete(self, name: str, spill: str) -> None:
+        """Delete `name` once it holds nothing, moving what arrived meanwhile to `spill`
+        (delete's `if_empty` would do it at once, but quorum queues refuse it)."""
+        for _ in range(10):
+            state = await self.state(name)
+            if state is None:
+                return
+            if state[0] == 0:
+                async with self.channel() as channel:
+                    await channel.queue_delete(name)
+                return
+            await self.move(name, spill)
+        fail(f"{name} keeps receiving messages: stop what publishes to it, then run this again")
+
     async def migrate(self, name: str) -> Outcome:
         state = await self.state(name)
         if state is None:
@@ -129,8 +143,7 @@ class Migration:
         async with self.channel() as channel:
             await channel.declare_queue(temporary, durable=True)
         moved = await self.move(name, temporary)
-        async with self.channel() as channel:
-            await channel.queue_delete(name, if_empty=True)
+        await self.empty_and_delete(name, temporary)
         async with self.channel() as channel:
             queue = await channel.declare_queue(
                 name, durable=True, arguments=arguments(name, self.queue_type)
@@ -140,8 +153,7 @@ class Migration:
                     for binding in shared.bindings:
                         await queue.bind(shared.exchange, routing_key=binding)
         await self.move(temporary, name)
-        async with self.channel() as channel:
-            await channel.queue_delete(temporary, if_empty=True)
+        await self.empty_and_delete(temporary, name)
         return Outcome(name, f"now {self.queue_type}", moved=moved, changed=True)
 
 
