@@ -77,7 +77,7 @@ class Migration:
 
     @contextlib.asynccontextmanager
     async def channel(self) -> AsyncIterator[AbstractChannel]:
-        channel = await self.connection.channel(publisher_confirms=True)
+        channel = await self.connection.channel(publisher_confirms=True, on_return_raises=True)
         try:
             yield channel
         finally:
