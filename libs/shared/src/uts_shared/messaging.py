@@ -177,48 +177,84 @@ async def declare_topology(broker: RabbitBroker) -> None:
     """
     await broker.declare_exchange(events_exchange)
     await broker.declare_exchange(dead_letter_exchange)
-    dlq = await declare_durable(broker, dead_letter_queue(queue_type_of(broker)))
-    await dlq.bind(DEAD_LETTER_EXCHANGE, routing_key="#")
-    for subscriber in broker.subscribers:
-        queue = getattr(subscriber, "queue", None)
-        if isinstance(queue, RabbitQueue) and queue.durable and not queue.exclusive:
-            await declare_durable(broker, queue)
+    dlq = dead_letter_queue(queue_type_of(broker))
+    queues = [dlq] + [
+        queue
+        for subscriber in broker.subscribers
+        if isinstance(queue := getattr(subscriber, "queue", None), RabbitQueue)
+        and queue.durable
+        and not queue.exclusive
+    ]
+    # The probes on a few channels at once: one round trip each, the service's start waits.
+    lanes = [queues[n::PROBE_LANES] for n in range(PROBE_LANES)]
+    await asyncio.gather(*(_probe_all(broker, lane) for lane in lanes if lane))
+    for queue in queues:
+        declared = await broker.declare_queue(queue)
+        if queue is dlq:
+            await declared.bind(DEAD_LETTER_EXCHANGE, routing_key="#")
 
 
-async def declare_durable(broker: RabbitBroker, queue: RabbitQueue) -> AbstractRobustQueue:
+PROBE_LANES = 4
+
+
+async def _probe_all(broker: RabbitBroker, queues: list[RabbitQueue]) -> None:
+    async with _Probe(broker) as probe:
+        for queue in queues:
+            if not await probe.declares_cleanly(queue):
+                queue.declare = False
+
+
+async def declare_durable(
+    broker: RabbitBroker, queue: RabbitQueue, probe: _Probe | None = None
+) -> AbstractRobustQueue:
     """Declare a durable queue. One that already exists with other arguments (another type
     than RABBITMQ_QUEUE_TYPE asks for) is not a crash (PRECONDITION_FAILED): it is used as it
     is, and an error names it and the command that changes it."""
-    if not await _declares_cleanly(broker, queue):
+    if probe is None:
+        async with _Probe(broker) as own:
+            return await declare_durable(broker, queue, own)
+    if not await probe.declares_cleanly(queue):
         queue.declare = False  # FastStream's own declaration at start becomes a passive one
     return await broker.declare_queue(queue)
 
 
-async def _declares_cleanly(broker: RabbitBroker, queue: RabbitQueue) -> bool:
-    # On a throwaway channel: PRECONDITION_FAILED closes the channel it happens on.
-    channel = await broker_connection(broker).channel()
-    try:
-        await channel.declare_queue(
-            queue.name, durable=queue.durable, arguments=dict(queue.arguments or {})
-        )
-    except aiormq.exceptions.ChannelPreconditionFailed as exc:
-        wanted = (queue.arguments or {}).get("x-queue-type", "classic")
-        log.error(
-            "queue '%s' already exists with other arguments than %s declares (%s): it is used "
-            "as it is; to make it a %s queue, stop the services and run `%s --to %s` "
-            "(README: Quorum queues)",
-            queue.name,
-            broker.config.app_id,
-            exc.args[0] if exc.args else exc,
-            wanted,
-            MIGRATE_COMMAND,
-            wanted,
-        )
-        return False
-    finally:
-        if not channel.is_closed:
-            await channel.close()
-    return True
+class _Probe:
+    """Declarations tried first on a channel of their own: PRECONDITION_FAILED closes the
+    channel it happens on (a new one is opened for the next)."""
+
+    def __init__(self, broker: RabbitBroker) -> None:
+        self._broker = broker
+        self._channel: aio_pika.abc.AbstractChannel | None = None
+
+    async def __aenter__(self) -> _Probe:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._channel is not None and not self._channel.is_closed:
+            await self._channel.close()
+
+    async def declares_cleanly(self, queue: RabbitQueue) -> bool:
+        if self._channel is None or self._channel.is_closed:
+            self._channel = await broker_connection(self._broker).channel()
+        try:
+            await self._channel.declare_queue(
+                queue.name, durable=queue.durable, arguments=dict(queue.arguments or {})
+            )
+        except aiormq.exceptions.ChannelPreconditionFailed as exc:
+            wanted = (queue.arguments or {}).get("x-queue-type", "classic")
+            log.error(
+                "queue '%s' already exists with other arguments than %s declares (%s): it is "
+                "used as it is; to make it a %s queue, stop the services and run `%s --to %s` "
+                "(README: Quorum queues)",
+                queue.name,
+                self._broker.config.app_id,
+                exc.args[0] if exc.args else exc,
+                wanted,
+                MIGRATE_COMMAND,
+                wanted,
+            )
+            return False
+        return True
 
 
 def rpc_queue(name: str, queue_type: QueueType = "classic") -> RabbitQueue:
