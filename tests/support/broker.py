@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aio_pika
@@ -111,6 +113,20 @@ async def rabbitmqctl(*args: str, timeout: float = 60.0) -> str:
     if proc.returncode != 0:
         raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {err.decode()[-500:]}")
     return out.decode()
+
+
+async def listed(what: str, vhost: str, *columns: str) -> list[dict[str, Any]]:
+    """`rabbitmqctl list_<what> -p VHOST <columns>` as rows (queues, exchanges, bindings)."""
+    out = await rabbitmqctl(f"list_{what}", "-p", vhost, *columns, "--formatter", "json")
+    rows: list[dict[str, Any]] = json.loads(out or "[]")
+    return rows
+
+
+async def queue_types(vhost: str) -> dict[str, str]:
+    """Each queue of `vhost` by name: its type (`classic`, `quorum`); exclusive ones
+    `classic (exclusive)`."""
+    rows = await listed("queues", vhost, "name", "type", "exclusive")
+    return {row["name"]: row["type"] + (" (exclusive)" if row["exclusive"] else "") for row in rows}
 
 
 async def unacked(vhost: str, queue: str) -> int:

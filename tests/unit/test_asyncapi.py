@@ -3,7 +3,9 @@
 import json
 from pathlib import Path
 
-from uts_shared.asyncapi import asyncapi_document
+import pytest
+
+from uts_shared.asyncapi import asyncapi_document, routes
 from uts_shared.contracts import ai_tools, config, tickets, webhooks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,3 +63,41 @@ def test_every_documented_example_is_a_message_its_model_accepts() -> None:
             kind.envelope.model_validate(example["payload"])
             shown += 1
     assert shown >= 10
+
+
+def test_the_document_names_the_exchanges_work_queues_and_their_bindings() -> None:
+    doc = asyncapi_document()
+    channels = doc["channels"]
+    for exchange in ("uts.events", "uts.dlx"):
+        assert channels[f"exchange {exchange}"]["bindings"]["amqp"]["exchange"]["name"] == exchange
+    bindings = {
+        (b["exchange"], name.removeprefix("queue "), b["routingKey"])
+        for name, channel in channels.items()
+        for b in channel.get("x-bindings", [])
+    }
+    assert bindings == {
+        ("uts.events", "tickets.webhook-intake", "webhooks.parked"),
+        ("uts.events", "tickets.webhook-intake", "ticket.#"),
+        ("uts.events", "tickets.agent-names", "agent.updated"),
+        ("uts.events", "tickets.customer-replied", "conversation.customer_replied"),
+        ("uts.events", "ai-tools.openai-webhooks", "openai.response.*"),
+        ("uts.dlx", "uts.dead-letters", "#"),
+    }
+    intake = channels["queue tickets.webhook-intake"]
+    assert "ticket.created" in intake["messages"]
+    assert "openai.response.completed" in channels["queue ai-tools.openai-webhooks"]["messages"]
+
+
+@pytest.mark.parametrize(
+    ("binding", "key", "routed"),
+    [
+        ("ticket.#", "ticket.created", True),
+        ("ticket.#", "ticket", True),
+        ("openai.response.*", "openai.response.completed", True),
+        ("openai.response.*", "openai.response", False),
+        ("openai.response.*", "openai.response.a.b", False),
+        ("agent.updated", "agent.tokens_revoked", False),
+    ],
+)
+def test_topic_bindings_route_as_rabbitmq_does(binding: str, key: str, routed: bool) -> None:
+    assert routes(binding, key) is routed

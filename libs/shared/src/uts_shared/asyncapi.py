@@ -5,12 +5,13 @@ Every `Rpc` becomes a subscriber whose payload is its request model, its operati
 `EventType` a publisher on the events exchange; the ticket events the gateway relays to
 Socket.IO clients are documented on a second server, `socketio`, under their socket names.
 Regenerate the committed copy with `make asyncapi`; the gateway serves the same document at
-`/asyncapi.json` (and a page of it at `/asyncapi`).
+`/asyncapi.json` (and a page of it at `/asyncapi`). The exchanges and the shared work queues
+(their bindings under `x-bindings`, `always: false` for one bound only while in use) come from
+`uts_shared.contracts.topology`.
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 import sys
@@ -23,27 +24,14 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 
 from uts_shared.contracts.base import Event, EventType, Rpc
-from uts_shared.messaging import events_exchange, rpc_queue
+from uts_shared.contracts.topology import SHARED_QUEUES, SharedQueue, contracts
+from uts_shared.messaging import dead_letter_exchange, events_exchange, rpc_queue
 
-CONTRACT_MODULES = ("config", "tickets", "ai_tools", "agents", "webhooks")
 TITLE = "Universal Ticket System broker API"
 
 
 def _contracts() -> tuple[list[Rpc[Any, Any]], list[EventType[Any]]]:
-    rpcs: list[Rpc[Any, Any]] = []
-    events: list[EventType[Any]] = []
-    for name in CONTRACT_MODULES:
-        try:
-            module = importlib.import_module(f"uts_shared.contracts.{name}")
-        except ModuleNotFoundError:
-            continue
-        # `RPCS` too: a setting's RPCs live in its entry of the settings table, not in a name.
-        for value in (*vars(module).values(), *getattr(module, "RPCS", ())):
-            if isinstance(value, Rpc) and value not in rpcs:
-                rpcs.append(value)
-            elif isinstance(value, EventType) and value not in events:
-                events.append(value)
-    return rpcs, events
+    return contracts()
 
 
 def _documented_endpoint(spec: Rpc[Any, Any]) -> Any:
@@ -184,6 +172,99 @@ def _add_examples(
         ]
 
 
+def routes(binding: str, routing_key: str) -> bool:
+    """Whether a topic binding (`*`: one word, `#`: any number) takes `routing_key`."""
+
+    def match(pattern: list[str], words: list[str]) -> bool:
+        if not pattern:
+            return not words
+        if pattern[0] == "#":
+            return any(match(pattern[1:], words[i:]) for i in range(len(words) + 1))
+        return bool(words) and pattern[0] in ("*", words[0]) and match(pattern[1:], words[1:])
+
+    return match(binding.split("."), routing_key.split("."))
+
+
+def _exchange_binding(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": "topic",
+        "durable": True,
+        "autoDelete": False,
+        "vhost": "/",
+    }
+
+
+def _add_topology(doc: dict[str, Any], events: list[EventType[Any]]) -> None:
+    """The exchanges, and each shared work queue with its bindings and the events they route
+    to it (FastStream's document names neither)."""
+    server = [{"$ref": "#/servers/development"}]
+    for exchange, summary in (
+        (events_exchange.name, "Every domain event, persistent, by its routing key"),
+        (dead_letter_exchange.name, "Where every durable queue dead-letters what it rejects"),
+    ):
+        doc["channels"][f"exchange {exchange}"] = {
+            "address": exchange,
+            "title": exchange,
+            "description": summary,
+            "servers": server,
+            "bindings": {
+                "amqp": {
+                    "is": "routingKey",
+                    "bindingVersion": "0.3.0",
+                    "exchange": _exchange_binding(exchange),
+                }
+            },
+        }
+    for queue in SHARED_QUEUES:
+        _add_shared_queue(doc, queue, events, server)
+
+
+def _add_shared_queue(
+    doc: dict[str, Any], queue: SharedQueue, events: list[EventType[Any]], server: list[Any]
+) -> None:
+    channel = f"queue {queue.name}"
+    keys = (*queue.bindings, *queue.optional_bindings)
+    # Dead letters are whatever was rejected (requests too): no one message names them.
+    carried = events if queue.exchange == events_exchange.name else []
+    messages = {
+        kind.routing_key: {"$ref": f"#/components/messages/event {kind.routing_key}:Message"}
+        for kind in carried
+        if any(routes(key, kind.routing_key) for key in keys)
+        and f"event {kind.routing_key}:Message" in doc["components"]["messages"]
+    }
+    doc["channels"][channel] = {
+        "address": queue.name,
+        "title": queue.name,
+        "description": queue.description,
+        "servers": server,
+        "messages": messages,
+        "bindings": {
+            "amqp": {
+                "is": "queue",
+                "bindingVersion": "0.3.0",
+                "queue": {
+                    "name": queue.name,
+                    "durable": True,
+                    "exclusive": False,
+                    "autoDelete": False,
+                    "vhost": "/",
+                },
+            }
+        },
+        "x-bindings": [
+            {"exchange": queue.exchange, "routingKey": key, "always": key in queue.bindings}
+            for key in keys
+        ],
+    }
+    doc["operations"][channel] = {
+        "action": "receive",
+        "title": f"{queue.consumer} consumes {queue.name}",
+        "channel": {"$ref": f"#/channels/{channel}"},
+        "messages": [{"$ref": f"#/channels/{channel}/messages/{key}"} for key in messages],
+    }
+
+
 def _examples(model: type[BaseModel]) -> list[Any]:
     extra = model.model_config.get("json_schema_extra")
     examples = extra.get("examples") if isinstance(extra, dict) else None
@@ -198,6 +279,7 @@ def asyncapi_document() -> dict[str, Any]:
     _add_replies(doc, rpcs)
     _add_examples(doc, rpcs, events)
     _add_socket_events(doc, events)
+    _add_topology(doc, events)
     return doc
 
 

@@ -66,7 +66,12 @@ class ServiceHost:
         self.mongo = describe_store(settings.mongodb_url, settings.data_dir)
         self._owns_database = database is None
         self.database: Database = (
-            open_database(settings.mongodb_url, settings.mongodb_db, data_dir=settings.data_dir)
+            open_database(
+                settings.mongodb_url,
+                settings.mongodb_db,
+                data_dir=settings.data_dir,
+                read_preference=settings.mongodb_read_preference,
+            )
             if database is None
             else database
         )
@@ -74,6 +79,7 @@ class ServiceHost:
             settings.rabbitmq_url,
             app_id=f"{self.service}-{self.instance}",
             metrics_name=self.service,
+            queue_type=settings.rabbitmq_queue_type,
         )
         self.broker.add_middleware(HandledLog)  # at DEBUG: a line per message handled
 

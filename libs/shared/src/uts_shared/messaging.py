@@ -9,16 +9,20 @@ correlation-id -> future map, on FastStream's own publish and subscriber.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import re
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import aio_pika
 import aiormq
-from aio_pika.abc import HeadersType
+from aio_pika.abc import AbstractRobustQueue, HeadersType
+from aio_pika.exceptions import CONNECTION_EXCEPTIONS
+from aio_pika.robust_connection import RobustConnection
 from faststream.exceptions import RejectMessage
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
@@ -31,6 +35,7 @@ from faststream.rabbit import (
     RabbitQueue,
 )
 from pydantic import BaseModel, ValidationError
+from yarl import URL
 
 from uts_shared import tracing
 from uts_shared.contracts.base import (
@@ -79,9 +84,15 @@ BROKER_DOWN: tuple[type[BaseException], ...] = (
 )
 """What publishing raises while the connection or channel is down (a 503, not a 500)."""
 
+QueueType = Literal["classic", "quorum"]
+"""How the durable queues (requests, work queues, dead letters) are declared: `quorum` for a
+cluster (replicated, survive a node), `classic` for one node (RABBITMQ_QUEUE_TYPE)."""
+
+MIGRATE_COMMAND = "uts-admin queues migrate"
+"""What changes the type of a queue that already exists (README: "Quorum queues")."""
+
 events_exchange = RabbitExchange(EVENTS_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
 dead_letter_exchange = RabbitExchange(DEAD_LETTER_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
-dead_letter_queue = RabbitQueue(DEAD_LETTER_QUEUE, durable=True, routing_key="#")
 
 
 EVENTS_CHANNEL = Channel(publisher_confirms=True)
@@ -89,19 +100,40 @@ EVENTS_CHANNEL = Channel(publisher_confirms=True)
 event only once the broker has it. Requests and replies need no confirm (the caller's timeout
 covers a lost one), so the default channel goes without."""
 
+_QUEUE_TYPES: weakref.WeakKeyDictionary[RabbitBroker, QueueType] = weakref.WeakKeyDictionary()
+
+
+def broker_urls(value: str) -> list[str]:
+    """RABBITMQ_URL's addresses: one URL, or several separated by commas (nodes of one
+    cluster, tried in order)."""
+    urls = [part.strip() for part in value.split(",") if part.strip()]
+    if not urls:
+        raise ValueError("RABBITMQ_URL names no broker")
+    return urls
+
 
 def make_broker(
-    url: str, *, app_id: str, prefetch: int = 256, metrics_name: str | None = None
+    url: str,
+    *,
+    app_id: str,
+    prefetch: int = 256,
+    metrics_name: str | None = None,
+    queue_type: QueueType = "classic",
 ) -> RabbitBroker:
     """The process's single broker connection; per-message logs at DEBUG. `metrics_name`: the
     `app_name` of FastStream's metrics (default `app_id`; never an instance id).
+
+    `url`: one AMQP URL or several, comma-separated: the connection goes to the first that
+    answers and, when its node goes away, to the next that does (`FailoverConnection`).
+    `queue_type`: how the durable queues this broker declares are made.
 
     `apply_types=False`: every subscriber here parses its body once with the contract's model
     itself, and FastStream's dependency injection would resolve the message in a worker thread
     per message (~0.2 ms of CPU each, measured).
     """
-    return RabbitBroker(
-        url,
+    urls = broker_urls(url)
+    broker = RabbitBroker(
+        urls[0],
         app_id=app_id,
         apply_types=False,
         log_level=logging.DEBUG,
@@ -109,6 +141,41 @@ def make_broker(
         default_channel=Channel(prefetch_count=prefetch, publisher_confirms=False),
         middlewares=(broker_metrics(metrics_name or app_id),),
     )
+    if len(urls) > 1:
+        _use_connection_class(broker, failover_connection(urls))
+    _QUEUE_TYPES[broker] = queue_type
+    return broker
+
+
+async def connect_first(url: str, *, timeout: float) -> aio_pika.abc.AbstractConnection:
+    """A plain connection to the first of RABBITMQ_URL's addresses that answers."""
+    failure: BaseException | None = None
+    for one in broker_urls(url):
+        try:
+            return await aio_pika.connect(one, timeout=timeout)
+        except CONNECTION_EXCEPTIONS as exc:
+            failure = exc
+    assert failure is not None
+    raise failure
+
+
+def queue_type_of(broker: RabbitBroker) -> QueueType:
+    return _QUEUE_TYPES.get(broker, "classic")
+
+
+def typed(queue: RabbitQueue, queue_type: QueueType) -> RabbitQueue:
+    """`queue` declared as `queue_type` (a durable, shared queue; others stay as they are)."""
+    if not queue.durable or queue.exclusive or queue.auto_delete:
+        return queue
+    if (queue.arguments or {}).get("x-queue-type", "classic") == queue_type:
+        return queue
+    retyped = copy.deepcopy(queue)
+    retyped.arguments = {**(queue.arguments or {}), "x-queue-type": queue_type}
+    return retyped
+
+
+def dead_letter_queue(queue_type: QueueType = "classic") -> RabbitQueue:
+    return typed(RabbitQueue(DEAD_LETTER_QUEUE, durable=True, routing_key="#"), queue_type)
 
 
 async def declare_topology(broker: RabbitBroker) -> None:
@@ -121,30 +188,104 @@ async def declare_topology(broker: RabbitBroker) -> None:
     """
     await broker.declare_exchange(events_exchange)
     await broker.declare_exchange(dead_letter_exchange)
-    dlq = await broker.declare_queue(dead_letter_queue)
-    await dlq.bind(DEAD_LETTER_EXCHANGE, routing_key="#")
-    for subscriber in broker.subscribers:
-        queue = getattr(subscriber, "queue", None)
-        if isinstance(queue, RabbitQueue) and queue.durable and not queue.exclusive:
-            await broker.declare_queue(queue)
+    dlq = dead_letter_queue(queue_type_of(broker))
+    queues = [dlq] + [
+        queue
+        for subscriber in broker.subscribers
+        if isinstance(queue := getattr(subscriber, "queue", None), RabbitQueue)
+        and queue.durable
+        and not queue.exclusive
+    ]
+    # The probes on a few channels at once: one round trip each, the service's start waits.
+    lanes = [queues[n::PROBE_LANES] for n in range(PROBE_LANES)]
+    await asyncio.gather(*(_probe_all(broker, lane) for lane in lanes if lane))
+    for queue in queues:
+        declared = await broker.declare_queue(queue)
+        if queue is dlq:
+            await declared.bind(DEAD_LETTER_EXCHANGE, routing_key="#")
 
 
-def rpc_queue(name: str) -> RabbitQueue:
+PROBE_LANES = 4
+
+
+async def _probe_all(broker: RabbitBroker, queues: list[RabbitQueue]) -> None:
+    async with _Probe(broker) as probe:
+        for queue in queues:
+            if not await probe.declares_cleanly(queue):
+                queue.declare = False
+
+
+async def declare_durable(
+    broker: RabbitBroker, queue: RabbitQueue, probe: _Probe | None = None
+) -> AbstractRobustQueue:
+    """Declare a durable queue. One that already exists with other arguments (another type
+    than RABBITMQ_QUEUE_TYPE asks for) is not a crash (PRECONDITION_FAILED): it is used as it
+    is, and an error names it and the command that changes it."""
+    if probe is None:
+        async with _Probe(broker) as own:
+            return await declare_durable(broker, queue, own)
+    if not await probe.declares_cleanly(queue):
+        queue.declare = False  # FastStream's own declaration at start becomes a passive one
+    return await broker.declare_queue(queue)
+
+
+class _Probe:
+    """Declarations tried first on a channel of their own: PRECONDITION_FAILED closes the
+    channel it happens on (a new one is opened for the next)."""
+
+    def __init__(self, broker: RabbitBroker) -> None:
+        self._broker = broker
+        self._channel: aio_pika.abc.AbstractChannel | None = None
+
+    async def __aenter__(self) -> _Probe:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._channel is not None and not self._channel.is_closed:
+            await self._channel.close()
+
+    async def declares_cleanly(self, queue: RabbitQueue) -> bool:
+        if self._channel is None or self._channel.is_closed:
+            self._channel = await broker_connection(self._broker).channel()
+        try:
+            await self._channel.declare_queue(
+                queue.name, durable=queue.durable, arguments=dict(queue.arguments or {})
+            )
+        except aiormq.exceptions.ChannelPreconditionFailed as exc:
+            wanted = (queue.arguments or {}).get("x-queue-type", "classic")
+            log.error(
+                "queue '%s' already exists with other arguments than %s declares (%s): it is "
+                "used as it is; to make it a %s queue, stop the services and run `%s --to %s` "
+                "(README: Quorum queues)",
+                queue.name,
+                self._broker.config.app_id,
+                exc.args[0] if exc.args else exc,
+                wanted,
+                MIGRATE_COMMAND,
+                wanted,
+            )
+            return False
+        return True
+
+
+def rpc_queue(name: str, queue_type: QueueType = "classic") -> RabbitQueue:
     """A service's durable request queue; rejected messages go to the dead-letter exchange."""
-    return RabbitQueue(
+    queue = RabbitQueue(
         name, durable=True, arguments={"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
     )
+    return typed(queue, queue_type)
 
 
-def work_queue(name: str, binding: str) -> RabbitQueue:
+def work_queue(name: str, binding: str, queue_type: QueueType = "classic") -> RabbitQueue:
     """A durable queue on the events exchange shared by a service's replicas (competing
     consumers); rejected messages go to the dead-letter exchange."""
-    return RabbitQueue(
+    queue = RabbitQueue(
         name,
         durable=True,
         routing_key=binding,
         arguments={"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE},
     )
+    return typed(queue, queue_type)
 
 
 def instance_queue(name: str, binding: str) -> RabbitQueue:
@@ -163,14 +304,14 @@ def instance_queue(name: str, binding: str) -> RabbitQueue:
 async def declare_work_queue(broker: RabbitBroker, name: str, binding: str) -> None:
     """Make sure `name` exists and is bound before anything is published for it, so a message
     accepted while no consumer has started yet waits in the queue instead of being dropped."""
-    queue = await broker.declare_queue(work_queue(name, binding))
+    queue = await declare_durable(broker, work_queue(name, binding, queue_type_of(broker)))
     await queue.bind(EVENTS_EXCHANGE, routing_key=binding)
 
 
 async def bind_work_queue(broker: RabbitBroker, name: str, binding: str, *, bound: bool) -> None:
     """Bind (or unbind) a work queue declared by `work_queue` to `binding` on the events
     exchange: for consumers that want the events only while they have a use for them."""
-    queue = await broker.declare_queue(work_queue(name, binding))
+    queue = await declare_durable(broker, work_queue(name, binding, queue_type_of(broker)))
     if bound:
         await queue.bind(EVENTS_EXCHANGE, routing_key=binding)
     else:
@@ -277,7 +418,7 @@ def serve(
     reply_model = spec.reply_model
 
     @broker.subscriber(
-        rpc_queue(spec.queue),
+        rpc_queue(spec.queue, queue_type_of(broker)),
         decoder=_itself,
         ack_policy=AckPolicy.REJECT_ON_ERROR,
         title=spec.queue,
@@ -527,7 +668,9 @@ def subscribe_events(
     The one way every consumer treats a message it cannot use: one over `MAX_MESSAGE_BYTES`
     (never decoded), or one its handler refuses (`MalformedMessage`, or pydantic's
     `ValidationError` left to propagate) is logged once, briefly, and dead-lettered.
+    A shared durable queue is declared as the broker's queue type (`make_broker`).
     """
+    queue = typed(queue, queue_type_of(broker))
 
     @broker.subscriber(
         queue,
@@ -600,3 +743,57 @@ def on_reconnect(broker: RabbitBroker, callback: Callable[[], None]) -> bool:
         return False
     callbacks.add(lambda *_: callback())
     return True
+
+
+def broker_connection(broker: RabbitBroker) -> aio_pika.abc.AbstractRobustConnection:
+    """The broker's open robust connection (after `connect`)."""
+    connection = getattr(broker, "_connection", None)
+    if connection is None:
+        raise RuntimeError("the broker is not connected")
+    return connection  # type: ignore[no-any-return]
+
+
+def _use_connection_class(broker: RabbitBroker, connection_class: type[RobustConnection]) -> None:
+    # FastStream passes its connection keywords on to aio_pika.connect_robust, which takes the
+    # class of the connection it makes.
+    broker._connection_kwargs["connection_class"] = connection_class
+
+
+class FailoverConnection(RobustConnection):
+    """A robust connection to one of several nodes of a cluster: each (re)connection tries
+    them in turn, from the node after the one it lost, until one answers."""
+
+    urls: ClassVar[tuple[URL, ...]] = ()
+    _current = 0
+    _established = False
+
+    async def _on_connection_close(self, closing: asyncio.Future[Any]) -> None:
+        # Also called for an attempt that failed: only a lost connection moves on here.
+        if self._established and not self._close_called:
+            self._current = (self._current + 1) % len(self.urls)
+        self._established = False
+        await super()._on_connection_close(closing)
+
+    # aio-pika's RobustConnection connects (and reconnects) its transport here, to `self.url`.
+    async def _RobustConnection__connect_transport(self) -> None:
+        connect = super()._RobustConnection__connect_transport  # type: ignore[misc]
+        failure: BaseException | None = None
+        for _ in self.urls:
+            self.url = self.urls[self._current]
+            try:
+                await connect()
+            except CONNECTION_EXCEPTIONS as exc:
+                failure = exc
+                log.warning("broker node %s did not answer: %r", self, exc)
+                self._current = (self._current + 1) % len(self.urls)
+            else:
+                self._established = True
+                log.info("connected to broker node %s", self)
+                return
+        assert failure is not None
+        raise failure
+
+
+def failover_connection(urls: list[str]) -> type[FailoverConnection]:
+    """A `FailoverConnection` class over `urls` (aio-pika instantiates the class itself)."""
+    return type("FailoverConnection", (FailoverConnection,), {"urls": tuple(map(URL, urls))})

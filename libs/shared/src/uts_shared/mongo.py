@@ -14,7 +14,8 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
+from urllib.parse import parse_qsl, urlsplit
 
 from pymongo import AsyncMongoClient
 
@@ -22,6 +23,10 @@ from uts_shared.embedded import EmbeddedDatabase, Engine, reset_shared_engine, s
 from uts_shared.store_types import Database
 
 Document = dict[str, Any]
+
+ReadPreferenceName = Literal[
+    "primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest"
+]
 
 
 @dataclass(frozen=True)
@@ -101,11 +106,28 @@ def describe_store(mongodb_url: str | None, data_dir: Path | None = None) -> str
     return MongoChoice(kind, mongodb_url, None if mongodb_url else data_dir).describe()
 
 
-def open_database(mongodb_url: str | None, name: str, *, data_dir: Path | None = None) -> Database:
+def server_options(mongodb_url: str, read_preference: ReadPreferenceName) -> dict[str, Any]:
+    """What a client of a server defaults to: writes acknowledged by a majority of a replica
+    set (so a failover does not roll them back), retried once on a failover, reads where
+    `read_preference` says. An option the URL names itself wins."""
+    named = {key.lower() for key, _ in parse_qsl(urlsplit(mongodb_url).query)}
+    defaults = {"w": "majority", "retryWrites": True, "readPreference": read_preference}
+    return {key: value for key, value in defaults.items() if key.lower() not in named}
+
+
+def open_database(
+    mongodb_url: str | None,
+    name: str,
+    *,
+    data_dir: Path | None = None,
+    read_preference: ReadPreferenceName = "primary",
+) -> Database:
     """The service's own database: a real `AsyncDatabase`, or the embedded engine's (both
     answer the calls `store_types.Database` names)."""
     if mongodb_url:
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            mongodb_url, tz_aware=True, **server_options(mongodb_url, read_preference)
+        )
         return cast(Database, client[name])
     return cast(Database, EmbeddedDatabase(shared_engine(data_dir).database(name)))
 

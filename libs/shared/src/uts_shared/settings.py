@@ -7,10 +7,12 @@ import uuid
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from uts_shared.logs import LogFormat
+from uts_shared.messaging import QueueType, broker_urls
+from uts_shared.mongo import ReadPreferenceName
 
 SECRETS_DIR = Path(os.environ.get("UTS_SECRETS_DIR", "/run/secrets"))
 """Docker secrets: a file per setting (e.g. `jwt_secret`), read when the directory exists."""
@@ -33,8 +35,15 @@ class ServiceSettings(BaseSettings):
     )
 
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    """One AMQP URL, or several comma-separated (nodes of one cluster): the first that answers
+    is used, another when its node goes away."""
+    rabbitmq_queue_type: QueueType = "classic"
+    """How request, work and dead-letter queues are declared: `quorum` on a cluster."""
     mongodb_url: str | None = None
     mongodb_db: str = "uts"
+    mongodb_read_preference: ReadPreferenceName = "primary"
+    """Where a server's reads go (a replica set: `primaryPreferred`, `nearest`, ...); writes
+    always wait for a majority (`w=majority`, retryable) unless MONGODB_URL says otherwise."""
     rpc_timeout: float = Field(default=5.0, gt=0)
     stop_timeout: float = Field(default=15.0, gt=0)
     """Seconds a stopping service waits for its broker connection to close."""
@@ -58,6 +67,12 @@ class ServiceSettings(BaseSettings):
     environment: Literal["development", "production"] = Field(
         default="development", validation_alias="UTS_ENV"
     )
+
+    @field_validator("rabbitmq_url")
+    @classmethod
+    def _some_broker(cls, value: str) -> str:
+        broker_urls(value)
+        return value
 
     @model_validator(mode="after")
     def _production_needs_a_server(self) -> Self:

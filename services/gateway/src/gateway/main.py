@@ -56,7 +56,10 @@ class Gateway:
             database
             if database is not None
             else open_database(
-                settings.mongodb_url, settings.mongodb_db, data_dir=settings.data_dir
+                settings.mongodb_url,
+                settings.mongodb_db,
+                data_dir=settings.data_dir,
+                read_preference=settings.mongodb_read_preference,
             )
         )
         self.database = db
@@ -80,6 +83,7 @@ class Gateway:
             settings.rabbitmq_url,
             name=f"gateway-{settings.instance_id}",
             timeout=settings.rpc_timeout,
+            queue_type=settings.rabbitmq_queue_type,
         )
         self.visibility = Visibility(self.broker_link.client)
         self.realtime = Realtime(

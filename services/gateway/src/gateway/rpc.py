@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 
 from uts_shared.contracts.base import Empty, HealthStatus, health_rpc
 from uts_shared.handled import HandledLog
-from uts_shared.messaging import RpcClient, make_broker
+from uts_shared.messaging import QueueType, RpcClient, make_broker
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +18,17 @@ log = logging.getLogger(__name__)
 class BrokerLink:
     """One broker connection per gateway process; routes call services through `client`."""
 
-    def __init__(self, rabbitmq_url: str, *, name: str, timeout: float) -> None:
-        self.broker = make_broker(rabbitmq_url, app_id=name, metrics_name="gateway")
+    def __init__(
+        self,
+        rabbitmq_url: str,
+        *,
+        name: str,
+        timeout: float,
+        queue_type: QueueType = "classic",
+    ) -> None:
+        self.broker = make_broker(
+            rabbitmq_url, app_id=name, metrics_name="gateway", queue_type=queue_type
+        )
         self.broker.add_middleware(HandledLog)
         self.client = RpcClient(self.broker, timeout=timeout, name=name)
 

@@ -72,7 +72,11 @@ async def agents_database(config: GatewaySettings) -> AsyncIterator[Database]:
     the embedded engine's files under UTS_DATA_DIR (an engine of the command's own, closed at
     the end: its writes synced and its lock released)."""
     if config.mongodb_url:
-        database = open_database(config.mongodb_url, config.mongodb_db)
+        database = open_database(
+            config.mongodb_url,
+            config.mongodb_db,
+            read_preference=config.mongodb_read_preference,
+        )
         try:
             yield database
         except ConnectionFailure as exc:

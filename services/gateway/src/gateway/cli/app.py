@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli import agents, config, dead_letters, jwt, store, tickets
+from gateway.cli import agents, config, dead_letters, jwt, queues, store, tickets
 
 app = typer.Typer(
     name="uts-admin",
     help="Administer the Universal Ticket System: agents, configuration, dead letters, the "
-    "tickets service's search terms and outbox, the JWT signing key. Reads "
-    "the gateway's environment (RABBITMQ_URL, MONGODB_URL / UTS_DATA_DIR, RPC_TIMEOUT).",
+    "durable queues' type, the tickets service's search terms and outbox, the JWT signing key. "
+    "Reads the gateway's environment (RABBITMQ_URL, RABBITMQ_QUEUE_TYPE, MONGODB_URL / "
+    "UTS_DATA_DIR, RPC_TIMEOUT).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -22,6 +23,7 @@ app.add_typer(agents.app, name="agents")
 app.add_typer(config.app, name="config")
 app.add_typer(dead_letters.app, name="dead-letters")
 app.add_typer(jwt.app, name="jwt")
+app.add_typer(queues.app, name="queues")
 app.add_typer(tickets.app, name="tickets")
 app.add_typer(store.app, name="store")
 

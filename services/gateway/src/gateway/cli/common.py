@@ -96,7 +96,7 @@ async def broker_link(config: GatewaySettings) -> AsyncIterator[Link]:
     """A broker connection of the command's own, with an `RpcClient`; `CliFailure` (exit 2)
     naming RABBITMQ_URL when the broker is not there."""
     name = f"uts-admin-{os.getpid()}"
-    broker = make_broker(config.rabbitmq_url, app_id=name)
+    broker = make_broker(config.rabbitmq_url, app_id=name, queue_type=config.rabbitmq_queue_type)
     client = RpcClient(broker, timeout=config.rpc_timeout, name=name)
     try:
         async with asyncio.timeout(CONNECT_TIMEOUT):

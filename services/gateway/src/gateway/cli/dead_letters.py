@@ -38,7 +38,7 @@ from gateway.cli.common import (
 from gateway.cli.table import GAP, aligned
 from uts_shared.contracts.base import DEAD_LETTER_QUEUE
 from uts_shared.logs import escape_controls
-from uts_shared.messaging import excerpt
+from uts_shared.messaging import connect_first, excerpt
 
 app = typer.Typer(
     help=f"Dead letters: the messages in RabbitMQ's {DEAD_LETTER_QUEUE} queue (RABBITMQ_URL).",
@@ -182,7 +182,7 @@ class DeadLetters:
 @contextlib.asynccontextmanager
 async def dead_letters(url: str) -> AsyncIterator[DeadLetters]:
     try:
-        connection = await aio_pika.connect(url, timeout=CONNECT_TIMEOUT)
+        connection = await connect_first(url, timeout=CONNECT_TIMEOUT)
     except BROKER_FAILURES as exc:
         raise broker_down(url, exc) from None
     try:
