@@ -195,6 +195,16 @@ async def tickets_env(
         ),
         recorder.on_event,
     )
+    subscribe_events(
+        client,
+        RabbitQueue(
+            f"tickets-test-conversation-events.{uuid.uuid4().hex[:8]}",
+            exclusive=True,
+            auto_delete=True,
+            routing_key="conversation.#",
+        ),
+        recorder.on_event,
+    )
     services = [TicketsService(settings, database=database, clock=clock) for _ in range(instances)]
     await config.broker.start()
     await client.connect()

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from uts_shared.asyncapi import asyncapi_document
-from uts_shared.contracts import ai_tools, config, tickets, webhooks
+from uts_shared.contracts import ai_tools, config, messages, tickets, webhooks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def test_the_socket_io_events_are_documented_on_their_own_server() -> None:
         for c in doc["channels"].values()
         if c.get("servers") == [{"$ref": "#/servers/socketio"}]
     }
-    assert names == set(tickets.SOCKET_EVENT_NAMES.values())
+    assert names == {*tickets.SOCKET_EVENT_NAMES.values(), *messages.SOCKET_EVENT_NAMES.values()}
 
 
 def test_every_documented_example_is_a_message_its_model_accepts() -> None:

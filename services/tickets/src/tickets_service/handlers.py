@@ -9,8 +9,10 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 
 from tickets_service.conversations import ConversationOperations
 from tickets_service.customers import CustomerOperations
+from tickets_service.messages import MessageOperations
 from tickets_service.tickets import TicketOperations
 from tickets_service.webhooks import WebhookOperations
+from uts_shared.contracts import messages as m
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts import webhooks as wh
 from uts_shared.contracts.agents import AGENT_NAMES_QUEUE, AGENT_UPDATED
@@ -90,6 +92,14 @@ def register(
         work_queue(t.CUSTOMER_REPLIED_QUEUE, t.CONVERSATION_CUSTOMER_REPLIED.routing_key),
         on_customer_replied,
     )
+
+
+def register_messages(broker: RabbitBroker, messages: MessageOperations) -> None:
+    """A conversation's messages and handoff."""
+    serve(broker, m.POST_MESSAGE, messages.post)
+    serve(broker, m.LIST_MESSAGES, messages.list)
+    serve(broker, m.REPORT_DELIVERY, messages.report_delivery)
+    serve(broker, m.HAND_OFF, messages.hand_off)
 
 
 def register_webhooks(broker: RabbitBroker, webhooks: WebhookOperations) -> None:

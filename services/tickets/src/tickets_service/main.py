@@ -11,6 +11,8 @@ from tickets_service.configuration import ConfigCache
 from tickets_service.conversations import ConversationOperations
 from tickets_service.customers import CustomerOperations
 from tickets_service.domain.webhooks import RetryPolicy
+from tickets_service.message_store import MessageStore
+from tickets_service.messages import MessageOperations
 from tickets_service.outbox import Outbox
 from tickets_service.settings import Settings
 from tickets_service.sla_monitor import SlaMonitor
@@ -76,6 +78,14 @@ class TicketsService(ServiceHost):
         )
         self.customers = CustomerOperations(settings, store=self.store, clock=self.clock)
         self.conversations = ConversationOperations(store=self.store, clock=self.clock)
+        self.messages = MessageOperations(
+            store=self.store,
+            messages=MessageStore(self.database),
+            outbox=self.outbox,
+            clock=self.clock,
+            customer_replied=self.operations.customer_replied,
+        )
+        self.operations.send_note = self.messages.send_note
         self.webhook_store = WebhookStore(self.database)
         self.webhook_deliverer = WebhookDeliverer(
             self.webhook_store,
@@ -105,12 +115,18 @@ class TicketsService(ServiceHost):
         )
         self.config.subscribe(self.broker, "tickets", self.instance)
         handlers.register(
-            self.broker, self.operations, self.customers, self.conversations, self.health
+            self.broker,
+            self.operations,
+            self.customers,
+            self.conversations,
+            self.health,
         )
+        handlers.register_messages(self.broker, self.messages)
         handlers.register_webhooks(self.broker, self.webhooks)
 
     async def _listen_for_webhooks(self, wanted: bool) -> None:
-        await bind_work_queue(self.broker, wh.INTAKE_QUEUE, wh.INTAKE_BINDING, bound=wanted)
+        for binding in wh.INTAKE_BINDINGS:
+            await bind_work_queue(self.broker, wh.INTAKE_QUEUE, binding, bound=wanted)
 
     async def prepare(self) -> None:
         await self.store.ensure_indexes()

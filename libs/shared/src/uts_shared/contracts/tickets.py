@@ -127,6 +127,13 @@ class ConversationStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Handler(StrEnum):
+    """Who answers the customer in a conversation."""
+
+    ASSISTANT = "assistant"
+    AGENT = "agent"
+
+
 SortBy = Literal["createdAt", "updatedAt", "priority", "status", "ticketId", "relevance"]
 """`priority` sorts by rank (desc = urgent first); `relevance` = matched search words."""
 SortOrder = Literal["asc", "desc"]
@@ -226,6 +233,8 @@ class Note(WireModel):
     """The author's name ("firstName lastName"), kept current when the agent is renamed."""
     content: str
     is_internal: bool = True
+    by_customer: bool = False
+    """Written by the customer (through the assistant): `agentId` is then the customer's id."""
     timestamp: datetime
 
 
@@ -719,8 +728,13 @@ class AddNote(TicketWrite):
     ticket_id: Id
     content: NoteText
     is_internal: bool = True
+    send_to_customer: bool = False
+    """A public note also goes to the customer as an outbound message of the ticket's
+    conversation (an internal one never can: 422)."""
     by: Id
     by_name: AgentName | None = None
+    by_customer: bool = False
+    """The customer wrote it (through the assistant): a public note, `by` is the customer."""
 
 
 class ResolveTicket(TicketWrite):
@@ -852,6 +866,10 @@ class Conversation(WireModel):
     channel: Channel
     status: ConversationStatus
     assigned_agent: str | None = None
+    handled_by: Handler = Handler.ASSISTANT
+    """While `agent`, the assistant records the customer's messages but does not answer."""
+    handling_agent: str | None = None
+    """The agent it was handed to, if one was named."""
     created_at: datetime
     updated_at: datetime
 

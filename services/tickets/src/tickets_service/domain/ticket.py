@@ -479,9 +479,24 @@ class Ticket:
         note_id: str,
         now: datetime,
         by_name: str | None = None,
+        send_to_customer: bool = False,
+        by_customer: bool = False,
     ) -> Outcome:
-        """Append a note (internal unless said otherwise); a full ticket takes no more."""
+        """Append a note (internal unless said otherwise); a full ticket takes no more. A note
+        sent to the customer is a public one on a ticket with a conversation to send it in;
+        the customer's own notes are public."""
         ticket = self.state
+        if send_to_customer and is_internal:
+            raise ValidationFailed.on(
+                "sendToCustomer", "an internal note is never sent to the customer"
+            )
+        if send_to_customer and ticket.conversation_id is None:
+            raise ValidationFailed.on(
+                "sendToCustomer",
+                f"ticket {ticket.ticket_id} has no conversation to send the note in",
+            )
+        if by_customer and is_internal:
+            raise ValidationFailed.on("isInternal", "a customer's note is a public one")
         if len(ticket.notes) >= MAX_NOTES_PER_TICKET:
             raise Conflict(
                 f"Ticket {ticket.ticket_id} already has {MAX_NOTES_PER_TICKET} notes, the most "
@@ -494,6 +509,7 @@ class Ticket:
             agent_name=by_name,
             content=content,
             is_internal=is_internal,
+            by_customer=by_customer,
             timestamp=now,
         )
         after = ticket.model_copy(update={"notes": [*ticket.notes, note], "updated_at": now})
