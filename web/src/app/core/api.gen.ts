@@ -699,6 +699,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/conversations/{conversation_id}/handoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand Off
+         * @description Hand the conversation to the agents (optionally one, an active agent) or back to the
+         *     assistant; published as `conversation.handed_off`. While agents handle it the assistant
+         *     records the customer's messages and does not answer.
+         */
+        post: operations["handOff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/conversations/{conversation_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Messages
+         * @description The conversation's messages, oldest first (the newest last), page by page.
+         */
+        get: operations["listMessages"];
+        put?: never;
+        /**
+         * Post Message
+         * @description Store a message and publish it as `conversation.message_created`. An inbound one (the
+         *     customer's) resumes the conversation's tickets waiting on the customer; an outbound one is
+         *     pending until the channel system reports its delivery.
+         */
+        post: operations["postMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/conversations/{conversation_id}/messages/{message_id}/delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Delivery
+         * @description The channel system's report on an outbound message: sent, delivered, read or failed
+         *     (with the reason). A report never moves a message back; it is published as
+         *     `conversation.message_updated` when it moves it on.
+         */
+        post: operations["reportDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/conversations/{conversation_id}/tickets": {
         parameters: {
             query?: never;
@@ -970,7 +1040,8 @@ export interface paths {
         put?: never;
         /**
          * Add Note
-         * @description Add a note (internal unless `isInternal` is false).
+         * @description Add a note (internal unless `isInternal` is false); a public one with `sendToCustomer`
+         *     also goes to the customer as an outbound message of the ticket's conversation.
          */
         post: operations["addNote"];
         delete?: never;
@@ -1424,6 +1495,11 @@ export interface components {
             url: string;
         };
         /**
+         * Author
+         * @enum {string}
+         */
+        Author: "customer" | "assistant" | "agent";
+        /**
          * BusinessCalendar
          * @description When the clocks run: working days (ISO weekdays, 1 = Monday) and hours in a time zone,
          *     minus holidays (local dates).
@@ -1670,6 +1746,10 @@ export interface components {
             createdAt: string;
             /** Customerid */
             customerId: string;
+            /** @default assistant */
+            handledBy: components["schemas"]["Handler"];
+            /** Handlingagent */
+            handlingAgent: string | null;
             /** Id */
             id: string;
             status: components["schemas"]["ConversationStatus"];
@@ -1858,6 +1938,11 @@ export interface components {
             success: true;
             webhook: components["schemas"]["WebhookSubscription"];
         };
+        /**
+         * Delivery
+         * @enum {string}
+         */
+        Delivery: "pending" | "sent" | "delivered" | "read" | "failed";
         /** DeliveryAttempt */
         DeliveryAttempt: {
             /**
@@ -1872,6 +1957,28 @@ export interface components {
             /** Statuscode */
             statusCode: number | null;
         };
+        /**
+         * DeliveryBody
+         * @example {
+         *       "status": "delivered"
+         *     }
+         * @example {
+         *       "reason": "The customer's number is not on WhatsApp",
+         *       "status": "failed"
+         *     }
+         */
+        DeliveryBody: {
+            /** Occurredat */
+            occurredAt?: string | null;
+            /** Reason */
+            reason?: string | null;
+            status: components["schemas"]["Delivery"];
+        };
+        /**
+         * Direction
+         * @enum {string}
+         */
+        Direction: "inbound" | "outbound";
         /**
          * DirectoryEntry
          * @description An agent as colleagues see it: the email only for admins (left out otherwise).
@@ -1974,6 +2081,41 @@ export interface components {
             /** Output */
             output: string;
         };
+        /**
+         * Handler
+         * @description Who answers the customer in a conversation.
+         * @enum {string}
+         */
+        Handler: "assistant" | "agent";
+        /**
+         * HandoffBody
+         * @example {
+         *       "agentId": "a7c1e3f5",
+         *       "to": "agent"
+         *     }
+         * @example {
+         *       "to": "assistant"
+         *     }
+         */
+        HandoffBody: {
+            /** Agentid */
+            agentId?: string | null;
+            /** Reason */
+            reason?: string | null;
+            to: components["schemas"]["Handler"];
+        };
+        /** HandoffOut */
+        HandoffOut: {
+            /** Changed */
+            changed: boolean;
+            conversation: components["schemas"]["Conversation"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
         /** HistoryOut */
         HistoryOut: {
             /** Changes */
@@ -2055,6 +2197,108 @@ export interface components {
         /** Me */
         Me: {
             agent: components["schemas"]["AgentProfile"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /**
+         * Message
+         * @example {
+         *       "agentId": "a7c1e3f5",
+         *       "agentName": "Ana López",
+         *       "attachments": [],
+         *       "author": "agent",
+         *       "conversationId": "c0ffee1234",
+         *       "createdAt": "2026-11-30T09:15:00Z",
+         *       "delivery": "pending",
+         *       "direction": "outbound",
+         *       "id": "m-6f1c2a9e",
+         *       "text": "La cuadrilla va mañana temprano"
+         *     }
+         */
+        Message: {
+            /** Agentid */
+            agentId: string | null;
+            /** Agentname */
+            agentName: string | null;
+            /** Attachments */
+            attachments: components["schemas"]["Attachment-Output"][];
+            author: components["schemas"]["Author"];
+            /** Conversationid */
+            conversationId: string;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Customerid */
+            customerId: string;
+            delivery: components["schemas"]["Delivery"];
+            /** Deliveryreason */
+            deliveryReason: string | null;
+            /** Deliveryupdatedat */
+            deliveryUpdatedAt: string | null;
+            direction: components["schemas"]["Direction"];
+            /** Id */
+            id: string;
+            /** Noteid */
+            noteId: string | null;
+            /** Text */
+            text: string;
+            /** Ticketid */
+            ticketId: string | null;
+        };
+        /**
+         * MessageBody
+         * @description Inbound: the customer's message, as the channel system received it. Outbound: the
+         *     caller's reply (author `agent`, the default) or the assistant's, for the channel system to
+         *     deliver.
+         * @example {
+         *       "direction": "outbound",
+         *       "text": "La cuadrilla va mañana temprano"
+         *     }
+         * @example {
+         *       "attachments": [
+         *         {
+         *           "type": "image/jpeg",
+         *           "url": "https://media.example/poste.jpg"
+         *         }
+         *       ],
+         *       "direction": "inbound",
+         *       "text": "Aquí la foto"
+         *     }
+         */
+        MessageBody: {
+            /** Attachments */
+            attachments?: components["schemas"]["Attachment-Input"][];
+            author?: components["schemas"]["Author"] | null;
+            direction: components["schemas"]["Direction"];
+            /** Occurredat */
+            occurredAt?: string | null;
+            /**
+             * Text
+             * @default
+             */
+            text?: string;
+        };
+        /** MessageOut */
+        MessageOut: {
+            message: components["schemas"]["Message"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /** MessagesOut */
+        MessagesOut: {
+            /** Messages */
+            messages: components["schemas"]["Message"][];
+            pagination: components["schemas"]["Pagination"];
             /**
              * Success
              * @default true
@@ -2224,6 +2468,11 @@ export interface components {
             agentId: string;
             /** Agentname */
             agentName: string | null;
+            /**
+             * Bycustomer
+             * @default false
+             */
+            byCustomer: boolean;
             /** Content */
             content: string;
             /** Id */
@@ -2245,6 +2494,11 @@ export interface components {
          *       "content": "Cuadrilla asignada para mañana",
          *       "isInternal": false
          *     }
+         * @example {
+         *       "content": "Cambiamos el foco mañana",
+         *       "isInternal": false,
+         *       "sendToCustomer": true
+         *     }
          */
         NoteBody: {
             /** Content */
@@ -2254,6 +2508,11 @@ export interface components {
              * @default true
              */
             isInternal?: boolean;
+            /**
+             * Sendtocustomer
+             * @default false
+             */
+            sendToCustomer?: boolean;
         };
         /** NoteOut */
         NoteOut: {
@@ -7267,6 +7526,401 @@ export interface operations {
             };
         };
     };
+    handOff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation, or no active agent as `agentId` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listMessages: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagesOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postMessage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key again answers the message stored the first time */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reportDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeliveryBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation or message */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The message is the customer's (inbound): nothing to deliver */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     conversationTickets: {
         parameters: {
             query?: {
@@ -8752,7 +9406,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid input: each rejected field and why */
+            /** @description `sendToCustomer` on an internal note, or on a ticket without a conversation */
             422: {
                 headers: {
                     [name: string]: unknown;

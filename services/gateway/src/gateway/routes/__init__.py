@@ -14,6 +14,7 @@ from gateway.routes import (
     config,
     conversations,
     customers,
+    messages,
     tickets,
     webhooks,
 )
@@ -31,6 +32,7 @@ def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
     a path, so the order changes only how fast a request finds its route.
     """
     found: list[APIRouter] = [tickets.router, customers.router, conversations.router]
+    found += [messages.router]
     found += [auth.router, agents.router, api_tokens.router]
     found += [config.reads, *config.setting_routers(settings), config.router]
     found += [webhooks.router]
