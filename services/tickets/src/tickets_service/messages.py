@@ -44,6 +44,14 @@ def moves(current: m.Delivery, reported: m.Delivery) -> bool:
     return m.DELIVERY_RANK[reported] > m.DELIVERY_RANK[current]
 
 
+def _first_delivery(req: m.PostMessage) -> m.Delivery:
+    """A customer's message has arrived; a reply waits for the channel system, unless its
+    caller delivers it."""
+    if req.direction is m.Direction.INBOUND:
+        return m.Delivery.DELIVERED
+    return m.Delivery.SENT if req.sent_by_caller else m.Delivery.PENDING
+
+
 def _no_conversation(conversation_id: str) -> NotFound:
     return NotFound(
         f"Conversation '{conversation_id}' not found",
@@ -99,7 +107,7 @@ class MessageOperations:
             text=req.text,
             attachments=req.attachments,
             created_at=now,
-            delivery=m.Delivery.DELIVERED if inbound else m.Delivery.PENDING,
+            delivery=_first_delivery(req),
             ticket_id=req.ticket_id,
             note_id=req.note_id,
         )

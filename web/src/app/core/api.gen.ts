@@ -2712,10 +2712,11 @@ export interface components {
         };
         /** RespondOut */
         RespondOut: {
+            handledBy: components["schemas"]["Handler"];
             /** Loopguardtripped */
             loopGuardTripped: boolean;
             /** Responseid */
-            responseId: string;
+            responseId: string | null;
             /**
              * Success
              * @default true

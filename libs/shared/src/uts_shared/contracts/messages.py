@@ -134,6 +134,9 @@ class PostMessage(WireModel):
     occurred_at: Instant | None = None
     ticket_id: Id | None = None
     note_id: Id | None = None
+    sent_by_caller: bool = False
+    """An outbound message the caller delivers itself (the assistant's answer to an
+    `ai.respond` turn): stored as sent, nothing for the channel system to deliver."""
 
     @model_validator(mode="after")
     def _consistent(self) -> PostMessage:
@@ -247,8 +250,8 @@ RPCS: tuple[Rpc[Any, Any], ...] = (POST_MESSAGE, LIST_MESSAGES, REPORT_DELIVERY,
 
 
 class MessageEvent(WireModel):
-    """A message as stored after the change (`direction` tells the channel system which ones
-    it has to deliver: the outbound ones)."""
+    """A message as stored after the change: the channel system delivers the outbound ones
+    still `pending`."""
 
     message: Message
     customer_id: str

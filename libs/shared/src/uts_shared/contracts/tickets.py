@@ -365,6 +365,8 @@ class CustomerTicketView(CustomerTicketSummary):
     location: Location | None = None
     attachments: list[Attachment] = Field(default_factory=list)
     notes: list[CustomerNote] = Field(default_factory=list)
+    expected_resolution_at: datetime | None = None
+    """When the resolution target falls due (None while the clock is paused or stopped)."""
 
     @field_validator("status_history", mode="before")
     @classmethod
