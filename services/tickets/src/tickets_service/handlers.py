@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable
 
 from faststream.rabbit import RabbitBroker, RabbitMessage
 
+from tickets_service import customer_updates
 from tickets_service.conversations import ConversationOperations
+from tickets_service.customer_updates import CustomerUpdater
 from tickets_service.customers import CustomerOperations
 from tickets_service.messages import MessageOperations
 from tickets_service.tickets import TicketOperations
@@ -100,6 +102,21 @@ def register_messages(broker: RabbitBroker, messages: MessageOperations) -> None
     serve(broker, m.LIST_MESSAGES, messages.list)
     serve(broker, m.REPORT_DELIVERY, messages.report_delivery)
     serve(broker, m.HAND_OFF, messages.hand_off)
+
+
+def register_customer_updates(broker: RabbitBroker, updater: CustomerUpdater) -> None:
+    """The intake of the service's own ticket events that may call for a customer update."""
+
+    async def on_ticket_event(routing_key: str, body: bytes, message: RabbitMessage) -> None:
+        try:
+            await updater.on_event(routing_key, body)
+        except NotFound as exc:  # the ticket's conversation is gone: nobody to tell
+            log.warning("customer update dropped: %s", exc)
+
+    # Bound to the ticket events only while some update is switched on (`follow_updates`).
+    subscribe_events(
+        broker, work_queue(customer_updates.QUEUE, customer_updates.PARKED), on_ticket_event
+    )
 
 
 def register_webhooks(broker: RabbitBroker, webhooks: WebhookOperations) -> None:

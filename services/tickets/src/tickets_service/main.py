@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from tickets_service import handlers
+from tickets_service import customer_updates, handlers
 from tickets_service.configuration import ConfigCache
 from tickets_service.conversations import ConversationOperations
+from tickets_service.customer_updates import CustomerUpdater
 from tickets_service.customers import CustomerOperations
 from tickets_service.domain.webhooks import RetryPolicy
 from tickets_service.message_store import MessageStore
@@ -86,6 +87,10 @@ class TicketsService(ServiceHost):
             customer_replied=self.operations.customer_replied,
         )
         self.operations.send_note = self.messages.send_note
+        self.customer_updates = CustomerUpdater(self.store, self.config, self.messages)
+        self.config.on_updates_changed = self._follow_customer_updates
+        self.customer_updates_bound = False
+        """Whether the customer updates' queue takes the ticket events now."""
         self.webhook_store = WebhookStore(self.database)
         self.webhook_deliverer = WebhookDeliverer(
             self.webhook_store,
@@ -122,7 +127,18 @@ class TicketsService(ServiceHost):
             self.health,
         )
         handlers.register_messages(self.broker, self.messages)
+        handlers.register_customer_updates(self.broker, self.customer_updates)
         handlers.register_webhooks(self.broker, self.webhooks)
+
+    async def _follow_customer_updates(self) -> None:
+        """Bind the customer updates' queue to the ticket events while some update is on."""
+        try:
+            wanted = await self.customer_updates.wanted()
+            for binding in customer_updates.BINDINGS:
+                await bind_work_queue(self.broker, customer_updates.QUEUE, binding, bound=wanted)
+            self.customer_updates_bound = wanted
+        except Exception:  # the next config.updated (or restart) tries again
+            log.exception("could not follow the customer updates setting")
 
     async def _listen_for_webhooks(self, wanted: bool) -> None:
         for binding in wh.INTAKE_BINDINGS:
@@ -140,6 +156,7 @@ class TicketsService(ServiceHost):
 
     async def started(self) -> None:
         await self.webhooks.follow_subscriptions()
+        await self._follow_customer_updates()
         if not on_reconnect(self.broker, self.outbox.wake):
             log.warning("no reconnect hook: events left by an outage wait for the next sweep")
         self.outbox.start()

@@ -331,6 +331,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/config/customer-updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Customer Updates
+         * @description What the customer is told when their ticket is received, taken in progress or resolved: each switched on or off, with its template ({ticketSingular}, {ticketPlural}, {ticketId}, {subject}, {agentNoun}).
+         */
+        get: operations["getCustomerUpdates"];
+        /**
+         * Update Customer Updates
+         * @description Switch the customer updates on or off and word them (all off by default).
+         */
+        put: operations["updateCustomerUpdates"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/config/history": {
         parameters: {
             query?: never;
@@ -1914,6 +1938,105 @@ export interface components {
              */
             totalTickets: number;
         };
+        /**
+         * CustomerUpdate
+         * @description One status change told to the customer: off unless switched on.
+         */
+        "CustomerUpdate-Input": {
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled?: boolean;
+            /** Template */
+            template: string;
+        };
+        /**
+         * CustomerUpdate
+         * @description One status change told to the customer: off unless switched on.
+         */
+        "CustomerUpdate-Output": {
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled: boolean;
+            /** Template */
+            template: string;
+        };
+        /**
+         * CustomerUpdates
+         * @description Messages to the customer's conversation when their ticket is received (created), taken
+         *     in progress or resolved, worded from a template in the configured terminology.
+         * @example {
+         *       "inProgress": {
+         *         "enabled": true,
+         *         "template": "Estamos trabajando en tu {ticketSingular} {ticketId}."
+         *       },
+         *       "received": {
+         *         "enabled": true,
+         *         "template": "Recibimos tu {ticketSingular} {ticketId}: {subject}."
+         *       },
+         *       "resolved": {
+         *         "enabled": false,
+         *         "template": "Resolvimos tu {ticketSingular} {ticketId}."
+         *       }
+         *     }
+         */
+        "CustomerUpdates-Input": {
+            inProgress?: components["schemas"]["CustomerUpdate-Input"];
+            received?: components["schemas"]["CustomerUpdate-Input"];
+            resolved?: components["schemas"]["CustomerUpdate-Input"];
+        };
+        /**
+         * CustomerUpdates
+         * @description Messages to the customer's conversation when their ticket is received (created), taken
+         *     in progress or resolved, worded from a template in the configured terminology.
+         * @example {
+         *       "inProgress": {
+         *         "enabled": true,
+         *         "template": "Estamos trabajando en tu {ticketSingular} {ticketId}."
+         *       },
+         *       "received": {
+         *         "enabled": true,
+         *         "template": "Recibimos tu {ticketSingular} {ticketId}: {subject}."
+         *       },
+         *       "resolved": {
+         *         "enabled": false,
+         *         "template": "Resolvimos tu {ticketSingular} {ticketId}."
+         *       }
+         *     }
+         */
+        "CustomerUpdates-Output": {
+            inProgress: components["schemas"]["CustomerUpdate-Output"];
+            received: components["schemas"]["CustomerUpdate-Output"];
+            resolved: components["schemas"]["CustomerUpdate-Output"];
+        };
+        /** CustomerUpdatesOut */
+        CustomerUpdatesOut: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            updates: components["schemas"]["CustomerUpdates-Output"];
+        };
+        /** CustomerUpdatesUpdated */
+        CustomerUpdatesUpdated: {
+            /**
+             * Message
+             * @default Customer updates updated successfully
+             */
+            message: string;
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            updates: components["schemas"]["CustomerUpdates-Output"];
+        };
         /** CustomersOut */
         CustomersOut: {
             /** Customers */
@@ -2771,7 +2894,7 @@ export interface components {
          * SettingKey
          * @enum {string}
          */
-        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy";
+        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates";
         /**
          * SettingRecord
          * @description A SystemSettings document as stored (value kept as plain JSON).
@@ -5231,6 +5354,167 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getCustomerUpdates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerUpdatesOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateCustomerUpdates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerUpdates-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerUpdatesUpdated"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The setting is not editable (`isEditable` is false) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
