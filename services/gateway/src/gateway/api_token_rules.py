@@ -101,6 +101,7 @@ _EXACT: dict[tuple[str, str], Scope] = {
     ("POST", "/conversations/{}/messages"): Scope.CUSTOMERS_WRITE,
     ("POST", "/conversations/{}/messages/{}/delivery"): Scope.CUSTOMERS_WRITE,
     ("POST", "/conversations/{}/handoff"): Scope.CUSTOMERS_WRITE,
+    ("GET", "/attachments/{}"): Scope.TICKETS_READ,
     ("POST", "/ai/tool-calls"): Scope.AI_TOOLS,
 }
 """Single routes outside `/tickets`, by method and template (parameters unnamed)."""

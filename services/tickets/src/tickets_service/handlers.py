@@ -49,6 +49,7 @@ def register(
     serve(broker, t.RESOLVE, ops.write)
     serve(broker, t.ESCALATE, ops.write)
     serve(broker, t.SUBMIT_FEEDBACK, ops.write)
+    serve(broker, t.ADD_ATTACHMENT, ops.write)
     serve(broker, t.ADD_NOTE, ops.write_note)
     serve(broker, t.STATS, ops.stats)
     serve(broker, t.LIST_CHANGES, ops.changes)

@@ -587,6 +587,8 @@ class TicketOperations:
                         to, reason, by=by, now=now, to_agent_name=to_name
                     )
                 )
+            case t.AddAttachment(attachment=attachment, by=by):
+                return Plan(lambda ticket, now: ticket.add_attachment(attachment, by=by, now=now))
             case t.SubmitFeedback(rating=rating, comment=comment, customer_id=customer_id):
                 if customer_id is not None:
                     owner = await self._store.get_ticket(cmd.ticket_id)

@@ -767,6 +767,15 @@ class SubmitFeedback(TicketWrite):
     comment: Text | None = None
 
 
+class AddAttachment(TicketWrite):
+    """A file stored for the ticket (by the gateway), added to its attachments."""
+
+    kind: Literal["add_attachment"] = "add_attachment"
+    ticket_id: Id
+    attachment: Attachment
+    by: Id
+
+
 TicketCommand = Annotated[
     UpdateTicket
     | AssignTicket
@@ -774,7 +783,8 @@ TicketCommand = Annotated[
     | AddNote
     | ResolveTicket
     | EscalateTicket
-    | SubmitFeedback,
+    | SubmitFeedback
+    | AddAttachment,
     Field(discriminator="kind"),
 ]
 """Every write to an existing ticket, told apart by `kind`: the tickets service handles each
@@ -961,6 +971,9 @@ CHANGE_STATUS = Rpc("tickets.change_status", ChangeStatus, TicketView, "Transiti
 ADD_NOTE = Rpc("tickets.add_note", AddNote, NoteResult, "Note (internal by default)")
 RESOLVE = Rpc("tickets.resolve", ResolveTicket, TicketView, "Resolve with notes")
 ESCALATE = Rpc("tickets.escalate", EscalateTicket, TicketView, "Escalate and reassign")
+ADD_ATTACHMENT = Rpc(
+    "tickets.add_attachment", AddAttachment, TicketView, "An uploaded file added to the ticket"
+)
 SUBMIT_FEEDBACK = Rpc(
     "tickets.feedback", SubmitFeedback, TicketView, "Customer rating (resolved/closed only)"
 )
@@ -1085,6 +1098,7 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     ADD_NOTE,
     RESOLVE,
     ESCALATE,
+    ADD_ATTACHMENT,
     SUBMIT_FEEDBACK,
     STATS,
     LIST_CHANGES,

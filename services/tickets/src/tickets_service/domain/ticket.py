@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_camel
 from tickets_service.domain import sla, views
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import (
+    MAX_ATTACHMENTS,
     MAX_NOTES_PER_TICKET,
     MAX_STATUS_CHANGES_PER_TICKET,
     EventType,
@@ -522,6 +523,27 @@ class Ticket:
             version=ticket.version + 1,
         )
         return Outcome(after, ((t.TICKET_NOTE_ADDED, payload),), note=note)
+
+    def add_attachment(self, attachment: t.Attachment, *, by: str, now: datetime) -> Outcome:
+        """Add an uploaded file; a ticket holding the most attachments takes no more."""
+        ticket = self.state
+        if len(ticket.attachments) >= MAX_ATTACHMENTS:
+            raise Conflict(
+                f"Ticket {ticket.ticket_id} already has {MAX_ATTACHMENTS} attachments, the most "
+                "one ticket holds",
+                context={"limit": MAX_ATTACHMENTS},
+            )
+        attachments = [*ticket.attachments, attachment]
+        after = ticket.model_copy(update={"attachments": attachments, "updated_at": now})
+        payload = t.TicketUpdated(
+            ticket_id=ticket.ticket_id,
+            customer_id=ticket.customer_id,
+            updated_by=by,
+            updates={"attachments": [a.model_dump(mode="json") for a in attachments]},
+            assigned_agent=after.assigned_agent,
+            version=ticket.version + 1,
+        )
+        return Outcome(after, ((t.TICKET_UPDATED, payload),))
 
     def record_feedback(
         self, rating: int, comment: str | None, *, by: str | None, now: datetime
