@@ -1037,6 +1037,40 @@ async def test_the_assistant_hands_the_conversation_over_and_adds_to_a_report(
     assert now.handled_by is t.Handler.AGENT
 
 
+async def test_a_handoff_raises_the_conversations_open_tickets_when_the_policy_says_so(
+    env: AiEnv,
+) -> None:
+    customer = await env.customer()
+    conversation = await env.conversation(customer)
+    request = t.CreateFromAgent(
+        subject="Poste caído",
+        description="El poste de la esquina está caído",
+        category="electrical_issue",
+        priority=t.Priority.MEDIUM,
+        customer_id=customer.id,
+        conversation_id=conversation.id,
+        agent_id="agent-1",
+    )
+    ticket_id = (await env.rpc.call(t.CREATE_FROM_AGENT, request)).ticket.ticket_id
+    raising = cfg.HandoffPolicy(raise_priority=True)
+    try:
+        await changed(
+            env, cfg.UPDATE_HANDOFF, cfg.UPDATE_HANDOFF.request(agent_id="tests", policy=raising)
+        )
+        [out] = await run_tools(
+            env, customer.phone_number, ("request_human_agent", {"reason": "x"})
+        )
+        assert out["handedOff"] is True
+        ticket = await env.rpc.call(t.GET, t.GetTicket(ticket_id=ticket_id))
+        assert ticket.priority is t.Priority.HIGH
+        assert ticket.sla.resolution_target == 24 * 3_600_000  # the high priority's target
+    finally:
+        off = cfg.HandoffPolicy()
+        await changed(
+            env, cfg.UPDATE_HANDOFF, cfg.UPDATE_HANDOFF.request(agent_id="tests", policy=off)
+        )
+
+
 async def test_a_rate_limit_once_is_retried_and_the_turn_completes(env: AiEnv) -> None:
     customer = await env.customer()
     call = function_call("create_ticket_report", report_arguments())

@@ -31,6 +31,7 @@ from uts_shared.contracts.tickets import (
     TicketSource,
     TicketStatus,
     TicketView,
+    UpdateTicket,
 )
 from uts_shared.errors import NotFound, RpcTimeout
 
@@ -59,6 +60,7 @@ class FakeDirectory:
         self.by_key: dict[str, TicketView] = {}
         self.fail: Exception | None = None
         self.handoffs: list[HandOff] = []
+        self.updates: list[UpdateTicket] = []
         self.notes: list[AddNote] = []
 
     async def customer_by_phone(self, phone: str) -> Customer | None:
@@ -119,6 +121,17 @@ class FakeDirectory:
     async def hand_off(self, request: HandOff) -> None:
         self.handoffs.append(request)
 
+    async def open_tickets(self, conversation_id: str) -> list[TicketView]:
+        done = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+        return [
+            t
+            for t in self.tickets.values()
+            if t.conversation_id == conversation_id and t.status not in done
+        ]
+
+    async def update_ticket(self, request: UpdateTicket) -> None:
+        self.updates.append(request)
+
     async def add_note(self, request: AddNote) -> None:
         ticket = self.tickets.get(request.ticket_id)
         if ticket is None or ticket.customer_id != request.by:
@@ -139,6 +152,7 @@ class FakeConfig:
         self._messages = messages or Messages()
         self.categories = list(CATEGORIES)
         self.fallback = "other"
+        self.raises = False
 
     async def category_ids(self) -> list[str]:
         return self.categories
@@ -148,6 +162,9 @@ class FakeConfig:
 
     async def messages(self) -> Messages:
         return self._messages
+
+    async def handoff_raises_priority(self) -> bool:
+        return self.raises
 
 
 @pytest.fixture
@@ -359,6 +376,21 @@ async def test_request_human_agent_hands_the_customers_conversation_to_agents(
         "assistant",
     )
     assert handoff.reason == "Quiere hablar con alguien"
+
+
+async def test_a_handoff_raises_the_conversations_open_tickets_when_configured(
+    directory: FakeDirectory,
+) -> None:
+    config = FakeConfig()
+    runner = ToolRunner(directory, config)
+    await runner.run(call("create_ticket_report", report(priority="high"), "c1"), PHONE, None)
+    await runner.run(call("request_human_agent", {"reason": "x"}, "c2"), PHONE, None)
+    assert directory.updates == []  # off by default
+    config.raises = True
+    await runner.run(call("request_human_agent", {"reason": "x"}, "c3"), PHONE, None)
+    [update] = directory.updates
+    assert (update.ticket_id, update.changes.priority) == ("LUX-2026-000001", Priority.URGENT)
+    assert (update.by, update.request_key) == ("assistant", "c3:LUX-2026-000001")
 
 
 async def test_request_human_agent_without_a_conversation_says_so(

@@ -99,6 +99,7 @@ def test_setting_categories_follow_the_plan() -> None:
         K.TICKET_VISIBILITY: "tickets",
         K.SLA_POLICY: "tickets",
         K.CUSTOMER_UPDATES: "tickets",
+        K.HANDOFF_POLICY: "assistant",
     }
 
 

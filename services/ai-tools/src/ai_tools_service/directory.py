@@ -74,3 +74,14 @@ class TicketsDirectory:
 
     async def post_message(self, request: messages.PostMessage) -> messages.Message:
         return await self._rpc.call(messages.POST_MESSAGE, request)
+
+    async def open_tickets(self, conversation_id: str) -> list[tickets.TicketSummary]:
+        page = await self._rpc.call(
+            tickets.LIST_BY_CONVERSATION,
+            tickets.ListByConversation(conversation_id=conversation_id, limit=100),
+        )
+        done = (tickets.TicketStatus.RESOLVED, tickets.TicketStatus.CLOSED)
+        return [ticket for ticket in page.tickets if ticket.status not in done]
+
+    async def update_ticket(self, request: tickets.UpdateTicket) -> None:
+        await self._rpc.call(tickets.UPDATE, request)

@@ -375,6 +375,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/config/handoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Handoff
+         * @description What the assistant's handoff to the agents does besides handing over.
+         */
+        get: operations["getHandoff"];
+        /**
+         * Update Handoff
+         * @description Whether the assistant's handoff raises the conversation's open tickets one priority level (off by default).
+         */
+        put: operations["updateHandoff"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/config/history": {
         parameters: {
             query?: never;
@@ -2293,11 +2317,42 @@ export interface components {
             reason?: string | null;
             to: components["schemas"]["Handler"];
         };
-        /** HandoffOut */
-        HandoffOut: {
-            /** Changed */
-            changed: boolean;
-            conversation: components["schemas"]["Conversation"];
+        /**
+         * HandoffPolicy
+         * @description What the assistant's handoff to the agents (`request_human_agent`) does besides.
+         * @example {
+         *       "raisePriority": true
+         *     }
+         */
+        "HandoffPolicy-Input": {
+            /**
+             * Raisepriority
+             * @default false
+             */
+            raisePriority?: boolean;
+        };
+        /**
+         * HandoffPolicy
+         * @description What the assistant's handoff to the agents (`request_human_agent`) does besides.
+         * @example {
+         *       "raisePriority": true
+         *     }
+         */
+        "HandoffPolicy-Output": {
+            /**
+             * Raisepriority
+             * @default false
+             */
+            raisePriority: boolean;
+        };
+        /** HandoffUpdated */
+        HandoffUpdated: {
+            /**
+             * Message
+             * @default Handoff policy updated successfully
+             */
+            message: string;
+            policy: components["schemas"]["HandoffPolicy-Output"];
             /**
              * Success
              * @default true
@@ -2960,7 +3015,7 @@ export interface components {
          * SettingKey
          * @enum {string}
          */
-        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates";
+        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy";
         /**
          * SettingRecord
          * @description A SystemSettings document as stored (value kept as plain JSON).
@@ -4075,6 +4130,28 @@ export interface components {
             end: string;
             /** Start */
             start: string;
+        };
+        /** HandoffOut */
+        gateway__routes__config__HandoffOut: {
+            policy: components["schemas"]["HandoffPolicy-Output"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /** HandoffOut */
+        gateway__routes__messages__HandoffOut: {
+            /** Changed */
+            changed: boolean;
+            conversation: components["schemas"]["Conversation"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
         };
     };
     responses: never;
@@ -5617,6 +5694,167 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CustomerUpdatesUpdated"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The setting is not editable (`isEditable` is false) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getHandoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["gateway__routes__config__HandoffOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateHandoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffPolicy-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffUpdated"];
                 };
             };
             /** @description Malformed JSON body */
@@ -7983,7 +8221,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HandoffOut"];
+                    "application/json": components["schemas"]["gateway__routes__messages__HandoffOut"];
                 };
             };
             /** @description Malformed JSON body */

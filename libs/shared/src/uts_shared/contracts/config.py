@@ -60,6 +60,7 @@ class SettingKey(StrEnum):
     TICKET_VISIBILITY = "ticket_visibility"
     SLA_POLICY = "sla_policy"
     CUSTOMER_UPDATES = "customer_updates"
+    HANDOFF_POLICY = "handoff_policy"
 
 
 SettingCategory = Literal["tickets", "assistant", "presets", "general"]
@@ -232,6 +233,15 @@ class CustomerUpdates(WireModel):
     @property
     def any_enabled(self) -> bool:
         return self.received.enabled or self.in_progress.enabled or self.resolved.enabled
+
+
+class HandoffPolicy(WireModel):
+    """What the assistant's handoff to the agents (`request_human_agent`) does besides."""
+
+    model_config = example({"raisePriority": True})
+
+    raise_priority: bool = False
+    """The conversation's open tickets go up one priority level (urgent stays urgent)."""
 
 
 TicketVisibility = Literal["all", "assigned_and_unassigned"]
@@ -608,6 +618,21 @@ CUSTOMER_UPDATES = Setting(
     write_doc="Switch the customer updates on or off and word them (all off by default).",
 )
 
+HANDOFF = Setting(
+    SettingKey.HANDOFF_POLICY,
+    HandoffPolicy,
+    "Handoff policy",
+    "What the assistant's handoff to the agents does besides: raise the tickets' priority",
+    "assistant",
+    name="handoff",
+    field="policy",
+    default=HandoffPolicy,
+    title="Handoff",
+    read_doc="What the assistant's handoff to the agents does besides handing over.",
+    write_doc="Whether the assistant's handoff raises the conversation's open tickets one "
+    "priority level (off by default).",
+)
+
 REGISTRY: tuple[Setting, ...] = (
     CATEGORIES,
     ASSISTANT,
@@ -618,6 +643,7 @@ REGISTRY: tuple[Setting, ...] = (
     VISIBILITY,
     SLA,
     CUSTOMER_UPDATES,
+    HANDOFF,
 )
 """Every configuration key; adding one is one entry here."""
 
@@ -630,6 +656,7 @@ GET_TEMPLATE, UPDATE_TEMPLATE = TEMPLATE.read, TEMPLATE.write
 GET_VISIBILITY, UPDATE_VISIBILITY = VISIBILITY.read, VISIBILITY.write
 GET_SLA, UPDATE_SLA = SLA.read, SLA.write
 GET_CUSTOMER_UPDATES, UPDATE_CUSTOMER_UPDATES = CUSTOMER_UPDATES.read, CUSTOMER_UPDATES.write
+GET_HANDOFF, UPDATE_HANDOFF = HANDOFF.read, HANDOFF.write
 UpdateCategories, Categories = UPDATE_CATEGORIES.request, GET_CATEGORIES.result
 UpdateAssistant, AssistantResult = UPDATE_ASSISTANT.request, GET_ASSISTANT.result
 UpdateTerminology, TerminologyResult = UPDATE_TERMINOLOGY.request, GET_TERMINOLOGY.result

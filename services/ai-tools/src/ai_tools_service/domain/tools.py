@@ -31,7 +31,10 @@ from uts_shared.contracts.tickets import (
     Handler,
     Location,
     Priority,
+    TicketChanges,
+    TicketSummary,
     TicketView,
+    UpdateTicket,
 )
 from uts_shared.errors import DomainError, ErrorCode
 from uts_shared.messaging import why_invalid
@@ -46,6 +49,13 @@ TOOL_NAMES = (CREATE_TICKET, GET_TICKET_INFO, REQUEST_HUMAN, ADD_COMMENT)
 ASSISTANT = "assistant"
 """Who the assistant's own changes are by (a handoff it asks for)."""
 COMMENT_MAX = 5_000
+RAISED = {
+    Priority.LOW: Priority.MEDIUM,
+    Priority.MEDIUM: Priority.HIGH,
+    Priority.HIGH: Priority.URGENT,
+    Priority.URGENT: Priority.URGENT,
+}
+"""One priority level up (urgent stays urgent)."""
 
 FALLBACK_CATEGORY = DEFAULT_FALLBACK
 DEFAULT_PRIORITY = Priority.MEDIUM
@@ -74,6 +84,12 @@ class Directory(Protocol):
 
     async def hand_off(self, request: HandOff) -> None: ...
 
+    async def open_tickets(self, conversation_id: str) -> list[TicketSummary]:
+        """The conversation's tickets still being worked (not resolved or closed)."""
+        ...
+
+    async def update_ticket(self, request: UpdateTicket) -> None: ...
+
     async def add_note(self, request: AddNote) -> None:
         """NotFound when the ticket is not the customer's."""
         ...
@@ -90,6 +106,10 @@ class ToolConfig(Protocol):
 
     async def messages(self) -> Messages:
         """Never fails: the last known (or built-in) terminology when config is unreachable."""
+        ...
+
+    async def handoff_raises_priority(self) -> bool:
+        """Whether a handoff raises the conversation's open tickets one priority level."""
         ...
 
 
@@ -232,7 +252,7 @@ class ToolRunner:
             if call.name == CREATE_TICKET:
                 return await self._create(call.call_id, args, phone, conversation_id, messages)
             if call.name == REQUEST_HUMAN:
-                return await self._hand_off(args, phone, conversation_id, messages)
+                return await self._hand_off(call.call_id, args, phone, conversation_id, messages)
             if call.name == ADD_COMMENT:
                 return await self._comment(call.call_id, args, phone, messages)
             return await self._lookup(args, phone, messages)
@@ -364,6 +384,7 @@ class ToolRunner:
 
     async def _hand_off(
         self,
+        call_id: str,
         args: dict[str, Any],
         phone: str | None,
         conversation_id: str | None,
@@ -384,6 +405,17 @@ class ToolRunner:
                 by=ASSISTANT,
             )
         )
+        if await self._config.handoff_raises_priority():
+            for ticket in await self._directory.open_tickets(conversation):
+                if RAISED[ticket.priority] is not ticket.priority:
+                    await self._directory.update_ticket(
+                        UpdateTicket(
+                            ticket_id=ticket.ticket_id,
+                            changes=TicketChanges(priority=RAISED[ticket.priority]),
+                            by=ASSISTANT,
+                            request_key=f"{call_id}:{ticket.ticket_id}",
+                        )
+                    )
         body = {"success": True, "handedOff": True, "message": messages.handed_to_agent()}
         return ToolOutcome(dump(body), True)
 
