@@ -606,6 +606,45 @@ async def test_a_whole_turn_over_http_returns_the_final_text_and_creates_the_tic
     assert json.loads(call["output"])["ticketId"] == ticket.ticket_id
 
 
+async def test_while_an_agent_handles_the_conversation_the_model_sees_no_call(
+    ai_system: AiSystem, ai_admin: httpx.AsyncClient
+) -> None:
+    customer = await ai_system.customer()
+    r = await ai_admin.post("/conversations", json={"customerId": customer.id})
+    assert r.status_code == 201, r.text
+    conversation = r.json()["conversation"]
+    handoff = f"/conversations/{conversation['id']}/handoff"
+    r = await ai_admin.post(handoff, json={"to": "agent", "reason": "pidió una persona"})
+    assert r.status_code == 200 and r.json()["changed"] is True, r.text
+
+    before = len(ai_system.fake.posts())
+    turn = {"phone": customer.phone_number, "message": "¿Hay alguien ahí?"}
+    r = await ai_admin.post("/ai/respond", json=turn)
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert (answer["handledBy"], answer["text"], answer["responseId"]) == ("agent", "", None)
+    assert len(ai_system.fake.posts()) == before  # the model was not asked
+
+    r = await ai_admin.post(handoff, json={"to": "assistant"})
+    assert r.status_code == 200, r.text
+    ai_system.fake.script([message("Aquí estoy, ¿en qué te ayudo?")])
+    r = await ai_admin.post("/ai/respond", json={**turn, "message": "¿Y ahora?"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["handledBy"], r.json()["text"]) == (
+        "assistant",
+        "Aquí estoy, ¿en qué te ayudo?",
+    )
+    assert len(ai_system.fake.posts()) == before + 1
+
+    r = await ai_admin.get(f"/conversations/{conversation['id']}/messages")
+    assert r.status_code == 200, r.text
+    assert [(x["author"], x["text"]) for x in r.json()["messages"]] == [
+        ("customer", "¿Hay alguien ahí?"),
+        ("customer", "¿Y ahora?"),
+        ("assistant", "Aquí estoy, ¿en qué te ayudo?"),
+    ]
+
+
 async def test_sync_assistant_answers_with_the_rendering_and_needs_no_remote_sync(
     ai_admin: httpx.AsyncClient,
 ) -> None:

@@ -235,14 +235,19 @@ async def test_applying_restaurant_preset_changes_everything_at_once(
         assert category_enum(rendered["tools"]) == expected_ids
 
 
-async def test_rendered_assistant_has_instructions_and_both_tools(
+async def test_rendered_assistant_has_instructions_and_every_tool(
     admin_api: httpx.AsyncClient,
 ) -> None:
     r = await admin_api.get("/config/assistant/rendered")
     assert r.status_code == 200
     body = r.json()
     assert set(body) == {"success", "instructions", "tools", "unknownVariables"}
-    assert {t["name"] for t in body["tools"]} == {"create_ticket_report", "get_ticket_information"}
+    assert {t["name"] for t in body["tools"]} == {
+        "create_ticket_report",
+        "get_ticket_information",
+        "request_human_agent",
+        "add_ticket_comment",
+    }
     categories = (await admin_api.get("/config/ticket-categories")).json()["categories"]
     assert category_enum(body["tools"]) == [c["id"] for c in categories]
 
@@ -557,6 +562,8 @@ async def test_a_template_is_previewed_rendered_before_it_is_saved(
     assert {t["name"] for t in preview["tools"]} == {
         "create_ticket_report",
         "get_ticket_information",
+        "request_human_agent",
+        "add_ticket_comment",
     }
     assert (await admin_api.get("/config/instructions-template")).json()["template"] == saved
     r = await agent_api.post("/config/instructions-template/preview", json={"template": draft})

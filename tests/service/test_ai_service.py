@@ -58,6 +58,7 @@ from tickets_service.main import TicketsService
 from tickets_service.settings import Settings as TicketsSettings
 from uts_shared.contracts import ai_tools as ai
 from uts_shared.contracts import config as cfg
+from uts_shared.contracts import messages as m
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import (
     DEAD_LETTER_EXCHANGE,
@@ -318,7 +319,7 @@ async def test_completed_webhook_with_two_calls_creates_one_ticket_answers_one_l
     }
     assert lookup_output["output"]["success"] is True
     assert lookup_output["output"]["ticket"]["ticketId"] == existing
-    assert "notes" not in lookup_output["output"]["ticket"]
+    assert lookup_output["output"]["ticket"]["notes"] == []  # it has no public note
 
     mine = {tk.ticket_id: tk for tk in await env.tickets_of(customer)}
     assert set(mine) == {existing, new_id}
@@ -814,6 +815,10 @@ async def test_lookups_show_the_five_newest_tickets_and_no_internal_notes(env: A
         t.ADD_NOTE,
         t.AddNote(ticket_id=made[-1], content="secreto interno: cliente moroso", by="agent-1"),
     )
+    await env.rpc.call(
+        t.ADD_NOTE,
+        t.AddNote(ticket_id=made[-1], content="Cuadrilla mañana", is_internal=False, by="agent-1"),
+    )
     recent, one, missing = await run_tools(
         env,
         customer.phone_number,
@@ -825,6 +830,7 @@ async def test_lookups_show_the_five_newest_tickets_and_no_internal_notes(env: A
     assert recent["message"] == "Encontré 5 reportes recientes."
     assert one["success"] is True and one["ticket"]["ticketId"] == made[-1]
     assert "moroso" not in json.dumps([recent, one])
+    assert [n["content"] for n in one["ticket"]["notes"]] == ["Cuadrilla mañana"]
     assert missing == {
         "success": False,
         "error": "Faltan argumentos obligatorios: subject, description.",
@@ -941,6 +947,128 @@ async def test_a_turn_continues_the_given_response_and_links_the_conversation(
     assert result.text == "Quedó registrado."
     [ticket] = await env.tickets_of(customer)
     assert ticket.conversation_id == conversation.id
+
+
+async def test_a_turn_records_the_customers_message_and_the_answer_in_the_conversation(
+    env: AiEnv,
+) -> None:
+    customer = await env.customer()
+    conversation = await env.conversation(customer)
+    env.fake.script([message("Con gusto te ayudo.")])
+    result = await env.rpc.call(
+        ai.RESPOND, ai.RespondRequest(phone=customer.phone_number, message="Hola, sin luz")
+    )
+    assert result.handled_by is t.Handler.ASSISTANT
+    page = await env.rpc.call(m.LIST_MESSAGES, m.ListMessages(conversation_id=conversation.id))
+    said, answered = page.messages
+    assert (said.direction, said.author, said.text) == (
+        m.Direction.INBOUND,
+        m.Author.CUSTOMER,
+        "Hola, sin luz",
+    )
+    assert (answered.direction, answered.author, answered.text) == (
+        m.Direction.OUTBOUND,
+        m.Author.ASSISTANT,
+        "Con gusto te ayudo.",
+    )
+    assert answered.delivery is m.Delivery.SENT  # the turn's caller delivers it
+
+
+async def test_while_an_agent_handles_the_conversation_the_model_is_not_asked(
+    env: AiEnv,
+) -> None:
+    customer = await env.customer()
+    conversation = await env.conversation(customer)
+    await env.rpc.call(
+        m.HAND_OFF, m.HandOff(conversation_id=conversation.id, to=t.Handler.AGENT, by="a1")
+    )
+    before = len(env.fake.posts())
+    result = await env.rpc.call(
+        ai.RESPOND,
+        ai.RespondRequest(
+            phone=customer.phone_number,
+            conversation_id=conversation.id,
+            message="¿Sigue ahí alguien?",
+        ),
+    )
+    assert result.handled_by is t.Handler.AGENT
+    assert (result.text, result.response_id, result.tool_calls) == ("", None, [])
+    assert len(env.fake.posts()) == before
+    page = await env.rpc.call(m.LIST_MESSAGES, m.ListMessages(conversation_id=conversation.id))
+    [said] = page.messages
+    assert said.text == "¿Sigue ahí alguien?" and said.author is m.Author.CUSTOMER
+
+
+async def test_the_assistant_hands_the_conversation_over_and_adds_to_a_report(
+    env: AiEnv,
+) -> None:
+    customer = await env.customer()
+    conversation = await env.conversation(customer)
+    ticket_id = await env.agent_ticket(customer)
+    result = await env.rpc.call(
+        ai.TOOL_CALLS,
+        ai.ToolCallsRequest(
+            phone=customer.phone_number,
+            calls=[
+                ai.FunctionCall(
+                    call_id=unique_key("call"),
+                    name="add_ticket_comment",
+                    arguments=json.dumps({"ticketId": ticket_id, "comment": "Ya son dos postes"}),
+                ),
+                ai.FunctionCall(
+                    call_id=unique_key("call"),
+                    name="request_human_agent",
+                    arguments=json.dumps({"reason": "Quiere hablar con una persona"}),
+                ),
+            ],
+        ),
+    )
+    added, handed = (json.loads(o.output) for o in result.outputs)
+    assert added["success"] is True and added["ticketId"] == ticket_id
+    assert handed == {
+        "success": True,
+        "handedOff": True,
+        "message": "Un agente continuará esta conversación en breve.",
+    }
+    ticket = await env.rpc.call(t.GET, t.GetTicket(ticket_id=ticket_id))
+    [note] = ticket.notes
+    assert (note.content, note.is_internal, note.by_customer) == ("Ya son dos postes", False, True)
+    now = await env.rpc.call(t.GET_CONVERSATION, t.GetConversation(conversation_id=conversation.id))
+    assert now.handled_by is t.Handler.AGENT
+
+
+async def test_a_handoff_raises_the_conversations_open_tickets_when_the_policy_says_so(
+    env: AiEnv,
+) -> None:
+    customer = await env.customer()
+    conversation = await env.conversation(customer)
+    request = t.CreateFromAgent(
+        subject="Poste caído",
+        description="El poste de la esquina está caído",
+        category="electrical_issue",
+        priority=t.Priority.MEDIUM,
+        customer_id=customer.id,
+        conversation_id=conversation.id,
+        agent_id="agent-1",
+    )
+    ticket_id = (await env.rpc.call(t.CREATE_FROM_AGENT, request)).ticket.ticket_id
+    raising = cfg.HandoffPolicy(raise_priority=True)
+    try:
+        await changed(
+            env, cfg.UPDATE_HANDOFF, cfg.UPDATE_HANDOFF.request(agent_id="tests", policy=raising)
+        )
+        [out] = await run_tools(
+            env, customer.phone_number, ("request_human_agent", {"reason": "x"})
+        )
+        assert out["handedOff"] is True
+        ticket = await env.rpc.call(t.GET, t.GetTicket(ticket_id=ticket_id))
+        assert ticket.priority is t.Priority.HIGH
+        assert ticket.sla.resolution_target == 24 * 3_600_000  # the high priority's target
+    finally:
+        off = cfg.HandoffPolicy()
+        await changed(
+            env, cfg.UPDATE_HANDOFF, cfg.UPDATE_HANDOFF.request(agent_id="tests", policy=off)
+        )
 
 
 async def test_a_rate_limit_once_is_retried_and_the_turn_completes(env: AiEnv) -> None:

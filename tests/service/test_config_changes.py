@@ -510,7 +510,12 @@ async def test_rendered_assistant_uses_the_current_configuration(h: ConfigHarnes
     assert rendered.unknown_variables == []
     assert "Eres Lúmen, el asistente virtual de LUXFREE" in rendered.instructions
     assert "- billing: Facturación" in rendered.instructions
-    assert [t["name"] for t in rendered.tools] == ["create_ticket_report", "get_ticket_information"]
+    assert [t["name"] for t in rendered.tools] == [
+        "create_ticket_report",
+        "get_ticket_information",
+        "request_human_agent",
+        "add_ticket_comment",
+    ]
     assert rendered.tools[0]["type"] == "function"
     ticket_id = rendered.tools[1]["parameters"]["properties"]["ticket_id"]["description"]
     assert "LUX-2026-000001" in ticket_id  # the injected clock's year

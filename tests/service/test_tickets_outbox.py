@@ -12,6 +12,8 @@ import aio_pika
 from tests.support.tickets_helpers import QUICK_RELAY, BrokerDown, tickets_env
 from tests.support.waiting import poll_until
 from tickets_service.events import OutboxEntry
+from tickets_service.message_store import conversation_owner, message_owner
+from uts_shared.contracts import messages as m
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import EVENTS_EXCHANGE
 
@@ -75,6 +77,53 @@ async def test_events_left_by_a_stopped_instance_go_out_when_one_starts(
         await fresh.start()
         [event] = await env.recorder.wait_one("ticket.created", ticket.ticket_id)
         assert event.event_id == entry.event_id
+
+
+async def test_message_and_handoff_events_wait_in_their_outbox_for_the_broker(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url, **QUICK_RELAY) as env:
+        customer = await env.customer()
+        conversation = await env.rpc.call(
+            t.CREATE_CONVERSATION, t.CreateConversation(customer_id=customer.id)
+        )
+        real = env.service.outbox.publisher
+        env.service.outbox.publisher = BrokerDown()
+        message = await env.rpc.call(
+            m.POST_MESSAGE,
+            m.PostMessage(
+                conversation_id=conversation.id,
+                direction=m.Direction.OUTBOUND,
+                agent_id="a1",
+                text="Vamos mañana",
+            ),
+        )
+        await env.rpc.call(
+            m.HAND_OFF, m.HandOff(conversation_id=conversation.id, to=t.Handler.AGENT)
+        )
+        [created] = await env.service.store.outbox_of(message_owner(message.id))
+        [handed] = await env.service.store.outbox_of(conversation_owner(conversation.id))
+        assert (created.type, handed.type) == (
+            "conversation.message_created",
+            "conversation.handed_off",
+        )
+
+        env.service.outbox.publisher = real  # the broker is back
+        await env.recorder.wait_for(
+            lambda events: {created.event_id, handed.event_id} <= {e.event_id for e in events}
+        )
+        await poll_until(
+            lambda: _empty(env.service.store.outbox_of(message_owner(message.id))),
+            what="the message's outbox emptied",
+        )
+        await poll_until(
+            lambda: _empty(env.service.store.outbox_of(conversation_owner(conversation.id))),
+            what="the conversation's outbox emptied",
+        )
+        stored = await env.rpc.call(
+            t.GET_CONVERSATION, t.GetConversation(conversation_id=conversation.id)
+        )
+        assert stored.handled_by is t.Handler.AGENT  # the outbox left the document readable
 
 
 async def _empty(entries: Awaitable[list[OutboxEntry]]) -> bool:

@@ -19,6 +19,7 @@ from faststream.rabbit import RabbitBroker, RabbitQueue
 from tests.support.events import EventRecorder
 from tests.support.factories import agent_ticket_request, unique_phone
 from tickets_service.domain import tally
+from tickets_service.fallbacks import DEFAULT_TERMINOLOGY
 from tickets_service.main import TicketsService
 from tickets_service.settings import Settings
 from uts_shared.clock import Clock
@@ -69,7 +70,11 @@ class ConfigStub:
         serve(self.broker, cfg.GET_CATEGORIES, self._categories)
         serve(self.broker, cfg.GET_ID_FORMAT, self._id_format)
         serve(self.broker, cfg.GET_SLA, self._sla)
+        serve(self.broker, cfg.GET_CUSTOMER_UPDATES, self._updates)
+        serve(self.broker, cfg.GET_TERMINOLOGY, self._terminology)
         self.sla = SlaPolicy()
+        self.updates = cfg.CustomerUpdates()
+        self.terminology = DEFAULT_TERMINOLOGY
 
     async def _gate(self) -> None:
         self.calls += 1
@@ -86,6 +91,14 @@ class ConfigStub:
     async def _sla(self, _: Empty) -> cfg.SlaResult:
         await self._gate()
         return cfg.SlaResult(policy=self.sla)
+
+    async def _updates(self, _: Empty) -> Any:
+        await self._gate()
+        return cfg.GET_CUSTOMER_UPDATES.result(updates=self.updates)
+
+    async def _terminology(self, _: Empty) -> cfg.TerminologyResult:
+        await self._gate()
+        return cfg.TerminologyResult(terminology=self.terminology)
 
     async def announce(self, *keys: cfg.SettingKey) -> None:
         """Publish `config.updated` for `keys`, as the config service does after a change."""
@@ -192,6 +205,16 @@ async def tickets_env(
             exclusive=True,
             auto_delete=True,
             routing_key="ticket.#",
+        ),
+        recorder.on_event,
+    )
+    subscribe_events(
+        client,
+        RabbitQueue(
+            f"tickets-test-conversation-events.{uuid.uuid4().hex[:8]}",
+            exclusive=True,
+            auto_delete=True,
+            routing_key="conversation.#",
         ),
         recorder.on_event,
     )

@@ -18,22 +18,27 @@ from ai_tools_service.domain.tools import (
 )
 from uts_shared.contracts.ai_tools import FunctionCall
 from uts_shared.contracts.config import Terminology
+from uts_shared.contracts.messages import HandOff
 from uts_shared.contracts.tickets import (
+    AddNote,
     CreateFromAi,
     Customer,
     CustomerTicketSummary,
     CustomerTicketView,
+    Note,
     Priority,
     Sla,
     TicketSource,
     TicketStatus,
     TicketView,
+    UpdateTicket,
 )
 from uts_shared.errors import NotFound, RpcTimeout
 
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 PHONE = "+5215512345678"
 OTHER_PHONE = "+5215587654321"
+NOT_YOURS = "No se encontró el reporte {} o no tienes acceso a él."
 CATEGORIES = ["solar_installation", "light_malfunction", "billing", "other"]
 
 
@@ -54,6 +59,9 @@ class FakeDirectory:
         self.created: list[CreateFromAi] = []
         self.by_key: dict[str, TicketView] = {}
         self.fail: Exception | None = None
+        self.handoffs: list[HandOff] = []
+        self.updates: list[UpdateTicket] = []
+        self.notes: list[AddNote] = []
 
     async def customer_by_phone(self, phone: str) -> Customer | None:
         if self.fail:
@@ -94,7 +102,13 @@ class FakeDirectory:
         ticket = self.tickets.get(ticket_id)
         if ticket is None or ticket.customer_id != customer_id:
             raise NotFound(f"Ticket {ticket_id} not found")
-        return CustomerTicketView.model_validate(ticket.model_dump(include=_VIEW_FIELDS))
+        return CustomerTicketView.model_validate(
+            {
+                **ticket.model_dump(include=_VIEW_FIELDS),
+                "notes": [n for n in ticket.notes if not n.is_internal],
+                "expected_resolution_at": ticket.sla.resolution_due_at,
+            }
+        )
 
     async def recent_tickets(self, customer_id: str, limit: int) -> list[CustomerTicketSummary]:
         mine = [t for t in self.tickets.values() if t.customer_id == customer_id]
@@ -104,9 +118,33 @@ class FakeDirectory:
             for t in mine[:limit]
         ]
 
+    async def hand_off(self, request: HandOff) -> None:
+        self.handoffs.append(request)
+
+    async def open_tickets(self, conversation_id: str) -> list[TicketView]:
+        done = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+        return [
+            t
+            for t in self.tickets.values()
+            if t.conversation_id == conversation_id and t.status not in done
+        ]
+
+    async def update_ticket(self, request: UpdateTicket) -> None:
+        self.updates.append(request)
+
+    async def add_note(self, request: AddNote) -> None:
+        ticket = self.tickets.get(request.ticket_id)
+        if ticket is None or ticket.customer_id != request.by:
+            raise NotFound(f"Ticket {request.ticket_id} not found")
+        self.notes.append(request)
+
 
 _SUMMARY_FIELDS = set(CustomerTicketSummary.model_fields)
-_VIEW_FIELDS = set(CustomerTicketView.model_fields) - {"status_history", "notes"}
+_VIEW_FIELDS = set(CustomerTicketView.model_fields) - {
+    "status_history",
+    "notes",
+    "expected_resolution_at",
+}
 
 
 class FakeConfig:
@@ -114,6 +152,7 @@ class FakeConfig:
         self._messages = messages or Messages()
         self.categories = list(CATEGORIES)
         self.fallback = "other"
+        self.raises = False
 
     async def category_ids(self) -> list[str]:
         return self.categories
@@ -123,6 +162,9 @@ class FakeConfig:
 
     async def messages(self) -> Messages:
         return self._messages
+
+    async def handoff_raises_priority(self) -> bool:
+        return self.raises
 
 
 @pytest.fixture
@@ -269,13 +311,123 @@ async def test_lookup_by_id_answers_the_plans_ticket_shape(
         "ticket": {
             "ticketId": "LUX-2026-000001",
             "subject": "Luminaria apagada",
+            "description": "La luminaria de la calle 5 no enciende desde ayer",
             "status": "new",
             "priority": "medium",
             "createdAt": "2026-01-05T10:00:00.000Z",
             "assignedAgent": "No asignado",
             "resolutionNotes": None,
+            "expectedResolutionAt": None,
+            "notes": [],
         },
     }
+
+
+async def test_lookup_tells_public_notes_and_the_expected_resolution_never_internal_ones(
+    runner: ToolRunner, directory: FakeDirectory
+) -> None:
+    await runner.run(call("create_ticket_report", report()), PHONE, None)
+    ticket = directory.tickets["LUX-2026-000001"]
+    due = NOW + timedelta(hours=72)
+    directory.tickets["LUX-2026-000001"] = ticket.model_copy(
+        update={
+            "sla": ticket.sla.model_copy(update={"resolution_due_at": due}),
+            "notes": [
+                Note(
+                    id="n1",
+                    agent_id="a7",
+                    agent_name="Ana Ruiz",
+                    content="Cuadrilla mañana a las 9",
+                    is_internal=False,
+                    timestamp=NOW,
+                ),
+                Note(id="n2", agent_id="a7", content="Cliente molesto", timestamp=NOW),
+            ],
+        }
+    )
+    out = await output(runner, call("get_ticket_information", {"ticket_id": "LUX-2026-000001"}))
+    assert out["ticket"]["expectedResolutionAt"] == "2026-01-08T10:00:00.000Z"
+    assert out["ticket"]["notes"] == [
+        {
+            "content": "Cuadrilla mañana a las 9",
+            "author": "Ana Ruiz",
+            "at": "2026-01-05T10:00:00.000Z",
+        }
+    ]
+    assert "Cliente molesto" not in json.dumps(out)
+
+
+# --- request_human_agent, add_ticket_comment --------------------------------------------------
+
+
+async def test_request_human_agent_hands_the_customers_conversation_to_agents(
+    runner: ToolRunner, directory: FakeDirectory
+) -> None:
+    out = await output(runner, call("request_human_agent", {"reason": "Quiere hablar con alguien"}))
+    assert out == {
+        "success": True,
+        "handedOff": True,
+        "message": "Un agente continuará esta conversación en breve.",
+    }
+    [handoff] = directory.handoffs
+    assert (handoff.conversation_id, handoff.to.value, handoff.by) == (
+        "conv-1",
+        "agent",
+        "assistant",
+    )
+    assert handoff.reason == "Quiere hablar con alguien"
+
+
+async def test_a_handoff_raises_the_conversations_open_tickets_when_configured(
+    directory: FakeDirectory,
+) -> None:
+    config = FakeConfig()
+    runner = ToolRunner(directory, config)
+    await runner.run(call("create_ticket_report", report(priority="high"), "c1"), PHONE, None)
+    await runner.run(call("request_human_agent", {"reason": "x"}, "c2"), PHONE, None)
+    assert directory.updates == []  # off by default
+    config.raises = True
+    await runner.run(call("request_human_agent", {"reason": "x"}, "c3"), PHONE, None)
+    [update] = directory.updates
+    assert (update.ticket_id, update.changes.priority) == ("LUX-2026-000001", Priority.URGENT)
+    assert (update.by, update.request_key) == ("assistant", "c3:LUX-2026-000001")
+
+
+async def test_request_human_agent_without_a_conversation_says_so(
+    runner: ToolRunner, directory: FakeDirectory
+) -> None:
+    out = await output(runner, call("request_human_agent", {"reason": "x"}), OTHER_PHONE)
+    assert out["success"] is False and "conversación" in out["error"]
+    assert directory.handoffs == []
+
+
+async def test_add_ticket_comment_adds_a_public_note_by_the_customer_once_per_call(
+    runner: ToolRunner, directory: FakeDirectory
+) -> None:
+    await runner.run(call("create_ticket_report", report()), PHONE, None)
+    comment = {"ticketId": "LUX-2026-000001", "comment": "Ahora parpadea también el de enfrente"}
+    out = await output(runner, call("add_ticket_comment", comment, call_id="call_7"))
+    assert out == {
+        "success": True,
+        "ticketId": "LUX-2026-000001",
+        "message": "Se agregó la información al reporte LUX-2026-000001.",
+    }
+    [note] = directory.notes
+    assert (note.by, note.by_customer, note.is_internal) == ("cust-1", True, False)
+    assert note.request_key == "call_7"
+    assert note.content == "Ahora parpadea también el de enfrente"
+
+
+async def test_add_ticket_comment_on_someone_elses_ticket_is_not_found(
+    runner: ToolRunner, directory: FakeDirectory
+) -> None:
+    await runner.run(call("create_ticket_report", report()), OTHER_PHONE, None)
+    comment = {"ticketId": "LUX-2026-000001", "comment": "hola"}
+    out = await output(runner, call("add_ticket_comment", comment))
+    assert out == {"success": False, "error": NOT_YOURS.format("LUX-2026-000001")}
+    out = await output(runner, call("add_ticket_comment", {"ticketId": "LUX-2026-000001"}))
+    assert out == {"success": False, "error": "Faltan argumentos obligatorios: comment."}
+    assert directory.notes == []
 
 
 async def test_lookup_names_the_assigned_agent_as_first_and_last_name(

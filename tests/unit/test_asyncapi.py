@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from uts_shared.asyncapi import asyncapi_document, routes
-from uts_shared.contracts import ai_tools, config, tickets, webhooks
+from uts_shared.contracts import ai_tools, config, messages, tickets, webhooks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +45,7 @@ def test_the_socket_io_events_are_documented_on_their_own_server() -> None:
         for c in doc["channels"].values()
         if c.get("servers") == [{"$ref": "#/servers/socketio"}]
     }
-    assert names == set(tickets.SOCKET_EVENT_NAMES.values())
+    assert names == {*tickets.SOCKET_EVENT_NAMES.values(), *messages.SOCKET_EVENT_NAMES.values()}
 
 
 def test_every_documented_example_is_a_message_its_model_accepts() -> None:

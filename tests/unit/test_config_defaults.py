@@ -98,7 +98,19 @@ def test_setting_categories_follow_the_plan() -> None:
         K.ASSISTANT_INSTRUCTIONS_TEMPLATE: "assistant",
         K.TICKET_VISIBILITY: "tickets",
         K.SLA_POLICY: "tickets",
+        K.CUSTOMER_UPDATES: "tickets",
+        K.HANDOFF_POLICY: "assistant",
     }
+
+
+def test_customer_updates_are_off_by_default_for_every_status() -> None:
+    updates = builtin_values()[K.CUSTOMER_UPDATES]
+    assert {status: u["enabled"] for status, u in updates.items()} == {
+        "received": False,
+        "inProgress": False,
+        "resolved": False,
+    }
+    assert all("{ticketSingular}" in u["template"] for u in updates.values())
 
 
 def test_sla_policy_builtin_value_is_the_plans_table_running_24x7() -> None:

@@ -104,7 +104,12 @@ def test_empty_service_issue_reads_naturally() -> None:
 
 def test_tools_are_in_the_responses_api_function_format() -> None:
     tools = tool_definitions(_config(), year=2026)
-    assert [t["name"] for t in tools] == ["create_ticket_report", "get_ticket_information"]
+    assert [t["name"] for t in tools] == [
+        "create_ticket_report",
+        "get_ticket_information",
+        "request_human_agent",
+        "add_ticket_comment",
+    ]
     for tool in tools:
         assert set(tool) == {"type", "name", "description", "parameters", "strict"}
         assert tool["type"] == "function"
@@ -169,4 +174,4 @@ def test_rendered_assistant_bundles_instructions_tools_and_unknown_variables() -
     assert rendered.instructions == "Lúmen {nope}"
     assert rendered.unknown_variables == ["nope"]
     assert rendered.model_dump()["unknownVariables"] == ["nope"]
-    assert len(rendered.tools) == 2
+    assert len(rendered.tools) == 4  # the two plan tools, handoff, comment

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from uts_shared.contracts import ai_tools, config, tickets, webhooks
+from uts_shared.contracts import ai_tools, config, messages, tickets, webhooks
 from uts_shared.contracts.tickets import Instant
 from uts_shared.errors import DomainError, ErrorCode, NotFound
 
@@ -78,7 +78,11 @@ def _unbounded(schema: dict[str, Any], defs: dict[str, Any], path: str) -> list[
 
 
 REQUESTS: list[type[BaseModel]] = [
-    *{spec.request for module in (config, tickets, ai_tools, webhooks) for spec in module.RPCS},
+    *{
+        spec.request
+        for module in (config, tickets, messages, ai_tools, webhooks)
+        for spec in module.RPCS
+    },
     config.ConfigUpdated,
 ]
 

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from faststream.exceptions import RejectMessage
 
-from gateway.realtime import ALL_TICKETS_ROOM, UNASSIGNED_ROOM
+from gateway.realtime import AGENTS_ROOM, ALL_TICKETS_ROOM, UNASSIGNED_ROOM
 from gateway.relay import SeenEvents, TicketRelay, audience
+from uts_shared.contracts import messages as m
 from uts_shared.contracts import tickets as t
 from uts_shared.messaging import encode, make_broker, make_event
 
@@ -120,6 +121,24 @@ async def test_a_ticket_given_to_someone_is_cleared_of_restricted_followers_firs
     await handler.handle("ticket.assigned", encode(make_event(t.TICKET_ASSIGNED, assigned)), None)  # type: ignore[arg-type]
     assert recorder.kept_out == [("T1", "a2")]
     assert [name for name, _, _ in recorder.emitted] == ["ticket_assigned"]
+
+
+def test_conversation_events_go_to_every_agent() -> None:
+    message = m.Message(
+        id="m1",
+        conversation_id="c1",
+        customer_id="cust-1",
+        direction=m.Direction.INBOUND,
+        author=m.Author.CUSTOMER,
+        text="Hola",
+        created_at=NOW,
+        delivery=m.Delivery.DELIVERED,
+    )
+    handed = m.ConversationHandedOff(
+        conversation_id="c1", customer_id="cust-1", handled_by=t.Handler.AGENT
+    )
+    assert audience(m.MessageEvent(message=message, customer_id="cust-1")) == [AGENTS_ROOM]
+    assert audience(handed) == [AGENTS_ROOM]
 
 
 def test_seen_events_remember_a_bounded_number_of_ids() -> None:

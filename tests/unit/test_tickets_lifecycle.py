@@ -19,9 +19,14 @@ from tickets_service.domain.ticket import (
 )
 from tickets_service.domain.views import agent_view, customer_view, event_view
 from tickets_service.store import AGENT_NAMES, ticket_document
-from uts_shared.contracts.base import MAX_NOTES_PER_TICKET, MAX_STATUS_CHANGES_PER_TICKET
+from uts_shared.contracts.base import (
+    MAX_ATTACHMENTS,
+    MAX_NOTES_PER_TICKET,
+    MAX_STATUS_CHANGES_PER_TICKET,
+)
 from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.contracts.tickets import (
+    Attachment,
     CustomerTicketView,
     Note,
     Priority,
@@ -261,6 +266,48 @@ def test_a_ticket_with_the_most_notes_takes_no_more() -> None:
         Ticket(almost).add_note("last", by="a1", is_internal=True, note_id="n3", now=T0)
     )
     assert len(ticket.notes) == MAX_NOTES_PER_TICKET
+
+
+def test_only_a_public_note_on_a_ticket_with_a_conversation_goes_to_the_customer() -> None:
+    with pytest.raises(ValidationFailed) as internal:
+        Ticket(make().model_copy(update={"conversation_id": "c1"})).add_note(
+            "x", by="a1", is_internal=True, note_id="n1", now=T0, send_to_customer=True
+        )
+    assert internal.value.details[0].field == "sendToCustomer"
+    with pytest.raises(ValidationFailed, match="no conversation"):
+        Ticket(make()).add_note(
+            "x", by="a1", is_internal=False, note_id="n1", now=T0, send_to_customer=True
+        )
+    with pytest.raises(ValidationFailed) as customers:
+        Ticket(make()).add_note(
+            "x", by="cust-1", is_internal=True, note_id="n1", now=T0, by_customer=True
+        )
+    assert customers.value.details[0].field == "isInternal"
+    ticket, note = noted(
+        Ticket(make()).add_note(
+            "más datos", by="cust-1", is_internal=False, note_id="n1", now=T0, by_customer=True
+        )
+    )
+    assert note.by_customer and not note.is_internal
+    assert [n.content for n in customer_view(ticket).notes] == ["más datos"]
+
+
+def test_an_attachment_is_added_with_an_update_until_the_ticket_holds_the_most() -> None:
+    attachment = Attachment(url="/api/v2/attachments/f1", type="image/png")
+    outcome = Ticket(make()).add_attachment(attachment, by="a1", now=T0)
+    assert outcome.ticket.attachments == [attachment]
+    [(kind, payload)] = outcome.events
+    assert kind.routing_key == "ticket.updated"
+    assert payload.updates == {"attachments": [attachment.model_dump(mode="json")]}  # type: ignore[attr-defined]
+    full = make().model_copy(update={"attachments": [attachment] * MAX_ATTACHMENTS})
+    with pytest.raises(Conflict, match=f"already has {MAX_ATTACHMENTS} attachments"):
+        Ticket(full).add_attachment(attachment, by="a1", now=T0)
+
+
+def test_the_customer_view_tells_when_the_resolution_falls_due() -> None:
+    ticket = make()
+    assert customer_view(ticket).expected_resolution_at == ticket.sla.resolution_due_at
+    assert ticket.sla.resolution_due_at is not None
 
 
 def test_a_ticket_with_the_longest_history_takes_no_more_status_changes() -> None:

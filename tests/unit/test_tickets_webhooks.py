@@ -274,11 +274,12 @@ def test_the_scheme_and_host_are_kept_in_lower_case() -> None:
     assert create(url="https://bücher.example/in").url == "https://xn--bcher-kva.example/in"
 
 
-def test_event_types_are_ticket_events_or_every_one() -> None:
+def test_event_types_are_ticket_and_conversation_events_or_every_one() -> None:
     assert create(eventTypes=["ticket.created", "ticket.created"]).event_types == ["ticket.created"]
     assert create(eventTypes=["ticket.created", "*"]).event_types == ["*"]
     assert rejected_fields(eventTypes=["ticket.deleted"]) == ["eventTypes"]
     assert rejected_fields(eventTypes=["config.updated"]) == ["eventTypes"]
+    assert rejected_fields(eventTypes=["conversation.customer_replied"]) == ["eventTypes"]
     assert rejected_fields(eventTypes=[]) == ["eventTypes"]
     assert set(w.EVENT_TYPES) == {
         "ticket.created",
@@ -289,6 +290,9 @@ def test_event_types_are_ticket_events_or_every_one() -> None:
         "ticket.escalated",
         "ticket.sla_warning",
         "ticket.sla_breached",
+        "conversation.message_created",
+        "conversation.message_updated",
+        "conversation.handed_off",
     }
 
 

@@ -110,7 +110,9 @@ def _add_replies(doc: dict[str, Any], rpcs: list[Rpc[Any, Any]]) -> None:
 
 
 def _add_socket_events(doc: dict[str, Any], events: list[EventType[Any]]) -> None:
-    from uts_shared.contracts.tickets import SOCKET_EVENT_NAMES
+    from uts_shared.contracts import messages, tickets
+
+    socket_names = {**tickets.SOCKET_EVENT_NAMES, **messages.SOCKET_EVENT_NAMES}
 
     doc["servers"]["socketio"] = {
         "host": "gateway:8000",
@@ -120,7 +122,7 @@ def _add_socket_events(doc: dict[str, Any], events: list[EventType[Any]]) -> Non
         "each payload is the event's data with its eventId, schemaVersion and occurredAt",
     }
     for kind in events:
-        socket_name = SOCKET_EVENT_NAMES.get(kind.routing_key)
+        socket_name = socket_names.get(kind.routing_key)
         if socket_name is None:
             continue
         message = f"socket {socket_name}"

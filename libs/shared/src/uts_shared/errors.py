@@ -18,6 +18,8 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "unavailable"
     TIMEOUT = "timeout"
     RATE_LIMITED = "rate_limited"
+    TOO_LARGE = "too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     INTERNAL = "internal"
 
 
@@ -31,6 +33,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.TIMEOUT: 504,
     ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.TOO_LARGE: 413,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.INTERNAL: 500,
 }
 
@@ -124,6 +128,18 @@ class RpcTimeout(DomainError):
     code = ErrorCode.TIMEOUT
 
 
+class PayloadTooLarge(DomainError):
+    """An upload over its limit (HTTP 413)."""
+
+    code = ErrorCode.TOO_LARGE
+
+
+class UnsupportedMediaType(DomainError):
+    """An upload of a kind that is not taken (HTTP 415)."""
+
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+
+
 _BY_CODE: dict[ErrorCode, type[DomainError]] = {
     ErrorCode.NOT_FOUND: NotFound,
     ErrorCode.VALIDATION: ValidationFailed,
@@ -133,6 +149,8 @@ _BY_CODE: dict[ErrorCode, type[DomainError]] = {
     ErrorCode.UNAUTHORIZED: Unauthorized,
     ErrorCode.UNAVAILABLE: Unavailable,
     ErrorCode.TIMEOUT: RpcTimeout,
+    ErrorCode.TOO_LARGE: PayloadTooLarge,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: UnsupportedMediaType,
 }
 
 

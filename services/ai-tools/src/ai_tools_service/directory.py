@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from uts_shared.contracts import tickets
+from uts_shared.contracts import messages, tickets
 from uts_shared.errors import NotFound
 from uts_shared.messaging import RpcClient
 
@@ -50,3 +50,38 @@ class TicketsDirectory:
             ),
         )
         return page.tickets
+
+    async def hand_off(self, request: messages.HandOff) -> None:
+        await self._rpc.call(messages.HAND_OFF, request)
+
+    async def add_note(self, request: tickets.AddNote) -> None:
+        await self._rpc.call(tickets.ADD_NOTE, request)
+
+    async def conversation(self, conversation_id: str) -> tickets.Conversation | None:
+        try:
+            return await self._rpc.call(
+                tickets.GET_CONVERSATION, tickets.GetConversation(conversation_id=conversation_id)
+            )
+        except NotFound:
+            return None
+
+    async def active(self, customer_id: str) -> tickets.Conversation | None:
+        found = await self._rpc.call(
+            tickets.FIND_ACTIVE_CONVERSATION,
+            tickets.FindActiveConversation(customer_id=customer_id),
+        )
+        return found.conversation
+
+    async def post_message(self, request: messages.PostMessage) -> messages.Message:
+        return await self._rpc.call(messages.POST_MESSAGE, request)
+
+    async def open_tickets(self, conversation_id: str) -> list[tickets.TicketSummary]:
+        page = await self._rpc.call(
+            tickets.LIST_BY_CONVERSATION,
+            tickets.ListByConversation(conversation_id=conversation_id, limit=100),
+        )
+        done = (tickets.TicketStatus.RESOLVED, tickets.TicketStatus.CLOSED)
+        return [ticket for ticket in page.tickets if ticket.status not in done]
+
+    async def update_ticket(self, request: tickets.UpdateTicket) -> None:
+        await self._rpc.call(tickets.UPDATE, request)

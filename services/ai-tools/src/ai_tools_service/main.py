@@ -8,6 +8,7 @@ from typing import Any
 from openai import AsyncOpenAI
 
 from ai_tools_service import handlers
+from ai_tools_service.conversation_log import ConversationLog
 from ai_tools_service.directory import TicketsDirectory
 from ai_tools_service.domain.tools import ToolRunner
 from ai_tools_service.openai_loop import ModelLoop
@@ -60,8 +61,9 @@ class AiToolsService(ServiceHost):
         self.publisher = EventPublisher(self.broker)
         self.store = AiToolsStore(self.database)
         self.config = ConfigCache(self.rpc, ttl=settings.config_cache_ttl)
+        directory = TicketsDirectory(self.rpc)
         self.tools = ToolService(
-            ToolRunner(TicketsDirectory(self.rpc), self.config),
+            ToolRunner(directory, self.config),
             self.config,
             self.store,
             self.publisher,
@@ -82,6 +84,7 @@ class AiToolsService(ServiceHost):
             max_repeats=settings.max_repeated_calls,
             webhook_lease=settings.webhook_lease,
             clock=self.clock.now,
+            conversations=ConversationLog(directory),
         )
         handlers.register(
             self.broker, tools=self.tools, loop=self.loop, health=self.health, status=self.status

@@ -31,6 +31,7 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 from openai import AsyncOpenAI, omit
 from openai.types.responses import Response
 
+from ai_tools_service.conversation_log import ConversationLog
 from ai_tools_service.domain.guard import LoopGuard
 from ai_tools_service.domain.messages import Messages
 from ai_tools_service.domain.tools import TRANSIENT_CODES, failure
@@ -51,6 +52,7 @@ from uts_shared.contracts.ai_tools import (
     ResponseEnded,
     ToolCallRecord,
 )
+from uts_shared.contracts.tickets import Handler
 from uts_shared.errors import DomainError, RpcTimeout, Unavailable
 from uts_shared.messaging import JSON, EventPublisher, dead_letter_exchange, make_event
 
@@ -159,8 +161,10 @@ class ModelLoop:
         max_repeats: int,
         webhook_lease: float,
         clock: Callable[[], datetime],
+        conversations: ConversationLog | None = None,
     ) -> None:
         self._client = client
+        self._conversations = conversations
         self._model = model
         self._tools = tools
         self._profile = profile
@@ -283,6 +287,21 @@ class ModelLoop:
     # --- a whole turn (ai.respond) -------------------------------------------------------------
 
     async def respond(self, request: RespondRequest) -> RespondResult:
+        """A whole turn. The customer's message and the answer are recorded in the customer's
+        conversation; while an agent handles it, the model is not asked at all."""
+        log_to = self._conversations
+        conversation = await log_to.find(request.phone, request.conversation_id) if log_to else None
+        if log_to is not None and conversation is not None:
+            await log_to.customer_wrote(conversation.id, request.message)
+            if conversation.handled_by is Handler.AGENT:
+                log.info("conversation %s is handled by an agent: no model call", conversation.id)
+                return RespondResult(handled_by=Handler.AGENT)
+        result = await self._turn(request)
+        if log_to is not None and conversation is not None and result.text:
+            await log_to.assistant_answered(conversation.id, result.text)
+        return result
+
+    async def _turn(self, request: RespondRequest) -> RespondResult:
         self._api()
         phone, conversation_id = request.phone, request.conversation_id
         metadata = call_metadata(phone, conversation_id)

@@ -42,6 +42,12 @@ class ConfigCache(ConfigView):
             keys=[SettingKey.TICKET_TERMINOLOGY],
             fallback=DEFAULT_TERMINOLOGY,
         )
+        self._raises: Remembered[bool] = self.remember(
+            "handoff priority",
+            self._fetch_raises,
+            keys=[SettingKey.HANDOFF_POLICY],
+            fallback=False,
+        )
         self._language: Remembered[Language] = self.remember(
             "language",
             self._fetch_language,
@@ -81,6 +87,13 @@ class ConfigCache(ConfigView):
             await self._rpc.call(config.GET_TERMINOLOGY, Empty())
         ).terminology
         return terminology
+
+    async def handoff_raises_priority(self) -> bool:
+        return await self._raises.get()
+
+    async def _fetch_raises(self) -> bool:
+        policy: config.HandoffPolicy = (await self._rpc.call(config.GET_HANDOFF, Empty())).policy
+        return policy.raise_priority
 
     async def _fetch_language(self) -> Language:
         assistant: config.AssistantConfig = (

@@ -97,6 +97,11 @@ _EXACT: dict[tuple[str, str], Scope] = {
     ("POST", "/customers"): Scope.CUSTOMERS_WRITE,
     ("POST", "/conversations"): Scope.CUSTOMERS_WRITE,
     ("POST", "/conversations/{}/customer-replied"): Scope.CUSTOMERS_WRITE,
+    ("GET", "/conversations/{}/messages"): Scope.TICKETS_READ,
+    ("POST", "/conversations/{}/messages"): Scope.CUSTOMERS_WRITE,
+    ("POST", "/conversations/{}/messages/{}/delivery"): Scope.CUSTOMERS_WRITE,
+    ("POST", "/conversations/{}/handoff"): Scope.CUSTOMERS_WRITE,
+    ("GET", "/attachments/{}"): Scope.TICKETS_READ,
     ("POST", "/ai/tool-calls"): Scope.AI_TOOLS,
 }
 """Single routes outside `/tickets`, by method and template (parameters unnamed)."""

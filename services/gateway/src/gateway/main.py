@@ -20,6 +20,7 @@ from gateway.agent_events import AgentEvents
 from gateway.agents import Agents, AgentStore
 from gateway.api_token_events import ApiTokenEvents
 from gateway.api_tokens import ApiTokens, ApiTokenStore
+from gateway.attachments import UPLOAD_OVERHEAD, AttachmentFiles
 from gateway.auth import Passwords, Tokens, resolve_secret
 from gateway.bodylimit import BodyLimit
 from gateway.config_relay import ConfigRelay
@@ -29,6 +30,7 @@ from gateway.ratelimit import AccountAttempts, LoginLimiter
 from gateway.realtime import Realtime
 from gateway.relay import TicketRelay
 from gateway.routes import API_PREFIX, health, routers
+from gateway.routes.attachments import UPLOAD_PATH
 from gateway.rpc import BrokerLink
 from gateway.sessions import Sessions
 from gateway.settings import GatewaySettings
@@ -230,9 +232,14 @@ def create_app(
     app.state.trusted_proxies = gateway.trusted_proxies
     app.state.broker_link = gateway.broker_link
     app.state.realtime = gateway.realtime
+    app.state.attachments = AttachmentFiles(settings.data_dir)
 
     errors.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        larger=[(UPLOAD_PATH, settings.attachment_max_bytes + UPLOAD_OVERHEAD)],
+    )
     app.add_middleware(RequestContext)  # outermost: every answer has its id and access line
     trace_requests(app)  # tracing on: a server span around all of it
     if settings.cors_origins:

@@ -36,6 +36,7 @@ DESCRIPTIONS: dict[int, str] = {
     404: "Not found",
     409: "Conflicts with the current state",
     413: "Request body too large",
+    415: "The upload is of a kind that is not taken",
     422: "Invalid input: each rejected field and why",
     429: "Too many attempts: wait `Retry-After` seconds",
     503: "A service or the message broker is unavailable",
@@ -60,8 +61,14 @@ TAGS: list[dict[str, str]] = [
     {"name": "customers", "description": "Customers by unique phone number, and their tickets."},
     {
         "name": "conversations",
-        "description": "The conversations tickets come from; a customer's reply resumes "
-        "tickets waiting on them.",
+        "description": "The conversations tickets come from: their messages (in from the "
+        "customer, out from agents and the assistant, with their delivery), who handles them "
+        "(assistant or agents); a customer's reply resumes tickets waiting on them.",
+    },
+    {
+        "name": "attachments",
+        "description": "Files uploaded to tickets (images, PDF, audio; sniffed), served to the "
+        "agents who may see the ticket.",
     },
     {
         "name": "config",

@@ -14,6 +14,11 @@ socket is in several of the target rooms), following the ticket-visibility setti
   may no longer see it leave its ticket room first;
 - an internal note (`note.isInternal`) -> never a ticket room, which is the one kind of room a
   non-agent socket could ever be in.
+
+The conversation events (`conversation.message_created`, `conversation.message_updated`,
+`conversation.handed_off`; bound one by one, the channel system's own `conversation.*` events
+are not for sockets) go to every agent (`agents`): conversations are not scoped by ticket
+visibility.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 from pydantic import BaseModel
 
 from gateway.realtime import (
+    AGENTS_ROOM,
     ALL_TICKETS_ROOM,
     UNASSIGNED_ROOM,
     Realtime,
@@ -33,8 +39,8 @@ from gateway.realtime import (
     ticket_room,
 )
 from uts_shared import json_depth
-from uts_shared.contracts import tickets
-from uts_shared.contracts.base import Event
+from uts_shared.contracts import messages, tickets
+from uts_shared.contracts.base import EVENTS_EXCHANGE, Event
 from uts_shared.messaging import (
     MalformedMessage,
     declare_topology,
@@ -49,9 +55,17 @@ BINDING = "ticket.#"
 
 # Routing key -> (envelope model to validate against, Socket.IO event name).
 _EVENTS: dict[str, tuple[type[Event[Any]], str]] = {
-    kind.routing_key: (kind.envelope, tickets.SOCKET_EVENT_NAMES[kind.routing_key])
-    for kind in tickets.EVENTS
+    **{
+        kind.routing_key: (kind.envelope, tickets.SOCKET_EVENT_NAMES[kind.routing_key])
+        for kind in tickets.EVENTS
+    },
+    **{
+        kind.routing_key: (kind.envelope, messages.SOCKET_EVENT_NAMES[kind.routing_key])
+        for kind in messages.EVENTS
+    },
 }
+CONVERSATION_BINDINGS = tuple(kind.routing_key for kind in messages.EVENTS)
+_CONVERSATION_PAYLOADS = (messages.MessageEvent, messages.ConversationHandedOff)
 
 
 _ASSIGNEE_KNOWN = (
@@ -88,6 +102,8 @@ def viewers(assignee: str | None) -> str:
 
 def audience(data: BaseModel) -> list[str]:
     """The rooms an event's payload goes to (see the module docstring)."""
+    if isinstance(data, _CONVERSATION_PAYLOADS):
+        return [AGENTS_ROOM]
     if isinstance(data, tickets.TicketCreated):
         ticket = data.ticket
         rooms = [ALL_TICKETS_ROOM, ticket_room(ticket.ticket_id), viewers(ticket.assigned_agent)]
@@ -133,8 +149,12 @@ class TicketRelay:
         subscribe_events(broker, self.queue, self.handle)
 
     async def start(self) -> None:
-        """Call once the broker is connected: the dead-letter exchange rejects go to must exist."""
+        """Call once the broker is connected: the dead-letter exchange rejects go to must exist;
+        the queue takes the conversation events too."""
         await declare_topology(self._broker)
+        queue = await self._broker.declare_queue(self.queue)
+        for binding in CONVERSATION_BINDINGS:
+            await queue.bind(EVENTS_EXCHANGE, routing_key=binding)
 
     async def handle(self, routing_key: str, body: bytes, message: RabbitMessage) -> None:
         """Validate, de-duplicate, emit; a malformed event is dead-lettered (`subscribe_events`)."""

@@ -8,13 +8,19 @@ built-in ones).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from tickets_service.fallbacks import DEFAULT_CATEGORIES, DEFAULT_ID_FORMAT
+from tickets_service.fallbacks import DEFAULT_CATEGORIES, DEFAULT_ID_FORMAT, DEFAULT_TERMINOLOGY
 from uts_shared.config_view import ConfigView
 from uts_shared.contracts import config as config_contracts
 from uts_shared.contracts.base import Empty
-from uts_shared.contracts.config import Category, SettingKey, TicketIdFormat
+from uts_shared.contracts.config import (
+    Category,
+    CustomerUpdates,
+    SettingKey,
+    Terminology,
+    TicketIdFormat,
+)
 from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.messaging import RpcClient
 
@@ -50,6 +56,47 @@ class ConfigCache(ConfigView):
         self._sla = self.remember(
             "SLA policy", self._fetch_sla, keys=[SettingKey.SLA_POLICY], fallback=SlaPolicy()
         )
+        self._updates = self.remember(
+            "customer updates",
+            self._fetch_updates,
+            keys=[SettingKey.CUSTOMER_UPDATES],
+            fallback=CustomerUpdates(),
+        )
+        self._terminology = self.remember(
+            "terminology",
+            self._fetch_terminology,
+            keys=[SettingKey.TICKET_TERMINOLOGY],
+            fallback=DEFAULT_TERMINOLOGY,
+        )
+        self.on_updates_changed: Callable[[], Awaitable[None]] | None = None
+        """Called when `config.updated` names the customer updates (or cannot be read)."""
+
+    async def on_change(self, keys: list[str] | None) -> None:
+        await super().on_change(keys)
+        if self.on_updates_changed is not None and (
+            not keys or SettingKey.CUSTOMER_UPDATES.value in keys
+        ):
+            await self.on_updates_changed()
+
+    async def _fetch_updates(self) -> CustomerUpdates:
+        result = await self._rpc.call(
+            config_contracts.GET_CUSTOMER_UPDATES, Empty(), timeout=self._timeout
+        )
+        updates: CustomerUpdates = result.updates
+        return updates
+
+    async def _fetch_terminology(self) -> Terminology:
+        result = await self._rpc.call(
+            config_contracts.GET_TERMINOLOGY, Empty(), timeout=self._timeout
+        )
+        terminology: Terminology = result.terminology
+        return terminology
+
+    async def customer_updates(self) -> CustomerUpdates:
+        return await self._updates.get()
+
+    async def terminology(self) -> Terminology:
+        return await self._terminology.get()
 
     async def _fetch_categories(self) -> list[Category]:
         result = await self._rpc.call(

@@ -8,9 +8,12 @@ from collections.abc import Awaitable, Callable
 from faststream.rabbit import RabbitBroker, RabbitMessage
 
 from tickets_service.conversations import ConversationOperations
+from tickets_service.customer_updates import CustomerUpdater
 from tickets_service.customers import CustomerOperations
+from tickets_service.messages import MessageOperations
 from tickets_service.tickets import TicketOperations
 from tickets_service.webhooks import WebhookOperations
+from uts_shared.contracts import messages as m
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts import webhooks as wh
 from uts_shared.contracts.agents import AGENT_NAMES_QUEUE, AGENT_UPDATED
@@ -45,6 +48,7 @@ def register(
     serve(broker, t.RESOLVE, ops.write)
     serve(broker, t.ESCALATE, ops.write)
     serve(broker, t.SUBMIT_FEEDBACK, ops.write)
+    serve(broker, t.ADD_ATTACHMENT, ops.write)
     serve(broker, t.ADD_NOTE, ops.write_note)
     serve(broker, t.STATS, ops.stats)
     serve(broker, t.LIST_CHANGES, ops.changes)
@@ -89,6 +93,29 @@ def register(
         broker,
         work_queue(t.CUSTOMER_REPLIED_QUEUE, t.CONVERSATION_CUSTOMER_REPLIED.routing_key),
         on_customer_replied,
+    )
+
+
+def register_messages(broker: RabbitBroker, messages: MessageOperations) -> None:
+    """A conversation's messages and handoff."""
+    serve(broker, m.POST_MESSAGE, messages.post)
+    serve(broker, m.LIST_MESSAGES, messages.list)
+    serve(broker, m.REPORT_DELIVERY, messages.report_delivery)
+    serve(broker, m.HAND_OFF, messages.hand_off)
+
+
+def register_customer_updates(broker: RabbitBroker, updater: CustomerUpdater) -> None:
+    """The intake of the service's own ticket events that may call for a customer update."""
+
+    async def on_ticket_event(routing_key: str, body: bytes, message: RabbitMessage) -> None:
+        try:
+            await updater.on_event(routing_key, body)
+        except NotFound as exc:  # the ticket's conversation is gone: nobody to tell
+            log.warning("customer update dropped: %s", exc)
+
+    # Bound to the ticket events only while some update is switched on (`follow_updates`).
+    subscribe_events(
+        broker, work_queue(t.CUSTOMER_UPDATES_QUEUE, t.CUSTOMER_UPDATES_PARKED), on_ticket_event
     )
 
 

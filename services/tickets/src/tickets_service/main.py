@@ -9,8 +9,11 @@ from typing import Any
 from tickets_service import handlers
 from tickets_service.configuration import ConfigCache
 from tickets_service.conversations import ConversationOperations
+from tickets_service.customer_updates import CustomerUpdater
 from tickets_service.customers import CustomerOperations
 from tickets_service.domain.webhooks import RetryPolicy
+from tickets_service.message_store import MessageStore
+from tickets_service.messages import MessageOperations
 from tickets_service.outbox import Outbox
 from tickets_service.settings import Settings
 from tickets_service.sla_monitor import SlaMonitor
@@ -19,6 +22,7 @@ from tickets_service.tickets import TicketOperations
 from tickets_service.webhook_store import WebhookStore
 from tickets_service.webhooks import WebhookDeliverer, WebhookOperations, WebhookSender
 from uts_shared.clock import Clock
+from uts_shared.contracts import tickets as t
 from uts_shared.contracts import webhooks as wh
 from uts_shared.host import ServiceHost, serve_forever
 from uts_shared.messaging import (
@@ -77,6 +81,18 @@ class TicketsService(ServiceHost):
         )
         self.customers = CustomerOperations(settings, store=self.store, clock=self.clock)
         self.conversations = ConversationOperations(store=self.store, clock=self.clock)
+        self.messages = MessageOperations(
+            store=self.store,
+            messages=MessageStore(self.database),
+            outbox=self.outbox,
+            clock=self.clock,
+            customer_replied=self.operations.customer_replied,
+        )
+        self.operations.send_note = self.messages.send_note
+        self.customer_updates = CustomerUpdater(self.store, self.config, self.messages)
+        self.config.on_updates_changed = self._follow_customer_updates
+        self.customer_updates_bound = False
+        """Whether the customer updates' queue takes the ticket events now."""
         self.webhook_store = WebhookStore(self.database)
         self.webhook_deliverer = WebhookDeliverer(
             self.webhook_store,
@@ -106,12 +122,29 @@ class TicketsService(ServiceHost):
         )
         self.config.subscribe(self.broker, "tickets", self.instance)
         handlers.register(
-            self.broker, self.operations, self.customers, self.conversations, self.health
+            self.broker,
+            self.operations,
+            self.customers,
+            self.conversations,
+            self.health,
         )
+        handlers.register_messages(self.broker, self.messages)
+        handlers.register_customer_updates(self.broker, self.customer_updates)
         handlers.register_webhooks(self.broker, self.webhooks)
 
+    async def _follow_customer_updates(self) -> None:
+        """Bind the customer updates' queue to the ticket events while some update is on."""
+        try:
+            wanted = await self.customer_updates.wanted()
+            for binding in t.CUSTOMER_UPDATES_BINDINGS:
+                await bind_work_queue(self.broker, t.CUSTOMER_UPDATES_QUEUE, binding, bound=wanted)
+            self.customer_updates_bound = wanted
+        except Exception:  # the next config.updated (or restart) tries again
+            log.exception("could not follow the customer updates setting")
+
     async def _listen_for_webhooks(self, wanted: bool) -> None:
-        await bind_work_queue(self.broker, wh.INTAKE_QUEUE, wh.INTAKE_BINDING, bound=wanted)
+        for binding in wh.INTAKE_BINDINGS:
+            await bind_work_queue(self.broker, wh.INTAKE_QUEUE, binding, bound=wanted)
 
     async def prepare(self) -> None:
         await self.store.ensure_indexes()
@@ -128,6 +161,7 @@ class TicketsService(ServiceHost):
 
     async def started(self) -> None:
         await self.webhooks.follow_subscriptions()
+        await self._follow_customer_updates()
         if not on_reconnect(self.broker, self.outbox.wake):
             log.warning("no reconnect hook: events left by an outage wait for the next sweep")
         self.outbox.start()

@@ -47,6 +47,11 @@ APPLIED_KEYS_KEPT = 50
 """Redeliveries come within seconds: the latest 50 changes of a ticket are plenty."""
 CUSTOMERS = "customers"
 CONVERSATIONS = "conversations"
+MESSAGES = "messages"
+OUTBOX_HOLDERS = {"message:": MESSAGES, "conversation:": CONVERSATIONS}
+"""Documents other than tickets that keep an outbox, by the prefix of their owner key (a ticket's
+key is its id, which never holds a ':'): a message with its events, a conversation with its
+handoffs. The outbox relays them all alike."""
 
 _STATE_FIELDS = frozenset(info.alias or name for name, info in TicketState.model_fields.items())
 _SUMMARY_KEYS = frozenset(info.alias or name for name, info in TicketSummary.model_fields.items())
@@ -320,6 +325,13 @@ class TicketStore:
                 ),
                 IndexModel([("status", ASCENDING), ("updatedAt", DESCENDING)]),
                 IndexModel([("updatedAt", DESCENDING)]),
+                IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
+            ]
+        )
+        await self._db[MESSAGES].create_indexes(
+            [
+                IndexModel([("conversationId", ASCENDING), ("createdAt", ASCENDING)]),
+                IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
             ]
         )
 
@@ -548,40 +560,65 @@ class TicketStore:
             changed += int(result.modified_count)
         return changed
 
-    async def remove_from_outbox(self, ticket_ids: Sequence[str], event_ids: Sequence[str]) -> None:
-        """Forget events once published, in one write for many tickets (version untouched)."""
-        if event_ids:
-            await self.tickets.update_many(
-                {"_id": {"$in": list(ticket_ids)}},
+    def _holders(self) -> list[tuple[str, Any]]:
+        """(owner key prefix, collection) of every outbox holder, tickets first."""
+        return [("", self.tickets), *((p, self._db[c]) for p, c in OUTBOX_HOLDERS.items())]
+
+    def _holder(self, owner: str) -> tuple[Any, str]:
+        """The collection and `_id` of the document an owner key names."""
+        for prefix, name in OUTBOX_HOLDERS.items():
+            if owner.startswith(prefix):
+                return self._db[name], owner.removeprefix(prefix)
+        return self.tickets, owner
+
+    async def remove_from_outbox(self, owners: Sequence[str], event_ids: Sequence[str]) -> None:
+        """Forget events once published, in one write per collection for many documents
+        (a ticket's version untouched)."""
+        if not event_ids:
+            return
+        grouped: dict[str, tuple[Any, list[str]]] = {}
+        for owner in owners:
+            collection, doc_id = self._holder(owner)
+            grouped.setdefault(collection.name, (collection, []))[1].append(doc_id)
+        for collection, ids in grouped.values():
+            await collection.update_many(
+                {"_id": {"$in": ids}},
                 {"$pull": {"outbox": {"eventId": {"$in": list(event_ids)}}}},
             )
 
     async def pending_outbox(
         self, *, older_than: datetime, limit: int
     ) -> list[tuple[str, list[OutboxEntry]]]:
-        """Tickets with events not yet published that are older than `older_than`."""
-        cursor = self.tickets.find(
-            {"outbox.at": {"$lte": older_than}}, {"_id": 0, "ticketId": 1, "outbox": 1}
-        ).limit(limit)
+        """Owners (tickets, messages, conversations) with events not yet published that are
+        older than `older_than`."""
         found: list[tuple[str, list[OutboxEntry]]] = []
-        async for doc in cursor:
-            entries = [OutboxEntry.from_document(e) for e in doc.get("outbox") or []]
-            if entries:
-                found.append((doc["ticketId"], entries))
+        for prefix, collection in self._holders():
+            if len(found) >= limit:
+                break
+            cursor = collection.find(
+                {"outbox.at": {"$lte": older_than}}, {"_id": 1, "outbox": 1}
+            ).limit(limit - len(found))
+            async for doc in cursor:
+                entries = [OutboxEntry.from_document(e) for e in doc.get("outbox") or []]
+                if entries:
+                    found.append((f"{prefix}{doc['_id']}", entries))
         return found
 
     async def outbox_backlog(self, now: datetime) -> tuple[int, float]:
-        """How many tickets have events waiting, and the oldest one's age in seconds."""
+        """How many documents have events waiting, and the oldest one's age in seconds."""
         waiting = {"outbox.at": {"$lte": now}}
-        count = await self.tickets.count_documents(waiting)
-        if not count:
-            return 0, 0.0
-        docs = await self.tickets.find(waiting, {"outbox": 1}).to_list(None)
-        oldest = min(e["at"] for d in docs for e in d.get("outbox") or [{"at": now}])
-        return count, (now - oldest).total_seconds()
+        count, oldest = 0, now
+        for _, collection in self._holders():
+            if not await collection.count_documents(waiting):
+                continue
+            docs = await collection.find(waiting, {"outbox": 1}).to_list(None)
+            count += len(docs)
+            oldest = min(oldest, *(e["at"] for d in docs for e in d.get("outbox") or ()))
+        return count, (now - oldest).total_seconds() if count else 0.0
 
-    async def outbox_of(self, ticket_id: str) -> list[OutboxEntry]:
-        doc = await self.tickets.find_one({"_id": ticket_id}, {"outbox": 1})
+    async def outbox_of(self, owner: str) -> list[OutboxEntry]:
+        collection, doc_id = self._holder(owner)
+        doc = await collection.find_one({"_id": doc_id}, {"outbox": 1})
         return [OutboxEntry.from_document(e) for e in (doc or {}).get("outbox") or []]
 
     async def list_tickets(
@@ -972,5 +1009,5 @@ def _customer(doc: Mapping[str, Any] | None) -> Customer | None:
 def _conversation(doc: Mapping[str, Any] | None) -> Conversation | None:
     if doc is None:
         return None
-    data = {k: v for k, v in doc.items() if k not in {"_id", "openKey"}}
+    data = {k: v for k, v in doc.items() if k not in {"_id", "openKey", "outbox"}}
     return Conversation.model_validate({**data, "id": doc["_id"]})

@@ -10,7 +10,7 @@ ticket moved.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 KNOWN_CUSTOMERS_MAX = 100_000
 
 Decide = Callable[[Ticket, datetime], Outcome]
+SendNote = Callable[[t.TicketView, t.Note], Awaitable[object]]
 StillValid = Callable[[TicketState, TicketState], bool]
 
 
@@ -121,6 +122,8 @@ class TicketOperations:
         self._policy_made = sla.Policy.of(SlaPolicy())
         self._known_customers: set[str] = set()
         """Customers seen to exist (customers are never deleted): one lookup fewer per create."""
+        self.send_note: SendNote | None = None
+        """Sends a public note to the customer as a message (`sendToCustomer`)."""
 
     async def reindex_search(self, _: Empty) -> t.Reindexed:
         """Every ticket's search terms recomputed from its id, subject and description."""
@@ -505,7 +508,11 @@ class TicketOperations:
             note = next((n for n in outcome.ticket.notes if n.id == wanted), None)
             if note is None:  # the key made another change (stored before fingerprints)
                 raise _key_reused(cmd.request_key or "", cmd.ticket_id)
-        return t.NoteResult(ticket=agent_view(outcome.ticket), note=note)
+        result = t.NoteResult(ticket=agent_view(outcome.ticket), note=note)
+        if cmd.send_to_customer and self.send_note is not None:
+            # The message's id comes from the note's: a retried request sends it once.
+            await self.send_note(result.ticket, note)
+        return result
 
     async def execute(self, cmd: t.TicketCommand) -> Outcome:
         """One path for every command: the checks that need configuration or another read,
@@ -554,6 +561,10 @@ class TicketOperations:
                     _same_status,
                 )
             case t.AddNote():
+                if cmd.by_customer:  # the customer's own report only, as for lookups
+                    owner = await self._store.get_ticket(cmd.ticket_id)
+                    if owner is None or owner.customer_id != cmd.by:
+                        raise _not_found(cmd.ticket_id)
                 # The same note however many times the write is retried or redelivered.
                 note_id = note_id_for(cmd.request_key) if cmd.request_key else self._ids()
                 content, by, internal, by_name = (
@@ -562,6 +573,7 @@ class TicketOperations:
                     cmd.is_internal,
                     cmd.by_name,
                 )
+                send, by_customer = cmd.send_to_customer, cmd.by_customer
                 return Plan(
                     lambda ticket, now: ticket.add_note(
                         content,
@@ -570,6 +582,8 @@ class TicketOperations:
                         note_id=note_id,
                         now=now,
                         by_name=by_name,
+                        send_to_customer=send,
+                        by_customer=by_customer,
                     )
                 )
             case t.ResolveTicket(resolution_notes=notes, by=by, by_name=by_name):
@@ -584,6 +598,8 @@ class TicketOperations:
                         to, reason, by=by, now=now, to_agent_name=to_name
                     )
                 )
+            case t.AddAttachment(attachment=attachment, by=by):
+                return Plan(lambda ticket, now: ticket.add_attachment(attachment, by=by, now=now))
             case t.SubmitFeedback(rating=rating, comment=comment, customer_id=customer_id):
                 if customer_id is not None:
                     owner = await self._store.get_ticket(cmd.ticket_id)

@@ -195,6 +195,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Attachment
+         * @description The file, to agents who may see its ticket.
+         */
+        get: operations["getAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/auth/login": {
         parameters: {
             query?: never;
@@ -324,6 +344,54 @@ export interface paths {
          */
         get: operations["getConsoleConfiguration"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/config/customer-updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Customer Updates
+         * @description What the customer is told when their ticket is received, taken in progress or resolved: each switched on or off, with its template ({ticketSingular}, {ticketPlural}, {ticketId}, {subject}, {agentNoun}).
+         */
+        get: operations["getCustomerUpdates"];
+        /**
+         * Update Customer Updates
+         * @description Switch the customer updates on or off and word them (all off by default).
+         */
+        put: operations["updateCustomerUpdates"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/config/handoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Handoff
+         * @description What the assistant's handoff to the agents does besides handing over.
+         */
+        get: operations["getHandoff"];
+        /**
+         * Update Handoff
+         * @description Whether the assistant's handoff raises the conversation's open tickets one priority level (off by default).
+         */
+        put: operations["updateHandoff"];
         post?: never;
         delete?: never;
         options?: never;
@@ -699,6 +767,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/conversations/{conversation_id}/handoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand Off
+         * @description Hand the conversation to the agents (optionally one, an active agent) or back to the
+         *     assistant; published as `conversation.handed_off`. While agents handle it the assistant
+         *     records the customer's messages and does not answer.
+         */
+        post: operations["handOff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/conversations/{conversation_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Messages
+         * @description The conversation's messages, oldest first (the newest last), page by page.
+         */
+        get: operations["listMessages"];
+        put?: never;
+        /**
+         * Post Message
+         * @description Store a message and publish it as `conversation.message_created`. An inbound one (the
+         *     customer's) resumes the conversation's tickets waiting on the customer; an outbound one is
+         *     pending until the channel system reports its delivery.
+         */
+        post: operations["postMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/conversations/{conversation_id}/messages/{message_id}/delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Delivery
+         * @description The channel system's report on an outbound message: sent, delivered, read or failed
+         *     (with the reason). A report never moves a message back; it is published as
+         *     `conversation.message_updated` when it moves it on.
+         */
+        post: operations["reportDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/conversations/{conversation_id}/tickets": {
         parameters: {
             query?: never;
@@ -920,6 +1058,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/tickets/{ticket_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Attachment
+         * @description Store a file for the ticket and add it to the ticket's attachments (`ticket.updated`).
+         *     Its type is read from its first bytes; images, PDF and audio are taken.
+         */
+        post: operations["uploadAttachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/tickets/{ticket_id}/escalate": {
         parameters: {
             query?: never;
@@ -972,7 +1131,8 @@ export interface paths {
         put?: never;
         /**
          * Add Note
-         * @description Add a note (internal unless `isInternal` is false).
+         * @description Add a note (internal unless `isInternal` is false); a public one with `sendToCustomer`
+         *     also goes to the customer as an outbound message of the ticket's conversation.
          */
         post: operations["addNote"];
         delete?: never;
@@ -1425,6 +1585,36 @@ export interface components {
             /** Url */
             url: string;
         };
+        /** AttachmentOut */
+        AttachmentOut: {
+            /** Contenttype */
+            contentType: string;
+            /** Id */
+            id: string;
+            /** Size */
+            size: number;
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /** Url */
+            url: string;
+        };
+        /**
+         * Author
+         * @enum {string}
+         */
+        Author: "customer" | "assistant" | "agent";
+        /** Body_uploadAttachment */
+        Body_uploadAttachment: {
+            /**
+             * File
+             * @description The file: images, PDF or audio
+             */
+            file: string;
+        };
         /**
          * BusinessCalendar
          * @description When the clocks run: working days (ISO weekdays, 1 = Monday) and hours in a time zone,
@@ -1672,6 +1862,10 @@ export interface components {
             createdAt: string;
             /** Customerid */
             customerId: string;
+            /** @default assistant */
+            handledBy: components["schemas"]["Handler"];
+            /** Handlingagent */
+            handlingAgent: string | null;
             /** Id */
             id: string;
             status: components["schemas"]["ConversationStatus"];
@@ -1836,6 +2030,105 @@ export interface components {
              */
             totalTickets: number;
         };
+        /**
+         * CustomerUpdate
+         * @description One status change told to the customer: off unless switched on.
+         */
+        "CustomerUpdate-Input": {
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled?: boolean;
+            /** Template */
+            template: string;
+        };
+        /**
+         * CustomerUpdate
+         * @description One status change told to the customer: off unless switched on.
+         */
+        "CustomerUpdate-Output": {
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled: boolean;
+            /** Template */
+            template: string;
+        };
+        /**
+         * CustomerUpdates
+         * @description Messages to the customer's conversation when their ticket is received (created), taken
+         *     in progress or resolved, worded from a template in the configured terminology.
+         * @example {
+         *       "inProgress": {
+         *         "enabled": true,
+         *         "template": "Estamos trabajando en tu {ticketSingular} {ticketId}."
+         *       },
+         *       "received": {
+         *         "enabled": true,
+         *         "template": "Recibimos tu {ticketSingular} {ticketId}: {subject}."
+         *       },
+         *       "resolved": {
+         *         "enabled": false,
+         *         "template": "Resolvimos tu {ticketSingular} {ticketId}."
+         *       }
+         *     }
+         */
+        "CustomerUpdates-Input": {
+            inProgress?: components["schemas"]["CustomerUpdate-Input"];
+            received?: components["schemas"]["CustomerUpdate-Input"];
+            resolved?: components["schemas"]["CustomerUpdate-Input"];
+        };
+        /**
+         * CustomerUpdates
+         * @description Messages to the customer's conversation when their ticket is received (created), taken
+         *     in progress or resolved, worded from a template in the configured terminology.
+         * @example {
+         *       "inProgress": {
+         *         "enabled": true,
+         *         "template": "Estamos trabajando en tu {ticketSingular} {ticketId}."
+         *       },
+         *       "received": {
+         *         "enabled": true,
+         *         "template": "Recibimos tu {ticketSingular} {ticketId}: {subject}."
+         *       },
+         *       "resolved": {
+         *         "enabled": false,
+         *         "template": "Resolvimos tu {ticketSingular} {ticketId}."
+         *       }
+         *     }
+         */
+        "CustomerUpdates-Output": {
+            inProgress: components["schemas"]["CustomerUpdate-Output"];
+            received: components["schemas"]["CustomerUpdate-Output"];
+            resolved: components["schemas"]["CustomerUpdate-Output"];
+        };
+        /** CustomerUpdatesOut */
+        CustomerUpdatesOut: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            updates: components["schemas"]["CustomerUpdates-Output"];
+        };
+        /** CustomerUpdatesUpdated */
+        CustomerUpdatesUpdated: {
+            /**
+             * Message
+             * @default Customer updates updated successfully
+             */
+            message: string;
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            updates: components["schemas"]["CustomerUpdates-Output"];
+        };
         /** CustomersOut */
         CustomersOut: {
             /** Customers */
@@ -1860,6 +2153,11 @@ export interface components {
             success: true;
             webhook: components["schemas"]["WebhookSubscription"];
         };
+        /**
+         * Delivery
+         * @enum {string}
+         */
+        Delivery: "pending" | "sent" | "delivered" | "read" | "failed";
         /** DeliveryAttempt */
         DeliveryAttempt: {
             /**
@@ -1874,6 +2172,28 @@ export interface components {
             /** Statuscode */
             statusCode: number | null;
         };
+        /**
+         * DeliveryBody
+         * @example {
+         *       "status": "delivered"
+         *     }
+         * @example {
+         *       "reason": "The customer's number is not on WhatsApp",
+         *       "status": "failed"
+         *     }
+         */
+        DeliveryBody: {
+            /** Occurredat */
+            occurredAt?: string | null;
+            /** Reason */
+            reason?: string | null;
+            status: components["schemas"]["Delivery"];
+        };
+        /**
+         * Direction
+         * @enum {string}
+         */
+        Direction: "inbound" | "outbound";
         /**
          * DirectoryEntry
          * @description An agent as colleagues see it: the email only for admins (left out otherwise).
@@ -1976,6 +2296,72 @@ export interface components {
             /** Output */
             output: string;
         };
+        /**
+         * Handler
+         * @description Who answers the customer in a conversation.
+         * @enum {string}
+         */
+        Handler: "assistant" | "agent";
+        /**
+         * HandoffBody
+         * @example {
+         *       "agentId": "a7c1e3f5",
+         *       "to": "agent"
+         *     }
+         * @example {
+         *       "to": "assistant"
+         *     }
+         */
+        HandoffBody: {
+            /** Agentid */
+            agentId?: string | null;
+            /** Reason */
+            reason?: string | null;
+            to: components["schemas"]["Handler"];
+        };
+        /**
+         * HandoffPolicy
+         * @description What the assistant's handoff to the agents (`request_human_agent`) does besides.
+         * @example {
+         *       "raisePriority": true
+         *     }
+         */
+        "HandoffPolicy-Input": {
+            /**
+             * Raisepriority
+             * @default false
+             */
+            raisePriority?: boolean;
+        };
+        /**
+         * HandoffPolicy
+         * @description What the assistant's handoff to the agents (`request_human_agent`) does besides.
+         * @example {
+         *       "raisePriority": true
+         *     }
+         */
+        "HandoffPolicy-Output": {
+            /**
+             * Raisepriority
+             * @default false
+             */
+            raisePriority: boolean;
+        };
+        /** HandoffUpdated */
+        HandoffUpdated: {
+            /**
+             * Message
+             * @default Handoff policy updated successfully
+             */
+            message: string;
+            policy: components["schemas"]["HandoffPolicy-Output"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
         /** HistoryOut */
         HistoryOut: {
             /** Changes */
@@ -2057,6 +2443,108 @@ export interface components {
         /** Me */
         Me: {
             agent: components["schemas"]["AgentProfile"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /**
+         * Message
+         * @example {
+         *       "agentId": "a7c1e3f5",
+         *       "agentName": "Ana López",
+         *       "attachments": [],
+         *       "author": "agent",
+         *       "conversationId": "c0ffee1234",
+         *       "createdAt": "2026-11-30T09:15:00Z",
+         *       "delivery": "pending",
+         *       "direction": "outbound",
+         *       "id": "m-6f1c2a9e",
+         *       "text": "La cuadrilla va mañana temprano"
+         *     }
+         */
+        Message: {
+            /** Agentid */
+            agentId: string | null;
+            /** Agentname */
+            agentName: string | null;
+            /** Attachments */
+            attachments: components["schemas"]["Attachment-Output"][];
+            author: components["schemas"]["Author"];
+            /** Conversationid */
+            conversationId: string;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Customerid */
+            customerId: string;
+            delivery: components["schemas"]["Delivery"];
+            /** Deliveryreason */
+            deliveryReason: string | null;
+            /** Deliveryupdatedat */
+            deliveryUpdatedAt: string | null;
+            direction: components["schemas"]["Direction"];
+            /** Id */
+            id: string;
+            /** Noteid */
+            noteId: string | null;
+            /** Text */
+            text: string;
+            /** Ticketid */
+            ticketId: string | null;
+        };
+        /**
+         * MessageBody
+         * @description Inbound: the customer's message, as the channel system received it. Outbound: the
+         *     caller's reply (author `agent`, the default) or the assistant's, for the channel system to
+         *     deliver.
+         * @example {
+         *       "direction": "outbound",
+         *       "text": "La cuadrilla va mañana temprano"
+         *     }
+         * @example {
+         *       "attachments": [
+         *         {
+         *           "type": "image/jpeg",
+         *           "url": "https://media.example/poste.jpg"
+         *         }
+         *       ],
+         *       "direction": "inbound",
+         *       "text": "Aquí la foto"
+         *     }
+         */
+        MessageBody: {
+            /** Attachments */
+            attachments?: components["schemas"]["Attachment-Input"][];
+            author?: components["schemas"]["Author"] | null;
+            direction: components["schemas"]["Direction"];
+            /** Occurredat */
+            occurredAt?: string | null;
+            /**
+             * Text
+             * @default
+             */
+            text?: string;
+        };
+        /** MessageOut */
+        MessageOut: {
+            message: components["schemas"]["Message"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /** MessagesOut */
+        MessagesOut: {
+            /** Messages */
+            messages: components["schemas"]["Message"][];
+            pagination: components["schemas"]["Pagination"];
             /**
              * Success
              * @default true
@@ -2226,6 +2714,11 @@ export interface components {
             agentId: string;
             /** Agentname */
             agentName: string | null;
+            /**
+             * Bycustomer
+             * @default false
+             */
+            byCustomer: boolean;
             /** Content */
             content: string;
             /** Id */
@@ -2247,6 +2740,11 @@ export interface components {
          *       "content": "Cuadrilla asignada para mañana",
          *       "isInternal": false
          *     }
+         * @example {
+         *       "content": "Cambiamos el foco mañana",
+         *       "isInternal": false,
+         *       "sendToCustomer": true
+         *     }
          */
         NoteBody: {
             /** Content */
@@ -2256,6 +2754,11 @@ export interface components {
              * @default true
              */
             isInternal?: boolean;
+            /**
+             * Sendtocustomer
+             * @default false
+             */
+            sendToCustomer?: boolean;
         };
         /** NoteOut */
         NoteOut: {
@@ -2455,10 +2958,11 @@ export interface components {
         };
         /** RespondOut */
         RespondOut: {
+            handledBy: components["schemas"]["Handler"];
             /** Loopguardtripped */
             loopGuardTripped: boolean;
             /** Responseid */
-            responseId: string;
+            responseId: string | null;
             /**
              * Success
              * @default true
@@ -2513,7 +3017,7 @@ export interface components {
          * SettingKey
          * @enum {string}
          */
-        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy";
+        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy";
         /**
          * SettingRecord
          * @description A SystemSettings document as stored (value kept as plain JSON).
@@ -3629,6 +4133,28 @@ export interface components {
             /** Start */
             start: string;
         };
+        /** HandoffOut */
+        gateway__routes__config__HandoffOut: {
+            policy: components["schemas"]["HandoffPolicy-Output"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /** HandoffOut */
+        gateway__routes__messages__HandoffOut: {
+            /** Changed */
+            changed: boolean;
+            conversation: components["schemas"]["Conversation"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
     };
     responses: never;
     parameters: never;
@@ -4441,6 +4967,91 @@ export interface operations {
             };
         };
     };
+    getAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, with its sniffed content type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown attachment (or one of a ticket the agent may not see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -4973,6 +5584,328 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getCustomerUpdates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerUpdatesOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateCustomerUpdates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerUpdates-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerUpdatesUpdated"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The setting is not editable (`isEditable` is false) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getHandoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["gateway__routes__config__HandoffOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateHandoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffPolicy-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffUpdated"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The setting is not editable (`isEditable` is false) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7269,6 +8202,401 @@ export interface operations {
             };
         };
     };
+    handOff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["gateway__routes__messages__HandoffOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation, or no active agent as `agentId` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listMessages: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagesOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postMessage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key again answers the message stored the first time */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reportDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeliveryBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown conversation or message */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The message is the customer's (inbound): nothing to deliver */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     conversationTickets: {
         parameters: {
             query?: {
@@ -8454,6 +9782,125 @@ export interface operations {
             };
         };
     };
+    uploadAttachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a change safely: the same key again is answered, not applied */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_uploadAttachment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown ticket (or one the agent may not see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The ticket holds the most attachments it can */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is larger than the configured limit (10 MB by default) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is none of images, PDF or audio (by its bytes, not its name) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     escalateTicket: {
         parameters: {
             query?: never;
@@ -8755,7 +10202,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid input: each rejected field and why */
+            /** @description `sendToCustomer` on an internal note, or on a ticket without a conversation */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -24,6 +24,7 @@ from uts_shared.contracts.base import (
     example,
     health_rpc,
 )
+from uts_shared.contracts.tickets import Handler
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
 CallId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -103,10 +104,14 @@ class ToolCallRecord(WireModel):
 
 
 class RespondResult(WireModel):
-    """The model's final text; `responseId` is the id to pass as `previousResponseId` next time."""
+    """The model's final text; `responseId` is the id to pass as `previousResponseId` next time.
 
-    text: str
-    response_id: str
+    `handledBy: agent`: an agent handles the conversation; the customer's message was recorded
+    for them and the model was not asked (no text, no response)."""
+
+    text: str = ""
+    response_id: str | None = None
+    handled_by: Handler = Handler.ASSISTANT
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
     loop_guard_tripped: bool = False
 

@@ -59,6 +59,8 @@ class SettingKey(StrEnum):
     ASSISTANT_INSTRUCTIONS_TEMPLATE = "assistant_instructions_template"
     TICKET_VISIBILITY = "ticket_visibility"
     SLA_POLICY = "sla_policy"
+    CUSTOMER_UPDATES = "customer_updates"
+    HANDOFF_POLICY = "handoff_policy"
 
 
 SettingCategory = Literal["tickets", "assistant", "presets", "general"]
@@ -173,6 +175,73 @@ class Terminology(WireModel):
     customer_noun: Name
     agent_noun: Name
     resolve_verb: Name
+
+
+UPDATE_VARIABLES = ("ticketSingular", "ticketPlural", "ticketId", "subject", "agentNoun")
+"""What a customer update's template may say in braces (`{ticketId}`); anything else stays as
+written."""
+UpdateTemplate = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1_000)
+]
+
+
+class CustomerUpdate(WireModel):
+    """One status change told to the customer: off unless switched on."""
+
+    enabled: bool = False
+    template: UpdateTemplate
+
+
+class CustomerUpdates(WireModel):
+    """Messages to the customer's conversation when their ticket is received (created), taken
+    in progress or resolved, worded from a template in the configured terminology."""
+
+    model_config = example(
+        {
+            "received": {
+                "enabled": True,
+                "template": "Recibimos tu {ticketSingular} {ticketId}: {subject}.",
+            },
+            "inProgress": {
+                "enabled": True,
+                "template": "Estamos trabajando en tu {ticketSingular} {ticketId}.",
+            },
+            "resolved": {
+                "enabled": False,
+                "template": "Resolvimos tu {ticketSingular} {ticketId}.",
+            },
+        }
+    )
+
+    received: CustomerUpdate = Field(
+        default_factory=lambda: CustomerUpdate(
+            template="Recibimos tu {ticketSingular} {ticketId} ({subject}). "
+            "Te avisaremos de cada avance."
+        )
+    )
+    in_progress: CustomerUpdate = Field(
+        default_factory=lambda: CustomerUpdate(
+            template="Estamos trabajando en tu {ticketSingular} {ticketId}."
+        )
+    )
+    resolved: CustomerUpdate = Field(
+        default_factory=lambda: CustomerUpdate(
+            template="Resolvimos tu {ticketSingular} {ticketId}. ¡Gracias por avisarnos!"
+        )
+    )
+
+    @property
+    def any_enabled(self) -> bool:
+        return self.received.enabled or self.in_progress.enabled or self.resolved.enabled
+
+
+class HandoffPolicy(WireModel):
+    """What the assistant's handoff to the agents (`request_human_agent`) does besides."""
+
+    model_config = example({"raisePriority": True})
+
+    raise_priority: bool = False
+    """The conversation's open tickets go up one priority level (urgent stays urgent)."""
 
 
 TicketVisibility = Literal["all", "assigned_and_unassigned"]
@@ -534,6 +603,36 @@ SLA = Setting(
     "built-in targets).",
 )
 
+CUSTOMER_UPDATES = Setting(
+    SettingKey.CUSTOMER_UPDATES,
+    CustomerUpdates,
+    "Customer updates",
+    "Messages to the customer when their ticket is received, in progress or resolved",
+    "tickets",
+    name="customer_updates",
+    field="updates",
+    default=CustomerUpdates,
+    read_doc="What the customer is told when their ticket is received, taken in progress or "
+    "resolved: each switched on or off, with its template ({ticketSingular}, {ticketPlural}, "
+    "{ticketId}, {subject}, {agentNoun}).",
+    write_doc="Switch the customer updates on or off and word them (all off by default).",
+)
+
+HANDOFF = Setting(
+    SettingKey.HANDOFF_POLICY,
+    HandoffPolicy,
+    "Handoff policy",
+    "What the assistant's handoff to the agents does besides: raise the tickets' priority",
+    "assistant",
+    name="handoff",
+    field="policy",
+    default=HandoffPolicy,
+    title="Handoff",
+    read_doc="What the assistant's handoff to the agents does besides handing over.",
+    write_doc="Whether the assistant's handoff raises the conversation's open tickets one "
+    "priority level (off by default).",
+)
+
 REGISTRY: tuple[Setting, ...] = (
     CATEGORIES,
     ASSISTANT,
@@ -543,6 +642,8 @@ REGISTRY: tuple[Setting, ...] = (
     TEMPLATE,
     VISIBILITY,
     SLA,
+    CUSTOMER_UPDATES,
+    HANDOFF,
 )
 """Every configuration key; adding one is one entry here."""
 
@@ -554,6 +655,8 @@ GET_ID_FORMAT, UPDATE_ID_FORMAT = ID_FORMAT.read, ID_FORMAT.write
 GET_TEMPLATE, UPDATE_TEMPLATE = TEMPLATE.read, TEMPLATE.write
 GET_VISIBILITY, UPDATE_VISIBILITY = VISIBILITY.read, VISIBILITY.write
 GET_SLA, UPDATE_SLA = SLA.read, SLA.write
+GET_CUSTOMER_UPDATES, UPDATE_CUSTOMER_UPDATES = CUSTOMER_UPDATES.read, CUSTOMER_UPDATES.write
+GET_HANDOFF, UPDATE_HANDOFF = HANDOFF.read, HANDOFF.write
 UpdateCategories, Categories = UPDATE_CATEGORIES.request, GET_CATEGORIES.result
 UpdateAssistant, AssistantResult = UPDATE_ASSISTANT.request, GET_ASSISTANT.result
 UpdateTerminology, TerminologyResult = UPDATE_TERMINOLOGY.request, GET_TERMINOLOGY.result

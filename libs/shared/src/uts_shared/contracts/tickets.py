@@ -127,6 +127,13 @@ class ConversationStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Handler(StrEnum):
+    """Who answers the customer in a conversation."""
+
+    ASSISTANT = "assistant"
+    AGENT = "agent"
+
+
 SortBy = Literal["createdAt", "updatedAt", "priority", "status", "ticketId", "relevance"]
 """`priority` sorts by rank (desc = urgent first); `relevance` = matched search words."""
 SortOrder = Literal["asc", "desc"]
@@ -226,6 +233,8 @@ class Note(WireModel):
     """The author's name ("firstName lastName"), kept current when the agent is renamed."""
     content: str
     is_internal: bool = True
+    by_customer: bool = False
+    """Written by the customer (through the assistant): `agentId` is then the customer's id."""
     timestamp: datetime
 
 
@@ -356,6 +365,8 @@ class CustomerTicketView(CustomerTicketSummary):
     location: Location | None = None
     attachments: list[Attachment] = Field(default_factory=list)
     notes: list[CustomerNote] = Field(default_factory=list)
+    expected_resolution_at: datetime | None = None
+    """When the resolution target falls due (None while the clock is paused or stopped)."""
 
     @field_validator("status_history", mode="before")
     @classmethod
@@ -719,8 +730,13 @@ class AddNote(TicketWrite):
     ticket_id: Id
     content: NoteText
     is_internal: bool = True
+    send_to_customer: bool = False
+    """A public note also goes to the customer as an outbound message of the ticket's
+    conversation (an internal one never can: 422)."""
     by: Id
     by_name: AgentName | None = None
+    by_customer: bool = False
+    """The customer wrote it (through the assistant): a public note, `by` is the customer."""
 
 
 class ResolveTicket(TicketWrite):
@@ -751,6 +767,15 @@ class SubmitFeedback(TicketWrite):
     comment: Text | None = None
 
 
+class AddAttachment(TicketWrite):
+    """A file stored for the ticket (by the gateway), added to its attachments."""
+
+    kind: Literal["add_attachment"] = "add_attachment"
+    ticket_id: Id
+    attachment: Attachment
+    by: Id
+
+
 TicketCommand = Annotated[
     UpdateTicket
     | AssignTicket
@@ -758,7 +783,8 @@ TicketCommand = Annotated[
     | AddNote
     | ResolveTicket
     | EscalateTicket
-    | SubmitFeedback,
+    | SubmitFeedback
+    | AddAttachment,
     Field(discriminator="kind"),
 ]
 """Every write to an existing ticket, told apart by `kind`: the tickets service handles each
@@ -853,6 +879,10 @@ class Conversation(WireModel):
     channel: Channel
     status: ConversationStatus
     assigned_agent: str | None = None
+    handled_by: Handler = Handler.ASSISTANT
+    """While `agent`, the assistant records the customer's messages but does not answer."""
+    handling_agent: str | None = None
+    """The agent it was handed to, if one was named."""
     created_at: datetime
     updated_at: datetime
 
@@ -942,6 +972,9 @@ CHANGE_STATUS = Rpc("tickets.change_status", ChangeStatus, TicketView, "Transiti
 ADD_NOTE = Rpc("tickets.add_note", AddNote, NoteResult, "Note (internal by default)")
 RESOLVE = Rpc("tickets.resolve", ResolveTicket, TicketView, "Resolve with notes")
 ESCALATE = Rpc("tickets.escalate", EscalateTicket, TicketView, "Escalate and reassign")
+ADD_ATTACHMENT = Rpc(
+    "tickets.add_attachment", AddAttachment, TicketView, "An uploaded file added to the ticket"
+)
 SUBMIT_FEEDBACK = Rpc(
     "tickets.feedback", SubmitFeedback, TicketView, "Customer rating (resolved/closed only)"
 )
@@ -1066,6 +1099,7 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     ADD_NOTE,
     RESOLVE,
     ESCALATE,
+    ADD_ATTACHMENT,
     SUBMIT_FEEDBACK,
     STATS,
     LIST_CHANGES,
@@ -1220,6 +1254,17 @@ EVENTS: tuple[EventType[Any], ...] = (
     TICKET_SLA_WARNING,
     TICKET_SLA_BREACHED,
 )
+
+CUSTOMER_UPDATES_QUEUE = "tickets.customer-updates"
+"""Ticket events the tickets service words as updates to their customers; bound to
+CUSTOMER_UPDATES_BINDINGS only while some update is switched on."""
+CUSTOMER_UPDATES_BINDINGS = (
+    TICKET_CREATED.routing_key,
+    TICKET_UPDATED.routing_key,
+    TICKET_RESOLVED.routing_key,
+)
+CUSTOMER_UPDATES_PARKED = "customer-updates.parked"
+"""The key the queue is declared with (nothing publishes it)."""
 
 SOCKET_EVENT_NAMES: dict[str, str] = {
     e.routing_key: e.routing_key.replace(".", "_") for e in EVENTS

@@ -20,7 +20,7 @@ from uts_shared.contracts.base import (
     health_rpc,
 )
 
-CONTRACT_MODULES = ("config", "tickets", "ai_tools", "agents", "webhooks")
+CONTRACT_MODULES = ("config", "tickets", "messages", "ai_tools", "agents", "webhooks")
 SERVICES = ("config", "tickets", "ai-tools")
 """The services that answer a health RPC (`<service>.health`)."""
 
@@ -62,6 +62,15 @@ SHARED_QUEUES: tuple[SharedQueue, ...] = (
         (tickets.CONVERSATION_CUSTOMER_REPLIED.routing_key,),
         "tickets",
         "A customer's reply moves their waiting tickets back to in_progress",
+    ),
+    SharedQueue(
+        tickets.CUSTOMER_UPDATES_QUEUE,
+        EVENTS_EXCHANGE,
+        (tickets.CUSTOMER_UPDATES_PARKED,),
+        "tickets",
+        "Ticket events worded as updates to their customers (bound only while an update is "
+        "switched on in the configuration)",
+        optional_bindings=tickets.CUSTOMER_UPDATES_BINDINGS,
     ),
     SharedQueue(
         ai_tools.WEBHOOK_QUEUE,

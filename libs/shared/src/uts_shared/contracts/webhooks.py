@@ -21,10 +21,12 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from uts_shared.contracts.base import Id, Rpc, Text, Url, WireModel
+from uts_shared.contracts.messages import EVENTS as CONVERSATION_EVENTS
 from uts_shared.contracts.tickets import EVENTS as TICKET_EVENTS
 
-EVENT_TYPES: tuple[str, ...] = tuple(e.routing_key for e in TICKET_EVENTS)
-"""What a subscription may ask for: the ticket events' routing keys."""
+EVENT_TYPES: tuple[str, ...] = tuple(e.routing_key for e in (*TICKET_EVENTS, *CONVERSATION_EVENTS))
+"""What a subscription may ask for: the ticket events' and the conversation events' routing
+keys (messages, their delivery, handoffs)."""
 EVERY_EVENT = "*"
 
 MAX_WEBHOOKS = 100
@@ -37,6 +39,12 @@ INTAKE_QUEUE = "tickets.webhook-intake"
 delivery per matching subscription."""
 INTAKE_BINDING = "ticket.#"
 """Bound only while some subscription is enabled: unused, webhooks cost the events nothing."""
+INTAKE_BINDINGS: tuple[str, ...] = (
+    INTAKE_BINDING,
+    *(e.routing_key for e in CONVERSATION_EVENTS),
+)
+"""Every key the intake is bound to (the conversation events one by one: the channel
+system's own `conversation.customer_replied` is no webhook event)."""
 INTAKE_PARKED = "webhooks.parked"
 """The key the queue is declared with (nothing publishes it)."""
 

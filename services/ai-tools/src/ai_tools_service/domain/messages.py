@@ -135,6 +135,35 @@ class Messages:
     def assigned(self) -> str:
         return "Assigned to an agent" if self._en else "Asignado a un agente"
 
+    # --- request_human_agent, add_ticket_comment ---
+
+    def handed_to_agent(self) -> str:
+        agent = self.terminology.agent_noun
+        if self._en:
+            return f"An {agent} will take over this conversation shortly."
+        return f"Un {agent} continuará esta conversación en breve."
+
+    def no_conversation(self) -> str:
+        if self._en:
+            return "There is no open conversation with the customer to hand over."
+        return "No hay una conversación abierta con el cliente para transferir."
+
+    def handoff_failed(self) -> str:
+        if self._en:
+            return f"The conversation could not be handed to an {self.terminology.agent_noun}."
+        return f"No se pudo transferir la conversación a un {self.terminology.agent_noun}."
+
+    def comment_added(self, ticket_id: str) -> str:
+        if self._en:
+            return f"The information was added to {self._s} {ticket_id}."
+        to_the = "a la" if self._fem else "al"
+        return f"Se agregó la información {to_the} {self._s} {ticket_id}."
+
+    def comment_failed(self) -> str:
+        if self._en:
+            return f"The information could not be added to the {self._s}."
+        return f"No se pudo agregar la información {self._del()} {self._s}."
+
     # --- malformed calls ---
 
     def unknown_function(self) -> str:

@@ -1,4 +1,5 @@
-"""The assistant's two tools, transport-free: the plan's `handleToolCalls` (§1.4) for one call.
+"""The assistant's tools, transport-free: the plan's `handleToolCalls` (§1.4) for one call, and
+the loop with the customer's: handing the conversation to agents, adding to a report.
 
 `ToolRunner.run` never raises: every failure becomes a `{"success": false, "error": ...}` output
 in the configured language, as the plan requires ("always return JSON to OpenAI, never throw").
@@ -20,14 +21,20 @@ from ai_tools_service.domain.messages import Messages
 from uts_shared import json_depth
 from uts_shared.contracts.ai_tools import FunctionCall
 from uts_shared.contracts.config import DEFAULT_FALLBACK
+from uts_shared.contracts.messages import HandOff
 from uts_shared.contracts.tickets import (
+    AddNote,
     CreateFromAi,
     Customer,
     CustomerTicketSummary,
     CustomerTicketView,
+    Handler,
     Location,
     Priority,
+    TicketChanges,
+    TicketSummary,
     TicketView,
+    UpdateTicket,
 )
 from uts_shared.errors import DomainError, ErrorCode
 from uts_shared.messaging import why_invalid
@@ -36,7 +43,19 @@ log = logging.getLogger(__name__)
 
 CREATE_TICKET = "create_ticket_report"
 GET_TICKET_INFO = "get_ticket_information"
-TOOL_NAMES = (CREATE_TICKET, GET_TICKET_INFO)
+REQUEST_HUMAN = "request_human_agent"
+ADD_COMMENT = "add_ticket_comment"
+TOOL_NAMES = (CREATE_TICKET, GET_TICKET_INFO, REQUEST_HUMAN, ADD_COMMENT)
+ASSISTANT = "assistant"
+"""Who the assistant's own changes are by (a handoff it asks for)."""
+COMMENT_MAX = 5_000
+RAISED = {
+    Priority.LOW: Priority.MEDIUM,
+    Priority.MEDIUM: Priority.HIGH,
+    Priority.HIGH: Priority.URGENT,
+    Priority.URGENT: Priority.URGENT,
+}
+"""One priority level up (urgent stays urgent)."""
 
 FALLBACK_CATEGORY = DEFAULT_FALLBACK
 DEFAULT_PRIORITY = Priority.MEDIUM
@@ -63,6 +82,18 @@ class Directory(Protocol):
 
     async def recent_tickets(self, customer_id: str, limit: int) -> list[CustomerTicketSummary]: ...
 
+    async def hand_off(self, request: HandOff) -> None: ...
+
+    async def open_tickets(self, conversation_id: str) -> list[TicketSummary]:
+        """The conversation's tickets still being worked (not resolved or closed)."""
+        ...
+
+    async def update_ticket(self, request: UpdateTicket) -> None: ...
+
+    async def add_note(self, request: AddNote) -> None:
+        """NotFound when the ticket is not the customer's."""
+        ...
+
 
 class ToolConfig(Protocol):
     """The configuration the tools read (the config service, cached)."""
@@ -75,6 +106,10 @@ class ToolConfig(Protocol):
 
     async def messages(self) -> Messages:
         """Never fails: the last known (or built-in) terminology when config is unreachable."""
+        ...
+
+    async def handoff_raises_priority(self) -> bool:
+        """Whether a handoff raises the conversation's open tickets one priority level."""
         ...
 
 
@@ -177,6 +212,22 @@ def assignee(ticket: CustomerTicketView, messages: Messages) -> str:
     return ticket.assigned_agent_name or messages.assigned()
 
 
+def _name_of(customer: Customer) -> str | None:
+    """The customer as a note names its author: "firstName lastName", if given."""
+    return " ".join(p for p in (customer.first_name, customer.last_name) if p) or None
+
+
+def _failed(name: str, messages: Messages) -> str:
+    """What a tool that failed unexpectedly tells the model."""
+    if name == CREATE_TICKET:
+        return messages.create_failed()
+    if name == REQUEST_HUMAN:
+        return messages.handoff_failed()
+    if name == ADD_COMMENT:
+        return messages.comment_failed()
+    return messages.lookup_failed()
+
+
 def is_transient(exc: Exception) -> bool:
     return not isinstance(exc, DomainError) or exc.code in TRANSIENT_CODES
 
@@ -200,13 +251,14 @@ class ToolRunner:
                 return failure(messages.bad_arguments())
             if call.name == CREATE_TICKET:
                 return await self._create(call.call_id, args, phone, conversation_id, messages)
+            if call.name == REQUEST_HUMAN:
+                return await self._hand_off(call.call_id, args, phone, conversation_id, messages)
+            if call.name == ADD_COMMENT:
+                return await self._comment(call.call_id, args, phone, messages)
             return await self._lookup(args, phone, messages)
         except Exception as exc:  # the plan's outer catch: never throw to the model
             log.warning("tool %s (%s) failed: %r", call.name, call.call_id, exc)
-            message = (
-                messages.create_failed() if call.name == CREATE_TICKET else messages.lookup_failed()
-            )
-            return failure(message, transient=is_transient(exc))
+            return failure(_failed(call.name, messages), transient=is_transient(exc))
 
     async def _customer(self, phone: str | None) -> Customer | None:
         if not phone or not phone.strip():
@@ -287,16 +339,25 @@ class ToolRunner:
             ticket = None
         if ticket is None or ticket.customer_id != customer_id:
             return failure(messages.not_found(ticket_id))
+        due = ticket.expected_resolution_at
         body = {
             "success": True,
             "ticket": {
                 "ticketId": ticket.ticket_id,
                 "subject": ticket.subject,
+                "description": ticket.description,
                 "status": ticket.status.value,
                 "priority": ticket.priority.value,
                 "createdAt": js_date(ticket.created_at),
                 "assignedAgent": assignee(ticket, messages),
                 "resolutionNotes": ticket.resolution_notes,
+                "expectedResolutionAt": js_date(due) if due is not None else None,
+                # The customer's view holds public notes only (never internal ones, never the
+                # reasons of status changes).
+                "notes": [
+                    {"content": n.content, "author": n.agent_name, "at": js_date(n.timestamp)}
+                    for n in ticket.notes
+                ],
             },
         }
         return ToolOutcome(dump(body), True, ticket_id=ticket.ticket_id)
@@ -320,3 +381,76 @@ class ToolRunner:
             "message": messages.found_recent(len(tickets)),
         }
         return ToolOutcome(dump(body), True)
+
+    async def _hand_off(
+        self,
+        call_id: str,
+        args: dict[str, Any],
+        phone: str | None,
+        conversation_id: str | None,
+        messages: Messages,
+    ) -> ToolOutcome:
+        customer = await self._customer(phone)
+        if customer is None:
+            return failure(messages.unknown_customer_lookup())
+        conversation = conversation_id or await self._directory.active_conversation(customer.id)
+        if conversation is None:
+            return failure(messages.no_conversation())
+        reason = text_argument(args, "reason")
+        await self._directory.hand_off(
+            HandOff(
+                conversation_id=conversation,
+                to=Handler.AGENT,
+                reason=reason[:2_000] if reason else None,
+                by=ASSISTANT,
+            )
+        )
+        if await self._config.handoff_raises_priority():
+            for ticket in await self._directory.open_tickets(conversation):
+                if RAISED[ticket.priority] is not ticket.priority:
+                    await self._directory.update_ticket(
+                        UpdateTicket(
+                            ticket_id=ticket.ticket_id,
+                            changes=TicketChanges(priority=RAISED[ticket.priority]),
+                            by=ASSISTANT,
+                            request_key=f"{call_id}:{ticket.ticket_id}",
+                        )
+                    )
+        body = {"success": True, "handedOff": True, "message": messages.handed_to_agent()}
+        return ToolOutcome(dump(body), True)
+
+    async def _comment(
+        self, call_id: str, args: dict[str, Any], phone: str | None, messages: Messages
+    ) -> ToolOutcome:
+        ticket_id = text_argument(args, "ticketId") or text_argument(args, "ticket_id")
+        comment = text_argument(args, "comment")
+        missing = [n for n, v in (("ticketId", ticket_id), ("comment", comment)) if not v]
+        if missing or ticket_id is None or comment is None:
+            return failure(messages.missing_arguments(missing))
+        customer = await self._customer(phone)
+        if customer is None:
+            return failure(messages.unknown_customer_lookup())
+        try:
+            await self._directory.add_note(
+                AddNote(
+                    ticket_id=ticket_id,
+                    content=comment[:COMMENT_MAX],
+                    is_internal=False,
+                    by=customer.id,
+                    by_name=_name_of(customer),
+                    by_customer=True,
+                    request_key=call_id,  # the same call adds the note once
+                )
+            )
+        except DomainError as exc:
+            if exc.code in TRANSIENT_CODES:
+                raise
+            return failure(messages.not_found(ticket_id))
+        except ValidationError:
+            return failure(messages.not_found(ticket_id))
+        body = {
+            "success": True,
+            "ticketId": ticket_id,
+            "message": messages.comment_added(ticket_id),
+        }
+        return ToolOutcome(dump(body), True, ticket_id=ticket_id)

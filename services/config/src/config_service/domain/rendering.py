@@ -124,8 +124,68 @@ def render_instructions(template: str, config: AllConfig, *, year: int) -> tuple
 
 
 def tool_definitions(config: AllConfig, *, year: int) -> list[dict[str, Any]]:
-    """`create_ticket_report` and `get_ticket_information` for the current configuration."""
-    return [create_ticket_report_tool(config), get_ticket_information_tool(config, year=year)]
+    """`create_ticket_report`, `get_ticket_information`, `request_human_agent` and
+    `add_ticket_comment` for the current configuration."""
+    return [
+        create_ticket_report_tool(config),
+        get_ticket_information_tool(config, year=year),
+        request_human_agent_tool(config),
+        add_ticket_comment_tool(config, year=year),
+    ]
+
+
+def request_human_agent_tool(config: AllConfig) -> dict[str, Any]:
+    agent = config.terminology.agent_noun
+    return {
+        "type": "function",
+        "name": "request_human_agent",
+        "description": (
+            f"Hands the conversation to a human {agent}. Use when the customer asks to talk to "
+            "a person, or when you cannot help them any further. Afterwards tell the customer "
+            "what the function's message says; the agents answer from then on."
+        ),
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "reason": {
+                    "type": "string",
+                    "description": "Why the customer needs a person, in a few words",
+                },
+            },
+            "required": ["reason"],
+        },
+        "strict": False,
+    }
+
+
+def add_ticket_comment_tool(config: AllConfig, *, year: int) -> dict[str, Any]:
+    fmt = config.ticket_id_format
+    singular = config.terminology.ticket_singular
+    example = format_ticket_id(fmt, year=year, sequence=1)
+    return {
+        "type": "function",
+        "name": "add_ticket_comment",
+        "description": (
+            f"Adds information the customer gives to one of their existing {singular}s "
+            "(new details, a changed situation). Only for the customer's own; to report a new "
+            "problem create a new one instead."
+        ),
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "ticketId": {
+                    "type": "string",
+                    "description": f"The ID (format: {ticket_id_pattern(fmt)}, e.g., {example})",
+                },
+                "comment": {
+                    "type": "string",
+                    "description": "The information to add, in the customer's words",
+                },
+            },
+            "required": ["ticketId", "comment"],
+        },
+        "strict": False,
+    }
 
 
 def create_ticket_report_tool(config: AllConfig) -> dict[str, Any]:

@@ -10,10 +10,12 @@ from gateway.api_token_rules import API_PREFIX
 from gateway.routes import (
     agents,
     api_tokens,
+    attachments,
     auth,
     config,
     conversations,
     customers,
+    messages,
     tickets,
     webhooks,
 )
@@ -31,6 +33,7 @@ def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
     a path, so the order changes only how fast a request finds its route.
     """
     found: list[APIRouter] = [tickets.router, customers.router, conversations.router]
+    found += [messages.router, attachments.router]
     found += [auth.router, agents.router, api_tokens.router]
     found += [config.reads, *config.setting_routers(settings), config.router]
     found += [webhooks.router]

@@ -28,6 +28,7 @@ from gateway.routes.envelope import Ok, answer_fields
 from gateway.rpc import RpcDep
 from uts_shared.contracts import ai_tools, config
 from uts_shared.contracts.base import Empty, WireModel
+from uts_shared.contracts.tickets import Handler
 from uts_shared.errors import Forbidden, Unauthorized
 from uts_shared.settings import blank_is_unset, secrets_dir
 
@@ -113,7 +114,8 @@ class ToolCallsOut(Ok):
 
 class RespondOut(Ok):
     text: str
-    response_id: str
+    response_id: str | None
+    handled_by: Handler
     tool_calls: list[ai_tools.ToolCallRecord]
     loop_guard_tripped: bool
 

@@ -173,10 +173,15 @@ class StatusBody(WireModel):
 
 
 class NoteBody(WireModel):
-    model_config = example({"content": "Cuadrilla asignada para mañana", "isInternal": False})
+    model_config = example(
+        {"content": "Cuadrilla asignada para mañana", "isInternal": False},
+        {"content": "Cambiamos el foco mañana", "isInternal": False, "sendToCustomer": True},
+    )
 
     content: NoteText
     is_internal: bool = True
+    send_to_customer: bool = False
+    """A public note also goes to the customer, as a message of the ticket's conversation."""
 
 
 class ResolveBody(WireModel):
@@ -598,12 +603,14 @@ async def _change_status(
 async def _add_note(
     ticket_id: str, body: NoteBody, caller: Caller, version: int | None
 ) -> BaseModel:
-    """Add a note (internal unless `isInternal` is false)."""
+    """Add a note (internal unless `isInternal` is false); a public one with `sendToCustomer`
+    also goes to the customer as an outbound message of the ticket's conversation."""
     return tickets.AddNote(
         **caller.command(
             ticket_id,
             content=body.content,
             is_internal=body.is_internal,
+            send_to_customer=body.send_to_customer,
             by=caller.agent.id,
             by_name=await caller.directory.name_of(caller.agent),
         )
@@ -699,6 +706,10 @@ ticket_command(
         200: {"model": NoteOut},
         **NOT_FOUND,
         409: {"description": "The ticket holds the most notes it can"},
+        422: {
+            "description": "`sendToCustomer` on an internal note, or on a ticket without a "
+            "conversation"
+        },
     },
     reply="fields",
 )

@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_camel
 from tickets_service.domain import sla, views
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import (
+    MAX_ATTACHMENTS,
     MAX_NOTES_PER_TICKET,
     MAX_STATUS_CHANGES_PER_TICKET,
     EventType,
@@ -479,9 +480,24 @@ class Ticket:
         note_id: str,
         now: datetime,
         by_name: str | None = None,
+        send_to_customer: bool = False,
+        by_customer: bool = False,
     ) -> Outcome:
-        """Append a note (internal unless said otherwise); a full ticket takes no more."""
+        """Append a note (internal unless said otherwise); a full ticket takes no more. A note
+        sent to the customer is a public one on a ticket with a conversation to send it in;
+        the customer's own notes are public."""
         ticket = self.state
+        if send_to_customer and is_internal:
+            raise ValidationFailed.on(
+                "sendToCustomer", "an internal note is never sent to the customer"
+            )
+        if send_to_customer and ticket.conversation_id is None:
+            raise ValidationFailed.on(
+                "sendToCustomer",
+                f"ticket {ticket.ticket_id} has no conversation to send the note in",
+            )
+        if by_customer and is_internal:
+            raise ValidationFailed.on("isInternal", "a customer's note is a public one")
         if len(ticket.notes) >= MAX_NOTES_PER_TICKET:
             raise Conflict(
                 f"Ticket {ticket.ticket_id} already has {MAX_NOTES_PER_TICKET} notes, the most "
@@ -494,6 +510,7 @@ class Ticket:
             agent_name=by_name,
             content=content,
             is_internal=is_internal,
+            by_customer=by_customer,
             timestamp=now,
         )
         after = ticket.model_copy(update={"notes": [*ticket.notes, note], "updated_at": now})
@@ -506,6 +523,27 @@ class Ticket:
             version=ticket.version + 1,
         )
         return Outcome(after, ((t.TICKET_NOTE_ADDED, payload),), note=note)
+
+    def add_attachment(self, attachment: t.Attachment, *, by: str, now: datetime) -> Outcome:
+        """Add an uploaded file; a ticket holding the most attachments takes no more."""
+        ticket = self.state
+        if len(ticket.attachments) >= MAX_ATTACHMENTS:
+            raise Conflict(
+                f"Ticket {ticket.ticket_id} already has {MAX_ATTACHMENTS} attachments, the most "
+                "one ticket holds",
+                context={"limit": MAX_ATTACHMENTS},
+            )
+        attachments = [*ticket.attachments, attachment]
+        after = ticket.model_copy(update={"attachments": attachments, "updated_at": now})
+        payload = t.TicketUpdated(
+            ticket_id=ticket.ticket_id,
+            customer_id=ticket.customer_id,
+            updated_by=by,
+            updates={"attachments": [a.model_dump(mode="json") for a in attachments]},
+            assigned_agent=after.assigned_agent,
+            version=ticket.version + 1,
+        )
+        return Outcome(after, ((t.TICKET_UPDATED, payload),))
 
     def record_feedback(
         self, rating: int, comment: str | None, *, by: str | None, now: datetime

@@ -10,7 +10,9 @@ from uts_shared.contracts import tickets as t
 _AGENT_FIELDS = frozenset(t.TicketView.model_fields) - {"allowed_next_statuses", "score"}
 
 _CUSTOMER_FIELDS = tuple(
-    f for f in t.CustomerTicketView.model_fields if f not in {"notes", "status_history"}
+    f
+    for f in t.CustomerTicketView.model_fields
+    if f not in {"notes", "status_history", "expected_resolution_at"}
 )
 _CUSTOMER_SUMMARY_FIELDS = tuple(t.CustomerTicketSummary.model_fields)
 
@@ -45,7 +47,12 @@ def customer_view(state: aggregate.TicketState) -> t.CustomerTicketView:
         for n in state.notes
         if not n.is_internal
     ]
-    return t.CustomerTicketView.model_construct(**fields, status_history=timeline, notes=public)
+    return t.CustomerTicketView.model_construct(
+        **fields,
+        status_history=timeline,
+        notes=public,
+        expected_resolution_at=state.sla.resolution_due_at,
+    )
 
 
 def customer_summary(ticket: t.TicketSummary) -> t.CustomerTicketSummary:
