@@ -80,6 +80,10 @@ def test_the_document_names_the_exchanges_work_queues_and_their_bindings() -> No
         ("uts.events", "tickets.webhook-intake", "ticket.#"),
         ("uts.events", "tickets.agent-names", "agent.updated"),
         ("uts.events", "tickets.customer-replied", "conversation.customer_replied"),
+        ("uts.events", "tickets.customer-updates", "customer-updates.parked"),
+        ("uts.events", "tickets.customer-updates", "ticket.created"),
+        ("uts.events", "tickets.customer-updates", "ticket.updated"),
+        ("uts.events", "tickets.customer-updates", "ticket.resolved"),
         ("uts.events", "ai-tools.openai-webhooks", "openai.response.*"),
         ("uts.dlx", "uts.dead-letters", "#"),
     }
