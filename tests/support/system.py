@@ -376,6 +376,8 @@ class AppHost:
                 "UTS_DATA_DIR": str(data_dir),
                 "LOG_LEVEL": "WARNING",
                 "PYTHONUNBUFFERED": "1",
+                # Free metrics ports: another host (the browser tests' console) may hold 9100+.
+                "METRICS_PORT": "0",
                 **env,
             },
             stdout=subprocess.PIPE,
