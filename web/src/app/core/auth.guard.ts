@@ -1,12 +1,14 @@
 import { inject } from '@angular/core';
 import { CanActivateFn, Router } from '@angular/router';
 
-import { AuthService } from './auth.service';
+import { AuthService, safeReturnUrl } from './auth.service';
 
-/** Signed-in agents only; others go to the sign-in screen. */
-export const authGuard: CanActivateFn = () => {
+/** Signed-in agents only; others go to the sign-in screen, which brings them back here. */
+export const authGuard: CanActivateFn = (_route, state) => {
   const auth = inject(AuthService);
-  return auth.agent ? true : inject(Router).createUrlTree(['/login']);
+  if (auth.agent) return true;
+  const returnUrl = safeReturnUrl(state?.url);
+  return inject(Router).createUrlTree(['/login'], returnUrl ? { queryParams: { returnUrl } } : {});
 };
 
 /** Admins only; other agents are sent to the tickets list. */

@@ -37,7 +37,7 @@ const SLA: Sla = {
 };
 
 function setUp(language: Language = 'en'): I18nService {
-  sessionStorage.clear();
+  localStorage.clear();
   localStorage.setItem('uts.language', language);
   TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
   return TestBed.inject(I18nService);
@@ -234,7 +234,7 @@ describe('tickets list, live SLA alarms', () => {
       on: (...names: LiveEvent['name'][]): Observable<LiveEvent> => events.pipe(filter((event) => names.includes(event.name))),
       ticketEvents: (): Observable<LiveEvent> => events.pipe(filter((event) => (TICKET_EVENTS as readonly string[]).includes(event.name))),
     };
-    sessionStorage.clear();
+    localStorage.clear();
     TestBed.configureTestingModule({
       providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting(), { provide: SocketService, useValue: socket }],
     });
