@@ -115,6 +115,8 @@ class TicketsService(ServiceHost):
     async def prepare(self) -> None:
         await self.store.ensure_indexes()
         await self.webhook_store.ensure_indexes()
+        if filled := await self.store.fill_sla_due():
+            log.info("SLA due times stored for %d older tickets", filled)
         # The embedded engine is one process: nothing writes during the recount there. As a
         # clean stop left it, every write it began had finished: its counters are whole.
         whole = unchanged_since_clean_stop(self.database)

@@ -7620,7 +7620,7 @@ export interface operations {
                 page?: number;
                 limit?: number;
                 status?: components["schemas"]["TicketStatus"] | null;
-                sortBy?: "createdAt" | "updatedAt" | "priority" | "status" | "ticketId" | "relevance";
+                sortBy?: "createdAt" | "updatedAt" | "priority" | "status" | "ticketId" | "relevance" | "slaDue";
                 sortOrder?: "asc" | "desc";
             };
             header?: never;
@@ -7770,7 +7770,7 @@ export interface operations {
                 updatedSince?: string | null;
                 slaState?: components["schemas"]["SlaState"][] | null;
                 search?: string | null;
-                sortBy?: ("createdAt" | "updatedAt" | "priority" | "status" | "ticketId" | "relevance") | null;
+                sortBy?: ("createdAt" | "updatedAt" | "priority" | "status" | "ticketId" | "relevance" | "slaDue") | null;
                 sortOrder?: "asc" | "desc";
             };
             header?: never;

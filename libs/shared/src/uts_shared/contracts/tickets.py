@@ -127,8 +127,9 @@ class ConversationStatus(StrEnum):
     CLOSED = "closed"
 
 
-SortBy = Literal["createdAt", "updatedAt", "priority", "status", "ticketId", "relevance"]
-"""`priority` sorts by rank (desc = urgent first); `relevance` = matched search words."""
+SortBy = Literal["createdAt", "updatedAt", "priority", "status", "ticketId", "relevance", "slaDue"]
+"""`priority` sorts by rank (desc = urgent first); `relevance` = matched search words; `slaDue`
+by the next SLA due time (asc = soonest first, tickets no clock runs on last)."""
 SortOrder = Literal["asc", "desc"]
 
 
