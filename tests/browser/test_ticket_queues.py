@@ -124,3 +124,52 @@ async def test_built_in_views_are_filters_in_the_url(page: Page, console: Consol
     await expect(page.get_by_test_id("filter-status").locator("summary")).to_contain_text(
         "Abierto, En progreso"
     )
+
+
+async def test_the_list_counts_down_each_tickets_sla_and_sorts_by_the_next_due_time(
+    page: Page, console: Console
+) -> None:
+    word = "plazo" + uuid.uuid4().hex[:8]
+    customer = console.new_customer("Plazo", "Corto")
+    console.new_ticket(customer["id"], f"Baja {word}", priority="low")
+    urgent = console.new_ticket(customer["id"], f"Urgente {word}", priority="urgent")
+    await page.clock.install()
+    await signed_in(page, console, console.admin, f"/tickets?q={word}")
+    await expect(rows(page)).to_have_count(2)
+    await page.get_by_test_id("sort-by").select_option("slaDue")
+    await page.get_by_test_id("sort-order").click()
+    await expect(page).to_have_url(re.compile(r"sort=slaDue.*order=asc"))
+    first = rows(page).first
+    await expect(first).to_have_attribute("data-ticket-id", urgent["ticketId"])
+    left = first.get_by_test_id("sla-left")
+    await expect(left).to_have_text(re.compile(r"^Quedan 1[45] min$"))  # urgent: 15 min to answer
+    await page.clock.fast_forward("06:00")
+    await expect(left).to_have_text(re.compile(r"^Quedan (8|9) min$"))
+    await page.clock.fast_forward("20:00")
+    await expect(left).to_have_text(re.compile(r"^Vencido hace \d+ min$"))
+    await expect(left).to_have_attribute("data-overdue", "true")
+
+
+async def test_every_dashboard_count_opens_the_list_it_counts(page: Page, console: Console) -> None:
+    customer = console.new_customer("Panel", "Contado")
+    done = console.new_ticket(customer["id"], "Atendido a tiempo", priority="urgent")
+    r = console.api.post(f"/tickets/{done['ticketId']}/resolve", json={"resolutionNotes": "ok"})
+    assert r.status_code == 200, r.text
+    await signed_in(page, console, console.admin, "/dashboard")
+    widget = page.get_by_test_id("stats-widget")
+    await expect(widget.get_by_test_id("sla-attainment")).to_be_visible()
+    await expect(widget.get_by_test_id("sla-attainment")).to_contain_text("%")
+    await widget.locator("a[data-stat=in_progress]").click()
+    await expect(page).to_have_url(f"{console.url}/tickets?status=in_progress")
+    await expect(page.get_by_test_id("filter-status").locator("summary")).to_have_text(
+        "En progreso"
+    )
+    await page.go_back()
+    await widget.locator("a[data-stat=urgent]").click()
+    await expect(page.get_by_test_id("filter-priority").locator("summary")).to_have_text("Urgente")
+    await page.go_back()
+    await widget.locator("a[data-stat=sla-breached]").click()
+    await expect(page.get_by_test_id("filter-sla").locator("summary")).to_have_text("Incumplido")
+    await page.go_back()
+    await widget.locator("a[data-stat=escalated]").click()
+    await expect(page.get_by_test_id("filter-escalated")).to_be_checked()

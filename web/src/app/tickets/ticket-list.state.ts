@@ -35,6 +35,8 @@ export interface ListFilters {
   category: string[];
   assigned: AssignedFilter;
   sla: SlaState[];
+  /** Escalated tickets only. */
+  escalated: boolean;
   sortBy: SortBy | '';
   sortOrder: 'asc' | 'desc';
   page: number;
@@ -47,6 +49,7 @@ export const DEFAULT_FILTERS: ListFilters = {
   category: [],
   assigned: 'anyone',
   sla: [],
+  escalated: false,
   sortBy: '',
   sortOrder: 'desc',
   page: 1,
@@ -60,7 +63,7 @@ const HIGHLIGHT_MS = 4000;
 const LIVE_DEBOUNCE_MS = 250;
 
 /** The list's address: `q`, `status`, `priority`, `category`, `sla` (several values
- * comma-separated), `assigned`, `sort`, `order`, `page`; only what differs from the defaults. */
+ * comma-separated), `assigned`, `escalated`, `sort`, `order`, `page`; only what differs from the defaults. */
 export function filtersToParams(filters: ListFilters): Params {
   const params: Params = {};
   if (filters.search) params['q'] = filters.search;
@@ -69,6 +72,7 @@ export function filtersToParams(filters: ListFilters): Params {
   if (filters.category.length) params['category'] = filters.category.join(',');
   if (filters.sla.length) params['sla'] = filters.sla.join(',');
   if (filters.assigned !== 'anyone') params['assigned'] = filters.assigned;
+  if (filters.escalated) params['escalated'] = 'true';
   if (filters.sortBy) params['sort'] = filters.sortBy;
   if (filters.sortOrder !== 'desc') params['order'] = filters.sortOrder;
   if (filters.page > 1) params['page'] = String(filters.page);
@@ -94,6 +98,7 @@ export function filtersFromParams(params: ParamMap): ListFilters {
     category: list('category'),
     assigned: one('assigned', ASSIGNED, 'anyone'),
     sla: list('sla', SLA_STATES),
+    escalated: params.get('escalated') === 'true',
     sortBy: one<SortBy | ''>('sort', SORTS, ''),
     sortOrder: one('order', ['asc', 'desc'] as const, 'desc'),
     page: Number.isInteger(page) && page > 1 ? page : 1,
@@ -134,6 +139,7 @@ export function toQuery(filters: ListFilters, myId: string | null): TicketQuery 
     category: filters.category,
     assignedAgent,
     slaState: filters.sla,
+    isEscalated: filters.escalated || undefined,
     sortBy: filters.sortBy,
     sortOrder: filters.sortOrder,
   };

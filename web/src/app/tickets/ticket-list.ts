@@ -59,7 +59,7 @@ const SEARCH_DEBOUNCE_MS = 300;
       </div>
     }
 
-    <div class="mb-4 grid grid-cols-2 gap-2 rounded-lg border border-gray-200 bg-white p-3 sm:grid-cols-3 lg:grid-cols-8" role="search">
+    <div class="mb-4 grid grid-cols-2 gap-2 rounded-lg border border-gray-200 bg-white p-3 sm:grid-cols-3 lg:grid-cols-9" role="search">
       <label class="col-span-2 sm:col-span-3 lg:col-span-2">
         <span class="sr-only">{{ i18n.t('common.search') }}</span>
         <input type="search" [formControl]="search" [placeholder]="i18n.t('tickets.searchPlaceholder')" class="w-full rounded-md border border-gray-300 px-3 py-1.5 text-sm" data-testid="search" />
@@ -83,6 +83,9 @@ const SEARCH_DEBOUNCE_MS = 300;
       <div class="text-xs text-gray-600">{{ i18n.t('sla.title') }}
         <app-multi-filter [label]="i18n.t('sla.title')" [options]="slaOptions()" [selected]="filters().sla" [anyLabel]="i18n.t('tickets.any')" (changed)="set({ sla: $any($event) })" data-testid="filter-sla" />
       </div>
+      <label class="flex items-end gap-2 pb-2 text-sm text-gray-700">
+        <input type="checkbox" class="rounded border-gray-300" [checked]="filters().escalated" (change)="set({ escalated: $any($event.target).checked })" data-testid="filter-escalated" />{{ i18n.t('dashboard.escalated') }}
+      </label>
       <label class="text-xs text-gray-600">{{ i18n.t('tickets.sort') }}
         <span class="mt-0.5 flex gap-1">
           <select class="block w-full min-w-0 rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900" [value]="filters().sortBy" (change)="set({ sortBy: value($event) })" data-testid="sort-by">

@@ -57,6 +57,9 @@ describe('tickets list address', () => {
     });
     expect(filtersFromParams(convertToParamMap(params))).toEqual({ ...filters, status: ['open', 'in_progress'], priority: ['urgent'], sla: ['warning', 'breached'] });
     expect(filtersToParams(DEFAULT_FILTERS)).toEqual({});
+    const escalated = filtersToParams({ ...DEFAULT_FILTERS, escalated: true });
+    expect(escalated).toEqual({ escalated: 'true' });
+    expect(toQuery(filtersFromParams(convertToParamMap(escalated)), null).isEscalated).toBe(true);
   });
 
   it('drops values it does not know (an old or hand-edited link still opens a list)', () => {

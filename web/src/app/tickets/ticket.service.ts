@@ -21,6 +21,7 @@ export interface TicketQuery {
   /** One SLA state or several (sent comma-separated: `breached,warning`). */
   slaState?: SlaState | SlaState[] | '';
   search?: string;
+  isEscalated?: boolean;
   sortBy?: SortBy | '';
   sortOrder?: 'asc' | 'desc';
 }
