@@ -545,11 +545,16 @@ class TicketStore:
         )
         return int(result.modified_count)
 
-    async def rename_customer(self, customer_id: str, name: str | None) -> int:
-        """The customer's new name on each of its tickets (versions stay); how many changed."""
+    async def rename_customer(
+        self, customer_id: str, name: str | None, phone_number: str | None = None
+    ) -> int:
+        """The customer's new name (and phone, when given) on each of its tickets (versions
+        stay); how many changed."""
+        changes: Document = {"customer.name": name}
+        if phone_number is not None:
+            changes["customer.phoneNumber"] = phone_number
         result = await self.tickets.update_many(
-            {"customerId": customer_id, "customer": {"$ne": None}},
-            {"$set": {"customer.name": name}},
+            {"customerId": customer_id, "customer": {"$ne": None}}, {"$set": changes}
         )
         return int(result.modified_count)
 
@@ -831,6 +836,21 @@ class TicketStore:
             {"$set": {**details, "updatedAt": now}},
             return_document=ReturnDocument.AFTER,
         )
+        return _customer(doc)
+
+    async def replace_customer_details(
+        self, customer_id: str, details: Mapping[str, str | None], now: datetime
+    ) -> Customer | None:
+        """Set the customer's phone, names and email (wire keys); None when it does not exist,
+        PhoneTaken when the phone is another customer's."""
+        try:
+            doc = await self.customers.find_one_and_update(
+                {"_id": customer_id},
+                {"$set": {**details, "updatedAt": now}},
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            raise PhoneTaken(str(details.get("phoneNumber"))) from None
         return _customer(doc)
 
     async def get_customer(self, customer_id: str) -> Customer | None:

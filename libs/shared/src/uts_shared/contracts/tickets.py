@@ -828,6 +828,13 @@ class UpsertedCustomer(WireModel):
     """True when this request created the customer."""
 
 
+class UpdateCustomer(CreateCustomer):
+    """A customer's edit: the phone number (normalised, unused by another customer), names and
+    email replaced by the ones given (left out: none); its tickets show the new name and phone."""
+
+    customer_id: Id
+
+
 class GetCustomer(WireModel):
     customer_id: Id
 
@@ -959,6 +966,9 @@ UPSERT_CUSTOMER_BY_PHONE = Rpc(
     UpsertCustomerByPhone,
     UpsertedCustomer,
     "The customer with this phone, created if absent (idempotent; for integrating systems)",
+)
+UPDATE_CUSTOMER = Rpc(
+    "tickets.customers.update", UpdateCustomer, Customer, "Edit; unique E.164 phone"
 )
 GET_CUSTOMER = Rpc("tickets.customers.get", GetCustomer, Customer)
 GET_CUSTOMER_BY_PHONE = Rpc("tickets.customers.get_by_phone", GetCustomerByPhone, Customer)
