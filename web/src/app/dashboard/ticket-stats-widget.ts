@@ -46,8 +46,8 @@ type Scope = 'mine' | 'all';
             <span class="text-xs font-semibold uppercase tracking-wide text-gray-500">{{ i18n.t('dashboard.slaAttainment') }}</span>
             <span class="ml-1 text-xl font-semibold tabular-nums text-gray-900">{{ percent(attainment(stats)) }}</span>
           </div>
-          <a routerLink="/tickets" [queryParams]="link({ sla: ['warning'] })" class="rounded-full bg-amber-100 px-3 py-1 text-xs font-medium text-amber-800 hover:underline" data-stat="sla-warning">{{ i18n.t('sla.badge', { state: i18n.t('slaState.warning') }) }} <span class="font-semibold">{{ stats.slaWarning ?? 0 }}</span></a>
-          <a routerLink="/tickets" [queryParams]="link({ sla: ['breached'] })" class="rounded-full bg-red-100 px-3 py-1 text-xs font-medium text-red-800 hover:underline" data-stat="sla-breached">{{ i18n.t('sla.badge', { state: i18n.t('slaState.breached') }) }} <span class="font-semibold">{{ stats.slaBreached ?? 0 }}</span></a>
+          <a routerLink="/tickets" [queryParams]="link({ sla: ['warning'] })" class="rounded-full bg-amber-100 px-3 py-1 text-xs font-medium text-amber-800 hover:underline" data-stat="sla-warning">{{ i18n.t('sla.badge', { state: i18n.t('slaState.warning') }) }} <span class="font-semibold">{{ stats.slaWarning }}</span></a>
+          <a routerLink="/tickets" [queryParams]="link({ sla: ['breached'] })" class="rounded-full bg-red-100 px-3 py-1 text-xs font-medium text-red-800 hover:underline" data-stat="sla-breached">{{ i18n.t('sla.badge', { state: i18n.t('slaState.breached') }) }} <span class="font-semibold">{{ stats.slaBreached }}</span></a>
         </div>
         <div class="grid gap-6 sm:grid-cols-2">
           <div>
