@@ -46,7 +46,9 @@ async def test_wrong_password_says_so(page: Page, console: Console) -> None:
     await page.get_by_label("Correo electrónico").fill(console.admin.email)
     await page.get_by_label("Contraseña").fill("not-the-password")
     await page.get_by_role("button", name="Entrar").click()
-    await expect(page.get_by_test_id("login-error")).to_contain_text("Invalid credentials")
+    await expect(page.get_by_test_id("login-error")).to_contain_text(
+        "Correo o contraseña incorrectos"
+    )
 
 
 async def test_an_ended_session_goes_back_to_sign_in_with_a_message(

@@ -54,6 +54,7 @@ class CustomerOperations:
             raise Conflict(
                 f"A customer with phone number {phone} already exists",
                 context={"customerId": existing.id if existing else None, "phoneNumber": phone},
+                reason="phone_taken",
             ) from None
         log.debug("customer %s created (%s)", customer.id, phone)
         return customer
@@ -80,6 +81,7 @@ class CustomerOperations:
             raise Conflict(
                 f"A customer with phone number {phone} already exists",
                 context={"customerId": taken.id if taken else None, "phoneNumber": phone},
+                reason="phone_taken",
             ) from None
         if edited is None:
             raise NotFound(f"Customer '{req.customer_id}' not found")

@@ -1913,6 +1913,18 @@ export interface components {
             /** Error */
             error: string;
             /**
+             * Params
+             * @default null
+             */
+            params?: {
+                [key: string]: string | number | boolean | null;
+            } | null;
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
+            /**
              * Success
              * @default false
              * @constant
