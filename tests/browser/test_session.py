@@ -61,3 +61,21 @@ async def test_signing_in_never_lands_on_another_site(page: Page, console: Conso
         await sign_in(page, agent.email, agent.password)
         await expect(page).to_have_url(f"{console.url}/tickets")
         await page.evaluate("localStorage.clear()")
+
+
+async def test_an_ended_session_signs_in_again_back_on_the_same_ticket(
+    page: Page, console: Console
+) -> None:
+    agent = console.new_agent()
+    customer = console.new_customer("Sesión", "Vencida")
+    ticket = console.new_ticket(customer["id"], "Sesión vencida " + uuid.uuid4().hex[:6])
+    path = f"/tickets/{ticket['ticketId']}"
+    forged = type(agent)("not-a-valid-token", agent.agent, agent.email, agent.password)
+    await signed_in(page, console, forged, path)
+    await expect(page).to_have_url(
+        f"{console.url}/login?reason=expired&returnUrl={quote(path, safe='')}"
+    )
+    await expect(page.get_by_test_id("login-expired")).to_be_visible()
+    await sign_in(page, agent.email, agent.password)
+    await expect(page).to_have_url(console.url + path)
+    await expect(page.get_by_test_id("ticket-id")).to_have_text(ticket["ticketId"])

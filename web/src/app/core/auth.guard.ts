@@ -1,13 +1,14 @@
 import { inject } from '@angular/core';
 import { CanActivateFn, Router } from '@angular/router';
 
-import { AuthService, safeReturnUrl } from './auth.service';
+import { AuthService, LANDING, safeReturnUrl } from './auth.service';
 
 /** Signed-in agents only; others go to the sign-in screen, which brings them back here. */
 export const authGuard: CanActivateFn = (_route, state) => {
   const auth = inject(AuthService);
   if (auth.agent) return true;
-  const returnUrl = safeReturnUrl(state?.url);
+  const asked = safeReturnUrl(state?.url);
+  const returnUrl = asked === LANDING ? null : asked;
   return inject(Router).createUrlTree(['/login'], returnUrl ? { queryParams: { returnUrl } } : {});
 };
 

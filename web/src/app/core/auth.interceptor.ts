@@ -19,9 +19,16 @@ export const authInterceptor: HttpInterceptorFn = (request, next) => {
   return next(authorised).pipe(
     catchError((error: unknown) => {
       if (error instanceof HttpErrorResponse && error.status === 401 && !isLogin) {
-        auth.logout('expired', router.url);
+        auth.logout('expired', pageAsked(router));
       }
       return throwError(() => error);
     }),
   );
 };
+
+/** The page the agent is on, or on the way to (a deep link still loading when its first call
+ * was refused: the router's address is still the one before it). */
+function pageAsked(router: Router): string {
+  const navigation = router.currentNavigation();
+  return navigation ? router.serializeUrl(navigation.finalUrl ?? navigation.extractedUrl) : router.url;
+}

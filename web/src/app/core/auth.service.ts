@@ -9,6 +9,9 @@ import { AgentProfile } from './models';
 const TOKEN_KEY = 'uts.token';
 const AGENT_KEY = 'uts.agent';
 
+/** Where signing in leads when nothing else was asked for (never named as a `returnUrl`). */
+export const LANDING = '/tickets';
+
 /** Where to go after signing in: a path of this console only (`/tickets/LUX-1?x=y`), never
  * another site (`//host`, `/\host`, `https://…`) nor the sign-in screen itself. */
 export function safeReturnUrl(url: string | null | undefined): string | null {
@@ -70,7 +73,7 @@ export class AuthService {
     const queryParams: Record<string, string> = {};
     if (reason) queryParams['reason'] = reason;
     const back = safeReturnUrl(returnUrl);
-    if (back) queryParams['returnUrl'] = back;
+    if (back && back !== LANDING) queryParams['returnUrl'] = back;
     void this.router.navigate(['/login'], { queryParams });
   }
 

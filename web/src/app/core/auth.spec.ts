@@ -123,6 +123,8 @@ describe('route guards', () => {
     const { router } = setUp();
     const tree = TestBed.runInInjectionContext(() => authGuard({} as never, { url: '/tickets/LUX-7' } as never)) as UrlTree;
     expect(router.serializeUrl(tree)).toBe('/login?returnUrl=%2Ftickets%2FLUX-7');
+    const landing = TestBed.runInInjectionContext(() => authGuard({} as never, { url: '/tickets' } as never)) as UrlTree;
+    expect(router.serializeUrl(landing)).toBe('/login');
   });
 
   it('lets admins into Settings', () => {

@@ -3,7 +3,7 @@ import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angula
 import { ActivatedRoute, Router } from '@angular/router';
 
 import { toApiError } from '../core/api-error';
-import { AuthService, safeReturnUrl } from '../core/auth.service';
+import { AuthService, LANDING, safeReturnUrl } from '../core/auth.service';
 import { I18nService } from '../core/i18n.service';
 
 /** Sign-in with email and password; says why when a session ended (any 401), then goes where
@@ -42,7 +42,7 @@ export class Login {
   private readonly query = inject(ActivatedRoute).snapshot.queryParamMap;
   protected readonly expired = this.query.get('reason') === 'expired';
   /** Where the agent was going (a path of this console only). */
-  private readonly returnUrl = safeReturnUrl(this.query.get('returnUrl')) ?? '/tickets';
+  private readonly returnUrl = safeReturnUrl(this.query.get('returnUrl')) ?? LANDING;
   protected readonly busy = signal(false);
   protected readonly error = signal('');
 
