@@ -437,11 +437,7 @@ class TicketOperations:
                 raise Conflict(
                     f"Ticket {ticket_id} was changed by someone else "
                     f"(version {ticket.version}, expected {expected_version}); reload it",
-                    context={
-                        "ticketId": ticket_id,
-                        "version": ticket.version,
-                        "expectedVersion": expected_version,
-                    },
+                    context={"version": ticket.version, "expectedVersion": expected_version},
                     reason="version_conflict",
                 )
             if first is None:
@@ -450,11 +446,7 @@ class TicketOperations:
                 raise Conflict(
                     f"Ticket {ticket_id} moved from '{first.status.value}' to "
                     f"'{ticket.status.value}' while this change was being made; reload it",
-                    context={
-                        "ticketId": ticket_id,
-                        "status": ticket.status.value,
-                        "version": ticket.version,
-                    },
+                    context={"status": ticket.status.value, "version": ticket.version},
                     reason="status_moved",
                 )
             now = self._clock.now()

@@ -11,13 +11,13 @@ const es = (key: MessageKey, params: Record<string, string | number> = {}): stri
 
 describe('the server errors in the console language', () => {
   it('words a known reason with its parameters', () => {
-    const body = { error: 'Ticket LUX-1 was changed by someone else', reason: 'version_conflict', params: { ticketId: 'LUX-1', version: 4, expectedVersion: 3 } };
-    expect(wordedError(body, 409, es)).toBe('Alguien cambió el {ticket} LUX-1 (versión 4; tenías la 3). Vuelve a cargarlo.');
+    const body = { error: 'Ticket LUX-1 was changed by someone else', reason: 'version_conflict', params: { version: 4, expectedVersion: 3 } };
+    expect(wordedError(body, 409, es)).toBe('Alguien cambió este {ticket} (versión 4; tenías la 3). Vuelve a cargarlo.');
     expect(wordedError({ error: 'Invalid credentials', reason: 'invalid_credentials', params: {} }, 401, es)).toBe('Correo o contraseña incorrectos.');
   });
 
   it('words the status a ticket moved to, and a call nobody answered', () => {
-    const moved = { reason: 'status_moved', params: { ticketId: 'LUX-1', status: 'in_progress' } };
+    const moved = { reason: 'status_moved', params: { status: 'in_progress' } };
     expect(wordedError(moved, 409, es)).toContain('«En progreso»');
     expect(wordedError(null, 0, es)).toBe('Sin conexión con el servidor.');
   });
