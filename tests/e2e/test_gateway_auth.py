@@ -78,7 +78,12 @@ async def test_wrong_password_and_unknown_email_get_the_same_401(
     )
     for r in (wrong, unknown):
         assert r.status_code == 401
-        assert r.json() == {"success": False, "error": "Invalid credentials"}
+        assert r.json() == {
+            "success": False,
+            "error": "Invalid credentials",
+            "reason": "invalid_credentials",
+            "params": {},
+        }
 
 
 async def test_login_body_is_validated(anon_api: httpx.AsyncClient) -> None:
@@ -211,7 +216,12 @@ async def test_duplicate_agent_email_is_409(
         },
     )
     assert r.status_code == 409
-    assert r.json() == {"success": False, "error": "An agent with this email already exists"}
+    assert r.json() == {
+        "success": False,
+        "error": "An agent with this email already exists",
+        "reason": "agent_email_taken",
+        "params": {"email": agent.email},
+    }
 
 
 async def test_invalid_agent_bodies_are_422_naming_the_field(admin_api: httpx.AsyncClient) -> None:

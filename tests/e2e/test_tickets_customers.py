@@ -89,6 +89,38 @@ async def test_customers_are_found_by_a_beginning_of_their_name_email_or_phone_d
     assert await found(f"pedro {surname}") == []
 
 
+async def test_an_agent_edits_a_customer_and_their_tickets_show_it(desk: Desk) -> None:
+    customer = await new_customer(desk.api, firstName="Luz", lastName="Mal Escrita")
+    ticket = await new_ticket(desk.api, customer["id"])
+    other = await new_customer(desk.api)
+    e164 = unique_phone()
+    body = {"phoneNumber": e164[3:], "firstName": "Luz", "lastName": "Bien", "email": "L@X.mx"}
+    r = await desk.api.put(f"/customers/{customer['id']}", json=body)
+    assert r.status_code == 200, r.text
+    edited = r.json()["customer"]
+    assert (edited["phoneNumber"], edited["lastName"], edited["email"]) == (e164, "Bien", "l@x.mx")
+    assert edited["createdAt"] == customer["createdAt"]
+    assert edited["updatedAt"] > customer["updatedAt"]
+    assert (await desk.api.get(f"/customers/{customer['id']}")).json()["customer"] == edited
+    listed = (await desk.api.get(f"/tickets/{ticket['ticketId']}")).json()["ticket"]["customer"]
+    assert listed == {"id": customer["id"], "name": "Luz Bien", "phoneNumber": e164}
+
+    # A field left out is cleared (PUT replaces the editable fields); the phone stays required.
+    r = await desk.api.put(f"/customers/{customer['id']}", json={"phoneNumber": e164})
+    assert r.status_code == 200, r.text
+    assert (r.json()["customer"]["firstName"], r.json()["customer"]["email"]) == (None, None)
+
+    r = await desk.api.put(
+        f"/customers/{customer['id']}", json={"phoneNumber": other["phoneNumber"]}
+    )
+    assert r.status_code == 409, r.text
+    for bad in ({"phoneNumber": "12"}, {}, {"phoneNumber": e164, "email": "x@"}):
+        r = await desk.api.put(f"/customers/{customer['id']}", json=bad)
+        assert r.status_code == 422, (bad, r.text)
+    r = await desk.api.put("/customers/does-not-exist", json={"phoneNumber": unique_phone()})
+    assert r.status_code == 404, r.text
+
+
 async def test_customer_tickets_paginate_and_filter_by_status(desk: Desk) -> None:
     customer = await new_customer(desk.api)
     other = await new_customer(desk.api)

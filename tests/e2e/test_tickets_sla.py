@@ -86,3 +86,21 @@ async def test_a_customer_reply_over_http_resumes_a_paused_clock(desk: Desk) -> 
 
     r = await desk.api.post("/conversations/no-such-conversation/customer-replied", json={})
     assert r.status_code == 404
+
+
+async def test_a_list_sorts_by_the_next_sla_due_time(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    low = await new_ticket(desk.api, customer["id"], priority="low")
+    urgent = await new_ticket(desk.api, customer["id"], priority="urgent")
+    done = await new_ticket(desk.api, customer["id"], priority="urgent")
+    r = await desk.api.post(f"/tickets/{done['ticketId']}/resolve", json={"resolutionNotes": "ok"})
+    assert r.status_code == 200, r.text
+
+    async def listed(order: str) -> list[str]:
+        params = {"customerId": customer["id"], "sortBy": "slaDue", "sortOrder": order}
+        r = await desk.api.get("/tickets", params=params)
+        assert r.status_code == 200, r.text
+        return [t["ticketId"] for t in r.json()["tickets"]]
+
+    assert await listed("asc") == [urgent["ticketId"], low["ticketId"], done["ticketId"]]
+    assert await listed("desc") == [done["ticketId"], low["ticketId"], urgent["ticketId"]]

@@ -111,6 +111,11 @@ LISTS = {
         sort_spec("updatedAt", "desc"),
     ),
     "breached SLA, newest first": (TicketFilter(sla_state=SlaState.BREACHED), NEWEST),
+    "everything, soonest SLA due first": (TicketFilter(), sort_spec("slaDue", "asc")),
+    "open, soonest SLA due first": (
+        TicketFilter(status=TicketStatus.OPEN),
+        sort_spec("slaDue", "asc"),
+    ),
     "everything, newest first": (TicketFilter(), NEWEST),
 }
 

@@ -142,3 +142,54 @@ async def test_a_customer_reply_resumes_the_tickets_waiting_on_them(
 
     again = await env.rpc.call(t.CUSTOMER_REPLIED, reply)  # nothing left waiting
     assert again.resumed == []
+
+
+async def test_lists_sort_by_the_next_sla_due_time_soonest_first(
+    clocked: tuple[TicketsEnv, FakeClock],
+) -> None:
+    env, clock = clocked
+    customer = await env.customer()
+    low = await env.ticket(customer, subject="low", priority=t.Priority.LOW)
+    clock.advance(60)
+    urgent = await env.ticket(customer, subject="urgent", priority=t.Priority.URGENT)
+    waiting = await env.ticket(customer, subject="waiting", priority=t.Priority.URGENT)
+    resolved = await env.ticket(customer, subject="resolved", priority=t.Priority.URGENT)
+    for ticket_id, status in (
+        (waiting.ticket_id, S.IN_PROGRESS),
+        (waiting.ticket_id, S.PENDING_CUSTOMER),
+        (resolved.ticket_id, S.IN_PROGRESS),
+    ):
+        await env.rpc.call(
+            t.CHANGE_STATUS, t.ChangeStatus(ticket_id=ticket_id, status=status, by="a1")
+        )
+    await env.rpc.call(
+        t.CHANGE_STATUS,
+        t.ChangeStatus(ticket_id=resolved.ticket_id, status=S.RESOLVED, reason="hecho", by="a1"),
+    )
+
+    async def order(sort_order: str) -> list[str]:
+        page = await env.rpc.call(
+            t.LIST,
+            t.ListTickets(customer_id=customer.id, sort_by="slaDue", sort_order=sort_order),
+        )
+        return [s.subject for s in page.tickets]
+
+    # Urgent is due sooner though created later; no clock runs on the waiting or the resolved
+    # ticket (the newer first among equals, as every list breaks ties).
+    assert await order("asc") == ["urgent", "low", "resolved", "waiting"]
+    assert low.sla.resolution_due_at and urgent.sla.first_response_due_at
+    assert urgent.sla.first_response_due_at < low.sla.first_response_due_at  # type: ignore[operator]
+
+
+async def test_tickets_stored_before_the_due_time_was_kept_get_it_at_start(
+    clocked: tuple[TicketsEnv, FakeClock],
+) -> None:
+    env, _ = clocked
+    customer = await env.customer()
+    ticket = await env.ticket(customer, priority=t.Priority.HIGH)
+    store = env.service.store
+    await store.tickets.update_one({"_id": ticket.ticket_id}, {"$unset": {"slaDue": ""}})
+    assert await store.fill_sla_due() == 1
+    doc = await store.tickets.find_one({"_id": ticket.ticket_id}, {"slaDue": 1})
+    assert doc is not None and doc["slaDue"] == ticket.sla.first_response_due_at
+    assert await store.fill_sla_due() == 0

@@ -89,10 +89,14 @@ async def keep_screenshot_if_failed(page: Page, request: pytest.FixtureRequest) 
 
 
 async def signed_in(page: Page, console: Console, login: Login, path: str = "/tickets") -> Page:
-    """Open `path` with `login`'s session already in the tab (what the sign-in screen stores)."""
+    """Open `path` with `login`'s session already in the browser (what the sign-in screen stores,
+    shared by the context's tabs). Put in place once per tab, so a later sign-out sticks."""
     await page.add_init_script(
-        f"sessionStorage.setItem('uts.token', {json.dumps(login.token)});"
-        f"sessionStorage.setItem('uts.agent', {json.dumps(json.dumps(login.agent))});"
+        "if (!sessionStorage.getItem('uts.test-seeded')) {"
+        "sessionStorage.setItem('uts.test-seeded', '1');"
+        f"localStorage.setItem('uts.token', {json.dumps(login.token)});"
+        f"localStorage.setItem('uts.agent', {json.dumps(json.dumps(login.agent))});"
+        "}"
     )
     await page.goto(console.url + path)
     return page

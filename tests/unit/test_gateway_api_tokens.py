@@ -496,6 +496,7 @@ async def test_a_token_without_the_scope_is_403_naming_it(gw: GatewayApp) -> Non
             ("POST", "/tickets", "tickets:write"),
             ("PUT", "/tickets/LUX-2026-000001", "tickets:write"),
             ("POST", "/customers", "customers:write"),
+            ("PUT", "/customers/c1", "customers:write"),
             ("POST", "/conversations/c1/customer-replied", "customers:write"),
             ("POST", "/ai/tool-calls", "ai:tools"),
         ):

@@ -44,6 +44,14 @@ def _app() -> FastAPI:
         "internal-reply": DomainError.from_info(
             ErrorInfo(code=ErrorCode.INTERNAL, message="KeyError: 'value' at store.py:42")
         ),
+        "worded": DomainError.from_info(
+            ErrorInfo(
+                code=ErrorCode.CONFLICT,
+                message="Ticket LUX-1 was changed by someone else (version 4, expected 3)",
+                context={"ticketId": "LUX-1", "version": 4, "expectedVersion": 3, "x": [1]},
+                reason="version_conflict",
+            )
+        ),
         "rate-limited": TooManyAttempts("Too many login attempts", retry_after=42),
         "broker-down": AMQPConnectionError("connection reset"),
         "bug": RuntimeError("secret internals: /srv/app/store.py line 3"),
@@ -85,6 +93,21 @@ async def test_domain_errors_map_to_their_http_status(
     r = await client.get(f"/raise/{kind}")
     assert r.status_code == status
     assert r.json() == {"success": False, "error": message}
+
+
+async def test_an_error_with_a_reason_carries_its_code_and_wording_parameters(
+    client: httpx.AsyncClient,
+) -> None:
+    """What a console words in its own language, from a service's reply through the gateway
+    (only plain values: the wording's parameters, nothing nested)."""
+    r = await client.get("/raise/worded")
+    assert r.status_code == 409
+    assert r.json() == {
+        "success": False,
+        "error": "Ticket LUX-1 was changed by someone else (version 4, expected 3)",
+        "reason": "version_conflict",
+        "params": {"ticketId": "LUX-1", "version": 4, "expectedVersion": 3},
+    }
 
 
 async def test_validation_failure_from_a_service_keeps_its_field_details(

@@ -129,7 +129,7 @@ async def test_every_error_is_declared_with_the_one_error_body(spec: dict[str, A
     assert wrong == []
     body = spec["components"]["schemas"]["ErrorBody"]
     assert body["required"] == ["error"]
-    assert set(body["properties"]) == {"success", "error", "details", "allowed"}
+    assert set(body["properties"]) == {"success", "error", "details", "allowed", "reason", "params"}
     assert "HTTPValidationError" not in spec["components"]["schemas"]
 
 

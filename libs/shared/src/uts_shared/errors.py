@@ -53,10 +53,15 @@ class ErrorInfo(BaseModel):
     message: str
     details: list[FieldError] = Field(default_factory=list)
     context: dict[str, Any] = Field(default_factory=dict)
+    reason: str | None = None
 
 
 class DomainError(Exception):
-    """Base of every expected failure; carries everything the caller needs to explain it."""
+    """Base of every expected failure; carries everything the caller needs to explain it.
+
+    `reason`: a stable code of what went wrong (`invalid_credentials`, `version_conflict`…)
+    that a client words in its own language, with `context` as the wording's parameters; the
+    message stays the English text for people reading the API and the logs."""
 
     code: ErrorCode = ErrorCode.INTERNAL
 
@@ -66,21 +71,27 @@ class DomainError(Exception):
         *,
         details: list[FieldError] | None = None,
         context: dict[str, Any] | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or []
         self.context = context or {}
+        self.reason = reason
 
     def info(self) -> ErrorInfo:
         return ErrorInfo(
-            code=self.code, message=self.message, details=self.details, context=self.context
+            code=self.code,
+            message=self.message,
+            details=self.details,
+            context=self.context,
+            reason=self.reason,
         )
 
     @classmethod
     def from_info(cls, info: ErrorInfo) -> DomainError:
         err_cls = _BY_CODE.get(info.code, DomainError)
-        err = err_cls(info.message, details=info.details, context=info.context)
+        err = err_cls(info.message, details=info.details, context=info.context, reason=info.reason)
         err.code = info.code
         return err
 

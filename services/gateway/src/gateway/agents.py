@@ -266,7 +266,9 @@ class Agents:
             await self.store.insert(doc)
         except DuplicateKeyError:
             raise Conflict(
-                "An agent with this email already exists", context={"email": new.email}
+                "An agent with this email already exists",
+                context={"email": new.email},
+                reason="agent_email_taken",
             ) from None
         log.info("agent %s (%s) created by %s", doc["_id"], new.role.value, by or "bootstrap")
         return AgentProfile.from_document(doc)
@@ -371,10 +373,10 @@ class Agents:
         doc = await self.store.by_email(email.strip().lower())
         if doc is None:
             await self._passwords.burn(password)
-            raise Unauthorized(INVALID_CREDENTIALS)
+            raise Unauthorized(INVALID_CREDENTIALS, reason="invalid_credentials")
         password_hash = doc.get("passwordHash", "")
         if not await self._passwords.verify(password_hash, password):
-            raise Unauthorized(INVALID_CREDENTIALS)
+            raise Unauthorized(INVALID_CREDENTIALS, reason="invalid_credentials")
         profile = AgentProfile.from_document(doc)
         if not profile.active:
             raise Forbidden("Account is disabled")

@@ -95,6 +95,7 @@ _EXACT: dict[tuple[str, str], Scope] = {
     ("GET", "/conversations/{}"): Scope.TICKETS_READ,
     ("GET", "/conversations/{}/tickets"): Scope.TICKETS_READ,
     ("POST", "/customers"): Scope.CUSTOMERS_WRITE,
+    ("PUT", "/customers/{}"): Scope.CUSTOMERS_WRITE,
     ("POST", "/conversations"): Scope.CUSTOMERS_WRITE,
     ("POST", "/conversations/{}/customer-replied"): Scope.CUSTOMERS_WRITE,
     ("GET", "/conversations/{}/messages"): Scope.TICKETS_READ,

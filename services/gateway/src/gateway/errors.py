@@ -44,6 +44,11 @@ class ErrorBody(BaseModel):
     """On 422: each rejected field and why."""
     allowed: list[str] | None = None
     """On 409 about a ticket's state: the states it may move to (or be in)."""
+    reason: str | None = None
+    """A stable code of what went wrong, for a client to word it in its own language
+    (`invalid_credentials`, `agent_email_taken`, `phone_taken`, `version_conflict`,
+    `status_moved`); `params` are the wording's values."""
+    params: dict[str, str | int | float | bool | None] | None = None
 
 
 def error_response(
@@ -53,12 +58,19 @@ def error_response(
     headers: dict[str, str] | None = None,
     *,
     allowed: list[str] | None = None,
+    reason: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"success": False, "error": message}
     if details:
         body["details"] = [{"field": d.field, "reason": d.reason} for d in details]
     if allowed is not None:
         body["allowed"] = allowed
+    if reason is not None:
+        body["reason"] = reason
+        body["params"] = {
+            k: v for k, v in (params or {}).items() if v is None or isinstance(v, str | int | float)
+        }
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -76,6 +88,8 @@ def domain_error_response(exc: DomainError) -> JSONResponse:
         exc.details,
         headers,
         allowed=[str(a) for a in allowed] if isinstance(allowed, list) else None,
+        reason=exc.reason,
+        params=exc.context,
     )
 
 

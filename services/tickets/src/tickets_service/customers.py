@@ -55,9 +55,44 @@ class CustomerOperations:
             raise Conflict(
                 f"A customer with phone number {phone} already exists",
                 context={"customerId": existing.id if existing else None, "phoneNumber": phone},
+                reason="phone_taken",
             ) from None
         log.debug("customer %s created (%s)", customer.id, phone)
         return customer
+
+    async def update(self, req: t.UpdateCustomer) -> t.Customer:
+        """Replace the customer's phone, names and email; its tickets show the new name and
+        phone. Conflict when the phone is another customer's."""
+        phone = normalise_phone(req.phone_number, self._region)
+        existing = await self._store.get_customer(req.customer_id)
+        if existing is None:
+            raise NotFound(f"Customer '{req.customer_id}' not found")
+        details = {
+            "phoneNumber": phone,
+            "firstName": req.first_name or None,
+            "lastName": req.last_name or None,
+            "email": req.email or None,
+        }
+        try:
+            edited = await self._store.replace_customer_details(
+                existing.id, details, self._clock.now()
+            )
+        except PhoneTaken:
+            taken = await self._store.get_customer_by_phone(phone)
+            raise Conflict(
+                f"A customer with phone number {phone} already exists",
+                context={"customerId": taken.id if taken else None, "phoneNumber": phone},
+                reason="phone_taken",
+            ) from None
+        if edited is None:
+            raise NotFound(f"Customer '{req.customer_id}' not found")
+        if (display_name(edited), edited.phone_number) != (
+            display_name(existing),
+            existing.phone_number,
+        ):
+            await self._store.rename_customer(edited.id, display_name(edited), phone)
+        log.debug("customer %s edited", edited.id)
+        return await self._counted(edited)
 
     async def upsert_by_phone(self, req: t.UpsertCustomerByPhone) -> t.UpsertedCustomer:
         """The same phone gives the same customer, created if absent (racing twins too); the

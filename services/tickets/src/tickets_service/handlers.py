@@ -55,6 +55,7 @@ def register(
     serve(broker, t.PREVIEW_NEXT_ID, ops.preview_next_id)
     serve(broker, t.CREATE_CUSTOMER, customers.create)
     serve(broker, t.UPSERT_CUSTOMER_BY_PHONE, customers.upsert_by_phone)
+    serve(broker, t.UPDATE_CUSTOMER, customers.update)
     serve(broker, t.GET_CUSTOMER, customers.get)
     serve(broker, t.GET_CUSTOMER_BY_PHONE, customers.get_by_phone)
     serve(broker, t.LIST_CUSTOMERS, customers.list)

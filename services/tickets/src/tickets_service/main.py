@@ -155,6 +155,9 @@ class TicketsService(ServiceHost):
         if (self.settings.mongodb_url is None and not whole) or await self.store.counts_missing():
             counted = await self.store.rebuild_counts()
             log.info("ticket counts rebuilt from %d tickets", counted)
+        # After the clean-stop check: these write only what an earlier version left behind.
+        if filled := await self.store.fill_sla_due():
+            log.info("SLA due times stored for %d older tickets", filled)
         if await self.store.search_terms_outdated():
             fixed = await self.store.reindex_search()
             log.info("search terms follow the current recipe: %d ticket(s) reindexed", fixed)

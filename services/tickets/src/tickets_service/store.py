@@ -14,7 +14,7 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
@@ -75,7 +75,9 @@ _COUNTS_READ = {tally.APPLIED: 0}
 _ACTIVE = [ConversationStatus.OPEN.value, ConversationStatus.ASSIGNED.value]
 """Conversation statuses still going on."""
 
-SortField = Literal["createdAt", "updatedAt", "priority", "status", "ticketId", "relevance"]
+SortField = Literal[
+    "createdAt", "updatedAt", "priority", "status", "ticketId", "relevance", "slaDue"
+]
 
 
 def _plain(value: Any) -> Any:
@@ -103,10 +105,37 @@ _NAME_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 """Agent ids usable as a key of the names map (no '.' or '$'); others keep no name."""
 
 
+SLA_DUE = "slaDue"
+"""Stored next due time of a ticket's SLA (what `sortBy=slaDue` sorts on)."""
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+"""The `slaDue` of a ticket no clock is running on: after every real due time, so soonest
+first lists it last (and never as null, which sorts first)."""
+
+
+def sla_due(ticket: TicketState) -> datetime:
+    """When the ticket's next SLA target falls due: the sooner of the clocks still running
+    (first response until given, resolution until resolved); NO_DUE while paused, resolved or
+    closed. An overdue clock keeps the due time it passed."""
+    sla = ticket.sla
+    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) or sla.paused_since:
+        return NO_DUE
+    due = [
+        at
+        for at, running in (
+            (sla.first_response_due_at, sla.first_response_at is None),
+            (sla.resolution_due_at, sla.resolution_met is None),
+        )
+        if running and at is not None
+    ]
+    return min(due, default=NO_DUE)
+
+
 def ticket_document(ticket: TicketState) -> Document:
     """The stored document of the aggregate's state (camelCase names), without the search and
-    outbox bookkeeping; the agents' names move from beside each id to the names map."""
+    outbox bookkeeping; the agents' names move from beside each id to the names map, the SLA's
+    next due time is kept beside it (`slaDue`)."""
     doc: Document = _plain(ticket.model_dump(by_alias=True))
+    doc[SLA_DUE] = sla_due(ticket)
     names: dict[str, str] = {}
     pairs = [(doc.get(id_field), doc.pop(name_field, None)) for id_field, name_field in _NAMED]
     for note in doc.get("notes") or ():
@@ -231,8 +260,9 @@ NEWEST_FIRST = [("createdAt", DESCENDING), ("_id", DESCENDING)]
 def sort_spec(sort_by: SortField, order: Literal["asc", "desc"]) -> list[tuple[str, int]]:
     """Sort keys with a stable tie-break (newest first, then id) so pages never overlap.
 
-    `priority` sorts by rank: descending means most urgent first. A ticket's `_id` is its
-    ticketId. `relevance` (matched search words) is ranked by `TicketStore.search`.
+    `priority` sorts by rank: descending means most urgent first. `slaDue`: by the next SLA
+    due time, ascending soonest first with the tickets no clock runs on last. A ticket's `_id`
+    is its ticketId. `relevance` (matched search words) is ranked by `TicketStore.search`.
     """
     direction = DESCENDING if order == "desc" else ASCENDING
     keys: list[tuple[str, int]]
@@ -242,6 +272,8 @@ def sort_spec(sort_by: SortField, order: Literal["asc", "desc"]) -> list[tuple[s
         keys = [("score", direction)]
     elif sort_by == "ticketId":
         keys = [("_id", direction)]
+    elif sort_by == "slaDue":
+        keys = [(SLA_DUE, direction)]
     else:
         keys = [(sort_by, direction)]
     for tie in NEWEST_FIRST:
@@ -291,6 +323,9 @@ class TicketStore:
                 newest("priority"),
                 newest("isEscalated"),
                 newest("sla.state"),
+                # The triage queue: open tickets soonest due first (`sortBy=slaDue`).
+                newest(SLA_DUE),
+                newest("status", SLA_DUE),
                 by_priority(),
                 by_priority("status"),
                 by_priority("assignedAgent"),
@@ -442,6 +477,8 @@ class TicketStore:
         for agent_id, name in new[AGENT_NAMES].items():
             if known.get(agent_id) != name:
                 changed[f"{AGENT_NAMES}.{agent_id}"] = name
+        # Always: a ticket stored before `slaDue` was kept gets it on its next change.
+        changed[SLA_DUE] = new[SLA_DUE]
         if search_terms is not None:
             changed["searchTerms"] = list(search_terms)
         if after.priority != before.priority:
@@ -535,6 +572,25 @@ class TicketStore:
         )
         return False
 
+    async def fill_sla_due(self, *, batch: int = 500) -> int:
+        """Give `slaDue` to the tickets stored before it was kept (how many); each write is
+        conditioned on the version it was computed from (a ticket changed meanwhile got it)."""
+        filled = 0
+        while True:
+            docs = (
+                await self.tickets.find({SLA_DUE: None}, {"outbox": 0, "searchTerms": 0})
+                .limit(batch)
+                .to_list(None)
+            )
+            for doc in docs:
+                due = sla_due(_ticket(doc))
+                result = await self.tickets.update_one(
+                    {"_id": doc["_id"], "version": doc.get("version")}, {"$set": {SLA_DUE: due}}
+                )
+                filled += int(result.modified_count)
+            if len(docs) < batch:
+                return filled
+
     async def rename_agent(self, agent_id: str, name: str) -> int:
         """The agent's new name on every ticket naming it (not a change of those tickets: their
         versions stay); how many tickets were updated."""
@@ -546,16 +602,21 @@ class TicketStore:
         )
         return int(result.modified_count)
 
-    async def rename_customer(self, customer_id: str, name: str | None) -> int:
-        """The customer's new name on each of its tickets, with the search terms it gives
-        (versions stay); how many changed."""
+    async def rename_customer(
+        self, customer_id: str, name: str | None, phone_number: str | None = None
+    ) -> int:
+        """The customer's new name (and phone, when given) on each of its tickets, with the
+        search terms they give (versions stay); how many changed."""
         changed = 0
         wanted = {"customerId": customer_id, "customer": {"$ne": None}}
         for doc in await self.tickets.find(wanted, _SEARCHABLE).to_list(None):
-            renamed = {**doc, "customer": {**doc["customer"], "name": name}}
+            changes: Document = {"customer.name": name}
+            customer = {**doc["customer"], "name": name}
+            if phone_number is not None:
+                changes["customer.phoneNumber"] = customer["phoneNumber"] = phone_number
+            changes["searchTerms"] = _searchable({**doc, "customer": customer}).terms()
             result = await self.tickets.update_one(
-                {"_id": doc["_id"], "customer": doc["customer"]},
-                {"$set": {"customer.name": name, "searchTerms": _searchable(renamed).terms()}},
+                {"_id": doc["_id"], "customer": doc["customer"]}, {"$set": changes}
             )
             changed += int(result.modified_count)
         return changed
@@ -844,6 +905,23 @@ class TicketStore:
             {"$set": {**details, "updatedAt": now, "searchTerms": terms}},
             return_document=ReturnDocument.AFTER,
         )
+        return _customer(doc)
+
+    async def replace_customer_details(
+        self, customer_id: str, details: Mapping[str, str | None], now: datetime
+    ) -> Customer | None:
+        """Set the customer's phone, names and email (wire keys, all four) and the search
+        terms they give; None when it does not exist, PhoneTaken when the phone is another
+        customer's."""
+        terms = _customer_terms(details)
+        try:
+            doc = await self.customers.find_one_and_update(
+                {"_id": customer_id},
+                {"$set": {**details, "updatedAt": now, "searchTerms": terms}},
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            raise PhoneTaken(str(details.get("phoneNumber"))) from None
         return _customer(doc)
 
     async def get_customer(self, customer_id: str) -> Customer | None:

@@ -456,6 +456,7 @@ class TicketOperations:
                     f"Ticket {ticket_id} was changed by someone else "
                     f"(version {ticket.version}, expected {expected_version}); reload it",
                     context={"version": ticket.version, "expectedVersion": expected_version},
+                    reason="version_conflict",
                 )
             if first is None:
                 first = ticket
@@ -464,6 +465,7 @@ class TicketOperations:
                     f"Ticket {ticket_id} moved from '{first.status.value}' to "
                     f"'{ticket.status.value}' while this change was being made; reload it",
                     context={"status": ticket.status.value, "version": ticket.version},
+                    reason="status_moved",
                 )
             now = self._clock.now()
             aggregate = Ticket(ticket)

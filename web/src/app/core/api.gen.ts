@@ -891,7 +891,13 @@ export interface paths {
         };
         /** Get Customer */
         get: operations["getCustomer"];
-        put?: never;
+        /**
+         * Update Customer
+         * @description Edit a customer: phone (stored in E.164, unused by another customer), names and email
+         *     are replaced by the ones given (a field left out becomes empty); its tickets show the new
+         *     name and phone.
+         */
+        put: operations["updateCustomer"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2228,6 +2234,18 @@ export interface components {
             details?: components["schemas"]["FieldError"][] | null;
             /** Error */
             error: string;
+            /**
+             * Params
+             * @default null
+             */
+            params?: {
+                [key: string]: string | number | boolean | null;
+            } | null;
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
             /**
              * Success
              * @default false
@@ -8945,13 +8963,120 @@ export interface operations {
             };
         };
     };
+    updateCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCustomer"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Phone number already taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     customerTickets: {
         parameters: {
             query?: {
                 page?: number;
                 limit?: number;
                 status?: components["schemas"]["TicketStatus"] | null;
-                sortBy?: "createdAt" | "updatedAt" | "priority" | "status" | "ticketId" | "relevance";
+                sortBy?: "createdAt" | "updatedAt" | "priority" | "status" | "ticketId" | "relevance" | "slaDue";
                 sortOrder?: "asc" | "desc";
             };
             header?: never;
@@ -9101,7 +9226,7 @@ export interface operations {
                 updatedSince?: string | null;
                 slaState?: components["schemas"]["SlaState"][] | null;
                 search?: string | null;
-                sortBy?: ("createdAt" | "updatedAt" | "priority" | "status" | "ticketId" | "relevance") | null;
+                sortBy?: ("createdAt" | "updatedAt" | "priority" | "status" | "ticketId" | "relevance" | "slaDue") | null;
                 sortOrder?: "asc" | "desc";
             };
             header?: never;

@@ -32,7 +32,7 @@ describe('UI text', () => {
   });
 
   it('follows the configured language and terms as soon as the configuration arrives', () => {
-    sessionStorage.clear(); // nobody signed in: the test loads the configuration itself
+    localStorage.clear(); // nobody signed in: the test loads the configuration itself
     localStorage.setItem('uts.language', 'en');
     TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
     const i18n = TestBed.inject(I18nService);

@@ -64,9 +64,15 @@ export class CustomerList implements OnInit {
     this.load(1);
   }
 
+  /** The latest list asked for: an earlier answer arriving after it is dropped (a search made
+   * while the first page loads keeps its results). */
+  private asked = 0;
+
   protected load(page: number): void {
+    const asked = ++this.asked;
     this.api.list(page).subscribe({
       next: (answer) => {
+        if (asked !== this.asked) return;
         this.customers.set(answer.customers);
         this.pagination.set(answer.pagination);
       },
@@ -79,8 +85,10 @@ export class CustomerList implements OnInit {
       this.load(1);
       return;
     }
+    const asked = ++this.asked;
     this.api.search(this.query.value).subscribe({
       next: (found) => {
+        if (asked !== this.asked) return;
         this.customers.set(found);
         this.pagination.set(null);
       },

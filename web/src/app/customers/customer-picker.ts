@@ -6,11 +6,20 @@ import { catchError, debounceTime, distinctUntilChanged, of, switchMap } from 'r
 import { errorsByField, toApiError } from '../core/api-error';
 import { I18nService } from '../core/i18n.service';
 import { Customer } from '../core/models';
-import { CustomerService, customerName } from './customer.service';
+import { CustomerService, customerName, looksLikePhone } from './customer.service';
+
+/** The new customer's fields from a search that found nobody: a phone, or first and last name. */
+export function prefill(text: string): { phoneNumber?: string; firstName?: string; lastName?: string } {
+  const typed = text.trim();
+  if (looksLikePhone(typed)) return { phoneNumber: typed };
+  const [firstName, ...rest] = typed.split(/\s+/);
+  return { firstName: firstName ?? '', lastName: rest.join(' ') };
+}
 
 const INPUT = 'block w-full rounded-md border border-gray-300 px-3 py-2 text-sm';
 
-/** Choose a customer by phone or name, or create one on the spot. */
+/** Choose a customer by phone or name, or create one on the spot (offered, with what was
+ * typed, when the search finds nobody: the phone is typed once). */
 @Component({
   selector: 'app-customer-picker',
   imports: [ReactiveFormsModule],
@@ -37,6 +46,9 @@ const INPUT = 'block w-full rounded-md border border-gray-300 px-3 py-2 text-sm'
         </ul>
       } @else if (searched()) {
         <p class="mt-1 text-xs text-gray-500">{{ i18n.t('picker.noResults') }}</p>
+        @if (!creating()) {
+          <button type="button" class="mt-1 rounded-md border border-indigo-200 bg-indigo-50 px-3 py-1.5 text-sm font-medium text-indigo-800 hover:bg-indigo-100" (click)="offerCreate()" data-testid="customer-create-offer">{{ offer() }}</button>
+        }
       }
       <details class="mt-2 rounded-md border border-dashed border-gray-300 p-3" [open]="creating()" (toggle)="creating.set($any($event.target).open)">
         <summary class="cursor-pointer text-sm font-medium text-indigo-700" data-testid="customer-create-toggle">{{ i18n.t('picker.createNew') }}</summary>
@@ -104,6 +116,20 @@ export class CustomerPicker implements OnInit {
         this.results.set(found);
         this.searched.set(this.query.value.trim() !== '');
       });
+  }
+
+  /** "Create customer with phone …" (or named …) for what was searched and not found. */
+  protected offer(): string {
+    const text = this.query.value.trim();
+    return looksLikePhone(text)
+      ? this.i18n.t('picker.createWithPhone', { phone: text })
+      : this.i18n.t('picker.createWithName', { name: text });
+  }
+
+  /** Open the new customer's form with what was typed: the phone, or the name. */
+  protected offerCreate(): void {
+    this.newCustomer.patchValue(prefill(this.query.value));
+    this.creating.set(true);
   }
 
   protected pick(customer: Customer): void {

@@ -67,6 +67,13 @@ export class CustomerService {
       .pipe(map((answer) => answer.customer), tap((created) => this.remember([created])));
   }
 
+  /** Replace the customer's phone, names and email (`PUT`: a field left empty is cleared). */
+  update(id: string, details: NewCustomer): Observable<Customer> {
+    return this.http
+      .put<Answer<'/api/v2/customers/{customer_id}', 'put'>>(`${BASE}/${encodeURIComponent(id)}`, details)
+      .pipe(map((answer) => answer.customer), tap((edited) => this.remember([edited])));
+  }
+
   /** A customer by id, fetched once and then kept (null until it arrives). */
   watch(id: string): Observable<Customer | null> {
     let entry = this.known.get(id);

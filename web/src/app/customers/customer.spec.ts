@@ -5,6 +5,7 @@ import { TestBed } from '@angular/core/testing';
 import { Customer, CustomerRef } from '../core/models';
 import { CustomerName } from './customer-name';
 import { customerName, looksLikePhone } from './customer.service';
+import { prefill } from './customer-picker';
 
 describe('customer picker search', () => {
   it('looks numbers up by phone and words up by name', () => {
@@ -46,5 +47,13 @@ describe('customer name', () => {
     const customer = { id: 'c1', phoneNumber: '+525512345678', firstName: 'María', lastName: null } as Customer;
     TestBed.inject(HttpTestingController).expectOne('/api/v2/customers/c1').flush({ success: true, customer });
     expect(text()).toBe('María');
+  });
+});
+
+describe('creating the customer a search did not find', () => {
+  it('starts from what was typed: the phone, or the first and last names', () => {
+    expect(prefill(' +52 55 1234 5678 ')).toEqual({ phoneNumber: '+52 55 1234 5678' });
+    expect(prefill('María  López Díaz')).toEqual({ firstName: 'María', lastName: 'López Díaz' });
+    expect(prefill('Ana')).toEqual({ firstName: 'Ana', lastName: '' });
   });
 });

@@ -3,10 +3,11 @@ import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angula
 import { ActivatedRoute, Router } from '@angular/router';
 
 import { toApiError } from '../core/api-error';
-import { AuthService } from '../core/auth.service';
+import { AuthService, LANDING, safeReturnUrl } from '../core/auth.service';
 import { I18nService } from '../core/i18n.service';
 
-/** Sign-in with email and password; says why when a session ended (any 401). */
+/** Sign-in with email and password; says why when a session ended (any 401), then goes where
+ * the agent was going (`returnUrl`). */
 @Component({
   selector: 'app-login',
   imports: [ReactiveFormsModule],
@@ -38,7 +39,10 @@ export class Login {
   protected readonly i18n = inject(I18nService);
   private readonly auth = inject(AuthService);
   private readonly router = inject(Router);
-  protected readonly expired = inject(ActivatedRoute).snapshot.queryParamMap.get('reason') === 'expired';
+  private readonly query = inject(ActivatedRoute).snapshot.queryParamMap;
+  protected readonly expired = this.query.get('reason') === 'expired';
+  /** Where the agent was going (a path of this console only). */
+  private readonly returnUrl = safeReturnUrl(this.query.get('returnUrl')) ?? LANDING;
   protected readonly busy = signal(false);
   protected readonly error = signal('');
 
@@ -53,7 +57,7 @@ export class Login {
     this.busy.set(true);
     this.error.set('');
     this.auth.login(email, password).subscribe({
-      next: () => void this.router.navigateByUrl('/tickets'),
+      next: () => void this.router.navigateByUrl(this.returnUrl),
       error: (error: unknown) => {
         this.busy.set(false);
         this.error.set(this.i18n.t('login.failed', { message: toApiError(error).message }));

@@ -83,7 +83,7 @@ describe('API tokens page', () => {
   let page: HTMLElement;
 
   function open(tokens: ApiToken[] = [CRM, OLD]): void {
-    sessionStorage.clear();
+    localStorage.clear();
     localStorage.setItem('uts.language', 'en');
     TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
     fixture = TestBed.createComponent(ApiTokensSettings);

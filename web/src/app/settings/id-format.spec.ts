@@ -21,7 +21,7 @@ describe('ticket-ID format page: live preview of the next id', () => {
 
   function open(): void {
     vi.useFakeTimers();
-    sessionStorage.clear();
+    localStorage.clear();
     localStorage.setItem('uts.language', 'en');
     TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
     fixture = TestBed.createComponent(IdFormatSettings);

@@ -90,7 +90,7 @@ describe('SLA policy form', () => {
 
 describe('SLA settings page', () => {
   function open(): { page: HTMLElement; backend: HttpTestingController } {
-    sessionStorage.clear();
+    localStorage.clear();
     TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
     const fixture = TestBed.createComponent(SlaSettings);
     fixture.detectChanges();

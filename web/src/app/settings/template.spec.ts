@@ -26,7 +26,7 @@ describe('instructions template page: live preview of the draft', () => {
 
   function open(): void {
     vi.useFakeTimers();
-    sessionStorage.clear();
+    localStorage.clear();
     localStorage.setItem('uts.language', 'en');
     TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
     fixture = TestBed.createComponent(TemplateSettings);

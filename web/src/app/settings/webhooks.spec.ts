@@ -130,7 +130,7 @@ describe('webhooks page', () => {
   let page: HTMLElement;
 
   function open(webhooks: Webhook[] = [CRM, BROKEN]): void {
-    sessionStorage.clear();
+    localStorage.clear();
     localStorage.setItem('uts.language', 'en');
     TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
     fixture = TestBed.createComponent(WebhooksSettings);

@@ -20,8 +20,8 @@ const DIRECTORY: DirectoryEntry[] = [{ id: 'a1', firstName: 'Ana', lastName: 'Ru
 
 /** Signed in, with the directory answered: the name shown for `id` given the `known` one. */
 function shown(id: string, known: string | null): string {
-  sessionStorage.setItem('uts.token', 'token');
-  sessionStorage.setItem('uts.agent', JSON.stringify(ME));
+  localStorage.setItem('uts.token', 'token');
+  localStorage.setItem('uts.agent', JSON.stringify(ME));
   TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
   const fixture = TestBed.createComponent(AgentName);
   fixture.componentRef.setInput('id', id);
@@ -32,7 +32,7 @@ function shown(id: string, known: string | null): string {
 }
 
 describe('agent name', () => {
-  afterEach(() => sessionStorage.clear());
+  afterEach(() => localStorage.clear());
 
   it('names a listed agent from the directory', () => {
     expect(shown('a1', 'Ana (old name)')).toBe('Ana Ruiz');

@@ -121,3 +121,13 @@ function counting(warnedAt: string | null, breachedAt: string | null, stopped: b
   if (stopped) return 'stopped';
   return warnedAt ? 'warning' : 'running';
 }
+
+/** When the ticket's next target falls due (the sooner of the clocks still counting, as the
+ * `slaDue` sort orders them); null while paused or once nothing is due. */
+export function nextDue(ticket: Pick<TicketSummary, 'sla' | 'status' | 'resolvedAt'>): string | null {
+  const due = slaClocks(ticket)
+    .map((clock) => clock.dueAt)
+    .filter((at): at is string => !!at)
+    .sort((a, b) => Date.parse(a) - Date.parse(b));
+  return ticket.sla.paused ? null : (due[0] ?? null);
+}

@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, inject, input } from '@angular/core';
 
 import { I18nService } from '../core/i18n.service';
+import { MessageKey } from '../core/messages';
 import { Ticket, TicketStatus } from '../core/models';
 import { AgentName } from '../shared/agent-name';
 import { closeReasonLabel } from './ticket-close';
@@ -18,6 +19,14 @@ interface Entry {
   to?: TicketStatus;
   reason?: string | null;
 }
+
+/** The status changes' reasons the tickets service writes (domain/ticket.py), by message. */
+const SYSTEM_REASONS: Record<string, MessageKey> = {
+  'Resolved by agent': 'timeline.resolvedByAgent',
+  'Assigned to agent': 'timeline.assignedToAgent',
+  'customer replied': 'timeline.customerReplied',
+  Escalated: 'timeline.escalated',
+};
 
 /** Notes and status changes on one timeline, newest first; internal notes marked. */
 @Component({
@@ -79,10 +88,16 @@ export class TicketActivity {
       by: change.changedBy,
       from: change.from,
       to: change.to,
-      reason: change.to === 'closed' && change.reason ? closeReasonLabel(change.reason, (key) => this.i18n.t(key)) : change.reason,
+      reason: change.to === 'closed' && change.reason ? closeReasonLabel(change.reason, (key) => this.i18n.t(key)) : this.reason(change.reason),
     }));
     return [...notes, ...changes].sort((a, b) => b.at.localeCompare(a.at));
   });
+
+  /** A reason the tickets service writes itself, worded; an agent's own words as written. */
+  private reason(text: string | null | undefined): string | null | undefined {
+    const key = text ? SYSTEM_REASONS[text] : undefined;
+    return key ? this.i18n.t(key) : text;
+  }
 
   protected dot(entry: Entry): string {
     if (entry.kind === 'status') return 'bg-gray-400';

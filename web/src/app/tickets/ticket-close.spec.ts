@@ -121,7 +121,7 @@ describe('closing from the ticket actions', () => {
   let page: HTMLElement;
 
   function open(current: Ticket): void {
-    sessionStorage.clear();
+    localStorage.clear();
     localStorage.setItem('uts.language', 'en');
     TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
     fixture = TestBed.createComponent(TicketActions);

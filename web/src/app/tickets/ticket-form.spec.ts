@@ -5,6 +5,8 @@ describe('ticket form', () => {
   it('starts at medium priority and needs subject, description, category and customer', () => {
     const form = ticketForm();
     expect(form.controls.priority.value).toBe('medium');
+    expect(form.controls.category.value).toBe('');
+    expect(form.controls.category.hasError('required')).toBe(true);
     expect(form.valid).toBe(false);
     form.patchValue({ subject: 'Lamp off', description: 'Street 5', category: 'other', customerId: 'c1' });
     expect(form.valid).toBe(true);

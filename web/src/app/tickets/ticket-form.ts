@@ -3,13 +3,15 @@ import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@ang
 import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { Observable, map } from 'rxjs';
+import { Observable, catchError, map, of, switchMap } from 'rxjs';
 
 import { ApiError, errorsByField, toApiError } from '../core/api-error';
 import { ConfigService, categoryLabel } from '../core/config.service';
 import { I18nService } from '../core/i18n.service';
 import { Category, Conversation, Customer, Priority, Ticket } from '../core/models';
 import { ToastService } from '../core/toast.service';
+import { AgentsService } from '../core/agents.service';
+import { AuthService } from '../core/auth.service';
 import { ConversationService } from '../conversations/conversation.service';
 import { CustomerPicker } from '../customers/customer-picker';
 import { NewTicket, TicketChanges, TicketService } from './ticket.service';
@@ -81,7 +83,8 @@ export function showServerErrors(form: TicketForm, error: ApiError): string[] {
 
 const INPUT = 'mt-1 block w-full rounded-md border px-3 py-2 text-sm focus:outline-none focus:ring-2 focus:ring-indigo-200';
 
-/** `/tickets/new` (pre-filled from `?customerId=&conversationId=`) and `/tickets/:id/edit`. */
+/** `/tickets/new` (pre-filled from `?customerId=&conversationId=`; a category chosen on
+ * purpose, an assignee; saving opens the new ticket) and `/tickets/:id/edit`. */
 @Component({
   selector: 'app-ticket-form',
   imports: [AsyncPipe, ReactiveFormsModule, RouterLink, CustomerPicker],
@@ -129,7 +132,8 @@ const INPUT = 'mt-1 block w-full rounded-md border px-3 py-2 text-sm focus:outli
 
       <div class="grid gap-4 sm:grid-cols-3">
         <label class="block text-sm font-medium text-gray-700">{{ i18n.t('form.category') }}
-          <select formControlName="category" [class]="input + border('category') + ' bg-white'" data-testid="category">
+          <select formControlName="category" [class]="input + border('category') + ' bg-white'" [attr.aria-invalid]="shows('category') || null" data-testid="category">
+            <option value="" disabled>{{ i18n.t('form.chooseCategory') }}</option>
             @for (category of categories$ | async; track category.id) {
               <option [value]="category.id">{{ label(category) }}</option>
             }
@@ -153,6 +157,21 @@ const INPUT = 'mt-1 block w-full rounded-md border px-3 py-2 text-sm focus:outli
           </select>
         </label>
       </div>
+
+      @if (!editing()) {
+        <div class="block text-sm font-medium text-gray-700">
+          <label for="assignee">{{ i18n.t('form.assignee') }}</label>
+          <div class="mt-1 flex gap-2">
+            <select id="assignee" [formControl]="assignee" [class]="input + ' mt-0 border-gray-300 bg-white'" data-testid="assignee">
+              <option value="">{{ i18n.t('tickets.unassigned') }}</option>
+              @for (agent of agents$ | async; track agent.id) {
+                <option [value]="agent.id">{{ agent.firstName }} {{ agent.lastName }}</option>
+              }
+            </select>
+            <button type="button" class="shrink-0 rounded-md border border-gray-300 px-3 text-sm font-medium text-gray-700 hover:bg-gray-50" (click)="assignToMe()" data-testid="assign-to-me">{{ i18n.t('form.assignToMe') }}</button>
+          </div>
+        </div>
+      }
 
       <label class="block text-sm font-medium text-gray-700">{{ i18n.t('form.tags') }}
         <input formControlName="tags" [placeholder]="i18n.t('form.tagsHint')" [class]="input + border('tags')" data-testid="tags" />
@@ -190,13 +209,23 @@ export class TicketFormPage implements OnInit {
   // One key per form visit: a double submit (or a retry after a timeout) creates one ticket.
   private readonly idempotencyKey = crypto.randomUUID();
 
+  private readonly auth = inject(AuthService);
+  protected readonly agents$ = inject(AgentsService).active$;
+  /** Who the new ticket goes to: nobody, me (`assignToSelf`) or a colleague (assigned next). */
+  protected readonly assignee = new FormControl('', { nonNullable: true });
+
   constructor() {
-    // A new ticket starts on the first configured category (and follows a preset change).
+    // No category until one is chosen on purpose (a default misfiles tickets); a preset that
+    // removes the chosen one empties the choice again.
     this.categories$.pipe(takeUntilDestroyed()).subscribe((categories) => {
       const category = this.form.controls.category;
       const ids = categories.map((c) => c.id);
-      if (!ids.includes(category.value) && !this.editing()) category.setValue(ids[0] ?? '');
+      if (category.value && !ids.includes(category.value) && !this.editing()) category.setValue('');
     });
+  }
+
+  protected assignToMe(): void {
+    this.assignee.setValue(this.auth.agent?.id ?? '');
   }
 
   ngOnInit(): void {
@@ -261,7 +290,7 @@ export class TicketFormPage implements OnInit {
     if (!this.shows(field) || !control.errors) return '';
     const errors = control.errors;
     if (errors['server']) return String(errors['server']);
-    if (errors['required']) return this.i18n.t('form.required');
+    if (errors['required']) return this.i18n.t(field === 'category' ? 'form.categoryRequired' : 'form.required');
     if (errors['maxlength']) return this.i18n.t('form.maxLength', { max: SUBJECT_MAX });
     return '';
   }
@@ -285,12 +314,12 @@ export class TicketFormPage implements OnInit {
     const editing = this.editing();
     const request = editing
       ? this.tickets.update(editing.ticketId, changesOf(this.form), editing.version)
-      : this.tickets.create(toNewTicket(this.form), this.idempotencyKey);
+      : this.created();
     request.subscribe({
       next: (ticket) => {
         this.busy.set(false);
         if (!editing) this.toasts.show(this.i18n.t('form.created', { id: ticket.ticketId }), 'success');
-        void this.router.navigate(editing ? ['/tickets', ticket.ticketId] : ['/tickets']);
+        void this.router.navigate(['/tickets', ticket.ticketId]);
       },
       error: (error: unknown) => {
         this.busy.set(false);
@@ -301,6 +330,25 @@ export class TicketFormPage implements OnInit {
         if (problem.status === 409 && editing) this.loadTicket(editing.ticketId);
       },
     });
+  }
+
+  /** The new ticket, mine from the start or then assigned to the colleague picked (a failed
+   * assignment is told, and the ticket still opens). */
+  private created(): Observable<Ticket> {
+    const assignee = this.assignee.value;
+    const mine = assignee !== '' && assignee === this.auth.agent?.id;
+    const created = this.tickets.create({ ...toNewTicket(this.form), assignToSelf: mine }, this.idempotencyKey);
+    if (!assignee || mine) return created;
+    return created.pipe(
+      switchMap((ticket) =>
+        this.tickets.assign(ticket, assignee).pipe(
+          catchError((error: unknown) => {
+            this.toasts.show(this.i18n.t('form.assignFailed', { message: toApiError(error).message }), 'error');
+            return of(ticket);
+          }),
+        ),
+      ),
+    );
   }
 
   private loadConversations(customerId: string): void {

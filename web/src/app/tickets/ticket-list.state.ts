@@ -15,22 +15,28 @@ import {
 
 import { ApiError, toApiError } from '../core/api-error';
 import { AuthService } from '../core/auth.service';
-import { SlaState, TicketPage, TicketStats } from '../core/models';
+import { Params, ParamMap } from '@angular/router';
+
+import { Priority, SlaState, TicketPage, TicketStats, TicketStatus } from '../core/models';
 import { LiveEvent, SocketService, eventTicketId } from '../core/socket.service';
 import { SortBy, TicketQuery, TicketService } from './ticket.service';
+import { PRIORITIES, STATUSES } from './ticket-workflow';
+import { SLA_STATES } from './sla-view';
 
 export type AssignedFilter = 'anyone' | 'me' | 'unassigned';
-/** The SLA filter: any state (`''`) or one. */
-export type SlaFilter = SlaState | '';
+const ASSIGNED: AssignedFilter[] = ['anyone', 'me', 'unassigned'];
+const SORTS: SortBy[] = ['createdAt', 'updatedAt', 'priority', 'status', 'ticketId', 'relevance', 'slaDue'];
 
-/** What the filter bar holds (the API query is derived from it). */
+/** What the filter bar holds (the API query is derived from it); an empty list is any value. */
 export interface ListFilters {
   search: string;
-  status: TicketQuery['status'];
-  priority: TicketQuery['priority'];
-  category: string;
+  status: TicketStatus[];
+  priority: Priority[];
+  category: string[];
   assigned: AssignedFilter;
-  sla: SlaFilter;
+  sla: SlaState[];
+  /** Escalated tickets only. */
+  escalated: boolean;
   sortBy: SortBy | '';
   sortOrder: 'asc' | 'desc';
   page: number;
@@ -38,19 +44,88 @@ export interface ListFilters {
 
 export const DEFAULT_FILTERS: ListFilters = {
   search: '',
-  status: '',
-  priority: '',
-  category: '',
+  status: [],
+  priority: [],
+  category: [],
   assigned: 'anyone',
-  sla: '',
+  sla: [],
+  escalated: false,
   sortBy: '',
   sortOrder: 'desc',
   page: 1,
 };
 
+/** Every status but resolved and closed: the "all open" of the views. */
+export const OPEN_STATUSES: TicketStatus[] = STATUSES.filter((s) => s !== 'resolved' && s !== 'closed');
+
 export const PAGE_SIZE = 20;
 const HIGHLIGHT_MS = 4000;
 const LIVE_DEBOUNCE_MS = 250;
+
+/** The list's address: `q`, `status`, `priority`, `category`, `sla` (several values
+ * comma-separated), `assigned`, `escalated`, `sort`, `order`, `page`; only what differs from the defaults. */
+export function filtersToParams(filters: ListFilters): Params {
+  const params: Params = {};
+  if (filters.search) params['q'] = filters.search;
+  if (filters.status.length) params['status'] = filters.status.join(',');
+  if (filters.priority.length) params['priority'] = filters.priority.join(',');
+  if (filters.category.length) params['category'] = filters.category.join(',');
+  if (filters.sla.length) params['sla'] = filters.sla.join(',');
+  if (filters.assigned !== 'anyone') params['assigned'] = filters.assigned;
+  if (filters.escalated) params['escalated'] = 'true';
+  if (filters.sortBy) params['sort'] = filters.sortBy;
+  if (filters.sortOrder !== 'desc') params['order'] = filters.sortOrder;
+  if (filters.page > 1) params['page'] = String(filters.page);
+  return params;
+}
+
+/** The filters a list address holds; unknown values are dropped (a hand-edited or old link
+ * still opens a list). */
+export function filtersFromParams(params: ParamMap): ListFilters {
+  const list = <T extends string>(key: string, known?: readonly T[]): T[] => {
+    const values = (params.get(key) ?? '').split(',').map((v) => v.trim()).filter(Boolean) as T[];
+    return known ? values.filter((v) => known.includes(v)) : values;
+  };
+  const one = <T extends string>(key: string, known: readonly T[], fallback: T): T => {
+    const value = params.get(key) as T | null;
+    return value !== null && known.includes(value) ? value : fallback;
+  };
+  const page = Number(params.get('page') ?? '1');
+  return {
+    search: (params.get('q') ?? '').trim(),
+    status: list('status', STATUSES),
+    priority: list('priority', PRIORITIES),
+    category: list('category'),
+    assigned: one('assigned', ASSIGNED, 'anyone'),
+    sla: list('sla', SLA_STATES),
+    escalated: params.get('escalated') === 'true',
+    sortBy: one<SortBy | ''>('sort', SORTS, ''),
+    sortOrder: one('order', ['asc', 'desc'] as const, 'desc'),
+    page: Number.isInteger(page) && page > 1 ? page : 1,
+  };
+}
+
+/** Whether two sets of filters ask for the same list. */
+export function sameFilters(a: ListFilters, b: ListFilters): boolean {
+  const x = filtersToParams(a);
+  const y = filtersToParams(b);
+  const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+  return [...keys].every((key) => x[key] === y[key]);
+}
+
+export type ViewName = 'mine' | 'unassigned' | 'open' | 'breaching' | 'recent';
+
+/** The built-in views: each is only a set of filters (a list address). */
+export const VIEWS: { name: ViewName; filters: ListFilters }[] = [
+  { name: 'mine', filters: { ...DEFAULT_FILTERS, status: OPEN_STATUSES, assigned: 'me' } },
+  { name: 'unassigned', filters: { ...DEFAULT_FILTERS, status: OPEN_STATUSES, assigned: 'unassigned' } },
+  { name: 'open', filters: { ...DEFAULT_FILTERS, status: OPEN_STATUSES } },
+  {
+    name: 'breaching',
+    filters: { ...DEFAULT_FILTERS, status: OPEN_STATUSES, sla: ['warning', 'breached'], sortBy: 'slaDue', sortOrder: 'asc' },
+  },
+  { name: 'recent', filters: { ...DEFAULT_FILTERS, sortBy: 'updatedAt' } },
+];
 
 export function toQuery(filters: ListFilters, myId: string | null): TicketQuery {
   const assignedAgent =
@@ -63,14 +138,15 @@ export function toQuery(filters: ListFilters, myId: string | null): TicketQuery 
     priority: filters.priority,
     category: filters.category,
     assignedAgent,
-    slaState: filters.sla || undefined,
+    slaState: filters.sla,
+    isEscalated: filters.escalated || undefined,
     sortBy: filters.sortBy,
     sortOrder: filters.sortOrder,
   };
 }
 
-/** The tickets list's state (BehaviorSubjects), kept across visits so filters survive
- * opening a ticket and coming back. Live: any ticket event reloads the page and the counts
+/** The tickets list's state (BehaviorSubjects); its filters follow the list's address (the
+ * list component feeds them from the URL, so back, reload and a shared link restore them). Live: any ticket event reloads the page and the counts
  * (the server decides what matches the filters, SLA states included: the SLA warnings and breaches
  * are ticket events too) and highlights the tickets it was about. */
 @Injectable({ providedIn: 'root' })
@@ -86,13 +162,19 @@ export class TicketListState {
   readonly loading$ = new BehaviorSubject<boolean>(false);
   readonly highlighted$ = new BehaviorSubject<ReadonlySet<string>>(new Set());
 
-  update(changes: Partial<ListFilters>): void {
+  /** The filters after `changes` (any change but the page's goes back to page 1). */
+  changed(changes: Partial<ListFilters>): ListFilters {
     const page = 'page' in changes ? (changes.page ?? 1) : 1;
-    this.filters$.next({ ...this.filters$.value, ...changes, page });
+    return { ...this.filters$.value, ...changes, page };
+  }
+
+  /** Show the list for `filters` (a no-op when they ask for the list already shown). */
+  apply(filters: ListFilters): void {
+    if (!sameFilters(filters, this.filters$.value)) this.filters$.next(filters);
   }
 
   reset(): void {
-    this.filters$.next(DEFAULT_FILTERS);
+    this.apply(DEFAULT_FILTERS);
   }
 
   /** Start loading and listening; unsubscribe when the list is left. */

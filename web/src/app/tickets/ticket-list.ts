@@ -1,8 +1,8 @@
 import { AsyncPipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, computed, inject } from '@angular/core';
 import { FormControl, ReactiveFormsModule } from '@angular/forms';
 import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
-import { RouterLink } from '@angular/router';
+import { ActivatedRoute, Params, Router, RouterLink } from '@angular/router';
 import { debounceTime, distinctUntilChanged } from 'rxjs';
 
 import { ConfigService, categoryLabel } from '../core/config.service';
@@ -13,18 +13,20 @@ import { AuthService } from '../core/auth.service';
 import { ToastService } from '../core/toast.service';
 import { Pager } from '../shared/pager';
 import { TicketTable } from './ticket-table';
-import { ListFilters, TicketListState } from './ticket-list.state';
+import { ListFilters, TicketListState, VIEWS, ViewName, filtersFromParams, filtersToParams, sameFilters } from './ticket-list.state';
+import { FilterOption, MultiFilter } from '../shared/multi-filter';
 import { PRIORITIES, STATUSES, statsKey } from './ticket-workflow';
 import { STATUS_CLASSES } from './ticket-status-badge';
 import { SLA_CLASSES, SLA_STATES } from './sla-view';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
-/** `/tickets`: filters (SLA state too), search, sort, counts by status and of SLAs in warning
- * or breached, the live list, pagination. */
+/** `/tickets`: built-in views, filters (SLA state too, several values each), search, sort,
+ * counts by status and of SLAs in warning or breached, the live list, pagination. Every filter
+ * lives in the address: the controls are set from it and change it. */
 @Component({
   selector: 'app-ticket-list',
-  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager],
+  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager, MultiFilter],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
@@ -32,77 +34,67 @@ const SEARCH_DEBOUNCE_MS = 300;
       <a routerLink="/tickets/new" class="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-700">+ {{ i18n.t('tickets.new') }}</a>
     </div>
 
+    <nav class="mb-3 flex gap-1 overflow-x-auto pb-1 text-sm" [attr.aria-label]="i18n.t('views.title')" data-testid="views">
+      @for (view of views; track view.name) {
+        <a routerLink="/tickets" [queryParams]="params(view.filters)" class="shrink-0 rounded-md px-3 py-1.5 font-medium" [class]="isView(view.filters) ? 'bg-indigo-600 text-white' : 'text-gray-700 hover:bg-gray-100'" [attr.aria-current]="isView(view.filters) ? 'page' : null" [attr.data-view]="view.name">{{ viewLabel(view.name) }}</a>
+      }
+    </nav>
+
     @if (state.stats$ | async; as stats) {
       <div class="mb-4 flex gap-2 overflow-x-auto pb-1" data-testid="status-counts">
-        <button type="button" (click)="set({ status: '' })" class="shrink-0 rounded-full border px-3 py-1 text-xs font-medium" [class]="filters().status === '' ? 'border-indigo-500 bg-indigo-50 text-indigo-800' : 'border-gray-200 bg-white text-gray-700'">
+        <button type="button" (click)="set({ status: [] })" class="shrink-0 rounded-full border px-3 py-1 text-xs font-medium" [class]="filters().status.length === 0 ? 'border-indigo-500 bg-indigo-50 text-indigo-800' : 'border-gray-200 bg-white text-gray-700'">
           {{ i18n.t('common.total') }} <span class="ml-1 font-semibold">{{ stats.total }}</span>
         </button>
         @for (status of statuses; track status) {
-          <button type="button" (click)="set({ status })" class="shrink-0 rounded-full border px-3 py-1 text-xs font-medium" [class]="filters().status === status ? 'border-indigo-500 ring-1 ring-indigo-500 ' + statusClasses[status] : 'border-transparent ' + statusClasses[status]" [attr.data-count-status]="status">
+          <button type="button" (click)="set({ status: [status] })" class="shrink-0 rounded-full border px-3 py-1 text-xs font-medium" [class]="filters().status.includes(status) ? 'border-indigo-500 ring-1 ring-indigo-500 ' + statusClasses[status] : 'border-transparent ' + statusClasses[status]" [attr.data-count-status]="status">
             {{ i18n.status(status) }} <span class="ml-1 font-semibold">{{ count(stats, status) }}</span>
           </button>
         }
         <span class="mx-1 w-px shrink-0 bg-gray-200" aria-hidden="true"></span>
         @for (state of attentionStates; track state) {
-          <button type="button" (click)="toggleSla(state)" class="shrink-0 rounded-full border px-3 py-1 text-xs font-medium" [class]="filters().sla === state ? 'border-indigo-500 ring-1 ring-indigo-500 ' + slaClasses[state] : 'border-transparent ' + slaClasses[state]" [attr.aria-pressed]="filters().sla === state" [attr.data-count-sla]="state">
+          <button type="button" (click)="toggleSla(state)" class="shrink-0 rounded-full border px-3 py-1 text-xs font-medium" [class]="filters().sla.includes(state) ? 'border-indigo-500 ring-1 ring-indigo-500 ' + slaClasses[state] : 'border-transparent ' + slaClasses[state]" [attr.aria-pressed]="filters().sla.includes(state)" [attr.data-count-sla]="state">
             {{ i18n.t('sla.badge', { state: slaLabel(state) }) }} <span class="ml-1 font-semibold">{{ (state === 'breached' ? stats.slaBreached : stats.slaWarning) ?? 0 }}</span>
           </button>
         }
       </div>
     }
 
-    <div class="mb-4 grid grid-cols-2 gap-2 rounded-lg border border-gray-200 bg-white p-3 sm:grid-cols-3 lg:grid-cols-8" role="search">
+    <div class="mb-4 grid grid-cols-2 gap-2 rounded-lg border border-gray-200 bg-white p-3 sm:grid-cols-3 lg:grid-cols-9" role="search">
       <label class="col-span-2 sm:col-span-3 lg:col-span-2">
         <span class="sr-only">{{ i18n.t('common.search') }}</span>
         <input type="search" [formControl]="search" [placeholder]="i18n.t('tickets.searchPlaceholder')" class="w-full rounded-md border border-gray-300 px-3 py-1.5 text-sm" data-testid="search" />
       </label>
-      <label class="text-xs text-gray-600">{{ i18n.t('tickets.filterStatus') }}
-        <select class="mt-0.5 block w-full rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900" [value]="filters().status" (change)="set({ status: value($event) })" data-testid="filter-status">
-          <option value="">{{ i18n.t('tickets.any') }}</option>
-          @for (status of statuses; track status) {
-            <option [value]="status">{{ i18n.status(status) }}</option>
-          }
-        </select>
-      </label>
-      <label class="text-xs text-gray-600">{{ i18n.t('tickets.filterPriority') }}
-        <select class="mt-0.5 block w-full rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900" [value]="filters().priority" (change)="set({ priority: value($event) })" data-testid="filter-priority">
-          <option value="">{{ i18n.t('tickets.any') }}</option>
-          @for (priority of priorities; track priority) {
-            <option [value]="priority">{{ i18n.priority(priority) }}</option>
-          }
-        </select>
-      </label>
-      <label class="text-xs text-gray-600">{{ i18n.t('tickets.filterCategory') }}
-        <select class="mt-0.5 block w-full rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900" [value]="filters().category" (change)="set({ category: value($event) })" data-testid="filter-category">
-          <option value="">{{ i18n.t('tickets.any') }}</option>
-          @for (category of (config.config$ | async)?.ticketCategories ?? []; track category.id) {
-            <option [value]="category.id">{{ label(category) }}</option>
-          }
-        </select>
-      </label>
+      <div class="text-xs text-gray-600">{{ i18n.t('tickets.filterStatus') }}
+        <app-multi-filter [label]="i18n.t('tickets.filterStatus')" [options]="statusOptions()" [selected]="filters().status" [anyLabel]="i18n.t('tickets.any')" (changed)="set({ status: $any($event) })" data-testid="filter-status" />
+      </div>
+      <div class="text-xs text-gray-600">{{ i18n.t('tickets.filterPriority') }}
+        <app-multi-filter [label]="i18n.t('tickets.filterPriority')" [options]="priorityOptions()" [selected]="filters().priority" [anyLabel]="i18n.t('tickets.any')" (changed)="set({ priority: $any($event) })" data-testid="filter-priority" />
+      </div>
+      <div class="text-xs text-gray-600">{{ i18n.t('tickets.filterCategory') }}
+        <app-multi-filter [label]="i18n.t('tickets.filterCategory')" [options]="categoryOptions()" [selected]="filters().category" [anyLabel]="i18n.t('tickets.any')" (changed)="set({ category: $event })" data-testid="filter-category" />
+      </div>
       <label class="text-xs text-gray-600">{{ i18n.t('tickets.filterAssigned') }}
         <select class="mt-0.5 block w-full rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900" [value]="filters().assigned" (change)="set({ assigned: value($event) })" data-testid="filter-assigned">
-          <option value="anyone">{{ i18n.t('tickets.assignedAnyone') }}</option>
-          <option value="me">{{ i18n.t('tickets.assignedMe') }}</option>
-          <option value="unassigned">{{ i18n.t('tickets.assignedUnassigned') }}</option>
+          <option value="anyone" [selected]="filters().assigned === 'anyone'">{{ i18n.t('tickets.assignedAnyone') }}</option>
+          <option value="me" [selected]="filters().assigned === 'me'">{{ i18n.t('tickets.assignedMe') }}</option>
+          <option value="unassigned" [selected]="filters().assigned === 'unassigned'">{{ i18n.t('tickets.assignedUnassigned') }}</option>
         </select>
       </label>
-      <label class="text-xs text-gray-600">{{ i18n.t('sla.title') }}
-        <select class="mt-0.5 block w-full rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900" [value]="filters().sla" (change)="set({ sla: value($event) })" data-testid="filter-sla">
-          <option value="">{{ i18n.t('tickets.any') }}</option>
-          @for (state of slaStates; track state) {
-            <option [value]="state">{{ slaLabel(state) }}</option>
-          }
-        </select>
+      <div class="text-xs text-gray-600">{{ i18n.t('sla.title') }}
+        <app-multi-filter [label]="i18n.t('sla.title')" [options]="slaOptions()" [selected]="filters().sla" [anyLabel]="i18n.t('tickets.any')" (changed)="set({ sla: $any($event) })" data-testid="filter-sla" />
+      </div>
+      <label class="flex items-end gap-2 pb-2 text-sm text-gray-700">
+        <input type="checkbox" class="rounded border-gray-300" [checked]="filters().escalated" (change)="set({ escalated: $any($event.target).checked })" data-testid="filter-escalated" />{{ i18n.t('dashboard.escalated') }}
       </label>
       <label class="text-xs text-gray-600">{{ i18n.t('tickets.sort') }}
         <span class="mt-0.5 flex gap-1">
           <select class="block w-full min-w-0 rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900" [value]="filters().sortBy" (change)="set({ sortBy: value($event) })" data-testid="sort-by">
-            <option value="">{{ filters().search ? i18n.t('tickets.sortRelevance') : i18n.t('tickets.sortCreated') }}</option>
-            <option value="updatedAt">{{ i18n.t('tickets.sortUpdated') }}</option>
-            <option value="priority">{{ i18n.t('tickets.sortPriority') }}</option>
-            <option value="status">{{ i18n.t('tickets.sortStatus') }}</option>
-            <option value="ticketId">{{ i18n.t('tickets.sortId') }}</option>
+            <option value="" [selected]="filters().sortBy === ''">{{ filters().search ? i18n.t('tickets.sortRelevance') : i18n.t('tickets.sortCreated') }}</option>
+            <option value="updatedAt" [selected]="filters().sortBy === 'updatedAt'">{{ i18n.t('tickets.sortUpdated') }}</option>
+            <option value="priority" [selected]="filters().sortBy === 'priority'">{{ i18n.t('tickets.sortPriority') }}</option>
+            <option value="status" [selected]="filters().sortBy === 'status'">{{ i18n.t('tickets.sortStatus') }}</option>
+            <option value="ticketId" [selected]="filters().sortBy === 'ticketId'">{{ i18n.t('tickets.sortId') }}</option>
+            <option value="slaDue" [selected]="filters().sortBy === 'slaDue'">{{ i18n.t('tickets.sortSlaDue') }}</option>
           </select>
           <button type="button" class="rounded-md border border-gray-300 px-2 text-sm" (click)="set({ sortOrder: filters().sortOrder === 'desc' ? 'asc' : 'desc' })" [attr.aria-label]="filters().sortOrder === 'desc' ? i18n.t('tickets.desc') : i18n.t('tickets.asc')" [title]="filters().sortOrder === 'desc' ? i18n.t('tickets.desc') : i18n.t('tickets.asc')" data-testid="sort-order">{{ filters().sortOrder === 'desc' ? '↓' : '↑' }}</button>
         </span>
@@ -142,10 +134,31 @@ export class TicketList implements OnInit {
   protected readonly slaClasses = SLA_CLASSES;
   protected readonly attentionStates: SlaState[] = ['breached', 'warning'];
   protected readonly empty: ReadonlySet<string> = new Set();
+  protected readonly views = VIEWS;
+  private readonly route = inject(ActivatedRoute);
+  private readonly router = inject(Router);
+  private readonly categories = toSignal(this.config.config$);
   protected readonly filters = toSignal(this.state.filters$, { requireSync: true });
   protected readonly search = new FormControl(this.state.filters$.value.search, { nonNullable: true });
+  protected readonly statusOptions = computed<FilterOption[]>(() =>
+    STATUSES.map((status) => ({ value: status, label: this.i18n.status(status) })),
+  );
+  protected readonly priorityOptions = computed<FilterOption[]>(() =>
+    PRIORITIES.map((priority) => ({ value: priority, label: this.i18n.priority(priority) })),
+  );
+  protected readonly slaOptions = computed<FilterOption[]>(() =>
+    SLA_STATES.map((state) => ({ value: state, label: this.slaLabel(state) })),
+  );
+  protected readonly categoryOptions = computed<FilterOption[]>(() =>
+    (this.categories()?.ticketCategories ?? []).map((category) => ({ value: category.id, label: this.label(category) })),
+  );
 
   ngOnInit(): void {
+    this.route.queryParamMap.pipe(takeUntilDestroyed(this.destroyRef)).subscribe((params) => {
+      const filters = filtersFromParams(params);
+      this.state.apply(filters);
+      if (this.search.value.trim() !== filters.search) this.search.setValue(filters.search, { emitEvent: false });
+    });
     const subscription = this.state.connect();
     this.destroyRef.onDestroy(() => subscription.unsubscribe());
     this.search.valueChanges
@@ -162,8 +175,21 @@ export class TicketList implements OnInit {
       });
   }
 
+  /** Change the filters by changing the address (a new history entry: back undoes it). */
   protected set(changes: Partial<ListFilters>): void {
-    this.state.update(changes);
+    void this.router.navigate(['/tickets'], { queryParams: filtersToParams(this.state.changed(changes)) });
+  }
+
+  protected viewLabel(name: ViewName): string {
+    return this.i18n.t(`views.${name}`);
+  }
+
+  protected params(filters: ListFilters): Params {
+    return filtersToParams(filters);
+  }
+
+  protected isView(filters: ListFilters): boolean {
+    return sameFilters({ ...this.filters(), page: 1 }, filters);
   }
 
   protected slaLabel(state: SlaState): string {
@@ -172,7 +198,8 @@ export class TicketList implements OnInit {
 
   /** A count chip of the SLA strip: filters by its state, or clears the filter when it is on. */
   protected toggleSla(state: SlaState): void {
-    this.set({ sla: this.filters().sla === state ? '' : state });
+    const sla = this.filters().sla;
+    this.set({ sla: sla.includes(state) ? sla.filter((s) => s !== state) : [...sla, state] });
   }
 
   protected value<T>(event: Event): T {

@@ -1,9 +1,11 @@
-import { DEFAULT_FILTERS, toQuery } from './ticket-list.state';
+import { convertToParamMap } from '@angular/router';
+
+import { DEFAULT_FILTERS, VIEWS, filtersFromParams, filtersToParams, sameFilters, toQuery } from './ticket-list.state';
 import { listParams } from './ticket.service';
 
 describe('tickets list query', () => {
   it('sends only the filters that are set', () => {
-    const params = listParams(toQuery({ ...DEFAULT_FILTERS, status: 'open', search: ' lamp ' }, 'me-1'));
+    const params = listParams(toQuery({ ...DEFAULT_FILTERS, status: ['open'], search: ' lamp ' }, 'me-1'));
     expect(params.toString()).toBe('page=1&limit=20&search=lamp&status=open&sortOrder=desc');
   });
 
@@ -14,15 +16,67 @@ describe('tickets list query', () => {
   });
 
   it('maps the SLA filter to slaState, and sends nothing for any state', () => {
-    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: 'breached' }, null)).get('slaState')).toBe('breached');
-    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: 'warning' }, null)).get('slaState')).toBe('warning');
-    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: 'ok' }, null)).get('slaState')).toBe('ok');
-    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: 'met' }, null)).get('slaState')).toBe('met');
-    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: '' }, null)).has('slaState')).toBe(false);
+    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: ['breached'] }, null)).get('slaState')).toBe('breached');
+    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: ['warning'] }, null)).get('slaState')).toBe('warning');
+    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: ['ok'] }, null)).get('slaState')).toBe('ok');
+    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: ['met'] }, null)).get('slaState')).toBe('met');
+    expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: [] }, null)).has('slaState')).toBe(false);
   });
 
   it('sends several SLA states comma-separated', () => {
     const params = listParams({ page: 1, limit: 20, slaState: ['breached', 'warning'] });
     expect(params.toString()).toBe('page=1&limit=20&slaState=breached,warning');
+  });
+});
+
+describe('tickets list address', () => {
+  it('holds every filter, several values comma-separated, and only what is set', () => {
+    const filters = {
+      ...DEFAULT_FILTERS,
+      search: 'poste',
+      status: ['open', 'in_progress'] as const,
+      priority: ['urgent'] as const,
+      category: ['billing', 'other'],
+      sla: ['warning', 'breached'] as const,
+      assigned: 'me' as const,
+      sortBy: 'slaDue' as const,
+      sortOrder: 'asc' as const,
+      page: 3,
+    };
+    const params = filtersToParams({ ...filters, status: [...filters.status], priority: [...filters.priority], sla: [...filters.sla] });
+    expect(params).toEqual({
+      q: 'poste',
+      status: 'open,in_progress',
+      priority: 'urgent',
+      category: 'billing,other',
+      sla: 'warning,breached',
+      assigned: 'me',
+      sort: 'slaDue',
+      order: 'asc',
+      page: '3',
+    });
+    expect(filtersFromParams(convertToParamMap(params))).toEqual({ ...filters, status: ['open', 'in_progress'], priority: ['urgent'], sla: ['warning', 'breached'] });
+    expect(filtersToParams(DEFAULT_FILTERS)).toEqual({});
+    const escalated = filtersToParams({ ...DEFAULT_FILTERS, escalated: true });
+    expect(escalated).toEqual({ escalated: 'true' });
+    expect(toQuery(filtersFromParams(convertToParamMap(escalated)), null).isEscalated).toBe(true);
+  });
+
+  it('drops values it does not know (an old or hand-edited link still opens a list)', () => {
+    const filters = filtersFromParams(convertToParamMap({ status: 'open,bogus', sort: 'nope', assigned: 'x', page: '-2' }));
+    expect(filters).toEqual({ ...DEFAULT_FILTERS, status: ['open'] });
+  });
+
+  it('sends several statuses to the API comma-separated', () => {
+    const params = listParams(toQuery({ ...DEFAULT_FILTERS, status: ['open', 'in_progress'] }, null));
+    expect(params.get('status')).toBe('open,in_progress');
+  });
+
+  it('names each built-in view by its filters only', () => {
+    const mine = VIEWS.find((view) => view.name === 'mine')!;
+    expect(filtersToParams(mine.filters)).toEqual({ status: 'new,open,in_progress,pending_customer,waiting_internal', assigned: 'me' });
+    expect(sameFilters(filtersFromParams(convertToParamMap(filtersToParams(mine.filters))), mine.filters)).toBe(true);
+    const breaching = VIEWS.find((view) => view.name === 'breaching')!;
+    expect(filtersToParams(breaching.filters)).toMatchObject({ sla: 'warning,breached', sort: 'slaDue', order: 'asc' });
   });
 });

@@ -8,7 +8,8 @@ import { I18nService } from '../core/i18n.service';
 import { Language, Sla, TicketPage, TicketStats, TicketSummary } from '../core/models';
 import { LiveEvent, SocketService, TICKET_EVENTS } from '../core/socket.service';
 import { SlaBadge } from './sla-badge';
-import { SLA_CLASSES, Translate, humanDuration, slaClocks, slaNeedsAttention, slaRemaining, slaStateLabel } from './sla-view';
+import { SLA_CLASSES, Translate, humanDuration, nextDue, slaClocks, slaNeedsAttention, slaRemaining, slaStateLabel } from './sla-view';
+import { slaAttainment } from '../dashboard/ticket-stats-widget';
 import { TicketListState } from './ticket-list.state';
 import { TicketSlaPanel } from './ticket-sla-panel';
 
@@ -37,7 +38,7 @@ const SLA: Sla = {
 };
 
 function setUp(language: Language = 'en'): I18nService {
-  sessionStorage.clear();
+  localStorage.clear();
   localStorage.setItem('uts.language', language);
   TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
   return TestBed.inject(I18nService);
@@ -234,7 +235,7 @@ describe('tickets list, live SLA alarms', () => {
       on: (...names: LiveEvent['name'][]): Observable<LiveEvent> => events.pipe(filter((event) => names.includes(event.name))),
       ticketEvents: (): Observable<LiveEvent> => events.pipe(filter((event) => (TICKET_EVENTS as readonly string[]).includes(event.name))),
     };
-    sessionStorage.clear();
+    localStorage.clear();
     TestBed.configureTestingModule({
       providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting(), { provide: SocketService, useValue: socket }],
     });
@@ -255,5 +256,23 @@ describe('tickets list, live SLA alarms', () => {
     expect(state.highlighted$.value.has('LUX-2026-000001')).toBe(true);
     subscription.unsubscribe();
     backend.verify();
+  });
+});
+
+describe('the SLA time left of a list', () => {
+  const ticket = { sla: SLA, status: 'open' as const, resolvedAt: null };
+
+  it('counts down to the sooner clock still running, and to nothing while paused or once done', () => {
+    expect(nextDue(ticket)).toBe('2026-03-02T15:40:00Z');
+    const responded = { ...SLA, firstResponseAt: '2026-03-02T15:10:00Z', firstResponseMet: true };
+    expect(nextDue({ ...ticket, sla: responded })).toBe('2026-03-02T22:40:00Z');
+    expect(nextDue({ ...ticket, sla: { ...SLA, paused: true } })).toBeNull();
+    expect(nextDue({ ...ticket, status: 'closed' })).toBeNull();
+  });
+
+  it('sums the attainment over priorities, none while nothing is decided', () => {
+    expect(slaAttainment([{ met: 3, breached: 1 }, { met: 1, breached: 0 }])).toBe(0.8);
+    expect(slaAttainment([{ met: 0, breached: 0 }])).toBeNull();
+    expect(slaAttainment([])).toBeNull();
   });
 });

@@ -8,14 +8,15 @@ import { AgentName } from '../shared/agent-name';
 import { CategoryChip } from './category-chip';
 import { PriorityMark } from './priority-mark';
 import { SlaBadge } from './sla-badge';
+import { SlaLeft } from './sla-left';
 import { slaNeedsAttention } from './sla-view';
 import { TicketStatusBadge } from './ticket-status-badge';
 
-/** Tickets as a dense table on wide screens and as cards on phones; an SLA mark only on the
- * tickets whose SLA needs someone (warning or breached). */
+/** Tickets as a dense table on wide screens and as cards on phones; the SLA's time left counting
+ * down on each, and an SLA mark on the tickets whose SLA needs someone (warning or breached). */
 @Component({
   selector: 'app-ticket-table',
-  imports: [RouterLink, CustomerName, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketStatusBadge],
+  imports: [RouterLink, CustomerName, AgentName, CategoryChip, PriorityMark, SlaBadge, SlaLeft, TicketStatusBadge],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="hidden overflow-x-auto rounded-lg border border-gray-200 bg-white md:block">
@@ -30,6 +31,7 @@ import { TicketStatusBadge } from './ticket-status-badge';
             <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colCategory') }}</th>
             <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colPriority') }}</th>
             <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colStatus') }}</th>
+            <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colSla') }}</th>
             <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colAssigned') }}</th>
             <th scope="col" class="px-3 py-2 text-right">{{ i18n.t('tickets.colUpdated') }}</th>
           </tr>
@@ -57,6 +59,7 @@ import { TicketStatusBadge } from './ticket-status-badge';
                   <app-sla-badge class="mt-1 block" [sla]="ticket.sla" [showPaused]="false" data-testid="sla-mark" />
                 }
               </td>
+              <td class="px-3 py-2"><app-sla-left [ticket]="ticket" /></td>
               <td class="whitespace-nowrap px-3 py-2 text-gray-700">
                 @if (ticket.assignedAgent) {
                   <app-agent-name [id]="ticket.assignedAgent" [known]="ticket.assignedAgentName" />
@@ -87,6 +90,7 @@ import { TicketStatusBadge } from './ticket-status-badge';
             <div class="mt-2 flex flex-wrap items-center gap-x-3 gap-y-1">
               <app-priority-mark [priority]="ticket.priority" />
               <app-category-chip [id]="ticket.category" />
+              <app-sla-left [ticket]="ticket" />
               @if (showCustomer()) {
                 <span class="text-xs text-gray-600"><app-customer-name [id]="ticket.customerId" [known]="ticket.customer" /></span>
               }

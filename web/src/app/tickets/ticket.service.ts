@@ -5,14 +5,15 @@ import { Observable, map } from 'rxjs';
 import { Answer, Body } from '../core/api';
 import { Priority, SlaState, Ticket, TicketPage, TicketStats, TicketStatus } from '../core/models';
 
-export type SortBy = 'createdAt' | 'updatedAt' | 'priority' | 'status' | 'ticketId' | 'relevance';
+export type SortBy = 'createdAt' | 'updatedAt' | 'priority' | 'status' | 'ticketId' | 'relevance' | 'slaDue';
 
 export interface TicketQuery {
   page: number;
   limit: number;
-  status?: TicketStatus | '';
-  priority?: Priority | '';
-  category?: string;
+  /** Several values of a filter are sent comma-separated (`status=open,in_progress`). */
+  status?: TicketStatus | TicketStatus[] | '';
+  priority?: Priority | Priority[] | '';
+  category?: string | string[];
   /** An agent id, or `unassigned` (issue 11's filter value). */
   assignedAgent?: string;
   customerId?: string;
@@ -20,6 +21,7 @@ export interface TicketQuery {
   /** One SLA state or several (sent comma-separated: `breached,warning`). */
   slaState?: SlaState | SlaState[] | '';
   search?: string;
+  isEscalated?: boolean;
   sortBy?: SortBy | '';
   sortOrder?: 'asc' | 'desc';
 }
@@ -38,8 +40,9 @@ const BASE = '/api/v2/tickets';
 export function listParams(query: TicketQuery): HttpParams {
   let params = new HttpParams();
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== '') {
-      params = params.set(key, String(value).trim());
+    const text = Array.isArray(value) ? value.join(',') : value;
+    if (text !== undefined && text !== null && text !== '') {
+      params = params.set(key, String(text).trim());
     }
   }
   return params;

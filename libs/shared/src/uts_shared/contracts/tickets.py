@@ -134,8 +134,9 @@ class Handler(StrEnum):
     AGENT = "agent"
 
 
-SortBy = Literal["createdAt", "updatedAt", "priority", "status", "ticketId", "relevance"]
-"""`priority` sorts by rank (desc = urgent first); `relevance` = matched search words."""
+SortBy = Literal["createdAt", "updatedAt", "priority", "status", "ticketId", "relevance", "slaDue"]
+"""`priority` sorts by rank (desc = urgent first); `relevance` = newest first among a search's
+matches; `slaDue` by the next SLA due time (asc = soonest first, tickets no clock runs on last)."""
 SortOrder = Literal["asc", "desc"]
 
 
@@ -853,6 +854,13 @@ class UpsertedCustomer(WireModel):
     """True when this request created the customer."""
 
 
+class UpdateCustomer(CreateCustomer):
+    """A customer's edit: the phone number (normalised, unused by another customer), names and
+    email replaced by the ones given (left out: none); its tickets show the new name and phone."""
+
+    customer_id: Id
+
+
 class GetCustomer(WireModel):
     customer_id: Id
 
@@ -992,6 +1000,9 @@ UPSERT_CUSTOMER_BY_PHONE = Rpc(
     UpsertCustomerByPhone,
     UpsertedCustomer,
     "The customer with this phone, created if absent (idempotent; for integrating systems)",
+)
+UPDATE_CUSTOMER = Rpc(
+    "tickets.customers.update", UpdateCustomer, Customer, "Edit; unique E.164 phone"
 )
 GET_CUSTOMER = Rpc("tickets.customers.get", GetCustomer, Customer)
 GET_CUSTOMER_BY_PHONE = Rpc("tickets.customers.get_by_phone", GetCustomerByPhone, Customer)

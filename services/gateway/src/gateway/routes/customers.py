@@ -1,4 +1,5 @@
-"""Customers (no CRM exists around us): create, look up, list, and each one's tickets (agents)."""
+"""Customers (no CRM exists around us): create, edit, look up, list, and each one's tickets
+(agents)."""
 
 from __future__ import annotations
 
@@ -107,6 +108,24 @@ async def list_customers(query: Annotated[CustomerListQuery, Query()], rpc: RpcD
 )
 async def get_customer(customer_id: CustomerId, rpc: RpcDep) -> Response:
     customer = await rpc.call(tickets.GET_CUSTOMER, tickets.GetCustomer(customer_id=customer_id))
+    return answer("customer", customer)
+
+
+@router.put(
+    "/{customer_id}",
+    response_model=None,
+    responses={
+        200: {"model": CustomerOut},
+        409: {"description": "Phone number already taken"},
+        **NOT_FOUND,
+    },
+)
+async def update_customer(customer_id: CustomerId, body: CreateCustomer, rpc: RpcDep) -> Response:
+    """Edit a customer: phone (stored in E.164, unused by another customer), names and email
+    are replaced by the ones given (a field left out becomes empty); its tickets show the new
+    name and phone."""
+    request = tickets.UpdateCustomer(customer_id=customer_id, **body.model_dump(by_alias=False))
+    customer = await rpc.call(tickets.UPDATE_CUSTOMER, request)
     return answer("customer", customer)
 
 
