@@ -104,6 +104,13 @@ async def test_an_agent_edits_a_customer_and_their_tickets_show_it(desk: Desk) -
     assert (await desk.api.get(f"/customers/{customer['id']}")).json()["customer"] == edited
     listed = (await desk.api.get(f"/tickets/{ticket['ticketId']}")).json()["ticket"]["customer"]
     assert listed == {"id": customer["id"], "name": "Luz Bien", "phoneNumber": e164}
+    # Found by the new name and phone, no longer by the old name.
+    found = await desk.api.get("/customers", params={"search": f"bien {e164[-4:]} luz"})
+    assert [c["id"] for c in found.json()["customers"]] == [customer["id"]]
+    old = await desk.api.get("/customers", params={"search": "mal escrita luz"})
+    assert customer["id"] not in [c["id"] for c in old.json()["customers"]]
+    by_name = await desk.api.get("/tickets", params={"search": f"luz bien {e164[-6:]}"})
+    assert ticket["ticketId"] in [t["ticketId"] for t in by_name.json()["tickets"]]
 
     # A field left out is cleared (PUT replaces the editable fields); the phone stays required.
     r = await desk.api.put(f"/customers/{customer['id']}", json={"phoneNumber": e164})
