@@ -14,6 +14,7 @@ names is one of `BEYOND_SCHEMA`, with the reason why; any other refusal of valid
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from schemathesis.checks import CheckContext, not_a_server_error
 from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from tests.support.configuration import configuration_kept
 from tests.support.desk import create_agent
 from tests.support.factories import unique_word
 from tests.support.system import System
@@ -64,6 +66,16 @@ def valid_data_is_taken(ctx: CheckContext, response: Any, case: Any) -> bool | N
         if response.status_code == 422 and named and named <= BEYOND_SCHEMA.keys():
             return None
         raise
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def configuration_put_back(
+    system: System, admin_api: httpx.AsyncClient
+) -> AsyncIterator[None]:
+    """Generated requests change settings, save presets and register webhooks: undone after."""
+    system.require("config")
+    async with configuration_kept(admin_api):
+        yield
 
 
 @pytest.fixture(params=["admin", "agent", "scoped token"])
