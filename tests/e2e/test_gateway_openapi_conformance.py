@@ -68,6 +68,13 @@ def valid_data_is_taken(ctx: CheckContext, response: Any, case: Any) -> bool | N
         raise
 
 
+def _told(exc: BaseException) -> str:
+    """An error and, for a group (hypothesis' flaky or several failures), each one inside."""
+    if isinstance(exc, BaseExceptionGroup):
+        return f"{exc}\n" + "\n".join(_told(inner) for inner in exc.exceptions)
+    return str(exc)
+
+
 @pytest.fixture(scope="module", autouse=True)
 async def configuration_put_back(
     system: System, admin_api: httpx.AsyncClient
@@ -125,5 +132,5 @@ def test_every_operation_answers_as_documented(
         try:
             call()
         except (BaseExceptionGroup, AssertionError) as exc:  # report every operation at once
-            failures.append(f"{operation.label}: {str(exc)[:1500]}")
+            failures.append(f"{operation.label}: {_told(exc)[:3000]}")
     assert not failures, "\n\n".join(failures)
