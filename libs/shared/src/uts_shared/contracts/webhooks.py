@@ -108,15 +108,25 @@ _LATIN = "A-Za-z0-9\u00c0-\u024f"
 _IDN_LABEL = f"[{_LATIN}](?:[{_LATIN}-]{{0,10}}[{_LATIN}])?"
 _NAME = rf"(?:{_LABEL_TEXT}\.){{0,5}}{_LAST_LABEL}"
 _IDN_NAME = rf"(?:{_IDN_LABEL}\.){{0,3}}[A-Za-z\u00c0-\u024f](?:[{_LATIN}-]{{0,10}}[{_LATIN}])?"
-_HOST = rf"(?:{_NAME}|{_IDN_NAME}|{_OCTET}(?:\.{_OCTET}){{3}})"
+_H16 = "[0-9A-Fa-f]{1,4}"
+_IPV6 = "|".join(
+    (
+        rf"(?:{_H16}:){{7}}{_H16}",
+        rf"(?:{_H16}:){{1,7}}:",
+        *(rf"(?:{_H16}:){{1,{7 - n}}}(?::{_H16}){{1,{n}}}" for n in range(1, 7)),
+        rf":(?::{_H16}){{1,7}}",
+        "::",
+    )
+)
+_HOST = rf"(?:{_NAME}|{_IDN_NAME}|{_OCTET}(?:\.{_OCTET}){{3}}|\[(?:{_IPV6})\])"
 _PORT = "(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
 WEB_URL = rf"^[Hh][Tt][Tt][Pp][Ss]?://{_HOST}(?::{_PORT})?(?:[/?#][^{SPACE}]*)?$"
 """The URLs the document promises to take: http(s) (any case); a host name of up to six labels
 of 1-41 letters, digits or hyphens (within DNS's 253), the last one starting with a letter (a
 name of numbers only reads as an IP address), or an international one (up to four labels of 1-12
-letters of the Latin alphabets, digits or hyphens), or an IPv4 address a.b.c.d; an optional port;
-anything after it but spaces. IPv6 literals and international names are not taken. Where the tickets
-service refuses private addresses (`WEBHOOK_ALLOW_PRIVATE` off), a 422 naming `url` says so."""
+letters of the Latin alphabets, digits or hyphens), an IPv4 address a.b.c.d, or an IPv6 one in
+brackets; an optional port; anything after it but spaces. Where the tickets service refuses
+private addresses (`WEBHOOK_ALLOW_PRIVATE` off), a 422 naming `url` says so."""
 
 WebhookUrl = Annotated[
     Url, Shape(WEB_URL, "must be an http:// or https:// URL"), AfterValidator(_web_url)
