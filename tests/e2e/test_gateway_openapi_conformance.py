@@ -87,13 +87,12 @@ async def configuration_put_back(
 
 @pytest.fixture(params=["admin", "agent", "scoped token"])
 async def bearer(
-    request: pytest.FixtureRequest, admin_token: str, admin_api: httpx.AsyncClient, system: System
+    request: pytest.FixtureRequest, admin_api: httpx.AsyncClient, system: System
 ) -> str:
-    """Whose requests: the first admin's, an agent's, or an API token's with two scopes."""
-    if request.param == "admin":
-        return admin_token
-    if request.param == "agent":
-        return (await create_agent(system, admin_api)).token
+    """Whose requests: an admin's, an agent's, or an API token's with two scopes. The admin is
+    one of its own: a wrong current password counts as a sign-in attempt on its account."""
+    if request.param in ("admin", "agent"):
+        return (await create_agent(system, admin_api, role=request.param)).token
     body = {"name": f"conformance {unique_word()}", "scopes": ["tickets:read", "tickets:write"]}
     r = await admin_api.post("/api-tokens", json=body)
     assert r.status_code == 201, r.text

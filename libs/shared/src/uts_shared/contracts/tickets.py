@@ -59,9 +59,10 @@ Limit = Annotated[int, Field(ge=1, le=100)]
 Query = Annotated[str, base.stripped(1, 200)]
 
 EMAIL = rf"^[^@{base.SPACE}]+@[^@{base.SPACE}]+\.[^@{base.SPACE}]+$"
-PHONE = r"^\+?[0-9 ().-]*[0-9][0-9 ().-]*$"
-"""What a phone number is written with; whether it is a number in use is the numbering plan's
-(the tickets service checks it: `'000' is not a valid phone number`)."""
+PHONE = r"^\+?[0-9(][0-9 ().-]*[0-9]$"
+"""What a phone number is written with (from `+`, a digit or `(` to a digit); whether it is a
+number in use is the numbering plan's (the tickets service checks it: `'000' is not a valid
+phone number`)."""
 
 PhoneNumber = Annotated[
     str,
