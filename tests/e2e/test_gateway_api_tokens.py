@@ -175,7 +175,8 @@ async def test_only_admins_create_list_or_revoke_tokens(
 
 
 async def test_an_unknown_scope_is_422_naming_scopes(admin_api: httpx.AsyncClient) -> None:
-    for scopes in (["tickets:delete"], [], ["tickets:read", "admin"]):
+    too_many = ["tickets:read"] * 3 + ["tickets:write"] * 2  # 2 scopes, 5 items: over maxItems
+    for scopes in (["tickets:delete"], [], ["tickets:read", "admin"], too_many):
         r = await admin_api.post("/api-tokens", json={"name": "x", "scopes": scopes})
         assert r.status_code == 422, r.text
         assert [d["field"] for d in r.json()["details"]] == ["scopes"], r.text

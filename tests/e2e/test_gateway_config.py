@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.configuration import configuration_kept
 from tests.support.desk import AgentLogin, Desk, new_customer, new_ticket
 from tests.support.fake_openai import category_enum
 from tests.support.sockets import Listener
@@ -86,23 +87,8 @@ async def restore_configuration(
 ) -> AsyncIterator[None]:
     """These tests change the one shared configuration: put it back afterwards for others."""
     system.require("config")
-    before = (await admin_api.get("/config/all")).json()["configurations"]
-    template = (await admin_api.get("/config/instructions-template")).json()["template"]
-    sla = (await admin_api.get("/config/sla")).json()["policy"]
-    yield
-    for path, body in (
-        ("/config/ticket-categories", {"categories": before["ticketCategories"]}),
-        ("/config/assistant", before["assistantConfiguration"]),
-        ("/config/terminology", before["terminology"]),
-        ("/config/ticket-id-format", before["ticketIdFormat"]),
-        ("/config/instructions-template", {"template": template}),
-        ("/config/sla", sla),
-    ):
-        r = await admin_api.put(path, json=body)
-        assert r.status_code == 200, r.text
-    for preset in (await admin_api.get("/config/presets")).json()["presets"]:
-        if preset["id"].startswith("e2e-"):
-            await admin_api.delete(f"/config/presets/{preset['id']}")
+    async with configuration_kept(admin_api):
+        yield
 
 
 @pytest.fixture(scope="module")

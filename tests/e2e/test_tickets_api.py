@@ -445,6 +445,8 @@ async def test_list_filters_by_creation_and_change_times(desk: Desk) -> None:
         ("createdFrom", "yesterday"),
         ("createdTo", "2026-13-01"),
         ("updatedSince", "soon"),
+        ("updatedSince", "0.5"),  # never a Unix time: the document says ISO 8601
+        ("createdFrom", "1710408600"),
     ):
         r = await desk.api.get("/tickets", params={field: value})
         assert r.status_code == 422, (field, r.text)

@@ -104,3 +104,16 @@ async def test_a_list_sorts_by_the_next_sla_due_time(desk: Desk) -> None:
 
     assert await listed("asc") == [urgent["ticketId"], low["ticketId"], done["ticketId"]]
     assert await listed("desc") == [done["ticketId"], low["ticketId"], urgent["ticketId"]]
+
+
+async def test_a_customer_reply_is_dated_in_iso_8601_never_a_number(desk: Desk) -> None:
+    customer = await new_customer(desk.api)
+    r = await desk.api.post("/conversations", json={"customerId": customer["id"]})
+    assert r.status_code == 201, r.text
+    replied = f"/conversations/{r.json()['conversation']['id']}/customer-replied"
+    for occurred_at in (0, 0.5, "1710408600"):
+        r = await desk.api.post(replied, json={"occurredAt": occurred_at})
+        assert r.status_code == 422, r.text
+        assert [d["field"] for d in r.json()["details"]] == ["occurredAt"], r.text
+    r = await desk.api.post(replied, json={"occurredAt": "2026-03-14T09:30:00Z"})
+    assert r.status_code == 200, r.text

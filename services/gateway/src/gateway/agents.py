@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -13,13 +12,21 @@ from datetime import datetime
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
-from pydantic import AfterValidator, StringConstraints, ValidationError
+from pydantic import AfterValidator, ConfigDict, StringConstraints, ValidationError, field_validator
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from gateway.auth import Agent, Passwords, Role, utc_now
 from uts_shared.contracts.agents import RevocationReason, display_name
-from uts_shared.contracts.base import WireModel, example
+from uts_shared.contracts.base import (
+    NAME_MAX,
+    Shape,
+    WireModel,
+    example,
+    optional_not_null,
+    stripped,
+)
+from uts_shared.contracts.tickets import EMAIL
 from uts_shared.errors import (
     Conflict,
     FieldError,
@@ -33,22 +40,14 @@ from uts_shared.store_types import Database
 log = logging.getLogger(__name__)
 
 COLLECTION = "agents"
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 INVALID_CREDENTIALS = "Invalid credentials"
-
-
-def _email(value: str) -> str:
-    if not EMAIL.match(value):
-        raise ValueError("must be an email address")
-    return value
-
 
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=254),
-    AfterValidator(_email),
+    Shape(EMAIL, "must be an email address"),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[str, stripped(1, NAME_MAX)]
 PASSWORD_MIN = 12
 
 
@@ -96,11 +95,24 @@ class NewAgent(WireModel):
 class AgentChanges(WireModel):
     """Body of `PATCH /api/v2/agents/{id}`: only the fields given change."""
 
-    model_config = example({"lastName": "Ruiz Díaz", "role": "admin"})
+    # At least one field, none null: the document says so (a client leaves a field out).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"lastName": "Ruiz Díaz", "role": "admin"}],
+            "minProperties": 1,
+        }
+    )
 
-    first_name: Name | None = None
-    last_name: Name | None = None
-    role: Role | None = None
+    first_name: Name | None = optional_not_null()
+    last_name: Name | None = optional_not_null()
+    role: Role | None = optional_not_null()
+
+    @field_validator("first_name", "last_name", "role", mode="before")
+    @classmethod
+    def _given(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("leave the field out rather than null")
+        return value
 
 
 class NewPassword(WireModel):

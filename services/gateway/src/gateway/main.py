@@ -215,6 +215,8 @@ def create_app(
         title="Universal Ticket System gateway",
         version="2.0.0",
         description="HTTP API of the Universal Ticket System. Broker API: [/asyncapi](/asyncapi).",
+        servers=openapi.SERVERS,
+        contact=openapi.CONTACT,
         lifespan=lifespan,
         openapi_tags=openapi.TAGS,
         generate_unique_id_function=openapi.operation_id,

@@ -29,6 +29,12 @@ from gateway.ratelimit import get_login_limiter
 from gateway.routes.ai import service_or_admin
 from gateway.rpc import rpc_client
 
+SERVERS: list[dict[str, str]] = [
+    {"url": "/", "description": "This gateway: every path below starts /api/v2"},
+]
+"""Relative: the document is served by the gateway it describes, wherever that runs."""
+CONTACT: dict[str, str] = {"name": "Universal Ticket System maintainers"}
+
 DESCRIPTIONS: dict[int, str] = {
     400: "Malformed JSON body",
     401: "Missing or invalid bearer token",
@@ -155,6 +161,37 @@ def _add_errors(spec: dict[str, Any], routes: list[Any]) -> None:
         schemas.pop(name, None)
 
 
+_NULL = {"type": "null"}
+
+
+def _unnullable(parameter: dict[str, Any]) -> None:
+    """An optional parameter is one left out, never a `null`: HTTP has no null (a generator
+    would send the text "null"), so `X | None` parameters document `X`, not required."""
+    schema = parameter.get("schema", {})
+    options = schema.get("anyOf")
+    if not options or _NULL not in options:
+        return
+    rest = [option for option in options if option != _NULL]
+    outer = {k: v for k, v in schema.items() if k != "anyOf" and not (k == "default" and v is None)}
+    parameter["schema"] = {**rest[0], **outer} if len(rest) == 1 else {**outer, "anyOf": rest}
+
+
+def _plain_parameters(spec: dict[str, Any]) -> None:
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                _unnullable(parameter)
+
+
+def _distinct_titles(spec: dict[str, Any]) -> None:
+    """A model that reads differently from how it is written is two schemas, `X-Input` and
+    `X-Output` (answers carry every default), both titled `X`; generators that name classes by
+    title (openapi-python-client) would make one class of both. Each is titled by its key."""
+    for name, schema in spec.get("components", {}).get("schemas", {}).items():
+        if name.endswith(("-Input", "-Output")):
+            schema["title"] = name.replace("-", "")
+
+
 def install(app: FastAPI) -> None:
     """Serve FastAPI's document with every route's error answers added (built once)."""
     build = app.openapi  # FastAPI's: builds the document once (again if routes change)
@@ -164,6 +201,8 @@ def install(app: FastAPI) -> None:
         spec = build()
         if not completed or completed[-1] is not spec:
             _add_errors(spec, app.routes)
+            _plain_parameters(spec)
+            _distinct_titles(spec)
             completed[:] = [spec]
         return spec
 

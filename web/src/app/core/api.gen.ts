@@ -283,7 +283,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get All Configurations */
+        /**
+         * Get All Configurations
+         * @description Every setting's current value, by key (what an export or a backup reads).
+         */
         get: operations["getAllConfigurations"];
         put?: never;
         post?: never;
@@ -300,9 +303,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Assistant */
+        /**
+         * Get Assistant
+         * @description The assistant configuration as configured now.
+         */
         get: operations["getAssistant"];
-        /** Update Assistant */
+        /**
+         * Update Assistant
+         * @description Replace the assistant configuration (admins only); the change is kept in the history.
+         */
         put: operations["updateAssistant"];
         post?: never;
         delete?: never;
@@ -426,9 +435,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Instructions Template */
+        /**
+         * Get Instructions Template
+         * @description The instructions template as configured now.
+         */
         get: operations["getInstructionsTemplate"];
-        /** Update Instructions Template */
+        /**
+         * Update Instructions Template
+         * @description Replace the instructions template (admins only); the change is kept in the history.
+         */
         put: operations["updateInstructionsTemplate"];
         post?: never;
         delete?: never;
@@ -465,7 +480,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Presets */
+        /**
+         * List Presets
+         * @description The presets: the built-in ones and those admins saved, each a set of settings that
+         *     `POST /config/presets/{id}/apply` writes at once.
+         */
         get: operations["listPresets"];
         put?: never;
         /**
@@ -610,9 +629,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Terminology */
+        /**
+         * Get Terminology
+         * @description The terminology as configured now.
+         */
         get: operations["getTerminology"];
-        /** Update Terminology */
+        /**
+         * Update Terminology
+         * @description Replace the terminology (admins only); the change is kept in the history.
+         */
         put: operations["updateTerminology"];
         post?: never;
         delete?: never;
@@ -628,9 +653,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Ticket Categories */
+        /**
+         * Get Ticket Categories
+         * @description The ticket categories as configured now.
+         */
         get: operations["getTicketCategories"];
-        /** Update Ticket Categories */
+        /**
+         * Update Ticket Categories
+         * @description Replace the ticket categories (admins only); the change is kept in the history.
+         */
         put: operations["updateTicketCategories"];
         post?: never;
         delete?: never;
@@ -646,9 +677,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Ticket Id Format */
+        /**
+         * Get Ticket Id Format
+         * @description The ticket id format as configured now.
+         */
         get: operations["getTicketIdFormat"];
-        /** Update Ticket Id Format */
+        /**
+         * Update Ticket Id Format
+         * @description Replace the ticket id format (admins only); the change is kept in the history.
+         */
         put: operations["updateTicketIdFormat"];
         post?: never;
         delete?: never;
@@ -715,7 +752,11 @@ export interface paths {
          */
         get: operations["listConversations"];
         put?: never;
-        /** Create Conversation */
+        /**
+         * Create Conversation
+         * @description Open a conversation with a customer (optionally assigned to an active agent); tickets
+         *     filed from it name it.
+         */
         post: operations["createConversation"];
         delete?: never;
         options?: never;
@@ -730,7 +771,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Conversation */
+        /**
+         * Get Conversation
+         * @description One conversation by its id.
+         */
         get: operations["getConversation"];
         put?: never;
         post?: never;
@@ -889,7 +933,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Customer */
+        /**
+         * Get Customer
+         * @description One customer by its id.
+         */
         get: operations["getCustomer"];
         /**
          * Update Customer
@@ -1219,7 +1266,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Webhook */
+        /**
+         * Get Webhook
+         * @description One webhook subscription (never its secret), with why it is off if it is.
+         */
         get: operations["getWebhook"];
         put?: never;
         post?: never;
@@ -1315,10 +1365,10 @@ export interface components {
          */
         AgentChanges: {
             /** Firstname */
-            firstName?: string | null;
+            firstName?: string;
             /** Lastname */
-            lastName?: string | null;
-            role?: components["schemas"]["Role"] | null;
+            lastName?: string;
+            role?: components["schemas"]["Role"];
         };
         /** AgentCreated */
         AgentCreated: {
@@ -1465,7 +1515,7 @@ export interface components {
             expectedVersion?: number | null;
         };
         /**
-         * AssistantConfig
+         * AssistantConfigInput
          * @example {
          *       "assistantName": "Lúmen",
          *       "companyName": "LUXFREE",
@@ -1505,7 +1555,7 @@ export interface components {
             ticketNounPlural: string;
         };
         /**
-         * AssistantConfig
+         * AssistantConfigOutput
          * @example {
          *       "assistantName": "Lúmen",
          *       "companyName": "LUXFREE",
@@ -1569,7 +1619,7 @@ export interface components {
              */
             success: true;
         };
-        /** Attachment */
+        /** AttachmentInput */
         "Attachment-Input": {
             /** Type */
             type?: string | null;
@@ -1580,7 +1630,7 @@ export interface components {
             /** Url */
             url: string;
         };
-        /** Attachment */
+        /** AttachmentOutput */
         "Attachment-Output": {
             /** Type */
             type: string | null;
@@ -1622,7 +1672,7 @@ export interface components {
             file: string;
         };
         /**
-         * BusinessCalendar
+         * BusinessCalendarInput
          * @description When the clocks run: working days (ISO weekdays, 1 = Monday) and hours in a time zone,
          *     minus holidays (local dates).
          */
@@ -1635,8 +1685,9 @@ export interface components {
             /**
              * Timezone
              * @default UTC
+             * @enum {string}
              */
-            timeZone?: string;
+            timeZone?: "Africa/Abidjan" | "Africa/Accra" | "Africa/Addis_Ababa" | "Africa/Algiers" | "Africa/Asmara" | "Africa/Asmera" | "Africa/Bamako" | "Africa/Bangui" | "Africa/Banjul" | "Africa/Bissau" | "Africa/Blantyre" | "Africa/Brazzaville" | "Africa/Bujumbura" | "Africa/Cairo" | "Africa/Casablanca" | "Africa/Ceuta" | "Africa/Conakry" | "Africa/Dakar" | "Africa/Dar_es_Salaam" | "Africa/Djibouti" | "Africa/Douala" | "Africa/El_Aaiun" | "Africa/Freetown" | "Africa/Gaborone" | "Africa/Harare" | "Africa/Johannesburg" | "Africa/Juba" | "Africa/Kampala" | "Africa/Khartoum" | "Africa/Kigali" | "Africa/Kinshasa" | "Africa/Lagos" | "Africa/Libreville" | "Africa/Lome" | "Africa/Luanda" | "Africa/Lubumbashi" | "Africa/Lusaka" | "Africa/Malabo" | "Africa/Maputo" | "Africa/Maseru" | "Africa/Mbabane" | "Africa/Mogadishu" | "Africa/Monrovia" | "Africa/Nairobi" | "Africa/Ndjamena" | "Africa/Niamey" | "Africa/Nouakchott" | "Africa/Ouagadougou" | "Africa/Porto-Novo" | "Africa/Sao_Tome" | "Africa/Timbuktu" | "Africa/Tripoli" | "Africa/Tunis" | "Africa/Windhoek" | "America/Adak" | "America/Anchorage" | "America/Anguilla" | "America/Antigua" | "America/Araguaina" | "America/Argentina/Buenos_Aires" | "America/Argentina/Catamarca" | "America/Argentina/ComodRivadavia" | "America/Argentina/Cordoba" | "America/Argentina/Jujuy" | "America/Argentina/La_Rioja" | "America/Argentina/Mendoza" | "America/Argentina/Rio_Gallegos" | "America/Argentina/Salta" | "America/Argentina/San_Juan" | "America/Argentina/San_Luis" | "America/Argentina/Tucuman" | "America/Argentina/Ushuaia" | "America/Aruba" | "America/Asuncion" | "America/Atikokan" | "America/Atka" | "America/Bahia" | "America/Bahia_Banderas" | "America/Barbados" | "America/Belem" | "America/Belize" | "America/Blanc-Sablon" | "America/Boa_Vista" | "America/Bogota" | "America/Boise" | "America/Buenos_Aires" | "America/Cambridge_Bay" | "America/Campo_Grande" | "America/Cancun" | "America/Caracas" | "America/Catamarca" | "America/Cayenne" | "America/Cayman" | "America/Chicago" | "America/Chihuahua" | "America/Ciudad_Juarez" | "America/Coral_Harbour" | "America/Cordoba" | "America/Costa_Rica" | "America/Coyhaique" | "America/Creston" | "America/Cuiaba" | "America/Curacao" | "America/Danmarkshavn" | "America/Dawson" | "America/Dawson_Creek" | "America/Denver" | "America/Detroit" | "America/Dominica" | "America/Edmonton" | "America/Eirunepe" | "America/El_Salvador" | "America/Ensenada" | "America/Fort_Nelson" | "America/Fort_Wayne" | "America/Fortaleza" | "America/Glace_Bay" | "America/Godthab" | "America/Goose_Bay" | "America/Grand_Turk" | "America/Grenada" | "America/Guadeloupe" | "America/Guatemala" | "America/Guayaquil" | "America/Guyana" | "America/Halifax" | "America/Havana" | "America/Hermosillo" | "America/Indiana/Indianapolis" | "America/Indiana/Knox" | "America/Indiana/Marengo" | "America/Indiana/Petersburg" | "America/Indiana/Tell_City" | "America/Indiana/Vevay" | "America/Indiana/Vincennes" | "America/Indiana/Winamac" | "America/Indianapolis" | "America/Inuvik" | "America/Iqaluit" | "America/Jamaica" | "America/Jujuy" | "America/Juneau" | "America/Kentucky/Louisville" | "America/Kentucky/Monticello" | "America/Knox_IN" | "America/Kralendijk" | "America/La_Paz" | "America/Lima" | "America/Los_Angeles" | "America/Louisville" | "America/Lower_Princes" | "America/Maceio" | "America/Managua" | "America/Manaus" | "America/Marigot" | "America/Martinique" | "America/Matamoros" | "America/Mazatlan" | "America/Mendoza" | "America/Menominee" | "America/Merida" | "America/Metlakatla" | "America/Mexico_City" | "America/Miquelon" | "America/Moncton" | "America/Monterrey" | "America/Montevideo" | "America/Montreal" | "America/Montserrat" | "America/Nassau" | "America/New_York" | "America/Nipigon" | "America/Nome" | "America/Noronha" | "America/North_Dakota/Beulah" | "America/North_Dakota/Center" | "America/North_Dakota/New_Salem" | "America/Nuuk" | "America/Ojinaga" | "America/Panama" | "America/Pangnirtung" | "America/Paramaribo" | "America/Phoenix" | "America/Port-au-Prince" | "America/Port_of_Spain" | "America/Porto_Acre" | "America/Porto_Velho" | "America/Puerto_Rico" | "America/Punta_Arenas" | "America/Rainy_River" | "America/Rankin_Inlet" | "America/Recife" | "America/Regina" | "America/Resolute" | "America/Rio_Branco" | "America/Rosario" | "America/Santa_Isabel" | "America/Santarem" | "America/Santiago" | "America/Santo_Domingo" | "America/Sao_Paulo" | "America/Scoresbysund" | "America/Shiprock" | "America/Sitka" | "America/St_Barthelemy" | "America/St_Johns" | "America/St_Kitts" | "America/St_Lucia" | "America/St_Thomas" | "America/St_Vincent" | "America/Swift_Current" | "America/Tegucigalpa" | "America/Thule" | "America/Thunder_Bay" | "America/Tijuana" | "America/Toronto" | "America/Tortola" | "America/Vancouver" | "America/Virgin" | "America/Whitehorse" | "America/Winnipeg" | "America/Yakutat" | "America/Yellowknife" | "Antarctica/Casey" | "Antarctica/Davis" | "Antarctica/DumontDUrville" | "Antarctica/Macquarie" | "Antarctica/Mawson" | "Antarctica/McMurdo" | "Antarctica/Palmer" | "Antarctica/Rothera" | "Antarctica/South_Pole" | "Antarctica/Syowa" | "Antarctica/Troll" | "Antarctica/Vostok" | "Arctic/Longyearbyen" | "Asia/Aden" | "Asia/Almaty" | "Asia/Amman" | "Asia/Anadyr" | "Asia/Aqtau" | "Asia/Aqtobe" | "Asia/Ashgabat" | "Asia/Ashkhabad" | "Asia/Atyrau" | "Asia/Baghdad" | "Asia/Bahrain" | "Asia/Baku" | "Asia/Bangkok" | "Asia/Barnaul" | "Asia/Beirut" | "Asia/Bishkek" | "Asia/Brunei" | "Asia/Calcutta" | "Asia/Chita" | "Asia/Choibalsan" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Colombo" | "Asia/Dacca" | "Asia/Damascus" | "Asia/Dhaka" | "Asia/Dili" | "Asia/Dubai" | "Asia/Dushanbe" | "Asia/Famagusta" | "Asia/Gaza" | "Asia/Harbin" | "Asia/Hebron" | "Asia/Ho_Chi_Minh" | "Asia/Hong_Kong" | "Asia/Hovd" | "Asia/Irkutsk" | "Asia/Istanbul" | "Asia/Jakarta" | "Asia/Jayapura" | "Asia/Jerusalem" | "Asia/Kabul" | "Asia/Kamchatka" | "Asia/Karachi" | "Asia/Kashgar" | "Asia/Kathmandu" | "Asia/Katmandu" | "Asia/Khandyga" | "Asia/Kolkata" | "Asia/Krasnoyarsk" | "Asia/Kuala_Lumpur" | "Asia/Kuching" | "Asia/Kuwait" | "Asia/Macao" | "Asia/Macau" | "Asia/Magadan" | "Asia/Makassar" | "Asia/Manila" | "Asia/Muscat" | "Asia/Nicosia" | "Asia/Novokuznetsk" | "Asia/Novosibirsk" | "Asia/Omsk" | "Asia/Oral" | "Asia/Phnom_Penh" | "Asia/Pontianak" | "Asia/Pyongyang" | "Asia/Qatar" | "Asia/Qostanay" | "Asia/Qyzylorda" | "Asia/Rangoon" | "Asia/Riyadh" | "Asia/Saigon" | "Asia/Sakhalin" | "Asia/Samarkand" | "Asia/Seoul" | "Asia/Shanghai" | "Asia/Singapore" | "Asia/Srednekolymsk" | "Asia/Taipei" | "Asia/Tashkent" | "Asia/Tbilisi" | "Asia/Tehran" | "Asia/Tel_Aviv" | "Asia/Thimbu" | "Asia/Thimphu" | "Asia/Tokyo" | "Asia/Tomsk" | "Asia/Ujung_Pandang" | "Asia/Ulaanbaatar" | "Asia/Ulan_Bator" | "Asia/Urumqi" | "Asia/Ust-Nera" | "Asia/Vientiane" | "Asia/Vladivostok" | "Asia/Yakutsk" | "Asia/Yangon" | "Asia/Yekaterinburg" | "Asia/Yerevan" | "Atlantic/Azores" | "Atlantic/Bermuda" | "Atlantic/Canary" | "Atlantic/Cape_Verde" | "Atlantic/Faeroe" | "Atlantic/Faroe" | "Atlantic/Jan_Mayen" | "Atlantic/Madeira" | "Atlantic/Reykjavik" | "Atlantic/South_Georgia" | "Atlantic/St_Helena" | "Atlantic/Stanley" | "Australia/ACT" | "Australia/Adelaide" | "Australia/Brisbane" | "Australia/Broken_Hill" | "Australia/Canberra" | "Australia/Currie" | "Australia/Darwin" | "Australia/Eucla" | "Australia/Hobart" | "Australia/LHI" | "Australia/Lindeman" | "Australia/Lord_Howe" | "Australia/Melbourne" | "Australia/NSW" | "Australia/North" | "Australia/Perth" | "Australia/Queensland" | "Australia/South" | "Australia/Sydney" | "Australia/Tasmania" | "Australia/Victoria" | "Australia/West" | "Australia/Yancowinna" | "Brazil/Acre" | "Brazil/DeNoronha" | "Brazil/East" | "Brazil/West" | "CET" | "CST6CDT" | "Canada/Atlantic" | "Canada/Central" | "Canada/Eastern" | "Canada/Mountain" | "Canada/Newfoundland" | "Canada/Pacific" | "Canada/Saskatchewan" | "Canada/Yukon" | "Chile/Continental" | "Chile/EasterIsland" | "Cuba" | "EET" | "EST" | "EST5EDT" | "Egypt" | "Eire" | "Etc/GMT" | "Etc/GMT+0" | "Etc/GMT+1" | "Etc/GMT+10" | "Etc/GMT+11" | "Etc/GMT+12" | "Etc/GMT+2" | "Etc/GMT+3" | "Etc/GMT+4" | "Etc/GMT+5" | "Etc/GMT+6" | "Etc/GMT+7" | "Etc/GMT+8" | "Etc/GMT+9" | "Etc/GMT-0" | "Etc/GMT-1" | "Etc/GMT-10" | "Etc/GMT-11" | "Etc/GMT-12" | "Etc/GMT-13" | "Etc/GMT-14" | "Etc/GMT-2" | "Etc/GMT-3" | "Etc/GMT-4" | "Etc/GMT-5" | "Etc/GMT-6" | "Etc/GMT-7" | "Etc/GMT-8" | "Etc/GMT-9" | "Etc/GMT0" | "Etc/Greenwich" | "Etc/UCT" | "Etc/UTC" | "Etc/Universal" | "Etc/Zulu" | "Europe/Amsterdam" | "Europe/Andorra" | "Europe/Astrakhan" | "Europe/Athens" | "Europe/Belfast" | "Europe/Belgrade" | "Europe/Berlin" | "Europe/Bratislava" | "Europe/Brussels" | "Europe/Bucharest" | "Europe/Budapest" | "Europe/Busingen" | "Europe/Chisinau" | "Europe/Copenhagen" | "Europe/Dublin" | "Europe/Gibraltar" | "Europe/Guernsey" | "Europe/Helsinki" | "Europe/Isle_of_Man" | "Europe/Istanbul" | "Europe/Jersey" | "Europe/Kaliningrad" | "Europe/Kiev" | "Europe/Kirov" | "Europe/Kyiv" | "Europe/Lisbon" | "Europe/Ljubljana" | "Europe/London" | "Europe/Luxembourg" | "Europe/Madrid" | "Europe/Malta" | "Europe/Mariehamn" | "Europe/Minsk" | "Europe/Monaco" | "Europe/Moscow" | "Europe/Nicosia" | "Europe/Oslo" | "Europe/Paris" | "Europe/Podgorica" | "Europe/Prague" | "Europe/Riga" | "Europe/Rome" | "Europe/Samara" | "Europe/San_Marino" | "Europe/Sarajevo" | "Europe/Saratov" | "Europe/Simferopol" | "Europe/Skopje" | "Europe/Sofia" | "Europe/Stockholm" | "Europe/Tallinn" | "Europe/Tirane" | "Europe/Tiraspol" | "Europe/Ulyanovsk" | "Europe/Uzhgorod" | "Europe/Vaduz" | "Europe/Vatican" | "Europe/Vienna" | "Europe/Vilnius" | "Europe/Volgograd" | "Europe/Warsaw" | "Europe/Zagreb" | "Europe/Zaporozhye" | "Europe/Zurich" | "Factory" | "GB" | "GB-Eire" | "GMT" | "GMT+0" | "GMT-0" | "GMT0" | "Greenwich" | "HST" | "Hongkong" | "Iceland" | "Indian/Antananarivo" | "Indian/Chagos" | "Indian/Christmas" | "Indian/Cocos" | "Indian/Comoro" | "Indian/Kerguelen" | "Indian/Mahe" | "Indian/Maldives" | "Indian/Mauritius" | "Indian/Mayotte" | "Indian/Reunion" | "Iran" | "Israel" | "Jamaica" | "Japan" | "Kwajalein" | "Libya" | "MET" | "MST" | "MST7MDT" | "Mexico/BajaNorte" | "Mexico/BajaSur" | "Mexico/General" | "NZ" | "NZ-CHAT" | "Navajo" | "PRC" | "PST8PDT" | "Pacific/Apia" | "Pacific/Auckland" | "Pacific/Bougainville" | "Pacific/Chatham" | "Pacific/Chuuk" | "Pacific/Easter" | "Pacific/Efate" | "Pacific/Enderbury" | "Pacific/Fakaofo" | "Pacific/Fiji" | "Pacific/Funafuti" | "Pacific/Galapagos" | "Pacific/Gambier" | "Pacific/Guadalcanal" | "Pacific/Guam" | "Pacific/Honolulu" | "Pacific/Johnston" | "Pacific/Kanton" | "Pacific/Kiritimati" | "Pacific/Kosrae" | "Pacific/Kwajalein" | "Pacific/Majuro" | "Pacific/Marquesas" | "Pacific/Midway" | "Pacific/Nauru" | "Pacific/Niue" | "Pacific/Norfolk" | "Pacific/Noumea" | "Pacific/Pago_Pago" | "Pacific/Palau" | "Pacific/Pitcairn" | "Pacific/Pohnpei" | "Pacific/Ponape" | "Pacific/Port_Moresby" | "Pacific/Rarotonga" | "Pacific/Saipan" | "Pacific/Samoa" | "Pacific/Tahiti" | "Pacific/Tarawa" | "Pacific/Tongatapu" | "Pacific/Truk" | "Pacific/Wake" | "Pacific/Wallis" | "Pacific/Yap" | "Poland" | "Portugal" | "ROC" | "ROK" | "Singapore" | "Turkey" | "UCT" | "US/Alaska" | "US/Aleutian" | "US/Arizona" | "US/Central" | "US/East-Indiana" | "US/Eastern" | "US/Hawaii" | "US/Indiana-Starke" | "US/Michigan" | "US/Mountain" | "US/Pacific" | "US/Samoa" | "UTC" | "Universal" | "W-SU" | "WET" | "Zulu";
             /**
              * Workingdays
              * @default [
@@ -1654,10 +1705,10 @@ export interface components {
              *       "start": "09:00"
              *     }
              */
-            workingHours?: components["schemas"]["WorkingHours-Input"];
+            workingHours?: components["schemas"]["WorkingHours"];
         };
         /**
-         * BusinessCalendar
+         * BusinessCalendarOutput
          * @description When the clocks run: working days (ISO weekdays, 1 = Monday) and hours in a time zone,
          *     minus holidays (local dates).
          */
@@ -1670,8 +1721,9 @@ export interface components {
             /**
              * Timezone
              * @default UTC
+             * @enum {string}
              */
-            timeZone: string;
+            timeZone: "Africa/Abidjan" | "Africa/Accra" | "Africa/Addis_Ababa" | "Africa/Algiers" | "Africa/Asmara" | "Africa/Asmera" | "Africa/Bamako" | "Africa/Bangui" | "Africa/Banjul" | "Africa/Bissau" | "Africa/Blantyre" | "Africa/Brazzaville" | "Africa/Bujumbura" | "Africa/Cairo" | "Africa/Casablanca" | "Africa/Ceuta" | "Africa/Conakry" | "Africa/Dakar" | "Africa/Dar_es_Salaam" | "Africa/Djibouti" | "Africa/Douala" | "Africa/El_Aaiun" | "Africa/Freetown" | "Africa/Gaborone" | "Africa/Harare" | "Africa/Johannesburg" | "Africa/Juba" | "Africa/Kampala" | "Africa/Khartoum" | "Africa/Kigali" | "Africa/Kinshasa" | "Africa/Lagos" | "Africa/Libreville" | "Africa/Lome" | "Africa/Luanda" | "Africa/Lubumbashi" | "Africa/Lusaka" | "Africa/Malabo" | "Africa/Maputo" | "Africa/Maseru" | "Africa/Mbabane" | "Africa/Mogadishu" | "Africa/Monrovia" | "Africa/Nairobi" | "Africa/Ndjamena" | "Africa/Niamey" | "Africa/Nouakchott" | "Africa/Ouagadougou" | "Africa/Porto-Novo" | "Africa/Sao_Tome" | "Africa/Timbuktu" | "Africa/Tripoli" | "Africa/Tunis" | "Africa/Windhoek" | "America/Adak" | "America/Anchorage" | "America/Anguilla" | "America/Antigua" | "America/Araguaina" | "America/Argentina/Buenos_Aires" | "America/Argentina/Catamarca" | "America/Argentina/ComodRivadavia" | "America/Argentina/Cordoba" | "America/Argentina/Jujuy" | "America/Argentina/La_Rioja" | "America/Argentina/Mendoza" | "America/Argentina/Rio_Gallegos" | "America/Argentina/Salta" | "America/Argentina/San_Juan" | "America/Argentina/San_Luis" | "America/Argentina/Tucuman" | "America/Argentina/Ushuaia" | "America/Aruba" | "America/Asuncion" | "America/Atikokan" | "America/Atka" | "America/Bahia" | "America/Bahia_Banderas" | "America/Barbados" | "America/Belem" | "America/Belize" | "America/Blanc-Sablon" | "America/Boa_Vista" | "America/Bogota" | "America/Boise" | "America/Buenos_Aires" | "America/Cambridge_Bay" | "America/Campo_Grande" | "America/Cancun" | "America/Caracas" | "America/Catamarca" | "America/Cayenne" | "America/Cayman" | "America/Chicago" | "America/Chihuahua" | "America/Ciudad_Juarez" | "America/Coral_Harbour" | "America/Cordoba" | "America/Costa_Rica" | "America/Coyhaique" | "America/Creston" | "America/Cuiaba" | "America/Curacao" | "America/Danmarkshavn" | "America/Dawson" | "America/Dawson_Creek" | "America/Denver" | "America/Detroit" | "America/Dominica" | "America/Edmonton" | "America/Eirunepe" | "America/El_Salvador" | "America/Ensenada" | "America/Fort_Nelson" | "America/Fort_Wayne" | "America/Fortaleza" | "America/Glace_Bay" | "America/Godthab" | "America/Goose_Bay" | "America/Grand_Turk" | "America/Grenada" | "America/Guadeloupe" | "America/Guatemala" | "America/Guayaquil" | "America/Guyana" | "America/Halifax" | "America/Havana" | "America/Hermosillo" | "America/Indiana/Indianapolis" | "America/Indiana/Knox" | "America/Indiana/Marengo" | "America/Indiana/Petersburg" | "America/Indiana/Tell_City" | "America/Indiana/Vevay" | "America/Indiana/Vincennes" | "America/Indiana/Winamac" | "America/Indianapolis" | "America/Inuvik" | "America/Iqaluit" | "America/Jamaica" | "America/Jujuy" | "America/Juneau" | "America/Kentucky/Louisville" | "America/Kentucky/Monticello" | "America/Knox_IN" | "America/Kralendijk" | "America/La_Paz" | "America/Lima" | "America/Los_Angeles" | "America/Louisville" | "America/Lower_Princes" | "America/Maceio" | "America/Managua" | "America/Manaus" | "America/Marigot" | "America/Martinique" | "America/Matamoros" | "America/Mazatlan" | "America/Mendoza" | "America/Menominee" | "America/Merida" | "America/Metlakatla" | "America/Mexico_City" | "America/Miquelon" | "America/Moncton" | "America/Monterrey" | "America/Montevideo" | "America/Montreal" | "America/Montserrat" | "America/Nassau" | "America/New_York" | "America/Nipigon" | "America/Nome" | "America/Noronha" | "America/North_Dakota/Beulah" | "America/North_Dakota/Center" | "America/North_Dakota/New_Salem" | "America/Nuuk" | "America/Ojinaga" | "America/Panama" | "America/Pangnirtung" | "America/Paramaribo" | "America/Phoenix" | "America/Port-au-Prince" | "America/Port_of_Spain" | "America/Porto_Acre" | "America/Porto_Velho" | "America/Puerto_Rico" | "America/Punta_Arenas" | "America/Rainy_River" | "America/Rankin_Inlet" | "America/Recife" | "America/Regina" | "America/Resolute" | "America/Rio_Branco" | "America/Rosario" | "America/Santa_Isabel" | "America/Santarem" | "America/Santiago" | "America/Santo_Domingo" | "America/Sao_Paulo" | "America/Scoresbysund" | "America/Shiprock" | "America/Sitka" | "America/St_Barthelemy" | "America/St_Johns" | "America/St_Kitts" | "America/St_Lucia" | "America/St_Thomas" | "America/St_Vincent" | "America/Swift_Current" | "America/Tegucigalpa" | "America/Thule" | "America/Thunder_Bay" | "America/Tijuana" | "America/Toronto" | "America/Tortola" | "America/Vancouver" | "America/Virgin" | "America/Whitehorse" | "America/Winnipeg" | "America/Yakutat" | "America/Yellowknife" | "Antarctica/Casey" | "Antarctica/Davis" | "Antarctica/DumontDUrville" | "Antarctica/Macquarie" | "Antarctica/Mawson" | "Antarctica/McMurdo" | "Antarctica/Palmer" | "Antarctica/Rothera" | "Antarctica/South_Pole" | "Antarctica/Syowa" | "Antarctica/Troll" | "Antarctica/Vostok" | "Arctic/Longyearbyen" | "Asia/Aden" | "Asia/Almaty" | "Asia/Amman" | "Asia/Anadyr" | "Asia/Aqtau" | "Asia/Aqtobe" | "Asia/Ashgabat" | "Asia/Ashkhabad" | "Asia/Atyrau" | "Asia/Baghdad" | "Asia/Bahrain" | "Asia/Baku" | "Asia/Bangkok" | "Asia/Barnaul" | "Asia/Beirut" | "Asia/Bishkek" | "Asia/Brunei" | "Asia/Calcutta" | "Asia/Chita" | "Asia/Choibalsan" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Colombo" | "Asia/Dacca" | "Asia/Damascus" | "Asia/Dhaka" | "Asia/Dili" | "Asia/Dubai" | "Asia/Dushanbe" | "Asia/Famagusta" | "Asia/Gaza" | "Asia/Harbin" | "Asia/Hebron" | "Asia/Ho_Chi_Minh" | "Asia/Hong_Kong" | "Asia/Hovd" | "Asia/Irkutsk" | "Asia/Istanbul" | "Asia/Jakarta" | "Asia/Jayapura" | "Asia/Jerusalem" | "Asia/Kabul" | "Asia/Kamchatka" | "Asia/Karachi" | "Asia/Kashgar" | "Asia/Kathmandu" | "Asia/Katmandu" | "Asia/Khandyga" | "Asia/Kolkata" | "Asia/Krasnoyarsk" | "Asia/Kuala_Lumpur" | "Asia/Kuching" | "Asia/Kuwait" | "Asia/Macao" | "Asia/Macau" | "Asia/Magadan" | "Asia/Makassar" | "Asia/Manila" | "Asia/Muscat" | "Asia/Nicosia" | "Asia/Novokuznetsk" | "Asia/Novosibirsk" | "Asia/Omsk" | "Asia/Oral" | "Asia/Phnom_Penh" | "Asia/Pontianak" | "Asia/Pyongyang" | "Asia/Qatar" | "Asia/Qostanay" | "Asia/Qyzylorda" | "Asia/Rangoon" | "Asia/Riyadh" | "Asia/Saigon" | "Asia/Sakhalin" | "Asia/Samarkand" | "Asia/Seoul" | "Asia/Shanghai" | "Asia/Singapore" | "Asia/Srednekolymsk" | "Asia/Taipei" | "Asia/Tashkent" | "Asia/Tbilisi" | "Asia/Tehran" | "Asia/Tel_Aviv" | "Asia/Thimbu" | "Asia/Thimphu" | "Asia/Tokyo" | "Asia/Tomsk" | "Asia/Ujung_Pandang" | "Asia/Ulaanbaatar" | "Asia/Ulan_Bator" | "Asia/Urumqi" | "Asia/Ust-Nera" | "Asia/Vientiane" | "Asia/Vladivostok" | "Asia/Yakutsk" | "Asia/Yangon" | "Asia/Yekaterinburg" | "Asia/Yerevan" | "Atlantic/Azores" | "Atlantic/Bermuda" | "Atlantic/Canary" | "Atlantic/Cape_Verde" | "Atlantic/Faeroe" | "Atlantic/Faroe" | "Atlantic/Jan_Mayen" | "Atlantic/Madeira" | "Atlantic/Reykjavik" | "Atlantic/South_Georgia" | "Atlantic/St_Helena" | "Atlantic/Stanley" | "Australia/ACT" | "Australia/Adelaide" | "Australia/Brisbane" | "Australia/Broken_Hill" | "Australia/Canberra" | "Australia/Currie" | "Australia/Darwin" | "Australia/Eucla" | "Australia/Hobart" | "Australia/LHI" | "Australia/Lindeman" | "Australia/Lord_Howe" | "Australia/Melbourne" | "Australia/NSW" | "Australia/North" | "Australia/Perth" | "Australia/Queensland" | "Australia/South" | "Australia/Sydney" | "Australia/Tasmania" | "Australia/Victoria" | "Australia/West" | "Australia/Yancowinna" | "Brazil/Acre" | "Brazil/DeNoronha" | "Brazil/East" | "Brazil/West" | "CET" | "CST6CDT" | "Canada/Atlantic" | "Canada/Central" | "Canada/Eastern" | "Canada/Mountain" | "Canada/Newfoundland" | "Canada/Pacific" | "Canada/Saskatchewan" | "Canada/Yukon" | "Chile/Continental" | "Chile/EasterIsland" | "Cuba" | "EET" | "EST" | "EST5EDT" | "Egypt" | "Eire" | "Etc/GMT" | "Etc/GMT+0" | "Etc/GMT+1" | "Etc/GMT+10" | "Etc/GMT+11" | "Etc/GMT+12" | "Etc/GMT+2" | "Etc/GMT+3" | "Etc/GMT+4" | "Etc/GMT+5" | "Etc/GMT+6" | "Etc/GMT+7" | "Etc/GMT+8" | "Etc/GMT+9" | "Etc/GMT-0" | "Etc/GMT-1" | "Etc/GMT-10" | "Etc/GMT-11" | "Etc/GMT-12" | "Etc/GMT-13" | "Etc/GMT-14" | "Etc/GMT-2" | "Etc/GMT-3" | "Etc/GMT-4" | "Etc/GMT-5" | "Etc/GMT-6" | "Etc/GMT-7" | "Etc/GMT-8" | "Etc/GMT-9" | "Etc/GMT0" | "Etc/Greenwich" | "Etc/UCT" | "Etc/UTC" | "Etc/Universal" | "Etc/Zulu" | "Europe/Amsterdam" | "Europe/Andorra" | "Europe/Astrakhan" | "Europe/Athens" | "Europe/Belfast" | "Europe/Belgrade" | "Europe/Berlin" | "Europe/Bratislava" | "Europe/Brussels" | "Europe/Bucharest" | "Europe/Budapest" | "Europe/Busingen" | "Europe/Chisinau" | "Europe/Copenhagen" | "Europe/Dublin" | "Europe/Gibraltar" | "Europe/Guernsey" | "Europe/Helsinki" | "Europe/Isle_of_Man" | "Europe/Istanbul" | "Europe/Jersey" | "Europe/Kaliningrad" | "Europe/Kiev" | "Europe/Kirov" | "Europe/Kyiv" | "Europe/Lisbon" | "Europe/Ljubljana" | "Europe/London" | "Europe/Luxembourg" | "Europe/Madrid" | "Europe/Malta" | "Europe/Mariehamn" | "Europe/Minsk" | "Europe/Monaco" | "Europe/Moscow" | "Europe/Nicosia" | "Europe/Oslo" | "Europe/Paris" | "Europe/Podgorica" | "Europe/Prague" | "Europe/Riga" | "Europe/Rome" | "Europe/Samara" | "Europe/San_Marino" | "Europe/Sarajevo" | "Europe/Saratov" | "Europe/Simferopol" | "Europe/Skopje" | "Europe/Sofia" | "Europe/Stockholm" | "Europe/Tallinn" | "Europe/Tirane" | "Europe/Tiraspol" | "Europe/Ulyanovsk" | "Europe/Uzhgorod" | "Europe/Vaduz" | "Europe/Vatican" | "Europe/Vienna" | "Europe/Vilnius" | "Europe/Volgograd" | "Europe/Warsaw" | "Europe/Zagreb" | "Europe/Zaporozhye" | "Europe/Zurich" | "Factory" | "GB" | "GB-Eire" | "GMT" | "GMT+0" | "GMT-0" | "GMT0" | "Greenwich" | "HST" | "Hongkong" | "Iceland" | "Indian/Antananarivo" | "Indian/Chagos" | "Indian/Christmas" | "Indian/Cocos" | "Indian/Comoro" | "Indian/Kerguelen" | "Indian/Mahe" | "Indian/Maldives" | "Indian/Mauritius" | "Indian/Mayotte" | "Indian/Reunion" | "Iran" | "Israel" | "Jamaica" | "Japan" | "Kwajalein" | "Libya" | "MET" | "MST" | "MST7MDT" | "Mexico/BajaNorte" | "Mexico/BajaSur" | "Mexico/General" | "NZ" | "NZ-CHAT" | "Navajo" | "PRC" | "PST8PDT" | "Pacific/Apia" | "Pacific/Auckland" | "Pacific/Bougainville" | "Pacific/Chatham" | "Pacific/Chuuk" | "Pacific/Easter" | "Pacific/Efate" | "Pacific/Enderbury" | "Pacific/Fakaofo" | "Pacific/Fiji" | "Pacific/Funafuti" | "Pacific/Galapagos" | "Pacific/Gambier" | "Pacific/Guadalcanal" | "Pacific/Guam" | "Pacific/Honolulu" | "Pacific/Johnston" | "Pacific/Kanton" | "Pacific/Kiritimati" | "Pacific/Kosrae" | "Pacific/Kwajalein" | "Pacific/Majuro" | "Pacific/Marquesas" | "Pacific/Midway" | "Pacific/Nauru" | "Pacific/Niue" | "Pacific/Norfolk" | "Pacific/Noumea" | "Pacific/Pago_Pago" | "Pacific/Palau" | "Pacific/Pitcairn" | "Pacific/Pohnpei" | "Pacific/Ponape" | "Pacific/Port_Moresby" | "Pacific/Rarotonga" | "Pacific/Saipan" | "Pacific/Samoa" | "Pacific/Tahiti" | "Pacific/Tarawa" | "Pacific/Tongatapu" | "Pacific/Truk" | "Pacific/Wake" | "Pacific/Wallis" | "Pacific/Yap" | "Poland" | "Portugal" | "ROC" | "ROK" | "Singapore" | "Turkey" | "UCT" | "US/Alaska" | "US/Aleutian" | "US/Arizona" | "US/Central" | "US/East-Indiana" | "US/Eastern" | "US/Hawaii" | "US/Indiana-Starke" | "US/Michigan" | "US/Mountain" | "US/Pacific" | "US/Samoa" | "UTC" | "Universal" | "W-SU" | "WET" | "Zulu";
             /**
              * Workingdays
              * @default [
@@ -1689,7 +1741,7 @@ export interface components {
              *       "start": "09:00"
              *     }
              */
-            workingHours: components["schemas"]["WorkingHours-Output"];
+            workingHours: components["schemas"]["WorkingHours"];
         };
         /** CategoriesOut */
         CategoriesOut: {
@@ -1719,7 +1771,7 @@ export interface components {
             success: true;
         };
         /**
-         * Category
+         * CategoryInput
          * @description One ticket category; `id` is a slug (lowercase letters, digits, `_` or `-`).
          */
         "Category-Input": {
@@ -1742,7 +1794,7 @@ export interface components {
             labelEn?: string | null;
         };
         /**
-         * Category
+         * CategoryOutput
          * @description One ticket category; `id` is a slug (lowercase letters, digits, `_` or `-`).
          */
         "Category-Output": {
@@ -2037,7 +2089,7 @@ export interface components {
             totalTickets: number;
         };
         /**
-         * CustomerUpdate
+         * CustomerUpdateInput
          * @description One status change told to the customer: off unless switched on.
          */
         "CustomerUpdate-Input": {
@@ -2050,7 +2102,7 @@ export interface components {
             template: string;
         };
         /**
-         * CustomerUpdate
+         * CustomerUpdateOutput
          * @description One status change told to the customer: off unless switched on.
          */
         "CustomerUpdate-Output": {
@@ -2063,7 +2115,7 @@ export interface components {
             template: string;
         };
         /**
-         * CustomerUpdates
+         * CustomerUpdatesInput
          * @description Messages to the customer's conversation when their ticket is received (created), taken
          *     in progress or resolved, worded from a template in the configured terminology.
          * @example {
@@ -2087,7 +2139,7 @@ export interface components {
             resolved?: components["schemas"]["CustomerUpdate-Input"];
         };
         /**
-         * CustomerUpdates
+         * CustomerUpdatesOutput
          * @description Messages to the customer's conversation when their ticket is received (created), taken
          *     in progress or resolved, worded from a template in the configured terminology.
          * @example {
@@ -2338,7 +2390,7 @@ export interface components {
             to: components["schemas"]["Handler"];
         };
         /**
-         * HandoffPolicy
+         * HandoffPolicyInput
          * @description What the assistant's handoff to the agents (`request_human_agent`) does besides.
          * @example {
          *       "raisePriority": true
@@ -2352,7 +2404,7 @@ export interface components {
             raisePriority?: boolean;
         };
         /**
-         * HandoffPolicy
+         * HandoffPolicyOutput
          * @description What the assistant's handoff to the agents (`request_human_agent`) does besides.
          * @example {
          *       "raisePriority": true
@@ -2417,7 +2469,7 @@ export interface components {
              */
             success: true;
         };
-        /** Location */
+        /** LocationInput */
         "Location-Input": {
             /** Address */
             address?: string | null;
@@ -2425,7 +2477,7 @@ export interface components {
             /** Description */
             description?: string | null;
         };
-        /** Location */
+        /** LocationOutput */
         "Location-Output": {
             /** Address */
             address: string | null;
@@ -2708,7 +2760,7 @@ export interface components {
              */
             description?: string;
             /** Eventtypes */
-            eventTypes: string[];
+            eventTypes: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[];
             /** Url */
             url: string;
         };
@@ -3148,7 +3200,7 @@ export interface components {
             met: number;
         };
         /**
-         * SlaOnBreach
+         * SlaOnBreachInput
          * @description What a breach does besides its event: escalate (to `toAgentId`, else the assignee) and
          *     raise the priority one level.
          */
@@ -3167,7 +3219,7 @@ export interface components {
             toAgentId?: string | null;
         };
         /**
-         * SlaOnBreach
+         * SlaOnBreachOutput
          * @description What a breach does besides its event: escalate (to `toAgentId`, else the assignee) and
          *     raise the priority one level.
          */
@@ -3196,7 +3248,7 @@ export interface components {
             success: true;
         };
         /**
-         * SlaPolicy
+         * SlaPolicyInput
          * @example {
          *       "calendar": {
          *         "holidays": [
@@ -3250,7 +3302,7 @@ export interface components {
              *       "pending_customer"
              *     ]
              */
-            pauseStatuses?: components["schemas"]["TicketStatus"][];
+            pauseStatuses?: ("in_progress" | "open" | "pending_customer" | "waiting_internal")[];
             /** Targets */
             targets?: {
                 [key: string]: components["schemas"]["SlaTarget"];
@@ -3262,7 +3314,7 @@ export interface components {
             warningAt?: number;
         };
         /**
-         * SlaPolicy
+         * SlaPolicyOutput
          * @example {
          *       "calendar": {
          *         "holidays": [
@@ -3316,7 +3368,7 @@ export interface components {
              *       "pending_customer"
              *     ]
              */
-            pauseStatuses: components["schemas"]["TicketStatus"][];
+            pauseStatuses: ("in_progress" | "open" | "pending_customer" | "waiting_internal")[];
             /** Targets */
             targets: {
                 [key: string]: components["schemas"]["SlaTarget"];
@@ -3535,7 +3587,7 @@ export interface components {
             terminology: components["schemas"]["Terminology"];
         };
         /**
-         * TicketIdFormat
+         * TicketIdFormatInput
          * @description `LUX-2026-000001`: prefix, optional year, zero-padded sequence, joined by the separator.
          * @example {
          *       "includeYear": true,
@@ -3565,7 +3617,7 @@ export interface components {
             separator?: "-" | "_" | "." | "";
         };
         /**
-         * TicketIdFormat
+         * TicketIdFormatOutput
          * @description `LUX-2026-000001`: prefix, optional year, zero-padded sequence, joined by the separator.
          * @example {
          *       "includeYear": true,
@@ -3797,21 +3849,21 @@ export interface components {
          */
         TicketUpdate: {
             /** Attachments */
-            attachments?: components["schemas"]["Attachment-Input"][] | null;
+            attachments?: components["schemas"]["Attachment-Input"][];
             /** Category */
-            category?: string | null;
+            category?: string;
             /** Description */
-            description?: string | null;
+            description?: string;
             /** Expectedversion */
             expectedVersion?: number | null;
             location?: components["schemas"]["Location-Input"] | null;
-            priority?: components["schemas"]["Priority"] | null;
+            priority?: components["schemas"]["Priority"];
             /** Subcategory */
             subcategory?: string | null;
             /** Subject */
-            subject?: string | null;
+            subject?: string;
             /** Tags */
-            tags?: string[] | null;
+            tags?: string[];
         };
         /**
          * TicketView
@@ -4023,7 +4075,7 @@ export interface components {
             /** Enabled */
             enabled?: boolean | null;
             /** Eventtypes */
-            eventTypes?: string[] | null;
+            eventTypes?: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[] | null;
             /** Url */
             url?: string | null;
         };
@@ -4132,20 +4184,7 @@ export interface components {
             url: string;
         };
         /** WorkingHours */
-        "WorkingHours-Input": {
-            /**
-             * End
-             * Format: time
-             */
-            end: string;
-            /**
-             * Start
-             * Format: time
-             */
-            start: string;
-        };
-        /** WorkingHours */
-        "WorkingHours-Output": {
+        WorkingHours: {
             /** End */
             end: string;
             /** Start */
@@ -5954,7 +5993,7 @@ export interface operations {
     getHistory: {
         parameters: {
             query?: {
-                key?: components["schemas"]["SettingKey"] | null;
+                key?: components["schemas"]["SettingKey"];
                 page?: number;
                 limit?: number;
             };
@@ -7769,8 +7808,8 @@ export interface operations {
             query?: {
                 page?: number;
                 limit?: number;
-                customerId?: string | null;
-                status?: components["schemas"]["ConversationStatus"] | null;
+                customerId?: string;
+                status?: components["schemas"]["ConversationStatus"];
             };
             header?: never;
             path?: never;
@@ -8411,7 +8450,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The same key again answers the message stored the first time */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 conversation_id: string;
@@ -8708,8 +8747,8 @@ export interface operations {
             query?: {
                 page?: number;
                 limit?: number;
-                phoneNumber?: string | null;
-                search?: string | null;
+                phoneNumber?: string;
+                search?: string;
             };
             header?: never;
             path?: never;
@@ -9075,7 +9114,7 @@ export interface operations {
             query?: {
                 page?: number;
                 limit?: number;
-                status?: components["schemas"]["TicketStatus"] | null;
+                status?: components["schemas"]["TicketStatus"];
                 sortBy?: "createdAt" | "updatedAt" | "priority" | "status" | "ticketId" | "relevance" | "slaDue";
                 sortOrder?: "asc" | "desc";
             };
@@ -9213,20 +9252,20 @@ export interface operations {
             query?: {
                 page?: number;
                 limit?: number;
-                status?: components["schemas"]["TicketStatus"][] | null;
-                category?: string[] | null;
-                priority?: components["schemas"]["Priority"][] | null;
-                assignedAgent?: string | null;
-                customerId?: string | null;
-                conversationId?: string | null;
-                tag?: string | null;
-                isEscalated?: boolean | null;
-                createdFrom?: string | null;
-                createdTo?: string | null;
-                updatedSince?: string | null;
-                slaState?: components["schemas"]["SlaState"][] | null;
-                search?: string | null;
-                sortBy?: ("createdAt" | "updatedAt" | "priority" | "status" | "ticketId" | "relevance" | "slaDue") | null;
+                status?: components["schemas"]["TicketStatus"][];
+                category?: string[];
+                priority?: components["schemas"]["Priority"][];
+                assignedAgent?: string;
+                customerId?: string;
+                conversationId?: string;
+                tag?: string;
+                isEscalated?: boolean;
+                createdFrom?: string;
+                createdTo?: string;
+                updatedSince?: string;
+                slaState?: components["schemas"]["SlaState"][];
+                search?: string;
+                sortBy?: "createdAt" | "updatedAt" | "priority" | "status" | "ticketId" | "relevance" | "slaDue";
                 sortOrder?: "asc" | "desc";
             };
             header?: never;
@@ -9304,7 +9343,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9419,7 +9458,7 @@ export interface operations {
     ticketChanges: {
         parameters: {
             query?: {
-                cursor?: string | null;
+                cursor?: string;
                 limit?: number;
             };
             header?: never;
@@ -9496,8 +9535,8 @@ export interface operations {
     ticketStats: {
         parameters: {
             query?: {
-                agentId?: string | null;
-                customerId?: string | null;
+                agentId?: string;
+                customerId?: string;
             };
             header?: never;
             path?: never;
@@ -9575,7 +9614,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The ETag of a copy you have */
-                "If-None-Match"?: string | null;
+                "If-None-Match"?: string;
             };
             path: {
                 ticket_id: string;
@@ -9670,9 +9709,9 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Ticket version, e.g. "3" (its ETag) */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
                 /** @description Repeat a change safely: the same key again is answered, not applied */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 ticket_id: string;
@@ -9791,9 +9830,9 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Ticket version, e.g. "3" (its ETag) */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
                 /** @description Repeat a change safely: the same key again is answered, not applied */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 ticket_id: string;
@@ -9912,7 +9951,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Repeat a change safely: the same key again is answered, not applied */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 ticket_id: string;
@@ -10031,7 +10070,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Repeat a change safely: the same key again is answered, not applied */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 ticket_id: string;
@@ -10141,7 +10180,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Repeat a change safely: the same key again is answered, not applied */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 ticket_id: string;
@@ -10251,7 +10290,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Repeat a change safely: the same key again is answered, not applied */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 ticket_id: string;
@@ -10361,9 +10400,9 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Ticket version, e.g. "3" (its ETag) */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
                 /** @description Repeat a change safely: the same key again is answered, not applied */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 ticket_id: string;
@@ -10482,9 +10521,9 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Ticket version, e.g. "3" (its ETag) */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
                 /** @description Repeat a change safely: the same key again is answered, not applied */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 ticket_id: string;

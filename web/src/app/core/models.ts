@@ -84,12 +84,17 @@ export type SlaTarget = Schemas['SlaTarget'];
  * minus holidays (local `YYYY-MM-DD` dates). */
 export type BusinessCalendar = Schemas['BusinessCalendar-Output'];
 export type SlaOnBreach = Schemas['SlaOnBreach-Output'];
+/** An IANA time zone name the API knows (the document lists them). */
+export type TimeZone = BusinessCalendar['timeZone'];
 
 /** `GET/PUT /config/sla` (the `sla_policy` setting). The service answers a target for every
  * priority (priorities a change leaves out keep theirs). */
 export type SlaPolicy = Omit<Schemas['SlaPolicy-Output'], 'targets'> & {
   targets: Record<Priority, SlaTarget>;
 };
+
+/** A status an SLA clock may pause in (never new, resolved or closed). */
+export type PausableStatus = SlaPolicy['pauseStatuses'][number];
 
 export type ChangeRecord = Schemas['ChangeRecord'];
 export type RenderedAssistant = Omit<Schemas['RenderedOut'], 'success'>;

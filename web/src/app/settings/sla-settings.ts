@@ -5,7 +5,7 @@ import { AbstractControl, FormArray, FormControl, FormGroup, ReactiveFormsModule
 import { AgentsService } from '../core/agents.service';
 import { I18nService } from '../core/i18n.service';
 import { MessageKey } from '../core/messages';
-import { BusinessCalendar, Priority, SlaPolicy, SlaTarget, TicketStatus } from '../core/models';
+import { BusinessCalendar, PausableStatus, Priority, SlaPolicy, SlaTarget, TimeZone } from '../core/models';
 import { SaveState, SaveStatus } from './save-state';
 import { SettingsService } from './settings.service';
 
@@ -20,7 +20,7 @@ const ALWAYS = '24x7';
 
 export const PRIORITIES: Priority[] = ['urgent', 'high', 'medium', 'low'];
 /** The statuses that may pause a clock: a new ticket's clock runs, resolving and closing stop it. */
-export const PAUSABLE: TicketStatus[] = ['open', 'in_progress', 'pending_customer', 'waiting_internal'];
+export const PAUSABLE: PausableStatus[] = ['open', 'in_progress', 'pending_customer', 'waiting_internal'];
 /** ISO weekdays, 1 = Monday. */
 export const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7];
 const TARGET_KINDS = ['firstResponse', 'resolution'] as const;
@@ -138,7 +138,8 @@ export function toSlaPolicy(form: SlaForm): SlaPolicy {
       value.calendarMode === ALWAYS
         ? ALWAYS
         : {
-            timeZone: calendar.timeZone.trim(),
+            // Typed free text: the API refuses a name it does not list (422 naming the field).
+            timeZone: calendar.timeZone.trim() as TimeZone,
             workingDays: WEEKDAYS.filter((_, i) => calendar.workingDays[i]),
             workingHours: { start: calendar.start, end: calendar.end },
             holidays: calendar.holidays.filter((day) => day !== ''),

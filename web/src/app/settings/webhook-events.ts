@@ -23,7 +23,7 @@ export function fromEventTypes(eventTypes: readonly string[]): EventChoice {
 }
 
 /** The checkboxes as `eventTypes`: `["*"]` when "all" is ticked, else the ticked types in order. */
-export function toEventTypes(choice: EventChoice): string[] {
+export function toEventTypes(choice: EventChoice): (EventType | typeof EVERY_EVENT)[] {
   return choice.all ? [EVERY_EVENT] : EVENT_TYPES.filter((_, i) => choice.events[i]);
 }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from uts_shared.contracts.base import (
     MAX_TOOL_CALLS,
@@ -23,12 +23,13 @@ from uts_shared.contracts.base import (
     WireModel,
     example,
     health_rpc,
+    stripped,
 )
-from uts_shared.contracts.tickets import Handler
+from uts_shared.contracts.tickets import Handler, PhoneNumber
 
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
-CallId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ResponseId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Phone = PhoneNumber
+CallId = Annotated[str, stripped(1, 200)]
+ResponseId = Annotated[str, stripped(1, 200)]
 ConversationId = Id
 
 
@@ -88,9 +89,7 @@ class RespondRequest(WireModel):
 
     phone: Phone
     conversation_id: ConversationId | None = None
-    message: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)
-    ]
+    message: Annotated[str, stripped(1, 20_000)]
     previous_response_id: ResponseId | None = None
 
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from uts_shared.errors import ErrorInfo
 
@@ -40,25 +51,103 @@ TOOL_ARGUMENTS_MAX = 20_000
 """Characters of one function call's JSON arguments: a whole ticket report fits."""
 
 
-def _text(min_length: int, max_length: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+SPACE = r"\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+"""Whitespace as Python's `str.isspace` knows it (and ECMAScript's `\\s`), spelled out for a
+regex character class: `\\s` itself means less in the document's regex dialect than in Python's,
+so a pattern the gateway checks with Python names these instead."""
+
+NOT_BLANK = rf"[^{SPACE}]"
+"""A text that must not be empty holds something besides whitespace (its ends are stripped
+before `minLength` counts): the document says so, and a blank one is refused either way."""
 
 
-Id = Annotated[str, _text(1, ID_MAX)]
+def stripped(min_length: int, max_length: int) -> StringConstraints:
+    pattern = NOT_BLANK if min_length else None
+    return StringConstraints(
+        strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=pattern
+    )
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A text's shape, one definition for both sides: the value must match `pattern` (else a
+    422 with `reason`), and the document says `pattern`. Put it after the text's
+    `StringConstraints` (it sees the stripped text; `pattern` also covers the raw one)."""
+
+    pattern: str
+    reason: str
+
+    def check(self, value: str) -> str:
+        if not re.search(self.pattern, value):
+            raise ValueError(self.reason)
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        document = handler(schema)
+        document["pattern"] = self.pattern
+        return document
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A text that must be one of `values` (else a 422 with `reason`), documented as their
+    `enum` while the Python type stays `str`."""
+
+    values: Collection[str]
+    reason: str
+
+    def check(self, value: str) -> str:
+        if value not in self.values:
+            raise ValueError(self.reason.format(value=value[:64]))
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "string", "enum": sorted(str(value) for value in self.values)}
+
+
+def _without_null(schema: dict[str, Any]) -> None:
+    options = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+
+
+def optional_not_null() -> Any:
+    """The default of a field a client may leave out but not send as `null` (the model refuses
+    a null where it matters): the document shows the field without `null`."""
+    return Field(default=None, json_schema_extra=_without_null)
+
+
+Id = Annotated[str, stripped(1, ID_MAX)]
 """Any identifier (ticket, customer, conversation, agent, preset): a plain, non-empty string."""
-Name = Annotated[str, _text(1, NAME_MAX)]
+Name = Annotated[str, stripped(1, NAME_MAX)]
 """A name or a word: a category label, a terminology word, an assistant's or company's name."""
-ShortText = Annotated[str, _text(0, SHORT_TEXT_MAX)]
+ShortText = Annotated[str, stripped(0, SHORT_TEXT_MAX)]
 """One line, possibly empty: an icon, a colour, an attachment's type, a subcategory."""
-Text = Annotated[str, _text(0, TEXT_MAX)]
+Text = Annotated[str, stripped(0, TEXT_MAX)]
 """A paragraph, possibly empty: a reason, a comment, an address, a greeting, a description."""
-NoteText = Annotated[str, _text(1, NOTE_MAX)]
+NoteText = Annotated[str, stripped(1, NOTE_MAX)]
 """What an agent writes on a ticket: a note, resolution notes, an escalation's reason."""
-LongText = Annotated[str, _text(1, LONG_TEXT_MAX)]
+LongText = Annotated[str, stripped(1, LONG_TEXT_MAX)]
 """A ticket's description."""
-TemplateText = Annotated[str, _text(1, TEMPLATE_MAX)]
+TemplateText = Annotated[str, stripped(1, TEMPLATE_MAX)]
 """The assistant's instructions template: far above any sensible prompt."""
-Url = Annotated[str, _text(1, URL_MAX)]
+Url = Annotated[str, stripped(1, URL_MAX)]
 
 MAX_TAGS = 30
 MAX_ATTACHMENTS = 20

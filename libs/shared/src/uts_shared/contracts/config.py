@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as attribute
@@ -24,28 +23,24 @@ from uts_shared.contracts.base import (
     Page,
     Pagination,
     Rpc,
+    Shape,
     ShortText,
     TemplateText,
     Text,
     WireModel,
     example,
     health_rpc,
+    stripped,
 )
 from uts_shared.contracts.sla import SlaPolicy
 
 SLUG = r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$"
 
 
-def _slug(value: str) -> str:
-    if not re.match(SLUG, value):
-        raise ValueError("must be a slug: lowercase letters, digits, '_' or '-'")
-    return value
-
-
 Slug = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-    AfterValidator(_slug),
+    stripped(1, 64),
+    Shape(SLUG, "must be a slug: lowercase letters, digits, '_' or '-'"),
 ]
 """An id made for URLs and enums: lowercase letters and digits, joined by `_` or `-`."""
 

@@ -7,19 +7,22 @@ is one the clocks can run.
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
+from importlib import resources
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    BeforeValidator,
     Field,
+    PlainSerializer,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
-    field_serializer,
+    WithJsonSchema,
     field_validator,
 )
 
-from uts_shared.contracts.base import Id, WireModel, example
+from uts_shared.contracts.base import Id, OneOf, WireModel, example
 from uts_shared.contracts.states import Priority, TicketStatus
 
 MINUTE_MS = 60_000
@@ -45,15 +48,35 @@ DEFAULT_TARGETS: dict[Priority, SlaTarget] = {
 """The plans' table: urgent 15 min / 4 h, high 1 h / 24 h, medium 4 h / 72 h, low 24 h / 7 d."""
 
 
-class WorkingHours(WireModel):
-    start: time
-    """Local time the working day starts, e.g. "09:00"."""
-    end: time
-    """Local time it ends ("18:00"); after `start`, the same day."""
+PAUSABLE = sorted(
+    frozenset(TicketStatus) - {TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.NEW}
+)
+"""The statuses a clock may pause in (the document's enum; one error names the list)."""
 
-    @field_serializer("start", "end")
-    def _hh_mm(self, value: time) -> str:
-        return value.strftime("%H:%M")
+
+HH_MM = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _hh_mm(value: Any) -> Any:
+    if isinstance(value, str) and not re.match(HH_MM, value):
+        raise ValueError('must be a time of day as HH:MM, e.g. "09:00"')
+    return value
+
+
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_hh_mm),
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": HH_MM, "minLength": 5, "maxLength": 5}),
+]
+"""A local time of day on the wire as HH:MM (24 h), no seconds, no zone."""
+
+
+class WorkingHours(WireModel):
+    start: ClockTime
+    """Local time the working day starts, e.g. "09:00"."""
+    end: ClockTime
+    """Local time it ends ("18:00"); after `start`, the same day."""
 
     @field_validator("end")
     @classmethod
@@ -64,27 +87,29 @@ class WorkingHours(WireModel):
         return value
 
 
+def _time_zones() -> frozenset[str]:
+    """The IANA zones of the pinned `tzdata` (its list, not the host's): the document names
+    the same ones wherever it is built, and each of them loads (`zoneinfo` falls back to
+    `tzdata` when the host has no zone files)."""
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+    return frozenset(name for name in listed.split() if name)
+
+
+TIME_ZONE = OneOf(
+    _time_zones(), "unknown time zone '{value}': use an IANA name such as America/Mexico_City"
+)
+
+
 class BusinessCalendar(WireModel):
     """When the clocks run: working days (ISO weekdays, 1 = Monday) and hours in a time zone,
     minus holidays (local dates)."""
 
-    time_zone: Annotated[str, Field(min_length=1, max_length=64)] = "UTC"
+    time_zone: Annotated[str, Field(min_length=1, max_length=64), TIME_ZONE] = "UTC"
     working_days: Annotated[
         list[Annotated[int, Field(ge=1, le=7)]], Field(min_length=1, max_length=7)
     ] = [1, 2, 3, 4, 5]
     working_hours: WorkingHours = WorkingHours(start=time(9), end=time(18))
     holidays: Annotated[list[date], Field(max_length=1000)] = []
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone '{value}': use an IANA name such as America/Mexico_City"
-            ) from None
-        return value
 
     @field_validator("working_days")
     @classmethod
@@ -122,9 +147,10 @@ class SlaPolicy(WireModel):
 
     targets: dict[Priority, SlaTarget] = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
     calendar: BusinessCalendar | Literal["24x7"] = ALWAYS
-    pause_statuses: Annotated[list[TicketStatus], Field(max_length=len(TicketStatus))] = [
-        TicketStatus.PENDING_CUSTOMER
-    ]
+    pause_statuses: Annotated[
+        list[Annotated[TicketStatus, WithJsonSchema({"type": "string", "enum": PAUSABLE})]],
+        Field(max_length=len(TicketStatus)),
+    ] = [TicketStatus.PENDING_CUSTOMER]
     warning_at: float = Field(default=0.75, gt=0, lt=1)
     """The share of a target after which a warning is sent."""
     on_breach: SlaOnBreach = SlaOnBreach()
@@ -149,8 +175,7 @@ class SlaPolicy(WireModel):
     @field_validator("pause_statuses")
     @classmethod
     def _pausable(cls, value: list[TicketStatus]) -> list[TicketStatus]:
-        final = {TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.NEW}
-        wrong = [s.value for s in value if s in final]
+        wrong = [s.value for s in value if s not in PAUSABLE]
         if wrong:
             raise ValueError(
                 f"{', '.join(wrong)} cannot pause a clock: resolving and closing stop it, "

@@ -50,15 +50,25 @@ Priority = states.Priority
 Pagination = base.Pagination
 Page = base.Page
 
-Subject = Annotated[ShortText, Field(min_length=1)]
+Subject = Annotated[str, base.stripped(1, base.SHORT_TEXT_MAX)]
 Description = LongText
-CategoryId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+CategoryId = Annotated[str, base.stripped(1, 64)]
+Tag = Annotated[str, base.stripped(1, 50)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
 Limit = Annotated[int, Field(ge=1, le=100)]
-Query = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Query = Annotated[str, base.stripped(1, 200)]
 
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+EMAIL = rf"^[^@{base.SPACE}]+@[^@{base.SPACE}]+\.[^@{base.SPACE}]+$"
+PHONE = r"^\+?[0-9(][0-9 ().-]*[0-9]$"
+"""What a phone number is written with (from `+`, a digit or `(` to a digit); whether it is a
+number in use is the numbering plan's (the tickets service checks it: `'000' is not a valid
+phone number`)."""
+
+PhoneNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=32),
+    base.Shape(PHONE, "must be a phone number: digits, spaces, '+', '(', ')', '.' or '-'"),
+]
 
 MAX_FILTER_VALUES = 20
 """Most values one list filter takes (`status=open,in_progress`)."""
@@ -623,7 +633,12 @@ class NextId(WireModel):
     ticket_id: str
 
 
-Cursor = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Cursor = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    base.Shape(r"^[A-Za-z0-9_-]+$", "is not a cursor this API gave (use nextCursor as it came)"),
+]
+"""Opaque (URL-safe base64): one the changes feed answered, as it came."""
 
 
 class ListChanges(WireModel):
@@ -662,17 +677,17 @@ class TicketChanges(WireModel):
     """General fields a PUT may change; anything else (status, notes, ids...) is rejected.
 
     Only the fields given are sent and applied (absent = unchanged; `null` clears
-    subcategory or location).
+    subcategory or location, and is refused for the others: the document does not allow it).
     """
 
-    subject: Subject | None = None
-    description: Description | None = None
-    category: CategoryId | None = None
+    subject: Subject | None = base.optional_not_null()
+    description: Description | None = base.optional_not_null()
+    category: CategoryId | None = base.optional_not_null()
     subcategory: ShortText | None = None
-    priority: Priority | None = None
-    tags: Tags | None = None
+    priority: Priority | None = base.optional_not_null()
+    tags: Tags | None = base.optional_not_null()
     location: Location | None = None
-    attachments: Attachments | None = None
+    attachments: Attachments | None = base.optional_not_null()
 
     @model_serializer(mode="wrap")
     def _only_given(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -824,23 +839,21 @@ class CreateCustomer(WireModel):
         {"phoneNumber": "+52 55 1234 5678", "firstName": "Lucía", "lastName": "Hernández"}
     )
 
-    phone_number: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)
-    ]
+    phone_number: PhoneNumber
     first_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = (
         None
     )
     last_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = (
         None
     )
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = None
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(EMAIL, value):
-            raise ValueError("not an email address")
-        return value.lower() if value else value
+    email: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, to_lower=True, max_length=254),
+            base.Shape(EMAIL, "not an email address"),
+        ]
+        | None
+    ) = None
 
 
 class UpsertCustomerByPhone(CreateCustomer):
@@ -866,9 +879,7 @@ class GetCustomer(WireModel):
 
 
 class GetCustomerByPhone(WireModel):
-    phone_number: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)
-    ]
+    phone_number: PhoneNumber
 
 
 class ListCustomers(PageQuery):

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
-from uts_shared.contracts.base import Id, Rpc, Text, Url, WireModel
+from uts_shared.contracts.base import SPACE, Id, OneOf, Rpc, Shape, Text, Url, WireModel
 from uts_shared.contracts.messages import EVENTS as CONVERSATION_EVENTS
 from uts_shared.contracts.tickets import EVENTS as TICKET_EVENTS
 
@@ -102,13 +102,48 @@ def _event_types(value: Any) -> Any:
         raise ValueError(
             f"unknown event type '{unknown[0][:40]}': use {EVERY_EVENT} or {', '.join(EVENT_TYPES)}"
         )
+    if len(value) > len(EVENT_TYPES) + 1:  # as the document's maxItems says, repeats counted
+        raise ValueError(f"at most {len(EVENT_TYPES) + 1} event types")
     if EVERY_EVENT in value:
         return [EVERY_EVENT]
     return list(dict.fromkeys(value))
 
 
-WebhookUrl = Annotated[Url, AfterValidator(_web_url)]
-EventTypeName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+_LABEL_TEXT = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,39}[A-Za-z0-9])?"
+_LAST_LABEL = "[A-Za-z](?:[A-Za-z0-9-]{0,39}[A-Za-z0-9])?"
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_LATIN = "A-Za-z0-9\u00c0-\u024f"
+_IDN_LABEL = f"[{_LATIN}](?:[{_LATIN}-]{{0,10}}[{_LATIN}])?"
+_NAME = rf"(?:{_LABEL_TEXT}\.){{0,5}}{_LAST_LABEL}"
+_IDN_NAME = rf"(?:{_IDN_LABEL}\.){{0,3}}[A-Za-z\u00c0-\u024f](?:[{_LATIN}-]{{0,10}}[{_LATIN}])?"
+_H16 = "[0-9A-Fa-f]{1,4}"
+_IPV6 = "|".join(
+    (
+        rf"(?:{_H16}:){{7}}{_H16}",
+        rf"(?:{_H16}:){{1,7}}:",
+        *(rf"(?:{_H16}:){{1,{7 - n}}}(?::{_H16}){{1,{n}}}" for n in range(1, 7)),
+        rf":(?::{_H16}){{1,7}}",
+        "::",
+    )
+)
+_HOST = rf"(?:{_NAME}|{_IDN_NAME}|{_OCTET}(?:\.{_OCTET}){{3}}|\[(?:{_IPV6})\])"
+_PORT = "(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+WEB_URL = rf"^[Hh][Tt][Tt][Pp][Ss]?://{_HOST}(?::{_PORT})?(?:[/?#][^{SPACE}]*)?$"
+"""The URLs the document promises to take: http(s) (any case); a host name of up to six labels
+of 1-41 letters, digits or hyphens (within DNS's 253), the last one starting with a letter (a
+name of numbers only reads as an IP address), or an international one (up to four labels of 1-12
+letters of the Latin alphabets, digits or hyphens), an IPv4 address a.b.c.d, or an IPv6 one in
+brackets; an optional port; anything after it but spaces. Where the tickets service refuses
+private addresses (`WEBHOOK_ALLOW_PRIVATE` off), a 422 naming `url` says so."""
+
+WebhookUrl = Annotated[
+    Url, Shape(WEB_URL, "must be an http:// or https:// URL"), AfterValidator(_web_url)
+]
+EventTypeName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=64),
+    OneOf((EVERY_EVENT, *EVENT_TYPES), "unknown event type '{value}'"),
+]
 EventTypes = Annotated[
     list[EventTypeName],
     BeforeValidator(_event_types),

@@ -12,7 +12,7 @@ from gateway.auth import CurrentAgent, get_tokens
 from gateway.proxies import ClientAddress
 from gateway.ratelimit import LoginLimiterDep
 from gateway.routes.envelope import Ok
-from uts_shared.contracts.base import WireModel, example
+from uts_shared.contracts.base import WireModel, example, stripped
 from uts_shared.errors import Unauthorized
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 class Login(WireModel):
     model_config = example({"email": "admin@example.com", "password": "correct horse battery"})
 
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    email: Annotated[str, stripped(1, 254)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 

@@ -26,7 +26,9 @@ from gateway.visibility import VisibilityDep
 from uts_shared.contracts import config, tickets
 from uts_shared.contracts.base import (
     HISTORY_PAGE_MAX,
+    MAX_PAGE,
     Empty,
+    Id,
     Name,
     Pagination,
     Text,
@@ -188,11 +190,14 @@ async def preview_instructions_template(body: TemplateBody, rpc: RpcDep) -> Rend
 
 @router.get("/all")
 async def get_all_configurations(rpc: RpcDep) -> AllOut:
+    """Every setting's current value, by key (what an export or a backup reads)."""
     return AllOut(configurations=await rpc.call(config.GET_ALL, EMPTY))
 
 
 @router.get("/presets")
 async def list_presets(rpc: RpcDep) -> PresetsOut:
+    """The presets: the built-in ones and those admins saved, each a set of settings that
+    `POST /config/presets/{id}/apply` writes at once."""
     result = await rpc.call(config.LIST_PRESETS, EMPTY)
     return PresetsOut(presets=result.presets)
 
@@ -217,7 +222,7 @@ async def save_preset(body: NewPreset, agent: AdminAgent, rpc: RpcDep) -> Preset
 
 
 @router.post("/presets/{preset_id}/apply", responses=NOT_EDITABLE)
-async def apply_preset(preset_id: str, agent: AdminAgent, rpc: RpcDep) -> PresetApplied:
+async def apply_preset(preset_id: Id, agent: AdminAgent, rpc: RpcDep) -> PresetApplied:
     """Replace categories, assistant configuration, terminology and ID format in one step."""
     request = config.ApplyPreset(agent_id=agent.id, preset_id=preset_id)
     result = await rpc.call(config.APPLY_PRESET, request)
@@ -229,7 +234,7 @@ async def apply_preset(preset_id: str, agent: AdminAgent, rpc: RpcDep) -> Preset
 
 
 @router.delete("/presets/{preset_id}", responses=NOT_EDITABLE)
-async def delete_preset(preset_id: str, agent: AdminAgent, rpc: RpcDep) -> PresetDeleted:
+async def delete_preset(preset_id: Id, agent: AdminAgent, rpc: RpcDep) -> PresetDeleted:
     """Delete a custom preset (built-in presets cannot be deleted)."""
     request = config.DeletePreset(agent_id=agent.id, preset_id=preset_id)
     result = await rpc.call(config.DELETE_PRESET, request)
@@ -277,7 +282,7 @@ def _add_by_key(router: APIRouter, registry: Sequence[Setting]) -> None:
     async def get_history(
         rpc: RpcDep,
         key: Any = None,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 20,
     ) -> HistoryOut:
         """Who changed what and when, newest first (optionally for one key), a page at a time."""
@@ -324,7 +329,7 @@ def _add_read(router: APIRouter, setting: Setting, out: Any) -> None:
         methods=["GET"],
         name=f"get_{setting.operation}",
         response_model=out,
-        description=setting.read_doc,
+        description=setting.read_doc or f"The {setting.label.lower()} as configured now.",
     )
 
 
@@ -348,5 +353,6 @@ def _add_write(router: APIRouter, setting: Setting, out: Any) -> None:
         name=f"update_{setting.operation}",
         response_model=updated,
         responses=NOT_EDITABLE,
-        description=setting.write_doc,
+        description=setting.write_doc
+        or f"Replace the {setting.label.lower()} (admins only); the change is kept in the history.",
     )

@@ -87,6 +87,8 @@ class ConversationsOut(Ok):
 async def create_conversation(
     body: CreateConversation, rpc: RpcDep, directory: DirectoryDep
 ) -> Response:
+    """Open a conversation with a customer (optionally assigned to an active agent); tickets
+    filed from it name it."""
     if body.assigned_agent is not None:
         await directory.assignable(body.assigned_agent, field="assignedAgent")
     conversation = await rpc.call(tickets.CREATE_CONVERSATION, body)
@@ -114,6 +116,7 @@ async def list_conversations(
     responses={200: {"model": ConversationOut}, **NOT_FOUND},
 )
 async def get_conversation(conversation_id: ConversationId, rpc: RpcDep) -> Response:
+    """One conversation by its id."""
     request = tickets.GetConversation(conversation_id=conversation_id)
     result = await rpc.call_raw(tickets.GET_CONVERSATION, request)
     return answer("conversation", result)

@@ -41,7 +41,7 @@ CustomerId = FilterValue
 class CustomerListQuery(WireModel):
     page: Page = 1
     limit: Limit = 20
-    phone_number: FilterValue | None = None
+    phone_number: tickets.PhoneNumber | None = None
     """Exact phone (any format the service normalises to E.164): at most one customer."""
     search: SearchWords | None = None
     """Words every customer found holds: a name or its beginning ("mari lop"), an email, the
@@ -107,6 +107,7 @@ async def list_customers(query: Annotated[CustomerListQuery, Query()], rpc: RpcD
     "/{customer_id}", response_model=None, responses={200: {"model": CustomerOut}, **NOT_FOUND}
 )
 async def get_customer(customer_id: CustomerId, rpc: RpcDep) -> Response:
+    """One customer by its id."""
     customer = await rpc.call(tickets.GET_CUSTOMER, tickets.GetCustomer(customer_id=customer_id))
     return answer("customer", customer)
 

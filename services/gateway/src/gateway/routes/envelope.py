@@ -12,28 +12,30 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import Request, Response
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field
 
-from uts_shared.contracts.base import WireModel
+from uts_shared.contracts.base import SPACE, Shape, WireModel, stripped
 from uts_shared.contracts.tickets import MAX_FILTER_VALUES
 from uts_shared.errors import ValidationFailed
 from uts_shared.messaging import JSON, encode
 
-_OPERATOR_CHARS = frozenset("${}[]")
+_PLAIN = r"[^${}\[\]]*"
+FILTER_VALUE = Shape(
+    rf"^{_PLAIN}[^{SPACE}${{}}\[\]]{_PLAIN}$",
+    "'$', '{', '}', '[' and ']' are not allowed in a filter value",
+)
+"""Something besides whitespace, and nothing that reads as a MongoDB operator."""
 
-
-def _no_operators(value: str) -> str:
-    if _OPERATOR_CHARS.intersection(value):
-        raise ValueError("'$', '{', '}', '[' and ']' are not allowed in a filter value")
-    return value
-
-
-FilterValue = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=128),
-    AfterValidator(_no_operators),
-]
+FilterValue = Annotated[str, stripped(1, 128), FILTER_VALUE]
 """A query-string filter: one plain value, never something that reads as a MongoDB operator."""
+
+_PLAIN_ITEM = r"[^,${}\[\]]*"
+FilterItem = Annotated[
+    str,
+    stripped(1, 128),
+    Shape(rf"^{_PLAIN_ITEM}[^{SPACE},${{}}\[\]]{_PLAIN_ITEM}$", FILTER_VALUE.reason),
+]
+"""One of several values of a filter: a filter value without commas (they separate values)."""
 
 
 def split_commas(value: Any) -> Any:
@@ -46,7 +48,7 @@ SEVERAL = (BeforeValidator(split_commas), Field(min_length=1, max_length=MAX_FIL
 """A filter taking several values (`status=open,in_progress` or the key repeated): any matches.
 Its key must be named in `unique_query_keys_but`."""
 
-FilterValues = Annotated[list[FilterValue], *SEVERAL]
+FilterValues = Annotated[list[FilterItem], *SEVERAL]
 
 
 def unique_query_keys_but(*repeatable: str) -> Callable[[Request], Awaitable[None]]:

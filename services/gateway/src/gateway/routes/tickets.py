@@ -32,7 +32,7 @@ from gateway.routes.envelope import (
 from gateway.rpc import RpcDep
 from gateway.visibility import VisibilityDep
 from uts_shared.contracts import tickets
-from uts_shared.contracts.base import Id, NoteText, Rpc, Text, WireModel, example
+from uts_shared.contracts.base import Id, NoteText, Rpc, Shape, Text, WireModel, example
 from uts_shared.contracts.tickets import (
     NEW_TICKET_EXAMPLE,
     Instant,
@@ -55,7 +55,8 @@ from uts_shared.contracts.tickets import Query as SearchWords
 from uts_shared.errors import Conflict, PreconditionFailed, ValidationFailed
 from uts_shared.messaging import RpcClient
 
-TicketId = Annotated[str, Field(min_length=1, max_length=128)]
+TicketId = Id
+"""As the tickets service reads it: trimmed, not blank."""
 
 
 router = APIRouter(
@@ -234,7 +235,8 @@ class NoteOut(Ok):
 
 # --- versions: `If-Match` header or `expectedVersion` in the body ---------------------------------
 
-_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+ETAG = r'^[ \t]*(?:W/)?"?([0-9]{1,18})"?[ \t]*$'
+_ETAG = re.compile(ETAG)
 
 
 async def write_key(
@@ -286,7 +288,8 @@ def expected_version(if_match: str | None, in_body: int | None) -> int | None:
 
 
 IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description='Ticket version, e.g. "3" (its ETag)')
+    Annotated[str, Shape(ETAG, 'must be a ticket version, e.g. "3"')] | None,
+    Header(alias="If-Match", description='Ticket version, e.g. "3" (its ETag)'),
 ]
 
 

@@ -17,7 +17,7 @@ from gateway.auth import AdminAgent, admin_agent
 from gateway.routes.envelope import Ok
 from gateway.rpc import RpcDep
 from uts_shared.contracts import webhooks as w
-from uts_shared.contracts.base import ID_MAX, Text, WireModel, example
+from uts_shared.contracts.base import Id, Text, WireModel, example
 from uts_shared.contracts.webhooks import (
     EventTypes,
     WebhookDelivery,
@@ -27,7 +27,8 @@ from uts_shared.contracts.webhooks import (
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], dependencies=[Depends(admin_agent)])
 
-WebhookId = Annotated[str, Path(min_length=1, max_length=ID_MAX)]
+WebhookId = Annotated[Id, Path()]
+"""As the tickets service reads it: trimmed, not blank."""
 ADMIN_ONLY: dict[int | str, dict[str, Any]] = {403: {"description": "Admins only"}}
 NO_SUCH: dict[int | str, dict[str, Any]] = {
     **ADMIN_ONLY,
@@ -109,6 +110,7 @@ async def list_webhooks(rpc: RpcDep) -> WebhookListOut:
 
 @router.get("/{webhook_id}", responses=NO_SUCH)
 async def get_webhook(webhook_id: WebhookId, rpc: RpcDep) -> WebhookOut:
+    """One webhook subscription (never its secret), with why it is off if it is."""
     return WebhookOut(webhook=await rpc.call(w.GET, w.GetWebhook(id=webhook_id)))
 
 
