@@ -1933,6 +1933,18 @@ export interface components {
              */
             updatedAt: string;
         };
+        /** ConversationHandoffOut */
+        ConversationHandoffOut: {
+            /** Changed */
+            changed: boolean;
+            conversation: components["schemas"]["Conversation"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
         /** ConversationOut */
         ConversationOut: {
             conversation: components["schemas"]["Conversation"];
@@ -2245,7 +2257,11 @@ export interface components {
             occurredAt?: string | null;
             /** Reason */
             reason?: string | null;
-            status: components["schemas"]["Delivery"];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "sent" | "delivered" | "read" | "failed";
         };
         /**
          * Direction
@@ -2388,6 +2404,16 @@ export interface components {
             /** Reason */
             reason?: string | null;
             to: components["schemas"]["Handler"];
+        };
+        /** HandoffOut */
+        HandoffOut: {
+            policy: components["schemas"]["HandoffPolicy-Output"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
         };
         /**
          * HandoffPolicyInput
@@ -4190,28 +4216,6 @@ export interface components {
             /** Start */
             start: string;
         };
-        /** HandoffOut */
-        gateway__routes__config__HandoffOut: {
-            policy: components["schemas"]["HandoffPolicy-Output"];
-            /**
-             * Success
-             * @default true
-             * @constant
-             */
-            success: true;
-        };
-        /** HandoffOut */
-        gateway__routes__messages__HandoffOut: {
-            /** Changed */
-            changed: boolean;
-            conversation: components["schemas"]["Conversation"];
-            /**
-             * Success
-             * @default true
-             * @constant
-             */
-            success: true;
-        };
     };
     responses: never;
     parameters: never;
@@ -5844,7 +5848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["gateway__routes__config__HandoffOut"];
+                    "application/json": components["schemas"]["HandoffOut"];
                 };
             };
             /** @description Missing or invalid bearer token */
@@ -8280,7 +8284,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["gateway__routes__messages__HandoffOut"];
+                    "application/json": components["schemas"]["ConversationHandoffOut"];
                 };
             };
             /** @description Malformed JSON body */

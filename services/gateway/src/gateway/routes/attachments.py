@@ -19,7 +19,13 @@ from gateway.rpc import RpcDep
 from gateway.settings import GatewaySettings
 from gateway.visibility import VisibilityDep
 from uts_shared.contracts import tickets
-from uts_shared.errors import DomainError, NotFound, PayloadTooLarge, UnsupportedMediaType
+from uts_shared.errors import (
+    DomainError,
+    FieldError,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 
 router = APIRouter(tags=["attachments"], dependencies=[Depends(current_agent)])
 
@@ -90,6 +96,7 @@ async def upload_attachment(
         raise UnsupportedMediaType(
             f"file: only {_KINDS} can be attached; this file's content is none of them",
             context={"allowed": list(ALLOWED)},
+            details=[FieldError(field="file", reason=f"its content is none of {_KINDS}")],
         )
     stored = StoredFile(
         id=files.new_id(),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from gateway.auth import CurrentAgent, current_agent
 from gateway.directory import DirectoryDep
@@ -22,6 +22,7 @@ from uts_shared.contracts.tickets import (
     Page,
     Pagination,
 )
+from uts_shared.errors import ValidationFailed
 
 router = APIRouter(
     prefix="/conversations",
@@ -61,16 +62,17 @@ class MessageBody(WireModel):
     )
     occurred_at: Instant | None = None
 
-    @model_validator(mode="after")
-    def _consistent(self) -> MessageBody:
+    def check(self) -> None:
+        """The rules between fields (a 422 naming the field)."""
         inbound = self.direction is m.Direction.INBOUND
         if inbound and self.author not in (None, m.Author.CUSTOMER):
-            raise ValueError("author: an inbound message is the customer's")
+            raise ValidationFailed.on("author", "an inbound message is the customer's")
         if not inbound and self.author is m.Author.CUSTOMER:
-            raise ValueError("author: an outbound message is an agent's or the assistant's")
+            raise ValidationFailed.on(
+                "author", "an outbound message is an agent's or the assistant's"
+            )
         if not self.text and not self.attachments:
-            raise ValueError("text: a message needs text or attachments")
-        return self
+            raise ValidationFailed.on("text", "a message needs text or attachments")
 
 
 class DeliveryBody(WireModel):
@@ -79,17 +81,14 @@ class DeliveryBody(WireModel):
         {"status": "failed", "reason": "The customer's number is not on WhatsApp"},
     )
 
-    status: m.Delivery
+    status: Literal[m.Delivery.SENT, m.Delivery.DELIVERED, m.Delivery.READ, m.Delivery.FAILED]
+    """What became of the message (`pending` is where every outbound one starts)."""
     reason: Text | None = None
     occurred_at: Instant | None = None
 
-    @model_validator(mode="after")
-    def _reported(self) -> DeliveryBody:
-        if self.status is m.Delivery.PENDING:
-            raise ValueError("status: one of sent, delivered, read, failed")
+    def check(self) -> None:
         if self.status is m.Delivery.FAILED and not self.reason:
-            raise ValueError("reason: a failed delivery says why")
-        return self
+            raise ValidationFailed.on("reason", "a failed delivery says why")
 
 
 class HandoffBody(WireModel):
@@ -99,11 +98,9 @@ class HandoffBody(WireModel):
     agent_id: Id | None = None
     reason: Text | None = None
 
-    @model_validator(mode="after")
-    def _agent_for_agents(self) -> HandoffBody:
+    def check(self) -> None:
         if self.to is Handler.ASSISTANT and self.agent_id is not None:
-            raise ValueError("agentId: only a handoff to an agent names one")
-        return self
+            raise ValidationFailed.on("agentId", "only a handoff to an agent names one")
 
 
 class MessageOut(Ok):
@@ -115,7 +112,7 @@ class MessagesOut(Ok):
     pagination: Pagination
 
 
-class HandoffOut(Ok):
+class ConversationHandoffOut(Ok):
     conversation: Conversation
     changed: bool
 
@@ -160,6 +157,7 @@ async def post_message(
     """Store a message and publish it as `conversation.message_created`. An inbound one (the
     customer's) resumes the conversation's tickets waiting on the customer; an outbound one is
     pending until the channel system reports its delivery."""
+    body.check()
     outbound = body.direction is m.Direction.OUTBOUND
     author = body.author or (m.Author.AGENT if outbound else m.Author.CUSTOMER)
     by_agent = author is m.Author.AGENT
@@ -192,6 +190,7 @@ async def report_delivery(
     """The channel system's report on an outbound message: sent, delivered, read or failed
     (with the reason). A report never moves a message back; it is published as
     `conversation.message_updated` when it moves it on."""
+    body.check()
     request = m.ReportDelivery(
         conversation_id=conversation_id,
         message_id=message_id,
@@ -206,7 +205,7 @@ async def report_delivery(
     "/{conversation_id}/handoff",
     response_model=None,
     responses={
-        200: {"model": HandoffOut},
+        200: {"model": ConversationHandoffOut},
         404: {"description": "Unknown conversation, or no active agent as `agentId`"},
     },
 )
@@ -220,6 +219,7 @@ async def hand_off(
     """Hand the conversation to the agents (optionally one, an active agent) or back to the
     assistant; published as `conversation.handed_off`. While agents handle it the assistant
     records the customer's messages and does not answer."""
+    body.check()
     if body.agent_id is not None:
         await directory.assignable(body.agent_id, field="agentId")
     request = m.HandOff(
