@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from uts_shared.contracts.config import Category, Terminology, TicketIdFormat
+from uts_shared.contracts.config import BUILT_IN_TERMINOLOGY, Category, TicketIdFormat
 
 DEFAULT_CATEGORIES: tuple[Category, ...] = (
     Category(id="solar_installation", label="Instalación Solar", label_en="Solar Installation"),
@@ -15,11 +15,4 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
 
 DEFAULT_ID_FORMAT = TicketIdFormat(prefix="LUX", include_year=True, pad_length=6, separator="-")
 
-DEFAULT_TERMINOLOGY = Terminology(
-    ticket_singular="reporte",
-    ticket_plural="reportes",
-    create_verb="reportar",
-    customer_noun="usuario",
-    agent_noun="agente",
-    resolve_verb="resolver",
-)
+DEFAULT_TERMINOLOGY = BUILT_IN_TERMINOLOGY

@@ -172,6 +172,18 @@ class Terminology(WireModel):
     resolve_verb: Name
 
 
+BUILT_IN_TERMINOLOGY = Terminology(
+    ticket_singular="reporte",
+    ticket_plural="reportes",
+    create_verb="reportar",
+    customer_noun="usuario",
+    agent_noun="agente",
+    resolve_verb="resolver",
+)
+"""The words a service uses while the config service cannot be reached and nothing is cached
+yet (LUXFREE's)."""
+
+
 UPDATE_VARIABLES = ("ticketSingular", "ticketPlural", "ticketId", "subject", "agentNoun")
 """What a customer update's template may say in braces (`{ticketId}`); anything else stays as
 written."""

@@ -11,18 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from uts_shared.contracts.config import Terminology
+from uts_shared.contracts.config import BUILT_IN_TERMINOLOGY, Terminology
 
 Language = Literal["es", "en"]
 
-DEFAULT_TERMINOLOGY = Terminology(
-    ticket_singular="reporte",
-    ticket_plural="reportes",
-    create_verb="reportar",
-    customer_noun="usuario",
-    agent_noun="agente",
-    resolve_verb="resolver",
-)
+DEFAULT_TERMINOLOGY = BUILT_IN_TERMINOLOGY
 """Used only when the config service cannot be reached and nothing is cached yet."""
 
 _FEMININE_ENDINGS = ("a", "ción", "sión", "dad", "tad", "tud", "umbre")
