@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import Field
 
 from gateway.auth import CurrentAgent, current_agent
 from gateway.directory import DirectoryDep
+from gateway.routes.conversations import NOT_FOUND, ConversationId
 from gateway.routes.envelope import FilterValue, Ok, answer, answer_fields, unique_query_keys
 from gateway.rpc import RpcDep
 from uts_shared.contracts import messages as m
@@ -30,8 +31,6 @@ router = APIRouter(
     dependencies=[Depends(current_agent)],
 )
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown conversation"}}
-ConversationId = FilterValue
 MessageId = FilterValue
 
 
