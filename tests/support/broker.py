@@ -96,11 +96,18 @@ async def wait_queue(
     return state
 
 
-async def rabbitmqctl(*args: str, timeout: float = 60.0) -> str:
+async def rabbitmqctl(
+    *args: str,
+    timeout: float = 60.0,
+    program: str = "rabbitmqctl",
+    env: dict[str, str] | None = None,
+) -> str:
+    """`rabbitmqctl -q ARGS`' output; RuntimeError with its error when it fails."""
     proc = await asyncio.create_subprocess_exec(
-        "rabbitmqctl",
+        program,
         "-q",
         *args,
+        env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -21,6 +21,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.broker import rabbitmqctl
+
 SBIN = Path("/usr/lib/rabbitmq/bin")
 """The scripts themselves (/usr/sbin's wrappers switch to the rabbitmq user and its HOME)."""
 START_TIMEOUT = 120.0
@@ -71,25 +73,14 @@ class Cluster:
         return ",".join(node.url for node in self.nodes)
 
     async def ctl(self, node: Node, *args: str, timeout: float = 120.0) -> str:
-        proc = await asyncio.create_subprocess_exec(
-            rabbitmq_bin("rabbitmqctl"),
+        return await rabbitmqctl(
             "-n",
             node.name,
-            "-q",
             *args,
+            timeout=timeout,
+            program=rabbitmq_bin("rabbitmqctl"),
             env=self.env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
         )
-        try:
-            out, err = await asyncio.wait_for(proc.communicate(), timeout)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-            raise
-        if proc.returncode != 0:
-            raise RuntimeError(f"rabbitmqctl -n {node.name} {' '.join(args)}: {err.decode()}")
-        return out.decode()
 
     async def start(self, node: Node) -> None:
         node.base.mkdir(parents=True, exist_ok=True)
