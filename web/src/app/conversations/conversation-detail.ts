@@ -5,7 +5,7 @@ import { toApiError } from '../core/api-error';
 import { I18nService } from '../core/i18n.service';
 import { Conversation, TicketSummary } from '../core/models';
 import { CustomerName } from '../customers/customer-name';
-import { AgentName } from '../shared/agent-name';
+import { AgentName } from '../widgets/agent-name';
 import { TicketService } from '../tickets/ticket.service';
 import { TicketTable } from '../tickets/ticket-table';
 import { ConversationService } from './conversation.service';

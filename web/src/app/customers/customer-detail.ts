@@ -7,7 +7,7 @@ import { ToastService } from '../core/toast.service';
 import { I18nService } from '../core/i18n.service';
 import { Conversation, Customer, TicketPage } from '../core/models';
 import { ConversationService } from '../conversations/conversation.service';
-import { Pager } from '../shared/pager';
+import { Pager } from '../widgets/pager';
 import { TicketService } from '../tickets/ticket.service';
 import { TicketTable } from '../tickets/ticket-table';
 import { CustomerService, customerName } from './customer.service';

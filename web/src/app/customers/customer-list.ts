@@ -5,7 +5,7 @@ import { RouterLink } from '@angular/router';
 import { toApiError } from '../core/api-error';
 import { I18nService } from '../core/i18n.service';
 import { Customer, Pagination } from '../core/models';
-import { Pager } from '../shared/pager';
+import { Pager } from '../widgets/pager';
 import { CustomerService, customerName } from './customer.service';
 
 /** `/customers`: every customer, newest first, or the ones a phone/name search finds. */

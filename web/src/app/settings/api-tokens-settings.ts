@@ -5,7 +5,7 @@ import { FormArray, FormControl, FormGroup, ReactiveFormsModule, Validators } fr
 import { toApiError } from '../core/api-error';
 import { I18nService } from '../core/i18n.service';
 import { MessageKey } from '../core/messages';
-import { AgentName } from '../shared/agent-name';
+import { AgentName } from '../widgets/agent-name';
 import { ApiToken, ApiTokensService, SCOPES, Scope } from './api-tokens.service';
 import { NAME_MAX, atLeastOne, notBlank } from './form-rules';
 import { SaveState, SaveStatus } from './save-state';

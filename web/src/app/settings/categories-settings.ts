@@ -3,8 +3,8 @@ import { FormArray, FormControl, FormGroup, ReactiveFormsModule, Validators } fr
 
 import { I18nService } from '../core/i18n.service';
 import { Category } from '../core/models';
-import { Icon } from '../shared/icon';
-import { ICON_NAMES } from '../shared/icons';
+import { Icon } from '../widgets/icon';
+import { ICON_NAMES } from '../widgets/icons';
 import { SaveState, SaveStatus } from './save-state';
 import { SettingsService } from './settings.service';
 

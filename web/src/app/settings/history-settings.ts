@@ -4,7 +4,7 @@ import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@ang
 import { I18nService } from '../core/i18n.service';
 import { MessageKey } from '../core/messages';
 import { ChangeRecord } from '../core/models';
-import { AgentName } from '../shared/agent-name';
+import { AgentName } from '../widgets/agent-name';
 import { SettingsService } from './settings.service';
 
 const KEY_LABELS: Record<string, MessageKey> = {

@@ -6,7 +6,7 @@ import { map } from 'rxjs';
 import { toApiError } from '../core/api-error';
 import { I18nService } from '../core/i18n.service';
 import { MessageKey } from '../core/messages';
-import { AgentName } from '../shared/agent-name';
+import { AgentName } from '../widgets/agent-name';
 import { TEXT_MAX, notBlank } from './form-rules';
 import { SaveState, SaveStatus } from './save-state';
 import { OnceSecret, SecretOnceBox } from './secret-once';

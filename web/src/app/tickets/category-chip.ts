@@ -3,7 +3,7 @@ import { toSignal } from '@angular/core/rxjs-interop';
 
 import { ConfigService, categoryLabel } from '../core/config.service';
 import { I18nService } from '../core/i18n.service';
-import { Icon } from '../shared/icon';
+import { Icon } from '../widgets/icon';
 
 const NEUTRAL = '#6B7280';
 

@@ -2,7 +2,7 @@ import { ChangeDetectionStrategy, Component, computed, inject, input } from '@an
 
 import { I18nService } from '../core/i18n.service';
 import { TicketSummary } from '../core/models';
-import { Now } from '../shared/now';
+import { Now } from '../widgets/now';
 import { SLA_CLASSES, Translate, humanDuration, nextDue, slaState } from './sla-view';
 
 /** A list's SLA cell: the time left to the ticket's next due target, counting down ("Quedan

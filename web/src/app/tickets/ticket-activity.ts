@@ -3,7 +3,7 @@ import { ChangeDetectionStrategy, Component, computed, inject, input } from '@an
 import { I18nService } from '../core/i18n.service';
 import { MessageKey } from '../core/messages';
 import { Ticket, TicketStatus } from '../core/models';
-import { AgentName } from '../shared/agent-name';
+import { AgentName } from '../widgets/agent-name';
 import { closeReasonLabel } from './ticket-close';
 
 interface Entry {

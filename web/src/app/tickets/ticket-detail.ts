@@ -12,7 +12,7 @@ import { SocketService } from '../core/socket.service';
 import { ToastService } from '../core/toast.service';
 import { ConversationService } from '../conversations/conversation.service';
 import { CustomerService, customerName } from '../customers/customer.service';
-import { AgentName } from '../shared/agent-name';
+import { AgentName } from '../widgets/agent-name';
 import { CategoryChip } from './category-chip';
 import { PriorityMark } from './priority-mark';
 import { SlaBadge } from './sla-badge';

@@ -4,7 +4,7 @@ import { RouterLink } from '@angular/router';
 import { I18nService } from '../core/i18n.service';
 import { TicketSummary } from '../core/models';
 import { CustomerName } from '../customers/customer-name';
-import { AgentName } from '../shared/agent-name';
+import { AgentName } from '../widgets/agent-name';
 import { CategoryChip } from './category-chip';
 import { PriorityMark } from './priority-mark';
 import { SlaBadge } from './sla-badge';
