@@ -5,6 +5,7 @@ the customer, a customer's message resuming the tickets waiting on them."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -38,6 +39,11 @@ def _about(message_id: str, routing_key: str) -> object:
     return holds
 
 
+async def _post(env: TicketsEnv, **fields: Any) -> m.Message:
+    """A message posted over the broker (its fields as `PostMessage` names them)."""
+    return await env.rpc.call(m.POST_MESSAGE, m.PostMessage(**fields))
+
+
 async def _events_of(env: TicketsEnv, routing_key: str, message_id: str) -> list[Recorded]:
     await env.recorder.wait_for(_about(message_id, routing_key))  # type: ignore[arg-type]
     return [
@@ -47,34 +53,27 @@ async def _events_of(env: TicketsEnv, routing_key: str, message_id: str) -> list
 
 async def test_messages_are_stored_paged_newest_last_and_published(env: TicketsEnv) -> None:
     conversation = await _conversation(env)
-    inbound = await env.rpc.call(
-        m.POST_MESSAGE,
-        m.PostMessage(
-            conversation_id=conversation.id,
-            direction=m.Direction.INBOUND,
-            text="El poste de mi calle no prende",
-            attachments=[t.Attachment(url="https://media.example/poste.jpg", type="image/jpeg")],
-        ),
+    inbound = await _post(
+        env,
+        conversation_id=conversation.id,
+        direction=m.Direction.INBOUND,
+        text="El poste de mi calle no prende",
+        attachments=[t.Attachment(url="https://media.example/poste.jpg", type="image/jpeg")],
     )
     assert inbound.author is m.Author.CUSTOMER
     assert inbound.delivery is m.Delivery.DELIVERED
     assert inbound.customer_id == conversation.customer_id
-    reply = await env.rpc.call(
-        m.POST_MESSAGE,
-        m.PostMessage(
-            conversation_id=conversation.id,
-            direction=m.Direction.OUTBOUND,
-            agent_id="agent-1",
-            agent_name="Ana López",
-            text="La cuadrilla va mañana",
-        ),
+    reply = await _post(
+        env,
+        conversation_id=conversation.id,
+        direction=m.Direction.OUTBOUND,
+        agent_id="agent-1",
+        agent_name="Ana López",
+        text="La cuadrilla va mañana",
     )
     assert reply.author is m.Author.AGENT and reply.delivery is m.Delivery.PENDING
-    third = await env.rpc.call(
-        m.POST_MESSAGE,
-        m.PostMessage(
-            conversation_id=conversation.id, direction=m.Direction.INBOUND, text="Gracias"
-        ),
+    third = await _post(
+        env, conversation_id=conversation.id, direction=m.Direction.INBOUND, text="Gracias"
     )
 
     whole = await env.rpc.call(
@@ -139,14 +138,12 @@ def test_a_message_names_a_consistent_author() -> None:
 
 async def test_delivery_reports_move_forward_only_and_are_published(env: TicketsEnv) -> None:
     conversation = await _conversation(env)
-    reply = await env.rpc.call(
-        m.POST_MESSAGE,
-        m.PostMessage(
-            conversation_id=conversation.id,
-            direction=m.Direction.OUTBOUND,
-            author=m.Author.ASSISTANT,
-            text="Su reporte está en proceso",
-        ),
+    reply = await _post(
+        env,
+        conversation_id=conversation.id,
+        direction=m.Direction.OUTBOUND,
+        author=m.Author.ASSISTANT,
+        text="Su reporte está en proceso",
     )
 
     def report(status: m.Delivery, reason: str | None = None) -> m.ReportDelivery:
@@ -167,14 +164,12 @@ async def test_delivery_reports_move_forward_only_and_are_published(env: Tickets
 
 async def test_a_failed_delivery_keeps_its_reason(env: TicketsEnv) -> None:
     conversation = await _conversation(env)
-    reply = await env.rpc.call(
-        m.POST_MESSAGE,
-        m.PostMessage(
-            conversation_id=conversation.id,
-            direction=m.Direction.OUTBOUND,
-            agent_id="agent-1",
-            text="¿Sigue sin luz?",
-        ),
+    reply = await _post(
+        env,
+        conversation_id=conversation.id,
+        direction=m.Direction.OUTBOUND,
+        agent_id="agent-1",
+        text="¿Sigue sin luz?",
     )
     failed = await env.rpc.call(
         m.REPORT_DELIVERY,
@@ -226,11 +221,8 @@ async def test_a_customers_message_resumes_the_tickets_waiting_on_them(env: Tick
         await env.rpc.call(
             t.CHANGE_STATUS, t.ChangeStatus(ticket_id=waiting.ticket_id, status=status, by="a1")
         )
-    await env.rpc.call(
-        m.POST_MESSAGE,
-        m.PostMessage(
-            conversation_id=conversation.id, direction=m.Direction.INBOUND, text="Sigue igual"
-        ),
+    await _post(
+        env, conversation_id=conversation.id, direction=m.Direction.INBOUND, text="Sigue igual"
     )
     resumed = await env.rpc.call(t.GET, t.GetTicket(ticket_id=waiting.ticket_id))
     assert resumed.status is S.IN_PROGRESS
