@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, OnInit, inject, input, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
+import { ReactiveFormsModule } from '@angular/forms';
+import { CUSTOMER_FIELDS, customerDetailsForm } from './customer-form';
 
 import { errorsByField, toApiError } from '../core/api-error';
 import { ToastService } from '../core/toast.service';
@@ -116,18 +117,8 @@ export class CustomerDetail implements OnInit {
   protected readonly busy = signal(false);
   protected readonly errors = signal<Record<string, string>>({});
   protected readonly saveProblem = signal('');
-  protected readonly form = new FormGroup({
-    phoneNumber: new FormControl('', { nonNullable: true, validators: [Validators.required] }),
-    firstName: new FormControl('', { nonNullable: true }),
-    lastName: new FormControl('', { nonNullable: true }),
-    email: new FormControl('', { nonNullable: true }),
-  });
-  protected readonly fields = [
-    { name: 'phoneNumber', label: 'picker.phone', type: 'tel' },
-    { name: 'firstName', label: 'picker.firstName', type: 'text' },
-    { name: 'lastName', label: 'picker.lastName', type: 'text' },
-    { name: 'email', label: 'picker.email', type: 'email' },
-  ] as const;
+  protected readonly form = customerDetailsForm();
+  protected readonly fields = CUSTOMER_FIELDS;
   private readonly toasts = inject(ToastService);
 
   protected startEdit(customer: Customer): void {

@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, inject, input, output, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
+import { FormControl, ReactiveFormsModule } from '@angular/forms';
+import { CUSTOMER_FIELDS, customerDetailsForm } from './customer-form';
 import { catchError, debounceTime, distinctUntilChanged, of, switchMap } from 'rxjs';
 
 import { errorsByField, toApiError } from '../core/api-error';
@@ -89,18 +90,8 @@ export class CustomerPicker implements OnInit {
   protected readonly createErrors = signal<Record<string, string>>({});
   protected readonly createProblem = signal('');
   protected readonly query = new FormControl('', { nonNullable: true });
-  protected readonly newCustomer = new FormGroup({
-    phoneNumber: new FormControl('', { nonNullable: true, validators: [Validators.required] }),
-    firstName: new FormControl('', { nonNullable: true }),
-    lastName: new FormControl('', { nonNullable: true }),
-    email: new FormControl('', { nonNullable: true }),
-  });
-  protected readonly fields = [
-    { name: 'phoneNumber', label: 'picker.phone', type: 'tel' },
-    { name: 'firstName', label: 'picker.firstName', type: 'text' },
-    { name: 'lastName', label: 'picker.lastName', type: 'text' },
-    { name: 'email', label: 'picker.email', type: 'email' },
-  ] as const;
+  protected readonly newCustomer = customerDetailsForm();
+  protected readonly fields = CUSTOMER_FIELDS;
 
   ngOnInit(): void {
     const id = this.initialId();
