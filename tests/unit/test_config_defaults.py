@@ -100,7 +100,14 @@ def test_setting_categories_follow_the_plan() -> None:
         K.SLA_POLICY: "tickets",
         K.CUSTOMER_UPDATES: "tickets",
         K.HANDOFF_POLICY: "assistant",
+        K.MAP_TILES: "general",
     }
+
+
+def test_map_tiles_default_to_openstreetmap() -> None:
+    tiles = builtin_values()[K.MAP_TILES]
+    assert tiles["tileUrl"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert "OpenStreetMap" in tiles["attribution"]
 
 
 def test_customer_updates_are_off_by_default_for_every_status() -> None:

@@ -473,6 +473,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/config/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Map
+         * @description The map tile server the console's maps use (OpenStreetMap's by default).
+         */
+        get: operations["getMap"];
+        /**
+         * Update Map
+         * @description Point the console's maps at another tile server (a URL template with {z}, {x} and {y}, and its attribution).
+         */
+        put: operations["updateMap"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/config/presets": {
         parameters: {
             query?: never;
@@ -2536,6 +2560,85 @@ export interface components {
             /** Token */
             token: string;
         };
+        /**
+         * MapTilesInput
+         * @description Where the console's maps take their tiles from (a Leaflet URL template); the maps work
+         *     without tiles (markers on a blank background) when the server cannot be reached.
+         * @example {
+         *       "attribution": "&copy; OpenStreetMap contributors",
+         *       "maxZoom": 19,
+         *       "tileUrl": "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+         *     }
+         */
+        "MapTiles-Input": {
+            /**
+             * Attribution
+             * @default &copy; OpenStreetMap contributors
+             */
+            attribution?: string;
+            /**
+             * Maxzoom
+             * @default 19
+             */
+            maxZoom?: number;
+            /**
+             * Tileurl
+             * @default https://tile.openstreetmap.org/{z}/{x}/{y}.png
+             */
+            tileUrl?: string;
+        };
+        /**
+         * MapTilesOutput
+         * @description Where the console's maps take their tiles from (a Leaflet URL template); the maps work
+         *     without tiles (markers on a blank background) when the server cannot be reached.
+         * @example {
+         *       "attribution": "&copy; OpenStreetMap contributors",
+         *       "maxZoom": 19,
+         *       "tileUrl": "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+         *     }
+         */
+        "MapTiles-Output": {
+            /**
+             * Attribution
+             * @default &copy; OpenStreetMap contributors
+             */
+            attribution: string;
+            /**
+             * Maxzoom
+             * @default 19
+             */
+            maxZoom: number;
+            /**
+             * Tileurl
+             * @default https://tile.openstreetmap.org/{z}/{x}/{y}.png
+             */
+            tileUrl: string;
+        };
+        /** MapTilesOut */
+        MapTilesOut: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            tiles: components["schemas"]["MapTiles-Output"];
+        };
+        /** MapTilesUpdated */
+        MapTilesUpdated: {
+            /**
+             * Message
+             * @default Map tiles updated successfully
+             */
+            message: string;
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            tiles: components["schemas"]["MapTiles-Output"];
+        };
         /** Me */
         Me: {
             agent: components["schemas"]["AgentProfile"];
@@ -3113,7 +3216,7 @@ export interface components {
          * SettingKey
          * @enum {string}
          */
-        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy";
+        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy" | "map_tiles";
         /**
          * SettingRecord
          * @description A SystemSettings document as stored (value kept as plain JSON).
@@ -6275,6 +6378,167 @@ export interface operations {
             };
             /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MapTilesOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateMap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MapTiles-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MapTilesUpdated"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The setting is not editable (`isEditable` is false) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -56,6 +56,7 @@ class SettingKey(StrEnum):
     SLA_POLICY = "sla_policy"
     CUSTOMER_UPDATES = "customer_updates"
     HANDOFF_POLICY = "handoff_policy"
+    MAP_TILES = "map_tiles"
 
 
 SettingCategory = Literal["tickets", "assistant", "presets", "general"]
@@ -249,6 +250,36 @@ class HandoffPolicy(WireModel):
 
     raise_priority: bool = False
     """The conversation's open tickets go up one priority level (urgent stays urgent)."""
+
+
+def _tile_placeholders(url: str) -> str:
+    if not all(part in url for part in ("{z}", "{x}", "{y}")):
+        raise ValueError("must contain {z}, {x} and {y}")
+    return url
+
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+TileUrl = Annotated[
+    str,
+    stripped(1, 500),
+    Shape(
+        r"^(https?:)?//[^\s]+$",
+        "must be an http(s) URL template with {z}, {x} and {y}",
+    ),
+    AfterValidator(_tile_placeholders),
+]
+
+
+class MapTiles(WireModel):
+    """Where the console's maps take their tiles from (a Leaflet URL template); the maps work
+    without tiles (markers on a blank background) when the server cannot be reached."""
+
+    model_config = example({"tileUrl": OSM_TILES, "attribution": OSM_ATTRIBUTION, "maxZoom": 19})
+
+    tile_url: TileUrl = OSM_TILES
+    attribution: Annotated[str, stripped(0, 300)] = OSM_ATTRIBUTION
+    max_zoom: int = Field(default=19, ge=1, le=22)
 
 
 TicketVisibility = Literal["all", "assigned_and_unassigned"]
@@ -640,6 +671,22 @@ HANDOFF = Setting(
     "priority level (off by default).",
 )
 
+MAP = Setting(
+    SettingKey.MAP_TILES,
+    MapTiles,
+    "Map tiles",
+    "Where the console's maps take their tiles from",
+    "general",
+    name="map",
+    field="tiles",
+    read_by="agent",
+    default=MapTiles,
+    title="MapTiles",
+    read_doc="The map tile server the console's maps use (OpenStreetMap's by default).",
+    write_doc="Point the console's maps at another tile server (a URL template with {z}, {x} "
+    "and {y}, and its attribution).",
+)
+
 REGISTRY: tuple[Setting, ...] = (
     CATEGORIES,
     ASSISTANT,
@@ -651,6 +698,7 @@ REGISTRY: tuple[Setting, ...] = (
     SLA,
     CUSTOMER_UPDATES,
     HANDOFF,
+    MAP,
 )
 """Every configuration key; adding one is one entry here."""
 
