@@ -39,7 +39,8 @@ from uts_shared.contracts.base import Empty, HealthStatus, health_rpc
 from uts_shared.messaging import RpcClient, make_broker
 
 ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 30.0
+START_TIMEOUT = float(os.environ.get("UTS_TEST_START_TIMEOUT", "30"))
+"""How long a started service may take to answer (raise it on a machine busy with other work)."""
 API = "/api/v2"
 __all__ = [
     "LOG_DIR",
