@@ -450,6 +450,21 @@ class TicketStore:
             return None
         return _ticket(doc), _applied(doc.get(APPLIED_KEYS) or ())
 
+    async def get_many_for_change(
+        self, ticket_ids: Sequence[str], visible_to: str | None = None
+    ) -> dict[str, tuple[TicketState, dict[str, str | None]]]:
+        """`get_for_change` of many tickets in one query (by id; those missing or not visible
+        to `visible_to` are left out)."""
+        if not ticket_ids:
+            return {}
+        query: Document = {"_id": {"$in": list(ticket_ids)}}
+        if visible_to is not None:
+            query["assignedAgent"] = {"$in": [visible_to, None]}
+        docs = await self.tickets.find(query, {"outbox": 0, "searchTerms": 0}).to_list(None)
+        return {
+            str(doc["_id"]): (_ticket(doc), _applied(doc.get(APPLIED_KEYS) or ())) for doc in docs
+        }
+
     async def save_ticket(
         self,
         before: TicketState,
