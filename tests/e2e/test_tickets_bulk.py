@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support.desk import AgentLogin, Desk, move, new_customer, new_ticket
+from tests.support.desk import AgentLogin, Desk, new_customer, new_ticket
 from tests.support.factories import unique_word
 
 
@@ -58,8 +58,7 @@ async def test_bulk_refuses_a_request_without_tickets_an_unknown_agent_and_macro
     admin_api: httpx.AsyncClient, desk: Desk
 ) -> None:
     customer = await new_customer(admin_api)
-    ticket = await move(admin_api, (await new_ticket(admin_api, customer["id"]))["ticketId"])
-    ids = [ticket.get("ticketId") or "T-1"]
+    ids = [(await new_ticket(admin_api, customer["id"]))["ticketId"]]
     neither = await desk.api.post(
         "/tickets/bulk", json={"action": {"kind": "priority", "priority": "high"}}
     )

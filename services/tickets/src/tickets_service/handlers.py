@@ -56,6 +56,8 @@ def register(
         serve(broker, command, ops.write)
     serve(broker, t.ADD_NOTE, ops.write_note)
     serve(broker, t.BULK, ops.bulk)
+    serve(broker, t.COUNT_OPEN_BY_CATEGORY, ops.count_open_by_category)
+    serve(broker, t.RECATEGORIZE_OPEN, ops.recategorize_open)
     serve(broker, t.STATS, ops.stats)
     serve(broker, t.LIST_CHANGES, ops.changes)
     serve(broker, t.PREVIEW_NEXT_ID, ops.preview_next_id)

@@ -617,6 +617,8 @@ class TicketOperations:
                 )
             case t.TagTicket(add=add, remove=remove, by=by):
                 return Plan(lambda ticket, now: ticket.retag(add, remove, by=by, now=now))
+            case t.Recategorize(from_category=source, to_category=target, by=by):
+                return Plan(lambda ticket, now: ticket.recategorize(source, target, by=by, now=now))
             case t.AddAttachment(attachment=attachment, by=by):
                 return Plan(lambda ticket, now: ticket.add_attachment(attachment, by=by, now=now))
             case t.SubmitFeedback(rating=rating, comment=comment, customer_id=customer_id):
@@ -642,23 +644,9 @@ class TicketOperations:
         else:
             ids = list(dict.fromkeys(req.ticket_ids or ()))
             matched = len(ids)
-        found = await self._store.get_many_for_change(ids, req.visible_to)
-        running = asyncio.Semaphore(self._settings.bulk_parallel)
-
-        async def one(ticket_id: str) -> t.BulkItem:
-            loaded = found.get(ticket_id)
-            if loaded is None:
-                return bulk.refusal(ticket_id, _not_found(ticket_id))
-            async with running:
-                try:
-                    outcome = await self.execute(bulk.command_for(req, ticket_id), loaded)
-                except DomainError as exc:
-                    return bulk.refusal(ticket_id, exc)
-            return t.BulkItem(
-                ticket_id=ticket_id, outcome=t.BulkOutcome.DONE, version=outcome.ticket.version
-            )
-
-        results = await asyncio.gather(*(one(ticket_id) for ticket_id in ids))
+        results = await self._each(
+            ids, lambda ticket_id: bulk.command_for(req, ticket_id), req.visible_to
+        )
         done = sum(1 for r in results if r.outcome is t.BulkOutcome.DONE)
         log.info(
             "bulk %s by %s: %d done, %d refused", req.action.kind, req.by, done, len(results) - done
@@ -670,6 +658,67 @@ class TicketOperations:
             matched=matched,
             capped=matched > len(ids),
         )
+
+    async def _each(
+        self,
+        ids: list[str],
+        command_for: Callable[[str], t.TicketCommand],
+        visible_to: str | None = None,
+    ) -> list[t.BulkItem]:
+        """`command_for` each ticket, each through `execute`: loaded together in one read,
+        written one by one (a few at a time), answered per ticket in the order of `ids`."""
+        found = await self._store.get_many_for_change(ids, visible_to)
+        running = asyncio.Semaphore(self._settings.bulk_parallel)
+
+        async def one(ticket_id: str) -> t.BulkItem:
+            loaded = found.get(ticket_id)
+            if loaded is None:
+                return bulk.refusal(ticket_id, _not_found(ticket_id))
+            async with running:
+                try:
+                    outcome = await self.execute(command_for(ticket_id), loaded)
+                except DomainError as exc:
+                    return bulk.refusal(ticket_id, exc)
+            return t.BulkItem(
+                ticket_id=ticket_id, outcome=t.BulkOutcome.DONE, version=outcome.ticket.version
+            )
+
+        return list(await asyncio.gather(*(one(ticket_id) for ticket_id in ids)))
+
+    async def count_open_by_category(self, req: t.CountOpenByCategory) -> t.CategoryCounts:
+        return t.CategoryCounts(counts=await self._store.count_open_by_category(req.categories))
+
+    async def recategorize_open(self, req: t.RecategorizeOpen) -> t.Recategorized:
+        """The open tickets of each removed category moved to the one mapped to it, a batch
+        of `MAX_BULK` at a time, each by its own command (its history entry and event)."""
+        moved: dict[str, int] = {}
+        refused = 0
+        for source, target in req.mapping.items():
+            moved[source] = 0
+            seen: set[str] = set()
+            while ids := [
+                i for i in await self._store.open_in_category(source, t.MAX_BULK) if i not in seen
+            ]:
+                seen.update(ids)
+
+                def command(
+                    ticket_id: str, source: str = source, target: str = target
+                ) -> t.TicketCommand:
+                    return t.Recategorize(
+                        ticket_id=ticket_id,
+                        from_category=source,
+                        to_category=target,
+                        by=req.by,
+                        principal=req.principal,
+                        request_key=bulk.key_for(req.request_key, ticket_id),
+                    )
+
+                results = await self._each(ids, command)
+                done = sum(1 for r in results if r.outcome is t.BulkOutcome.DONE)
+                moved[source] += done
+                refused += len(results) - done
+        log.info("recategorized by %s: %s (%d refused)", req.by, moved, refused)
+        return t.Recategorized(moved=moved, refused=refused)
 
     async def _matching(self, req: t.ListTickets) -> tuple[list[str], int]:
         """The first `MAX_BULK` tickets a list request matches (its order) and how many match."""

@@ -553,9 +553,35 @@ export interface paths {
         put?: never;
         /**
          * Apply Preset
-         * @description Replace categories, assistant configuration, terminology and ID format in one step.
+         * @description Replace categories, assistant configuration, terminology and ID format in one step;
+         *     then the open tickets of each category in `categoryMap` (one the preset removes) move to
+         *     the preset's category mapped to it, each by its own change (its history entry and
+         *     `ticket.updated` event). A key that is not a removed category, or a value not among the
+         *     preset's categories, is a 422 naming it (before anything is applied).
          */
         post: operations["applyPreset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/config/presets/{preset_id}/impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preset Impact
+         * @description Before applying a preset: the categories it removes, each with its open tickets (they
+         *     would keep an id no longer configured unless mapped to a kept one on apply), the
+         *     categories it has, and whether the brand (company name) and terminology change.
+         */
+        get: operations["presetImpact"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2708,6 +2734,15 @@ export interface components {
              */
             success: true;
         };
+        /** KeptCategory */
+        KeptCategory: {
+            /** Id */
+            id: string;
+            /** Label */
+            label: string;
+            /** Labelen */
+            labelEn: string | null;
+        };
         /** LocationInput */
         "Location-Input": {
             /** Address */
@@ -3230,12 +3265,32 @@ export interface components {
             /** Message */
             message: string;
             preset: components["schemas"]["Preset"];
+            /** Recategorized */
+            recategorized: {
+                [key: string]: number;
+            };
             /**
              * Success
              * @default true
              * @constant
              */
             success: true;
+        };
+        /**
+         * PresetApply
+         * @description Body of `POST /config/presets/{id}/apply` (optional): where the open tickets of each
+         *     category the preset removes go (`removed id -> a category of the preset`).
+         * @example {
+         *       "categoryMap": {
+         *         "light_malfunction": "other"
+         *       }
+         *     }
+         */
+        PresetApply: {
+            /** Categorymap */
+            categoryMap?: {
+                [key: string]: string;
+            };
         };
         /** PresetDeleted */
         PresetDeleted: {
@@ -3249,6 +3304,29 @@ export interface components {
              * @constant
              */
             success: true;
+        };
+        /**
+         * PresetImpact
+         * @description What applying a preset changes besides its settings: the categories it removes with
+         *     their open tickets, the categories it keeps or brings, the brand and the terminology.
+         */
+        PresetImpact: {
+            /** Companyname */
+            companyName: string;
+            /** Kept */
+            kept: components["schemas"]["KeptCategory"][];
+            /** Presetcompanyname */
+            presetCompanyName: string;
+            /** Removed */
+            removed: components["schemas"]["RemovedCategory"][];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /** Terminologychanges */
+            terminologyChanges: boolean;
         };
         /** PresetSaved */
         PresetSaved: {
@@ -3301,6 +3379,17 @@ export interface components {
             status: "ready" | "degraded" | "unavailable";
             /** Success */
             success: boolean;
+        };
+        /** RemovedCategory */
+        RemovedCategory: {
+            /** Id */
+            id: string;
+            /** Label */
+            label: string;
+            /** Labelen */
+            labelEn: string | null;
+            /** Opentickets */
+            openTickets: number;
         };
         /** RenderedOut */
         RenderedOut: {
@@ -7075,7 +7164,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PresetApply"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -7084,6 +7177,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PresetApplied"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Missing or invalid bearer token */
@@ -7104,7 +7206,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not found */
+            /** @description Unknown preset */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7115,6 +7217,91 @@ export interface operations {
             };
             /** @description The setting is not editable (`isEditable` is false) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    presetImpact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                preset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetImpact"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown preset */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

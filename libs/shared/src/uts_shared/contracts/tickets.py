@@ -804,6 +804,17 @@ class TagTicket(TicketWrite):
     by: Id
 
 
+class Recategorize(TicketWrite):
+    """An open ticket of a category a preset removes moved to another (the admin's choice,
+    checked against the preset by the gateway): nothing when it is no longer in `from`."""
+
+    kind: Literal["recategorize"] = "recategorize"
+    ticket_id: Id
+    from_category: CategoryId
+    to_category: CategoryId
+    by: Id
+
+
 TicketCommand = Annotated[
     UpdateTicket
     | AssignTicket
@@ -813,7 +824,8 @@ TicketCommand = Annotated[
     | EscalateTicket
     | SubmitFeedback
     | AddAttachment
-    | TagTicket,
+    | TagTicket
+    | Recategorize,
     Field(discriminator="kind"),
 ]
 """Every write to an existing ticket, told apart by `kind`: the tickets service handles each
@@ -919,6 +931,31 @@ class BulkResult(WireModel):
     matched: int
     """Tickets named, or matching the filter (may exceed the `MAX_BULK` changed)."""
     capped: bool
+
+
+class CountOpenByCategory(WireModel):
+    """How many open tickets (neither resolved nor closed) each of `categories` has."""
+
+    categories: Annotated[list[CategoryId], Field(max_length=base.MAX_CATEGORIES)]
+
+
+class CategoryCounts(WireModel):
+    counts: dict[str, int]
+
+
+class RecategorizeOpen(WireModel):
+    """Every open ticket of each key of `mapping` moved to its value, one command each."""
+
+    mapping: Annotated[dict[CategoryId, CategoryId], Field(max_length=base.MAX_CATEGORIES)]
+    by: Id
+    request_key: RequestKey | None = None
+    principal: Principal | None = None
+
+
+class Recategorized(WireModel):
+    moved: dict[str, int]
+    """Tickets moved, by the category they left."""
+    refused: int
 
 
 class StatsQuery(WireModel):
@@ -1112,6 +1149,18 @@ SUBMIT_FEEDBACK = Rpc(
     "tickets.feedback", SubmitFeedback, TicketView, "Customer rating (resolved/closed only)"
 )
 BULK = Rpc("tickets.bulk", BulkTickets, BulkResult, "One action on many tickets, one command each")
+COUNT_OPEN_BY_CATEGORY = Rpc(
+    "tickets.count_open_by_category",
+    CountOpenByCategory,
+    CategoryCounts,
+    "Open tickets per category (a preset's preview)",
+)
+RECATEGORIZE_OPEN = Rpc(
+    "tickets.recategorize_open",
+    RecategorizeOpen,
+    Recategorized,
+    "Move the open tickets of categories a preset removes, one command each",
+)
 STATS = Rpc("tickets.stats", StatsQuery, TicketStats, "Counts by status/priority/escalated")
 PREVIEW_NEXT_ID = Rpc(
     "tickets.next_id.preview", PreviewNextId, NextId, "The id the next ticket would get"
@@ -1239,6 +1288,8 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     ADD_ATTACHMENT,
     SUBMIT_FEEDBACK,
     BULK,
+    COUNT_OPEN_BY_CATEGORY,
+    RECATEGORIZE_OPEN,
     STATS,
     LIST_CHANGES,
     PREVIEW_NEXT_ID,

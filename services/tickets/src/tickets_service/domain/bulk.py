@@ -15,7 +15,7 @@ from uts_shared.errors import DomainError, FieldError, ValidationFailed
 S = t.TicketStatus
 
 
-def _key(request_key: str | None, ticket_id: str) -> str | None:
+def key_for(request_key: str | None, ticket_id: str) -> str | None:
     """Each ticket's own request key from the bulk request's: a redelivered bulk request is a
     replay for every ticket it already changed."""
     if request_key is None:
@@ -28,7 +28,7 @@ def command_for(req: t.BulkTickets, ticket_id: str) -> t.TicketCommand:
     """The one command `req.action` makes for `ticket_id`, in the caller's write scope."""
     common: dict[str, Any] = {
         "ticket_id": ticket_id,
-        "request_key": _key(req.request_key, ticket_id),
+        "request_key": key_for(req.request_key, ticket_id),
         "principal": req.principal,
         "visible_to": req.visible_to,
     }

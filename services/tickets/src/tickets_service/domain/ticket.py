@@ -606,6 +606,12 @@ class Ticket:
             raise ValidationFailed.on("tags", f"a ticket holds at most {MAX_TAGS} tags")
         return self.update(t.TicketChanges(tags=tags), by=by, now=now)
 
+    def recategorize(self, source: str, target: str, *, by: str, now: datetime) -> Outcome:
+        """From `source` to `target`, only while the ticket is still in `source`."""
+        if self.state.category != source:
+            return Outcome(self.state)
+        return self.update(t.TicketChanges(category=target), by=by, now=now)
+
     # --- the SLA clock ------------------------------------------------------------------------
 
     def clocked(
