@@ -24,7 +24,9 @@ async def test_j_k_move_the_cursor_enter_opens_and_question_mark_shows_the_keys(
 
     await page.get_by_test_id("search").focus()
     await page.keyboard.press("j")
+    await expect(page.get_by_test_id("search")).to_have_value(f"{word}j")
     await expect(cursor).to_have_count(0)
+    await page.keyboard.press("Backspace")
     await page.locator("h1").click()
     await page.keyboard.press("j")
     await expect(cursor).to_have_attribute("data-ticket-id", newer["ticketId"])
@@ -42,6 +44,7 @@ async def test_j_k_move_the_cursor_enter_opens_and_question_mark_shows_the_keys(
 
     await page.keyboard.press("Enter")
     await expect(page).to_have_url(re.compile(f"/tickets/{newer['ticketId']}$"))
+    await expect(page.get_by_test_id("note-content")).to_be_visible()
     await page.keyboard.press("n")
     await expect(page.get_by_test_id("note-content")).to_be_focused()
 

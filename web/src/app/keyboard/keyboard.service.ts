@@ -19,11 +19,18 @@ export function typingIn(target: EventTarget | null): boolean {
   return element.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]') !== null;
 }
 
+function onControl(target: EventTarget | null): boolean {
+  if (!target || typeof (target as Element).closest !== 'function') return false;
+  return (target as Element).closest('a[href], button, summary, [role="button"]') !== null;
+}
+
 /** The shortcut a key press asks for, if any: the most recently registered layer first (a
  * screen's own keys before the shell's); none with a modifier held (Ctrl, Alt, Meta; Shift only
- * for `?`) or while typing. */
+ * for `?`) or while typing; Enter on a link or a button is left to it. */
 export function shortcutFor(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'altKey' | 'metaKey' | 'target'>, layers: readonly (readonly Shortcut[])[]): Shortcut | null {
   if (event.ctrlKey || event.altKey || event.metaKey || typingIn(event.target)) return null;
+  // Enter on a link or a button is theirs (the skip link, a focused row's link…).
+  if (event.key === 'Enter' && onControl(event.target)) return null;
   for (let i = layers.length - 1; i >= 0; i--) {
     const found = layers[i].find((shortcut) => shortcut.key === event.key);
     if (found) return found;

@@ -23,6 +23,15 @@ describe('the keyboard shortcuts', () => {
     expect(shortcutFor(press('j'), [[j]])).toBe(j);
   });
 
+  it('leave Enter on a link or a button to it', () => {
+    const enter: Shortcut = { key: 'Enter', help: 'keys.open', run: () => undefined };
+    const link = document.createElement('a');
+    link.href = '#main';
+    expect(shortcutFor(press('Enter', link), [[enter]])).toBeNull();
+    expect(shortcutFor(press('Enter', document.createElement('button')), [[enter]])).toBeNull();
+    expect(shortcutFor(press('Enter'), [[enter]])).toBe(enter);
+  });
+
   it('leave keys with Ctrl, Alt or Meta to the browser', () => {
     const n: Shortcut = { key: 'n', help: 'keys.note', run: () => undefined };
     expect(shortcutFor(press('n', document.body, { ctrlKey: true }), [[n]])).toBeNull();
