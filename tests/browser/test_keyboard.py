@@ -27,7 +27,7 @@ async def test_j_k_move_the_cursor_enter_opens_and_question_mark_shows_the_keys(
     await expect(page.get_by_test_id("search")).to_have_value(f"{word}j")
     await expect(cursor).to_have_count(0)
     await page.keyboard.press("Backspace")
-    await page.locator("h1").click()
+    await page.evaluate("document.activeElement.blur()")
     await page.keyboard.press("j")
     await expect(cursor).to_have_attribute("data-ticket-id", newer["ticketId"])
     await page.keyboard.press("j")
@@ -48,8 +48,7 @@ async def test_j_k_move_the_cursor_enter_opens_and_question_mark_shows_the_keys(
     await page.keyboard.press("n")
     await expect(page.get_by_test_id("note-content")).to_be_focused()
 
-    await page.keyboard.press("Escape")
-    await page.locator("body").click()
+    await page.evaluate("document.activeElement.blur()")
     await page.keyboard.press("/")
     await expect(page.get_by_test_id("global-search")).to_be_focused()
 
