@@ -23,6 +23,7 @@ from uts_shared.contracts.base import (
     MAX_ATTACHMENTS,
     MAX_NOTES_PER_TICKET,
     MAX_STATUS_CHANGES_PER_TICKET,
+    MAX_TAGS,
 )
 from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.contracts.tickets import (
@@ -442,3 +443,28 @@ def test_each_view_is_mapped_from_the_state_and_shows_no_storage_only_field() ->
     assert agent_view(state).assigned_agent_name == "Ana Ruiz"
     assert agent_view(state).allowed_next_statuses == list(TRANSITIONS[S.OPEN])
     assert "sla" not in customer_view(state).model_dump(by_alias=True)
+
+
+LATER = T0 + timedelta(minutes=5)
+
+
+def test_tags_are_added_once_and_removed_in_one_change() -> None:
+    ticket = Ticket(make(S.OPEN).model_copy(update={"tags": ["noche", "poste"]}))
+    after, fields = changed_fields(ticket.retag(["riesgo", "poste"], ["noche"], by="a1", now=LATER))
+    assert after.tags == ["poste", "riesgo"] and fields == {"tags": ["poste", "riesgo"]}
+    unchanged = ticket.retag(["poste"], ["ausente"], by="a1", now=LATER)
+    assert unchanged.events == () and unchanged.ticket.tags == ["noche", "poste"]
+
+
+def test_a_ticket_holds_at_most_its_tags_when_tagged_in_bulk() -> None:
+    full = Ticket(make(S.OPEN).model_copy(update={"tags": [f"t{n}" for n in range(MAX_TAGS)]}))
+    with pytest.raises(ValidationFailed):
+        full.retag(["otra"], [], by="a1", now=LATER)
+
+
+def test_recategorizing_moves_only_a_ticket_still_in_the_removed_category() -> None:
+    ticket = Ticket(make(S.OPEN).model_copy(update={"category": "billing"}))
+    after, fields = changed_fields(ticket.recategorize("billing", "other", by="adm", now=LATER))
+    assert after.category == "other" and fields == {"category": "other"}
+    moved = ticket.recategorize("maintenance", "other", by="adm", now=LATER)
+    assert moved.events == () and moved.ticket.category == "billing"

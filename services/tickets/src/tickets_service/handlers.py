@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from faststream.rabbit import RabbitBroker, RabbitMessage
 
@@ -19,7 +20,7 @@ from uts_shared.contracts import saved_views as sv
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts import webhooks as wh
 from uts_shared.contracts.agents import AGENT_NAMES_QUEUE, AGENT_UPDATED
-from uts_shared.contracts.base import Empty, HealthStatus
+from uts_shared.contracts.base import Empty, HealthStatus, Rpc
 from uts_shared.errors import NotFound
 from uts_shared.messaging import serve, subscribe_events, work_queue
 
@@ -44,14 +45,21 @@ def register(
     serve(broker, t.LIST_BY_CONVERSATION, ops.list_by_conversation)
     serve(broker, t.LIST_BY_AGENT, ops.list_by_agent)
     # Every write to a ticket goes one way: `ops.write` (a `TicketCommand`).
-    serve(broker, t.UPDATE, ops.write)
-    serve(broker, t.ASSIGN, ops.write)
-    serve(broker, t.CHANGE_STATUS, ops.write)
-    serve(broker, t.RESOLVE, ops.write)
-    serve(broker, t.ESCALATE, ops.write)
-    serve(broker, t.SUBMIT_FEEDBACK, ops.write)
-    serve(broker, t.ADD_ATTACHMENT, ops.write)
+    writes: tuple[Rpc[Any, t.TicketView], ...] = (
+        t.UPDATE,
+        t.ASSIGN,
+        t.CHANGE_STATUS,
+        t.RESOLVE,
+        t.ESCALATE,
+        t.SUBMIT_FEEDBACK,
+        t.ADD_ATTACHMENT,
+    )
+    for command in writes:
+        serve(broker, command, ops.write)
     serve(broker, t.ADD_NOTE, ops.write_note)
+    serve(broker, t.BULK, ops.bulk)
+    serve(broker, t.COUNT_OPEN_BY_CATEGORY, ops.count_open_by_category)
+    serve(broker, t.RECATEGORIZE_OPEN, ops.recategorize_open)
     serve(broker, t.STATS, ops.stats)
     serve(broker, t.LIST_CHANGES, ops.changes)
     serve(broker, t.PREVIEW_NEXT_ID, ops.preview_next_id)

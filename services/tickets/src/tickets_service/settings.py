@@ -30,6 +30,8 @@ class Settings(ServiceSettings):
     """Published ids are removed from the outbox in one write per window (keep < grace)."""
     write_retries: int = Field(default=8, ge=1)
     """Re-reads of a ticket after a lost conditional write, for changes that commute."""
+    bulk_parallel: int = Field(default=16, ge=1)
+    """Tickets a bulk action writes at the same time (each its own conditional write)."""
     changes_settle: float = Field(default=2.0, ge=0)
     """Seconds a change waits before the changes feed hands it out (writes in flight land)."""
     sla_check_interval: float = Field(default=15.0, gt=0)

@@ -22,7 +22,7 @@ from pymongo.errors import DuplicateKeyError
 
 from tickets_service.domain import search, tally
 from tickets_service.domain.errors import IdTaken, KeyTaken, PhoneTaken
-from tickets_service.domain.ticket import ALLOWED_WIRE, TicketState
+from tickets_service.domain.ticket import ALLOWED_WIRE, OPEN_STATES, TicketState
 from tickets_service.events import OutboxEntry
 from uts_shared.contracts.tickets import (
     PRIORITY_RANK,
@@ -38,6 +38,9 @@ from uts_shared.contracts.tickets import (
 )
 from uts_shared.mongo import Document
 from uts_shared.store_types import Database
+
+OPEN_STATUS_VALUES = [status.value for status in OPEN_STATES]
+"""Statuses of a ticket still being worked, as stored."""
 
 TICKETS = "tickets"
 COUNTERS = "counters"
@@ -320,6 +323,8 @@ class TicketStore:
                 newest("conversationId"),
                 newest("assignedAgent"),
                 newest("category"),
+                # A preset's preview: the open tickets of each category it removes.
+                newest("category", "status"),
                 newest("priority"),
                 newest("isEscalated"),
                 newest("sla.state"),
@@ -449,6 +454,42 @@ class TicketStore:
         if doc is None:
             return None
         return _ticket(doc), _applied(doc.get(APPLIED_KEYS) or ())
+
+    async def get_many_for_change(
+        self, ticket_ids: Sequence[str], visible_to: str | None = None
+    ) -> dict[str, tuple[TicketState, dict[str, str | None]]]:
+        """`get_for_change` of many tickets in one query (by id; those missing or not visible
+        to `visible_to` are left out)."""
+        if not ticket_ids:
+            return {}
+        query: Document = {"_id": {"$in": list(ticket_ids)}}
+        if visible_to is not None:
+            query["assignedAgent"] = {"$in": [visible_to, None]}
+        docs = await self.tickets.find(query, {"outbox": 0, "searchTerms": 0}).to_list(None)
+        return {
+            str(doc["_id"]): (_ticket(doc), _applied(doc.get(APPLIED_KEYS) or ())) for doc in docs
+        }
+
+    async def count_open_by_category(self, categories: Sequence[str]) -> dict[str, int]:
+        """Open tickets (not resolved or closed) of each category: one indexed count each."""
+        return {
+            category: await self.tickets.count_documents(
+                {"category": category, "status": {"$in": OPEN_STATUS_VALUES}}
+            )
+            for category in categories
+        }
+
+    async def open_in_category(self, category: str, limit: int) -> list[str]:
+        """Ids of up to `limit` open tickets of `category`, oldest first."""
+        docs = (
+            await self.tickets.find(
+                {"category": category, "status": {"$in": OPEN_STATUS_VALUES}}, {"_id": 1}
+            )
+            .sort([("_id", ASCENDING)])
+            .limit(limit)
+            .to_list(None)
+        )
+        return [str(doc["_id"]) for doc in docs]
 
     async def save_ticket(
         self,

@@ -9,13 +9,14 @@ ticket moved.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tickets_service.configuration import ConfigCache
-from tickets_service.domain import cursors, search, sla, tally, visibility
+from tickets_service.domain import bulk, cursors, search, sla, tally, visibility
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
 from tickets_service.domain.ticket import Outcome, Ticket, TicketState, resumable
@@ -35,7 +36,7 @@ from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty, Pagination
 from uts_shared.contracts.config import fallback_category
 from uts_shared.contracts.sla import SlaPolicy
-from uts_shared.errors import Conflict, FieldError, NotFound, ValidationFailed
+from uts_shared.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ KNOWN_CUSTOMERS_MAX = 100_000
 Decide = Callable[[Ticket, datetime], Outcome]
 SendNote = Callable[[t.TicketView, t.Note], Awaitable[object]]
 StillValid = Callable[[TicketState, TicketState], bool]
+Loaded = tuple[TicketState, dict[str, str | None]]
+"""A ticket as read for a change, with the request keys already applied to it."""
 
 
 def _always(first: TicketState, fresh: TicketState) -> bool:
@@ -334,11 +337,19 @@ class TicketOperations:
         return customer_view(ticket)
 
     async def list_tickets(self, req: t.ListTickets) -> t.TicketPage:
+        found = self._where(req)
+        if found is None:  # only stopwords or punctuation: nothing can match
+            return t.TicketPage(tickets=[], pagination=Pagination.of(req.page, req.limit, 0))
+        where, sort = found
+        return await self._page(where, sort, req.page, req.limit)
+
+    def _where(self, req: t.ListTickets) -> tuple[TicketFilter, list[tuple[str, int]]] | None:
+        """The store's filter and sort of a list request; None when its search can't match."""
         asked = search.Query(())
         if req.q is not None:
             asked = search.parse(req.q)
-            if not asked:  # only stopwords or punctuation: nothing can match
-                return t.TicketPage(tickets=[], pagination=Pagination.of(req.page, req.limit, 0))
+            if not asked:
+                return None
         terms = asked.terms
         sort_by: SortField = req.sort_by or ("relevance" if terms else "createdAt")
         if sort_by == "relevance" and not terms:
@@ -361,7 +372,7 @@ class TicketOperations:
             phrases=asked.phrases,
             visible_to=req.visible_to,
         )
-        return await self._page(where, sort_spec(sort_by, req.sort_order), req.page, req.limit)
+        return where, sort_spec(sort_by, req.sort_order)
 
     async def _page(
         self, where: TicketFilter, sort: list[tuple[str, int]], page: int, limit: int
@@ -430,16 +441,19 @@ class TicketOperations:
         still_valid: StillValid = _always,
         search_changed: bool = False,
         fingerprint: str | None = None,
+        loaded: Loaded | None = None,
     ) -> Outcome:
         """Read, let `decide` change it, write if still at the version read (see module doc).
 
         A request whose key the ticket already records (a redelivery after a lost connection)
-        is answered with the ticket as it is: nothing is applied twice."""
+        is answered with the ticket as it is: nothing is applied twice. `loaded`: the ticket
+        as a batch read found it (a bulk action), used instead of the first read."""
         ticket_id, key = req.ticket_id, req.request_key
         policy = await self._policy()
         first: TicketState | None = None
         for _ in range(self._settings.write_retries):
-            found = await self._store.get_for_change(ticket_id, req.visible_to)
+            found = loaded or await self._store.get_for_change(ticket_id, req.visible_to)
+            loaded = None
             if found is None:
                 raise _not_found(ticket_id)
             ticket, applied = found
@@ -516,7 +530,7 @@ class TicketOperations:
             await self.send_note(result.ticket, note)
         return result
 
-    async def execute(self, cmd: t.TicketCommand) -> Outcome:
+    async def execute(self, cmd: t.TicketCommand, loaded: Loaded | None = None) -> Outcome:
         """One path for every command: the checks that need configuration or another read,
         then load (in the writer's visibility scope), decide on the aggregate, one
         conditional write of the ticket with its events and the request's key, reply."""
@@ -528,6 +542,7 @@ class TicketOperations:
             still_valid=plan.still_valid,
             search_changed=plan.search_changed,
             fingerprint=command_fingerprint(cmd) if cmd.request_key is not None else None,
+            loaded=loaded,
         )
         log.debug("ticket %s: %s by %s", cmd.ticket_id, cmd.kind, _actor(cmd))
         return outcome
@@ -600,6 +615,10 @@ class TicketOperations:
                         to, reason, by=by, now=now, to_agent_name=to_name
                     )
                 )
+            case t.TagTicket(add=add, remove=remove, by=by):
+                return Plan(lambda ticket, now: ticket.retag(add, remove, by=by, now=now))
+            case t.Recategorize(from_category=source, to_category=target, by=by):
+                return Plan(lambda ticket, now: ticket.recategorize(source, target, by=by, now=now))
             case t.AddAttachment(attachment=attachment, by=by):
                 return Plan(lambda ticket, now: ticket.add_attachment(attachment, by=by, now=now))
             case t.SubmitFeedback(rating=rating, comment=comment, customer_id=customer_id):
@@ -612,6 +631,104 @@ class TicketOperations:
                         rating, comment, by=customer_id, now=now
                     )
                 )
+
+    async def bulk(self, req: t.BulkTickets) -> t.BulkResult:
+        """`req.action` on each ticket named or matching (at most `MAX_BULK`), each through
+        `execute` on its own: loaded together in one read, written one by one (a few at a
+        time), answered per ticket, in the order asked."""
+        bulk.check(req)
+        if req.filter is not None:
+            ids, matched = await self._matching(
+                req.filter.model_copy(update={"visible_to": req.visible_to})
+            )
+        else:
+            ids = list(dict.fromkeys(req.ticket_ids or ()))
+            matched = len(ids)
+        results = await self._each(
+            ids, lambda ticket_id: bulk.command_for(req, ticket_id), req.visible_to
+        )
+        done = sum(1 for r in results if r.outcome is t.BulkOutcome.DONE)
+        log.info(
+            "bulk %s by %s: %d done, %d refused", req.action.kind, req.by, done, len(results) - done
+        )
+        return t.BulkResult(
+            results=results,
+            done=done,
+            refused=len(results) - done,
+            matched=matched,
+            capped=matched > len(ids),
+        )
+
+    async def _each(
+        self,
+        ids: list[str],
+        command_for: Callable[[str], t.TicketCommand],
+        visible_to: str | None = None,
+    ) -> list[t.BulkItem]:
+        """`command_for` each ticket, each through `execute`: loaded together in one read,
+        written one by one (a few at a time), answered per ticket in the order of `ids`."""
+        found = await self._store.get_many_for_change(ids, visible_to)
+        running = asyncio.Semaphore(self._settings.bulk_parallel)
+
+        async def one(ticket_id: str) -> t.BulkItem:
+            loaded = found.get(ticket_id)
+            if loaded is None:
+                return bulk.refusal(ticket_id, _not_found(ticket_id))
+            async with running:
+                try:
+                    outcome = await self.execute(command_for(ticket_id), loaded)
+                except DomainError as exc:
+                    return bulk.refusal(ticket_id, exc)
+            return t.BulkItem(
+                ticket_id=ticket_id, outcome=t.BulkOutcome.DONE, version=outcome.ticket.version
+            )
+
+        return list(await asyncio.gather(*(one(ticket_id) for ticket_id in ids)))
+
+    async def count_open_by_category(self, req: t.CountOpenByCategory) -> t.CategoryCounts:
+        return t.CategoryCounts(counts=await self._store.count_open_by_category(req.categories))
+
+    async def recategorize_open(self, req: t.RecategorizeOpen) -> t.Recategorized:
+        """The open tickets of each removed category moved to the one mapped to it, a batch
+        of `MAX_BULK` at a time, each by its own command (its history entry and event)."""
+        moved: dict[str, int] = {}
+        refused = 0
+        for source, target in req.mapping.items():
+            moved[source] = 0
+            seen: set[str] = set()
+            while ids := [
+                i for i in await self._store.open_in_category(source, t.MAX_BULK) if i not in seen
+            ]:
+                seen.update(ids)
+
+                def command(
+                    ticket_id: str, source: str = source, target: str = target
+                ) -> t.TicketCommand:
+                    return t.Recategorize(
+                        ticket_id=ticket_id,
+                        from_category=source,
+                        to_category=target,
+                        by=req.by,
+                        principal=req.principal,
+                        request_key=bulk.key_for(req.request_key, ticket_id),
+                    )
+
+                results = await self._each(ids, command)
+                done = sum(1 for r in results if r.outcome is t.BulkOutcome.DONE)
+                moved[source] += done
+                refused += len(results) - done
+        log.info("recategorized by %s: %s (%d refused)", req.by, moved, refused)
+        return t.Recategorized(moved=moved, refused=refused)
+
+    async def _matching(self, req: t.ListTickets) -> tuple[list[str], int]:
+        """The first `MAX_BULK` tickets a list request matches (its order) and how many match."""
+        found = self._where(req)
+        if found is None:
+            return [], 0
+        where, sort = found
+        read = self._store.search if where.terms else self._store.list_tickets
+        tickets, total = await read(where, sort=sort, skip=0, limit=t.MAX_BULK)
+        return [ticket.ticket_id for ticket in tickets], total
 
     async def settle_sla(self, ticket_id: str) -> int:
         """Raise the warnings and breaches of one ticket that fell due (the SLA monitor);

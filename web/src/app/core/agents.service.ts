@@ -7,6 +7,7 @@ import { Answer, Body } from './api';
 import { AgentProfile, DirectoryEntry } from './models';
 
 export type NewAgent = Body<'/api/v2/agents', 'post'>;
+export type AgentChanges = Body<'/api/v2/agents/{agent_id}', 'patch'>;
 
 /** The agent directory (`GET /agents`), loaded once per session: names for agent ids. */
 @Injectable({ providedIn: 'root' })
@@ -32,6 +33,35 @@ export class AgentsService {
     if (!id) return '';
     const agent = this.state.value.find((entry) => entry.id === id);
     return agent ? `${agent.firstName} ${agent.lastName}`.trim() : id.slice(0, 8);
+  }
+
+  /** Name and role (admins only; a new role ends the agent's sessions). */
+  edit(id: string, changes: AgentChanges): Observable<AgentProfile> {
+    return this.http.patch<Answer<'/api/v2/agents/{agent_id}', 'patch'>>(this.url(id), changes).pipe(
+      map((answer) => answer.agent),
+      tap(() => this.refresh()),
+    );
+  }
+
+  /** Deactivate (no sign-in, no assignments) or reactivate. */
+  setActive(id: string, active: boolean): Observable<AgentProfile> {
+    const url = `${this.url(id)}/${active ? 'reactivate' : 'deactivate'}`;
+    return this.http.post<Answer<'/api/v2/agents/{agent_id}/deactivate', 'post'>>(url, {}).pipe(
+      map((answer) => answer.agent),
+      tap(() => this.refresh()),
+    );
+  }
+
+  /** A new password for another agent (its sessions end). */
+  resetPassword(id: string, password: string): Observable<AgentProfile> {
+    const body: Body<'/api/v2/agents/{agent_id}/password', 'post'> = { password };
+    return this.http
+      .post<Answer<'/api/v2/agents/{agent_id}/password', 'post'>>(`${this.url(id)}/password`, body)
+      .pipe(map((answer) => answer.agent));
+  }
+
+  private url(id: string): string {
+    return `/api/v2/agents/${encodeURIComponent(id)}`;
   }
 
   create(agent: NewAgent): Observable<AgentProfile> {

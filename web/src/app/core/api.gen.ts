@@ -553,9 +553,35 @@ export interface paths {
         put?: never;
         /**
          * Apply Preset
-         * @description Replace categories, assistant configuration, terminology and ID format in one step.
+         * @description Replace categories, assistant configuration, terminology and ID format in one step;
+         *     then the open tickets of each category in `categoryMap` (one the preset removes) move to
+         *     the preset's category mapped to it, each by its own change (its history entry and
+         *     `ticket.updated` event). A key that is not a removed category, or a value not among the
+         *     preset's categories, is a 422 naming it (before anything is applied).
          */
         post: operations["applyPreset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/config/presets/{preset_id}/impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preset Impact
+         * @description Before applying a preset: the categories it removes, each with its open tickets (they
+         *     would keep an id no longer configured unless mapped to a kept one on apply), the
+         *     categories it has, and whether the brand (company name) and terminology change.
+         */
+        get: operations["presetImpact"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1039,6 +1065,32 @@ export interface paths {
          *     ticket again with 200 instead of creating a second one.
          */
         post: operations["createTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tickets/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Tickets
+         * @description One action (`assign`, `status`, `priority`, `tag`, `close` with a reason; `macro` is
+         *     not available yet) on many tickets; each goes through the same command as its single
+         *     route (its own history entry, events and version), in the caller's visibility. Answered
+         *     per ticket: `done` (the new version) or `refused` with the error's `reason` code and
+         *     `params` (`illegal_transition`, `not_found` for one missing or not visible, `conflict`,
+         *     `validation`...). With a filter, `matched` is every match and `capped` says some were
+         *     left for another round.
+         */
+        post: operations["bulkTickets"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1742,6 +1794,169 @@ export interface components {
              * @description The file: images, PDF or audio
              */
             file: string;
+        };
+        /** BulkAssign */
+        BulkAssign: {
+            /** Agentid */
+            agentId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "assign";
+        };
+        /**
+         * BulkBody
+         * @description Body of `POST /tickets/bulk`: the tickets (`ticketIds`, at most 500) or `filter` (the
+         *     list's filters: the first 500 matches, newest first), and the action.
+         * @example {
+         *       "action": {
+         *         "agentId": "a7c1e3f5",
+         *         "kind": "assign"
+         *       },
+         *       "ticketIds": [
+         *         "LUX-2026-000001",
+         *         "LUX-2026-000002"
+         *       ]
+         *     }
+         * @example {
+         *       "action": {
+         *         "kind": "close",
+         *         "reason": "duplicate"
+         *       },
+         *       "filter": {
+         *         "assignedAgent": "unassigned",
+         *         "status": [
+         *           "new"
+         *         ]
+         *       }
+         *     }
+         * @example {
+         *       "action": {
+         *         "add": [
+         *           "poste"
+         *         ],
+         *         "kind": "tag",
+         *         "remove": [
+         *           "noche"
+         *         ]
+         *       },
+         *       "ticketIds": [
+         *         "LUX-2026-000001"
+         *       ]
+         *     }
+         */
+        BulkBody: {
+            /** Action */
+            action: components["schemas"]["BulkAssign"] | components["schemas"]["BulkStatus"] | components["schemas"]["BulkPriority"] | components["schemas"]["BulkTag"] | components["schemas"]["BulkClose"] | components["schemas"]["BulkMacro"];
+            filter?: components["schemas"]["TicketFilters"] | null;
+            /** Ticketids */
+            ticketIds?: string[] | null;
+        };
+        /** BulkClose */
+        BulkClose: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "close";
+            /** Reason */
+            reason: string;
+        };
+        /**
+         * BulkItem
+         * @description What became of one ticket: done (its new version) or refused, with the error's
+         *     `reason` code and `params` (the same codes as the single routes' errors, plus
+         *     `illegal_transition`, `not_found` for a ticket missing or not visible to the caller).
+         */
+        BulkItem: {
+            /** Message */
+            message: string | null;
+            outcome: components["schemas"]["BulkOutcome"];
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Reason */
+            reason: string | null;
+            /** Ticketid */
+            ticketId: string;
+            /** Version */
+            version: number | null;
+        };
+        /**
+         * BulkMacro
+         * @description EXTENSION POINT (macros): a saved macro applied to each ticket. Macros live on another
+         *     branch; until they land, the tickets service refuses this action as a whole
+         *     (`reason: macros_unavailable`, see `tickets_service/domain/bulk.py`).
+         */
+        BulkMacro: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "macro";
+            /** Macroid */
+            macroId: string;
+        };
+        /** BulkOut */
+        BulkOut: {
+            /** Capped */
+            capped: boolean;
+            /** Done */
+            done: number;
+            /** Matched */
+            matched: number;
+            /** Refused */
+            refused: number;
+            /** Results */
+            results: components["schemas"]["BulkItem"][];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /**
+         * BulkOutcome
+         * @enum {string}
+         */
+        BulkOutcome: "done" | "refused";
+        /** BulkPriority */
+        BulkPriority: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "priority";
+            priority: components["schemas"]["Priority"];
+        };
+        /**
+         * BulkStatus
+         * @description A move along the graph; to `resolved` the reason is the resolution notes (required).
+         */
+        BulkStatus: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "status";
+            /** Reason */
+            reason?: string | null;
+            status: components["schemas"]["TicketStatus"];
+        };
+        /** BulkTag */
+        BulkTag: {
+            /** Add */
+            add?: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "tag";
+            /** Remove */
+            remove?: string[];
         };
         /**
          * BusinessCalendarInput
@@ -2567,6 +2782,15 @@ export interface components {
              */
             success: true;
         };
+        /** KeptCategory */
+        KeptCategory: {
+            /** Id */
+            id: string;
+            /** Label */
+            label: string;
+            /** Labelen */
+            labelEn: string | null;
+        };
         /** LocationInput */
         "Location-Input": {
             /** Address */
@@ -3120,12 +3344,32 @@ export interface components {
             /** Message */
             message: string;
             preset: components["schemas"]["Preset"];
+            /** Recategorized */
+            recategorized: {
+                [key: string]: number;
+            };
             /**
              * Success
              * @default true
              * @constant
              */
             success: true;
+        };
+        /**
+         * PresetApply
+         * @description Body of `POST /config/presets/{id}/apply` (optional): where the open tickets of each
+         *     category the preset removes go (`removed id -> a category of the preset`).
+         * @example {
+         *       "categoryMap": {
+         *         "light_malfunction": "other"
+         *       }
+         *     }
+         */
+        PresetApply: {
+            /** Categorymap */
+            categoryMap?: {
+                [key: string]: string;
+            };
         };
         /** PresetDeleted */
         PresetDeleted: {
@@ -3139,6 +3383,29 @@ export interface components {
              * @constant
              */
             success: true;
+        };
+        /**
+         * PresetImpact
+         * @description What applying a preset changes besides its settings: the categories it removes with
+         *     their open tickets, the categories it keeps or brings, the brand and the terminology.
+         */
+        PresetImpact: {
+            /** Companyname */
+            companyName: string;
+            /** Kept */
+            kept: components["schemas"]["KeptCategory"][];
+            /** Presetcompanyname */
+            presetCompanyName: string;
+            /** Removed */
+            removed: components["schemas"]["RemovedCategory"][];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /** Terminologychanges */
+            terminologyChanges: boolean;
         };
         /** PresetSaved */
         PresetSaved: {
@@ -3191,6 +3458,17 @@ export interface components {
             status: "ready" | "degraded" | "unavailable";
             /** Success */
             success: boolean;
+        };
+        /** RemovedCategory */
+        RemovedCategory: {
+            /** Id */
+            id: string;
+            /** Label */
+            label: string;
+            /** Labelen */
+            labelEn: string | null;
+            /** Opentickets */
+            openTickets: number;
         };
         /** RenderedOut */
         RenderedOut: {
@@ -3835,6 +4113,44 @@ export interface components {
              */
             success: true;
             terminology: components["schemas"]["Terminology"];
+        };
+        /**
+         * TicketFilters
+         * @description The filters of the ticket list (every one optional; `search` finds the tickets holding
+         *     every word).
+         *
+         *     `status`, `category`, `priority`, `slaState`: one value or several
+         *     (`status=open,in_progress` or the key repeated), any of which matches. `assignedAgent`: an
+         *     agent's id, `me` (the caller) or `unassigned` (nobody's yet). `createdFrom`/`createdTo`
+         *     (inclusive) and `updatedSince`: ISO 8601 date-times (UTC unless they name a zone).
+         */
+        TicketFilters: {
+            /** Assignedagent */
+            assignedAgent?: string | null;
+            /** Category */
+            category?: string[] | null;
+            /** Conversationid */
+            conversationId?: string | null;
+            /** Createdfrom */
+            createdFrom?: string | null;
+            /** Createdto */
+            createdTo?: string | null;
+            /** Customerid */
+            customerId?: string | null;
+            /** Isescalated */
+            isEscalated?: boolean | null;
+            /** Priority */
+            priority?: components["schemas"]["Priority"][] | null;
+            /** Search */
+            search?: string | null;
+            /** Slastate */
+            slaState?: components["schemas"]["SlaState"][] | null;
+            /** Status */
+            status?: components["schemas"]["TicketStatus"][] | null;
+            /** Tag */
+            tag?: string | null;
+            /** Updatedsince */
+            updatedSince?: string | null;
         };
         /**
          * TicketIdFormatInput
@@ -7005,7 +7321,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PresetApply"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -7014,6 +7334,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PresetApplied"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Missing or invalid bearer token */
@@ -7034,7 +7363,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not found */
+            /** @description Unknown preset */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7045,6 +7374,91 @@ export interface operations {
             };
             /** @description The setting is not editable (`isEditable` is false) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    presetImpact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                preset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetImpact"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown preset */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9675,8 +10089,6 @@ export interface operations {
     listTickets: {
         parameters: {
             query?: {
-                page?: number;
-                limit?: number;
                 status?: components["schemas"]["TicketStatus"][];
                 category?: string[];
                 priority?: components["schemas"]["Priority"][];
@@ -9690,6 +10102,8 @@ export interface operations {
                 updatedSince?: string;
                 slaState?: components["schemas"]["SlaState"][];
                 search?: string;
+                page?: number;
+                limit?: number;
                 sortBy?: "createdAt" | "updatedAt" | "priority" | "status" | "ticketId" | "relevance" | "slaDue";
                 sortOrder?: "asc" | "desc";
             };
@@ -9852,6 +10266,114 @@ export interface operations {
                 };
             };
             /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    bulkTickets: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a change safely: the same key again is answered, not applied */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkBody"];
+            };
+        };
+        responses: {
+            /** @description What became of each ticket, in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No active agent by the assign action's `agentId` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Never for one ticket: its conflict is its result's `reason` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Neither or both of ticketIds and filter; more than 500 ids */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -55,6 +55,13 @@ export class CustomerService {
     );
   }
 
+  /** The API's own search (name, email, phone digits; accents and case ignored): one page. */
+  searchPage(text: string, limit = 20): Observable<Customer[]> {
+    return this.http
+      .get<Answer<'/api/v2/customers', 'get'>>(BASE, { params: { search: text.trim(), page: 1, limit } })
+      .pipe(map((answer) => answer.customers), tap((found) => this.remember(found)));
+  }
+
   get(id: string): Observable<Customer> {
     return this.http
       .get<OneCustomer>(`${BASE}/${encodeURIComponent(id)}`)

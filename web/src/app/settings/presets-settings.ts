@@ -5,9 +5,12 @@ import { I18nService } from '../core/i18n.service';
 import { Preset } from '../core/models';
 import { ToastService } from '../core/toast.service';
 import { SaveState, SaveStatus } from './save-state';
-import { SettingsService } from './settings.service';
+import { PresetImpact, SettingsService } from './settings.service';
+import { categoryLabel } from '../core/config.service';
 
-/** Industry presets: browse, apply (after confirming), save the current setup, delete custom. */
+/** Industry presets: browse, apply (after confirming: the open tickets of each category the
+ * preset removes counted, each mappable to a kept category; brand and terminology changes
+ * said), save the current setup, delete custom. */
 @Component({
   selector: 'app-presets-settings',
   imports: [ReactiveFormsModule, SaveStatus],
@@ -31,6 +34,37 @@ import { SettingsService } from './settings.service';
           @if (confirming() === preset.id) {
             <div class="mt-3 rounded-md bg-amber-50 p-3 text-sm text-amber-900" role="alertdialog" [attr.aria-label]="preset.name">
               <p>{{ pendingDelete() ? i18n.t('presets.deleteConfirm', { name: preset.name }) : i18n.t('presets.applyConfirm', { name: preset.name }) }}</p>
+              @if (!pendingDelete() && impact(); as impact) {
+                <div class="mt-2 space-y-2" data-testid="preset-impact">
+                  @if (impact.companyName !== impact.presetCompanyName) {
+                    <p class="font-medium">{{ i18n.t('presets.brandChanges', { from: impact.companyName, to: impact.presetCompanyName }) }}</p>
+                  }
+                  @if (impact.terminologyChanges) {
+                    <p>{{ i18n.t('presets.termsChange') }}</p>
+                  }
+                  @if (used(impact).length) {
+                    <p>{{ i18n.t('presets.openInRemoved', { count: openTotal(impact) }) }}</p>
+                    <ul class="space-y-1">
+                      @for (removed of used(impact); track removed.id) {
+                        <li class="flex flex-wrap items-center gap-2" [attr.data-removed]="removed.id">
+                          <span class="font-medium">{{ label(removed) }}</span>
+                          <span class="text-xs">({{ i18n.t('presets.openCount', { count: removed.openTickets }) }})</span>
+                          <label class="text-xs">{{ i18n.t('presets.mapTo') }}
+                            <select class="ml-1 rounded-md border border-amber-300 bg-white px-2 py-1 text-sm text-gray-900" (change)="mapTo(removed.id, $any($event.target).value)" [attr.data-testid]="'map-' + removed.id">
+                              <option value="" [selected]="!mapping()[removed.id]">{{ i18n.t('presets.keepAsIs') }}</option>
+                              @for (kept of impact.kept; track kept.id) {
+                                <option [value]="kept.id" [selected]="mapping()[removed.id] === kept.id">{{ label(kept) }}</option>
+                              }
+                            </select>
+                          </label>
+                        </li>
+                      }
+                    </ul>
+                  } @else if (impact.removed.length) {
+                    <p>{{ i18n.t('presets.noneOpen') }}</p>
+                  }
+                </div>
+              }
               <div class="mt-2 flex gap-2">
                 <button type="button" class="rounded-md bg-amber-600 px-3 py-1.5 text-sm font-medium text-white" (click)="pendingDelete() ? remove(preset) : apply(preset)" data-testid="preset-confirm">{{ i18n.t('common.confirm') }}</button>
                 <button type="button" class="rounded-md border border-amber-300 px-3 py-1.5 text-sm" (click)="confirming.set(null)">{{ i18n.t('common.cancel') }}</button>
@@ -77,14 +111,47 @@ export class PresetsSettings implements OnInit {
     this.settings.presets().subscribe((presets) => this.presets.set(presets));
   }
 
+  protected readonly impact = signal<PresetImpact | null>(null);
+  protected readonly mapping = signal<Record<string, string>>({});
+
   protected ask(preset: Preset, remove: boolean): void {
     this.pendingDelete.set(remove);
     this.confirming.set(preset.id);
+    this.impact.set(null);
+    this.mapping.set({});
+    if (!remove) {
+      this.settings.presetImpact(preset.id).subscribe({
+        next: (impact) => {
+          if (this.confirming() === preset.id) this.impact.set(impact);
+        },
+        error: () => undefined,
+      });
+    }
+  }
+
+  /** The removed categories that open tickets still use (those the admin may map). */
+  protected used(impact: PresetImpact): PresetImpact['removed'] {
+    return impact.removed.filter((removed) => removed.openTickets > 0);
+  }
+
+  protected openTotal(impact: PresetImpact): number {
+    return this.used(impact).reduce((sum, removed) => sum + removed.openTickets, 0);
+  }
+
+  protected label(category: { id: string; label: string; labelEn?: string | null }): string {
+    return categoryLabel(category, category.id, this.i18n.language());
+  }
+
+  protected mapTo(removed: string, kept: string): void {
+    const mapping = { ...this.mapping() };
+    if (kept) mapping[removed] = kept;
+    else delete mapping[removed];
+    this.mapping.set(mapping);
   }
 
   protected apply(preset: Preset): void {
     this.confirming.set(null);
-    this.save_.run(this.settings.applyPreset(preset.id), () =>
+    this.save_.run(this.settings.applyPreset(preset.id, this.mapping()), () =>
       this.toasts.show(this.i18n.t('presets.applied', { name: preset.name }), 'success'),
     );
   }

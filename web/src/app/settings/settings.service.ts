@@ -29,6 +29,8 @@ export type SettingKey =
 
 /** The admin configuration API. Every save also refreshes this console's own configuration
  * at once (other consoles get `config_updated`). */
+export type PresetImpact = Answer<'/api/v2/config/presets/{preset_id}/impact', 'get'>;
+
 @Injectable({ providedIn: 'root' })
 export class SettingsService {
   private readonly http = inject(HttpClient);
@@ -112,10 +114,18 @@ export class SettingsService {
     return this.http.get<Answer<`${Config}/presets`, 'get'>>(`${BASE}/presets`).pipe(map((a) => a.presets));
   }
 
-  applyPreset(id: string): Observable<Preset> {
+  /** Apply a preset; `categoryMap` moves the open tickets of the categories it removes. */
+  applyPreset(id: string, categoryMap: Record<string, string> = {}): Observable<Preset> {
     return this.saved(
-      this.http.post<Answer<`${Config}/presets/{preset_id}/apply`, 'post'>>(`${BASE}/presets/${encodeURIComponent(id)}/apply`, {}).pipe(map((a) => a.preset)),
+      this.http
+        .post<Answer<`${Config}/presets/{preset_id}/apply`, 'post'>>(`${BASE}/presets/${encodeURIComponent(id)}/apply`, { categoryMap })
+        .pipe(map((a) => a.preset)),
     );
+  }
+
+  /** What applying a preset would change: removed categories and their open tickets, brand. */
+  presetImpact(id: string): Observable<PresetImpact> {
+    return this.http.get<Answer<`${Config}/presets/{preset_id}/impact`, 'get'>>(`${BASE}/presets/${encodeURIComponent(id)}/impact`);
   }
 
   savePreset(id: string, name: string, description: string): Observable<Preset> {

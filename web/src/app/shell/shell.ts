@@ -1,5 +1,5 @@
 import { AsyncPipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal } from '@angular/core';
 import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { filter } from 'rxjs';
@@ -10,13 +10,18 @@ import { I18nService } from '../core/i18n.service';
 import { SocketService, eventTicketId } from '../core/socket.service';
 import { ToastService } from '../core/toast.service';
 import { Toasts } from './toasts';
+import { GlobalSearch } from '../search/global-search';
+import { DeskShortcuts } from '../keyboard/desk-shortcuts';
+import { ShortcutHelp } from '../keyboard/shortcut-help';
+import { KeyboardService } from '../keyboard/keyboard.service';
 
 /** The signed-in frame: header with navigation, live indicator, the screen, toasts. */
 @Component({
   selector: 'app-shell',
-  imports: [AsyncPipe, RouterOutlet, RouterLink, RouterLinkActive, Toasts],
+  imports: [AsyncPipe, RouterOutlet, RouterLink, RouterLinkActive, Toasts, GlobalSearch, ShortcutHelp],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
+    <a href="#main" (click)="skip($event)" class="sr-only z-50 rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white focus:not-sr-only focus:fixed focus:left-2 focus:top-2" data-testid="skip-link">{{ i18n.t('app.skip') }}</a>
     <header class="sticky top-0 z-40 border-b border-gray-200 bg-white">
       <div class="mx-auto flex h-14 max-w-7xl items-center gap-4 px-4">
         <a routerLink="/tickets" class="flex items-center gap-2 font-semibold text-gray-900">
@@ -29,6 +34,9 @@ import { Toasts } from './toasts';
           }
         </nav>
         <div class="ml-auto flex items-center gap-3">
+          @defer (on idle) {
+            <app-global-search />
+          }
           <a routerLink="/tickets/new" class="hidden rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-700 sm:inline-block" data-testid="new-ticket">+ {{ i18n.t('tickets.new') }}</a>
           <span class="flex items-center gap-1.5 text-xs text-gray-500" [title]="(socket.connected$ | async) ? i18n.t('app.live') : i18n.t('app.offline')" data-testid="live">
             <span class="h-2 w-2 rounded-full" [class]="(socket.connected$ | async) ? 'bg-green-500' : 'bg-gray-300'"></span>
@@ -52,10 +60,15 @@ import { Toasts } from './toasts';
         </nav>
       }
     </header>
-    <main class="mx-auto max-w-7xl px-3 py-4 sm:px-4 sm:py-6">
+    <main id="main" tabindex="-1" class="mx-auto max-w-7xl px-3 py-4 outline-none sm:px-4 sm:py-6">
       <router-outlet />
     </main>
     <app-toasts />
+    @if (keyboard.helpOpen()) {
+      @defer {
+        <app-shortcut-help />
+      }
+    }
   `,
 })
 export class Shell {
@@ -64,8 +77,10 @@ export class Shell {
   protected readonly i18n = inject(I18nService);
   protected readonly socket = inject(SocketService);
   protected readonly menuOpen = signal(false);
+  protected readonly keyboard = inject(KeyboardService);
 
   constructor() {
+    inject(DestroyRef).onDestroy(inject(DeskShortcuts).start());
     inject(Router)
       .events.pipe(filter((event) => event instanceof NavigationEnd), takeUntilDestroyed())
       .subscribe(() => this.menuOpen.set(false));
@@ -82,6 +97,12 @@ export class Shell {
         const id = eventTicketId(event) ?? '';
         toasts.show(this.i18n.t('tickets.assignedToYou', { id }), 'info', `/tickets/${id}`);
       });
+  }
+
+  /** The skip link moves focus into the screen (the address stays the screen's). */
+  protected skip(event: Event): void {
+    event.preventDefault();
+    document.getElementById('main')?.focus();
   }
 
   protected initial(): string {

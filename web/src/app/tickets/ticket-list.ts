@@ -1,9 +1,9 @@
 import { AsyncPipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, computed, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, computed, inject, signal } from '@angular/core';
 import { FormControl, ReactiveFormsModule } from '@angular/forms';
 import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
 import { ActivatedRoute, Params, Router, RouterLink } from '@angular/router';
-import { debounceTime, distinctUntilChanged } from 'rxjs';
+import { debounceTime, distinctUntilChanged, map } from 'rxjs';
 
 import { ConfigService, categoryLabel } from '../core/config.service';
 import { I18nService } from '../core/i18n.service';
@@ -19,6 +19,12 @@ import { FilterOption, MultiFilter } from '../widgets/multi-filter';
 import { PRIORITIES, STATUSES, statsKey } from './ticket-workflow';
 import { STATUS_CLASSES } from './ticket-status-badge';
 import { SLA_CLASSES, SLA_STATES } from './sla-view';
+import { BulkBar } from './bulk-bar';
+import { bulkFilter, refusalText } from './bulk';
+import { BulkAnswer } from './ticket.service';
+import { TicketSummary } from '../core/models';
+import { KeyboardService, moved } from '../keyboard/keyboard.service';
+import { DeskShortcuts } from '../keyboard/desk-shortcuts';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
@@ -27,7 +33,7 @@ const SEARCH_DEBOUNCE_MS = 300;
  * lives in the address: the controls are set from it and change it. */
 @Component({
   selector: 'app-ticket-list',
-  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager, MultiFilter, SavedViews],
+  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager, MultiFilter, SavedViews, BulkBar],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
@@ -112,7 +118,28 @@ const SEARCH_DEBOUNCE_MS = 300;
       @if (page.tickets.length === 0) {
         <p class="rounded-lg border border-dashed border-gray-300 bg-white p-8 text-center text-gray-500">{{ i18n.t('tickets.empty') }}</p>
       } @else {
-        <app-ticket-table [tickets]="page.tickets" [highlighted]="(state.highlighted$ | async) ?? empty" />
+        @if (chosen().size > 0 || allMatching()) {
+          @defer {
+            <app-bulk-bar [ids]="chosenIds()" [filter]="allMatching() ? bulkFilter() : null" [total]="page.pagination.total" [rows]="page.tickets" (applied)="bulkApplied($event)" (cleared)="clearSelection()" />
+          }
+          @if (!allMatching() && pageChosen(page.tickets) && page.pagination.total > page.tickets.length) {
+            <button type="button" class="mb-2 text-sm font-medium text-indigo-700 hover:underline" (click)="allMatching.set(true)" data-testid="select-all-matching">{{ i18n.t('bulk.selectAllMatching', { count: page.pagination.total }) }}</button>
+          }
+        }
+        @if (outcome(); as outcome) {
+          <div class="mb-2 flex flex-wrap items-center gap-2 rounded-lg border px-3 py-2 text-sm" [class]="outcome.refused ? 'border-amber-300 bg-amber-50' : 'border-green-300 bg-green-50'" role="status" data-testid="bulk-outcome">
+            <span class="font-medium">{{ i18n.t('bulk.outcome', { done: outcome.done, refused: outcome.refused }) }}</span>
+            <button type="button" class="ml-auto text-xs text-gray-600 hover:underline" (click)="outcome$.set(null)">{{ i18n.t('bulk.dismiss') }}</button>
+            @if (outcome.refused) {
+              <ul class="w-full list-inside list-disc text-xs text-gray-700">
+                @for (item of refusedItems(); track item[0]) {
+                  <li><span class="font-mono">{{ item[0] }}</span>: {{ item[1] }}</li>
+                }
+              </ul>
+            }
+          </div>
+        }
+        <app-ticket-table [tickets]="page.tickets" [highlighted]="(state.highlighted$ | async) ?? empty" [selectable]="true" [chosen]="chosen()" [marks]="marks()" [cursor]="cursorId()" (toggled)="toggle($event)" (pageToggled)="choosePage(page.tickets, $event)" />
       }
       <app-pager [pagination]="page.pagination" (go)="set({ page: $event })" />
     } @else {
@@ -155,7 +182,88 @@ export class TicketList implements OnInit {
     (this.categories()?.ticketCategories ?? []).map((category) => ({ value: category.id, label: this.label(category) })),
   );
 
+  // --- selection and bulk actions; the keyboard's cursor -----------------------------------
+
+  private readonly rows = toSignal(this.state.page$.pipe(map((page) => page?.tickets ?? [])), { initialValue: [] as TicketSummary[] });
+  protected readonly chosen = signal<ReadonlySet<string>>(new Set());
+  protected readonly chosenIds = computed(() => [...this.chosen()]);
+  /** "All matching" the filters rather than the rows ticked. */
+  protected readonly allMatching = signal(false);
+  protected readonly bulkFilter = computed(() => bulkFilter(this.filters()));
+  protected readonly outcome$ = signal<BulkAnswer | null>(null);
+  protected readonly outcome = this.outcome$.asReadonly();
+  protected readonly marks = computed<ReadonlyMap<string, string>>(() => new Map(this.refusedItems()));
+  protected readonly refusedItems = computed<[string, string][]>(() =>
+    (this.outcome()?.results ?? [])
+      .filter((item) => item.outcome === 'refused')
+      .map((item) => [item.ticketId, refusalText(item, (key, params) => this.i18n.t(key, params), (s) => this.i18n.status(s))]),
+  );
+  private readonly cursor = signal(-1);
+  protected readonly cursorId = computed(() => this.rows()[this.cursor()]?.ticketId ?? null);
+  private readonly desk = inject(DeskShortcuts);
+  private readonly keyboard = inject(KeyboardService);
+
+  protected toggle(id: string): void {
+    const chosen = new Set(this.chosen());
+    if (!chosen.delete(id)) chosen.add(id);
+    this.chosen.set(chosen);
+    this.allMatching.set(false);
+  }
+
+  protected choosePage(tickets: TicketSummary[], on: boolean): void {
+    const chosen = new Set(this.chosen());
+    for (const ticket of tickets) {
+      if (on) chosen.add(ticket.ticketId);
+      else chosen.delete(ticket.ticketId);
+    }
+    this.chosen.set(chosen);
+    this.allMatching.set(false);
+  }
+
+  protected pageChosen(tickets: TicketSummary[]): boolean {
+    return tickets.length > 0 && tickets.every((ticket) => this.chosen().has(ticket.ticketId));
+  }
+
+  protected clearSelection(): void {
+    this.chosen.set(new Set());
+    this.allMatching.set(false);
+  }
+
+  protected bulkApplied(answer: BulkAnswer): void {
+    this.outcome$.set(answer);
+    this.clearSelection();
+  }
+
+  private moveCursor(step: number): void {
+    this.cursor.set(moved(this.cursor(), step, this.rows().length));
+    const id = this.cursorId();
+    if (id) document.querySelector(`[data-ticket-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: 'nearest' });
+  }
+
+  private openCursor(): void {
+    const id = this.cursorId();
+    if (id) void this.router.navigate(['/tickets', id]);
+  }
+
+  private assignCursor(): void {
+    const id = this.cursorId();
+    if (id) this.desk.assignToMe(id);
+  }
+
   ngOnInit(): void {
+    this.keyboard.use(
+      [
+        { key: 'j', help: 'keys.down', run: () => this.moveCursor(1) },
+        { key: 'k', help: 'keys.up', run: () => this.moveCursor(-1) },
+        { key: 'Enter', help: 'keys.open', run: () => this.openCursor() },
+        { key: 'a', help: 'keys.assign', run: () => this.assignCursor() },
+      ],
+      this.destroyRef,
+    );
+    this.state.filters$.pipe(takeUntilDestroyed(this.destroyRef)).subscribe(() => {
+      this.clearSelection();
+      this.cursor.set(-1);
+    });
     this.route.queryParamMap.pipe(takeUntilDestroyed(this.destroyRef)).subscribe((params) => {
       const filters = filtersFromParams(params);
       this.state.apply(filters);

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, inject, input } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject, input, output } from '@angular/core';
 import { RouterLink } from '@angular/router';
 
 import { I18nService } from '../core/i18n.service';
@@ -23,6 +23,11 @@ import { TicketStatusBadge } from './ticket-status-badge';
       <table class="min-w-full divide-y divide-gray-200 text-sm" data-testid="ticket-table">
         <thead class="bg-gray-50 text-left text-xs font-medium uppercase tracking-wide text-gray-500">
           <tr>
+            @if (selectable()) {
+              <th scope="col" class="w-8 px-3 py-2">
+                <input type="checkbox" class="rounded border-gray-300" [checked]="allChosen()" (change)="pageToggled.emit($any($event.target).checked)" [attr.aria-label]="i18n.t('bulk.selectPage')" data-testid="select-page" />
+              </th>
+            }
             <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colId') }}</th>
             <th scope="col" class="px-3 py-2">{{ i18n.t('tickets.colSubject') }}</th>
             @if (showCustomer()) {
@@ -38,7 +43,12 @@ import { TicketStatusBadge } from './ticket-status-badge';
         </thead>
         <tbody class="divide-y divide-gray-100">
           @for (ticket of tickets(); track ticket.ticketId) {
-            <tr class="transition-colors duration-700 hover:bg-gray-50" [class.bg-amber-50]="highlighted().has(ticket.ticketId)" [attr.data-highlighted]="highlighted().has(ticket.ticketId) || null" [attr.data-ticket-id]="ticket.ticketId">
+            <tr class="transition-colors duration-700 hover:bg-gray-50" [class.bg-amber-50]="highlighted().has(ticket.ticketId)" [class.bg-red-50]="marks().has(ticket.ticketId)" [class.outline]="cursor() === ticket.ticketId" [class.outline-2]="cursor() === ticket.ticketId" [class.outline-indigo-500]="cursor() === ticket.ticketId" [attr.data-cursor]="cursor() === ticket.ticketId || null" [attr.data-highlighted]="highlighted().has(ticket.ticketId) || null" [attr.data-ticket-id]="ticket.ticketId" [attr.data-refused]="marks().get(ticket.ticketId) ?? null">
+              @if (selectable()) {
+                <td class="px-3 py-2">
+                  <input type="checkbox" class="rounded border-gray-300" [checked]="chosen().has(ticket.ticketId)" (change)="toggled.emit(ticket.ticketId)" [attr.aria-label]="i18n.t('bulk.select', { id: ticket.ticketId })" data-testid="select-row" />
+                </td>
+              }
               <td class="whitespace-nowrap px-3 py-2 font-mono text-xs">
                 <a [routerLink]="['/tickets', ticket.ticketId]" class="text-indigo-700 hover:underline">{{ ticket.ticketId }}</a>
               </td>
@@ -46,6 +56,9 @@ import { TicketStatusBadge } from './ticket-status-badge';
                 <a [routerLink]="['/tickets', ticket.ticketId]" class="block truncate font-medium text-gray-900 hover:underline" [title]="ticket.subject">{{ ticket.subject }}</a>
                 @if (ticket.isEscalated) {
                   <span class="mt-0.5 inline-block rounded bg-red-50 px-1.5 text-[11px] font-medium text-red-700">{{ i18n.t('tickets.escalated') }}</span>
+                }
+                @if (marks().get(ticket.ticketId); as refused) {
+                  <span class="mt-0.5 block text-[11px] font-medium text-red-700" data-testid="refused-mark">{{ i18n.t('bulk.refusedMark', { reason: refused }) }}</span>
                 }
               </td>
               @if (showCustomer()) {
@@ -75,8 +88,11 @@ import { TicketStatusBadge } from './ticket-status-badge';
     </div>
     <ul class="space-y-2 md:hidden" data-testid="ticket-cards">
       @for (ticket of tickets(); track ticket.ticketId) {
-        <li>
-          <a [routerLink]="['/tickets', ticket.ticketId]" class="block rounded-lg border border-gray-200 bg-white p-3 transition-colors duration-700" [class.bg-amber-50]="highlighted().has(ticket.ticketId)" [attr.data-ticket-id]="ticket.ticketId">
+        <li class="flex items-start gap-2" [attr.data-cursor]="cursor() === ticket.ticketId || null">
+          @if (selectable()) {
+            <input type="checkbox" class="mt-4 rounded border-gray-300" [checked]="chosen().has(ticket.ticketId)" (change)="toggled.emit(ticket.ticketId)" [attr.aria-label]="i18n.t('bulk.select', { id: ticket.ticketId })" />
+          }
+          <a [routerLink]="['/tickets', ticket.ticketId]" class="block min-w-0 flex-1 rounded-lg border border-gray-200 bg-white p-3 transition-colors duration-700" [class.border-indigo-500]="cursor() === ticket.ticketId" [class.bg-red-50]="marks().has(ticket.ticketId)" [class.bg-amber-50]="highlighted().has(ticket.ticketId)" [attr.data-ticket-id]="ticket.ticketId">
             <div class="flex items-center justify-between gap-2">
               <span class="font-mono text-xs text-indigo-700">{{ ticket.ticketId }}</span>
               <span class="flex items-center gap-1">
@@ -87,6 +103,9 @@ import { TicketStatusBadge } from './ticket-status-badge';
               </span>
             </div>
             <p class="mt-1 line-clamp-2 font-medium text-gray-900">{{ ticket.subject }}</p>
+            @if (marks().get(ticket.ticketId); as refused) {
+              <p class="mt-0.5 text-xs font-medium text-red-700">{{ i18n.t('bulk.refusedMark', { reason: refused }) }}</p>
+            }
             <div class="mt-2 flex flex-wrap items-center gap-x-3 gap-y-1">
               <app-priority-mark [priority]="ticket.priority" />
               <app-category-chip [id]="ticket.category" />
@@ -107,6 +126,20 @@ export class TicketTable {
   readonly tickets = input.required<TicketSummary[]>();
   readonly highlighted = input<ReadonlySet<string>>(new Set());
   readonly showCustomer = input(true);
+  /** Rows with a checkbox each (and one for the page), for bulk actions. */
+  readonly selectable = input(false);
+  readonly chosen = input<ReadonlySet<string>>(new Set());
+  /** Rows a bulk action refused, with why (marked in red). */
+  readonly marks = input<ReadonlyMap<string, string>>(new Map());
+  /** The keyboard's row (j/k). */
+  readonly cursor = input<string | null>(null);
+  readonly toggled = output<string>();
+  readonly pageToggled = output<boolean>();
+
+  protected allChosen(): boolean {
+    const rows = this.tickets();
+    return rows.length > 0 && rows.every((ticket) => this.chosen().has(ticket.ticketId));
+  }
 
   protected attention(ticket: TicketSummary): boolean {
     return slaNeedsAttention(ticket.sla);

@@ -32,6 +32,13 @@ export type TicketChanges = Omit<Body<'/api/v2/tickets/{ticket_id}', 'put'>, 'ex
 type OneTicket = Answer<'/api/v2/tickets/{ticket_id}', 'get'>;
 type Verb = 'status' | 'assign' | 'resolve' | 'escalate' | 'feedback';
 type Action<V extends Verb> = Body<`/api/v2/tickets/{ticket_id}/${V}`, 'post'>;
+export type BulkRequest = Body<'/api/v2/tickets/bulk', 'post'>;
+export type BulkAction = BulkRequest['action'];
+export type BulkFilter = NonNullable<BulkRequest['filter']>;
+export type BulkAnswer = Omit<Answer<'/api/v2/tickets/bulk', 'post'>, 'success'>;
+export type BulkItem = BulkAnswer['results'][number];
+/** The most tickets one bulk action changes (the gateway's cap). */
+export const MAX_BULK = 500;
 export type AddedNote = Omit<Answer<'/api/v2/tickets/{ticket_id}/notes', 'post'>, 'success'>;
 
 const BASE = '/api/v2/tickets';
@@ -118,6 +125,11 @@ export class TicketService {
   addNote(ticketId: string, content: string, isInternal: boolean): Observable<AddedNote> {
     const body: Body<'/api/v2/tickets/{ticket_id}/notes', 'post'> = { content, isInternal };
     return this.http.post<Answer<'/api/v2/tickets/{ticket_id}/notes', 'post'>>(`${this.url(ticketId)}/notes`, body);
+  }
+
+  /** One action on the tickets named, or on all matching `filter` (the first MAX_BULK). */
+  bulk(request: BulkRequest): Observable<BulkAnswer> {
+    return this.http.post<Answer<'/api/v2/tickets/bulk', 'post'>>(`${BASE}/bulk`, request);
   }
 
   private action<V extends Verb>(ticketId: string, verb: V, body: Action<V>): Observable<Ticket> {

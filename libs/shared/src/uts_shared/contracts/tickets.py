@@ -21,6 +21,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
     model_serializer,
+    model_validator,
 )
 
 from uts_shared.contracts import base, states
@@ -792,6 +793,28 @@ class AddAttachment(TicketWrite):
     by: Id
 
 
+class TagTicket(TicketWrite):
+    """Tags added and removed (a tag both added and removed is removed); re-applied on the
+    fresh tags when another write got there first."""
+
+    kind: Literal["tag"] = "tag"
+    ticket_id: Id
+    add: Tags = Field(default_factory=list)
+    remove: Tags = Field(default_factory=list)
+    by: Id
+
+
+class Recategorize(TicketWrite):
+    """An open ticket of a category a preset removes moved to another (the admin's choice,
+    checked against the preset by the gateway): nothing when it is no longer in `from`."""
+
+    kind: Literal["recategorize"] = "recategorize"
+    ticket_id: Id
+    from_category: CategoryId
+    to_category: CategoryId
+    by: Id
+
+
 TicketCommand = Annotated[
     UpdateTicket
     | AssignTicket
@@ -800,11 +823,139 @@ TicketCommand = Annotated[
     | ResolveTicket
     | EscalateTicket
     | SubmitFeedback
-    | AddAttachment,
+    | AddAttachment
+    | TagTicket
+    | Recategorize,
     Field(discriminator="kind"),
 ]
 """Every write to an existing ticket, told apart by `kind`: the tickets service handles each
 with one path (load in the writer's scope, decide, one conditional write, reply)."""
+
+
+# --- bulk: one action on many tickets, one command each ------------------------------------
+
+MAX_BULK = 500
+"""The most tickets one bulk request changes (a filter's matches beyond it are left alone)."""
+
+
+class BulkAssign(WireModel):
+    kind: Literal["assign"] = "assign"
+    agent_id: Id
+
+
+class BulkStatus(WireModel):
+    """A move along the graph; to `resolved` the reason is the resolution notes (required)."""
+
+    kind: Literal["status"] = "status"
+    status: TicketStatus
+    reason: Text | None = None
+
+
+class BulkPriority(WireModel):
+    kind: Literal["priority"] = "priority"
+    priority: Priority
+
+
+class BulkTag(WireModel):
+    kind: Literal["tag"] = "tag"
+    add: Tags = Field(default_factory=list)
+    remove: Tags = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _some(self) -> BulkTag:
+        if not self.add and not self.remove:
+            raise ValueError("name a tag to add or to remove")
+        return self
+
+
+class BulkClose(WireModel):
+    kind: Literal["close"] = "close"
+    reason: Text
+
+
+class BulkMacro(WireModel):
+    """EXTENSION POINT (macros): a saved macro applied to each ticket. Macros live on another
+    branch; until they land, the tickets service refuses this action as a whole
+    (`reason: macros_unavailable`, see `tickets_service/domain/bulk.py`)."""
+
+    kind: Literal["macro"] = "macro"
+    macro_id: Id
+
+
+BulkAction = Annotated[
+    BulkAssign | BulkStatus | BulkPriority | BulkTag | BulkClose | BulkMacro,
+    Field(discriminator="kind"),
+]
+
+BulkIds = Annotated[list[Id], Field(min_length=1, max_length=MAX_BULK)]
+
+
+class BulkTickets(WireModel):
+    """One action on the tickets named (`ticketIds`) or on the first `MAX_BULK` matching
+    `filter` (newest first); each ticket goes through the command path on its own."""
+
+    ticket_ids: BulkIds | None = None
+    filter: ListTickets | None = None
+    action: BulkAction
+    by: Id
+    by_name: AgentName | None = None
+    assignee_name: AgentName | None = None
+    """The assignee's name (the gateway's directory has it) for an `assign` action."""
+    request_key: RequestKey | None = None
+    principal: Principal | None = None
+    visible_to: VisibleTo = None
+
+
+class BulkOutcome(StrEnum):
+    DONE = "done"
+    REFUSED = "refused"
+
+
+class BulkItem(WireModel):
+    """What became of one ticket: done (its new version) or refused, with the error's
+    `reason` code and `params` (the same codes as the single routes' errors, plus
+    `illegal_transition`, `not_found` for a ticket missing or not visible to the caller)."""
+
+    ticket_id: str
+    outcome: BulkOutcome
+    version: int | None = None
+    reason: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    message: str | None = None
+
+
+class BulkResult(WireModel):
+    results: list[BulkItem]
+    done: int
+    refused: int
+    matched: int
+    """Tickets named, or matching the filter (may exceed the `MAX_BULK` changed)."""
+    capped: bool
+
+
+class CountOpenByCategory(WireModel):
+    """How many open tickets (neither resolved nor closed) each of `categories` has."""
+
+    categories: Annotated[list[CategoryId], Field(max_length=base.MAX_CATEGORIES)]
+
+
+class CategoryCounts(WireModel):
+    counts: dict[str, int]
+
+
+class RecategorizeOpen(WireModel):
+    """Every open ticket of each key of `mapping` moved to its value, one command each."""
+
+    mapping: Annotated[dict[CategoryId, CategoryId], Field(max_length=base.MAX_CATEGORIES)]
+    by: Id
+    request_key: RequestKey | None = None
+    principal: Principal | None = None
+
+
+class Recategorized(WireModel):
+    moved: dict[str, int]
+    """Tickets moved, by the category they left."""
+    refused: int
 
 
 class StatsQuery(WireModel):
@@ -997,6 +1148,19 @@ ADD_ATTACHMENT = Rpc(
 SUBMIT_FEEDBACK = Rpc(
     "tickets.feedback", SubmitFeedback, TicketView, "Customer rating (resolved/closed only)"
 )
+BULK = Rpc("tickets.bulk", BulkTickets, BulkResult, "One action on many tickets, one command each")
+COUNT_OPEN_BY_CATEGORY = Rpc(
+    "tickets.count_open_by_category",
+    CountOpenByCategory,
+    CategoryCounts,
+    "Open tickets per category (a preset's preview)",
+)
+RECATEGORIZE_OPEN = Rpc(
+    "tickets.recategorize_open",
+    RecategorizeOpen,
+    Recategorized,
+    "Move the open tickets of categories a preset removes, one command each",
+)
 STATS = Rpc("tickets.stats", StatsQuery, TicketStats, "Counts by status/priority/escalated")
 PREVIEW_NEXT_ID = Rpc(
     "tickets.next_id.preview", PreviewNextId, NextId, "The id the next ticket would get"
@@ -1123,6 +1287,9 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     ESCALATE,
     ADD_ATTACHMENT,
     SUBMIT_FEEDBACK,
+    BULK,
+    COUNT_OPEN_BY_CATEGORY,
+    RECATEGORIZE_OPEN,
     STATS,
     LIST_CHANGES,
     PREVIEW_NEXT_ID,

@@ -11,12 +11,13 @@ RPC; the config service validates again and owns every rule. Each change carries
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic.alias_generators import to_camel
 
 from gateway.auth import AdminAgent, CurrentAgent, admin_agent, current_agent
@@ -26,6 +27,7 @@ from gateway.visibility import VisibilityDep
 from uts_shared.contracts import config, tickets
 from uts_shared.contracts.base import (
     HISTORY_PAGE_MAX,
+    MAX_CATEGORIES,
     MAX_PAGE,
     Empty,
     Id,
@@ -48,6 +50,8 @@ from uts_shared.contracts.config import (
     Terminology,
     TicketIdFormat,
 )
+from uts_shared.errors import NotFound, ValidationFailed
+from uts_shared.messaging import RpcClient
 
 router = APIRouter(prefix="/config", tags=["config"], dependencies=[Depends(admin_agent)])
 reads = APIRouter(prefix="/config", tags=["config"], dependencies=[Depends(current_agent)])
@@ -73,6 +77,17 @@ class NewPreset(WireModel):
     description: Text = ""
 
 
+class PresetApply(WireModel):
+    """Body of `POST /config/presets/{id}/apply` (optional): where the open tickets of each
+    category the preset removes go (`removed id -> a category of the preset`)."""
+
+    model_config = example({"categoryMap": {"light_malfunction": "other"}})
+
+    category_map: Annotated[
+        dict[tickets.CategoryId, tickets.CategoryId], Field(max_length=MAX_CATEGORIES)
+    ] = Field(default_factory=dict)
+
+
 # --- responses (the plan's shapes) ---------------------------------------------------------------
 
 
@@ -93,6 +108,32 @@ class PresetApplied(Ok):
     message: str
     preset: Preset
     configurations: AllConfig
+    recategorized: dict[str, int] = Field(default_factory=dict)
+    """Open tickets moved, by the removed category they left (`categoryMap`)."""
+
+
+class RemovedCategory(WireModel):
+    id: str
+    label: str
+    label_en: str | None = None
+    open_tickets: int
+
+
+class KeptCategory(WireModel):
+    id: str
+    label: str
+    label_en: str | None = None
+
+
+class PresetImpact(Ok):
+    """What applying a preset changes besides its settings: the categories it removes with
+    their open tickets, the categories it keeps or brings, the brand and the terminology."""
+
+    removed: list[RemovedCategory]
+    kept: list[KeptCategory]
+    company_name: str
+    preset_company_name: str
+    terminology_changes: bool
 
 
 class PresetSaved(Ok):
@@ -221,16 +262,87 @@ async def save_preset(body: NewPreset, agent: AdminAgent, rpc: RpcDep) -> Preset
     return PresetSaved(message=f"Preset '{preset.id}' saved", preset=preset)
 
 
-@router.post("/presets/{preset_id}/apply", responses=NOT_EDITABLE)
-async def apply_preset(preset_id: Id, agent: AdminAgent, rpc: RpcDep) -> PresetApplied:
-    """Replace categories, assistant configuration, terminology and ID format in one step."""
+async def _preset(rpc: RpcClient, preset_id: str) -> Preset:
+    found = [p for p in (await rpc.call(config.LIST_PRESETS, EMPTY)).presets if p.id == preset_id]
+    if not found:
+        raise NotFound(f"Preset '{preset_id}' not found", context={"presetId": preset_id})
+    return found[0]
+
+
+@router.get("/presets/{preset_id}/impact", responses={404: {"description": "Unknown preset"}})
+async def preset_impact(preset_id: Id, rpc: RpcDep) -> PresetImpact:
+    """Before applying a preset: the categories it removes, each with its open tickets (they
+    would keep an id no longer configured unless mapped to a kept one on apply), the
+    categories it has, and whether the brand (company name) and terminology change."""
+    preset = await _preset(rpc, preset_id)
+    now = await rpc.call(config.GET_ALL, EMPTY)
+    kept = {c.id for c in preset.ticket_categories}
+    removed = [c for c in now.ticket_categories if c.id not in kept]
+    counts = await rpc.call(
+        tickets.COUNT_OPEN_BY_CATEGORY,
+        tickets.CountOpenByCategory(categories=[c.id for c in removed]),
+    )
+    return PresetImpact(
+        removed=[
+            RemovedCategory(
+                id=c.id, label=c.label, label_en=c.label_en, open_tickets=counts.counts.get(c.id, 0)
+            )
+            for c in removed
+        ],
+        kept=[
+            KeptCategory(id=c.id, label=c.label, label_en=c.label_en)
+            for c in preset.ticket_categories
+        ],
+        company_name=now.assistant_configuration.company_name,
+        preset_company_name=preset.assistant_configuration.company_name,
+        terminology_changes=now.terminology != preset.ticket_terminology,
+    )
+
+
+@router.post(
+    "/presets/{preset_id}/apply",
+    responses={**NOT_EDITABLE, 404: {"description": "Unknown preset"}},
+)
+async def apply_preset(
+    preset_id: Id, agent: AdminAgent, rpc: RpcDep, body: PresetApply | None = None
+) -> PresetApplied:
+    """Replace categories, assistant configuration, terminology and ID format in one step;
+    then the open tickets of each category in `categoryMap` (one the preset removes) move to
+    the preset's category mapped to it, each by its own change (its history entry and
+    `ticket.updated` event). A key that is not a removed category, or a value not among the
+    preset's categories, is a 422 naming it (before anything is applied)."""
+    mapping = body.category_map if body else {}
+    if mapping:
+        preset = await _preset(rpc, preset_id)
+        kept = {c.id for c in preset.ticket_categories}
+        for source, target in mapping.items():
+            if source in kept:
+                raise ValidationFailed.on(f"categoryMap.{source}", "the preset keeps it")
+            if target not in kept:
+                raise ValidationFailed.on(
+                    f"categoryMap.{source}", f"'{target}' is not a category of the preset"
+                )
     request = config.ApplyPreset(agent_id=agent.id, preset_id=preset_id)
     result = await rpc.call(config.APPLY_PRESET, request)
+    moved: dict[str, int] = {}
+    if mapping:
+        principal = tickets.Principal(id=agent.id, role=agent.role.value)
+        recategorize = tickets.RecategorizeOpen(
+            mapping=mapping, by=agent.id, principal=principal, request_key=uuid.uuid4().hex
+        )
+        moved = (
+            await rpc.call(tickets.RECATEGORIZE_OPEN, recategorize, timeout=RECATEGORIZE_TIMEOUT)
+        ).moved
     return PresetApplied(
         message=f"Preset '{result.preset.id}' applied",
         preset=result.preset,
         configurations=result.configurations,
+        recategorized=moved,
     )
+
+
+RECATEGORIZE_TIMEOUT = 120.0
+"""Seconds the open tickets of the removed categories may take to move (one write each)."""
 
 
 @router.delete("/presets/{preset_id}", responses=NOT_EDITABLE)

@@ -84,17 +84,15 @@ MULTI_VALUE_FILTERS = ("status", "category", "priority", "slaState")
 """Keys of `GET /tickets` that take several values (comma-separated or repeated)."""
 
 
-class TicketListQuery(WireModel):
-    """Query string of `GET /tickets` (every filter optional; `search` finds the tickets holding
-    every word, newest first).
+class TicketFilters(WireModel):
+    """The filters of the ticket list (every one optional; `search` finds the tickets holding
+    every word).
 
     `status`, `category`, `priority`, `slaState`: one value or several
     (`status=open,in_progress` or the key repeated), any of which matches. `assignedAgent`: an
     agent's id, `me` (the caller) or `unassigned` (nobody's yet). `createdFrom`/`createdTo`
     (inclusive) and `updatedSince`: ISO 8601 date-times (UTC unless they name a zone)."""
 
-    page: Page = 1
-    limit: Limit = 20
     status: Annotated[list[TicketStatus], *SEVERAL] | None = None
     category: FilterValues | None = None
     priority: Annotated[list[Priority], *SEVERAL] | None = None
@@ -108,8 +106,6 @@ class TicketListQuery(WireModel):
     updated_since: Instant | None = None
     sla_state: Annotated[list[SlaState], *SEVERAL] | None = None
     search: SearchWords | None = None
-    sort_by: SortBy | None = None
-    sort_order: SortOrder = "desc"
 
     def request(self, caller: str, visible_to: str | None = None) -> tickets.ListTickets:
         if self.created_from and self.created_to and self.created_to < self.created_from:
@@ -124,6 +120,16 @@ class TicketListQuery(WireModel):
             q=self.search,
             visible_to=visible_to,
         )
+
+
+class TicketListQuery(TicketFilters):
+    """Query string of `GET /tickets`: the filters, the page and the order (newest first, or
+    the best matches first when searching)."""
+
+    page: Page = 1
+    limit: Limit = 20
+    sort_by: SortBy | None = None
+    sort_order: SortOrder = "desc"
 
 
 class ChangesQuery(WireModel):
@@ -209,6 +215,30 @@ class FeedbackBody(WireModel):
 # --- documented answers (the plan's shapes; built by `answer`) ------------------------------------
 
 
+class BulkBody(WireModel):
+    """Body of `POST /tickets/bulk`: the tickets (`ticketIds`, at most 500) or `filter` (the
+    list's filters: the first 500 matches, newest first), and the action."""
+
+    model_config = example(
+        {
+            "ticketIds": ["LUX-2026-000001", "LUX-2026-000002"],
+            "action": {"kind": "assign", "agentId": "a7c1e3f5"},
+        },
+        {
+            "filter": {"assignedAgent": "unassigned", "status": ["new"]},
+            "action": {"kind": "close", "reason": "duplicate"},
+        },
+        {
+            "ticketIds": ["LUX-2026-000001"],
+            "action": {"kind": "tag", "add": ["poste"], "remove": ["noche"]},
+        },
+    )
+
+    ticket_ids: tickets.BulkIds | None = None
+    filter: TicketFilters | None = None
+    action: tickets.BulkAction
+
+
 class TicketOut(Ok):
     ticket: TicketView
 
@@ -231,6 +261,14 @@ class ChangesOut(Ok):
 class NoteOut(Ok):
     ticket: TicketView
     note: Note
+
+
+class BulkOut(Ok):
+    results: list[tickets.BulkItem]
+    done: int
+    refused: int
+    matched: int
+    capped: bool
 
 
 # --- versions: `If-Match` header or `expectedVersion` in the body ---------------------------------
@@ -748,3 +786,46 @@ ticket_command(
         409: {"description": "Ticket not resolved or closed yet: `allowed` lists the states"},
     },
 )
+
+
+BULK_TIMEOUT = 60.0
+"""Seconds a bulk action of up to 500 tickets may take (each its own write)."""
+
+
+@router.post(
+    "/bulk",
+    response_model=None,
+    responses={
+        200: {"model": BulkOut, "description": "What became of each ticket, in order"},
+        404: {"description": "No active agent by the assign action's `agentId`"},
+        409: {"description": "Never for one ticket: its conflict is its result's `reason`"},
+        422: {"description": "Neither or both of ticketIds and filter; more than 500 ids"},
+    },
+)
+async def bulk_tickets(body: BulkBody, caller: CallerDep) -> Response:
+    """One action (`assign`, `status`, `priority`, `tag`, `close` with a reason; `macro` is
+    not available yet) on many tickets; each goes through the same command as its single
+    route (its own history entry, events and version), in the caller's visibility. Answered
+    per ticket: `done` (the new version) or `refused` with the error's `reason` code and
+    `params` (`illegal_transition`, `not_found` for one missing or not visible, `conflict`,
+    `validation`...). With a filter, `matched` is every match and `capped` says some were
+    left for another round."""
+    if (body.ticket_ids is None) == (body.filter is None):
+        raise ValidationFailed.on("ticketIds", "give either ticketIds or filter, not both")
+    agent = caller.agent
+    assignee = None
+    if isinstance(body.action, tickets.BulkAssign):
+        assignee = await caller.directory.assignable(body.action.agent_id, field="action.agentId")
+    where = body.filter.request(agent.id, caller.writer.visible_to) if body.filter else None
+    request = tickets.BulkTickets(
+        ticket_ids=body.ticket_ids,
+        filter=where,
+        action=body.action,
+        by=agent.id,
+        by_name=await caller.directory.name_of(agent),
+        assignee_name=assignee,
+        request_key=caller.key,
+        **caller.writer.fields,
+    )
+    result = await caller.rpc.call_raw(tickets.BULK, request, timeout=BULK_TIMEOUT)
+    return answer_fields(result)

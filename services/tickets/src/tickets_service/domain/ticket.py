@@ -21,6 +21,7 @@ from uts_shared.contracts.base import (
     MAX_ATTACHMENTS,
     MAX_NOTES_PER_TICKET,
     MAX_STATUS_CHANGES_PER_TICKET,
+    MAX_TAGS,
     EventType,
 )
 from uts_shared.contracts.tickets import TicketStatus
@@ -596,6 +597,20 @@ class Ticket:
             version=ticket.version + 1,
         )
         return Outcome(after, ((t.TICKET_UPDATED, payload),))
+
+    def retag(self, add: list[str], remove: list[str], *, by: str, now: datetime) -> Outcome:
+        """Tags added (at the end, once each) and removed; nothing when they are as asked."""
+        removed = set(remove)
+        tags = [tag for tag in dict.fromkeys([*self.state.tags, *add]) if tag not in removed]
+        if len(tags) > MAX_TAGS:
+            raise ValidationFailed.on("tags", f"a ticket holds at most {MAX_TAGS} tags")
+        return self.update(t.TicketChanges(tags=tags), by=by, now=now)
+
+    def recategorize(self, source: str, target: str, *, by: str, now: datetime) -> Outcome:
+        """From `source` to `target`, only while the ticket is still in `source`."""
+        if self.state.category != source:
+            return Outcome(self.state)
+        return self.update(t.TicketChanges(category=target), by=by, now=now)
 
     # --- the SLA clock ------------------------------------------------------------------------
 
