@@ -81,6 +81,10 @@ TAGS: list[dict[str, str]] = [
         "description": "Categories, terminology, ticket-ID format, visibility, SLA policy, the "
         "assistant and presets: every agent reads, admins change.",
     },
+    {
+        "name": "views",
+        "description": "Saved views: ticket list filters kept under a name, own or shared.",
+    },
     {"name": "agents", "description": "The agent directory; admins manage agents."},
     {"name": "api-tokens", "description": "Admins' tokens for integrating systems (scopes)."},
     {
