@@ -290,6 +290,8 @@ def test_event_types_are_ticket_and_conversation_events_or_every_one() -> None:
         "ticket.escalated",
         "ticket.sla_warning",
         "ticket.sla_breached",
+        "ticket.merged",
+        "ticket.linked",
         "conversation.message_created",
         "conversation.message_updated",
         "conversation.handed_off",

@@ -338,6 +338,8 @@ class TicketStore:
                 newest("searchTerms"),
                 IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
                 IndexModel([("sla.nextCheckAt", ASCENDING)], name="sla_next_check"),
+                # A problem's incidents (its count, its resolution's fan-out).
+                IndexModel([("problemId", ASCENDING), ("status", ASCENDING)], name="incidents"),
             ]
         )
         if "searchTerms" in await self.tickets.index_information():
@@ -749,6 +751,17 @@ class TicketStore:
             .limit(limit)
         )
         return [doc["_id"] for doc in await cursor.to_list(None)]
+
+    async def count_incidents(self, problem_id: str) -> int:
+        return int(await self.tickets.count_documents({"problemId": problem_id}))
+
+    async def incidents_of(
+        self, problem_id: str, statuses: Sequence[TicketStatus], limit: int
+    ) -> list[TicketState]:
+        """Up to `limit` incidents of a problem in one of `statuses` (the `incidents` index)."""
+        query = {"problemId": problem_id, "status": {"$in": [s.value for s in statuses]}}
+        cursor = self.tickets.find(query, {"outbox": 0, "searchTerms": 0}).limit(limit)
+        return [_ticket(doc) for doc in await cursor.to_list(None)]
 
     async def search(
         self,

@@ -18,7 +18,7 @@ from tickets_service.configuration import ConfigCache
 from tickets_service.domain import cursors, search, sla, tally, visibility
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
-from tickets_service.domain.ticket import Outcome, Ticket, TicketState, resumable
+from tickets_service.domain.ticket import OPEN_STATES, Outcome, Ticket, TicketState, resumable
 from tickets_service.domain.tickets import (
     command_fingerprint,
     customer_ref,
@@ -43,6 +43,10 @@ KNOWN_CUSTOMERS_MAX = 100_000
 
 Decide = Callable[[Ticket, datetime], Outcome]
 SendNote = Callable[[t.TicketView, t.Note], Awaitable[object]]
+TellCustomer = Callable[[str, str, str, str], Awaitable[object]]
+"""(conversation id, ticket id, text, request key): an outbound message, sent once per key."""
+INCIDENTS_BATCH = 200
+"""A resolved problem's incidents are resolved this many at a time."""
 StillValid = Callable[[TicketState, TicketState], bool]
 
 
@@ -66,6 +70,8 @@ class Plan:
     expected_version: int | None = None
     still_valid: StillValid = _always
     search_changed: bool = False
+    merged_ok: bool = False
+    """Also on a ticket merged into another (else 409 `merged` naming where it went)."""
 
 
 def _actor(cmd: t.TicketCommand) -> str | None:
@@ -124,6 +130,8 @@ class TicketOperations:
         """Customers seen to exist (customers are never deleted): one lookup fewer per create."""
         self.send_note: SendNote | None = None
         """Sends a public note to the customer as a message (`sendToCustomer`)."""
+        self.tell_customer: TellCustomer | None = None
+        """Tells a customer of a merge or of their incident's resolution (an outbound message)."""
 
     async def reindex_search(self, _: Empty) -> t.Reindexed:
         """Every ticket's search terms recomputed from its id, subject and description."""
@@ -430,6 +438,7 @@ class TicketOperations:
         still_valid: StillValid = _always,
         search_changed: bool = False,
         fingerprint: str | None = None,
+        merged_ok: bool = False,
     ) -> Outcome:
         """Read, let `decide` change it, write if still at the version read (see module doc).
 
@@ -451,6 +460,12 @@ class TicketOperations:
                     "request %s was already applied to %s: answered as a replay", key, ticket_id
                 )
                 return Outcome(ticket)
+            if ticket.merged_into is not None and not merged_ok:
+                raise Conflict(
+                    f"Ticket {ticket_id} was merged into {ticket.merged_into}: act on that one",
+                    context={"mergedInto": ticket.merged_into},
+                    reason="merged",
+                )
             if expected_version is not None and ticket.version != expected_version:
                 raise Conflict(
                     f"Ticket {ticket_id} was changed by someone else "
@@ -528,9 +543,154 @@ class TicketOperations:
             still_valid=plan.still_valid,
             search_changed=plan.search_changed,
             fingerprint=command_fingerprint(cmd) if cmd.request_key is not None else None,
+            merged_ok=plan.merged_ok,
         )
         log.debug("ticket %s: %s by %s", cmd.ticket_id, cmd.kind, _actor(cmd))
+        for kind, payload in outcome.events:
+            if kind.routing_key in t.FOLLOW_UPS_BINDINGS:
+                await self._follow_up_inline(payload)
         return outcome
+
+    # --- changes touching two tickets: the first write, then its follow-up ----------------------
+    #
+    # The first write (the merged ticket, the incident, the linking ticket, the problem) is
+    # the decision, stored with its event in the ticket's outbox. The second write follows from
+    # that event: at once here, and again from the follow-ups queue when the event is
+    # published, so a service that dies between the two writes leaves the event to finish the
+    # change. Each follow-up is idempotent (a second one finds nothing left to do).
+
+    async def _follow_up_inline(self, payload: object) -> None:
+        try:
+            await self.follow_up(payload)
+        except Exception:  # the event's delivery to the follow-ups queue does it again
+            log.exception("follow-up of %s failed; left to its event", type(payload).__name__)
+
+    async def follow_up(self, payload: object) -> None:
+        """The second write a first write's event calls for (see above)."""
+        if isinstance(payload, t.TicketMerged):
+            await self._absorb(payload)
+        elif isinstance(payload, t.TicketLinked):
+            await self._mirror(payload)
+        elif isinstance(payload, t.TicketResolved) and payload.is_problem:
+            await self._resolve_incidents(payload)
+
+    async def _absorb(self, merged: t.TicketMerged) -> None:
+        source = await self._require(merged.ticket_id)
+        ref = t.MergedTicket(
+            ticket_id=source.ticket_id,
+            customer_id=source.customer_id,
+            conversation_id=source.conversation_id,
+        )
+        await self.execute(
+            t.AbsorbMerged(
+                ticket_id=merged.into,
+                merged=ref,
+                notes=source.notes,
+                attachments=source.attachments,
+                by=merged.merged_by or "system",
+            )
+        )
+        if source.conversation_id is not None and self.tell_customer is not None:
+            terms = await self._config.terminology()
+            text = (
+                f"Tu {terms.ticket_singular} {source.ticket_id} se unió al "
+                f"{terms.ticket_singular} {merged.into}, que atiende la misma falla; "
+                "te avisaremos ahí cuando quede resuelta."
+            )
+            key = f"merged:{source.ticket_id}"
+            await self.tell_customer(source.conversation_id, source.ticket_id, text, key)
+
+    async def _mirror(self, linked: t.TicketLinked) -> None:
+        await self.execute(
+            t.MirrorLink(
+                ticket_id=linked.other_ticket_id,
+                other_ticket_id=linked.ticket_id,
+                type=linked.type,
+                removed=linked.removed,
+            )
+        )
+
+    async def _resolve_incidents(self, resolved: t.TicketResolved) -> None:
+        """Each open incident of the problem resolved with its resolution; each customer told
+        once (the message's key names the problem's resolution)."""
+        problem_id = resolved.ticket_id
+        key = f"problem:{problem_id}:{resolved.version}"
+        while True:
+            batch = await self._store.incidents_of(problem_id, OPEN_STATES, INCIDENTS_BATCH)
+            for incident in batch:
+                try:
+                    await self.execute(
+                        t.ResolveIncident(
+                            ticket_id=incident.ticket_id,
+                            problem_id=problem_id,
+                            resolution_notes=resolved.resolution_notes,
+                            by=resolved.resolved_by,
+                            by_name=resolved.resolved_by_name,
+                            request_key=key,
+                        )
+                    )
+                except Conflict as exc:  # unlinked or moved meanwhile: not this problem's
+                    log.info(
+                        "incident %s not resolved with %s: %s", incident.ticket_id, problem_id, exc
+                    )
+            if len(batch) < INCIDENTS_BATCH:
+                break
+        problem = await self._require(problem_id)
+        if self.tell_customer is None or problem.resolved_at is None:
+            return
+        terms = await self._config.terminology()
+        done = await self._store.incidents_of(problem_id, [t.TicketStatus.RESOLVED], 10_000)
+        for incident in done:
+            told = incident.resolved_at is not None and incident.resolved_at >= problem.resolved_at
+            if not told or incident.conversation_id is None:
+                continue
+            text = (
+                f"Tu {terms.ticket_singular} {incident.ticket_id} quedó resuelto: "
+                f"{resolved.resolution_notes}"
+            )
+            await self.tell_customer(
+                incident.conversation_id,
+                incident.ticket_id,
+                text[:4000],
+                f"{key}:{incident.ticket_id}",
+            )
+
+    async def merge(self, cmd: t.MergeTicket) -> t.TicketView:
+        """Merge `cmd.ticketId` into `cmd.into`; answers the survivor as it is after."""
+        await self.execute(cmd)
+        survivor = await self._require(cmd.into)
+        policy, now = await self._policy(), self._clock.now()
+        return agent_view(survivor, sla=sla.shown(survivor, policy, now))
+
+    async def link_incidents(self, req: t.LinkIncidents) -> t.TicketView:
+        """Each of `ticketIds` an incident of the problem `ticketId` (one write each, then the
+        problem's count); answers the problem."""
+        found = await self._store.get_for_change(req.ticket_id, req.visible_to)
+        if found is None:
+            raise _not_found(req.ticket_id)
+        for position, incident_id in enumerate(dict.fromkeys(req.ticket_ids)):
+            try:
+                await self.execute(
+                    t.LinkTicket(
+                        ticket_id=incident_id,
+                        other_ticket_id=req.ticket_id,
+                        type="incident_of",
+                        by=req.principal.id if req.principal else None,
+                        request_key=f"{req.request_key[:100]}:{incident_id}"
+                        if req.request_key
+                        else None,
+                        principal=req.principal,
+                        visible_to=req.visible_to,
+                    )
+                )
+            except NotFound:
+                raise ValidationFailed(
+                    f"ticketIds: no ticket '{incident_id}'",
+                    details=[FieldError(field=f"ticketIds.{position}", reason="no such ticket")],
+                ) from None
+        problem = await self._require(req.ticket_id)
+        policy, now = await self._policy(), self._clock.now()
+        return agent_view(problem, sla=sla.shown(problem, policy, now))
 
     async def _plan(self, cmd: t.TicketCommand) -> Plan:
         """What deciding `cmd` takes: the aggregate's rule, and how the write is conditioned."""
@@ -602,6 +762,62 @@ class TicketOperations:
                 )
             case t.AddAttachment(attachment=attachment, by=by):
                 return Plan(lambda ticket, now: ticket.add_attachment(attachment, by=by, now=now))
+            case t.MergeTicket(into=into):
+                survivor = await self._other(into, "into", cmd.visible_to)
+                merge = cmd
+                return Plan(
+                    lambda ticket, now: ticket.merge(
+                        survivor, by=merge.by, now=now, by_name=merge.by_name
+                    ),
+                    still_valid=_same_status,
+                )
+            case t.AbsorbMerged():
+                absorb = cmd
+                return Plan(
+                    lambda ticket, now: ticket.absorb(
+                        absorb.merged, absorb.notes, absorb.attachments, by=absorb.by, now=now
+                    )
+                )
+            case t.LinkTicket(other_ticket_id=other_id):
+                other = await self._other(other_id, "otherTicketId", cmd.visible_to)
+                link = cmd
+                return Plan(lambda ticket, now: ticket.link(other, link.type, by=link.by, now=now))
+            case t.UnlinkTicket():
+                unlink = cmd
+                return Plan(
+                    lambda ticket, now: ticket.unlink(unlink.other_ticket_id, by=unlink.by, now=now)
+                )
+            case t.MirrorLink():
+                mirror = cmd
+                count = None
+                if mirror.type is t.LinkType.INCIDENT_OF:
+                    count = await self._store.count_incidents(cmd.ticket_id)
+                return Plan(
+                    lambda ticket, now: ticket.mirror_link(
+                        mirror.other_ticket_id,
+                        mirror.type,
+                        removed=mirror.removed,
+                        incident_count=count,
+                        now=now,
+                    ),
+                    merged_ok=True,
+                )
+            case t.ResolveIncident():
+                fan = cmd
+                return Plan(
+                    lambda ticket, now: (
+                        ticket.resolve(
+                            fan.resolution_notes,
+                            by=fan.by,
+                            now=now,
+                            by_name=fan.by_name,
+                            problem_id=fan.problem_id,
+                        )
+                        if ticket.state.problem_id == fan.problem_id
+                        else Outcome(ticket.state)
+                    ),
+                    still_valid=_same_status,
+                )
             case t.SubmitFeedback(rating=rating, comment=comment, customer_id=customer_id):
                 if customer_id is not None:
                     owner = await self._store.get_ticket(cmd.ticket_id)
@@ -612,6 +828,18 @@ class TicketOperations:
                         rating, comment, by=customer_id, now=now
                     )
                 )
+
+    async def _other(self, ticket_id: str, field: str, visible_to: str | None) -> TicketState:
+        """The other ticket of a merge or link, as the writer may see it (else 404 naming
+        `field`)."""
+        found = await self._store.get_for_change(ticket_id, visible_to)
+        if found is None:
+            raise NotFound(
+                f"Ticket '{ticket_id}' not found",
+                details=[FieldError(field=field, reason="no such ticket")],
+                context={"ticketId": ticket_id},
+            )
+        return found[0]
 
     async def settle_sla(self, ticket_id: str) -> int:
         """Raise the warnings and breaches of one ticket that fell due (the SLA monitor);

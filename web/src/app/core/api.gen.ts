@@ -1197,6 +1197,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/tickets/{ticket_id}/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link Incidents
+         * @description Make each of `ticketIds` an incident of this problem ticket: resolving the problem
+         *     resolves its open incidents with its resolution and tells each customer once; an incident
+         *     is resolved or closed only with its problem until unlinked
+         *     (`DELETE /tickets/{incident}/links/{problem}`). Answers the problem with its
+         *     `incidentCount`.
+         */
+        post: operations["linkIncidents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tickets/{ticket_id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link Ticket
+         * @description Link this ticket to another (`related`, or `duplicate_of` it); both show the link.
+         */
+        post: operations["linkTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tickets/{ticket_id}/links/{other_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink Ticket
+         * @description Remove this ticket's link to `other_id` (on both tickets); for an incident, `other_id`
+         *     being its problem, it leaves the problem (and may then be resolved alone).
+         */
+        delete: operations["unlinkTicket"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tickets/{ticket_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Ticket
+         * @description Merge this ticket into `into`: its notes, attachments, customer and conversation move
+         *     to the survivor, it closes with reason `merged` and `mergedInto`, its customer is told in
+         *     their conversation; answers the survivor. A merged ticket still reads as it is (closed,
+         *     `mergedInto`); every change to it is a 409 `merged` naming `mergedInto`.
+         */
+        post: operations["mergeTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/tickets/{ticket_id}/notes": {
         parameters: {
             query?: never;
@@ -2519,6 +2607,43 @@ export interface components {
              */
             success: true;
         };
+        /**
+         * IncidentsBody
+         * @example {
+         *       "ticketIds": [
+         *         "LUX-2026-000002",
+         *         "LUX-2026-000003"
+         *       ]
+         *     }
+         */
+        IncidentsBody: {
+            /** Ticketids */
+            ticketIds: string[];
+        };
+        /**
+         * LinkBody
+         * @example {
+         *       "ticketId": "LUX-2026-000001",
+         *       "type": "related"
+         *     }
+         */
+        LinkBody: {
+            /** Ticketid */
+            ticketId: string;
+            /**
+             * Type
+             * @default related
+             * @enum {string}
+             */
+            type?: "related" | "duplicate_of";
+        };
+        /**
+         * LinkType
+         * @description How two tickets are linked; each link is shown on both tickets (the other side of
+         *     `duplicate_of` is `duplicated_by`, of `incident_of` the problem's incident count).
+         * @enum {string}
+         */
+        LinkType: "related" | "duplicate_of" | "duplicated_by" | "incident_of";
         /** LocationInput */
         "Location-Input": {
             /** Address */
@@ -2648,6 +2773,28 @@ export interface components {
              * @constant
              */
             success: true;
+        };
+        /**
+         * MergeBody
+         * @example {
+         *       "into": "LUX-2026-000001"
+         *     }
+         */
+        MergeBody: {
+            /** Into */
+            into: string;
+        };
+        /**
+         * MergedTicket
+         * @description A ticket merged into this one: its customer and conversation are now this one's too.
+         */
+        MergedTicket: {
+            /** Conversationid */
+            conversationId: string | null;
+            /** Customerid */
+            customerId: string;
+            /** Ticketid */
+            ticketId: string;
         };
         /**
          * Message
@@ -2889,7 +3036,7 @@ export interface components {
              */
             description?: string;
             /** Eventtypes */
-            eventTypes: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[];
+            eventTypes: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.linked" | "ticket.merged" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[];
             /** Url */
             url: string;
         };
@@ -3775,6 +3922,15 @@ export interface components {
              */
             separator: "-" | "_" | "." | "";
         };
+        /**
+         * TicketLink
+         * @description A ticket linked to this one (`related`, `duplicate_of` or `duplicated_by`).
+         */
+        TicketLink: {
+            /** Ticketid */
+            ticketId: string;
+            type: components["schemas"]["LinkType"];
+        };
         /** TicketOut */
         TicketOut: {
             /**
@@ -3928,12 +4084,30 @@ export interface components {
             /** Escalationreason */
             escalationReason: string | null;
             /**
+             * Incidentcount
+             * @default 0
+             */
+            incidentCount: number;
+            /**
              * Isescalated
              * @default false
              */
             isEscalated: boolean;
+            /**
+             * Isproblem
+             * @default false
+             */
+            isProblem: boolean;
+            /** Links */
+            links: components["schemas"]["TicketLink"][];
             location: components["schemas"]["Location-Output"] | null;
+            /** Mergedfrom */
+            mergedFrom: components["schemas"]["MergedTicket"][];
+            /** Mergedinto */
+            mergedInto: string | null;
             priority: components["schemas"]["Priority"];
+            /** Problemid */
+            problemId: string | null;
             /** Resolutionnotes */
             resolutionNotes: string | null;
             /** Resolvedat */
@@ -4041,14 +4215,32 @@ export interface components {
             /** Escalationreason */
             escalationReason: string | null;
             /**
+             * Incidentcount
+             * @default 0
+             */
+            incidentCount: number;
+            /**
              * Isescalated
              * @default false
              */
             isEscalated: boolean;
+            /**
+             * Isproblem
+             * @default false
+             */
+            isProblem: boolean;
+            /** Links */
+            links: components["schemas"]["TicketLink"][];
             location: components["schemas"]["Location-Output"] | null;
+            /** Mergedfrom */
+            mergedFrom: components["schemas"]["MergedTicket"][];
+            /** Mergedinto */
+            mergedInto: string | null;
             /** Notes */
             notes: components["schemas"]["Note"][];
             priority: components["schemas"]["Priority"];
+            /** Problemid */
+            problemId: string | null;
             /** Resolutionnotes */
             resolutionNotes: string | null;
             /** Resolvedat */
@@ -4204,7 +4396,7 @@ export interface components {
             /** Enabled */
             enabled?: boolean | null;
             /** Eventtypes */
-            eventTypes?: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[] | null;
+            eventTypes?: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.linked" | "ticket.merged" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[] | null;
             /** Url */
             url?: string | null;
         };
@@ -10507,6 +10699,434 @@ export interface operations {
                 };
             };
             /** @description Ticket not resolved or closed yet: `allowed` lists the states */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    linkIncidents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a change safely: the same key again is answered, not applied */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentsBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown ticket */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed in either ticket's state (`reason`: merged, merge_target_closed, merge_linked, incident_linked, incident_nested, link_closed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    linkTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a change safely: the same key again is answered, not applied */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown ticket */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed in either ticket's state (`reason`: merged, merge_target_closed, merge_linked, incident_linked, incident_nested, link_closed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unlinkTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a change safely: the same key again is answered, not applied */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                ticket_id: string;
+                other_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown ticket */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed in either ticket's state (`reason`: merged, merge_target_closed, merge_linked, incident_linked, incident_nested, link_closed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mergeTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a change safely: the same key again is answered, not applied */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown ticket */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed in either ticket's state (`reason`: merged, merge_target_closed, merge_linked, incident_linked, incident_nested, link_closed) */
             409: {
                 headers: {
                     [name: string]: unknown;
