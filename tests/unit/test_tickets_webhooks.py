@@ -292,6 +292,7 @@ def test_event_types_are_ticket_and_conversation_events_or_every_one() -> None:
         "ticket.sla_breached",
         "ticket.merged",
         "ticket.linked",
+        "ticket.cluster_detected",
         "conversation.message_created",
         "conversation.message_updated",
         "conversation.handed_off",

@@ -75,6 +75,7 @@ _ASSIGNEE_KNOWN = (
     tickets.TicketSlaAlarm,
     tickets.TicketMerged,
     tickets.TicketLinked,
+    tickets.TicketClusterDetected,
 )
 """Events about one ticket that say who it is assigned to (`assignedAgent`)."""
 

@@ -48,18 +48,32 @@ APPLIED_KEYS_KEPT = 50
 CUSTOMERS = "customers"
 CONVERSATIONS = "conversations"
 MESSAGES = "messages"
-OUTBOX_HOLDERS = {"message:": MESSAGES, "conversation:": CONVERSATIONS}
+CLUSTERS = "clusters"
+OUTBOX_HOLDERS = {"message:": MESSAGES, "conversation:": CONVERSATIONS, "cluster:": CLUSTERS}
 """Documents other than tickets that keep an outbox, by the prefix of their owner key (a ticket's
 key is its id, which never holds a ':'): a message with its events, a conversation with its
 handoffs. The outbox relays them all alike."""
 
 _STATE_FIELDS = frozenset(info.alias or name for name, info in TicketState.model_fields.items())
 _SUMMARY_KEYS = frozenset(info.alias or name for name, info in TicketSummary.model_fields.items())
+SIMILAR_FIELDS = ("simTerms", "geoCell", "addressKey")
+"""What similarity reads of an open ticket (none of them once it is resolved or closed)."""
+SIMILAR_CANDIDATES_MAX = 200
+_PROFILE_PROJECTION = {
+    "_id": 1,
+    "simTerms": 1,
+    "addressKey": 1,
+    "location": 1,
+    "createdAt": 1,
+}
 _LIST_PROJECTION = {
     "_id": 0,
     "notes": 0,
     "outbox": 0,
     "searchTerms": 0,
+    "simTerms": 0,
+    "geoCell": 0,
+    "addressKey": 0,
     "idempotencyKey": 0,
     "idempotencyFingerprint": 0,
     APPLIED_KEYS: 0,
@@ -338,6 +352,10 @@ class TicketStore:
                 newest("searchTerms"),
                 IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
                 IndexModel([("sla.nextCheckAt", ASCENDING)], name="sla_next_check"),
+                # Similar open tickets: by a telling word stem, a geo cell, an address.
+                IndexModel([("simTerms", ASCENDING), ("createdAt", DESCENDING)], name="sim_terms"),
+                IndexModel([("geoCell", ASCENDING)], sparse=True, name="sim_cell"),
+                IndexModel([("addressKey", ASCENDING)], sparse=True, name="sim_address"),
                 # A problem's incidents (its count, its resolution's fan-out).
                 IndexModel([("problemId", ASCENDING), ("status", ASCENDING)], name="incidents"),
             ]
@@ -362,6 +380,12 @@ class TicketStore:
                 ),
                 IndexModel([("status", ASCENDING), ("updatedAt", DESCENDING)]),
                 IndexModel([("updatedAt", DESCENDING)]),
+                IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
+            ]
+        )
+        await self._db[CLUSTERS].create_indexes(
+            [
+                IndexModel([("members", ASCENDING)]),
                 IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
             ]
         )
@@ -405,6 +429,7 @@ class TicketStore:
         idempotency_key: str | None,
         fingerprint: str | None = None,
         outbox: Sequence[OutboxEntry],
+        similar_fields: Mapping[str, Any] | None = None,
     ) -> None:
         """Insert a new ticket with its first events; IdTaken / KeyTaken when either is used.
 
@@ -415,6 +440,7 @@ class TicketStore:
         doc["searchTerms"] = list(search_terms)
         doc["priorityRank"] = PRIORITY_RANK[ticket.priority]
         doc["outbox"] = [entry.to_document() for entry in outbox]
+        doc.update({k: v for k, v in (similar_fields or {}).items() if v is not None})
         if idempotency_key is not None:
             doc["idempotencyKey"] = idempotency_key
             doc["idempotencyFingerprint"] = fingerprint
@@ -462,6 +488,7 @@ class TicketStore:
         request_key: str | None = None,
         fingerprint: str | None = None,
         visible_to: str | None = None,
+        similar_fields: Mapping[str, Any] | None = None,
     ) -> TicketState | None:
         """Write the fields that differ, only if the ticket is still at `before.version` (and
         still visible to `visible_to`, when given).
@@ -486,6 +513,11 @@ class TicketStore:
         if after.priority != before.priority:
             changed["priorityRank"] = PRIORITY_RANK[after.priority]
         update: Document = {"$inc": {"version": 1}}
+        if similar_fields is not None:
+            changed.update({k: v for k, v in similar_fields.items() if v is not None})
+            gone = {k: "" for k in SIMILAR_FIELDS if similar_fields.get(k) is None}
+            if gone:
+                update["$unset"] = gone
         if changed:
             update["$set"] = changed
         pushes: Document = {}
@@ -751,6 +783,61 @@ class TicketStore:
             .limit(limit)
         )
         return [doc["_id"] for doc in await cursor.to_list(None)]
+
+    async def similar_candidates(
+        self, stems: Sequence[str], cells: Sequence[str], address_key: str | None
+    ) -> list[Document]:
+        """Open tickets sharing a telling stem, a geo cell or the address (newest first, at
+        most SIMILAR_CANDIDATES_MAX of each kind), as similarity profiles."""
+        found: dict[str, Document] = {}
+        asks: list[Document] = []
+        if stems:
+            asks.append({"simTerms": {"$in": list(stems)}})
+        if cells:
+            asks.append({"geoCell": {"$in": list(cells)}})
+        if address_key:
+            asks.append({"addressKey": address_key})
+        for query in asks:
+            cursor = self.tickets.find(query, _PROFILE_PROJECTION).sort("createdAt", DESCENDING)
+            for doc in await cursor.limit(SIMILAR_CANDIDATES_MAX).to_list(None):
+                found.setdefault(doc["_id"], doc)
+        return list(found.values())
+
+    async def summaries(
+        self, ticket_ids: Sequence[str], visible_to: str | None = None
+    ) -> dict[str, TicketSummary]:
+        query: Document = {"_id": {"$in": list(ticket_ids)}}
+        if visible_to is not None:
+            query["assignedAgent"] = {"$in": [visible_to, None]}
+        shown = {k: v for k, v in _LIST_PROJECTION.items() if k != "_id"}
+        docs = await self.tickets.find(query, shown).to_list(None)
+        return {d["_id"]: _summary(d) for d in docs}
+
+    async def cluster_of(self, ticket_ids: Sequence[str]) -> str | None:
+        """The cluster one of these tickets already belongs to."""
+        doc = await self._db[CLUSTERS].find_one({"members": {"$in": list(ticket_ids)}}, {"_id": 1})
+        return None if doc is None else str(doc["_id"])
+
+    async def insert_cluster(
+        self, cluster_id: str, members: Sequence[str], now: datetime, outbox: Sequence[OutboxEntry]
+    ) -> bool:
+        """A new cluster with its event; False when another replica stored it first."""
+        doc = {
+            "_id": cluster_id,
+            "members": list(members),
+            "createdAt": now,
+            "outbox": [e.to_document() for e in outbox],
+        }
+        try:
+            await self._db[CLUSTERS].insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def join_cluster(self, cluster_id: str, members: Sequence[str]) -> None:
+        await self._db[CLUSTERS].update_one(
+            {"_id": cluster_id}, {"$addToSet": {"members": {"$each": list(members)}}}
+        )
 
     async def count_incidents(self, problem_id: str) -> int:
         return int(await self.tickets.count_documents({"problemId": problem_id}))

@@ -10,12 +10,13 @@ ticket moved.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tickets_service.configuration import ConfigCache
-from tickets_service.domain import cursors, search, sla, tally, visibility
+from tickets_service.domain import cursors, search, similar, sla, tally, visibility
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
 from tickets_service.domain.ticket import OPEN_STATES, Outcome, Ticket, TicketState, resumable
@@ -33,6 +34,7 @@ from tickets_service.store import SortField, TicketFilter, TicketStore, sort_spe
 from uts_shared.clock import Clock, new_id
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty, Pagination
+from uts_shared.contracts.config import SimilarTickets as SimilarRules
 from uts_shared.contracts.config import fallback_category
 from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -98,6 +100,45 @@ def _search_terms(ticket: TicketState) -> list[str]:
         customer_name=customer.name if customer else None,
         phone=customer.phone_number if customer else None,
     ).terms()
+
+
+def _similar_fields(ticket: TicketState) -> dict[str, Any]:
+    """What similarity stores on a ticket: its stems, geo cell and address key while it is
+    open; nothing (all removed) once it is not."""
+    if ticket.status not in OPEN_STATES:
+        return {}
+    location = ticket.location
+    point = location.coordinates if location else None
+    return {
+        "simTerms": similar.stems(
+            ticket.subject,
+            ticket.description,
+            location.address if location else None,
+            location.description if location else None,
+        ),
+        "geoCell": similar.cell(point.latitude, point.longitude) if point else None,
+        "addressKey": similar.address_key(location.address if location else None),
+    }
+
+
+def _profile(
+    ticket_id: str, fields: Mapping[str, Any], created_at: datetime | None
+) -> similar.Profile:
+    coords = (fields.get("location") or {}).get("coordinates") if "location" in fields else None
+    point = fields.get("point")
+    if coords:
+        point = (coords["latitude"], coords["longitude"])
+    return similar.Profile(
+        ticket_id,
+        frozenset(fields.get("simTerms") or ()),
+        point,
+        fields.get("addressKey"),
+        created_at,
+    )
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _not_found(ticket_id: str) -> NotFound:
@@ -209,6 +250,7 @@ class TicketOperations:
         created_by: str | None,
         assigned_agent: str | None,
         created_by_name: str | None = None,
+        check_similar: bool = True,
     ) -> t.CreateTicketResult:
         key = req.idempotency_key
         fingerprint = request_fingerprint(req) if key is not None else None
@@ -252,6 +294,7 @@ class TicketOperations:
                     idempotency_key=key,
                     fingerprint=fingerprint,
                     outbox=entries,
+                    similar_fields=_similar_fields(ticket),
                 )
             except KeyTaken:
                 assert key is not None
@@ -264,6 +307,8 @@ class TicketOperations:
                 continue
             await self._outbox.publish(ticket_id, entries)
             log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
+            if check_similar:
+                await self._clustered(ticket)
             shown = agent_view(ticket, sla=sla.shown(ticket, policy, now))
             return t.CreateTicketResult(ticket=shown, created=True)
         raise Conflict("could not allocate a free ticket id; check the counters collection")
@@ -489,6 +534,8 @@ class TicketOperations:
                 return Outcome(sla.view(outcome.ticket, policy, now))
             after = outcome.ticket
             terms = _search_terms(after) if search_changed else None
+            reopened = (ticket.status in OPEN_STATES) != (after.status in OPEN_STATES)
+            resemble = _similar_fields(after) if search_changed or reopened else None
             entries = self._entries(outcome, now, before=ticket)
             saved = await self._store.save_ticket(
                 ticket,
@@ -498,6 +545,7 @@ class TicketOperations:
                 request_key=key,
                 fingerprint=fingerprint,
                 visible_to=req.visible_to,
+                similar_fields=resemble,
             )
             if saved is None:
                 log.debug("ticket %s moved underneath (v%d); retrying", ticket_id, ticket.version)
@@ -654,6 +702,130 @@ class TicketOperations:
                 text[:4000],
                 f"{key}:{incident.ticket_id}",
             )
+
+    # --- similar tickets and clusters ---------------------------------------------------------
+
+    async def _matches(
+        self, ticket: TicketState, rules: SimilarRules
+    ) -> tuple[list[similar.Match], dict[str, datetime]]:
+        """Open tickets like `ticket` (read from the stems', cells' and address indexes), and
+        when each candidate was created."""
+        fields = _similar_fields(ticket)
+        if not fields:
+            return [], {}
+        location = ticket.location
+        point = location.coordinates if location else None
+        cells = (
+            similar.cells_around(point.latitude, point.longitude, rules.radius_meters)
+            if point
+            else []
+        )
+        docs = await self._store.similar_candidates(
+            similar.telling(fields["simTerms"]), cells, fields["addressKey"]
+        )
+        own = similar.Profile(
+            ticket.ticket_id,
+            frozenset(fields["simTerms"]),
+            (point.latitude, point.longitude) if point else None,
+            fields["addressKey"],
+            ticket.created_at,
+        )
+        profiles = {d["_id"]: _profile(d["_id"], d, d.get("createdAt")) for d in docs}
+        matches = similar.rank(own, profiles.values(), rules)
+        created = {k: _utc(p.created_at) for k, p in profiles.items() if p.created_at}
+        return matches, created
+
+    async def similar(self, req: t.FindSimilar) -> t.SimilarTickets:
+        """Open tickets similar to `req.ticketId`, most alike first, with why."""
+        ticket = await self._require(req.ticket_id)
+        if not visibility.visible(ticket.assigned_agent, to=req.visible_to):
+            raise _not_found(req.ticket_id)
+        rules = await self._config.similar()
+        matches = (await self._matches(ticket, rules))[0][: req.limit]
+        shown = await self._store.summaries([m.ticket_id for m in matches], req.visible_to)
+        return t.SimilarTickets(
+            tickets=[
+                t.SimilarTicket(
+                    ticket=shown[m.ticket_id],
+                    score=m.score,
+                    words=m.words,
+                    distance_meters=None if m.distance_m is None else round(m.distance_m, 1),
+                    same_address=m.same_address,
+                )
+                for m in matches
+                if m.ticket_id in shown
+            ]
+        )
+
+    async def _clustered(self, ticket: TicketState) -> None:
+        """After a create: similar open tickets within the window, with this one, reaching the
+        cluster size are a cluster, announced once (`ticket.cluster_detected`) whichever
+        replica sees it first (the cluster's id is its first report's: a unique key)."""
+        try:
+            rules = await self._config.similar()
+            if not rules.enabled:
+                return
+            matches, created = await self._matches(ticket, rules)
+            since = _utc(ticket.created_at) - timedelta(hours=rules.window_hours)
+            recent = [m.ticket_id for m in matches if created.get(m.ticket_id, since) > since]
+            if len(recent) + 1 < rules.cluster_size:
+                return
+            created[ticket.ticket_id] = _utc(ticket.created_at)
+            members = sorted([ticket.ticket_id, *recent], key=lambda i: (created[i], i))
+            await self._announce_cluster(members, rules)
+        except Exception:  # similarity never fails a create
+            log.exception("similar tickets of %s not checked", ticket.ticket_id)
+
+    async def _announce_cluster(self, members: list[str], rules: SimilarRules) -> None:
+        existing = await self._store.cluster_of(members)
+        if existing is not None:
+            await self._store.join_cluster(existing, members)
+            return
+        cluster_id = members[0]
+        first = await self._require(cluster_id)
+        problem_id, created = cluster_id, False
+        if rules.create_problem:
+            problem_id = await self._create_problem(first, cluster_id)
+            created = True
+        now = self._clock.now()
+        payload = t.TicketClusterDetected(
+            cluster_id=cluster_id,
+            ticket_id=problem_id,
+            ticket_ids=members,
+            problem_created=created,
+            subject=first.subject,
+            customer_id=first.customer_id,
+        )
+        entries = [outbox_entry(t.TICKET_CLUSTER_DETECTED, payload, event_id=self._ids(), now=now)]
+        if not await self._store.insert_cluster(cluster_id, members, now, entries):
+            await self._store.join_cluster(cluster_id, members)  # another replica's
+            return
+        await self._outbox.publish(f"cluster:{cluster_id}", entries)
+        log.info("cluster %s detected: %s", cluster_id, members)
+        if created:
+            await self.link_incidents(t.LinkIncidents(ticket_id=problem_id, ticket_ids=members))
+
+    async def _create_problem(self, first: TicketState, cluster_id: str) -> str:
+        """The cluster's problem ticket (one per cluster: its idempotency key is the cluster's)."""
+        request = t.CreateFromAgent(
+            subject=first.subject,
+            description=f"Problema detectado: reportes similares a {first.ticket_id}",
+            category=first.category,
+            priority=first.priority,
+            customer_id=first.customer_id,
+            location=first.location,
+            agent_id="system",
+            idempotency_key=f"cluster:{cluster_id}",
+        )
+        result = await self._create(
+            request,
+            status=t.TicketStatus.OPEN,
+            source=t.TicketSource.AGENT,
+            created_by=None,
+            assigned_agent=None,
+            check_similar=False,
+        )
+        return result.ticket.ticket_id
 
     async def merge(self, cmd: t.MergeTicket) -> t.TicketView:
         """Merge `cmd.ticketId` into `cmd.into`; answers the survivor as it is after."""

@@ -602,6 +602,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/config/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Similar
+         * @description How similar open tickets are found (radius, word thresholds) and clustered.
+         */
+        get: operations["getSimilar"];
+        /**
+         * Update Similar
+         * @description Tune how similar open tickets are found and when a cluster proposes (or creates) a problem ticket.
+         */
+        put: operations["updateSimilar"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/config/sla": {
         parameters: {
             query?: never;
@@ -1320,6 +1344,29 @@ export interface paths {
          * @description Resolve with resolution notes (required), from any open state.
          */
         post: operations["resolveTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tickets/{ticket_id}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Similar Tickets
+         * @description Open tickets like this one, most alike first: `score` (0-1) and why (`words`: the word
+         *     stems both share; `distanceMeters` between their coordinates; `sameAddress`). Reports
+         *     from the same place (within the configured radius, or the same address) need fewer words
+         *     in common; coordinates farther apart are never the same problem.
+         */
+        get: operations["similarTickets"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3036,7 +3083,7 @@ export interface components {
              */
             description?: string;
             /** Eventtypes */
-            eventTypes: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.linked" | "ticket.merged" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[];
+            eventTypes: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.cluster_detected" | "ticket.created" | "ticket.escalated" | "ticket.linked" | "ticket.merged" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[];
             /** Url */
             url: string;
         };
@@ -3363,7 +3410,7 @@ export interface components {
          * SettingKey
          * @enum {string}
          */
-        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy" | "map_tiles";
+        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy" | "map_tiles" | "similar_tickets";
         /**
          * SettingRecord
          * @description A SystemSettings document as stored (value kept as plain JSON).
@@ -3400,6 +3447,160 @@ export interface components {
         SettingsOut: {
             /** Settings */
             settings: components["schemas"]["SettingRecord"][];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /** SimilarOut */
+        SimilarOut: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /** Tickets */
+            tickets: components["schemas"]["SimilarTicket"][];
+        };
+        /**
+         * SimilarTicket
+         * @description An open ticket like another: how alike (0-1) and why.
+         */
+        SimilarTicket: {
+            /** Distancemeters */
+            distanceMeters: number | null;
+            /**
+             * Sameaddress
+             * @default false
+             */
+            sameAddress: boolean;
+            /** Score */
+            score: number;
+            ticket: components["schemas"]["TicketSummary"];
+            /** Words */
+            words: string[];
+        };
+        /**
+         * SimilarTicketsInput
+         * @description How the tickets service tells two open tickets are the same problem, and when a cluster
+         *     of them is worth a problem ticket.
+         * @example {
+         *       "clusterSize": 3,
+         *       "createProblem": false,
+         *       "minWordsScore": 0.5,
+         *       "minWordsScoreNear": 0.15,
+         *       "radiusMeters": 150,
+         *       "windowHours": 24
+         *     }
+         */
+        "SimilarTickets-Input": {
+            /**
+             * Clustersize
+             * @default 3
+             */
+            clusterSize?: number;
+            /**
+             * Createproblem
+             * @default false
+             */
+            createProblem?: boolean;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Minwordsscore
+             * @default 0.5
+             */
+            minWordsScore?: number;
+            /**
+             * Minwordsscorenear
+             * @default 0.15
+             */
+            minWordsScoreNear?: number;
+            /**
+             * Radiusmeters
+             * @default 150
+             */
+            radiusMeters?: number;
+            /**
+             * Windowhours
+             * @default 24
+             */
+            windowHours?: number;
+        };
+        /**
+         * SimilarTicketsOutput
+         * @description How the tickets service tells two open tickets are the same problem, and when a cluster
+         *     of them is worth a problem ticket.
+         * @example {
+         *       "clusterSize": 3,
+         *       "createProblem": false,
+         *       "minWordsScore": 0.5,
+         *       "minWordsScoreNear": 0.15,
+         *       "radiusMeters": 150,
+         *       "windowHours": 24
+         *     }
+         */
+        "SimilarTickets-Output": {
+            /**
+             * Clustersize
+             * @default 3
+             */
+            clusterSize: number;
+            /**
+             * Createproblem
+             * @default false
+             */
+            createProblem: boolean;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Minwordsscore
+             * @default 0.5
+             */
+            minWordsScore: number;
+            /**
+             * Minwordsscorenear
+             * @default 0.15
+             */
+            minWordsScoreNear: number;
+            /**
+             * Radiusmeters
+             * @default 150
+             */
+            radiusMeters: number;
+            /**
+             * Windowhours
+             * @default 24
+             */
+            windowHours: number;
+        };
+        /** SimilarTicketsOut */
+        SimilarTicketsOut: {
+            similar: components["schemas"]["SimilarTickets-Output"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /** SimilarTicketsUpdated */
+        SimilarTicketsUpdated: {
+            /**
+             * Message
+             * @default Similar tickets updated successfully
+             */
+            message: string;
+            similar: components["schemas"]["SimilarTickets-Output"];
             /**
              * Success
              * @default true
@@ -4396,7 +4597,7 @@ export interface components {
             /** Enabled */
             enabled?: boolean | null;
             /** Eventtypes */
-            eventTypes?: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.linked" | "ticket.merged" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[] | null;
+            eventTypes?: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.cluster_detected" | "ticket.created" | "ticket.escalated" | "ticket.linked" | "ticket.merged" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[] | null;
             /** Url */
             url?: string | null;
         };
@@ -7257,6 +7458,167 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getSimilar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarTicketsOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateSimilar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimilarTickets-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarTicketsUpdated"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The setting is not editable (`isEditable` is false) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11359,6 +11721,93 @@ export interface operations {
             };
             /** @description `If-Match` names a version the ticket no longer has */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    similarTickets: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown ticket */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

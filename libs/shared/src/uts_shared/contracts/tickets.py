@@ -914,6 +914,32 @@ class LinkIncidents(WireModel):
     visible_to: VisibleTo = None
 
 
+class FindSimilar(WireModel):
+    """Open tickets similar to `ticketId` (by words and place), most alike first."""
+
+    model_config = example({"ticketId": "LUX-2026-000001"})
+
+    ticket_id: Id
+    limit: int = Field(default=10, ge=1, le=50)
+    visible_to: VisibleTo = None
+
+
+class SimilarTicket(WireModel):
+    """An open ticket like another: how alike (0-1) and why."""
+
+    ticket: TicketSummary
+    score: float
+    words: list[str] = Field(default_factory=list)
+    """The word stems both share (those that tell a problem apart first)."""
+    distance_meters: float | None = None
+    """How far apart their coordinates are, when both have them."""
+    same_address: bool = False
+
+
+class SimilarTickets(WireModel):
+    tickets: list[SimilarTicket]
+
+
 TicketCommand = Annotated[
     UpdateTicket
     | AssignTicket
@@ -1130,6 +1156,9 @@ UNLINK = Rpc("tickets.unlink", UnlinkTicket, TicketView, "Remove a link (or leav
 LINK_INCIDENTS = Rpc(
     "tickets.link_incidents", LinkIncidents, TicketView, "Link incidents to a problem ticket"
 )
+SIMILAR = Rpc(
+    "tickets.similar", FindSimilar, SimilarTickets, "Open tickets similar to one (score and why)"
+)
 SUBMIT_FEEDBACK = Rpc(
     "tickets.feedback", SubmitFeedback, TicketView, "Customer rating (resolved/closed only)"
 )
@@ -1263,6 +1292,7 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     LINK,
     UNLINK,
     LINK_INCIDENTS,
+    SIMILAR,
     STATS,
     LIST_CHANGES,
     PREVIEW_NEXT_ID,
@@ -1439,6 +1469,39 @@ TICKET_SLA_WARNING = EventType(
     "ticket.sla_warning", TicketSlaAlarm, "An SLA clock passed its warning share of the target"
 )
 TICKET_SLA_BREACHED = EventType("ticket.sla_breached", TicketSlaAlarm, "An SLA target was missed")
+
+
+class TicketClusterDetected(WireModel):
+    """Similar open tickets reported within the window (`clusterSize` or more): probably one
+    problem. Published once per cluster, whichever replica saw it."""
+
+    model_config = example(
+        {
+            "clusterId": "LUX-2026-000001",
+            "ticketId": "LUX-2026-000001",
+            "ticketIds": ["LUX-2026-000001", "LUX-2026-000002", "LUX-2026-000003"],
+            "problemCreated": False,
+            "customerId": "6f1c2a9e8b7d4c3a2f1e0d9c",
+            "version": 1,
+        }
+    )
+
+    cluster_id: str
+    ticket_id: str
+    """The problem ticket: proposed (the cluster's first report) or created."""
+    ticket_ids: list[str]
+    problem_created: bool = False
+    subject: str | None = None
+    customer_id: str
+    assigned_agent: str | None = None
+    version: int = 1
+
+
+TICKET_CLUSTER_DETECTED = EventType(
+    "ticket.cluster_detected",
+    TicketClusterDetected,
+    "Similar open tickets within the window: probably one problem (a problem proposed or created)",
+)
 TICKET_MERGED = EventType(
     "ticket.merged", TicketMerged, "Ticket merged into another (closed, reason merged)"
 )
@@ -1462,6 +1525,7 @@ EVENTS: tuple[EventType[Any], ...] = (
     TICKET_SLA_BREACHED,
     TICKET_MERGED,
     TICKET_LINKED,
+    TICKET_CLUSTER_DETECTED,
 )
 
 FOLLOW_UPS_QUEUE = "tickets.follow-ups"

@@ -859,3 +859,27 @@ async def link_incidents(ticket_id: TicketId, body: IncidentsBody, caller: Calle
         **caller.writer.fields,
     )
     return ticket_answer(await caller.rpc.call_raw(tickets.LINK_INCIDENTS, request))
+
+
+class SimilarOut(Ok):
+    tickets: list[tickets.SimilarTicket]
+
+
+@router.get(
+    "/{ticket_id}/similar", response_model=None, responses={200: {"model": SimilarOut}, **NOT_FOUND}
+)
+async def similar_tickets(
+    ticket_id: TicketId,
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    visibility: VisibilityDep,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> Response:
+    """Open tickets like this one, most alike first: `score` (0-1) and why (`words`: the word
+    stems both share; `distanceMeters` between their coordinates; `sameAddress`). Reports
+    from the same place (within the configured radius, or the same address) need fewer words
+    in common; coordinates farther apart are never the same problem."""
+    request = tickets.FindSimilar(
+        ticket_id=ticket_id, limit=limit, visible_to=await visibility.restricted_to(agent)
+    )
+    return answer_fields(await rpc.call_raw(tickets.SIMILAR, request))
