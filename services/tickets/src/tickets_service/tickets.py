@@ -19,6 +19,7 @@ from tickets_service.configuration import ConfigCache
 from tickets_service.domain import cursors, search, similar, sla, tally, visibility
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
+from tickets_service.domain.similar import Match
 from tickets_service.domain.ticket import OPEN_STATES, Outcome, Ticket, TicketState, resumable
 from tickets_service.domain.tickets import (
     command_fingerprint,
@@ -239,6 +240,7 @@ class TicketOperations:
             source=t.TicketSource.AI,
             created_by=None,
             assigned_agent=None,
+            link_known=True,
         )
 
     async def _create(
@@ -251,6 +253,7 @@ class TicketOperations:
         assigned_agent: str | None,
         created_by_name: str | None = None,
         check_similar: bool = True,
+        link_known: bool = False,
     ) -> t.CreateTicketResult:
         key = req.idempotency_key
         fingerprint = request_fingerprint(req) if key is not None else None
@@ -307,10 +310,11 @@ class TicketOperations:
                 continue
             await self._outbox.publish(ticket_id, entries)
             log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
-            if check_similar:
-                await self._clustered(ticket)
+            known = await self._clustered(ticket, link_known) if check_similar else None
+            if known is not None:
+                ticket = await self._require(ticket_id)
             shown = agent_view(ticket, sla=sla.shown(ticket, policy, now))
-            return t.CreateTicketResult(ticket=shown, created=True)
+            return t.CreateTicketResult(ticket=shown, created=True, known_problem_id=known)
         raise Conflict("could not allocate a free ticket id; check the counters collection")
 
     async def _replay(self, key: str, fingerprint: str | None) -> t.CreateTicketResult | None:
@@ -330,7 +334,9 @@ class TicketOperations:
         log.debug("idempotent create %s -> %s", key, existing.ticket_id)
         policy, now = await self._policy(), self._clock.now()
         shown = agent_view(existing, sla=sla.shown(existing, policy, now))
-        return t.CreateTicketResult(ticket=shown, created=False)
+        return t.CreateTicketResult(
+            ticket=shown, created=False, known_problem_id=existing.problem_id
+        )
 
     async def _check_category(self, category: str) -> None:
         categories = await self._config.categories()
@@ -707,7 +713,7 @@ class TicketOperations:
 
     async def _matches(
         self, ticket: TicketState, rules: SimilarRules
-    ) -> tuple[list[similar.Match], dict[str, datetime]]:
+    ) -> tuple[list[Match], dict[str, datetime]]:
         """Open tickets like `ticket` (read from the stems', cells' and address indexes), and
         when each candidate was created."""
         fields = _similar_fields(ticket)
@@ -757,24 +763,55 @@ class TicketOperations:
             ]
         )
 
-    async def _clustered(self, ticket: TicketState) -> None:
-        """After a create: similar open tickets within the window, with this one, reaching the
-        cluster size are a cluster, announced once (`ticket.cluster_detected`) whichever
-        replica sees it first (the cluster's id is its first report's: a unique key)."""
+    async def _clustered(self, ticket: TicketState, link_known: bool = False) -> str | None:
+        """After a create: with `link_known` (the assistant's reports), the open problem it
+        matches (a similar problem, or the problem of a similar incident) takes it as an
+        incident; its id is answered. Then similar open tickets within the window, with this
+        one, reaching the cluster size are a cluster, announced once
+        (`ticket.cluster_detected`) whichever replica sees it first (the cluster's id is its
+        first report's: a unique key)."""
+        known: str | None = None
         try:
             rules = await self._config.similar()
             if not rules.enabled:
-                return
+                return None
             matches, created = await self._matches(ticket, rules)
+            if link_known and matches:
+                known = await self._link_known(ticket, matches)
             since = _utc(ticket.created_at) - timedelta(hours=rules.window_hours)
             recent = [m.ticket_id for m in matches if created.get(m.ticket_id, since) > since]
-            if len(recent) + 1 < rules.cluster_size:
-                return
-            created[ticket.ticket_id] = _utc(ticket.created_at)
-            members = sorted([ticket.ticket_id, *recent], key=lambda i: (created[i], i))
-            await self._announce_cluster(members, rules)
+            if len(recent) + 1 >= rules.cluster_size and known is None:
+                created[ticket.ticket_id] = _utc(ticket.created_at)
+                members = sorted([ticket.ticket_id, *recent], key=lambda i: (created[i], i))
+                await self._announce_cluster(members, rules)
         except Exception:  # similarity never fails a create
             log.exception("similar tickets of %s not checked", ticket.ticket_id)
+        return known
+
+    async def _link_known(self, ticket: TicketState, matches: list[Match]) -> str | None:
+        """The open problem among (or behind) the matches, with `ticket` linked as its incident."""
+        shown = await self._store.summaries([m.ticket_id for m in matches])
+        for match in matches:
+            summary = shown.get(match.ticket_id)
+            if summary is None:
+                continue
+            problem_id = summary.ticket_id if summary.is_problem else summary.problem_id
+            if problem_id is None:
+                continue
+            try:
+                await self.execute(
+                    t.LinkTicket(
+                        ticket_id=ticket.ticket_id,
+                        other_ticket_id=problem_id,
+                        type="incident_of",
+                        request_key=f"known:{problem_id}",
+                    )
+                )
+            except (Conflict, NotFound) as exc:  # closed meanwhile: try the next one
+                log.info("%s not linked to %s: %s", ticket.ticket_id, problem_id, exc)
+                continue
+            return problem_id
+        return None
 
     async def _announce_cluster(self, members: list[str], rules: SimilarRules) -> None:
         existing = await self._store.cluster_of(members)

@@ -468,6 +468,8 @@ class CreateTicketResult(WireModel):
 
     ticket: TicketView
     created: bool = True
+    known_problem_id: str | None = None
+    """The assistant's report matched this open problem and was linked as its incident."""
 
 
 class NoteResult(WireModel):
