@@ -47,13 +47,30 @@ ayer hoy anoche manana semana rato horas hora mismo misma toda todas
 """)
 GENERIC_WORDS = _listed("""
 luz luces poste postes lampara lamparas luminaria luminarias foco focos falla fallas
-reporte reportar problema calle colonia servicio funciona funcionan sirve apagada apagado
-apagadas apagados enciende encienden prende prenden electrico electrica energia alumbrado
-frente cerca esquina casa numero lado zona
+reporte reportar reporto problema calle colonia servicio funciona funcionan sirve
+electrico electrica energia frente cerca esquina casa numero lado zona cuadra cuadras
+banqueta noche noches semana lleva llevamos van dias rato constante molesta mucho bien
+peligro peligroso miedo parece pasan pasa ninos queda quedo sigue siempre todavia altura
+afuera junto enfrente entrada despues lluvia viento dano danado hizo echa aventaron piedra
+punto casi tocando muy todo toda todos hace desde parece
 """)
+KIND_WORDS: dict[str, frozenset[str]] = {
+    "dark": _listed("""apagada apagado apagadas apagados oscuro oscura oscurisimo enciende
+        encienden prende prenden fundido fundio alumbra alumbrado"""),
+    "flicker": _listed("""parpadea parpadeando parpadeo intermitente"""),
+    "cable": _listed("""cable cables cableado caido caidos tirado tirados colgando cuelga
+        suelo piso"""),
+    "leaning": _listed("""inclinado inclinada chueco caer caerse ladeo doblado pegaron"""),
+    "daylight": _listed("""encendida encendido prendida prendido dia"""),
+    "solar": _listed("""panel paneles solar quebro quebrado roto rota estrellado vidrios"""),
+    "transformer": _listed("""transformador trono exploto explosion humo"""),
+}
+"""The kinds of fault a lighting utility is told of, by the words that name them: two reports
+naming only different kinds are never the same problem (a cable down and a dark lamp on one
+street are two jobs)."""
 # fmt: on
-"""Words every report of a lighting utility uses: their stems weigh GENERIC_WEIGHT."""
-GENERIC_WEIGHT = 0.25
+GENERIC_WEIGHT = 0.1
+"""What a word every report uses (or one naming the kind of fault) weighs beside a place's."""
 CELL_DEGREES = 0.002
 """A geo cell's side (about 220 m north-south): a radius up to a cell is read from 3x3 cells."""
 EARTH_M = 6_371_000.0
@@ -88,7 +105,16 @@ def stems(*texts: str | None) -> list[str]:
     return sorted(found)[:MAX_STEMS] if len(found) > MAX_STEMS else sorted(found)
 
 
-GENERIC = frozenset(_stem(w) for w in GENERIC_WORDS)
+KINDS: dict[str, frozenset[str]] = {}
+for _kind, _words in KIND_WORDS.items():
+    for _word in _words:
+        KINDS[_stem(_word)] = KINDS.get(_stem(_word), frozenset()) | {_kind}
+GENERIC = frozenset(_stem(w) for w in GENERIC_WORDS) | frozenset(KINDS)
+
+
+def kinds(stem_set: Iterable[str]) -> frozenset[str]:
+    """The kinds of fault a report's stems name."""
+    return frozenset().union(*(KINDS[s] for s in stem_set if s in KINDS))
 
 
 def weight(stem: str) -> float:
@@ -158,6 +184,9 @@ class Match:
 
 def compare(a: Profile, b: Profile, rules: SimilarTickets) -> Match | None:
     """How alike two tickets are, if alike enough to be the same problem (else None)."""
+    named_a, named_b = kinds(a.stems), kinds(b.stems)
+    if named_a and named_b and not named_a & named_b:
+        return None  # two different faults
     common = a.stems & b.stems
     total = sum(map(weight, a.stems)) + sum(map(weight, b.stems))
     words_score = 2 * sum(map(weight, common)) / total if total else 0.0
