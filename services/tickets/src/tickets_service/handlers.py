@@ -20,7 +20,7 @@ from uts_shared.contracts import tickets as t
 from uts_shared.contracts import webhooks as wh
 from uts_shared.contracts.agents import AGENT_NAMES_QUEUE, AGENT_UPDATED
 from uts_shared.contracts.base import Empty, HealthStatus
-from uts_shared.errors import NotFound
+from uts_shared.errors import Conflict, NotFound
 from uts_shared.messaging import serve, subscribe_events, work_queue
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ def register_follow_ups(broker: RabbitBroker, ops: TicketOperations) -> None:
             return
         try:
             await ops.follow_up(kind.envelope.model_validate_json(body).data)
-        except NotFound as exc:
+        except (NotFound, Conflict) as exc:  # gone, or moved on: nothing left to follow up
             log.warning("follow-up of %s dropped: %s", routing_key, exc)
 
     subscribe_events(broker, work_queue(t.FOLLOW_UPS_QUEUE, t.FOLLOW_UPS_BINDINGS[0]), on_event)

@@ -1054,7 +1054,9 @@ class TicketOperations:
         """Raise the warnings and breaches of one ticket that fell due (the SLA monitor);
         the number of events written. Replicas racing on the same ticket write it once."""
         outcome = await self._change(
-            t.TicketWrite(ticket_id=ticket_id), lambda ticket, now: Outcome(ticket.state)
+            t.TicketWrite(ticket_id=ticket_id),
+            lambda ticket, now: Outcome(ticket.state),
+            merged_ok=True,
         )
         return len(outcome.events)
 
