@@ -41,6 +41,7 @@ bench: bootstrap
 	uv run python bench/routes.py
 	uv run python bench/realtime.py
 	uv run python bench/store.py
+	uv run python bench/similar.py
 
 # Classic vs quorum queues on the local node (a vhost of its own).
 bench-queues: bootstrap

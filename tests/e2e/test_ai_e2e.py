@@ -666,3 +666,70 @@ async def test_admin_routes_refuse_agents(
     async with ai_system.api(agent.token) as client:
         r = await client.post(path, json={"phone": "+525512345678", "message": "hola"})
     assert r.status_code == 403
+
+
+async def test_a_report_of_a_known_problem_is_linked_as_its_incident_and_the_customer_told(
+    ai_system: AiSystem,
+) -> None:
+    here = {"coordinates": {"latitude": 19.41210, "longitude": -99.16340}}
+    problem_owner, reporter, newcomer = [await ai_system.customer() for _ in range(3)]
+    rpc = ai_system.system.rpc
+    problem = (
+        await rpc.call(
+            t.CREATE_FROM_AGENT,
+            agent_ticket_request(
+                problem_owner.id,
+                subject="Transformador tronado en la colonia Roma",
+                description="Tronó el transformador de Colima y Orizaba, toda la cuadra sin luz",
+                location=t.Location.model_validate(here),
+            ),
+        )
+    ).ticket
+    incident = (
+        await rpc.call(
+            t.CREATE_FROM_AGENT,
+            agent_ticket_request(
+                reporter.id,
+                subject="Sin luz en Colima",
+                description="Explotó el transformador en Colima esquina Orizaba",
+                location=t.Location.model_validate(here),
+            ),
+        )
+    ).ticket
+    await rpc.call(
+        t.LINK_INCIDENTS,
+        t.LinkIncidents(ticket_id=problem.ticket_id, ticket_ids=[incident.ticket_id]),
+    )
+
+    arguments = report_arguments(
+        subject="Se tronó el transformador",
+        description="En Colima y Orizaba tronó el transformador y no hay luz",
+        location=here,
+    )
+    answered = await rpc.call(
+        ai.TOOL_CALLS,
+        ai.ToolCallsRequest.model_validate(
+            {
+                "phone": newcomer.phone_number,
+                "calls": [
+                    {
+                        "callId": unique_key("known"),
+                        "name": "create_ticket_report",
+                        "arguments": json.dumps(arguments),
+                    }
+                ],
+            }
+        ),
+    )
+
+    output = json.loads(answered.outputs[0].output)
+    assert output["success"] is True
+    assert output["knownProblemId"] == problem.ticket_id
+    assert output["message"] == (
+        f"Ya tenemos un reporte abierto sobre esta falla: {problem.ticket_id}; "
+        "te avisaremos cuando quede resuelta."
+    )
+    filed = await rpc.call(t.GET, t.GetTicket(ticket_id=output["ticketId"]))
+    assert filed.problem_id == problem.ticket_id
+    after = await rpc.call(t.GET, t.GetTicket(ticket_id=problem.ticket_id))
+    assert after.incident_count == 2

@@ -72,6 +72,8 @@ class ConfigStub:
         serve(self.broker, cfg.GET_SLA, self._sla)
         serve(self.broker, cfg.GET_CUSTOMER_UPDATES, self._updates)
         serve(self.broker, cfg.GET_TERMINOLOGY, self._terminology)
+        serve(self.broker, cfg.GET_SIMILAR, self._similar)
+        self.similar = cfg.SimilarTickets()
         self.sla = SlaPolicy()
         self.updates = cfg.CustomerUpdates()
         self.terminology = DEFAULT_TERMINOLOGY
@@ -99,6 +101,10 @@ class ConfigStub:
     async def _terminology(self, _: Empty) -> cfg.TerminologyResult:
         await self._gate()
         return cfg.TerminologyResult(terminology=self.terminology)
+
+    async def _similar(self, _: Empty) -> Any:
+        await self._gate()
+        return cfg.GET_SIMILAR.result(similar=self.similar)
 
     async def announce(self, *keys: cfg.SettingKey) -> None:
         """Publish `config.updated` for `keys`, as the config service does after a change."""

@@ -101,6 +101,7 @@ def test_setting_categories_follow_the_plan() -> None:
         K.CUSTOMER_UPDATES: "tickets",
         K.HANDOFF_POLICY: "assistant",
         K.MAP_TILES: "general",
+        K.SIMILAR_TICKETS: "tickets",
     }
 
 
@@ -108,6 +109,16 @@ def test_map_tiles_default_to_openstreetmap() -> None:
     tiles = builtin_values()[K.MAP_TILES]
     assert tiles["tileUrl"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     assert "OpenStreetMap" in tiles["attribution"]
+
+
+def test_similar_tickets_default_to_150_metres_and_clusters_of_three_in_a_day() -> None:
+    similar = builtin_values()[K.SIMILAR_TICKETS]
+    assert (similar["radiusMeters"], similar["clusterSize"], similar["windowHours"]) == (
+        150,
+        3,
+        24,
+    )
+    assert similar["createProblem"] is False
 
 
 def test_customer_updates_are_off_by_default_for_every_status() -> None:

@@ -120,6 +120,8 @@ def required_scope(method: str, route: str) -> Scope | None:
     without the API prefix); None: API tokens are refused there."""
     path = route.removeprefix(API_PREFIX)
     if path == "/tickets" or path.startswith("/tickets/"):
+        if method.upper() == "DELETE" and _PARAMETER.sub("{}", path) == "/tickets/{}/links/{}":
+            return Scope.TICKETS_WRITE  # removing a link is a change like adding it
         return _UNDER_TICKETS.get(method.upper())
     return _EXACT.get((method.upper(), _PARAMETER.sub("{}", path)))
 

@@ -73,6 +73,9 @@ _ASSIGNEE_KNOWN = (
     tickets.TicketNoteAdded,
     tickets.TicketResolved,
     tickets.TicketSlaAlarm,
+    tickets.TicketMerged,
+    tickets.TicketLinked,
+    tickets.TicketClusterDetected,
 )
 """Events about one ticket that say who it is assigned to (`assignedAgent`)."""
 

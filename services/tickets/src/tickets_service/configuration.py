@@ -18,6 +18,7 @@ from uts_shared.contracts.config import (
     Category,
     CustomerUpdates,
     SettingKey,
+    SimilarTickets,
     Terminology,
     TicketIdFormat,
 )
@@ -68,6 +69,12 @@ class ConfigCache(ConfigView):
             keys=[SettingKey.TICKET_TERMINOLOGY],
             fallback=DEFAULT_TERMINOLOGY,
         )
+        self._similar = self.remember(
+            "similar tickets",
+            self._fetch_similar,
+            keys=[SettingKey.SIMILAR_TICKETS],
+            fallback=SimilarTickets(),
+        )
         self.on_updates_changed: Callable[[], Awaitable[None]] | None = None
         """Called when `config.updated` names the customer updates (or cannot be read)."""
 
@@ -91,6 +98,14 @@ class ConfigCache(ConfigView):
         )
         terminology: Terminology = result.terminology
         return terminology
+
+    async def _fetch_similar(self) -> SimilarTickets:
+        result = await self._rpc.call(config_contracts.GET_SIMILAR, Empty(), timeout=self._timeout)
+        similar: SimilarTickets = result.similar
+        return similar
+
+    async def similar(self) -> SimilarTickets:
+        return await self._similar.get()
 
     async def customer_updates(self) -> CustomerUpdates:
         return await self._updates.get()

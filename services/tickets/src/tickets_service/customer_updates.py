@@ -43,6 +43,8 @@ def _moment(payload: BaseModel) -> tuple[str, str, int] | None:
     if isinstance(payload, t.TicketCreated):
         return payload.ticket.ticket_id, "received", payload.version
     if isinstance(payload, t.TicketResolved):
+        if payload.problem_id is not None:  # the problem's fan-out tells this customer
+            return None
         return payload.ticket_id, "resolved", payload.version
     if isinstance(payload, t.TicketUpdated) and payload.new_status is not None:
         if payload.new_status is S.IN_PROGRESS:

@@ -21,13 +21,13 @@ from uts_shared.contracts import tickets as t
 from uts_shared.contracts import webhooks as wh
 from uts_shared.contracts.agents import AGENT_NAMES_QUEUE, AGENT_UPDATED
 from uts_shared.contracts.base import Empty, HealthStatus, Rpc
-from uts_shared.errors import NotFound
+from uts_shared.errors import Conflict, NotFound
 from uts_shared.messaging import serve, subscribe_events, work_queue
 
 log = logging.getLogger(__name__)
 
 
-def register(
+def register(  # noqa: PLR0915 (one line per endpoint)
     broker: RabbitBroker,
     ops: TicketOperations,
     customers: CustomerOperations,
@@ -60,6 +60,12 @@ def register(
     serve(broker, t.BULK, ops.bulk)
     serve(broker, t.COUNT_OPEN_BY_CATEGORY, ops.count_open_by_category)
     serve(broker, t.RECATEGORIZE_OPEN, ops.recategorize_open)
+
+    serve(broker, t.MERGE, ops.merge)
+    serve(broker, t.LINK, ops.write)
+    serve(broker, t.UNLINK, ops.write)
+    serve(broker, t.LINK_INCIDENTS, ops.link_incidents)
+    serve(broker, t.SIMILAR, ops.similar)
     serve(broker, t.STATS, ops.stats)
     serve(broker, t.LIST_CHANGES, ops.changes)
     serve(broker, t.PREVIEW_NEXT_ID, ops.preview_next_id)
@@ -135,6 +141,22 @@ def register_customer_updates(broker: RabbitBroker, updater: CustomerUpdater) ->
     subscribe_events(
         broker, work_queue(t.CUSTOMER_UPDATES_QUEUE, t.CUSTOMER_UPDATES_PARKED), on_ticket_event
     )
+
+
+def register_follow_ups(broker: RabbitBroker, ops: TicketOperations) -> None:
+    """The second writes of changes touching two tickets, from the first write's event."""
+    kinds = {k.routing_key: k for k in (t.TICKET_MERGED, t.TICKET_LINKED, t.TICKET_RESOLVED)}
+
+    async def on_event(routing_key: str, body: bytes, message: RabbitMessage) -> None:
+        kind = kinds.get(routing_key)
+        if kind is None:
+            return
+        try:
+            await ops.follow_up(kind.envelope.model_validate_json(body).data)
+        except (NotFound, Conflict) as exc:  # gone, or moved on: nothing left to follow up
+            log.warning("follow-up of %s dropped: %s", routing_key, exc)
+
+    subscribe_events(broker, work_queue(t.FOLLOW_UPS_QUEUE, t.FOLLOW_UPS_BINDINGS[0]), on_event)
 
 
 def register_webhooks(broker: RabbitBroker, webhooks: WebhookOperations) -> None:

@@ -91,6 +91,7 @@ class TicketsService(ServiceHost):
             customer_replied=self.operations.customer_replied,
         )
         self.operations.send_note = self.messages.send_note
+        self.operations.tell_customer = self.messages.tell
         self.customer_updates = CustomerUpdater(self.store, self.config, self.messages)
         self.config.on_updates_changed = self._follow_customer_updates
         self.customer_updates_bound = False
@@ -135,6 +136,7 @@ class TicketsService(ServiceHost):
         handlers.register_messages(self.broker, self.messages)
         handlers.register_saved_views(self.broker, self.saved_views)
         handlers.register_customer_updates(self.broker, self.customer_updates)
+        handlers.register_follow_ups(self.broker, self.operations)
         handlers.register_webhooks(self.broker, self.webhooks)
 
     async def _follow_customer_updates(self) -> None:
@@ -171,6 +173,8 @@ class TicketsService(ServiceHost):
     async def started(self) -> None:
         await self.webhooks.follow_subscriptions()
         await self._follow_customer_updates()
+        for binding in t.FOLLOW_UPS_BINDINGS:
+            await bind_work_queue(self.broker, t.FOLLOW_UPS_QUEUE, binding, bound=True)
         if not on_reconnect(self.broker, self.outbox.wake):
             log.warning("no reconnect hook: events left by an outage wait for the next sweep")
         self.outbox.start()

@@ -228,3 +228,17 @@ class MessageOperations:
                 note_id=note.id,
             )
         )
+
+    async def tell(self, conversation_id: str, ticket_id: str, text: str, key: str) -> m.Message:
+        """An outbound message to the customer about a ticket, by the assistant; sent once per
+        `key` (its id comes from the key)."""
+        return await self.post(
+            m.PostMessage(
+                conversation_id=conversation_id,
+                direction=m.Direction.OUTBOUND,
+                author=m.Author.ASSISTANT,
+                text=text[: m.MESSAGE_TEXT_MAX],
+                ticket_id=ticket_id,
+                request_key=key,
+            )
+        )

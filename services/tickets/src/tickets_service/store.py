@@ -51,18 +51,35 @@ APPLIED_KEYS_KEPT = 50
 CUSTOMERS = "customers"
 CONVERSATIONS = "conversations"
 MESSAGES = "messages"
-OUTBOX_HOLDERS = {"message:": MESSAGES, "conversation:": CONVERSATIONS}
+CLUSTERS = "clusters"
+OUTBOX_HOLDERS = {"message:": MESSAGES, "conversation:": CONVERSATIONS, "cluster:": CLUSTERS}
 """Documents other than tickets that keep an outbox, by the prefix of their owner key (a ticket's
 key is its id, which never holds a ':'): a message with its events, a conversation with its
 handoffs. The outbox relays them all alike."""
 
 _STATE_FIELDS = frozenset(info.alias or name for name, info in TicketState.model_fields.items())
 _SUMMARY_KEYS = frozenset(info.alias or name for name, info in TicketSummary.model_fields.items())
+SIMILAR_FIELDS = ("simTerms", "geoCell", "addressKey")
+"""What similarity reads of an open ticket (none of them once it is resolved or closed)."""
+SIMILAR_CANDIDATES_MAX = 100
+SIMILAR_PER_STEM = 20
+"""The newest open tickets read per telling stem (a stem shared by more is not telling)."""
+SIMILAR_STEMS_ASKED = 12
+_PROFILE_PROJECTION = {
+    "_id": 1,
+    "simTerms": 1,
+    "addressKey": 1,
+    "location": 1,
+    "createdAt": 1,
+}
 _LIST_PROJECTION = {
     "_id": 0,
     "notes": 0,
     "outbox": 0,
     "searchTerms": 0,
+    "simTerms": 0,
+    "geoCell": 0,
+    "addressKey": 0,
     "idempotencyKey": 0,
     "idempotencyFingerprint": 0,
     APPLIED_KEYS: 0,
@@ -343,6 +360,12 @@ class TicketStore:
                 newest("searchTerms"),
                 IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
                 IndexModel([("sla.nextCheckAt", ASCENDING)], name="sla_next_check"),
+                # Similar open tickets: by a telling word stem, a geo cell, an address.
+                IndexModel([("simTerms", ASCENDING), ("createdAt", DESCENDING)], name="sim_terms"),
+                IndexModel([("geoCell", ASCENDING)], sparse=True, name="sim_cell"),
+                IndexModel([("addressKey", ASCENDING)], sparse=True, name="sim_address"),
+                # A problem's incidents (its count, its resolution's fan-out).
+                IndexModel([("problemId", ASCENDING), ("status", ASCENDING)], name="incidents"),
             ]
         )
         if "searchTerms" in await self.tickets.index_information():
@@ -365,6 +388,12 @@ class TicketStore:
                 ),
                 IndexModel([("status", ASCENDING), ("updatedAt", DESCENDING)]),
                 IndexModel([("updatedAt", DESCENDING)]),
+                IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
+            ]
+        )
+        await self._db[CLUSTERS].create_indexes(
+            [
+                IndexModel([("members", ASCENDING)]),
                 IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
             ]
         )
@@ -408,6 +437,7 @@ class TicketStore:
         idempotency_key: str | None,
         fingerprint: str | None = None,
         outbox: Sequence[OutboxEntry],
+        similar_fields: Mapping[str, Any] | None = None,
     ) -> None:
         """Insert a new ticket with its first events; IdTaken / KeyTaken when either is used.
 
@@ -418,6 +448,7 @@ class TicketStore:
         doc["searchTerms"] = list(search_terms)
         doc["priorityRank"] = PRIORITY_RANK[ticket.priority]
         doc["outbox"] = [entry.to_document() for entry in outbox]
+        doc.update({k: v for k, v in (similar_fields or {}).items() if v is not None})
         if idempotency_key is not None:
             doc["idempotencyKey"] = idempotency_key
             doc["idempotencyFingerprint"] = fingerprint
@@ -501,6 +532,7 @@ class TicketStore:
         request_key: str | None = None,
         fingerprint: str | None = None,
         visible_to: str | None = None,
+        similar_fields: Mapping[str, Any] | None = None,
     ) -> TicketState | None:
         """Write the fields that differ, only if the ticket is still at `before.version` (and
         still visible to `visible_to`, when given).
@@ -525,6 +557,11 @@ class TicketStore:
         if after.priority != before.priority:
             changed["priorityRank"] = PRIORITY_RANK[after.priority]
         update: Document = {"$inc": {"version": 1}}
+        if similar_fields is not None:
+            changed.update({k: v for k, v in similar_fields.items() if v is not None})
+            gone = {k: "" for k in SIMILAR_FIELDS if similar_fields.get(k) is None}
+            if gone:
+                update["$unset"] = gone
         if changed:
             update["$set"] = changed
         pushes: Document = {}
@@ -790,6 +827,74 @@ class TicketStore:
             .limit(limit)
         )
         return [doc["_id"] for doc in await cursor.to_list(None)]
+
+    async def similar_candidates(
+        self, stems: Sequence[str], cells: Sequence[str], address_key: str | None
+    ) -> list[Document]:
+        """Open tickets sharing a telling stem (SIMILAR_PER_STEM of each), a geo cell or the
+        address, as similarity profiles: one equality read per stem (an index range), which
+        the in-process engine answers several times faster than one `$in` over them all."""
+        found: dict[str, Document] = {}
+        # One equality per stem: each an index range, newest first, a few entries long.
+        asks: list[tuple[Document, int]] = [
+            ({"simTerms": stem}, SIMILAR_PER_STEM) for stem in stems[:SIMILAR_STEMS_ASKED]
+        ]
+        if cells:
+            asks.append(({"geoCell": {"$in": list(cells)}}, SIMILAR_CANDIDATES_MAX))
+        if address_key:
+            asks.append(({"addressKey": address_key}, SIMILAR_PER_STEM))
+        for query, limit in asks:
+            cursor = self.tickets.find(query, _PROFILE_PROJECTION)
+            for doc in await cursor.limit(limit).to_list(None):
+                found.setdefault(doc["_id"], doc)
+        return list(found.values())
+
+    async def summaries(
+        self, ticket_ids: Sequence[str], visible_to: str | None = None
+    ) -> dict[str, TicketSummary]:
+        query: Document = {"_id": {"$in": list(ticket_ids)}}
+        if visible_to is not None:
+            query["assignedAgent"] = {"$in": [visible_to, None]}
+        shown = {k: v for k, v in _LIST_PROJECTION.items() if k != "_id"}
+        docs = await self.tickets.find(query, shown).to_list(None)
+        return {d["_id"]: _summary(d) for d in docs}
+
+    async def cluster_of(self, ticket_ids: Sequence[str]) -> str | None:
+        """The cluster one of these tickets already belongs to."""
+        doc = await self._db[CLUSTERS].find_one({"members": {"$in": list(ticket_ids)}}, {"_id": 1})
+        return None if doc is None else str(doc["_id"])
+
+    async def insert_cluster(
+        self, cluster_id: str, members: Sequence[str], now: datetime, outbox: Sequence[OutboxEntry]
+    ) -> bool:
+        """A new cluster with its event; False when another replica stored it first."""
+        doc = {
+            "_id": cluster_id,
+            "members": list(members),
+            "createdAt": now,
+            "outbox": [e.to_document() for e in outbox],
+        }
+        try:
+            await self._db[CLUSTERS].insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def join_cluster(self, cluster_id: str, members: Sequence[str]) -> None:
+        await self._db[CLUSTERS].update_one(
+            {"_id": cluster_id}, {"$addToSet": {"members": {"$each": list(members)}}}
+        )
+
+    async def count_incidents(self, problem_id: str) -> int:
+        return int(await self.tickets.count_documents({"problemId": problem_id}))
+
+    async def incidents_of(
+        self, problem_id: str, statuses: Sequence[TicketStatus], limit: int
+    ) -> list[TicketState]:
+        """Up to `limit` incidents of a problem in one of `statuses` (the `incidents` index)."""
+        query = {"problemId": problem_id, "status": {"$in": [s.value for s in statuses]}}
+        cursor = self.tickets.find(query, {"outbox": 0, "searchTerms": 0}).limit(limit)
+        return [_ticket(doc) for doc in await cursor.to_list(None)]
 
     async def search(
         self,

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tickets_service.configuration import ConfigCache
-from tickets_service.domain import bulk, cursors, search, sla, tally, visibility
+from tickets_service.domain import bulk, cursors, search, similar, sla, tally, visibility
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
-from tickets_service.domain.ticket import Outcome, Ticket, TicketState, resumable
+from tickets_service.domain.similar import Match
+from tickets_service.domain.ticket import OPEN_STATES, Outcome, Ticket, TicketState, resumable
 from tickets_service.domain.tickets import (
     command_fingerprint,
     customer_ref,
@@ -34,6 +36,7 @@ from tickets_service.store import SortField, TicketFilter, TicketStore, sort_spe
 from uts_shared.clock import Clock, new_id
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty, Pagination
+from uts_shared.contracts.config import SimilarTickets as SimilarRules
 from uts_shared.contracts.config import fallback_category
 from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
@@ -44,6 +47,10 @@ KNOWN_CUSTOMERS_MAX = 100_000
 
 Decide = Callable[[Ticket, datetime], Outcome]
 SendNote = Callable[[t.TicketView, t.Note], Awaitable[object]]
+TellCustomer = Callable[[str, str, str, str], Awaitable[object]]
+"""(conversation id, ticket id, text, request key): an outbound message, sent once per key."""
+INCIDENTS_BATCH = 200
+"""A resolved problem's incidents are resolved this many at a time."""
 StillValid = Callable[[TicketState, TicketState], bool]
 Loaded = tuple[TicketState, dict[str, str | None]]
 """A ticket as read for a change, with the request keys already applied to it."""
@@ -69,6 +76,8 @@ class Plan:
     expected_version: int | None = None
     still_valid: StillValid = _always
     search_changed: bool = False
+    merged_ok: bool = False
+    """Also on a ticket merged into another (else 409 `merged` naming where it went)."""
 
 
 def _actor(cmd: t.TicketCommand) -> str | None:
@@ -95,6 +104,45 @@ def _search_terms(ticket: TicketState) -> list[str]:
         customer_name=customer.name if customer else None,
         phone=customer.phone_number if customer else None,
     ).terms()
+
+
+def _similar_fields(ticket: TicketState) -> dict[str, Any]:
+    """What similarity stores on a ticket: its stems, geo cell and address key while it is
+    open; nothing (all removed) once it is not."""
+    if ticket.status not in OPEN_STATES:
+        return {}
+    location = ticket.location
+    point = location.coordinates if location else None
+    return {
+        "simTerms": similar.stems(
+            ticket.subject,
+            ticket.description,
+            location.address if location else None,
+            location.description if location else None,
+        ),
+        "geoCell": similar.cell(point.latitude, point.longitude) if point else None,
+        "addressKey": similar.address_key(location.address if location else None),
+    }
+
+
+def _profile(
+    ticket_id: str, fields: Mapping[str, Any], created_at: datetime | None
+) -> similar.Profile:
+    coords = (fields.get("location") or {}).get("coordinates") if "location" in fields else None
+    point = fields.get("point")
+    if coords:
+        point = (coords["latitude"], coords["longitude"])
+    return similar.Profile(
+        ticket_id,
+        frozenset(fields.get("simTerms") or ()),
+        point,
+        fields.get("addressKey"),
+        created_at,
+    )
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _not_found(ticket_id: str) -> NotFound:
@@ -127,6 +175,8 @@ class TicketOperations:
         """Customers seen to exist (customers are never deleted): one lookup fewer per create."""
         self.send_note: SendNote | None = None
         """Sends a public note to the customer as a message (`sendToCustomer`)."""
+        self.tell_customer: TellCustomer | None = None
+        """Tells a customer of a merge or of their incident's resolution (an outbound message)."""
 
     async def reindex_search(self, _: Empty) -> t.Reindexed:
         """Every ticket's search terms recomputed from its id, subject and description."""
@@ -193,6 +243,7 @@ class TicketOperations:
             source=t.TicketSource.AI,
             created_by=None,
             assigned_agent=None,
+            link_known=True,
         )
 
     async def _create(
@@ -204,6 +255,8 @@ class TicketOperations:
         created_by: str | None,
         assigned_agent: str | None,
         created_by_name: str | None = None,
+        check_similar: bool = True,
+        link_known: bool = False,
     ) -> t.CreateTicketResult:
         key = req.idempotency_key
         fingerprint = request_fingerprint(req) if key is not None else None
@@ -247,6 +300,7 @@ class TicketOperations:
                     idempotency_key=key,
                     fingerprint=fingerprint,
                     outbox=entries,
+                    similar_fields=_similar_fields(ticket),
                 )
             except KeyTaken:
                 assert key is not None
@@ -259,8 +313,11 @@ class TicketOperations:
                 continue
             await self._outbox.publish(ticket_id, entries)
             log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
+            known = await self._clustered(ticket, link_known) if check_similar else None
+            if known is not None:
+                ticket = await self._require(ticket_id)
             shown = agent_view(ticket, sla=sla.shown(ticket, policy, now))
-            return t.CreateTicketResult(ticket=shown, created=True)
+            return t.CreateTicketResult(ticket=shown, created=True, known_problem_id=known)
         raise Conflict("could not allocate a free ticket id; check the counters collection")
 
     async def _replay(self, key: str, fingerprint: str | None) -> t.CreateTicketResult | None:
@@ -280,7 +337,9 @@ class TicketOperations:
         log.debug("idempotent create %s -> %s", key, existing.ticket_id)
         policy, now = await self._policy(), self._clock.now()
         shown = agent_view(existing, sla=sla.shown(existing, policy, now))
-        return t.CreateTicketResult(ticket=shown, created=False)
+        return t.CreateTicketResult(
+            ticket=shown, created=False, known_problem_id=existing.problem_id
+        )
 
     async def _check_category(self, category: str) -> None:
         categories = await self._config.categories()
@@ -442,6 +501,7 @@ class TicketOperations:
         search_changed: bool = False,
         fingerprint: str | None = None,
         loaded: Loaded | None = None,
+        merged_ok: bool = False,
     ) -> Outcome:
         """Read, let `decide` change it, write if still at the version read (see module doc).
 
@@ -465,6 +525,12 @@ class TicketOperations:
                     "request %s was already applied to %s: answered as a replay", key, ticket_id
                 )
                 return Outcome(ticket)
+            if ticket.merged_into is not None and not merged_ok:
+                raise Conflict(
+                    f"Ticket {ticket_id} was merged into {ticket.merged_into}: act on that one",
+                    context={"mergedInto": ticket.merged_into},
+                    reason="merged",
+                )
             if expected_version is not None and ticket.version != expected_version:
                 raise Conflict(
                     f"Ticket {ticket_id} was changed by someone else "
@@ -488,6 +554,8 @@ class TicketOperations:
                 return Outcome(sla.view(outcome.ticket, policy, now))
             after = outcome.ticket
             terms = _search_terms(after) if search_changed else None
+            reopened = (ticket.status in OPEN_STATES) != (after.status in OPEN_STATES)
+            resemble = _similar_fields(after) if search_changed or reopened else None
             entries = self._entries(outcome, now, before=ticket)
             saved = await self._store.save_ticket(
                 ticket,
@@ -497,6 +565,7 @@ class TicketOperations:
                 request_key=key,
                 fingerprint=fingerprint,
                 visible_to=req.visible_to,
+                similar_fields=resemble,
             )
             if saved is None:
                 log.debug("ticket %s moved underneath (v%d); retrying", ticket_id, ticket.version)
@@ -543,9 +612,309 @@ class TicketOperations:
             search_changed=plan.search_changed,
             fingerprint=command_fingerprint(cmd) if cmd.request_key is not None else None,
             loaded=loaded,
+            merged_ok=plan.merged_ok,
         )
         log.debug("ticket %s: %s by %s", cmd.ticket_id, cmd.kind, _actor(cmd))
+        for kind, payload in outcome.events:
+            if kind.routing_key in t.FOLLOW_UPS_BINDINGS:
+                await self._follow_up_inline(payload)
         return outcome
+
+    # --- changes touching two tickets: the first write, then its follow-up ----------------------
+    #
+    # The first write (the merged ticket, the incident, the linking ticket, the problem) is
+    # the decision, stored with its event in the ticket's outbox. The second write follows from
+    # that event: at once here, and again from the follow-ups queue when the event is
+    # published, so a service that dies between the two writes leaves the event to finish the
+    # change. Each follow-up is idempotent (a second one finds nothing left to do).
+
+    async def _follow_up_inline(self, payload: object) -> None:
+        try:
+            await self.follow_up(payload)
+        except Exception:  # the event's delivery to the follow-ups queue does it again
+            log.exception("follow-up of %s failed; left to its event", type(payload).__name__)
+
+    async def follow_up(self, payload: object) -> None:
+        """The second write a first write's event calls for (see above)."""
+        if isinstance(payload, t.TicketMerged):
+            await self._absorb(payload)
+        elif isinstance(payload, t.TicketLinked):
+            await self._mirror(payload)
+        elif isinstance(payload, t.TicketResolved) and payload.is_problem:
+            await self._resolve_incidents(payload)
+
+    async def _absorb(self, merged: t.TicketMerged) -> None:
+        source = await self._require(merged.ticket_id)
+        ref = t.MergedTicket(
+            ticket_id=source.ticket_id,
+            customer_id=source.customer_id,
+            conversation_id=source.conversation_id,
+        )
+        await self.execute(
+            t.AbsorbMerged(
+                ticket_id=merged.into,
+                merged=ref,
+                notes=source.notes,
+                attachments=source.attachments,
+                by=merged.merged_by or "system",
+            )
+        )
+        if source.conversation_id is not None and self.tell_customer is not None:
+            terms = await self._config.terminology()
+            text = (
+                f"Tu {terms.ticket_singular} {source.ticket_id} se unió al "
+                f"{terms.ticket_singular} {merged.into}, que atiende la misma falla; "
+                "te avisaremos ahí cuando quede resuelta."
+            )
+            key = f"merged:{source.ticket_id}"
+            await self.tell_customer(source.conversation_id, source.ticket_id, text, key)
+
+    async def _mirror(self, linked: t.TicketLinked) -> None:
+        await self.execute(
+            t.MirrorLink(
+                ticket_id=linked.other_ticket_id,
+                other_ticket_id=linked.ticket_id,
+                type=linked.type,
+                removed=linked.removed,
+            )
+        )
+
+    async def _resolve_incidents(self, resolved: t.TicketResolved) -> None:
+        """Each open incident of the problem resolved with its resolution; each customer told
+        once (the message's key names the problem's resolution)."""
+        problem_id = resolved.ticket_id
+        key = f"problem:{problem_id}:{resolved.version}"
+        while True:
+            batch = await self._store.incidents_of(problem_id, OPEN_STATES, INCIDENTS_BATCH)
+            for incident in batch:
+                try:
+                    await self.execute(
+                        t.ResolveIncident(
+                            ticket_id=incident.ticket_id,
+                            problem_id=problem_id,
+                            resolution_notes=resolved.resolution_notes,
+                            by=resolved.resolved_by,
+                            by_name=resolved.resolved_by_name,
+                            request_key=key,
+                        )
+                    )
+                except Conflict as exc:  # unlinked or moved meanwhile: not this problem's
+                    log.info(
+                        "incident %s not resolved with %s: %s", incident.ticket_id, problem_id, exc
+                    )
+            if len(batch) < INCIDENTS_BATCH:
+                break
+        problem = await self._require(problem_id)
+        if self.tell_customer is None or problem.resolved_at is None:
+            return
+        terms = await self._config.terminology()
+        done = await self._store.incidents_of(problem_id, [t.TicketStatus.RESOLVED], 10_000)
+        for incident in done:
+            told = incident.resolved_at is not None and incident.resolved_at >= problem.resolved_at
+            if not told or incident.conversation_id is None:
+                continue
+            text = (
+                f"Tu {terms.ticket_singular} {incident.ticket_id} quedó resuelto: "
+                f"{resolved.resolution_notes}"
+            )
+            await self.tell_customer(
+                incident.conversation_id,
+                incident.ticket_id,
+                text[:4000],
+                f"{key}:{incident.ticket_id}",
+            )
+
+    # --- similar tickets and clusters ---------------------------------------------------------
+
+    async def _matches(
+        self, ticket: TicketState, rules: SimilarRules
+    ) -> tuple[list[Match], dict[str, datetime]]:
+        """Open tickets like `ticket` (read from the stems', cells' and address indexes), and
+        when each candidate was created."""
+        fields = _similar_fields(ticket)
+        if not fields:
+            return [], {}
+        location = ticket.location
+        point = location.coordinates if location else None
+        cells = (
+            similar.cells_around(point.latitude, point.longitude, rules.radius_meters)
+            if point
+            else []
+        )
+        docs = await self._store.similar_candidates(
+            similar.telling(fields["simTerms"]), cells, fields["addressKey"]
+        )
+        own = similar.Profile(
+            ticket.ticket_id,
+            frozenset(fields["simTerms"]),
+            (point.latitude, point.longitude) if point else None,
+            fields["addressKey"],
+            ticket.created_at,
+        )
+        profiles = {d["_id"]: _profile(d["_id"], d, d.get("createdAt")) for d in docs}
+        matches = similar.rank(own, profiles.values(), rules)
+        created = {k: _utc(p.created_at) for k, p in profiles.items() if p.created_at}
+        return matches, created
+
+    async def similar(self, req: t.FindSimilar) -> t.SimilarTickets:
+        """Open tickets similar to `req.ticketId`, most alike first, with why."""
+        ticket = await self._require(req.ticket_id)
+        if not visibility.visible(ticket.assigned_agent, to=req.visible_to):
+            raise _not_found(req.ticket_id)
+        rules = await self._config.similar()
+        matches = (await self._matches(ticket, rules))[0][: req.limit]
+        shown = await self._store.summaries([m.ticket_id for m in matches], req.visible_to)
+        return t.SimilarTickets(
+            tickets=[
+                t.SimilarTicket(
+                    ticket=shown[m.ticket_id],
+                    score=m.score,
+                    words=m.words,
+                    distance_meters=None if m.distance_m is None else round(m.distance_m, 1),
+                    same_address=m.same_address,
+                )
+                for m in matches
+                if m.ticket_id in shown
+            ]
+        )
+
+    async def _clustered(self, ticket: TicketState, link_known: bool = False) -> str | None:
+        """After a create: with `link_known` (the assistant's reports), the open problem it
+        matches (a similar problem, or the problem of a similar incident) takes it as an
+        incident; its id is answered. Then similar open tickets within the window, with this
+        one, reaching the cluster size are a cluster, announced once
+        (`ticket.cluster_detected`) whichever replica sees it first (the cluster's id is its
+        first report's: a unique key)."""
+        known: str | None = None
+        try:
+            rules = await self._config.similar()
+            if not rules.enabled:
+                return None
+            matches, created = await self._matches(ticket, rules)
+            if link_known and matches:
+                known = await self._link_known(ticket, matches)
+            since = _utc(ticket.created_at) - timedelta(hours=rules.window_hours)
+            recent = [m.ticket_id for m in matches if created.get(m.ticket_id, since) > since]
+            if len(recent) + 1 >= rules.cluster_size and known is None:
+                created[ticket.ticket_id] = _utc(ticket.created_at)
+                members = sorted([ticket.ticket_id, *recent], key=lambda i: (created[i], i))
+                await self._announce_cluster(members, rules)
+        except Exception:  # similarity never fails a create
+            log.exception("similar tickets of %s not checked", ticket.ticket_id)
+        return known
+
+    async def _link_known(self, ticket: TicketState, matches: list[Match]) -> str | None:
+        """The open problem among (or behind) the matches, with `ticket` linked as its incident."""
+        shown = await self._store.summaries([m.ticket_id for m in matches])
+        for match in matches:
+            summary = shown.get(match.ticket_id)
+            if summary is None:
+                continue
+            problem_id = summary.ticket_id if summary.is_problem else summary.problem_id
+            if problem_id is None:
+                continue
+            try:
+                await self.execute(
+                    t.LinkTicket(
+                        ticket_id=ticket.ticket_id,
+                        other_ticket_id=problem_id,
+                        type="incident_of",
+                        request_key=f"known:{problem_id}",
+                    )
+                )
+            except (Conflict, NotFound) as exc:  # closed meanwhile: try the next one
+                log.info("%s not linked to %s: %s", ticket.ticket_id, problem_id, exc)
+                continue
+            return problem_id
+        return None
+
+    async def _announce_cluster(self, members: list[str], rules: SimilarRules) -> None:
+        existing = await self._store.cluster_of(members)
+        if existing is not None:
+            await self._store.join_cluster(existing, members)
+            return
+        cluster_id = members[0]
+        first = await self._require(cluster_id)
+        problem_id, created = cluster_id, False
+        if rules.create_problem:
+            problem_id = await self._create_problem(first, cluster_id)
+            created = True
+        now = self._clock.now()
+        payload = t.TicketClusterDetected(
+            cluster_id=cluster_id,
+            ticket_id=problem_id,
+            ticket_ids=members,
+            problem_created=created,
+            subject=first.subject,
+            customer_id=first.customer_id,
+        )
+        entries = [outbox_entry(t.TICKET_CLUSTER_DETECTED, payload, event_id=self._ids(), now=now)]
+        if not await self._store.insert_cluster(cluster_id, members, now, entries):
+            await self._store.join_cluster(cluster_id, members)  # another replica's
+            return
+        await self._outbox.publish(f"cluster:{cluster_id}", entries)
+        log.info("cluster %s detected: %s", cluster_id, members)
+        if created:
+            await self.link_incidents(t.LinkIncidents(ticket_id=problem_id, ticket_ids=members))
+
+    async def _create_problem(self, first: TicketState, cluster_id: str) -> str:
+        """The cluster's problem ticket (one per cluster: its idempotency key is the cluster's)."""
+        request = t.CreateFromAgent(
+            subject=first.subject,
+            description=f"Problema detectado: reportes similares a {first.ticket_id}",
+            category=first.category,
+            priority=first.priority,
+            customer_id=first.customer_id,
+            location=first.location,
+            agent_id="system",
+            idempotency_key=f"cluster:{cluster_id}",
+        )
+        result = await self._create(
+            request,
+            status=t.TicketStatus.OPEN,
+            source=t.TicketSource.AGENT,
+            created_by=None,
+            assigned_agent=None,
+            check_similar=False,
+        )
+        return result.ticket.ticket_id
+
+    async def merge(self, cmd: t.MergeTicket) -> t.TicketView:
+        """Merge `cmd.ticketId` into `cmd.into`; answers the survivor as it is after."""
+        await self.execute(cmd)
+        survivor = await self._require(cmd.into)
+        policy, now = await self._policy(), self._clock.now()
+        return agent_view(survivor, sla=sla.shown(survivor, policy, now))
+
+    async def link_incidents(self, req: t.LinkIncidents) -> t.TicketView:
+        """Each of `ticketIds` an incident of the problem `ticketId` (one write each, then the
+        problem's count); answers the problem."""
+        found = await self._store.get_for_change(req.ticket_id, req.visible_to)
+        if found is None:
+            raise _not_found(req.ticket_id)
+        for position, incident_id in enumerate(dict.fromkeys(req.ticket_ids)):
+            try:
+                await self.execute(
+                    t.LinkTicket(
+                        ticket_id=incident_id,
+                        other_ticket_id=req.ticket_id,
+                        type="incident_of",
+                        by=req.principal.id if req.principal else None,
+                        request_key=f"{req.request_key[:100]}:{incident_id}"
+                        if req.request_key
+                        else None,
+                        principal=req.principal,
+                        visible_to=req.visible_to,
+                    )
+                )
+            except NotFound:
+                raise ValidationFailed(
+                    f"ticketIds: no ticket '{incident_id}'",
+                    details=[FieldError(field=f"ticketIds.{position}", reason="no such ticket")],
+                ) from None
+        problem = await self._require(req.ticket_id)
+        policy, now = await self._policy(), self._clock.now()
+        return agent_view(problem, sla=sla.shown(problem, policy, now))
 
     async def _plan(self, cmd: t.TicketCommand) -> Plan:
         """What deciding `cmd` takes: the aggregate's rule, and how the write is conditioned."""
@@ -621,6 +990,62 @@ class TicketOperations:
                 return Plan(lambda ticket, now: ticket.recategorize(source, target, by=by, now=now))
             case t.AddAttachment(attachment=attachment, by=by):
                 return Plan(lambda ticket, now: ticket.add_attachment(attachment, by=by, now=now))
+            case t.MergeTicket(into=into):
+                survivor = await self._other(into, "into", cmd.visible_to)
+                merge = cmd
+                return Plan(
+                    lambda ticket, now: ticket.merge(
+                        survivor, by=merge.by, now=now, by_name=merge.by_name
+                    ),
+                    still_valid=_same_status,
+                )
+            case t.AbsorbMerged():
+                absorb = cmd
+                return Plan(
+                    lambda ticket, now: ticket.absorb(
+                        absorb.merged, absorb.notes, absorb.attachments, by=absorb.by, now=now
+                    )
+                )
+            case t.LinkTicket(other_ticket_id=other_id):
+                other = await self._other(other_id, "otherTicketId", cmd.visible_to)
+                link = cmd
+                return Plan(lambda ticket, now: ticket.link(other, link.type, by=link.by, now=now))
+            case t.UnlinkTicket():
+                unlink = cmd
+                return Plan(
+                    lambda ticket, now: ticket.unlink(unlink.other_ticket_id, by=unlink.by, now=now)
+                )
+            case t.MirrorLink():
+                mirror = cmd
+                count = None
+                if mirror.type is t.LinkType.INCIDENT_OF:
+                    count = await self._store.count_incidents(cmd.ticket_id)
+                return Plan(
+                    lambda ticket, now: ticket.mirror_link(
+                        mirror.other_ticket_id,
+                        mirror.type,
+                        removed=mirror.removed,
+                        incident_count=count,
+                        now=now,
+                    ),
+                    merged_ok=True,
+                )
+            case t.ResolveIncident():
+                fan = cmd
+                return Plan(
+                    lambda ticket, now: (
+                        ticket.resolve(
+                            fan.resolution_notes,
+                            by=fan.by,
+                            now=now,
+                            by_name=fan.by_name,
+                            problem_id=fan.problem_id,
+                        )
+                        if ticket.state.problem_id == fan.problem_id
+                        else Outcome(ticket.state)
+                    ),
+                    still_valid=_same_status,
+                )
             case t.SubmitFeedback(rating=rating, comment=comment, customer_id=customer_id):
                 if customer_id is not None:
                     owner = await self._store.get_ticket(cmd.ticket_id)
@@ -730,11 +1155,25 @@ class TicketOperations:
         tickets, total = await read(where, sort=sort, skip=0, limit=t.MAX_BULK)
         return [ticket.ticket_id for ticket in tickets], total
 
+    async def _other(self, ticket_id: str, field: str, visible_to: str | None) -> TicketState:
+        """The other ticket of a merge or link, as the writer may see it (else 404 naming
+        `field`)."""
+        found = await self._store.get_for_change(ticket_id, visible_to)
+        if found is None:
+            raise NotFound(
+                f"Ticket '{ticket_id}' not found",
+                details=[FieldError(field=field, reason="no such ticket")],
+                context={"ticketId": ticket_id},
+            )
+        return found[0]
+
     async def settle_sla(self, ticket_id: str) -> int:
         """Raise the warnings and breaches of one ticket that fell due (the SLA monitor);
         the number of events written. Replicas racing on the same ticket write it once."""
         outcome = await self._change(
-            t.TicketWrite(ticket_id=ticket_id), lambda ticket, now: Outcome(ticket.state)
+            t.TicketWrite(ticket_id=ticket_id),
+            lambda ticket, now: Outcome(ticket.state),
+            merged_ok=True,
         )
         return len(outcome.events)
 

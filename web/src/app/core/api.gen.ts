@@ -628,6 +628,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/config/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Similar
+         * @description How similar open tickets are found (radius, word thresholds) and clustered.
+         */
+        get: operations["getSimilar"];
+        /**
+         * Update Similar
+         * @description Tune how similar open tickets are found and when a cluster proposes (or creates) a problem ticket.
+         */
+        put: operations["updateSimilar"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/config/sla": {
         parameters: {
             query?: never;
@@ -1249,6 +1273,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/tickets/{ticket_id}/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link Incidents
+         * @description Make each of `ticketIds` an incident of this problem ticket: resolving the problem
+         *     resolves its open incidents with its resolution and tells each customer once; an incident
+         *     is resolved or closed only with its problem until unlinked
+         *     (`DELETE /tickets/{incident}/links/{problem}`). Answers the problem with its
+         *     `incidentCount`.
+         */
+        post: operations["linkIncidents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tickets/{ticket_id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link Ticket
+         * @description Link this ticket to another (`related`, or `duplicate_of` it); both show the link.
+         */
+        post: operations["linkTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tickets/{ticket_id}/links/{other_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink Ticket
+         * @description Remove this ticket's link to `other_id` (on both tickets); for an incident, `other_id`
+         *     being its problem, it leaves the problem (and may then be resolved alone).
+         */
+        delete: operations["unlinkTicket"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tickets/{ticket_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Ticket
+         * @description Merge this ticket into `into`: its notes, attachments, customer and conversation move
+         *     to the survivor, it closes with reason `merged` and `mergedInto`, its customer is told in
+         *     their conversation; answers the survivor. A merged ticket still reads as it is (closed,
+         *     `mergedInto`); every change to it is a 409 `merged` naming `mergedInto`.
+         */
+        post: operations["mergeTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/tickets/{ticket_id}/notes": {
         parameters: {
             query?: never;
@@ -1284,6 +1396,29 @@ export interface paths {
          * @description Resolve with resolution notes (required), from any open state.
          */
         post: operations["resolveTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tickets/{ticket_id}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Similar Tickets
+         * @description Open tickets like this one, most alike first: `score` (0-1) and why (`words`: the word
+         *     stems both share; `distanceMeters` between their coordinates; `sameAddress`). Reports
+         *     from the same place (within the configured radius, or the same address) need fewer words
+         *     in common; coordinates farther apart are never the same problem.
+         */
+        get: operations["similarTickets"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2782,6 +2917,19 @@ export interface components {
              */
             success: true;
         };
+        /**
+         * IncidentsBody
+         * @example {
+         *       "ticketIds": [
+         *         "LUX-2026-000002",
+         *         "LUX-2026-000003"
+         *       ]
+         *     }
+         */
+        IncidentsBody: {
+            /** Ticketids */
+            ticketIds: string[];
+        };
         /** KeptCategory */
         KeptCategory: {
             /** Id */
@@ -2791,6 +2939,30 @@ export interface components {
             /** Labelen */
             labelEn: string | null;
         };
+        /**
+         * LinkBody
+         * @example {
+         *       "ticketId": "LUX-2026-000001",
+         *       "type": "related"
+         *     }
+         */
+        LinkBody: {
+            /** Ticketid */
+            ticketId: string;
+            /**
+             * Type
+             * @default related
+             * @enum {string}
+             */
+            type?: "related" | "duplicate_of";
+        };
+        /**
+         * LinkType
+         * @description How two tickets are linked; each link is shown on both tickets (the other side of
+         *     `duplicate_of` is `duplicated_by`, of `incident_of` the problem's incident count).
+         * @enum {string}
+         */
+        LinkType: "related" | "duplicate_of" | "duplicated_by" | "incident_of";
         /** LocationInput */
         "Location-Input": {
             /** Address */
@@ -2920,6 +3092,28 @@ export interface components {
              * @constant
              */
             success: true;
+        };
+        /**
+         * MergeBody
+         * @example {
+         *       "into": "LUX-2026-000001"
+         *     }
+         */
+        MergeBody: {
+            /** Into */
+            into: string;
+        };
+        /**
+         * MergedTicket
+         * @description A ticket merged into this one: its customer and conversation are now this one's too.
+         */
+        MergedTicket: {
+            /** Conversationid */
+            conversationId: string | null;
+            /** Customerid */
+            customerId: string;
+            /** Ticketid */
+            ticketId: string;
         };
         /**
          * Message
@@ -3192,7 +3386,7 @@ export interface components {
              */
             description?: string;
             /** Eventtypes */
-            eventTypes: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[];
+            eventTypes: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.cluster_detected" | "ticket.created" | "ticket.escalated" | "ticket.linked" | "ticket.merged" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[];
             /** Url */
             url: string;
         };
@@ -3615,7 +3809,7 @@ export interface components {
          * SettingKey
          * @enum {string}
          */
-        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy" | "map_tiles";
+        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy" | "map_tiles" | "similar_tickets";
         /**
          * SettingRecord
          * @description A SystemSettings document as stored (value kept as plain JSON).
@@ -3652,6 +3846,160 @@ export interface components {
         SettingsOut: {
             /** Settings */
             settings: components["schemas"]["SettingRecord"][];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /** SimilarOut */
+        SimilarOut: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /** Tickets */
+            tickets: components["schemas"]["SimilarTicket"][];
+        };
+        /**
+         * SimilarTicket
+         * @description An open ticket like another: how alike (0-1) and why.
+         */
+        SimilarTicket: {
+            /** Distancemeters */
+            distanceMeters: number | null;
+            /**
+             * Sameaddress
+             * @default false
+             */
+            sameAddress: boolean;
+            /** Score */
+            score: number;
+            ticket: components["schemas"]["TicketSummary"];
+            /** Words */
+            words: string[];
+        };
+        /**
+         * SimilarTicketsInput
+         * @description How the tickets service tells two open tickets are the same problem, and when a cluster
+         *     of them is worth a problem ticket.
+         * @example {
+         *       "clusterSize": 3,
+         *       "createProblem": false,
+         *       "minWordsScore": 0.5,
+         *       "minWordsScoreNear": 0.15,
+         *       "radiusMeters": 150,
+         *       "windowHours": 24
+         *     }
+         */
+        "SimilarTickets-Input": {
+            /**
+             * Clustersize
+             * @default 3
+             */
+            clusterSize?: number;
+            /**
+             * Createproblem
+             * @default false
+             */
+            createProblem?: boolean;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Minwordsscore
+             * @default 0.5
+             */
+            minWordsScore?: number;
+            /**
+             * Minwordsscorenear
+             * @default 0.15
+             */
+            minWordsScoreNear?: number;
+            /**
+             * Radiusmeters
+             * @default 150
+             */
+            radiusMeters?: number;
+            /**
+             * Windowhours
+             * @default 24
+             */
+            windowHours?: number;
+        };
+        /**
+         * SimilarTicketsOutput
+         * @description How the tickets service tells two open tickets are the same problem, and when a cluster
+         *     of them is worth a problem ticket.
+         * @example {
+         *       "clusterSize": 3,
+         *       "createProblem": false,
+         *       "minWordsScore": 0.5,
+         *       "minWordsScoreNear": 0.15,
+         *       "radiusMeters": 150,
+         *       "windowHours": 24
+         *     }
+         */
+        "SimilarTickets-Output": {
+            /**
+             * Clustersize
+             * @default 3
+             */
+            clusterSize: number;
+            /**
+             * Createproblem
+             * @default false
+             */
+            createProblem: boolean;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Minwordsscore
+             * @default 0.5
+             */
+            minWordsScore: number;
+            /**
+             * Minwordsscorenear
+             * @default 0.15
+             */
+            minWordsScoreNear: number;
+            /**
+             * Radiusmeters
+             * @default 150
+             */
+            radiusMeters: number;
+            /**
+             * Windowhours
+             * @default 24
+             */
+            windowHours: number;
+        };
+        /** SimilarTicketsOut */
+        SimilarTicketsOut: {
+            similar: components["schemas"]["SimilarTickets-Output"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /** SimilarTicketsUpdated */
+        SimilarTicketsUpdated: {
+            /**
+             * Message
+             * @default Similar tickets updated successfully
+             */
+            message: string;
+            similar: components["schemas"]["SimilarTickets-Output"];
             /**
              * Success
              * @default true
@@ -4212,6 +4560,15 @@ export interface components {
              */
             separator: "-" | "_" | "." | "";
         };
+        /**
+         * TicketLink
+         * @description A ticket linked to this one (`related`, `duplicate_of` or `duplicated_by`).
+         */
+        TicketLink: {
+            /** Ticketid */
+            ticketId: string;
+            type: components["schemas"]["LinkType"];
+        };
         /** TicketOut */
         TicketOut: {
             /**
@@ -4365,12 +4722,30 @@ export interface components {
             /** Escalationreason */
             escalationReason: string | null;
             /**
+             * Incidentcount
+             * @default 0
+             */
+            incidentCount: number;
+            /**
              * Isescalated
              * @default false
              */
             isEscalated: boolean;
+            /**
+             * Isproblem
+             * @default false
+             */
+            isProblem: boolean;
+            /** Links */
+            links: components["schemas"]["TicketLink"][];
             location: components["schemas"]["Location-Output"] | null;
+            /** Mergedfrom */
+            mergedFrom: components["schemas"]["MergedTicket"][];
+            /** Mergedinto */
+            mergedInto: string | null;
             priority: components["schemas"]["Priority"];
+            /** Problemid */
+            problemId: string | null;
             /** Resolutionnotes */
             resolutionNotes: string | null;
             /** Resolvedat */
@@ -4478,14 +4853,32 @@ export interface components {
             /** Escalationreason */
             escalationReason: string | null;
             /**
+             * Incidentcount
+             * @default 0
+             */
+            incidentCount: number;
+            /**
              * Isescalated
              * @default false
              */
             isEscalated: boolean;
+            /**
+             * Isproblem
+             * @default false
+             */
+            isProblem: boolean;
+            /** Links */
+            links: components["schemas"]["TicketLink"][];
             location: components["schemas"]["Location-Output"] | null;
+            /** Mergedfrom */
+            mergedFrom: components["schemas"]["MergedTicket"][];
+            /** Mergedinto */
+            mergedInto: string | null;
             /** Notes */
             notes: components["schemas"]["Note"][];
             priority: components["schemas"]["Priority"];
+            /** Problemid */
+            problemId: string | null;
             /** Resolutionnotes */
             resolutionNotes: string | null;
             /** Resolvedat */
@@ -4677,7 +5070,7 @@ export interface components {
             /** Enabled */
             enabled?: boolean | null;
             /** Eventtypes */
-            eventTypes?: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[] | null;
+            eventTypes?: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.cluster_detected" | "ticket.created" | "ticket.escalated" | "ticket.linked" | "ticket.merged" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[] | null;
             /** Url */
             url?: string | null;
         };
@@ -7636,6 +8029,167 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getSimilar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarTicketsOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateSimilar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimilarTickets-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarTicketsUpdated"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The setting is not editable (`isEditable` is false) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11232,6 +11786,434 @@ export interface operations {
             };
         };
     };
+    linkIncidents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a change safely: the same key again is answered, not applied */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentsBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown ticket */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed in either ticket's state (`reason`: merged, merge_target_closed, merge_linked, incident_linked, incident_nested, link_closed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    linkTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a change safely: the same key again is answered, not applied */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown ticket */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed in either ticket's state (`reason`: merged, merge_target_closed, merge_linked, incident_linked, incident_nested, link_closed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unlinkTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a change safely: the same key again is answered, not applied */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                ticket_id: string;
+                other_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown ticket */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed in either ticket's state (`reason`: merged, merge_target_closed, merge_linked, incident_linked, incident_nested, link_closed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mergeTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a change safely: the same key again is answered, not applied */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown ticket */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed in either ticket's state (`reason`: merged, merge_target_closed, merge_linked, incident_linked, incident_nested, link_closed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     addNote: {
         parameters: {
             query?: never;
@@ -11418,6 +12400,93 @@ export interface operations {
             };
             /** @description `If-Match` names a version the ticket no longer has */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    similarTickets: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown ticket */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -19,6 +19,7 @@ import { SlaBadge } from './sla-badge';
 import { TicketActions } from './ticket-actions';
 import { TicketActivity } from './ticket-activity';
 import { TicketAttachments } from './ticket-attachments';
+import { TicketIncidents } from './ticket-incidents';
 import { closeReasonLabel } from './ticket-close';
 import { TicketSlaPanel } from './ticket-sla-panel';
 import { TicketService } from './ticket.service';
@@ -37,7 +38,7 @@ interface Related {
  * room): any event about it, SLA warnings and breaches included, reloads it. */
 @Component({
   selector: 'app-ticket-detail',
-  imports: [AsyncPipe, RouterLink, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketActions, TicketActivity, TicketAttachments, TicketSlaPanel, TicketStatusBadge, TicketTable],
+  imports: [AsyncPipe, RouterLink, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketActions, TicketActivity, TicketAttachments, TicketIncidents, TicketSlaPanel, TicketStatusBadge, TicketTable],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <a routerLink="/tickets" class="mb-3 inline-block text-sm text-indigo-700 hover:underline">← {{ i18n.t('ticket.back') }}</a>
@@ -163,6 +164,7 @@ interface Related {
         </div>
         <aside class="flex flex-col gap-4">
           <app-ticket-sla-panel [ticket]="ticket" />
+          <app-ticket-incidents [ticket]="ticket" (changed)="reload()" />
           <div class="rounded-lg border border-gray-200 bg-white p-4">
             <app-ticket-actions [ticket]="ticket" (changed)="replace($event)" (stale)="reload()" />
           </div>

@@ -60,6 +60,9 @@ import { TicketStatusBadge } from './ticket-status-badge';
                 @if (marks().get(ticket.ticketId); as refused) {
                   <span class="mt-0.5 block text-[11px] font-medium text-red-700" data-testid="refused-mark">{{ i18n.t('bulk.refusedMark', { reason: refused }) }}</span>
                 }
+                @if (ticket.isProblem) {
+                  <span class="mt-0.5 inline-block rounded bg-amber-50 px-1.5 text-[11px] font-medium text-amber-800" data-testid="incident-count">{{ i18n.t('incidents.count', { count: ticket.incidentCount }) }}</span>
+                }
               </td>
               @if (showCustomer()) {
                 <td class="max-w-[10rem] truncate px-3 py-2 text-gray-700"><app-customer-name [id]="ticket.customerId" [known]="ticket.customer" /></td>

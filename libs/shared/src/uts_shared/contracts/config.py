@@ -57,6 +57,7 @@ class SettingKey(StrEnum):
     CUSTOMER_UPDATES = "customer_updates"
     HANDOFF_POLICY = "handoff_policy"
     MAP_TILES = "map_tiles"
+    SIMILAR_TICKETS = "similar_tickets"
 
 
 SettingCategory = Literal["tickets", "assistant", "presets", "general"]
@@ -280,6 +281,36 @@ class MapTiles(WireModel):
     tile_url: TileUrl = OSM_TILES
     attribution: Annotated[str, stripped(0, 300)] = OSM_ATTRIBUTION
     max_zoom: int = Field(default=19, ge=1, le=22)
+
+
+class SimilarTickets(WireModel):
+    """How the tickets service tells two open tickets are the same problem, and when a cluster
+    of them is worth a problem ticket."""
+
+    model_config = example(
+        {
+            "radiusMeters": 150,
+            "minWordsScore": 0.5,
+            "minWordsScoreNear": 0.15,
+            "clusterSize": 3,
+            "windowHours": 24,
+            "createProblem": False,
+        }
+    )
+
+    enabled: bool = True
+    radius_meters: int = Field(default=150, ge=10, le=2000)
+    """Coordinates this close are the same place (farther apart: never the same problem)."""
+    min_words_score: float = Field(default=0.5, ge=0, le=1)
+    """How alike the words of two reports with no place in common must be (0-1)."""
+    min_words_score_near: float = Field(default=0.15, ge=0, le=1)
+    """How alike the words of two reports from the same place must be (0-1)."""
+    cluster_size: int = Field(default=3, ge=2, le=50)
+    """This many similar open tickets within the window are a cluster
+    (`ticket.cluster_detected`)."""
+    window_hours: int = Field(default=24, ge=1, le=720)
+    create_problem: bool = False
+    """Create the cluster's problem ticket and link its reports as incidents (else proposed)."""
 
 
 TicketVisibility = Literal["all", "assigned_and_unassigned"]
@@ -687,6 +718,22 @@ MAP = Setting(
     "and {y}, and its attribution).",
 )
 
+SIMILAR = Setting(
+    SettingKey.SIMILAR_TICKETS,
+    SimilarTickets,
+    "Similar tickets",
+    "When two open tickets are the same problem (words, place) and when a cluster is one",
+    "tickets",
+    name="similar",
+    field="similar",
+    read_by="agent",
+    default=SimilarTickets,
+    title="SimilarTickets",
+    read_doc="How similar open tickets are found (radius, word thresholds) and clustered.",
+    write_doc="Tune how similar open tickets are found and when a cluster proposes (or creates) "
+    "a problem ticket.",
+)
+
 REGISTRY: tuple[Setting, ...] = (
     CATEGORIES,
     ASSISTANT,
@@ -699,6 +746,7 @@ REGISTRY: tuple[Setting, ...] = (
     CUSTOMER_UPDATES,
     HANDOFF,
     MAP,
+    SIMILAR,
 )
 """Every configuration key; adding one is one entry here."""
 
@@ -712,6 +760,7 @@ GET_VISIBILITY, UPDATE_VISIBILITY = VISIBILITY.read, VISIBILITY.write
 GET_SLA, UPDATE_SLA = SLA.read, SLA.write
 GET_CUSTOMER_UPDATES, UPDATE_CUSTOMER_UPDATES = CUSTOMER_UPDATES.read, CUSTOMER_UPDATES.write
 GET_HANDOFF, UPDATE_HANDOFF = HANDOFF.read, HANDOFF.write
+GET_SIMILAR, UPDATE_SIMILAR = SIMILAR.read, SIMILAR.write
 UpdateCategories, Categories = UPDATE_CATEGORIES.request, GET_CATEGORIES.result
 UpdateAssistant, AssistantResult = UPDATE_ASSISTANT.request, GET_ASSISTANT.result
 UpdateTerminology, TerminologyResult = UPDATE_TERMINOLOGY.request, GET_TERMINOLOGY.result

@@ -230,6 +230,41 @@ class Sla(WireModel):
     paused: bool = False
 
 
+class LinkType(StrEnum):
+    """How two tickets are linked; each link is shown on both tickets (the other side of
+    `duplicate_of` is `duplicated_by`, of `incident_of` the problem's incident count)."""
+
+    RELATED = "related"
+    DUPLICATE_OF = "duplicate_of"
+    DUPLICATED_BY = "duplicated_by"
+    INCIDENT_OF = "incident_of"
+
+
+INVERSE_LINK: dict[LinkType, LinkType] = {
+    LinkType.RELATED: LinkType.RELATED,
+    LinkType.DUPLICATE_OF: LinkType.DUPLICATED_BY,
+    LinkType.DUPLICATED_BY: LinkType.DUPLICATE_OF,
+}
+
+MAX_LINKS_PER_TICKET = 50
+MAX_INCIDENTS_PER_REQUEST = 50
+
+
+class TicketLink(WireModel):
+    """A ticket linked to this one (`related`, `duplicate_of` or `duplicated_by`)."""
+
+    ticket_id: str
+    type: LinkType
+
+
+class MergedTicket(WireModel):
+    """A ticket merged into this one: its customer and conversation are now this one's too."""
+
+    ticket_id: str
+    customer_id: str
+    conversation_id: str | None = None
+
+
 class CustomerFeedback(WireModel):
     rating: int = Field(ge=1, le=5)
     comment: str | None = None
@@ -303,6 +338,15 @@ class TicketSummary(WireModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    merged_into: str | None = None
+    """The ticket this one was merged into (it is closed with reason `merged`)."""
+    merged_from: list[MergedTicket] = Field(default_factory=list)
+    links: list[TicketLink] = Field(default_factory=list)
+    problem_id: str | None = None
+    """The problem ticket this one is an incident of: resolved with it, not alone."""
+    is_problem: bool = False
+    incident_count: int = 0
+    """How many incidents a problem has (open or not)."""
     allowed_next_statuses: list[TicketStatus] = Field(default_factory=list)
     """The statuses it may move to now (the transition graph), so a UI offers only those."""
     score: int | None = None
@@ -425,6 +469,8 @@ class CreateTicketResult(WireModel):
 
     ticket: TicketView
     created: bool = True
+    known_problem_id: str | None = None
+    """The assistant's report matched this open problem and was linked as its incident."""
 
 
 class NoteResult(WireModel):
@@ -815,6 +861,110 @@ class Recategorize(TicketWrite):
     by: Id
 
 
+class MergeTicket(TicketWrite):
+    """Merge this ticket into `into`: it closes with reason `merged` and `mergedInto`; its
+    notes, attachments, customer and conversation go to `into` (a follow-up write)."""
+
+    model_config = example({"ticketId": "LUX-2026-000002", "into": "LUX-2026-000001", "by": "a1"})
+
+    kind: Literal["merge"] = "merge"
+    into: Id
+    by: Id
+    by_name: AgentName | None = None
+
+
+class AbsorbMerged(TicketWrite):
+    """The survivor's side of a merge (a follow-up of `ticket.merged`; never a route)."""
+
+    kind: Literal["absorb"] = "absorb"
+    merged: MergedTicket
+    notes: list[Note] = Field(default_factory=list)
+    attachments: list[Attachment] = Field(default_factory=list)
+    by: Id
+
+
+LinkKind = Literal["related", "duplicate_of", "incident_of"]
+
+
+class LinkTicket(TicketWrite):
+    """Link this ticket to `otherTicketId`; `incident_of` makes it an incident of that problem."""
+
+    model_config = example(
+        {"ticketId": "LUX-2026-000002", "otherTicketId": "LUX-2026-000001", "type": "related"}
+    )
+
+    kind: Literal["link"] = "link"
+    other_ticket_id: Id
+    type: LinkKind = "related"
+    by: Id | None = None
+
+
+class UnlinkTicket(TicketWrite):
+    """Remove this ticket's link to `otherTicketId` (an incident leaves its problem)."""
+
+    kind: Literal["unlink"] = "unlink"
+    other_ticket_id: Id
+    by: Id | None = None
+
+
+class MirrorLink(TicketWrite):
+    """The other side of a link (a follow-up of `ticket.linked`; never a route)."""
+
+    kind: Literal["mirror_link"] = "mirror_link"
+    other_ticket_id: Id
+    type: LinkType
+    removed: bool = False
+    incident_count: int | None = None
+
+
+class ResolveIncident(TicketWrite):
+    """An incident resolved with its problem's resolution (the problem's fan-out)."""
+
+    kind: Literal["resolve_incident"] = "resolve_incident"
+    problem_id: Id
+    resolution_notes: NoteText
+    by: Id
+    by_name: AgentName | None = None
+
+
+class LinkIncidents(WireModel):
+    """Make each of `ticketIds` an incident of the problem `ticketId`."""
+
+    model_config = example({"ticketId": "LUX-2026-000001", "ticketIds": ["LUX-2026-000002"]})
+
+    ticket_id: Id
+    ticket_ids: Annotated[list[Id], Field(min_length=1, max_length=MAX_INCIDENTS_PER_REQUEST)]
+    request_key: RequestKey | None = None
+    principal: Principal | None = None
+    visible_to: VisibleTo = None
+
+
+class FindSimilar(WireModel):
+    """Open tickets similar to `ticketId` (by words and place), most alike first."""
+
+    model_config = example({"ticketId": "LUX-2026-000001"})
+
+    ticket_id: Id
+    limit: int = Field(default=10, ge=1, le=50)
+    visible_to: VisibleTo = None
+
+
+class SimilarTicket(WireModel):
+    """An open ticket like another: how alike (0-1) and why."""
+
+    ticket: TicketSummary
+    score: float
+    words: list[str] = Field(default_factory=list)
+    """The word stems both share (those that tell a problem apart first)."""
+    distance_meters: float | None = None
+    """How far apart their coordinates are, when both have them."""
+    same_address: bool = False
+
+
+class SimilarTickets(WireModel):
+    tickets: list[SimilarTicket]
+
+
 TicketCommand = Annotated[
     UpdateTicket
     | AssignTicket
@@ -825,7 +975,13 @@ TicketCommand = Annotated[
     | SubmitFeedback
     | AddAttachment
     | TagTicket
-    | Recategorize,
+    | Recategorize
+    | MergeTicket
+    | AbsorbMerged
+    | LinkTicket
+    | UnlinkTicket
+    | MirrorLink
+    | ResolveIncident,
     Field(discriminator="kind"),
 ]
 """Every write to an existing ticket, told apart by `kind`: the tickets service handles each
@@ -1145,6 +1301,17 @@ ESCALATE = Rpc("tickets.escalate", EscalateTicket, TicketView, "Escalate and rea
 ADD_ATTACHMENT = Rpc(
     "tickets.add_attachment", AddAttachment, TicketView, "An uploaded file added to the ticket"
 )
+MERGE = Rpc(
+    "tickets.merge", MergeTicket, TicketView, "Merge into another ticket; answers the survivor"
+)
+LINK = Rpc("tickets.link", LinkTicket, TicketView, "Link two tickets (shown on both)")
+UNLINK = Rpc("tickets.unlink", UnlinkTicket, TicketView, "Remove a link (or leave a problem)")
+LINK_INCIDENTS = Rpc(
+    "tickets.link_incidents", LinkIncidents, TicketView, "Link incidents to a problem ticket"
+)
+SIMILAR = Rpc(
+    "tickets.similar", FindSimilar, SimilarTickets, "Open tickets similar to one (score and why)"
+)
 SUBMIT_FEEDBACK = Rpc(
     "tickets.feedback", SubmitFeedback, TicketView, "Customer rating (resolved/closed only)"
 )
@@ -1290,6 +1457,11 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     BULK,
     COUNT_OPEN_BY_CATEGORY,
     RECATEGORIZE_OPEN,
+    MERGE,
+    LINK,
+    UNLINK,
+    LINK_INCIDENTS,
+    SIMILAR,
     STATS,
     LIST_CHANGES,
     PREVIEW_NEXT_ID,
@@ -1376,6 +1548,45 @@ class TicketResolved(WireModel):
     customer_id: str
     assigned_agent: str | None = None
     version: int
+    problem_id: str | None = None
+    """Resolved with this problem (its customer is told by the problem's fan-out)."""
+    is_problem: bool = False
+    """A problem: its open incidents are resolved with it."""
+
+
+class TicketMerged(WireModel):
+    """A ticket merged into another (`into`): closed with reason `merged`."""
+
+    model_config = example(
+        {
+            "ticketId": "LUX-2026-000002",
+            "into": "LUX-2026-000001",
+            "customerId": "6f1c2a9e8b7d4c3a2f1e0d9c",
+            "mergedBy": "a7c1e3f5",
+            "version": 4,
+        }
+    )
+
+    ticket_id: str
+    into: str
+    customer_id: str
+    conversation_id: str | None = None
+    merged_by: str | None = None
+    assigned_agent: str | None = None
+    version: int
+
+
+class TicketLinked(WireModel):
+    """A link added to (or `removed` from) a ticket; the other ticket shows it too."""
+
+    ticket_id: str
+    other_ticket_id: str
+    type: LinkType
+    removed: bool = False
+    by: str | None = None
+    customer_id: str
+    assigned_agent: str | None = None
+    version: int
 
 
 class TicketEscalated(WireModel):
@@ -1427,6 +1638,45 @@ TICKET_SLA_WARNING = EventType(
     "ticket.sla_warning", TicketSlaAlarm, "An SLA clock passed its warning share of the target"
 )
 TICKET_SLA_BREACHED = EventType("ticket.sla_breached", TicketSlaAlarm, "An SLA target was missed")
+
+
+class TicketClusterDetected(WireModel):
+    """Similar open tickets reported within the window (`clusterSize` or more): probably one
+    problem. Published once per cluster, whichever replica saw it."""
+
+    model_config = example(
+        {
+            "clusterId": "LUX-2026-000001",
+            "ticketId": "LUX-2026-000001",
+            "ticketIds": ["LUX-2026-000001", "LUX-2026-000002", "LUX-2026-000003"],
+            "problemCreated": False,
+            "customerId": "6f1c2a9e8b7d4c3a2f1e0d9c",
+            "version": 1,
+        }
+    )
+
+    cluster_id: str
+    ticket_id: str
+    """The problem ticket: proposed (the cluster's first report) or created."""
+    ticket_ids: list[str]
+    problem_created: bool = False
+    subject: str | None = None
+    customer_id: str
+    assigned_agent: str | None = None
+    version: int = 1
+
+
+TICKET_CLUSTER_DETECTED = EventType(
+    "ticket.cluster_detected",
+    TicketClusterDetected,
+    "Similar open tickets within the window: probably one problem (a problem proposed or created)",
+)
+TICKET_MERGED = EventType(
+    "ticket.merged", TicketMerged, "Ticket merged into another (closed, reason merged)"
+)
+TICKET_LINKED = EventType(
+    "ticket.linked", TicketLinked, "Ticket linked to (or unlinked from) another, or a problem"
+)
 CONVERSATION_CUSTOMER_REPLIED = EventType(
     "conversation.customer_replied",
     CustomerReplied,
@@ -1442,6 +1692,19 @@ EVENTS: tuple[EventType[Any], ...] = (
     TICKET_ESCALATED,
     TICKET_SLA_WARNING,
     TICKET_SLA_BREACHED,
+    TICKET_MERGED,
+    TICKET_LINKED,
+    TICKET_CLUSTER_DETECTED,
+)
+
+FOLLOW_UPS_QUEUE = "tickets.follow-ups"
+"""The tickets service's second writes of a change touching two tickets (a merge's survivor,
+a link's other side, a problem's incidents), taken from the first write's event: done once
+inline, and again (idempotently) from here if the service died between the two writes."""
+FOLLOW_UPS_BINDINGS = (
+    TICKET_MERGED.routing_key,
+    TICKET_LINKED.routing_key,
+    TICKET_RESOLVED.routing_key,
 )
 
 CUSTOMER_UPDATES_QUEUE = "tickets.customer-updates"

@@ -72,6 +72,14 @@ SHARED_QUEUES: tuple[SharedQueue, ...] = (
         "A customer's reply moves their waiting tickets back to in_progress",
     ),
     SharedQueue(
+        tickets.FOLLOW_UPS_QUEUE,
+        EVENTS_EXCHANGE,
+        tickets.FOLLOW_UPS_BINDINGS,
+        "tickets",
+        "The second write of a change touching two tickets (a merge's survivor, a link's "
+        "other side, a resolved problem's incidents), redone idempotently from the first's event",
+    ),
+    SharedQueue(
         tickets.CUSTOMER_UPDATES_QUEUE,
         EVENTS_EXCHANGE,
         (tickets.CUSTOMER_UPDATES_PARKED,),

@@ -80,6 +80,19 @@ class Messages:
             )
         return f"{self._s} cread{self._o()} exitosamente. Tu número de {self._s} es {ticket_id}."
 
+    def known_problem(self, problem_id: str) -> str:
+        """A report the tickets service linked to an open problem: the fault is known."""
+        if self._en:
+            return (
+                f"We already have an open {self._s} about this fault: {problem_id}; "
+                "we will let you know when it is resolved."
+            )
+        un = "una" if self._fem else "un"
+        return (
+            f"Ya tenemos {un} {self._s} abiert{self._o()} sobre esta falla: {problem_id}; "
+            "te avisaremos cuando quede resuelta."
+        )
+
     def create_failed(self) -> str:
         if self._en:
             return f"The {self._s} could not be created. Please try again or contact an agent."

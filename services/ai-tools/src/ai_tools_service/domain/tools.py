@@ -310,11 +310,14 @@ class ToolRunner:
             log.warning("call id %s already created a ticket for another customer", call_id)
             return failure(messages.call_id_reused())
         log.debug("created %s for customer %s (call %s)", ticket.ticket_id, customer.id, call_id)
-        body = {
+        body: dict[str, Any] = {
             "success": True,
             "ticketId": ticket.ticket_id,
             "message": messages.created(ticket.ticket_id),
         }
+        if ticket.problem_id is not None:  # an open problem matched: linked as its incident
+            body["knownProblemId"] = ticket.problem_id
+            body["message"] = messages.known_problem(ticket.problem_id)
         return ToolOutcome(dump(body), True, ticket_id=ticket.ticket_id)
 
     async def _lookup(

@@ -829,3 +829,138 @@ async def bulk_tickets(body: BulkBody, caller: CallerDep) -> Response:
     )
     result = await caller.rpc.call_raw(tickets.BULK, request, timeout=BULK_TIMEOUT)
     return answer_fields(result)
+
+
+# --- merges, links, problems and incidents ----------------------------------------------------
+
+
+class MergeBody(WireModel):
+    model_config = example({"into": "LUX-2026-000001"})
+
+    into: TicketId
+    """The ticket that survives (open, not this one)."""
+
+
+class LinkBody(WireModel):
+    model_config = example({"ticketId": "LUX-2026-000001", "type": "related"})
+
+    ticket_id: TicketId
+    type: Literal["related", "duplicate_of"] = "related"
+
+
+class IncidentsBody(WireModel):
+    model_config = example({"ticketIds": ["LUX-2026-000002", "LUX-2026-000003"]})
+
+    ticket_ids: Annotated[
+        list[TicketId], Field(min_length=1, max_length=tickets.MAX_INCIDENTS_PER_REQUEST)
+    ]
+
+
+LINK_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "Not allowed in either ticket's state (`reason`: merged, "
+        "merge_target_closed, merge_linked, incident_linked, incident_nested, link_closed)"
+    }
+}
+
+
+async def _merge(ticket_id: str, body: MergeBody, caller: Caller, version: int | None) -> BaseModel:
+    """Merge this ticket into `into`: its notes, attachments, customer and conversation move
+    to the survivor, it closes with reason `merged` and `mergedInto`, its customer is told in
+    their conversation; answers the survivor. A merged ticket still reads as it is (closed,
+    `mergedInto`); every change to it is a 409 `merged` naming `mergedInto`."""
+    return tickets.MergeTicket(
+        **caller.command(
+            ticket_id,
+            into=body.into,
+            by=caller.agent.id,
+            by_name=await caller.directory.name_of(caller.agent),
+        )
+    )
+
+
+async def _link(ticket_id: str, body: LinkBody, caller: Caller, version: int | None) -> BaseModel:
+    """Link this ticket to another (`related`, or `duplicate_of` it); both show the link."""
+    return tickets.LinkTicket(
+        **caller.command(
+            ticket_id, other_ticket_id=body.ticket_id, type=body.type, by=caller.agent.id
+        )
+    )
+
+
+ticket_command(
+    "POST",
+    "/{ticket_id}/merge",
+    name="merge_ticket",
+    body=MergeBody,
+    spec=tickets.MERGE,
+    build=_merge,
+    responses={**TICKET_OK, **NOT_FOUND, **LINK_CONFLICT},
+)
+ticket_command(
+    "POST",
+    "/{ticket_id}/links",
+    name="link_ticket",
+    body=LinkBody,
+    spec=tickets.LINK,
+    build=_link,
+    responses={**TICKET_OK, **NOT_FOUND, **LINK_CONFLICT},
+)
+
+
+@router.delete(
+    "/{ticket_id}/links/{other_id}",
+    response_model=None,
+    responses={**TICKET_OK, **NOT_FOUND, **LINK_CONFLICT},
+)
+async def unlink_ticket(ticket_id: TicketId, other_id: TicketId, caller: CallerDep) -> Response:
+    """Remove this ticket's link to `other_id` (on both tickets); for an incident, `other_id`
+    being its problem, it leaves the problem (and may then be resolved alone)."""
+    request = tickets.UnlinkTicket(
+        **caller.command(ticket_id, other_ticket_id=other_id, by=caller.agent.id)
+    )
+    return ticket_answer(await caller.rpc.call_raw(tickets.UNLINK, request))
+
+
+@router.post(
+    "/{ticket_id}/incidents",
+    response_model=None,
+    responses={**TICKET_OK, **NOT_FOUND, **LINK_CONFLICT},
+)
+async def link_incidents(ticket_id: TicketId, body: IncidentsBody, caller: CallerDep) -> Response:
+    """Make each of `ticketIds` an incident of this problem ticket: resolving the problem
+    resolves its open incidents with its resolution and tells each customer once; an incident
+    is resolved or closed only with its problem until unlinked
+    (`DELETE /tickets/{incident}/links/{problem}`). Answers the problem with its
+    `incidentCount`."""
+    request = tickets.LinkIncidents(
+        ticket_id=ticket_id,
+        ticket_ids=body.ticket_ids,
+        request_key=caller.key,
+        **caller.writer.fields,
+    )
+    return ticket_answer(await caller.rpc.call_raw(tickets.LINK_INCIDENTS, request))
+
+
+class SimilarOut(Ok):
+    tickets: list[tickets.SimilarTicket]
+
+
+@router.get(
+    "/{ticket_id}/similar", response_model=None, responses={200: {"model": SimilarOut}, **NOT_FOUND}
+)
+async def similar_tickets(
+    ticket_id: TicketId,
+    agent: CurrentAgent,
+    rpc: RpcDep,
+    visibility: VisibilityDep,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> Response:
+    """Open tickets like this one, most alike first: `score` (0-1) and why (`words`: the word
+    stems both share; `distanceMeters` between their coordinates; `sameAddress`). Reports
+    from the same place (within the configured radius, or the same address) need fewer words
+    in common; coordinates farther apart are never the same problem."""
+    request = tickets.FindSimilar(
+        ticket_id=ticket_id, limit=limit, visible_to=await visibility.restricted_to(agent)
+    )
+    return answer_fields(await rpc.call_raw(tickets.SIMILAR, request))

@@ -51,6 +51,8 @@ ALLOWED_WIRE: dict[str, list[str]] = {
 """`allowedNextStatuses` of a stored status, as the wire has it (read paths fill views with it)."""
 
 CLOSE_REASONS = ("duplicate", "spam", "no_response")
+MERGED = "merged"
+"""The close reason of a ticket merged into another."""
 """The usual reasons to close a ticket nobody resolved; any other words are accepted too."""
 
 FEEDBACK_STATUSES = (S.RESOLVED, S.CLOSED)
@@ -124,6 +126,12 @@ class TicketState(BaseModel):
     updated_at: datetime
     version: int
     notes: list[t.Note] = Field(default_factory=list)
+    merged_into: str | None = None
+    merged_from: list[t.MergedTicket] = Field(default_factory=list)
+    links: list[t.TicketLink] = Field(default_factory=list)
+    problem_id: str | None = None
+    is_problem: bool = False
+    incident_count: int = 0
 
 
 Emitted = tuple[EventType[Any], BaseModel]
@@ -185,6 +193,10 @@ def _status_moved(
             version=before.version + 1,
         ),
     )
+
+
+def _without(links: list[t.TicketLink], ticket_id: str) -> list[t.TicketLink]:
+    return [x for x in links if x.ticket_id != ticket_id]
 
 
 def resumable(status: TicketStatus) -> bool:
@@ -320,6 +332,7 @@ class Ticket:
         by_name: str | None = None,
     ) -> Outcome:
         """A move along the graph, announced as `ticket.updated`."""
+        self._not_alone(target, None)
         after = self._moved(target, by=by, reason=reason, now=now, by_name=by_name)
         return Outcome(after, (_status_moved(self.state, after, by=by, reason=reason),))
 
@@ -342,8 +355,12 @@ class Ticket:
             raise ValidationFailed.on(
                 "reason", "resolving needs resolution notes: give them as the reason"
             )
+        self._not_alone(target, None)
         after = self._resolved(reason, by=by, now=now, reason=reason, by_name=by_name)
-        return Outcome(after, (_status_moved(self.state, after, by=by, reason=reason),))
+        moved = _status_moved(self.state, after, by=by, reason=reason)
+        if self.state.is_problem:  # its incidents follow `ticket.resolved`
+            return Outcome(after, (moved, self._resolved_event(after, reason, by, by_name)))
+        return Outcome(after, (moved,))
 
     def customer_replied(self, waiting: list[TicketStatus], *, now: datetime) -> Outcome:
         """Back to in_progress if still waiting on the customer; else nothing."""
@@ -364,10 +381,30 @@ class Ticket:
         resolved = self._moved(S.RESOLVED, by=by, reason=reason, now=now, by_name=by_name)
         return resolved.model_copy(update={"resolution_notes": notes})
 
-    def resolve(self, notes: str, *, by: str, now: datetime, by_name: str | None = None) -> Outcome:
-        """Resolve with notes, from any open state (the graph says which)."""
-        ticket = self.state
+    def resolve(
+        self,
+        notes: str,
+        *,
+        by: str,
+        now: datetime,
+        by_name: str | None = None,
+        problem_id: str | None = None,
+    ) -> Outcome:
+        """Resolve with notes, from any open state (the graph says which); an incident only
+        with its problem (`problem_id`), never alone while linked."""
+        self._not_alone(S.RESOLVED, problem_id)
         after = self._resolved(notes, by=by, now=now, by_name=by_name)
+        return Outcome(after, (self._resolved_event(after, notes, by, by_name, problem_id),))
+
+    def _resolved_event(
+        self,
+        after: TicketState,
+        notes: str,
+        by: str,
+        by_name: str | None,
+        problem_id: str | None = None,
+    ) -> Emitted:
+        ticket = self.state
         payload = t.TicketResolved(
             ticket_id=ticket.ticket_id,
             resolved_by=by,
@@ -376,8 +413,21 @@ class Ticket:
             customer_id=ticket.customer_id,
             assigned_agent=after.assigned_agent,
             version=ticket.version + 1,
+            problem_id=problem_id,
+            is_problem=ticket.is_problem,
         )
-        return Outcome(after, ((t.TICKET_RESOLVED, payload),))
+        return t.TICKET_RESOLVED, payload
+
+    def _not_alone(self, target: TicketStatus, problem_id: str | None) -> None:
+        """An incident is resolved or closed with its problem, or unlinked first."""
+        linked = self.state.problem_id
+        if linked is not None and linked != problem_id and target in FEEDBACK_STATUSES:
+            raise Conflict(
+                f"Ticket {self.state.ticket_id} is an incident of {linked}: it is resolved "
+                "with its problem; unlink it first to resolve or close it alone",
+                context={"problemId": linked},
+                reason="incident_linked",
+            )
 
     # --- people -------------------------------------------------------------------------------
 
@@ -611,6 +661,226 @@ class Ticket:
         if self.state.category != source:
             return Outcome(self.state)
         return self.update(t.TicketChanges(category=target), by=by, now=now)
+
+    # --- merges, links, problems and incidents -------------------------------------------------
+
+    def merge(
+        self, into: TicketState, *, by: str, now: datetime, by_name: str | None = None
+    ) -> Outcome:
+        """Closed with reason `merged` into `into` (an open ticket, not this one, not merged
+        itself); a problem with incidents or a linked incident is moved first, not merged.
+        `ticket.merged` carries what the survivor's follow-up write takes."""
+        ticket = self.state
+        if into.ticket_id == ticket.ticket_id:
+            raise ValidationFailed.on("into", "a ticket can't be merged into itself")
+        if into.status not in OPEN_STATES or into.merged_into is not None:
+            raise Conflict(
+                f"Ticket {into.ticket_id} is {into.status.value}: merge into an open ticket",
+                context={"into": into.ticket_id, "status": into.status.value},
+                reason="merge_target_closed",
+            )
+        if ticket.incident_count or ticket.problem_id is not None:
+            raise Conflict(
+                f"Ticket {ticket.ticket_id} is a problem or an incident: unlink its incidents "
+                "(or it) first",
+                context={"problemId": ticket.problem_id, "incidentCount": ticket.incident_count},
+                reason="merge_linked",
+            )
+        moved = self._moved(S.CLOSED, by=by, reason=MERGED, now=now, by_name=by_name)
+        after = moved.model_copy(update={"merged_into": into.ticket_id})
+        merged = t.TicketMerged(
+            ticket_id=ticket.ticket_id,
+            into=into.ticket_id,
+            customer_id=ticket.customer_id,
+            conversation_id=ticket.conversation_id,
+            merged_by=by,
+            assigned_agent=after.assigned_agent,
+            version=ticket.version + 1,
+        )
+        events = (_status_moved(ticket, after, by=by, reason=MERGED), (t.TICKET_MERGED, merged))
+        return Outcome(after, events)
+
+    def absorb(
+        self,
+        merged: t.MergedTicket,
+        notes: list[t.Note],
+        attachments: list[t.Attachment],
+        *,
+        by: str,
+        now: datetime,
+    ) -> Outcome:
+        """The survivor's side of a merge: the merged ticket's notes and attachments (those it
+        has not got yet, as far as there is room), its customer and conversation. Nothing new
+        (a second delivery of the follow-up): no write."""
+        ticket = self.state
+        if any(m.ticket_id == merged.ticket_id for m in ticket.merged_from):
+            return Outcome(ticket)
+        have_notes = {n.id for n in ticket.notes}
+        room = max(0, MAX_NOTES_PER_TICKET - len(ticket.notes))
+        new_notes = [n for n in notes if n.id not in have_notes][:room]
+        have_files = {a.url for a in ticket.attachments}
+        room = max(0, MAX_ATTACHMENTS - len(ticket.attachments))
+        new_files = [a for a in attachments if a.url not in have_files][:room]
+        update: dict[str, object] = {
+            "notes": sorted([*ticket.notes, *new_notes], key=lambda n: n.timestamp),
+            "attachments": [*ticket.attachments, *new_files],
+            "merged_from": [*ticket.merged_from, merged],
+            "links": _without(ticket.links, merged.ticket_id),
+            "updated_at": now,
+        }
+        if ticket.conversation_id is None and merged.customer_id == ticket.customer_id:
+            update["conversation_id"] = merged.conversation_id
+        after = ticket.model_copy(update=update)
+        payload = t.TicketUpdated(
+            ticket_id=ticket.ticket_id,
+            customer_id=ticket.customer_id,
+            updated_by=by,
+            updates={
+                "mergedFrom": [m.model_dump(mode="json", by_alias=True) for m in after.merged_from],
+                "attachments": [a.model_dump(mode="json") for a in after.attachments],
+                "conversationId": after.conversation_id,
+            },
+            assigned_agent=after.assigned_agent,
+            version=ticket.version + 1,
+        )
+        return Outcome(after, ((t.TICKET_UPDATED, payload),))
+
+    def link(
+        self, other: TicketState, kind: t.LinkKind, *, by: str | None, now: datetime
+    ) -> Outcome:
+        """Link to `other` (shown on both: its side is the follow-up's `mirror_link`); as
+        `incident_of`, become an incident of the problem `other`. Linked already: no write."""
+        ticket = self.state
+        if other.ticket_id == ticket.ticket_id:
+            raise ValidationFailed.on("otherTicketId", "a ticket can't be linked to itself")
+        if other.merged_into is not None:
+            raise Conflict(
+                f"Ticket {other.ticket_id} was merged into {other.merged_into}",
+                context={"mergedInto": other.merged_into},
+                reason="merged",
+            )
+        if kind == "incident_of":
+            return self._become_incident(other, by=by, now=now)
+        link_type = t.LinkType(kind)
+        if any(x.ticket_id == other.ticket_id and x.type is link_type for x in ticket.links):
+            return Outcome(ticket)
+        if len(ticket.links) >= t.MAX_LINKS_PER_TICKET:
+            raise Conflict(
+                f"Ticket {ticket.ticket_id} already has {t.MAX_LINKS_PER_TICKET} links",
+                context={"limit": t.MAX_LINKS_PER_TICKET},
+            )
+        links = [
+            *_without(ticket.links, other.ticket_id),
+            t.TicketLink(ticket_id=other.ticket_id, type=link_type),
+        ]
+        after = ticket.model_copy(update={"links": links, "updated_at": now})
+        return Outcome(after, (self._linked(after, other.ticket_id, link_type, by=by),))
+
+    def _become_incident(self, problem: TicketState, *, by: str | None, now: datetime) -> Outcome:
+        ticket = self.state
+        if ticket.problem_id == problem.ticket_id:
+            return Outcome(ticket)
+        if ticket.problem_id is not None:
+            raise Conflict(
+                f"Ticket {ticket.ticket_id} is already an incident of {ticket.problem_id}",
+                context={"problemId": ticket.problem_id},
+                reason="incident_linked",
+            )
+        if ticket.is_problem or problem.problem_id is not None:
+            raise Conflict(
+                f"Ticket {problem.ticket_id} is an incident itself, or {ticket.ticket_id} is a "
+                "problem: a problem's incidents are never problems",
+                context={"problemId": problem.ticket_id},
+                reason="incident_nested",
+            )
+        for checked in (ticket, problem):
+            if checked.status not in OPEN_STATES:
+                raise Conflict(
+                    f"Ticket {checked.ticket_id} is {checked.status.value}: only open tickets "
+                    "are linked as problem and incident",
+                    context={"ticketId": checked.ticket_id, "status": checked.status.value},
+                    reason="link_closed",
+                )
+        after = ticket.model_copy(update={"problem_id": problem.ticket_id, "updated_at": now})
+        return Outcome(
+            after, (self._linked(after, problem.ticket_id, t.LinkType.INCIDENT_OF, by=by),)
+        )
+
+    def unlink(self, other_id: str, *, by: str | None, now: datetime) -> Outcome:
+        """Remove the link to `other_id`, or leave the problem `other_id`; none: no write."""
+        ticket = self.state
+        if ticket.problem_id == other_id:
+            after = ticket.model_copy(update={"problem_id": None, "updated_at": now})
+            kind = t.LinkType.INCIDENT_OF
+        else:
+            found = next((x for x in ticket.links if x.ticket_id == other_id), None)
+            if found is None:
+                return Outcome(ticket)
+            after = ticket.model_copy(
+                update={"links": _without(ticket.links, other_id), "updated_at": now}
+            )
+            kind = found.type
+        return Outcome(after, (self._linked(after, other_id, kind, by=by, removed=True),))
+
+    def mirror_link(
+        self,
+        other_id: str,
+        kind: t.LinkType,
+        *,
+        removed: bool,
+        incident_count: int | None,
+        now: datetime,
+    ) -> Outcome:
+        """The other side of a link: the inverse link shown, or (a problem) its incident count
+        as counted after the incident's write. Already so: no write."""
+        ticket = self.state
+        if kind is t.LinkType.INCIDENT_OF:
+            count = incident_count if incident_count is not None else ticket.incident_count
+            is_problem = ticket.is_problem or count > 0
+            if count == ticket.incident_count and is_problem == ticket.is_problem:
+                return Outcome(ticket)
+            update: dict[str, object] = {"incident_count": count, "is_problem": is_problem}
+            updates: dict[str, object] = {"incidentCount": count, "isProblem": is_problem}
+        else:
+            inverse = t.INVERSE_LINK[kind]
+            present = any(x.ticket_id == other_id and x.type is inverse for x in ticket.links)
+            if present != removed:
+                return Outcome(ticket)
+            links = _without(ticket.links, other_id)
+            if not removed:
+                links.append(t.TicketLink(ticket_id=other_id, type=inverse))
+            update = {"links": links[-t.MAX_LINKS_PER_TICKET :]}
+            updates = {"links": [x.model_dump(mode="json", by_alias=True) for x in links]}
+        after = ticket.model_copy(update={**update, "updated_at": now})
+        payload = t.TicketUpdated(
+            ticket_id=ticket.ticket_id,
+            customer_id=ticket.customer_id,
+            updates=updates,
+            assigned_agent=after.assigned_agent,
+            version=ticket.version + 1,
+        )
+        return Outcome(after, ((t.TICKET_UPDATED, payload),))
+
+    def _linked(
+        self,
+        after: TicketState,
+        other_id: str,
+        kind: t.LinkType,
+        *,
+        by: str | None,
+        removed: bool = False,
+    ) -> Emitted:
+        payload = t.TicketLinked(
+            ticket_id=after.ticket_id,
+            other_ticket_id=other_id,
+            type=kind,
+            removed=removed,
+            by=by,
+            customer_id=after.customer_id,
+            assigned_agent=after.assigned_agent,
+            version=self.state.version + 1,
+        )
+        return t.TICKET_LINKED, payload
 
     # --- the SLA clock ------------------------------------------------------------------------
 
