@@ -30,6 +30,7 @@ from uts_shared.contracts.tickets import (
     Conversation,
     ConversationStatus,
     Customer,
+    Handler,
     Priority,
     SlaState,
     TicketStats,
@@ -360,6 +361,11 @@ class TicketStore:
                 ),
                 IndexModel([("status", ASCENDING), ("updatedAt", DESCENDING)]),
                 IndexModel([("updatedAt", DESCENDING)]),
+                IndexModel([("handledBy", ASCENDING), ("updatedAt", DESCENDING)]),
+                IndexModel([("waiting", ASCENDING), ("updatedAt", DESCENDING)]),
+                IndexModel(
+                    [("handledBy", ASCENDING), ("waiting", ASCENDING), ("updatedAt", DESCENDING)]
+                ),
                 IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
             ]
         )
@@ -986,12 +992,21 @@ class TicketStore:
         status: ConversationStatus | None,
         skip: int,
         limit: int,
+        handled_by: Handler | None = None,
+        waiting: bool | None = None,
     ) -> tuple[list[Conversation], int]:
         query: Document = {}
         if customer_id is not None:
             query["customerId"] = customer_id
         if status is not None:
             query["status"] = status.value
+        if handled_by is not None:
+            # Stored before handoffs existed: no field means the assistant.
+            query["handledBy"] = (
+                handled_by.value if handled_by is Handler.AGENT else {"$in": [None, "assistant"]}
+            )
+        if waiting is not None:
+            query["waiting"] = True if waiting else {"$in": [False, None]}
         total = await self.conversations.count_documents(query)
         docs = (
             await self.conversations.find(query)
