@@ -101,6 +101,7 @@ def test_setting_categories_follow_the_plan() -> None:
         K.CUSTOMER_UPDATES: "tickets",
         K.HANDOFF_POLICY: "assistant",
         K.MAP_TILES: "general",
+        K.ATTACHMENT_LIMITS: "tickets",
     }
 
 
@@ -108,6 +109,13 @@ def test_map_tiles_default_to_openstreetmap() -> None:
     tiles = builtin_values()[K.MAP_TILES]
     assert tiles["tileUrl"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     assert "OpenStreetMap" in tiles["attribution"]
+
+
+def test_attachments_default_to_10_mb_of_images_pdf_or_audio() -> None:
+    assert builtin_values()[K.ATTACHMENT_LIMITS] == {
+        "maxBytes": 10 * 1024 * 1024,
+        "allowedTypes": ["image", "pdf", "audio"],
+    }
 
 
 def test_customer_updates_are_off_by_default_for_every_status() -> None:

@@ -57,6 +57,7 @@ class SettingKey(StrEnum):
     CUSTOMER_UPDATES = "customer_updates"
     HANDOFF_POLICY = "handoff_policy"
     MAP_TILES = "map_tiles"
+    ATTACHMENT_LIMITS = "attachment_limits"
 
 
 SettingCategory = Literal["tickets", "assistant", "presets", "general"]
@@ -280,6 +281,28 @@ class MapTiles(WireModel):
     tile_url: TileUrl = OSM_TILES
     attribution: Annotated[str, stripped(0, 300)] = OSM_ATTRIBUTION
     max_zoom: int = Field(default=19, ge=1, le=22)
+
+
+AttachmentKind = Literal["image", "pdf", "audio"]
+"""What files may be attached, as their bytes say (never their names): images, PDF, audio."""
+ATTACHMENT_KINDS: tuple[AttachmentKind, ...] = ("image", "pdf", "audio")
+MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
+"""The most a configured limit may be (the gateway's ATTACHMENT_MAX_BYTES caps it further)."""
+
+
+def _unique_kinds(value: list[AttachmentKind]) -> list[AttachmentKind]:
+    return list(dict.fromkeys(value))
+
+
+class AttachmentLimits(WireModel):
+    """How large an uploaded attachment may be and what it may be (413 and 415 otherwise)."""
+
+    model_config = example({"maxBytes": 10 * 1024 * 1024, "allowedTypes": ["image", "pdf"]})
+
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=MAX_ATTACHMENT_BYTES)
+    allowed_types: Annotated[
+        list[AttachmentKind], Field(min_length=1, max_length=3), AfterValidator(_unique_kinds)
+    ] = Field(default_factory=lambda: list(ATTACHMENT_KINDS))
 
 
 TicketVisibility = Literal["all", "assigned_and_unassigned"]
@@ -687,6 +710,23 @@ MAP = Setting(
     "and {y}, and its attribution).",
 )
 
+ATTACHMENTS = Setting(
+    SettingKey.ATTACHMENT_LIMITS,
+    AttachmentLimits,
+    "Attachment limits",
+    "How large an uploaded attachment may be and which kinds are taken",
+    "tickets",
+    name="attachments",
+    field="limits",
+    read_by="agent",
+    default=AttachmentLimits,
+    title="AttachmentLimits",
+    read_doc="The largest attachment an upload may carry (bytes; 10 MB by default) and the "
+    "kinds taken (image, pdf, audio).",
+    write_doc="Change the attachments' size limit and kinds (the gateway's "
+    "ATTACHMENT_MAX_BYTES stays the hard ceiling above any configured size).",
+)
+
 REGISTRY: tuple[Setting, ...] = (
     CATEGORIES,
     ASSISTANT,
@@ -699,6 +739,7 @@ REGISTRY: tuple[Setting, ...] = (
     CUSTOMER_UPDATES,
     HANDOFF,
     MAP,
+    ATTACHMENTS,
 )
 """Every configuration key; adding one is one entry here."""
 
