@@ -15,6 +15,8 @@ from tickets_service.domain.webhooks import RetryPolicy
 from tickets_service.message_store import MessageStore
 from tickets_service.messages import MessageOperations
 from tickets_service.outbox import Outbox
+from tickets_service.saved_view_store import SavedViewStore
+from tickets_service.saved_views import SavedViewOperations
 from tickets_service.settings import Settings
 from tickets_service.sla_monitor import SlaMonitor
 from tickets_service.store import TicketStore
@@ -120,6 +122,8 @@ class TicketsService(ServiceHost):
             on_new_deliveries=self.webhook_deliverer.wake,
             listen=self._listen_for_webhooks,
         )
+        self.saved_view_store = SavedViewStore(self.database)
+        self.saved_views = SavedViewOperations(self.saved_view_store, self.clock)
         self.config.subscribe(self.broker, "tickets", self.instance)
         handlers.register(
             self.broker,
@@ -129,6 +133,7 @@ class TicketsService(ServiceHost):
             self.health,
         )
         handlers.register_messages(self.broker, self.messages)
+        handlers.register_saved_views(self.broker, self.saved_views)
         handlers.register_customer_updates(self.broker, self.customer_updates)
         handlers.register_webhooks(self.broker, self.webhooks)
 
@@ -149,6 +154,7 @@ class TicketsService(ServiceHost):
     async def prepare(self) -> None:
         await self.store.ensure_indexes()
         await self.webhook_store.ensure_indexes()
+        await self.saved_view_store.ensure_indexes()
         # The embedded engine is one process: nothing writes during the recount there. As a
         # clean stop left it, every write it began had finished: its counters are whole.
         whole = unchanged_since_clean_stop(self.database)

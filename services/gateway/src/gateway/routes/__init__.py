@@ -17,6 +17,7 @@ from gateway.routes import (
     customers,
     messages,
     tickets,
+    views,
     webhooks,
 )
 from gateway.routes import ai as ai_routes
@@ -36,6 +37,6 @@ def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
     found += [messages.router, attachments.router]
     found += [auth.router, agents.router, api_tokens.router]
     found += [config.reads, *config.setting_routers(settings), config.router]
-    found += [webhooks.router]
+    found += [webhooks.router, views.router]
     found += [ai_routes.router, openai_routes.router]
     return found
