@@ -51,6 +51,7 @@ async def _read_within(upload: UploadFile, limit: int) -> bytes:
             raise PayloadTooLarge(
                 f"file: the attachment is larger than {limit} bytes, the most one may be",
                 context={"limit": limit},
+                reason="attachment_too_large",
             )
         chunks.append(chunk)
     return b"".join(chunks)
@@ -91,9 +92,10 @@ async def upload_attachment(
             f"file: only {kinds} can be attached; this file's content is none of them",
             context={
                 "allowed": [KIND_PREFIXES[kind] for kind in limits.allowed_types],
-                "kinds": list(limits.allowed_types),
+                "kinds": kinds,
             },
             details=[FieldError(field="file", reason=f"its content is none of {kinds}")],
+            reason="attachment_type",
         )
     stored = StoredFile(
         id=files.new_id(),
