@@ -3,7 +3,8 @@
 - `console`: the system from `deploy/run_local.py` (`tests/support/system.py`'s `AppHost`, on its
   own RabbitMQ vhost, in-process or real MongoDB as the run chooses) after
   `scripts/build_web.sh` made the console's build current. Gives the base URL, the admin's
-  credentials and an admin API client (`tests/support/console.py`).
+  credentials and an admin API client (`tests/support/console.py`); its assistant talks to a
+  stand-in OpenAI server (`console.openai`), its webhooks may reach this machine.
 - `browser`: Debian's Chromium (`/usr/bin/chromium`) driven by Playwright; nothing downloads a
   browser. `CHROMIUM` overrides the path.
 - `page` (per test): a 1280x800 page; a failing test leaves a screenshot in
@@ -23,8 +24,10 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from tests.support.console import Console, Login, keep_screenshot_if_failed, open_page
+from tests.support.fake_openai import FakeOpenAI
 from tests.support.infra import Infra, own_vhost
 from tests.support.system import ROOT, AppHost, free_port
+from tests.support.webhook_receiver import WEBHOOK_TIMINGS
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ADMIN_EMAIL = "admin@browser.example.com"
@@ -46,6 +49,7 @@ def console(infra_env: Infra, tmp_path_factory: pytest.TempPathFactory) -> Itera
     with own_vhost(infra_env) as rabbit_url:
         if rabbit_url == infra_env.rabbit_url:
             warnings.warn("browser tests share the test broker's vhost", stacklevel=1)
+        openai = FakeOpenAI().start()
         host = AppHost.launch(
             rabbit_url,
             tmp_path_factory.mktemp("console-data"),
@@ -57,6 +61,11 @@ def console(infra_env: Infra, tmp_path_factory: pytest.TempPathFactory) -> Itera
             LOGIN_RATE_LIMIT_ACCOUNT="1000/minute",
             LOGIN_RATE_LIMIT_IP="1000/minute",
             LOGIN_RATE_LIMIT_ACCOUNT_ALL_IPS="1000/minute",
+            OPENAI_API_KEY="sk-browser-test",
+            OPENAI_BASE_URL=openai.url,
+            OPENAI_MAX_RETRIES="1",
+            WEBHOOK_ALLOW_PRIVATE="true",
+            **WEBHOOK_TIMINGS,
         )
         try:
             with httpx.Client(base_url=f"{host.url}/api/v2", timeout=10) as bootstrap:
@@ -68,9 +77,10 @@ def console(infra_env: Infra, tmp_path_factory: pytest.TempPathFactory) -> Itera
             admin = Login(body["token"], body["agent"], ADMIN_EMAIL, ADMIN_PASSWORD)
             headers = {"Authorization": f"Bearer {admin.token}"}
             with httpx.Client(base_url=f"{host.url}/api/v2", headers=headers, timeout=10) as api:
-                yield Console(host.url, api, admin)
+                yield Console(host.url, api, admin, rabbit_url=rabbit_url, openai=openai)
         finally:
             host.stop()
+            openai.stop()
 
 
 @pytest.fixture(scope="session")

@@ -220,3 +220,46 @@ async def test_a_report_on_the_customers_own_message_is_a_conflict(desk: Desk, s
     message_id = r.json()["message"]["id"]
     r = await desk.api.post(f"{path}/{message_id}/delivery", json={"status": status})
     assert r.status_code == 409, r.text
+
+
+async def test_conversations_are_listed_by_handler_and_by_waiting_for_an_answer(
+    desk: Desk,
+) -> None:
+    customer = await new_customer(desk.api)
+    ids: list[str] = []
+    for _ in range(3):
+        r = await desk.api.post("/conversations", json={"customerId": customer["id"]})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["conversation"]["id"])
+    answered, waiting, handed = ids
+    await desk.api.post(
+        f"/conversations/{answered}/messages", json={"direction": "inbound", "text": "Hola"}
+    )
+    r = await desk.api.post(
+        f"/conversations/{answered}/messages", json={"direction": "outbound", "text": "Dígame"}
+    )
+    assert r.status_code == 201, r.text
+    r = await desk.api.post(
+        f"/conversations/{waiting}/messages", json={"direction": "inbound", "text": "¿Hola?"}
+    )
+    assert r.status_code == 201, r.text
+    r = await desk.api.post(f"/conversations/{handed}/handoff", json={"to": "agent"})
+    assert r.status_code == 200, r.text
+
+    async def listed(**query: str) -> list[str]:
+        r = await desk.api.get(
+            "/conversations", params={"customerId": customer["id"], "limit": "50", **query}
+        )
+        assert r.status_code == 200, r.text
+        return [c["id"] for c in r.json()["conversations"]]
+
+    assert await listed(waiting="true") == [waiting]
+    assert set(await listed(waiting="false")) == {answered, handed}
+    assert await listed(handledBy="agent") == [handed]
+    assert set(await listed(handledBy="assistant")) == {answered, waiting}
+    assert await listed(handledBy="assistant", waiting="true") == [waiting]
+    r = await desk.api.get(f"/conversations/{waiting}")
+    assert r.json()["conversation"]["waiting"] is True
+    assert r.json()["conversation"]["lastMessageAt"]
+    r = await desk.api.get("/conversations", params={"handledBy": "nobody"})
+    assert r.status_code == 422 and "handledBy" in r.text, r.text

@@ -8,6 +8,7 @@ import httpx
 
 from tests.support.desk import Desk, new_customer, new_ticket
 from tests.support.system import System
+from tests.support.waiting import poll_until
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 PDF = b"%PDF-1.4\n" + b"1 0 obj << >> endobj\n" * 8
@@ -74,3 +75,40 @@ async def test_uploads_to_unknown_tickets_and_unknown_files_are_404s(
     assert r.status_code in (404, 422), r.text
     r = await anon_api.get("/attachments/0123456789abcdef0123456789abcdef")
     assert r.status_code == 401, r.text
+
+
+async def test_the_configured_limits_decide_the_size_and_kinds_taken(
+    desk: Desk, admin_api: httpx.AsyncClient
+) -> None:
+    r = await desk.api.get("/config/attachments")
+    assert r.status_code == 200, r.text
+    assert r.json()["limits"] == {
+        "maxBytes": 10 * 1024 * 1024,
+        "allowedTypes": ["image", "pdf", "audio"],
+    }
+    r = await admin_api.put("/config/attachments", json={"maxBytes": 10, "allowedTypes": []})
+    assert r.status_code == 422, r.text
+    assert "maxBytes" in r.text and "allowedTypes" in r.text
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"])
+    path = f"/tickets/{ticket['ticketId']}/attachments"
+    r = await admin_api.put(
+        "/config/attachments", json={"maxBytes": 64 * 1024, "allowedTypes": ["pdf"]}
+    )
+    assert r.status_code == 200, r.text
+    try:
+
+        async def png_refused() -> bool:  # once the gateway heard of the change
+            r = await desk.api.post(path, files={"file": ("poste.png", PNG, "image/png")})
+            return r.status_code == 415
+
+        await poll_until(png_refused, what="a PNG refused", timeout=10, interval=0.1)
+        r = await desk.api.post(path, files={"file": ("acta.pdf", PDF, "application/pdf")})
+        assert r.status_code == 201, r.text
+        big = PDF + b"\x00" * (64 * 1024)
+        r = await desk.api.post(path, files={"file": ("acta.pdf", big, "application/pdf")})
+        assert r.status_code == 413, r.text
+        assert r.json()["params"]["limit"] == 64 * 1024
+    finally:
+        r = await admin_api.post("/config/reset/attachment_limits")
+        assert r.status_code == 200, r.text

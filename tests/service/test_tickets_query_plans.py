@@ -14,8 +14,14 @@ import pytest
 import pytest_asyncio
 
 from tickets_service.domain import search, tally
-from tickets_service.store import NEWEST_FIRST, TicketFilter, TicketStore, sort_spec
-from uts_shared.contracts.tickets import Priority, SlaState, TicketStatus
+from tickets_service.store import (
+    NEWEST_FIRST,
+    TicketFilter,
+    TicketStore,
+    conversation_query,
+    sort_spec,
+)
+from uts_shared.contracts.tickets import Handler, Priority, SlaState, TicketStatus
 from uts_shared.mongo import open_database
 
 pytestmark = pytest.mark.real_mongo
@@ -165,3 +171,23 @@ async def _plan_counts(store: TicketStore, query: dict[str, Any]) -> list[str]:
         {"explain": {"find": store.counts.name, "filter": query}, "verbosity": "queryPlanner"}
     )
     return _stages(plan["queryPlanner"]["winningPlan"])
+
+
+CONVERSATION_LISTS = {
+    "handled by agents": {"handled_by": Handler.AGENT},
+    "handled by the assistant": {"handled_by": Handler.ASSISTANT},
+    "waiting for an answer": {"waiting": True},
+    "not waiting": {"waiting": False},
+    "waiting, handled by the assistant": {"handled_by": Handler.ASSISTANT, "waiting": True},
+}
+
+
+@pytest.mark.parametrize("shape", list(CONVERSATION_LISTS))
+async def test_each_conversation_list_shape_is_an_index_walk(
+    store: TicketStore, shape: str
+) -> None:
+    query = conversation_query(**CONVERSATION_LISTS[shape])
+    find = {"find": store.conversations.name, "filter": query, "sort": {"updatedAt": -1}}
+    plan = await store._db.command({"explain": find, "verbosity": "queryPlanner"})
+    stages = _stages(plan["queryPlanner"]["winningPlan"])
+    assert "IXSCAN" in stages and "COLLSCAN" not in stages, stages

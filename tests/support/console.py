@@ -18,6 +18,7 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from tests.support.factories import customer_body, unique_email
+from tests.support.fake_openai import FakeOpenAI
 from tests.support.system import ROOT
 
 RESULTS = ROOT / "test-results" / "browser"
@@ -38,6 +39,10 @@ class Console:
     url: str
     api: httpx.Client
     admin: Login
+    rabbit_url: str = ""
+    """The system's broker (its own vhost)."""
+    openai: FakeOpenAI | None = None
+    """The stand-in OpenAI server the assistant talks to."""
 
     def login(self, email: str, password: str) -> Login:
         r = httpx.post(f"{self.url}/api/v2/auth/login", json={"email": email, "password": password})

@@ -102,6 +102,7 @@ def test_setting_categories_follow_the_plan() -> None:
         K.HANDOFF_POLICY: "assistant",
         K.MAP_TILES: "general",
         K.SIMILAR_TICKETS: "tickets",
+        K.ATTACHMENT_LIMITS: "tickets",
     }
 
 
@@ -119,6 +120,13 @@ def test_similar_tickets_default_to_150_metres_and_clusters_of_three_in_a_day() 
         24,
     )
     assert similar["createProblem"] is False
+
+
+def test_attachments_default_to_10_mb_of_images_pdf_or_audio() -> None:
+    assert builtin_values()[K.ATTACHMENT_LIMITS] == {
+        "maxBytes": 10 * 1024 * 1024,
+        "allowedTypes": ["image", "pdf", "audio"],
+    }
 
 
 def test_customer_updates_are_off_by_default_for_every_status() -> None:

@@ -3,7 +3,6 @@ import { Routes } from '@angular/router';
 import { adminGuard, authGuard } from './core/auth.guard';
 import { Login } from './login/login';
 import { Shell } from './shell/shell';
-import { TicketFormPage } from './tickets/ticket-form';
 import { TicketList } from './tickets/ticket-list';
 
 export const routes: Routes = [
@@ -16,11 +15,12 @@ export const routes: Routes = [
       { path: '', pathMatch: 'full', redirectTo: 'tickets' },
       { path: 'dashboard', loadComponent: () => import('./dashboard/dashboard').then((m) => m.Dashboard) },
       { path: 'tickets', component: TicketList },
-      { path: 'tickets/new', component: TicketFormPage },
+      { path: 'tickets/new', loadComponent: () => import('./tickets/ticket-form').then((m) => m.TicketFormPage) },
       { path: 'tickets/:id', loadComponent: () => import('./tickets/ticket-detail').then((m) => m.TicketDetail) },
-      { path: 'tickets/:id/edit', component: TicketFormPage },
+      { path: 'tickets/:id/edit', loadComponent: () => import('./tickets/ticket-form').then((m) => m.TicketFormPage) },
       { path: 'customers', loadComponent: () => import('./customers/customer-list').then((m) => m.CustomerList) },
       { path: 'customers/:id', loadComponent: () => import('./customers/customer-detail').then((m) => m.CustomerDetail) },
+      { path: 'conversations', loadComponent: () => import('./conversations/conversation-list').then((m) => m.ConversationList) },
       {
         path: 'conversations/:id',
         loadComponent: () => import('./conversations/conversation-detail').then((m) => m.ConversationDetail),

@@ -47,7 +47,8 @@ class ErrorBody(BaseModel):
     reason: str | None = None
     """A stable code of what went wrong, for a client to word it in its own language
     (`invalid_credentials`, `agent_email_taken`, `phone_taken`, `version_conflict`,
-    `status_moved`); `params` are the wording's values."""
+    `status_moved`, `attachment_too_large` with `limit` in bytes, `attachment_type` with `kinds`);
+    `params` are the wording's values."""
     params: dict[str, str | int | float | bool | None] | None = None
 
 

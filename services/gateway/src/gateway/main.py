@@ -20,7 +20,7 @@ from gateway.agent_events import AgentEvents
 from gateway.agents import Agents, AgentStore
 from gateway.api_token_events import ApiTokenEvents
 from gateway.api_tokens import ApiTokens, ApiTokenStore
-from gateway.attachments import UPLOAD_OVERHEAD, AttachmentFiles
+from gateway.attachments import UPLOAD_OVERHEAD, AttachmentPolicy, attachment_store
 from gateway.auth import Passwords, Tokens, resolve_secret
 from gateway.bodylimit import BodyLimit
 from gateway.config_relay import ConfigRelay
@@ -39,6 +39,7 @@ from uts_shared import runtime
 from uts_shared.contracts import agents as agents_contract
 from uts_shared.contracts import ai_tools
 from uts_shared.contracts.config import REGISTRY, Setting
+from uts_shared.embedded import EmbeddedDatabase
 from uts_shared.logs import configure_logging
 from uts_shared.messaging import declare_work_queue
 from uts_shared.mongo import describe_store, open_database
@@ -110,6 +111,15 @@ class Gateway:
         )
         self.relay = TicketRelay(
             self.broker_link.broker, self.realtime, instance_id=settings.instance_id
+        )
+        self.attachments = attachment_store(
+            db, real_server=not isinstance(db, EmbeddedDatabase), data_dir=settings.data_dir
+        )
+        self.attachment_policy = AttachmentPolicy(
+            self.broker_link.client, ceiling=settings.attachment_max_bytes
+        )
+        self.attachment_policy.subscribe(
+            self.broker_link.broker, "gateway.attachments", settings.instance_id
         )
         self.config_relay = ConfigRelay(
             self.broker_link.broker,
@@ -234,7 +244,8 @@ def create_app(
     app.state.trusted_proxies = gateway.trusted_proxies
     app.state.broker_link = gateway.broker_link
     app.state.realtime = gateway.realtime
-    app.state.attachments = AttachmentFiles(settings.data_dir)
+    app.state.attachments = gateway.attachments
+    app.state.attachment_policy = gateway.attachment_policy
 
     errors.install(app)
     app.add_middleware(

@@ -71,8 +71,10 @@ class GatewaySettings(ServiceSettings):
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     """Largest request body accepted (413 above it, before it is parsed)."""
-    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
-    """Largest attachment an upload may carry (413 above it); its body may be that large."""
+    attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    """The hard ceiling on an attachment (413 above it, whatever the `attachment_limits`
+    configuration key says; that key's size, 10 MB by default, applies below it); an upload's
+    body may be that large."""
 
     cors_origins: CommaList = Field(default_factory=list)
     gateway_required_services: CommaList = Field(

@@ -77,6 +77,8 @@ class ConversationOperations:
         conversations, total = await self._store.list_conversations(
             customer_id=req.customer_id,
             status=req.status,
+            handled_by=req.handled_by,
+            waiting=req.waiting,
             skip=(req.page - 1) * req.limit,
             limit=req.limit,
         )

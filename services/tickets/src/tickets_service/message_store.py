@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from tickets_service.domain.errors import KeyTaken
 from tickets_service.events import OutboxEntry
 from tickets_service.store import CONVERSATIONS, MESSAGES, _conversation, _plain
-from uts_shared.contracts.messages import Delivery, Message
+from uts_shared.contracts.messages import Delivery, Direction, Message
 from uts_shared.contracts.tickets import Conversation, Handler
 from uts_shared.mongo import Document
 from uts_shared.store_types import Database
@@ -58,6 +58,24 @@ class MessageStore:
             await self.messages.insert_one(doc)
         except DuplicateKeyError:
             raise KeyTaken(message.id) from None
+
+    async def mark_last_message(self, message: Message) -> None:
+        """The conversation's last message: waiting while the customer's has no answer, and
+        moved up the lists (a message older than the last one known changes nothing)."""
+        at = message.created_at
+        await self.conversations.update_one(
+            {
+                "_id": message.conversation_id,
+                "$or": [{"lastMessageAt": None}, {"lastMessageAt": {"$lte": at}}],
+            },
+            {
+                "$set": {
+                    "waiting": message.direction is Direction.INBOUND,
+                    "lastMessageAt": at,
+                    "updatedAt": at,
+                }
+            },
+        )
 
     async def get_message(self, conversation_id: str, message_id: str) -> Message | None:
         return _message(

@@ -124,6 +124,7 @@ class MessageOperations:
             log.debug("message %s was stored before: answered as a replay", message_id)
             return stored
         await self._outbox.publish(message_owner(message_id), entries)
+        await self._messages.mark_last_message(message)
         if inbound:
             await self._customer_replied(
                 t.CustomerReplied(conversation_id=conversation.id, occurred_at=req.occurred_at)

@@ -30,6 +30,7 @@ from uts_shared.contracts.tickets import (
     Conversation,
     ConversationStatus,
     Customer,
+    Handler,
     Priority,
     SlaState,
     TicketStats,
@@ -388,6 +389,11 @@ class TicketStore:
                 ),
                 IndexModel([("status", ASCENDING), ("updatedAt", DESCENDING)]),
                 IndexModel([("updatedAt", DESCENDING)]),
+                IndexModel([("handledBy", ASCENDING), ("updatedAt", DESCENDING)]),
+                IndexModel([("waiting", ASCENDING), ("updatedAt", DESCENDING)]),
+                IndexModel(
+                    [("handledBy", ASCENDING), ("waiting", ASCENDING), ("updatedAt", DESCENDING)]
+                ),
                 IndexModel([("outbox.at", ASCENDING)], name="outbox_at"),
             ]
         )
@@ -1132,12 +1138,12 @@ class TicketStore:
         status: ConversationStatus | None,
         skip: int,
         limit: int,
+        handled_by: Handler | None = None,
+        waiting: bool | None = None,
     ) -> tuple[list[Conversation], int]:
-        query: Document = {}
-        if customer_id is not None:
-            query["customerId"] = customer_id
-        if status is not None:
-            query["status"] = status.value
+        query = conversation_query(
+            customer_id=customer_id, status=status, handled_by=handled_by, waiting=waiting
+        )
         total = await self.conversations.count_documents(query)
         docs = (
             await self.conversations.find(query)
@@ -1228,6 +1234,30 @@ def _customer(doc: Mapping[str, Any] | None) -> Customer | None:
         return None
     data = {k: v for k, v in doc.items() if k not in {"_id", "searchTerms"}}
     return Customer.model_validate({**data, "id": doc["_id"]})
+
+
+def conversation_query(
+    *,
+    customer_id: str | None = None,
+    status: ConversationStatus | None = None,
+    handled_by: Handler | None = None,
+    waiting: bool | None = None,
+) -> Document:
+    """The filter of a conversations list (each shape has its index, `ensure_indexes`)."""
+    query: Document = {}
+    if customer_id is not None:
+        query["customerId"] = customer_id
+    if status is not None:
+        query["status"] = status.value
+    if handled_by is not None:
+        # Stored before handoffs existed: no field means the assistant.
+        query["handledBy"] = (
+            handled_by.value if handled_by is Handler.AGENT else {"$in": [None, "assistant"]}
+        )
+    if waiting is not None:
+        # Stored before messages marked it: no field means not waiting.
+        query["waiting"] = True if waiting else {"$in": [False, None]}
+    return query
 
 
 def _conversation(doc: Mapping[str, Any] | None) -> Conversation | None:

@@ -8,12 +8,14 @@ import { CustomerName } from '../customers/customer-name';
 import { AgentName } from '../widgets/agent-name';
 import { TicketService } from '../tickets/ticket.service';
 import { TicketTable } from '../tickets/ticket-table';
+import { ConversationPanel } from './conversation-panel';
 import { ConversationService } from './conversation.service';
 
-/** `/conversations/:id`: the conversation, its tickets beside it, "Create ticket" pre-filled. */
+/** `/conversations/:id`: the conversation's stream with the composer (replies to the
+ * customer) and its handoff, its tickets under it, "Create ticket" pre-filled. */
 @Component({
   selector: 'app-conversation-detail',
-  imports: [RouterLink, AgentName, CustomerName, TicketTable],
+  imports: [RouterLink, AgentName, ConversationPanel, CustomerName, TicketTable],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     @if (problem()) {
@@ -32,10 +34,12 @@ import { ConversationService } from './conversation.service';
             }
             <div><dt class="text-gray-500">{{ i18n.t('ticket.updated') }}</dt><dd>{{ i18n.ago(conversation.updatedAt) }}</dd></div>
           </dl>
+          <a routerLink="/conversations" class="mr-2 mt-4 inline-block text-sm text-indigo-700 hover:underline">← {{ i18n.t('conversations.title') }}</a>
           <a [routerLink]="['/tickets/new']" [queryParams]="{ customerId: conversation.customerId, conversationId: conversation.id }" class="mt-4 inline-block rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-700" data-testid="conversation-create-ticket">+ {{ i18n.t('customers.createTicket') }}</a>
         </section>
         <section class="lg:col-span-2">
-          <h2 class="mb-2 text-sm font-semibold text-gray-700">{{ i18n.t('conversation.related') }}</h2>
+          <app-conversation-panel [conversationId]="conversation.id" />
+          <h2 class="mb-2 mt-6 text-sm font-semibold text-gray-700">{{ i18n.t('conversation.related') }}</h2>
           @if (tickets().length) {
             <app-ticket-table [tickets]="tickets()" [showCustomer]="false" />
           } @else {

@@ -340,6 +340,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/config/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Attachments
+         * @description The largest attachment an upload may carry (bytes; 10 MB by default) and the kinds taken (image, pdf, audio).
+         */
+        get: operations["getAttachments"];
+        /**
+         * Update Attachments
+         * @description Change the attachments' size limit and kinds (the gateway's ATTACHMENT_MAX_BYTES stays the hard ceiling above any configured size).
+         */
+        put: operations["updateAttachments"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/config/console": {
         parameters: {
             query?: never;
@@ -822,7 +846,8 @@ export interface paths {
         };
         /**
          * List Conversations
-         * @description Conversations, most recently updated first; optionally one customer's, one status.
+         * @description Conversations, most recently updated (or written in) first; optionally one customer's,
+         *     one status, those one handler answers (`handledBy`), those waiting for an answer.
          */
         get: operations["listConversations"];
         put?: never;
@@ -1223,7 +1248,8 @@ export interface paths {
         /**
          * Upload Attachment
          * @description Store a file for the ticket and add it to the ticket's attachments (`ticket.updated`).
-         *     Its type is read from its first bytes; images, PDF and audio are taken.
+         *     Its type is read from its first bytes; the kinds and the size taken are the configuration's
+         *     (`attachment_limits`: images, PDF and audio up to 10 MB by default).
          */
         post: operations["uploadAttachment"];
         delete?: never;
@@ -1900,6 +1926,71 @@ export interface components {
             /** Url */
             url: string;
         };
+        /**
+         * AttachmentLimitsInput
+         * @description How large an uploaded attachment may be and what it may be (413 and 415 otherwise).
+         * @example {
+         *       "allowedTypes": [
+         *         "image",
+         *         "pdf"
+         *       ],
+         *       "maxBytes": 10485760
+         *     }
+         */
+        "AttachmentLimits-Input": {
+            /** Allowedtypes */
+            allowedTypes?: ("image" | "pdf" | "audio")[];
+            /**
+             * Maxbytes
+             * @default 10485760
+             */
+            maxBytes?: number;
+        };
+        /**
+         * AttachmentLimitsOutput
+         * @description How large an uploaded attachment may be and what it may be (413 and 415 otherwise).
+         * @example {
+         *       "allowedTypes": [
+         *         "image",
+         *         "pdf"
+         *       ],
+         *       "maxBytes": 10485760
+         *     }
+         */
+        "AttachmentLimits-Output": {
+            /** Allowedtypes */
+            allowedTypes: ("image" | "pdf" | "audio")[];
+            /**
+             * Maxbytes
+             * @default 10485760
+             */
+            maxBytes: number;
+        };
+        /** AttachmentLimitsOut */
+        AttachmentLimitsOut: {
+            limits: components["schemas"]["AttachmentLimits-Output"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
+        /** AttachmentLimitsUpdated */
+        AttachmentLimitsUpdated: {
+            limits: components["schemas"]["AttachmentLimits-Output"];
+            /**
+             * Message
+             * @default Attachment limits updated successfully
+             */
+            message: string;
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
         /** AttachmentOut */
         AttachmentOut: {
             /** Contenttype */
@@ -2348,12 +2439,19 @@ export interface components {
             handlingAgent: string | null;
             /** Id */
             id: string;
+            /** Lastmessageat */
+            lastMessageAt: string | null;
             status: components["schemas"]["ConversationStatus"];
             /**
              * Updatedat
              * Format: date-time
              */
             updatedAt: string;
+            /**
+             * Waiting
+             * @default false
+             */
+            waiting: boolean;
         };
         /** ConversationHandoffOut */
         ConversationHandoffOut: {
@@ -3809,7 +3907,7 @@ export interface components {
          * SettingKey
          * @enum {string}
          */
-        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy" | "map_tiles" | "similar_tickets";
+        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy" | "map_tiles" | "similar_tickets" | "attachment_limits";
         /**
          * SettingRecord
          * @description A SystemSettings document as stored (value kept as plain JSON).
@@ -6576,6 +6674,167 @@ export interface operations {
             };
         };
     };
+    getAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentLimitsOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachmentLimits-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentLimitsUpdated"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The setting is not editable (`isEditable` is false) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getConsoleConfiguration: {
         parameters: {
             query?: never;
@@ -9203,6 +9462,8 @@ export interface operations {
                 limit?: number;
                 customerId?: string;
                 status?: components["schemas"]["ConversationStatus"];
+                handledBy?: components["schemas"]["Handler"];
+                waiting?: boolean;
             };
             header?: never;
             path?: never;

@@ -65,6 +65,26 @@ export type SlaAttainment = Schemas['SlaAttainment'];
 
 export type Customer = Schemas['Customer'];
 export type Conversation = Schemas['Conversation'];
+/** A conversation's message; an outbound one carries its delivery state. */
+export type Message = Schemas['Message'];
+export type Delivery = Message['delivery'];
+export type Handler = Conversation['handledBy'];
+/** `conversation_message_created` / `_updated` (Socket.IO): the message as stored. */
+export interface MessageEvent {
+  message: Message;
+  customerId: string;
+}
+/** `conversation_handed_off` (Socket.IO). */
+export interface HandedOffEvent {
+  conversationId: string;
+  customerId: string;
+  handledBy: Handler;
+  agentId: string | null;
+}
+export type MapTiles = Schemas['MapTiles-Output'];
+export type AttachmentLimits = Schemas['AttachmentLimits-Output'];
+export type UploadedAttachment = Omit<Schemas['AttachmentOut'], 'success'>;
+export type Coordinates = Schemas['Coordinates'];
 
 export type Category = Schemas['Category-Output'];
 /** A category as `PUT /config/ticket-categories` takes it (what is left out keeps its default). */

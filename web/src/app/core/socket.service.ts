@@ -19,8 +19,12 @@ export const TICKET_EVENTS = [
 ] as const;
 export type TicketEventName = (typeof TICKET_EVENTS)[number];
 
+/** A conversation's events (every agent gets them): a message, a delivery report, a handoff. */
+export const CONVERSATION_EVENTS = ['conversation_message_created', 'conversation_message_updated', 'conversation_handed_off'] as const;
+export type ConversationEventName = (typeof CONVERSATION_EVENTS)[number];
+
 export interface LiveEvent {
-  name: TicketEventName | 'config_updated';
+  name: TicketEventName | ConversationEventName | 'config_updated';
   data: Record<string, unknown>;
 }
 
@@ -30,6 +34,14 @@ export function eventTicketId(event: LiveEvent): string | null {
   if (typeof data['ticketId'] === 'string') return data['ticketId'];
   const ticket = data['ticket'] as { ticketId?: unknown } | undefined;
   return typeof ticket?.ticketId === 'string' ? ticket.ticketId : null;
+}
+
+/** Conversation id a conversation event is about. */
+export function conversationOf(event: LiveEvent): string | null {
+  const data = event.data;
+  if (typeof data['conversationId'] === 'string') return data['conversationId'];
+  const message = data['message'] as { conversationId?: unknown } | undefined;
+  return typeof message?.conversationId === 'string' ? message.conversationId : null;
 }
 
 /** One Socket.IO connection while an agent is signed in; its events as an RxJS stream. */
@@ -58,6 +70,11 @@ export class SocketService implements OnDestroy {
 
   ticketEvents(): Observable<LiveEvent> {
     return this.on(...TICKET_EVENTS);
+  }
+
+  /** Events about one conversation: its messages, their delivery, its handoffs. */
+  conversation(conversationId: string): Observable<LiveEvent> {
+    return this.on(...CONVERSATION_EVENTS).pipe(filter((event) => conversationOf(event) === conversationId));
   }
 
   /** Events about one ticket (joins its room while subscribed). */

@@ -4,17 +4,7 @@ import { Observable, map, tap } from 'rxjs';
 
 import { Answer } from '../core/api';
 import { ConfigService } from '../core/config.service';
-import {
-  AssistantConfig,
-  Category,
-  CategoryInput,
-  ChangeRecord,
-  Preset,
-  RenderedAssistant,
-  SlaPolicy,
-  Terminology,
-  TicketIdFormat,
-} from '../core/models';
+import { AssistantConfig, Category, CategoryInput, ChangeRecord, MapTiles, Preset, RenderedAssistant, SlaPolicy, Terminology, TicketIdFormat } from '../core/models';
 
 const BASE = '/api/v2/config';
 type Config = '/api/v2/config';
@@ -25,7 +15,8 @@ export type SettingKey =
   | 'ticket_terminology'
   | 'ticket_id_format'
   | 'assistant_instructions_template'
-  | 'sla_policy';
+  | 'sla_policy'
+  | 'map_tiles';
 
 /** The admin configuration API. Every save also refreshes this console's own configuration
  * at once (other consoles get `config_updated`). */
@@ -54,6 +45,14 @@ export class SettingsService {
     return this.saved(
       this.http.put<Answer<`${Config}/terminology`, 'put'>>(`${BASE}/terminology`, terminology).pipe(map((a) => a.terminology)),
     );
+  }
+
+  mapTiles(): Observable<MapTiles> {
+    return this.http.get<Answer<`${Config}/map`, 'get'>>(`${BASE}/map`).pipe(map((a) => a.tiles));
+  }
+
+  saveMapTiles(tiles: MapTiles): Observable<MapTiles> {
+    return this.saved(this.http.put<Answer<`${Config}/map`, 'put'>>(`${BASE}/map`, tiles).pipe(map((a) => a.tiles)));
   }
 
   idFormat(): Observable<TicketIdFormat> {

@@ -113,6 +113,7 @@ export class Shell {
     const links = [
       { path: '/dashboard', label: this.i18n.t('nav.dashboard') },
       { path: '/tickets', label: this.i18n.t('nav.tickets') },
+      { path: '/conversations', label: this.i18n.t('nav.conversations') },
       { path: '/customers', label: this.i18n.t('nav.customers') },
     ];
     if (this.auth.isAdmin) links.push({ path: '/settings', label: this.i18n.t('nav.settings') });

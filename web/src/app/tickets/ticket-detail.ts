@@ -10,6 +10,7 @@ import { I18nService } from '../core/i18n.service';
 import { Conversation, Customer, Ticket, TicketSummary } from '../core/models';
 import { SocketService } from '../core/socket.service';
 import { ToastService } from '../core/toast.service';
+import { ConversationPanel } from '../conversations/conversation-panel';
 import { ConversationService } from '../conversations/conversation.service';
 import { CustomerService, customerName } from '../customers/customer.service';
 import { AgentName } from '../widgets/agent-name';
@@ -17,9 +18,9 @@ import { CategoryChip } from './category-chip';
 import { PriorityMark } from './priority-mark';
 import { SlaBadge } from './sla-badge';
 import { TicketActions } from './ticket-actions';
-import { TicketActivity } from './ticket-activity';
 import { TicketAttachments } from './ticket-attachments';
 import { TicketIncidents } from './ticket-incidents';
+import { TicketLocation } from './ticket-location';
 import { closeReasonLabel } from './ticket-close';
 import { TicketSlaPanel } from './ticket-sla-panel';
 import { TicketService } from './ticket.service';
@@ -34,11 +35,12 @@ interface Related {
   others: TicketSummary[];
 }
 
-/** `/tickets/:id`: the ticket in three tabs, with its SLA and actions; live while open (its
+/** `/tickets/:id`: the ticket in three tabs (the conversation's stream with the composer in
+ * the second), with its SLA and actions; live while open (its
  * room): any event about it, SLA warnings and breaches included, reloads it. */
 @Component({
   selector: 'app-ticket-detail',
-  imports: [AsyncPipe, RouterLink, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketActions, TicketActivity, TicketAttachments, TicketIncidents, TicketSlaPanel, TicketStatusBadge, TicketTable],
+  imports: [AsyncPipe, RouterLink, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketActions, ConversationPanel, TicketAttachments, TicketIncidents, TicketLocation, TicketSlaPanel, TicketStatusBadge, TicketTable],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <a routerLink="/tickets" class="mb-3 inline-block text-sm text-indigo-700 hover:underline">← {{ i18n.t('ticket.back') }}</a>
@@ -123,11 +125,12 @@ interface Related {
                     }
                   </div>
                 }
-                <app-ticket-attachments [attachments]="ticket.attachments" />
+                <app-ticket-location [location]="ticket.location" />
+                <app-ticket-attachments [ticketId]="ticket.ticketId" [attachments]="ticket.attachments" (uploaded)="reload()" />
               </div>
             }
             @case ('activity') {
-              <div role="tabpanel"><app-ticket-activity [ticket]="ticket" /></div>
+              <div role="tabpanel"><app-conversation-panel [conversationId]="ticket.conversationId" [ticket]="ticket" (noted)="reload()" /></div>
             }
             @case ('related') {
               <div class="space-y-4" role="tabpanel">

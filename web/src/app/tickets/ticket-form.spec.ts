@@ -36,6 +36,16 @@ describe('ticket form', () => {
     });
   });
 
+  it('sends the address and the point picked on the map as the location', () => {
+    const form = ticketForm();
+    form.patchValue({ subject: 'S', description: 'D', category: 'other', customerId: 'c1', address: ' Av. Juárez 12 ', latitude: 19.4326, longitude: -99.1332 });
+    expect(toNewTicket(form).location).toEqual({ address: 'Av. Juárez 12', coordinates: { latitude: 19.4326, longitude: -99.1332 } });
+    form.patchValue({ address: '', longitude: null });
+    expect(toNewTicket(form).location).toBeUndefined();
+    form.patchValue({ latitude: 91 });
+    expect(form.controls.latitude.hasError('max')).toBe(true);
+  });
+
   it('shows the server validation errors on the fields they name', () => {
     const form = ticketForm();
     const error: ApiError = {

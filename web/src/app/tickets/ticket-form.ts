@@ -16,6 +16,7 @@ import { ConversationService } from '../conversations/conversation.service';
 import { CustomerPicker } from '../customers/customer-picker';
 import { NewTicket, TicketChanges, TicketService } from './ticket.service';
 import { PRIORITIES } from './ticket-workflow';
+import { MapMarker, MapPoint, MapWidget } from '../widgets/map';
 
 export const SUBJECT_MAX = 200;
 
@@ -28,6 +29,9 @@ export function ticketForm(): FormGroup<{
   tags: FormControl<string>;
   customerId: FormControl<string>;
   conversationId: FormControl<string>;
+  address: FormControl<string>;
+  latitude: FormControl<number | null>;
+  longitude: FormControl<number | null>;
 }> {
   return new FormGroup({
     subject: new FormControl('', { nonNullable: true, validators: [Validators.required, Validators.maxLength(SUBJECT_MAX)] }),
@@ -38,7 +42,19 @@ export function ticketForm(): FormGroup<{
     tags: new FormControl('', { nonNullable: true }),
     customerId: new FormControl('', { nonNullable: true, validators: [Validators.required] }),
     conversationId: new FormControl('', { nonNullable: true }),
+    address: new FormControl('', { nonNullable: true, validators: [Validators.maxLength(2000)] }),
+    latitude: new FormControl<number | null>(null, { validators: [Validators.min(-90), Validators.max(90)] }),
+    longitude: new FormControl<number | null>(null, { validators: [Validators.min(-180), Validators.max(180)] }),
   });
+}
+
+/** The form's place: an address and/or a point (both coordinates), else none. */
+export function locationOf(form: TicketForm): NewTicket['location'] {
+  const { address, latitude, longitude } = form.getRawValue();
+  const point = latitude !== null && longitude !== null ? { latitude, longitude } : null;
+  const text = address.trim();
+  if (!text && !point) return null;
+  return { address: text || null, coordinates: point };
 }
 
 export type TicketForm = ReturnType<typeof ticketForm>;
@@ -53,6 +69,7 @@ export function parseTags(text: string): string[] {
 
 export function toNewTicket(form: TicketForm): NewTicket {
   const value = form.getRawValue();
+  const location = locationOf(form);
   return {
     subject: value.subject,
     description: value.description,
@@ -62,6 +79,7 @@ export function toNewTicket(form: TicketForm): NewTicket {
     tags: parseTags(value.tags),
     customerId: value.customerId,
     conversationId: value.conversationId || null,
+    ...(location ? { location } : {}),
   };
 }
 
@@ -87,7 +105,7 @@ const INPUT = 'mt-1 block w-full rounded-md border px-3 py-2 text-sm focus:outli
  * purpose, an assignee; saving opens the new ticket) and `/tickets/:id/edit`. */
 @Component({
   selector: 'app-ticket-form',
-  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, CustomerPicker],
+  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, CustomerPicker, MapWidget],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <form [formGroup]="form" (ngSubmit)="submit()" class="mx-auto max-w-3xl space-y-4 rounded-lg border border-gray-200 bg-white p-4 sm:p-6" novalidate>
@@ -178,6 +196,20 @@ const INPUT = 'mt-1 block w-full rounded-md border px-3 py-2 text-sm focus:outli
         <span class="mt-0.5 block text-xs text-red-700" role="alert" data-error-for="tags">{{ message('tags') }}</span>
       </label>
 
+      <fieldset class="space-y-2" data-testid="location">
+        <legend class="text-sm font-medium text-gray-700">{{ i18n.t('location.title') }}</legend>
+        <input formControlName="address" [placeholder]="i18n.t('location.address')" [attr.aria-label]="i18n.t('location.address')" [class]="input + border('address')" data-testid="address" />
+        <p class="text-xs text-gray-500">{{ i18n.t('location.pickHint') }}</p>
+        <app-map [markers]="point()" height="14rem" (picked)="pick($event)" />
+        <div class="flex flex-wrap items-center gap-2 text-xs text-gray-600">
+          <label>{{ i18n.t('location.latitude') }} <input type="number" step="any" formControlName="latitude" class="ml-1 w-32 rounded border border-gray-300 px-2 py-1" data-testid="latitude" /></label>
+          <label>{{ i18n.t('location.longitude') }} <input type="number" step="any" formControlName="longitude" class="ml-1 w-32 rounded border border-gray-300 px-2 py-1" data-testid="longitude" /></label>
+          @if (point().length) {
+            <button type="button" class="text-indigo-700 hover:underline" (click)="pick(null)">{{ i18n.t('location.clear') }}</button>
+          }
+        </div>
+      </fieldset>
+
       <div class="flex flex-wrap justify-end gap-2 pt-2">
         <a [routerLink]="editing() ? ['/tickets', editing()!.ticketId] : ['/tickets']" class="rounded-md border border-gray-300 px-4 py-2 text-sm font-medium text-gray-700 hover:bg-gray-50">{{ i18n.t('common.cancel') }}</a>
         <button type="submit" [disabled]="busy()" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60" data-testid="submit">{{ editing() ? i18n.t('common.save') : i18n.t('form.create') }}</button>
@@ -217,11 +249,25 @@ export class TicketFormPage implements OnInit {
   constructor() {
     // No category until one is chosen on purpose (a default misfiles tickets); a preset that
     // removes the chosen one empties the choice again.
+    this.form.valueChanges.pipe(takeUntilDestroyed()).subscribe(() => {
+      const { latitude, longitude } = this.form.getRawValue();
+      const marker = latitude !== null && longitude !== null ? [{ id: 'point', latitude, longitude }] : [];
+      const held = this.point()[0];
+      if (held?.latitude !== marker[0]?.latitude || held?.longitude !== marker[0]?.longitude) this.point.set(marker);
+    });
     this.categories$.pipe(takeUntilDestroyed()).subscribe((categories) => {
       const category = this.form.controls.category;
       const ids = categories.map((c) => c.id);
       if (category.value && !ids.includes(category.value) && !this.editing()) category.setValue('');
     });
+  }
+
+  /** The point on the map, as its marker. */
+  protected readonly point = signal<MapMarker[]>([]);
+
+  protected pick(point: MapPoint | null): void {
+    this.form.patchValue({ latitude: point?.latitude ?? null, longitude: point?.longitude ?? null });
+    this.form.markAsDirty();
   }
 
   protected assignToMe(): void {
@@ -257,6 +303,9 @@ export class TicketFormPage implements OnInit {
           tags: ticket.tags.join(', '),
           customerId: ticket.customerId,
           conversationId: ticket.conversationId ?? '',
+          address: ticket.location?.address ?? '',
+          latitude: ticket.location?.coordinates?.latitude ?? null,
+          longitude: ticket.location?.coordinates?.longitude ?? null,
         });
         this.ready.set(true);
       },
@@ -313,7 +362,7 @@ export class TicketFormPage implements OnInit {
     this.busy.set(true);
     const editing = this.editing();
     const request = editing
-      ? this.tickets.update(editing.ticketId, changesOf(this.form), editing.version)
+      ? this.tickets.update(editing.ticketId, changesOf(this.form, editing), editing.version)
       : this.created();
     request.subscribe({
       next: (ticket) => {
@@ -359,8 +408,12 @@ export class TicketFormPage implements OnInit {
   }
 }
 
-function changesOf(form: TicketForm): TicketChanges {
+/** The edited fields; the place's description (the assistant's words) is kept as it was. */
+function changesOf(form: TicketForm, ticket: Ticket): TicketChanges {
   const value = toNewTicket(form);
+  const description = ticket.location?.description ?? null;
+  const place = locationOf(form);
+  const location = place ? { ...place, description } : description ? { address: null, coordinates: null, description } : null;
   return {
     subject: value.subject,
     description: value.description,
@@ -368,5 +421,6 @@ function changesOf(form: TicketForm): TicketChanges {
     subcategory: value.subcategory,
     priority: value.priority,
     tags: value.tags,
+    location,
   };
 }

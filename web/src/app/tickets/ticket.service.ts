@@ -122,8 +122,9 @@ export class TicketService {
     return this.action(ticketId, 'feedback', body);
   }
 
-  addNote(ticketId: string, content: string, isInternal: boolean): Observable<AddedNote> {
-    const body: Body<'/api/v2/tickets/{ticket_id}/notes', 'post'> = { content, isInternal };
+  /** A note; a public one with `sendToCustomer` also goes to the customer as a message. */
+  addNote(ticketId: string, content: string, isInternal: boolean, sendToCustomer = false): Observable<AddedNote> {
+    const body: Body<'/api/v2/tickets/{ticket_id}/notes', 'post'> = { content, isInternal, sendToCustomer };
     return this.http.post<Answer<'/api/v2/tickets/{ticket_id}/notes', 'post'>>(`${this.url(ticketId)}/notes`, body);
   }
 

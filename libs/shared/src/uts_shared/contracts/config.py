@@ -58,6 +58,7 @@ class SettingKey(StrEnum):
     HANDOFF_POLICY = "handoff_policy"
     MAP_TILES = "map_tiles"
     SIMILAR_TICKETS = "similar_tickets"
+    ATTACHMENT_LIMITS = "attachment_limits"
 
 
 SettingCategory = Literal["tickets", "assistant", "presets", "general"]
@@ -311,6 +312,28 @@ class SimilarTickets(WireModel):
     window_hours: int = Field(default=24, ge=1, le=720)
     create_problem: bool = False
     """Create the cluster's problem ticket and link its reports as incidents (else proposed)."""
+
+
+AttachmentKind = Literal["image", "pdf", "audio"]
+"""What files may be attached, as their bytes say (never their names): images, PDF, audio."""
+ATTACHMENT_KINDS: tuple[AttachmentKind, ...] = ("image", "pdf", "audio")
+MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
+"""The most a configured limit may be (the gateway's ATTACHMENT_MAX_BYTES caps it further)."""
+
+
+def _unique_kinds(value: list[AttachmentKind]) -> list[AttachmentKind]:
+    return list(dict.fromkeys(value))
+
+
+class AttachmentLimits(WireModel):
+    """How large an uploaded attachment may be and what it may be (413 and 415 otherwise)."""
+
+    model_config = example({"maxBytes": 10 * 1024 * 1024, "allowedTypes": ["image", "pdf"]})
+
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=MAX_ATTACHMENT_BYTES)
+    allowed_types: Annotated[
+        list[AttachmentKind], Field(min_length=1, max_length=3), AfterValidator(_unique_kinds)
+    ] = Field(default_factory=lambda: list(ATTACHMENT_KINDS))
 
 
 TicketVisibility = Literal["all", "assigned_and_unassigned"]
@@ -734,6 +757,23 @@ SIMILAR = Setting(
     "a problem ticket.",
 )
 
+ATTACHMENTS = Setting(
+    SettingKey.ATTACHMENT_LIMITS,
+    AttachmentLimits,
+    "Attachment limits",
+    "How large an uploaded attachment may be and which kinds are taken",
+    "tickets",
+    name="attachments",
+    field="limits",
+    read_by="agent",
+    default=AttachmentLimits,
+    title="AttachmentLimits",
+    read_doc="The largest attachment an upload may carry (bytes; 10 MB by default) and the "
+    "kinds taken (image, pdf, audio).",
+    write_doc="Change the attachments' size limit and kinds (the gateway's "
+    "ATTACHMENT_MAX_BYTES stays the hard ceiling above any configured size).",
+)
+
 REGISTRY: tuple[Setting, ...] = (
     CATEGORIES,
     ASSISTANT,
@@ -747,6 +787,7 @@ REGISTRY: tuple[Setting, ...] = (
     HANDOFF,
     MAP,
     SIMILAR,
+    ATTACHMENTS,
 )
 """Every configuration key; adding one is one entry here."""
 

@@ -1209,6 +1209,9 @@ class Conversation(WireModel):
     """While `agent`, the assistant records the customer's messages but does not answer."""
     handling_agent: str | None = None
     """The agent it was handed to, if one was named."""
+    waiting: bool = False
+    """The customer wrote last: their last message has no answer yet."""
+    last_message_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -1242,6 +1245,9 @@ class GetConversation(WireModel):
 class ListConversations(PageQuery):
     customer_id: Id | None = None
     status: ConversationStatus | None = None
+    handled_by: Handler | None = None
+    waiting: bool | None = None
+    """True: those whose customer wrote last and has no answer yet; false: the others."""
 
 
 class ConversationPage(WireModel):

@@ -6,17 +6,16 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
-from fastapi.responses import FileResponse, Response
+from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi.responses import Response, StreamingResponse
 from pydantic import Field
 
 from gateway.api_token_rules import API_PREFIX
-from gateway.attachments import ALLOWED, FilesDep, StoredFile, sniff
+from gateway.attachments import KIND_PREFIXES, FilesDep, PolicyDep, StoredFile, sniff
 from gateway.auth import CurrentAgent, current_agent
 from gateway.routes.envelope import FilterValue, Ok
 from gateway.routes.tickets import WriteKey, WriterDep
 from gateway.rpc import RpcDep
-from gateway.settings import GatewaySettings
 from gateway.visibility import VisibilityDep
 from uts_shared.contracts import tickets
 from uts_shared.errors import (
@@ -42,14 +41,6 @@ class AttachmentOut(Ok):
     size: int = Field(ge=0)
 
 
-def _settings(request: Request) -> GatewaySettings:
-    settings: GatewaySettings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
-
-
 async def _read_within(upload: UploadFile, limit: int) -> bytes:
     """The file's bytes; 413 as soon as it passes `limit`."""
     chunks: list[bytes] = []
@@ -60,6 +51,7 @@ async def _read_within(upload: UploadFile, limit: int) -> bytes:
             raise PayloadTooLarge(
                 f"file: the attachment is larger than {limit} bytes, the most one may be",
                 context={"limit": limit},
+                reason="attachment_too_large",
             )
         chunks.append(chunk)
     return b"".join(chunks)
@@ -86,17 +78,24 @@ async def upload_attachment(
     key: WriteKey,
     rpc: RpcDep,
     files: FilesDep,
-    settings: SettingsDep,
+    policy: PolicyDep,
 ) -> Response:
     """Store a file for the ticket and add it to the ticket's attachments (`ticket.updated`).
-    Its type is read from its first bytes; images, PDF and audio are taken."""
-    data = await _read_within(file, settings.attachment_max_bytes)
-    content_type = sniff(data[:SNIFF_BYTES])
+    Its type is read from its first bytes; the kinds and the size taken are the configuration's
+    (`attachment_limits`: images, PDF and audio up to 10 MB by default)."""
+    limits = await policy.limits()
+    data = await _read_within(file, limits.max_bytes)
+    content_type = sniff(data[:SNIFF_BYTES], limits.allowed_types)
     if content_type is None:
+        kinds = ", ".join(limits.allowed_types)
         raise UnsupportedMediaType(
-            f"file: only {_KINDS} can be attached; this file's content is none of them",
-            context={"allowed": list(ALLOWED)},
-            details=[FieldError(field="file", reason=f"its content is none of {_KINDS}")],
+            f"file: only {kinds} can be attached; this file's content is none of them",
+            context={
+                "allowed": [KIND_PREFIXES[kind] for kind in limits.allowed_types],
+                "kinds": kinds,
+            },
+            details=[FieldError(field="file", reason=f"its content is none of {kinds}")],
+            reason="attachment_type",
         )
     stored = StoredFile(
         id=files.new_id(),
@@ -158,8 +157,12 @@ async def get_attachment(
         )
     except NotFound:
         raise missing from None
-    return FileResponse(
-        files.path_of(stored.id),
+    return StreamingResponse(
+        files.chunks(stored.id),
         media_type=stored.content_type,
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+        headers={
+            "Content-Length": str(stored.size),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, max-age=3600",
+        },
     )

@@ -19,6 +19,7 @@ from uts_shared.contracts.tickets import (
     ConversationStatus,
     CreateConversation,
     CustomerReplied,
+    Handler,
     Id,
     Instant,
     Limit,
@@ -41,6 +42,10 @@ class ConversationListQuery(WireModel):
     limit: Limit = 20
     customer_id: FilterValue | None = None
     status: ConversationStatus | None = None
+    handled_by: Handler | None = None
+    """Who answers the customer: the assistant or the agents."""
+    waiting: bool | None = None
+    """true: the customer wrote last and has no answer yet; false: the others."""
 
 
 class PageQuery(WireModel):
@@ -104,7 +109,8 @@ async def create_conversation(
 async def list_conversations(
     query: Annotated[ConversationListQuery, Query()], rpc: RpcDep
 ) -> Response:
-    """Conversations, most recently updated first; optionally one customer's, one status."""
+    """Conversations, most recently updated (or written in) first; optionally one customer's,
+    one status, those one handler answers (`handledBy`), those waiting for an answer."""
     request = tickets.ListConversations(**query.model_dump(by_alias=False))
     result = await rpc.call_raw(tickets.LIST_CONVERSATIONS, request)
     return answer_fields(result)
