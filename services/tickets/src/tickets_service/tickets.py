@@ -18,6 +18,7 @@ from tickets_service.configuration import ConfigCache
 from tickets_service.domain import cursors, search, sla, tally, visibility
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
+from tickets_service.domain.macros import MacroRun, apply_macro, changes_of
 from tickets_service.domain.ticket import Outcome, Ticket, TicketState, resumable
 from tickets_service.domain.tickets import (
     command_fingerprint,
@@ -34,6 +35,7 @@ from uts_shared.clock import Clock, new_id
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty, Pagination
 from uts_shared.contracts.config import fallback_category
+from uts_shared.contracts.replies import Macro
 from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 
@@ -43,6 +45,7 @@ KNOWN_CUSTOMERS_MAX = 100_000
 
 Decide = Callable[[Ticket, datetime], Outcome]
 SendNote = Callable[[t.TicketView, t.Note], Awaitable[object]]
+FindMacro = Callable[[t.Principal, str], Awaitable[Macro]]
 StillValid = Callable[[TicketState, TicketState], bool]
 
 
@@ -124,6 +127,8 @@ class TicketOperations:
         """Customers seen to exist (customers are never deleted): one lookup fewer per create."""
         self.send_note: SendNote | None = None
         """Sends a public note to the customer as a message (`sendToCustomer`)."""
+        self.find_macro: FindMacro | None = None
+        """A macro the principal may use (the reply library's), or NotFound."""
 
     async def reindex_search(self, _: Empty) -> t.Reindexed:
         """Every ticket's search terms recomputed from its id, subject and description."""
@@ -516,6 +521,19 @@ class TicketOperations:
             await self.send_note(result.ticket, note)
         return result
 
+    async def apply_macro(self, cmd: t.ApplyMacro) -> t.MacroApplied:
+        """`apply_macro` answered with the ticket and what changed; the macro's reply goes to
+        the customer (a replay sends the same message id again: it is sent once)."""
+        outcome = await self.execute(cmd)
+        ticket = agent_view(outcome.ticket)
+        reply = outcome.note
+        if reply is None and cmd.request_key is not None:
+            wanted = note_id_for(f"{cmd.request_key}:reply")
+            reply = next((n for n in outcome.ticket.notes if n.id == wanted), None)
+        if reply is not None and self.send_note is not None:
+            await self.send_note(ticket, reply)
+        return t.MacroApplied(ticket=ticket, changes=changes_of(outcome.events), reply=reply)
+
     async def execute(self, cmd: t.TicketCommand) -> Outcome:
         """One path for every command: the checks that need configuration or another read,
         then load (in the writer's visibility scope), decide on the aggregate, one
@@ -602,6 +620,21 @@ class TicketOperations:
                 )
             case t.AddAttachment(attachment=attachment, by=by):
                 return Plan(lambda ticket, now: ticket.add_attachment(attachment, by=by, now=now))
+            case t.ApplyMacro(macro_id=macro_id, by=by, by_name=by_name):
+                if self.find_macro is None:
+                    raise NotFound(f"Macro '{macro_id}' not found", context={"id": macro_id})
+                macro = await self.find_macro(cmd.principal or t.Principal(id=by), macro_id)
+                terminology = await self._config.terminology()
+                key = cmd.request_key
+                note_id = note_id_for(f"{key}:note") if key else self._ids()
+                reply_id = note_id_for(f"{key}:reply") if key else self._ids()
+                return Plan(
+                    lambda ticket, now: apply_macro(
+                        ticket, macro, MacroRun(by, by_name, now, note_id, reply_id, terminology)
+                    ),
+                    cmd.expected_version,
+                    _same_status if macro.actions.status is not None else _always,
+                )
             case t.SubmitFeedback(rating=rating, comment=comment, customer_id=customer_id):
                 if customer_id is not None:
                     owner = await self._store.get_ticket(cmd.ticket_id)

@@ -792,6 +792,37 @@ class AddAttachment(TicketWrite):
     by: Id
 
 
+class ApplyMacro(TicketWrite):
+    """A macro's actions (`contracts/replies.py`) applied as one change: one conditional write,
+    one event per change it makes; an action the ticket's state refuses (an illegal status
+    change) refuses the whole macro and nothing is written. Its texts are rendered for the
+    ticket; its reply goes to the customer as `sendToCustomer` notes do."""
+
+    model_config = example(
+        {"ticketId": "LUX-2026-000001", "macroId": "5b0e7f2c", "by": "a7c1e3f5", "requestKey": "k1"}
+    )
+
+    kind: Literal["apply_macro"] = "apply_macro"
+    ticket_id: Id
+    macro_id: Id
+    by: Id
+    by_name: AgentName | None = None
+    expected_version: int | None = None
+
+
+MacroChange = Literal["assignee", "status", "priority", "tags", "note", "reply"]
+
+
+class MacroApplied(WireModel):
+    """The ticket after a macro, and what the macro changed on it (none: a replay, or nothing
+    differed)."""
+
+    ticket: TicketView
+    changes: list[MacroChange]
+    reply: Note | None = None
+    """The note sent to the customer, if the macro had a reply."""
+
+
 TicketCommand = Annotated[
     UpdateTicket
     | AssignTicket
@@ -800,7 +831,8 @@ TicketCommand = Annotated[
     | ResolveTicket
     | EscalateTicket
     | SubmitFeedback
-    | AddAttachment,
+    | AddAttachment
+    | ApplyMacro,
     Field(discriminator="kind"),
 ]
 """Every write to an existing ticket, told apart by `kind`: the tickets service handles each
@@ -997,6 +1029,9 @@ ADD_ATTACHMENT = Rpc(
 SUBMIT_FEEDBACK = Rpc(
     "tickets.feedback", SubmitFeedback, TicketView, "Customer rating (resolved/closed only)"
 )
+APPLY_MACRO = Rpc(
+    "tickets.apply_macro", ApplyMacro, MacroApplied, "A macro's actions as one change"
+)
 STATS = Rpc("tickets.stats", StatsQuery, TicketStats, "Counts by status/priority/escalated")
 PREVIEW_NEXT_ID = Rpc(
     "tickets.next_id.preview", PreviewNextId, NextId, "The id the next ticket would get"
@@ -1123,6 +1158,7 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     ESCALATE,
     ADD_ATTACHMENT,
     SUBMIT_FEEDBACK,
+    APPLY_MACRO,
     STATS,
     LIST_CHANGES,
     PREVIEW_NEXT_ID,
