@@ -19,6 +19,7 @@ export const routes: Routes = [
       { path: 'tickets/new', component: TicketFormPage },
       { path: 'tickets/:id', loadComponent: () => import('./tickets/ticket-detail').then((m) => m.TicketDetail) },
       { path: 'tickets/:id/edit', component: TicketFormPage },
+      { path: 'replies', loadComponent: () => import('./replies/replies-page').then((m) => m.RepliesPage) },
       { path: 'customers', loadComponent: () => import('./customers/customer-list').then((m) => m.CustomerList) },
       { path: 'customers/:id', loadComponent: () => import('./customers/customer-detail').then((m) => m.CustomerDetail) },
       {

@@ -3499,12 +3499,43 @@ export interface components {
             success: boolean;
         };
         /**
-         * RenderBody
+         * RenderReplyBody
          * @example {
          *       "ticketId": "LUX-2026-000001"
          *     }
          */
-        RenderBody: {
+        RenderReplyBody: {
+            /** Ticketid */
+            ticketId: string;
+        };
+        /** RenderedOut */
+        RenderedOut: {
+            /** Instructions */
+            instructions: string;
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /** Tools */
+            tools: {
+                [key: string]: unknown;
+            }[];
+            /** Unknownvariables */
+            unknownVariables: string[];
+        };
+        /** RenderedReplyOut */
+        RenderedReplyOut: {
+            reply: components["schemas"]["CannedReply"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /** Text */
+            text: string;
             /** Ticketid */
             ticketId: string;
         };
@@ -4696,37 +4727,6 @@ export interface components {
             end: string;
             /** Start */
             start: string;
-        };
-        /** RenderedOut */
-        gateway__routes__config__RenderedOut: {
-            /** Instructions */
-            instructions: string;
-            /**
-             * Success
-             * @default true
-             * @constant
-             */
-            success: true;
-            /** Tools */
-            tools: {
-                [key: string]: unknown;
-            }[];
-            /** Unknownvariables */
-            unknownVariables: string[];
-        };
-        /** RenderedOut */
-        gateway__routes__library__RenderedOut: {
-            reply: components["schemas"]["CannedReply"];
-            /**
-             * Success
-             * @default true
-             * @constant
-             */
-            success: true;
-            /** Text */
-            text: string;
-            /** Ticketid */
-            ticketId: string;
         };
     };
     responses: never;
@@ -6174,7 +6174,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RenderBody"];
+                "application/json": components["schemas"]["RenderReplyBody"];
             };
         };
         responses: {
@@ -6184,7 +6184,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["gateway__routes__library__RenderedOut"];
+                    "application/json": components["schemas"]["RenderedReplyOut"];
                 };
             };
             /** @description Malformed JSON body */
@@ -6502,7 +6502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["gateway__routes__config__RenderedOut"];
+                    "application/json": components["schemas"]["RenderedOut"];
                 };
             };
             /** @description Missing or invalid bearer token */
@@ -7197,7 +7197,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["gateway__routes__config__RenderedOut"];
+                    "application/json": components["schemas"]["RenderedOut"];
                 };
             };
             /** @description Malformed JSON body */

@@ -94,6 +94,8 @@ export class Shell {
       { path: '/tickets', label: this.i18n.t('nav.tickets') },
       { path: '/customers', label: this.i18n.t('nav.customers') },
     ];
+    // Admins manage the shared ones under Settings; every agent keeps its own here.
+    if (!this.auth.isAdmin) links.push({ path: '/replies', label: this.i18n.t('nav.replies') });
     if (this.auth.isAdmin) links.push({ path: '/settings', label: this.i18n.t('nav.settings') });
     return links;
   }

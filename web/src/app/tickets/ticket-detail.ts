@@ -17,6 +17,7 @@ import { CategoryChip } from './category-chip';
 import { PriorityMark } from './priority-mark';
 import { SlaBadge } from './sla-badge';
 import { TicketActions } from './ticket-actions';
+import { TicketMacros } from './ticket-macros';
 import { TicketActivity } from './ticket-activity';
 import { TicketAttachments } from './ticket-attachments';
 import { closeReasonLabel } from './ticket-close';
@@ -37,7 +38,7 @@ interface Related {
  * room): any event about it, SLA warnings and breaches included, reloads it. */
 @Component({
   selector: 'app-ticket-detail',
-  imports: [AsyncPipe, RouterLink, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketActions, TicketActivity, TicketAttachments, TicketSlaPanel, TicketStatusBadge, TicketTable],
+  imports: [AsyncPipe, RouterLink, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketActions, TicketActivity, TicketMacros, TicketAttachments, TicketSlaPanel, TicketStatusBadge, TicketTable],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <a routerLink="/tickets" class="mb-3 inline-block text-sm text-indigo-700 hover:underline">← {{ i18n.t('ticket.back') }}</a>
@@ -165,6 +166,7 @@ interface Related {
           <app-ticket-sla-panel [ticket]="ticket" />
           <div class="rounded-lg border border-gray-200 bg-white p-4">
             <app-ticket-actions [ticket]="ticket" (changed)="replace($event)" (stale)="reload()" />
+            <app-ticket-macros [ticket]="ticket" (changed)="replace($event)" (stale)="reload()" />
           </div>
         </aside>
       </div>

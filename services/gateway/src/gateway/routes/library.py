@@ -71,7 +71,7 @@ class CannedReplyChanges(WireModel):
     shared: bool | None = None
 
 
-class RenderBody(WireModel):
+class RenderReplyBody(WireModel):
     model_config = example({"ticketId": "LUX-2026-000001"})
 
     ticket_id: Id
@@ -115,7 +115,7 @@ class CannedRepliesOut(Ok):
     replies: list[CannedReply]
 
 
-class RenderedOut(Ok):
+class RenderedReplyOut(Ok):
     reply: CannedReply
     ticket_id: str
     text: str
@@ -174,13 +174,13 @@ async def delete_canned_reply(reply_id: ItemId, agent: CurrentAgent, rpc: RpcDep
 )
 async def render_canned_reply(
     reply_id: ItemId,
-    body: RenderBody,
+    body: RenderReplyBody,
     *,
     agent: CurrentAgent,
     rpc: RpcDep,
     directory: DirectoryDep,
     visibility: VisibilityDep,
-) -> RenderedOut:
+) -> RenderedReplyOut:
     """The reply's text for one ticket: its customer's name, its id, the configured
     terminology and the agent's name in place of the variables."""
     request = r.RenderReply(
@@ -191,7 +191,7 @@ async def render_canned_reply(
         visible_to=await visibility.restricted_to(agent),
     )
     rendered = await rpc.call(r.REPLIES_RENDER, request)
-    return RenderedOut(reply=rendered.reply, ticket_id=rendered.ticket_id, text=rendered.text)
+    return RenderedReplyOut(reply=rendered.reply, ticket_id=rendered.ticket_id, text=rendered.text)
 
 
 # --- macros ---------------------------------------------------------------------------------------
