@@ -7,6 +7,7 @@ import { AgentsService } from '../core/agents.service';
 import { toApiError } from '../core/api-error';
 import { AuthService } from '../core/auth.service';
 import { I18nService } from '../core/i18n.service';
+import { REPLIES_MESSAGES } from './replies.messages';
 import { Priority, TicketStatus } from '../core/models';
 import { PRIORITIES, STATUSES } from '../tickets/ticket-workflow';
 import { CannedReply, Macro, MacroActions, REPLY_VARIABLES, RepliesService } from './replies.service';
@@ -53,14 +54,14 @@ export function macroActions(values: {
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="space-y-6">
-      <p class="max-w-3xl text-sm text-gray-600">{{ i18n.t('replies.intro') }}</p>
+      <p class="max-w-3xl text-sm text-gray-600">{{ i18n.local(M, 'replies.intro') }}</p>
       @if (problem()) {
         <p class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800" role="alert" data-testid="replies-error">{{ problem() }}</p>
       }
 
-      <section class="grid gap-4 lg:grid-cols-2" [attr.aria-label]="i18n.t('replies.replies')">
+      <section class="grid gap-4 lg:grid-cols-2" [attr.aria-label]="i18n.local(M, 'replies.replies')">
         <div>
-          <h2 class="mb-2 text-lg font-semibold text-gray-900">{{ i18n.t('replies.replies') }}</h2>
+          <h2 class="mb-2 text-lg font-semibold text-gray-900">{{ i18n.local(M, 'replies.replies') }}</h2>
           <ul class="space-y-2" data-testid="canned-replies">
             @for (reply of replies.replies$ | async; track reply.id) {
               <li class="rounded-lg border border-gray-200 bg-white p-3" data-testid="canned-reply" [attr.data-title]="reply.title">
@@ -69,7 +70,7 @@ export function macroActions(values: {
                   @if (reply.shortcut) {
                     <span class="font-mono text-xs text-gray-500">/{{ reply.shortcut }}</span>
                   }
-                  <span class="rounded-full px-2 py-0.5 text-xs" [class]="reply.shared ? 'bg-indigo-50 text-indigo-800' : 'bg-gray-100 text-gray-700'">{{ i18n.t(reply.shared ? 'replies.shared' : 'replies.personal') }}</span>
+                  <span class="rounded-full px-2 py-0.5 text-xs" [class]="reply.shared ? 'bg-indigo-50 text-indigo-800' : 'bg-gray-100 text-gray-700'">{{ i18n.local(M, reply.shared ? 'replies.shared' : 'replies.personal') }}</span>
                 </div>
                 <p class="mt-1 whitespace-pre-line text-sm text-gray-700">{{ reply.body }}</p>
                 @if (mayEdit(reply)) {
@@ -80,26 +81,26 @@ export function macroActions(values: {
                 }
               </li>
             } @empty {
-              <li class="text-sm text-gray-500">{{ i18n.t('replies.none') }}</li>
+              <li class="text-sm text-gray-500">{{ i18n.local(M, 'replies.none') }}</li>
             }
           </ul>
         </div>
         <form [formGroup]="replyForm" (ngSubmit)="saveReply()" class="space-y-2 rounded-lg border border-gray-200 bg-white p-4" data-testid="reply-form">
-          <h3 class="font-medium text-gray-900">{{ i18n.t(editingReply() ? 'replies.editing' : 'replies.new') }}</h3>
-          <label class="block text-sm text-gray-700">{{ i18n.t('replies.fieldTitle') }}
+          <h3 class="font-medium text-gray-900">{{ i18n.local(M, editingReply() ? 'replies.editing' : 'replies.new') }}</h3>
+          <label class="block text-sm text-gray-700">{{ i18n.local(M, 'replies.fieldTitle') }}
             <input formControlName="title" [class]="input" data-testid="reply-title" />
           </label>
-          <label class="block text-sm text-gray-700">{{ i18n.t('replies.shortcut') }}
+          <label class="block text-sm text-gray-700">{{ i18n.local(M, 'replies.shortcut') }}
             <input formControlName="shortcut" [class]="input" placeholder="gracias" data-testid="reply-shortcut" />
           </label>
-          <label class="block text-sm text-gray-700">{{ i18n.t('replies.body') }}
+          <label class="block text-sm text-gray-700">{{ i18n.local(M, 'replies.body') }}
             <textarea formControlName="body" rows="4" [class]="input" data-testid="reply-body"></textarea>
           </label>
-          <p class="text-xs text-gray-500">{{ i18n.t('replies.variables', { list: variables }) }}</p>
+          <p class="text-xs text-gray-500">{{ i18n.local(M, 'replies.variables', { list: variables }) }}</p>
           @if (auth.isAdmin) {
             <label class="flex items-center gap-2 text-sm text-gray-700">
               <input type="checkbox" formControlName="shared" class="h-4 w-4 rounded border-gray-300" data-testid="reply-shared" />
-              {{ i18n.t('replies.shareWithAll') }}
+              {{ i18n.local(M, 'replies.shareWithAll') }}
             </label>
           }
           <div class="flex gap-2">
@@ -111,15 +112,15 @@ export function macroActions(values: {
         </form>
       </section>
 
-      <section class="grid gap-4 lg:grid-cols-2" [attr.aria-label]="i18n.t('replies.macros')">
+      <section class="grid gap-4 lg:grid-cols-2" [attr.aria-label]="i18n.local(M, 'replies.macros')">
         <div>
-          <h2 class="mb-2 text-lg font-semibold text-gray-900">{{ i18n.t('replies.macros') }}</h2>
+          <h2 class="mb-2 text-lg font-semibold text-gray-900">{{ i18n.local(M, 'replies.macros') }}</h2>
           <ul class="space-y-2" data-testid="macro-list">
             @for (macro of replies.macros$ | async; track macro.id) {
               <li class="rounded-lg border border-gray-200 bg-white p-3" data-testid="macro" [attr.data-title]="macro.title">
                 <div class="flex flex-wrap items-center gap-2">
                   <span class="font-medium text-gray-900">{{ macro.title }}</span>
-                  <span class="rounded-full px-2 py-0.5 text-xs" [class]="macro.shared ? 'bg-indigo-50 text-indigo-800' : 'bg-gray-100 text-gray-700'">{{ i18n.t(macro.shared ? 'replies.shared' : 'replies.personal') }}</span>
+                  <span class="rounded-full px-2 py-0.5 text-xs" [class]="macro.shared ? 'bg-indigo-50 text-indigo-800' : 'bg-gray-100 text-gray-700'">{{ i18n.local(M, macro.shared ? 'replies.shared' : 'replies.personal') }}</span>
                 </div>
                 <p class="mt-1 text-sm text-gray-700">{{ summary(macro) }}</p>
                 @if (mayEdit(macro)) {
@@ -130,36 +131,36 @@ export function macroActions(values: {
                 }
               </li>
             } @empty {
-              <li class="text-sm text-gray-500">{{ i18n.t('macros.none') }}</li>
+              <li class="text-sm text-gray-500">{{ i18n.local(M, 'macros.none') }}</li>
             }
           </ul>
         </div>
         <form [formGroup]="macroForm" (ngSubmit)="saveMacro()" class="space-y-2 rounded-lg border border-gray-200 bg-white p-4" data-testid="macro-form">
-          <h3 class="font-medium text-gray-900">{{ i18n.t(editingMacro() ? 'macros.editing' : 'macros.new') }}</h3>
-          <label class="block text-sm text-gray-700">{{ i18n.t('replies.fieldTitle') }}
+          <h3 class="font-medium text-gray-900">{{ i18n.local(M, editingMacro() ? 'macros.editing' : 'macros.new') }}</h3>
+          <label class="block text-sm text-gray-700">{{ i18n.local(M, 'replies.fieldTitle') }}
             <input formControlName="title" [class]="input" data-testid="macro-title" />
           </label>
           <div class="grid gap-2 sm:grid-cols-3">
-            <label class="block text-sm text-gray-700">{{ i18n.t('macros.status') }}
+            <label class="block text-sm text-gray-700">{{ i18n.local(M, 'macros.status') }}
               <select formControlName="status" [class]="input" data-testid="macro-status">
-                <option value="">{{ i18n.t('macros.unchanged') }}</option>
+                <option value="">{{ i18n.local(M, 'macros.unchanged') }}</option>
                 @for (status of statuses; track status) {
                   <option [value]="status">{{ i18n.status(status) }}</option>
                 }
               </select>
             </label>
-            <label class="block text-sm text-gray-700">{{ i18n.t('macros.priority') }}
+            <label class="block text-sm text-gray-700">{{ i18n.local(M, 'macros.priority') }}
               <select formControlName="priority" [class]="input" data-testid="macro-priority">
-                <option value="">{{ i18n.t('macros.unchanged') }}</option>
+                <option value="">{{ i18n.local(M, 'macros.unchanged') }}</option>
                 @for (priority of priorities; track priority) {
                   <option [value]="priority">{{ i18n.priority(priority) }}</option>
                 }
               </select>
             </label>
-            <label class="block text-sm text-gray-700">{{ i18n.t('macros.assignee') }}
+            <label class="block text-sm text-gray-700">{{ i18n.local(M, 'macros.assignee') }}
               <select formControlName="assignee" [class]="input" data-testid="macro-assignee">
-                <option value="">{{ i18n.t('macros.unchanged') }}</option>
-                <option value="me">{{ i18n.t('macros.me') }}</option>
+                <option value="">{{ i18n.local(M, 'macros.unchanged') }}</option>
+                <option value="me">{{ i18n.local(M, 'macros.me') }}</option>
                 @for (agent of agents.active$ | async; track agent.id) {
                   <option [value]="agent.id">{{ agent.firstName }} {{ agent.lastName }}</option>
                 }
@@ -167,33 +168,33 @@ export function macroActions(values: {
             </label>
           </div>
           @if (macroForm.controls.status.value) {
-            <label class="block text-sm text-gray-700">{{ i18n.t('macros.statusReason') }}
+            <label class="block text-sm text-gray-700">{{ i18n.local(M, 'macros.statusReason') }}
               <input formControlName="statusReason" [class]="input" data-testid="macro-status-reason" />
             </label>
           }
           <div class="grid gap-2 sm:grid-cols-2">
-            <label class="block text-sm text-gray-700">{{ i18n.t('macros.addTags') }}
+            <label class="block text-sm text-gray-700">{{ i18n.local(M, 'macros.addTags') }}
               <input formControlName="addTags" [class]="input" data-testid="macro-add-tags" />
             </label>
-            <label class="block text-sm text-gray-700">{{ i18n.t('macros.removeTags') }}
+            <label class="block text-sm text-gray-700">{{ i18n.local(M, 'macros.removeTags') }}
               <input formControlName="removeTags" [class]="input" data-testid="macro-remove-tags" />
             </label>
           </div>
-          <label class="block text-sm text-gray-700">{{ i18n.t('macros.note') }}
+          <label class="block text-sm text-gray-700">{{ i18n.local(M, 'macros.note') }}
             <textarea formControlName="note" rows="2" [class]="input" data-testid="macro-note"></textarea>
           </label>
-          <label class="block text-sm text-gray-700">{{ i18n.t('macros.reply') }}
+          <label class="block text-sm text-gray-700">{{ i18n.local(M, 'macros.reply') }}
             <textarea formControlName="reply" rows="2" [class]="input" data-testid="macro-reply"></textarea>
           </label>
-          <p class="text-xs text-gray-500">{{ i18n.t('replies.variables', { list: variables }) }}</p>
+          <p class="text-xs text-gray-500">{{ i18n.local(M, 'replies.variables', { list: variables }) }}</p>
           @if (auth.isAdmin) {
             <label class="flex items-center gap-2 text-sm text-gray-700">
               <input type="checkbox" formControlName="shared" class="h-4 w-4 rounded border-gray-300" data-testid="macro-shared" />
-              {{ i18n.t('replies.shareWithAll') }}
+              {{ i18n.local(M, 'replies.shareWithAll') }}
             </label>
           }
           @if (macroEmpty()) {
-            <p class="text-sm text-red-700" role="alert">{{ i18n.t('macros.empty') }}</p>
+            <p class="text-sm text-red-700" role="alert">{{ i18n.local(M, 'macros.empty') }}</p>
           }
           <div class="flex gap-2">
             <button type="submit" [class]="primary" [disabled]="busy() || macroForm.invalid" data-testid="macro-save">{{ i18n.t('common.save') }}</button>
@@ -208,6 +209,7 @@ export function macroActions(values: {
 })
 export class RepliesPage implements OnInit {
   protected readonly i18n = inject(I18nService);
+  protected readonly M = REPLIES_MESSAGES;
   protected readonly auth = inject(AuthService);
   protected readonly agents = inject(AgentsService);
   protected readonly replies = inject(RepliesService);
@@ -256,13 +258,13 @@ export class RepliesPage implements OnInit {
   protected summary(macro: Macro): string {
     const a = macro.actions;
     const parts: string[] = [];
-    if (a.assignee) parts.push(`${this.i18n.t('macros.assignee')}: ${a.assignee === 'me' ? this.i18n.t('macros.me') : (macro.assigneeName ?? this.agents.name(a.assignee))}`);
-    if (a.status) parts.push(`${this.i18n.t('macros.status')}: ${this.i18n.status(a.status)}`);
-    if (a.priority) parts.push(`${this.i18n.t('macros.priority')}: ${this.i18n.priority(a.priority)}`);
+    if (a.assignee) parts.push(`${this.i18n.local(this.M, 'macros.assignee')}: ${a.assignee === 'me' ? this.i18n.local(this.M, 'macros.me') : (macro.assigneeName ?? this.agents.name(a.assignee))}`);
+    if (a.status) parts.push(`${this.i18n.local(this.M, 'macros.status')}: ${this.i18n.status(a.status)}`);
+    if (a.priority) parts.push(`${this.i18n.local(this.M, 'macros.priority')}: ${this.i18n.priority(a.priority)}`);
     if (a.addTags.length) parts.push(`+${a.addTags.join(', +')}`);
     if (a.removeTags.length) parts.push(`−${a.removeTags.join(', −')}`);
-    if (a.note) parts.push(this.i18n.t('macros.change.note'));
-    if (a.reply) parts.push(this.i18n.t('macros.change.reply'));
+    if (a.note) parts.push(this.i18n.local(this.M, 'macros.change.note'));
+    if (a.reply) parts.push(this.i18n.local(this.M, 'macros.change.reply'));
     return parts.join(' · ');
   }
 

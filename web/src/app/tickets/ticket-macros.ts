@@ -3,11 +3,11 @@ import { ChangeDetectionStrategy, Component, OnInit, inject, input, output, sign
 
 import { toApiError } from '../core/api-error';
 import { I18nService } from '../core/i18n.service';
-import { MessageKey } from '../core/messages';
+import { REPLIES_MESSAGES, RepliesKey } from '../replies/replies.messages';
 import { Ticket, TicketStatus } from '../core/models';
 import { Macro, MacroChange, RepliesService } from '../replies/replies.service';
 
-const CHANGE_WORDS: Record<MacroChange, MessageKey> = {
+const CHANGE_WORDS: Record<MacroChange, RepliesKey> = {
   assignee: 'macros.change.assignee',
   status: 'macros.change.status',
   priority: 'macros.change.priority',
@@ -24,11 +24,11 @@ const CHANGE_WORDS: Record<MacroChange, MessageKey> = {
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <details class="rounded-md border border-gray-200 p-3" data-testid="macros">
-      <summary class="cursor-pointer text-sm font-medium text-gray-700">{{ i18n.t('macros.menu') }}</summary>
+      <summary class="cursor-pointer text-sm font-medium text-gray-700">{{ i18n.local(M, 'macros.menu') }}</summary>
       <div class="mt-2 space-y-2">
         @if (replies.macros$ | async; as macros) {
           @if (macros.length === 0) {
-            <p class="text-sm text-gray-500">{{ i18n.t('macros.none') }}</p>
+            <p class="text-sm text-gray-500">{{ i18n.local(M, 'macros.none') }}</p>
           }
           <ul class="space-y-1">
             @for (macro of macros; track macro.id) {
@@ -52,6 +52,7 @@ const CHANGE_WORDS: Record<MacroChange, MessageKey> = {
 })
 export class TicketMacros implements OnInit {
   protected readonly i18n = inject(I18nService);
+  protected readonly M = REPLIES_MESSAGES;
   protected readonly replies = inject(RepliesService);
 
   readonly ticket = input.required<Ticket>();
@@ -82,9 +83,9 @@ export class TicketMacros implements OnInit {
         const target = macro.actions.status;
         if (problem.status === 409 && problem.allowed && target) {
           const allowed = problem.allowed.map((status) => this.i18n.status(status as TicketStatus)).join(', ');
-          this.problem.set(this.i18n.t('macros.illegal', { title: macro.title, status: this.i18n.status(target), allowed: allowed || '—' }));
+          this.problem.set(this.i18n.local(this.M, 'macros.illegal', { title: macro.title, status: this.i18n.status(target), allowed: allowed || '—' }));
         } else {
-          this.problem.set(this.i18n.t('macros.refused', { title: macro.title, message: problem.message }));
+          this.problem.set(this.i18n.local(this.M, 'macros.refused', { title: macro.title, message: problem.message }));
         }
         if (problem.status === 409 || problem.status === 412) this.stale.emit();
       },
@@ -94,7 +95,7 @@ export class TicketMacros implements OnInit {
 
 /** "Macro «X» applied: status, priority" / "… changed nothing" in the console's language. */
 export function macroOutcome(i18n: I18nService, title: string, changes: readonly MacroChange[]): string {
-  if (changes.length === 0) return i18n.t('macros.appliedNothing', { title });
-  const words = changes.map((change) => i18n.t(CHANGE_WORDS[change])).join(', ');
-  return i18n.t('macros.applied', { title, changes: words });
+  if (changes.length === 0) return i18n.local(REPLIES_MESSAGES, 'macros.appliedNothing', { title });
+  const words = changes.map((change) => i18n.local(REPLIES_MESSAGES, CHANGE_WORDS[change])).join(', ');
+  return i18n.local(REPLIES_MESSAGES, 'macros.applied', { title, changes: words });
 }

@@ -13,6 +13,7 @@ import {
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 
 import { I18nService } from '../core/i18n.service';
+import { REPLIES_MESSAGES } from '../replies/replies.messages';
 import { CannedReply, RepliesService } from '../replies/replies.service';
 
 /** Where a `/word` being typed sits: `/` at `start` (the start of the text or after a space),
@@ -60,9 +61,9 @@ export function spliced(text: string, word: SlashWord, inserted: string): { text
   template: `
     <div class="mt-1 rounded-md border border-gray-200 bg-white text-sm shadow-lg" data-testid="canned-reply-menu">
       @if (items().length === 0) {
-        <p class="px-3 py-2 text-gray-500">{{ i18n.t('replies.noMatch') }}</p>
+        <p class="px-3 py-2 text-gray-500">{{ i18n.local(M, 'replies.noMatch') }}</p>
       } @else {
-        <ul role="listbox" [attr.aria-label]="i18n.t('replies.pick')">
+        <ul role="listbox" [attr.aria-label]="i18n.local(M, 'replies.pick')">
           @for (reply of items(); track reply.id; let i = $index) {
             <li role="option" [attr.aria-selected]="i === active()" [class.bg-indigo-50]="i === active()" class="cursor-pointer px-3 py-1.5" (mousedown)="$event.preventDefault(); picked.emit(reply)" [attr.data-reply]="reply.shortcut || reply.id">
               <span class="font-medium text-gray-900">{{ reply.title }}</span>
@@ -79,6 +80,7 @@ export function spliced(text: string, word: SlashWord, inserted: string): { text
 })
 export class CannedReplyMenu {
   protected readonly i18n = inject(I18nService);
+  protected readonly M = REPLIES_MESSAGES;
   readonly items = input<CannedReply[]>([]);
   readonly active = input(0);
   readonly picked = output<CannedReply>();
@@ -90,12 +92,13 @@ export class CannedReplyMenu {
  * as typing. */
 @Directive({
   selector: 'textarea[appCannedReplies]',
-  host: { '(input)': 'typed()', '(keydown)': 'key($event)', '(blur)': 'close()' },
+  host: { '(input)': 'typed()', '(keydown)': 'key($event)', '(blur)': 'close()', '[attr.placeholder]': 'hint()' },
 })
 export class CannedReplyPicker {
   /** The ticket the rendered text is for. */
   readonly ticketId = input.required<string>({ alias: 'appCannedReplies' });
 
+  private readonly i18n = inject(I18nService);
   private readonly element: HTMLTextAreaElement = inject(ElementRef).nativeElement;
   private readonly container = inject(ViewContainerRef);
   private readonly service = inject(RepliesService);
@@ -112,6 +115,11 @@ export class CannedReplyPicker {
       if (this.word) this.show();
     });
     this.destroyRef.onDestroy(() => this.close());
+  }
+
+  /** "Type / to use a canned reply", in the console's language. */
+  protected hint(): string {
+    return this.i18n.local(REPLIES_MESSAGES, 'replies.hint');
   }
 
   protected typed(): void {
