@@ -22,7 +22,7 @@ from uts_shared.contracts.replies import CannedReply, Macro, MacroActions, Short
 from uts_shared.contracts.tickets import Principal, PrincipalKind
 
 replies = APIRouter(
-    prefix="/canned-replies", tags=["canned replies"], dependencies=[Depends(current_agent)]
+    prefix="/canned-replies", tags=["canned-replies"], dependencies=[Depends(current_agent)]
 )
 macros = APIRouter(prefix="/macros", tags=["macros"], dependencies=[Depends(current_agent)])
 
