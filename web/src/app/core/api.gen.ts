@@ -5942,6 +5942,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Already 200 of the agent's own, or 200 shared */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Request body too large */
             413: {
                 headers: {
@@ -10426,6 +10435,15 @@ export interface operations {
             };
             /** @description No active agent `actions.assignee` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Already 200 of the agent's own, or 200 shared */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -30,6 +30,9 @@ ItemId = Annotated[Id, Path()]
 SHARED_RULES: dict[int | str, dict[str, Any]] = {
     403: {"description": "A shared one: only admins create, edit or delete it"},
 }
+FULL: dict[int | str, dict[str, Any]] = {
+    409: {"description": f"Already {r.MAX_PERSONAL} of the agent's own, or {r.MAX_SHARED} shared"},
+}
 NO_SUCH: dict[int | str, dict[str, Any]] = {
     **SHARED_RULES,
     404: {"description": "No such item, or another agent's personal one"},
@@ -140,7 +143,7 @@ async def list_canned_replies(agent: CurrentAgent, rpc: RpcDep) -> CannedReplies
     return CannedRepliesOut(replies=result.replies)
 
 
-@replies.post("", status_code=201, responses=SHARED_RULES)
+@replies.post("", status_code=201, responses={**SHARED_RULES, **FULL})
 async def create_canned_reply(
     body: NewCannedReply, agent: CurrentAgent, rpc: RpcDep
 ) -> CannedReplyOut:
@@ -216,7 +219,11 @@ async def list_macros(agent: CurrentAgent, rpc: RpcDep) -> MacrosOut:
 @macros.post(
     "",
     status_code=201,
-    responses={**SHARED_RULES, 404: {"description": "No active agent `actions.assignee`"}},
+    responses={
+        **SHARED_RULES,
+        **FULL,
+        404: {"description": "No active agent `actions.assignee`"},
+    },
 )
 async def create_macro(
     body: NewMacro, agent: CurrentAgent, rpc: RpcDep, directory: DirectoryDep
