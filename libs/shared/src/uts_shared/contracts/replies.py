@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
@@ -56,8 +57,9 @@ ME = "me"
 
 Shortcut = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=32),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
     Shape(r"^[\w-]+$", "must be one word: letters, digits, '-' or '_'"),
+    AfterValidator(str.lower),  # after the check: a lower case may hold marks \w does not
 ]
 """What follows `/` in the composer to pick the reply at once (`/gracias`)."""
 
