@@ -1,5 +1,5 @@
-"""The tickets list as a queue: filters in the URL, several values per filter, built-in views,
-the SLA time left and the sort by the next due time."""
+"""The tickets list as a queue: filters in the URL, several values per filter, built-in and
+saved views, the SLA time left and the sort by the next due time."""
 
 from __future__ import annotations
 
@@ -124,6 +124,49 @@ async def test_built_in_views_are_filters_in_the_url(page: Page, console: Consol
     await expect(page.get_by_test_id("filter-status").locator("summary")).to_contain_text(
         "Abierto, En progreso"
     )
+
+
+async def test_an_agent_saves_the_list_as_a_view_and_sees_the_views_admins_share(
+    page: Page, console: Console
+) -> None:
+    word = "vista" + uuid.uuid4().hex[:8]
+    shared_name = "Equipo " + word
+    r = console.api.post(
+        "/views", json={"name": shared_name, "filters": {"sla": "breached"}, "shared": True}
+    )
+    assert r.status_code == 201, r.text
+    agent = console.new_agent(first_name="Guarda")
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    await signed_in(page, console, agent, "/tickets")
+    views = page.get_by_test_id("views")
+    await expect(views.locator(f"[data-saved-view='{shared_name}']")).to_be_visible()
+    await expect(
+        views.locator(f"[data-saved-view='{shared_name}'] [data-testid=delete-view]")
+    ).to_have_count(0)
+
+    await page.get_by_test_id("search").fill(word)
+    await choose(page, "filter-priority", "Urgente")
+    await expect(page).to_have_url(re.compile(r"priority=urgent"))
+    await views.get_by_test_id("save-view").click()
+    await views.get_by_label("Nombre de la vista").fill("Mis urgentes")
+    await views.get_by_role("button", name="Guardar").click()
+    mine = views.locator("[data-saved-view='Mis urgentes']")
+    await expect(mine.locator("a")).to_have_attribute("aria-current", "page")
+    await expect(page.get_by_text("Vista «Mis urgentes» guardada")).to_be_visible()
+
+    await views.locator("[data-view=open]").click()
+    await expect(mine.locator("a")).not_to_have_attribute("aria-current", "page")
+    await mine.locator("a").click()
+    assert query(page) == {"q": word, "priority": "urgent"}
+    await expect(page.get_by_test_id("filter-priority").locator("summary")).to_have_text("Urgente")
+
+    await page.reload()
+    await expect(mine).to_be_visible()
+    await mine.get_by_test_id("delete-view").click()
+    await expect(mine).to_have_count(0)
+    r = console.api.get("/views")
+    assert "Mis urgentes" not in [v["name"] for v in r.json()["views"]]
 
 
 async def test_the_list_counts_down_each_tickets_sla_and_sorts_by_the_next_due_time(

@@ -39,7 +39,8 @@ from uts_shared.contracts.base import Empty, HealthStatus, health_rpc
 from uts_shared.messaging import RpcClient, make_broker
 
 ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 30.0
+START_TIMEOUT = float(os.environ.get("UTS_TEST_START_TIMEOUT", "30"))
+"""How long a started service may take to answer (raise it on a machine busy with other work)."""
 API = "/api/v2"
 __all__ = [
     "LOG_DIR",
@@ -393,12 +394,28 @@ class AppHost:
     ) -> AppHost:
         """Started, and its banner printed (every service up); stopped again if it fails."""
         host = cls(rabbit_url, data_dir, port, **env)
+        deadline = time.monotonic() + timeout
         try:
             host.wait_for(cls.BANNER, timeout)
+            # `make run` prints its banner after a minute even when the gateway is not ready
+            # yet (a busy machine): wait for it as long as the caller allows.
+            host.wait_ready(max(deadline - time.monotonic(), 1.0))
         except BaseException:
             host.stop()
             raise
         return host
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last: object = None
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/ready", timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError as exc:
+                last = exc
+            time.sleep(0.2)
+        raise AssertionError(f"{self.url}/ready not ready after {timeout:.0f}s: {last}")
 
     def _pump(self) -> None:
         assert self.proc.stdout is not None

@@ -88,6 +88,11 @@ TAGS: list[dict[str, str]] = [
         "description": "Admins' outbound webhooks: ticket events POSTed to your URL, signed.",
     },
     {
+        "name": "views",
+        "description": "Saved views: list addresses kept under a name, each agent's own or "
+        "shared by admins.",
+    },
+    {
         "name": "canned-replies",
         "description": "Saved replies with variables ({customerName}, {ticketId}, terminology), "
         "each agent's own or shared by admins, rendered for a ticket.",

@@ -12,10 +12,12 @@ from tickets_service.customer_updates import CustomerUpdater
 from tickets_service.customers import CustomerOperations
 from tickets_service.library import LibraryOperations
 from tickets_service.messages import MessageOperations
+from tickets_service.saved_views import SavedViewOperations
 from tickets_service.tickets import TicketOperations
 from tickets_service.webhooks import WebhookOperations
 from uts_shared.contracts import messages as m
 from uts_shared.contracts import replies as r
+from uts_shared.contracts import saved_views as sv
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts import webhooks as wh
 from uts_shared.contracts.agents import AGENT_NAMES_QUEUE, AGENT_UPDATED
@@ -122,6 +124,13 @@ def register_messages(broker: RabbitBroker, messages: MessageOperations) -> None
     serve(broker, m.LIST_MESSAGES, messages.list)
     serve(broker, m.REPORT_DELIVERY, messages.report_delivery)
     serve(broker, m.HAND_OFF, messages.hand_off)
+
+
+def register_saved_views(broker: RabbitBroker, views: SavedViewOperations) -> None:
+    serve(broker, sv.LIST, views.list)
+    serve(broker, sv.CREATE, views.create)
+    serve(broker, sv.UPDATE, views.update)
+    serve(broker, sv.DELETE, views.delete)
 
 
 def register_customer_updates(broker: RabbitBroker, updater: CustomerUpdater) -> None:

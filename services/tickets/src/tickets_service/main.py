@@ -17,6 +17,8 @@ from tickets_service.library_store import MACROS, REPLIES, LibraryStore
 from tickets_service.message_store import MessageStore
 from tickets_service.messages import MessageOperations
 from tickets_service.outbox import Outbox
+from tickets_service.saved_view_store import SavedViewStore
+from tickets_service.saved_views import SavedViewOperations
 from tickets_service.settings import Settings
 from tickets_service.sla_monitor import SlaMonitor
 from tickets_service.store import TicketStore
@@ -134,6 +136,8 @@ class TicketsService(ServiceHost):
             on_new_deliveries=self.webhook_deliverer.wake,
             listen=self._listen_for_webhooks,
         )
+        self.saved_view_store = SavedViewStore(self.database)
+        self.saved_views = SavedViewOperations(self.saved_view_store, self.clock)
         self.config.subscribe(self.broker, "tickets", self.instance)
         handlers.register(
             self.broker,
@@ -144,6 +148,7 @@ class TicketsService(ServiceHost):
         )
         handlers.register_messages(self.broker, self.messages)
         handlers.register_library(self.broker, self.library, self.operations)
+        handlers.register_saved_views(self.broker, self.saved_views)
         handlers.register_customer_updates(self.broker, self.customer_updates)
         handlers.register_webhooks(self.broker, self.webhooks)
 
@@ -166,6 +171,7 @@ class TicketsService(ServiceHost):
         await self.webhook_store.ensure_indexes()
         for library_store in self.library_stores:
             await library_store.ensure_indexes()
+        await self.saved_view_store.ensure_indexes()
         # The embedded engine is one process: nothing writes during the recount there. As a
         # clean stop left it, every write it began had finished: its counters are whole.
         whole = unchanged_since_clean_stop(self.database)

@@ -13,6 +13,7 @@ import { AuthService } from '../core/auth.service';
 import { ToastService } from '../core/toast.service';
 import { Pager } from '../widgets/pager';
 import { TicketTable } from './ticket-table';
+import { SavedViews } from './saved-views';
 import { ListFilters, TicketListState, VIEWS, ViewName, filtersFromParams, filtersToParams, sameFilters } from './ticket-list.state';
 import { FilterOption, MultiFilter } from '../widgets/multi-filter';
 import { PRIORITIES, STATUSES, statsKey } from './ticket-workflow';
@@ -26,7 +27,7 @@ const SEARCH_DEBOUNCE_MS = 300;
  * lives in the address: the controls are set from it and change it. */
 @Component({
   selector: 'app-ticket-list',
-  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager, MultiFilter],
+  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager, MultiFilter, SavedViews],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
@@ -38,6 +39,7 @@ const SEARCH_DEBOUNCE_MS = 300;
       @for (view of views; track view.name) {
         <a routerLink="/tickets" [queryParams]="params(view.filters)" class="shrink-0 rounded-md px-3 py-1.5 font-medium" [class]="isView(view.filters) ? 'bg-indigo-600 text-white' : 'text-gray-700 hover:bg-gray-100'" [attr.aria-current]="isView(view.filters) ? 'page' : null" [attr.data-view]="view.name">{{ viewLabel(view.name) }}</a>
       }
+      <app-saved-views [filters]="filters()" />
     </nav>
 
     @if (state.stats$ | async; as stats) {

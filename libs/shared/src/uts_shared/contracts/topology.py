@@ -28,6 +28,7 @@ CONTRACT_MODULES = (
     "agents",
     "webhooks",
     "replies",
+    "saved_views",
 )
 SERVICES = ("config", "tickets", "ai-tools")
 """The services that answer a health RPC (`<service>.health`)."""

@@ -18,6 +18,7 @@ from gateway.routes import (
     library,
     messages,
     tickets,
+    views,
     webhooks,
 )
 from gateway.routes import ai as ai_routes
@@ -37,6 +38,6 @@ def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
     found += [messages.router, attachments.router]
     found += [auth.router, agents.router, api_tokens.router]
     found += [config.reads, *config.setting_routers(settings), config.router]
-    found += [webhooks.router, library.replies, library.macros]
+    found += [webhooks.router, views.router, library.replies, library.macros]
     found += [ai_routes.router, openai_routes.router]
     return found
