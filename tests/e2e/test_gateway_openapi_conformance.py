@@ -49,6 +49,8 @@ BEYOND_SCHEMA: dict[str, str] = {
     "reason": "a failed delivery says why",
     "agentId": "only a handoff to an agent names one",
     "file": "an attachment's bytes are an image, a PDF or audio (sniffed, not its name)",
+    "actions": "a macro has at least one action (reply, note, status, priority, tags, assignee)",
+    "actions.reply": "a macro's reply needs the ticket to have a conversation to send it in",
 }
 """The fields whose rules no schema can state: a 422 naming only these is a documented answer."""
 

@@ -12,8 +12,8 @@ import pytest_asyncio
 from pydantic import ValidationError
 
 from tests.support.tickets_helpers import TicketsEnv, tickets_env
+from uts_shared.contracts import replies as r
 from uts_shared.contracts import tickets as t
-from uts_shared.errors import ValidationFailed
 
 S = t.TicketStatus
 ME = t.Principal(id="ag-me", kind=t.PrincipalKind.AGENT, role="agent")
@@ -139,15 +139,41 @@ async def test_a_filtered_bulk_action_takes_the_first_matches_up_to_the_cap(
     assert oldest.assigned_agent is None
 
 
-async def test_a_bulk_request_names_at_most_500_tickets_and_no_macro_yet(
-    env: TicketsEnv,
-) -> None:
+async def test_a_bulk_request_names_at_most_500_tickets(env: TicketsEnv) -> None:
     with pytest.raises(ValidationError):
         bulk(t.BulkAssign(agent_id="ag-ana"), [f"T-{n}" for n in range(501)])
-    (ticket,) = await tickets(env, 1)
-    with pytest.raises(ValidationFailed) as refused:
-        await env.rpc.call(t.BULK, bulk(t.BulkMacro(macro_id="m1"), [ticket.ticket_id]))
-    assert refused.value.reason == "macros_unavailable"
+
+
+async def test_a_bulk_macro_applies_the_macro_to_each_ticket_as_its_own_change(
+    env: TicketsEnv,
+) -> None:
+    first, second, closed = await tickets(env, 3)
+    await env.rpc.call(
+        t.CHANGE_STATUS,
+        t.ChangeStatus(ticket_id=closed.ticket_id, status=S.CLOSED, reason="spam", by="lead"),
+    )
+    actions = r.MacroActions(status=S.OPEN, priority=t.Priority.HIGH, note="Revisar en ronda")
+    macro = await env.rpc.call(
+        r.MACROS_CREATE, r.CreateMacro(principal=ME, title="Ronda", actions=actions)
+    )
+    ids = [first.ticket_id, second.ticket_id, closed.ticket_id]
+
+    result = await env.rpc.call(
+        t.BULK, bulk(t.BulkMacro(macro_id=macro.id), ids, by=ME.id, principal=ME)
+    )
+
+    outcomes = {item.ticket_id: item for item in result.results}
+    assert (result.done, result.refused) == (2, 1)
+    assert outcomes[closed.ticket_id].reason == "illegal_transition"
+    for ticket in (first, second):
+        assert outcomes[ticket.ticket_id].version == ticket.version + 1
+        changed = await env.rpc.call(t.GET, t.GetTicket(ticket_id=ticket.ticket_id))
+        assert (changed.status, changed.priority) == (S.OPEN, t.Priority.HIGH)
+        assert [n.content for n in changed.notes] == ["Revisar en ronda"]
+    unknown = await env.rpc.call(
+        t.BULK, bulk(t.BulkMacro(macro_id="no-such-macro"), [first.ticket_id], principal=ME)
+    )
+    assert unknown.results[0].reason == "macro_not_found"
 
 
 async def test_a_redelivered_bulk_request_changes_nothing_twice(env: TicketsEnv) -> None:

@@ -91,6 +91,21 @@ TAGS: list[dict[str, str]] = [
         "name": "webhooks",
         "description": "Admins' outbound webhooks: ticket events POSTed to your URL, signed.",
     },
+    {
+        "name": "views",
+        "description": "Saved views: list addresses kept under a name, each agent's own or "
+        "shared by admins.",
+    },
+    {
+        "name": "canned-replies",
+        "description": "Saved replies with variables ({customerName}, {ticketId}, terminology), "
+        "each agent's own or shared by admins, rendered for a ticket.",
+    },
+    {
+        "name": "macros",
+        "description": "Saved sets of actions (reply or note, status, priority, tags, assignee), "
+        "each agent's own or shared by admins; applied to a ticket as one change.",
+    },
     {"name": "ai", "description": "The assistant's tool calls and model turns."},
     {"name": "openai", "description": "OpenAI's webhooks (Standard Webhooks signatures)."},
     {"name": "health", "description": "Liveness and readiness (no sign-in)."},

@@ -11,11 +11,13 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 from tickets_service.conversations import ConversationOperations
 from tickets_service.customer_updates import CustomerUpdater
 from tickets_service.customers import CustomerOperations
+from tickets_service.library import LibraryOperations
 from tickets_service.messages import MessageOperations
 from tickets_service.saved_views import SavedViewOperations
 from tickets_service.tickets import TicketOperations
 from tickets_service.webhooks import WebhookOperations
 from uts_shared.contracts import messages as m
+from uts_shared.contracts import replies as r
 from uts_shared.contracts import saved_views as sv
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts import webhooks as wh
@@ -111,6 +113,23 @@ def register(  # noqa: PLR0915 (one line per endpoint)
         work_queue(t.CUSTOMER_REPLIED_QUEUE, t.CONVERSATION_CUSTOMER_REPLIED.routing_key),
         on_customer_replied,
     )
+
+
+def register_library(
+    broker: RabbitBroker, library: LibraryOperations, ops: TicketOperations
+) -> None:
+    """Canned replies and macros, and a macro applied to a ticket (a ticket command)."""
+    serve(broker, t.APPLY_MACRO, ops.apply_macro)
+    serve(broker, r.REPLIES_LIST, library.list_replies)
+    serve(broker, r.REPLIES_CREATE, library.create_reply)
+    serve(broker, r.REPLIES_UPDATE, library.update_reply)
+    serve(broker, r.REPLIES_DELETE, library.delete_reply)
+    serve(broker, r.REPLIES_RENDER, library.render_reply)
+    serve(broker, r.MACROS_LIST, library.list_macros)
+    serve(broker, r.MACROS_GET, library.get_macro)
+    serve(broker, r.MACROS_CREATE, library.create_macro)
+    serve(broker, r.MACROS_UPDATE, library.update_macro)
+    serve(broker, r.MACROS_DELETE, library.delete_macro)
 
 
 def register_messages(broker: RabbitBroker, messages: MessageOperations) -> None:

@@ -12,6 +12,8 @@ from tickets_service.conversations import ConversationOperations
 from tickets_service.customer_updates import CustomerUpdater
 from tickets_service.customers import CustomerOperations
 from tickets_service.domain.webhooks import RetryPolicy
+from tickets_service.library import LibraryOperations
+from tickets_service.library_store import MACROS, REPLIES, LibraryStore
 from tickets_service.message_store import MessageStore
 from tickets_service.messages import MessageOperations
 from tickets_service.outbox import Outbox
@@ -92,6 +94,18 @@ class TicketsService(ServiceHost):
         )
         self.operations.send_note = self.messages.send_note
         self.operations.tell_customer = self.messages.tell
+        self.library_stores = (
+            LibraryStore(self.database, REPLIES),
+            LibraryStore(self.database, MACROS),
+        )
+        self.library = LibraryOperations(
+            replies=self.library_stores[0],
+            macros=self.library_stores[1],
+            tickets=self.store,
+            config=self.config,
+            clock=self.clock,
+        )
+        self.operations.find_macro = self.library.macros.usable
         self.customer_updates = CustomerUpdater(self.store, self.config, self.messages)
         self.config.on_updates_changed = self._follow_customer_updates
         self.customer_updates_bound = False
@@ -134,6 +148,7 @@ class TicketsService(ServiceHost):
             self.health,
         )
         handlers.register_messages(self.broker, self.messages)
+        handlers.register_library(self.broker, self.library, self.operations)
         handlers.register_saved_views(self.broker, self.saved_views)
         handlers.register_customer_updates(self.broker, self.customer_updates)
         handlers.register_follow_ups(self.broker, self.operations)
@@ -156,6 +171,8 @@ class TicketsService(ServiceHost):
     async def prepare(self) -> None:
         await self.store.ensure_indexes()
         await self.webhook_store.ensure_indexes()
+        for library_store in self.library_stores:
+            await library_store.ensure_indexes()
         await self.saved_view_store.ensure_indexes()
         # The embedded engine is one process: nothing writes during the recount there. As a
         # clean stop left it, every write it began had finished: its counters are whole.

@@ -20,6 +20,7 @@ from tickets_service.configuration import ConfigCache
 from tickets_service.domain import bulk, cursors, search, similar, sla, tally, visibility
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
+from tickets_service.domain.macros import MacroRun, apply_macro, changes_of
 from tickets_service.domain.similar import Match
 from tickets_service.domain.ticket import OPEN_STATES, Outcome, Ticket, TicketState, resumable
 from tickets_service.domain.tickets import (
@@ -38,6 +39,7 @@ from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import Empty, Pagination
 from uts_shared.contracts.config import SimilarTickets as SimilarRules
 from uts_shared.contracts.config import fallback_category
+from uts_shared.contracts.replies import Macro
 from uts_shared.contracts.sla import SlaPolicy
 from uts_shared.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 
@@ -51,6 +53,7 @@ TellCustomer = Callable[[str, str, str, str], Awaitable[object]]
 """(conversation id, ticket id, text, request key): an outbound message, sent once per key."""
 INCIDENTS_BATCH = 200
 """A resolved problem's incidents are resolved this many at a time."""
+FindMacro = Callable[[t.Principal, str], Awaitable[Macro]]
 StillValid = Callable[[TicketState, TicketState], bool]
 Loaded = tuple[TicketState, dict[str, str | None]]
 """A ticket as read for a change, with the request keys already applied to it."""
@@ -177,6 +180,8 @@ class TicketOperations:
         """Sends a public note to the customer as a message (`sendToCustomer`)."""
         self.tell_customer: TellCustomer | None = None
         """Tells a customer of a merge or of their incident's resolution (an outbound message)."""
+        self.find_macro: FindMacro | None = None
+        """A macro the principal may use (the reply library's), or NotFound."""
 
     async def reindex_search(self, _: Empty) -> t.Reindexed:
         """Every ticket's search terms recomputed from its id, subject and description."""
@@ -599,6 +604,25 @@ class TicketOperations:
             await self.send_note(result.ticket, note)
         return result
 
+    async def apply_macro(self, cmd: t.ApplyMacro) -> t.MacroApplied:
+        """`apply_macro` answered with the ticket and what changed; the macro's reply goes to
+        the customer (a replay sends the same message id again: it is sent once)."""
+        outcome, reply = await self._run_macro(cmd)
+        ticket = agent_view(outcome.ticket)
+        return t.MacroApplied(ticket=ticket, changes=changes_of(outcome.events), reply=reply)
+
+    async def _run_macro(
+        self, cmd: t.ApplyMacro, loaded: Loaded | None = None
+    ) -> tuple[Outcome, t.Note | None]:
+        outcome = await self.execute(cmd, loaded)
+        reply = outcome.note
+        if reply is None and cmd.request_key is not None:
+            wanted = note_id_for(f"{cmd.request_key}:reply")
+            reply = next((n for n in outcome.ticket.notes if n.id == wanted), None)
+        if reply is not None and self.send_note is not None:
+            await self.send_note(agent_view(outcome.ticket), reply)
+        return outcome, reply
+
     async def execute(self, cmd: t.TicketCommand, loaded: Loaded | None = None) -> Outcome:
         """One path for every command: the checks that need configuration or another read,
         then load (in the writer's visibility scope), decide on the aggregate, one
@@ -990,6 +1014,39 @@ class TicketOperations:
                 return Plan(lambda ticket, now: ticket.recategorize(source, target, by=by, now=now))
             case t.AddAttachment(attachment=attachment, by=by):
                 return Plan(lambda ticket, now: ticket.add_attachment(attachment, by=by, now=now))
+            case (
+                t.MergeTicket()
+                | t.AbsorbMerged()
+                | t.LinkTicket()
+                | t.UnlinkTicket()
+                | t.MirrorLink()
+                | t.ResolveIncident()
+            ):
+                return await self._plan_between(cmd)
+            case t.ApplyMacro():
+                return await self._plan_macro(cmd)
+            case t.SubmitFeedback(rating=rating, comment=comment, customer_id=customer_id):
+                if customer_id is not None:
+                    owner = await self._store.get_ticket(cmd.ticket_id)
+                    if owner is None or owner.customer_id != customer_id:
+                        raise _not_found(cmd.ticket_id)
+                return Plan(
+                    lambda ticket, now: ticket.record_feedback(
+                        rating, comment, by=customer_id, now=now
+                    )
+                )
+
+    async def _plan_between(
+        self,
+        cmd: t.MergeTicket
+        | t.AbsorbMerged
+        | t.LinkTicket
+        | t.UnlinkTicket
+        | t.MirrorLink
+        | t.ResolveIncident,
+    ) -> Plan:
+        """The plans of the changes touching two tickets (merges, links, incidents)."""
+        match cmd:
             case t.MergeTicket(into=into):
                 survivor = await self._other(into, "into", cmd.visible_to)
                 merge = cmd
@@ -1046,15 +1103,24 @@ class TicketOperations:
                     ),
                     still_valid=_same_status,
                 )
-            case t.SubmitFeedback(rating=rating, comment=comment, customer_id=customer_id):
-                if customer_id is not None:
-                    owner = await self._store.get_ticket(cmd.ticket_id)
-                    if owner is None or owner.customer_id != customer_id:
-                        raise _not_found(cmd.ticket_id)
+
+    async def _plan_macro(self, cmd: t.ApplyMacro) -> Plan:
+        """A macro the principal may use, rendered for the ticket, applied as one change."""
+        match cmd:
+            case t.ApplyMacro(macro_id=macro_id, by=by, by_name=by_name):
+                if self.find_macro is None:
+                    raise NotFound(f"Macro '{macro_id}' not found", context={"id": macro_id})
+                macro = await self.find_macro(cmd.principal or t.Principal(id=by), macro_id)
+                terminology = await self._config.terminology()
+                key = cmd.request_key
+                note_id = note_id_for(f"{key}:note") if key else self._ids()
+                reply_id = note_id_for(f"{key}:reply") if key else self._ids()
                 return Plan(
-                    lambda ticket, now: ticket.record_feedback(
-                        rating, comment, by=customer_id, now=now
-                    )
+                    lambda ticket, now: apply_macro(
+                        ticket, macro, MacroRun(by, by_name, now, note_id, reply_id, terminology)
+                    ),
+                    cmd.expected_version,
+                    _same_status if macro.actions.status is not None else _always,
                 )
 
     async def bulk(self, req: t.BulkTickets) -> t.BulkResult:
@@ -1101,7 +1167,11 @@ class TicketOperations:
                 return bulk.refusal(ticket_id, _not_found(ticket_id))
             async with running:
                 try:
-                    outcome = await self.execute(command_for(ticket_id), loaded)
+                    command = command_for(ticket_id)
+                    if isinstance(command, t.ApplyMacro):
+                        outcome, _ = await self._run_macro(command, loaded)
+                    else:
+                        outcome = await self.execute(command, loaded)
                 except DomainError as exc:
                     return bulk.refusal(ticket_id, exc)
             return t.BulkItem(

@@ -8,7 +8,7 @@ import { TicketStatus } from './models';
 import { STATUSES } from '../tickets/ticket-workflow';
 
 /** The gateway's error `reason`s the console words itself (the `error` text is English). */
-export const WORDED_REASONS = ['invalid_credentials', 'agent_email_taken', 'phone_taken', 'version_conflict', 'status_moved', 'view_name_taken', 'too_many_views'] as const;
+export const WORDED_REASONS = ['invalid_credentials', 'agent_email_taken', 'phone_taken', 'version_conflict', 'status_moved', 'view_name_taken', 'too_many_views', 'shared_admins_only', 'canned_reply_not_found', 'macro_not_found', 'library_full', 'macro_reply_without_conversation'] as const;
 type Reason = (typeof WORDED_REASONS)[number];
 
 type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;

@@ -7,6 +7,10 @@ import { Language, Priority, Terminology, TicketStatus } from './models';
 
 type Params = Record<string, string | number>;
 
+/** Texts of a lazily loaded part of the console in both languages (kept out of the initial
+ * bundle's `MESSAGES`), worded by `I18nService.local` as `t()` words its own. */
+export type LocalMessages<K extends string> = Record<Language, Record<K, string>>;
+
 const DEFAULT_TERMS: Record<Language, Terminology> = {
   es: {
     ticketSingular: 'ticket',
@@ -47,7 +51,15 @@ export class I18nService {
   }
 
   t(key: MessageKey, params: Params = {}): string {
-    const template: string = MESSAGES[this.language()][key] ?? key;
+    return this.fill(MESSAGES[this.language()][key] ?? key, params);
+  }
+
+  /** One of a lazily loaded part's own texts (`LocalMessages`), worded as `t()` words. */
+  local<K extends string>(messages: LocalMessages<K>, key: K, params: Params = {}): string {
+    return this.fill(messages[this.language()][key] ?? key, params);
+  }
+
+  private fill(template: string, params: Params): string {
     const values: Record<string, string | number> = { ...this.terms(), ...params };
     return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
       name in values ? String(values[name]) : whole,

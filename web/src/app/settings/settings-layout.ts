@@ -34,5 +34,6 @@ export class SettingsLayout {
     { path: 'agents', label: 'settings.agents' },
     { path: 'api-tokens', label: 'settings.apiTokens' },
     { path: 'webhooks', label: 'settings.webhooks' },
+    { path: 'replies', label: 'settings.replies' },
   ];
 }

@@ -19,6 +19,7 @@ export const SETTINGS_ROUTES: Routes = [
       { path: 'history', loadComponent: () => import('./history-settings').then((m) => m.HistorySettings) },
       { path: 'agents', loadComponent: () => import('./agents-settings').then((m) => m.AgentsSettings) },
       { path: 'api-tokens', loadComponent: () => import('./api-tokens-settings').then((m) => m.ApiTokensSettings) },
+      { path: 'replies', loadComponent: () => import('../replies/replies-page').then((m) => m.RepliesPage) },
       { path: 'webhooks', loadComponent: () => import('./webhooks-settings').then((m) => m.WebhooksSettings) },
     ],
   },

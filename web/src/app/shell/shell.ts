@@ -116,6 +116,8 @@ export class Shell {
       { path: '/conversations', label: this.i18n.t('nav.conversations') },
       { path: '/customers', label: this.i18n.t('nav.customers') },
     ];
+    // Admins manage the shared ones under Settings; every agent keeps its own here.
+    if (!this.auth.isAdmin) links.push({ path: '/replies', label: this.i18n.t('nav.replies') });
     if (this.auth.isAdmin) links.push({ path: '/settings', label: this.i18n.t('nav.settings') });
     return links;
   }

@@ -9,6 +9,7 @@ import { AuthService } from '../core/auth.service';
 import { I18nService } from '../core/i18n.service';
 import { Ticket, TicketStatus } from '../core/models';
 import { TicketService } from './ticket.service';
+import { CannedReplyPicker } from '../widgets/canned-reply-picker';
 import { TicketCloseForm } from './ticket-close';
 import { acceptsFeedback, canResolve, closesWithReason, nextStatuses, plainMoves } from './ticket-workflow';
 
@@ -22,7 +23,7 @@ const PRIMARY = 'rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-w
  * reloaded. */
 @Component({
   selector: 'app-ticket-actions',
-  imports: [AsyncPipe, ReactiveFormsModule, TicketCloseForm],
+  imports: [AsyncPipe, CannedReplyPicker, ReactiveFormsModule, TicketCloseForm],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="space-y-4" [attr.aria-label]="i18n.t('ticket.actions')">
@@ -77,7 +78,7 @@ const PRIMARY = 'rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-w
 
       <form [formGroup]="noteForm" (ngSubmit)="addNote()" class="space-y-2">
         <h3 class="text-xs font-semibold uppercase tracking-wide text-gray-500">{{ i18n.t('ticket.addNote') }}</h3>
-        <textarea formControlName="content" rows="3" [class]="input" [attr.aria-label]="i18n.t('ticket.noteContent')" data-testid="note-content"></textarea>
+        <textarea formControlName="content" rows="3" [class]="input" [appCannedReplies]="ticket().ticketId" [attr.aria-label]="i18n.t('ticket.noteContent')" data-testid="note-content"></textarea>
         <div class="flex flex-wrap items-center justify-between gap-2">
           <label class="flex items-center gap-2 text-sm text-gray-700">
             <input type="checkbox" formControlName="internal" class="h-4 w-4 rounded border-gray-300" data-testid="note-internal" />

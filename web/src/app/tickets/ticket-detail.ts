@@ -18,6 +18,7 @@ import { CategoryChip } from './category-chip';
 import { PriorityMark } from './priority-mark';
 import { SlaBadge } from './sla-badge';
 import { TicketActions } from './ticket-actions';
+import { TicketMacros } from './ticket-macros';
 import { TicketAttachments } from './ticket-attachments';
 import { TicketIncidents } from './ticket-incidents';
 import { TicketLocation } from './ticket-location';
@@ -40,7 +41,7 @@ interface Related {
  * room): any event about it, SLA warnings and breaches included, reloads it. */
 @Component({
   selector: 'app-ticket-detail',
-  imports: [AsyncPipe, RouterLink, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketActions, ConversationPanel, TicketAttachments, TicketIncidents, TicketLocation, TicketSlaPanel, TicketStatusBadge, TicketTable],
+  imports: [AsyncPipe, RouterLink, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketActions, ConversationPanel, TicketAttachments, TicketIncidents, TicketLocation, TicketSlaPanel, TicketStatusBadge, TicketTable, TicketMacros],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <a routerLink="/tickets" class="mb-3 inline-block text-sm text-indigo-700 hover:underline">← {{ i18n.t('ticket.back') }}</a>
@@ -170,6 +171,7 @@ interface Related {
           <app-ticket-incidents [ticket]="ticket" (changed)="reload()" />
           <div class="rounded-lg border border-gray-200 bg-white p-4">
             <app-ticket-actions [ticket]="ticket" (changed)="replace($event)" (stale)="reload()" />
+            <app-ticket-macros [ticket]="ticket" (changed)="replace($event)" (stale)="reload()" />
           </div>
         </aside>
       </div>

@@ -965,6 +965,37 @@ class SimilarTickets(WireModel):
     tickets: list[SimilarTicket]
 
 
+class ApplyMacro(TicketWrite):
+    """A macro's actions (`contracts/replies.py`) applied as one change: one conditional write,
+    one event per change it makes; an action the ticket's state refuses (an illegal status
+    change) refuses the whole macro and nothing is written. Its texts are rendered for the
+    ticket; its reply goes to the customer as `sendToCustomer` notes do."""
+
+    model_config = example(
+        {"ticketId": "LUX-2026-000001", "macroId": "5b0e7f2c", "by": "a7c1e3f5", "requestKey": "k1"}
+    )
+
+    kind: Literal["apply_macro"] = "apply_macro"
+    ticket_id: Id
+    macro_id: Id
+    by: Id
+    by_name: AgentName | None = None
+    expected_version: int | None = None
+
+
+MacroChange = Literal["assignee", "status", "priority", "tags", "note", "reply"]
+
+
+class MacroApplied(WireModel):
+    """The ticket after a macro, and what the macro changed on it (none: a replay, or nothing
+    differed)."""
+
+    ticket: TicketView
+    changes: list[MacroChange]
+    reply: Note | None = None
+    """The note sent to the customer, if the macro had a reply."""
+
+
 TicketCommand = Annotated[
     UpdateTicket
     | AssignTicket
@@ -981,7 +1012,8 @@ TicketCommand = Annotated[
     | LinkTicket
     | UnlinkTicket
     | MirrorLink
-    | ResolveIncident,
+    | ResolveIncident
+    | ApplyMacro,
     Field(discriminator="kind"),
 ]
 """Every write to an existing ticket, told apart by `kind`: the tickets service handles each
@@ -1030,9 +1062,8 @@ class BulkClose(WireModel):
 
 
 class BulkMacro(WireModel):
-    """EXTENSION POINT (macros): a saved macro applied to each ticket. Macros live on another
-    branch; until they land, the tickets service refuses this action as a whole
-    (`reason: macros_unavailable`, see `tickets_service/domain/bulk.py`)."""
+    """A saved macro (`/macros`) applied to each ticket as its own `ApplyMacro`: one write, its
+    changes' events, its reply sent to that ticket's customer."""
 
     kind: Literal["macro"] = "macro"
     macro_id: Id
@@ -1334,6 +1365,9 @@ RECATEGORIZE_OPEN = Rpc(
     Recategorized,
     "Move the open tickets of categories a preset removes, one command each",
 )
+APPLY_MACRO = Rpc(
+    "tickets.apply_macro", ApplyMacro, MacroApplied, "A macro's actions as one change"
+)
 STATS = Rpc("tickets.stats", StatsQuery, TicketStats, "Counts by status/priority/escalated")
 PREVIEW_NEXT_ID = Rpc(
     "tickets.next_id.preview", PreviewNextId, NextId, "The id the next ticket would get"
@@ -1468,6 +1502,7 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
     UNLINK,
     LINK_INCIDENTS,
     SIMILAR,
+    APPLY_MACRO,
     STATS,
     LIST_CHANGES,
     PREVIEW_NEXT_ID,

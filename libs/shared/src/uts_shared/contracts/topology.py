@@ -27,6 +27,7 @@ CONTRACT_MODULES = (
     "ai_tools",
     "agents",
     "webhooks",
+    "replies",
     "saved_views",
 )
 SERVICES = ("config", "tickets", "ai-tools")

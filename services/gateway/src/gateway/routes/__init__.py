@@ -15,6 +15,7 @@ from gateway.routes import (
     config,
     conversations,
     customers,
+    library,
     messages,
     tickets,
     views,
@@ -37,6 +38,6 @@ def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
     found += [messages.router, attachments.router]
     found += [auth.router, agents.router, api_tokens.router]
     found += [config.reads, *config.setting_routers(settings), config.router]
-    found += [webhooks.router, views.router]
+    found += [webhooks.router, views.router, library.replies, library.macros]
     found += [ai_routes.router, openai_routes.router]
     return found

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from gateway.auth import Agent, CurrentAgent, TokenPrincipal, current_agent
@@ -52,8 +52,8 @@ from uts_shared.contracts.tickets import (
     TicketView,
 )
 from uts_shared.contracts.tickets import Query as SearchWords
-from uts_shared.errors import Conflict, PreconditionFailed, ValidationFailed
-from uts_shared.messaging import RpcClient
+from uts_shared.errors import Conflict, Forbidden, PreconditionFailed, ValidationFailed
+from uts_shared.messaging import JSON, RpcClient, encode
 
 TicketId = Id
 """As the tickets service reads it: trimmed, not blank."""
@@ -964,3 +964,57 @@ async def similar_tickets(
         ticket_id=ticket_id, limit=limit, visible_to=await visibility.restricted_to(agent)
     )
     return answer_fields(await rpc.call_raw(tickets.SIMILAR, request))
+
+
+class MacroAppliedOut(Ok):
+    ticket: TicketView
+    changes: list[tickets.MacroChange]
+    """What the macro changed, in its order (none: nothing differed, or a replay)."""
+    reply: Note | None = None
+    """The note sent to the customer, if the macro has a reply."""
+
+
+@router.post(
+    "/{ticket_id}/macros/{macro_id}",
+    response_model=None,
+    responses={
+        200: {"model": MacroAppliedOut},
+        403: {"description": "API tokens can't apply macros: sign in as an agent"},
+        404: {"description": "Unknown ticket, or no macro by that id the agent may use"},
+        409: {
+            "description": "The ticket's state refuses one of the macro's actions (nothing "
+            "is written), or its version moved"
+        },
+        422: {"description": "The macro has a reply and the ticket no conversation"},
+        **PRECONDITION,
+    },
+)
+async def apply_macro(
+    ticket_id: TicketId,
+    macro_id: Annotated[Id, Path()],
+    caller: CallerDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Apply a macro (`/api/v2/macros`) as one change: its assignee, status, priority, tags,
+    internal note and reply to the customer, each recorded and announced as it would be on its
+    own, in one write at one new version; an action the ticket refuses (an illegal status
+    change) refuses the whole macro. Variables are filled for the ticket."""
+    if isinstance(caller.agent, TokenPrincipal):
+        raise Forbidden("API tokens can't apply macros: sign in as an agent", reason="agents_only")
+    request = tickets.ApplyMacro(
+        **caller.command(
+            ticket_id,
+            macro_id=macro_id,
+            by=caller.agent.id,
+            by_name=await caller.directory.name_of(caller.agent),
+            expected_version=expected_version(if_match, None),
+        )
+    )
+    try:
+        result = await caller.rpc.call(tickets.APPLY_MACRO, request)
+    except Conflict as exc:
+        if if_match is not None and "expectedVersion" in exc.context:
+            raise PreconditionFailed(exc.message, context=exc.context) from None
+        raise
+    out = MacroAppliedOut(ticket=result.ticket, changes=result.changes, reply=result.reply)
+    return Response(encode(out), media_type=JSON, headers=etag(result.ticket.version))

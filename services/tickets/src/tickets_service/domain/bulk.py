@@ -10,7 +10,7 @@ from typing import Any
 
 from tickets_service.domain.ticket import InvalidTransition
 from uts_shared.contracts import tickets as t
-from uts_shared.errors import DomainError, FieldError, ValidationFailed
+from uts_shared.errors import DomainError, ValidationFailed
 
 S = t.TicketStatus
 
@@ -50,26 +50,14 @@ def command_for(req: t.BulkTickets, ticket_id: str) -> t.TicketCommand:
             return t.UpdateTicket(**common, changes=changes, by=req.by)
         case t.BulkTag(add=add, remove=remove):
             return t.TagTicket(**common, add=add, remove=remove, by=req.by)
-        case t.BulkMacro():
-            # EXTENSION POINT (macros): a macro's commands for this ticket go here once
-            # macros exist; `check` refuses the action before any ticket is touched.
-            raise macros_unavailable()
-
-
-def macros_unavailable() -> ValidationFailed:
-    return ValidationFailed(
-        "action: macros are not available yet",
-        details=[FieldError(field="action.kind", reason="macros are not available yet")],
-        reason="macros_unavailable",
-    )
+        case t.BulkMacro(macro_id=macro_id):
+            return t.ApplyMacro(**common, macro_id=macro_id, by=req.by, by_name=req.by_name)
 
 
 def check(req: t.BulkTickets) -> None:
     """What refuses the whole request before any ticket is touched."""
     if (req.ticket_ids is None) == (req.filter is None):
         raise ValidationFailed.on("ticketIds", "give either ticketIds or filter, not both")
-    if isinstance(req.action, t.BulkMacro):
-        raise macros_unavailable()
 
 
 def refusal(ticket_id: str, exc: DomainError) -> t.BulkItem:
