@@ -16,6 +16,7 @@ from gateway.routes import (
     conversations,
     customers,
     messages,
+    notifications,
     tickets,
     webhooks,
 )
@@ -34,7 +35,7 @@ def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
     """
     found: list[APIRouter] = [tickets.router, customers.router, conversations.router]
     found += [messages.router, attachments.router]
-    found += [auth.router, agents.router, api_tokens.router]
+    found += [auth.router, agents.router, api_tokens.router, notifications.router]
     found += [config.reads, *config.setting_routers(settings), config.router]
     found += [webhooks.router]
     found += [ai_routes.router, openai_routes.router]
