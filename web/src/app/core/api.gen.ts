@@ -1115,7 +1115,8 @@ export interface paths {
         };
         /**
          * Ticket Changes
-         * @description Tickets changed since `cursor` (leave it out the first time), oldest change first, for
+         * @description Tickets changed since `cursor` (leave it out the first time; `since` then starts at a
+         *     moment rather than at the beginning), oldest change first, for
          *     systems that keep a copy: store `nextCursor` and call again with it (at once while
          *     `hasMore`, else after your polling interval). A ticket changed again comes again; changes
          *     younger than a couple of seconds wait for the next call.
@@ -10066,6 +10067,7 @@ export interface operations {
         parameters: {
             query?: {
                 cursor?: string;
+                since?: string;
                 limit?: number;
             };
             header?: never;
