@@ -187,7 +187,10 @@ class Notifications:
         if changed:
             ids = [notification_id] if notification_id is not None else None
             read = NotificationsRead(agent_id=agent_id, ids=ids, ticket_id=ticket_id, unread=unread)
-            await self._publish(contract.NOTIFICATIONS_READ, read)
+            try:
+                await self._publish(contract.NOTIFICATIONS_READ, read)
+            except Exception as exc:  # stored: the agent's other tabs catch up at their next load
+                log.warning("could not announce notifications read by %s: %r", agent_id, exc)
         return unread
 
 
