@@ -104,7 +104,10 @@ export class SocketService implements OnDestroy {
     socket.on('connect', () => {
       for (const ticketId of this.rooms) socket.emit('join_ticket', { ticketId });
       if (this.everConnected) this.catchUp();
-      else this.connectedState.next(true);
+      else {
+        this.droppedAt = null; // failed first attempts are no drop: nothing was shown yet
+        this.connectedState.next(true);
+      }
       this.everConnected = true;
     });
     socket.on('disconnect', () => this.dropped());
