@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -69,9 +70,7 @@ def console(infra_env: Infra, tmp_path_factory: pytest.TempPathFactory) -> Itera
         )
         try:
             with httpx.Client(base_url=f"{host.url}/api/v2", timeout=10) as bootstrap:
-                r = bootstrap.post(
-                    "/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-                )
+                r = _first_login(bootstrap)
                 assert r.status_code == 200, r.text
                 body = r.json()
             admin = Login(body["token"], body["agent"], ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -81,6 +80,21 @@ def console(infra_env: Infra, tmp_path_factory: pytest.TempPathFactory) -> Itera
         finally:
             host.stop()
             openai.stop()
+
+
+def _first_login(client: httpx.Client) -> httpx.Response:
+    """The admin's sign-in, once the gateway answers: on a busy machine the host may print its
+    banner before the gateway's port is open (it waits 60 s for `/ready`, then goes on)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            return client.post(
+                "/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+            )
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture(scope="session")

@@ -74,3 +74,20 @@ async def test_a_cursor_this_api_did_not_give_is_refused_naming_it(
     with pytest.raises(ValidationFailed) as caught:
         await env.rpc.call(t.LIST_CHANGES, t.ListChanges(cursor=cursor))
     assert "cursor" in str(caught.value)
+
+
+async def test_the_feed_starts_at_a_moment_given_without_a_cursor(
+    feed: tuple[TicketsEnv, FakeClock],
+) -> None:
+    env, clock = feed
+    customer = await env.customer()
+    before = (await env.ticket(customer)).ticket_id
+    clock.advance(10)
+    since = clock.now()
+    clock.advance(1)
+    after = (await env.ticket(customer)).ticket_id
+    clock.advance(5)
+    page = await env.rpc.call(t.LIST_CHANGES, t.ListChanges(since=since))
+    assert [s.ticket_id for s in page.tickets] == [after]
+    everything, _ = await read_all(env, None, limit=10)
+    assert before in everything

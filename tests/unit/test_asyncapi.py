@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from uts_shared.asyncapi import asyncapi_document, routes
-from uts_shared.contracts import ai_tools, config, messages, tickets, webhooks
+from uts_shared.contracts import ai_tools, config, messages, notifications, tickets, webhooks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +45,11 @@ def test_the_socket_io_events_are_documented_on_their_own_server() -> None:
         for c in doc["channels"].values()
         if c.get("servers") == [{"$ref": "#/servers/socketio"}]
     }
-    assert names == {*tickets.SOCKET_EVENT_NAMES.values(), *messages.SOCKET_EVENT_NAMES.values()}
+    assert names == {
+        *tickets.SOCKET_EVENT_NAMES.values(),
+        *messages.SOCKET_EVENT_NAMES.values(),
+        *notifications.SOCKET_EVENT_NAMES.values(),
+    }
 
 
 def test_every_documented_example_is_a_message_its_model_accepts() -> None:
@@ -88,8 +92,10 @@ def test_the_document_names_the_exchanges_work_queues_and_their_bindings() -> No
         ("uts.events", "tickets.customer-updates", "ticket.updated"),
         ("uts.events", "tickets.customer-updates", "ticket.resolved"),
         ("uts.events", "ai-tools.openai-webhooks", "openai.response.*"),
+        *(("uts.events", "gateway.notifications", key) for key in notifications.BINDINGS),
         ("uts.dlx", "uts.dead-letters", "#"),
     }
+    assert "conversation.message_created" in notifications.BINDINGS
     intake = channels["queue tickets.webhook-intake"]
     assert "ticket.created" in intake["messages"]
     assert "openai.response.completed" in channels["queue ai-tools.openai-webhooks"]["messages"]

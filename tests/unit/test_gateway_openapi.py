@@ -38,6 +38,9 @@ ANSWERED_BY_THE_GATEWAY = {
     f"{AGENT}/password",
     f"{API}/api-tokens",
     f"{API}/api-tokens/{{token_id}}",
+    f"{API}/notifications",
+    f"{API}/notifications/read",
+    f"{API}/notifications/{{notification_id}}/read",
     "/health",
 }
 """Routes that call no service over the broker."""

@@ -110,9 +110,13 @@ def _add_replies(doc: dict[str, Any], rpcs: list[Rpc[Any, Any]]) -> None:
 
 
 def _add_socket_events(doc: dict[str, Any], events: list[EventType[Any]]) -> None:
-    from uts_shared.contracts import messages, tickets
+    from uts_shared.contracts import messages, notifications, tickets
 
-    socket_names = {**tickets.SOCKET_EVENT_NAMES, **messages.SOCKET_EVENT_NAMES}
+    socket_names = {
+        **tickets.SOCKET_EVENT_NAMES,
+        **messages.SOCKET_EVENT_NAMES,
+        **notifications.SOCKET_EVENT_NAMES,
+    }
 
     doc["servers"]["socketio"] = {
         "host": "gateway:8000",

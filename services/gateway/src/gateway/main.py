@@ -25,6 +25,14 @@ from gateway.auth import Passwords, Tokens, resolve_secret
 from gateway.bodylimit import BodyLimit
 from gateway.config_relay import ConfigRelay
 from gateway.directory import Directory
+from gateway.notification_events import (
+    MentionDirectory,
+    NotificationConsumer,
+    Notifications,
+    broker_publisher,
+    tickets_of_conversation,
+)
+from gateway.notification_store import NotificationStore
 from gateway.proxies import TrustedProxies
 from gateway.ratelimit import AccountAttempts, LoginLimiter
 from gateway.realtime import Realtime
@@ -121,6 +129,15 @@ class Gateway:
         self.attachment_policy.subscribe(
             self.broker_link.broker, "gateway.attachments", settings.instance_id
         )
+        self.notifications = Notifications(
+            NotificationStore(db),
+            directory=MentionDirectory(agent_store),
+            linked_tickets=tickets_of_conversation(self.broker_link.client),
+            publish=broker_publisher(self.broker_link.broker),
+        )
+        self.notification_consumer = NotificationConsumer(
+            self.broker_link.broker, self.notifications
+        )
         self.config_relay = ConfigRelay(
             self.broker_link.broker,
             self.realtime,
@@ -137,6 +154,7 @@ class Gateway:
             s.mongodb_db,
         )
         await self.agents.store.ensure_indexes()
+        await self.notifications.store.ensure_indexes()
         generated = await self.agents.ensure_admin(
             email=s.admin_email,
             password=s.admin_password.get_secret_value() if s.admin_password else None,
@@ -147,6 +165,7 @@ class Gateway:
             _announce_admin(s.admin_email, generated)
         await self.broker_link.start()
         await self.relay.start()
+        await self.notification_consumer.start()
         # Webhooks answered 200 must wait for an ai-tools replica even if none has started yet.
         await declare_work_queue(
             self.broker_link.broker, ai_tools.WEBHOOK_QUEUE, ai_tools.WEBHOOK_BINDING
@@ -246,6 +265,7 @@ def create_app(
     app.state.realtime = gateway.realtime
     app.state.attachments = gateway.attachments
     app.state.attachment_policy = gateway.attachment_policy
+    app.state.notifications = gateway.notifications
 
     errors.install(app)
     app.add_middleware(

@@ -88,6 +88,11 @@ TAGS: list[dict[str, str]] = [
     {"name": "agents", "description": "The agent directory; admins manage agents."},
     {"name": "api-tokens", "description": "Admins' tokens for integrating systems (scopes)."},
     {
+        "name": "notifications",
+        "description": "The signed-in agent's own notifications (assigned, reassigned away, "
+        "mentioned, customer replied, SLA alarms): newest first, unread count, marking read.",
+    },
+    {
         "name": "webhooks",
         "description": "Admins' outbound webhooks: ticket events POSTed to your URL, signed.",
     },

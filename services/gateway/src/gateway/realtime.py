@@ -11,6 +11,11 @@ error in the acknowledgement and joins nothing. When the setting changes, every 
 regrouped (a socket now restricted leaves its ticket rooms); a restricted socket leaves a
 ticket's room when the ticket is given to someone else.
 
+Presence (`gateway.presence`): the sockets in a ticket's room view it; `typing {ticketId}` marks
+the agent typing. Each change goes out as `ticket_presence {ticketId, viewers}` to the ticket's
+room and to `all-tickets` (the lists' chips); `presence {}` is acknowledged with every viewed
+ticket's viewers (`{tickets: {id: viewers}}`).
+
 The relay of ticket events from the broker plugs in by calling `Realtime.emit`: every gateway
 replica runs its own relay for its own clients, so no cross-process Socket.IO manager is needed.
 """
@@ -27,8 +32,10 @@ from pydantic import BaseModel
 
 from gateway.api_token_rules import is_api_token
 from gateway.auth import Agent, TokenCheck
+from gateway.presence import Presence
 from gateway.visibility import Visibility
 from uts_shared.contracts import tickets
+from uts_shared.contracts.agents import display_name
 from uts_shared.errors import DomainError, NotFound, Unauthorized
 from uts_shared.messaging import RpcClient
 
@@ -70,6 +77,7 @@ class Realtime:
         self._sessions = sessions
         self._visibility = visibility
         self._rpc = rpc
+        self.presence = Presence()
         # None = same origin only (python-engineio); non-browser clients send no Origin at all.
         self.sio = socketio.AsyncServer(
             async_mode="asgi", cors_allowed_origins=cors_origins or None, logger=False
@@ -78,6 +86,8 @@ class Realtime:
         self.sio.on("disconnect", self._disconnect)
         self.sio.on("join_ticket", self._join_ticket)
         self.sio.on("leave_ticket", self._leave_ticket)
+        self.sio.on("typing", self._typing)
+        self.sio.on("presence", self._presence)
 
     def asgi(self, other: Any) -> socketio.ASGIApp:
         """Socket.IO at `/socket.io/`, everything else (and the lifespan) to `other`."""
@@ -157,6 +167,8 @@ class Realtime:
 
     async def _disconnect(self, sid: str, reason: Any = None) -> None:
         SOCKETS.dec()
+        for ticket_id in self.presence.drop(sid):
+            await self._announce_presence(ticket_id)
         log.debug("socket %s disconnected (%s)", sid, reason)
 
     @staticmethod
@@ -191,6 +203,9 @@ class Realtime:
         room = ticket_room(ticket_id)
         await self.sio.enter_room(sid, room)
         log.debug("agent %s joined %s", agent.id, room)
+        name = display_name(agent.first_name, agent.last_name)
+        if self.presence.join(ticket_id, sid, agent.id, name):
+            await self._announce_presence(ticket_id)
         return {"success": True, "room": room}
 
     async def _leave_ticket(self, sid: str, data: Any = None) -> dict[str, Any]:
@@ -199,4 +214,20 @@ class Realtime:
             return {"success": False, "error": MALFORMED_TICKET_ID}
         room = ticket_room(ticket_id)
         await self.sio.leave_room(sid, room)
+        if self.presence.leave(ticket_id, sid):
+            await self._announce_presence(ticket_id)
         return {"success": True, "room": room}
+
+    async def _typing(self, sid: str, data: Any = None) -> None:
+        ticket_id = self._ticket_id(data)
+        if ticket_id is not None and self.presence.typing(ticket_id, sid):
+            await self._announce_presence(ticket_id)
+
+    async def _presence(self, sid: str, data: Any = None) -> dict[str, Any]:
+        return {"tickets": self.presence.everywhere()}
+
+    async def _announce_presence(self, ticket_id: str) -> None:
+        payload = {"ticketId": ticket_id, "viewers": self.presence.viewers(ticket_id)}
+        await self.sio.emit(
+            "ticket_presence", payload, room=[ticket_room(ticket_id), ALL_TICKETS_ROOM]
+        )

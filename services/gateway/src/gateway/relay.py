@@ -19,6 +19,9 @@ The conversation events (`conversation.message_created`, `conversation.message_u
 `conversation.handed_off`; bound one by one, the channel system's own `conversation.*` events
 are not for sockets) go to every agent (`agents`): conversations are not scoped by ticket
 visibility.
+
+`notification.created` / `notification.read` (`notification.#`) go to the one agent they are
+for (`agent:{agentId}`): all of its tabs, whichever replica they are connected to.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from gateway.realtime import (
     ticket_room,
 )
 from uts_shared import json_depth
-from uts_shared.contracts import messages, tickets
+from uts_shared.contracts import messages, notifications, tickets
 from uts_shared.contracts.base import EVENTS_EXCHANGE, Event
 from uts_shared.messaging import (
     MalformedMessage,
@@ -63,8 +66,13 @@ _EVENTS: dict[str, tuple[type[Event[Any]], str]] = {
         kind.routing_key: (kind.envelope, messages.SOCKET_EVENT_NAMES[kind.routing_key])
         for kind in messages.EVENTS
     },
+    **{
+        kind.routing_key: (kind.envelope, notifications.SOCKET_EVENT_NAMES[kind.routing_key])
+        for kind in notifications.EVENTS
+    },
 }
 CONVERSATION_BINDINGS = tuple(kind.routing_key for kind in messages.EVENTS)
+NOTIFICATION_BINDING = "notification.#"
 _CONVERSATION_PAYLOADS = (messages.MessageEvent, messages.ConversationHandedOff)
 
 
@@ -107,6 +115,10 @@ def audience(data: BaseModel) -> list[str]:
     """The rooms an event's payload goes to (see the module docstring)."""
     if isinstance(data, _CONVERSATION_PAYLOADS):
         return [AGENTS_ROOM]
+    if isinstance(data, notifications.NotificationCreated):
+        return [agent_room(data.notification.agent_id)]
+    if isinstance(data, notifications.NotificationsRead):
+        return [agent_room(data.agent_id)]
     if isinstance(data, tickets.TicketCreated):
         ticket = data.ticket
         rooms = [ALL_TICKETS_ROOM, ticket_room(ticket.ticket_id), viewers(ticket.assigned_agent)]
@@ -153,10 +165,10 @@ class TicketRelay:
 
     async def start(self) -> None:
         """Call once the broker is connected: the dead-letter exchange rejects go to must exist;
-        the queue takes the conversation events too."""
+        the queue takes the conversation and notification events too."""
         await declare_topology(self._broker)
         queue = await self._broker.declare_queue(self.queue)
-        for binding in CONVERSATION_BINDINGS:
+        for binding in (*CONVERSATION_BINDINGS, NOTIFICATION_BINDING):
             await queue.bind(EVENTS_EXCHANGE, routing_key=binding)
 
     async def handle(self, routing_key: str, body: bytes, message: RabbitMessage) -> None:

@@ -480,6 +480,8 @@ class TicketOperations:
         """Tickets changed since the cursor, oldest change first; changes younger than
         `changes_settle` seconds wait for the next call (a write in flight is never passed)."""
         after = cursors.decode(req.cursor) if req.cursor else None
+        if after is None and req.since is not None:
+            after = (req.since, "")
         until = self._clock.now() - timedelta(seconds=self._settings.changes_settle)
         tickets, more = await self._store.changed_after(after, until, req.limit, req.visible_to)
         if tickets:

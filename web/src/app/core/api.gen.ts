@@ -1189,6 +1189,67 @@ export interface paths {
         patch: operations["updateMacro"];
         trace?: never;
     };
+    "/api/v2/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Notifications
+         * @description The caller's notifications, newest first (`unread=true`: only the unread ones), with
+         *     the unread count and the tickets they are about.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark All Read
+         * @description Mark every unread notification of the caller read (or only those of `ticketId`).
+         */
+        post: operations["markAllRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Read
+         * @description Mark one notification read (again: no change); the unread count after it.
+         */
+        post: operations["markRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/openai/webhook": {
         parameters: {
             query?: never;
@@ -1273,7 +1334,8 @@ export interface paths {
         };
         /**
          * Ticket Changes
-         * @description Tickets changed since `cursor` (leave it out the first time), oldest change first, for
+         * @description Tickets changed since `cursor` (leave it out the first time; `since` then starts at a
+         *     moment rather than at the beginning), oldest change first, for
          *     systems that keep a copy: store `nextCursor` and call again with it (at once while
          *     `hasMore`, else after your polling interval). A ticket changed again comes again; changes
          *     younger than a couple of seconds wait for the next call.
@@ -3520,6 +3582,17 @@ export interface components {
             success: true;
             tiles: components["schemas"]["MapTiles-Output"];
         };
+        /**
+         * MarkRead
+         * @description Body of `POST /notifications/read`: all of the agent's, or only one ticket's.
+         * @example {
+         *       "ticketId": "LUX-2026-000001"
+         *     }
+         */
+        MarkRead: {
+            /** Ticketid */
+            ticketId?: string | null;
+        };
         /** Me */
         Me: {
             agent: components["schemas"]["AgentProfile"];
@@ -3948,6 +4021,66 @@ export interface components {
              */
             success: true;
             ticket: components["schemas"]["TicketView"];
+        };
+        /**
+         * Notification
+         * @example {
+         *       "agentId": "a7c1e3f5",
+         *       "byName": "Ana Ruiz",
+         *       "createdAt": "2026-11-30T10:15:01Z",
+         *       "id": "3b6f0c8e9d2a4f1b8c7e6d5a4b3c2d1e:a7c1e3f5",
+         *       "kind": "assigned",
+         *       "read": false,
+         *       "ticketId": "LUX-2026-000001"
+         *     }
+         */
+        Notification: {
+            /** Agentid */
+            agentId: string;
+            /** By */
+            by: string | null;
+            /** Byname */
+            byName: string | null;
+            /** Clock */
+            clock: string | null;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Excerpt */
+            excerpt: string | null;
+            /** Id */
+            id: string;
+            kind: components["schemas"]["NotificationKind"];
+            /**
+             * Read
+             * @default false
+             */
+            read: boolean;
+            /** Ticketid */
+            ticketId: string;
+        };
+        /**
+         * NotificationKind
+         * @enum {string}
+         */
+        NotificationKind: "assigned" | "reassigned_away" | "mentioned" | "customer_replied" | "sla_warning" | "sla_breached";
+        /** NotificationPage */
+        NotificationPage: {
+            /** Notifications */
+            notifications: components["schemas"]["Notification"][];
+            pagination: components["schemas"]["Pagination"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /** Unread */
+            unread: number;
+            /** Unreadticketids */
+            unreadTicketIds: string[];
         };
         /**
          * Pagination
@@ -5474,6 +5607,17 @@ export interface components {
             conversationId?: string | null;
             /** Phone */
             phone: string;
+        };
+        /** UnreadCount */
+        UnreadCount: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /** Unread */
+            unread: number;
         };
         /**
          * ViewChanges
@@ -12057,6 +12201,202 @@ export interface operations {
             };
         };
     };
+    listNotifications: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    markAllRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MarkRead"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    markRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such notification */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     openaiWebhook: {
         parameters: {
             query?: never;
@@ -12424,6 +12764,7 @@ export interface operations {
         parameters: {
             query?: {
                 cursor?: string;
+                since?: string;
                 limit?: number;
             };
             header?: never;

@@ -9,6 +9,7 @@ import { ConfigService } from '../core/config.service';
 import { I18nService } from '../core/i18n.service';
 import { SocketService, eventTicketId } from '../core/socket.service';
 import { ToastService } from '../core/toast.service';
+import { NotificationBell } from './notification-bell';
 import { Toasts } from './toasts';
 import { GlobalSearch } from '../search/global-search';
 import { DeskShortcuts } from '../keyboard/desk-shortcuts';
@@ -18,7 +19,7 @@ import { KeyboardService } from '../keyboard/keyboard.service';
 /** The signed-in frame: header with navigation, live indicator, the screen, toasts. */
 @Component({
   selector: 'app-shell',
-  imports: [AsyncPipe, RouterOutlet, RouterLink, RouterLinkActive, Toasts, GlobalSearch, ShortcutHelp],
+  imports: [AsyncPipe, RouterOutlet, RouterLink, RouterLinkActive, NotificationBell, Toasts, GlobalSearch, ShortcutHelp],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <a href="#main" (click)="skip($event)" class="sr-only z-50 rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white focus:not-sr-only focus:fixed focus:left-2 focus:top-2" data-testid="skip-link">{{ i18n.t('app.skip') }}</a>
@@ -42,6 +43,7 @@ import { KeyboardService } from '../keyboard/keyboard.service';
             <span class="h-2 w-2 rounded-full" [class]="(socket.connected$ | async) ? 'bg-green-500' : 'bg-gray-300'"></span>
             <span class="hidden lg:inline">{{ (socket.connected$ | async) ? i18n.t('app.live') : i18n.t('app.offline') }}</span>
           </span>
+          <app-notification-bell />
           <span class="hidden text-sm text-gray-700 lg:inline" data-testid="me">{{ auth.agent?.firstName }} {{ auth.agent?.lastName }}</span>
           <button type="button" (click)="auth.logout()" class="hidden rounded-md px-2 py-1 text-sm text-gray-600 hover:bg-gray-100 md:inline-block">{{ i18n.t('app.signOut') }}</button>
           <button type="button" class="rounded-md p-2 text-gray-600 hover:bg-gray-100 md:hidden" (click)="menuOpen.set(!menuOpen())" [attr.aria-expanded]="menuOpen()" aria-controls="mobile-menu">

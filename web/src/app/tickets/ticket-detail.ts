@@ -7,6 +7,7 @@ import { Observable, catchError, combineLatest, distinctUntilChanged, map, of, s
 import { AgentsService } from '../core/agents.service';
 import { toApiError } from '../core/api-error';
 import { I18nService } from '../core/i18n.service';
+import { NotificationService } from '../core/notifications.service';
 import { Conversation, Customer, Ticket, TicketSummary } from '../core/models';
 import { SocketService } from '../core/socket.service';
 import { ToastService } from '../core/toast.service';
@@ -14,6 +15,7 @@ import { ConversationPanel } from '../conversations/conversation-panel';
 import { ConversationService } from '../conversations/conversation.service';
 import { CustomerService, customerName } from '../customers/customer.service';
 import { AgentName } from '../widgets/agent-name';
+import { PresenceChips } from '../widgets/presence-chips';
 import { CategoryChip } from './category-chip';
 import { PriorityMark } from './priority-mark';
 import { SlaBadge } from './sla-badge';
@@ -41,7 +43,7 @@ interface Related {
  * room): any event about it, SLA warnings and breaches included, reloads it. */
 @Component({
   selector: 'app-ticket-detail',
-  imports: [AsyncPipe, RouterLink, AgentName, CategoryChip, PriorityMark, SlaBadge, TicketActions, ConversationPanel, TicketAttachments, TicketIncidents, TicketLocation, TicketSlaPanel, TicketStatusBadge, TicketTable, TicketMacros],
+  imports: [AsyncPipe, RouterLink, AgentName, PresenceChips, CategoryChip, PriorityMark, SlaBadge, TicketActions, ConversationPanel, TicketAttachments, TicketIncidents, TicketLocation, TicketSlaPanel, TicketStatusBadge, TicketTable, TicketMacros],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <a routerLink="/tickets" class="mb-3 inline-block text-sm text-indigo-700 hover:underline">← {{ i18n.t('ticket.back') }}</a>
@@ -52,7 +54,7 @@ interface Related {
       <div class="mb-4 rounded-lg border border-gray-200 bg-white p-4" [class.ring-2]="flash()" [class.ring-amber-300]="flash()">
         <div class="flex flex-wrap items-start justify-between gap-3">
           <div class="min-w-0">
-            <p class="font-mono text-sm text-gray-500" data-testid="ticket-id">{{ ticket.ticketId }}</p>
+            <p class="font-mono text-sm text-gray-500" data-testid="ticket-id">{{ ticket.ticketId }} <app-presence-chips [ticketId]="ticket.ticketId" [onPage]="true" /></p>
             <h1 class="mt-0.5 break-words text-xl font-semibold text-gray-900" data-testid="ticket-subject">{{ ticket.subject }}</h1>
             <div class="mt-2 flex flex-wrap items-center gap-3">
               <app-ticket-status-badge [status]="ticket.status" data-testid="ticket-status" />
@@ -190,6 +192,7 @@ export class TicketDetail implements OnInit {
   private readonly toasts = inject(ToastService);
   private readonly agents = inject(AgentsService);
   private readonly destroyRef = inject(DestroyRef);
+  private readonly notifications = inject(NotificationService);
 
   protected readonly tabs: { id: Tab; label: 'ticket.tabOverview' | 'ticket.tabActivity' | 'ticket.tabRelated' }[] = [
     { id: 'overview', label: 'ticket.tabOverview' },
@@ -251,6 +254,7 @@ export class TicketDetail implements OnInit {
       next: (ticket) => {
         const first = this.ticket()?.ticketId !== ticket.ticketId;
         this.ticket.set(ticket);
+        this.notifications.opened(ticket.ticketId, ticket.updatedAt);
         if (first) this.loadRelated(ticket);
       },
       error: (error: unknown) => {

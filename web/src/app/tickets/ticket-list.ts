@@ -14,6 +14,7 @@ import { ToastService } from '../core/toast.service';
 import { Pager } from '../widgets/pager';
 import { TicketTable } from './ticket-table';
 import { SavedViews } from './saved-views';
+import { ViewCounts } from './view-counts';
 import { ListFilters, TicketListState, VIEWS, ViewName, filtersFromParams, filtersToParams, sameFilters } from './ticket-list.state';
 import { FilterOption, MultiFilter } from '../widgets/multi-filter';
 import { PRIORITIES, STATUSES, statsKey } from './ticket-workflow';
@@ -43,7 +44,7 @@ const SEARCH_DEBOUNCE_MS = 300;
 
     <nav class="mb-3 flex gap-1 overflow-x-auto pb-1 text-sm" [attr.aria-label]="i18n.t('views.title')" data-testid="views">
       @for (view of views; track view.name) {
-        <a routerLink="/tickets" [queryParams]="params(view.filters)" class="shrink-0 rounded-md px-3 py-1.5 font-medium" [class]="isView(view.filters) ? 'bg-indigo-600 text-white' : 'text-gray-700 hover:bg-gray-100'" [attr.aria-current]="isView(view.filters) ? 'page' : null" [attr.data-view]="view.name">{{ viewLabel(view.name) }}</a>
+        <a routerLink="/tickets" [queryParams]="params(view.filters)" class="shrink-0 rounded-md px-3 py-1.5 font-medium" [class]="isView(view.filters) ? 'bg-indigo-600 text-white' : 'text-gray-700 hover:bg-gray-100'" [attr.aria-current]="isView(view.filters) ? 'page' : null" [attr.data-view]="view.name">{{ viewLabel(view.name) }}@if (viewCounts.counts()[view.name] !== undefined) {<span class="ml-1.5 rounded-full bg-black/10 px-1.5 text-xs" [attr.data-view-count]="view.name">{{ viewCounts.counts()[view.name] }}</span>}</a>
       }
       <app-saved-views [filters]="filters()" />
     </nav>
@@ -155,6 +156,7 @@ export class TicketList implements OnInit {
   private readonly socket = inject(SocketService);
   private readonly toasts = inject(ToastService);
   private readonly auth = inject(AuthService);
+  protected readonly viewCounts = inject(ViewCounts);
 
   protected readonly statuses = STATUSES;
   protected readonly priorities = PRIORITIES;
@@ -270,6 +272,7 @@ export class TicketList implements OnInit {
       if (this.search.value.trim() !== filters.search) this.search.setValue(filters.search, { emitEvent: false });
     });
     const subscription = this.state.connect();
+    subscription.add(this.viewCounts.follow().subscribe((counts) => this.viewCounts.counts.set(counts)));
     this.destroyRef.onDestroy(() => subscription.unsubscribe());
     this.search.valueChanges
       .pipe(debounceTime(SEARCH_DEBOUNCE_MS), distinctUntilChanged(), takeUntilDestroyed(this.destroyRef))

@@ -2,9 +2,11 @@ import { ChangeDetectionStrategy, Component, inject, input, output } from '@angu
 import { RouterLink } from '@angular/router';
 
 import { I18nService } from '../core/i18n.service';
+import { NotificationService } from '../core/notifications.service';
 import { TicketSummary } from '../core/models';
 import { CustomerName } from '../customers/customer-name';
 import { AgentName } from '../widgets/agent-name';
+import { PresenceChips } from '../widgets/presence-chips';
 import { CategoryChip } from './category-chip';
 import { PriorityMark } from './priority-mark';
 import { SlaBadge } from './sla-badge';
@@ -16,7 +18,7 @@ import { TicketStatusBadge } from './ticket-status-badge';
  * down on each, and an SLA mark on the tickets whose SLA needs someone (warning or breached). */
 @Component({
   selector: 'app-ticket-table',
-  imports: [RouterLink, CustomerName, AgentName, CategoryChip, PriorityMark, SlaBadge, SlaLeft, TicketStatusBadge],
+  imports: [RouterLink, CustomerName, AgentName, PresenceChips, CategoryChip, PriorityMark, SlaBadge, SlaLeft, TicketStatusBadge],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="hidden overflow-x-auto rounded-lg border border-gray-200 bg-white md:block">
@@ -43,17 +45,20 @@ import { TicketStatusBadge } from './ticket-status-badge';
         </thead>
         <tbody class="divide-y divide-gray-100">
           @for (ticket of tickets(); track ticket.ticketId) {
-            <tr class="transition-colors duration-700 hover:bg-gray-50" [class.bg-amber-50]="highlighted().has(ticket.ticketId)" [class.bg-red-50]="marks().has(ticket.ticketId)" [class.outline]="cursor() === ticket.ticketId" [class.outline-2]="cursor() === ticket.ticketId" [class.outline-indigo-500]="cursor() === ticket.ticketId" [attr.data-cursor]="cursor() === ticket.ticketId || null" [attr.data-highlighted]="highlighted().has(ticket.ticketId) || null" [attr.data-ticket-id]="ticket.ticketId" [attr.data-refused]="marks().get(ticket.ticketId) ?? null">
+            <tr class="transition-colors duration-700 hover:bg-gray-50" [class.bg-amber-50]="highlighted().has(ticket.ticketId)" [class.bg-red-50]="marks().has(ticket.ticketId)" [class.outline]="cursor() === ticket.ticketId" [class.outline-2]="cursor() === ticket.ticketId" [class.outline-indigo-500]="cursor() === ticket.ticketId" [attr.data-cursor]="cursor() === ticket.ticketId || null" [attr.data-highlighted]="highlighted().has(ticket.ticketId) || null" [attr.data-ticket-id]="ticket.ticketId" [attr.data-refused]="marks().get(ticket.ticketId) ?? null" [attr.data-unread]="unread(ticket) || null">
               @if (selectable()) {
                 <td class="px-3 py-2">
                   <input type="checkbox" class="rounded border-gray-300" [checked]="chosen().has(ticket.ticketId)" (change)="toggled.emit(ticket.ticketId)" [attr.aria-label]="i18n.t('bulk.select', { id: ticket.ticketId })" data-testid="select-row" />
                 </td>
               }
               <td class="whitespace-nowrap px-3 py-2 font-mono text-xs">
-                <a [routerLink]="['/tickets', ticket.ticketId]" class="text-indigo-700 hover:underline">{{ ticket.ticketId }}</a>
+                @if (unread(ticket)) {
+                  <span class="mr-1 inline-block h-2 w-2 rounded-full bg-indigo-600 align-middle" [title]="i18n.t('notifications.unreadMark')" data-testid="unread-mark"></span>
+                }
+                <a [routerLink]="['/tickets', ticket.ticketId]" class="text-indigo-700 hover:underline" [class.font-bold]="unread(ticket)">{{ ticket.ticketId }}</a>
               </td>
               <td class="max-w-xs px-3 py-2">
-                <a [routerLink]="['/tickets', ticket.ticketId]" class="block truncate font-medium text-gray-900 hover:underline" [title]="ticket.subject">{{ ticket.subject }}</a>
+                <span class="flex items-center gap-2"><a [routerLink]="['/tickets', ticket.ticketId]" class="block truncate font-medium text-gray-900 hover:underline" [class.font-bold]="unread(ticket)" [title]="ticket.subject">{{ ticket.subject }}</a><app-presence-chips [ticketId]="ticket.ticketId" /></span>
                 @if (ticket.isEscalated) {
                   <span class="mt-0.5 inline-block rounded bg-red-50 px-1.5 text-[11px] font-medium text-red-700">{{ i18n.t('tickets.escalated') }}</span>
                 }
@@ -97,7 +102,7 @@ import { TicketStatusBadge } from './ticket-status-badge';
           }
           <a [routerLink]="['/tickets', ticket.ticketId]" class="block min-w-0 flex-1 rounded-lg border border-gray-200 bg-white p-3 transition-colors duration-700" [class.border-indigo-500]="cursor() === ticket.ticketId" [class.bg-red-50]="marks().has(ticket.ticketId)" [class.bg-amber-50]="highlighted().has(ticket.ticketId)" [attr.data-ticket-id]="ticket.ticketId">
             <div class="flex items-center justify-between gap-2">
-              <span class="font-mono text-xs text-indigo-700">{{ ticket.ticketId }}</span>
+              <span class="font-mono text-xs text-indigo-700" [class.font-bold]="unread(ticket)">@if (unread(ticket)) {<span class="mr-1 inline-block h-2 w-2 rounded-full bg-indigo-600 align-middle" data-testid="unread-mark"></span>}{{ ticket.ticketId }}</span>
               <span class="flex items-center gap-1">
                 @if (attention(ticket)) {
                   <app-sla-badge [sla]="ticket.sla" [showPaused]="false" data-testid="sla-mark" />
@@ -126,6 +131,7 @@ import { TicketStatusBadge } from './ticket-status-badge';
 })
 export class TicketTable {
   protected readonly i18n = inject(I18nService);
+  private readonly notifications = inject(NotificationService);
   readonly tickets = input.required<TicketSummary[]>();
   readonly highlighted = input<ReadonlySet<string>>(new Set());
   readonly showCustomer = input(true);
@@ -142,6 +148,11 @@ export class TicketTable {
   protected allChosen(): boolean {
     const rows = this.tickets();
     return rows.length > 0 && rows.every((ticket) => this.chosen().has(ticket.ticketId));
+  }
+
+  /** Unread notifications about it, or changed since I last opened it. */
+  protected unread(ticket: TicketSummary): boolean {
+    return this.notifications.isUnread(ticket.ticketId, ticket.updatedAt);
   }
 
   protected attention(ticket: TicketSummary): boolean {

@@ -696,6 +696,9 @@ class ListChanges(WireModel):
     passed over."""
 
     cursor: Cursor | None = None
+    since: Instant | None = None
+    """Without a cursor: start at this moment rather than at the beginning (a console catching
+    up after a dropped connection); ignored with a cursor."""
     limit: Limit = 100
     visible_to: VisibleTo = None
 

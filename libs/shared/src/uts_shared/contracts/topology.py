@@ -10,7 +10,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-from uts_shared.contracts import agents, ai_tools, tickets, webhooks
+from uts_shared.contracts import agents, ai_tools, notifications, tickets, webhooks
 from uts_shared.contracts.base import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
@@ -29,6 +29,7 @@ CONTRACT_MODULES = (
     "webhooks",
     "replies",
     "saved_views",
+    "notifications",
 )
 SERVICES = ("config", "tickets", "ai-tools")
 """The services that answer a health RPC (`<service>.health`)."""
@@ -95,6 +96,13 @@ SHARED_QUEUES: tuple[SharedQueue, ...] = (
         (ai_tools.WEBHOOK_BINDING,),
         "ai-tools",
         "Verified OpenAI webhooks the gateway accepted",
+    ),
+    SharedQueue(
+        notifications.QUEUE,
+        EVENTS_EXCHANGE,
+        notifications.BINDINGS,
+        "gateway",
+        "Ticket and conversation events made into agents' notifications",
     ),
     SharedQueue(
         DEAD_LETTER_QUEUE,

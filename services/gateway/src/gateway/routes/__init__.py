@@ -17,6 +17,7 @@ from gateway.routes import (
     customers,
     library,
     messages,
+    notifications,
     tickets,
     views,
     webhooks,
@@ -36,7 +37,7 @@ def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
     """
     found: list[APIRouter] = [tickets.router, customers.router, conversations.router]
     found += [messages.router, attachments.router]
-    found += [auth.router, agents.router, api_tokens.router]
+    found += [auth.router, agents.router, api_tokens.router, notifications.router]
     found += [config.reads, *config.setting_routers(settings), config.router]
     found += [webhooks.router, views.router, library.replies, library.macros]
     found += [ai_routes.router, openai_routes.router]

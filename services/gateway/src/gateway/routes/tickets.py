@@ -134,6 +134,8 @@ class TicketListQuery(TicketFilters):
 
 class ChangesQuery(WireModel):
     cursor: tickets.Cursor | None = None
+    since: Instant | None = None
+    """Without a cursor: the changes from this moment on (ISO 8601), not from the beginning."""
     limit: Limit = 100
 
 
@@ -413,12 +415,16 @@ async def ticket_changes(
     rpc: RpcDep,
     visibility: VisibilityDep,
 ) -> Response:
-    """Tickets changed since `cursor` (leave it out the first time), oldest change first, for
+    """Tickets changed since `cursor` (leave it out the first time; `since` then starts at a
+    moment rather than at the beginning), oldest change first, for
     systems that keep a copy: store `nextCursor` and call again with it (at once while
     `hasMore`, else after your polling interval). A ticket changed again comes again; changes
     younger than a couple of seconds wait for the next call."""
     request = tickets.ListChanges(
-        cursor=query.cursor, limit=query.limit, visible_to=await visibility.restricted_to(agent)
+        cursor=query.cursor,
+        since=query.since,
+        limit=query.limit,
+        visible_to=await visibility.restricted_to(agent),
     )
     result = await rpc.call_raw(tickets.LIST_CHANGES, request)
     return answer_fields(result)
