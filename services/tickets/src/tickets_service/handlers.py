@@ -10,10 +10,12 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 from tickets_service.conversations import ConversationOperations
 from tickets_service.customer_updates import CustomerUpdater
 from tickets_service.customers import CustomerOperations
+from tickets_service.exports import ExportOperations
 from tickets_service.messages import MessageOperations
 from tickets_service.tickets import TicketOperations
 from tickets_service.webhooks import WebhookOperations
 from uts_shared.contracts import messages as m
+from uts_shared.contracts import reports as r
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts import webhooks as wh
 from uts_shared.contracts.agents import AGENT_NAMES_QUEUE, AGENT_UPDATED
@@ -135,3 +137,8 @@ def register_webhooks(broker: RabbitBroker, webhooks: WebhookOperations) -> None
     # Declared on a key nothing publishes; bound to the ticket events only while a subscription
     # is enabled (`WebhookOperations.follow_subscriptions`).
     subscribe_events(broker, work_queue(wh.INTAKE_QUEUE, wh.INTAKE_PARKED), on_ticket_event)
+
+
+def register_reports(broker: RabbitBroker, exports: ExportOperations) -> None:
+    """The CSV export's pages and the admin reports."""
+    serve(broker, r.EXPORT, exports.page)

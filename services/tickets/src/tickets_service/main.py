@@ -12,6 +12,7 @@ from tickets_service.conversations import ConversationOperations
 from tickets_service.customer_updates import CustomerUpdater
 from tickets_service.customers import CustomerOperations
 from tickets_service.domain.webhooks import RetryPolicy
+from tickets_service.exports import ExportOperations
 from tickets_service.message_store import MessageStore
 from tickets_service.messages import MessageOperations
 from tickets_service.outbox import Outbox
@@ -131,6 +132,8 @@ class TicketsService(ServiceHost):
         handlers.register_messages(self.broker, self.messages)
         handlers.register_customer_updates(self.broker, self.customer_updates)
         handlers.register_webhooks(self.broker, self.webhooks)
+        self.exports = ExportOperations(self.store)
+        handlers.register_reports(self.broker, self.exports)
 
     async def _follow_customer_updates(self) -> None:
         """Bind the customer updates' queue to the ticket events while some update is on."""

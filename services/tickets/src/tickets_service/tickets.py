@@ -99,6 +99,28 @@ def _not_found(ticket_id: str) -> NotFound:
     return NotFound(f"Ticket '{ticket_id}' not found", context={"ticketId": ticket_id})
 
 
+def list_filter(req: t.ListTickets, asked: search.Query) -> TicketFilter:
+    """The store's filter for the list's (and the export's) query."""
+    return TicketFilter(
+        status=req.status,
+        category=req.category,
+        priority=req.priority,
+        assigned_agent=req.assigned_agent,
+        unassigned=req.unassigned,
+        customer_id=req.customer_id,
+        conversation_id=req.conversation_id,
+        tag=req.tag,
+        is_escalated=req.is_escalated,
+        created_from=req.created_from,
+        created_to=req.created_to,
+        updated_since=req.updated_since,
+        sla_state=req.sla_state,
+        terms=asked.terms,
+        phrases=asked.phrases,
+        visible_to=req.visible_to,
+    )
+
+
 class TicketOperations:
     """What the ticket RPC handlers call; one instance per service instance."""
 
@@ -343,24 +365,7 @@ class TicketOperations:
         sort_by: SortField = req.sort_by or ("relevance" if terms else "createdAt")
         if sort_by == "relevance" and not terms:
             sort_by = "createdAt"
-        where = TicketFilter(
-            status=req.status,
-            category=req.category,
-            priority=req.priority,
-            assigned_agent=req.assigned_agent,
-            unassigned=req.unassigned,
-            customer_id=req.customer_id,
-            conversation_id=req.conversation_id,
-            tag=req.tag,
-            is_escalated=req.is_escalated,
-            created_from=req.created_from,
-            created_to=req.created_to,
-            updated_since=req.updated_since,
-            sla_state=req.sla_state,
-            terms=terms,
-            phrases=asked.phrases,
-            visible_to=req.visible_to,
-        )
+        where = list_filter(req, asked)
         return await self._page(where, sort_spec(sort_by, req.sort_order), req.page, req.limit)
 
     async def _page(

@@ -20,7 +20,15 @@ from uts_shared.contracts.base import (
     health_rpc,
 )
 
-CONTRACT_MODULES = ("config", "tickets", "messages", "ai_tools", "agents", "webhooks")
+CONTRACT_MODULES = (
+    "config",
+    "tickets",
+    "messages",
+    "ai_tools",
+    "agents",
+    "webhooks",
+    "reports",
+)
 SERVICES = ("config", "tickets", "ai-tools")
 """The services that answer a health RPC (`<service>.health`)."""
 

@@ -15,6 +15,7 @@ from gateway.routes import (
     config,
     conversations,
     customers,
+    exports,
     messages,
     tickets,
     webhooks,
@@ -32,7 +33,13 @@ def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
     Matched in this order, route by route: the busiest area (tickets) first. No two areas share
     a path, so the order changes only how fast a request finds its route.
     """
-    found: list[APIRouter] = [tickets.router, customers.router, conversations.router]
+    # `/tickets/export` before `/tickets/{ticket_id}`.
+    found: list[APIRouter] = [
+        exports.router,
+        tickets.router,
+        customers.router,
+        conversations.router,
+    ]
     found += [messages.router, attachments.router]
     found += [auth.router, agents.router, api_tokens.router]
     found += [config.reads, *config.setting_routers(settings), config.router]
