@@ -233,6 +233,7 @@ async def test_rendered_assistant_has_instructions_and_every_tool(
         "get_ticket_information",
         "request_human_agent",
         "add_ticket_comment",
+        "rate_ticket",
     }
     categories = (await admin_api.get("/config/ticket-categories")).json()["categories"]
     assert category_enum(body["tools"]) == [c["id"] for c in categories]

@@ -73,6 +73,7 @@ _ASSIGNEE_KNOWN = (
     tickets.TicketNoteAdded,
     tickets.TicketResolved,
     tickets.TicketSlaAlarm,
+    tickets.TicketSurveyRequested,
 )
 """Events about one ticket that say who it is assigned to (`assignedAgent`)."""
 

@@ -607,14 +607,16 @@ class TicketOperations:
                 )
             case t.AddAttachment(attachment=attachment, by=by):
                 return Plan(lambda ticket, now: ticket.add_attachment(attachment, by=by, now=now))
-            case t.SubmitFeedback(rating=rating, comment=comment, customer_id=customer_id):
+            case t.SubmitFeedback(
+                rating=rating, comment=comment, customer_id=customer_id, first_only=first_only
+            ):
                 if customer_id is not None:
                     owner = await self._store.get_ticket(cmd.ticket_id)
                     if owner is None or owner.customer_id != customer_id:
                         raise _not_found(cmd.ticket_id)
                 return Plan(
                     lambda ticket, now: ticket.record_feedback(
-                        rating, comment, by=customer_id, now=now
+                        rating, comment, by=customer_id, now=now, first_only=first_only
                     )
                 )
 

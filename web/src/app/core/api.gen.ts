@@ -582,6 +582,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/config/satisfaction-survey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Satisfaction Survey
+         * @description Whether the customer is asked to rate a resolved ticket (1 to 5), on which channels and for which sources, and the question's wording ({ticketSingular}, {ticketPlural}, {ticketId}, {subject}, {agentNoun}).
+         */
+        get: operations["getSatisfactionSurvey"];
+        /**
+         * Update Satisfaction Survey
+         * @description Switch the satisfaction survey on or off (off by default), choose its channels and sources (none listed: every one) and word it.
+         */
+        put: operations["updateSatisfactionSurvey"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/config/settings": {
         parameters: {
             query?: never;
@@ -2909,7 +2933,7 @@ export interface components {
              */
             description?: string;
             /** Eventtypes */
-            eventTypes: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[];
+            eventTypes: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.survey_requested" | "ticket.updated")[];
             /** Url */
             url: string;
         };
@@ -3228,6 +3252,91 @@ export interface components {
          */
         Role: "admin" | "agent";
         /**
+         * SatisfactionSurveyInput
+         * @description The question put to the customer when their ticket is resolved: off unless switched on,
+         *     for the conversation channels and ticket sources listed (none listed: every one), worded
+         *     from a template in the configured terminology (`{ticketSingular}`, `{ticketId}`, ...).
+         * @example {
+         *       "channels": [
+         *         "whatsapp"
+         *       ],
+         *       "enabled": true,
+         *       "sources": [],
+         *       "template": "¿Cómo calificarías la atención a tu {ticketSingular} {ticketId}? Responde con un número del 1 al 5."
+         *     }
+         */
+        "SatisfactionSurvey-Input": {
+            /** Channels */
+            channels?: ("whatsapp" | "web" | "mobile_app" | "email" | "phone")[];
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled?: boolean;
+            /** Sources */
+            sources?: ("ai" | "agent" | "whatsapp" | "web" | "mobile_app")[];
+            /**
+             * Template
+             * @default ¿Cómo calificarías la atención a tu {ticketSingular} {ticketId}? Responde con un número del 1 (mala) al 5 (excelente) y, si quieres, un comentario.
+             */
+            template?: string;
+        };
+        /**
+         * SatisfactionSurveyOutput
+         * @description The question put to the customer when their ticket is resolved: off unless switched on,
+         *     for the conversation channels and ticket sources listed (none listed: every one), worded
+         *     from a template in the configured terminology (`{ticketSingular}`, `{ticketId}`, ...).
+         * @example {
+         *       "channels": [
+         *         "whatsapp"
+         *       ],
+         *       "enabled": true,
+         *       "sources": [],
+         *       "template": "¿Cómo calificarías la atención a tu {ticketSingular} {ticketId}? Responde con un número del 1 al 5."
+         *     }
+         */
+        "SatisfactionSurvey-Output": {
+            /** Channels */
+            channels: ("whatsapp" | "web" | "mobile_app" | "email" | "phone")[];
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled: boolean;
+            /** Sources */
+            sources: ("ai" | "agent" | "whatsapp" | "web" | "mobile_app")[];
+            /**
+             * Template
+             * @default ¿Cómo calificarías la atención a tu {ticketSingular} {ticketId}? Responde con un número del 1 (mala) al 5 (excelente) y, si quieres, un comentario.
+             */
+            template: string;
+        };
+        /** SatisfactionSurveyOut */
+        SatisfactionSurveyOut: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            survey: components["schemas"]["SatisfactionSurvey-Output"];
+        };
+        /** SatisfactionSurveyUpdated */
+        SatisfactionSurveyUpdated: {
+            /**
+             * Message
+             * @default Satisfaction survey updated successfully
+             */
+            message: string;
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            survey: components["schemas"]["SatisfactionSurvey-Output"];
+        };
+        /**
          * Scope
          * @enum {string}
          */
@@ -3236,7 +3345,7 @@ export interface components {
          * SettingKey
          * @enum {string}
          */
-        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy" | "map_tiles";
+        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy" | "map_tiles" | "satisfaction_survey";
         /**
          * SettingRecord
          * @description A SystemSettings document as stored (value kept as plain JSON).
@@ -4224,7 +4333,7 @@ export interface components {
             /** Enabled */
             enabled?: boolean | null;
             /** Eventtypes */
-            eventTypes?: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[] | null;
+            eventTypes?: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.created" | "ticket.escalated" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.survey_requested" | "ticket.updated")[] | null;
             /** Url */
             url?: string | null;
         };
@@ -6993,6 +7102,167 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The setting is not editable (`isEditable` is false) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getSatisfactionSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SatisfactionSurveyOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateSatisfactionSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SatisfactionSurvey-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SatisfactionSurveyUpdated"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -781,6 +781,9 @@ class SubmitFeedback(TicketWrite):
     customer_id: Id | None = None
     rating: int = Field(ge=1, le=5)
     comment: Text | None = None
+    first_only: bool = False
+    """The customer's own answer (the assistant's `rate_ticket`): refused once the ticket has
+    a rating (one rating per ticket); an agent's `/feedback` records or corrects it."""
 
 
 class AddAttachment(TicketWrite):
@@ -1250,6 +1253,18 @@ class TicketSlaAlarm(WireModel):
     version: int
 
 
+class TicketSurveyRequested(WireModel):
+    """The customer was asked to rate their resolved ticket (the question went out as the
+    conversation's outbound message `messageId`)."""
+
+    ticket_id: str
+    customer_id: str
+    conversation_id: str
+    message_id: str
+    assigned_agent: str | None = None
+    version: int
+
+
 TICKET_CREATED = EventType("ticket.created", TicketCreated, "New ticket")
 TICKET_UPDATED = EventType("ticket.updated", TicketUpdated, "Status change or general update")
 TICKET_ASSIGNED = EventType("ticket.assigned", TicketAssigned, "Ticket assigned to an agent")
@@ -1260,6 +1275,11 @@ TICKET_SLA_WARNING = EventType(
     "ticket.sla_warning", TicketSlaAlarm, "An SLA clock passed its warning share of the target"
 )
 TICKET_SLA_BREACHED = EventType("ticket.sla_breached", TicketSlaAlarm, "An SLA target was missed")
+TICKET_SURVEY_REQUESTED = EventType(
+    "ticket.survey_requested",
+    TicketSurveyRequested,
+    "The customer was asked to rate their resolved ticket (satisfaction survey)",
+)
 CONVERSATION_CUSTOMER_REPLIED = EventType(
     "conversation.customer_replied",
     CustomerReplied,
@@ -1275,6 +1295,7 @@ EVENTS: tuple[EventType[Any], ...] = (
     TICKET_ESCALATED,
     TICKET_SLA_WARNING,
     TICKET_SLA_BREACHED,
+    TICKET_SURVEY_REQUESTED,
 )
 
 CUSTOMER_UPDATES_QUEUE = "tickets.customer-updates"
