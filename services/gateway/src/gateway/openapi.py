@@ -87,6 +87,11 @@ TAGS: list[dict[str, str]] = [
         "name": "webhooks",
         "description": "Admins' outbound webhooks: ticket events POSTed to your URL, signed.",
     },
+    {
+        "name": "reports",
+        "description": "Admins' reports over a period: response and resolution times, SLA "
+        "attainment, volume and backlog, agents, satisfaction (JSON or CSV).",
+    },
     {"name": "ai", "description": "The assistant's tool calls and model turns."},
     {"name": "openai", "description": "OpenAI's webhooks (Standard Webhooks signatures)."},
     {"name": "health", "description": "Liveness and readiness (no sign-in)."},

@@ -12,6 +12,7 @@ from tickets_service.customer_updates import CustomerUpdater
 from tickets_service.customers import CustomerOperations
 from tickets_service.exports import ExportOperations
 from tickets_service.messages import MessageOperations
+from tickets_service.reports import ReportOperations
 from tickets_service.tickets import TicketOperations
 from tickets_service.webhooks import WebhookOperations
 from uts_shared.contracts import messages as m
@@ -139,6 +140,9 @@ def register_webhooks(broker: RabbitBroker, webhooks: WebhookOperations) -> None
     subscribe_events(broker, work_queue(wh.INTAKE_QUEUE, wh.INTAKE_PARKED), on_ticket_event)
 
 
-def register_reports(broker: RabbitBroker, exports: ExportOperations) -> None:
+def register_reports(
+    broker: RabbitBroker, exports: ExportOperations, reports: ReportOperations
+) -> None:
     """The CSV export's pages and the admin reports."""
     serve(broker, r.EXPORT, exports.page)
+    serve(broker, r.REPORT, reports.report)

@@ -16,6 +16,7 @@ from tickets_service.exports import ExportOperations
 from tickets_service.message_store import MessageStore
 from tickets_service.messages import MessageOperations
 from tickets_service.outbox import Outbox
+from tickets_service.reports import ReportFacts, ReportOperations
 from tickets_service.settings import Settings
 from tickets_service.sla_monitor import SlaMonitor
 from tickets_service.store import TicketStore
@@ -133,7 +134,10 @@ class TicketsService(ServiceHost):
         handlers.register_customer_updates(self.broker, self.customer_updates)
         handlers.register_webhooks(self.broker, self.webhooks)
         self.exports = ExportOperations(self.store)
-        handlers.register_reports(self.broker, self.exports)
+        self.report_facts = ReportFacts(self.database)
+        self.operations.on_written = self.report_facts.keep
+        self.reports = ReportOperations(self.report_facts, self.config)
+        handlers.register_reports(self.broker, self.exports, self.reports)
 
     async def _follow_customer_updates(self) -> None:
         """Bind the customer updates' queue to the ticket events while some update is on."""
@@ -152,6 +156,11 @@ class TicketsService(ServiceHost):
     async def prepare(self) -> None:
         await self.store.ensure_indexes()
         await self.webhook_store.ensure_indexes()
+        await self.report_facts.ensure_indexes()
+        if await self.report_facts.empty() and (
+            kept := await self.store.each_ticket(self.report_facts.keep)
+        ):
+            log.info("report facts written for %d tickets", kept)
         # The embedded engine is one process: nothing writes during the recount there. As a
         # clean stop left it, every write it began had finished: its counters are whole.
         whole = unchanged_since_clean_stop(self.database)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -757,6 +757,21 @@ class TicketStore:
         """The oldest (ASCENDING) or newest ticket's creation time."""
         found = await self.tickets.find_one({}, {"createdAt": 1}, sort=[("createdAt", direction)])
         return None if found is None else found["createdAt"]
+
+    async def each_ticket(
+        self, call: Callable[[TicketState, str | None], Awaitable[None]], *, batch: int = 500
+    ) -> int:
+        """`call` with every ticket, in id order, a batch read at a time; how many."""
+        done, last = 0, None
+        while True:
+            query: Document = {} if last is None else {"_id": {"$gt": last}}
+            docs = await self.tickets.find(query).sort("_id", ASCENDING).limit(batch).to_list(None)
+            for doc in docs:
+                await call(_ticket(doc), None)
+            done += len(docs)
+            if len(docs) < batch:
+                return done
+            last = docs[-1]["_id"]
 
     async def conversation_tickets(
         self, conversation_id: str, statuses: Sequence[TicketStatus]

@@ -43,6 +43,7 @@ KNOWN_CUSTOMERS_MAX = 100_000
 
 Decide = Callable[[Ticket, datetime], Outcome]
 SendNote = Callable[[t.TicketView, t.Note], Awaitable[object]]
+OnWritten = Callable[[TicketState, str | None], Awaitable[None]]
 StillValid = Callable[[TicketState, TicketState], bool]
 
 
@@ -144,6 +145,9 @@ class TicketOperations:
         self._policy_made = sla.Policy.of(SlaPolicy())
         self._known_customers: set[str] = set()
         """Customers seen to exist (customers are never deleted): one lookup fewer per create."""
+        self.on_written: OnWritten | None = None
+        """Called with every ticket written (and its conversation's channel when new): the
+        report facts follow the tickets."""
         self.send_note: SendNote | None = None
         """Sends a public note to the customer as a message (`sendToCustomer`)."""
 
@@ -231,6 +235,7 @@ class TicketOperations:
             if replayed is not None:
                 return replayed
         customer = customer_ref(await self._customer(req.customer_id))
+        channel = None
         if req.conversation_id is not None:
             conversation = await self._store.get_conversation(req.conversation_id)
             if conversation is None or conversation.customer_id != req.customer_id:
@@ -238,6 +243,7 @@ class TicketOperations:
                     "conversationId",
                     f"no conversation '{req.conversation_id}' for customer '{req.customer_id}'",
                 )
+            channel = conversation.channel.value
         await self._check_category(req.category)
         fmt = await self._config.id_format()
         policy = await self._policy()
@@ -277,6 +283,8 @@ class TicketOperations:
                 log.warning("ticket id %s already taken; drawing the next one", ticket_id)
                 continue
             await self._outbox.publish(ticket_id, entries)
+            if self.on_written is not None:
+                await self.on_written(ticket, channel)
             log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
             shown = agent_view(ticket, sla=sla.shown(ticket, policy, now))
             return t.CreateTicketResult(ticket=shown, created=True)
@@ -494,6 +502,8 @@ class TicketOperations:
                 continue
             # This write's own events; anything older left in the outbox is the relay's.
             await self._outbox.publish(ticket_id, entries)
+            if self.on_written is not None:
+                await self.on_written(saved, None)
             return Outcome(sla.view(saved, policy, now), outcome.events, outcome.note)
         raise Conflict(
             f"Ticket {ticket_id} is being changed by others right now; try again",

@@ -1040,6 +1040,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/reports/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Report
+         * @description `times` (first response and resolution: median and 90th percentile, wall clock and
+         *     business time; SLA attainment and breaches), `volume` (created, resolved, reopened, backlog
+         *     at the end of each day or week), `agents` (assigned, resolved, median times, open now),
+         *     `satisfaction` (ratings, average, share of 4-5, comments). Every kind answers every
+         *     figure; `kind` names what the console shows and what the CSV holds.
+         */
+        get: operations["getReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/tickets": {
         parameters: {
             query?: never;
@@ -1496,6 +1520,30 @@ export interface components {
             /** Updatedat */
             updatedAt: string | null;
         };
+        /** AgentRow */
+        AgentRow: {
+            /** Agentid */
+            agentId: string;
+            /** Agentname */
+            agentName: string | null;
+            /**
+             * Assigned
+             * @default 0
+             */
+            assigned: number;
+            firstResponse: components["schemas"]["Durations"];
+            /**
+             * Opennow
+             * @default 0
+             */
+            openNow: number;
+            resolution: components["schemas"]["Durations"];
+            /**
+             * Resolved
+             * @default 0
+             */
+            resolved: number;
+        };
         /** AllConfig */
         AllConfig: {
             assistantConfiguration: components["schemas"]["AssistantConfig-Output"];
@@ -1726,6 +1774,21 @@ export interface components {
             /** Url */
             url: string;
         };
+        /** Attainment */
+        Attainment: {
+            /** Attainment */
+            attainment: number | null;
+            /**
+             * Breached
+             * @default 0
+             */
+            breached: number;
+            /**
+             * Met
+             * @default 0
+             */
+            met: number;
+        };
         /**
          * Author
          * @enum {string}
@@ -1738,6 +1801,53 @@ export interface components {
              * @description The file: images, PDF or audio
              */
             file: string;
+        };
+        /**
+         * Bucket
+         * @description One day or week (`start`, a local date) of the period.
+         */
+        Bucket: {
+            /**
+             * Backlog
+             * @default 0
+             */
+            backlog: number;
+            /**
+             * Breaches
+             * @default 0
+             */
+            breaches: number;
+            /**
+             * Created
+             * @default 0
+             */
+            created: number;
+            firstResponse: components["schemas"]["Durations"];
+            firstResponseSla: components["schemas"]["Attainment"];
+            /** Ratingaverage */
+            ratingAverage: number | null;
+            /**
+             * Ratings
+             * @default 0
+             */
+            ratings: number;
+            /**
+             * Reopened
+             * @default 0
+             */
+            reopened: number;
+            resolution: components["schemas"]["Durations"];
+            resolutionSla: components["schemas"]["Attainment"];
+            /**
+             * Resolved
+             * @default 0
+             */
+            resolved: number;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
         };
         /**
          * BusinessCalendarInput
@@ -2352,6 +2462,26 @@ export interface components {
             /** Lastname */
             lastName: string;
             role: components["schemas"]["Role"];
+        };
+        /**
+         * Durations
+         * @description Times in milliseconds: how many, their median and 90th percentile (nearest rank: the
+         *     value at rank ceil(p * count) of the sorted times), wall clock and business time.
+         */
+        Durations: {
+            /** Businessmedianms */
+            businessMedianMs: number | null;
+            /** Businessp90Ms */
+            businessP90Ms: number | null;
+            /**
+             * Count
+             * @default 0
+             */
+            count: number;
+            /** Medianms */
+            medianMs: number | null;
+            /** P90Ms */
+            p90Ms: number | null;
         };
         /**
          * ErrorBody
@@ -3133,6 +3263,20 @@ export interface components {
          * @enum {string}
          */
         Priority: "low" | "medium" | "high" | "urgent";
+        /** RatingComment */
+        RatingComment: {
+            /** Comment */
+            comment: string;
+            /** Rating */
+            rating: number;
+            /**
+             * Submittedat
+             * Format: date-time
+             */
+            submittedAt: string;
+            /** Ticketid */
+            ticketId: string;
+        };
         /**
          * Readiness
          * @description `/ready`'s answer: 200 when `ready` or `degraded`, 503 when `unavailable`. The broker,
@@ -3173,6 +3317,47 @@ export interface components {
             }[];
             /** Unknownvariables */
             unknownVariables: string[];
+        };
+        /** Report */
+        Report: {
+            /** Agents */
+            agents: components["schemas"]["AgentRow"][];
+            /** Buckets */
+            buckets: components["schemas"]["Bucket"][];
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /**
+             * Groupby
+             * @enum {string}
+             */
+            groupBy: "day" | "week";
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "times" | "volume" | "agents" | "satisfaction";
+            satisfaction: components["schemas"]["Satisfaction"];
+            /** Timezone */
+            timeZone: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            totals: components["schemas"]["Bucket"];
+        };
+        /** ReportOut */
+        ReportOut: {
+            report: components["schemas"]["Report"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
         };
         /** ResetOut */
         ResetOut: {
@@ -3251,6 +3436,24 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "agent";
+        /** Satisfaction */
+        Satisfaction: {
+            /** Average */
+            average: number | null;
+            /** Byrating */
+            byRating: {
+                [key: string]: number;
+            };
+            /** Comments */
+            comments: components["schemas"]["RatingComment"][];
+            /**
+             * Count
+             * @default 0
+             */
+            count: number;
+            /** Satisfiedshare */
+            satisfiedShare: number | null;
+        };
         /**
          * SatisfactionSurveyInput
          * @description The question put to the customer when their ticket is resolved: off unless switched on,
@@ -3410,6 +3613,8 @@ export interface components {
             firstResponseBreachedAt: string | null;
             /** Firstresponsedueat */
             firstResponseDueAt: string | null;
+            /** Firstresponseelapsedms */
+            firstResponseElapsedMs: number | null;
             /** Firstresponsemet */
             firstResponseMet: boolean | null;
             /** Firstresponsetarget */
@@ -9796,6 +10001,103 @@ export interface operations {
             };
             /** @description Webhooks disabled (no OPENAI_WEBHOOK_SECRET here, or no OPENAI_API_KEY in the ai-tools service) or broker down */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getReport: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+                timeZone?: string;
+                groupBy?: "day" | "week";
+                agent?: string[];
+                category?: string[];
+                priority?: components["schemas"]["Priority"][];
+                channel?: string[];
+                source?: string[];
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                kind: "times" | "volume" | "agents" | "satisfaction";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (`format=csv`: as CSV, UTF-8 with BOM) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -209,6 +209,8 @@ class Sla(WireModel):
     resolution_target: int
     first_response_at: datetime | None = None
     first_response_met: bool | None = None
+    first_response_elapsed_ms: int | None = None
+    """Business time counted when the first response came (what reports take as its time)."""
     resolution_met: bool | None = None
     elapsed_ms: int = 0
     """Business time counted up to `runningSince` (or until the clock paused or stopped)."""

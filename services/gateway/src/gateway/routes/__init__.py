@@ -17,6 +17,7 @@ from gateway.routes import (
     customers,
     exports,
     messages,
+    reports,
     tickets,
     webhooks,
 )
@@ -43,6 +44,6 @@ def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
     found += [messages.router, attachments.router]
     found += [auth.router, agents.router, api_tokens.router]
     found += [config.reads, *config.setting_routers(settings), config.router]
-    found += [webhooks.router]
+    found += [webhooks.router, reports.router]
     found += [ai_routes.router, openai_routes.router]
     return found
