@@ -551,6 +551,7 @@ async def test_a_template_is_previewed_rendered_before_it_is_saved(
         "get_ticket_information",
         "request_human_agent",
         "add_ticket_comment",
+        "rate_ticket",
     }
     assert (await admin_api.get("/config/instructions-template")).json()["template"] == saved
     r = await agent_api.post("/config/instructions-template/preview", json={"template": draft})

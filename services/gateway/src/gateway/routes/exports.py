@@ -173,7 +173,7 @@ async def export_tickets(
 ) -> StreamingResponse:
     """Every ticket the list's filters match (the tickets the agent may see), as CSV."""
     visible_to = await visibility.restricted_to(agent)
-    listed = query.request(agent.id, visible_to)
+    listed = TicketListQuery.model_construct(**dict(query)).request(agent.id, visible_to)
     request = r.ExportTickets(**listed.model_dump(exclude={"page", "limit"}), batch=BATCH)
     categories = (await rpc.call(config.GET_CATEGORIES, Empty())).categories
     rows = Rows(await language_of(rpc, query.lang), categories)
