@@ -18,6 +18,7 @@ import { FilterOption, MultiFilter } from '../widgets/multi-filter';
 import { PRIORITIES, STATUSES, statsKey } from './ticket-workflow';
 import { STATUS_CLASSES } from './ticket-status-badge';
 import { SLA_CLASSES, SLA_STATES } from './sla-view';
+import { ExportCsv } from './export-csv';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
@@ -26,7 +27,7 @@ const SEARCH_DEBOUNCE_MS = 300;
  * lives in the address: the controls are set from it and change it. */
 @Component({
   selector: 'app-ticket-list',
-  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager, MultiFilter],
+  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager, MultiFilter, ExportCsv],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
@@ -99,6 +100,7 @@ const SEARCH_DEBOUNCE_MS = 300;
           <button type="button" class="rounded-md border border-gray-300 px-2 text-sm" (click)="set({ sortOrder: filters().sortOrder === 'desc' ? 'asc' : 'desc' })" [attr.aria-label]="filters().sortOrder === 'desc' ? i18n.t('tickets.desc') : i18n.t('tickets.asc')" [title]="filters().sortOrder === 'desc' ? i18n.t('tickets.desc') : i18n.t('tickets.asc')" data-testid="sort-order">{{ filters().sortOrder === 'desc' ? '↓' : '↑' }}</button>
         </span>
       </label>
+      <div class="flex items-end pb-1"><app-export-csv [filters]="filters()" /></div>
     </div>
 
     @if (state.error$ | async; as error) {
