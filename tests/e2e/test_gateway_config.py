@@ -233,6 +233,7 @@ async def test_rendered_assistant_has_instructions_and_every_tool(
         "get_ticket_information",
         "request_human_agent",
         "add_ticket_comment",
+        "rate_ticket",
     }
     categories = (await admin_api.get("/config/ticket-categories")).json()["categories"]
     assert category_enum(body["tools"]) == [c["id"] for c in categories]
@@ -550,6 +551,7 @@ async def test_a_template_is_previewed_rendered_before_it_is_saved(
         "get_ticket_information",
         "request_human_agent",
         "add_ticket_comment",
+        "rate_ticket",
     }
     assert (await admin_api.get("/config/instructions-template")).json()["template"] == saved
     r = await agent_api.post("/config/instructions-template/preview", json={"template": draft})

@@ -515,6 +515,7 @@ async def test_rendered_assistant_uses_the_current_configuration(h: ConfigHarnes
         "get_ticket_information",
         "request_human_agent",
         "add_ticket_comment",
+        "rate_ticket",
     ]
     assert rendered.tools[0]["type"] == "function"
     ticket_id = rendered.tools[1]["parameters"]["properties"]["ticket_id"]["description"]

@@ -71,3 +71,55 @@ async def test_status_changes_are_told_to_the_customer_in_the_configured_words(
         env.config.updates = cfg.CustomerUpdates()  # all off again
         await env.config.announce(cfg.SettingKey.CUSTOMER_UPDATES)
         await poll_until(lambda: not env.service.customer_updates_bound, what="updates unbound")
+
+
+async def test_a_resolved_ticket_asks_its_customer_for_a_rating_once_on_the_channels_chosen(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url) as env:
+        env.config.survey = cfg.SatisfactionSurvey(
+            enabled=True,
+            channels=["whatsapp"],
+            template="¿Qué tal te atendimos en tu {ticketSingular} {ticketId}? Del 1 al 5.",
+        )
+        env.config.terminology = env.config.terminology.model_copy(
+            update={"ticket_singular": "caso"}
+        )
+        await env.config.announce(
+            cfg.SettingKey.SATISFACTION_SURVEY, cfg.SettingKey.TICKET_TERMINOLOGY
+        )
+        await poll_until(lambda: env.service.customer_updates_bound, what="survey followed")
+
+        conversation = await _conversation(env)
+        customer = await env.rpc.call(
+            t.GET_CUSTOMER, t.GetCustomer(customer_id=conversation.customer_id)
+        )
+        by_email = await env.rpc.call(
+            t.CREATE_CONVERSATION,
+            t.CreateConversation(customer_id=customer.id, channel=t.Channel.EMAIL),
+        )
+        ticket = await env.ticket(customer, conversation_id=conversation.id)
+        other = await env.ticket(customer, conversation_id=by_email.id)
+        tid = ticket.ticket_id
+        for ticket_id in (tid, other.ticket_id):
+            await env.rpc.call(
+                t.RESOLVE, t.ResolveTicket(ticket_id=ticket_id, resolution_notes="Listo", by="a1")
+            )
+        [event] = await env.recorder.wait_one("ticket.survey_requested", tid)
+        assert event.data["conversationId"] == conversation.id
+        page = await env.rpc.call(m.LIST_MESSAGES, m.ListMessages(conversation_id=conversation.id))
+        [asked] = page.messages
+        assert asked.id == event.data["messageId"]
+        assert asked.text == f"¿Qué tal te atendimos en tu caso {tid}? Del 1 al 5."
+        assert (asked.direction, asked.ticket_id) == (m.Direction.OUTBOUND, tid)
+
+        # Reopened and resolved again: not asked a second time.
+        await env.rpc.call(t.CHANGE_STATUS, t.ChangeStatus(ticket_id=tid, status=S.OPEN, by="a1"))
+        await env.rpc.call(
+            t.RESOLVE, t.ResolveTicket(ticket_id=tid, resolution_notes="Otra vez", by="a1")
+        )
+        await env.recorder.wait_one("ticket.resolved", tid, count=2)
+        email = await env.rpc.call(m.LIST_MESSAGES, m.ListMessages(conversation_id=by_email.id))
+        assert email.messages == []  # e-mail is not a channel the survey was switched on for
+        again = await env.rpc.call(m.LIST_MESSAGES, m.ListMessages(conversation_id=conversation.id))
+        assert [x.id for x in again.messages] == [asked.id]

@@ -55,6 +55,7 @@ SLA_FIELDS = {
     "resolutionTarget",
     "firstResponseAt",
     "firstResponseMet",
+    "firstResponseElapsedMs",
     "resolutionMet",
     "elapsedMs",
     "pausedSince",

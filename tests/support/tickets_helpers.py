@@ -74,9 +74,11 @@ class ConfigStub:
         serve(self.broker, cfg.GET_TERMINOLOGY, self._terminology)
         serve(self.broker, cfg.GET_SIMILAR, self._similar)
         self.similar = cfg.SimilarTickets()
+        serve(self.broker, cfg.GET_SURVEY, self._survey)
         self.sla = SlaPolicy()
         self.updates = cfg.CustomerUpdates()
         self.terminology = DEFAULT_TERMINOLOGY
+        self.survey = cfg.SatisfactionSurvey()
 
     async def _gate(self) -> None:
         self.calls += 1
@@ -97,6 +99,10 @@ class ConfigStub:
     async def _updates(self, _: Empty) -> Any:
         await self._gate()
         return cfg.GET_CUSTOMER_UPDATES.result(updates=self.updates)
+
+    async def _survey(self, _: Empty) -> Any:
+        await self._gate()
+        return cfg.GET_SURVEY.result(survey=self.survey)
 
     async def _terminology(self, _: Empty) -> cfg.TerminologyResult:
         await self._gate()

@@ -28,12 +28,13 @@ from uts_shared.contracts.tickets import (
     Note,
     Priority,
     Sla,
+    SubmitFeedback,
     TicketSource,
     TicketStatus,
     TicketView,
     UpdateTicket,
 )
-from uts_shared.errors import NotFound, RpcTimeout
+from uts_shared.errors import Conflict, NotFound, RpcTimeout
 
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 PHONE = "+5215512345678"
@@ -62,6 +63,7 @@ class FakeDirectory:
         self.handoffs: list[HandOff] = []
         self.updates: list[UpdateTicket] = []
         self.notes: list[AddNote] = []
+        self.ratings: list[SubmitFeedback] = []
 
     async def customer_by_phone(self, phone: str) -> Customer | None:
         if self.fail:
@@ -137,6 +139,19 @@ class FakeDirectory:
         if ticket is None or ticket.customer_id != request.by:
             raise NotFound(f"Ticket {request.ticket_id} not found")
         self.notes.append(request)
+
+    async def submit_feedback(self, request: SubmitFeedback) -> None:
+        """The tickets service's rules: the customer's own, resolved, one rating, per key."""
+        ticket = self.tickets.get(request.ticket_id)
+        if ticket is None or ticket.customer_id != request.customer_id:
+            raise NotFound(f"Ticket {request.ticket_id} not found")
+        if request.request_key in {r.request_key for r in self.ratings}:
+            return
+        if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+            raise Conflict("not resolved")
+        if request.first_only and any(r.ticket_id == request.ticket_id for r in self.ratings):
+            raise Conflict("rated", reason="already_rated")
+        self.ratings.append(request)
 
 
 _SUMMARY_FIELDS = set(CustomerTicketSummary.model_fields)
@@ -428,6 +443,52 @@ async def test_add_ticket_comment_on_someone_elses_ticket_is_not_found(
     out = await output(runner, call("add_ticket_comment", {"ticketId": "LUX-2026-000001"}))
     assert out == {"success": False, "error": "Faltan argumentos obligatorios: comment."}
     assert directory.notes == []
+
+
+async def test_rate_ticket_records_the_customers_one_rating_of_a_resolved_ticket(
+    runner: ToolRunner, directory: FakeDirectory
+) -> None:
+    await runner.run(call("create_ticket_report", report()), PHONE, None)
+    tid = "LUX-2026-000001"
+    rating = {"ticketId": tid, "rating": 5, "comment": "Muy rápido"}
+    out = await output(runner, call("rate_ticket", rating, call_id="call_9"))
+    assert out == {
+        "success": False,
+        "error": f"El reporte {tid} se puede calificar cuando esté resuelto.",
+    }
+    directory.tickets[tid] = directory.tickets[tid].model_copy(
+        update={"status": TicketStatus.RESOLVED}
+    )
+    out = await output(runner, call("rate_ticket", rating, call_id="call_9"))
+    assert out == {
+        "success": True,
+        "ticketId": tid,
+        "message": f"¡Gracias! Registramos tu calificación del reporte {tid}.",
+    }
+    [recorded] = directory.ratings
+    assert (recorded.customer_id, recorded.rating, recorded.comment) == ("cust-1", 5, "Muy rápido")
+    assert (recorded.first_only, recorded.request_key) == (True, "call_9")
+    again = await output(runner, call("rate_ticket", rating, call_id="call_9"))
+    assert again["success"] is True  # the same call: recorded once
+    other = await output(runner, call("rate_ticket", {"ticketId": tid, "rating": "2"}, "call_10"))
+    assert other == {"success": False, "error": f"Ya habías calificado el reporte {tid}; gracias."}
+    assert len(directory.ratings) == 1
+
+
+async def test_rate_ticket_refuses_a_rating_outside_one_to_five_and_other_customers_tickets(
+    runner: ToolRunner, directory: FakeDirectory
+) -> None:
+    await runner.run(call("create_ticket_report", report()), OTHER_PHONE, None)
+    tid = "LUX-2026-000001"
+    for bad in (0, 6, 4.5, True, "cinco"):
+        out = await output(runner, call("rate_ticket", {"ticketId": tid, "rating": bad}))
+        assert out == {
+            "success": False,
+            "error": "La calificación debe ser un número entero del 1 al 5.",
+        }, bad
+    out = await output(runner, call("rate_ticket", {"ticketId": tid, "rating": 4}))
+    assert out == {"success": False, "error": NOT_YOURS.format(tid)}
+    assert directory.ratings == []
 
 
 async def test_lookup_names_the_assigned_agent_as_first_and_last_name(

@@ -103,7 +103,14 @@ def test_setting_categories_follow_the_plan() -> None:
         K.MAP_TILES: "general",
         K.SIMILAR_TICKETS: "tickets",
         K.ATTACHMENT_LIMITS: "tickets",
+        K.SATISFACTION_SURVEY: "tickets",
     }
+
+
+def test_satisfaction_survey_is_off_by_default_and_asks_in_the_terminology() -> None:
+    survey = builtin_values()[K.SATISFACTION_SURVEY]
+    assert survey["enabled"] is False
+    assert "{ticketSingular}" in survey["template"] and "{ticketId}" in survey["template"]
 
 
 def test_map_tiles_default_to_openstreetmap() -> None:

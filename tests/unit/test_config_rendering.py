@@ -109,6 +109,7 @@ def test_tools_are_in_the_responses_api_function_format() -> None:
         "get_ticket_information",
         "request_human_agent",
         "add_ticket_comment",
+        "rate_ticket",
     ]
     for tool in tools:
         assert set(tool) == {"type", "name", "description", "parameters", "strict"}
@@ -174,4 +175,4 @@ def test_rendered_assistant_bundles_instructions_tools_and_unknown_variables() -
     assert rendered.instructions == "Lúmen {nope}"
     assert rendered.unknown_variables == ["nope"]
     assert rendered.model_dump()["unknownVariables"] == ["nope"]
-    assert len(rendered.tools) == 4  # the two plan tools, handoff, comment
+    assert len(rendered.tools) == 5  # the two plan tools, handoff, comment, rating

@@ -353,6 +353,15 @@ def test_customer_view_model_drops_internal_notes_whatever_it_is_given() -> None
     assert CustomerTicketView.model_validate(data).notes == []
 
 
+def test_the_customers_own_rating_is_refused_once_the_ticket_is_rated() -> None:
+    rated = Ticket(make(S.RESOLVED)).record_feedback(4, None, by="c1", now=T0).ticket
+    with pytest.raises(Conflict) as refused:
+        Ticket(rated).record_feedback(5, "otra", by="c1", now=T0, first_only=True)
+    assert refused.value.reason == "already_rated"
+    corrected = Ticket(rated).record_feedback(5, "corregida", by=None, now=T0).ticket
+    assert corrected.customer_feedback is not None and corrected.customer_feedback.rating == 5
+
+
 def test_feedback_only_on_resolved_or_closed() -> None:
     with pytest.raises(Conflict) as caught:
         Ticket(make(S.IN_PROGRESS)).record_feedback(5, "ok", by=None, now=T0)

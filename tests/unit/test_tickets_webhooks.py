@@ -293,6 +293,7 @@ def test_event_types_are_ticket_and_conversation_events_or_every_one() -> None:
         "ticket.merged",
         "ticket.linked",
         "ticket.cluster_detected",
+        "ticket.survey_requested",
         "conversation.message_created",
         "conversation.message_updated",
         "conversation.handed_off",

@@ -57,6 +57,9 @@ class TicketsDirectory:
     async def add_note(self, request: tickets.AddNote) -> None:
         await self._rpc.call(tickets.ADD_NOTE, request)
 
+    async def submit_feedback(self, request: tickets.SubmitFeedback) -> None:
+        await self._rpc.call(tickets.SUBMIT_FEEDBACK, request)
+
     async def conversation(self, conversation_id: str) -> tickets.Conversation | None:
         try:
             return await self._rpc.call(

@@ -111,6 +111,11 @@ TAGS: list[dict[str, str]] = [
         "description": "Saved sets of actions (reply or note, status, priority, tags, assignee), "
         "each agent's own or shared by admins; applied to a ticket as one change.",
     },
+    {
+        "name": "reports",
+        "description": "Admins' reports over a period: response and resolution times, SLA "
+        "attainment, volume and backlog, agents, satisfaction (JSON or CSV).",
+    },
     {"name": "ai", "description": "The assistant's tool calls and model turns."},
     {"name": "openai", "description": "OpenAI's webhooks (Standard Webhooks signatures)."},
     {"name": "health", "description": "Liveness and readiness (no sign-in)."},

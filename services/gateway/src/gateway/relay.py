@@ -84,6 +84,7 @@ _ASSIGNEE_KNOWN = (
     tickets.TicketMerged,
     tickets.TicketLinked,
     tickets.TicketClusterDetected,
+    tickets.TicketSurveyRequested,
 )
 """Events about one ticket that say who it is assigned to (`assignedAgent`)."""
 

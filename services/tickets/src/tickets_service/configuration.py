@@ -17,6 +17,7 @@ from uts_shared.contracts.base import Empty
 from uts_shared.contracts.config import (
     Category,
     CustomerUpdates,
+    SatisfactionSurvey,
     SettingKey,
     SimilarTickets,
     Terminology,
@@ -75,13 +76,21 @@ class ConfigCache(ConfigView):
             keys=[SettingKey.SIMILAR_TICKETS],
             fallback=SimilarTickets(),
         )
+        self._survey = self.remember(
+            "satisfaction survey",
+            self._fetch_survey,
+            keys=[SettingKey.SATISFACTION_SURVEY],
+            fallback=SatisfactionSurvey(),
+        )
         self.on_updates_changed: Callable[[], Awaitable[None]] | None = None
         """Called when `config.updated` names the customer updates (or cannot be read)."""
 
     async def on_change(self, keys: list[str] | None) -> None:
         await super().on_change(keys)
         if self.on_updates_changed is not None and (
-            not keys or SettingKey.CUSTOMER_UPDATES.value in keys
+            not keys
+            or SettingKey.CUSTOMER_UPDATES.value in keys
+            or SettingKey.SATISFACTION_SURVEY.value in keys
         ):
             await self.on_updates_changed()
 
@@ -106,6 +115,14 @@ class ConfigCache(ConfigView):
 
     async def similar(self) -> SimilarTickets:
         return await self._similar.get()
+
+    async def _fetch_survey(self) -> SatisfactionSurvey:
+        result = await self._rpc.call(config_contracts.GET_SURVEY, Empty(), timeout=self._timeout)
+        survey: SatisfactionSurvey = result.survey
+        return survey
+
+    async def survey(self) -> SatisfactionSurvey:
+        return await self._survey.get()
 
     async def customer_updates(self) -> CustomerUpdates:
         return await self._updates.get()

@@ -14,14 +14,17 @@ from typing import Any
 from pydantic import BaseModel
 
 from tickets_service.configuration import ConfigCache
+from tickets_service.domain.ticket import TicketState
 from tickets_service.messages import MessageOperations
 from tickets_service.store import TicketStore
 from uts_shared.contracts import messages as m
 from uts_shared.contracts import tickets as t
+from uts_shared.contracts.base import EventType
 from uts_shared.contracts.config import (
     UPDATE_VARIABLES,
     CustomerUpdate,
     CustomerUpdates,
+    SatisfactionSurvey,
     Terminology,
 )
 
@@ -68,8 +71,10 @@ class CustomerUpdater:
         self._messages = messages
 
     async def wanted(self) -> bool:
-        """Whether any update is switched on (the queue is bound only then)."""
-        return (await self._config.customer_updates()).any_enabled
+        """Whether any update or the survey is switched on (the queue is bound only then)."""
+        if (await self._config.customer_updates()).any_enabled:
+            return True
+        return (await self._config.survey()).enabled
 
     async def on_event(self, routing_key: str, body: bytes) -> m.Message | None:
         """The message an event calls for, sent (None: nothing to tell)."""
@@ -82,14 +87,15 @@ class CustomerUpdater:
         ticket_id, which, version = moment
         updates: CustomerUpdates = await self._config.customer_updates()
         update: CustomerUpdate = getattr(updates, which)
-        if not update.enabled:
-            return None
-        ticket = await self._store.get_ticket(ticket_id)
-        if ticket is None or ticket.conversation_id is None:
-            return None
+        told = await self._tell(ticket_id, which, version, update) if update.enabled else None
+        if which == "resolved":
+            await self._ask_rating(ticket_id, version)
+        return told
+
+    async def _words(self, ticket: TicketState, template: str) -> str:
         terms: Terminology = await self._config.terminology()
         text = render(
-            update.template,
+            template,
             {
                 "ticketSingular": terms.ticket_singular,
                 "ticketPlural": terms.ticket_plural,
@@ -98,15 +104,64 @@ class CustomerUpdater:
                 "agentNoun": terms.agent_noun,
             },
         )
+        return text[: m.MESSAGE_TEXT_MAX]
+
+    async def _tell(
+        self, ticket_id: str, which: str, version: int, update: CustomerUpdate
+    ) -> m.Message | None:
+        ticket = await self._store.get_ticket(ticket_id)
+        if ticket is None or ticket.conversation_id is None:
+            return None
         message = await self._messages.post(
             m.PostMessage(
                 conversation_id=ticket.conversation_id,
                 direction=m.Direction.OUTBOUND,
                 author=m.Author.ASSISTANT,
-                text=text[: m.MESSAGE_TEXT_MAX],
+                text=await self._words(ticket, update.template),
                 ticket_id=ticket.ticket_id,
                 request_key=f"update:{ticket.ticket_id}:{version}:{which}",
             )
         )
         log.debug("customer told of %s %s (%s)", which, ticket.ticket_id, message.id)
+        return message
+
+    async def _ask_rating(self, ticket_id: str, version: int) -> m.Message | None:
+        """The satisfaction survey's question, with `ticket.survey_requested` in the message's
+        own outbox; once per ticket (a reopened and resolved again ticket is not asked twice,
+        nor a rated one)."""
+        survey: SatisfactionSurvey = await self._config.survey()
+        if not survey.enabled:
+            return None
+        ticket = await self._store.get_ticket(ticket_id)
+        if ticket is None or ticket.conversation_id is None or ticket.customer_feedback:
+            return None
+        conversation = await self._store.get_conversation(ticket.conversation_id)
+        channel = conversation.channel.value if conversation else None
+        if not survey.asks(channel, ticket.source.value):
+            return None
+        conversation_id = ticket.conversation_id
+
+        def requested(message: m.Message) -> list[tuple[EventType[Any], BaseModel]]:
+            payload = t.TicketSurveyRequested(
+                ticket_id=ticket_id,
+                customer_id=ticket.customer_id,
+                conversation_id=conversation_id,
+                message_id=message.id,
+                assigned_agent=ticket.assigned_agent,
+                version=version,
+            )
+            return [(t.TICKET_SURVEY_REQUESTED, payload)]
+
+        message = await self._messages.post(
+            m.PostMessage(
+                conversation_id=conversation_id,
+                direction=m.Direction.OUTBOUND,
+                author=m.Author.ASSISTANT,
+                text=await self._words(ticket, survey.template),
+                ticket_id=ticket_id,
+                request_key=f"survey:{ticket_id}",
+            ),
+            also=requested,
+        )
+        log.debug("customer asked to rate %s (%s)", ticket_id, message.id)
         return message

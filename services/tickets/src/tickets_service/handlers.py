@@ -11,13 +11,16 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 from tickets_service.conversations import ConversationOperations
 from tickets_service.customer_updates import CustomerUpdater
 from tickets_service.customers import CustomerOperations
+from tickets_service.exports import ExportOperations
 from tickets_service.library import LibraryOperations
 from tickets_service.messages import MessageOperations
+from tickets_service.reports import ReportOperations
 from tickets_service.saved_views import SavedViewOperations
 from tickets_service.tickets import TicketOperations
 from tickets_service.webhooks import WebhookOperations
 from uts_shared.contracts import messages as m
 from uts_shared.contracts import replies as r
+from uts_shared.contracts import reports as rp
 from uts_shared.contracts import saved_views as sv
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts import webhooks as wh
@@ -193,3 +196,11 @@ def register_webhooks(broker: RabbitBroker, webhooks: WebhookOperations) -> None
     # Declared on a key nothing publishes; bound to the ticket events only while a subscription
     # is enabled (`WebhookOperations.follow_subscriptions`).
     subscribe_events(broker, work_queue(wh.INTAKE_QUEUE, wh.INTAKE_PARKED), on_ticket_event)
+
+
+def register_reports(
+    broker: RabbitBroker, exports: ExportOperations, reports: ReportOperations
+) -> None:
+    """The CSV export's pages and the admin reports."""
+    serve(broker, rp.EXPORT, exports.page)
+    serve(broker, rp.REPORT, reports.report)

@@ -12,11 +12,13 @@ from tickets_service.conversations import ConversationOperations
 from tickets_service.customer_updates import CustomerUpdater
 from tickets_service.customers import CustomerOperations
 from tickets_service.domain.webhooks import RetryPolicy
+from tickets_service.exports import ExportOperations
 from tickets_service.library import LibraryOperations
 from tickets_service.library_store import MACROS, REPLIES, LibraryStore
 from tickets_service.message_store import MessageStore
 from tickets_service.messages import MessageOperations
 from tickets_service.outbox import Outbox
+from tickets_service.reports import ReportFacts, ReportOperations
 from tickets_service.saved_view_store import SavedViewStore
 from tickets_service.saved_views import SavedViewOperations
 from tickets_service.settings import Settings
@@ -153,6 +155,11 @@ class TicketsService(ServiceHost):
         handlers.register_customer_updates(self.broker, self.customer_updates)
         handlers.register_follow_ups(self.broker, self.operations)
         handlers.register_webhooks(self.broker, self.webhooks)
+        self.exports = ExportOperations(self.store)
+        self.report_facts = ReportFacts(self.database)
+        self.operations.on_written = self.report_facts.keep
+        self.reports = ReportOperations(self.report_facts, self.config)
+        handlers.register_reports(self.broker, self.exports, self.reports)
 
     async def _follow_customer_updates(self) -> None:
         """Bind the customer updates' queue to the ticket events while some update is on."""
@@ -174,6 +181,7 @@ class TicketsService(ServiceHost):
         for library_store in self.library_stores:
             await library_store.ensure_indexes()
         await self.saved_view_store.ensure_indexes()
+        await self.report_facts.ensure_indexes()
         # The embedded engine is one process: nothing writes during the recount there. As a
         # clean stop left it, every write it began had finished: its counters are whole.
         whole = unchanged_since_clean_stop(self.database)
@@ -186,6 +194,10 @@ class TicketsService(ServiceHost):
         if await self.store.search_terms_outdated():
             fixed = await self.store.reindex_search()
             log.info("search terms follow the current recipe: %d ticket(s) reindexed", fixed)
+        if await self.report_facts.empty() and (
+            kept := await self.store.each_ticket(self.report_facts.keep)
+        ):
+            log.info("report facts written for %d tickets", kept)
 
     async def started(self) -> None:
         await self.webhooks.follow_subscriptions()

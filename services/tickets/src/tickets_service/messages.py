@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from pydantic import BaseModel
 
 from tickets_service.domain.errors import KeyTaken
 from tickets_service.events import outbox_entry
@@ -18,7 +21,7 @@ from tickets_service.store import TicketStore
 from uts_shared.clock import Clock, new_id
 from uts_shared.contracts import messages as m
 from uts_shared.contracts import tickets as t
-from uts_shared.contracts.base import Pagination
+from uts_shared.contracts.base import EventType, Pagination
 from uts_shared.errors import Conflict, FieldError, NotFound
 
 log = logging.getLogger(__name__)
@@ -83,7 +86,11 @@ class MessageOperations:
             raise _no_conversation(conversation_id)
         return conversation
 
-    async def post(self, req: m.PostMessage) -> m.Message:
+    async def post(
+        self,
+        req: m.PostMessage,
+        also: Callable[[m.Message], Sequence[tuple[EventType[Any], BaseModel]]] | None = None,
+    ) -> m.Message:
         """Store the message with its `conversation.message_created`; a customer's message
         resumes the conversation's tickets waiting on them. The same request key (or note)
         again answers the message stored the first time."""
@@ -115,6 +122,9 @@ class MessageOperations:
         entries = [
             outbox_entry(m.CONVERSATION_MESSAGE_CREATED, event, event_id=self._ids(), now=now)
         ]
+        # Events the message is the occasion of (a survey's question): stored with it, once.
+        for kind, payload in also(message) if also is not None else ():
+            entries.append(outbox_entry(kind, payload, event_id=self._ids(), now=now))
         try:
             await self._messages.insert_message(message, outbox=entries)
         except KeyTaken:

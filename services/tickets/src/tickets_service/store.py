@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
@@ -276,6 +276,7 @@ class TicketFilter:
 
 
 NEWEST_FIRST = [("createdAt", DESCENDING), ("_id", DESCENDING)]
+EXPORT_WINDOW_MIN = timedelta(seconds=1)
 
 
 def sort_spec(sort_by: SortField, order: Literal["asc", "desc"]) -> list[tuple[str, int]]:
@@ -355,6 +356,8 @@ class TicketStore:
                 newest("status", "assignedAgent"),
                 by_priority("status", "assignedAgent"),
                 IndexModel([("updatedAt", DESCENDING), *NEWEST_FIRST]),
+                # Bounded creation-time windows (the export's pages): an ascending first field.
+                IndexModel([("createdAt", ASCENDING), ("_id", ASCENDING)], name="created_range"),
                 IndexModel([("updatedAt", ASCENDING), ("_id", ASCENDING)], name="changes"),
                 IndexModel([("tags", ASCENDING)]),
                 # A word's tickets newest first: a search page walks its rarest word's entries.
@@ -787,6 +790,72 @@ class TicketStore:
             .to_list(None)
         )
         return [_summary(doc) for doc in docs], total
+
+    async def export_page(
+        self,
+        where: TicketFilter,
+        after: tuple[datetime, str] | None,
+        limit: int,
+        window: timedelta,
+    ) -> tuple[list[TicketSummary], timedelta]:
+        """Up to `limit` matches newest first, after the (createdAt, ticketId) `after`; and
+        the window to start the next page with.
+
+        Read in windows of creation time walked back from `after` (the rest of its instant
+        first), each a bounded range on the createdAt index: a page costs its own tickets,
+        never a walk past every newer one (no skip). A window that finds too few doubles."""
+        query = where.query()
+        bounds: Document = dict(query.pop("createdAt", None) or {})
+        floor = bounds.get("$gte") or await self._edge_created(ASCENDING)
+        docs: list[Document] = []
+        high: datetime | None
+        if after is not None:
+            moment, last_id = after
+            same = {**query, "createdAt": moment, "_id": {"$lt": last_id}}
+            cursor = self.tickets.find(same, _LIST_PROJECTION).sort(NEWEST_FIRST)
+            docs = await cursor.limit(limit).to_list(None)
+            high, inclusive = moment, False
+        else:
+            high, inclusive = bounds.get("$lte") or await self._edge_created(DESCENDING), True
+        first = True
+        while len(docs) < limit and floor is not None and high is not None:
+            if high < floor or (high == floor and not inclusive):
+                break
+            low = max(high - window, floor)
+            span: Document = {"$gte": low, "$lte" if inclusive else "$lt": high}
+            cursor = self.tickets.find({**query, "createdAt": span}, _LIST_PROJECTION)
+            wanted = limit - len(docs)
+            found = await cursor.sort(NEWEST_FIRST).limit(wanted).to_list(None)
+            docs += found
+            if len(found) == wanted:
+                if first and window > EXPORT_WINDOW_MIN:
+                    window /= 2  # filled at once: the next page's first read can be smaller
+                break
+            if low == floor:
+                break
+            high, inclusive, first = low, False, False
+            window *= 2
+        return [_summary(doc) for doc in docs], window
+
+    async def _edge_created(self, direction: int) -> datetime | None:
+        """The oldest (ASCENDING) or newest ticket's creation time."""
+        found = await self.tickets.find_one({}, {"createdAt": 1}, sort=[("createdAt", direction)])
+        return None if found is None else found["createdAt"]
+
+    async def each_ticket(
+        self, call: Callable[[TicketState, str | None], Awaitable[None]], *, batch: int = 500
+    ) -> int:
+        """`call` with every ticket, in id order, a batch read at a time; how many."""
+        done, last = 0, None
+        while True:
+            query: Document = {} if last is None else {"_id": {"$gt": last}}
+            docs = await self.tickets.find(query).sort("_id", ASCENDING).limit(batch).to_list(None)
+            for doc in docs:
+                await call(_ticket(doc), None)
+            done += len(docs)
+            if len(docs) < batch:
+                return done
+            last = docs[-1]["_id"]
 
     async def conversation_tickets(
         self, conversation_id: str, statuses: Sequence[TicketStatus]

@@ -54,6 +54,7 @@ TellCustomer = Callable[[str, str, str, str], Awaitable[object]]
 INCIDENTS_BATCH = 200
 """A resolved problem's incidents are resolved this many at a time."""
 FindMacro = Callable[[t.Principal, str], Awaitable[Macro]]
+OnWritten = Callable[[TicketState, str | None], Awaitable[None]]
 StillValid = Callable[[TicketState, TicketState], bool]
 Loaded = tuple[TicketState, dict[str, str | None]]
 """A ticket as read for a change, with the request keys already applied to it."""
@@ -153,6 +154,28 @@ def _not_found(ticket_id: str) -> NotFound:
     return NotFound(f"Ticket '{ticket_id}' not found", context={"ticketId": ticket_id})
 
 
+def list_filter(req: t.ListTickets, asked: search.Query) -> TicketFilter:
+    """The store's filter for the list's (and the export's) query."""
+    return TicketFilter(
+        status=req.status,
+        category=req.category,
+        priority=req.priority,
+        assigned_agent=req.assigned_agent,
+        unassigned=req.unassigned,
+        customer_id=req.customer_id,
+        conversation_id=req.conversation_id,
+        tag=req.tag,
+        is_escalated=req.is_escalated,
+        created_from=req.created_from,
+        created_to=req.created_to,
+        updated_since=req.updated_since,
+        sla_state=req.sla_state,
+        terms=asked.terms,
+        phrases=asked.phrases,
+        visible_to=req.visible_to,
+    )
+
+
 class TicketOperations:
     """What the ticket RPC handlers call; one instance per service instance."""
 
@@ -176,6 +199,9 @@ class TicketOperations:
         self._policy_made = sla.Policy.of(SlaPolicy())
         self._known_customers: set[str] = set()
         """Customers seen to exist (customers are never deleted): one lookup fewer per create."""
+        self.on_written: OnWritten | None = None
+        """Called with every ticket written (and its conversation's channel when new): the
+        report facts follow the tickets."""
         self.send_note: SendNote | None = None
         """Sends a public note to the customer as a message (`sendToCustomer`)."""
         self.tell_customer: TellCustomer | None = None
@@ -270,6 +296,7 @@ class TicketOperations:
             if replayed is not None:
                 return replayed
         customer = customer_ref(await self._customer(req.customer_id))
+        channel = None
         if req.conversation_id is not None:
             conversation = await self._store.get_conversation(req.conversation_id)
             if conversation is None or conversation.customer_id != req.customer_id:
@@ -277,6 +304,7 @@ class TicketOperations:
                     "conversationId",
                     f"no conversation '{req.conversation_id}' for customer '{req.customer_id}'",
                 )
+            channel = conversation.channel.value
         await self._check_category(req.category)
         fmt = await self._config.id_format()
         policy = await self._policy()
@@ -317,6 +345,8 @@ class TicketOperations:
                 log.warning("ticket id %s already taken; drawing the next one", ticket_id)
                 continue
             await self._outbox.publish(ticket_id, entries)
+            if self.on_written is not None:
+                await self.on_written(ticket, channel)
             log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
             known = await self._clustered(ticket, link_known) if check_similar else None
             if known is not None:
@@ -418,24 +448,7 @@ class TicketOperations:
         sort_by: SortField = req.sort_by or ("relevance" if terms else "createdAt")
         if sort_by == "relevance" and not terms:
             sort_by = "createdAt"
-        where = TicketFilter(
-            status=req.status,
-            category=req.category,
-            priority=req.priority,
-            assigned_agent=req.assigned_agent,
-            unassigned=req.unassigned,
-            customer_id=req.customer_id,
-            conversation_id=req.conversation_id,
-            tag=req.tag,
-            is_escalated=req.is_escalated,
-            created_from=req.created_from,
-            created_to=req.created_to,
-            updated_since=req.updated_since,
-            sla_state=req.sla_state,
-            terms=terms,
-            phrases=asked.phrases,
-            visible_to=req.visible_to,
-        )
+        where = list_filter(req, asked)
         return where, sort_spec(sort_by, req.sort_order)
 
     async def _page(
@@ -579,6 +592,8 @@ class TicketOperations:
                 continue
             # This write's own events; anything older left in the outbox is the relay's.
             await self._outbox.publish(ticket_id, entries)
+            if self.on_written is not None:
+                await self.on_written(saved, None)
             return Outcome(sla.view(saved, policy, now), outcome.events, outcome.note)
         raise Conflict(
             f"Ticket {ticket_id} is being changed by others right now; try again",
@@ -1027,14 +1042,16 @@ class TicketOperations:
                 return await self._plan_between(cmd)
             case t.ApplyMacro():
                 return await self._plan_macro(cmd)
-            case t.SubmitFeedback(rating=rating, comment=comment, customer_id=customer_id):
+            case t.SubmitFeedback(
+                rating=rating, comment=comment, customer_id=customer_id, first_only=first_only
+            ):
                 if customer_id is not None:
                     owner = await self._store.get_ticket(cmd.ticket_id)
                     if owner is None or owner.customer_id != customer_id:
                         raise _not_found(cmd.ticket_id)
                 return Plan(
                     lambda ticket, now: ticket.record_feedback(
-                        rating, comment, by=customer_id, now=now
+                        rating, comment, by=customer_id, now=now, first_only=first_only
                     )
                 )
 

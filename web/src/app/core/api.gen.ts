@@ -702,6 +702,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/config/satisfaction-survey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Satisfaction Survey
+         * @description Whether the customer is asked to rate a resolved ticket (1 to 5), on which channels and for which sources, and the question's wording ({ticketSingular}, {ticketPlural}, {ticketId}, {subject}, {agentNoun}).
+         */
+        get: operations["getSatisfactionSurvey"];
+        /**
+         * Update Satisfaction Survey
+         * @description Switch the satisfaction survey on or off (off by default), choose its channels and sources (none listed: every one) and word it.
+         */
+        put: operations["updateSatisfactionSurvey"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/config/settings": {
         parameters: {
             query?: never;
@@ -1270,6 +1294,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/reports/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Report
+         * @description `times` (first response and resolution: median and 90th percentile, wall clock and
+         *     business time; SLA attainment and breaches), `volume` (created, resolved, reopened, backlog
+         *     at the end of each day or week), `agents` (assigned, resolved, median times, open now),
+         *     `satisfaction` (ratings, average, share of 4-5, comments). Every kind answers every
+         *     figure; `kind` names what the console shows and what the CSV holds.
+         */
+        get: operations["getReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/tickets": {
         parameters: {
             query?: never;
@@ -1341,6 +1389,26 @@ export interface paths {
          *     younger than a couple of seconds wait for the next call.
          */
         get: operations["ticketChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tickets/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Tickets
+         * @description Every ticket the list's filters match (the tickets the agent may see), as CSV.
+         */
+        get: operations["exportTickets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1916,6 +1984,30 @@ export interface components {
             /** Updatedat */
             updatedAt: string | null;
         };
+        /** AgentRow */
+        AgentRow: {
+            /** Agentid */
+            agentId: string;
+            /** Agentname */
+            agentName: string | null;
+            /**
+             * Assigned
+             * @default 0
+             */
+            assigned: number;
+            firstResponse: components["schemas"]["Durations"];
+            /**
+             * Opennow
+             * @default 0
+             */
+            openNow: number;
+            resolution: components["schemas"]["Durations"];
+            /**
+             * Resolved
+             * @default 0
+             */
+            resolved: number;
+        };
         /** AllConfig */
         AllConfig: {
             assistantConfiguration: components["schemas"]["AssistantConfig-Output"];
@@ -2211,6 +2303,21 @@ export interface components {
             /** Url */
             url: string;
         };
+        /** Attainment */
+        Attainment: {
+            /** Attainment */
+            attainment: number | null;
+            /**
+             * Breached
+             * @default 0
+             */
+            breached: number;
+            /**
+             * Met
+             * @default 0
+             */
+            met: number;
+        };
         /**
          * Author
          * @enum {string}
@@ -2223,6 +2330,53 @@ export interface components {
              * @description The file: images, PDF or audio
              */
             file: string;
+        };
+        /**
+         * Bucket
+         * @description One day or week (`start`, a local date) of the period.
+         */
+        Bucket: {
+            /**
+             * Backlog
+             * @default 0
+             */
+            backlog: number;
+            /**
+             * Breaches
+             * @default 0
+             */
+            breaches: number;
+            /**
+             * Created
+             * @default 0
+             */
+            created: number;
+            firstResponse: components["schemas"]["Durations"];
+            firstResponseSla: components["schemas"]["Attainment"];
+            /** Ratingaverage */
+            ratingAverage: number | null;
+            /**
+             * Ratings
+             * @default 0
+             */
+            ratings: number;
+            /**
+             * Reopened
+             * @default 0
+             */
+            reopened: number;
+            resolution: components["schemas"]["Durations"];
+            resolutionSla: components["schemas"]["Attainment"];
+            /**
+             * Resolved
+             * @default 0
+             */
+            resolved: number;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
         };
         /** BulkAssign */
         BulkAssign: {
@@ -3071,6 +3225,26 @@ export interface components {
             /** Lastname */
             lastName: string;
             role: components["schemas"]["Role"];
+        };
+        /**
+         * Durations
+         * @description Times in milliseconds: how many, their median and 90th percentile (nearest rank: the
+         *     value at rank ceil(p * count) of the sorted times), wall clock and business time.
+         */
+        Durations: {
+            /** Businessmedianms */
+            businessMedianMs: number | null;
+            /** Businessp90Ms */
+            businessP90Ms: number | null;
+            /**
+             * Count
+             * @default 0
+             */
+            count: number;
+            /** Medianms */
+            medianMs: number | null;
+            /** P90Ms */
+            p90Ms: number | null;
         };
         /**
          * ErrorBody
@@ -3941,7 +4115,7 @@ export interface components {
              */
             description?: string;
             /** Eventtypes */
-            eventTypes: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.cluster_detected" | "ticket.created" | "ticket.escalated" | "ticket.linked" | "ticket.merged" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[];
+            eventTypes: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.cluster_detected" | "ticket.created" | "ticket.escalated" | "ticket.linked" | "ticket.merged" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.survey_requested" | "ticket.updated")[];
             /** Url */
             url: string;
         };
@@ -4244,6 +4418,20 @@ export interface components {
          * @enum {string}
          */
         Priority: "low" | "medium" | "high" | "urgent";
+        /** RatingComment */
+        RatingComment: {
+            /** Comment */
+            comment: string;
+            /** Rating */
+            rating: number;
+            /**
+             * Submittedat
+             * Format: date-time
+             */
+            submittedAt: string;
+            /** Ticketid */
+            ticketId: string;
+        };
         /**
          * Readiness
          * @description `/ready`'s answer: 200 when `ready` or `degraded`, 503 when `unavailable`. The broker,
@@ -4319,6 +4507,47 @@ export interface components {
             text: string;
             /** Ticketid */
             ticketId: string;
+        };
+        /** Report */
+        Report: {
+            /** Agents */
+            agents: components["schemas"]["AgentRow"][];
+            /** Buckets */
+            buckets: components["schemas"]["Bucket"][];
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /**
+             * Groupby
+             * @enum {string}
+             */
+            groupBy: "day" | "week";
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "times" | "volume" | "agents" | "satisfaction";
+            satisfaction: components["schemas"]["Satisfaction"];
+            /** Timezone */
+            timeZone: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            totals: components["schemas"]["Bucket"];
+        };
+        /** ReportOut */
+        ReportOut: {
+            report: components["schemas"]["Report"];
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
         };
         /** ResetOut */
         ResetOut: {
@@ -4397,6 +4626,109 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "agent";
+        /** Satisfaction */
+        Satisfaction: {
+            /** Average */
+            average: number | null;
+            /** Byrating */
+            byRating: {
+                [key: string]: number;
+            };
+            /** Comments */
+            comments: components["schemas"]["RatingComment"][];
+            /**
+             * Count
+             * @default 0
+             */
+            count: number;
+            /** Satisfiedshare */
+            satisfiedShare: number | null;
+        };
+        /**
+         * SatisfactionSurveyInput
+         * @description The question put to the customer when their ticket is resolved: off unless switched on,
+         *     for the conversation channels and ticket sources listed (none listed: every one), worded
+         *     from a template in the configured terminology (`{ticketSingular}`, `{ticketId}`, ...).
+         * @example {
+         *       "channels": [
+         *         "whatsapp"
+         *       ],
+         *       "enabled": true,
+         *       "sources": [],
+         *       "template": "¿Cómo calificarías la atención a tu {ticketSingular} {ticketId}? Responde con un número del 1 al 5."
+         *     }
+         */
+        "SatisfactionSurvey-Input": {
+            /** Channels */
+            channels?: ("whatsapp" | "web" | "mobile_app" | "email" | "phone")[];
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled?: boolean;
+            /** Sources */
+            sources?: ("ai" | "agent" | "whatsapp" | "web" | "mobile_app")[];
+            /**
+             * Template
+             * @default ¿Cómo calificarías la atención a tu {ticketSingular} {ticketId}? Responde con un número del 1 (mala) al 5 (excelente) y, si quieres, un comentario.
+             */
+            template?: string;
+        };
+        /**
+         * SatisfactionSurveyOutput
+         * @description The question put to the customer when their ticket is resolved: off unless switched on,
+         *     for the conversation channels and ticket sources listed (none listed: every one), worded
+         *     from a template in the configured terminology (`{ticketSingular}`, `{ticketId}`, ...).
+         * @example {
+         *       "channels": [
+         *         "whatsapp"
+         *       ],
+         *       "enabled": true,
+         *       "sources": [],
+         *       "template": "¿Cómo calificarías la atención a tu {ticketSingular} {ticketId}? Responde con un número del 1 al 5."
+         *     }
+         */
+        "SatisfactionSurvey-Output": {
+            /** Channels */
+            channels: ("whatsapp" | "web" | "mobile_app" | "email" | "phone")[];
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled: boolean;
+            /** Sources */
+            sources: ("ai" | "agent" | "whatsapp" | "web" | "mobile_app")[];
+            /**
+             * Template
+             * @default ¿Cómo calificarías la atención a tu {ticketSingular} {ticketId}? Responde con un número del 1 (mala) al 5 (excelente) y, si quieres, un comentario.
+             */
+            template: string;
+        };
+        /** SatisfactionSurveyOut */
+        SatisfactionSurveyOut: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            survey: components["schemas"]["SatisfactionSurvey-Output"];
+        };
+        /** SatisfactionSurveyUpdated */
+        SatisfactionSurveyUpdated: {
+            /**
+             * Message
+             * @default Satisfaction survey updated successfully
+             */
+            message: string;
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            survey: components["schemas"]["SatisfactionSurvey-Output"];
+        };
         /**
          * SavedView
          * @example {
@@ -4448,7 +4780,7 @@ export interface components {
          * SettingKey
          * @enum {string}
          */
-        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy" | "map_tiles" | "similar_tickets" | "attachment_limits";
+        SettingKey: "ticket_categories" | "assistant_configuration" | "ticket_terminology" | "ticket_id_format" | "configuration_presets" | "assistant_instructions_template" | "ticket_visibility" | "sla_policy" | "customer_updates" | "handoff_policy" | "map_tiles" | "similar_tickets" | "attachment_limits" | "satisfaction_survey";
         /**
          * SettingRecord
          * @description A SystemSettings document as stored (value kept as plain JSON).
@@ -4667,6 +4999,8 @@ export interface components {
             firstResponseBreachedAt: string | null;
             /** Firstresponsedueat */
             firstResponseDueAt: string | null;
+            /** Firstresponseelapsedms */
+            firstResponseElapsedMs: number | null;
             /** Firstresponsemet */
             firstResponseMet: boolean | null;
             /** Firstresponsetarget */
@@ -5720,7 +6054,7 @@ export interface components {
             /** Enabled */
             enabled?: boolean | null;
             /** Eventtypes */
-            eventTypes?: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.cluster_detected" | "ticket.created" | "ticket.escalated" | "ticket.linked" | "ticket.merged" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.updated")[] | null;
+            eventTypes?: ("*" | "conversation.handed_off" | "conversation.message_created" | "conversation.message_updated" | "ticket.assigned" | "ticket.cluster_detected" | "ticket.created" | "ticket.escalated" | "ticket.linked" | "ticket.merged" | "ticket.note_added" | "ticket.resolved" | "ticket.sla_breached" | "ticket.sla_warning" | "ticket.survey_requested" | "ticket.updated")[] | null;
             /** Url */
             url?: string | null;
         };
@@ -9244,6 +9578,167 @@ export interface operations {
             };
         };
     };
+    getSatisfactionSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SatisfactionSurveyOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateSatisfactionSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SatisfactionSurvey-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SatisfactionSurveyUpdated"];
+                };
+            };
+            /** @description Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The setting is not editable (`isEditable` is false) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getSettings: {
         parameters: {
             query?: never;
@@ -12444,6 +12939,103 @@ export interface operations {
             };
         };
     };
+    getReport: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+                timeZone?: string;
+                groupBy?: "day" | "week";
+                agent?: string[];
+                category?: string[];
+                priority?: components["schemas"]["Priority"][];
+                channel?: string[];
+                source?: string[];
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                kind: "times" | "volume" | "agents" | "satisfaction";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (`format=csv`: as CSV, UTF-8 with BOM) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     listTickets: {
         parameters: {
             query?: {
@@ -12780,6 +13372,99 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChangesOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    exportTickets: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["TicketStatus"][];
+                category?: string[];
+                priority?: components["schemas"]["Priority"][];
+                assignedAgent?: string;
+                customerId?: string;
+                conversationId?: string;
+                tag?: string;
+                isEscalated?: boolean;
+                createdFrom?: string;
+                createdTo?: string;
+                updatedSince?: string;
+                slaState?: components["schemas"]["SlaState"][];
+                search?: string;
+                page?: number;
+                limit?: number;
+                sortBy?: "createdAt" | "updatedAt" | "priority" | "status" | "ticketId" | "relevance" | "slaDue";
+                sortOrder?: "asc" | "desc";
+                lang?: "es" | "en";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching tickets, one row each, newest first (UTF-8 with BOM) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description Missing or invalid bearer token */

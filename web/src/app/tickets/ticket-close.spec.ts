@@ -15,6 +15,7 @@ const SLA: Sla = {
   resolutionTarget: 28_800_000,
   firstResponseAt: null,
   firstResponseMet: null,
+  firstResponseElapsedMs: null,
   resolutionMet: null,
   elapsedMs: 0,
   runningSince: '2026-03-02T15:00:00Z',

@@ -26,6 +26,7 @@ import { BulkAnswer } from './ticket.service';
 import { TicketSummary } from '../core/models';
 import { KeyboardService, moved } from '../keyboard/keyboard.service';
 import { DeskShortcuts } from '../keyboard/desk-shortcuts';
+import { ExportCsv } from './export-csv';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
@@ -34,7 +35,7 @@ const SEARCH_DEBOUNCE_MS = 300;
  * lives in the address: the controls are set from it and change it. */
 @Component({
   selector: 'app-ticket-list',
-  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager, MultiFilter, SavedViews, BulkBar],
+  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager, MultiFilter, SavedViews, BulkBar, ExportCsv],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
@@ -108,6 +109,7 @@ const SEARCH_DEBOUNCE_MS = 300;
           <button type="button" class="rounded-md border border-gray-300 px-2 text-sm" (click)="set({ sortOrder: filters().sortOrder === 'desc' ? 'asc' : 'desc' })" [attr.aria-label]="filters().sortOrder === 'desc' ? i18n.t('tickets.desc') : i18n.t('tickets.asc')" [title]="filters().sortOrder === 'desc' ? i18n.t('tickets.desc') : i18n.t('tickets.asc')" data-testid="sort-order">{{ filters().sortOrder === 'desc' ? '↓' : '↑' }}</button>
         </span>
       </label>
+      <div class="flex items-end pb-1"><app-export-csv [filters]="filters()" /></div>
     </div>
 
     @if (state.error$ | async; as error) {

@@ -21,6 +21,7 @@ const SLA: Sla = {
   resolutionTarget: 8 * HOUR,
   firstResponseAt: null,
   firstResponseMet: null,
+  firstResponseElapsedMs: null,
   resolutionMet: null,
   elapsedMs: 20 * MINUTE,
   runningSince: '2026-03-02T15:00:00Z',

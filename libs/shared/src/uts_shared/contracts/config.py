@@ -59,6 +59,7 @@ class SettingKey(StrEnum):
     MAP_TILES = "map_tiles"
     SIMILAR_TICKETS = "similar_tickets"
     ATTACHMENT_LIMITS = "attachment_limits"
+    SATISFACTION_SURVEY = "satisfaction_survey"
 
 
 SettingCategory = Literal["tickets", "assistant", "presets", "general"]
@@ -243,6 +244,42 @@ class CustomerUpdates(WireModel):
     @property
     def any_enabled(self) -> bool:
         return self.received.enabled or self.in_progress.enabled or self.resolved.enabled
+
+
+SurveyChannel = Literal["whatsapp", "web", "mobile_app", "email", "phone"]
+SurveySource = Literal["ai", "agent", "whatsapp", "web", "mobile_app"]
+
+
+class SatisfactionSurvey(WireModel):
+    """The question put to the customer when their ticket is resolved: off unless switched on,
+    for the conversation channels and ticket sources listed (none listed: every one), worded
+    from a template in the configured terminology (`{ticketSingular}`, `{ticketId}`, ...)."""
+
+    model_config = example(
+        {
+            "enabled": True,
+            "channels": ["whatsapp"],
+            "sources": [],
+            "template": "¿Cómo calificarías la atención a tu {ticketSingular} {ticketId}? "
+            "Responde con un número del 1 al 5.",
+        }
+    )
+
+    enabled: bool = False
+    channels: Annotated[list[SurveyChannel], Field(max_length=5)] = Field(default_factory=list)
+    sources: Annotated[list[SurveySource], Field(max_length=5)] = Field(default_factory=list)
+    template: UpdateTemplate = (
+        "¿Cómo calificarías la atención a tu {ticketSingular} {ticketId}? "
+        "Responde con un número del 1 (mala) al 5 (excelente) y, si quieres, un comentario."
+    )
+
+    def asks(self, channel: str | None, source: str) -> bool:
+        """Whether a ticket of `source` resolved on a conversation of `channel` gets it."""
+        if not self.enabled or channel is None:
+            return False
+        return (not self.channels or channel in self.channels) and (
+            not self.sources or source in self.sources
+        )
 
 
 class HandoffPolicy(WireModel):
@@ -774,6 +811,24 @@ ATTACHMENTS = Setting(
     "ATTACHMENT_MAX_BYTES stays the hard ceiling above any configured size).",
 )
 
+SURVEY = Setting(
+    SettingKey.SATISFACTION_SURVEY,
+    SatisfactionSurvey,
+    "Satisfaction survey",
+    "The question put to the customer when their ticket is resolved",
+    "tickets",
+    name="survey",
+    path="satisfaction-survey",
+    field="survey",
+    default=SatisfactionSurvey,
+    title="SatisfactionSurvey",
+    read_doc="Whether the customer is asked to rate a resolved ticket (1 to 5), on which "
+    "channels and for which sources, and the question's wording ({ticketSingular}, "
+    "{ticketPlural}, {ticketId}, {subject}, {agentNoun}).",
+    write_doc="Switch the satisfaction survey on or off (off by default), choose its channels "
+    "and sources (none listed: every one) and word it.",
+)
+
 REGISTRY: tuple[Setting, ...] = (
     CATEGORIES,
     ASSISTANT,
@@ -788,6 +843,7 @@ REGISTRY: tuple[Setting, ...] = (
     MAP,
     SIMILAR,
     ATTACHMENTS,
+    SURVEY,
 )
 """Every configuration key; adding one is one entry here."""
 
@@ -802,6 +858,7 @@ GET_SLA, UPDATE_SLA = SLA.read, SLA.write
 GET_CUSTOMER_UPDATES, UPDATE_CUSTOMER_UPDATES = CUSTOMER_UPDATES.read, CUSTOMER_UPDATES.write
 GET_HANDOFF, UPDATE_HANDOFF = HANDOFF.read, HANDOFF.write
 GET_SIMILAR, UPDATE_SIMILAR = SIMILAR.read, SIMILAR.write
+GET_SURVEY, UPDATE_SURVEY = SURVEY.read, SURVEY.write
 UpdateCategories, Categories = UPDATE_CATEGORIES.request, GET_CATEGORIES.result
 UpdateAssistant, AssistantResult = UPDATE_ASSISTANT.request, GET_ASSISTANT.result
 UpdateTerminology, TerminologyResult = UPDATE_TERMINOLOGY.request, GET_TERMINOLOGY.result

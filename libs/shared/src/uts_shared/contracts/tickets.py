@@ -210,6 +210,8 @@ class Sla(WireModel):
     resolution_target: int
     first_response_at: datetime | None = None
     first_response_met: bool | None = None
+    first_response_elapsed_ms: int | None = None
+    """Business time counted when the first response came (what reports take as its time)."""
     resolution_met: bool | None = None
     elapsed_ms: int = 0
     """Business time counted up to `runningSince` (or until the clock paused or stopped)."""
@@ -831,6 +833,9 @@ class SubmitFeedback(TicketWrite):
     customer_id: Id | None = None
     rating: int = Field(ge=1, le=5)
     comment: Text | None = None
+    first_only: bool = False
+    """The customer's own answer (the assistant's `rate_ticket`): refused once the ticket has
+    a rating (one rating per ticket); an agent's `/feedback` records or corrects it."""
 
 
 class AddAttachment(TicketWrite):
@@ -1672,6 +1677,18 @@ class TicketSlaAlarm(WireModel):
     version: int
 
 
+class TicketSurveyRequested(WireModel):
+    """The customer was asked to rate their resolved ticket (the question went out as the
+    conversation's outbound message `messageId`)."""
+
+    ticket_id: str
+    customer_id: str
+    conversation_id: str
+    message_id: str
+    assigned_agent: str | None = None
+    version: int
+
+
 TICKET_CREATED = EventType("ticket.created", TicketCreated, "New ticket")
 TICKET_UPDATED = EventType("ticket.updated", TicketUpdated, "Status change or general update")
 TICKET_ASSIGNED = EventType("ticket.assigned", TicketAssigned, "Ticket assigned to an agent")
@@ -1721,6 +1738,11 @@ TICKET_MERGED = EventType(
 TICKET_LINKED = EventType(
     "ticket.linked", TicketLinked, "Ticket linked to (or unlinked from) another, or a problem"
 )
+TICKET_SURVEY_REQUESTED = EventType(
+    "ticket.survey_requested",
+    TicketSurveyRequested,
+    "The customer was asked to rate their resolved ticket (satisfaction survey)",
+)
 CONVERSATION_CUSTOMER_REPLIED = EventType(
     "conversation.customer_replied",
     CustomerReplied,
@@ -1739,6 +1761,7 @@ EVENTS: tuple[EventType[Any], ...] = (
     TICKET_MERGED,
     TICKET_LINKED,
     TICKET_CLUSTER_DETECTED,
+    TICKET_SURVEY_REQUESTED,
 )
 
 FOLLOW_UPS_QUEUE = "tickets.follow-ups"

@@ -30,6 +30,7 @@ CONTRACT_MODULES = (
     "replies",
     "saved_views",
     "notifications",
+    "reports",
 )
 SERVICES = ("config", "tickets", "ai-tools")
 """The services that answer a health RPC (`<service>.health`)."""

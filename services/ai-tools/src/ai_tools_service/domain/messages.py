@@ -170,6 +170,35 @@ class Messages:
             return f"The information could not be added to the {self._s}."
         return f"No se pudo agregar la información {self._del()} {self._s}."
 
+    # --- rate_ticket ---
+
+    def rated(self, ticket_id: str) -> str:
+        if self._en:
+            return f"Thank you! Your rating of {self._s} {ticket_id} was recorded."
+        return f"¡Gracias! Registramos tu calificación {self._del()} {self._s} {ticket_id}."
+
+    def already_rated(self, ticket_id: str) -> str:
+        if self._en:
+            return f"{self._s.capitalize()} {ticket_id} was already rated; thank you."
+        return f"Ya habías calificado {self._el()} {self._s} {ticket_id}; gracias."
+
+    def not_resolved_yet(self, ticket_id: str) -> str:
+        if self._en:
+            return f"{self._s.capitalize()} {ticket_id} can be rated once it is resolved."
+        done = f"resuelt{self._o()}"
+        the = self._el().capitalize()
+        return f"{the} {self._s} {ticket_id} se puede calificar cuando esté {done}."
+
+    def bad_rating(self) -> str:
+        if self._en:
+            return "The rating must be a whole number from 1 to 5."
+        return "La calificación debe ser un número entero del 1 al 5."
+
+    def rating_failed(self) -> str:
+        if self._en:
+            return "The rating could not be recorded."
+        return "No se pudo registrar la calificación."
+
     # --- malformed calls ---
 
     def unknown_function(self) -> str:

@@ -31,6 +31,7 @@ from uts_shared.contracts.tickets import (
     Handler,
     Location,
     Priority,
+    SubmitFeedback,
     TicketChanges,
     TicketSummary,
     TicketView,
@@ -45,7 +46,8 @@ CREATE_TICKET = "create_ticket_report"
 GET_TICKET_INFO = "get_ticket_information"
 REQUEST_HUMAN = "request_human_agent"
 ADD_COMMENT = "add_ticket_comment"
-TOOL_NAMES = (CREATE_TICKET, GET_TICKET_INFO, REQUEST_HUMAN, ADD_COMMENT)
+RATE_TICKET = "rate_ticket"
+TOOL_NAMES = (CREATE_TICKET, GET_TICKET_INFO, REQUEST_HUMAN, ADD_COMMENT, RATE_TICKET)
 ASSISTANT = "assistant"
 """Who the assistant's own changes are by (a handoff it asks for)."""
 COMMENT_MAX = 5_000
@@ -92,6 +94,11 @@ class Directory(Protocol):
 
     async def add_note(self, request: AddNote) -> None:
         """NotFound when the ticket is not the customer's."""
+        ...
+
+    async def submit_feedback(self, request: SubmitFeedback) -> None:
+        """NotFound when the ticket is not the customer's; Conflict when it is not resolved
+        or closed, or (`first_only`) already rated."""
         ...
 
 
@@ -225,6 +232,8 @@ def _failed(name: str, messages: Messages) -> str:
         return messages.handoff_failed()
     if name == ADD_COMMENT:
         return messages.comment_failed()
+    if name == RATE_TICKET:
+        return messages.rating_failed()
     return messages.lookup_failed()
 
 
@@ -255,6 +264,8 @@ class ToolRunner:
                 return await self._hand_off(call.call_id, args, phone, conversation_id, messages)
             if call.name == ADD_COMMENT:
                 return await self._comment(call.call_id, args, phone, messages)
+            if call.name == RATE_TICKET:
+                return await self._rate(call.call_id, args, phone, messages)
             return await self._lookup(args, phone, messages)
         except Exception as exc:  # the plan's outer catch: never throw to the model
             log.warning("tool %s (%s) failed: %r", call.name, call.call_id, exc)
@@ -456,4 +467,46 @@ class ToolRunner:
             "ticketId": ticket_id,
             "message": messages.comment_added(ticket_id),
         }
+        return ToolOutcome(dump(body), True, ticket_id=ticket_id)
+
+    async def _rate(
+        self, call_id: str, args: dict[str, Any], phone: str | None, messages: Messages
+    ) -> ToolOutcome:
+        """The customer's answer to the satisfaction survey: one rating per ticket, for their
+        own resolved or closed ticket; the same call id records it once."""
+        ticket_id = text_argument(args, "ticketId") or text_argument(args, "ticket_id")
+        rating = args.get("rating")
+        if isinstance(rating, str) and rating.strip().isdigit():
+            rating = int(rating.strip())
+        missing = [n for n, v in (("ticketId", ticket_id), ("rating", rating)) if v is None]
+        if missing or ticket_id is None:
+            return failure(messages.missing_arguments(missing))
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+            return failure(messages.bad_rating())
+        customer = await self._customer(phone)
+        if customer is None:
+            return failure(messages.unknown_customer_lookup())
+        comment = text_argument(args, "comment")
+        try:
+            await self._directory.submit_feedback(
+                SubmitFeedback(
+                    ticket_id=ticket_id,
+                    customer_id=customer.id,
+                    rating=rating,
+                    comment=comment[:COMMENT_MAX] if comment else None,
+                    first_only=True,
+                    request_key=call_id,
+                )
+            )
+        except DomainError as exc:
+            if exc.code in TRANSIENT_CODES:
+                raise
+            if exc.code is ErrorCode.CONFLICT and exc.reason == "already_rated":
+                return failure(messages.already_rated(ticket_id))
+            if exc.code is ErrorCode.CONFLICT:
+                return failure(messages.not_resolved_yet(ticket_id))
+            return failure(messages.not_found(ticket_id))
+        except ValidationError:
+            return failure(messages.not_found(ticket_id))
+        body = {"success": True, "ticketId": ticket_id, "message": messages.rated(ticket_id)}
         return ToolOutcome(dump(body), True, ticket_id=ticket_id)

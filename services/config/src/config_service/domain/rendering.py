@@ -125,12 +125,13 @@ def render_instructions(template: str, config: AllConfig, *, year: int) -> tuple
 
 def tool_definitions(config: AllConfig, *, year: int) -> list[dict[str, Any]]:
     """`create_ticket_report`, `get_ticket_information`, `request_human_agent` and
-    `add_ticket_comment` for the current configuration."""
+    `add_ticket_comment` and `rate_ticket` for the current configuration."""
     return [
         create_ticket_report_tool(config),
         get_ticket_information_tool(config, year=year),
         request_human_agent_tool(config),
         add_ticket_comment_tool(config, year=year),
+        rate_ticket_tool(config, year=year),
     ]
 
 
@@ -183,6 +184,34 @@ def add_ticket_comment_tool(config: AllConfig, *, year: int) -> dict[str, Any]:
                 },
             },
             "required": ["ticketId", "comment"],
+        },
+        "strict": False,
+    }
+
+
+def rate_ticket_tool(config: AllConfig, *, year: int) -> dict[str, Any]:
+    fmt = config.ticket_id_format
+    singular = config.terminology.ticket_singular
+    example = format_ticket_id(fmt, year=year, sequence=1)
+    return {
+        "type": "function",
+        "name": "rate_ticket",
+        "description": (
+            f"Records the customer's rating of one of their resolved {singular}s, when they "
+            "answer the satisfaction question (1 = bad to 5 = excellent), with their comment "
+            "if they gave one. Once per ticket."
+        ),
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "ticketId": {
+                    "type": "string",
+                    "description": f"The ID (format: {ticket_id_pattern(fmt)}, e.g., {example})",
+                },
+                "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+                "comment": {"type": "string", "description": "The customer's own words, if any"},
+            },
+            "required": ["ticketId", "rating"],
         },
         "strict": False,
     }

@@ -15,9 +15,11 @@ from gateway.routes import (
     config,
     conversations,
     customers,
+    exports,
     library,
     messages,
     notifications,
+    reports,
     tickets,
     views,
     webhooks,
@@ -35,10 +37,16 @@ def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
     Matched in this order, route by route: the busiest area (tickets) first. No two areas share
     a path, so the order changes only how fast a request finds its route.
     """
-    found: list[APIRouter] = [tickets.router, customers.router, conversations.router]
+    # `/tickets/export` before `/tickets/{ticket_id}`.
+    found: list[APIRouter] = [
+        exports.router,
+        tickets.router,
+        customers.router,
+        conversations.router,
+    ]
     found += [messages.router, attachments.router]
     found += [auth.router, agents.router, api_tokens.router, notifications.router]
     found += [config.reads, *config.setting_routers(settings), config.router]
-    found += [webhooks.router, views.router, library.replies, library.macros]
+    found += [webhooks.router, views.router, library.replies, library.macros, reports.router]
     found += [ai_routes.router, openai_routes.router]
     return found

@@ -218,6 +218,7 @@ def follow(
         sla = sla.model_copy(
             update={
                 "first_response_at": now,
+                "first_response_elapsed_ms": sla.elapsed_ms,
                 "first_response_met": sla.first_response_breached_at is None
                 and sla.elapsed_ms <= sla.first_response_target,
             }

@@ -597,10 +597,23 @@ class Ticket:
         return Outcome(after, ((t.TICKET_UPDATED, payload),))
 
     def record_feedback(
-        self, rating: int, comment: str | None, *, by: str | None, now: datetime
+        self,
+        rating: int,
+        comment: str | None,
+        *,
+        by: str | None,
+        now: datetime,
+        first_only: bool = False,
     ) -> Outcome:
-        """The customer's rating; only once the ticket is resolved or closed."""
+        """The customer's rating; only once the ticket is resolved or closed. `first_only`
+        (the customer's own answer): refused when the ticket is rated already."""
         ticket = self.state
+        if first_only and ticket.customer_feedback is not None:
+            raise Conflict(
+                f"{ticket.ticket_id} was already rated",
+                context={"rating": ticket.customer_feedback.rating},
+                reason="already_rated",
+            )
         if ticket.status not in FEEDBACK_STATUSES:
             raise Conflict(
                 f"Feedback can only be given on a resolved or closed ticket "

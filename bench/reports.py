@@ -1,0 +1,133 @@
+"""Benchmark: a 90-day report over 100,000 tickets.
+
+Seeds `report_facts` straight through the store (facts as the tickets' writes keep them:
+created over 120 days, three in four resolved, some reopened and rated) in an embedded
+database under a temporary directory, then asks the reports (`volume` by day, `times` by
+week, `agents`, `satisfaction`) for the last 90 days, 30 times each, and prints the median and
+p99 of each. Target: p99 < 300 ms.
+
+    uv run python bench/reports.py          # BENCH_REPORT_TICKETS=20000 for a quicker run
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tickets_service.reports import STILL_OPEN, ReportFacts, ReportOperations  # noqa: E402
+from uts_shared.contracts import reports as r  # noqa: E402
+from uts_shared.embedded import EmbeddedDatabase, Engine  # noqa: E402
+
+TICKETS = int(os.environ.get("BENCH_REPORT_TICKETS", "100000"))
+RUNS = int(os.environ.get("BENCH_REPORT_RUNS", "30"))
+TARGET_MS = 300.0
+END = datetime(2026, 12, 1, tzinfo=UTC)
+DAYS = 120
+
+
+def fact(rnd: random.Random, n: int) -> dict[str, Any]:
+    created = END - timedelta(seconds=rnd.randrange(DAYS * 86_400))
+    responded = created + timedelta(minutes=rnd.randrange(1, 600))
+    done = rnd.random() < 0.75
+    resolved = responded + timedelta(minutes=rnd.randrange(10, 5_000)) if done else None
+    rated = resolved + timedelta(hours=2) if resolved and rnd.random() < 0.3 else None
+    reopened = [resolved + timedelta(hours=1)] if resolved and rnd.random() < 0.05 else []
+    spans = [[resolved, reopened[0] if reopened else None]] if resolved else []
+    if reopened and resolved:
+        resolved = reopened[0] + timedelta(hours=3)
+        spans.append([resolved, None])
+    last = [x for x in (created, responded, resolved, rated) if x]
+    return {
+        "_id": f"LUX-2026-{n:06d}",
+        "createdAt": created,
+        "category": rnd.choice(["light_malfunction", "billing", "maintenance", "other"]),
+        "priority": rnd.choice(["low", "medium", "high", "urgent"]),
+        "source": rnd.choice(["ai", "agent"]),
+        "channel": rnd.choice(["whatsapp", "web", None]),
+        "agent": f"agent-{rnd.randrange(12)}",
+        "agentName": "Agente",
+        "assignedAt": created + timedelta(minutes=5),
+        "open": resolved is None,
+        "firstResponseAt": responded,
+        "firstResponseMs": int((responded - created).total_seconds() * 1000),
+        "firstResponseBusinessMs": int((responded - created).total_seconds() * 500),
+        "firstResponseMet": rnd.random() < 0.8,
+        "resolvedAt": resolved,
+        "resolutionMs": int((resolved - created).total_seconds() * 1000) if resolved else None,
+        "resolutionBusinessMs": int((resolved - created).total_seconds() * 400)
+        if resolved
+        else None,
+        "resolutionMet": (rnd.random() < 0.7) if resolved else None,
+        "breachedAt": [responded] if rnd.random() < 0.1 else [],
+        "doneSpans": spans,
+        "reopenedAt": reopened,
+        "rating": rnd.randint(1, 5) if rated else None,
+        "ratingComment": "bien" if rated and rnd.random() < 0.3 else None,
+        "ratedAt": rated,
+        "lastAt": STILL_OPEN if resolved is None else max(last),
+    }
+
+
+class Calendar:
+    async def sla_policy(self) -> Any:
+        raise AssertionError("the bench names its time zone")
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
+        engine = Engine(Path(tmp))
+        database = EmbeddedDatabase(engine.database("uts_tickets"))
+        facts = ReportFacts(database)
+        await facts.ensure_indexes()
+        rnd = random.Random(90)
+        started = time.perf_counter()
+        for first in range(0, TICKETS, 2_000):
+            batch = [fact(rnd, n) for n in range(first, min(first + 2_000, TICKETS))]
+            await facts.facts.insert_many(batch)
+        print(f"{TICKETS} report facts seeded in {time.perf_counter() - started:.0f} s")
+        reports = ReportOperations(facts, Calendar())  # type: ignore[arg-type]
+        last = date(2026, 11, 30)
+        worst = 0.0
+        for kind, group in (
+            ("volume", "day"),
+            ("times", "week"),
+            ("agents", "day"),
+            ("satisfaction", "day"),
+        ):
+            query = r.ReportQuery.model_validate(
+                {
+                    "kind": kind,
+                    "from": last - timedelta(days=89),
+                    "to": last,
+                    "timeZone": "America/Mexico_City",
+                    "groupBy": group,
+                }
+            )
+            times = []
+            for _ in range(RUNS):
+                t0 = time.perf_counter()
+                await reports.report(query)
+                times.append((time.perf_counter() - t0) * 1000)
+            times.sort()
+            p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
+            worst = max(worst, p99)
+            median = statistics.median(times)
+            print(f"  {kind:<13} by {group}: median {median:7.1f} ms, p99 {p99:7.1f} ms")
+        engine.close()
+    verdict = "ok" if worst < TARGET_MS else "MISSED"
+    print(f"  worst p99 {worst:.1f} ms (target < {TARGET_MS:.0f} ms) {verdict}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,441 @@
+"""Admin reports: per-ticket report facts kept by the ticket's own writes, and the reports
+computed from the facts of a period.
+
+A fact is a compact copy of what reports need of one ticket (times, SLA outcomes, status spans,
+rating), rewritten whole from the ticket after each of its writes (idempotent: the same ticket
+gives the same fact). A report reads the facts that overlap its period (created before its end,
+last event at or after its start, or still open) through two range indexes, and computes every
+figure exactly in one pass: durations are sorted per bucket for exact medians and 90th
+percentiles, the backlog is a running sum of +1 (created, reopened) and -1 (resolved, closed).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pymongo import ASCENDING, IndexModel
+
+from tickets_service.configuration import ConfigCache
+from tickets_service.domain.ticket import TicketState
+from uts_shared.contracts import reports as r
+from uts_shared.contracts.tickets import TicketStatus
+from uts_shared.errors import ValidationFailed
+from uts_shared.mongo import Document
+from uts_shared.store_types import Database
+
+FACTS = "report_facts"
+STILL_OPEN = datetime(9999, 12, 31, tzinfo=UTC)
+"""`lastAt` of a ticket still open: it overlaps every period after its creation."""
+DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+COMMENTS_KEPT = 50
+
+
+def _ms(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return int((end - start).total_seconds() * 1000)
+
+
+def _done_spans(ticket: TicketState) -> tuple[list[list[datetime | None]], list[datetime]]:
+    """The intervals the ticket spent resolved or closed ([start, end or None]) and its
+    reopenings (leaving resolved/closed for an open status), from its status history."""
+    spans: list[list[datetime | None]] = []
+    reopened: list[datetime] = []
+    for change in ticket.status_history:
+        was_done, is_done = change.from_ in DONE, change.to in DONE
+        if is_done and not was_done:
+            spans.append([change.timestamp, None])
+        elif was_done and not is_done:
+            reopened.append(change.timestamp)
+            if spans and spans[-1][1] is None:
+                spans[-1][1] = change.timestamp
+    return spans, reopened
+
+
+def fact_of(ticket: TicketState) -> Document:
+    """The report fact of a ticket as it is now."""
+    sla = ticket.sla
+    spans, reopened = _done_spans(ticket)
+    resolved = ticket.status in DONE and ticket.resolved_at is not None
+    feedback = ticket.customer_feedback
+    fact: Document = {
+        "createdAt": ticket.created_at,
+        "category": ticket.category,
+        "priority": ticket.priority.value,
+        "source": ticket.source.value,
+        "agent": ticket.assigned_agent,
+        "agentName": ticket.assigned_agent_name,
+        "assignedAt": ticket.assigned_at,
+        "open": ticket.status not in DONE,
+        "firstResponseAt": sla.first_response_at,
+        "firstResponseMs": _ms(ticket.created_at, sla.first_response_at),
+        "firstResponseBusinessMs": sla.first_response_elapsed_ms if sla.first_response_at else None,
+        "firstResponseMet": sla.first_response_met,
+        "resolvedAt": ticket.resolved_at if resolved else None,
+        "resolutionMs": _ms(ticket.created_at, ticket.resolved_at) if resolved else None,
+        "resolutionBusinessMs": sla.elapsed_ms if resolved else None,
+        "resolutionMet": sla.resolution_met if resolved else None,
+        "breachedAt": [
+            at for at in (sla.first_response_breached_at, sla.resolution_breached_at) if at
+        ],
+        "doneSpans": spans,
+        "reopenedAt": reopened,
+        "rating": feedback.rating if feedback else None,
+        "ratingComment": feedback.comment if feedback else None,
+        "ratedAt": (feedback.submitted_at or ticket.updated_at) if feedback else None,
+    }
+    moments = [
+        ticket.created_at,
+        *(at for span in spans for at in span if at),
+        *reopened,
+        *fact["breachedAt"],
+        *(at for at in (sla.first_response_at, fact["ratedAt"], ticket.assigned_at) if at),
+    ]
+    fact["lastAt"] = STILL_OPEN if fact["open"] else max(moments)
+    return fact
+
+
+class ReportFacts:
+    """The `report_facts` collection: one document per ticket (`_id` its id)."""
+
+    def __init__(self, database: Database) -> None:
+        self.facts = database[FACTS]
+
+    async def ensure_indexes(self) -> None:
+        await self.facts.create_indexes(
+            [
+                IndexModel([("createdAt", ASCENDING)], name="created"),
+                IndexModel([("lastAt", ASCENDING)], name="last"),
+                IndexModel([("agent", ASCENDING), ("open", ASCENDING)], name="agent_open"),
+            ]
+        )
+
+    async def keep(self, ticket: TicketState, channel: str | None = None) -> None:
+        """The ticket's fact, written whole (the channel only when the ticket is new)."""
+        update: Document = {"$set": fact_of(ticket)}
+        if channel is not None:
+            update["$setOnInsert"] = {"channel": channel}
+        await self.facts.update_one({"_id": ticket.ticket_id}, update, upsert=True)
+
+    async def overlapping(self, start: datetime, end: datetime, where: Document) -> list[Document]:
+        query = {**where, "createdAt": {"$lt": end}, "lastAt": {"$gte": start}}
+        return await self.facts.find(query).to_list(None)
+
+    async def open_by_agent(self, agents: Sequence[str]) -> dict[str, int]:
+        return {
+            agent: await self.facts.count_documents({"agent": agent, "open": True})
+            for agent in agents
+        }
+
+    async def empty(self) -> bool:
+        return await self.facts.find_one({}, {"_id": 1}) is None
+
+
+# --- computing a report (pure) ------------------------------------------------------------------
+
+
+def rank(values: Sequence[int], share: float) -> int | None:
+    """The nearest-rank percentile of sorted `values`: the value at rank ceil(share * n)."""
+    if not values:
+        return None
+    return values[max(math.ceil(share * len(values)), 1) - 1]
+
+
+def durations(wall: list[int], business: list[int]) -> r.Durations:
+    wall.sort()
+    business.sort()
+    return r.Durations(
+        count=len(wall),
+        median_ms=rank(wall, 0.5),
+        p90_ms=rank(wall, 0.9),
+        business_median_ms=rank(business, 0.5),
+        business_p90_ms=rank(business, 0.9),
+    )
+
+
+def attainment(met: int, breached: int) -> r.Attainment:
+    total = met + breached
+    return r.Attainment(met=met, breached=breached, attainment=met / total if total else None)
+
+
+@dataclass
+class _Tally:
+    created: int = 0
+    resolved: int = 0
+    reopened: int = 0
+    delta: int = 0
+    fr: list[int] = field(default_factory=list)
+    fr_business: list[int] = field(default_factory=list)
+    res: list[int] = field(default_factory=list)
+    res_business: list[int] = field(default_factory=list)
+    fr_sla: Counter[bool] = field(default_factory=Counter)
+    res_sla: Counter[bool] = field(default_factory=Counter)
+    breaches: int = 0
+    ratings: list[int] = field(default_factory=list)
+
+    def bucket(self, start: date, backlog: int) -> r.Bucket:
+        ratings = self.ratings
+        return r.Bucket(
+            start=start,
+            created=self.created,
+            resolved=self.resolved,
+            reopened=self.reopened,
+            backlog=backlog,
+            first_response=durations(self.fr, self.fr_business),
+            resolution=durations(self.res, self.res_business),
+            first_response_sla=attainment(self.fr_sla[True], self.fr_sla[False]),
+            resolution_sla=attainment(self.res_sla[True], self.res_sla[False]),
+            breaches=self.breaches,
+            ratings=len(ratings),
+            rating_average=sum(ratings) / len(ratings) if ratings else None,
+        )
+
+
+@dataclass
+class Period:
+    first: date
+    last: date
+    zone: ZoneInfo
+    weekly: bool
+
+    @cached_property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(), tzinfo=self.zone).astimezone(UTC)
+
+    @cached_property
+    def end(self) -> datetime:
+        after = self.last + timedelta(days=1)
+        return datetime.combine(after, time(), tzinfo=self.zone).astimezone(UTC)
+
+    @cached_property
+    def edges(self) -> list[tuple[datetime, date]]:
+        """Each day's start (UTC) and its bucket, in order: a moment's bucket by bisection."""
+        days = (self.last - self.first).days + 1
+        found = []
+        for n in range(days):
+            day = self.first + timedelta(days=n)
+            start = datetime.combine(day, time(), tzinfo=self.zone).astimezone(UTC)
+            found.append((start, self.key(day)))
+        return found
+
+    def key(self, day: date) -> date:
+        return day - timedelta(days=day.weekday()) if self.weekly else day
+
+    def bucket_of(self, moment: datetime | None) -> date | None:
+        """The bucket a moment falls in; None outside the period."""
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        if not self.start <= moment < self.end:
+            return None
+        edges = self.edges
+        return edges[bisect.bisect_right(edges, (moment, date.max)) - 1][1]
+
+    def buckets(self) -> list[date]:
+        days = (self.last - self.first).days + 1
+        return list(dict.fromkeys(self.key(self.first + timedelta(days=n)) for n in range(days)))
+
+
+def _utc(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    moment: datetime = value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class _Accumulator:
+    """The report's figures, fact by fact."""
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+        self.tallies: dict[date, _Tally] = defaultdict(_Tally)
+        self.total = _Tally()
+        self.base = 0
+        """The backlog at the period's start."""
+        self.agents: dict[str, dict[str, Any]] = {}
+        self.rated: list[tuple[datetime, r.RatingComment]] = []
+        self.by_rating: Counter[int] = Counter()
+
+    def at(self, moment: datetime | None) -> list[_Tally]:
+        key = self.period.bucket_of(moment)
+        return [] if key is None else [self.tallies[key], self.total]
+
+    def move(self, moment: datetime | None, step: int) -> None:
+        """A step of the backlog: before the period, into its start; inside, into a bucket."""
+        if moment is None:
+            return
+        if moment < self.period.start:
+            self.base += step
+        for tally in self.at(moment):
+            tally.delta += step
+
+    def _row(self, fact: Mapping[str, Any]) -> dict[str, Any] | None:
+        agent = fact.get("agent")
+        if not agent:
+            return None
+        empty: dict[str, Any] = {"name": fact.get("agentName"), "assigned": 0, "resolved": 0}
+        empty.update(fr=[], res=[])
+        row = self.agents.setdefault(agent, empty)
+        if self.period.bucket_of(_utc(fact.get("assignedAt"))) is not None:
+            row["assigned"] += 1
+        return row
+
+    def add(self, fact: Mapping[str, Any]) -> None:
+        created = _utc(fact["createdAt"])
+        row = self._row(fact)
+        self.move(created, 1)
+        for tally in self.at(created):
+            tally.created += 1
+        for span_start, span_end in fact.get("doneSpans") or ():
+            self.move(_utc(span_start), -1)
+            self.move(_utc(span_end), 1)
+        for moment in fact.get("reopenedAt") or ():
+            for tally in self.at(_utc(moment)):
+                tally.reopened += 1
+        for moment in fact.get("breachedAt") or ():
+            for tally in self.at(_utc(moment)):
+                tally.breaches += 1
+        self._times(fact, row)
+        self._rating(fact)
+
+    def _times(self, fact: Mapping[str, Any], row: dict[str, Any] | None) -> None:
+        responded = self.at(_utc(fact.get("firstResponseAt")))
+        for tally in responded:
+            tally.fr.append(fact["firstResponseMs"])
+            if fact.get("firstResponseBusinessMs") is not None:
+                tally.fr_business.append(fact["firstResponseBusinessMs"])
+            if fact.get("firstResponseMet") is not None:
+                tally.fr_sla[bool(fact["firstResponseMet"])] += 1
+        if responded and row is not None:
+            row["fr"].append(fact["firstResponseMs"])
+        resolved = self.at(_utc(fact.get("resolvedAt")))
+        for tally in resolved:
+            tally.resolved += 1
+            tally.res.append(fact["resolutionMs"])
+            tally.res_business.append(fact["resolutionBusinessMs"])
+            if fact.get("resolutionMet") is not None:
+                tally.res_sla[bool(fact["resolutionMet"])] += 1
+        if resolved and row is not None:
+            row["resolved"] += 1
+            row["res"].append(fact["resolutionMs"])
+
+    def _rating(self, fact: Mapping[str, Any]) -> None:
+        rated_at = _utc(fact.get("ratedAt"))
+        inside = self.at(rated_at)
+        for tally in inside:
+            tally.ratings.append(fact["rating"])
+        if not inside or rated_at is None:
+            return
+        self.by_rating[fact["rating"]] += 1
+        if fact.get("ratingComment"):
+            comment = r.RatingComment(
+                ticket_id=fact["_id"],
+                rating=fact["rating"],
+                comment=fact["ratingComment"],
+                submitted_at=rated_at,
+            )
+            self.rated.append((rated_at, comment))
+
+    def satisfaction(self) -> r.Satisfaction:
+        by_rating = self.by_rating
+        count = sum(by_rating.values())
+        self.rated.sort(key=lambda pair: (pair[0], pair[1].ticket_id), reverse=True)
+        return r.Satisfaction(
+            count=count,
+            average=sum(k * n for k, n in by_rating.items()) / count if count else None,
+            satisfied_share=(by_rating[4] + by_rating[5]) / count if count else None,
+            by_rating={str(k): by_rating[k] for k in range(1, 6)},
+            comments=[comment for _, comment in self.rated[:COMMENTS_KEPT]],
+        )
+
+    def rows(self, open_now: Mapping[str, int]) -> list[r.AgentRow]:
+        return [
+            r.AgentRow(
+                agent_id=agent,
+                agent_name=row["name"],
+                assigned=row["assigned"],
+                resolved=row["resolved"],
+                first_response=durations(row["fr"], []),
+                resolution=durations(row["res"], []),
+                open_now=open_now.get(agent, 0),
+            )
+            for agent, row in sorted(self.agents.items())
+            if row["assigned"] or row["resolved"] or row["fr"] or open_now.get(agent, 0)
+        ]
+
+
+def compute(
+    query: r.ReportQuery,
+    period: Period,
+    facts: Iterable[Mapping[str, Any]],
+    open_now: Mapping[str, int],
+) -> r.Report:
+    """Every figure of the report from the facts overlapping the period."""
+    report = _Accumulator(period)
+    for fact in facts:
+        report.add(fact)
+    buckets: list[r.Bucket] = []
+    backlog = report.base
+    for start in period.buckets():
+        tally = report.tallies.get(start) or _Tally()
+        backlog += tally.delta
+        buckets.append(tally.bucket(start, backlog))
+    return r.Report(
+        kind=query.kind,
+        from_=query.from_,
+        to=query.to,
+        time_zone=period.zone.key,
+        group_by=query.group_by,
+        totals=report.total.bucket(query.from_, backlog),
+        buckets=buckets,
+        agents=report.rows(open_now),
+        satisfaction=report.satisfaction(),
+    )
+
+
+def filters(query: r.ReportQuery) -> Document:
+    where: Document = {}
+    for name, values in (
+        ("agent", query.agent),
+        ("category", query.category),
+        ("priority", [p.value for p in query.priority] if query.priority else None),
+        ("channel", query.channel),
+        ("source", query.source),
+    ):
+        if values:
+            where[name] = values[0] if len(values) == 1 else {"$in": list(dict.fromkeys(values))}
+    return where
+
+
+class ReportOperations:
+    def __init__(self, facts: ReportFacts, config: ConfigCache) -> None:
+        self._facts = facts
+        self._config = config
+
+    async def report(self, query: r.ReportQuery) -> r.Report:
+        if query.to < query.from_:
+            raise ValidationFailed.on("to", "is before from")
+        if (query.to - query.from_).days >= r.MAX_REPORT_DAYS:
+            raise ValidationFailed.on("to", f"a period is at most {r.MAX_REPORT_DAYS} days")
+        name = query.time_zone
+        if name is None:
+            calendar = (await self._config.sla_policy()).calendar
+            name = "UTC" if isinstance(calendar, str) else calendar.time_zone
+        try:
+            zone = ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationFailed.on("timeZone", f"unknown time zone '{name[:64]}'") from None
+        period = Period(query.from_, query.to, zone, query.group_by == "week")
+        facts = await self._facts.overlapping(period.start, period.end, filters(query))
+        agents = sorted({f["agent"] for f in facts if f.get("agent")})
+        open_now = await self._facts.open_by_agent(agents) if query.kind == "agents" else {}
+        return compute(query, period, facts, open_now)

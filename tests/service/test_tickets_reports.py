@@ -1,0 +1,276 @@
+"""Admin reports over a generated history (a test clock, random creates, first responses,
+resolutions, reopenings, closings and ratings): every figure equals a brute-force recount made
+from the tickets themselves, by day and by week, in a time zone of its own, with filters."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import random
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest_asyncio
+
+from tests.support.config_helpers import FakeClock
+from tests.support.tickets_helpers import TicketsEnv, tickets_env
+from uts_shared.contracts import reports as r
+from uts_shared.contracts import tickets as t
+from uts_shared.errors import DomainError
+
+S = t.TicketStatus
+DONE = (S.RESOLVED, S.CLOSED)
+START = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
+CLOCK = FakeClock(START)
+ZONE = ZoneInfo("America/Mexico_City")
+AGENTS = ["ag-1", "ag-2", "ag-3"]
+CATEGORIES = ["light_malfunction", "billing", "other"]
+
+
+@pytest_asyncio.fixture(scope="module")
+async def history(
+    rabbit_url: str, mongo_url: str | None
+) -> AsyncIterator[tuple[TicketsEnv, list[t.TicketView]]]:
+    async with tickets_env(rabbit_url, mongo_url, clock=CLOCK) as env:
+        rnd = random.Random(24)
+        customers = [await env.customer() for _ in range(4)]
+        channels = [t.Channel.WHATSAPP, t.Channel.EMAIL]
+        conversations = [
+            await env.rpc.call(
+                t.CREATE_CONVERSATION,
+                t.CreateConversation(customer_id=c.id, channel=channels[i % 2]),
+            )
+            for i, c in enumerate(customers)
+        ]
+        made: list[str] = []
+        for _ in range(140):
+            CLOCK.advance(rnd.randrange(20, 360) * 60)
+            step = rnd.random()
+            if step < 0.35 or not made:
+                i = rnd.randrange(len(customers))
+                ticket = await env.ticket(
+                    customers[i],
+                    agent=rnd.choice(AGENTS),
+                    conversation_id=conversations[i].id if rnd.random() < 0.7 else None,
+                    priority=rnd.choice(list(t.Priority)),
+                    category=rnd.choice(CATEGORIES),
+                    assign_to_self=rnd.random() < 0.6,
+                )
+                made.append(ticket.ticket_id)
+                continue
+            tid = rnd.choice(made)
+            with contextlib.suppress(DomainError):  # not allowed now: the history goes on
+                await _step(env, rnd, tid, step)
+        tickets = [await env.rpc.call(t.GET, t.GetTicket(ticket_id=tid)) for tid in made]
+        yield env, tickets
+
+
+async def _step(env: TicketsEnv, rnd: random.Random, tid: str, step: float) -> None:
+    by = rnd.choice(AGENTS)
+    if step < 0.5:
+        await env.rpc.call(
+            t.CHANGE_STATUS, t.ChangeStatus(ticket_id=tid, status=S.IN_PROGRESS, by=by)
+        )
+    elif step < 0.65:
+        await env.rpc.call(t.RESOLVE, t.ResolveTicket(ticket_id=tid, resolution_notes="ok", by=by))
+    elif step < 0.72:
+        await env.rpc.call(t.CHANGE_STATUS, t.ChangeStatus(ticket_id=tid, status=S.OPEN, by=by))
+    elif step < 0.78:
+        await env.rpc.call(t.CHANGE_STATUS, t.ChangeStatus(ticket_id=tid, status=S.CLOSED, by=by))
+    elif step < 0.88:
+        await env.rpc.call(t.ASSIGN, t.AssignTicket(ticket_id=tid, agent_id=by, by=by))
+    else:
+        comment = rnd.choice([None, "bien", "lento"])
+        await env.rpc.call(
+            t.SUBMIT_FEEDBACK,
+            t.SubmitFeedback(ticket_id=tid, rating=rnd.randint(1, 5), comment=comment),
+        )
+
+
+# --- the brute-force recount: straight from each ticket, by the report's definitions ----------
+
+
+def nearest_rank(values: list[int], share: float) -> int | None:
+    ordered = sorted(values)
+    return ordered[math.ceil(share * len(ordered)) - 1] if ordered else None
+
+
+def local_start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=ZONE).astimezone(UTC)
+
+
+def status_at(ticket: t.TicketView, moment: datetime) -> S | None:
+    """The ticket's status at `moment` (changes strictly before it count); None before it
+    existed."""
+    if ticket.created_at >= moment:
+        return None
+    status = ticket.status_history[0].from_ if ticket.status_history else ticket.status
+    for change in ticket.status_history:
+        if change.timestamp < moment:
+            status = change.to
+    return status
+
+
+def recount(tickets: list[t.TicketView], first: date, last: date, weekly: bool) -> dict[str, Any]:
+    start, end = local_start(first), local_start(last + timedelta(days=1))
+
+    def key(moment: datetime | None) -> date | None:
+        if moment is None or not start <= moment < end:
+            return None
+        day = moment.astimezone(ZONE).date()
+        return day - timedelta(days=day.weekday()) if weekly else day
+
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    keys = list(dict.fromkeys(d - timedelta(days=d.weekday()) if weekly else d for d in days))
+    out: dict[str, Any] = {}
+    for k in keys:
+        in_k = [d for d in days if (d - timedelta(days=d.weekday()) if weekly else d) == k]
+        edge = local_start(in_k[-1] + timedelta(days=1))
+        resolved = [
+            x for x in tickets if x.status in DONE and x.resolved_at and key(x.resolved_at) == k
+        ]
+        responded = [x for x in tickets if key(x.sla.first_response_at) == k]
+        rated = [
+            x.customer_feedback.rating
+            for x in tickets
+            if x.customer_feedback and key(x.customer_feedback.submitted_at) == k
+        ]
+        wall_fr = [
+            int((x.sla.first_response_at - x.created_at).total_seconds() * 1000) for x in responded
+        ]  # type: ignore[operator]
+        wall_res = [int((x.resolved_at - x.created_at).total_seconds() * 1000) for x in resolved]  # type: ignore[operator]
+        out[k.isoformat()] = {
+            "created": sum(key(x.created_at) == k for x in tickets),
+            "resolved": len(resolved),
+            "reopened": sum(
+                key(c.timestamp) == k
+                for x in tickets
+                for c in x.status_history
+                if c.from_ in DONE and c.to not in DONE
+            ),
+            "backlog": sum(
+                (s := status_at(x, edge)) is not None and s not in DONE for x in tickets
+            ),
+            "frMedian": nearest_rank(wall_fr, 0.5),
+            "frP90": nearest_rank(wall_fr, 0.9),
+            "frBusinessMedian": nearest_rank(
+                [x.sla.first_response_elapsed_ms or 0 for x in responded], 0.5
+            ),
+            "resMedian": nearest_rank(wall_res, 0.5),
+            "resP90": nearest_rank(wall_res, 0.9),
+            "resBusinessP90": nearest_rank([x.sla.elapsed_ms for x in resolved], 0.9),
+            "frMet": sum(x.sla.first_response_met is True for x in responded),
+            "frBreached": sum(x.sla.first_response_met is False for x in responded),
+            "resMet": sum(x.sla.resolution_met is True for x in resolved),
+            "breaches": sum(
+                key(at) == k
+                for x in tickets
+                for at in (x.sla.first_response_breached_at, x.sla.resolution_breached_at)
+            ),
+            "ratings": len(rated),
+        }
+    return out
+
+
+def figures(report: r.Report) -> dict[str, Any]:
+    return {
+        b.start.isoformat(): {
+            "created": b.created,
+            "resolved": b.resolved,
+            "reopened": b.reopened,
+            "backlog": b.backlog,
+            "frMedian": b.first_response.median_ms,
+            "frP90": b.first_response.p90_ms,
+            "frBusinessMedian": b.first_response.business_median_ms,
+            "resMedian": b.resolution.median_ms,
+            "resP90": b.resolution.p90_ms,
+            "resBusinessP90": b.resolution.business_p90_ms,
+            "frMet": b.first_response_sla.met,
+            "frBreached": b.first_response_sla.breached,
+            "resMet": b.resolution_sla.met,
+            "breaches": b.breaches,
+            "ratings": b.ratings,
+        }
+        for b in report.buckets
+    }
+
+
+def _range(tickets: list[t.TicketView]) -> tuple[date, date]:
+    first = min(x.created_at for x in tickets).astimezone(ZONE).date()
+    return first + timedelta(days=2), CLOCK.now().astimezone(ZONE).date() - timedelta(days=1)
+
+
+async def report(env: TicketsEnv, kind: str, first: date, last: date, **more: Any) -> r.Report:
+    query = r.ReportQuery.model_validate(
+        {"kind": kind, "from": first, "to": last, "timeZone": ZONE.key, **more}
+    )
+    return await env.rpc.call(r.REPORT, query)
+
+
+async def test_daily_and_weekly_figures_equal_a_recount_of_the_tickets(
+    history: tuple[TicketsEnv, list[t.TicketView]],
+) -> None:
+    env, tickets = history
+    first, last = _range(tickets)
+    daily = await report(env, "volume", first, last)
+    counted = recount(tickets, first, last, weekly=False)
+    assert figures(daily) == counted
+    for figure in ("resolved", "reopened", "frMedian", "resBusinessP90", "ratings", "frMet"):
+        assert any(day[figure] for day in counted.values()), figure  # the history has them
+    assert sum(b.created for b in daily.buckets) == daily.totals.created > 0
+    assert daily.totals.backlog == daily.buckets[-1].backlog
+    weekly = await report(env, "times", first, last, groupBy="week")
+    assert figures(weekly) == recount(tickets, first, last, weekly=True)
+
+
+async def test_filters_agents_and_satisfaction_equal_a_recount(
+    history: tuple[TicketsEnv, list[t.TicketView]],
+) -> None:
+    env, tickets = history
+    first, last = _range(tickets)
+    urgent = [x for x in tickets if x.priority is t.Priority.URGENT and x.category == "billing"]
+    filtered = await report(env, "volume", first, last, priority=["urgent"], category=["billing"])
+    assert figures(filtered) == recount(urgent, first, last, weekly=False)
+
+    start, end = local_start(first), local_start(last + timedelta(days=1))
+    rated = [
+        x.customer_feedback
+        for x in tickets
+        if x.customer_feedback and start <= x.customer_feedback.submitted_at < end  # type: ignore[operator]
+    ]
+    satisfaction = (await report(env, "satisfaction", first, last)).satisfaction
+    assert satisfaction.count == len(rated) > 0
+    assert satisfaction.average == sum(f.rating for f in rated) / len(rated)
+    assert satisfaction.satisfied_share == sum(f.rating >= 4 for f in rated) / len(rated)
+    assert sorted(c.comment for c in satisfaction.comments) == sorted(
+        f.comment for f in rated if f.comment
+    )
+
+    agents = {row.agent_id: row for row in (await report(env, "agents", first, last)).agents}
+    for agent in AGENTS:
+        mine = [x for x in tickets if x.assigned_agent == agent]
+        row = agents[agent]
+        assert row.assigned == sum(
+            x.assigned_at is not None and start <= x.assigned_at < end for x in mine
+        )
+        assert row.resolved == sum(
+            x.status in DONE and x.resolved_at is not None and start <= x.resolved_at < end
+            for x in mine
+        )
+        assert row.open_now == sum(x.status not in DONE for x in mine)
+
+
+async def test_a_period_ending_before_it_starts_or_in_an_unknown_zone_is_refused(
+    history: tuple[TicketsEnv, list[t.TicketView]],
+) -> None:
+    env, _ = history
+    for bad in ({"from": "2026-03-05", "to": "2026-03-01"}, {"timeZone": "Mars/Olympus"}):
+        query = {"kind": "volume", "from": "2026-03-01", "to": "2026-03-05", **bad}
+        try:
+            await env.rpc.call(r.REPORT, r.ReportQuery.model_validate(query))
+        except DomainError as exc:
+            assert exc.details and exc.details[0].field in {"to", "timeZone"}
+        else:
+            raise AssertionError(f"{bad} was answered")
