@@ -4,11 +4,22 @@ and the apply moves them to the kept category the admin maps each to (one change
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 
 import httpx
+import pytest
 
+from tests.support.configuration import configuration_kept
 from tests.support.desk import new_customer, new_ticket
 from tests.support.waiting import until_passes
+
+
+@pytest.fixture(autouse=True)
+async def configuration_put_back(admin_api: httpx.AsyncClient) -> AsyncIterator[None]:
+    """The preset's categories and words are undone after (other tests file tickets in the
+    usual categories)."""
+    async with configuration_kept(admin_api):
+        yield
 
 
 async def test_a_presets_removed_categories_are_previewed_and_their_open_tickets_mapped(

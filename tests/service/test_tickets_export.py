@@ -4,6 +4,7 @@ sharing one creation instant, with the list's filters and phrases applied."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest_asyncio
 
@@ -62,3 +63,18 @@ async def test_export_pages_walk_every_match_once_newest_first(env: TicketsEnv) 
 
     phrase = await walk(env, r.ExportTickets(customer_id=customer.id, q='"cable suelto"'))
     assert sorted(i for p in phrase for i in p) == sorted(made[1::2])
+
+
+async def test_export_bounds_far_outside_the_tickets_times_walk_them_all(env: TicketsEnv) -> None:
+    customer = await env.customer()
+    made = [(await env.ticket(customer, subject=f"farol {i}")).ticket_id for i in range(3)]
+    far = r.ExportTickets(
+        customer_id=customer.id,
+        created_from=datetime(1622, 2, 2, tzinfo=UTC),
+        created_to=datetime(8875, 7, 8, tzinfo=UTC),
+        batch=2,
+    )
+
+    pages = await walk(env, far)
+
+    assert sorted(i for p in pages for i in p) == sorted(made)

@@ -277,6 +277,8 @@ class TicketFilter:
 
 NEWEST_FIRST = [("createdAt", DESCENDING), ("_id", DESCENDING)]
 EXPORT_WINDOW_MIN = timedelta(seconds=1)
+EXPORT_WINDOW_MAX = timedelta(days=36_500)
+"""The widest read of an export page (a request's `windowSeconds` stays within its bounds)."""
 
 
 def sort_spec(sort_by: SortField, order: Literal["asc", "desc"]) -> list[tuple[str, int]]:
@@ -821,7 +823,8 @@ class TicketStore:
         while len(docs) < limit and floor is not None and high is not None:
             if high < floor or (high == floor and not inclusive):
                 break
-            low = max(high - window, floor)
+            # Compared as spans: `high - window` itself may fall before the year 1.
+            low = floor if high - floor <= window else high - window
             span: Document = {"$gte": low, "$lte" if inclusive else "$lt": high}
             cursor = self.tickets.find({**query, "createdAt": span}, _LIST_PROJECTION)
             wanted = limit - len(docs)
@@ -834,7 +837,7 @@ class TicketStore:
             if low == floor:
                 break
             high, inclusive, first = low, False, False
-            window *= 2
+            window = max(min(window * 2, high - floor, EXPORT_WINDOW_MAX), EXPORT_WINDOW_MIN)
         return [_summary(doc) for doc in docs], window
 
     async def _edge_created(self, direction: int) -> datetime | None:

@@ -2528,7 +2528,10 @@ export interface components {
             reason?: string | null;
             status: components["schemas"]["TicketStatus"];
         };
-        /** BulkTag */
+        /**
+         * BulkTag
+         * @description Tags to add and to remove: at least one named.
+         */
         BulkTag: {
             /** Add */
             add?: string[];
@@ -2539,6 +2542,10 @@ export interface components {
             kind: "tag";
             /** Remove */
             remove?: string[];
+        } | {
+            add: unknown;
+        } | {
+            remove: unknown;
         };
         /**
          * BusinessCalendarInput

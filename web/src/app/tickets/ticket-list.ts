@@ -278,7 +278,11 @@ export class TicketList implements OnInit {
     this.destroyRef.onDestroy(() => subscription.unsubscribe());
     this.search.valueChanges
       .pipe(debounceTime(SEARCH_DEBOUNCE_MS), distinctUntilChanged(), takeUntilDestroyed(this.destroyRef))
-      .subscribe((search) => this.set({ search: search.trim() }));
+      // Typed and undone within the debounce: the list already shows it (no navigation that
+      // could overtake one the agent started meanwhile, such as Enter on a row).
+      .subscribe((search) => {
+        if (search.trim() !== this.filters().search) this.set({ search: search.trim() });
+      });
     this.socket
       .on('ticket_created')
       .pipe(takeUntilDestroyed(this.destroyRef))

@@ -299,11 +299,17 @@ def _tile_placeholders(url: str) -> str:
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+_TILE_ORDERS = "|".join(
+    r"\S*".join(rf"\{{{axis}\}}" for axis in order)
+    for order in ("zxy", "zyx", "xzy", "xyz", "yzx", "yxz")
+)
 TileUrl = Annotated[
     str,
     stripped(1, 500),
+    # {z}, {x} and {y} in any order (ArcGIS' servers take {z}/{y}/{x}), stated as alternatives
+    # so a generator of valid data can make one.
     Shape(
-        r"^(https?:)?//[^\s]+$",
+        rf"^(https?:)?//\S*({_TILE_ORDERS})\S*$",
         "must be an http(s) URL template with {z}, {x} and {y}",
     ),
     AfterValidator(_tile_placeholders),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import Field, StringConstraints, WithJsonSchema
 
 from uts_shared.contracts.base import Id, Rpc, Shape, WireModel, example, stripped
 
@@ -35,13 +35,28 @@ FilterValue = Annotated[
 ]
 
 
-def _few(filters: dict[str, str]) -> dict[str, str]:
-    if len(filters) > MAX_FILTERS:
-        raise ValueError(f"at most {MAX_FILTERS} filters")
-    return filters
-
-
-Filters = Annotated[dict[FilterKey, FilterValue], AfterValidator(_few)]
+Filters = Annotated[
+    dict[FilterKey, FilterValue],
+    Field(max_length=MAX_FILTERS),
+    # Stated as keys and values (a key that does not match is no filter), so a generator of
+    # valid data makes only filters the server takes.
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {
+                "minLength": 1,
+                "maxLength": 32,
+                "pattern": r"^[A-Za-z][A-Za-z0-9]*$",
+            },
+            "additionalProperties": {
+                "type": "string",
+                "maxLength": 500,
+                "pattern": r"^[^\x00-\x1f${}\[\]]*$",
+            },
+            "maxProperties": MAX_FILTERS,
+        }
+    ),
+]
 
 
 class SavedView(WireModel):

@@ -16,6 +16,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
@@ -1034,12 +1035,30 @@ MAX_BULK = 500
 """The most tickets one bulk request changes (a filter's matches beyond it are left alone)."""
 
 
-class BulkAssign(WireModel):
+def _kind_required(schema: dict[str, Any]) -> None:
+    schema["required"] = ["kind", *(f for f in schema.get("required", []) if f != "kind")]
+
+
+class BulkActionBase(WireModel):
+    """A bulk action: `kind` names it, required on the wire (its default serves callers in
+    Python, who name the class instead)."""
+
+    model_config = ConfigDict(json_schema_extra=_kind_required)
+
+
+def _tag_named(schema: dict[str, Any]) -> None:
+    _kind_required(schema)
+    schema["anyOf"] = [
+        {"required": [field], "properties": {field: {"minItems": 1}}} for field in ("add", "remove")
+    ]
+
+
+class BulkAssign(BulkActionBase):
     kind: Literal["assign"] = "assign"
     agent_id: Id
 
 
-class BulkStatus(WireModel):
+class BulkStatus(BulkActionBase):
     """A move along the graph; to `resolved` the reason is the resolution notes (required)."""
 
     kind: Literal["status"] = "status"
@@ -1047,12 +1066,16 @@ class BulkStatus(WireModel):
     reason: Text | None = None
 
 
-class BulkPriority(WireModel):
+class BulkPriority(BulkActionBase):
     kind: Literal["priority"] = "priority"
     priority: Priority
 
 
-class BulkTag(WireModel):
+class BulkTag(BulkActionBase):
+    """Tags to add and to remove: at least one named."""
+
+    model_config = ConfigDict(json_schema_extra=_tag_named)
+
     kind: Literal["tag"] = "tag"
     add: Tags = Field(default_factory=list)
     remove: Tags = Field(default_factory=list)
@@ -1064,12 +1087,12 @@ class BulkTag(WireModel):
         return self
 
 
-class BulkClose(WireModel):
+class BulkClose(BulkActionBase):
     kind: Literal["close"] = "close"
     reason: Text
 
 
-class BulkMacro(WireModel):
+class BulkMacro(BulkActionBase):
     """A saved macro (`/macros`) applied to each ticket as its own `ApplyMacro`: one write, its
     changes' events, its reply sent to that ticket's customer."""
 
