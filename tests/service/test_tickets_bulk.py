@@ -34,14 +34,19 @@ async def tickets(env: TicketsEnv, count: int, **fields: Any) -> list[t.TicketVi
     return [await env.ticket(customer, **fields) for _ in range(count)]
 
 
-async def test_a_bulk_status_change_answers_each_ticket_done_or_refused_with_its_reason(
-    env: TicketsEnv,
-) -> None:
+async def two_open_and_one_closed(env: TicketsEnv) -> list[t.TicketView]:
     first, second, closed = await tickets(env, 3)
     await env.rpc.call(
         t.CHANGE_STATUS,
         t.ChangeStatus(ticket_id=closed.ticket_id, status=S.CLOSED, reason="spam", by="lead"),
     )
+    return [first, second, closed]
+
+
+async def test_a_bulk_status_change_answers_each_ticket_done_or_refused_with_its_reason(
+    env: TicketsEnv,
+) -> None:
+    first, second, closed = await two_open_and_one_closed(env)
     ids = [first.ticket_id, "NOPE-000000", second.ticket_id, closed.ticket_id]
 
     result = await env.rpc.call(t.BULK, bulk(t.BulkStatus(status=S.IN_PROGRESS), ids))
@@ -147,11 +152,7 @@ async def test_a_bulk_request_names_at_most_500_tickets(env: TicketsEnv) -> None
 async def test_a_bulk_macro_applies_the_macro_to_each_ticket_as_its_own_change(
     env: TicketsEnv,
 ) -> None:
-    first, second, closed = await tickets(env, 3)
-    await env.rpc.call(
-        t.CHANGE_STATUS,
-        t.ChangeStatus(ticket_id=closed.ticket_id, status=S.CLOSED, reason="spam", by="lead"),
-    )
+    first, second, closed = await two_open_and_one_closed(env)
     actions = r.MacroActions(status=S.OPEN, priority=t.Priority.HIGH, note="Revisar en ronda")
     macro = await env.rpc.call(
         r.MACROS_CREATE, r.CreateMacro(principal=ME, title="Ronda", actions=actions)

@@ -12,15 +12,7 @@ from uts_shared.contracts.tickets import TicketSummary
 
 
 def _texts(ticket: TicketSummary) -> list[str]:
-    customer = ticket.customer
-    return search.Searchable(
-        ticket.ticket_id,
-        ticket.subject,
-        ticket.description,
-        address=ticket.location.address if ticket.location else None,
-        customer_name=customer.name if customer else None,
-        phone=customer.phone_number if customer else None,
-    ).texts()
+    return search.Searchable.of(ticket).texts()
 
 
 class ExportOperations:

@@ -99,15 +99,7 @@ def _key_reused(key: str, ticket_id: str) -> ValidationFailed:
 
 def _search_terms(ticket: TicketState) -> list[str]:
     """The terms a ticket is found by: its words, number, address, customer's name and phone."""
-    customer = ticket.customer
-    return search.Searchable(
-        ticket.ticket_id,
-        ticket.subject,
-        ticket.description,
-        address=ticket.location.address if ticket.location else None,
-        customer_name=customer.name if customer else None,
-        phone=customer.phone_number if customer else None,
-    ).terms()
+    return search.Searchable.of(ticket).terms()
 
 
 def _similar_fields(ticket: TicketState) -> dict[str, Any]:

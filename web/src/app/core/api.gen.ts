@@ -2432,10 +2432,10 @@ export interface components {
         BulkBody: {
             /** Action */
             action: components["schemas"]["BulkAssign"] | components["schemas"]["BulkStatus"] | components["schemas"]["BulkPriority"] | components["schemas"]["BulkTag"] | components["schemas"]["BulkClose"] | components["schemas"]["BulkMacro"];
-            filter?: components["schemas"]["TicketFilters"] | null;
+            filter?: components["schemas"]["TicketFilters"];
             /** Ticketids */
-            ticketIds?: string[] | null;
-        };
+            ticketIds?: string[];
+        } & (unknown | unknown);
         /** BulkClose */
         BulkClose: {
             /**

@@ -28,6 +28,7 @@ export class SettingsLayout {
     { path: 'sla', label: 'settings.sla' },
     { path: 'assistant', label: 'settings.assistant' },
     { path: 'template', label: 'settings.template' },
+    { path: 'customer-messages', label: 'settings.customerMessages' },
     { path: 'map', label: 'settings.mapTiles' },
     { path: 'presets', label: 'settings.presets' },
     { path: 'history', label: 'settings.history' },

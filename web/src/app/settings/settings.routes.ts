@@ -14,6 +14,7 @@ export const SETTINGS_ROUTES: Routes = [
       { path: 'sla', loadComponent: () => import('./sla-settings').then((m) => m.SlaSettings) },
       { path: 'assistant', loadComponent: () => import('./assistant-settings').then((m) => m.AssistantSettings) },
       { path: 'template', loadComponent: () => import('./template-settings').then((m) => m.TemplateSettings) },
+      { path: 'customer-messages', loadComponent: () => import('./customer-messages-settings').then((m) => m.CustomerMessagesSettings) },
       { path: 'map', loadComponent: () => import('./map-settings').then((m) => m.MapSettings) },
       { path: 'presets', loadComponent: () => import('./presets-settings').then((m) => m.PresetsSettings) },
       { path: 'history', loadComponent: () => import('./history-settings').then((m) => m.HistorySettings) },

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import Agent, CurrentAgent, TokenPrincipal, current_agent
 from gateway.directory import Directory, DirectoryDep
@@ -32,7 +32,16 @@ from gateway.routes.envelope import (
 from gateway.rpc import RpcDep
 from gateway.visibility import VisibilityDep
 from uts_shared.contracts import tickets
-from uts_shared.contracts.base import Id, NoteText, Rpc, Shape, Text, WireModel, example
+from uts_shared.contracts.base import (
+    Id,
+    NoteText,
+    Rpc,
+    Shape,
+    Text,
+    WireModel,
+    example,
+    optional_not_null,
+)
 from uts_shared.contracts.tickets import (
     NEW_TICKET_EXAMPLE,
     Instant,
@@ -217,27 +226,36 @@ class FeedbackBody(WireModel):
 # --- documented answers (the plan's shapes; built by `answer`) ------------------------------------
 
 
+_BULK_EXAMPLES = [
+    {
+        "ticketIds": ["LUX-2026-000001", "LUX-2026-000002"],
+        "action": {"kind": "assign", "agentId": "a7c1e3f5"},
+    },
+    {
+        "filter": {"assignedAgent": "unassigned", "status": ["new"]},
+        "action": {"kind": "close", "reason": "duplicate"},
+    },
+    {
+        "ticketIds": ["LUX-2026-000001"],
+        "action": {"kind": "tag", "add": ["poste"], "remove": ["noche"]},
+    },
+]
+
+
+def _bulk_schema(schema: dict[str, Any]) -> None:
+    schema["examples"] = _BULK_EXAMPLES
+    # Exactly one of the two ways to name the tickets (the server refuses neither and both).
+    schema["oneOf"] = [{"required": ["ticketIds"]}, {"required": ["filter"]}]
+
+
 class BulkBody(WireModel):
     """Body of `POST /tickets/bulk`: the tickets (`ticketIds`, at most 500) or `filter` (the
     list's filters: the first 500 matches, newest first), and the action."""
 
-    model_config = example(
-        {
-            "ticketIds": ["LUX-2026-000001", "LUX-2026-000002"],
-            "action": {"kind": "assign", "agentId": "a7c1e3f5"},
-        },
-        {
-            "filter": {"assignedAgent": "unassigned", "status": ["new"]},
-            "action": {"kind": "close", "reason": "duplicate"},
-        },
-        {
-            "ticketIds": ["LUX-2026-000001"],
-            "action": {"kind": "tag", "add": ["poste"], "remove": ["noche"]},
-        },
-    )
+    model_config = ConfigDict(json_schema_extra=_bulk_schema)
 
-    ticket_ids: tickets.BulkIds | None = None
-    filter: TicketFilters | None = None
+    ticket_ids: tickets.BulkIds | None = optional_not_null()
+    filter: TicketFilters | None = optional_not_null()
     action: tickets.BulkAction
 
 

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 _WORD = re.compile(r"[a-z0-9]+")
 _ID_LIKE = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+")
@@ -78,6 +79,33 @@ def _phone_suffixes(phone: str) -> list[str]:
     return [_term(digits[-n:]) for n in range(PHONE_SUFFIX_MIN, len(digits) + 1)]
 
 
+class _Located(Protocol):
+    @property
+    def address(self) -> str | None: ...
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def phone_number(self) -> str | None: ...
+
+
+class TicketLike(Protocol):
+    """The fields search reads of a ticket (the aggregate's state, a summary)."""
+
+    @property
+    def ticket_id(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def location(self) -> _Located | None: ...
+    @property
+    def customer(self) -> _Named | None: ...
+
+
 @dataclass(frozen=True)
 class Searchable:
     """What of a ticket is searched."""
@@ -88,6 +116,19 @@ class Searchable:
     address: str | None = None
     customer_name: str | None = None
     phone: str | None = None
+
+    @classmethod
+    def of(cls, ticket: TicketLike) -> Searchable:
+        """What is searched of a ticket as the aggregate, a list item or an export row has it."""
+        customer, location = ticket.customer, ticket.location
+        return cls(
+            ticket.ticket_id,
+            ticket.subject,
+            ticket.description,
+            address=location.address if location else None,
+            customer_name=customer.name if customer else None,
+            phone=customer.phone_number if customer else None,
+        )
 
     def texts(self) -> list[str]:
         """The texts a phrase may be found in."""
