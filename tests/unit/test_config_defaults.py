@@ -1,8 +1,10 @@
 """Built-in LUXFREE defaults (2025-12-21 plan) and the values of the first seeding."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from config_service.domain.defaults import (
     DEFINITIONS,
@@ -14,7 +16,7 @@ from config_service.domain.defaults import (
 )
 from config_service.domain.instructions import DEFAULT_TEMPLATE
 from config_service.settings import Settings
-from uts_shared.contracts.config import SettingKey
+from uts_shared.contracts.config import MapTiles, SettingKey
 
 K = SettingKey
 
@@ -242,3 +244,25 @@ def test_settings_default_cache_ttl_is_five_minutes(monkeypatch: pytest.MonkeyPa
 def test_an_invalid_ticket_prefix_fails_at_startup() -> None:
     with pytest.raises(ValueError, match="prefix"):
         Settings(ticket_prefix="LUX-1")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "https://server.arcgisonline.com/tile/{z}/{y}/{x}",
+        "//tiles.example.org/{x}-{y}-{z}.webp",
+        "https://Y{x}:\u00fc\u001eV{z}{y}",
+        "https://tiles.example.org/{z}/{x}.png",
+        "ftp://tiles.example.org/{z}/{x}/{y}",
+    ],
+)
+def test_map_tile_urls_are_checked_by_the_pattern_the_document_states(url: str) -> None:
+    pattern = MapTiles.model_json_schema()["properties"]["tileUrl"]["pattern"]
+    try:
+        MapTiles(tileUrl=url)
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert accepted == bool(re.search(pattern, url))
+    assert accepted == (url.count("{") == 3 and "\u001e" not in url and "ftp" not in url)

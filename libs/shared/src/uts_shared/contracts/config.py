@@ -299,8 +299,11 @@ def _tile_placeholders(url: str) -> str:
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+# Spelled out rather than \S: Python's and ECMAScript's \s disagree on control characters,
+# and the document's pattern must accept exactly what the server does.
+_URL_CHAR = r"[^\x00-\x20\x7f-\x9f]"
 _TILE_ORDERS = "|".join(
-    r"\S*".join(rf"\{{{axis}\}}" for axis in order)
+    rf"{_URL_CHAR}*".join(rf"\{{{axis}\}}" for axis in order)
     for order in ("zxy", "zyx", "xzy", "xyz", "yzx", "yxz")
 )
 TileUrl = Annotated[
@@ -309,7 +312,7 @@ TileUrl = Annotated[
     # {z}, {x} and {y} in any order (ArcGIS' servers take {z}/{y}/{x}), stated as alternatives
     # so a generator of valid data can make one.
     Shape(
-        rf"^(https?:)?//\S*({_TILE_ORDERS})\S*$",
+        rf"^(https?:)?//{_URL_CHAR}*({_TILE_ORDERS}){_URL_CHAR}*$",
         "must be an http(s) URL template with {z}, {x} and {y}",
     ),
     AfterValidator(_tile_placeholders),
