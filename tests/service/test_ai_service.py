@@ -53,7 +53,7 @@ from tests.support.fake_openai import (
     sign,
     webhook_body,
 )
-from tests.support.waiting import Arrivals
+from tests.support.waiting import Arrivals, until_passes
 from tickets_service.main import TicketsService
 from tickets_service.settings import Settings as TicketsSettings
 from uts_shared.contracts import ai_tools as ai
@@ -1274,3 +1274,49 @@ async def _keyless_checks(env: AiEnv, keyless: AiToolsService) -> None:
     call = ai.FunctionCall(call_id=f"k-{uuid.uuid4().hex}", name="x", arguments="{}")
     output = await keyless.tools.execute(call, customer.phone_number, None)
     assert json.loads(output) == {"success": False, "error": UNKNOWN_FUNCTION}
+
+
+# --- embeddings for similar tickets -----------------------------------------------------------
+
+
+async def test_tickets_are_embedded_and_found_alike_in_meaning_then_reembedded_when_reworded(
+    env: AiEnv,
+) -> None:
+    env.fake.meanings.update({"kiosco": [0.8, 0.6, 0.0], "glorieta": [0.78, 0.62, 0.05]})
+    customer = await env.customer()
+
+    async def report(subject: str, description: str) -> t.TicketView:
+        request = t.CreateFromAgent(
+            subject=subject,
+            description=description,
+            category="light_malfunction",
+            customer_id=customer.id,
+            agent_id="agent-1",
+        )
+        return (await env.rpc.call(t.CREATE_FROM_AGENT, request)).ticket
+
+    first = await report("El kiosco del jardín sin alumbrado", "Nadie pasea de noche")
+    second = await report("Penumbra en la glorieta", "Las parejas no se atreven a cruzar")
+
+    async def alike() -> None:
+        found = await env.rpc.call(t.SIMILAR, t.FindSimilar(ticket_id=second.ticket_id))
+        assert [(s.ticket.ticket_id, s.words) for s in found.tickets] == [(first.ticket_id, [])]
+        assert found.tickets[0].meaning is not None and found.tickets[0].meaning > 0.99
+
+    await until_passes(alike, what="the two reports alike in meaning", timeout=10)
+    embedded = [text for text in env.fake.embedded if "glorieta" in text]
+    assert embedded == ["Penumbra en la glorieta\nLas parejas no se atreven a cruzar"]
+
+    await env.rpc.call(
+        t.UPDATE,
+        t.UpdateTicket(
+            ticket_id=second.ticket_id,
+            changes=t.TicketChanges(description="Era el semáforo, no la luz"),
+            by="agent-1",
+        ),
+    )
+
+    async def reembedded() -> None:
+        assert "Penumbra en la glorieta\nEra el semáforo, no la luz" in env.fake.embedded
+
+    await until_passes(reembedded, what="the reworded report embedded again", timeout=10)

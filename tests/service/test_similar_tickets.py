@@ -107,3 +107,68 @@ async def test_a_cluster_is_detected_once_across_two_replicas(
         assert data["clusterId"] == first.ticket_id
         assert len(data["ticketIds"]) >= 3
         assert data["problemCreated"] is False
+
+
+async def _embed(env: TicketsEnv, ticket: t.TicketView, vector: list[float]) -> t.EmbeddingStored:
+    address = ticket.location.address if ticket.location else None
+    text = t.embedding_text(ticket.subject, ticket.description, address)
+    request = t.StoreEmbedding(
+        ticket_id=ticket.ticket_id, text=text, model="text-embedding-3-small", vector=vector
+    )
+    return await env.rpc.call(t.STORE_EMBEDDING, request)
+
+
+async def test_tickets_alike_in_meaning_are_similar_and_cluster_without_shared_words(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url) as env:
+        park = [0.8, 0.6, 0.0]
+        first = await _report(env, "Parque Morelos a oscuras", "No se ve nada en el parque")
+        second = await _report(env, "Columpios sin iluminación", "Los niños juegan en tinieblas")
+        third = await _report(env, "Área de juegos negra", "Ni una lámpara funcionando ahí")
+        other = await _report(env, "Cobro doble", "Me cobraron dos veces el recibo")
+        assert await _similar(env, second.ticket_id) == []  # no words, no place in common
+
+        assert (await _embed(env, first, park)).stored
+        assert (await _embed(env, other, [0.0, 0.0, 1.0])).stored
+        assert (await _embed(env, second, [0.79, 0.61, 0.02])).stored
+        found = await _similar(env, second.ticket_id)
+        assert [s.ticket.ticket_id for s in found] == [first.ticket_id]
+        assert found[0].meaning is not None and found[0].meaning > 0.99
+        assert found[0].words == [] and found[0].distance_meters is None
+        assert env.recorder.of("ticket.cluster_detected") == []
+
+        assert (await _embed(env, third, [0.81, 0.58, 0.05])).stored  # the third: a cluster
+        detected = await env.recorder.wait_one("ticket.cluster_detected", first.ticket_id)
+        members = detected[0].data["ticketIds"]
+        assert set(members) == {first.ticket_id, second.ticket_id, third.ticket_id}
+
+
+async def test_an_embedding_is_kept_only_while_the_ticket_reads_so_and_is_open(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url) as env:
+        one = await _report(env, "Parque Morelos a oscuras", "No se ve nada en el parque")
+        two = await _report(env, "Columpios sin iluminación", "Los niños juegan en tinieblas")
+        assert (await _embed(env, one, [1.0, 0.0])).stored
+        assert (await _embed(env, two, [1.0, 0.0])).stored
+        assert [s.ticket.ticket_id for s in await _similar(env, two.ticket_id)] == [one.ticket_id]
+
+        await env.rpc.call(
+            t.UPDATE,
+            t.UpdateTicket(
+                ticket_id=one.ticket_id,
+                changes=t.TicketChanges(description="Ya hay luz, era otra cosa"),
+                by="a1",
+            ),
+        )
+        assert await _similar(env, two.ticket_id) == []  # its old meaning went with its words
+        refused = await _embed(env, one, [1.0, 0.0])  # embedded from the old text
+        assert (refused.stored, refused.reason) == (False, "text_changed")
+
+        await env.rpc.call(
+            t.RESOLVE,
+            t.ResolveTicket(ticket_id=two.ticket_id, resolution_notes="Foco nuevo", by="a1"),
+        )
+        late = await _embed(env, two, [1.0, 0.0])
+        assert (late.stored, late.reason) == (False, "not_open")

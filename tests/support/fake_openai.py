@@ -12,6 +12,10 @@ test blocks). It is scriptable and records every request:
 - `fake.requests` / `fake.posts()` hold every request (method, path, JSON body) in order;
   `await fake.wait_posts(n)` waits until `n` creates have arrived.
 
+It also serves `POST /v1/embeddings` (kept apart: `fake.embedded` holds the texts): a text
+holding a phrase of `fake.meanings` gets that vector, any other one a pseudo-random direction
+of its own (two such texts are never alike), in the float or base64 encoding asked.
+
 `sign(secret, body, ...)` builds the Standard-Webhooks headers OpenAI sends: `webhook-id`,
 `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`,
 with the secret given as `whsec_<base64 key>`.
@@ -25,7 +29,9 @@ import hashlib
 import hmac
 import itertools
 import json
+import random
 import secrets
+import struct
 import threading
 import time
 from collections import deque
@@ -141,6 +147,8 @@ class FakeOpenAI:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._counter = itertools.count(1)
+        self.meanings: dict[str, list[float]] = {}
+        self.embedded: list[str] = []
 
     # --- scripting --------------------------------------------------------------------------
 
@@ -174,6 +182,8 @@ class FakeOpenAI:
             self.requests.clear()
             self._script.clear()
             self._fail_retrieve.clear()
+            self.embedded.clear()
+            self.meanings.clear()
 
     # --- what was asked ---------------------------------------------------------------------
 
@@ -289,6 +299,44 @@ class FakeOpenAI:
             answer.update(status="queued", output=[])
         return web.json_response(answer)
 
+    def _meaning(self, text: str, dimensions: int) -> list[float]:
+        for phrase, vector in self.meanings.items():
+            if phrase in text:
+                return (vector + [0.0] * dimensions)[:dimensions]
+        draw = random.Random(hashlib.sha256(text.encode()).digest())
+        return [draw.gauss(0.0, 1.0) for _ in range(dimensions)]
+
+    async def _embed(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        dimensions = int(body.get("dimensions") or 1536)
+        with self._cond:
+            self.embedded.extend(texts)
+            vectors = [self._meaning(text, dimensions) for text in texts]
+            self._cond.notify_all()
+        as_base64 = body.get("encoding_format") == "base64"
+        data = [
+            {
+                "object": "embedding",
+                "index": i,
+                "embedding": (
+                    base64.b64encode(struct.pack(f"<{len(v)}f", *v)).decode() if as_base64 else v
+                ),
+            }
+            for i, v in enumerate(vectors)
+        ]
+        usage = {"prompt_tokens": 8, "total_tokens": 8}
+        return web.json_response(
+            {"object": "list", "data": data, "model": body["model"], "usage": usage}
+        )
+
+    async def wait_embedded(self, count: int, timeout: float = 10.0) -> list[str]:
+        """Until `count` texts were embedded; the texts."""
+        if not await asyncio.to_thread(self._wait, lambda: len(self.embedded) >= count, timeout):
+            raise AssertionError(f"{len(self.embedded)} of {count} texts embedded")
+        with self._cond:
+            return list(self.embedded)
+
     async def _retrieve(self, request: web.Request) -> web.Response:
         response_id = request.match_info["response_id"]
         with self._cond:
@@ -316,6 +364,7 @@ class FakeOpenAI:
         self._loop = loop
         app = web.Application()
         app.router.add_post("/v1/responses", self._create)
+        app.router.add_post("/v1/embeddings", self._embed)
         app.router.add_get("/v1/responses/{response_id}", self._retrieve)
         self._runner = web.AppRunner(app, access_log=None)
         loop.run_until_complete(self._runner.setup())

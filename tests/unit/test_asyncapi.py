@@ -92,6 +92,9 @@ def test_the_document_names_the_exchanges_work_queues_and_their_bindings() -> No
         ("uts.events", "tickets.customer-updates", "ticket.updated"),
         ("uts.events", "tickets.customer-updates", "ticket.resolved"),
         ("uts.events", "ai-tools.openai-webhooks", "openai.response.*"),
+        ("uts.events", "ai-tools.embeddings", "embeddings.parked"),
+        ("uts.events", "ai-tools.embeddings", "ticket.created"),
+        ("uts.events", "ai-tools.embeddings", "ticket.updated"),
         *(("uts.events", "gateway.notifications", key) for key in notifications.BINDINGS),
         ("uts.dlx", "uts.dead-letters", "#"),
     }

@@ -51,3 +51,35 @@ def test_the_labelled_reports_meet_the_precision_and_recall_targets_offline() ->
     assert measured.pairs > 20_000  # at least 200 reports, every pair
     assert measured.precision >= TARGET_PRECISION, measured
     assert measured.recall >= TARGET_RECALL, measured
+
+
+def _meant(
+    text: str, vector: tuple[float, ...], at: str, point: tuple[float, float] | None = None
+) -> similar.Profile:
+    return similar.Profile(at, frozenset(similar.stems(text)), point, vector=vector)
+
+
+def test_reports_close_in_meaning_are_alike_in_other_words() -> None:
+    a = _meant("Se fundió la lámpara del parque Morelos", (0.9, 0.1, 0.0), at="a")
+    b = _meant("Oscuridad total junto a los columpios", (0.88, 0.14, 0.02), at="b")
+    match = similar.compare(a, b, RULES)
+    assert match is not None and match.meaning is not None and match.meaning > 0.99
+    assert match.score == match.meaning
+    apart = _meant("Oscuridad total junto a los columpios", (0.1, 0.9, 0.3), at="c")
+    assert similar.compare(a, apart, RULES) is None
+    assert similar.compare(a, b, RULES.model_copy(update={"min_meaning_score": 1.0})) is None
+
+
+def test_meaning_never_joins_reports_far_apart_or_of_another_fault() -> None:
+    here, far = (19.4326, -99.1332), (19.4426, -99.1332)
+    same = (1.0, 0.0)
+    a = _meant("Lámpara apagada", same, at="a", point=here)
+    assert similar.compare(a, _meant("Foco fundido", same, at="b", point=far), RULES) is None
+    cable = _meant("Cable caído", same, at="c")
+    assert similar.compare(_meant("Lámpara apagada", same, at="d"), cable, RULES) is None
+
+
+def test_embeddings_of_another_length_are_not_compared() -> None:
+    assert similar.cosine((1.0, 0.0), (1.0, 0.0, 0.0)) is None
+    assert similar.cosine((0.0, 0.0), (1.0, 0.0)) is None
+    assert similar.cosine((1.0, 0.0), (0.0, 2.0)) == 0.0

@@ -318,6 +318,19 @@ async def bind_work_queue(broker: RabbitBroker, name: str, binding: str, *, boun
         await queue.unbind(EVENTS_EXCHANGE, routing_key=binding)
 
 
+async def consumers_of(broker: RabbitBroker, name: str) -> int:
+    """How many consumers `name` has now (0 when it does not exist)."""
+    channel = await broker_connection(broker).channel()
+    try:
+        queue = await channel.declare_queue(name, passive=True)
+        return queue.declaration_result.consumer_count or 0
+    except aio_pika.exceptions.ChannelNotFoundEntity:
+        return 0
+    finally:
+        if not channel.is_closed:
+            await channel.close()
+
+
 EXCERPT_CHARS = 200
 """The most of a payload any log line shows."""
 

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from faststream.rabbit import RabbitBroker
 
+from ai_tools_service.embeddings import Embedder
 from ai_tools_service.openai_loop import ModelLoop, WebhookConsumer
 from ai_tools_service.service import ToolService
 from uts_shared.contracts import ai_tools
@@ -43,6 +44,13 @@ def register(
 def subscribe_webhooks(broker: RabbitBroker, consumer: WebhookConsumer) -> None:
     """One durable queue shared by every replica (competing consumers)."""
     subscribe_events(broker, work_queue(ai_tools.WEBHOOK_QUEUE, ai_tools.WEBHOOK_BINDING), consumer)
+
+
+def subscribe_embeddings(broker: RabbitBroker, embedder: Embedder) -> None:
+    """One durable queue shared by every replica, bound to ticket events only while an OpenAI
+    key is configured (`AiToolsService.started`)."""
+    queue = work_queue(ai_tools.EMBEDDINGS_QUEUE, ai_tools.EMBEDDINGS_PARKED)
+    subscribe_events(broker, queue, embedder.on_event)
 
 
 def webhook_consumer(

@@ -11,18 +11,23 @@ from ai_tools_service import handlers
 from ai_tools_service.conversation_log import ConversationLog
 from ai_tools_service.directory import TicketsDirectory
 from ai_tools_service.domain.tools import ToolRunner
+from ai_tools_service.embeddings import Embedder
 from ai_tools_service.openai_loop import ModelLoop
 from ai_tools_service.profile import ConfigCache
 from ai_tools_service.service import ToolService
 from ai_tools_service.settings import Settings
 from ai_tools_service.store import AiToolsStore
 from uts_shared.clock import Clock
+from uts_shared.contracts import ai_tools
 from uts_shared.contracts.ai_tools import AiToolsStatus
 from uts_shared.contracts.base import HealthStatus
 from uts_shared.host import ServiceHost, serve_forever
 from uts_shared.messaging import (
     EventPublisher,
     RpcClient,
+    bind_work_queue,
+    consumers_of,
+    declare_work_queue,
 )
 
 log = logging.getLogger(__name__)
@@ -101,10 +106,27 @@ class AiToolsService(ServiceHost):
                 ),
             )
 
+        if self.openai is not None and settings.embeddings_enabled:
+            embedder = Embedder(
+                self.openai,
+                self.rpc,
+                model=settings.embedding_model,
+                dimensions=settings.embedding_dimensions,
+            )
+            handlers.subscribe_embeddings(self.broker, embedder)
+
     async def prepare(self) -> None:
         await self.store.ensure_indexes()
 
     async def started(self) -> None:
+        # Ticket events reach the embeddings' queue while some replica can embed them: one
+        # with a key binds it; one without unbinds it only when no replica consumes it.
+        queue = ai_tools.EMBEDDINGS_QUEUE
+        await declare_work_queue(self.broker, queue, ai_tools.EMBEDDINGS_PARKED)
+        bound = self.openai is not None and self.settings.embeddings_enabled
+        if bound or await consumers_of(self.broker, queue) == 0:
+            for binding in ai_tools.EMBEDDINGS_BINDINGS:
+                await bind_work_queue(self.broker, queue, binding, bound=bound)
         if self.loop.enabled:
             log.info("ai-tools %s: model %s", self.instance, self.settings.openai_model)
         else:

@@ -25,6 +25,12 @@ class Settings(ServiceSettings):
     openai_max_retries: int = Field(default=3, ge=0, le=10)
     """SDK retries with exponential backoff on connection errors, 408/409/429 and 5xx."""
 
+    embedding_model: str = "text-embedding-3-small"
+    """What embeds each ticket's text for similar tickets by meaning (empty: none)."""
+    embedding_dimensions: int = Field(default=256, ge=8, le=3072)
+    """The embeddings' length: 256 of text-embedding-3-small's 1,536 keep most of their sense
+    at a sixth of the storage and comparison cost."""
+
     max_tool_rounds: int = Field(default=5, ge=1, le=50)
     """Tool rounds one chain may take before the loop guard stops it."""
     max_repeated_calls: int = Field(default=3, ge=2, le=20)
@@ -50,3 +56,7 @@ class Settings(ServiceSettings):
     @property
     def model_enabled(self) -> bool:
         return self.openai_api_key is not None
+
+    @property
+    def embeddings_enabled(self) -> bool:
+        return self.model_enabled and bool(self.embedding_model.strip())

@@ -62,7 +62,12 @@ _STATE_FIELDS = frozenset(info.alias or name for name, info in TicketState.model
 _SUMMARY_KEYS = frozenset(info.alias or name for name, info in TicketSummary.model_fields.items())
 SIMILAR_FIELDS = ("simTerms", "geoCell", "addressKey")
 """What similarity reads of an open ticket (none of them once it is resolved or closed)."""
+EMBEDDING_FIELDS = ("embedding", "embeddingAt")
+"""An open ticket's text embedding and, for the index, its creation time (set by the ai-tools
+service's embedding; removed when the ticket's text changes or it is no longer open)."""
 SIMILAR_CANDIDATES_MAX = 100
+SIMILAR_BY_MEANING_MAX = 300
+"""The open tickets created nearest in time whose embeddings a ticket is compared with."""
 SIMILAR_PER_STEM = 20
 """The newest open tickets read per telling stem (a stem shared by more is not telling)."""
 SIMILAR_STEMS_ASKED = 12
@@ -72,9 +77,13 @@ _PROFILE_PROJECTION = {
     "addressKey": 1,
     "location": 1,
     "createdAt": 1,
+    "embedding": 1,
 }
+_NOT_STATE = {"outbox": 0, "searchTerms": 0, "embedding": 0}
+"""What a ticket's loads leave out: its events, its search terms, its embedding."""
 _LIST_PROJECTION = {
     "_id": 0,
+    "embedding": 0,
     "notes": 0,
     "outbox": 0,
     "searchTerms": 0,
@@ -370,6 +379,7 @@ class TicketStore:
                 IndexModel([("simTerms", ASCENDING), ("createdAt", DESCENDING)], name="sim_terms"),
                 IndexModel([("geoCell", ASCENDING)], sparse=True, name="sim_cell"),
                 IndexModel([("addressKey", ASCENDING)], sparse=True, name="sim_address"),
+                IndexModel([("embeddingAt", DESCENDING)], sparse=True, name="sim_meaning"),
                 # A problem's incidents (its count, its resolution's fan-out).
                 IndexModel([("problemId", ASCENDING), ("status", ASCENDING)], name="incidents"),
             ]
@@ -476,7 +486,7 @@ class TicketStore:
             raise (KeyTaken if taken else IdTaken)(ticket.ticket_id) from None
 
     async def get_ticket(self, ticket_id: str) -> TicketState | None:
-        doc = await self.tickets.find_one({"_id": ticket_id}, {"outbox": 0, "searchTerms": 0})
+        doc = await self.tickets.find_one({"_id": ticket_id}, _NOT_STATE)
         return _ticket(doc) if doc else None
 
     async def find_by_idempotency_key(self, key: str) -> tuple[TicketState, str | None] | None:
@@ -490,9 +500,7 @@ class TicketStore:
         """The ticket, and the keys of the latest requests already applied to it with the
         fingerprint of the change each made (None for keys stored before fingerprints); None
         when it does not exist or is not visible to `visible_to`."""
-        doc = await self.tickets.find_one(
-            _scoped(ticket_id, visible_to), {"outbox": 0, "searchTerms": 0}
-        )
+        doc = await self.tickets.find_one(_scoped(ticket_id, visible_to), _NOT_STATE)
         if doc is None:
             return None
         return _ticket(doc), _applied(doc.get(APPLIED_KEYS) or ())
@@ -507,7 +515,7 @@ class TicketStore:
         query: Document = {"_id": {"$in": list(ticket_ids)}}
         if visible_to is not None:
             query["assignedAgent"] = {"$in": [visible_to, None]}
-        docs = await self.tickets.find(query, {"outbox": 0, "searchTerms": 0}).to_list(None)
+        docs = await self.tickets.find(query, _NOT_STATE).to_list(None)
         return {
             str(doc["_id"]): (_ticket(doc), _applied(doc.get(APPLIED_KEYS) or ())) for doc in docs
         }
@@ -544,6 +552,7 @@ class TicketStore:
         fingerprint: str | None = None,
         visible_to: str | None = None,
         similar_fields: Mapping[str, Any] | None = None,
+        drop_embedding: bool = False,
     ) -> TicketState | None:
         """Write the fields that differ, only if the ticket is still at `before.version` (and
         still visible to `visible_to`, when given).
@@ -571,8 +580,12 @@ class TicketStore:
         if similar_fields is not None:
             changed.update({k: v for k, v in similar_fields.items() if v is not None})
             gone = {k: "" for k in SIMILAR_FIELDS if similar_fields.get(k) is None}
+            if not similar_fields:  # no longer open
+                gone.update(dict.fromkeys(EMBEDDING_FIELDS, ""))
             if gone:
                 update["$unset"] = gone
+        if drop_embedding:
+            update.setdefault("$unset", {}).update(dict.fromkeys(EMBEDDING_FIELDS, ""))
         if changed:
             update["$set"] = changed
         pushes: Document = {}
@@ -586,7 +599,7 @@ class TicketStore:
         doc = await self.tickets.find_one_and_update(
             {**_scoped(before.ticket_id, visible_to), "version": before.version},
             update,
-            projection={"searchTerms": 0, "outbox": 0},
+            projection=_NOT_STATE,
             return_document=ReturnDocument.AFTER,
         )
         return None if doc is None else _ticket(doc)
@@ -666,11 +679,7 @@ class TicketStore:
         conditioned on the version it was computed from (a ticket changed meanwhile got it)."""
         filled = 0
         while True:
-            docs = (
-                await self.tickets.find({SLA_DUE: None}, {"outbox": 0, "searchTerms": 0})
-                .limit(batch)
-                .to_list(None)
-            )
+            docs = await self.tickets.find({SLA_DUE: None}, _NOT_STATE).limit(batch).to_list(None)
             for doc in docs:
                 due = sla_due(_ticket(doc))
                 result = await self.tickets.update_one(
@@ -927,6 +936,28 @@ class TicketStore:
                 found.setdefault(doc["_id"], doc)
         return list(found.values())
 
+    async def meaning_candidates(
+        self, created_at: datetime, window: timedelta, limit: int = SIMILAR_BY_MEANING_MAX
+    ) -> list[Document]:
+        """Open tickets with an embedding created within `window` of `created_at`, nearest to
+        the newest first, as similarity profiles (one range of the sparse `sim_meaning` index)."""
+        query = {"embeddingAt": {"$gte": created_at - window, "$lte": created_at + window}}
+        cursor = self.tickets.find(query, _PROFILE_PROJECTION).sort("embeddingAt", DESCENDING)
+        return list(await cursor.limit(limit).to_list(None))
+
+    async def embedding_of(self, ticket_id: str) -> list[float] | None:
+        doc = await self.tickets.find_one({"_id": ticket_id}, {"embedding": 1})
+        return None if doc is None else doc.get("embedding")
+
+    async def store_embedding(self, ticket: TicketState, vector: Sequence[float]) -> bool:
+        """Keep `ticket`'s embedding if it is still at `ticket.version` (a storage-only field:
+        no version, no event); False when it moved meanwhile."""
+        result = await self.tickets.update_one(
+            {"_id": ticket.ticket_id, "version": ticket.version},
+            {"$set": {"embedding": list(vector), "embeddingAt": ticket.created_at}},
+        )
+        return bool(result.matched_count == 1)
+
     async def summaries(
         self, ticket_ids: Sequence[str], visible_to: str | None = None
     ) -> dict[str, TicketSummary]:
@@ -971,7 +1002,7 @@ class TicketStore:
     ) -> list[TicketState]:
         """Up to `limit` incidents of a problem in one of `statuses` (the `incidents` index)."""
         query = {"problemId": problem_id, "status": {"$in": [s.value for s in statuses]}}
-        cursor = self.tickets.find(query, {"outbox": 0, "searchTerms": 0}).limit(limit)
+        cursor = self.tickets.find(query, _NOT_STATE).limit(limit)
         return [_ticket(doc) for doc in await cursor.to_list(None)]
 
     async def search(

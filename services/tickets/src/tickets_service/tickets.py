@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -128,12 +128,21 @@ def _profile(
     point = fields.get("point")
     if coords:
         point = (coords["latitude"], coords["longitude"])
+    vector = fields.get("embedding")
     return similar.Profile(
         ticket_id,
         frozenset(fields.get("simTerms") or ()),
         point,
         fields.get("addressKey"),
         created_at,
+        tuple(vector) if vector else None,
+    )
+
+
+def _embedding_text(ticket: TicketState) -> str:
+    location = ticket.location
+    return t.embedding_text(
+        ticket.subject, ticket.description, location.address if location else None
     )
 
 
@@ -568,6 +577,7 @@ class TicketOperations:
             terms = _search_terms(after) if search_changed else None
             reopened = (ticket.status in OPEN_STATES) != (after.status in OPEN_STATES)
             resemble = _similar_fields(after) if search_changed or reopened else None
+            reworded = search_changed and _embedding_text(after) != _embedding_text(ticket)
             entries = self._entries(outcome, now, before=ticket)
             saved = await self._store.save_ticket(
                 ticket,
@@ -578,6 +588,7 @@ class TicketOperations:
                 fingerprint=fingerprint,
                 visible_to=req.visible_to,
                 similar_fields=resemble,
+                drop_embedding=reworded,
             )
             if saved is None:
                 log.debug("ticket %s moved underneath (v%d); retrying", ticket_id, ticket.version)
@@ -760,10 +771,11 @@ class TicketOperations:
     # --- similar tickets and clusters ---------------------------------------------------------
 
     async def _matches(
-        self, ticket: TicketState, rules: SimilarRules
+        self, ticket: TicketState, rules: SimilarRules, vector: Sequence[float] | None = None
     ) -> tuple[list[Match], dict[str, datetime]]:
-        """Open tickets like `ticket` (read from the stems', cells' and address indexes), and
-        when each candidate was created."""
+        """Open tickets like `ticket` (read from the stems', cells' and address indexes, and
+        with its embedding `vector`, those created within the window around it), and when
+        each candidate was created."""
         fields = _similar_fields(ticket)
         if not fields:
             return [], {}
@@ -777,12 +789,16 @@ class TicketOperations:
         docs = await self._store.similar_candidates(
             similar.telling(fields["simTerms"]), cells, fields["addressKey"]
         )
+        if vector:
+            window = timedelta(hours=rules.window_hours)
+            docs += await self._store.meaning_candidates(ticket.created_at, window)
         own = similar.Profile(
             ticket.ticket_id,
             frozenset(fields["simTerms"]),
             (point.latitude, point.longitude) if point else None,
             fields["addressKey"],
             ticket.created_at,
+            tuple(vector) if vector else None,
         )
         profiles = {d["_id"]: _profile(d["_id"], d, d.get("createdAt")) for d in docs}
         matches = similar.rank(own, profiles.values(), rules)
@@ -795,7 +811,8 @@ class TicketOperations:
         if not visibility.visible(ticket.assigned_agent, to=req.visible_to):
             raise _not_found(req.ticket_id)
         rules = await self._config.similar()
-        matches = (await self._matches(ticket, rules))[0][: req.limit]
+        vector = await self._store.embedding_of(req.ticket_id)
+        matches = (await self._matches(ticket, rules, vector))[0][: req.limit]
         shown = await self._store.summaries([m.ticket_id for m in matches], req.visible_to)
         return t.SimilarTickets(
             tickets=[
@@ -805,13 +822,33 @@ class TicketOperations:
                     words=m.words,
                     distance_meters=None if m.distance_m is None else round(m.distance_m, 1),
                     same_address=m.same_address,
+                    meaning=m.meaning,
                 )
                 for m in matches
                 if m.ticket_id in shown
             ]
         )
 
-    async def _clustered(self, ticket: TicketState, link_known: bool = False) -> str | None:
+    async def store_embedding(self, req: t.StoreEmbedding) -> t.EmbeddingStored:
+        """Keep a ticket's embedding while it is open and reads as `req.text`, then look for
+        the tickets it is like in meaning (a cluster may show only now)."""
+        for _ in range(5):
+            ticket = await self._require(req.ticket_id)
+            if ticket.status not in OPEN_STATES:
+                return t.EmbeddingStored(stored=False, reason="not_open")
+            if _embedding_text(ticket) != req.text:
+                return t.EmbeddingStored(stored=False, reason="text_changed")
+            if await self._store.store_embedding(ticket, req.vector):
+                await self._clustered(ticket, vector=req.vector)
+                return t.EmbeddingStored(stored=True)
+        raise Conflict(f"ticket {req.ticket_id} kept changing; embedding not stored")
+
+    async def _clustered(
+        self,
+        ticket: TicketState,
+        link_known: bool = False,
+        vector: Sequence[float] | None = None,
+    ) -> str | None:
         """After a create: with `link_known` (the assistant's reports), the open problem it
         matches (a similar problem, or the problem of a similar incident) takes it as an
         incident; its id is answered. Then similar open tickets within the window, with this
@@ -823,7 +860,7 @@ class TicketOperations:
             rules = await self._config.similar()
             if not rules.enabled:
                 return None
-            matches, created = await self._matches(ticket, rules)
+            matches, created = await self._matches(ticket, rules, vector)
             if link_known and matches:
                 known = await self._link_known(ticket, matches)
             since = _utc(ticket.created_at) - timedelta(hours=rules.window_hours)

@@ -4849,6 +4849,8 @@ export interface components {
         SimilarTicket: {
             /** Distancemeters */
             distanceMeters: number | null;
+            /** Meaning */
+            meaning: number | null;
             /**
              * Sameaddress
              * @default false
@@ -4889,6 +4891,11 @@ export interface components {
              * @default true
              */
             enabled?: boolean;
+            /**
+             * Minmeaningscore
+             * @default 0.8
+             */
+            minMeaningScore?: number;
             /**
              * Minwordsscore
              * @default 0.5
@@ -4939,6 +4946,11 @@ export interface components {
              * @default true
              */
             enabled: boolean;
+            /**
+             * Minmeaningscore
+             * @default 0.8
+             */
+            minMeaningScore: number;
             /**
              * Minwordsscore
              * @default 0.5

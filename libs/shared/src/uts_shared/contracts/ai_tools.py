@@ -25,7 +25,7 @@ from uts_shared.contracts.base import (
     health_rpc,
     stripped,
 )
-from uts_shared.contracts.tickets import Handler, PhoneNumber
+from uts_shared.contracts.tickets import TICKET_CREATED, TICKET_UPDATED, Handler, PhoneNumber
 
 Phone = PhoneNumber
 CallId = Annotated[str, stripped(1, 200)]
@@ -185,6 +185,13 @@ WEBHOOK_PREFIX = "openai."
 WEBHOOK_QUEUE = "ai-tools.openai-webhooks"
 """The one durable queue every ai-tools replica consumes webhooks from (competing consumers)."""
 WEBHOOK_BINDING = "openai.response.*"
+
+
+EMBEDDINGS_QUEUE = "ai-tools.embeddings"
+"""New and reworded tickets whose text the ai-tools service embeds (OpenAI embeddings) for
+the tickets service's similar tickets; bound only while an OpenAI key is configured."""
+EMBEDDINGS_PARKED = "embeddings.parked"
+EMBEDDINGS_BINDINGS = (TICKET_CREATED.routing_key, TICKET_UPDATED.routing_key)
 
 
 def webhook_routing_key(openai_type: str) -> str:

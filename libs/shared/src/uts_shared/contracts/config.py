@@ -356,6 +356,9 @@ class SimilarTickets(WireModel):
     """This many similar open tickets within the window are a cluster
     (`ticket.cluster_detected`)."""
     window_hours: int = Field(default=24, ge=1, le=720)
+    min_meaning_score: float = Field(default=0.8, ge=0.5, le=1)
+    """How close the meanings of two reports must be (the cosine of their embeddings, when the
+    assistant's OpenAI key is configured) to be the same problem without their words."""
     create_problem: bool = False
     """Create the cluster's problem ticket and link its reports as incidents (else proposed)."""
 

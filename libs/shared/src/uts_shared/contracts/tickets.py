@@ -968,10 +968,36 @@ class SimilarTicket(WireModel):
     distance_meters: float | None = None
     """How far apart their coordinates are, when both have them."""
     same_address: bool = False
+    meaning: float | None = None
+    """The cosine of their texts' embeddings, when both have one (an OpenAI key is set)."""
 
 
 class SimilarTickets(WireModel):
     tickets: list[SimilarTicket]
+
+
+def embedding_text(subject: str, description: str, address: str | None) -> str:
+    """The text a ticket's embedding is made of: the ai-tools service embeds it, and the
+    tickets service keeps the vector only while the ticket still reads so."""
+    return "\n".join(part for part in (subject, description, address) if part)
+
+
+EMBEDDING_DIMENSIONS_MAX = 3072
+
+
+class StoreEmbedding(WireModel):
+    """A ticket's embedding (`embedding_text` of it, as `text` was when embedded)."""
+
+    ticket_id: Id
+    text: Annotated[str, Field(max_length=20_000)]
+    model: Annotated[str, Field(min_length=1, max_length=100)]
+    vector: Annotated[list[float], Field(min_length=2, max_length=EMBEDDING_DIMENSIONS_MAX)]
+
+
+class EmbeddingStored(WireModel):
+    stored: bool
+    reason: Literal["text_changed", "not_open"] | None = None
+    """Why it was not kept: the ticket's text changed since, or it is no longer open."""
 
 
 class ApplyMacro(TicketWrite):
@@ -1379,6 +1405,12 @@ LINK_INCIDENTS = Rpc(
 )
 SIMILAR = Rpc(
     "tickets.similar", FindSimilar, SimilarTickets, "Open tickets similar to one (score and why)"
+)
+STORE_EMBEDDING = Rpc(
+    "tickets.store_embedding",
+    StoreEmbedding,
+    EmbeddingStored,
+    "Keep a ticket's text embedding (similar tickets by meaning)",
 )
 SUBMIT_FEEDBACK = Rpc(
     "tickets.feedback", SubmitFeedback, TicketView, "Customer rating (resolved/closed only)"

@@ -99,6 +99,15 @@ SHARED_QUEUES: tuple[SharedQueue, ...] = (
         "Verified OpenAI webhooks the gateway accepted",
     ),
     SharedQueue(
+        ai_tools.EMBEDDINGS_QUEUE,
+        EVENTS_EXCHANGE,
+        (ai_tools.EMBEDDINGS_PARKED,),
+        "ai-tools",
+        "New and reworded tickets embedded for similar tickets by meaning (bound only while "
+        "an OpenAI key is configured)",
+        optional_bindings=ai_tools.EMBEDDINGS_BINDINGS,
+    ),
+    SharedQueue(
         notifications.QUEUE,
         EVENTS_EXCHANGE,
         notifications.BINDINGS,

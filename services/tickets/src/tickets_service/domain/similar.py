@@ -8,6 +8,10 @@ little; the rest (street names, landmarks, the kind of failure) say which proble
 Place: coordinates within the configured radius, or the same normalised address; coordinates
 far apart say two reports are about different things whatever their words.
 
+Meaning: when the assistant's OpenAI key is configured, each ticket's text is also embedded
+(`text-embedding-3-small`, by the ai-tools service) and two reports whose embeddings are close
+enough (cosine) are alike even in different words; offline, words and place alone.
+
 A ticket stores its stems, its geo cell and its address key while it is open (nothing once
 resolved or closed), each indexed: the candidates of a new ticket are read from those indexes,
 never by walking the open tickets.
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -170,6 +174,7 @@ class Profile:
     point: tuple[float, float] | None = None
     address: str | None = None
     created_at: datetime | None = None
+    vector: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,18 @@ class Match:
     """The telling stems both share."""
     distance_m: float | None
     same_address: bool
+    meaning: float | None = None
+    """The cosine of their embeddings, when both have one."""
+
+
+def cosine(a: Sequence[float], b: Sequence[float]) -> float | None:
+    """How alike two embeddings point (-1 to 1); None when they cannot be compared (another
+    model's length, or a zero vector)."""
+    if len(a) != len(b):
+        return None
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norms = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norms if norms else None
 
 
 def compare(a: Profile, b: Profile, rules: SimilarTickets) -> Match | None:
@@ -195,16 +212,22 @@ def compare(a: Profile, b: Profile, rules: SimilarTickets) -> Match | None:
     if distance is not None and distance > rules.radius_meters and not same_address:
         return None  # somewhere else: another post, another street
     near = same_address or distance is not None
-    if near:
-        if words_score < rules.min_words_score_near:
-            return None
-        score = 0.5 + 0.5 * words_score
+    meaning = cosine(a.vector, b.vector) if a.vector and b.vector else None
+    by_meaning = meaning is not None and meaning >= rules.min_meaning_score
+    base = 0.5 if near else 0.0
+    least = rules.min_words_score_near if near else rules.min_words_score
+    if words_score >= least:
+        score = base + (1 - base) * words_score
+    elif by_meaning:
+        score = 0.0
     else:
-        if words_score < rules.min_words_score:
-            return None
-        score = words_score
+        return None
+    if by_meaning:
+        assert meaning is not None
+        score = max(score, base + (1 - base) * meaning)
     words = sorted(s for s in common if s not in GENERIC) or sorted(common)
-    return Match(b.ticket_id, round(min(score, 1.0), 3), words, distance, same_address)
+    shown = None if meaning is None else round(meaning, 3)
+    return Match(b.ticket_id, round(min(score, 1.0), 3), words, distance, same_address, shown)
 
 
 def rank(new: Profile, candidates: Iterable[Profile], rules: SimilarTickets) -> list[Match]:
