@@ -120,6 +120,9 @@ export class TicketIncidents {
       parts.push(this.i18n.t('incidents.distance', { meters: Math.round(item.distanceMeters) }));
     }
     if (item.sameAddress) parts.push(this.i18n.t('incidents.sameAddress'));
+    if (item.meaning !== null && item.meaning !== undefined) {
+      parts.push(this.i18n.t('incidents.meaning', { percent: Math.round(item.meaning * 100) }));
+    }
     return parts.join(' · ');
   }
 
