@@ -42,6 +42,7 @@ BEYOND_SCHEMA: dict[str, str] = {
     "expectedVersion": "agrees with the If-Match header when both are given",
     "idempotencyKey": "agrees with the Idempotency-Key header when both are given",
     "createdTo": "is not before createdFrom",
+    "resolvedTo": "is not before resolvedFrom",
     "to": "a report's period ends on or after its start and spans at most 366 days",
     "calendar.workingHours.end": "is after the working day's start",
     "assignToSelf": "only an agent can take a ticket it files (an API token is no agent)",

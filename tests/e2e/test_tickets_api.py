@@ -458,6 +458,42 @@ async def test_list_filters_by_creation_and_change_times(desk: Desk) -> None:
     assert [d["field"] for d in r.json()["details"]] == ["createdTo"]
 
 
+async def test_list_filters_by_source_and_resolution_time(desk: Desk, system: System) -> None:
+    """The filters the Reports page links with: where tickets came from, when they were resolved."""
+    cid = (await new_customer(desk.api))["id"]
+    kept = await new_ticket(desk.api, cid)
+    done = await new_ticket(desk.api, cid)
+    created = await system.rpc.call(contract.CREATE_FROM_AI, ai_ticket_request(cid))
+    from_ai = created.ticket.ticket_id
+    await move(desk.api, done["ticketId"], "in_progress")
+    r = await desk.api.post(f"/tickets/{done['ticketId']}/resolve", json={"resolutionNotes": "ok"})
+    assert r.status_code == 200, r.text
+    at = r.json()["ticket"]["resolvedAt"]
+
+    async def only(**params: Any) -> set[str]:
+        return ids(await listing(desk.api, customerId=cid, **params))
+
+    assert await only(source="agent") == {kept["ticketId"], done["ticketId"]}
+    assert await only(source="ai") == {from_ai}
+    assert await only(source="ai,agent") == {kept["ticketId"], done["ticketId"], from_ai}
+    assert await only(resolvedFrom=at, resolvedTo=at) == {done["ticketId"]}
+    assert await only(resolvedFrom=at, source="ai") == set()
+    assert await only(resolvedTo="2000-01-01") == set()
+    r = await desk.api.get("/tickets/export", params={"customerId": cid, "resolvedFrom": at})
+    assert r.status_code == 200, r.text
+    assert done["ticketId"] in r.text and kept["ticketId"] not in r.text
+
+    for field, value in (("source", "fax"), ("resolvedFrom", "yesterday")):
+        r = await desk.api.get("/tickets", params={field: value})
+        assert r.status_code == 422, (field, r.text)
+        assert r.json()["details"][0]["field"].startswith(field)
+    r = await desk.api.get(
+        "/tickets", params={"resolvedFrom": "2026-02-01", "resolvedTo": "2026-01-01"}
+    )
+    assert r.status_code == 422, r.text
+    assert [d["field"] for d in r.json()["details"]] == ["resolvedTo"]
+
+
 async def test_list_sorts_by_priority_rank_not_alphabetically(desk: Desk) -> None:
     customer = await new_customer(desk.api)
     for priority in ("medium", "urgent", "low", "high"):

@@ -1,12 +1,11 @@
 import { Routes } from '@angular/router';
 
 import { adminGuard, authGuard } from './core/auth.guard';
-import { Login } from './login/login';
 import { Shell } from './shell/shell';
 import { TicketList } from './tickets/ticket-list';
 
 export const routes: Routes = [
-  { path: 'login', component: Login },
+  { path: 'login', loadComponent: () => import('./login/login').then((m) => m.Login) },
   {
     path: '',
     component: Shell,
@@ -25,6 +24,11 @@ export const routes: Routes = [
       {
         path: 'conversations/:id',
         loadComponent: () => import('./conversations/conversation-detail').then((m) => m.ConversationDetail),
+      },
+      {
+        path: 'reports',
+        canActivate: [adminGuard],
+        loadComponent: () => import('./reports/reports-page').then((m) => m.ReportsPage),
       },
       {
         path: 'settings',

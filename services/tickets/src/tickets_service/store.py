@@ -33,6 +33,7 @@ from uts_shared.contracts.tickets import (
     Handler,
     Priority,
     SlaState,
+    TicketSource,
     TicketStats,
     TicketStatus,
     TicketSummary,
@@ -244,6 +245,9 @@ class TicketFilter:
     visible_to: str | None = None
     """Only tickets assigned to this agent or to nobody (the ticket-visibility setting)."""
     sla_state: SlaState | Sequence[SlaState] | None = None
+    source: TicketSource | Sequence[TicketSource] | None = None
+    resolved_from: datetime | None = None
+    resolved_to: datetime | None = None
 
     def query(self) -> Document:
         query: Document = {}
@@ -252,6 +256,7 @@ class TicketFilter:
             ("category", self.category),
             ("priority", self.priority),
             ("sla.state", self.sla_state),
+            ("source", self.source),
         ):
             condition = _one_or_any(value)
             if condition is not None:
@@ -277,6 +282,9 @@ class TicketFilter:
         created = _range(self.created_from, self.created_to)
         if created is not None:
             query["createdAt"] = created
+        resolved = _range(self.resolved_from, self.resolved_to)
+        if resolved is not None:
+            query["resolvedAt"] = resolved
         if self.updated_since is not None:
             query["updatedAt"] = {"$gte": self.updated_since}
         if self.terms:

@@ -5461,8 +5461,9 @@ export interface components {
          *
          *     `status`, `category`, `priority`, `slaState`: one value or several
          *     (`status=open,in_progress` or the key repeated), any of which matches. `assignedAgent`: an
-         *     agent's id, `me` (the caller) or `unassigned` (nobody's yet). `createdFrom`/`createdTo`
-         *     (inclusive) and `updatedSince`: ISO 8601 date-times (UTC unless they name a zone).
+         *     agent's id, `me` (the caller) or `unassigned` (nobody's yet). `createdFrom`/`createdTo`,
+         *     `resolvedFrom`/`resolvedTo` (inclusive) and `updatedSince`: ISO 8601 date-times (UTC unless
+         *     they name a zone). `source` (several: any): where the ticket came from.
          */
         TicketFilters: {
             /** Assignedagent */
@@ -5481,10 +5482,16 @@ export interface components {
             isEscalated?: boolean | null;
             /** Priority */
             priority?: components["schemas"]["Priority"][] | null;
+            /** Resolvedfrom */
+            resolvedFrom?: string | null;
+            /** Resolvedto */
+            resolvedTo?: string | null;
             /** Search */
             search?: string | null;
             /** Slastate */
             slaState?: components["schemas"]["SlaState"][] | null;
+            /** Source */
+            source?: components["schemas"]["TicketSource"][] | null;
             /** Status */
             status?: components["schemas"]["TicketStatus"][] | null;
             /** Tag */
@@ -13070,6 +13077,9 @@ export interface operations {
                 createdTo?: string;
                 updatedSince?: string;
                 slaState?: components["schemas"]["SlaState"][];
+                source?: components["schemas"]["TicketSource"][];
+                resolvedFrom?: string;
+                resolvedTo?: string;
                 search?: string;
                 page?: number;
                 limit?: number;
@@ -13464,6 +13474,9 @@ export interface operations {
                 createdTo?: string;
                 updatedSince?: string;
                 slaState?: components["schemas"]["SlaState"][];
+                source?: components["schemas"]["TicketSource"][];
+                resolvedFrom?: string;
+                resolvedTo?: string;
                 search?: string;
                 page?: number;
                 limit?: number;

@@ -11,6 +11,7 @@ import { ConversationService } from '../conversations/conversation.service';
 import { Pager } from '../widgets/pager';
 import { TicketService } from '../tickets/ticket.service';
 import { TicketTable } from '../tickets/ticket-table';
+import { ExportCsv } from '../tickets/export-csv';
 import { CustomerService, customerName } from './customer.service';
 
 type Tab = 'profile' | 'tickets' | 'conversations';
@@ -19,7 +20,7 @@ type Tab = 'profile' | 'tickets' | 'conversations';
  * conversations, "Create ticket". */
 @Component({
   selector: 'app-customer-detail',
-  imports: [RouterLink, ReactiveFormsModule, Pager, TicketTable],
+  imports: [RouterLink, ReactiveFormsModule, Pager, TicketTable, ExportCsv],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <a routerLink="/customers" class="mb-3 inline-block text-sm text-indigo-700 hover:underline">← {{ i18n.t('customers.title') }}</a>
@@ -72,6 +73,7 @@ type Tab = 'profile' | 'tickets' | 'conversations';
         }
         @case ('tickets') {
           @if (tickets(); as page) {
+            <div class="mb-2 flex justify-end"><app-export-csv [customerId]="id()" /></div>
             <app-ticket-table [tickets]="page.tickets" [showCustomer]="false" />
             <app-pager [pagination]="page.pagination" (go)="loadTickets($event)" />
           }

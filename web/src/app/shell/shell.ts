@@ -120,6 +120,7 @@ export class Shell {
     ];
     // Admins manage the shared ones under Settings; every agent keeps its own here.
     if (!this.auth.isAdmin) links.push({ path: '/replies', label: this.i18n.t('nav.replies') });
+    if (this.auth.isAdmin) links.push({ path: '/reports', label: this.i18n.t('nav.reports') });
     if (this.auth.isAdmin) links.push({ path: '/settings', label: this.i18n.t('nav.settings') });
     return links;
   }

@@ -15,3 +15,19 @@ describe('exportParams', () => {
     expect(params.has('sortBy')).toBe(false);
   });
 });
+
+describe("a customer's tickets export", () => {
+  it("sends the customer's id with the list's defaults", () => {
+    const params = exportParams(DEFAULT_FILTERS, 'ag-1', 'es', 'cus-9');
+    expect(params.get('customerId')).toBe('cus-9');
+    expect(params.has('assignedAgent')).toBe(false);
+  });
+
+  it("sends the Reports page's filters: one agent, sources, creation and resolution times", () => {
+    const filters = { ...DEFAULT_FILTERS, agent: 'ag-7', source: ['web', 'ai'], resolvedFrom: '2026-03-05T00:00:00.000Z' };
+    const params = exportParams(filters, 'ag-1', 'es');
+    expect(params.get('assignedAgent')).toBe('ag-7');
+    expect(params.get('source')).toBe('web,ai');
+    expect(params.get('resolvedFrom')).toBe('2026-03-05T00:00:00.000Z');
+  });
+});

@@ -4,13 +4,14 @@ import { ChangeDetectionStrategy, Component, inject, input, signal } from '@angu
 import { AuthService } from '../core/auth.service';
 import { I18nService } from '../core/i18n.service';
 import { ToastService } from '../core/toast.service';
-import { ListFilters, toQuery } from './ticket-list.state';
+import { DEFAULT_FILTERS, ListFilters, toQuery } from './ticket-list.state';
 import { listParams } from './ticket.service';
 
-/** The query string of `GET /tickets/export` for the list's filters, in the console's language
- * (the export has no pages: every match, newest first). */
-export function exportParams(filters: ListFilters, myId: string | null, lang: string): HttpParams {
-  const query = { ...toQuery(filters, myId), sortBy: undefined, sortOrder: undefined };
+/** The query string of `GET /tickets/export` for the list's filters (and one customer's
+ * tickets, on a customer's page), in the console's language (the export has no pages: every
+ * match, newest first). */
+export function exportParams(filters: ListFilters, myId: string | null, lang: string, customerId?: string): HttpParams {
+  const query = { ...toQuery(filters, myId), customerId, sortBy: undefined, sortOrder: undefined };
   return listParams(query).delete('page').delete('limit').set('lang', lang);
 }
 
@@ -25,7 +26,9 @@ export function exportParams(filters: ListFilters, myId: string | null, lang: st
   `,
 })
 export class ExportCsv {
-  readonly filters = input.required<ListFilters>();
+  readonly filters = input<ListFilters>(DEFAULT_FILTERS);
+  /** Only this customer's tickets (a customer's page). */
+  readonly customerId = input<string | undefined>(undefined);
   protected readonly i18n = inject(I18nService);
   private readonly http = inject(HttpClient);
   private readonly auth = inject(AuthService);
@@ -33,7 +36,7 @@ export class ExportCsv {
   protected readonly busy = signal(false);
 
   download(): void {
-    const params = exportParams(this.filters(), this.auth.agent?.id ?? null, this.i18n.language());
+    const params = exportParams(this.filters(), this.auth.agent?.id ?? null, this.i18n.language(), this.customerId());
     this.busy.set(true);
     this.http.get('/api/v2/tickets/export', { params, responseType: 'blob' }).subscribe({
       next: (blob) => {

@@ -23,6 +23,10 @@ import { SortBy, TicketQuery, TicketService } from './ticket.service';
 import { PRIORITIES, STATUSES } from './ticket-workflow';
 import { SLA_STATES } from './sla-view';
 
+/** Where a ticket comes from (the list's `source` filter). */
+export const SOURCES = ['whatsapp', 'web', 'mobile_app', 'ai', 'agent'] as const;
+export const INSTANT_KEYS = ['createdFrom', 'createdTo', 'resolvedFrom', 'resolvedTo'] as const;
+
 export type AssignedFilter = 'anyone' | 'me' | 'unassigned';
 const ASSIGNED: AssignedFilter[] = ['anyone', 'me', 'unassigned'];
 const SORTS: SortBy[] = ['createdAt', 'updatedAt', 'priority', 'status', 'ticketId', 'relevance', 'slaDue'];
@@ -37,6 +41,15 @@ export interface ListFilters {
   sla: SlaState[];
   /** Escalated tickets only. */
   escalated: boolean;
+  /** One agent's tickets (an id; the Reports page's links), over `assigned`. */
+  agent: string;
+  /** Where the tickets came from (ticket sources). */
+  source: string[];
+  /** Inclusive bounds of the creation and resolution times (ISO 8601 instants; '' is none). */
+  createdFrom: string;
+  createdTo: string;
+  resolvedFrom: string;
+  resolvedTo: string;
   sortBy: SortBy | '';
   sortOrder: 'asc' | 'desc';
   page: number;
@@ -50,6 +63,12 @@ export const DEFAULT_FILTERS: ListFilters = {
   assigned: 'anyone',
   sla: [],
   escalated: false,
+  agent: '',
+  source: [],
+  createdFrom: '',
+  createdTo: '',
+  resolvedFrom: '',
+  resolvedTo: '',
   sortBy: '',
   sortOrder: 'desc',
   page: 1,
@@ -62,8 +81,9 @@ export const PAGE_SIZE = 20;
 const HIGHLIGHT_MS = 4000;
 const LIVE_DEBOUNCE_MS = 250;
 
-/** The list's address: `q`, `status`, `priority`, `category`, `sla` (several values
- * comma-separated), `assigned`, `escalated`, `sort`, `order`, `page`; only what differs from the defaults. */
+/** The list's address: `q`, `status`, `priority`, `category`, `sla`, `source` (several values
+ * comma-separated), `assigned`, `agent`, `escalated`, `createdFrom`, `createdTo`,
+ * `resolvedFrom`, `resolvedTo`, `sort`, `order`, `page`; only what differs from the defaults. */
 export function filtersToParams(filters: ListFilters): Params {
   const params: Params = {};
   if (filters.search) params['q'] = filters.search;
@@ -73,6 +93,9 @@ export function filtersToParams(filters: ListFilters): Params {
   if (filters.sla.length) params['sla'] = filters.sla.join(',');
   if (filters.assigned !== 'anyone') params['assigned'] = filters.assigned;
   if (filters.escalated) params['escalated'] = 'true';
+  if (filters.agent) params['agent'] = filters.agent;
+  if (filters.source.length) params['source'] = filters.source.join(',');
+  for (const key of INSTANT_KEYS) if (filters[key]) params[key] = filters[key];
   if (filters.sortBy) params['sort'] = filters.sortBy;
   if (filters.sortOrder !== 'desc') params['order'] = filters.sortOrder;
   if (filters.page > 1) params['page'] = String(filters.page);
@@ -90,6 +113,10 @@ export function filtersFromParams(params: ParamMap): ListFilters {
     const value = params.get(key) as T | null;
     return value !== null && known.includes(value) ? value : fallback;
   };
+  const instant = (key: string): string => {
+    const value = (params.get(key) ?? '').trim();
+    return value && !Number.isNaN(Date.parse(value)) ? value : '';
+  };
   const page = Number(params.get('page') ?? '1');
   return {
     search: (params.get('q') ?? '').trim(),
@@ -99,6 +126,12 @@ export function filtersFromParams(params: ParamMap): ListFilters {
     assigned: one('assigned', ASSIGNED, 'anyone'),
     sla: list('sla', SLA_STATES),
     escalated: params.get('escalated') === 'true',
+    agent: (params.get('agent') ?? '').trim(),
+    source: list('source', SOURCES),
+    createdFrom: instant('createdFrom'),
+    createdTo: instant('createdTo'),
+    resolvedFrom: instant('resolvedFrom'),
+    resolvedTo: instant('resolvedTo'),
     sortBy: one<SortBy | ''>('sort', SORTS, ''),
     sortOrder: one('order', ['asc', 'desc'] as const, 'desc'),
     page: Number.isInteger(page) && page > 1 ? page : 1,
@@ -128,8 +161,13 @@ export const VIEWS: { name: ViewName; filters: ListFilters }[] = [
 ];
 
 export function toQuery(filters: ListFilters, myId: string | null): TicketQuery {
-  const assignedAgent =
-    filters.assigned === 'me' ? (myId ?? undefined) : filters.assigned === 'unassigned' ? 'unassigned' : undefined;
+  const assignedAgent = filters.agent
+    ? filters.agent
+    : filters.assigned === 'me'
+      ? (myId ?? undefined)
+      : filters.assigned === 'unassigned'
+        ? 'unassigned'
+        : undefined;
   return {
     page: filters.page,
     limit: PAGE_SIZE,
@@ -140,6 +178,11 @@ export function toQuery(filters: ListFilters, myId: string | null): TicketQuery 
     assignedAgent,
     slaState: filters.sla,
     isEscalated: filters.escalated || undefined,
+    source: filters.source,
+    createdFrom: filters.createdFrom || undefined,
+    createdTo: filters.createdTo || undefined,
+    resolvedFrom: filters.resolvedFrom || undefined,
+    resolvedTo: filters.resolvedTo || undefined,
     sortBy: filters.sortBy,
     sortOrder: filters.sortOrder,
   };

@@ -27,6 +27,7 @@ import { TicketSummary } from '../core/models';
 import { KeyboardService, moved } from '../keyboard/keyboard.service';
 import { DeskShortcuts } from '../keyboard/desk-shortcuts';
 import { ExportCsv } from './export-csv';
+import { FilterChips } from './filter-chips';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
@@ -35,7 +36,7 @@ const SEARCH_DEBOUNCE_MS = 300;
  * lives in the address: the controls are set from it and change it. */
 @Component({
   selector: 'app-ticket-list',
-  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager, MultiFilter, SavedViews, BulkBar, ExportCsv],
+  imports: [AsyncPipe, ReactiveFormsModule, RouterLink, TicketTable, Pager, MultiFilter, SavedViews, BulkBar, ExportCsv, FilterChips],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
@@ -112,6 +113,12 @@ const SEARCH_DEBOUNCE_MS = 300;
       <div class="flex items-end pb-1"><app-export-csv [filters]="filters()" /></div>
     </div>
 
+    @if (hasExtraFilters()) {
+      @defer {
+        <app-filter-chips [filters]="filters()" (cleared)="set($event)" />
+      }
+    }
+
     @if (state.error$ | async; as error) {
       <p class="mb-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800" role="alert">{{ i18n.t('common.error', { message: error.message }) }}</p>
     }
@@ -185,6 +192,12 @@ export class TicketList implements OnInit {
   protected readonly categoryOptions = computed<FilterOption[]>(() =>
     (this.categories()?.ticketCategories ?? []).map((category) => ({ value: category.id, label: this.label(category) })),
   );
+
+  /** Filters the bar has no control for (the Reports page's links): shown as removable chips. */
+  protected readonly hasExtraFilters = computed(() => {
+    const f = this.filters();
+    return !!(f.agent || f.source.length || f.createdFrom || f.createdTo || f.resolvedFrom || f.resolvedTo);
+  });
 
   // --- selection and bulk actions; the keyboard's cursor -----------------------------------
 

@@ -22,6 +22,13 @@ export interface TicketQuery {
   slaState?: SlaState | SlaState[] | '';
   search?: string;
   isEscalated?: boolean;
+  /** Ticket sources (sent comma-separated). */
+  source?: string[];
+  /** Inclusive bounds of the creation and resolution times (ISO 8601). */
+  createdFrom?: string;
+  createdTo?: string;
+  resolvedFrom?: string;
+  resolvedTo?: string;
   sortBy?: SortBy | '';
   sortOrder?: 'asc' | 'desc';
 }

@@ -639,14 +639,16 @@ Statuses = Annotated[list[TicketStatus], *_SEVERAL]
 Priorities = Annotated[list[Priority], *_SEVERAL]
 CategoryIds = Annotated[list[CategoryId], *_SEVERAL]
 SlaStates = Annotated[list[SlaState], *_SEVERAL]
+Sources = Annotated[list[TicketSource], *_SEVERAL]
 
 
 class ListTickets(PageQuery):
     """Every filter is a typed field: nothing from the client reaches MongoDB as an operator.
 
     `status`, `category` and `priority` take one value or several (any of them matches);
-    `createdFrom`/`createdTo` bound the creation time (both inclusive), `updatedSince` the last
-    change."""
+    `createdFrom`/`createdTo` bound the creation time (both inclusive), `resolvedFrom`/
+    `resolvedTo` the resolution time, `updatedSince` the last change; `source` is where the
+    ticket came from (several: any of them)."""
 
     status: Statuses | None = None
     category: CategoryIds | None = None
@@ -663,6 +665,9 @@ class ListTickets(PageQuery):
     updated_since: Instant | None = None
     sla_state: SlaStates | None = None
     """The SLA clock's state (ok, warning, breached, met); several: any of them."""
+    source: Sources | None = None
+    resolved_from: Instant | None = None
+    resolved_to: Instant | None = None
     q: Query | None = None
     """Search words across ticketId, subject and description (case and accents ignored)."""
     sort_by: SortBy | None = None

@@ -55,6 +55,7 @@ from uts_shared.contracts.tickets import (
     SortBy,
     SortOrder,
     TicketChanges,
+    TicketSource,
     TicketStats,
     TicketStatus,
     TicketSummary,
@@ -89,7 +90,7 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 # --- query strings and bodies --------------------------------------------------------------------
 
 
-MULTI_VALUE_FILTERS = ("status", "category", "priority", "slaState")
+MULTI_VALUE_FILTERS = ("status", "category", "priority", "slaState", "source")
 """Keys of `GET /tickets` that take several values (comma-separated or repeated)."""
 
 
@@ -99,8 +100,9 @@ class TicketFilters(WireModel):
 
     `status`, `category`, `priority`, `slaState`: one value or several
     (`status=open,in_progress` or the key repeated), any of which matches. `assignedAgent`: an
-    agent's id, `me` (the caller) or `unassigned` (nobody's yet). `createdFrom`/`createdTo`
-    (inclusive) and `updatedSince`: ISO 8601 date-times (UTC unless they name a zone)."""
+    agent's id, `me` (the caller) or `unassigned` (nobody's yet). `createdFrom`/`createdTo`,
+    `resolvedFrom`/`resolvedTo` (inclusive) and `updatedSince`: ISO 8601 date-times (UTC unless
+    they name a zone). `source` (several: any): where the ticket came from."""
 
     status: Annotated[list[TicketStatus], *SEVERAL] | None = None
     category: FilterValues | None = None
@@ -114,11 +116,16 @@ class TicketFilters(WireModel):
     created_to: Instant | None = None
     updated_since: Instant | None = None
     sla_state: Annotated[list[SlaState], *SEVERAL] | None = None
+    source: Annotated[list[TicketSource], *SEVERAL] | None = None
+    resolved_from: Instant | None = None
+    resolved_to: Instant | None = None
     search: SearchWords | None = None
 
     def request(self, caller: str, visible_to: str | None = None) -> tickets.ListTickets:
         if self.created_from and self.created_to and self.created_to < self.created_from:
             raise ValidationFailed.on("createdTo", "is before createdFrom")
+        if self.resolved_from and self.resolved_to and self.resolved_to < self.resolved_from:
+            raise ValidationFailed.on("resolvedTo", "is before resolvedFrom")
         fields = self.model_dump(exclude={"search", "assigned_agent"}, by_alias=False)
         agent = caller if self.assigned_agent == "me" else self.assigned_agent
         unassigned = agent == "unassigned"

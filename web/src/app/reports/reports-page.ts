@@ -1,0 +1,532 @@
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { ActivatedRoute, Params, Router, RouterLink } from '@angular/router';
+import { BehaviorSubject, catchError, combineLatest, map, of, shareReplay, startWith, switchMap } from 'rxjs';
+
+import { AgentsService } from '../core/agents.service';
+import { toApiError } from '../core/api-error';
+import { ConfigService, categoryLabel } from '../core/config.service';
+import { I18nService } from '../core/i18n.service';
+import { ToastService } from '../core/toast.service';
+import { PRIORITIES } from '../tickets/ticket-workflow';
+import { FilterOption, MultiFilter } from '../widgets/multi-filter';
+import { ChartData, ReportChart } from './report-chart';
+import { formatAverage, formatCount, formatDay, formatDuration, formatInstant, formatShare } from './report-format';
+import {
+  CHANNELS,
+  Counted,
+  PRESETS,
+  Preset,
+  ReportFilters,
+  ReportKind,
+  SOURCES,
+  bucketDays,
+  periodOf,
+  reportFromParams,
+  reportToParams,
+  ticketsLink,
+  todayIn,
+} from './report-query';
+import { Bucket, Report, ReportService, saveFile } from './report.service';
+import { REPORT_MESSAGES, ReportKey } from './reports.messages';
+
+type Period = { from: string; to: string };
+type Shown =
+  | { state: 'loading' }
+  | { state: 'badPeriod' }
+  | { state: 'error'; message: string }
+  | { state: 'ready'; report: Report; filters: ReportFilters; period: Period; zone: string };
+
+/** `/reports` (admins): a period (presets or custom dates, in the SLA calendar's time zone),
+ * grouped by day or week, filtered by agent, category, priority, channel and source, all in the
+ * address; times, SLA attainment, volume, agents and satisfaction, each with its CSV; every count
+ * the ticket list can show is a link to those tickets. */
+@Component({
+  selector: 'app-reports-page',
+  imports: [RouterLink, MultiFilter, ReportChart],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <div class="mb-4 flex flex-wrap items-baseline justify-between gap-2">
+      <h1 class="text-2xl font-semibold text-gray-900">{{ t('reports.title') }}</h1>
+      @if (zone(); as zone) {
+        <p class="text-xs text-gray-500" data-testid="report-zone">{{ t('reports.timeZone', { zone }) }}</p>
+      }
+    </div>
+
+    <div class="mb-4 space-y-3 rounded-lg border border-gray-200 bg-white p-3" role="search">
+      <div class="flex flex-wrap items-end gap-3">
+        <div>
+          <span class="mb-1 block text-xs text-gray-600">{{ t('reports.period') }}</span>
+          <div class="inline-flex flex-wrap rounded-md border border-gray-300 p-0.5 text-sm" role="group">
+            @for (preset of presets; track preset) {
+              <button type="button" class="rounded px-2.5 py-1" [class]="filters().preset === preset ? 'bg-indigo-600 text-white' : 'text-gray-700 hover:bg-gray-100'" [attr.aria-pressed]="filters().preset === preset" (click)="choosePreset(preset)" [attr.data-testid]="'preset-' + preset">{{ t(presetKey(preset)) }}</button>
+            }
+          </div>
+        </div>
+        @if (filters().preset === 'custom') {
+          <label class="text-xs text-gray-600">{{ t('reports.from') }}
+            <input type="date" class="mt-0.5 block rounded-md border border-gray-300 px-2 py-1 text-sm" [value]="filters().from" (change)="set({ from: value($event) })" data-testid="report-from" />
+          </label>
+          <label class="text-xs text-gray-600">{{ t('reports.to') }}
+            <input type="date" class="mt-0.5 block rounded-md border border-gray-300 px-2 py-1 text-sm" [value]="filters().to" (change)="set({ to: value($event) })" data-testid="report-to" />
+          </label>
+        }
+        <div>
+          <span class="mb-1 block text-xs text-gray-600">{{ t('reports.groupBy') }}</span>
+          <div class="inline-flex rounded-md border border-gray-300 p-0.5 text-sm" role="group">
+            @for (group of groups; track group) {
+              <button type="button" class="rounded px-2.5 py-1" [class]="filters().groupBy === group ? 'bg-indigo-600 text-white' : 'text-gray-700 hover:bg-gray-100'" [attr.aria-pressed]="filters().groupBy === group" (click)="set({ groupBy: group })" [attr.data-testid]="'group-' + group">{{ t(group === 'day' ? 'reports.day' : 'reports.week') }}</button>
+            }
+          </div>
+        </div>
+      </div>
+      <div class="grid grid-cols-2 gap-2 sm:grid-cols-3 lg:grid-cols-5">
+        <div class="text-xs text-gray-600">{{ t('reports.agent') }}
+          <app-multi-filter [label]="t('reports.agent')" [options]="agentOptions()" [selected]="filters().agent" [anyLabel]="t('reports.any')" (changed)="set({ agent: $event })" data-testid="report-filter-agent" />
+        </div>
+        <div class="text-xs text-gray-600">{{ t('reports.category') }}
+          <app-multi-filter [label]="t('reports.category')" [options]="categoryOptions()" [selected]="filters().category" [anyLabel]="t('reports.any')" (changed)="set({ category: $event })" data-testid="report-filter-category" />
+        </div>
+        <div class="text-xs text-gray-600">{{ t('reports.priority') }}
+          <app-multi-filter [label]="t('reports.priority')" [options]="priorityOptions()" [selected]="filters().priority" [anyLabel]="t('reports.any')" (changed)="set({ priority: $any($event) })" data-testid="report-filter-priority" />
+        </div>
+        <div class="text-xs text-gray-600">{{ t('reports.channel') }}
+          <app-multi-filter [label]="t('reports.channel')" [options]="channelOptions()" [selected]="filters().channel" [anyLabel]="t('reports.any')" (changed)="set({ channel: $event })" data-testid="report-filter-channel" />
+        </div>
+        <div class="text-xs text-gray-600">{{ t('reports.source') }}
+          <app-multi-filter [label]="t('reports.source')" [options]="sourceOptions()" [selected]="filters().source" [anyLabel]="t('reports.any')" (changed)="set({ source: $event })" data-testid="report-filter-source" />
+        </div>
+      </div>
+    </div>
+
+    @switch (shown().state) {
+      @case ('loading') {
+        <p class="text-gray-500" role="status" data-testid="report-loading">{{ t('reports.loading') }}</p>
+      }
+      @case ('badPeriod') {
+        <p class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900" role="alert" data-testid="report-bad-period">{{ t('reports.badPeriod') }}</p>
+      }
+      @case ('error') {
+        <p class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800" role="alert" data-testid="report-error">
+          {{ t('reports.error', { message: errorMessage() }) }}
+          <button type="button" class="ml-2 font-medium underline" (click)="reload$.next()">{{ t('reports.retry') }}</button>
+        </p>
+      }
+      @case ('ready') {
+        @if (ready(); as r) {
+          @if (isEmpty(r.report)) {
+            <p class="mb-4 rounded-lg border border-dashed border-gray-300 bg-white p-6 text-center text-gray-500" data-testid="report-empty">{{ t('reports.empty') }}</p>
+          }
+          @if (unlinked()) {
+            <p class="mb-3 text-xs text-gray-500" data-testid="report-unlinked">{{ t('reports.unlinked') }}</p>
+          }
+
+          <!-- Times -->
+          <section class="mb-6 rounded-lg border border-gray-200 bg-white p-4" data-section="times">
+            <div class="mb-2 flex flex-wrap items-center justify-between gap-2">
+              <h2 class="text-base font-semibold text-gray-900">{{ t('reports.times') }}</h2>
+              <button type="button" class="rounded-md border border-gray-300 px-2 py-1 text-sm" [disabled]="exporting() === 'times'" (click)="exportCsv('times', r)" data-testid="export-times">{{ t('reports.exportCsv') }}</button>
+            </div>
+            <p class="mb-3 text-xs text-gray-500">{{ t('reports.timesHint') }}</p>
+            <app-report-chart [data]="timesChart()" [label]="t('reports.chartTimes')" />
+            <div class="mt-3 overflow-x-auto">
+              <table class="w-full text-right text-sm tabular-nums">
+                <thead class="text-xs text-gray-500">
+                  <tr><th></th><th colspan="5" class="text-center">{{ t('reports.firstResponse') }}</th><th colspan="5" class="text-center">{{ t('reports.resolution') }}</th></tr>
+                  <tr>
+                    <th class="text-left">{{ t('reports.bucket') }}</th>
+                    @for (side of [0, 1]; track side) {
+                      <th>{{ t('reports.count') }}</th><th>{{ t('reports.median') }}</th><th>{{ t('reports.p90') }}</th><th>{{ t('reports.businessMedian') }}</th><th>{{ t('reports.businessP90') }}</th>
+                    }
+                  </tr>
+                </thead>
+                <tbody>
+                  @for (row of rows(r); track row.key) {
+                    <tr class="border-t border-gray-100" [class.font-semibold]="row.total" [attr.data-bucket]="row.key">
+                      <td class="py-1 text-left">{{ row.label }}</td>
+                      <td data-figure="fr-count">{{ n(row.bucket.firstResponse.count) }}</td>
+                      <td data-figure="fr-median">{{ d(row.bucket.firstResponse.medianMs) }}</td>
+                      <td data-figure="fr-p90">{{ d(row.bucket.firstResponse.p90Ms) }}</td>
+                      <td data-figure="fr-business-median">{{ d(row.bucket.firstResponse.businessMedianMs) }}</td>
+                      <td data-figure="fr-business-p90">{{ d(row.bucket.firstResponse.businessP90Ms) }}</td>
+                      <td data-figure="res-count">
+                        @if (link({ kind: 'resolved', days: row.days }, r); as params) {
+                          <a routerLink="/tickets" [queryParams]="params" class="text-indigo-700 hover:underline">{{ n(row.bucket.resolution.count) }}</a>
+                        } @else {
+                          {{ n(row.bucket.resolution.count) }}
+                        }
+                      </td>
+                      <td data-figure="res-median">{{ d(row.bucket.resolution.medianMs) }}</td>
+                      <td data-figure="res-p90">{{ d(row.bucket.resolution.p90Ms) }}</td>
+                      <td data-figure="res-business-median">{{ d(row.bucket.resolution.businessMedianMs) }}</td>
+                      <td data-figure="res-business-p90">{{ d(row.bucket.resolution.businessP90Ms) }}</td>
+                    </tr>
+                  }
+                </tbody>
+              </table>
+            </div>
+          </section>
+
+          <!-- SLA -->
+          <section class="mb-6 rounded-lg border border-gray-200 bg-white p-4" data-section="sla">
+            <div class="mb-2 flex flex-wrap items-center justify-between gap-2">
+              <h2 class="text-base font-semibold text-gray-900">{{ t('reports.sla') }}</h2>
+              <button type="button" class="rounded-md border border-gray-300 px-2 py-1 text-sm" [disabled]="exporting() === 'times'" (click)="exportCsv('times', r)" data-testid="export-sla">{{ t('reports.exportCsv') }}</button>
+            </div>
+            <p class="mb-3 text-xs text-gray-500">{{ t('reports.slaHint') }}</p>
+            <div class="mb-3 flex flex-wrap gap-6">
+              <div><span class="block text-xs text-gray-500">{{ t('reports.firstResponse') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="fr-attainment">{{ share(r.report.totals.firstResponseSla.attainment) }}</span></div>
+              <div><span class="block text-xs text-gray-500">{{ t('reports.resolution') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="res-attainment">{{ share(r.report.totals.resolutionSla.attainment) }}</span></div>
+              <div><span class="block text-xs text-gray-500">{{ t('reports.breaches') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="breaches">{{ n(r.report.totals.breaches) }}</span></div>
+            </div>
+            @if (breachedLink(r); as params) {
+              <a routerLink="/tickets" [queryParams]="params" class="mb-3 inline-block text-sm text-indigo-700 hover:underline" data-testid="breached-link">{{ t('reports.breachedLink') }}</a>
+            }
+            <div class="overflow-x-auto">
+              <table class="w-full text-right text-sm tabular-nums">
+                <thead class="text-xs text-gray-500">
+                  <tr><th></th><th colspan="3" class="text-center">{{ t('reports.firstResponse') }}</th><th colspan="3" class="text-center">{{ t('reports.resolution') }}</th><th></th></tr>
+                  <tr>
+                    <th class="text-left">{{ t('reports.bucket') }}</th>
+                    @for (side of [0, 1]; track side) {
+                      <th>{{ t('reports.met') }}</th><th>{{ t('reports.breachedCol') }}</th><th>{{ t('reports.attainment') }}</th>
+                    }
+                    <th>{{ t('reports.breaches') }}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  @for (row of rows(r); track row.key) {
+                    <tr class="border-t border-gray-100" [class.font-semibold]="row.total" [attr.data-bucket]="row.key">
+                      <td class="py-1 text-left">{{ row.label }}</td>
+                      <td>{{ n(row.bucket.firstResponseSla.met) }}</td>
+                      <td>{{ n(row.bucket.firstResponseSla.breached) }}</td>
+                      <td>{{ share(row.bucket.firstResponseSla.attainment) }}</td>
+                      <td>{{ n(row.bucket.resolutionSla.met) }}</td>
+                      <td>{{ n(row.bucket.resolutionSla.breached) }}</td>
+                      <td>{{ share(row.bucket.resolutionSla.attainment) }}</td>
+                      <td>{{ n(row.bucket.breaches) }}</td>
+                    </tr>
+                  }
+                </tbody>
+              </table>
+            </div>
+          </section>
+
+          <!-- Volume -->
+          <section class="mb-6 rounded-lg border border-gray-200 bg-white p-4" data-section="volume">
+            <div class="mb-2 flex flex-wrap items-center justify-between gap-2">
+              <h2 class="text-base font-semibold text-gray-900">{{ t('reports.volume') }}</h2>
+              <button type="button" class="rounded-md border border-gray-300 px-2 py-1 text-sm" [disabled]="exporting() === 'volume'" (click)="exportCsv('volume', r)" data-testid="export-volume">{{ t('reports.exportCsv') }}</button>
+            </div>
+            <app-report-chart [data]="volumeChart()" [label]="t('reports.chartVolume')" />
+            <div class="mt-3 overflow-x-auto">
+              <table class="w-full text-right text-sm tabular-nums">
+                <thead class="text-xs text-gray-500">
+                  <tr><th class="text-left">{{ t('reports.bucket') }}</th><th>{{ t('reports.created') }}</th><th>{{ t('reports.resolved') }}</th><th>{{ t('reports.reopened') }}</th><th>{{ t('reports.backlog') }}</th></tr>
+                </thead>
+                <tbody>
+                  @for (row of rows(r); track row.key) {
+                    <tr class="border-t border-gray-100" [class.font-semibold]="row.total" [attr.data-bucket]="row.key">
+                      <td class="py-1 text-left">{{ row.label }}</td>
+                      <td data-figure="created">
+                        @if (link({ kind: 'created', days: row.days }, r); as params) {
+                          <a routerLink="/tickets" [queryParams]="params" class="text-indigo-700 hover:underline">{{ n(row.bucket.created) }}</a>
+                        } @else {
+                          {{ n(row.bucket.created) }}
+                        }
+                      </td>
+                      <td data-figure="resolved">
+                        @if (link({ kind: 'resolved', days: row.days }, r); as params) {
+                          <a routerLink="/tickets" [queryParams]="params" class="text-indigo-700 hover:underline">{{ n(row.bucket.resolved) }}</a>
+                        } @else {
+                          {{ n(row.bucket.resolved) }}
+                        }
+                      </td>
+                      <td data-figure="reopened">{{ n(row.bucket.reopened) }}</td>
+                      <td data-figure="backlog">{{ n(row.bucket.backlog) }}</td>
+                    </tr>
+                  }
+                </tbody>
+              </table>
+            </div>
+          </section>
+
+          <!-- Agents -->
+          <section class="mb-6 rounded-lg border border-gray-200 bg-white p-4" data-section="agents">
+            <div class="mb-2 flex flex-wrap items-center justify-between gap-2">
+              <h2 class="text-base font-semibold text-gray-900">{{ t('reports.agents') }}</h2>
+              <button type="button" class="rounded-md border border-gray-300 px-2 py-1 text-sm" [disabled]="exporting() === 'agents'" (click)="exportCsv('agents', r)" data-testid="export-agents">{{ t('reports.exportCsv') }}</button>
+            </div>
+            @if (r.report.agents.length === 0) {
+              <p class="text-sm text-gray-500">{{ t('reports.noAgents') }}</p>
+            } @else {
+              <div class="overflow-x-auto">
+                <table class="w-full text-right text-sm tabular-nums">
+                  <thead class="text-xs text-gray-500">
+                    <tr><th class="text-left">{{ t('reports.agent') }}</th><th>{{ t('reports.assigned') }}</th><th>{{ t('reports.resolved') }}</th><th>{{ t('reports.firstResponse') }} · {{ t('reports.median') }}</th><th>{{ t('reports.resolution') }} · {{ t('reports.median') }}</th><th>{{ t('reports.openNow') }}</th></tr>
+                  </thead>
+                  <tbody>
+                    @for (agent of r.report.agents; track agent.agentId) {
+                      <tr class="border-t border-gray-100" [attr.data-agent]="agent.agentId">
+                        <td class="py-1 text-left">{{ agent.agentName || agentName(agent.agentId) }}</td>
+                        <td data-figure="assigned">{{ n(agent.assigned) }}</td>
+                        <td data-figure="resolved">
+                          @if (link({ kind: 'resolved', days: r.period, agent: agent.agentId }, r); as params) {
+                            <a routerLink="/tickets" [queryParams]="params" class="text-indigo-700 hover:underline">{{ n(agent.resolved) }}</a>
+                          } @else {
+                            {{ n(agent.resolved) }}
+                          }
+                        </td>
+                        <td>{{ d(agent.firstResponse.medianMs) }}</td>
+                        <td>{{ d(agent.resolution.medianMs) }}</td>
+                        <td data-figure="open">
+                          <a routerLink="/tickets" [queryParams]="link({ kind: 'open', agent: agent.agentId }, r)" class="text-indigo-700 hover:underline">{{ n(agent.openNow) }}</a>
+                        </td>
+                      </tr>
+                    }
+                  </tbody>
+                </table>
+              </div>
+            }
+          </section>
+
+          <!-- Satisfaction -->
+          <section class="mb-6 rounded-lg border border-gray-200 bg-white p-4" data-section="satisfaction">
+            <div class="mb-2 flex flex-wrap items-center justify-between gap-2">
+              <h2 class="text-base font-semibold text-gray-900">{{ t('reports.satisfaction') }}</h2>
+              <button type="button" class="rounded-md border border-gray-300 px-2 py-1 text-sm" [disabled]="exporting() === 'satisfaction'" (click)="exportCsv('satisfaction', r)" data-testid="export-satisfaction">{{ t('reports.exportCsv') }}</button>
+            </div>
+            @let s = r.report.satisfaction;
+            <div class="mb-3 flex flex-wrap gap-6">
+              <div><span class="block text-xs text-gray-500">{{ t('reports.ratings') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="rating-count">{{ n(s.count) }}</span></div>
+              <div><span class="block text-xs text-gray-500">{{ t('reports.average') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="rating-average">{{ average(s.average) }}</span></div>
+              <div><span class="block text-xs text-gray-500">{{ t('reports.satisfied') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="rating-satisfied">{{ share(s.satisfiedShare) }}</span></div>
+            </div>
+            @if (s.count === 0) {
+              <p class="text-sm text-gray-500">{{ t('reports.noRatings') }}</p>
+            } @else {
+              <div class="grid gap-4 lg:grid-cols-2">
+                <div>
+                  <h3 class="mb-1 text-xs font-semibold uppercase tracking-wide text-gray-500">{{ t('reports.distribution') }}</h3>
+                  <app-report-chart [data]="ratingsChart()" [label]="t('reports.distribution')" />
+                </div>
+                <div>
+                  <h3 class="mb-1 text-xs font-semibold uppercase tracking-wide text-gray-500">{{ t('reports.comments') }}</h3>
+                  @if (s.comments.length === 0) {
+                    <p class="text-sm text-gray-500">{{ t('reports.noComments') }}</p>
+                  } @else {
+                    <ul class="max-h-64 space-y-2 overflow-y-auto text-sm" data-testid="rating-comments">
+                      @for (comment of s.comments; track comment.ticketId + comment.submittedAt) {
+                        <li class="rounded-md border border-gray-100 p-2">
+                          <div class="flex items-center justify-between gap-2 text-xs text-gray-500">
+                            <a [routerLink]="['/tickets', comment.ticketId]" class="font-mono text-indigo-700 hover:underline">{{ comment.ticketId }}</a>
+                            <span>{{ '★'.repeat(comment.rating) }} · {{ instant(comment.submittedAt) }}</span>
+                          </div>
+                          <p class="mt-1 text-gray-800">{{ comment.comment }}</p>
+                        </li>
+                      }
+                    </ul>
+                  }
+                </div>
+              </div>
+            }
+          </section>
+        }
+      }
+    }
+  `,
+})
+export class ReportsPage {
+  protected readonly i18n = inject(I18nService);
+  private readonly route = inject(ActivatedRoute);
+  private readonly router = inject(Router);
+  private readonly reports = inject(ReportService);
+  private readonly config = inject(ConfigService);
+  private readonly agents = inject(AgentsService);
+  private readonly toast = inject(ToastService);
+
+  protected readonly presets = PRESETS;
+  protected readonly groups = ['day', 'week'] as const;
+  protected readonly reload$ = new BehaviorSubject<void>(undefined);
+  protected readonly exporting = signal<ReportKind | null>(null);
+
+  private readonly filters$ = this.route.queryParamMap.pipe(map(reportFromParams));
+  protected readonly filters = toSignal(this.filters$, { initialValue: reportFromParams(this.route.snapshot.queryParamMap) });
+  private readonly zone$ = this.reports.timeZone().pipe(
+    catchError((error: unknown) => of({ error: toApiError(error).message })),
+    shareReplay(1),
+  );
+  protected readonly zone = toSignal(this.zone$.pipe(map((zone) => (typeof zone === 'string' ? zone : null))), { initialValue: null });
+
+  protected readonly shown = toSignal(
+    combineLatest([this.filters$, this.zone$, this.reload$]).pipe(
+      switchMap(([filters, zone]) => {
+        if (typeof zone !== 'string') return of<Shown>({ state: 'error', message: zone.error });
+        const period = periodOf(filters, todayIn(zone));
+        if (!period) return of<Shown>({ state: 'badPeriod' });
+        return this.reports.get(filters, period, zone).pipe(
+          map((report): Shown => ({ state: 'ready', report, filters, period, zone })),
+          catchError((error: unknown) => of<Shown>({ state: 'error', message: toApiError(error).message })),
+          startWith<Shown>({ state: 'loading' }),
+        );
+      }),
+    ),
+    { initialValue: { state: 'loading' } as Shown },
+  );
+  protected readonly ready = computed(() => {
+    const shown = this.shown();
+    return shown.state === 'ready' ? shown : null;
+  });
+  protected readonly errorMessage = computed(() => {
+    const shown = this.shown();
+    return shown.state === 'error' ? shown.message : '';
+  });
+  protected readonly unlinked = computed(() => {
+    const filters = this.filters();
+    return filters.channel.length > 0 || filters.agent.length > 1;
+  });
+
+  private readonly directory = toSignal(this.agents.agents$, { initialValue: [] });
+  private readonly configuration = toSignal(this.config.config$, { initialValue: null });
+  protected readonly agentOptions = computed<FilterOption[]>(() =>
+    this.directory().map((agent) => ({ value: agent.id, label: `${agent.firstName} ${agent.lastName}`.trim() })),
+  );
+  protected readonly categoryOptions = computed<FilterOption[]>(() =>
+    (this.configuration()?.ticketCategories ?? []).map((c) => ({ value: c.id, label: categoryLabel(c, c.id, this.i18n.language()) })),
+  );
+  protected readonly priorityOptions = computed<FilterOption[]>(() => PRIORITIES.map((p) => ({ value: p, label: this.i18n.priority(p) })));
+  protected readonly channelOptions = computed<FilterOption[]>(() => CHANNELS.map((c) => ({ value: c, label: this.i18n.source(c) })));
+  protected readonly sourceOptions = computed<FilterOption[]>(() => SOURCES.map((s) => ({ value: s, label: this.i18n.source(s) })));
+
+  protected readonly volumeChart = computed<ChartData>(() => {
+    const r = this.ready();
+    const buckets = r?.report.buckets ?? [];
+    return {
+      categories: buckets.map((b) => this.day(b.start)),
+      series: [
+        { name: this.t('reports.created'), type: 'bar', data: buckets.map((b) => b.created) },
+        { name: this.t('reports.resolved'), type: 'bar', data: buckets.map((b) => b.resolved) },
+        { name: this.t('reports.backlog'), type: 'line', data: buckets.map((b) => b.backlog) },
+      ],
+    };
+  });
+  protected readonly timesChart = computed<ChartData>(() => {
+    const buckets = this.ready()?.report.buckets ?? [];
+    const hours = (ms: number | null | undefined): number | null => (ms === null || ms === undefined ? null : Math.round(ms / 36_000) / 100);
+    return {
+      categories: buckets.map((b) => this.day(b.start)),
+      series: [
+        { name: this.t('reports.firstResponse'), type: 'line', data: buckets.map((b) => hours(b.firstResponse.medianMs)) },
+        { name: this.t('reports.resolution'), type: 'line', data: buckets.map((b) => hours(b.resolution.medianMs)) },
+      ],
+    };
+  });
+  protected readonly ratingsChart = computed<ChartData>(() => {
+    const byRating = this.ready()?.report.satisfaction.byRating ?? {};
+    const ratings = ['1', '2', '3', '4', '5'];
+    return {
+      categories: ratings.map((n) => this.t('reports.stars', { n })),
+      series: [{ name: this.t('reports.ratings'), type: 'bar', data: ratings.map((n) => byRating[n] ?? 0) }],
+    };
+  });
+
+  protected t(key: ReportKey, params: Record<string, string | number> = {}): string {
+    return this.i18n.local(REPORT_MESSAGES, key, params);
+  }
+
+  protected presetKey(preset: Preset): ReportKey {
+    return `reports.preset.${preset}`;
+  }
+
+  /** Change the report by changing the address (a new history entry: back undoes it). */
+  protected set(changes: Partial<ReportFilters>): void {
+    void this.router.navigate(['/reports'], { queryParams: reportToParams({ ...this.filters(), ...changes }) });
+  }
+
+  /** A preset; "custom" starts from the dates shown now. */
+  protected choosePreset(preset: Preset): void {
+    if (preset !== 'custom') return this.set({ preset, from: '', to: '' });
+    const shown = this.ready()?.period;
+    const zone = this.zone();
+    const period = shown ?? (zone ? periodOf(this.filters(), todayIn(zone)) : null);
+    this.set({ preset, from: period?.from ?? '', to: period?.to ?? '' });
+  }
+
+  /** One row per bucket, then the period's total; each with the local dates it covers. */
+  protected rows(r: { report: Report; period: Period; filters: ReportFilters }): { key: string; label: string; bucket: Bucket; days: Period; total: boolean }[] {
+    const rows = r.report.buckets.map((bucket) => ({
+      key: bucket.start,
+      label: this.bucketLabel(bucket.start, r.filters.groupBy),
+      bucket,
+      days: bucketDays(bucket.start, r.filters.groupBy, r.period),
+      total: false,
+    }));
+    return [...rows, { key: 'total', label: this.t('reports.total'), bucket: r.report.totals, days: r.period, total: true }];
+  }
+
+  private bucketLabel(start: string, groupBy: 'day' | 'week'): string {
+    return groupBy === 'week' ? `${this.day(start)} →` : this.day(start);
+  }
+
+  /** The ticket list's address of the tickets behind a number (null: the list cannot show them). */
+  protected link(counted: Counted, r: { filters: ReportFilters; zone: string }): Params | null {
+    return ticketsLink(counted, r.filters, r.zone);
+  }
+
+  /** The tickets created in the period whose SLA is breached now (a list, not one of the counts). */
+  protected breachedLink(r: { filters: ReportFilters; zone: string; period: Period }): Params | null {
+    const params = ticketsLink({ kind: 'created', days: r.period }, r.filters, r.zone);
+    return params ? { ...params, sla: 'breached' } : null;
+  }
+
+  protected exportCsv(kind: ReportKind, r: { filters: ReportFilters; period: Period; zone: string }): void {
+    this.exporting.set(kind);
+    this.reports.csv(kind, r.filters, r.period, r.zone).subscribe({
+      next: (blob) => {
+        saveFile(blob, `report-${kind}-${r.period.from}-${r.period.to}.csv`);
+        this.exporting.set(null);
+      },
+      error: () => {
+        this.toast.show(this.t('reports.exportFailed'), 'error');
+        this.exporting.set(null);
+      },
+    });
+  }
+
+  protected isEmpty(report: Report): boolean {
+    const t = report.totals;
+    return t.created + t.resolved + t.reopened + t.backlog + t.breaches + t.ratings === 0 && report.agents.length === 0;
+  }
+
+  protected agentName(id: string): string {
+    return this.agents.name(id);
+  }
+
+  protected value(event: Event): string {
+    return (event.target as HTMLInputElement).value;
+  }
+
+  protected n(value: number | null | undefined): string {
+    return formatCount(value, this.i18n.language());
+  }
+
+  protected d(ms: number | null | undefined): string {
+    return formatDuration(ms, this.i18n.language());
+  }
+
+  protected share(value: number | null | undefined): string {
+    return formatShare(value, this.i18n.language());
+  }
+
+  protected average(value: number | null | undefined): string {
+    return formatAverage(value, this.i18n.language());
+  }
+
+  protected day(start: string): string {
+    return formatDay(start, this.i18n.language());
+  }
+
+  protected instant(at: string): string {
+    return formatInstant(at, this.i18n.language());
+  }
+}
