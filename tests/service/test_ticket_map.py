@@ -137,3 +137,19 @@ async def test_tickets_stored_before_the_map_get_whether_they_are_located(
     CLOCK.advance(1)
     await store.tickets.update_one({"_id": ticket_id}, {"$set": {"updatedAt": CLOCK.now()}})
     assert [p.ticket_id for p in await points(env, customer_id=customer.id)] == [ticket_id]
+
+
+async def test_a_caller_keeping_the_current_answer_is_told_it_is_unchanged(
+    env: TicketsEnv,
+) -> None:
+    customer, word = await env.customer(), unique_word()
+    await located(env, customer, word)
+    first = await env.rpc.call(t.MAP, t.MapTickets(customer_id=customer.id))
+    assert first.stamp and not first.unchanged and len(first.points) == 1
+
+    again = await env.rpc.call(t.MAP, t.MapTickets(customer_id=customer.id, known=first.stamp))
+    assert again.unchanged and again.points == [] and again.stamp == first.stamp
+
+    await located(env, customer, word)
+    changed = await env.rpc.call(t.MAP, t.MapTickets(customer_id=customer.id, known=first.stamp))
+    assert not changed.unchanged and len(changed.points) == 2 and changed.stamp != first.stamp

@@ -24,25 +24,33 @@ KEPT_SECONDS = 10.0
 KEPT_ANSWERS = 64
 """Answers kept (one per filters and visibility asked), the least recently asked dropped."""
 
-Stamp = tuple[datetime, str] | None
+
+def _stamp(last: tuple[datetime, str] | None) -> str:
+    """The tickets' state as a stamp: the newest change's time and ticket."""
+    return "" if last is None else f"{last[0].isoformat()} {last[1]}"
 
 
 class TicketMap:
     def __init__(self, store: TicketStore, *, limit: int = t.MAP_POINTS_MAX) -> None:
         self._store = store
         self._limit = limit
-        self._kept: OrderedDict[str, tuple[Stamp, float, t.MapPoints]] = OrderedDict()
+        self._kept: OrderedDict[str, tuple[str, float, t.MapPoints]] = OrderedDict()
 
     async def points(self, req: t.MapTickets) -> t.MapPoints:
         """The located tickets matching the list's filters (open ones unless `status` says),
-        newest first, at most `limit` (`capped` when more matched)."""
-        key = req.model_dump_json(exclude={"page", "limit", "sort_by", "sort_order"})
-        stamp = await self._store.last_change()
+        newest first, at most `limit` (`capped` when more matched); `unchanged` and no points
+        when the caller's `known` stamp is still the tickets' state."""
+        key = req.model_dump_json(exclude={"page", "limit", "sort_by", "sort_order", "known"})
+        stamp = _stamp(await self._store.last_change())
+        if req.known is not None and req.known == stamp:
+            return t.MapPoints(
+                points=[], capped=False, limit=self._limit, stamp=stamp, unchanged=True
+            )
         kept = self._kept.get(key)
         if kept is not None and kept[0] == stamp and time.monotonic() - kept[1] < KEPT_SECONDS:
             self._kept.move_to_end(key)
             return kept[2]
-        answer = await self._read(req)
+        answer = (await self._read(req)).model_copy(update={"stamp": stamp})
         self._kept[key] = (stamp, time.monotonic(), answer)
         self._kept.move_to_end(key)
         while len(self._kept) > KEPT_ANSWERS:

@@ -3715,12 +3715,16 @@ export interface components {
             limit: number;
             /** Points */
             points: components["schemas"]["MapPoint"][];
+            /** Stamp */
+            stamp: string;
             /**
              * Success
              * @default true
              * @constant
              */
             success: true;
+            /** Unchanged */
+            unchanged: boolean;
         };
         /**
          * MapPoint
@@ -13615,7 +13619,10 @@ export interface operations {
                 slaState?: components["schemas"]["SlaState"][];
                 search?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of a map you have */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -13629,6 +13636,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MapOut"];
                 };
+            };
+            /** @description Unchanged since the ETag given in `If-None-Match` */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Missing or invalid bearer token */
             401: {

@@ -680,6 +680,10 @@ class MapTickets(ListTickets):
     tickets with coordinates, the open statuses unless `status` names others, newest first,
     at most `MAP_POINTS_MAX`."""
 
+    known: str | None = Field(default=None, max_length=200)
+    """The `stamp` of an answer the caller keeps: while no ticket changed since, the answer is
+    `unchanged` and carries no points."""
+
 
 class MapPoint(WireModel):
     """A ticket as the map draws it: where, how urgent, what it is, whether it is a problem."""
@@ -702,6 +706,10 @@ class MapPoints(WireModel):
     capped: bool
     """More tickets matched than `limit`: the newest `limit` are shown."""
     limit: int = MAP_POINTS_MAX
+    stamp: str = ""
+    """Which state of the tickets the answer shows (opaque: the newest change's)."""
+    unchanged: bool = False
+    """No ticket changed since `known`: keep the answer you have (no points sent)."""
 
 
 class PreviewNextId(WireModel):
