@@ -14,7 +14,9 @@ import pytest
 import pytest_asyncio
 
 from tickets_service.domain import search, tally
+from tickets_service.domain.ticket import OPEN_STATES
 from tickets_service.store import (
+    LOCATED,
     NEWEST_FIRST,
     TicketFilter,
     TicketStore,
@@ -56,6 +58,7 @@ async def store(mongo_url: str | None) -> AsyncIterator[TicketStore]:
                 "customerId": f"c-{i % 40}",
                 "conversationId": f"v-{i % 60}",
                 "isEscalated": i % 7 == 0,
+                LOCATED: i % 5 == 0,
                 "createdAt": i,
                 "updatedAt": i,
                 "searchTerms": search.search_terms(f"LUX-2026-{i:06d}", f"poste {i}", "luz"),
@@ -132,6 +135,25 @@ async def test_each_list_shape_is_an_index_walk_without_a_sort(
 ) -> None:
     where, sort = LISTS[shape]
     stages = await _plan(store, where.query(), sort)
+    assert "IXSCAN" in stages and "COLLSCAN" not in stages and "SORT" not in stages, stages
+
+
+MAP_SHAPES = {
+    "the map: located open tickets": TicketFilter(status=OPEN_STATES),
+    "the map: located resolved tickets": TicketFilter(status=TicketStatus.RESOLVED),
+    "the map: located open tickets of a category": TicketFilter(
+        status=OPEN_STATES, category="billing"
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", list(MAP_SHAPES))
+async def test_each_map_shape_is_an_index_walk_without_a_sort(
+    store: TicketStore, shape: str
+) -> None:
+    """`TicketStore.map_points`: the `map` index (located, status, newest first)."""
+    query = {LOCATED: True, **MAP_SHAPES[shape].query()}
+    stages = await _plan(store, query, NEWEST_FIRST)
     assert "IXSCAN" in stages and "COLLSCAN" not in stages and "SORT" not in stages, stages
 
 

@@ -17,6 +17,7 @@ export const routes: Routes = [
       { path: 'tickets/new', loadComponent: () => import('./tickets/ticket-form').then((m) => m.TicketFormPage) },
       { path: 'tickets/:id', loadComponent: () => import('./tickets/ticket-detail').then((m) => m.TicketDetail) },
       { path: 'tickets/:id/edit', loadComponent: () => import('./tickets/ticket-form').then((m) => m.TicketFormPage) },
+      { path: 'map', loadComponent: () => import('./map/ticket-map').then((m) => m.TicketMapPage) },
       { path: 'replies', loadComponent: () => import('./replies/replies-page').then((m) => m.RepliesPage) },
       { path: 'customers', loadComponent: () => import('./customers/customer-list').then((m) => m.CustomerList) },
       { path: 'customers/:id', loadComponent: () => import('./customers/customer-detail').then((m) => m.CustomerDetail) },

@@ -16,6 +16,7 @@ from tickets_service.library import LibraryOperations
 from tickets_service.messages import MessageOperations
 from tickets_service.reports import ReportOperations
 from tickets_service.saved_views import SavedViewOperations
+from tickets_service.ticket_map import TicketMap
 from tickets_service.tickets import TicketOperations
 from tickets_service.webhooks import WebhookOperations
 from uts_shared.contracts import messages as m
@@ -205,3 +206,8 @@ def register_reports(
     """The CSV export's pages and the admin reports."""
     serve(broker, rp.EXPORT, exports.page)
     serve(broker, rp.REPORT, reports.report)
+
+
+def register_map(broker: RabbitBroker, ticket_map: TicketMap) -> None:
+    """The map's points."""
+    serve(broker, t.MAP, ticket_map.points)

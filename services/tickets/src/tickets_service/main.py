@@ -24,6 +24,7 @@ from tickets_service.saved_views import SavedViewOperations
 from tickets_service.settings import Settings
 from tickets_service.sla_monitor import SlaMonitor
 from tickets_service.store import TicketStore
+from tickets_service.ticket_map import TicketMap
 from tickets_service.tickets import TicketOperations
 from tickets_service.webhook_store import WebhookStore
 from tickets_service.webhooks import WebhookDeliverer, WebhookOperations, WebhookSender
@@ -160,6 +161,8 @@ class TicketsService(ServiceHost):
         self.operations.on_written = self.report_facts.keep
         self.reports = ReportOperations(self.report_facts, self.config)
         handlers.register_reports(self.broker, self.exports, self.reports)
+        self.ticket_map = TicketMap(self.store)
+        handlers.register_map(self.broker, self.ticket_map)
 
     async def _follow_customer_updates(self) -> None:
         """Bind the customer updates' queue to the ticket events while some update is on."""
@@ -191,6 +194,8 @@ class TicketsService(ServiceHost):
         # After the clean-stop check: these write only what an earlier version left behind.
         if filled := await self.store.fill_sla_due():
             log.info("SLA due times stored for %d older tickets", filled)
+        if filled := await self.store.fill_located():
+            log.info("whether located stored for %d older tickets", filled)
         if await self.store.search_terms_outdated():
             fixed = await self.store.reindex_search()
             log.info("search terms follow the current recipe: %d ticket(s) reindexed", fixed)

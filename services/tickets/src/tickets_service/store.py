@@ -31,6 +31,7 @@ from uts_shared.contracts.tickets import (
     ConversationStatus,
     Customer,
     Handler,
+    MapPoint,
     Priority,
     SlaState,
     TicketSource,
@@ -161,12 +162,27 @@ def sla_due(ticket: TicketState) -> datetime:
     return min(due, default=NO_DUE)
 
 
+LOCATED = "located"
+"""Stored beside every ticket: whether its location has coordinates (what the map reads)."""
+_MAP_PROJECTION = dict.fromkeys(
+    ("subject", "priority", "status", "category", "location", "isProblem", "incidentCount", "sla"),
+    1,
+)
+_MAP_SEARCHED = dict.fromkeys(("ticketId", "description", "customer"), 1)
+"""What a phrase of the map's search is checked on, besides what the map reads anyway."""
+
+
+def located(ticket: TicketState) -> bool:
+    return ticket.location is not None and ticket.location.coordinates is not None
+
+
 def ticket_document(ticket: TicketState) -> Document:
     """The stored document of the aggregate's state (camelCase names), without the search and
     outbox bookkeeping; the agents' names move from beside each id to the names map, the SLA's
     next due time is kept beside it (`slaDue`)."""
     doc: Document = _plain(ticket.model_dump(by_alias=True))
     doc[SLA_DUE] = sla_due(ticket)
+    doc[LOCATED] = located(ticket)
     names: dict[str, str] = {}
     pairs = [(doc.get(id_field), doc.pop(name_field, None)) for id_field, name_field in _NAMED]
     for note in doc.get("notes") or ():
@@ -203,6 +219,26 @@ def _summary(doc: Mapping[str, Any], score: int | None = None) -> TicketSummary:
     if score is not None:
         fields["score"] = score
     return TicketSummary.model_validate(fields)
+
+
+def _map_point(doc: Mapping[str, Any]) -> MapPoint | None:
+    """A stored ticket as the map draws it (None when it has no coordinates after all)."""
+    coordinates = (doc.get("location") or {}).get("coordinates") or {}
+    latitude, longitude = coordinates.get("latitude"), coordinates.get("longitude")
+    if latitude is None or longitude is None:
+        return None
+    return MapPoint.model_construct(
+        ticket_id=str(doc["_id"]),
+        latitude=float(latitude),
+        longitude=float(longitude),
+        priority=Priority(doc["priority"]),
+        status=TicketStatus(doc["status"]),
+        subject=doc.get("subject") or "",
+        category=doc.get("category") or "",
+        is_problem=bool(doc.get("isProblem")),
+        incident_count=int(doc.get("incidentCount") or 0),
+        sla_state=SlaState((doc.get("sla") or {}).get("state") or SlaState.OK),
+    )
 
 
 def _one_or_any(value: Any) -> Any:
@@ -388,6 +424,10 @@ class TicketStore:
                 IndexModel([("geoCell", ASCENDING)], sparse=True, name="sim_cell"),
                 IndexModel([("addressKey", ASCENDING)], sparse=True, name="sim_address"),
                 IndexModel([("embeddingAt", DESCENDING)], sparse=True, name="sim_meaning"),
+                # The map: located tickets of some statuses, newest first.
+                IndexModel(
+                    [(LOCATED, ASCENDING), ("status", ASCENDING), *NEWEST_FIRST], name="map"
+                ),
                 # A problem's incidents (its count, its resolution's fan-out).
                 IndexModel([("problemId", ASCENDING), ("status", ASCENDING)], name="incidents"),
             ]
@@ -578,8 +618,9 @@ class TicketStore:
         for agent_id, name in new[AGENT_NAMES].items():
             if known.get(agent_id) != name:
                 changed[f"{AGENT_NAMES}.{agent_id}"] = name
-        # Always: a ticket stored before `slaDue` was kept gets it on its next change.
+        # Always: a ticket stored before `slaDue` (`located`) was kept gets it on its next change.
         changed[SLA_DUE] = new[SLA_DUE]
+        changed[LOCATED] = new[LOCATED]
         if search_terms is not None:
             changed["searchTerms"] = list(search_terms)
         if after.priority != before.priority:
@@ -809,6 +850,43 @@ class TicketStore:
             .to_list(None)
         )
         return [_summary(doc) for doc in docs], total
+
+    async def map_points(
+        self, where: TicketFilter, limit: int, phrases: search.Query | None = None
+    ) -> tuple[list[MapPoint], bool]:
+        """Up to `limit` located tickets matching `where`, newest first, as map points; and
+        whether more matched. One read on the `map` index (located, status, newest first);
+        `phrases`, when the search has any, are checked on what it read."""
+        query = {LOCATED: True, **where.query()}
+        projection = _MAP_PROJECTION if phrases is None else {**_MAP_PROJECTION, **_MAP_SEARCHED}
+        cursor = self.tickets.find(query, projection).sort(NEWEST_FIRST)
+        docs = await cursor.limit(limit + 1).to_list(None)
+        capped = len(docs) > limit
+        if phrases is not None:
+            docs = [d for d in docs if phrases.matches(_searchable(d).texts())]
+        return [p for p in map(_map_point, docs[:limit]) if p is not None], capped
+
+    async def last_change(self) -> tuple[datetime, str] | None:
+        """When the newest change to any ticket was made, and to which (one index step)."""
+        doc = await self.tickets.find_one(
+            {}, {"updatedAt": 1}, sort=[("updatedAt", DESCENDING), *NEWEST_FIRST]
+        )
+        return None if doc is None else (doc["updatedAt"], str(doc["_id"]))
+
+    async def fill_located(self, *, batch: int = 500) -> int:
+        """Give `located` to the tickets stored before it was kept (how many)."""
+        filled = 0
+        while True:
+            cursor = self.tickets.find({LOCATED: None}, {"location": 1}).limit(batch)
+            docs = await cursor.to_list(None)
+            for doc in docs:
+                coordinates = (doc.get("location") or {}).get("coordinates")
+                result = await self.tickets.update_one(
+                    {"_id": doc["_id"], LOCATED: None}, {"$set": {LOCATED: bool(coordinates)}}
+                )
+                filled += int(result.modified_count)
+            if len(docs) < batch:
+                return filled
 
     async def export_page(
         self,

@@ -1417,6 +1417,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/tickets/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ticket Map
+         * @description The tickets with coordinates that the list's filters select (the open statuses unless
+         *     `status` names others; the tickets the agent may see), newest first, as points: id, place,
+         *     priority, status, subject, category, whether it is a problem and its incident count, SLA
+         *     state. At most `limit` (5,000): `capped` says more matched.
+         */
+        get: operations["ticketMap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/tickets/stats/summary": {
         parameters: {
             query?: never;
@@ -3683,6 +3706,55 @@ export interface components {
              * @constant
              */
             success: true;
+        };
+        /** MapOut */
+        MapOut: {
+            /** Capped */
+            capped: boolean;
+            /** Limit */
+            limit: number;
+            /** Points */
+            points: components["schemas"]["MapPoint"][];
+            /** Stamp */
+            stamp: string;
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /** Unchanged */
+            unchanged: boolean;
+        };
+        /**
+         * MapPoint
+         * @description A ticket as the map draws it: where, how urgent, what it is, whether it is a problem.
+         */
+        MapPoint: {
+            /** Category */
+            category: string;
+            /**
+             * Incidentcount
+             * @default 0
+             */
+            incidentCount: number;
+            /**
+             * Isproblem
+             * @default false
+             */
+            isProblem: boolean;
+            /** Latitude */
+            latitude: number;
+            /** Longitude */
+            longitude: number;
+            priority: components["schemas"]["Priority"];
+            /** @default ok */
+            slaState: components["schemas"]["SlaState"];
+            status: components["schemas"]["TicketStatus"];
+            /** Subject */
+            subject: string;
+            /** Ticketid */
+            ticketId: string;
         };
         /**
          * MapTilesInput
@@ -13498,6 +13570,107 @@ export interface operations {
                 content: {
                     "text/csv": string;
                 };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed to this caller: admins only, or an API token without the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: each rejected field and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service or the message broker is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ticketMap: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["TicketStatus"][];
+                category?: string[];
+                priority?: components["schemas"]["Priority"][];
+                assignedAgent?: string;
+                customerId?: string;
+                conversationId?: string;
+                tag?: string;
+                isEscalated?: boolean;
+                createdFrom?: string;
+                createdTo?: string;
+                updatedSince?: string;
+                slaState?: components["schemas"]["SlaState"][];
+                source?: components["schemas"]["TicketSource"][];
+                resolvedFrom?: string;
+                resolvedTo?: string;
+                search?: string;
+            };
+            header?: {
+                /** @description The ETag of a map you have */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MapOut"];
+                };
+            };
+            /** @description Unchanged since the ETag given in `If-None-Match` */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Missing or invalid bearer token */
             401: {

@@ -115,6 +115,7 @@ export class Shell {
     const links = [
       { path: '/dashboard', label: this.i18n.t('nav.dashboard') },
       { path: '/tickets', label: this.i18n.t('nav.tickets') },
+      { path: '/map', label: this.i18n.t('nav.map') },
       { path: '/conversations', label: this.i18n.t('nav.conversations') },
       { path: '/customers', label: this.i18n.t('nav.customers') },
     ];

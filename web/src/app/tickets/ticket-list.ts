@@ -41,7 +41,10 @@ const SEARCH_DEBOUNCE_MS = 300;
   template: `
     <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
       <h1 class="text-2xl font-semibold text-gray-900">{{ i18n.t('tickets.title') }}</h1>
-      <a routerLink="/tickets/new" class="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-700">+ {{ i18n.t('tickets.new') }}</a>
+      <span class="flex items-center gap-3">
+        <a routerLink="/map" [queryParams]="params(filters())" class="text-sm font-medium text-indigo-700 hover:underline" data-testid="list-to-map">{{ i18n.t('map.asMap') }}</a>
+        <a routerLink="/tickets/new" class="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-700">+ {{ i18n.t('tickets.new') }}</a>
+      </span>
     </div>
 
     <nav class="mb-3 flex gap-1 overflow-x-auto pb-1 text-sm" [attr.aria-label]="i18n.t('views.title')" data-testid="views">

@@ -37,7 +37,7 @@ export class MapTilesService {
 let stylesheet: Promise<void> | null = null;
 
 /** Leaflet's stylesheet, built apart (`leaflet.css`, angular.json) and linked on first use. */
-function leafletStyles(): Promise<void> {
+export function leafletStyles(): Promise<void> {
   stylesheet ??= new Promise((resolve) => {
     const link = document.createElement('link');
     link.rel = 'stylesheet';

@@ -676,6 +676,47 @@ class ListTickets(PageQuery):
     visible_to: VisibleTo = None
 
 
+MAP_POINTS_MAX = 5_000
+"""The most points one map answers (the newest tickets first; `capped` says more matched)."""
+
+
+class MapTickets(ListTickets):
+    """The list's filters for the map (`page`, `limit` and the order are not used): only
+    tickets with coordinates, the open statuses unless `status` names others, newest first,
+    at most `MAP_POINTS_MAX`."""
+
+    known: str | None = Field(default=None, max_length=200)
+    """The `stamp` of an answer the caller keeps: while no ticket changed since, the answer is
+    `unchanged` and carries no points."""
+
+
+class MapPoint(WireModel):
+    """A ticket as the map draws it: where, how urgent, what it is, whether it is a problem."""
+
+    ticket_id: str
+    latitude: float
+    longitude: float
+    priority: Priority
+    status: TicketStatus
+    subject: str
+    category: str
+    is_problem: bool = False
+    incident_count: int = 0
+    """How many incidents a problem has (0 for a ticket that is not a problem)."""
+    sla_state: SlaState = SlaState.OK
+
+
+class MapPoints(WireModel):
+    points: list[MapPoint]
+    capped: bool
+    """More tickets matched than `limit`: the newest `limit` are shown."""
+    limit: int = MAP_POINTS_MAX
+    stamp: str = ""
+    """Which state of the tickets the answer shows (opaque: the newest change's)."""
+    unchanged: bool = False
+    """No ticket changed since `known`: keep the answer you have (no points sent)."""
+
+
 class PreviewNextId(WireModel):
     """The id the next ticket would get under `format` (nothing is drawn)."""
 
@@ -1439,6 +1480,9 @@ APPLY_MACRO = Rpc(
 STATS = Rpc("tickets.stats", StatsQuery, TicketStats, "Counts by status/priority/escalated")
 PREVIEW_NEXT_ID = Rpc(
     "tickets.next_id.preview", PreviewNextId, NextId, "The id the next ticket would get"
+)
+MAP = Rpc(
+    "tickets.map", MapTickets, MapPoints, "Located tickets as map points (the list's filters)"
 )
 LIST_CHANGES = Rpc(
     "tickets.changes", ListChanges, ChangesPage, "Tickets changed since a cursor (incremental sync)"

@@ -20,6 +20,7 @@ from gateway.routes import (
     messages,
     notifications,
     reports,
+    ticket_map,
     tickets,
     views,
     webhooks,
@@ -37,9 +38,10 @@ def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
     Matched in this order, route by route: the busiest area (tickets) first. No two areas share
     a path, so the order changes only how fast a request finds its route.
     """
-    # `/tickets/export` before `/tickets/{ticket_id}`.
+    # `/tickets/export` and `/tickets/map` before `/tickets/{ticket_id}`.
     found: list[APIRouter] = [
         exports.router,
+        ticket_map.router,
         tickets.router,
         customers.router,
         conversations.router,
