@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from tickets_service.configuration import ConfigCache
@@ -189,23 +189,26 @@ class ReportFacts:
             await self._settle(fact)
         return len(pending)
 
-    async def each(self, batch: int = 2000) -> AsyncIterator[Document]:
-        """Every fact, in id order, a batch read at a time."""
-        last = None
-        while True:
-            query: Document = {} if last is None else {"_id": {"$gt": last}}
-            docs = await self.facts.find(query).sort("_id", ASCENDING).limit(batch).to_list(None)
-            for doc in docs:
+    async def each(self, window: timedelta = timedelta(days=7)) -> AsyncIterator[Document]:
+        """Every fact, a week of creations at a time (a range of the `createdAt` index: each
+        read costs its own facts, on the embedded engine as on a server)."""
+        ends = []
+        for direction in (ASCENDING, DESCENDING):
+            found = self.facts.find({}, {"createdAt": 1}).sort("createdAt", direction)
+            ends.append(await found.limit(1).to_list(None))
+        if not ends[0]:
+            return
+        moment, last = ends[0][0]["createdAt"], ends[1][0]["createdAt"]
+        while moment <= last:
+            query = {"createdAt": {"$gte": moment, "$lt": moment + window}}
+            for doc in await self.facts.find(query).to_list(None):
                 yield doc
-            if len(docs) < batch:
-                return
-            last = docs[-1]["_id"]
+            moment += window
 
     async def rebuild_rollups(self, zone: str) -> int:
         """The rollups written again from every fact, in `zone` (marks cleared); documents."""
         assert self.rollups is not None
-        facts = [fact async for fact in self.each()]
-        built = await self.rollups.rebuild(zone, facts)
+        built = await self.rollups.rebuild(zone, self.each())
         await self.facts.update_many({PENDING: True}, {"$unset": {PENDING: "", WAS: ""}})
         return built
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import bisect
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -319,13 +319,13 @@ class ReportRollups:
             if old.get(_id) != new.get(_id):
                 await self.change(_id, old.get(_id), new.get(_id), stamp)
 
-    async def rebuild(self, zone_name: str, facts: Iterable[Mapping[str, Any]]) -> int:
+    async def rebuild(self, zone_name: str, facts: AsyncIterable[Mapping[str, Any]]) -> int:
         """Every rollup written again from `facts`, in zone `zone_name`; how many documents."""
         zone = ZoneInfo(zone_name)
         self.zone = None
         await self.rollups.delete_many({})
         built: dict[str, Document] = {}
-        for fact in facts:
+        async for fact in facts:
             for _id, part in parts_of(fact, zone).items():
                 doc = built.get(_id)
                 if doc is None:
