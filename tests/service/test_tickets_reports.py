@@ -350,7 +350,7 @@ async def test_retried_and_interrupted_writes_count_once(
 
     # A stop between the fact's write and its rollups': half the documents changed.
     rollups = service.report_rollups
-    real_change = rollups.change
+    real_change = rollups.change_many
     changed = 0
 
     async def stops_halfway(*args: Any) -> None:
@@ -360,13 +360,14 @@ async def test_retried_and_interrupted_writes_count_once(
         changed += 1
         await real_change(*args)
 
-    rollups.change = stops_halfway  # type: ignore[method-assign]
+    rollups.change_many = stops_halfway  # type: ignore[method-assign]
     written = service.operations.on_written
     try:
-        with contextlib.suppress(DomainError):  # the write is done, its reply an error
-            await env.rpc.call(
-                t.CHANGE_STATUS, t.ChangeStatus(ticket_id=victim.ticket_id, status=S.OPEN, by="x")
-            )
+        # The write is answered; its rollups' change fails halfway, in the background.
+        await env.rpc.call(
+            t.CHANGE_STATUS, t.ChangeStatus(ticket_id=victim.ticket_id, status=S.OPEN, by="x")
+        )
+        await facts.settled()
         # A stop between a ticket's write and its fact's: no fact change at all.
         service.operations.on_written = None
         CLOCK.advance(60)
@@ -375,7 +376,7 @@ async def test_retried_and_interrupted_writes_count_once(
             t.RESOLVE, t.ResolveTicket(ticket_id=other.ticket_id, resolution_notes="ok", by="x")
         )
     finally:
-        rollups.change = real_change  # type: ignore[method-assign]
+        rollups.change_many = real_change  # type: ignore[method-assign]
         service.operations.on_written = written
     assert changed == 1
     caught = await catch_up(facts, ZONE.key, store.written_lately)

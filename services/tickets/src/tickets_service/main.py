@@ -215,10 +215,12 @@ class TicketsService(ServiceHost):
             log.warning("no reconnect hook: events left by an outage wait for the next sweep")
         self.outbox.start()
         self.outbox.wake()  # events left by a previous run go out now
+        self.report_facts.start()
         self.sla_monitor.start()
         self.webhook_deliverer.start()
 
     async def stopping(self) -> None:
+        await self.report_facts.stop()
         await self.sla_monitor.stop()
         await self.webhook_deliverer.stop()
         await self.outbox.stop()

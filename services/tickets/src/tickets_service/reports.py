@@ -11,7 +11,10 @@ percentiles, the backlog is a running sum of +1 (created, reopened) and -1 (reso
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import contextlib
+import logging
 import math
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -26,12 +29,14 @@ from pymongo.errors import DuplicateKeyError
 
 from tickets_service.configuration import ConfigCache
 from tickets_service.domain.ticket import TicketState
-from tickets_service.rollups import TOTAL, ReportRollups
+from tickets_service.rollups import BATCH, TOTAL, ReportRollups
 from uts_shared.contracts import reports as r
 from uts_shared.contracts.tickets import TicketStatus
 from uts_shared.errors import ValidationFailed
 from uts_shared.mongo import Document
 from uts_shared.store_types import Database
+
+log = logging.getLogger(__name__)
 
 FACTS = "report_facts"
 PENDING = "pending"
@@ -117,6 +122,8 @@ class ReportFacts:
     def __init__(self, database: Database, rollups: ReportRollups | None = None) -> None:
         self.facts = database[FACTS]
         self.rollups = rollups
+        self._due: asyncio.Queue[str] | None = None
+        self._settler: asyncio.Task[None] | None = None
 
     async def ensure_indexes(self) -> None:
         await self.facts.create_indexes(
@@ -170,9 +177,69 @@ class ReportFacts:
                 if not changed.matched_count:
                     continue
             if fact.get(PENDING):
-                await self._settle(fact)
+                if self._due is None:
+                    await self._settle(fact)
+                else:  # the background settler carries it into the rollups, batched
+                    self.hand_over(ticket.ticket_id)
             return
         raise RuntimeError(f"the report fact of {ticket.ticket_id} kept changing underneath")
+
+    def hand_over(self, ticket_id: str) -> None:
+        """The marked fact of `ticket_id` for the background settler."""
+        assert self._due is not None
+        self._due.put_nowait(ticket_id)
+
+    async def rollups_apply(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+        """A change carried into the rollups at once, and its mark cleared."""
+        await self._settle({**after, WAS: before})
+
+    def start(self) -> None:
+        """From now on the rollups take the facts' changes in the background, up to BATCH at
+        a time (one write per document for them all), off the tickets' own writes."""
+        self._due = asyncio.Queue()
+        self._settler = asyncio.create_task(self._settle_due(), name="report-rollups")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """The changes handed over so far settled (within `grace`: any left are marked, and
+        finished at the next start), then the settler stopped."""
+        if self._settler is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.settled(), grace)
+        self._settler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._settler
+        self._settler, self._due = None, None
+
+    async def settled(self) -> None:
+        """Until every change handed over so far is in the rollups (a report reads its own
+        replica's writes)."""
+        if self._due is not None:
+            await self._due.join()
+
+    async def _settle_due(self) -> None:
+        due = self._due
+        assert due is not None
+        while True:
+            ids = [await due.get()]
+            while len(ids) < BATCH and not due.empty():
+                ids.append(due.get_nowait())
+            try:
+                await self._settle_batch(list(dict.fromkeys(ids)))
+            except Exception:  # left marked: the next change of the ticket, or a start, ends it
+                log.exception("report rollups: %d change(s) not settled now", len(ids))
+            finally:
+                for _ in ids:
+                    due.task_done()
+
+    async def _settle_batch(self, ids: Sequence[str]) -> None:
+        facts = await self.facts.find({"_id": {"$in": list(ids)}, PENDING: True}).to_list(None)
+        if self.rollups is not None and facts:
+            await self.rollups.apply_many([(fact.get(WAS), fact) for fact in facts])
+        for fact in facts:
+            await self.facts.update_one(
+                {"_id": fact["_id"], "v": fact.get("v")}, {"$unset": {PENDING: "", WAS: ""}}
+            )
 
     async def _settle(self, fact: Mapping[str, Any]) -> None:
         """A marked fact's change carried into the rollups, then the mark cleared."""
@@ -260,6 +327,7 @@ async def catch_up(
         if versions.get(ticket.ticket_id) != ticket.version:
             await facts.keep(ticket)
             done["refreshed"] += 1
+    await facts.settled()
     return done
 
 
@@ -681,6 +749,7 @@ class ReportOperations:
         period = Period(query.from_, query.to, zone, query.group_by == "week")
         rollups = self._facts.rollups
         if not from_facts and rollups is not None and self.rolled(zone):
+            await self._facts.settled()
             wanted = _wanted(query)
             docs = (
                 await rollups.cells(query.from_, wanted)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import bisect
 import logging
 from collections import Counter
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -49,9 +49,11 @@ DIMENSIONS = ("agent", "category", "priority", "channel", "source")
 KEY_OF = {"agent": "ka", "category": "kc", "priority": "kp", "channel": "kh", "source": "ks"}
 """The field keying a cell's documents by one dimension's value, then day (a range index)."""
 LISTS = ("fr", "frb", "res", "resb")
-STAMPS_KEPT = 64
+STAMPS_KEPT = 256
 """A document remembers the stamps of its last changes: a change interrupted by a crash is
-finished at the next start, long before 64 other changes reach the same document."""
+finished at the next start, long before 256 other changes reach the same document (changes
+are applied at most BATCH at a time)."""
+BATCH = 64
 CAS_TRIES = 100
 
 
@@ -248,6 +250,15 @@ def merge(doc: Document, part: Part | None, sign: int) -> None:
             doc["cm"] = comments = [c for c in comments if c["id"] != comment["id"]]
 
 
+@dataclass(frozen=True)
+class Move:
+    """One change's contribution to one document: `old` out, `new` in, once for `stamp`."""
+
+    stamp: str
+    old: Part | None
+    new: Part | None
+
+
 def _fresh(_id: str, ident: Mapping[str, Any]) -> Document:
     return {"_id": _id, **ident, "n": 0, "seen": []}
 
@@ -282,25 +293,34 @@ class ReportRollups:
 
     async def change(self, _id: str, old: Part | None, new: Part | None, stamp: str) -> None:
         """Document `_id` with `old` taken out and `new` put in, once for `stamp`."""
+        await self.change_many(_id, [Move(stamp, old, new)])
+
+    async def change_many(self, _id: str, moves: Sequence[Move]) -> None:
+        """Document `_id` with each move's `old` taken out and `new` put in, once per stamp."""
         for _ in range(CAS_TRIES):
             doc = await self.rollups.find_one({"_id": _id})
             if doc is None:
-                ident = (new or old or Part({})).ident
+                first = moves[0]
+                ident = (first.new or first.old or Part({})).ident
                 doc = _fresh(_id, ident)
-                merge(doc, old, -1)
-                merge(doc, new, 1)
-                doc.update(n=1, seen=[stamp])
+                for move in moves:
+                    merge(doc, move.old, -1)
+                    merge(doc, move.new, 1)
+                doc.update(n=1, seen=[move.stamp for move in moves][-STAMPS_KEPT:])
                 try:
                     await self.rollups.insert_one(doc)
                 except DuplicateKeyError:
                     continue  # written meanwhile: change that one
                 return
-            if stamp in doc.get("seen", ()):
+            seen = doc.get("seen", [])
+            due = [move for move in moves if move.stamp not in seen]
+            if not due:
                 return  # done already (a retried or repaired change)
             n = doc.get("n", 0)
-            merge(doc, old, -1)
-            merge(doc, new, 1)
-            doc["seen"] = [*doc.get("seen", ()), stamp][-STAMPS_KEPT:]
+            for move in due:
+                merge(doc, move.old, -1)
+                merge(doc, move.new, 1)
+            doc["seen"] = [*seen, *(move.stamp for move in due)][-STAMPS_KEPT:]
             doc["n"] = n + 1
             fields = {k: v for k, v in doc.items() if k != "_id"}  # every key it had, and more
             replaced = await self.rollups.update_one({"_id": _id, "n": n}, {"$set": fields})
@@ -310,14 +330,28 @@ class ReportRollups:
 
     async def apply(self, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> None:
         """The rollups moved from fact `before` to fact `after` (stamped by its version)."""
+        await self.apply_many([(before, after)])
+
+    async def apply_many(
+        self, changes: Sequence[tuple[Mapping[str, Any] | None, Mapping[str, Any]]]
+    ) -> None:
+        """The rollups moved from each `before` fact to its `after` fact, each document they
+        touch changed once for them all (today's documents take every change of a busy
+        moment in one write). At most BATCH changes at once: a document must still remember
+        every stamp of a batch a stop interrupted."""
         zone = self.zone
         if zone is None:
             return
-        old, new = parts_of(before, zone), parts_of(after, zone)
-        stamp = f"{after['_id']}@{after.get('v')}"
-        for _id in sorted(old.keys() | new.keys()):
-            if old.get(_id) != new.get(_id):
-                await self.change(_id, old.get(_id), new.get(_id), stamp)
+        assert len(changes) <= BATCH
+        moves: dict[str, list[Move]] = {}
+        for before, after in changes:
+            old, new = parts_of(before, zone), parts_of(after, zone)
+            stamp = f"{after['_id']}@{after.get('v')}"
+            for _id in old.keys() | new.keys():
+                if old.get(_id) != new.get(_id):
+                    moves.setdefault(_id, []).append(Move(stamp, old.get(_id), new.get(_id)))
+        for _id in sorted(moves):
+            await self.change_many(_id, moves[_id])
 
     async def rebuild(self, zone_name: str, facts: AsyncIterable[Mapping[str, Any]]) -> int:
         """Every rollup written again from `facts`, in zone `zone_name`; how many documents."""
