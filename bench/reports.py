@@ -2,11 +2,12 @@
 
 Seeds `report_facts` straight through the store (facts as the tickets' writes keep them:
 created over 120 days, three in four resolved, some reopened and rated) in an embedded
-database under a temporary directory, then asks the reports (`volume` by day, `times` by
-week, `agents`, `satisfaction`) for the last 90 days, 30 times each, and prints the median and
-p99 of each. Target: p99 < 300 ms.
+database under a temporary directory, builds the daily rollups from them (America/Mexico_City),
+then asks the reports (`volume` by day, `times` by week, `agents`, `satisfaction`, one agent's
+`volume`, and `volume` over 366 days) for the last 90 days, 30 times each, and prints the
+median and p99 of each. Target: p99 < 300 ms (the 90-day reports over every ticket).
 
-    uv run python bench/reports.py          # BENCH_REPORT_TICKETS=20000 for a quicker run
+    uv run python bench/reports.py          # --quick: 10,000 tickets, 5 runs each
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tickets_service.reports import STILL_OPEN, ReportFacts, ReportOperations  # noqa: E402
+from tickets_service.rollups import ReportRollups  # noqa: E402
 from uts_shared.contracts import reports as r  # noqa: E402
 from uts_shared.embedded import EmbeddedDatabase, Engine  # noqa: E402
 
-TICKETS = int(os.environ.get("BENCH_REPORT_TICKETS", "100000"))
-RUNS = int(os.environ.get("BENCH_REPORT_RUNS", "30"))
+QUICK = "--quick" in sys.argv
+TICKETS = int(os.environ.get("BENCH_REPORT_TICKETS", "10000" if QUICK else "100000"))
+RUNS = int(os.environ.get("BENCH_REPORT_RUNS", "5" if QUICK else "30"))
+ZONE = "America/Mexico_City"
 TARGET_MS = 300.0
 END = datetime(2026, 12, 1, tzinfo=UTC)
 DAYS = 120
@@ -88,7 +92,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         engine = Engine(Path(tmp))
         database = EmbeddedDatabase(engine.database("uts_tickets"))
-        facts = ReportFacts(database)
+        facts = ReportFacts(database, ReportRollups(database))
         await facts.ensure_indexes()
         rnd = random.Random(90)
         started = time.perf_counter()
@@ -96,22 +100,28 @@ async def main() -> None:
             batch = [fact(rnd, n) for n in range(first, min(first + 2_000, TICKETS))]
             await facts.facts.insert_many(batch)
         print(f"{TICKETS} report facts seeded in {time.perf_counter() - started:.0f} s")
+        started = time.perf_counter()
+        built = await facts.rebuild_rollups(ZONE)
+        print(f"{built} rollup documents built in {time.perf_counter() - started:.0f} s")
         reports = ReportOperations(facts, Calendar())  # type: ignore[arg-type]
         last = date(2026, 11, 30)
         worst = 0.0
-        for kind, group in (
-            ("volume", "day"),
-            ("times", "week"),
-            ("agents", "day"),
-            ("satisfaction", "day"),
+        for kind, group, days, more in (
+            ("volume", "day", 90, {}),
+            ("times", "week", 90, {}),
+            ("agents", "day", 90, {}),
+            ("satisfaction", "day", 90, {}),
+            ("volume", "day", 90, {"agent": ["agent-3"]}),
+            ("volume", "day", 366, {}),
         ):
             query = r.ReportQuery.model_validate(
                 {
                     "kind": kind,
-                    "from": last - timedelta(days=89),
+                    "from": last - timedelta(days=days - 1),
                     "to": last,
-                    "timeZone": "America/Mexico_City",
+                    "timeZone": ZONE,
                     "groupBy": group,
+                    **more,
                 }
             )
             times = []
@@ -121,12 +131,26 @@ async def main() -> None:
                 times.append((time.perf_counter() - t0) * 1000)
             times.sort()
             p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
-            worst = max(worst, p99)
+            if days == 90 and not more:
+                worst = max(worst, p99)
             median = statistics.median(times)
-            print(f"  {kind:<13} by {group}: median {median:7.1f} ms, p99 {p99:7.1f} ms")
+            label = f"{kind} by {group}, {days} days" + (" (one agent)" if more else "")
+            print(f"  {label:<36}: median {median:7.1f} ms, p99 {p99:7.1f} ms")
+        t0 = time.perf_counter()
+        await reports.report(
+            r.ReportQuery.model_validate(
+                {"kind": "volume", "from": last - timedelta(days=89), "to": last, "timeZone": ZONE}
+            ),
+            from_facts=True,
+        )
+        print(
+            f"  the same 90 days from the facts (once): {(time.perf_counter() - t0) * 1000:.0f} ms"
+        )
         engine.close()
     verdict = "ok" if worst < TARGET_MS else "MISSED"
-    print(f"  worst p99 {worst:.1f} ms (target < {TARGET_MS:.0f} ms) {verdict}")
+    print(
+        f"  worst p99 of the 90-day reports {worst:.1f} ms (target < {TARGET_MS:.0f} ms) {verdict}"
+    )
 
 
 if __name__ == "__main__":

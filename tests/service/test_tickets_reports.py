@@ -1,6 +1,8 @@
 """Admin reports over a generated history (a test clock, random creates, first responses,
 resolutions, reopenings, closings and ratings): every figure equals a brute-force recount made
-from the tickets themselves, by day and by week, in a time zone of its own, with filters."""
+from the tickets themselves, by day and by week, in a time zone of its own, with filters; the
+daily rollups (kept in that zone while the history is made) answer exactly what the facts do,
+after retried writes, a rebuild, and stops between a ticket's write and its rollups'."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pytest_asyncio
 
 from tests.support.config_helpers import FakeClock
 from tests.support.tickets_helpers import TicketsEnv, tickets_env
+from tickets_service.reports import catch_up
 from uts_shared.contracts import reports as r
 from uts_shared.contracts import tickets as t
 from uts_shared.errors import DomainError
@@ -34,6 +37,8 @@ async def history(
     rabbit_url: str, mongo_url: str | None
 ) -> AsyncIterator[tuple[TicketsEnv, list[t.TicketView]]]:
     async with tickets_env(rabbit_url, mongo_url, clock=CLOCK) as env:
+        # The rollups kept in the reports' zone from the start: the history keeps them.
+        await env.service.report_facts.rebuild_rollups(ZONE.key)
         rnd = random.Random(24)
         customers = [await env.customer() for _ in range(4)]
         channels = [t.Channel.WHATSAPP, t.Channel.EMAIL]
@@ -274,3 +279,115 @@ async def test_a_period_ending_before_it_starts_or_in_an_unknown_zone_is_refused
             assert exc.details and exc.details[0].field in {"to", "timeZone"}
         else:
             raise AssertionError(f"{bad} was answered")
+
+
+# --- the rollups: the same figures as the facts, however they were kept ---------------------
+
+
+QUERIES: list[dict[str, Any]] = [
+    {"kind": "volume"},
+    {"kind": "times", "groupBy": "week"},
+    {"kind": "agents"},
+    {"kind": "satisfaction", "agent": ["ag-1", "ag-3"]},
+    {"kind": "agents", "priority": ["urgent", "high"], "category": ["billing"]},
+    {"kind": "volume", "channel": ["whatsapp"], "source": ["agent"]},
+]
+
+
+async def _both_ways(env: TicketsEnv, first: date, last: date) -> None:
+    """Every query answered from the rollups equals the same query answered from the facts."""
+    reports = env.service.reports
+    assert reports.rolled(ZONE)
+    for more in QUERIES:
+        query = r.ReportQuery.model_validate(
+            {"from": first, "to": last, "timeZone": ZONE.key, **more}
+        )
+        rolled = await reports.report(query)
+        assert rolled == await reports.report(query, from_facts=True), more
+
+
+async def test_the_rollups_answer_what_the_facts_do_and_a_rebuild_changes_nothing(
+    history: tuple[TicketsEnv, list[t.TicketView]],
+) -> None:
+    env, tickets = history
+    first, last = _range(tickets)
+    assert any(x.status_history and len(x.status_history) > 3 for x in tickets)  # changed often
+    await _both_ways(env, first, last)
+    whole = first - timedelta(days=3), last + timedelta(days=2)
+    await _both_ways(env, *whole)
+    kept = await _figures_kept(env)
+    await env.service.report_facts.rebuild_rollups(ZONE.key)
+    assert await _figures_kept(env) == kept
+    await _both_ways(env, first, last)
+
+
+async def _figures_kept(env: TicketsEnv) -> dict[str, Any]:
+    docs = await env.service.report_rollups.rollups.find({"_id": {"$ne": "meta"}}).to_list(None)
+    held = ("c", "fr", "frb", "res", "resb", "ag", "cm")  # emptied documents may stay
+    return {
+        d["_id"]: {
+            k: sorted(d[k], key=str) if k in ("ag", "cm") else d[k] for k in held if d.get(k)
+        }
+        for d in docs
+        if any(d.get(k) for k in held)
+    }
+
+
+async def test_retried_and_interrupted_writes_count_once(
+    history: tuple[TicketsEnv, list[t.TicketView]],
+) -> None:
+    env, tickets = history
+    first, last = _range(tickets)
+    service = env.service
+    facts, store = service.report_facts, service.store
+    before = await _figures_kept(env)
+    victim = next(x for x in tickets if x.status is S.RESOLVED)
+    state = await store.get_ticket(victim.ticket_id)
+    assert state is not None
+    await facts.keep(state)  # a retried write: the same version again
+    await facts.keep(state)
+    assert await _figures_kept(env) == before
+
+    # A stop between the fact's write and its rollups': half the documents changed.
+    rollups = service.report_rollups
+    real_change = rollups.change_many
+    changed = 0
+
+    async def stops_halfway(*args: Any) -> None:
+        nonlocal changed
+        if changed >= 1:
+            raise ConnectionError("stopped")
+        changed += 1
+        await real_change(*args)
+
+    rollups.change_many = stops_halfway  # type: ignore[method-assign]
+    written = service.operations.on_written
+    try:
+        # The write is answered; its rollups' change fails halfway, in the background.
+        await env.rpc.call(
+            t.CHANGE_STATUS, t.ChangeStatus(ticket_id=victim.ticket_id, status=S.OPEN, by="x")
+        )
+        await facts.settled()
+        # A stop between a ticket's write and its fact's: no fact change at all.
+        service.operations.on_written = None
+        CLOCK.advance(60)
+        other = next(x for x in tickets if x.status not in DONE and x is not victim)
+        await env.rpc.call(
+            t.RESOLVE, t.ResolveTicket(ticket_id=other.ticket_id, resolution_notes="ok", by="x")
+        )
+    finally:
+        rollups.change_many = real_change  # type: ignore[method-assign]
+        service.operations.on_written = written
+    assert changed == 1
+    caught = await catch_up(facts, ZONE.key, store.written_lately)
+    assert caught["settled"] == 1 and caught["refreshed"] >= 1, caught
+    assert await catch_up(facts, ZONE.key, store.written_lately) == {
+        "built": 0,
+        "settled": 0,
+        "refreshed": 0,
+    }
+    now = [await env.rpc.call(t.GET, t.GetTicket(ticket_id=x.ticket_id)) for x in tickets]
+    assert figures(await report(env, "volume", first, last)) == recount(
+        now, first, last, weekly=False
+    )
+    await _both_ways(env, first, last)

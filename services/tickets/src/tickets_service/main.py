@@ -18,7 +18,8 @@ from tickets_service.library_store import MACROS, REPLIES, LibraryStore
 from tickets_service.message_store import MessageStore
 from tickets_service.messages import MessageOperations
 from tickets_service.outbox import Outbox
-from tickets_service.reports import ReportFacts, ReportOperations
+from tickets_service.reports import ReportFacts, ReportOperations, catch_up
+from tickets_service.rollups import ReportRollups
 from tickets_service.saved_view_store import SavedViewStore
 from tickets_service.saved_views import SavedViewOperations
 from tickets_service.settings import Settings
@@ -157,7 +158,8 @@ class TicketsService(ServiceHost):
         handlers.register_follow_ups(self.broker, self.operations)
         handlers.register_webhooks(self.broker, self.webhooks)
         self.exports = ExportOperations(self.store)
-        self.report_facts = ReportFacts(self.database)
+        self.report_rollups = ReportRollups(self.database)
+        self.report_facts = ReportFacts(self.database, self.report_rollups)
         self.operations.on_written = self.report_facts.keep
         self.reports = ReportOperations(self.report_facts, self.config)
         handlers.register_reports(self.broker, self.exports, self.reports)
@@ -203,6 +205,11 @@ class TicketsService(ServiceHost):
             kept := await self.store.each_ticket(self.report_facts.keep)
         ):
             log.info("report facts written for %d tickets", kept)
+        calendar = (await self.config.sla_policy()).calendar
+        zone = "UTC" if isinstance(calendar, str) else calendar.time_zone
+        caught = await catch_up(self.report_facts, zone, self.store.written_lately)
+        if any(caught.values()):
+            log.info("report rollups (%s): %s", zone, caught)
 
     async def started(self) -> None:
         await self.webhooks.follow_subscriptions()
@@ -213,10 +220,12 @@ class TicketsService(ServiceHost):
             log.warning("no reconnect hook: events left by an outage wait for the next sweep")
         self.outbox.start()
         self.outbox.wake()  # events left by a previous run go out now
+        self.report_facts.start()
         self.sla_monitor.start()
         self.webhook_deliverer.start()
 
     async def stopping(self) -> None:
+        await self.report_facts.stop()
         await self.sla_monitor.stop()
         await self.webhook_deliverer.stop()
         await self.outbox.stop()

@@ -11,27 +11,39 @@ percentiles, the backlog is a running sum of +1 (created, reopened) and -1 (reso
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import contextlib
+import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
 
 from tickets_service.configuration import ConfigCache
 from tickets_service.domain.ticket import TicketState
+from tickets_service.rollups import BATCH, TOTAL, ReportRollups
 from uts_shared.contracts import reports as r
 from uts_shared.contracts.tickets import TicketStatus
 from uts_shared.errors import ValidationFailed
 from uts_shared.mongo import Document
 from uts_shared.store_types import Database
 
+log = logging.getLogger(__name__)
+
 FACTS = "report_facts"
+PENDING = "pending"
+"""Set on a fact whose change is not yet in the rollups (a sparse index finds them at start)."""
+WAS = "was"
+"""The fact a pending one replaces: its contribution is what the rollups still hold."""
+CAS_TRIES = 100
 STILL_OPEN = datetime(9999, 12, 31, tzinfo=UTC)
 """`lastAt` of a ticket still open: it overlaps every period after its creation."""
 DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
@@ -104,10 +116,14 @@ def fact_of(ticket: TicketState) -> Document:
 
 
 class ReportFacts:
-    """The `report_facts` collection: one document per ticket (`_id` its id)."""
+    """The `report_facts` collection: one document per ticket (`_id` its id, `v` the ticket's
+    version it was made from), and the rollups kept in step with it."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, rollups: ReportRollups | None = None) -> None:
         self.facts = database[FACTS]
+        self.rollups = rollups
+        self._due: asyncio.Queue[str] | None = None
+        self._settler: asyncio.Task[None] | None = None
 
     async def ensure_indexes(self) -> None:
         await self.facts.create_indexes(
@@ -115,28 +131,216 @@ class ReportFacts:
                 IndexModel([("createdAt", ASCENDING)], name="created"),
                 IndexModel([("lastAt", ASCENDING)], name="last"),
                 IndexModel([("agent", ASCENDING), ("open", ASCENDING)], name="agent_open"),
+                IndexModel([(PENDING, ASCENDING)], name="pending", sparse=True),
             ]
         )
+        if self.rollups is not None:
+            await self.rollups.ensure_indexes()
 
     async def keep(self, ticket: TicketState, channel: str | None = None) -> None:
-        """The ticket's fact, written whole (the channel only when the ticket is new)."""
-        update: Document = {"$set": fact_of(ticket)}
-        if channel is not None:
-            update["$setOnInsert"] = {"channel": channel}
-        await self.facts.update_one({"_id": ticket.ticket_id}, update, upsert=True)
+        """The ticket's fact, written whole unless a later version's is there already (the
+        channel is given when the ticket is new, kept afterwards), and the rollups moved from
+        the fact it replaces to it."""
+        fact: Document = {"_id": ticket.ticket_id, **fact_of(ticket), "v": ticket.version}
+        for _ in range(CAS_TRIES):
+            old = await self.facts.find_one({"_id": ticket.ticket_id})
+            if old is not None and old.get(PENDING):
+                await self._settle(old)  # an earlier change first (interrupted or under way)
+                continue
+            if old is not None and (old.get("v") or 0) >= ticket.version:
+                return  # this version's fact, or a later one, is there already
+            fact["channel"] = channel if channel is not None else (old or {}).get("channel")
+            if old is not None and _same(old, fact):
+                done = await self.facts.update_one(
+                    {"_id": fact["_id"], "v": old.get("v")}, {"$set": {"v": fact["v"]}}
+                )
+                if done.matched_count:
+                    return
+                continue
+            if self.rollups is not None and self.rollups.zone is not None:
+                fact[PENDING] = True
+                fact[WAS] = None if old is None else _plain(old)
+            if old is None:
+                try:
+                    await self.facts.insert_one(fact)
+                except DuplicateKeyError:
+                    continue
+            else:
+                # Every field a fact has is set: the update replaces it whole.
+                fields = {k: v for k, v in fact.items() if k != "_id"}
+                update: Document = {"$set": fields}
+                if PENDING not in fact and (PENDING in old or WAS in old):
+                    update["$unset"] = {PENDING: "", WAS: ""}
+                changed = await self.facts.update_one(
+                    {"_id": fact["_id"], "v": old.get("v")}, update
+                )
+                if not changed.matched_count:
+                    continue
+            if fact.get(PENDING):
+                if self._due is None:
+                    await self._settle(fact)
+                else:  # the background settler carries it into the rollups, batched
+                    self.hand_over(ticket.ticket_id)
+            return
+        raise RuntimeError(f"the report fact of {ticket.ticket_id} kept changing underneath")
+
+    def hand_over(self, ticket_id: str) -> None:
+        """The marked fact of `ticket_id` for the background settler."""
+        assert self._due is not None
+        self._due.put_nowait(ticket_id)
+
+    async def rollups_apply(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+        """A change carried into the rollups at once, and its mark cleared."""
+        await self._settle({**after, WAS: before})
+
+    def start(self) -> None:
+        """From now on the rollups take the facts' changes in the background, up to BATCH at
+        a time (one write per document for them all), off the tickets' own writes."""
+        self._due = asyncio.Queue()
+        self._settler = asyncio.create_task(self._settle_due(), name="report-rollups")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """The changes handed over so far settled (within `grace`: any left are marked, and
+        finished at the next start), then the settler stopped."""
+        if self._settler is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.settled(), grace)
+        self._settler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._settler
+        self._settler, self._due = None, None
+
+    async def settled(self) -> None:
+        """Until every change handed over so far is in the rollups (a report reads its own
+        replica's writes)."""
+        if self._due is not None:
+            await self._due.join()
+
+    async def _settle_due(self) -> None:
+        due = self._due
+        assert due is not None
+        while True:
+            ids = [await due.get()]
+            while len(ids) < BATCH and not due.empty():
+                ids.append(due.get_nowait())
+            try:
+                await self._settle_batch(list(dict.fromkeys(ids)))
+            except Exception:  # left marked: the next change of the ticket, or a start, ends it
+                log.exception("report rollups: %d change(s) not settled now", len(ids))
+            finally:
+                for _ in ids:
+                    due.task_done()
+
+    async def _settle_batch(self, ids: Sequence[str]) -> None:
+        facts = await self.facts.find({"_id": {"$in": list(ids)}, PENDING: True}).to_list(None)
+        if self.rollups is not None and facts:
+            await self.rollups.apply_many([(fact.get(WAS), fact) for fact in facts])
+        for fact in facts:
+            await self.facts.update_one(
+                {"_id": fact["_id"], "v": fact.get("v")}, {"$unset": {PENDING: "", WAS: ""}}
+            )
+
+    async def _settle(self, fact: Mapping[str, Any]) -> None:
+        """A marked fact's change carried into the rollups, then the mark cleared."""
+        if self.rollups is not None:
+            await self.rollups.apply(fact.get(WAS), fact)
+        await self.facts.update_one(
+            {"_id": fact["_id"], "v": fact.get("v")}, {"$unset": {PENDING: "", WAS: ""}}
+        )
+
+    async def settle_pending(self) -> int:
+        """Changes a stop left half done, finished (at start); how many."""
+        pending = await self.facts.find({PENDING: True}).to_list(None)
+        for fact in pending:
+            await self._settle(fact)
+        return len(pending)
+
+    async def each(self, window: timedelta = timedelta(days=7)) -> AsyncIterator[Document]:
+        """Every fact, a week of creations at a time (a range of the `createdAt` index: each
+        read costs its own facts, on the embedded engine as on a server)."""
+        ends = []
+        for direction in (ASCENDING, DESCENDING):
+            found = self.facts.find({}, {"createdAt": 1}).sort("createdAt", direction)
+            ends.append(await found.limit(1).to_list(None))
+        if not ends[0]:
+            return
+        moment, last = ends[0][0]["createdAt"], ends[1][0]["createdAt"]
+        while moment <= last:
+            query = {"createdAt": {"$gte": moment, "$lt": moment + window}}
+            for doc in await self.facts.find(query).to_list(None):
+                yield doc
+            moment += window
+
+    async def rebuild_rollups(self, zone: str) -> int:
+        """The rollups written again from every fact, in `zone` (marks cleared); documents."""
+        assert self.rollups is not None
+        built = await self.rollups.rebuild(zone, self.each())
+        await self.facts.update_many({PENDING: True}, {"$unset": {PENDING: "", WAS: ""}})
+        return built
+
+    async def versions(self, ids: Sequence[str]) -> dict[str, int | None]:
+        docs = await self.facts.find({"_id": {"$in": list(ids)}}, {"v": 1}).to_list(None)
+        return {d["_id"]: d.get("v") for d in docs}
 
     async def overlapping(self, start: datetime, end: datetime, where: Document) -> list[Document]:
         query = {**where, "createdAt": {"$lt": end}, "lastAt": {"$gte": start}}
         return await self.facts.find(query).to_list(None)
 
-    async def open_by_agent(self, agents: Sequence[str]) -> dict[str, int]:
-        return {
-            agent: await self.facts.count_documents({"agent": agent, "open": True})
-            for agent in agents
-        }
+    async def open_by_agent(self, where: Document) -> dict[str, tuple[int, str | None]]:
+        """Open tickets now per agent among those `where` matches (and the agent's name)."""
+        found: dict[str, tuple[int, str | None]] = {}
+        query = {**where, "open": True}
+        for doc in await self.facts.find(query, {"agent": 1, "agentName": 1}).to_list(None):
+            if agent := doc.get("agent"):
+                count, name = found.get(agent, (0, None))
+                found[agent] = (count + 1, name or doc.get("agentName"))
+        return found
 
     async def empty(self) -> bool:
         return await self.facts.find_one({}, {"_id": 1}) is None
+
+
+LATELY = timedelta(minutes=10)
+"""Tickets written this close to the latest write get their facts checked at start."""
+
+
+async def catch_up(
+    facts: ReportFacts,
+    zone: str,
+    written_lately: Callable[[timedelta], Awaitable[list[TicketState]]],
+) -> dict[str, int]:
+    """At start: rollups in `zone` (built from the facts when there are none or they are kept
+    in another zone), the changes a stop interrupted finished, and the facts of the tickets
+    written last checked against their versions (a stop between a ticket's write and its
+    fact's). What was done, counted."""
+    done = {"built": 0, "settled": 0, "refreshed": 0}
+    if facts.rollups is not None:
+        kept = await facts.rollups.load()
+        if kept is None or kept.key != zone:
+            done["built"] = await facts.rebuild_rollups(zone)
+        else:
+            done["settled"] = await facts.settle_pending()
+    lately = await written_lately(LATELY)
+    versions = await facts.versions([ticket.ticket_id for ticket in lately])
+    for ticket in lately:
+        if versions.get(ticket.ticket_id) != ticket.version:
+            await facts.keep(ticket)
+            done["refreshed"] += 1
+    await facts.settled()
+    return done
+
+
+def _plain(fact: Mapping[str, Any]) -> Document:
+    return {k: v for k, v in fact.items() if k not in (PENDING, WAS)}
+
+
+def _same(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """The same fact but for the version (nothing a report counts changed)."""
+    skip = ("v", PENDING, WAS)
+    return {k: v for k, v in old.items() if k not in skip} == {
+        k: v for k, v in new.items() if k not in skip
+    }
 
 
 # --- computing a report (pure) ------------------------------------------------------------------
@@ -357,7 +561,55 @@ class _Accumulator:
             comments=[comment for _, comment in self.rated[:COMMENTS_KEPT]],
         )
 
-    def rows(self, open_now: Mapping[str, int]) -> list[r.AgentRow]:
+    def add_rollup(self, doc: Mapping[str, Any], day: date) -> None:
+        """A day's rollup document (a day of the period) counted into its bucket."""
+        counts: Mapping[str, int] = doc.get("c") or {}
+        for tally in (self.tallies[self.period.key(day)], self.total):
+            tally.created += counts.get("created", 0)
+            tally.resolved += counts.get("resolved", 0)
+            tally.reopened += counts.get("reopened", 0)
+            tally.delta += counts.get("delta", 0)
+            tally.breaches += counts.get("breaches", 0)
+            tally.fr += doc.get("fr") or ()
+            tally.fr_business += doc.get("frb") or ()
+            tally.res += doc.get("res") or ()
+            tally.res_business += doc.get("resb") or ()
+            tally.fr_sla[True] += counts.get("frMet", 0)
+            tally.fr_sla[False] += counts.get("frMissed", 0)
+            tally.res_sla[True] += counts.get("resMet", 0)
+            tally.res_sla[False] += counts.get("resMissed", 0)
+            for k in range(1, 6):
+                tally.ratings += [k] * counts.get(f"r{k}", 0)
+        for k in range(1, 6):
+            self.by_rating[k] += counts.get(f"r{k}", 0)
+        for comment in doc.get("cm") or ():
+            at = _utc(comment["at"])
+            assert at is not None
+            rated = r.RatingComment(
+                ticket_id=comment["id"],
+                rating=comment["rating"],
+                comment=comment["comment"],
+                submitted_at=at,
+            )
+            self.rated.append((at, rated))
+        for entry in doc.get("ag") or ():
+            row = self.agents.setdefault(
+                entry["id"], {"name": entry.get("name"), "assigned": 0, "resolved": 0}
+            )
+            row.setdefault("fr", []).extend(entry.get("fr") or ())
+            row.setdefault("res", []).extend(entry.get("res") or ())
+            row["assigned"] += entry.get("assigned", 0)
+            row["resolved"] += entry.get("resolved", 0)
+            row["name"] = row["name"] or entry.get("name")
+
+    def rows(self, open_now: Mapping[str, tuple[int, str | None]]) -> list[r.AgentRow]:
+        """A row per agent with something in the period or tickets open now (`open_now`:
+        count and name by agent)."""
+        for agent, (_, name) in open_now.items():
+            self.agents.setdefault(
+                agent, {"name": name, "assigned": 0, "resolved": 0, "fr": [], "res": []}
+            )
+        opened = {agent: count for agent, (count, _) in open_now.items()}
         return [
             r.AgentRow(
                 agent_id=agent,
@@ -366,10 +618,10 @@ class _Accumulator:
                 resolved=row["resolved"],
                 first_response=durations(row["fr"], []),
                 resolution=durations(row["res"], []),
-                open_now=open_now.get(agent, 0),
+                open_now=opened.get(agent, 0),
             )
             for agent, row in sorted(self.agents.items())
-            if row["assigned"] or row["resolved"] or row["fr"] or open_now.get(agent, 0)
+            if row["assigned"] or row["resolved"] or row["fr"] or opened.get(agent, 0)
         ]
 
 
@@ -377,12 +629,46 @@ def compute(
     query: r.ReportQuery,
     period: Period,
     facts: Iterable[Mapping[str, Any]],
-    open_now: Mapping[str, int],
+    open_now: Mapping[str, tuple[int, str | None]],
 ) -> r.Report:
     """Every figure of the report from the facts overlapping the period."""
     report = _Accumulator(period)
     for fact in facts:
         report.add(fact)
+    return _finish(query, period, report, open_now)
+
+
+def compute_rolled(
+    query: r.ReportQuery,
+    period: Period,
+    docs: Iterable[Mapping[str, Any]],
+    open_now: Mapping[str, tuple[int, str | None]],
+) -> r.Report:
+    """Every figure of the report from the rollup documents of the period's days (in the
+    rollups' zone), of the days after it and the all-time ones: the backlog at the period's
+    start is the all-time sum of the steps less the steps since."""
+    report = _Accumulator(period)
+    since = 0
+    for doc in docs:
+        day_text: str = doc.get("k") or doc["day"]
+        step = (doc.get("c") or {}).get("delta", 0)
+        if day_text == TOTAL:
+            report.base += step
+            continue
+        since += step
+        day = date.fromisoformat(day_text)
+        if day <= period.last:
+            report.add_rollup(doc, day)
+    report.base -= since
+    return _finish(query, period, report, open_now)
+
+
+def _finish(
+    query: r.ReportQuery,
+    period: Period,
+    report: _Accumulator,
+    open_now: Mapping[str, tuple[int, str | None]],
+) -> r.Report:
     buckets: list[r.Bucket] = []
     backlog = report.base
     for start in period.buckets():
@@ -402,6 +688,18 @@ def compute(
     )
 
 
+def open_in(docs: Iterable[Mapping[str, Any]]) -> dict[str, tuple[int, str | None]]:
+    """Open tickets per agent from the all-time rollup documents (the sum of their steps)."""
+    found: dict[str, tuple[int, str | None]] = {}
+    for doc in docs:
+        if (doc.get("k") or doc.get("day")) != TOTAL:
+            continue
+        for entry in doc.get("ag") or ():
+            count, name = found.get(entry["id"], (0, None))
+            found[entry["id"]] = (count + entry.get("open", 0), name or entry.get("name"))
+    return {agent: pair for agent, pair in found.items() if pair[0]}
+
+
 def filters(query: r.ReportQuery) -> Document:
     where: Document = {}
     for name, values in (
@@ -416,12 +714,26 @@ def filters(query: r.ReportQuery) -> Document:
     return where
 
 
+def _wanted(query: r.ReportQuery) -> dict[str, list[str]]:
+    """The filters as the rollups' cells name them (each asked value, as text)."""
+    where = filters(query)
+    return {
+        name: [str(v) for v in (cond["$in"] if isinstance(cond, dict) else [cond])]
+        for name, cond in where.items()
+    }
+
+
 class ReportOperations:
     def __init__(self, facts: ReportFacts, config: ConfigCache) -> None:
         self._facts = facts
         self._config = config
 
-    async def report(self, query: r.ReportQuery) -> r.Report:
+    def rolled(self, zone: ZoneInfo) -> bool:
+        """The rollups answer periods in `zone` (the zone they are kept in)."""
+        rollups = self._facts.rollups
+        return rollups is not None and rollups.zone is not None and rollups.zone.key == zone.key
+
+    async def report(self, query: r.ReportQuery, *, from_facts: bool = False) -> r.Report:
         if query.to < query.from_:
             raise ValidationFailed.on("to", "is before from")
         if (query.to - query.from_).days >= r.MAX_REPORT_DAYS:
@@ -435,7 +747,18 @@ class ReportOperations:
         except (ZoneInfoNotFoundError, ValueError):
             raise ValidationFailed.on("timeZone", f"unknown time zone '{name[:64]}'") from None
         period = Period(query.from_, query.to, zone, query.group_by == "week")
-        facts = await self._facts.overlapping(period.start, period.end, filters(query))
-        agents = sorted({f["agent"] for f in facts if f.get("agent")})
-        open_now = await self._facts.open_by_agent(agents) if query.kind == "agents" else {}
+        rollups = self._facts.rollups
+        if not from_facts and rollups is not None and self.rolled(zone):
+            await self._facts.settled()
+            wanted = _wanted(query)
+            docs = (
+                await rollups.cells(query.from_, wanted)
+                if wanted
+                else await rollups.everything(query.from_)
+            )
+            open_now = open_in(docs) if query.kind == "agents" else {}
+            return compute_rolled(query, period, docs, open_now)
+        where = filters(query)
+        facts = await self._facts.overlapping(period.start, period.end, where)
+        open_now = await self._facts.open_by_agent(where) if query.kind == "agents" else {}
         return compute(query, period, facts, open_now)

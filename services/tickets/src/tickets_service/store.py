@@ -955,6 +955,21 @@ class TicketStore:
                 return done
             last = docs[-1]["_id"]
 
+    async def written_lately(self, window: timedelta) -> list[TicketState]:
+        """The tickets written within `window` of the latest ticket write (the ones a stop
+        may have caught between their write and what follows it)."""
+        newest = (
+            await self.tickets.find({}, {"updatedAt": 1})
+            .sort([("updatedAt", DESCENDING), ("_id", DESCENDING)])
+            .limit(1)
+            .to_list(None)
+        )
+        if not newest:
+            return []
+        since = newest[0]["updatedAt"] - window
+        docs = await self.tickets.find({"updatedAt": {"$gte": since}}).to_list(None)
+        return [_ticket(doc) for doc in docs]
+
     async def conversation_tickets(
         self, conversation_id: str, statuses: Sequence[TicketStatus]
     ) -> list[str]:
