@@ -42,6 +42,9 @@ bench: bootstrap
 	uv run python bench/realtime.py
 	uv run python bench/store.py
 	uv run python bench/similar.py
+	uv run python bench/map.py
+	uv run python bench/reports.py
+	uv run python bench/report_writes.py
 
 # Classic vs quorum queues on the local node (a vhost of its own).
 bench-queues: bootstrap
