@@ -5,7 +5,7 @@
 import { LocalMessages } from '../core/i18n.service';
 
 const ES = {
-  'reports.title': 'Reportes',
+  'reports.title': 'Informes',
   'reports.timeZone': 'Zona horaria: {zone} (la del calendario del SLA)',
   'reports.period': 'Periodo',
   'reports.preset.7d': 'Últimos 7 días',
@@ -77,11 +77,11 @@ const ES = {
   'dashboard.resolutionSla': 'SLA de resolución',
   'dashboard.satisfaction': 'Satisfacción',
   'dashboard.ratingsCount': '{count} calificaciones · {share} con 4 o 5',
-  'dashboard.openReports': 'Ver reportes',
+  'dashboard.openReports': 'Ver informes',
 };
 
 const EN: Record<keyof typeof ES, string> = {
-  'reports.title': 'Reports',
+  'reports.title': 'Analytics',
   'reports.timeZone': 'Time zone: {zone} (the SLA calendar’s)',
   'reports.period': 'Period',
   'reports.preset.7d': 'Last 7 days',
@@ -153,7 +153,7 @@ const EN: Record<keyof typeof ES, string> = {
   'dashboard.resolutionSla': 'Resolution SLA',
   'dashboard.satisfaction': 'Satisfaction',
   'dashboard.ratingsCount': '{count} ratings · {share} rated 4 or 5',
-  'dashboard.openReports': 'See reports',
+  'dashboard.openReports': 'See analytics',
 };
 
 export type ReportKey = keyof typeof ES;
