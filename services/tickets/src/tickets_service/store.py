@@ -10,6 +10,7 @@ Filters are built here from typed values only; nothing a client sends becomes an
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -55,6 +56,8 @@ CUSTOMERS = "customers"
 CONVERSATIONS = "conversations"
 MESSAGES = "messages"
 CLUSTERS = "clusters"
+CLUSTER_MEMBERS = "cluster_members"
+"""One document per clustered ticket (`_id` its id, `cluster` the cluster's)."""
 OUTBOX_HOLDERS = {"message:": MESSAGES, "conversation:": CONVERSATIONS, "cluster:": CLUSTERS}
 """Documents other than tickets that keep an outbox, by the prefix of their owner key (a ticket's
 key is its id, which never holds a ':'): a message with its events, a conversation with its
@@ -1071,13 +1074,19 @@ class TicketStore:
 
     async def cluster_of(self, ticket_ids: Sequence[str]) -> str | None:
         """The cluster one of these tickets already belongs to."""
-        doc = await self._db[CLUSTERS].find_one({"members": {"$in": list(ticket_ids)}}, {"_id": 1})
+        ids = list(ticket_ids)
+        member = await self._db[CLUSTER_MEMBERS].find_one({"_id": {"$in": ids}}, {"cluster": 1})
+        if member is not None:
+            return str(member["cluster"])
+        # Clusters stored before members had documents of their own: their first members.
+        doc = await self._db[CLUSTERS].find_one({"members": {"$in": ids}}, {"_id": 1})
         return None if doc is None else str(doc["_id"])
 
     async def insert_cluster(
         self, cluster_id: str, members: Sequence[str], now: datetime, outbox: Sequence[OutboxEntry]
     ) -> bool:
-        """A new cluster with its event; False when another replica stored it first."""
+        """A new cluster with its event (`members`: those it was detected with); False when
+        another replica stored it first."""
         doc = {
             "_id": cluster_id,
             "members": list(members),
@@ -1088,12 +1097,20 @@ class TicketStore:
             await self._db[CLUSTERS].insert_one(doc)
         except DuplicateKeyError:
             return False
+        await self.join_cluster(cluster_id, members)
         return True
 
     async def join_cluster(self, cluster_id: str, members: Sequence[str]) -> None:
-        await self._db[CLUSTERS].update_one(
-            {"_id": cluster_id}, {"$addToSet": {"members": {"$each": list(members)}}}
-        )
+        """`members` in the cluster: one small document each, for those not in one yet (a
+        cluster of hundreds takes its next report without rewriting a list of hundreds)."""
+        found = self._db[CLUSTER_MEMBERS].find({"_id": {"$in": list(members)}}, {"_id": 1})
+        known = {doc["_id"] for doc in await found.to_list(None)}
+        for ticket_id in members:
+            if ticket_id not in known:
+                with contextlib.suppress(DuplicateKeyError):  # another replica's join
+                    await self._db[CLUSTER_MEMBERS].insert_one(
+                        {"_id": ticket_id, "cluster": cluster_id}
+                    )
 
     async def count_incidents(self, problem_id: str) -> int:
         return int(await self.tickets.count_documents({"problemId": problem_id}))
