@@ -8,6 +8,7 @@ import { CustomerName } from '../customers/customer-name';
 import { AgentName } from '../widgets/agent-name';
 import { TicketService } from '../tickets/ticket.service';
 import { TicketTable } from '../tickets/ticket-table';
+import { ExportCsv } from '../tickets/export-csv';
 import { ConversationPanel } from './conversation-panel';
 import { ConversationService } from './conversation.service';
 
@@ -15,7 +16,7 @@ import { ConversationService } from './conversation.service';
  * customer) and its handoff, its tickets under it, "Create ticket" pre-filled. */
 @Component({
   selector: 'app-conversation-detail',
-  imports: [RouterLink, AgentName, ConversationPanel, CustomerName, TicketTable],
+  imports: [RouterLink, AgentName, ConversationPanel, CustomerName, TicketTable, ExportCsv],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     @if (problem()) {
@@ -41,6 +42,7 @@ import { ConversationService } from './conversation.service';
           <app-conversation-panel [conversationId]="conversation.id" />
           <h2 class="mb-2 mt-6 text-sm font-semibold text-gray-700">{{ i18n.t('conversation.related') }}</h2>
           @if (tickets().length) {
+            <div class="mb-2 flex justify-end"><app-export-csv [conversationId]="conversation.id" /></div>
             <app-ticket-table [tickets]="tickets()" [showCustomer]="false" />
           } @else {
             <p class="text-sm text-gray-500">{{ i18n.t('ticket.noOtherTickets') }}</p>

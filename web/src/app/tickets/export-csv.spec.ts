@@ -18,9 +18,15 @@ describe('exportParams', () => {
 
 describe("a customer's tickets export", () => {
   it("sends the customer's id with the list's defaults", () => {
-    const params = exportParams(DEFAULT_FILTERS, 'ag-1', 'es', 'cus-9');
+    const params = exportParams(DEFAULT_FILTERS, 'ag-1', 'es', { customerId: 'cus-9' });
     expect(params.get('customerId')).toBe('cus-9');
     expect(params.has('assignedAgent')).toBe(false);
+  });
+
+  it("sends a conversation's id for its tickets", () => {
+    const params = exportParams(DEFAULT_FILTERS, 'ag-1', 'es', { conversationId: 'conv-3' });
+    expect(params.get('conversationId')).toBe('conv-3');
+    expect(params.has('customerId')).toBe(false);
   });
 
   it("sends the Reports page's filters: one agent, sources, creation and resolution times", () => {

@@ -7,11 +7,17 @@ import { ToastService } from '../core/toast.service';
 import { DEFAULT_FILTERS, ListFilters, toQuery } from './ticket-list.state';
 import { listParams } from './ticket.service';
 
-/** The query string of `GET /tickets/export` for the list's filters (and one customer's
- * tickets, on a customer's page), in the console's language (the export has no pages: every
- * match, newest first). */
-export function exportParams(filters: ListFilters, myId: string | null, lang: string, customerId?: string): HttpParams {
-  const query = { ...toQuery(filters, myId), customerId, sortBy: undefined, sortOrder: undefined };
+/** Whose tickets an export holds besides the list's filters: one customer's (a customer's
+ * page) or one conversation's. */
+export interface ExportScope {
+  customerId?: string;
+  conversationId?: string;
+}
+
+/** The query string of `GET /tickets/export` for the list's filters (within `scope`), in the
+ * console's language (the export has no pages: every match, newest first). */
+export function exportParams(filters: ListFilters, myId: string | null, lang: string, scope: ExportScope = {}): HttpParams {
+  const query = { ...toQuery(filters, myId), ...scope, sortBy: undefined, sortOrder: undefined };
   return listParams(query).delete('page').delete('limit').set('lang', lang);
 }
 
@@ -29,6 +35,8 @@ export class ExportCsv {
   readonly filters = input<ListFilters>(DEFAULT_FILTERS);
   /** Only this customer's tickets (a customer's page). */
   readonly customerId = input<string | undefined>(undefined);
+  /** Only this conversation's tickets (a conversation's page). */
+  readonly conversationId = input<string | undefined>(undefined);
   protected readonly i18n = inject(I18nService);
   private readonly http = inject(HttpClient);
   private readonly auth = inject(AuthService);
@@ -36,7 +44,10 @@ export class ExportCsv {
   protected readonly busy = signal(false);
 
   download(): void {
-    const params = exportParams(this.filters(), this.auth.agent?.id ?? null, this.i18n.language(), this.customerId());
+    const params = exportParams(this.filters(), this.auth.agent?.id ?? null, this.i18n.language(), {
+      customerId: this.customerId(),
+      conversationId: this.conversationId(),
+    });
     this.busy.set(true);
     this.http.get('/api/v2/tickets/export', { params, responseType: 'blob' }).subscribe({
       next: (blob) => {
