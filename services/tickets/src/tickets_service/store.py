@@ -73,7 +73,7 @@ service's embedding; removed when the ticket's text changes or it is no longer o
 SIMILAR_CANDIDATES_MAX = 100
 SIMILAR_BY_MEANING_MAX = 300
 """The open tickets created nearest in time whose embeddings a ticket is compared with."""
-SIMILAR_PER_STEM = 20
+SIMILAR_PER_STEM = 10
 """The newest open tickets read per telling stem (a stem shared by more is not telling)."""
 SIMILAR_STEMS_ASKED = 12
 _PROFILE_PROJECTION = {

@@ -199,13 +199,20 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float | None:
     return dot / norms if norms else None
 
 
+@lru_cache(maxsize=20_000)
+def _traits(stem_set: frozenset[str]) -> tuple[frozenset[str], float]:
+    """The kinds of fault a report names and the weight of its words (a report is compared
+    with many: each worked out once)."""
+    return kinds(stem_set), sum(map(weight, stem_set))
+
+
 def compare(a: Profile, b: Profile, rules: SimilarTickets) -> Match | None:
     """How alike two tickets are, if alike enough to be the same problem (else None)."""
-    named_a, named_b = kinds(a.stems), kinds(b.stems)
+    (named_a, weight_a), (named_b, weight_b) = _traits(a.stems), _traits(b.stems)
     if named_a and named_b and not named_a & named_b:
         return None  # two different faults
     common = a.stems & b.stems
-    total = sum(map(weight, a.stems)) + sum(map(weight, b.stems))
+    total = weight_a + weight_b
     words_score = 2 * sum(map(weight, common)) / total if total else 0.0
     distance = distance_m(a.point, b.point) if a.point and b.point else None
     same_address = a.address is not None and a.address == b.address
