@@ -22,21 +22,18 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import seeding  # noqa: E402
 from gateway.routes.exports import BATCH, Rows, export_rows  # noqa: E402
-from tests.support.factories import unique_phone  # noqa: E402
 from tests.support.infra import vhost  # noqa: E402
-from tests.support.tickets_helpers import LUXFREE, ConfigStub, settings_for  # noqa: E402
+from tests.support.tickets_helpers import LUXFREE  # noqa: E402
 from tickets_service.exports import ExportOperations  # noqa: E402
-from tickets_service.main import TicketsService  # noqa: E402
 from uts_shared.contracts import reports as r  # noqa: E402
-from uts_shared.contracts import tickets as t  # noqa: E402
 from uts_shared.embedded import EmbeddedDatabase, Engine  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_EXPORT_ROWS", "100000"))
@@ -66,48 +63,19 @@ class OverTheWire:
         return r.ExportPage.model_validate_json(page.model_dump_json())
 
 
-async def fill(rabbit_url: str, database: EmbeddedDatabase, count: int) -> TicketsService:
-    settings = settings_for(rabbit_url, None, DATABASE)
-    config = ConfigStub(rabbit_url)
-    service = TicketsService(settings, database=database)
-    await config.broker.start()
-    await service.start()
+async def fill(rabbit_url: str, database: EmbeddedDatabase, count: int) -> None:
     rnd = random.Random(2026)
-    customers = [
-        await service.customers.create(
-            t.CreateCustomer(phone_number=unique_phone(), first_name="Ana")
-        )
-        for _ in range(10)
-    ]
-    for i in range(TEMPLATES):
-        await service.operations.create_from_agent(
-            t.CreateFromAgent(
-                subject=f"Poste {i} sin luz, calle {rnd.randrange(300)}",
-                description="La luminaria no enciende desde hace tres noches " * 3,
-                category=rnd.choice(LUXFREE).id,
-                priority=rnd.choice(list(t.Priority)),
-                customer_id=rnd.choice(customers).id,
-                agent_id=f"agent-{i % 6}",
-                agent_name=f"Agente {i % 6}",
-                assign_to_self=i % 2 == 0,
-                tags=["noche"],
-            )
-        )
-    await service.stop()
-    await config.broker.stop()
-    templates = await database["tickets"].find({}).to_list(None)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    collection = database["tickets"]
+    made = await seeding.templates(
+        rabbit_url,
+        database,
+        rnd,
+        TEMPLATES,
+        subject="Poste {n} sin luz, calle {street}",
+        self_assign_half=True,
+    )
     for first in range(TEMPLATES, count, CHUNK):
-        batch = []
-        for n in range(first, min(first + CHUNK, count)):
-            copy = dict(rnd.choice(templates))
-            copy["_id"] = copy["ticketId"] = f"LUX-1999-{n:06d}"
-            copy["createdAt"] = copy["updatedAt"] = start + timedelta(seconds=n * 7)
-            copy["outbox"] = []
-            batch.append(copy)
-        await collection.insert_many(batch)
-    return service
+        numbers = range(first, min(first + CHUNK, count))
+        await database["tickets"].insert_many(list(seeding.copies(made, rnd, numbers)))
 
 
 async def export(database: EmbeddedDatabase) -> tuple[int, int, float]:

@@ -19,19 +19,16 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import seeding
 from bench.load import CONNECTIONS, broker_pid, lua_request, measure
-from tests.support.factories import unique_phone
 from tests.support.infra import vhost
 from tests.support.processes import ProcessGroup, free_port, wait_http_ok
-from tests.support.tickets_helpers import LUXFREE, ConfigStub, settings_for
-from tickets_service.main import TicketsService
 from uts_shared.contracts import tickets as t
 from uts_shared.embedded import EmbeddedDatabase, Engine
 
@@ -46,42 +43,13 @@ HOME = (19.4326, -99.1332)
 
 async def fill(rabbit_url: str, database: EmbeddedDatabase) -> list[str]:
     """TICKETS tickets, LOCATED of them with coordinates (a fifth of those resolved)."""
-    settings = settings_for(rabbit_url, None, DATABASE)
-    config = ConfigStub(rabbit_url)
-    service = TicketsService(settings, database=database)
-    await config.broker.start()
-    await service.start()
     rnd = random.Random(2026)
-    customers = [
-        await service.customers.create(
-            t.CreateCustomer(phone_number=unique_phone(), first_name="Ana")
-        )
-        for _ in range(10)
-    ]
-    for i in range(TEMPLATES):
-        await service.operations.create_from_agent(
-            t.CreateFromAgent(
-                subject=f"Poste {i} sin luz frente al parque, calle {rnd.randrange(300)}",
-                description="La luminaria no enciende desde hace tres noches " * 3,
-                category=rnd.choice(LUXFREE).id,
-                priority=rnd.choice(list(t.Priority)),
-                customer_id=rnd.choice(customers).id,
-                agent_id=f"agent-{i % 6}",
-                agent_name=f"Agente {i % 6}",
-                tags=["noche"],
-            )
-        )
-    await service.stop()
-    await config.broker.stop()
-    templates = await database["tickets"].find({}).to_list(None)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
+    subject = "Poste {n} sin luz frente al parque, calle {street}"
+    made = await seeding.templates(rabbit_url, database, rnd, TEMPLATES, subject=subject)
     located = set(rnd.sample(range(TICKETS), LOCATED))
     batch, ids = [], []
-    for n in range(TICKETS):
-        copy = dict(rnd.choice(templates))
-        copy["_id"] = copy["ticketId"] = f"LUX-1999-{n:06d}"
-        copy["createdAt"] = copy["updatedAt"] = start + timedelta(seconds=n * 7)
-        copy["outbox"] = []
+    numbers = range(TICKETS)
+    for n, copy in zip(numbers, seeding.copies(made, rnd, numbers), strict=True):
         priority = rnd.choice(list(t.Priority))
         copy["priority"], copy["priorityRank"] = priority.value, t.PRIORITY_RANK[priority]
         copy["status"] = "resolved" if rnd.random() < 0.2 else rnd.choice(OPEN)
