@@ -10,7 +10,7 @@ import uuid
 
 from playwright.async_api import Browser, Page, expect
 
-from tests.support.console import Console, open_page, signed_in
+from tests.support.console import Console, choose, open_page, signed_in
 
 PHONE = {"width": 375, "height": 740}
 
@@ -22,14 +22,6 @@ async def without_tiles(page: Page) -> None:
 def located(console: Console, customer: str, subject: str, lat: float, lng: float, **fields: str):  # type: ignore[no-untyped-def]
     where = {"address": subject, "coordinates": {"latitude": lat, "longitude": lng}}
     return console.new_ticket(customer, subject, location=where, **fields)
-
-
-async def choose(page: Page, test_id: str, *labels: str) -> None:
-    menu = page.get_by_test_id(test_id)
-    await menu.locator("summary").click()
-    for label in labels:
-        await menu.get_by_label(label, exact=True).check()
-    await menu.locator("summary").click()
 
 
 async def test_the_map_clusters_located_open_tickets_filters_them_and_opens_one(

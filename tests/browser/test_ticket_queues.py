@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from playwright.async_api import Browser, Page, expect
 
-from tests.support.console import Console, open_page, signed_in
+from tests.support.console import Console, choose, open_page, signed_in
 
 
 def query(page: Page) -> dict[str, str]:
@@ -19,15 +19,6 @@ def query(page: Page) -> dict[str, str]:
 
 def rows(page: Page):  # type: ignore[no-untyped-def]
     return page.locator("[data-testid=ticket-table] tbody tr")
-
-
-async def choose(page: Page, test_id: str, *labels: str) -> None:
-    """Tick `labels` in one of the list's several-value filters."""
-    menu = page.get_by_test_id(test_id)
-    await menu.locator("summary").click()
-    for label in labels:
-        await menu.get_by_label(label, exact=True).check()
-    await menu.locator("summary").click()
 
 
 async def test_list_filters_live_in_the_url_and_the_controls_show_them_after_back_and_reload(

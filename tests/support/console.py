@@ -105,3 +105,12 @@ async def signed_in(page: Page, console: Console, login: Login, path: str = "/ti
     )
     await page.goto(console.url + path)
     return page
+
+
+async def choose(page: Page, test_id: str, *labels: str) -> None:
+    """Tick `labels` in one of the console's several-value filters (the list's, the map's)."""
+    menu = page.get_by_test_id(test_id)
+    await menu.locator("summary").click()
+    for label in labels:
+        await menu.get_by_label(label, exact=True).check()
+    await menu.locator("summary").click()
