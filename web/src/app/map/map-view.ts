@@ -2,7 +2,7 @@ import { ParamMap, Params } from '@angular/router';
 
 import { Answer } from '../core/api';
 import { Priority } from '../core/models';
-import { DEFAULT_FILTERS, ListFilters, OPEN_STATUSES, filtersFromParams, filtersToParams } from '../tickets/ticket-list.state';
+import { DEFAULT_FILTERS, ListFilters, OPEN_STATUSES, filtersFromParams, filtersToParams, sharedQuery } from '../tickets/ticket-list.state';
 import { TicketQuery } from '../tickets/ticket.service';
 
 export type MapAnswer = Answer<'/api/v2/tickets/map', 'get'>;
@@ -91,15 +91,8 @@ export type MapQuery = Omit<TicketQuery, 'page' | 'limit' | 'sortBy' | 'sortOrde
 
 /** The `GET /tickets/map` query of the filters (`me` is the caller's id). */
 export function mapQuery(filters: MapFilters, myId: string | null): MapQuery {
-  const assignedAgent = filters.assigned === 'me' ? (myId ?? undefined) : filters.assigned === 'unassigned' ? 'unassigned' : undefined;
   return {
-    search: filters.search,
-    status: filters.status,
-    priority: filters.priority,
-    category: filters.category,
-    assignedAgent,
-    slaState: filters.sla,
-    isEscalated: filters.escalated || undefined,
+    ...sharedQuery(filters, myId),
     createdFrom: dayBound(filters.from, false),
     createdTo: dayBound(filters.to, true),
   };

@@ -160,7 +160,11 @@ export const VIEWS: { name: ViewName; filters: ListFilters }[] = [
   { name: 'recent', filters: { ...DEFAULT_FILTERS, sortBy: 'updatedAt' } },
 ];
 
-export function toQuery(filters: ListFilters, myId: string | null): TicketQuery {
+/** The filters the list and the map share, as the API's query: `me` is the caller's id. */
+export function sharedQuery(
+  filters: Pick<ListFilters, 'search' | 'status' | 'priority' | 'category' | 'assigned' | 'sla' | 'escalated'> & { agent?: string },
+  myId: string | null,
+): Pick<TicketQuery, 'search' | 'status' | 'priority' | 'category' | 'assignedAgent' | 'slaState' | 'isEscalated'> {
   const assignedAgent = filters.agent
     ? filters.agent
     : filters.assigned === 'me'
@@ -169,8 +173,6 @@ export function toQuery(filters: ListFilters, myId: string | null): TicketQuery 
         ? 'unassigned'
         : undefined;
   return {
-    page: filters.page,
-    limit: PAGE_SIZE,
     search: filters.search,
     status: filters.status,
     priority: filters.priority,
@@ -178,6 +180,14 @@ export function toQuery(filters: ListFilters, myId: string | null): TicketQuery 
     assignedAgent,
     slaState: filters.sla,
     isEscalated: filters.escalated || undefined,
+  };
+}
+
+export function toQuery(filters: ListFilters, myId: string | null): TicketQuery {
+  return {
+    page: filters.page,
+    limit: PAGE_SIZE,
+    ...sharedQuery(filters, myId),
     source: filters.source,
     createdFrom: filters.createdFrom || undefined,
     createdTo: filters.createdTo || undefined,
