@@ -11,6 +11,7 @@ import { ToastService } from '../core/toast.service';
 import { PRIORITIES } from '../tickets/ticket-workflow';
 import { FilterOption, MultiFilter } from '../widgets/multi-filter';
 import { ChartData, ReportChart } from './report-chart';
+import { ReportSection } from './report-section';
 import { formatAverage, formatCount, formatDay, formatDuration, formatInstant, formatShare } from './report-format';
 import {
   CHANNELS,
@@ -43,7 +44,7 @@ type Shown =
  * the ticket list can show is a link to those tickets. */
 @Component({
   selector: 'app-reports-page',
-  imports: [RouterLink, MultiFilter, ReportChart],
+  imports: [RouterLink, MultiFilter, ReportChart, ReportSection],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="mb-4 flex flex-wrap items-baseline justify-between gap-2">
@@ -122,11 +123,7 @@ type Shown =
           }
 
           <!-- Times -->
-          <section class="mb-6 rounded-lg border border-gray-200 bg-white p-4" data-section="times">
-            <div class="mb-2 flex flex-wrap items-center justify-between gap-2">
-              <h2 class="text-base font-semibold text-gray-900">{{ t('reports.times') }}</h2>
-              <button type="button" class="rounded-md border border-gray-300 px-2 py-1 text-sm" [disabled]="exporting() === 'times'" (click)="exportCsv('times', r)" data-testid="export-times">{{ t('reports.exportCsv') }}</button>
-            </div>
+          <app-report-section name="times" [title]="t('reports.times')" [exportLabel]="t('reports.exportCsv')" [busy]="exporting() === 'times'" (exported)="exportCsv('times', r)">
             <p class="mb-3 text-xs text-gray-500">{{ t('reports.timesHint') }}</p>
             <app-report-chart [data]="timesChart()" [label]="t('reports.chartTimes')" />
             <div class="mt-3 overflow-x-auto">
@@ -165,14 +162,10 @@ type Shown =
                 </tbody>
               </table>
             </div>
-          </section>
+          </app-report-section>
 
           <!-- SLA -->
-          <section class="mb-6 rounded-lg border border-gray-200 bg-white p-4" data-section="sla">
-            <div class="mb-2 flex flex-wrap items-center justify-between gap-2">
-              <h2 class="text-base font-semibold text-gray-900">{{ t('reports.sla') }}</h2>
-              <button type="button" class="rounded-md border border-gray-300 px-2 py-1 text-sm" [disabled]="exporting() === 'times'" (click)="exportCsv('times', r)" data-testid="export-sla">{{ t('reports.exportCsv') }}</button>
-            </div>
+          <app-report-section name="sla" [title]="t('reports.sla')" [exportLabel]="t('reports.exportCsv')" [busy]="exporting() === 'times'" (exported)="exportCsv('times', r)">
             <p class="mb-3 text-xs text-gray-500">{{ t('reports.slaHint') }}</p>
             <div class="mb-3 flex flex-wrap gap-6">
               <div><span class="block text-xs text-gray-500">{{ t('reports.firstResponse') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="fr-attainment">{{ share(r.report.totals.firstResponseSla.attainment) }}</span></div>
@@ -210,14 +203,10 @@ type Shown =
                 </tbody>
               </table>
             </div>
-          </section>
+          </app-report-section>
 
           <!-- Volume -->
-          <section class="mb-6 rounded-lg border border-gray-200 bg-white p-4" data-section="volume">
-            <div class="mb-2 flex flex-wrap items-center justify-between gap-2">
-              <h2 class="text-base font-semibold text-gray-900">{{ t('reports.volume') }}</h2>
-              <button type="button" class="rounded-md border border-gray-300 px-2 py-1 text-sm" [disabled]="exporting() === 'volume'" (click)="exportCsv('volume', r)" data-testid="export-volume">{{ t('reports.exportCsv') }}</button>
-            </div>
+          <app-report-section name="volume" [title]="t('reports.volume')" [exportLabel]="t('reports.exportCsv')" [busy]="exporting() === 'volume'" (exported)="exportCsv('volume', r)">
             <app-report-chart [data]="volumeChart()" [label]="t('reports.chartVolume')" />
             <div class="mt-3 overflow-x-auto">
               <table class="w-full text-right text-sm tabular-nums">
@@ -249,14 +238,10 @@ type Shown =
                 </tbody>
               </table>
             </div>
-          </section>
+          </app-report-section>
 
           <!-- Agents -->
-          <section class="mb-6 rounded-lg border border-gray-200 bg-white p-4" data-section="agents">
-            <div class="mb-2 flex flex-wrap items-center justify-between gap-2">
-              <h2 class="text-base font-semibold text-gray-900">{{ t('reports.agents') }}</h2>
-              <button type="button" class="rounded-md border border-gray-300 px-2 py-1 text-sm" [disabled]="exporting() === 'agents'" (click)="exportCsv('agents', r)" data-testid="export-agents">{{ t('reports.exportCsv') }}</button>
-            </div>
+          <app-report-section name="agents" [title]="t('reports.agents')" [exportLabel]="t('reports.exportCsv')" [busy]="exporting() === 'agents'" (exported)="exportCsv('agents', r)">
             @if (r.report.agents.length === 0) {
               <p class="text-sm text-gray-500">{{ t('reports.noAgents') }}</p>
             } @else {
@@ -288,14 +273,10 @@ type Shown =
                 </table>
               </div>
             }
-          </section>
+          </app-report-section>
 
           <!-- Satisfaction -->
-          <section class="mb-6 rounded-lg border border-gray-200 bg-white p-4" data-section="satisfaction">
-            <div class="mb-2 flex flex-wrap items-center justify-between gap-2">
-              <h2 class="text-base font-semibold text-gray-900">{{ t('reports.satisfaction') }}</h2>
-              <button type="button" class="rounded-md border border-gray-300 px-2 py-1 text-sm" [disabled]="exporting() === 'satisfaction'" (click)="exportCsv('satisfaction', r)" data-testid="export-satisfaction">{{ t('reports.exportCsv') }}</button>
-            </div>
+          <app-report-section name="satisfaction" [title]="t('reports.satisfaction')" [exportLabel]="t('reports.exportCsv')" [busy]="exporting() === 'satisfaction'" (exported)="exportCsv('satisfaction', r)">
             @let s = r.report.satisfaction;
             <div class="mb-3 flex flex-wrap gap-6">
               <div><span class="block text-xs text-gray-500">{{ t('reports.ratings') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="rating-count">{{ n(s.count) }}</span></div>
@@ -330,7 +311,7 @@ type Shown =
                 </div>
               </div>
             }
-          </section>
+          </app-report-section>
         }
       }
     }
