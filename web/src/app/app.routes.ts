@@ -2,7 +2,6 @@ import { Routes } from '@angular/router';
 
 import { adminGuard, authGuard } from './core/auth.guard';
 import { Shell } from './shell/shell';
-import { TicketList } from './tickets/ticket-list';
 
 export const routes: Routes = [
   { path: 'login', loadComponent: () => import('./login/login').then((m) => m.Login) },
@@ -13,7 +12,7 @@ export const routes: Routes = [
     children: [
       { path: '', pathMatch: 'full', redirectTo: 'tickets' },
       { path: 'dashboard', loadComponent: () => import('./dashboard/dashboard').then((m) => m.Dashboard) },
-      { path: 'tickets', component: TicketList },
+      { path: 'tickets', loadComponent: () => import('./tickets/ticket-list').then((m) => m.TicketList) },
       { path: 'tickets/new', loadComponent: () => import('./tickets/ticket-form').then((m) => m.TicketFormPage) },
       { path: 'tickets/:id', loadComponent: () => import('./tickets/ticket-detail').then((m) => m.TicketDetail) },
       { path: 'tickets/:id/edit', loadComponent: () => import('./tickets/ticket-form').then((m) => m.TicketFormPage) },
