@@ -76,7 +76,7 @@ type Scope = 'mine' | 'all';
             <h3 class="mb-2 mt-4 text-xs font-semibold uppercase tracking-wide text-gray-500">{{ i18n.t('dashboard.slaByPriority') }}</h3>
             <ul class="space-y-1 text-sm" data-testid="sla-by-priority">
               @for (priority of priorities; track priority) {
-                @if (stats.slaByPriority?.[priority]; as sla) {
+                @if (stats.slaByPriority[priority]; as sla) {
                   <li class="flex items-center gap-2" [attr.data-sla-priority]="priority">
                     <span class="w-24"><app-priority-mark [priority]="priority" /></span>
                     <span class="flex-1 tabular-nums font-medium">{{ percent(sla.attainment ?? null) }}</span>

@@ -67,7 +67,7 @@ import { KeyboardService } from '../keyboard/keyboard.service';
     </main>
     <app-toasts />
     @if (keyboard.helpOpen()) {
-      @defer (on immediate; prefetch on idle) {
+      @defer (on immediate) {
         <app-shortcut-help />
       }
     }

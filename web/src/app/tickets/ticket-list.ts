@@ -117,7 +117,7 @@ const SEARCH_DEBOUNCE_MS = 300;
     </div>
 
     @if (hasExtraFilters()) {
-      @defer (on immediate; prefetch on idle) {
+      @defer (on immediate) {
         <app-filter-chips [filters]="filters()" (cleared)="set($event)" />
       }
     }
@@ -132,7 +132,7 @@ const SEARCH_DEBOUNCE_MS = 300;
         <p class="rounded-lg border border-dashed border-gray-300 bg-white p-8 text-center text-gray-500">{{ i18n.t('tickets.empty') }}</p>
       } @else {
         @if (chosen().size > 0 || allMatching()) {
-          @defer (on immediate; prefetch on idle) {
+          @defer (on immediate) {
             <app-bulk-bar [ids]="chosenIds()" [filter]="allMatching() ? bulkFilter() : null" [total]="page.pagination.total" [rows]="page.tickets" (applied)="bulkApplied($event)" (cleared)="clearSelection()" />
           }
           @if (!allMatching() && pageChosen(page.tickets) && page.pagination.total > page.tickets.length) {
