@@ -172,3 +172,40 @@ async def test_an_embedding_is_kept_only_while_the_ticket_reads_so_and_is_open(
         )
         late = await _embed(env, two, [1.0, 0.0])
         assert (late.stored, late.reason) == (False, "not_open")
+
+
+async def test_overlapping_clusters_seen_at_once_by_two_replicas_are_one_announced_once(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url, instances=2) as env:
+        env.config.similar = env.config.similar.model_copy(update={"cluster_size": 10})
+        ids = [
+            (await _report(env, subject, "Sin más detalle")).ticket_id
+            for subject in ("Cobro doble", "Medidor roto", "Poste chueco", "Cable suelto")
+        ]
+        first, second = (service.operations for service in env.services)
+        rules = env.config.similar
+        # Each replica sees a different part of one problem at the same moment: both have
+        # looked for a cluster of theirs (none yet) before either goes on.
+        both_looked = asyncio.Barrier(2)
+        looks = [service.store.cluster_of for service in env.services]
+        for service, look in zip(env.services, looks, strict=True):
+
+            async def looked(ticket_ids: Any, look: Any = look) -> str | None:
+                found: str | None = await look(ticket_ids)
+                await both_looked.wait()
+                return found
+
+            service.store.cluster_of = looked  # type: ignore[method-assign]
+        await asyncio.gather(
+            first._announce_cluster(ids[:3], rules), second._announce_cluster(ids[1:], rules)
+        )
+        for service, look in zip(env.services, looks, strict=True):
+            service.store.cluster_of = look  # type: ignore[method-assign]
+        await env.recorder.wait_for(
+            lambda seen: any(e.routing_key == "ticket.cluster_detected" for e in seen)
+        )
+        await asyncio.sleep(1.0)  # time for a second (wrong) announcement to arrive
+        assert len(env.recorder.of("ticket.cluster_detected")) == 1
+        clusters = {await env.service.store.cluster_of([ticket_id]) for ticket_id in ids}
+        assert len(clusters) == 1 and None not in clusters

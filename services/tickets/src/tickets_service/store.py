@@ -1097,8 +1097,27 @@ class TicketStore:
             await self._db[CLUSTERS].insert_one(doc)
         except DuplicateKeyError:
             return False
-        await self.join_cluster(cluster_id, members)
         return True
+
+    async def cluster_announced(self, cluster_id: str) -> bool:
+        return await self._db[CLUSTERS].find_one({"_id": cluster_id}, {"_id": 1}) is not None
+
+    async def claim_members(self, cluster_id: str, members: Sequence[str]) -> str:
+        """`members` claimed for `cluster_id`, in id order (one order for every replica): the
+        cluster holding one of them already, if another (this one's claims released), else
+        `cluster_id`."""
+        collection = self._db[CLUSTER_MEMBERS]
+        claimed: list[str] = []
+        for ticket_id in sorted(members):
+            try:
+                await collection.insert_one({"_id": ticket_id, "cluster": cluster_id})
+                claimed.append(ticket_id)
+            except DuplicateKeyError:
+                held = await collection.find_one({"_id": ticket_id}, {"cluster": 1})
+                if held is not None and held["cluster"] != cluster_id:
+                    await collection.delete_many({"_id": {"$in": claimed}, "cluster": cluster_id})
+                    return str(held["cluster"])
+        return cluster_id
 
     async def join_cluster(self, cluster_id: str, members: Sequence[str]) -> None:
         """`members` in the cluster: one small document each, for those not in one yet (a

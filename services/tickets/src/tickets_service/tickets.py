@@ -902,11 +902,20 @@ class TicketOperations:
         return None
 
     async def _announce_cluster(self, members: list[str], rules: SimilarRules) -> None:
+        """Announce the cluster of `members` once, however many replicas see it (or parts of
+        it) at once: its members are claimed first, in one order everywhere, and whoever finds
+        one already claimed by another cluster joins that one; the cluster's document, with
+        its event, is written once (a unique id). A cluster whose maker stopped between its
+        claims and its document is announced by the next report that finds it."""
         existing = await self._store.cluster_of(members)
-        if existing is not None:
+        if existing is not None and await self._store.cluster_announced(existing):
             await self._store.join_cluster(existing, members)
             return
-        cluster_id = members[0]
+        cluster_id = existing or members[0]
+        holder = await self._store.claim_members(cluster_id, members)
+        if holder != cluster_id:  # another cluster holds one of them: one problem, one cluster
+            await self._store.join_cluster(holder, members)
+            return
         first = await self._require(cluster_id)
         problem_id, created = cluster_id, False
         if rules.create_problem:
@@ -923,8 +932,7 @@ class TicketOperations:
         )
         entries = [outbox_entry(t.TICKET_CLUSTER_DETECTED, payload, event_id=self._ids(), now=now)]
         if not await self._store.insert_cluster(cluster_id, members, now, entries):
-            await self._store.join_cluster(cluster_id, members)  # another replica's
-            return
+            return  # another replica announced it
         await self._outbox.publish(f"cluster:{cluster_id}", entries)
         log.info("cluster %s detected: %s", cluster_id, members)
         if created:
