@@ -70,12 +70,13 @@ SIMILAR_FIELDS = ("simTerms", "geoCell", "addressKey")
 EMBEDDING_FIELDS = ("embedding", "embeddingAt")
 """An open ticket's text embedding and, for the index, its creation time (set by the ai-tools
 service's embedding; removed when the ticket's text changes or it is no longer open)."""
-SIMILAR_CANDIDATES_MAX = 100
 SIMILAR_BY_MEANING_MAX = 300
 """The open tickets created nearest in time whose embeddings a ticket is compared with."""
 SIMILAR_PER_STEM = 10
 """The newest open tickets read per telling stem (a stem shared by more is not telling)."""
 SIMILAR_STEMS_ASKED = 12
+SIMILAR_PER_CELL = 20
+"""The newest open tickets read per geo cell around a report (nine cells for 150 m)."""
 _PROFILE_PROJECTION = {
     "_id": 1,
     "simTerms": 1,
@@ -1030,12 +1031,14 @@ class TicketStore:
         asks: list[tuple[Document, int]] = [
             ({"simTerms": stem}, SIMILAR_PER_STEM) for stem in stems[:SIMILAR_STEMS_ASKED]
         ]
-        if cells:
-            asks.append(({"geoCell": {"$in": list(cells)}}, SIMILAR_CANDIDATES_MAX))
+        # One equality per cell too: the engine reads a `$in` over a sparse index far slower.
+        asks.extend(({"geoCell": cell}, SIMILAR_PER_CELL) for cell in cells)
         if address_key:
             asks.append(({"addressKey": address_key}, SIMILAR_PER_STEM))
         for query, limit in asks:
-            cursor = self.tickets.find(query, _PROFILE_PROJECTION)
+            # Newest first, as the `sim_terms` index holds a stem's tickets: its first `limit`
+            # entries, never every ticket holding a common stem.
+            cursor = self.tickets.find(query, _PROFILE_PROJECTION).sort("createdAt", DESCENDING)
             for doc in await cursor.limit(limit).to_list(None):
                 found.setdefault(doc["_id"], doc)
         return list(found.values())
