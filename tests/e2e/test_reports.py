@@ -43,3 +43,34 @@ async def test_an_admin_reads_a_report_as_json_and_as_csv(
     assert r.status_code == 422 and "to" in r.text
     r = await admin_api.get("/reports/nonsense", params=period)
     assert r.status_code == 422
+
+
+async def test_a_reports_figure_opens_the_list_of_its_tickets_over_http(
+    desk: Desk, admin_api: httpx.AsyncClient
+) -> None:
+    customer = await new_customer(desk.api)
+    ticket = await new_ticket(desk.api, customer["id"], priority="low", assignToSelf=True)
+    r = await desk.api.post(
+        f"/tickets/{ticket['ticketId']}/resolve", json={"resolutionNotes": "ok"}
+    )
+    assert r.status_code == 200, r.text
+    today = datetime.now(UTC).date().isoformat()
+    period = {"from": today, "to": today, "timeZone": "UTC", "agent": [desk.id, "nobody-else"]}
+    r = await admin_api.get("/reports/volume", params=period)
+    assert r.status_code == 200, r.text
+    totals = r.json()["report"]["totals"]
+
+    day = {"figureFrom": f"{today}T00:00:00Z", "figureTo": f"{today}T23:59:59.999Z"}
+    agents = f"{desk.id},nobody-else"
+    for figure, counted in (("created", totals["created"]), ("resolved", totals["resolved"])):
+        params = {"figure": figure, **day, "assignedAgent": agents, "limit": 100}
+        r = await admin_api.get("/tickets", params=params)
+        assert r.status_code == 200, r.text
+        listed = r.json()
+        assert listed["pagination"]["total"] == counted >= 1
+        assert ticket["ticketId"] in {x["ticketId"] for x in listed["tickets"]}
+
+    r = await admin_api.get("/tickets", params={"figure": "resolved", "figureTo": day["figureTo"]})
+    assert r.status_code == 422 and r.json()["details"][0]["field"] == "figureFrom"
+    r = await admin_api.get("/tickets", params={"figure": "sideways", **day})
+    assert r.status_code == 422 and "figure" in r.text

@@ -281,6 +281,101 @@ async def test_a_period_ending_before_it_starts_or_in_an_unknown_zone_is_refused
             raise AssertionError(f"{bad} was answered")
 
 
+# --- the tickets behind each figure: the list narrowed by it holds what the report counts -----
+
+
+async def behind(
+    env: TicketsEnv, figure: t.ReportFigure, first: date, last: date, **more: Any
+) -> list[str]:
+    """The ids the ticket list shows for a figure over local days `first`..`last`."""
+    end = local_start(last + timedelta(days=1)) - timedelta(milliseconds=1)
+    query = t.ListTickets.model_validate(
+        {"figure": figure, "figureFrom": local_start(first), "figureTo": end, "limit": 100, **more}
+    )
+    page = await env.rpc.call(t.LIST, query)
+    assert page.pagination.total == len(page.tickets), "one page holds them all"
+    return [x.ticket_id for x in page.tickets]
+
+
+TICKET_FIGURES: list[tuple[t.ReportFigure, Any]] = [
+    ("created", lambda b: b.created),
+    ("resolved", lambda b: b.resolved),
+    ("backlog", lambda b: b.backlog),
+    ("firstResponded", lambda b: b.first_response.count),
+    ("firstResponseMet", lambda b: b.first_response_sla.met),
+    ("firstResponseBreached", lambda b: b.first_response_sla.breached),
+    ("resolutionMet", lambda b: b.resolution_sla.met),
+    ("resolutionBreached", lambda b: b.resolution_sla.breached),
+    ("rated", lambda b: b.ratings),
+]
+
+
+async def test_the_ticket_list_of_each_figure_holds_the_tickets_the_report_counts(
+    history: tuple[TicketsEnv, list[t.TicketView]],
+) -> None:
+    env, tickets = history
+    first, last = _range(tickets)
+    daily = await report(env, "volume", first, last)
+    for figure, of in TICKET_FIGURES:
+        for bucket in daily.buckets[:6]:
+            ids = await behind(env, figure, bucket.start, bucket.start)
+            assert len(ids) == of(bucket), (figure, bucket.start)
+        assert len(await behind(env, figure, first, last)) == of(daily.totals), figure
+    assert daily.totals.resolved and daily.totals.backlog and daily.totals.ratings
+
+    # Events listed by the tickets they happened to: each at least once, within the day.
+    for bucket in daily.buckets:
+        reopened = await behind(env, "reopened", bucket.start, bucket.start)
+        assert bool(reopened) == bool(bucket.reopened) and len(reopened) <= bucket.reopened
+    start, end = local_start(first), local_start(last + timedelta(days=1))
+    by_id = {x.ticket_id: x for x in tickets}
+    for tid in await behind(env, "reopened", first, last):
+        history_of = by_id[tid].status_history
+        assert any(c.from_ in DONE and start <= c.timestamp < end for c in history_of)
+
+
+async def test_figures_narrowed_by_channel_and_several_agents_match_the_report(
+    history: tuple[TicketsEnv, list[t.TicketView]],
+) -> None:
+    env, tickets = history
+    first, last = _range(tickets)
+    filters = {"channel": ["whatsapp"], "agent": ["ag-1", "ag-3"], "priority": ["urgent", "low"]}
+    narrowed = await report(env, "volume", first, last, **filters)
+    listed = {"channel": ["whatsapp"], "assignedAgent": ["ag-1", "ag-3"]}
+    listed["priority"] = ["urgent", "low"]
+    for figure, of in TICKET_FIGURES:
+        assert len(await behind(env, figure, first, last, **listed)) == of(narrowed.totals)
+    assert narrowed.totals.created > 0
+    agents = {row.agent_id: row for row in (await report(env, "agents", first, last)).agents}
+    for agent in ("ag-1", "ag-2"):
+        ids = await behind(env, "assigned", first, last, assignedAgent=[agent])
+        assert len(ids) == agents[agent].assigned > 0
+    whatsapp = await env.rpc.call(t.LIST, t.ListTickets(channel=[t.Channel.WHATSAPP], limit=100))
+    assert 0 < whatsapp.pagination.total < len(tickets)
+    assert all(x.conversation_id for x in whatsapp.tickets)
+
+
+async def test_a_figure_without_its_period_is_refused_naming_the_field(
+    history: tuple[TicketsEnv, list[t.TicketView]],
+) -> None:
+    env, _ = history
+    moment = START.isoformat()
+    for asked, field in (
+        ({"figure": "created", "figureTo": moment}, "figureFrom"),
+        ({"figure": "resolved", "figureFrom": moment}, "figureTo"),
+        ({"figureFrom": moment}, "figure"),
+        ({"figure": "rated", "figureFrom": moment, "figureTo": "2026-01-01T00:00:00Z"}, "figureTo"),
+    ):
+        try:
+            await env.rpc.call(t.LIST, t.ListTickets.model_validate(asked))
+        except DomainError as exc:
+            assert exc.details and exc.details[0].field == field, asked
+        else:
+            raise AssertionError(f"{asked} was answered")
+    backlog = t.ListTickets.model_validate({"figure": "backlog", "figureTo": moment})
+    assert (await env.rpc.call(t.LIST, backlog)).pagination.total == 0  # before the history
+
+
 # --- the rollups: the same figures as the facts, however they were kept ---------------------
 
 

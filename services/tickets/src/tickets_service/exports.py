@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from tickets_service.domain import search
 from tickets_service.store import TicketStore
-from tickets_service.tickets import list_filter
+from tickets_service.tickets import Narrowing, list_filter, unnarrowed
 from uts_shared.contracts import reports as r
 from uts_shared.contracts.tickets import TicketSummary
 
@@ -16,8 +16,9 @@ def _texts(ticket: TicketSummary) -> list[str]:
 
 
 class ExportOperations:
-    def __init__(self, store: TicketStore) -> None:
+    def __init__(self, store: TicketStore, narrowing: Narrowing = unnarrowed) -> None:
         self._store = store
+        self._narrowing = narrowing
 
     async def page(self, req: r.ExportTickets) -> r.ExportPage:
         """One page; the last one (fewer than `batch` read) names no next position. Quoted
@@ -30,7 +31,7 @@ class ExportOperations:
             after = (req.after_created_at, req.after_ticket_id)
         window = timedelta(seconds=req.window_seconds)
         read, window = await self._store.export_page(
-            list_filter(req, asked), after, req.batch, window
+            list_filter(req, asked, await self._narrowing(req)), after, req.batch, window
         )
         found = [ticket for ticket in read if asked.matches(_texts(ticket))]
         if len(read) < req.batch:

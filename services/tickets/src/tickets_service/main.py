@@ -13,6 +13,7 @@ from tickets_service.customer_updates import CustomerUpdater
 from tickets_service.customers import CustomerOperations
 from tickets_service.domain.webhooks import RetryPolicy
 from tickets_service.exports import ExportOperations
+from tickets_service.figures import FigureTickets
 from tickets_service.library import LibraryOperations
 from tickets_service.library_store import MACROS, REPLIES, LibraryStore
 from tickets_service.message_store import MessageStore
@@ -157,13 +158,15 @@ class TicketsService(ServiceHost):
         handlers.register_customer_updates(self.broker, self.customer_updates)
         handlers.register_follow_ups(self.broker, self.operations)
         handlers.register_webhooks(self.broker, self.webhooks)
-        self.exports = ExportOperations(self.store)
         self.report_rollups = ReportRollups(self.database)
         self.report_facts = ReportFacts(self.database, self.report_rollups)
         self.operations.on_written = self.report_facts.keep
+        narrowing = FigureTickets(self.report_facts).ids
+        self.operations.narrowing = narrowing
+        self.exports = ExportOperations(self.store, narrowing)
         self.reports = ReportOperations(self.report_facts, self.config)
         handlers.register_reports(self.broker, self.exports, self.reports)
-        self.ticket_map = TicketMap(self.store)
+        self.ticket_map = TicketMap(self.store, narrowing=narrowing)
         handlers.register_map(self.broker, self.ticket_map)
 
     async def _follow_customer_updates(self) -> None:

@@ -135,6 +135,7 @@ class ReportFacts:
                 IndexModel([("createdAt", ASCENDING)], name="created"),
                 IndexModel([("lastAt", ASCENDING)], name="last"),
                 IndexModel([("agent", ASCENDING), ("open", ASCENDING)], name="agent_open"),
+                IndexModel([("channel", ASCENDING)], name="channel"),
                 IndexModel([(PENDING, ASCENDING)], name="pending", sparse=True),
             ]
         )
@@ -291,6 +292,18 @@ class ReportFacts:
     async def overlapping(self, start: datetime, end: datetime, where: Document) -> list[Document]:
         query = {**where, "createdAt": {"$lt": end}, "lastAt": {"$gte": start}}
         return await self.facts.find(query).to_list(None)
+
+    async def overlapping_until(
+        self, since: datetime, end: datetime, where: Document, fields: Mapping[str, int]
+    ) -> list[Document]:
+        """The facts of tickets created by `end` (inclusive) with something at or after
+        `since`, only `fields` of them."""
+        query = {**where, "createdAt": {"$lte": end}, "lastAt": {"$gte": since}}
+        return await self.facts.find(query, dict(fields)).to_list(None)
+
+    async def ids(self, where: Document) -> list[str]:
+        """The tickets whose facts `where` matches."""
+        return [doc["_id"] for doc in await self.facts.find(where, {"_id": 1}).to_list(None)]
 
     async def open_by_agent(self, where: Document) -> dict[str, tuple[int, str | None]]:
         """Open tickets now per agent among those `where` matches (and the agent's name)."""

@@ -269,7 +269,7 @@ class TicketFilter:
     status: TicketStatus | Sequence[TicketStatus] | None = None
     category: str | Sequence[str] | None = None
     priority: Priority | Sequence[Priority] | None = None
-    assigned_agent: str | None = None
+    assigned_agent: str | Sequence[str] | None = None
     unassigned: bool = False
     customer_id: str | None = None
     conversation_id: str | None = None
@@ -288,6 +288,25 @@ class TicketFilter:
     source: TicketSource | Sequence[TicketSource] | None = None
     resolved_from: datetime | None = None
     resolved_to: datetime | None = None
+    ids: Sequence[str] | None = None
+    """Only these tickets (those behind a report's figure, or of a channel)."""
+
+    def _assignee(self) -> Document:
+        """The `assignedAgent` condition: the agents asked (and nobody, with `unassigned`),
+        of them only what `visible_to` may see; none when not filtering."""
+        asked = None if self.assigned_agent is None else _one_or_any(self.assigned_agent)
+        if asked is None and not self.unassigned:
+            if self.visible_to is None:
+                return {}
+            return {"assignedAgent": {"$in": [self.visible_to, None]}}
+        agents: list[str | None] = []
+        if asked is not None:
+            agents = list(asked["$in"]) if isinstance(asked, dict) else [asked]
+        if self.visible_to is not None:  # someone else's tickets: none of them may be seen
+            agents = [a for a in agents if a == self.visible_to]
+        if self.unassigned:
+            agents.append(None)
+        return {"assignedAgent": agents[0] if len(agents) == 1 else {"$in": agents}}
 
     def query(self) -> Document:
         query: Document = {}
@@ -301,16 +320,9 @@ class TicketFilter:
             condition = _one_or_any(value)
             if condition is not None:
                 query[field] = condition
-        if self.assigned_agent is not None:
-            query["assignedAgent"] = (
-                self.assigned_agent
-                if self.visible_to in (None, self.assigned_agent)
-                else {"$in": []}  # someone else's tickets: none of them may be seen
-            )
-        elif self.unassigned:
-            query["assignedAgent"] = None
-        elif self.visible_to is not None:
-            query["assignedAgent"] = {"$in": [self.visible_to, None]}
+        query.update(self._assignee())
+        if self.ids is not None:
+            query["_id"] = {"$in": list(self.ids)}
         if self.customer_id is not None:
             query["customerId"] = self.customer_id
         if self.conversation_id is not None:

@@ -17,7 +17,7 @@ from datetime import datetime
 from tickets_service.domain import search
 from tickets_service.domain.ticket import OPEN_STATES
 from tickets_service.store import TicketStore
-from tickets_service.tickets import list_filter
+from tickets_service.tickets import Narrowing, list_filter, unnarrowed
 from uts_shared.contracts import tickets as t
 
 KEPT_SECONDS = 10.0
@@ -31,8 +31,15 @@ def _stamp(last: tuple[datetime, str] | None) -> str:
 
 
 class TicketMap:
-    def __init__(self, store: TicketStore, *, limit: int = t.MAP_POINTS_MAX) -> None:
+    def __init__(
+        self,
+        store: TicketStore,
+        *,
+        limit: int = t.MAP_POINTS_MAX,
+        narrowing: Narrowing = unnarrowed,
+    ) -> None:
         self._store = store
+        self._narrowing = narrowing
         self._limit = limit
         self._kept: OrderedDict[str, tuple[str, float, t.MapPoints]] = OrderedDict()
 
@@ -61,7 +68,8 @@ class TicketMap:
         asked = search.parse(req.q) if req.q is not None else search.Query(())
         if req.q is not None and not asked:  # only stopwords or punctuation: nothing matches
             return t.MapPoints(points=[], capped=False, limit=self._limit)
-        where = list_filter(req.model_copy(update={"status": req.status or OPEN_STATES}), asked)
+        req = req.model_copy(update={"status": req.status or OPEN_STATES})
+        where = list_filter(req, asked, await self._narrowing(req))
         phrases = asked if asked.phrases else None
         points, capped = await self._store.map_points(where, self._limit, phrases)
         return t.MapPoints(points=points, capped=capped, limit=self._limit)

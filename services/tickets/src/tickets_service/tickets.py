@@ -155,9 +155,24 @@ def _not_found(ticket_id: str) -> NotFound:
     return NotFound(f"Ticket '{ticket_id}' not found", context={"ticketId": ticket_id})
 
 
-def list_filter(req: t.ListTickets, asked: search.Query) -> TicketFilter:
+Narrowing = Callable[[t.ListTickets], Awaitable[Sequence[str] | None]]
+"""The tickets a list is narrowed to by what the tickets don't hold (a report's figure, the
+channel); None: not narrowed."""
+
+
+async def unnarrowed(req: t.ListTickets) -> Sequence[str] | None:
+    """Where no report facts are kept: a figure or channel can't be answered."""
+    if req.figure is not None or req.channel:
+        raise ValidationFailed.on("figure" if req.figure else "channel", "is not kept here")
+    return None
+
+
+def list_filter(
+    req: t.ListTickets, asked: search.Query, ids: Sequence[str] | None = None
+) -> TicketFilter:
     """The store's filter for the list's (and the export's) query."""
     return TicketFilter(
+        ids=ids,
         status=req.status,
         category=req.category,
         priority=req.priority,
@@ -212,6 +227,8 @@ class TicketOperations:
         """Tells a customer of a merge or of their incident's resolution (an outbound message)."""
         self.find_macro: FindMacro | None = None
         """A macro the principal may use (the reply library's), or NotFound."""
+        self.narrowing: Narrowing = unnarrowed
+        """The tickets behind a report's figure or of a channel (the report facts know)."""
 
     async def reindex_search(self, _: Empty) -> t.Reindexed:
         """Every ticket's search terms recomputed from its id, subject and description."""
@@ -435,13 +452,13 @@ class TicketOperations:
         return customer_view(ticket)
 
     async def list_tickets(self, req: t.ListTickets) -> t.TicketPage:
-        found = self._where(req)
+        found = await self._where(req)
         if found is None:  # only stopwords or punctuation: nothing can match
             return t.TicketPage(tickets=[], pagination=Pagination.of(req.page, req.limit, 0))
         where, sort = found
         return await self._page(where, sort, req.page, req.limit)
 
-    def _where(self, req: t.ListTickets) -> tuple[TicketFilter, list[tuple[str, int]]] | None:
+    async def _where(self, req: t.ListTickets) -> tuple[TicketFilter, list[tuple[str, int]]] | None:
         """The store's filter and sort of a list request; None when its search can't match."""
         asked = search.Query(())
         if req.q is not None:
@@ -452,7 +469,7 @@ class TicketOperations:
         sort_by: SortField = req.sort_by or ("relevance" if terms else "createdAt")
         if sort_by == "relevance" and not terms:
             sort_by = "createdAt"
-        where = list_filter(req, asked)
+        where = list_filter(req, asked, await self.narrowing(req))
         return where, sort_spec(sort_by, req.sort_order)
 
     async def _page(
@@ -1276,7 +1293,7 @@ class TicketOperations:
 
     async def _matching(self, req: t.ListTickets) -> tuple[list[str], int]:
         """The first `MAX_BULK` tickets a list request matches (its order) and how many match."""
-        found = self._where(req)
+        found = await self._where(req)
         if found is None:
             return [], 0
         where, sort = found

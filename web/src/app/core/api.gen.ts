@@ -5533,15 +5533,20 @@ export interface components {
          *
          *     `status`, `category`, `priority`, `slaState`: one value or several
          *     (`status=open,in_progress` or the key repeated), any of which matches. `assignedAgent`: an
-         *     agent's id, `me` (the caller) or `unassigned` (nobody's yet). `createdFrom`/`createdTo`,
-         *     `resolvedFrom`/`resolvedTo` (inclusive) and `updatedSince`: ISO 8601 date-times (UTC unless
-         *     they name a zone). `source` (several: any): where the ticket came from.
+         *     agent's id, `me` (the caller) or `unassigned` (nobody's yet); several: any of them.
+         *     `createdFrom`/`createdTo`, `resolvedFrom`/`resolvedTo` (inclusive) and `updatedSince`:
+         *     ISO 8601 date-times (UTC unless they name a zone). `source` (several: any): where the ticket
+         *     came from; `channel` (several: any): the channel of the conversation it was reported in.
+         *     `figure` with `figureFrom`/`figureTo`: the tickets behind a report's figure in that period
+         *     (`backlog`: open at `figureTo`), as the reports count them.
          */
         TicketFilters: {
             /** Assignedagent */
-            assignedAgent?: string | null;
+            assignedAgent?: string[] | null;
             /** Category */
             category?: string[] | null;
+            /** Channel */
+            channel?: components["schemas"]["Channel"][] | null;
             /** Conversationid */
             conversationId?: string | null;
             /** Createdfrom */
@@ -5550,6 +5555,12 @@ export interface components {
             createdTo?: string | null;
             /** Customerid */
             customerId?: string | null;
+            /** Figure */
+            figure?: ("created" | "resolved" | "reopened" | "backlog" | "assigned" | "firstResponded" | "firstResponseMet" | "firstResponseBreached" | "resolutionMet" | "resolutionBreached" | "breached" | "rated") | null;
+            /** Figurefrom */
+            figureFrom?: string | null;
+            /** Figureto */
+            figureTo?: string | null;
             /** Isescalated */
             isEscalated?: boolean | null;
             /** Priority */
@@ -13140,7 +13151,7 @@ export interface operations {
                 status?: components["schemas"]["TicketStatus"][];
                 category?: string[];
                 priority?: components["schemas"]["Priority"][];
-                assignedAgent?: string;
+                assignedAgent?: string[];
                 customerId?: string;
                 conversationId?: string;
                 tag?: string;
@@ -13152,6 +13163,10 @@ export interface operations {
                 source?: components["schemas"]["TicketSource"][];
                 resolvedFrom?: string;
                 resolvedTo?: string;
+                channel?: components["schemas"]["Channel"][];
+                figure?: "created" | "resolved" | "reopened" | "backlog" | "assigned" | "firstResponded" | "firstResponseMet" | "firstResponseBreached" | "resolutionMet" | "resolutionBreached" | "breached" | "rated";
+                figureFrom?: string;
+                figureTo?: string;
                 search?: string;
                 page?: number;
                 limit?: number;
@@ -13537,7 +13552,7 @@ export interface operations {
                 status?: components["schemas"]["TicketStatus"][];
                 category?: string[];
                 priority?: components["schemas"]["Priority"][];
-                assignedAgent?: string;
+                assignedAgent?: string[];
                 customerId?: string;
                 conversationId?: string;
                 tag?: string;
@@ -13549,6 +13564,10 @@ export interface operations {
                 source?: components["schemas"]["TicketSource"][];
                 resolvedFrom?: string;
                 resolvedTo?: string;
+                channel?: components["schemas"]["Channel"][];
+                figure?: "created" | "resolved" | "reopened" | "backlog" | "assigned" | "firstResponded" | "firstResponseMet" | "firstResponseBreached" | "resolutionMet" | "resolutionBreached" | "breached" | "rated";
+                figureFrom?: string;
+                figureTo?: string;
                 search?: string;
                 page?: number;
                 limit?: number;
@@ -13633,7 +13652,7 @@ export interface operations {
                 status?: components["schemas"]["TicketStatus"][];
                 category?: string[];
                 priority?: components["schemas"]["Priority"][];
-                assignedAgent?: string;
+                assignedAgent?: string[];
                 customerId?: string;
                 conversationId?: string;
                 tag?: string;
@@ -13645,6 +13664,10 @@ export interface operations {
                 source?: components["schemas"]["TicketSource"][];
                 resolvedFrom?: string;
                 resolvedTo?: string;
+                channel?: components["schemas"]["Channel"][];
+                figure?: "created" | "resolved" | "reopened" | "backlog" | "assigned" | "firstResponded" | "firstResponseMet" | "firstResponseBreached" | "resolutionMet" | "resolutionBreached" | "breached" | "rated";
+                figureFrom?: string;
+                figureTo?: string;
                 search?: string;
             };
             header?: {

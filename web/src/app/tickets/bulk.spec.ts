@@ -6,7 +6,7 @@ const t = (key: string, params: Record<string, string | number> = {}) => `${key}
 describe('bulk actions', () => {
   it('act on all matching the same filters the list shows, page and order aside', () => {
     const filters = { ...DEFAULT_FILTERS, search: 'poste', status: ['new' as const], assigned: 'unassigned' as const, page: 3, sortBy: 'priority' as const };
-    expect(bulkFilter(filters)).toEqual({ search: 'poste', status: ['new'], assignedAgent: 'unassigned' });
+    expect(bulkFilter(filters)).toEqual({ search: 'poste', status: ['new'], assignedAgent: ['unassigned'] });
     expect(bulkFilter(DEFAULT_FILTERS)).toEqual({});
   });
 

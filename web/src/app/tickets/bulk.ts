@@ -15,8 +15,8 @@ export function bulkFilter(filters: ListFilters): BulkFilter {
   if (filters.priority.length) filter.priority = filters.priority;
   if (filters.category.length) filter.category = filters.category;
   if (filters.sla.length) filter.slaState = filters.sla;
-  if (filters.agent) filter.assignedAgent = filters.agent;
-  else if (filters.assigned !== 'anyone') filter.assignedAgent = filters.assigned;
+  if (filters.agent) filter.assignedAgent = [filters.agent];
+  else if (filters.assigned !== 'anyone') filter.assignedAgent = [filters.assigned];
   if (filters.escalated) filter.isEscalated = true;
   if (filters.source.length) filter.source = filters.source as NonNullable<BulkFilter['source']>;
   if (filters.createdFrom) filter.createdFrom = filters.createdFrom;

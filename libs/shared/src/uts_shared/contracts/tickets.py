@@ -640,6 +640,27 @@ Priorities = Annotated[list[Priority], *_SEVERAL]
 CategoryIds = Annotated[list[CategoryId], *_SEVERAL]
 SlaStates = Annotated[list[SlaState], *_SEVERAL]
 Sources = Annotated[list[TicketSource], *_SEVERAL]
+AgentIds = Annotated[list[Id], *_SEVERAL]
+Channels = Annotated[list[Channel], *_SEVERAL]
+
+ReportFigure = Literal[
+    "created",
+    "resolved",
+    "reopened",
+    "backlog",
+    "assigned",
+    "firstResponded",
+    "firstResponseMet",
+    "firstResponseBreached",
+    "resolutionMet",
+    "resolutionBreached",
+    "breached",
+    "rated",
+]
+"""A figure of the admin reports whose tickets the list can show: those created, resolved,
+reopened, first answered (met or breaching its SLA), resolved meeting or breaching its SLA,
+breaching any SLA, rated or assigned to their agent within `figureFrom`..`figureTo`; `backlog`:
+open at the instant `figureTo`."""
 
 
 class ListTickets(PageQuery):
@@ -653,9 +674,11 @@ class ListTickets(PageQuery):
     status: Statuses | None = None
     category: CategoryIds | None = None
     priority: Priorities | None = None
-    assigned_agent: Id | None = None
+    assigned_agent: AgentIds | None = None
+    """Tickets assigned to any of these agents."""
     unassigned: bool = False
-    """Only tickets assigned to nobody (the queue agents take work from)."""
+    """Tickets assigned to nobody (the queue agents take work from); with `assigned_agent`,
+    those agents' tickets and nobody's."""
     customer_id: Id | None = None
     conversation_id: Id | None = None
     tag: Tag | None = None
@@ -668,6 +691,13 @@ class ListTickets(PageQuery):
     source: Sources | None = None
     resolved_from: Instant | None = None
     resolved_to: Instant | None = None
+    channel: Channels | None = None
+    """The channel of the conversation the ticket was reported in (several: any of them)."""
+    figure: ReportFigure | None = None
+    figure_from: Instant | None = None
+    figure_to: Instant | None = None
+    """The tickets behind a report's figure in a period (both ends inclusive; see
+    `ReportFigure`), as the reports count them."""
     q: Query | None = None
     """Search words across ticketId, subject and description (case and accents ignored)."""
     sort_by: SortBy | None = None

@@ -90,7 +90,9 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 # --- query strings and bodies --------------------------------------------------------------------
 
 
-MULTI_VALUE_FILTERS = ("status", "category", "priority", "slaState", "source")
+MULTI_VALUE_FILTERS = (
+    "status", "category", "priority", "slaState", "source", "assignedAgent", "channel",
+)  # fmt: skip
 """Keys of `GET /tickets` that take several values (comma-separated or repeated)."""
 
 
@@ -100,14 +102,17 @@ class TicketFilters(WireModel):
 
     `status`, `category`, `priority`, `slaState`: one value or several
     (`status=open,in_progress` or the key repeated), any of which matches. `assignedAgent`: an
-    agent's id, `me` (the caller) or `unassigned` (nobody's yet). `createdFrom`/`createdTo`,
-    `resolvedFrom`/`resolvedTo` (inclusive) and `updatedSince`: ISO 8601 date-times (UTC unless
-    they name a zone). `source` (several: any): where the ticket came from."""
+    agent's id, `me` (the caller) or `unassigned` (nobody's yet); several: any of them.
+    `createdFrom`/`createdTo`, `resolvedFrom`/`resolvedTo` (inclusive) and `updatedSince`:
+    ISO 8601 date-times (UTC unless they name a zone). `source` (several: any): where the ticket
+    came from; `channel` (several: any): the channel of the conversation it was reported in.
+    `figure` with `figureFrom`/`figureTo`: the tickets behind a report's figure in that period
+    (`backlog`: open at `figureTo`), as the reports count them."""
 
     status: Annotated[list[TicketStatus], *SEVERAL] | None = None
     category: FilterValues | None = None
     priority: Annotated[list[Priority], *SEVERAL] | None = None
-    assigned_agent: FilterValue | None = None
+    assigned_agent: FilterValues | None = None
     customer_id: FilterValue | None = None
     conversation_id: FilterValue | None = None
     tag: FilterValue | None = None
@@ -119,6 +124,10 @@ class TicketFilters(WireModel):
     source: Annotated[list[TicketSource], *SEVERAL] | None = None
     resolved_from: Instant | None = None
     resolved_to: Instant | None = None
+    channel: Annotated[list[tickets.Channel], *SEVERAL] | None = None
+    figure: tickets.ReportFigure | None = None
+    figure_from: Instant | None = None
+    figure_to: Instant | None = None
     search: SearchWords | None = None
 
     def request(self, caller: str, visible_to: str | None = None) -> tickets.ListTickets:
@@ -126,16 +135,29 @@ class TicketFilters(WireModel):
             raise ValidationFailed.on("createdTo", "is before createdFrom")
         if self.resolved_from and self.resolved_to and self.resolved_to < self.resolved_from:
             raise ValidationFailed.on("resolvedTo", "is before resolvedFrom")
+        self._check_figure()
         fields = self.model_dump(exclude={"search", "assigned_agent"}, by_alias=False)
-        agent = caller if self.assigned_agent == "me" else self.assigned_agent
-        unassigned = agent == "unassigned"
+        asked = [caller if a == "me" else a for a in self.assigned_agent or ()]
+        agents = [a for a in dict.fromkeys(asked) if a != "unassigned"]
         return tickets.ListTickets(
             **fields,
-            assigned_agent=None if unassigned else agent,
-            unassigned=unassigned,
+            assigned_agent=agents or None,
+            unassigned="unassigned" in asked,
             q=self.search,
             visible_to=visible_to,
         )
+
+    def _check_figure(self) -> None:
+        if self.figure is None:
+            if self.figure_from is not None or self.figure_to is not None:
+                raise ValidationFailed.on("figure", "is required with figureFrom or figureTo")
+            return
+        if self.figure_to is None:
+            raise ValidationFailed.on("figureTo", "is required with figure")
+        if self.figure_from is None and self.figure != "backlog":
+            raise ValidationFailed.on("figureFrom", "is required with figure")
+        if self.figure_from is not None and self.figure_to < self.figure_from:
+            raise ValidationFailed.on("figureTo", "is before figureFrom")
 
 
 class TicketListQuery(TicketFilters):
