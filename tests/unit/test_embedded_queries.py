@@ -531,3 +531,46 @@ async def test_a_count_of_one_indexed_value_is_exact_after_every_write() -> None
     page = await c.find(opened).sort("at", DESCENDING).limit(5).to_list(None)
     assert [d["_id"] for d in page] == [99, 29, 28, 26, 25]
     assert await c.count_documents(opened) == 20
+
+
+async def test_a_remembered_search_holds_across_writes_to_other_indexes_and_follows_its_own() -> (
+    None
+):
+    """What a query read from an index is remembered until that index's entries change: a
+    status change leaves a search's words as they were (and its answer is read once), a new
+    word, a delete or a write refused halfway make it read again."""
+    c = EmbeddedDatabase(Engine().database("scoped"))["c"]
+    await c.create_indexes(
+        [
+            IndexModel([("terms", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)]),
+            IndexModel([("status", ASCENDING)]),
+            IndexModel([("ref", ASCENDING)], unique=True),
+        ]
+    )
+    for n in range(3_000):
+        terms = ["poste", "apagada"] if n % 2 else ["poste", f"w{n % 7}"]
+        await c.insert_one({"_id": n, "terms": terms, "status": "open", "ref": n, "at": n})
+    both = {"terms": {"$all": ["poste", "apagada"]}}
+    assert await c.count_documents(both) == 1_500
+    collection = c._c  # the engine's collection, to watch its index reads
+    reads = 0
+    words = next(i for i in collection.indexes.values() if i.spec.keys[0][0] == "terms")
+    real = words.stored
+
+    def counted(*args: Any) -> set[bytes]:
+        nonlocal reads
+        reads += 1
+        return real(*args)
+
+    words.stored = counted  # type: ignore[method-assign]
+    await c.update_many({"_id": {"$lt": 10}}, {"$set": {"status": "in_progress"}})
+    assert await c.count_documents(both) == 1_500 and reads == 0
+    await c.update_one({"_id": 2}, {"$set": {"terms": ["poste", "apagada"]}})
+    assert await c.count_documents(both) == 1_501 and reads == 2
+    await c.delete_one({"_id": 3})
+    assert await c.count_documents(both) == 1_500
+    with pytest.raises(pymongo.errors.DuplicateKeyError):
+        await c.update_many({"ref": {"$in": [4, 6]}}, {"$set": {"terms": ["apagada"], "ref": 8}})
+    assert await c.count_documents(both) == 1_500
+    page = await c.find(both).sort([("at", DESCENDING), ("_id", DESCENDING)]).limit(3).to_list(None)
+    assert [d["_id"] for d in page] == [2999, 2997, 2995]

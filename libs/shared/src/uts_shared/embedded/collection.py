@@ -108,7 +108,7 @@ class Collection:
         self._order = env.open_db(f"n:{name}".encode(), create=self._create)
         self._generation = 0
         """Bumped by every change: cached candidate sets are valid within one generation."""
-        self._cached: dict[bytes, tuple[int, set[bytes]]] = {}
+        self._cached: dict[bytes, tuple[tuple[int, ...], set[bytes]]] = {}
         self.indexes: dict[str, Index] = {}
         self._listed = state is not None
         """The catalog names this collection (its first write puts it there)."""
@@ -146,6 +146,7 @@ class Collection:
             with self._env.begin(write=True) as txn:
                 yield txn
         except BaseException as failed:
+            self._changed(lost=True)
             self._listed = listed
             if not isinstance(failed, lmdb.Error):
                 raise
@@ -158,10 +159,18 @@ class Collection:
             self._changed()
         self._database.unchanged_since_clean_stop = False
 
-    def _changed(self) -> None:
+    def _changed(self, *, lost: bool = False) -> None:
         self._generation += 1
         for index in self.indexes.values():
-            index.forget()
+            index.forget(everything=lost)
+
+    def _stamp(self, query: Mapping[str, Any], read: Sequence[Index]) -> tuple[int, ...]:
+        """What a query's candidate set depends on: the indexes it reads (their versions:
+        a write that changed none of their entries leaves it valid), or, for `_id`, every
+        change."""
+        if "_id" in query:
+            return (-self._generation,)
+        return tuple(index.version for index in read)
 
     def _catalog(self, txn: lmdb.Transaction) -> None:
         self._listed = True
@@ -287,7 +296,7 @@ class Collection:
 
     def rebuild_indexes(self, txn: lmdb.Transaction) -> None:
         """Every index's entries written again from the documents (an earlier key format)."""
-        self._changed()
+        self._changed(lost=True)
         for index in self.indexes.values():
             txn.drop(index.db, delete=False)
         for key in cast(Iterator[bytes], txn.cursor(db=self._docs).iternext(values=False)):
@@ -467,6 +476,7 @@ class Collection:
         self, txn: lmdb.Transaction, query: Mapping[str, Any], sort: Sort | None = None
     ) -> _Plan:
         parts: list[Callable[[], set[bytes]]] = []
+        read: list[Index] = []
         pinned: dict[str, Any] = {}
         every_of: dict[str, list[Any]] = {}
         exact = True
@@ -477,13 +487,16 @@ class Collection:
                 if len(set(every)) == 1:  # `$all` of one value is an equality
                     pinned[path] = every[0]
                 parts.append(functools.partial(self._holding_all, txn, found, every))
+                read.append(found)
                 every_of[path] = every
                 continue
             values = _equality_values(cond)
             if values is None or path.startswith("$"):
                 exact = False
-                if self._range_index(path, cond) is not None:
+                ranged = self._range_index(path, cond)
+                if ranged is not None:
                     parts.append(functools.partial(self._range, txn, path, cond))
+                    read.append(ranged)
                 continue
             if len(values) == 1:
                 pinned[path] = values[0]
@@ -493,6 +506,7 @@ class Collection:
             index = self._equality_index(path, values)
             if index is not None:
                 parts.append(functools.partial(index.lookup, txn, values))
+                read.append(index)
             else:
                 exact = False
         if query and len(pinned) == len(query) and "_id" not in pinned:
@@ -504,7 +518,8 @@ class Collection:
         if len(parts) == 1 and len(query) == 1 and (pinned or "_id" in query):
             # One lookup of one value: nothing to intersect or unite, nothing worth remembering.
             return _Plan(parts[0](), exact, pinned, every=every_of)
-        return _Plan(self._candidates(query, parts), exact, pinned, every=every_of)
+        candidates = self._candidates(query, parts, self._stamp(query, read))
+        return _Plan(candidates, exact, pinned, every=every_of)
 
     @staticmethod
     def _holding_all(txn: lmdb.Transaction, index: Index, values: list[Any]) -> set[bytes]:
@@ -518,42 +533,51 @@ class Collection:
         if not others:
             return index.lookup(txn, [rarest])
         if widths[rarest] >= WIDTH_CAP:  # every value common: set operations in C are faster
-            sets = sorted((index.lookup(txn, [v]) for v in distinct), key=len)
-            return sets[0].intersection(*sets[1:])
+            return Collection._intersection(txn, index, distinct)
         found: set[bytes] = set()
         start = index.prefix([rarest])
         holds = [index.holder(txn) for _ in others]
         for key, value in index.entries(txn, start):
             if len(key) >= keys.KEY_LIMIT:  # cut: the rest of the key is not all there
-                sets = [index.lookup(txn, [v]) for v in distinct]
-                return sets[0].intersection(*sets[1:])
+                return Collection._intersection(txn, index, distinct)
             rest = key[len(start) :]
             if all(held(other + rest, value) for held, other in zip(holds, others, strict=True)):
                 found.add(index.id_of(value))
         return found
+
+    @staticmethod
+    def _intersection(txn: lmdb.Transaction, index: Index, values: list[Any]) -> set[bytes]:
+        """The ids whose entries hold each of `values`: the stored sets intersected smallest
+        first, the ids made of what is left."""
+        sets = sorted((index.stored(txn, [v]) for v in values), key=len)
+        return index.ids(sets[0].intersection(*sets[1:]))
 
     def _present(self, txn: lmdb.Transaction, values: list[Any]) -> set[bytes]:
         wanted = {id_key(v) for v in values}
         return {k for k in wanted if txn.get(k, db=self._docs) is not None}
 
     def _candidates(
-        self, query: Mapping[str, Any], parts: list[Callable[[], set[bytes]]]
+        self,
+        query: Mapping[str, Any],
+        parts: list[Callable[[], set[bytes]]],
+        stamp: tuple[int, ...],
     ) -> set[bytes]:
-        """The ids in every one of `parts`; remembered until the next change, since a page is
-        asked as a count and a find of the same query, one after the other."""
+        """The ids in every one of `parts`; remembered until an index they come from changes,
+        since a page is asked as a count and a find of the same query, one after the other,
+        and the next page or reader asks it again."""
         try:
             key = bson.encode(query)
         except (bson.errors.InvalidDocument, TypeError):
             key = b""
         cached = self._cached.get(key)
-        if key and cached is not None and cached[0] == self._generation:
+        if key and cached is not None and cached[0] == stamp:
             return cached[1]
         sets = sorted((part() for part in parts), key=len)
         found = sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
         if key:
             if len(self._cached) >= CACHED_QUERIES:
                 self._cached.clear()
-            self._cached[key] = (self._generation, found)
+            self._cached[key] = (stamp, found)
         return found
 
     def _covering(

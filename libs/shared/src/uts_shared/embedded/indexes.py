@@ -10,8 +10,11 @@ element (multikey), as on a server. Nothing of an index is held in Python memory
 
 from __future__ import annotations
 
+import collections
+import functools
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -22,12 +25,21 @@ from uts_shared.embedded.values import EMPTY_ARRAY, MISSING, bracket, resolve
 
 Key = tuple[tuple[str, int], ...]
 _Pairs = Iterator[tuple[bytes, bytes]]
+_STORED = operator.itemgetter(1)
+_INVERTED = operator.methodcaller("translate", keys.INVERT)
+_VERSIONS = itertools.count(1)
 
 WIDTH_CAP = 1000
 """Counting an index span stops here: past it the planner takes the whole index's size (it only
 needs to know the span is large, and erring large keeps it from a long walk)."""
 TALLIES_KEPT = 4096
 """Remembered prefix counts per index, at most (a cleared memo only costs a recount)."""
+
+
+def _length(items: Iterable[Any]) -> int:
+    """How many `items` yields, counted without a Python step per item."""
+    last = collections.deque(enumerate(items, 1), maxlen=1)
+    return last[0][0] if last else 0
 
 
 def order_key(doc: Mapping[str, Any], sort: Sequence[tuple[str, int]]) -> tuple[bytes, ...]:
@@ -92,14 +104,23 @@ class Index:
         self._directions = [direction for _, direction in self.spec.keys]
         self._tops = [path[0] for path in self._paths]
         self._id_descending = self._directions[-1] < 0
+        self.version = next(_VERSIONS)
+        """A new number whenever an entry is added or removed (unique across indexes): what is
+        remembered of this index's entries holds while it stays."""
         self._tallies: dict[tuple[bytes, int], int] = {}
-        """Entry counts by prefix (and cap) until the collection's next change: the planner
-        weighs the same prefixes on every page of a list."""
+        """Entry counts by prefix (and cap) until the index's next change: the planner weighs
+        the same prefixes on every page of a list, and most writes leave most indexes as
+        they were."""
+        self._tallied = self.version
 
-    def forget(self) -> None:
-        """Drop the remembered counts (the collection changed)."""
-        if self._tallies:
+    def forget(self, *, everything: bool = False) -> None:
+        """After a write: drop the remembered counts if the index changed (`everything`: the
+        write was lost, so what its transaction saw is forgotten too)."""
+        if everything:
+            self.version = next(_VERSIONS)
+        if self._tallies and self._tallied != self.version:
             self._tallies.clear()
+        self._tallied = self.version
 
     @property
     def multikey(self) -> bool:
@@ -160,11 +181,15 @@ class Index:
         return keys.invert(value) if self._id_descending else value
 
     def add(self, txn: lmdb.Transaction, entries: set[bytes], id_key: bytes) -> None:
+        if entries:
+            self.version = next(_VERSIONS)
         value = self.value_of(id_key)
         for entry in entries:
             txn.put(entry, value, db=self.db, dupdata=True)
 
     def remove(self, txn: lmdb.Transaction, entries: set[bytes], id_key: bytes) -> None:
+        if entries:
+            self.version = next(_VERSIONS)
         value = self.value_of(id_key)
         for entry in entries:
             txn.delete(entry, value, db=self.db)
@@ -262,18 +287,15 @@ class Index:
         if not start:
             return total
         cursor = txn.cursor(db=self.db)
-        if not cursor.set_range(start):
-            return 0
-        count = 0
-        while True:
-            key = cast(bytes, cursor.key())
-            if not key.startswith(start):
-                return count
-            count += cursor.count()
-            if count >= cap:
-                return total
-            if not cursor.next_nodup():
-                return count
+        end = keys.after_prefix(start)
+        if end is None or not cursor.set_range(start):
+            return total if end is None else 0
+        # Counted by LMDB's iterator (every duplicate a step), no Python step per entry.
+        entries = itertools.takewhile(
+            functools.partial(operator.gt, end), cursor.iternext(keys=True, values=False)
+        )
+        count = _length(itertools.islice(entries, cap))
+        return total if count >= cap else count
 
     def count(self, txn: lmdb.Transaction, prefix: Sequence[Any]) -> int:
         """Exactly how many entries start with `prefix`."""
@@ -290,12 +312,10 @@ class Index:
         cursor = txn.cursor(db=self.db)
         if not cursor.set_range(start):
             return 0
-        count = 0
-        for key in cast(Iterator[bytes], cursor.iternext(keys=True, values=False)):
-            if key >= end:
-                break
-            count += 1
-        return count
+        keys_before_end = itertools.takewhile(
+            functools.partial(operator.gt, end), cursor.iternext(keys=True, values=False)
+        )
+        return _length(keys_before_end)
 
     def entries(self, txn: lmdb.Transaction, start: bytes) -> Iterator[tuple[bytes, bytes]]:
         """The (key, value) pairs of the entries whose key starts with `start`, in order."""
@@ -313,10 +333,27 @@ class Index:
 
     def lookup(self, txn: lmdb.Transaction, values: Sequence[Any]) -> set[bytes]:
         """The ids whose first field holds any of `values`."""
+        return self.ids(self.stored(txn, values))
+
+    def stored(self, txn: lmdb.Transaction, values: Sequence[Any]) -> set[bytes]:
+        """What the entries whose first field holds any of `values` store (`ids` turns them
+        into ids): gathered by LMDB's iterator up to the prefix's end, with no Python step per
+        entry, since a common word has thousands. Sets of them intersect as the ids do."""
         found: set[bytes] = set()
+        cursor = txn.cursor(db=self.db)
         for value in values:
-            found.update(self.walk(txn, [value], True))
+            start = self.prefix([value])
+            end = keys.after_prefix(start)
+            if end is None:
+                found.update(map(self.value_of, self._walk_bytes(txn, start, True)))
+            elif cursor.set_range(start):
+                before_end = functools.partial(operator.gt, (end,))  # (key, value) < (end,)
+                found.update(map(_STORED, itertools.takewhile(before_end, cursor.iternext())))
         return found
+
+    def ids(self, stored: Iterable[bytes]) -> set[bytes]:
+        """The ids of what entries store (inverted back when the index's `_id` descends)."""
+        return set(map(_INVERTED, stored)) if self._id_descending else set(stored)
 
     def range_ids(
         self, txn: lmdb.Transaction, low: tuple[Any, bool] | None, high: tuple[Any, bool] | None

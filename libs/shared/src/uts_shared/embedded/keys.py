@@ -38,7 +38,8 @@ _U64 = struct.Struct(">Q")
 _F64 = struct.Struct(">d")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
-_INVERT = bytes(range(255, -1, -1))
+INVERT = _INVERT = bytes(range(255, -1, -1))
+"""The byte map of a descending field's bytes (each byte's complement)."""
 _SIGN = 1 << 63
 
 KEY_LIMIT = 500
