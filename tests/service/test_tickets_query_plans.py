@@ -8,13 +8,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import pytest_asyncio
 
 from tickets_service.domain import search, tally
 from tickets_service.domain.ticket import OPEN_STATES
+from tickets_service.figures import facts_query
+from tickets_service.reports import MOMENTS, ReportFacts
 from tickets_service.store import (
     LOCATED,
     NEWEST_FIRST,
@@ -23,7 +25,7 @@ from tickets_service.store import (
     conversation_query,
     sort_spec,
 )
-from uts_shared.contracts.tickets import Handler, Priority, SlaState, TicketStatus
+from uts_shared.contracts.tickets import Handler, Priority, ReportFigure, SlaState, TicketStatus
 from uts_shared.mongo import open_database
 
 pytestmark = pytest.mark.real_mongo
@@ -213,3 +215,26 @@ async def test_each_conversation_list_shape_is_an_index_walk(
     plan = await store._db.command({"explain": find, "verbosity": "queryPlanner"})
     stages = _stages(plan["queryPlanner"]["winningPlan"])
     assert "IXSCAN" in stages and "COLLSCAN" not in stages, stages
+
+
+async def test_the_tickets_behind_each_report_figure_are_one_index_range(
+    store: TicketStore,
+) -> None:
+    facts = ReportFacts(store._db)
+    await facts.ensure_indexes()
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    await facts.facts.insert_many(
+        [
+            {"_id": f"f{i}", "createdAt": start + timedelta(hours=i), "lastAt": start}
+            | {moment: start + timedelta(hours=i + 1) for moment in MOMENTS}
+            for i in range(200)
+        ]
+    )
+    end = start + timedelta(days=1)
+    for figure in get_args(ReportFigure):
+        for where in ({}, {"channel": "whatsapp"}):
+            query = facts_query(figure, start, end, where)
+            explained = {"find": facts.facts.name, "filter": query}
+            plan = await store._db.command({"explain": explained, "verbosity": "queryPlanner"})
+            stages = _stages(plan["queryPlanner"]["winningPlan"])
+            assert "IXSCAN" in stages and "COLLSCAN" not in stages, (figure, where, stages)

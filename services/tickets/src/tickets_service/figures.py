@@ -32,6 +32,21 @@ FIELDS = {
 }
 
 
+MOMENT_OF: dict[str, tuple[str, bool]] = {
+    "resolved": ("resolvedAt", False),
+    "resolutionMet": ("resolvedAt", False),
+    "resolutionBreached": ("resolvedAt", False),
+    "firstResponded": ("firstResponseAt", False),
+    "firstResponseMet": ("firstResponseAt", False),
+    "firstResponseBreached": ("firstResponseAt", False),
+    "rated": ("ratedAt", False),
+    "assigned": ("assignedAt", False),
+    "reopened": ("reopenedAt", True),
+    "breached": ("breachedAt", True),
+}
+"""The moment (an indexed field of the facts) each figure counts, and whether it holds several."""
+
+
 def _utc(value: Any) -> datetime | None:
     if value is None:
         return None
@@ -122,8 +137,22 @@ class FigureTickets:
         if req.figure is None:
             return await self._facts.ids(where)
         start, end = period_of(req)
-        if req.figure == "created":  # one range of the creation index
-            return await self._facts.ids({**where, "createdAt": {"$gte": start, "$lte": end}})
-        since = end if req.figure == "backlog" else start
-        found = await self._facts.overlapping_until(since, end, where, FIELDS)
+        if req.figure == "created":
+            return await self._facts.ids(facts_query("created", start, end, where))
+        found = await self._facts.read(facts_query(req.figure, start, end, where), FIELDS)
         return [fact["_id"] for fact in found if counts_in(fact, req.figure, start, end)]
+
+
+def facts_query(
+    figure: t.ReportFigure, start: datetime, end: datetime, where: Document
+) -> Document:
+    """The facts that may count in `figure` between `start` and `end`: one range of an index
+    (`counts_in` decides)."""
+    if figure == "created":
+        return {**where, "createdAt": {"$gte": start, "$lte": end}}
+    if figure == "backlog":  # created by then, and something at or after it
+        return {**where, "createdAt": {"$lte": end}, "lastAt": {"$gte": end}}
+    moment, several = MOMENT_OF[figure]
+    # An array's range would match bounds met by different elements: one bound, and the period
+    # checked on what it finds.
+    return {**where, moment: {"$gte": start} if several else {"$gte": start, "$lte": end}}

@@ -52,6 +52,16 @@ STILL_OPEN = datetime(9999, 12, 31, tzinfo=UTC)
 """`lastAt` of a ticket still open: it overlaps every period after its creation."""
 DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 COMMENTS_KEPT = 50
+MOMENTS = (
+    "resolvedAt",
+    "firstResponseAt",
+    "ratedAt",
+    "assignedAt",
+    "reopenedAt",
+    "breachedAt",
+)
+"""The moments a report's figures count, each indexed: the tickets behind a figure in a period
+are one range of its index."""
 
 
 def _ms(start: datetime | None, end: datetime | None) -> int | None:
@@ -136,6 +146,7 @@ class ReportFacts:
                 IndexModel([("lastAt", ASCENDING)], name="last"),
                 IndexModel([("agent", ASCENDING), ("open", ASCENDING)], name="agent_open"),
                 IndexModel([("channel", ASCENDING)], name="channel"),
+                *(IndexModel([(moment, ASCENDING)], name=moment) for moment in MOMENTS),
                 IndexModel([(PENDING, ASCENDING)], name="pending", sparse=True),
             ]
         )
@@ -293,12 +304,8 @@ class ReportFacts:
         query = {**where, "createdAt": {"$lt": end}, "lastAt": {"$gte": start}}
         return await self.facts.find(query).to_list(None)
 
-    async def overlapping_until(
-        self, since: datetime, end: datetime, where: Document, fields: Mapping[str, int]
-    ) -> list[Document]:
-        """The facts of tickets created by `end` (inclusive) with something at or after
-        `since`, only `fields` of them."""
-        query = {**where, "createdAt": {"$lte": end}, "lastAt": {"$gte": since}}
+    async def read(self, query: Document, fields: Mapping[str, int]) -> list[Document]:
+        """The facts `query` matches, only `fields` of them."""
         return await self.facts.find(query, dict(fields)).to_list(None)
 
     async def ids(self, where: Document) -> list[str]:
