@@ -1,5 +1,6 @@
 """The Reports page and the dashboard's report cards: the figures the API answers, a chart, a
-change of grouping that reloads, a count that opens its tickets in the list, a section's CSV."""
+change of grouping that reloads, a count that opens its tickets in the list (under several
+agents too, the report's figure a chip of the list), a section's CSV."""
 
 from __future__ import annotations
 
@@ -124,7 +125,7 @@ async def test_reports_page_shows_the_apis_figures_links_them_and_exports_them(
 
     # A count opens the ticket list with exactly those tickets.
     await total.locator("[data-figure=resolved] a").click()
-    await expect(page).to_have_url(re.compile(r"/tickets\?.*resolvedFrom="))
+    await expect(page).to_have_url(re.compile(r"/tickets\?.*figure=resolved"))
     await expect(page.get_by_test_id("filter-chips")).to_be_visible()
     await expect(page.locator("[data-testid=ticket-table] tbody tr")).to_have_count(2)
     for ticket in tickets[:2]:
@@ -134,3 +135,85 @@ async def test_reports_page_shows_the_apis_figures_links_them_and_exports_them(
     month = _report(console, zone, 30)
     await page.goto(console.url + "/dashboard")
     await _dashboard_shows_attainment_and_satisfaction(page, month)
+
+
+def _seed_two_agents(console: Console) -> tuple[list[str], dict[str, list[str]]]:
+    """Tickets of two new agents (and of a third, outside the report's filter): some resolved
+    and reopened, one resolved for good, one never touched. The ids by what happened."""
+    agents = [console.new_agent(first_name=name).agent["id"] for name in ("Ramona", "Bruno")]
+    other = console.new_agent(first_name="Celia").agent["id"]
+    customer = console.new_customer("Cifra", "Abierta")
+    owners = [agents[0], agents[0], agents[1], agents[1], other]
+    tickets = [console.new_ticket(customer["id"], f"Cifra {n}") for n in range(len(owners))]
+    ids = [ticket["ticketId"] for ticket in tickets]
+    for tid, owner in zip(ids, owners, strict=True):
+        r = console.api.post(f"/tickets/{tid}/assign", json={"agentId": owner})
+        assert r.status_code == 200, r.text
+    reopened, done = [ids[0], ids[2], ids[4]], [ids[3]]
+    for tid in reopened + done:
+        r = console.api.post(f"/tickets/{tid}/resolve", json={"resolutionNotes": "Listo"})
+        assert r.status_code == 200, r.text
+    for tid in reopened:
+        r = console.api.post(f"/tickets/{tid}/status", json={"status": "open"})
+        assert r.status_code == 200, r.text
+    theirs = ids[:4]
+    return agents, {
+        "theirs": theirs,
+        "reopened": [t for t in reopened if t in theirs],
+        "open": [t for t in theirs if t not in done],
+    }
+
+
+async def _list_shows(page: Page, ticket_ids: list[str]) -> None:
+    """The list holds exactly `ticket_ids` (its count and its rows)."""
+    await expect(page.get_by_test_id("ticket-count")).to_have_text(
+        re.compile(rf"^{len(ticket_ids)}\b")
+    )
+    table = page.locator("[data-testid=ticket-table] tbody tr")
+    await expect(table).to_have_count(len(ticket_ids))
+    for tid in ticket_ids:
+        await expect(page.locator(f"tr[data-ticket-id='{tid}']")).to_have_count(1)
+
+
+async def test_a_reports_reopened_and_backlog_under_two_agents_open_their_tickets_with_a_chip(
+    page: Page, console: Console
+) -> None:
+    agents, seeded = _seed_two_agents(console)
+    zone = _zone(console)
+    expected = _report(console, zone, 7, agent=",".join(agents))
+    totals = expected["totals"]
+    assert totals["reopened"] == len(seeded["reopened"]) == 2
+    assert totals["backlog"] == len(seeded["open"]) == 3
+
+    await signed_in(page, console, console.admin, f"/reports?period=7d&agent={','.join(agents)}")
+    total = page.locator("[data-section=volume] tr[data-bucket=total]")
+    reopened = total.locator("[data-figure=reopened] a")
+    await expect(reopened).to_have_text(str(totals["reopened"]))
+    await expect(reopened).to_have_attribute("title", re.compile("en que ocurrió"))
+    await expect(page.get_by_test_id("report-unlinked")).to_have_count(0)
+
+    # The number opens the list of exactly its tickets, the figure a chip in Spanish.
+    await reopened.click()
+    await expect(page).to_have_url(re.compile(r"/tickets\?.*figure=reopened"))
+    await _list_shows(page, seeded["reopened"])
+    chips = page.get_by_test_id("filter-chips")
+    await expect(chips.locator("[data-chip=figure]")).to_contain_text("Informe: reabiertos ·")
+    await expect(chips.locator("[data-chip=agent]")).to_contain_text(
+        "Asignados a Ramona Tester, Bruno Tester"
+    )
+
+    # Removing the figure's chip leaves the agents' tickets, all of them.
+    await chips.locator("[data-chip=figure] button").click()
+    await expect(page).not_to_have_url(re.compile(r"figure="))
+    await _list_shows(page, seeded["theirs"])
+    await expect(chips.locator("[data-chip=figure]")).to_have_count(0)
+
+    # The backlog: the tickets open at the end of the period.
+    await page.go_back()
+    await page.go_back()
+    backlog = total.locator("[data-figure=backlog] a")
+    await expect(backlog).to_have_text(str(totals["backlog"]))
+    await backlog.click()
+    await expect(page).to_have_url(re.compile(r"/tickets\?.*figure=backlog"))
+    await _list_shows(page, seeded["open"])
+    await expect(chips.locator("[data-chip=figure]")).to_contain_text("Informe: pendientes al")

@@ -75,4 +75,12 @@ describe('the map of tickets', () => {
     expect(mapQueryParams(mapQuery({ ...DEFAULT_MAP_FILTERS, assigned: 'unassigned' }, null))).toEqual({ assignedAgent: 'unassigned' });
     expect(dayBound('', false)).toBeUndefined();
   });
+
+  it("filters by the list's agents and channels; a report's figure rides along in the address only", () => {
+    const address = convertToParamMap({ agent: 'ag-1,ag-2', channel: 'whatsapp', figure: 'backlog', figureTo: '2026-03-02T05:59:59.999Z' });
+    const filters = mapFiltersFromParams(address);
+    const params = mapQueryParams(mapQuery(filters, 'me-1'));
+    expect(params).toEqual({ assignedAgent: 'ag-1,ag-2', channel: 'whatsapp' });
+    expect(mapFiltersToParams(filters)).toEqual({ agent: 'ag-1,ag-2', channel: 'whatsapp', figure: 'backlog', figureTo: '2026-03-02T05:59:59.999Z' });
+  });
 });

@@ -1,7 +1,8 @@
 import { convertToParamMap } from '@angular/router';
 import { describe, expect, it } from 'vitest';
 
-import { filtersFromParams } from '../tickets/ticket-list.state';
+import { FIGURES, filtersFromParams, filtersToParams, toQuery } from '../tickets/ticket-list.state';
+import { listParams } from '../tickets/ticket.service';
 import {
   DEFAULT_REPORT,
   ReportFilters,
@@ -80,33 +81,92 @@ describe('links from a number to its tickets', () => {
     expect(bucketDays('2026-03-05', 'day', period)).toEqual({ from: '2026-03-05', to: '2026-03-05' });
   });
 
-  it('opens the list with the tickets created or resolved in a bucket, under the same filters', () => {
+  it("opens the list with a bucket's figure in its period, under the same filters", () => {
     const report = filters({ agent: ['a1'], category: ['lum'], priority: ['urgent', 'high'], source: ['web'] });
     const days = { from: '2026-03-05', to: '2026-03-05' };
     const created = ticketsLink({ kind: 'created', days }, report, 'UTC');
     expect(created).toEqual({
-      createdFrom: '2026-03-05T00:00:00.000Z',
-      createdTo: '2026-03-05T23:59:59.999Z',
+      figure: 'created',
+      figureFrom: '2026-03-05T00:00:00.000Z',
+      figureTo: '2026-03-05T23:59:59.999Z',
       agent: 'a1',
       category: 'lum',
       priority: 'urgent,high',
       source: 'web',
     });
-    const listed = filtersFromParams(convertToParamMap(created!));
-    expect(listed).toMatchObject({ agent: 'a1', category: ['lum'], priority: ['urgent', 'high'], source: ['web'], createdFrom: '2026-03-05T00:00:00.000Z' });
-    expect(ticketsLink({ kind: 'resolved', days, agent: 'a9' }, filters(), 'UTC')).toEqual({
-      resolvedFrom: '2026-03-05T00:00:00.000Z',
-      resolvedTo: '2026-03-05T23:59:59.999Z',
-      status: 'resolved,closed',
+    const listed = filtersFromParams(convertToParamMap(created));
+    expect(listed).toMatchObject({
+      figure: 'created',
+      figureFrom: '2026-03-05T00:00:00.000Z',
+      figureTo: '2026-03-05T23:59:59.999Z',
+      agent: ['a1'],
+      category: ['lum'],
+      priority: ['urgent', 'high'],
+      source: ['web'],
+    });
+    expect(filtersToParams(listed)).toEqual(created);
+  });
+
+  it('links every figure of a row, each the list reads back as that figure', () => {
+    const days = { from: '2026-03-02', to: '2026-03-08' };
+    for (const kind of FIGURES) {
+      const params = ticketsLink({ kind, days }, filters(), 'America/Mexico_City');
+      expect(params).toEqual({ figure: kind, figureFrom: '2026-03-02T06:00:00.000Z', figureTo: '2026-03-09T05:59:59.999Z' });
+      expect(filtersFromParams(convertToParamMap(params)).figure).toBe(kind);
+    }
+  });
+
+  it("links the backlog to the tickets open at the end of the bucket's last day", () => {
+    const period = { from: '2026-03-04', to: '2026-03-12' };
+    const days = bucketDays('2026-03-09', 'week', period);
+    const params = ticketsLink({ kind: 'backlog', days }, filters(), 'UTC');
+    expect(params['figure']).toBe('backlog');
+    expect(params['figureTo']).toBe('2026-03-12T23:59:59.999Z');
+    expect(filtersFromParams(convertToParamMap(params))).toMatchObject({ figure: 'backlog', figureTo: '2026-03-12T23:59:59.999Z' });
+  });
+
+  it('links a number under a channel filter and several agents (the list filters by both)', () => {
+    const days = { from: '2026-03-05', to: '2026-03-05' };
+    const report = filters({ channel: ['whatsapp', 'email'], agent: ['a1', 'a2'] });
+    const reopened = ticketsLink({ kind: 'reopened', days }, report, 'UTC');
+    expect(reopened).toEqual({
+      figure: 'reopened',
+      figureFrom: '2026-03-05T00:00:00.000Z',
+      figureTo: '2026-03-05T23:59:59.999Z',
+      agent: 'a1,a2',
+      channel: 'whatsapp,email',
+    });
+    const listed = filtersFromParams(convertToParamMap(reopened));
+    expect(listed).toMatchObject({ agent: ['a1', 'a2'], channel: ['whatsapp', 'email'], figure: 'reopened' });
+    expect(listParams(toQuery(listed, null)).toString()).toBe(
+      'page=1&limit=20&assignedAgent=a1,a2&channel=whatsapp,email&figure=reopened&figureFrom=2026-03-05T00:00:00.000Z&figureTo=2026-03-05T23:59:59.999Z&sortOrder=desc',
+    );
+  });
+
+  it("links an agent's row to that agent's tickets: assigned and resolved in the period, open now", () => {
+    const period = { from: '2026-03-01', to: '2026-03-31' };
+    const report = filters({ agent: ['a1', 'a2'], category: ['lum'], channel: ['web'] });
+    expect(ticketsLink({ kind: 'assigned', days: period, agent: 'a2' }, report, 'UTC')).toEqual({
+      figure: 'assigned',
+      figureFrom: '2026-03-01T00:00:00.000Z',
+      figureTo: '2026-03-31T23:59:59.999Z',
+      agent: 'a2',
+      category: 'lum',
+      channel: 'web',
+    });
+    expect(ticketsLink({ kind: 'resolved', days: period, agent: 'a9' }, filters(), 'UTC')).toEqual({
+      figure: 'resolved',
+      figureFrom: '2026-03-01T00:00:00.000Z',
+      figureTo: '2026-03-31T23:59:59.999Z',
       agent: 'a9',
     });
     expect(ticketsLink({ kind: 'open', agent: 'a9' }, filters(), 'UTC')).toEqual({ agent: 'a9', status: 'new,open,in_progress,pending_customer,waiting_internal' });
-  });
-
-  it('leaves a number unlinked when the list cannot filter the same way', () => {
-    const days = { from: '2026-03-05', to: '2026-03-05' };
-    expect(ticketsLink({ kind: 'created', days }, filters({ channel: ['whatsapp'] }), 'UTC')).toBeNull();
-    expect(ticketsLink({ kind: 'created', days }, filters({ agent: ['a1', 'a2'] }), 'UTC')).toBeNull();
+    expect(ticketsLink({ kind: 'open', agent: 'a2' }, report, 'UTC')).toEqual({
+      agent: 'a2',
+      status: 'new,open,in_progress,pending_customer,waiting_internal',
+      category: 'lum',
+      channel: 'web',
+    });
   });
 });
 

@@ -5,15 +5,14 @@ import { HttpParams } from '@angular/common/http';
 import { ParamMap, Params } from '@angular/router';
 
 import { Priority } from '../core/models';
-import { OPEN_STATUSES, SOURCES } from '../tickets/ticket-list.state';
+import { CHANNELS, OPEN_STATUSES, ReportFigure, SOURCES } from '../tickets/ticket-list.state';
 import { PRIORITIES } from '../tickets/ticket-workflow';
 
 export type ReportKind = 'times' | 'volume' | 'agents' | 'satisfaction';
 export type GroupBy = 'day' | 'week';
 export type Preset = '7d' | '30d' | '90d' | 'month' | 'custom';
 export const PRESETS: Preset[] = ['7d', '30d', '90d', 'month', 'custom'];
-export { SOURCES };
-export const CHANNELS = ['whatsapp', 'web', 'mobile_app', 'email', 'phone'] as const;
+export { CHANNELS, SOURCES };
 /** The longest period the API reports on (days, both ends included). */
 export const MAX_DAYS = 366;
 
@@ -134,18 +133,30 @@ export function reportUrl(kind: ReportKind): string {
   return `/api/v2/reports/${kind}`;
 }
 
+const clocks = new Map<string, Intl.DateTimeFormat>();
+
+/** A zone's wall clock (made once per zone: every linked number of a report asks for it). */
+function clockOf(zone: string): Intl.DateTimeFormat {
+  let clock = clocks.get(zone);
+  if (!clock) {
+    clock = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    clocks.set(zone, clock);
+  }
+  return clock;
+}
+
 /** Minutes `zone` is ahead of UTC at `instant`. */
 function offsetMinutes(zone: string, instant: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(instant));
+  const parts = clockOf(zone).formatToParts(new Date(instant));
   const n = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const local = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour') % 24, n('minute'), n('second'));
   return Math.round((local - Math.floor(instant / 1000) * 1000) / 60_000);
@@ -178,34 +189,29 @@ export function instantRange(days: { from: string; to: string }, zone: string): 
   return { from: dayStart(days.from, zone), to: new Date(end).toISOString() };
 }
 
-/** Which tickets a number counts, for its link. */
-export type Counted =
-  | { kind: 'created'; days: { from: string; to: string } }
-  | { kind: 'resolved'; days: { from: string; to: string }; agent?: string }
-  | { kind: 'open'; agent: string };
+/** Which tickets a number counts, for its link: a report figure in local dates `days` (the
+ * backlog: at the end of the last), of one agent when it is an agent's row; or an agent's
+ * tickets open now. */
+export type Counted = { kind: ReportFigure; days: { from: string; to: string }; agent?: string } | { kind: 'open'; agent: string };
 
-const DONE = 'resolved,closed';
-
-/** The ticket list's address of the tickets behind a number, or null when the list cannot
- * show exactly them (a channel filter, which the list has not, or several agents). */
-export function ticketsLink(counted: Counted, filters: ReportFilters, zone: string): Params | null {
-  if (counted.kind === 'open') return { agent: counted.agent, status: OPEN_STATUSES.join(',') };
-  if (filters.channel.length) return null;
-  const agent = counted.kind === 'resolved' && counted.agent ? [counted.agent] : filters.agent;
-  if (agent.length > 1) return null;
+/** The ticket list's address of the tickets behind a number: the figure in the period (the
+ * zone's midnights), under the report's filters (an agent's row: that agent). A count of
+ * events (reopened, breached) lists the tickets they happened to: one reopened twice is one
+ * row of a count of two. */
+export function ticketsLink(counted: Counted, filters: ReportFilters, zone: string): Params {
   const params: Params = {};
-  const range = instantRange(counted.days, zone);
-  if (counted.kind === 'created') {
-    params['createdFrom'] = range.from;
-    params['createdTo'] = range.to;
+  if (counted.kind === 'open') {
+    params['status'] = OPEN_STATUSES.join(',');
   } else {
-    params['resolvedFrom'] = range.from;
-    params['resolvedTo'] = range.to;
-    params['status'] = DONE;
+    const range = instantRange(counted.days, zone);
+    params['figure'] = counted.kind;
+    params['figureFrom'] = range.from;
+    params['figureTo'] = range.to;
   }
-  if (agent.length === 1) params['agent'] = agent[0];
-  if (filters.category.length) params['category'] = filters.category.join(',');
-  if (filters.priority.length) params['priority'] = filters.priority.join(',');
-  if (filters.source.length) params['source'] = filters.source.join(',');
+  const agent = counted.agent ? [counted.agent] : filters.agent;
+  if (agent.length) params['agent'] = agent.join(',');
+  for (const key of ['category', 'priority', 'channel', 'source'] as const) {
+    if (filters[key].length) params[key] = filters[key].join(',');
+  }
   return params;
 }

@@ -13,9 +13,9 @@ import { FilterOption, MultiFilter } from '../widgets/multi-filter';
 import { ChartData, ReportChart } from './report-chart';
 import { ReportSection } from './report-section';
 import { formatAverage, formatCount, formatDay, formatDuration, formatInstant, formatShare } from './report-format';
+import { ReportFigure } from '../tickets/ticket-list.state';
 import {
   CHANNELS,
-  Counted,
   PRESETS,
   Preset,
   ReportFilters,
@@ -32,6 +32,20 @@ import { Bucket, Report, ReportService, saveFile } from './report.service';
 import { REPORT_MESSAGES, ReportKey } from './reports.messages';
 
 type Period = { from: string; to: string };
+/** The counts of a bucket's row, each a link to its tickets. */
+const ROW_FIGURES = [
+  'created',
+  'resolved',
+  'reopened',
+  'backlog',
+  'firstResponded',
+  'firstResponseMet',
+  'firstResponseBreached',
+  'resolutionMet',
+  'resolutionBreached',
+  'breached',
+] as const satisfies readonly ReportFigure[];
+type Row = { key: string; label: string; bucket: Bucket; days: Period; total: boolean; links: Record<(typeof ROW_FIGURES)[number], Params> };
 type Shown =
   | { state: 'loading' }
   | { state: 'badPeriod' }
@@ -41,7 +55,8 @@ type Shown =
 /** `/reports` (admins): a period (presets or custom dates, in the SLA calendar's time zone),
  * grouped by day or week, filtered by agent, category, priority, channel and source, all in the
  * address; times, SLA attainment, volume, agents and satisfaction, each with its CSV; every count
- * the ticket list can show is a link to those tickets. */
+ * is a link to the ticket list of the tickets behind it (`figure`, `figureFrom`, `figureTo` and
+ * the report's filters). */
 @Component({
   selector: 'app-reports-page',
   imports: [RouterLink, MultiFilter, ReportChart, ReportSection],
@@ -118,9 +133,6 @@ type Shown =
           @if (isEmpty(r.report)) {
             <p class="mb-4 rounded-lg border border-dashed border-gray-300 bg-white p-6 text-center text-gray-500" data-testid="report-empty">{{ t('reports.empty') }}</p>
           }
-          @if (unlinked()) {
-            <p class="mb-3 text-xs text-gray-500" data-testid="report-unlinked">{{ t('reports.unlinked') }}</p>
-          }
 
           <!-- Times -->
           <app-report-section name="times" [title]="t('reports.times')" [exportLabel]="t('reports.exportCsv')" [busy]="exporting() === 'times'" (exported)="exportCsv('times', r)">
@@ -138,21 +150,15 @@ type Shown =
                   </tr>
                 </thead>
                 <tbody>
-                  @for (row of rows(r); track row.key) {
+                  @for (row of rows(); track row.key) {
                     <tr class="border-t border-gray-100" [class.font-semibold]="row.total" [attr.data-bucket]="row.key">
                       <td class="py-1 text-left">{{ row.label }}</td>
-                      <td data-figure="fr-count">{{ n(row.bucket.firstResponse.count) }}</td>
+                      <td data-figure="fr-count"><a routerLink="/tickets" [queryParams]="row.links.firstResponded" class="text-indigo-700 hover:underline">{{ n(row.bucket.firstResponse.count) }}</a></td>
                       <td data-figure="fr-median">{{ d(row.bucket.firstResponse.medianMs) }}</td>
                       <td data-figure="fr-p90">{{ d(row.bucket.firstResponse.p90Ms) }}</td>
                       <td data-figure="fr-business-median">{{ d(row.bucket.firstResponse.businessMedianMs) }}</td>
                       <td data-figure="fr-business-p90">{{ d(row.bucket.firstResponse.businessP90Ms) }}</td>
-                      <td data-figure="res-count">
-                        @if (link({ kind: 'resolved', days: row.days }, r); as params) {
-                          <a routerLink="/tickets" [queryParams]="params" class="text-indigo-700 hover:underline">{{ n(row.bucket.resolution.count) }}</a>
-                        } @else {
-                          {{ n(row.bucket.resolution.count) }}
-                        }
-                      </td>
+                      <td data-figure="res-count"><a routerLink="/tickets" [queryParams]="row.links.resolved" class="text-indigo-700 hover:underline">{{ n(row.bucket.resolution.count) }}</a></td>
                       <td data-figure="res-median">{{ d(row.bucket.resolution.medianMs) }}</td>
                       <td data-figure="res-p90">{{ d(row.bucket.resolution.p90Ms) }}</td>
                       <td data-figure="res-business-median">{{ d(row.bucket.resolution.businessMedianMs) }}</td>
@@ -170,11 +176,9 @@ type Shown =
             <div class="mb-3 flex flex-wrap gap-6">
               <div><span class="block text-xs text-gray-500">{{ t('reports.firstResponse') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="fr-attainment">{{ share(r.report.totals.firstResponseSla.attainment) }}</span></div>
               <div><span class="block text-xs text-gray-500">{{ t('reports.resolution') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="res-attainment">{{ share(r.report.totals.resolutionSla.attainment) }}</span></div>
-              <div><span class="block text-xs text-gray-500">{{ t('reports.breaches') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="breaches">{{ n(r.report.totals.breaches) }}</span></div>
+              <div><span class="block text-xs text-gray-500">{{ t('reports.breaches') }}</span><a routerLink="/tickets" [queryParams]="periodLinks().breached" [title]="eventsHint()" class="text-2xl font-semibold tabular-nums text-indigo-700 hover:underline" data-figure="breaches">{{ n(r.report.totals.breaches) }}</a></div>
             </div>
-            @if (breachedLink(r); as params) {
-              <a routerLink="/tickets" [queryParams]="params" class="mb-3 inline-block text-sm text-indigo-700 hover:underline" data-testid="breached-link">{{ t('reports.breachedLink') }}</a>
-            }
+            <a routerLink="/tickets" [queryParams]="periodLinks().breachedNow" class="mb-3 inline-block text-sm text-indigo-700 hover:underline" data-testid="breached-link">{{ t('reports.breachedLink') }}</a>
             <div class="overflow-x-auto">
               <table class="w-full text-right text-sm tabular-nums">
                 <thead class="text-xs text-gray-500">
@@ -188,16 +192,16 @@ type Shown =
                   </tr>
                 </thead>
                 <tbody>
-                  @for (row of rows(r); track row.key) {
+                  @for (row of rows(); track row.key) {
                     <tr class="border-t border-gray-100" [class.font-semibold]="row.total" [attr.data-bucket]="row.key">
                       <td class="py-1 text-left">{{ row.label }}</td>
-                      <td>{{ n(row.bucket.firstResponseSla.met) }}</td>
-                      <td>{{ n(row.bucket.firstResponseSla.breached) }}</td>
+                      <td data-figure="fr-met"><a routerLink="/tickets" [queryParams]="row.links.firstResponseMet" class="text-indigo-700 hover:underline">{{ n(row.bucket.firstResponseSla.met) }}</a></td>
+                      <td data-figure="fr-breached"><a routerLink="/tickets" [queryParams]="row.links.firstResponseBreached" class="text-indigo-700 hover:underline">{{ n(row.bucket.firstResponseSla.breached) }}</a></td>
                       <td>{{ share(row.bucket.firstResponseSla.attainment) }}</td>
-                      <td>{{ n(row.bucket.resolutionSla.met) }}</td>
-                      <td>{{ n(row.bucket.resolutionSla.breached) }}</td>
+                      <td data-figure="res-met"><a routerLink="/tickets" [queryParams]="row.links.resolutionMet" class="text-indigo-700 hover:underline">{{ n(row.bucket.resolutionSla.met) }}</a></td>
+                      <td data-figure="res-breached"><a routerLink="/tickets" [queryParams]="row.links.resolutionBreached" class="text-indigo-700 hover:underline">{{ n(row.bucket.resolutionSla.breached) }}</a></td>
                       <td>{{ share(row.bucket.resolutionSla.attainment) }}</td>
-                      <td>{{ n(row.bucket.breaches) }}</td>
+                      <td data-figure="breached"><a routerLink="/tickets" [queryParams]="row.links.breached" [title]="eventsHint()" class="text-indigo-700 hover:underline">{{ n(row.bucket.breaches) }}</a></td>
                     </tr>
                   }
                 </tbody>
@@ -214,25 +218,13 @@ type Shown =
                   <tr><th class="text-left">{{ t('reports.bucket') }}</th><th>{{ t('reports.created') }}</th><th>{{ t('reports.resolved') }}</th><th>{{ t('reports.reopened') }}</th><th>{{ t('reports.backlog') }}</th></tr>
                 </thead>
                 <tbody>
-                  @for (row of rows(r); track row.key) {
+                  @for (row of rows(); track row.key) {
                     <tr class="border-t border-gray-100" [class.font-semibold]="row.total" [attr.data-bucket]="row.key">
                       <td class="py-1 text-left">{{ row.label }}</td>
-                      <td data-figure="created">
-                        @if (link({ kind: 'created', days: row.days }, r); as params) {
-                          <a routerLink="/tickets" [queryParams]="params" class="text-indigo-700 hover:underline">{{ n(row.bucket.created) }}</a>
-                        } @else {
-                          {{ n(row.bucket.created) }}
-                        }
-                      </td>
-                      <td data-figure="resolved">
-                        @if (link({ kind: 'resolved', days: row.days }, r); as params) {
-                          <a routerLink="/tickets" [queryParams]="params" class="text-indigo-700 hover:underline">{{ n(row.bucket.resolved) }}</a>
-                        } @else {
-                          {{ n(row.bucket.resolved) }}
-                        }
-                      </td>
-                      <td data-figure="reopened">{{ n(row.bucket.reopened) }}</td>
-                      <td data-figure="backlog">{{ n(row.bucket.backlog) }}</td>
+                      <td data-figure="created"><a routerLink="/tickets" [queryParams]="row.links.created" class="text-indigo-700 hover:underline">{{ n(row.bucket.created) }}</a></td>
+                      <td data-figure="resolved"><a routerLink="/tickets" [queryParams]="row.links.resolved" class="text-indigo-700 hover:underline">{{ n(row.bucket.resolved) }}</a></td>
+                      <td data-figure="reopened"><a routerLink="/tickets" [queryParams]="row.links.reopened" [title]="eventsHint()" class="text-indigo-700 hover:underline">{{ n(row.bucket.reopened) }}</a></td>
+                      <td data-figure="backlog"><a routerLink="/tickets" [queryParams]="row.links.backlog" class="text-indigo-700 hover:underline">{{ n(row.bucket.backlog) }}</a></td>
                     </tr>
                   }
                 </tbody>
@@ -251,22 +243,15 @@ type Shown =
                     <tr><th class="text-left">{{ t('reports.agent') }}</th><th>{{ t('reports.assigned') }}</th><th>{{ t('reports.resolved') }}</th><th>{{ t('reports.firstResponse') }} · {{ t('reports.median') }}</th><th>{{ t('reports.resolution') }} · {{ t('reports.median') }}</th><th>{{ t('reports.openNow') }}</th></tr>
                   </thead>
                   <tbody>
-                    @for (agent of r.report.agents; track agent.agentId) {
+                    @for (row of agentRows(); track row.agent.agentId) {
+                      @let agent = row.agent;
                       <tr class="border-t border-gray-100" [attr.data-agent]="agent.agentId">
                         <td class="py-1 text-left">{{ agent.agentName || agentName(agent.agentId) }}</td>
-                        <td data-figure="assigned">{{ n(agent.assigned) }}</td>
-                        <td data-figure="resolved">
-                          @if (link({ kind: 'resolved', days: r.period, agent: agent.agentId }, r); as params) {
-                            <a routerLink="/tickets" [queryParams]="params" class="text-indigo-700 hover:underline">{{ n(agent.resolved) }}</a>
-                          } @else {
-                            {{ n(agent.resolved) }}
-                          }
-                        </td>
+                        <td data-figure="assigned"><a routerLink="/tickets" [queryParams]="row.links.assigned" class="text-indigo-700 hover:underline">{{ n(agent.assigned) }}</a></td>
+                        <td data-figure="resolved"><a routerLink="/tickets" [queryParams]="row.links.resolved" class="text-indigo-700 hover:underline">{{ n(agent.resolved) }}</a></td>
                         <td>{{ d(agent.firstResponse.medianMs) }}</td>
                         <td>{{ d(agent.resolution.medianMs) }}</td>
-                        <td data-figure="open">
-                          <a routerLink="/tickets" [queryParams]="link({ kind: 'open', agent: agent.agentId }, r)" class="text-indigo-700 hover:underline">{{ n(agent.openNow) }}</a>
-                        </td>
+                        <td data-figure="open"><a routerLink="/tickets" [queryParams]="row.links.open" class="text-indigo-700 hover:underline">{{ n(agent.openNow) }}</a></td>
                       </tr>
                     }
                   </tbody>
@@ -279,7 +264,7 @@ type Shown =
           <app-report-section name="satisfaction" [title]="t('reports.satisfaction')" [exportLabel]="t('reports.exportCsv')" [busy]="exporting() === 'satisfaction'" (exported)="exportCsv('satisfaction', r)">
             @let s = r.report.satisfaction;
             <div class="mb-3 flex flex-wrap gap-6">
-              <div><span class="block text-xs text-gray-500">{{ t('reports.ratings') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="rating-count">{{ n(s.count) }}</span></div>
+              <div><span class="block text-xs text-gray-500">{{ t('reports.ratings') }}</span><a routerLink="/tickets" [queryParams]="periodLinks().rated" class="text-2xl font-semibold tabular-nums text-indigo-700 hover:underline" data-figure="rating-count">{{ n(s.count) }}</a></div>
               <div><span class="block text-xs text-gray-500">{{ t('reports.average') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="rating-average">{{ average(s.average) }}</span></div>
               <div><span class="block text-xs text-gray-500">{{ t('reports.satisfied') }}</span><span class="text-2xl font-semibold tabular-nums" data-figure="rating-satisfied">{{ share(s.satisfiedShare) }}</span></div>
             </div>
@@ -362,10 +347,46 @@ export class ReportsPage {
     const shown = this.shown();
     return shown.state === 'error' ? shown.message : '';
   });
-  protected readonly unlinked = computed(() => {
-    const filters = this.filters();
-    return filters.channel.length > 0 || filters.agent.length > 1;
+  /** Each bucket's row, then the period's total; each with the local dates it covers and the
+   * list's address of the tickets behind each of its counts. */
+  protected readonly rows = computed<Row[]>(() => {
+    const r = this.ready();
+    if (!r) return [];
+    const row = (key: string, label: string, bucket: Bucket, days: Period, total: boolean): Row => {
+      const links = Object.fromEntries(ROW_FIGURES.map((kind) => [kind, ticketsLink({ kind, days }, r.filters, r.zone)]));
+      return { key, label, bucket, days, total, links: links as Row['links'] };
+    };
+    return [
+      ...r.report.buckets.map((bucket) => row(bucket.start, this.bucketLabel(bucket.start, r.filters.groupBy), bucket, bucketDays(bucket.start, r.filters.groupBy, r.period), false)),
+      row('total', this.t('reports.total'), r.report.totals, r.period, true),
+    ];
   });
+
+  /** The agents' rows, each with the list's addresses of its assigned, resolved and open now. */
+  protected readonly agentRows = computed(() => {
+    const r = this.ready();
+    if (!r) return [];
+    return r.report.agents.map((agent) => ({
+      agent,
+      links: {
+        assigned: ticketsLink({ kind: 'assigned', days: r.period, agent: agent.agentId }, r.filters, r.zone),
+        resolved: ticketsLink({ kind: 'resolved', days: r.period, agent: agent.agentId }, r.filters, r.zone),
+        open: ticketsLink({ kind: 'open', agent: agent.agentId }, r.filters, r.zone),
+      },
+    }));
+  });
+
+  /** The period's counts outside the tables (breaches, ratings), and the tickets created in the
+   * period whose SLA is breached now (a list, not one of the counts). */
+  protected readonly periodLinks = computed(() => {
+    const r = this.ready();
+    if (!r) return { breached: {}, rated: {}, breachedNow: {} };
+    const link = (kind: ReportFigure): Params => ticketsLink({ kind, days: r.period }, r.filters, r.zone);
+    return { breached: link('breached'), rated: link('rated'), breachedNow: { ...link('created'), sla: 'breached' } };
+  });
+
+  /** The title of a count of events: its list holds the tickets they happened to. */
+  protected readonly eventsHint = computed(() => this.t('reports.eventsHint'));
 
   private readonly directory = toSignal(this.agents.agents$, { initialValue: [] });
   private readonly configuration = toSignal(this.config.config$, { initialValue: null });
@@ -433,31 +454,8 @@ export class ReportsPage {
     this.set({ preset, from: period?.from ?? '', to: period?.to ?? '' });
   }
 
-  /** One row per bucket, then the period's total; each with the local dates it covers. */
-  protected rows(r: { report: Report; period: Period; filters: ReportFilters }): { key: string; label: string; bucket: Bucket; days: Period; total: boolean }[] {
-    const rows = r.report.buckets.map((bucket) => ({
-      key: bucket.start,
-      label: this.bucketLabel(bucket.start, r.filters.groupBy),
-      bucket,
-      days: bucketDays(bucket.start, r.filters.groupBy, r.period),
-      total: false,
-    }));
-    return [...rows, { key: 'total', label: this.t('reports.total'), bucket: r.report.totals, days: r.period, total: true }];
-  }
-
   private bucketLabel(start: string, groupBy: 'day' | 'week'): string {
     return groupBy === 'week' ? `${this.day(start)} →` : this.day(start);
-  }
-
-  /** The ticket list's address of the tickets behind a number (null: the list cannot show them). */
-  protected link(counted: Counted, r: { filters: ReportFilters; zone: string }): Params | null {
-    return ticketsLink(counted, r.filters, r.zone);
-  }
-
-  /** The tickets created in the period whose SLA is breached now (a list, not one of the counts). */
-  protected breachedLink(r: { filters: ReportFilters; zone: string; period: Period }): Params | null {
-    const params = ticketsLink({ kind: 'created', days: r.period }, r.filters, r.zone);
-    return params ? { ...params, sla: 'breached' } : null;
   }
 
   protected exportCsv(kind: ReportKind, r: { filters: ReportFilters; period: Period; zone: string }): void {

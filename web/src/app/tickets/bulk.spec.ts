@@ -10,6 +10,26 @@ describe('bulk actions', () => {
     expect(bulkFilter(DEFAULT_FILTERS)).toEqual({});
   });
 
+  it("act on the tickets behind a report's figure, of several agents and channels, as the list shows them", () => {
+    const filters = {
+      ...DEFAULT_FILTERS,
+      agent: ['ag-1', 'ag-2'],
+      assigned: 'me' as const,
+      channel: ['whatsapp'],
+      figure: 'reopened' as const,
+      figureFrom: '2026-12-01T00:00:00.000Z',
+      figureTo: '2026-12-07T23:59:59.999Z',
+    };
+    expect(bulkFilter(filters)).toEqual({
+      assignedAgent: ['ag-1', 'ag-2'],
+      channel: ['whatsapp'],
+      figure: 'reopened',
+      figureFrom: '2026-12-01T00:00:00.000Z',
+      figureTo: '2026-12-07T23:59:59.999Z',
+    });
+    expect(bulkFilter({ ...DEFAULT_FILTERS, figure: 'backlog', figureTo: '2026-12-07T23:59:59.999Z' })).toEqual({ figure: 'backlog', figureTo: '2026-12-07T23:59:59.999Z' });
+  });
+
   it('offer the statuses legal for most of the selection first, never resolved', () => {
     const legal = legalStatuses([{ status: 'new' }, { status: 'open' }, { status: 'open' }]);
     expect(legal[0]).toEqual({ status: 'closed', count: 3 });

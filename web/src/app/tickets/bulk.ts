@@ -1,5 +1,6 @@
 import { MessageKey } from '../core/messages';
 import { TicketStatus, TicketSummary } from '../core/models';
+import { figureOf } from './report-figure';
 import { ListFilters } from './ticket-list.state';
 import { BulkFilter, BulkItem } from './ticket.service';
 import { allowedNext } from './ticket-workflow';
@@ -15,15 +16,16 @@ export function bulkFilter(filters: ListFilters): BulkFilter {
   if (filters.priority.length) filter.priority = filters.priority;
   if (filters.category.length) filter.category = filters.category;
   if (filters.sla.length) filter.slaState = filters.sla;
-  if (filters.agent) filter.assignedAgent = [filters.agent];
+  if (filters.agent.length) filter.assignedAgent = [...filters.agent];
   else if (filters.assigned !== 'anyone') filter.assignedAgent = [filters.assigned];
   if (filters.escalated) filter.isEscalated = true;
   if (filters.source.length) filter.source = filters.source as NonNullable<BulkFilter['source']>;
+  if (filters.channel.length) filter.channel = filters.channel as NonNullable<BulkFilter['channel']>;
   if (filters.createdFrom) filter.createdFrom = filters.createdFrom;
   if (filters.createdTo) filter.createdTo = filters.createdTo;
   if (filters.resolvedFrom) filter.resolvedFrom = filters.resolvedFrom;
   if (filters.resolvedTo) filter.resolvedTo = filters.resolvedTo;
-  return filter;
+  return { ...filter, ...figureOf(filters) };
 }
 
 /** The statuses some of `tickets` may move to (resolved aside: it needs notes of its own),

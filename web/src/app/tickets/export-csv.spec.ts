@@ -29,11 +29,28 @@ describe("a customer's tickets export", () => {
     expect(params.has('customerId')).toBe(false);
   });
 
-  it("sends the Reports page's filters: one agent, sources, creation and resolution times", () => {
-    const filters = { ...DEFAULT_FILTERS, agent: 'ag-7', source: ['web', 'ai'], resolvedFrom: '2026-03-05T00:00:00.000Z' };
+  it("sends the Reports page's filters: agents, sources, creation and resolution times", () => {
+    const filters = { ...DEFAULT_FILTERS, agent: ['ag-7'], source: ['web', 'ai'], resolvedFrom: '2026-03-05T00:00:00.000Z' };
     const params = exportParams(filters, 'ag-1', 'es');
     expect(params.get('assignedAgent')).toBe('ag-7');
     expect(params.get('source')).toBe('web,ai');
     expect(params.get('resolvedFrom')).toBe('2026-03-05T00:00:00.000Z');
+  });
+
+  it("sends a report's figure with its period, several agents and channels", () => {
+    const filters = {
+      ...DEFAULT_FILTERS,
+      agent: ['ag-7', 'ag-8'],
+      channel: ['email', 'phone'],
+      figure: 'backlog' as const,
+      figureFrom: '2026-03-01T00:00:00.000Z',
+      figureTo: '2026-03-05T23:59:59.999Z',
+    };
+    const params = exportParams(filters, 'ag-1', 'en');
+    expect(params.get('assignedAgent')).toBe('ag-7,ag-8');
+    expect(params.get('channel')).toBe('email,phone');
+    expect(params.get('figure')).toBe('backlog');
+    expect(params.get('figureFrom')).toBe('2026-03-01T00:00:00.000Z');
+    expect(params.get('figureTo')).toBe('2026-03-05T23:59:59.999Z');
   });
 });

@@ -22,10 +22,16 @@ import { LiveEvent, SocketService, eventTicketId } from '../core/socket.service'
 import { SortBy, TicketQuery, TicketService } from './ticket.service';
 import { PRIORITIES, STATUSES } from './ticket-workflow';
 import { SLA_STATES } from './sla-view';
+import { FIGURES, ReportFigure, figureOf } from './report-figure';
 
 /** Where a ticket comes from (the list's `source` filter). */
 export const SOURCES = ['whatsapp', 'web', 'mobile_app', 'ai', 'agent'] as const;
+/** The channel of the conversation a ticket was reported in (the list's `channel` filter). */
+export const CHANNELS = ['whatsapp', 'web', 'mobile_app', 'email', 'phone'] as const;
 export const INSTANT_KEYS = ['createdFrom', 'createdTo', 'resolvedFrom', 'resolvedTo'] as const;
+
+export { FIGURES, figureOf };
+export type { ReportFigure };
 
 export type AssignedFilter = 'anyone' | 'me' | 'unassigned';
 const ASSIGNED: AssignedFilter[] = ['anyone', 'me', 'unassigned'];
@@ -41,10 +47,17 @@ export interface ListFilters {
   sla: SlaState[];
   /** Escalated tickets only. */
   escalated: boolean;
-  /** One agent's tickets (an id; the Reports page's links), over `assigned`. */
-  agent: string;
+  /** These agents' tickets (ids; the Reports page's links), over `assigned`. */
+  agent: string[];
   /** Where the tickets came from (ticket sources). */
   source: string[];
+  /** The channels of the conversations the tickets were reported in. */
+  channel: string[];
+  /** The tickets behind a report's figure ('' is none) between `figureFrom` and `figureTo`
+   * (ISO 8601 instants, both included; the backlog is read at `figureTo`). */
+  figure: ReportFigure | '';
+  figureFrom: string;
+  figureTo: string;
   /** Inclusive bounds of the creation and resolution times (ISO 8601 instants; '' is none). */
   createdFrom: string;
   createdTo: string;
@@ -63,8 +76,12 @@ export const DEFAULT_FILTERS: ListFilters = {
   assigned: 'anyone',
   sla: [],
   escalated: false,
-  agent: '',
+  agent: [],
   source: [],
+  channel: [],
+  figure: '',
+  figureFrom: '',
+  figureTo: '',
   createdFrom: '',
   createdTo: '',
   resolvedFrom: '',
@@ -81,9 +98,10 @@ export const PAGE_SIZE = 20;
 const HIGHLIGHT_MS = 4000;
 const LIVE_DEBOUNCE_MS = 250;
 
-/** The list's address: `q`, `status`, `priority`, `category`, `sla`, `source` (several values
- * comma-separated), `assigned`, `agent`, `escalated`, `createdFrom`, `createdTo`,
- * `resolvedFrom`, `resolvedTo`, `sort`, `order`, `page`; only what differs from the defaults. */
+/** The list's address: `q`, `status`, `priority`, `category`, `sla`, `source`, `agent`,
+ * `channel` (several values comma-separated), `assigned`, `escalated`, `createdFrom`,
+ * `createdTo`, `resolvedFrom`, `resolvedTo`, `figure`, `figureFrom`, `figureTo`, `sort`,
+ * `order`, `page`; only what differs from the defaults. */
 export function filtersToParams(filters: ListFilters): Params {
   const params: Params = {};
   if (filters.search) params['q'] = filters.search;
@@ -93,9 +111,11 @@ export function filtersToParams(filters: ListFilters): Params {
   if (filters.sla.length) params['sla'] = filters.sla.join(',');
   if (filters.assigned !== 'anyone') params['assigned'] = filters.assigned;
   if (filters.escalated) params['escalated'] = 'true';
-  if (filters.agent) params['agent'] = filters.agent;
+  if (filters.agent.length) params['agent'] = filters.agent.join(',');
   if (filters.source.length) params['source'] = filters.source.join(',');
+  if (filters.channel.length) params['channel'] = filters.channel.join(',');
   for (const key of INSTANT_KEYS) if (filters[key]) params[key] = filters[key];
+  Object.assign(params, figureOf(filters));
   if (filters.sortBy) params['sort'] = filters.sortBy;
   if (filters.sortOrder !== 'desc') params['order'] = filters.sortOrder;
   if (filters.page > 1) params['page'] = String(filters.page);
@@ -103,11 +123,11 @@ export function filtersToParams(filters: ListFilters): Params {
 }
 
 /** The filters a list address holds; unknown values are dropped (a hand-edited or old link
- * still opens a list). */
+ * still opens a list), and so is a figure without the bounds it needs. */
 export function filtersFromParams(params: ParamMap): ListFilters {
   const list = <T extends string>(key: string, known?: readonly T[]): T[] => {
     const values = (params.get(key) ?? '').split(',').map((v) => v.trim()).filter(Boolean) as T[];
-    return known ? values.filter((v) => known.includes(v)) : values;
+    return [...new Set(known ? values.filter((v) => known.includes(v)) : values)];
   };
   const one = <T extends string>(key: string, known: readonly T[], fallback: T): T => {
     const value = params.get(key) as T | null;
@@ -118,6 +138,7 @@ export function filtersFromParams(params: ParamMap): ListFilters {
     return value && !Number.isNaN(Date.parse(value)) ? value : '';
   };
   const page = Number(params.get('page') ?? '1');
+  const figure = figureOf({ figure: one<ReportFigure | ''>('figure', FIGURES, ''), figureFrom: instant('figureFrom'), figureTo: instant('figureTo') });
   return {
     search: (params.get('q') ?? '').trim(),
     status: list('status', STATUSES),
@@ -126,12 +147,16 @@ export function filtersFromParams(params: ParamMap): ListFilters {
     assigned: one('assigned', ASSIGNED, 'anyone'),
     sla: list('sla', SLA_STATES),
     escalated: params.get('escalated') === 'true',
-    agent: (params.get('agent') ?? '').trim(),
+    agent: list('agent'),
     source: list('source', SOURCES),
+    channel: list('channel', CHANNELS),
     createdFrom: instant('createdFrom'),
     createdTo: instant('createdTo'),
     resolvedFrom: instant('resolvedFrom'),
     resolvedTo: instant('resolvedTo'),
+    figure: figure.figure ?? '',
+    figureFrom: figure.figureFrom ?? '',
+    figureTo: figure.figureTo ?? '',
     sortBy: one<SortBy | ''>('sort', SORTS, ''),
     sortOrder: one('order', ['asc', 'desc'] as const, 'desc'),
     page: Number.isInteger(page) && page > 1 ? page : 1,
@@ -160,12 +185,13 @@ export const VIEWS: { name: ViewName; filters: ListFilters }[] = [
   { name: 'recent', filters: { ...DEFAULT_FILTERS, sortBy: 'updatedAt' } },
 ];
 
-/** The filters the list and the map share, as the API's query: `me` is the caller's id. */
+/** The filters the list and the map share, as the API's query: the agents named, else `me` as
+ * the caller's id or `unassigned`. */
 export function sharedQuery(
-  filters: Pick<ListFilters, 'search' | 'status' | 'priority' | 'category' | 'assigned' | 'sla' | 'escalated'> & { agent?: string },
+  filters: Pick<ListFilters, 'search' | 'status' | 'priority' | 'category' | 'assigned' | 'sla' | 'escalated'> & Partial<Pick<ListFilters, 'agent' | 'channel'>>,
   myId: string | null,
-): Pick<TicketQuery, 'search' | 'status' | 'priority' | 'category' | 'assignedAgent' | 'slaState' | 'isEscalated'> {
-  const assignedAgent = filters.agent
+): Pick<TicketQuery, 'search' | 'status' | 'priority' | 'category' | 'assignedAgent' | 'slaState' | 'isEscalated' | 'channel'> {
+  const assignedAgent = filters.agent?.length
     ? filters.agent
     : filters.assigned === 'me'
       ? (myId ?? undefined)
@@ -180,6 +206,7 @@ export function sharedQuery(
     assignedAgent,
     slaState: filters.sla,
     isEscalated: filters.escalated || undefined,
+    channel: filters.channel ?? [],
   };
 }
 
@@ -193,6 +220,7 @@ export function toQuery(filters: ListFilters, myId: string | null): TicketQuery 
     createdTo: filters.createdTo || undefined,
     resolvedFrom: filters.resolvedFrom || undefined,
     resolvedTo: filters.resolvedTo || undefined,
+    ...figureOf(filters),
     sortBy: filters.sortBy,
     sortOrder: filters.sortOrder,
   };

@@ -199,7 +199,7 @@ export class TicketList implements OnInit {
   /** Filters the bar has no control for (the Reports page's links): shown as removable chips. */
   protected readonly hasExtraFilters = computed(() => {
     const f = this.filters();
-    return !!(f.agent || f.source.length || f.createdFrom || f.createdTo || f.resolvedFrom || f.resolvedTo);
+    return !!(f.agent.length || f.channel.length || f.source.length || f.createdFrom || f.createdTo || f.resolvedFrom || f.resolvedTo || f.figure);
   });
 
   // --- selection and bulk actions; the keyboard's cursor -----------------------------------

@@ -23,6 +23,28 @@ describe('tickets list query', () => {
     expect(listParams(toQuery({ ...DEFAULT_FILTERS, sla: [] }, null)).has('slaState')).toBe(false);
   });
 
+  it('sends several agents and channels comma-separated, the agents named over "assigned"', () => {
+    const query = toQuery({ ...DEFAULT_FILTERS, agent: ['ag-1', 'ag-2'], assigned: 'me', channel: ['whatsapp', 'email'] }, 'me-1');
+    const params = listParams(query);
+    expect(params.get('assignedAgent')).toBe('ag-1,ag-2');
+    expect(params.get('channel')).toBe('whatsapp,email');
+    expect(toQuery({ ...DEFAULT_FILTERS, agent: ['ag-1'] }, 'me-1').assignedAgent).toEqual(['ag-1']);
+    expect(listParams(toQuery(DEFAULT_FILTERS, null)).has('channel')).toBe(false);
+  });
+
+  it("sends a report's figure with its period, and nothing of it when there is none", () => {
+    const filters = { ...DEFAULT_FILTERS, figure: 'reopened' as const, figureFrom: '2026-12-01T06:00:00.000Z', figureTo: '2026-12-08T05:59:59.999Z' };
+    const params = listParams(toQuery(filters, null));
+    expect(params.get('figure')).toBe('reopened');
+    expect(params.get('figureFrom')).toBe('2026-12-01T06:00:00.000Z');
+    expect(params.get('figureTo')).toBe('2026-12-08T05:59:59.999Z');
+    const backlog = listParams(toQuery({ ...DEFAULT_FILTERS, figure: 'backlog', figureTo: '2026-12-08T05:59:59.999Z' }, null));
+    expect(backlog.get('figure')).toBe('backlog');
+    expect(backlog.has('figureFrom')).toBe(false);
+    const none = listParams(toQuery(DEFAULT_FILTERS, null));
+    expect(['figure', 'figureFrom', 'figureTo'].some((key) => none.has(key))).toBe(false);
+  });
+
   it('sends several SLA states comma-separated', () => {
     const params = listParams({ page: 1, limit: 20, slaState: ['breached', 'warning'] });
     expect(params.toString()).toBe('page=1&limit=20&slaState=breached,warning');
@@ -65,6 +87,38 @@ describe('tickets list address', () => {
   it('drops values it does not know (an old or hand-edited link still opens a list)', () => {
     const filters = filtersFromParams(convertToParamMap({ status: 'open,bogus', sort: 'nope', assigned: 'x', page: '-2' }));
     expect(filters).toEqual({ ...DEFAULT_FILTERS, status: ['open'] });
+  });
+
+  it("holds several agents, channels and a report's figure, and reads back the same list", () => {
+    const filters = {
+      ...DEFAULT_FILTERS,
+      agent: ['ag-1', 'ag-2'],
+      channel: ['whatsapp', 'email'],
+      figure: 'resolutionBreached' as const,
+      figureFrom: '2026-12-01T00:00:00.000Z',
+      figureTo: '2026-12-07T23:59:59.999Z',
+    };
+    const params = filtersToParams(filters);
+    expect(params).toEqual({
+      agent: 'ag-1,ag-2',
+      channel: 'whatsapp,email',
+      figure: 'resolutionBreached',
+      figureFrom: '2026-12-01T00:00:00.000Z',
+      figureTo: '2026-12-07T23:59:59.999Z',
+    });
+    expect(filtersFromParams(convertToParamMap(params))).toEqual(filters);
+    const backlog = { ...DEFAULT_FILTERS, figure: 'backlog' as const, figureTo: '2026-12-07T23:59:59.999Z' };
+    expect(filtersFromParams(convertToParamMap(filtersToParams(backlog)))).toEqual(backlog);
+  });
+
+  it('drops an unknown channel or figure, and a figure without the period it needs', () => {
+    const at = { figureFrom: '2026-12-01T00:00:00.000Z', figureTo: '2026-12-07T23:59:59.999Z' };
+    expect(filtersFromParams(convertToParamMap({ channel: 'fax,email' })).channel).toEqual(['email']);
+    expect(filtersFromParams(convertToParamMap({ figure: 'sideways', ...at }))).toEqual(DEFAULT_FILTERS);
+    expect(filtersFromParams(convertToParamMap({ figure: 'reopened', figureTo: at.figureTo }))).toEqual(DEFAULT_FILTERS);
+    expect(filtersFromParams(convertToParamMap({ figure: 'created', figureFrom: at.figureFrom, figureTo: 'soon' }))).toEqual(DEFAULT_FILTERS);
+    expect(filtersFromParams(convertToParamMap({ figure: 'created', figureFrom: at.figureTo, figureTo: at.figureFrom }))).toEqual(DEFAULT_FILTERS);
+    expect(filtersFromParams(convertToParamMap({ figureFrom: at.figureFrom, figureTo: at.figureTo }))).toEqual(DEFAULT_FILTERS);
   });
 
   it('sends several statuses to the API comma-separated', () => {

@@ -4,6 +4,7 @@ import { Observable, map } from 'rxjs';
 
 import { Answer, Body } from '../core/api';
 import { Priority, SlaState, Ticket, TicketPage, TicketStats, TicketStatus } from '../core/models';
+import { ReportFigure } from './report-figure';
 
 export type SortBy = 'createdAt' | 'updatedAt' | 'priority' | 'status' | 'ticketId' | 'relevance' | 'slaDue';
 
@@ -14,8 +15,9 @@ export interface TicketQuery {
   status?: TicketStatus | TicketStatus[] | '';
   priority?: Priority | Priority[] | '';
   category?: string | string[];
-  /** An agent id, or `unassigned` (issue 11's filter value). */
-  assignedAgent?: string;
+  /** An agent id, or `unassigned` (issue 11's filter value); several (sent comma-separated):
+   * any of them. */
+  assignedAgent?: string | string[];
   customerId?: string;
   conversationId?: string;
   /** One SLA state or several (sent comma-separated: `breached,warning`). */
@@ -24,6 +26,12 @@ export interface TicketQuery {
   isEscalated?: boolean;
   /** Ticket sources (sent comma-separated). */
   source?: string[];
+  /** Channels of the conversations the tickets were reported in (sent comma-separated). */
+  channel?: string[];
+  /** The tickets behind a report's figure within `figureFrom`..`figureTo` (inclusive). */
+  figure?: ReportFigure;
+  figureFrom?: string;
+  figureTo?: string;
   /** Inclusive bounds of the creation and resolution times (ISO 8601). */
   createdFrom?: string;
   createdTo?: string;
