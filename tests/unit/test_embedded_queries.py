@@ -574,3 +574,28 @@ async def test_a_remembered_search_holds_across_writes_to_other_indexes_and_foll
     assert await c.count_documents(both) == 1_500
     page = await c.find(both).sort([("at", DESCENDING), ("_id", DESCENDING)]).limit(3).to_list(None)
     assert [d["_id"] for d in page] == [2999, 2997, 2995]
+
+
+async def test_a_search_asked_again_stays_remembered_among_queries_asked_once() -> None:
+    """Queries that name the time now (due clocks, sweeps) are new each time: they push out
+    the least recently asked, never the search asked between them."""
+    c = EmbeddedDatabase(Engine().database("recent"))["c"]
+    await c.create_indexes([IndexModel([("terms", ASCENDING)]), IndexModel([("due", ASCENDING)])])
+    for n in range(2_500):
+        await c.insert_one({"_id": n, "terms": ["poste", "apagada", f"w{n % 5}"], "due": n})
+    words = next(i for i in c._c.indexes.values() if i.spec.keys[0][0] == "terms")
+    reads = 0
+    real = words.stored
+
+    def counted(*args: Any) -> set[bytes]:
+        nonlocal reads
+        reads += 1
+        return real(*args)
+
+    words.stored = counted  # type: ignore[method-assign]
+    both = {"terms": {"$all": ["poste", "apagada"]}}
+    assert await c.count_documents(both) == 2_500 and reads == 2
+    for now in range(100):
+        await c.find({"due": {"$lte": now}}).limit(1).to_list(None)
+        assert await c.count_documents(both) == 2_500
+    assert reads == 2

@@ -15,6 +15,7 @@ import itertools
 import json
 import re
 import struct
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -107,8 +108,9 @@ class Collection:
         self._docs = env.open_db(f"d:{name}".encode(), create=self._create)
         self._order = env.open_db(f"n:{name}".encode(), create=self._create)
         self._generation = 0
-        """Bumped by every change: cached candidate sets are valid within one generation."""
-        self._cached: dict[bytes, tuple[tuple[int, ...], set[bytes]]] = {}
+        """Bumped by every change: a remembered candidate set of an `_id` query holds within one
+        generation (the others follow the versions of the indexes they read)."""
+        self._cached: OrderedDict[bytes, tuple[tuple[int, ...], set[bytes]]] = OrderedDict()
         self.indexes: dict[str, Index] = {}
         self._listed = state is not None
         """The catalog names this collection (its first write puts it there)."""
@@ -571,13 +573,17 @@ class Collection:
             key = b""
         cached = self._cached.get(key)
         if key and cached is not None and cached[0] == stamp:
+            self._cached.move_to_end(key)
             return cached[1]
         sets = sorted((part() for part in parts), key=len)
         found = sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
         if key:
-            if len(self._cached) >= CACHED_QUERIES:
-                self._cached.clear()
+            # The least recently asked goes: queries naming the time now (due clocks, sweeps)
+            # are new every time and must not push out the searches asked again and again.
             self._cached[key] = (stamp, found)
+            self._cached.move_to_end(key)
+            while len(self._cached) > CACHED_QUERIES:
+                self._cached.popitem(last=False)
         return found
 
     def _covering(
