@@ -137,8 +137,10 @@ class FigureTickets:
         if req.figure is None:
             return await self._facts.ids(where)
         start, end = period_of(req)
-        if req.figure == "created":
-            return await self._facts.ids(facts_query("created", start, end, where))
+        if req.figure == "created":  # the tickets' own creation range (`list_filter`)
+            return (
+                await self._facts.ids(facts_query("created", start, end, where)) if where else None
+            )
         found = await self._facts.read(facts_query(req.figure, start, end, where), FIELDS)
         return [fact["_id"] for fact in found if counts_in(fact, req.figure, start, end)]
 

@@ -155,6 +155,14 @@ def _not_found(ticket_id: str) -> NotFound:
     return NotFound(f"Ticket '{ticket_id}' not found", context={"ticketId": ticket_id})
 
 
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
 Narrowing = Callable[[t.ListTickets], Awaitable[Sequence[str] | None]]
 """The tickets a list is narrowed to by what the tickets don't hold (a report's figure, the
 channel); None: not narrowed."""
@@ -170,7 +178,9 @@ async def unnarrowed(req: t.ListTickets) -> Sequence[str] | None:
 def list_filter(
     req: t.ListTickets, asked: search.Query, ids: Sequence[str] | None = None
 ) -> TicketFilter:
-    """The store's filter for the list's (and the export's) query."""
+    """The store's filter for the list's (and the export's) query. The tickets created in a
+    report's period are a range of the tickets' own creation index."""
+    created = req.figure == "created"
     return TicketFilter(
         ids=ids,
         status=req.status,
@@ -182,8 +192,8 @@ def list_filter(
         conversation_id=req.conversation_id,
         tag=req.tag,
         is_escalated=req.is_escalated,
-        created_from=req.created_from,
-        created_to=req.created_to,
+        created_from=_later(req.created_from, req.figure_from if created else None),
+        created_to=_earlier(req.created_to, req.figure_to if created else None),
         updated_since=req.updated_since,
         sla_state=req.sla_state,
         source=req.source,
