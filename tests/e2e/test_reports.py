@@ -6,21 +6,28 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
 from tests.support.desk import Desk, new_customer, new_ticket
 
 
-async def test_an_admin_reads_a_report_as_json_and_as_csv(
-    desk: Desk, admin_api: httpx.AsyncClient
-) -> None:
+async def resolved_ticket(desk: Desk, priority: str) -> dict[str, Any]:
+    """A ticket the desk's agent filed for itself and resolved, today."""
     customer = await new_customer(desk.api)
-    ticket = await new_ticket(desk.api, customer["id"], priority="urgent", assignToSelf=True)
+    ticket = await new_ticket(desk.api, customer["id"], priority=priority, assignToSelf=True)
     r = await desk.api.post(
         f"/tickets/{ticket['ticketId']}/resolve", json={"resolutionNotes": "ok"}
     )
     assert r.status_code == 200, r.text
+    return ticket
+
+
+async def test_an_admin_reads_a_report_as_json_and_as_csv(
+    desk: Desk, admin_api: httpx.AsyncClient
+) -> None:
+    await resolved_ticket(desk, "urgent")
     today = datetime.now(UTC).date().isoformat()
     period = {"from": today, "to": today, "timeZone": "UTC", "priority": "urgent"}
 
@@ -48,12 +55,7 @@ async def test_an_admin_reads_a_report_as_json_and_as_csv(
 async def test_a_reports_figure_opens_the_list_of_its_tickets_over_http(
     desk: Desk, admin_api: httpx.AsyncClient
 ) -> None:
-    customer = await new_customer(desk.api)
-    ticket = await new_ticket(desk.api, customer["id"], priority="low", assignToSelf=True)
-    r = await desk.api.post(
-        f"/tickets/{ticket['ticketId']}/resolve", json={"resolutionNotes": "ok"}
-    )
-    assert r.status_code == 200, r.text
+    ticket = await resolved_ticket(desk, "low")
     today = datetime.now(UTC).date().isoformat()
     period = {"from": today, "to": today, "timeZone": "UTC", "agent": [desk.id, "nobody-else"]}
     r = await admin_api.get("/reports/volume", params=period)
@@ -63,7 +65,8 @@ async def test_a_reports_figure_opens_the_list_of_its_tickets_over_http(
     day = {"figureFrom": f"{today}T00:00:00Z", "figureTo": f"{today}T23:59:59.999Z"}
     agents = f"{desk.id},nobody-else"
     for figure, counted in (("created", totals["created"]), ("resolved", totals["resolved"])):
-        params = {"figure": figure, **day, "assignedAgent": agents, "limit": 100}
+        params: dict[str, str | int] = {"figure": figure, **day, "assignedAgent": agents}
+        params["limit"] = 100
         r = await admin_api.get("/tickets", params=params)
         assert r.status_code == 200, r.text
         listed = r.json()
