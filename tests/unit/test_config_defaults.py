@@ -16,7 +16,7 @@ from config_service.domain.defaults import (
 )
 from config_service.domain.instructions import DEFAULT_TEMPLATE
 from config_service.settings import Settings
-from uts_shared.contracts.config import MapTiles, SettingKey
+from uts_shared.contracts.config import CustomerUpdate, MapTiles, SatisfactionSurvey, SettingKey
 
 K = SettingKey
 
@@ -266,3 +266,17 @@ def test_map_tile_urls_are_checked_by_the_pattern_the_document_states(url: str) 
         accepted = False
     assert accepted == bool(re.search(pattern, url))
     assert accepted == (url.count("{") == 3 and "\u001e" not in url and "ftp" not in url)
+
+
+@pytest.mark.parametrize("template", ["\n", "   ", "\t\u3000", "¿Cómo te fue con {ticketId}?"])
+def test_message_templates_are_refused_blank_as_the_document_states(template: str) -> None:
+    """A blank template (whitespace only) is refused by the model and by the document's
+    pattern alike: the document calls nothing valid that the server refuses."""
+    for model in (SatisfactionSurvey, CustomerUpdate):
+        pattern = model.model_json_schema()["properties"]["template"]["pattern"]
+        try:
+            model(template=template)
+            accepted = True
+        except ValidationError:
+            accepted = False
+        assert accepted == bool(re.search(pattern, template)) == bool(template.strip())

@@ -191,9 +191,7 @@ yet (LUXFREE's)."""
 UPDATE_VARIABLES = ("ticketSingular", "ticketPlural", "ticketId", "subject", "agentNoun")
 """What a customer update's template may say in braces (`{ticketId}`); anything else stays as
 written."""
-UpdateTemplate = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1_000)
-]
+UpdateTemplate = Annotated[str, stripped(1, 1_000)]
 
 
 class CustomerUpdate(WireModel):
