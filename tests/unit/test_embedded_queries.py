@@ -593,3 +593,79 @@ async def test_a_search_asked_again_stays_remembered_among_queries_asked_once() 
         await c.find({"due": {"$lte": now}}).limit(1).to_list(None)
         assert await c.count_documents(both) == 2_500
     assert reads[0] == 2
+
+
+def decodings(c: Any) -> list[int]:
+    """How many times the engine decodes a stored record (one count, kept up to date)."""
+    calls = [0]
+    real = c._c._decode
+
+    def counted(*args: Any) -> Any:
+        calls[0] += 1
+        return real(*args)
+
+    c._c._decode = counted
+    return calls
+
+
+async def test_a_document_read_again_unchanged_is_not_decoded_again() -> None:
+    """A page read twice is decoded twice; from then on its documents are copies of what was
+    kept, each caller's own to change."""
+    c = EmbeddedDatabase(Engine().database("kept"))["c"]
+    await c.create_indexes([IndexModel([("status", ASCENDING)])])
+    for n in range(50):
+        await c.insert_one({"_id": n, "status": "open", "sla": {"due": T0}, "tags": [["a"]]})
+    decoded = decodings(c)
+    for _ in range(5):
+        page = await c.find({"status": "open"}).sort("_id", ASCENDING).limit(20).to_list(None)
+        assert [d["_id"] for d in page] == list(range(20))
+        page[0]["sla"]["due"] = None
+        page[0]["tags"][0].append("b")
+        page[1]["status"] = "changed"
+    assert decoded[0] == 40
+    again = await c.find_one({"_id": 0})
+    assert again == {"_id": 0, "status": "open", "sla": {"due": T0}, "tags": [["a"]]}
+    assert (await c.find_one({"_id": 1}))["status"] == "open" and decoded[0] == 40
+
+
+async def test_a_kept_document_follows_every_write_to_it() -> None:
+    """What is kept decoded is checked against the stored record on every read: an update, a
+    write refused halfway, a delete and a new document under the same `_id` all show."""
+    c = EmbeddedDatabase(Engine().database("follows"))["c"]
+    await c.create_indexes([IndexModel([("ref", ASCENDING)], unique=True)])
+    await c.insert_one({"_id": 1, "ref": 1, "n": 0})
+    await c.insert_one({"_id": 2, "ref": 2, "n": 0})
+    for n in range(1, 4):
+        await c.update_one({"_id": 1}, {"$inc": {"n": 1}})
+        assert (await c.find_one({"_id": 1}))["n"] == n
+        assert (await c.find_one({"_id": 1}))["n"] == n
+    with pytest.raises(pymongo.errors.DuplicateKeyError):
+        await c.update_many({}, {"$set": {"ref": 7, "n": 9}})
+    assert [d["n"] for d in await c.find({}).sort("_id", ASCENDING).to_list(None)] == [3, 0]
+    await c.delete_one({"_id": 1})
+    assert await c.find_one({"_id": 1}) is None
+    await c.insert_one({"_id": 1, "ref": 1, "n": 0})
+    assert (await c.find_one({"_id": 1}))["n"] == 0
+
+
+async def test_a_document_holding_mutable_values_other_than_documents_is_never_kept() -> None:
+    """A regular expression is an object its reader may change: such a document is decoded
+    fresh on every read."""
+    c = EmbeddedDatabase(Engine().database("regex"))["c"]
+    await c.insert_one({"_id": 1, "pattern": Regex("^poste", "i")})
+    decoded = decodings(c)
+    for _ in range(4):
+        found = await c.find_one({"_id": 1})
+        assert found["pattern"].flags == re.IGNORECASE
+        found["pattern"].flags = 0
+    assert decoded[0] == 4
+
+
+async def test_dates_come_back_as_a_tz_aware_client_decodes_them() -> None:
+    """`AsyncMongoClient(tz_aware=True)` answers dates in `bson.tz_util.utc`."""
+    from bson.tz_util import utc
+
+    c = EmbeddedDatabase(Engine().database("dates"))["c"]
+    await c.insert_one({"_id": 1, "at": datetime(2026, 1, 1, 12, tzinfo=UTC)})
+    found = await c.find_one({"_id": 1})
+    assert found["at"] == T0 + timedelta(hours=12) and found["at"].tzinfo is utc

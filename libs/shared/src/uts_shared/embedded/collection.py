@@ -3,7 +3,8 @@
 Every call runs to completion on the caller's thread (the services' event loop). A write is one
 LMDB write transaction (the document, its natural-order entry and its index entries), so it is
 atomic, as a single-document write is on a server; a read runs in one read transaction.
-Documents are decoded from LMDB's pages when read (fresh objects each time), never kept.
+Documents are decoded from LMDB's pages when read, fresh objects for each caller; those read
+often are kept decoded while their stored bytes stay the same (`decoded.py`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bson.regex import Regex
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from uts_shared.embedded import keys
+from uts_shared.embedded.decoded import DecodedDocuments
 from uts_shared.embedded.indexes import WIDTH_CAP, Index, IndexSpec, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
 from uts_shared.embedded.storage import DamagedDocument, WriteFailed, pack, seq_of, unpack
@@ -111,6 +113,9 @@ class Collection:
         """Bumped by every change: a remembered candidate set of an `_id` query holds within one
         generation (the others follow the versions of the indexes they read)."""
         self._cached: OrderedDict[bytes, tuple[tuple[int, ...], set[bytes]]] = OrderedDict()
+        self._decoded = DecodedDocuments()
+        self._write_txn: lmdb.Transaction | None = None
+        """The write under way: what it reads is its own (decoded fresh, never kept)."""
         self.indexes: dict[str, Index] = {}
         self._listed = state is not None
         """The catalog names this collection (its first write puts it there)."""
@@ -146,6 +151,7 @@ class Collection:
         listed = self._listed
         try:
             with self._env.begin(write=True) as txn:
+                self._write_txn = txn
                 yield txn
         except BaseException as failed:
             self._changed(lost=True)
@@ -157,6 +163,7 @@ class Collection:
                 f"({failed}); nothing of this write was kept"
             ) from failed
         finally:
+            self._write_txn = None
             # What was remembered inside the transaction saw its writes, kept or not.
             self._changed()
         self._database.unchanged_since_clean_stop = False
@@ -185,6 +192,11 @@ class Collection:
         raw = cast(bytes | None, txn.get(key, db=self._docs))
         if raw is None:
             return None
+        if txn is self._write_txn:
+            return self._decode(key, raw)
+        return seq_of(raw), self._decoded.read(key, raw, lambda: self._decode(key, raw)[1])
+
+    def _decode(self, key: bytes, raw: bytes) -> tuple[int, Document]:
         unpacked = unpack(key, raw)
         if unpacked is None:
             raise DamagedDocument(self.name, _readable_id(key, raw))

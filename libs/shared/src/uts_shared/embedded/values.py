@@ -17,7 +17,9 @@ from bson import ObjectId
 from bson.codec_options import CodecOptions
 
 UTC: Final = dt.UTC
-CODEC: Final[CodecOptions[dict[str, Any]]] = CodecOptions(tz_aware=True, tzinfo=UTC)
+CODEC: Final[CodecOptions[dict[str, Any]]] = CodecOptions(tz_aware=True)
+"""What `AsyncMongoClient(tz_aware=True)` decodes with: dates come back aware, in
+`bson.tz_util.utc`, as a server's answers do (and without converting each one again)."""
 
 
 class _Missing:
