@@ -3,8 +3,9 @@
 A service subclasses `ServiceHost`, builds its parts in `__init__` after `super().__init__`,
 and fills in the hooks it needs:
 
-- `prepare()`: after the broker connected and the topology is declared, before any consumer
-  runs (indexes, seeding, recounts);
+- `prepare()`: after the broker connected, the topology is declared and the consumers started,
+  before any message but a reply is handled (indexes, seeding, recounts; it may call other
+  services: their replies come in, every other message waits until it is done);
 - `started()`: once consuming (background tasks, reconnect hooks);
 - `stopping()`: before the broker stops (background tasks);
 - `closed()`: after it stopped (clients of other systems).
@@ -26,10 +27,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
+from faststream import BaseMiddleware
+from faststream.message import StreamMessage
+
 from uts_shared import runtime
 from uts_shared.clock import Clock, SystemClock
 from uts_shared.contracts.base import HealthStatus
-from uts_shared.handled import HandledLog
+from uts_shared.handled import REPLY_QUEUES, HandledLog
 from uts_shared.logs import configure_logging
 from uts_shared.messaging import declare_topology, make_broker
 from uts_shared.mongo import describe_store, open_database
@@ -41,6 +45,21 @@ from uts_shared.tracing import configure_tracing
 log = logging.getLogger(__name__)
 
 S = TypeVar("S", bound=ServiceSettings)
+
+
+def held_until(prepared: asyncio.Event) -> type[BaseMiddleware]:
+    """A middleware holding every message but replies (unacknowledged, so a process that dies
+    meanwhile leaves them to the broker) until `prepared` is set."""
+
+    class HeldUntilPrepared(BaseMiddleware):
+        async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+            if not prepared.is_set():
+                routing_key = getattr(msg.raw_message, "routing_key", None) or ""
+                if not routing_key.startswith(REPLY_QUEUES):
+                    await prepared.wait()
+            return await call_next(msg)
+
+    return HeldUntilPrepared
 
 
 class ServiceHost:
@@ -81,10 +100,12 @@ class ServiceHost:
             metrics_name=self.service,
             queue_type=settings.rabbitmq_queue_type,
         )
+        self._prepared = asyncio.Event()
+        self.broker.add_middleware(held_until(self._prepared))
         self.broker.add_middleware(HandledLog)  # at DEBUG: a line per message handled
 
     async def prepare(self) -> None:
-        """Before any consumer runs."""
+        """Before any message but a reply is handled."""
 
     async def started(self) -> None:
         """Once consuming."""
@@ -117,8 +138,10 @@ class ServiceHost:
         )
         await self.broker.connect()
         await declare_topology(self.broker)
-        await self.prepare()
+        # Consuming before preparing: what `prepare` asks of other services is answered.
         await self.broker.start()
+        await self.prepare()
+        self._prepared.set()
         await self.started()
         self._serving = True
         log.info("%s %s started", self.service, self.instance)
