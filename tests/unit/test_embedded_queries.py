@@ -669,3 +669,36 @@ async def test_dates_come_back_as_a_tz_aware_client_decodes_them() -> None:
     await c.insert_one({"_id": 1, "at": datetime(2026, 1, 1, 12, tzinfo=UTC)})
     found = await c.find_one({"_id": 1})
     assert found["at"] == T0 + timedelta(hours=12) and found["at"].tzinfo is utc
+
+
+async def test_a_page_of_a_search_walks_its_word_not_the_newest_documents_of_all() -> None:
+    """Two words each in more documents than the planner counts exactly, and a thousand newer
+    documents holding neither: the page walks the entries of one of its words, newest first,
+    not the whole collection's newest ones (which would step over the thousand first)."""
+    c = EmbeddedDatabase(Engine().database("walks"))["c"]
+    await c.create_indexes(
+        [
+            IndexModel([("at", DESCENDING), ("_id", DESCENDING)]),
+            IndexModel([("terms", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)]),
+        ]
+    )
+    for n in range(3_000):
+        await c.insert_one({"_id": n, "terms": ["poste", "apagada", f"w{n % 7}"], "at": n})
+    for n in range(3_000, 4_000):
+        await c.insert_one({"_id": n, "terms": ["luminaria"], "at": n})
+    walked = [0]
+    for index in c._c.indexes.values():
+        real = index._walk_bytes
+
+        def counted(*args: Any, real: Any = real) -> Any:
+            for key in real(*args):
+                walked[0] += 1
+                yield key
+
+        index._walk_bytes = counted
+    both = {"terms": {"$all": ["poste", "apagada"]}}
+    page = (
+        await c.find(both).sort([("at", DESCENDING), ("_id", DESCENDING)]).limit(20).to_list(None)
+    )
+    assert [d["_id"] for d in page] == list(range(2_999, 2_979, -1))
+    assert walked[0] <= 21

@@ -440,7 +440,8 @@ class Collection:
         self, txn: lmdb.Transaction, plan: _Plan, sort: Sort, size: int, wanted: int | None
     ) -> Iterable[bytes] | None:
         """An index walk in `sort` order when it is cheaper than sorting the candidates."""
-        best: tuple[float, Index, tuple[Any, ...], bool] | None = None
+        best: tuple[float, int, Index, tuple[Any, ...], bool] | None = None
+        documents = self.size(txn)
         for index in self.indexes.values():
             if index.spec.sparse:  # it lacks the documents without its fields: they sort too
                 continue
@@ -451,14 +452,21 @@ class Collection:
                 if forward is None:
                     continue
                 span = index.width(txn, prefix[:used])
+                if used:
+                    # Pinned values hold one entry per document at most (an array field left
+                    # unpinned can't serve a sort): past the counting cap, the width of a
+                    # multikey index is no measure of the span.
+                    span = min(span, documents)
                 steps = span if wanted is None else min(span, wanted * span / max(size, 1))
                 cost = steps * WALK_STEP_COST
-                if best is None or cost < best[0]:
-                    best = (cost, index, tuple(prefix[:used]), forward)
+                # At equal cost the longer pinned prefix: its entries are a subsequence of the
+                # shorter one's holding every candidate, so it never walks further.
+                if best is None or (cost, -used) < (best[0], best[1]):
+                    best = (cost, -used, index, tuple(prefix[:used]), forward)
                 break
         if best is None or best[0] > size:
             return None
-        _, index, prefix_values, forward = best
+        _, _, index, prefix_values, forward = best
         return index.walk(txn, prefix_values, forward)
 
     @staticmethod
