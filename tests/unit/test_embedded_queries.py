@@ -686,6 +686,16 @@ async def test_a_page_of_a_search_walks_its_word_not_the_newest_documents_of_all
         await c.insert_one({"_id": n, "terms": ["poste", "apagada", f"w{n % 7}"], "at": n})
     for n in range(3_000, 4_000):
         await c.insert_one({"_id": n, "terms": ["luminaria"], "at": n})
+    walked = walked_entries(c)
+    both = {"terms": {"$all": ["poste", "apagada"]}}
+    newest = [("at", DESCENDING), ("_id", DESCENDING)]
+    page = await c.find(both).sort(newest).limit(20).to_list(None)
+    assert [d["_id"] for d in page] == list(range(2_999, 2_979, -1))
+    assert walked[0] <= 21
+
+
+def walked_entries(c: Any) -> list[int]:
+    """How many index entries the engine's walks yield (one count, kept up to date)."""
     walked = [0]
     for index in c._c.indexes.values():
         real = index._walk_bytes
@@ -696,9 +706,23 @@ async def test_a_page_of_a_search_walks_its_word_not_the_newest_documents_of_all
                 yield key
 
         index._walk_bytes = counted
-    both = {"terms": {"$all": ["poste", "apagada"]}}
-    page = (
-        await c.find(both).sort([("at", DESCENDING), ("_id", DESCENDING)]).limit(20).to_list(None)
+    return walked
+
+
+async def test_a_page_of_a_search_of_common_words_walks_the_rarest_one() -> None:
+    """Both words in more documents than the planner counts exactly: the page walks the one
+    in fewer documents (counted when their sets were intersected), whichever is named first."""
+    c = EmbeddedDatabase(Engine().database("rarest"))["c"]
+    await c.create_indexes(
+        [IndexModel([("terms", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)])]
     )
-    assert [d["_id"] for d in page] == list(range(2_999, 2_979, -1))
+    for n in range(6_000):
+        terms = ["poste", "apagada"] if n % 3 == 0 else ["poste"]
+        await c.insert_one({"_id": n, "terms": terms, "at": n})
+    walked = walked_entries(c)
+    both = {"terms": {"$all": ["poste", "apagada"]}}
+    assert await c.count_documents(both) == 2_000
+    newest = [("at", DESCENDING), ("_id", DESCENDING)]
+    page = await c.find(both).sort(newest).limit(20).to_list(None)
+    assert [d["_id"] for d in page] == list(range(5_997, 5_937, -3))
     assert walked[0] <= 21

@@ -14,6 +14,7 @@ import functools
 import heapq
 import itertools
 import json
+import math
 import re
 import struct
 from collections import OrderedDict
@@ -478,7 +479,13 @@ class Collection:
             if path in plan.pinned:
                 prefix.append(plan.pinned[path])
             elif path in plan.every:
-                prefix.append(min(plan.every[path], key=lambda v: index.width(txn, [*prefix, v])))
+                # The rarest value; past the counting cap, by the exact counts an intersection
+                # of them left behind.
+                def rarity(v: Any) -> tuple[int, float]:
+                    known = index.known([*prefix, v])
+                    return index.width(txn, [*prefix, v]), math.inf if known is None else known
+
+                prefix.append(min(plan.every[path], key=rarity))
             else:
                 break
         return prefix

@@ -349,7 +349,13 @@ class Index:
             elif cursor.set_range(start):
                 before_end = functools.partial(operator.gt, (end,))  # (key, value) < (end,)
                 found.update(map(_STORED, itertools.takewhile(before_end, cursor.iternext())))
+                if len(values) == 1:  # one entry per id under one value: its exact count
+                    self._remember((start, 0), len(found))
         return found
+
+    def known(self, prefix: Sequence[Any]) -> int | None:
+        """How many entries start with `prefix`, when counted exactly since the last change."""
+        return self._tallies.get((self.prefix(prefix), 0))
 
     def ids(self, stored: Iterable[bytes]) -> set[bytes]:
         """The ids of what entries store (inverted back when the index's `_id` descends)."""
