@@ -139,6 +139,7 @@ class ServiceHost:
         await self.broker.connect()
         await declare_topology(self.broker)
         # Consuming before preparing: what `prepare` asks of other services is answered.
+        self._prepared.clear()
         await self.broker.start()
         await self.prepare()
         self._prepared.set()
