@@ -628,6 +628,48 @@ async def test_a_document_read_again_unchanged_is_not_decoded_again() -> None:
     assert (await c.find_one({"_id": 1}))["status"] == "open" and decoded[0] == 40
 
 
+async def test_a_projection_of_a_kept_document_copies_only_its_fields(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A projected read of a document kept decoded copies the fields it names (a large field
+    left out is never copied), and what it hands out is still the caller's own to change."""
+    from uts_shared.embedded import decoded as kept
+
+    c = EmbeddedDatabase(Engine().database("projected"))["c"]
+    await c.create_indexes([IndexModel([("status", ASCENDING)])])
+    big = [[n] for n in range(100)]
+    for n in range(3):
+        await c.insert_one({"_id": n, "status": "open", "tags": [["a"]], "big": big})
+    for _ in range(2):
+        await c.find({"status": "open"}).to_list(None)
+    copies = [0]
+    real = kept._copy
+
+    def counted(value: Any) -> Any:
+        copies[0] += 1
+        return real(value)
+
+    monkeypatch.setattr(kept, "_copy", counted)
+    decoded = decodings(c)
+    for _ in range(3):
+        page = await c.find({"status": "open"}, {"tags": 1}).sort("_id", ASCENDING).to_list(None)
+        assert page == [{"_id": n, "tags": [["a"]]} for n in range(3)]
+        page[0]["tags"][0].append("b")
+        one = await c.find_one({"_id": 1}, {"big": 0})
+        assert one == {"_id": 1, "status": "open", "tags": [["a"]]}
+        one["tags"].append("c")
+        assert await c.count_documents({"status": "open", "tags": ["a"]}) == 3
+    assert decoded[0] == 0
+    assert copies[0] == 3 * (3 * 2 + 2)  # each tags array and the one array in it
+    monkeypatch.undo()
+    assert await c.find_one({"_id": 0}) == {
+        "_id": 0,
+        "status": "open",
+        "tags": [["a"]],
+        "big": big,
+    }
+
+
 async def test_a_kept_document_follows_every_write_to_it() -> None:
     """What is kept decoded is checked against the stored record on every read: an update, a
     write refused halfway, a delete and a new document under the same `_id` all show."""

@@ -30,10 +30,6 @@ def _clone(value: Any) -> Any:
     return value
 
 
-def _own(doc: Document) -> Document:
-    return doc
-
-
 def refuse(call: str, options: Mapping[str, Any]) -> None:
     """Options the engine does not implement are refused by name, never ignored (None is
     PyMongo's own default for each of them: the answer is the same without it)."""
@@ -45,12 +41,12 @@ def refuse(call: str, options: Mapping[str, Any]) -> None:
 
 
 def _projector(projection: Any) -> Any:
-    """A function giving a document's projection (documents are decoded from LMDB for each
-    read: already the caller's own, nothing to copy)."""
+    """A function giving a document's projection as a new dict (the collection copies the
+    arrays and embedded documents it keeps); None: the whole document."""
     if not isinstance(projection, Mapping) and projection is not None:
         projection = dict.fromkeys(projection, 1)
     if not projection:
-        return _own
+        return None
     for name, value in projection.items():
         if "." in name:
             raise NotImplementedError(f"embedded engine: dotted projection {name} is not supported")
@@ -183,8 +179,10 @@ class EmbeddedCollection:
     ) -> Document | None:
         refuse("find_one", options)
         query = filter if isinstance(filter, Mapping) or filter is None else {"_id": filter}
-        found = self._c.find(query, sort=_sort(sort) if sort else None, limit=1)
-        return _projector(projection)(found[0]) if found else None
+        found = self._c.find(
+            query, sort=_sort(sort) if sort else None, limit=1, project=_projector(projection)
+        )
+        return found[0] if found else None
 
     def find(
         self,
@@ -314,7 +312,8 @@ class EmbeddedCollection:
         self, before: Document | None, after: Document | None, projection: Any, which: bool
     ) -> Document | None:
         chosen = after if which == ReturnDocument.AFTER else before
-        return None if chosen is None else _projector(projection)(chosen)
+        project = _projector(projection)
+        return chosen if chosen is None or project is None else project(chosen)
 
     async def find_one_and_delete(
         self,
@@ -325,7 +324,8 @@ class EmbeddedCollection:
     ) -> Document | None:
         refuse("find_one_and_delete", options)
         removed = self._c.delete(filter, multi=False, sort=_sort(sort) if sort else None)
-        return _projector(projection)(removed[0]) if removed else None
+        project = _projector(projection)
+        return None if not removed else removed[0] if project is None else project(removed[0])
 
     async def delete_one(self, filter: Mapping[str, Any], **options: Any) -> DeleteResult:
         refuse("delete_one", options)

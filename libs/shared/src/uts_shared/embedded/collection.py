@@ -30,7 +30,7 @@ from bson.regex import Regex
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from uts_shared.embedded import keys
-from uts_shared.embedded.decoded import DecodedDocuments
+from uts_shared.embedded.decoded import DecodedDocuments, owned
 from uts_shared.embedded.indexes import WIDTH_CAP, Index, IndexSpec, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
 from uts_shared.embedded.storage import DamagedDocument, WriteFailed, pack, seq_of, unpack
@@ -189,13 +189,18 @@ class Collection:
 
     # --- documents ----------------------------------------------------------------------------
 
-    def _record(self, txn: lmdb.Transaction, key: bytes) -> tuple[int, Document] | None:
+    def _record(
+        self, txn: lmdb.Transaction, key: bytes, shared: bool = False
+    ) -> tuple[int, Document] | None:
+        """The record under `key`: its sequence and document; with `shared`, the document may
+        be the kept decoded one (read it, copy what is handed out)."""
         raw = cast(bytes | None, txn.get(key, db=self._docs))
         if raw is None:
             return None
         if txn is self._write_txn:
             return self._decode(key, raw)
-        return seq_of(raw), self._decoded.read(key, raw, lambda: self._decode(key, raw)[1])
+        decode = lambda: self._decode(key, raw)[1]  # noqa: E731
+        return seq_of(raw), self._decoded.read(key, raw, decode, shared=shared)
 
     def _decode(self, key: bytes, raw: bytes) -> tuple[int, Document]:
         unpacked = unpack(key, raw)
@@ -206,8 +211,13 @@ class Collection:
         except bson.errors.InvalidBSON:
             raise DamagedDocument(self.name, _readable_id(key, raw)) from None
 
-    def _load(self, txn: lmdb.Transaction, key: bytes) -> Document:
-        found = self._record(txn, key)
+    def _handed(self, doc: Document, project: Callable[[Document], Document]) -> Document:
+        """`doc`'s projection, the caller's own (a kept document's fields copied)."""
+        projected = project(doc)
+        return owned(projected) if self._decoded.holds(doc) else projected
+
+    def _load(self, txn: lmdb.Transaction, key: bytes, shared: bool = False) -> Document:
+        found = self._record(txn, key, shared)
         if found is None:
             raise KeyError(key)
         return found[1]
@@ -351,25 +361,27 @@ class Collection:
         txn: lmdb.Transaction | None = None,
         project: Callable[[Document], Document] | None = None,
     ) -> list[Document]:
-        """The matching documents (freshly decoded: callers may keep them), each passed
-        through `project` as it is read when given."""
+        """The matching documents (the caller's own: new dicts and lists), each passed through
+        `project` as it is read when given (a new dict of the document's fields: only those
+        are copied from a document kept decoded)."""
         query = query or {}
+        shared = project is not None
         with self._reading(txn) as t:
             if len(query) == 1 and "_id" in query and _scalar(query["_id"]):
                 # One document by its `_id`: what most calls ask; no plan needed.
-                found = self._record(t, id_key(normalise(query["_id"])))
+                found = self._record(t, id_key(normalise(query["_id"])), shared)
                 one = [] if found is None or skip > 0 or limit < 0 else [found[1]]
-                return one if project is None else [project(d) for d in one]
+                return one if project is None else [self._handed(d, project) for d in one]
             plan = self._plan(t, query, sort)
             match = _NO_CHECK if plan.exact else compile_filter(query)
             wanted = None if limit <= 0 else skip + limit
             ordered = (
-                self._ordered(t, plan, match, sort, wanted)
+                self._ordered(t, plan, match, sort, wanted, shared=shared)
                 if sort
-                else self._natural(t, plan, match)
+                else self._natural(t, plan, match, shared)
             )
             page = itertools.islice(ordered, skip, wanted)
-            documents = list(page) if project is None else [project(d) for d in page]
+            documents = list(page) if project is None else [self._handed(d, project) for d in page]
             if plan.scanned >= RELEASE_AFTER:
                 self._database.environment.release()
             return documents
@@ -383,15 +395,17 @@ class Collection:
             if plan.exact:
                 return self.size(txn) if plan.candidates is None else len(plan.candidates)
             match = compile_filter(query)
-            return sum(1 for _ in self._natural(txn, plan, match))
+            return sum(1 for _ in self._natural(txn, plan, match, shared=True))
 
-    def _natural(self, txn: lmdb.Transaction, plan: _Plan, match: Predicate) -> Iterable[Document]:
+    def _natural(
+        self, txn: lmdb.Transaction, plan: _Plan, match: Predicate, shared: bool = False
+    ) -> Iterable[Document]:
         plan.materialise(txn)
         if plan.candidates is None:
-            return (d for d in self._scan(txn, plan) if match(d))
+            return (d for d in self._scan(txn, plan, shared) if match(d))
         if len(plan.candidates) == 1:
             (only,) = plan.candidates
-            found = self._record(txn, only)
+            found = self._record(txn, only, shared)
             return [found[1]] if found is not None and match(found[1]) else []
         # In insertion order, read from the records' headers: decoded one by one afterwards.
         keyed = []
@@ -400,12 +414,12 @@ class Collection:
             if raw is not None:
                 keyed.append((seq_of(raw), key))
         keyed.sort()
-        return (d for d in (self._load(txn, k) for _, k in keyed) if match(d))
+        return (d for d in (self._load(txn, k, shared) for _, k in keyed) if match(d))
 
-    def _scan(self, txn: lmdb.Transaction, plan: _Plan) -> Iterator[Document]:
+    def _scan(self, txn: lmdb.Transaction, plan: _Plan, shared: bool = False) -> Iterator[Document]:
         for key in cast(Iterator[bytes], txn.cursor(db=self._order).iternext(keys=False)):
             plan.scanned += 1
-            yield self._load(txn, key)
+            yield self._load(txn, key, shared)
 
     def _ordered(
         self,
@@ -414,20 +428,22 @@ class Collection:
         match: Predicate,
         sort: Sort,
         wanted: int | None,
+        *,
+        shared: bool = False,
     ) -> Iterable[Document]:
         if plan.span is not None:
             index, prefix = plan.span
             forward = index.serves(sort, len(prefix))
             if forward is not None:
-                return (self._load(txn, k) for k in index.walk(txn, prefix, forward))
+                return (self._load(txn, k, shared) for k in index.walk(txn, prefix, forward))
             plan.materialise(txn)
         size = self.size(txn) if plan.candidates is None else len(plan.candidates)
         walk = self._best_walk(txn, plan, sort, size, wanted)
         if walk is not None:
             candidates = plan.candidates
             ids = walk if candidates is None else (k for k in walk if k in candidates)
-            return (d for d in (self._load(txn, k) for k in ids) if match(d))
-        found = list(self._natural(txn, plan, match))
+            return (d for d in (self._load(txn, k, shared) for k in ids) if match(d))
+        found = list(self._natural(txn, plan, match, shared))
 
         def position(doc: Document) -> tuple[bytes, ...]:
             return order_key(doc, sort)

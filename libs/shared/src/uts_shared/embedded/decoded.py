@@ -72,22 +72,51 @@ def _copy(value: Any) -> Any:
     return out
 
 
+def owned(projected: Document) -> Document:
+    """`projected` (a new dict of a shared document's fields) with its arrays and embedded
+    documents copied too: the caller's own."""
+    for k, v in projected.items():
+        if type(v) in _CONTAINERS:
+            projected[k] = _copy(v)
+    return projected
+
+
 class DecodedDocuments:
     """Least recently read goes first; at most `KEPT` records."""
 
-    __slots__ = ("_kept",)
+    __slots__ = ("_held", "_kept")
 
     def __init__(self) -> None:
         self._kept: OrderedDict[bytes, tuple[bytes, Document | None]] = OrderedDict()
+        self._held: set[int] = set()
+        """The ids of the documents kept decoded (none of them is ever handed out)."""
 
-    def read(self, key: bytes, record: bytes, decode: Callable[[], Document]) -> Document:
-        """The document of `record` (stored under `key`), fresh for the caller to keep."""
+    def holds(self, doc: Document) -> bool:
+        """`doc` is a kept document (read with `shared`): copy before handing it out."""
+        return id(doc) in self._held
+
+    def _remember(self, key: bytes, entry: tuple[bytes, Document | None]) -> None:
+        old = self._kept.get(key)
+        if old is not None and old[1] is not None:
+            self._held.discard(id(old[1]))
+        self._kept[key] = entry
+        if entry[1] is not None:
+            self._held.add(id(entry[1]))
+
+    def read(
+        self, key: bytes, record: bytes, decode: Callable[[], Document], *, shared: bool = False
+    ) -> Document:
+        """The document of `record` (stored under `key`), fresh for the caller to keep; with
+        `shared`, possibly the kept one itself (`holds` tells): only to be read, and copied
+        (`owned`) for whatever of it is handed out (a projection copies its few fields)."""
         kept = self._kept.get(key)
         if kept is None or kept[0] != record:
-            self._kept[key] = (record, None)
+            self._remember(key, (record, None))
             self._kept.move_to_end(key)
             if len(self._kept) > KEPT:
-                self._kept.popitem(last=False)
+                _, (_, gone) = self._kept.popitem(last=False)
+                if gone is not None:
+                    self._held.discard(id(gone))
             return decode()
         self._kept.move_to_end(key)
         doc = kept[1]
@@ -96,6 +125,8 @@ class DecodedDocuments:
             doc = decode()
             if not _plain(doc):
                 return doc
-            self._kept[key] = (record, doc)
+            self._remember(key, (record, doc))
+        if shared:
+            return doc
         copied: Document = _copy(doc)
         return copied
