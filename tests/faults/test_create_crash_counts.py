@@ -1,7 +1,8 @@
 """A create is one atomic ticket write; its counts are a projection of it. A process dying
-between any two steps of a create (id counter, ticket insert, each count scope, publish, outbox
-clean-up, the scopes' marks) leaves counts that reads never show torn and that a rebuild (then
-the relay applying what still waits in the outbox) makes exact.
+between any two steps of a create (id counter, ticket insert, the count scopes, publish,
+outbox clean-up, the scopes' marks), a customer's first or a later one, leaves counts that
+reads never show torn and that a rebuild (then the relay applying what still waits in the
+outbox) makes exact.
 
 In-process: instance A of two dies at the chosen step (a `Crash` raised from its store or its
 publisher; every later write of A fails as a dead process's would); instance B, the survivor,
@@ -31,15 +32,25 @@ from uts_shared.contracts.base import Empty
 CREATE_STEPS = [
     "counters.find_one_and_update",
     "tickets.insert_one",
-    "ticket_counts.update_one",
-    "ticket_counts.update_one",
+    "ticket_counts.update_many",
+    "publisher.publish_raw",
+    "tickets.update_many",
+    "ticket_counts.update_many",
+]
+"""The writes and the publish of one create by an agent for a customer with tickets already
+(unassigned: three count scopes, given the same delta in one write), and the clean-up of its
+outbox entry and of the scopes' marks of it."""
+FIRST_CREATE_STEPS = [
+    "counters.find_one_and_update",
+    "tickets.insert_one",
+    "ticket_counts.update_many",
     "ticket_counts.update_one",
     "publisher.publish_raw",
     "tickets.update_many",
     "ticket_counts.update_many",
 ]
-"""The writes and the publish of one create by an agent (unassigned: three count scopes), and
-the clean-up of its outbox entry and of the scopes' marks of it."""
+"""The same for a customer's first ticket: the scopes that exist in one write, the customer's
+new scope by its own."""
 WRITES = {
     "insert_one",
     "update_one",
@@ -128,26 +139,34 @@ def untorn(stats: t.TicketStats) -> int:
 
 
 async def test_a_create_takes_the_steps_this_test_crashes_between(env: TicketsEnv) -> None:
+    await env.ticket(await env.customer())
     customer = await env.customer()
-    steps = Steps(crash_at=None)
-    watch(env.services[0], steps)
-    await create_on(env.services[0], customer.id)
-    assert steps.taken == CREATE_STEPS
-    assert await kept_scopes(env.database) == await recounted_scopes(env.database)
+    for expected in (FIRST_CREATE_STEPS, CREATE_STEPS):
+        steps = Steps(crash_at=None)
+        watch(env.services[0], steps)
+        await create_on(env.services[0], customer.id)
+        assert steps.taken == expected
+        assert await kept_scopes(env.database) == await recounted_scopes(env.database)
+
+
+def _crashes(steps: list[str], first: bool) -> list[Any]:
+    return [
+        pytest.param(first, crash_at, id=f"{'first' if first else 'later'}-before-{crash_at}-{s}")
+        for crash_at, s in enumerate(steps[1:], start=2)
+    ]
 
 
 @pytest.mark.parametrize(
-    "crash_at",
-    range(2, len(CREATE_STEPS) + 1),
-    ids=[f"before-{i}-{s}" for i, s in enumerate(CREATE_STEPS[1:], start=2)],
+    ("first", "crash_at"), _crashes(FIRST_CREATE_STEPS, True) + _crashes(CREATE_STEPS, False)
 )
 async def test_a_crash_between_two_steps_of_a_create_leaves_counts_a_rebuild_makes_exact(
-    env: TicketsEnv, crash_at: int
+    env: TicketsEnv, first: bool, crash_at: int
 ) -> None:
     dying, survivor = env.services
     customer = await env.customer()
-    await env.ticket(customer)
+    await env.ticket(await env.customer() if first else customer)
     everyone = untorn(await survivor.operations.stats(t.StatsQuery()))
+    before = 0 if first else 1
 
     steps = Steps(crash_at=crash_at)
     watch(dying, steps)
@@ -157,7 +176,7 @@ async def test_a_crash_between_two_steps_of_a_create_leaves_counts_a_rebuild_mak
     async def reads_are_whole() -> None:
         now = untorn(await survivor.operations.stats(t.StatsQuery()))
         theirs = untorn(await survivor.operations.stats(t.StatsQuery(customer_id=customer.id)))
-        assert now in (everyone, everyone + 1) and theirs in (1, 2)
+        assert now in (everyone, everyone + 1) and theirs in (before, before + 1)
         shown = await survivor.customers.get(t.GetCustomer(customer_id=customer.id))
         assert shown.statistics.total_tickets == theirs
 

@@ -1189,21 +1189,40 @@ class TicketStore:
 
     async def apply_counts(self, event_id: str, counts: Mapping[str, Mapping[str, int]]) -> int:
         """Add one write's delta to each count scope, once per `event_id` (the scope marks the
-        id applied in the same update); how many scopes it changed now."""
+        id applied in the same update); how many scopes it changed now.
+
+        Scopes given the same delta (a create's or a status change's every scope) change in
+        one write when they all exist; a scope not there yet is made by its own upsert."""
         marker = f"{tally.APPLIED}.{event_id}"
-        changed = 0
+        alike: dict[tuple[tuple[str, int], ...], list[str]] = {}
         for scope, increments in counts.items():
-            if not increments:
-                continue
-            query = {"_id": scope, marker: {"$exists": False}}
+            if increments:
+                alike.setdefault(tuple(sorted(increments.items())), []).append(scope)
+        changed = 0
+        for increments, given in alike.items():
             update = {"$inc": dict(increments), "$set": {marker: True}}
-            try:
-                result = await self.counts.update_one(query, update, upsert=True)
-            except DuplicateKeyError:
-                # The scope exists and already holds this id, or a twin's first upsert won.
-                result = await self.counts.update_one(query, update)
-            changed += int(result.modified_count) + int(result.upserted_id is not None)
+            scopes = given
+            if len(scopes) > 1:
+                query = {"_id": {"$in": scopes}, marker: {"$exists": False}}
+                result = await self.counts.update_many(query, update)
+                changed += int(result.modified_count)
+                if result.modified_count == len(scopes):
+                    continue
+                held = {"_id": {"$in": scopes}, marker: {"$exists": True}}
+                done = {d["_id"] for d in await self.counts.find(held, {"_id": 1}).to_list(None)}
+                scopes = [scope for scope in scopes if scope not in done]
+            for scope in scopes:
+                changed += await self._apply_one(scope, marker, update)
         return changed
+
+    async def _apply_one(self, scope: str, marker: str, update: Mapping[str, Any]) -> int:
+        query = {"_id": scope, marker: {"$exists": False}}
+        try:
+            result = await self.counts.update_one(query, update, upsert=True)
+        except DuplicateKeyError:
+            # The scope exists and already holds this id, or a twin's first upsert won.
+            result = await self.counts.update_one(query, update)
+        return int(result.modified_count) + int(result.upserted_id is not None)
 
     async def forget_applied(self, scopes: Sequence[str], event_ids: Sequence[str]) -> None:
         """Drop the applied marks of events whose entries have left the outbox (one write)."""
