@@ -42,7 +42,9 @@ from tests.support.factories import unique_phone  # noqa: E402
 from tests.support.infra import vhost  # noqa: E402
 from tests.support.tickets_helpers import ConfigStub, settings_for  # noqa: E402
 from tickets_service.main import TicketsService  # noqa: E402
+from tickets_service.reports import fact_of  # noqa: E402
 from tickets_service.store import TicketStore  # noqa: E402
+from tickets_service.store import _ticket as stored_ticket  # noqa: E402
 from uts_shared.contracts import tickets as t  # noqa: E402
 from uts_shared.contracts.base import Empty, health_rpc  # noqa: E402
 from uts_shared.embedded import EmbeddedCollection, EmbeddedDatabase, Engine  # noqa: E402
@@ -170,10 +172,14 @@ async def fill(rabbit_url: str, data_dir: Path, count: int) -> dict[str, float]:
         for i in range(count):
             if TEMPLATES <= i < count - TIMED_CREATES:
                 # Past the first tickets, copies of them (new ids, times) go straight into the
-                # collection: the database grows to `count` in minutes, not hours.
+                # collection, each with its report fact as a create writes it: the database
+                # grows to `count` in minutes, not hours.
                 if not templates:
                     templates = await database["tickets"].find({}).to_list(None)
-                await database["tickets"].insert_one(_copy(rnd.choice(templates), i, started_at))
+                copy = _copy(rnd.choice(templates), i, started_at)
+                await database["tickets"].insert_one(copy)
+                fact = {"_id": copy["_id"], **fact_of(stored_ticket(copy)), "v": copy["version"]}
+                await service.report_facts.facts.insert_one({**fact, "channel": None})
                 continue
             request = _request(rnd, [c.id for c in customers])
             if i == count - TIMED_CREATES:
