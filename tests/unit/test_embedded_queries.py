@@ -17,6 +17,7 @@ from uts_shared.embedded import collection as collection_module
 from uts_shared.embedded.aio import EmbeddedDatabase
 from uts_shared.embedded.indexes import order_key
 from uts_shared.embedded.matching import compile_filter
+from uts_shared.store_types import views_of
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -668,6 +669,55 @@ async def test_a_projection_of_a_kept_document_copies_only_its_fields(
         "tags": [["a"]],
         "big": big,
     }
+
+
+async def test_a_view_of_a_kept_document_is_made_once_and_follows_its_writes() -> None:
+    """A cursor's `views` (a reply's model of each document, say) are made once per document
+    kept decoded, per key and projection; a write to a document makes its view again, from
+    what was written; off the engine, `views_of` makes each view every time."""
+    c = EmbeddedDatabase(Engine().database("views"))["c"]
+    await c.create_indexes([IndexModel([("status", ASCENDING)])])
+    for n in range(3):
+        await c.insert_one({"_id": n, "status": "open", "tags": ["a"], "big": "x" * 100})
+    made: list[Any] = []
+
+    def summary(doc: dict[str, Any]) -> tuple[Any, ...]:
+        made.append(doc["_id"])
+        assert "big" not in doc
+        return (doc["_id"], tuple(doc["tags"]))
+
+    async def page(key: str = "summary") -> list[tuple[Any, ...]]:
+        cursor = c.find({"status": "open"}, {"big": 0}).sort("_id", ASCENDING)
+        return await views_of(cursor, key, summary)
+
+    for _ in range(5):
+        assert await page() == [(0, ("a",)), (1, ("a",)), (2, ("a",))]
+    assert made == [0, 1, 2] * 2  # read twice before the documents are kept
+    await c.update_one({"_id": 1}, {"$push": {"tags": "b"}})
+    assert (await page())[1] == (1, ("a", "b"))
+    await page()
+    await page()
+    assert made[6:] == [1, 1]  # the written one: first read, then kept again
+    await page("other")
+    assert made[8:] == [0, 1, 2]
+    other = (
+        await c.find({"status": "open"}, {"tags": 1})
+        .sort("_id", ASCENDING)
+        .views("summary", summary)
+    )
+    assert [v[0] for v in other] == [0, 1, 2] and made[11:] == [0, 1, 2]
+
+    class Plain:
+        def __init__(self, docs: list[dict[str, Any]]) -> None:
+            self.docs = docs
+
+        async def to_list(self, length: int | None = None) -> list[dict[str, Any]]:
+            return self.docs
+
+    plain = Plain([{"_id": 9, "tags": []}])
+    assert await views_of(plain, "summary", summary) == [(9, ())]  # type: ignore[arg-type]
+    assert await views_of(plain, "summary", summary) == [(9, ())]  # type: ignore[arg-type]
+    assert made[14:] == [9, 9]
 
 
 async def test_a_kept_document_follows_every_write_to_it() -> None:

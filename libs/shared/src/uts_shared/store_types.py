@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from pymongo import IndexModel
 
@@ -25,6 +25,20 @@ class Cursor(Protocol):
     async def to_list(self, length: int | None = None) -> list[Document]: ...
 
     def __aiter__(self) -> AsyncIterator[Document]: ...
+
+
+T = TypeVar("T")
+
+
+async def views_of(cursor: Cursor, key: Hashable, make: Callable[[Document], T]) -> list[T]:
+    """`make` of each document `cursor` reads. The embedded engine makes each once per
+    document it keeps decoded (a page read again costs none of it): a view is shared between
+    reads, never to be changed, and `make` must depend on the document alone."""
+    remembered = getattr(type(cursor), "views", None)
+    if remembered is not None:
+        found: list[T] = await remembered(cursor, key, make)
+        return found
+    return [make(doc) for doc in await cursor.to_list(None)]
 
 
 class Collection(Protocol):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from uts_shared.contracts.tickets import (
     TicketSummary,
 )
 from uts_shared.mongo import Document
-from uts_shared.store_types import Database
+from uts_shared.store_types import Database, views_of
 
 OPEN_STATUS_VALUES = [status.value for status in OPEN_STATES]
 """Statuses of a ticket still being worked, as stored."""
@@ -858,14 +859,8 @@ class TicketStore:
         total = await self.tickets.count_documents(query)
         if total == 0 or skip >= total:
             return [], total
-        docs = (
-            await self.tickets.find(query, _LIST_PROJECTION)
-            .sort(sort)
-            .skip(skip)
-            .limit(limit)
-            .to_list(None)
-        )
-        return [_summary(doc) for doc in docs], total
+        cursor = self.tickets.find(query, _LIST_PROJECTION).sort(sort).skip(skip).limit(limit)
+        return await views_of(cursor, "summary", _summary), total
 
     async def map_points(
         self, where: TicketFilter, limit: int, phrases: search.Query | None = None
@@ -1175,9 +1170,9 @@ class TicketStore:
             total = await self.tickets.count_documents(query)
             if total == 0 or skip >= total:
                 return [], total
-            cursor = self.tickets.find(query, _LIST_PROJECTION).sort(order)
-            docs = await cursor.skip(skip).limit(limit).to_list(None)
-            return [_summary(d, score=score) for d in docs], total
+            cursor = self.tickets.find(query, _LIST_PROJECTION).sort(order).skip(skip)
+            scored = functools.partial(_summary, score=score)
+            return await views_of(cursor.limit(limit), ("summary", score), scored), total
         asked = search.Query(where.terms, where.phrases)
         cursor = self.tickets.find(query, _LIST_PROJECTION).sort(order)
         candidates = await cursor.limit(PHRASE_CANDIDATES_MAX).to_list(None)
@@ -1199,8 +1194,8 @@ class TicketStore:
             if increments:
                 alike.setdefault(tuple(sorted(increments.items())), []).append(scope)
         changed = 0
-        for increments, given in alike.items():
-            update = {"$inc": dict(increments), "$set": {marker: True}}
+        for delta, given in alike.items():
+            update = {"$inc": dict(delta), "$set": {marker: True}}
             scopes = given
             if len(scopes) > 1:
                 query = {"_id": {"$in": scopes}, marker: {"$exists": False}}

@@ -6,9 +6,9 @@ call). Documents handed out are private copies, as a driver's are.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pymongo import IndexModel, ReturnDocument
 from pymongo.errors import OperationFailure
@@ -114,11 +114,21 @@ class DeleteResult:
     acknowledged: bool = True
 
 
+T = TypeVar("T")
+
+
+def _shape(projection: Any) -> Hashable:
+    if isinstance(projection, Mapping):
+        return tuple(sorted(projection.items()))
+    return None if projection is None else tuple(projection)
+
+
 class EmbeddedCursor:
     def __init__(self, collection: Collection, query: Any, projection: Any) -> None:
         self._collection = collection
         self._query = query
         self._project = _projector(projection)
+        self._shape = _shape(projection)
         self._sort: Sort | None = None
         self._skip = 0
         self._limit = 0
@@ -152,6 +162,19 @@ class EmbeddedCursor:
             skip=self._skip,
             limit=self._limit,
             project=self._project,
+        )
+
+    async def views(self, key: Hashable, make: Callable[[Document], T]) -> list[T]:
+        """`make` of each document read (as projected): made once per document the engine
+        keeps decoded, `key` and projection, so a page read again costs none of it (the views
+        are shared between reads: never change one)."""
+        return self._collection.find(
+            self._query,
+            sort=self._sort,
+            skip=self._skip,
+            limit=self._limit,
+            project=self._project,
+            view=((key, self._shape), make),
         )
 
     async def to_list(self, length: int | None = None) -> list[Document]:

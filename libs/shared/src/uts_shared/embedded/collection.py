@@ -18,7 +18,7 @@ import math
 import re
 import struct
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,6 +31,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from uts_shared.embedded import keys
 from uts_shared.embedded.decoded import DecodedDocuments, owned
+from uts_shared.embedded.decoded import copy_document as _copy_document
 from uts_shared.embedded.indexes import WIDTH_CAP, Index, IndexSpec, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
 from uts_shared.embedded.storage import DamagedDocument, WriteFailed, pack, seq_of, unpack
@@ -211,8 +212,27 @@ class Collection:
         except bson.errors.InvalidBSON:
             raise DamagedDocument(self.name, _readable_id(key, raw)) from None
 
-    def _handed(self, doc: Document, project: Callable[[Document], Document]) -> Document:
+    def _viewer(
+        self,
+        key: Hashable,
+        make: Callable[[Document], Any],
+        project: Callable[[Document], Document] | None,
+    ) -> Callable[[Document], Any]:
+        """What `find` hands out for a `view`: the view of each document's projection (of a
+        copy of it: a view may keep parts of it), remembered with a document kept decoded."""
+        decoded = self._decoded
+
+        def viewed(doc: Document) -> Any:
+            if not decoded.holds(doc):
+                return make(doc if project is None else project(doc))
+            return decoded.view(doc, key, lambda: make(self._handed(doc, project)))
+
+        return viewed
+
+    def _handed(self, doc: Document, project: Callable[[Document], Document] | None) -> Any:
         """`doc`'s projection, the caller's own (a kept document's fields copied)."""
+        if project is None:
+            return _copy_document(doc) if self._decoded.holds(doc) else doc
         projected = project(doc)
         return owned(projected) if self._decoded.holds(doc) else projected
 
@@ -360,18 +380,26 @@ class Collection:
         limit: int = 0,
         txn: lmdb.Transaction | None = None,
         project: Callable[[Document], Document] | None = None,
-    ) -> list[Document]:
+        view: tuple[Hashable, Callable[[Document], Any]] | None = None,
+    ) -> list[Any]:
         """The matching documents (the caller's own: new dicts and lists), each passed through
         `project` as it is read when given (a new dict of the document's fields: only those
-        are copied from a document kept decoded)."""
+        are copied from a document kept decoded). With `view` (a key and a function of the
+        projected document), each document's view instead: made once per document kept decoded
+        and key, as long as it is kept (treat it as read-only: later reads get it too)."""
         query = query or {}
-        shared = project is not None
+        shared = project is not None or view is not None
+        hand: Callable[[Document], Any] | None = None
+        if view is not None:
+            hand = self._viewer(view[0], view[1], project)
+        elif project is not None:
+            hand = functools.partial(self._handed, project=project)
         with self._reading(txn) as t:
             if len(query) == 1 and "_id" in query and _scalar(query["_id"]):
                 # One document by its `_id`: what most calls ask; no plan needed.
                 found = self._record(t, id_key(normalise(query["_id"])), shared)
                 one = [] if found is None or skip > 0 or limit < 0 else [found[1]]
-                return one if project is None else [self._handed(d, project) for d in one]
+                return one if hand is None else [hand(d) for d in one]
             plan = self._plan(t, query, sort)
             match = _NO_CHECK if plan.exact else compile_filter(query)
             wanted = None if limit <= 0 else skip + limit
@@ -381,7 +409,7 @@ class Collection:
                 else self._natural(t, plan, match, shared)
             )
             page = itertools.islice(ordered, skip, wanted)
-            documents = list(page) if project is None else [self._handed(d, project) for d in page]
+            documents = list(page) if hand is None else [hand(d) for d in page]
             if plan.scanned >= RELEASE_AFTER:
                 self._database.environment.release()
             return documents

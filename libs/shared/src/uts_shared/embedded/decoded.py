@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, Final
 
 from bson import Decimal128, Int64, MaxKey, MinKey, ObjectId, Timestamp
@@ -72,6 +72,12 @@ def _copy(value: Any) -> Any:
     return out
 
 
+def copy_document(doc: Document) -> Document:
+    """A copy of a kept document, the caller's own."""
+    copied: Document = _copy(doc)
+    return copied
+
+
 def owned(projected: Document) -> Document:
     """`projected` (a new dict of a shared document's fields) with its arrays and embedded
     documents copied too: the caller's own."""
@@ -88,20 +94,35 @@ class DecodedDocuments:
 
     def __init__(self) -> None:
         self._kept: OrderedDict[bytes, tuple[bytes, Document | None]] = OrderedDict()
-        self._held: set[int] = set()
-        """The ids of the documents kept decoded (none of them is ever handed out)."""
+        self._held: dict[int, dict[Hashable, Any]] = {}
+        """The ids of the documents kept decoded (none of them is ever handed out), each with
+        the views made of it so far."""
 
     def holds(self, doc: Document) -> bool:
         """`doc` is a kept document (read with `shared`): copy before handing it out."""
         return id(doc) in self._held
 
+    def view(self, doc: Document, key: Hashable, make: Callable[[], Any]) -> Any:
+        """`make()`, a view of `doc` (e.g. a reply's model of it), made once per kept document
+        and `key`: exact, as a kept document is one stored record, and forgotten with it."""
+        views = self._held.get(id(doc))
+        if views is None:
+            return make()
+        if key not in views:
+            views[key] = make()
+        return views[key]
+
+    def _forget(self, doc: Document | None) -> None:
+        if doc is not None:
+            self._held.pop(id(doc), None)
+
     def _remember(self, key: bytes, entry: tuple[bytes, Document | None]) -> None:
         old = self._kept.get(key)
-        if old is not None and old[1] is not None:
-            self._held.discard(id(old[1]))
+        if old is not None:
+            self._forget(old[1])
         self._kept[key] = entry
         if entry[1] is not None:
-            self._held.add(id(entry[1]))
+            self._held[id(entry[1])] = {}
 
     def read(
         self, key: bytes, record: bytes, decode: Callable[[], Document], *, shared: bool = False
@@ -115,8 +136,7 @@ class DecodedDocuments:
             self._kept.move_to_end(key)
             if len(self._kept) > KEPT:
                 _, (_, gone) = self._kept.popitem(last=False)
-                if gone is not None:
-                    self._held.discard(id(gone))
+                self._forget(gone)
             return decode()
         self._kept.move_to_end(key)
         doc = kept[1]
