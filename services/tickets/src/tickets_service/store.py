@@ -1078,9 +1078,8 @@ class TicketStore:
         query: Document = {"_id": {"$in": list(ticket_ids)}}
         if visible_to is not None:
             query["assignedAgent"] = {"$in": [visible_to, None]}
-        shown = {k: v for k, v in _LIST_PROJECTION.items() if k != "_id"}
-        docs = await self.tickets.find(query, shown).to_list(None)
-        return {d["_id"]: _summary(d) for d in docs}
+        summaries = await views_of(self.tickets.find(query, _LIST_PROJECTION), "summary", _summary)
+        return {s.ticket_id: s for s in summaries}
 
     async def cluster_of(self, ticket_ids: Sequence[str]) -> str | None:
         """The cluster one of these tickets already belongs to."""
