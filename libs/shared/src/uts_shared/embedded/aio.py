@@ -154,7 +154,9 @@ class EmbeddedCursor:
     def hint(self, index: Any) -> EmbeddedCursor:
         raise NotImplementedError("embedded engine: hint() is not supported (the planner chooses)")
 
-    def _documents(self) -> list[Document]:
+    def _documents(
+        self, view: tuple[Hashable, Callable[[Document], Any]] | None = None
+    ) -> list[Any]:
         # Projected as each is read: a scan never holds every whole document at once.
         return self._collection.find(
             self._query,
@@ -162,20 +164,14 @@ class EmbeddedCursor:
             skip=self._skip,
             limit=self._limit,
             project=self._project,
+            view=view,
         )
 
     async def views(self, key: Hashable, make: Callable[[Document], T]) -> list[T]:
         """`make` of each document read (as projected): made once per document the engine
         keeps decoded, `key` and projection, so a page read again costs none of it (the views
         are shared between reads: never change one)."""
-        return self._collection.find(
-            self._query,
-            sort=self._sort,
-            skip=self._skip,
-            limit=self._limit,
-            project=self._project,
-            view=((key, self._shape), make),
-        )
+        return self._documents(((key, self._shape), make))
 
     async def to_list(self, length: int | None = None) -> list[Document]:
         docs = self._documents()
