@@ -146,6 +146,13 @@ def _request(rnd: random.Random, customers: list[str]) -> t.CreateFromAgent:
     )
 
 
+async def _insert_copy(service: TicketsService, copy: dict[str, Any]) -> None:
+    """A copied ticket and its report fact, as a create writes them."""
+    await service.store.tickets.insert_one(copy)
+    fact = {"_id": copy["_id"], **fact_of(stored_ticket(copy)), "v": copy["version"]}
+    await service.report_facts.facts.insert_one({**fact, "channel": None})
+
+
 async def fill(rabbit_url: str, data_dir: Path, count: int) -> dict[str, float]:
     """`count` tickets through the tickets operations in-process; create and update times."""
     engine = Engine(data_dir)
@@ -176,10 +183,7 @@ async def fill(rabbit_url: str, data_dir: Path, count: int) -> dict[str, float]:
                 # grows to `count` in minutes, not hours.
                 if not templates:
                     templates = await database["tickets"].find({}).to_list(None)
-                copy = _copy(rnd.choice(templates), i, started_at)
-                await database["tickets"].insert_one(copy)
-                fact = {"_id": copy["_id"], **fact_of(stored_ticket(copy)), "v": copy["version"]}
-                await service.report_facts.facts.insert_one({**fact, "channel": None})
+                await _insert_copy(service, _copy(rnd.choice(templates), i, started_at))
                 continue
             request = _request(rnd, [c.id for c in customers])
             if i == count - TIMED_CREATES:
