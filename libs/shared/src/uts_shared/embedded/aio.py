@@ -14,20 +14,9 @@ from pymongo import IndexModel, ReturnDocument
 from pymongo.errors import OperationFailure
 
 from uts_shared.embedded.collection import Collection, Document, Sort, spec_from
+from uts_shared.embedded.decoded import clone
 from uts_shared.embedded.engine import Database
 from uts_shared.embedded.updating import WriteError
-
-_CONTAINERS = (dict, list)
-
-
-def _clone(value: Any) -> Any:
-    # Scalars are shared (immutable); the type test inline saves a call per scalar.
-    kind = type(value)
-    if kind is dict:
-        return {k: _clone(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
-    if kind is list:
-        return [_clone(v) if type(v) in _CONTAINERS else v for v in value]
-    return value
 
 
 def refuse(call: str, options: Mapping[str, Any]) -> None:
@@ -234,7 +223,7 @@ class EmbeddedCollection:
             for value in resolve(doc, parts):
                 for item in value if isinstance(value, list) else [value]:
                     if item is not MISSING:
-                        seen.setdefault(hash_key(item), _clone(item))
+                        seen.setdefault(hash_key(item), clone(item))
         return list(seen.values())
 
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]], **options: Any) -> Any:

@@ -30,8 +30,7 @@ from bson.regex import Regex
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from uts_shared.embedded import keys
-from uts_shared.embedded.decoded import DecodedDocuments, owned
-from uts_shared.embedded.decoded import copy_document as _copy_document
+from uts_shared.embedded.decoded import DecodedDocuments, clone, owned
 from uts_shared.embedded.indexes import WIDTH_CAP, Index, IndexSpec, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
 from uts_shared.embedded.storage import DamagedDocument, WriteFailed, pack, seq_of, unpack
@@ -232,7 +231,7 @@ class Collection:
     def _handed(self, doc: Document, project: Callable[[Document], Document] | None) -> Any:
         """`doc`'s projection, the caller's own (a kept document's fields copied)."""
         if project is None:
-            return _copy_document(doc) if self._decoded.holds(doc) else doc
+            return clone(doc) if self._decoded.holds(doc) else doc
         projected = project(doc)
         return owned(projected) if self._decoded.holds(doc) else projected
 

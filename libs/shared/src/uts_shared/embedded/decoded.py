@@ -72,10 +72,9 @@ def _copy(value: Any) -> Any:
     return out
 
 
-def copy_document(doc: Document) -> Document:
-    """A copy of a kept document, the caller's own."""
-    copied: Document = _copy(doc)
-    return copied
+def clone(value: Any) -> Any:
+    """A copy of any value of a plain document, the caller's own (scalars are shared)."""
+    return _copy(value) if type(value) in _CONTAINERS else value
 
 
 def owned(projected: Document) -> Document:
