@@ -549,10 +549,11 @@ def watched_reads(c: Any, field: str) -> list[int]:
     return reads
 
 
-async def test_a_remembered_search_holds_until_an_entry_of_its_own_index_changes() -> None:
-    """What a query read from an index is remembered until that index's entries change: a
-    status change leaves a search's words as they were (and its answer is read once), a new
-    word, a delete or a write refused halfway make it read again."""
+async def test_a_search_of_common_words_follows_writes_without_reading_its_words_again() -> None:
+    """The documents of a common word are read from its index once, as a bitset of their
+    sequence numbers that every write keeps current: a status change, a new word, a delete
+    leave the count exact with no entries read again. A write refused halfway (its
+    transaction lost) drops them: the next search reads its words again."""
     c = EmbeddedDatabase(Engine().database("scoped"))["c"]
     await c.create_indexes(
         [
@@ -564,20 +565,79 @@ async def test_a_remembered_search_holds_until_an_entry_of_its_own_index_changes
     for n in range(3_000):
         terms = ["poste", "apagada"] if n % 2 else ["poste", f"w{n % 7}"]
         await c.insert_one({"_id": n, "terms": terms, "status": "open", "ref": n, "at": n})
-    both = {"terms": {"$all": ["poste", "apagada"]}}
-    assert await c.count_documents(both) == 1_500
     reads = watched_reads(c, "terms")
+    both = {"terms": {"$all": ["poste", "apagada"]}}
+    assert await c.count_documents(both) == 1_500 and reads[0] == 2
     await c.update_many({"_id": {"$lt": 10}}, {"$set": {"status": "in_progress"}})
-    assert await c.count_documents(both) == 1_500 and reads[0] == 0
+    assert await c.count_documents(both) == 1_500 and reads[0] == 2
     await c.update_one({"_id": 2}, {"$set": {"terms": ["poste", "apagada"]}})
     assert await c.count_documents(both) == 1_501 and reads[0] == 2
+    await c.update_one({"_id": 5}, {"$set": {"terms": ["apagada"]}})
+    await c.insert_one({"_id": 3_000, "terms": ["apagada", "poste"], "ref": 3_000, "at": -1})
+    assert await c.count_documents(both) == 1_501 and reads[0] == 2
     await c.delete_one({"_id": 3})
-    assert await c.count_documents(both) == 1_500
+    assert await c.count_documents(both) == 1_500 and reads[0] == 2
     with pytest.raises(pymongo.errors.DuplicateKeyError):
         await c.update_many({"ref": {"$in": [4, 6]}}, {"$set": {"terms": ["apagada"], "ref": 8}})
-    assert await c.count_documents(both) == 1_500
+    assert await c.count_documents(both) == 1_500 and reads[0] == 4
     page = await c.find(both).sort([("at", DESCENDING), ("_id", DESCENDING)]).limit(3).to_list(None)
     assert [d["_id"] for d in page] == [2999, 2997, 2995]
+    assert [d["_id"] for d in await c.find(both).skip(1_498).to_list(None)] == [2999, 3_000]
+
+
+async def test_postings_of_common_words_follow_every_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every value counted as common (its postings used for each `$all`): after random
+    inserts, updates (one or many documents, words gained and lost), deletes and refused
+    writes, counts, pages in index order and in natural order equal a filter of every
+    document, with or without another condition."""
+    monkeypatch.setattr(collection_module, "WIDTH_CAP", 0)
+    rnd = random.Random(11)
+    c = EmbeddedDatabase(Engine().database("postings"))["c"]
+    await c.create_indexes(
+        [
+            IndexModel([("terms", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)]),
+            IndexModel([("status", ASCENDING), ("createdAt", DESCENDING)]),
+            IndexModel([("ref", ASCENDING)], unique=True, sparse=True),
+        ]
+    )
+    docs: dict[str, dict[str, Any]] = {}
+    newest = [("createdAt", DESCENDING), ("_id", DESCENDING)]
+    for step in range(400):
+        roll = rnd.random()
+        if roll < 0.4 or not docs:
+            doc = _random_doc(rnd, step)
+            await c.insert_one(dict(doc))
+            docs[doc["_id"]] = doc
+        elif roll < 0.7:
+            key = rnd.choice(list(docs))
+            terms = rnd.sample(WORDS, rnd.randrange(0, 4))
+            await c.update_one({"_id": key}, {"$set": {"terms": terms}})
+            docs[key] = {**docs[key], "terms": terms}
+        elif roll < 0.8:
+            word, other = rnd.sample(WORDS, 2)
+            await c.update_many({"terms": word}, {"$addToSet": {"terms": other}})
+            for d in docs.values():
+                if word in d["terms"] and other not in d["terms"]:
+                    d["terms"] = [*d["terms"], other]
+        elif roll < 0.9:
+            docs.pop((await c.find_one_and_delete({"_id": rnd.choice(list(docs))}))["_id"])
+        elif len(docs) >= 2:
+            holder, other = rnd.sample(list(docs), 2)
+            await c.update_one({"_id": holder}, {"$set": {"ref": step}})
+            docs[holder] = {**docs[holder], "ref": step}
+            with pytest.raises(pymongo.errors.DuplicateKeyError):
+                await c.update_one({"_id": other}, {"$set": {"ref": step, "terms": ["poste"]}})
+        words = rnd.sample(WORDS, rnd.randrange(2, 4))
+        query: dict[str, Any] = {"terms": {"$all": words}}
+        if rnd.random() < 0.3:
+            query["status"] = rnd.choice(STATUSES[:-1])
+        expected = [d for d in docs.values() if matches(d, query)]
+        assert await c.count_documents(query) == len(expected), (step, query)
+        in_order = [d["_id"] for d in sorted(expected, key=lambda d: order_key(d, newest))]
+        page = await c.find(query, {"_id": 1}).sort(newest).limit(5).to_list(None)
+        assert [d["_id"] for d in page] == in_order[:5], (step, query)
+        natural = await c.find(query, {"_id": 1}).to_list(None)
+        assert sorted(d["_id"] for d in natural) == sorted(d["_id"] for d in expected)
 
 
 async def test_a_search_asked_again_stays_remembered_among_queries_asked_once() -> None:

@@ -33,6 +33,7 @@ from uts_shared.embedded import keys
 from uts_shared.embedded.decoded import DecodedDocuments, clone, owned
 from uts_shared.embedded.indexes import WIDTH_CAP, Index, IndexSpec, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
+from uts_shared.embedded.postings import Postings
 from uts_shared.embedded.storage import DamagedDocument, WriteFailed, pack, seq_of, unpack
 from uts_shared.embedded.updating import WriteError, apply_update, upsert_seed
 from uts_shared.embedded.values import (
@@ -78,7 +79,7 @@ class WriteResult:
 
 @dataclass
 class _Plan:
-    candidates: set[bytes] | None
+    candidates: set[bytes] | Postings | None
     """None: every document (or, with `span`, the documents in it)."""
     exact: bool
     """The candidates are exactly the matches (no predicate left to check)."""
@@ -115,6 +116,8 @@ class Collection:
         generation (the others follow the versions of the indexes they read)."""
         self._cached: OrderedDict[bytes, tuple[tuple[int, ...], set[bytes]]] = OrderedDict()
         self._decoded = DecodedDocuments()
+        self._headers_read = 0
+        """Records read for their sequence numbers since their pages were last let go."""
         self._write_txn: lmdb.Transaction | None = None
         """The write under way: what it reads is its own (decoded fresh, never kept)."""
         self.indexes: dict[str, Index] = {}
@@ -499,8 +502,9 @@ class Collection:
                 if used:
                     # Pinned values hold one entry per document at most (an array field left
                     # unpinned can't serve a sort): past the counting cap, the width of a
-                    # multikey index is no measure of the span.
-                    span = min(span, documents)
+                    # multikey index is no measure of the span, a value's postings are.
+                    held = index.holding(prefix[0]) if used == 1 else None
+                    span = min(span, documents) if held is None else held
                 steps = span if wanted is None else min(span, wanted * span / max(size, 1))
                 cost = steps * WALK_STEP_COST
                 # At equal cost the longer pinned prefix: its entries are a subsequence of the
@@ -526,6 +530,8 @@ class Collection:
                 # of them left behind.
                 def rarity(v: Any) -> tuple[int, float]:
                     known = index.known([*prefix, v])
+                    if known is None and not prefix:
+                        known = index.holding(v)
                     return index.width(txn, [*prefix, v]), math.inf if known is None else known
 
                 prefix.append(min(plan.every[path], key=rarity))
@@ -547,7 +553,7 @@ class Collection:
     def _plan(
         self, txn: lmdb.Transaction, query: Mapping[str, Any], sort: Sort | None = None
     ) -> _Plan:
-        parts: list[Callable[[], set[bytes]]] = []
+        parts: list[Callable[[], set[bytes] | Postings]] = []
         read: list[Index] = []
         pinned: dict[str, Any] = {}
         every_of: dict[str, list[Any]] = {}
@@ -593,19 +599,23 @@ class Collection:
         candidates = self._candidates(query, parts, self._stamp(query, read))
         return _Plan(candidates, exact, pinned, every=every_of)
 
-    @staticmethod
-    def _holding_all(txn: lmdb.Transaction, index: Index, values: list[Any]) -> set[bytes]:
+    def _holding_all(
+        self, txn: lmdb.Transaction, index: Index, values: list[Any]
+    ) -> set[bytes] | Postings:
         """The ids whose entries in `index` (first field) hold every one of `values`: the
         entries of the rarest value, each kept when the others have the same entry (same
         remaining fields and id), so a common word costs lookups, not a walk of its entries;
-        when every value is common, the intersection of their sets."""
+        when every value is common, the intersection of their postings (bitsets the index
+        keeps current)."""
         widths = {v: index.width(txn, [v]) for v in set(values)}
         distinct = sorted(widths, key=widths.__getitem__)
         rarest, others = distinct[0], [index.prefix([v]) for v in distinct[1:]]
         if not others:
             return index.lookup(txn, [rarest])
-        if widths[rarest] >= WIDTH_CAP:  # every value common: set operations in C are faster
-            return Collection._intersection(txn, index, distinct)
+        if widths[rarest] >= WIDTH_CAP:
+            seqs = self._seqs(txn)
+            bitsets = [index.posting(txn, v, seqs) for v in distinct]
+            return Postings.of_all(bitsets, txn, self._docs, self._order)
         found: set[bytes] = set()
         start = index.prefix([rarest])
         holds = [index.holder(txn) for _ in others]
@@ -624,6 +634,24 @@ class Collection:
         sets = sorted((index.stored(txn, [v]) for v in values), key=len)
         return index.ids(sets[0].intersection(*sets[1:]))
 
+    def _seqs(self, txn: lmdb.Transaction) -> Callable[[Iterable[bytes]], Iterator[int]]:
+        """The sequence numbers of documents (by id), read from their records' headers: outside
+        a write, through a read of LMDB's pages in place (the same snapshot, nothing copied).
+        Every `RELEASE_AFTER` records read so, their pages go, as after a scan."""
+
+        def seqs(ids: Iterable[bytes]) -> Iterator[int]:
+            with _Within(txn) if txn is self._write_txn else self._env.begin(buffers=True) as t:
+                get = functools.partial(t.get, db=self._docs)
+                for raw in map(get, ids):
+                    if raw is not None:
+                        self._headers_read += 1
+                        yield seq_of(cast(bytes, raw))
+            if self._headers_read >= RELEASE_AFTER:
+                self._headers_read = 0
+                self._database.environment.release()
+
+        return seqs
+
     def _present(self, txn: lmdb.Transaction, values: list[Any]) -> set[bytes]:
         wanted = {id_key(v) for v in values}
         return {k for k in wanted if txn.get(k, db=self._docs) is not None}
@@ -631,12 +659,13 @@ class Collection:
     def _candidates(
         self,
         query: Mapping[str, Any],
-        parts: list[Callable[[], set[bytes]]],
+        parts: list[Callable[[], set[bytes] | Postings]],
         stamp: tuple[int, ...],
-    ) -> set[bytes]:
+    ) -> set[bytes] | Postings:
         """The ids in every one of `parts`; remembered until an index they come from changes,
         since a page is asked as a count and a find of the same query, one after the other,
-        and the next page or reader asks it again."""
+        and the next page or reader asks it again. Postings alone are not remembered: they
+        read through this call's transaction, and the index keeps their bitsets anyway."""
         try:
             key = bson.encode(query)
         except (bson.errors.InvalidDocument, TypeError):
@@ -646,7 +675,13 @@ class Collection:
             self._cached.move_to_end(key)
             return cached[1]
         sets = sorted((part() for part in parts), key=len)
-        found = sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
+        plain = [s for s in sets if isinstance(s, set)]
+        postings = [s for s in sets if isinstance(s, Postings)]
+        if not plain and len(postings) == 1:
+            return postings[0]
+        found = plain[0].intersection(*plain[1:]) if plain else set(postings.pop(0))
+        for posting in postings:
+            found = posting.within(found)
         if key:
             # The least recently asked goes: queries naming the time now (due clocks, sweeps)
             # are new every time and must not push out the searches asked again and again.
@@ -738,6 +773,7 @@ class Collection:
         grown = not self._listed
         for index, entries, arrays in planned:
             index.add(txn, entries, key)
+            index.track(None, stored, seq)
             if not arrays <= index.array_fields:
                 index.array_fields |= arrays
                 grown = True
@@ -840,6 +876,7 @@ class Collection:
             old, _ = index.entries_of(before)
             index.remove(txn, old - entries, key)
             index.add(txn, entries - old, key)
+            index.track(before, after, seq)
             if not arrays <= index.array_fields:
                 index.array_fields |= arrays
                 grown = True
@@ -856,6 +893,7 @@ class Collection:
                 seq = seq_of(cast(bytes, txn.get(key, db=self._docs)))
                 for index in self.indexes.values():
                     index.remove(txn, index.entries_of(doc)[0], key)
+                    index.track(doc, None, seq)
                 txn.delete(key, db=self._docs)
                 txn.delete(_SEQ.pack(seq), db=self._order)
         return removed
@@ -872,6 +910,7 @@ class Collection:
 
     def load(self, doc: Document, txn: lmdb.Transaction) -> None:
         """Migration: put a document back as it was (no unique check: it was kept)."""
+        self._changed(lost=True)  # its sequence number changes: no bitset of it holds
         key = id_key(doc["_id"])
         existing = self._record(txn, key)
         if existing is not None:
