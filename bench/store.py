@@ -186,6 +186,10 @@ async def fill(rabbit_url: str, data_dir: Path, count: int) -> dict[str, float]:
                 if not templates:
                     templates = await database["tickets"].find({}).to_list(None)
                 await _insert_copy(service, _copy(rnd.choice(templates), i, started_at))
+                if i % 500 == 0:
+                    # The engine's calls never yield: let the loop send the broker's heartbeats
+                    # (a minute without them and the broker closes the connection).
+                    await asyncio.sleep(0)
                 continue
             request = _request(rnd, [c.id for c in customers])
             if i == count - TIMED_CREATES:
