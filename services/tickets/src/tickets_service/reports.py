@@ -182,8 +182,11 @@ class ReportFacts:
                 except DuplicateKeyError:
                     continue
             else:
-                # Every field a fact has is set: the update replaces it whole.
-                fields = {k: v for k, v in fact.items() if k != "_id"}
+                # The fields that differ: with those it had, it is the fact whole (and the
+                # indexes of the fields left alone are not touched).
+                fields = {
+                    k: v for k, v in fact.items() if k != "_id" and (k not in old or old[k] != v)
+                }
                 update: Document = {"$set": fields}
                 if PENDING not in fact and (PENDING in old or WAS in old):
                     update["$unset"] = {PENDING: "", WAS: ""}

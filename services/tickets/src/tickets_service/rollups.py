@@ -49,6 +49,8 @@ DIMENSIONS = ("agent", "category", "priority", "channel", "source")
 KEY_OF = {"agent": "ka", "category": "kc", "priority": "kp", "channel": "kh", "source": "ks"}
 """The field keying a cell's documents by one dimension's value, then day (a range index)."""
 LISTS = ("fr", "frb", "res", "resb")
+MERGED = ("c", *LISTS, "ag", "cm")
+"""The fields of a rollup document a contribution changes (`merge`)."""
 STAMPS_KEPT = 256
 """A document remembers the stamps of its last changes: a change interrupted by a crash is
 finished at the next start, long before 256 other changes reach the same document (changes
@@ -259,6 +261,15 @@ class Move:
     new: Part | None
 
 
+def _copied(value: Any) -> Any:
+    """A copy of a document's value whose dicts and lists are new (the rest are immutable)."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    return value
+
+
 def _fresh(_id: str, ident: Mapping[str, Any]) -> Document:
     return {"_id": _id, **ident, "n": 0, "seen": []}
 
@@ -317,13 +328,16 @@ class ReportRollups:
             if not due:
                 return  # done already (a retried or repaired change)
             n = doc.get("n", 0)
+            was = {name: _copied(doc[name]) for name in MERGED if name in doc}
             for move in due:
                 merge(doc, move.old, -1)
                 merge(doc, move.new, 1)
-            doc["seen"] = [*seen, *(move.stamp for move in due)][-STAMPS_KEPT:]
-            doc["n"] = n + 1
-            fields = {k: v for k, v in doc.items() if k != "_id"}  # every key it had, and more
-            replaced = await self.rollups.update_one({"_id": _id, "n": n}, {"$set": fields})
+            # What the merges changed, the counter and the stamps: the rest of the document
+            # (its key fields, the other stamps) is left as it is, under the same `n`.
+            fields = {k: doc[k] for k in MERGED if k in doc and was.get(k) != doc[k]}
+            stamps = {"$each": [move.stamp for move in due], "$slice": -STAMPS_KEPT}
+            update = {"$set": {**fields, "n": n + 1}, "$push": {"seen": stamps}}
+            replaced = await self.rollups.update_one({"_id": _id, "n": n}, update)
             if replaced.matched_count:
                 return
         raise RuntimeError(f"report rollup {_id!r} kept changing underneath; gave up")

@@ -35,7 +35,7 @@ from uts_shared.embedded.indexes import WIDTH_CAP, Index, IndexSpec, default_nam
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
 from uts_shared.embedded.postings import Postings
 from uts_shared.embedded.storage import DamagedDocument, WriteFailed, pack, seq_of, unpack
-from uts_shared.embedded.updating import WriteError, apply_update, upsert_seed
+from uts_shared.embedded.updating import WriteError, apply_update, updater, upsert_seed
 from uts_shared.embedded.values import (
     CODEC,
     MISSING,
@@ -840,13 +840,14 @@ class Collection:
         modified = 0
         first_before = matches[0]
         first_after = matches[0]
+        change = None if replace else updater(update)
         for n, before in enumerate(matches):
-            if replace:
+            if change is None:
                 after = {"_id": before["_id"], **normalise_document(dict(update))}
                 if "_id" in update and hash_key(update["_id"]) != hash_key(before["_id"]):
                     raise _immutable_id()
             else:
-                after = apply_update(before, update)
+                after = change(before)
             if n == 0:
                 first_after = after
             if identical(after, before):

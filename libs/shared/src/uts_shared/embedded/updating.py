@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bson.regex import Regex
@@ -159,6 +159,14 @@ def apply_update(
     doc: dict[str, Any], update: Mapping[str, Any], *, inserting: bool = False
 ) -> dict[str, Any]:
     """The document after `update` (a new dict; `doc` is left as it was)."""
+    return updater(update, inserting=inserting)(doc)
+
+
+def updater(
+    update: Mapping[str, Any], *, inserting: bool = False
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """`apply_update` of `update` as a function of the document: the update is checked and its
+    steps ordered once, for every document an `update_many` changes."""
     if isinstance(update, list):
         raise NotImplementedError("embedded engine: update pipelines are not supported")
     if not update or not all(k.startswith("$") for k in update):
@@ -166,18 +174,24 @@ def apply_update(
     for op in update:
         if op not in OPERATORS:
             raise NotImplementedError(f"embedded engine: update operator {op} is not supported")
-    draft = _Draft(doc)
-    for path, op, arg in _steps(update, inserting):
-        if path == "_id" or path.startswith("_id."):
-            if op in ("$set", "$setOnInsert") and equal(doc.get("_id", MISSING), arg):
-                continue
-            if not (inserting and "_id" not in doc):
-                raise WriteError(
-                    "Performing an update on the path '_id' would modify the immutable field '_id'",
-                    IMMUTABLE_FIELD,
-                )
-        _APPLY[op](draft, path, arg)
-    return draft.root
+    steps = _steps(update, inserting)
+
+    def apply(doc: dict[str, Any]) -> dict[str, Any]:
+        draft = _Draft(doc)
+        for path, op, arg in steps:
+            if path == "_id" or path.startswith("_id."):
+                if op in ("$set", "$setOnInsert") and equal(doc.get("_id", MISSING), arg):
+                    continue
+                if not (inserting and "_id" not in doc):
+                    raise WriteError(
+                        "Performing an update on the path '_id' would modify the immutable "
+                        "field '_id'",
+                        IMMUTABLE_FIELD,
+                    )
+            _APPLY[op](draft, path, arg)
+        return draft.root
+
+    return apply
 
 
 def _steps(update: Mapping[str, Any], inserting: bool) -> list[tuple[str, str, Any]]:
