@@ -397,10 +397,14 @@ class Collection:
         elif project is not None:
             hand = functools.partial(self._handed, project=project)
         with self._reading(txn) as t:
-            if len(query) == 1 and "_id" in query and _scalar(query["_id"]):
-                # One document by its `_id`: what most calls ask; no plan needed.
+            if "_id" in query and _scalar(query["_id"]):
+                # One document by its `_id` (and, for a conditional write, its version): what
+                # most calls ask; no plan needed.
+                rest = compile_filter(query) if len(query) > 1 else _NO_CHECK
                 found = self._record(t, id_key(normalise(query["_id"])), shared)
                 one = [] if found is None or skip > 0 or limit < 0 else [found[1]]
+                if one and not rest(one[0]):
+                    one = []
                 return one if hand is None else [hand(d) for d in one]
             plan = self._plan(t, query, sort)
             match = _NO_CHECK if plan.exact else compile_filter(query)
