@@ -92,6 +92,7 @@ class StoreClock:
         ):
             setattr(EmbeddedCollection, name, cls._timed(getattr(EmbeddedCollection, name)))
         EmbeddedCursor.to_list = cls._timed(EmbeddedCursor.to_list)  # type: ignore[method-assign]
+        EmbeddedCursor.views = cls._timed(EmbeddedCursor.views)  # type: ignore[method-assign]
 
     @classmethod
     def _timed(cls, method: Any) -> Any:

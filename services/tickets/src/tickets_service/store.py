@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from tickets_service.domain import search, tally
+from tickets_service.domain import search, similar, tally
 from tickets_service.domain.errors import IdTaken, KeyTaken, PhoneTaken
 from tickets_service.domain.ticket import ALLOWED_WIRE, OPEN_STATES, TicketState
 from tickets_service.events import OutboxEntry
@@ -224,6 +224,20 @@ def _summary(doc: Mapping[str, Any], score: int | None = None) -> TicketSummary:
     if score is not None:
         fields["score"] = score
     return TicketSummary.model_validate(fields)
+
+
+def _similar_profile(doc: Mapping[str, Any]) -> similar.Profile:
+    """A stored open ticket as similarity compares it (read-only: shared between reads)."""
+    coordinates = (doc.get("location") or {}).get("coordinates")
+    vector = doc.get("embedding")
+    return similar.Profile(
+        str(doc["_id"]),
+        frozenset(doc.get("simTerms") or ()),
+        (coordinates["latitude"], coordinates["longitude"]) if coordinates else None,
+        doc.get("addressKey"),
+        doc.get("createdAt"),
+        tuple(vector) if vector else None,
+    )
 
 
 def _map_point(doc: Mapping[str, Any]) -> MapPoint | None:
@@ -1029,11 +1043,13 @@ class TicketStore:
 
     async def similar_candidates(
         self, stems: Sequence[str], cells: Sequence[str], address_key: str | None
-    ) -> list[Document]:
+    ) -> list[similar.Profile]:
         """Open tickets sharing a telling stem (SIMILAR_PER_STEM of each), a geo cell or the
         address, as similarity profiles: one equality read per stem (an index range), which
-        the in-process engine answers several times faster than one `$in` over them all."""
-        found: dict[str, Document] = {}
+        the in-process engine answers several times faster than one `$in` over them all. A
+        profile is made once per ticket the engine keeps decoded (`views_of`): the newest
+        tickets of common stems are read by every create."""
+        found: dict[str, similar.Profile] = {}
         # One equality per stem: each an index range, newest first, a few entries long.
         asks: list[tuple[Document, int]] = [
             ({"simTerms": stem}, SIMILAR_PER_STEM) for stem in stems[:SIMILAR_STEMS_ASKED]
@@ -1046,18 +1062,18 @@ class TicketStore:
             # Newest first, as the `sim_terms` index holds a stem's tickets: its first `limit`
             # entries, never every ticket holding a common stem.
             cursor = self.tickets.find(query, _PROFILE_PROJECTION).sort("createdAt", DESCENDING)
-            for doc in await cursor.limit(limit).to_list(None):
-                found.setdefault(doc["_id"], doc)
+            for profile in await views_of(cursor.limit(limit), "profile", _similar_profile):
+                found.setdefault(profile.ticket_id, profile)
         return list(found.values())
 
     async def meaning_candidates(
         self, created_at: datetime, window: timedelta, limit: int = SIMILAR_BY_MEANING_MAX
-    ) -> list[Document]:
+    ) -> list[similar.Profile]:
         """Open tickets with an embedding created within `window` of `created_at`, nearest to
         the newest first, as similarity profiles (one range of the sparse `sim_meaning` index)."""
         query = {"embeddingAt": {"$gte": created_at - window, "$lte": created_at + window}}
         cursor = self.tickets.find(query, _PROFILE_PROJECTION).sort("embeddingAt", DESCENDING)
-        return list(await cursor.limit(limit).to_list(None))
+        return await views_of(cursor.limit(limit), "profile", _similar_profile)
 
     async def embedding_of(self, ticket_id: str) -> list[float] | None:
         doc = await self.tickets.find_one({"_id": ticket_id}, {"embedding": 1})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -119,24 +119,6 @@ def _similar_fields(ticket: TicketState) -> dict[str, Any]:
         "geoCell": similar.cell(point.latitude, point.longitude) if point else None,
         "addressKey": similar.address_key(location.address if location else None),
     }
-
-
-def _profile(
-    ticket_id: str, fields: Mapping[str, Any], created_at: datetime | None
-) -> similar.Profile:
-    coords = (fields.get("location") or {}).get("coordinates") if "location" in fields else None
-    point = fields.get("point")
-    if coords:
-        point = (coords["latitude"], coords["longitude"])
-    vector = fields.get("embedding")
-    return similar.Profile(
-        ticket_id,
-        frozenset(fields.get("simTerms") or ()),
-        point,
-        fields.get("addressKey"),
-        created_at,
-        tuple(vector) if vector else None,
-    )
 
 
 def _embedding_text(ticket: TicketState) -> str:
@@ -816,12 +798,12 @@ class TicketOperations:
             if point
             else []
         )
-        docs = await self._store.similar_candidates(
+        found = await self._store.similar_candidates(
             similar.telling(fields["simTerms"]), cells, fields["addressKey"]
         )
         if vector:
             window = timedelta(hours=rules.window_hours)
-            docs += await self._store.meaning_candidates(ticket.created_at, window)
+            found += await self._store.meaning_candidates(ticket.created_at, window)
         own = similar.Profile(
             ticket.ticket_id,
             frozenset(fields["simTerms"]),
@@ -830,7 +812,7 @@ class TicketOperations:
             ticket.created_at,
             tuple(vector) if vector else None,
         )
-        profiles = {d["_id"]: _profile(d["_id"], d, d.get("createdAt")) for d in docs}
+        profiles = {p.ticket_id: p for p in found}
         matches = similar.rank(own, profiles.values(), rules)
         created = {k: _utc(p.created_at) for k, p in profiles.items() if p.created_at}
         return matches, created

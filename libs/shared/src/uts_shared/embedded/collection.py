@@ -121,6 +121,10 @@ class Collection:
         self._write_txn: lmdb.Transaction | None = None
         """The write under way: what it reads is its own (decoded fresh, never kept)."""
         self.indexes: dict[str, Index] = {}
+        self._led_by: dict[frozenset[str], list[tuple[Index, list[str]]]] = {}
+        """The indexes not sparse whose leading fields are a set of fields, each with those
+        fields in its order (what `_covering` looks among; cleared when an index comes or
+        goes)."""
         self._listed = state is not None
         """The catalog names this collection (its first write puts it there)."""
         for doc in (state or {}).get("indexes", []):
@@ -325,9 +329,11 @@ class Collection:
                     index.array_fields |= arrays
                     index.add(txn, entries, key)
                 self.indexes[spec.name] = index
+                self._led_by.clear()
                 self._catalog(txn)
         except BaseException:
             self.indexes.pop(spec.name, None)
+            self._led_by.clear()
             raise
         return spec.name
 
@@ -365,6 +371,7 @@ class Collection:
         with self._writing() as txn:
             txn.drop(index.db, delete=True)
             del self.indexes[name]
+            self._led_by.clear()
             self._catalog(txn)
         return True
 
@@ -701,12 +708,18 @@ class Collection:
         """A single-valued index whose leading fields are exactly `pinned`'s (one that also
         serves `sort` after them, if there is one)."""
         found = None
-        for index in self.indexes.values():
-            fields = [path for path, _ in index.spec.keys[: len(pinned)]]
+        names = frozenset(pinned)
+        led = self._led_by.get(names)
+        if led is None:
+            led = self._led_by[names] = []
+            for index in self.indexes.values():
+                fields = [path for path, _ in index.spec.keys[: len(pinned)]]
+                if not index.spec.sparse and set(fields) == names:
+                    led.append((index, fields))
+        for index, fields in led:
             # An array among the pinned fields still gives each document one entry with those
             # values; an array after them would give several.
-            several = any(p >= len(pinned) for p in index.array_fields)
-            if several or index.spec.sparse or set(fields) != set(pinned):
+            if any(p >= len(pinned) for p in index.array_fields):
                 continue
             values = tuple(pinned[f] for f in fields)
             if not index.exact(values):
@@ -910,6 +923,7 @@ class Collection:
             for index in self.indexes.values():
                 txn.drop(index.db, delete=True)
             self.indexes.clear()
+            self._led_by.clear()
             self._database.put_catalog(txn, self.name, None)
             self._listed = False
 
