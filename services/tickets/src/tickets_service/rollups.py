@@ -261,13 +261,18 @@ class Move:
     new: Part | None
 
 
-def _copied(value: Any) -> Any:
-    """A copy of a document's value whose dicts and lists are new (the rest are immutable)."""
-    if isinstance(value, dict):
-        return {k: _copied(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copied(v) for v in value]
-    return value
+def _merged_into(part: Part | None) -> set[str]:
+    """The fields of a rollup document `merge` changes for `part`."""
+    if part is None:
+        return set()
+    names = set(part.lists)
+    if part.counts:
+        names.add("c")
+    if part.agents:
+        names.add("ag")
+    if part.comments:
+        names.add("cm")
+    return names
 
 
 def _fresh(_id: str, ident: Mapping[str, Any]) -> Document:
@@ -328,13 +333,16 @@ class ReportRollups:
             if not due:
                 return  # done already (a retried or repaired change)
             n = doc.get("n", 0)
-            was = {name: _copied(doc[name]) for name in MERGED if name in doc}
+            had = {name for name in MERGED if name in doc}
+            changed: set[str] = set()
             for move in due:
                 merge(doc, move.old, -1)
                 merge(doc, move.new, 1)
-            # What the merges changed, the counter and the stamps: the rest of the document
-            # (its key fields, the other stamps) is left as it is, under the same `n`.
-            fields = {k: doc[k] for k in MERGED if k in doc and was.get(k) != doc[k]}
+                changed |= _merged_into(move.old) | _merged_into(move.new)
+            # What the merges changed or added, the counter and the stamps: the rest of the
+            # document (its key fields, the other stamps) is left as it is, under the same `n`.
+            changed |= {name for name in MERGED if name in doc} - had
+            fields = {name: doc[name] for name in changed}
             stamps = {"$each": [move.stamp for move in due], "$slice": -STAMPS_KEPT}
             update = {"$set": {**fields, "n": n + 1}, "$push": {"seen": stamps}}
             replaced = await self.rollups.update_one({"_id": _id, "n": n}, update)

@@ -16,7 +16,6 @@ import itertools
 import json
 import math
 import re
-import struct
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +33,14 @@ from uts_shared.embedded.decoded import DecodedDocuments, clone, owned
 from uts_shared.embedded.indexes import WIDTH_CAP, Index, IndexSpec, default_name, order_key
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
 from uts_shared.embedded.postings import Postings
-from uts_shared.embedded.storage import DamagedDocument, WriteFailed, pack, seq_of, unpack
+from uts_shared.embedded.storage import (
+    SEQ_KEY,
+    DamagedDocument,
+    WriteFailed,
+    pack,
+    seq_of,
+    unpack,
+)
 from uts_shared.embedded.updating import WriteError, apply_update, updater, upsert_seed
 from uts_shared.embedded.values import (
     CODEC,
@@ -59,8 +65,6 @@ RELEASE_AFTER = 5000
 """A scan reading this many documents lets their pages go afterwards (`Environment.release`)."""
 WALK_STEP_COST = 0.25
 """A step along an index costs about a quarter of reading a document to sort it."""
-
-_SEQ = struct.Struct(">Q")
 
 
 def id_key(value: Any) -> bytes:
@@ -134,7 +138,7 @@ class Collection:
         with env.begin() as txn:
             cursor = txn.cursor(db=self._order)
             last = cursor.key() if cursor.last() else None
-        self._next_seq = _SEQ.unpack(last)[0] + 1 if last else 0
+        self._next_seq = SEQ_KEY.unpack(last)[0] + 1 if last else 0
 
     @property
     def exists(self) -> bool:
@@ -282,7 +286,7 @@ class Collection:
                     damaged.add(key)
                     continue
                 assert found is not None
-                listed[_SEQ.pack(found[0])] = key
+                listed[SEQ_KEY.pack(found[0])] = key
                 for name, index in self.indexes.items():
                     entries, _ = index.entries_of(found[1])
                     expected[name].update((e, index.value_of(key)) for e in entries)
@@ -786,7 +790,7 @@ class Collection:
         self._next_seq += 1
         record = pack(key, seq, bson.encode(stored))
         self._put_document(txn, key, record)
-        txn.put(_SEQ.pack(seq), key, db=self._order, append=True)
+        txn.put(SEQ_KEY.pack(seq), key, db=self._order, append=True)
         grown = not self._listed
         for index, entries, arrays in planned:
             index.add(txn, entries, key)
@@ -913,7 +917,7 @@ class Collection:
                     index.remove(txn, index.entries_of(doc)[0], key)
                     index.track(doc, None, seq)
                 txn.delete(key, db=self._docs)
-                txn.delete(_SEQ.pack(seq), db=self._order)
+                txn.delete(SEQ_KEY.pack(seq), db=self._order)
         return removed
 
     def drop(self) -> None:
@@ -933,13 +937,13 @@ class Collection:
         key = id_key(doc["_id"])
         existing = self._record(txn, key)
         if existing is not None:
-            txn.delete(_SEQ.pack(existing[0]), db=self._order)
+            txn.delete(SEQ_KEY.pack(existing[0]), db=self._order)
             for index in self.indexes.values():
                 index.remove(txn, index.entries_of(existing[1])[0], key)
         seq = self._next_seq
         self._next_seq += 1
         self._put_document(txn, key, pack(key, seq, bson.encode(doc)))
-        txn.put(_SEQ.pack(seq), key, db=self._order, append=True)
+        txn.put(SEQ_KEY.pack(seq), key, db=self._order, append=True)
         for index in self.indexes.values():
             entries, arrays = index.entries_of(doc)
             index.array_fields |= arrays

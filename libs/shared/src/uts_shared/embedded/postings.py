@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import functools
 import operator
-import struct
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
-from uts_shared.embedded.storage import seq_of
-
-_SEQ = struct.Struct(">Q")
+from uts_shared.embedded.storage import SEQ_KEY, seq_of
 
 
 def bitset(seqs: Iterable[int]) -> int:
@@ -72,7 +69,7 @@ class Postings:
     def __iter__(self) -> Iterator[bytes]:
         get = self._txn.get
         for seq in members(self._bits):
-            key = get(_SEQ.pack(seq), db=self._order)
+            key = get(SEQ_KEY.pack(seq), db=self._order)
             if key is not None:
                 yield cast(bytes, key)
 

@@ -43,6 +43,8 @@ TEMP_PREFIX = "uts-embedded-"
 MAX_DBS = 4096
 
 _HEADER = struct.Struct(">IQ")
+SEQ_KEY = struct.Struct(">Q")
+"""A sequence number as the key of a document's natural-order entry."""
 _LIBC = ctypes.CDLL(None, use_errno=True)
 _MADV_DONTNEED = 4
 
