@@ -27,6 +27,7 @@ from gateway.auth import admin_agent, current_agent
 from gateway.errors import ErrorBody
 from gateway.ratelimit import get_login_limiter
 from gateway.routes.ai import service_or_admin
+from gateway.routes.tickets import caller, reader
 from gateway.rpc import rpc_client
 
 SERVERS: list[dict[str, str]] = [
@@ -55,6 +56,9 @@ _BY_DEPENDENCY: dict[Callable[..., Any], set[int]] = {
     service_or_admin: {401, 403},
     get_login_limiter: {429},
     rpc_client: {503, 504},
+    # A ticket command's and a ticket read's one dependency each: they hold the RPC client.
+    caller: {503, 504},
+    reader: {503, 504},
 }
 
 TAGS: list[dict[str, str]] = [
