@@ -394,6 +394,14 @@ async def _itself(msg: StreamMessage[Any]) -> StreamMessage[Any]:
     return msg
 
 
+def _let_go(msg: StreamMessage[Any]) -> None:
+    """Drop FastStream's cache of what `_itself` decoded (the message itself): left there, it
+    makes every message a reference cycle, garbage only the cyclic collector can free. Such
+    garbage fills the youngest generation between collections, and each collection then
+    took 10-17 ms, a pause every request in flight waited for."""
+    msg.clear_cache()
+
+
 def _request_headers(request: str | None = None) -> HeadersType:
     rid = request if request is not None else request_id.get()
     return {} if rid is None else {REQUEST_ID_HEADER: rid}
@@ -454,6 +462,8 @@ def serve(
         except RejectMessage:
             outcome = "malformed"
             raise
+        finally:
+            _let_go(message)
         RPC_HANDLED.labels(spec.queue, outcome).observe(time.perf_counter() - started)
         return reply
 
@@ -530,6 +540,7 @@ class RpcClient:
             future.set_result(message.body)
         else:
             log.debug("late or unknown reply %s dropped", message.correlation_id)
+        _let_go(message)
 
     async def _exchange(
         self, spec: Rpc[RequestT, ResultT], request: RequestT, timeout: float | None
@@ -701,7 +712,10 @@ def subscribe_events(
                 EVENTS_EXCHANGE, routing_key, queue.name, message.message_id, headers
             ),
         ):
-            await consume(routing_key, message)
+            try:
+                await consume(routing_key, message)
+            finally:
+                _let_go(message)
 
     async def consume(routing_key: str, message: RabbitMessage) -> None:
         try:
