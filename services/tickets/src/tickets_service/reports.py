@@ -256,9 +256,13 @@ class ReportFacts:
         facts = await self.facts.find({"_id": {"$in": list(ids)}, PENDING: True}).to_list(None)
         if self.rollups is not None and facts:
             await self.rollups.apply_many([(fact.get(WAS), fact) for fact in facts])
-        for fact in facts:
-            await self.facts.update_one(
-                {"_id": fact["_id"], "v": fact.get("v")}, {"$unset": {PENDING: "", WAS: ""}}
+        if facts:  # each mark cleared unless a later version's replaced it: one write for all
+            await self.facts.update_many(
+                {
+                    "_id": {"$in": [fact["_id"] for fact in facts]},
+                    "$or": [{"_id": fact["_id"], "v": fact.get("v")} for fact in facts],
+                },
+                {"$unset": {PENDING: "", WAS: ""}},
             )
 
     async def _settle(self, fact: Mapping[str, Any]) -> None:
