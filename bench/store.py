@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -126,8 +127,10 @@ class Unheard(EventPublisher):
         *,
         request: str | None = None,
         traceparent: str | None = None,
+        started: Callable[[], None] | None = None,
     ) -> None:
-        return None
+        if started is not None:
+            started()
 
 
 def _copy(template: dict[str, Any], n: int, start: datetime) -> dict[str, Any]:

@@ -108,9 +108,11 @@ def watch(service: TicketsService, steps: Steps) -> None:
 
 
 async def create_on(service: TicketsService, customer_id: str) -> None:
-    """One create, and the clean-up of its outbox the ack task would do."""
+    """One create, its event's confirmation (which its writer no longer waits for), and the
+    clean-up of its outbox the ack task would do."""
     request = agent_ticket_request(customer_id, idempotency_key=unique_key())
     await service.operations.create_from_agent(request)
+    await service.outbox.sent()
     await service.outbox.flush()
 
 

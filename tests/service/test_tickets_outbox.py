@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 import aio_pika
 
@@ -16,6 +16,7 @@ from tickets_service.message_store import conversation_owner, message_owner
 from uts_shared.contracts import messages as m
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import EVENTS_EXCHANGE
+from uts_shared.messaging import EventPublisher
 
 
 async def test_broker_down_during_create_keeps_the_event_and_the_relay_delivers_it(
@@ -166,3 +167,63 @@ async def test_ticket_events_are_persistent_with_the_event_id_as_message_id(
             assert set(body) >= {"eventId", "type", "occurredAt", "data"}
     finally:
         await connection.close()
+
+
+class UnconfirmedUntilReleased(EventPublisher):
+    """A publisher whose every publish begins at once and is confirmed only once released
+    (a broker slow to confirm: a durable queue's disk write, a busy node)."""
+
+    def __init__(self, real: EventPublisher) -> None:  # publishes through `real` when released
+        self.real = real
+        self.begun: list[str] = []
+        self.released = asyncio.Event()
+
+    async def publish_raw(
+        self,
+        routing_key: str,
+        body: bytes,
+        event_id: str,
+        *,
+        request: str | None = None,
+        traceparent: str | None = None,
+        started: Callable[[], None] | None = None,
+    ) -> None:
+        if started is not None:
+            started()
+        self.begun.append(routing_key)
+        await self.released.wait()
+        await self.real.publish_raw(
+            routing_key, body, event_id, request=request, traceparent=traceparent
+        )
+
+
+async def test_a_write_answers_before_the_broker_confirms_its_events(
+    rabbit_url: str, mongo_url: str | None
+) -> None:
+    async with tickets_env(rabbit_url, mongo_url, publish_timeout=60.0) as env:
+        customer = await env.customer()
+        slow = UnconfirmedUntilReleased(env.service.outbox.publisher)
+        env.service.outbox.publisher = slow
+
+        async with asyncio.timeout(5):  # answered while their events wait for confirmation
+            ticket = await env.ticket(customer, subject="Poste caido")
+            changed = await env.rpc.call(
+                t.CHANGE_STATUS,
+                t.ChangeStatus(ticket_id=ticket.ticket_id, status="in_progress", by="a1"),
+            )
+        assert changed.status == t.TicketStatus.IN_PROGRESS
+        # The counts are current when the writer replies; both events are still in the
+        # outbox, and both publishes have begun.
+        stats = await env.rpc.call(t.STATS, t.StatsQuery(customer_id=customer.id))
+        assert (stats.total, stats.in_progress) == (1, 1)
+        stored = [e.type for e in await env.service.store.outbox_of(ticket.ticket_id)]
+        assert stored == ["ticket.created", "ticket.updated"]
+        assert slow.begun == stored
+
+        slow.released.set()
+        for kind in stored:
+            await env.recorder.wait_one(kind, ticket.ticket_id)
+        await poll_until(
+            lambda: _empty(env.service.store.outbox_of(ticket.ticket_id)),
+            what=f"the outbox of {ticket.ticket_id} emptied once confirmed",
+        )

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,6 +135,7 @@ class BrokerDown(EventPublisher):
         *,
         request: str | None = None,
         traceparent: str | None = None,
+        started: Callable[[], None] | None = None,
     ) -> None:
         self.attempts += 1
         raise ConnectionError("broker unreachable")

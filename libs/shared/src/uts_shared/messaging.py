@@ -652,10 +652,13 @@ class EventPublisher:
         *,
         request: str | None = None,
         traceparent: str | None = None,
+        started: Callable[[], None] | None = None,
     ) -> None:
         """Publish an already serialised event (e.g. from an outbox) without re-encoding it;
         `request`: the id of the request that caused it (default: the one being handled);
-        `traceparent`: the trace context it was caused in (default: the current span's).
+        `traceparent`: the trace context it was caused in (default: the current span's);
+        `started`: called as the publish itself begins (its frames queued by the time the
+        caller's task next waits).
 
         Returns once the broker confirmed it; raises if it could not take it.
         """
@@ -663,6 +666,8 @@ class EventPublisher:
         exchange = await channel.get_exchange(EVENTS_EXCHANGE, ensure=False)
         headers = _request_headers(request)
         with tracing.event_publish(EVENTS_EXCHANGE, routing_key, event_id, headers, traceparent):
+            if started is not None:
+                started()
             await exchange.publish(
                 aio_pika.Message(
                     body,

@@ -133,7 +133,7 @@ class MessageOperations:
                 raise
             log.debug("message %s was stored before: answered as a replay", message_id)
             return stored
-        await self._outbox.publish(message_owner(message_id), entries)
+        await self._outbox.send(message_owner(message_id), entries)
         await self._messages.mark_last_message(message)
         if inbound:
             await self._customer_replied(
@@ -190,7 +190,7 @@ class MessageOperations:
             saved = await self._messages.set_delivery(message, changes, outbox=entries)
             if saved is None:
                 continue  # another report got there first: judge this one again
-            await self._outbox.publish(message_owner(message.id), entries)
+            await self._outbox.send(message_owner(message.id), entries)
             return saved
         raise Conflict(f"Message '{req.message_id}' is being changed by others; try again")
 
@@ -218,7 +218,7 @@ class MessageOperations:
             saved = await self._messages.set_handler(conversation, changes, outbox=entries)
             if saved is None:
                 continue
-            await self._outbox.publish(conversation_owner(conversation.id), entries)
+            await self._outbox.send(conversation_owner(conversation.id), entries)
             log.info("conversation %s handed to %s", conversation.id, req.to.value)
             return m.HandedOff(conversation=saved, changed=True)
         raise Conflict(f"Conversation '{req.conversation_id}' is being handed off by others")

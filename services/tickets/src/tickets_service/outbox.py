@@ -5,8 +5,11 @@ An entry's counts delta is applied (once per event id) before the entry is publi
 counts are current when the writer replies and a crash leaves the delta for the relay; the
 scopes forget the id once the entry has left the outbox.
 
-After a write the service publishes that ticket's pending events at once; published ids are
-removed from the documents in batches (one write for many tickets, by a background task).
+After a write the service publishes that write's events at once (`send`): their counts are
+applied before the writer replies, their publish starts before it replies, and the broker's
+confirmation is awaited in the background, so a reply does not wait a broker round trip (nor a
+durable queue's disk write) per event. Published ids are removed from the documents in batches
+(one write for many tickets, by a background task).
 Whatever could not be published (broker down, crash in between) stays in the outbox; the relay
 publishes it every `interval` seconds while this instance knows of pending events (a publish
 failed), when the broker reconnects, and in a full sweep every `sweep_interval` seconds for
@@ -20,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from prometheus_client import Counter, Gauge
@@ -75,29 +78,85 @@ class Outbox:
         self._unacked: set[str] = set()
         """Published, not yet removed from the outbox: never published again by this instance."""
         self._ack_ready = asyncio.Event()
+        self._sending: set[asyncio.Task[int]] = set()
+        """`send`'s publishes still waiting for their confirmation."""
         self._failing = False
         self.relayed = 0
         """Events published by the relay (not by the writer): for logs and tests."""
 
-    async def publish(self, ticket_id: str, entries: Sequence[OutboxEntry]) -> int:
+    async def send(self, owner: str, entries: Sequence[OutboxEntry]) -> None:
+        """A write's own events, as its writer replies: their counts applied now (current when
+        the writer replies), then `publish` started at once in a task of its own (its frames
+        leave before any later write's) and its confirmation awaited there; what fails is the
+        relay's, as after any failed publish."""
+        if not await self._count(owner, entries):
+            return
+        begun: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def begin(*_: object) -> None:
+            if not begun.done():
+                begun.set_result(None)
+
+        task = asyncio.create_task(
+            self.publish(owner, entries, started=begin), name=f"outbox-send-{owner}"
+        )
+        self._sending.add(task)
+        task.add_done_callback(self._sent_one)
+        task.add_done_callback(begin)  # nothing to publish, or it failed before it began
+        await begun
+
+    def _sent_one(self, task: asyncio.Task[int]) -> None:
+        # One that raised past `publish`'s own handling (a dying process) is kept for `sent`.
+        if task.cancelled() or task.exception() is None:
+            self._sending.discard(task)
+
+    async def sent(self) -> None:
+        """Until every publish `send` began has been confirmed or has failed (what a publish
+        raised past its own handling, a dying process's error, is raised here)."""
+        while self._sending:
+            tasks = list(self._sending)
+            await asyncio.wait(tasks)
+            self._sending.difference_update(tasks)
+            for task in tasks:
+                if not task.cancelled() and (raised := task.exception()) is not None:
+                    raise raised
+
+    async def _count(self, owner: str, entries: Sequence[OutboxEntry]) -> bool:
+        """Each entry's counts delta applied once; False (the owner left to the relay) when
+        one could not be."""
+        for entry in entries:
+            if entry.event_id in self._unacked or entry.event_id in self._counted:
+                continue
+            if entry.counts:
+                try:
+                    await self._store.apply_counts(entry.event_id, entry.counts)
+                except Exception as exc:
+                    log.warning("counting %s failed (%r); the relay retries", entry.event_id, exc)
+                    self._stuck.add(owner)
+                    return False
+                self._counted[entry.event_id] = list(entry.counts)
+        return True
+
+    async def publish(
+        self,
+        ticket_id: str,
+        entries: Sequence[OutboxEntry],
+        started: Callable[[], None] | None = None,
+    ) -> int:
         """Publish `entries` in order, drop the published ones from the outbox; never raises.
 
         Stops at the first failure (order kept for the relay); returns how many went out.
+        `started`: called as the first publish begins.
         """
         published: list[str] = []
         for entry in entries:
             if entry.event_id in self._unacked:
                 continue
-            if entry.counts and entry.event_id not in self._counted:
-                try:
-                    await self._store.apply_counts(entry.event_id, entry.counts)
-                except Exception as exc:
-                    log.warning("counting %s failed (%r); the relay retries", entry.event_id, exc)
-                    self._stuck.add(ticket_id)
-                    break
-                self._counted[entry.event_id] = list(entry.counts)
+            if not await self._count(ticket_id, [entry]):
+                break
             try:
-                await self._publish_one(entry)
+                await self._publish_one(entry, started)
+                started = None
             except asyncio.CancelledError:
                 # This task is being cancelled (e.g. its consumer died with the connection):
                 # leave the event to the relay's next tick, not to the full sweep.
@@ -128,7 +187,9 @@ class Outbox:
                 self._ack_ready.set()
         return len(published)
 
-    async def _publish_one(self, entry: OutboxEntry) -> None:
+    async def _publish_one(
+        self, entry: OutboxEntry, started: Callable[[], None] | None = None
+    ) -> None:
         try:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
             # arrives as the awaited call completes, and the relay then never stops.
@@ -139,6 +200,7 @@ class Outbox:
                     entry.event_id,
                     request=entry.request_id,
                     traceparent=entry.traceparent,
+                    started=started,
                 )
         except asyncio.CancelledError as exc:
             # aiormq cancels the publishes in flight when the connection drops: a failed
@@ -230,7 +292,11 @@ class Outbox:
         self._task = asyncio.create_task(self._run(), name="tickets-outbox-relay")
         self._flusher = asyncio.create_task(self._flush_loop(), name="tickets-outbox-acks")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        if self._sending:  # confirmations under way: their ids leave the outbox in the flush
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(grace):
+                    await self.sent()
         for task in (self._task, self._flusher):
             if task is not None:
                 task.cancel()

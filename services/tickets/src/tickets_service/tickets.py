@@ -357,7 +357,7 @@ class TicketOperations:
             except IdTaken:
                 log.warning("ticket id %s already taken; drawing the next one", ticket_id)
                 continue
-            await self._outbox.publish(ticket_id, entries)
+            await self._outbox.send(ticket_id, entries)
             if self.on_written is not None:
                 await self.on_written(ticket, channel)
             log.debug("ticket %s created (%s) for customer %s", ticket_id, source, req.customer_id)
@@ -606,7 +606,7 @@ class TicketOperations:
                 log.debug("ticket %s moved underneath (v%d); retrying", ticket_id, ticket.version)
                 continue
             # This write's own events; anything older left in the outbox is the relay's.
-            await self._outbox.publish(ticket_id, entries)
+            await self._outbox.send(ticket_id, entries)
             if self.on_written is not None:
                 await self.on_written(saved, None)
             return Outcome(sla.view(saved, policy, now), outcome.events, outcome.note)
@@ -942,7 +942,7 @@ class TicketOperations:
         entries = [outbox_entry(t.TICKET_CLUSTER_DETECTED, payload, event_id=self._ids(), now=now)]
         if not await self._store.insert_cluster(cluster_id, members, now, entries):
             return  # another replica announced it
-        await self._outbox.publish(f"cluster:{cluster_id}", entries)
+        await self._outbox.send(f"cluster:{cluster_id}", entries)
         log.info("cluster %s detected: %s", cluster_id, members)
         if created:
             await self.link_incidents(t.LinkIncidents(ticket_id=problem_id, ticket_ids=members))
