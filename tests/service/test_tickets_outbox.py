@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 import aio_pika
 
-from tests.support.tickets_helpers import QUICK_RELAY, BrokerDown, tickets_env
+from tests.support.tickets_helpers import (
+    QUICK_RELAY,
+    BrokerDown,
+    UnconfirmedUntilReleased,
+    tickets_env,
+)
 from tests.support.waiting import poll_until
 from tickets_service.events import OutboxEntry
 from tickets_service.message_store import conversation_owner, message_owner
 from uts_shared.contracts import messages as m
 from uts_shared.contracts import tickets as t
 from uts_shared.contracts.base import EVENTS_EXCHANGE
-from uts_shared.messaging import EventPublisher
 
 
 async def test_broker_down_during_create_keeps_the_event_and_the_relay_delivers_it(
@@ -167,34 +171,6 @@ async def test_ticket_events_are_persistent_with_the_event_id_as_message_id(
             assert set(body) >= {"eventId", "type", "occurredAt", "data"}
     finally:
         await connection.close()
-
-
-class UnconfirmedUntilReleased(EventPublisher):
-    """A publisher whose every publish begins at once and is confirmed only once released
-    (a broker slow to confirm: a durable queue's disk write, a busy node)."""
-
-    def __init__(self, real: EventPublisher) -> None:  # publishes through `real` when released
-        self.real = real
-        self.begun: list[str] = []
-        self.released = asyncio.Event()
-
-    async def publish_raw(
-        self,
-        routing_key: str,
-        body: bytes,
-        event_id: str,
-        *,
-        request: str | None = None,
-        traceparent: str | None = None,
-        started: Callable[[], None] | None = None,
-    ) -> None:
-        if started is not None:
-            started()
-        self.begun.append(routing_key)
-        await self.released.wait()
-        await self.real.publish_raw(
-            routing_key, body, event_id, request=request, traceparent=traceparent
-        )
 
 
 async def test_a_write_answers_before_the_broker_confirms_its_events(

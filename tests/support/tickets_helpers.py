@@ -141,6 +141,34 @@ class BrokerDown(EventPublisher):
         raise ConnectionError("broker unreachable")
 
 
+class UnconfirmedUntilReleased(EventPublisher):
+    """A publisher whose every publish begins at once and is confirmed only once released
+    (a broker slow to confirm: a durable queue's disk write, a busy node)."""
+
+    def __init__(self, real: EventPublisher) -> None:  # publishes through `real` when released
+        self.real = real
+        self.begun: list[str] = []
+        self.released = asyncio.Event()
+
+    async def publish_raw(
+        self,
+        routing_key: str,
+        body: bytes,
+        event_id: str,
+        *,
+        request: str | None = None,
+        traceparent: str | None = None,
+        started: Callable[[], None] | None = None,
+    ) -> None:
+        if started is not None:
+            started()
+        self.begun.append(routing_key)
+        await self.released.wait()
+        await self.real.publish_raw(
+            routing_key, body, event_id, request=request, traceparent=traceparent
+        )
+
+
 @dataclass
 class TicketsEnv:
     """Instances of the tickets service, a client, the config stub and the event recorder."""
