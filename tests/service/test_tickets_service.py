@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 import pytest_asyncio
 
+from tests.support.factories import unique_phone
 from tests.support.tickets_helpers import TicketsEnv, tickets_env
 from tests.support.waiting import poll_until
 from tickets_service.store import TicketFilter
@@ -113,6 +114,61 @@ async def test_ai_creates_a_new_ticket_from_the_assistant(env: TicketsEnv) -> No
     [event] = await env.recorder.wait_one("ticket.created", ticket.ticket_id)
     assert event.data["conversationId"] == conversation.id
     assert event.data["createdBy"] is None
+
+
+async def test_the_assistants_report_for_a_caller_finds_them_by_phone_in_one_call(
+    env: TicketsEnv,
+) -> None:
+    customer = await env.customer()
+    closed = await env.rpc.call(
+        t.CREATE_CONVERSATION,
+        t.CreateConversation(customer_id=customer.id, status=t.ConversationStatus.CLOSED),
+    )
+    active = await env.rpc.call(
+        t.CREATE_CONVERSATION, t.CreateConversation(customer_id=customer.id)
+    )
+    report = t.CreateForCaller(
+        phone_number=customer.phone_number.removeprefix("+"),  # as WhatsApp sends it
+        subject="Poste sin luz",
+        description="El poste de la esquina no enciende",
+        category="light_malfunction",
+        priority=t.Priority.HIGH,
+        idempotency_key="call_caller_1",
+    )
+    answer = await env.rpc.call(t.CREATE_FOR_CALLER, report)
+    assert answer.customer_id == customer.id
+    assert answer.created is not None and answer.created.created
+    ticket = answer.created.ticket
+    assert (ticket.status, ticket.source) == (t.TicketStatus.NEW, t.TicketSource.AI)
+    assert (ticket.customer_id, ticket.priority) == (customer.id, t.Priority.HIGH)
+    assert ticket.conversation_id == active.id  # the active one, not the closed one
+    [event] = await env.recorder.wait_one("ticket.created", ticket.ticket_id)
+    assert event.data["conversationId"] == active.id
+
+    again = await env.rpc.call(t.CREATE_FOR_CALLER, report)  # the tool call redelivered
+    assert again.created is not None and not again.created.created
+    assert again.created.ticket.ticket_id == ticket.ticket_id
+
+    given = report.model_copy(update={"conversation_id": closed.id, "idempotency_key": "c2"})
+    filed = await env.rpc.call(t.CREATE_FOR_CALLER, given)
+    assert filed.created is not None
+    assert filed.created.ticket.conversation_id == closed.id  # the one the caller named
+
+
+async def test_the_assistants_report_for_an_unknown_caller_creates_nothing(
+    env: TicketsEnv,
+) -> None:
+    report = t.CreateForCaller(
+        phone_number=unique_phone(),
+        subject="Poste sin luz",
+        description="El poste de la esquina no enciende",
+        category="light_malfunction",
+        idempotency_key="call_unknown_caller",
+    )
+    answer = await env.rpc.call(t.CREATE_FOR_CALLER, report)
+    assert answer == t.CallerTicket()
+    with pytest.raises(ValidationFailed):
+        await env.rpc.call(t.CREATE_FOR_CALLER, report.model_copy(update={"phone_number": "000"}))
 
 
 async def test_same_idempotency_key_returns_the_first_ticket_and_creates_no_second(

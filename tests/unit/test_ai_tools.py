@@ -21,7 +21,10 @@ from uts_shared.contracts.config import Terminology
 from uts_shared.contracts.messages import HandOff
 from uts_shared.contracts.tickets import (
     AddNote,
+    CallerTicket,
+    CreateForCaller,
     CreateFromAi,
+    CreateTicketResult,
     Customer,
     CustomerTicketSummary,
     CustomerTicketView,
@@ -73,7 +76,22 @@ class FakeDirectory:
     async def active_conversation(self, customer_id: str) -> str | None:
         return self.conversations.get(customer_id)
 
-    async def create_ticket(self, request: CreateFromAi) -> TicketView:
+    async def create_for_caller(self, request: CreateForCaller) -> CallerTicket:
+        """As the tickets service answers it: the phone's customer, the conversation given or
+        the customer's active one."""
+        if self.fail:
+            raise self.fail
+        found = self.customers.get(request.phone_number)
+        if found is None:
+            return CallerTicket()
+        fields = request.model_dump(exclude={"phone_number", "conversation_id"})
+        conversation = request.conversation_id or self.conversations.get(found.id)
+        ticket = self._create(
+            CreateFromAi(**fields, customer_id=found.id, conversation_id=conversation)
+        )
+        return CallerTicket(customer_id=found.id, created=CreateTicketResult(ticket=ticket))
+
+    def _create(self, request: CreateFromAi) -> TicketView:
         if request.idempotency_key in self.by_key:
             return self.by_key[request.idempotency_key]
         self.created.append(request)

@@ -26,8 +26,8 @@ class TicketsDirectory:
         )
         return found.conversation.id if found.conversation else None
 
-    async def create_ticket(self, request: tickets.CreateFromAi) -> tickets.TicketView:
-        return (await self._rpc.call(tickets.CREATE_FROM_AI, request)).ticket
+    async def create_for_caller(self, request: tickets.CreateForCaller) -> tickets.CallerTicket:
+        return await self._rpc.call(tickets.CREATE_FOR_CALLER, request)
 
     async def ticket_for_customer(
         self, ticket_id: str, customer_id: str

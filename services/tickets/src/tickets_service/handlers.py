@@ -43,6 +43,7 @@ def register(  # noqa: PLR0915 (one line per endpoint)
     """One endpoint per tickets RPC."""
     serve(broker, t.CREATE_FROM_AGENT, ops.create_from_agent)
     serve(broker, t.CREATE_FROM_AI, ops.create_from_ai)
+    serve(broker, t.CREATE_FOR_CALLER, ops.create_for_caller)
     serve(broker, t.GET, ops.get)
     serve(broker, t.GET_FOR_CUSTOMER, ops.get_for_customer)
     serve(broker, t.LIST, ops.list_tickets)

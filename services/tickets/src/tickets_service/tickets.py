@@ -21,6 +21,7 @@ from tickets_service.domain import bulk, cursors, search, similar, sla, tally, v
 from tickets_service.domain.errors import IdTaken, KeyTaken
 from tickets_service.domain.ids import counter_key, format_ticket_id
 from tickets_service.domain.macros import MacroRun, apply_macro, changes_of
+from tickets_service.domain.phones import normalise_phone
 from tickets_service.domain.similar import Match
 from tickets_service.domain.ticket import OPEN_STATES, Outcome, Ticket, TicketState, resumable
 from tickets_service.domain.tickets import (
@@ -289,6 +290,21 @@ class TicketOperations:
             assigned_agent=None,
             link_known=True,
         )
+
+    async def create_for_caller(self, req: t.CreateForCaller) -> t.CallerTicket:
+        """The assistant's report for the customer on the line: found by phone (none: nothing
+        created), filed in the conversation given or the customer's active one."""
+        phone = normalise_phone(req.phone_number, self._settings.default_phone_region)
+        customer = await self._store.get_customer_by_phone(phone)
+        if customer is None:
+            return t.CallerTicket()
+        conversation_id = req.conversation_id
+        if conversation_id is None:
+            active = await self._store.active_conversation(customer.id)
+            conversation_id = active.id if active is not None else None
+        fields = req.model_dump(exclude={"phone_number", "conversation_id"})
+        request = t.CreateFromAi(**fields, customer_id=customer.id, conversation_id=conversation_id)
+        return t.CallerTicket(customer_id=customer.id, created=await self.create_from_ai(request))
 
     async def _create(
         self,

@@ -615,6 +615,30 @@ class CreateFromAi(NewTicket):
     """Creation by the assistant (tool call): status new, source ai; key = the tool call id."""
 
 
+class CreateForCaller(WireModel):
+    """The assistant's report for the customer on the line, in one call: the customer found by
+    `phone_number`, the ticket filed in `conversation_id` or else in the customer's active
+    conversation (as `CreateFromAi` then; key = the tool call id)."""
+
+    phone_number: PhoneNumber
+    subject: Subject
+    description: Description
+    category: CategoryId
+    priority: Priority = Priority.MEDIUM
+    location: Location | None = None
+    conversation_id: Id | None = None
+    idempotency_key: RequestKey | None = None
+
+
+class CallerTicket(WireModel):
+    """What `CreateForCaller` did: no `customer_id` (and no ticket) when no customer has the
+    phone number; else the customer and the create's result (an earlier ticket of the same key
+    may belong to another customer: compare `customer_id` with the ticket's)."""
+
+    customer_id: Id | None = None
+    created: CreateTicketResult | None = None
+
+
 class GetTicket(WireModel):
     model_config = example({"ticketId": "LUX-2026-000001"})
 
@@ -1444,6 +1468,13 @@ CREATE_FROM_AGENT = Rpc(
 CREATE_FROM_AI = Rpc(
     "tickets.create_from_ai", CreateFromAi, CreateTicketResult, "Assistant creates a ticket"
 )
+CREATE_FOR_CALLER = Rpc(
+    "tickets.create_for_caller",
+    CreateForCaller,
+    CallerTicket,
+    "Assistant creates a ticket for the customer calling (found by phone, in their active "
+    "conversation)",
+)
 GET = Rpc("tickets.get", GetTicket, TicketView, "Full ticket by ticketId (agents)")
 GET_FOR_CUSTOMER = Rpc(
     "tickets.get_for_customer", GetForCustomer, CustomerTicketView, "Ticket for its customer"
@@ -1621,6 +1652,7 @@ HEALTH = health_rpc("tickets")
 RPCS: tuple[Rpc[Any, Any], ...] = (
     CREATE_FROM_AGENT,
     CREATE_FROM_AI,
+    CREATE_FOR_CALLER,
     GET,
     GET_FOR_CUSTOMER,
     LIST,

@@ -24,7 +24,8 @@ from uts_shared.contracts.config import DEFAULT_FALLBACK
 from uts_shared.contracts.messages import HandOff
 from uts_shared.contracts.tickets import (
     AddNote,
-    CreateFromAi,
+    CallerTicket,
+    CreateForCaller,
     Customer,
     CustomerTicketSummary,
     CustomerTicketView,
@@ -34,7 +35,6 @@ from uts_shared.contracts.tickets import (
     SubmitFeedback,
     TicketChanges,
     TicketSummary,
-    TicketView,
     UpdateTicket,
 )
 from uts_shared.errors import DomainError, ErrorCode
@@ -76,7 +76,10 @@ class Directory(Protocol):
 
     async def active_conversation(self, customer_id: str) -> str | None: ...
 
-    async def create_ticket(self, request: CreateFromAi) -> TicketView: ...
+    async def create_for_caller(self, request: CreateForCaller) -> CallerTicket:
+        """The ticket for the customer with the request's phone number (none: no customer),
+        in the conversation given or the customer's active one."""
+        ...
 
     async def ticket_for_customer(
         self, ticket_id: str, customer_id: str
@@ -292,35 +295,37 @@ class ToolRunner:
         if missing or subject is None or description is None:
             return failure(messages.missing_arguments(missing))
 
-        customer = await self._customer(phone)
-        if customer is None:
+        if not phone or not phone.strip():
             return failure(messages.unknown_customer_create())
-        conversation = conversation_id or await self._directory.active_conversation(customer.id)
         category = choose_category(
             args.get("category"),
             await self._config.category_ids(),
             await self._config.fallback_category(),
         )
         try:
-            request = CreateFromAi(
+            request = CreateForCaller(
+                phone_number=phone.strip(),
                 subject=subject[:SUBJECT_MAX],
                 description=description[:DESCRIPTION_MAX],
                 category=category,
                 priority=choose_priority(args.get("priority")),
                 location=choose_location(args.get("location")),
-                customer_id=customer.id,
-                conversation_id=conversation,
+                conversation_id=conversation_id or None,
                 idempotency_key=call_id,
             )
         except ValidationError as exc:
             log.debug("create_ticket_report %s: invalid ticket: %s", call_id, why_invalid(exc))
             return failure(messages.create_failed())
-        ticket = await self._directory.create_ticket(request)
-        if ticket.customer_id != customer.id:
+        # One call: the customer by phone, their active conversation, the ticket.
+        answer = await self._directory.create_for_caller(request)
+        if answer.customer_id is None or answer.created is None:
+            return failure(messages.unknown_customer_create())
+        ticket = answer.created.ticket
+        if ticket.customer_id != answer.customer_id:
             # The call id was used before for someone else: never show their ticket.
             log.warning("call id %s already created a ticket for another customer", call_id)
             return failure(messages.call_id_reused())
-        log.debug("created %s for customer %s (call %s)", ticket.ticket_id, customer.id, call_id)
+        log.debug("created %s for %s (call %s)", ticket.ticket_id, answer.customer_id, call_id)
         body: dict[str, Any] = {
             "success": True,
             "ticketId": ticket.ticket_id,
