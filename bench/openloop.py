@@ -79,7 +79,9 @@ async def _run(route: Route, rate: float, seconds: float, first: int = 0) -> Res
     requests = [route.nth(first + n, rnd) for n in range(count)]
     latencies: list[float] = []
     errors: list[str] = []
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) closes them: a
+    # request sent on one the server is closing fails with a read error.
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=2.0)
     async with httpx.AsyncClient(headers=route.headers, timeout=10, limits=limits) as client:
 
         async def one(scheduled: float, url: str, body: dict[str, object] | None) -> None:
