@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 
 from gateway.agents import AgentProfile, NewAgent
 from gateway.main import Gateway, create_app
@@ -21,6 +23,19 @@ from uts_shared.mongo import private_database
 
 SECRET = "unit-test-secret-that-is-at-least-32-bytes-long"
 PASSWORD = "right-password"
+
+
+def api_routes(routes: list[BaseRoute]) -> list[APIRoute]:
+    """Every API route, those of included routers too (FastAPI keeps an included router as
+    one entry of the app's routes, its own routes inside)."""
+    found: list[APIRoute] = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            found.extend(api_routes(included.routes))
+        elif isinstance(route, APIRoute):
+            found.append(route)
+    return found
 
 
 @dataclass

@@ -218,12 +218,12 @@ def attachment_store(database: Any, *, real_server: bool, data_dir: Path | None)
     return AttachmentFiles(data_dir)
 
 
-def get_files(request: Request) -> AttachmentStore:
+async def get_files(request: Request) -> AttachmentStore:
     files: AttachmentStore = request.app.state.attachments
     return files
 
 
-def get_policy(request: Request) -> AttachmentPolicy:
+async def get_policy(request: Request) -> AttachmentPolicy:
     policy: AttachmentPolicy = request.app.state.attachment_policy
     return policy
 

@@ -5415,6 +5415,10 @@ export interface components {
         /**
          * SyncRequest
          * @description The plan's body; both parts are answered unless one is turned off.
+         * @example {
+         *       "syncInstructions": true,
+         *       "syncTools": true
+         *     }
          */
         SyncRequest: {
             /**

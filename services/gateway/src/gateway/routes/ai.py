@@ -27,7 +27,7 @@ from gateway.auth import AdminAgent, api_token_caller, get_sessions
 from gateway.routes.envelope import Ok, answer_fields
 from gateway.rpc import RpcDep
 from uts_shared.contracts import ai_tools, config
-from uts_shared.contracts.base import Empty, WireModel
+from uts_shared.contracts.base import Empty, WireModel, example
 from uts_shared.contracts.tickets import Handler
 from uts_shared.errors import Forbidden, Unauthorized
 from uts_shared.settings import blank_is_unset, secrets_dir
@@ -60,7 +60,7 @@ class AiRouteSettings(BaseSettings):
     )
 
 
-def ai_settings(request: Request) -> AiRouteSettings:
+def settings_of(request: Request) -> AiRouteSettings:
     settings: AiRouteSettings | None = getattr(request.app.state, "ai_settings", None)
     if settings is None:
         settings = AiRouteSettings()
@@ -71,6 +71,11 @@ def ai_settings(request: Request) -> AiRouteSettings:
                 "API token with the ai:tools scope (POST /api/v2/api-tokens) instead"
             )
     return settings
+
+
+async def ai_settings(request: Request) -> AiRouteSettings:
+    """As a dependency: `async`, or FastAPI would hand each request's call to a worker thread."""
+    return settings_of(request)
 
 
 AiSettings = Annotated[AiRouteSettings, Depends(ai_settings)]
@@ -122,6 +127,8 @@ class RespondOut(Ok):
 
 class SyncRequest(WireModel):
     """The plan's body; both parts are answered unless one is turned off."""
+
+    model_config = example({"syncInstructions": True, "syncTools": True})
 
     sync_instructions: bool = True
     sync_tools: bool = True

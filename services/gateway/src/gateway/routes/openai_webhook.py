@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse
 from openai import InvalidWebhookSignatureError, OpenAI
 
 from gateway.errors import error_response
-from gateway.routes.ai import AiRouteSettings, AiSettings, ai_settings
+from gateway.routes.ai import AiRouteSettings, AiSettings, settings_of
 from uts_shared import json_depth
 from uts_shared.contracts import ai_tools
 from uts_shared.contracts.base import Empty
@@ -192,7 +192,7 @@ async def openai_webhook(request: Request, settings: AiSettings) -> JSONResponse
 
 async def model_paths(request: Request, timeout: float) -> dict[str, Any]:
     """For `/ready`: whether the webhook and `ai.respond` paths are on (tools always are)."""
-    settings = ai_settings(request)
+    settings = settings_of(request)
     rpc: RpcClient = request.app.state.broker_link.client
     try:
         status = await rpc.call(ai_tools.STATUS, Empty(), timeout=timeout)
