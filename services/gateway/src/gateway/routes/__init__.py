@@ -35,8 +35,9 @@ __all__ = ["API_PREFIX", "routers"]
 def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
     """Every area's routers, the configuration's from the settings table `settings`.
 
-    Matched in this order, route by route: the busiest area (tickets) first. No two areas share
-    a path, so the order changes only how fast a request finds its route.
+    Matched in this order, route by route: the busiest areas first (tickets; the assistant's
+    tool calls, a system's, one per function call the model makes). No two areas share a path,
+    so the order changes only how fast a request finds its route.
     """
     # `/tickets/export` and `/tickets/map` before `/tickets/{ticket_id}`.
     found: list[APIRouter] = [
@@ -45,10 +46,11 @@ def routers(settings: Sequence[Setting] = REGISTRY) -> list[APIRouter]:
         tickets.router,
         customers.router,
         conversations.router,
+        ai_routes.router,
     ]
     found += [messages.router, attachments.router]
     found += [auth.router, agents.router, api_tokens.router, notifications.router]
     found += [config.reads, *config.setting_routers(settings), config.router]
     found += [webhooks.router, views.router, library.replies, library.macros, reports.router]
-    found += [ai_routes.router, openai_routes.router]
+    found += [openai_routes.router]
     return found
