@@ -15,7 +15,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from uts_shared.embedded import Engine
 from uts_shared.embedded import collection as collection_module
 from uts_shared.embedded.aio import EmbeddedDatabase
-from uts_shared.embedded.indexes import order_key
+from uts_shared.embedded.indexes import POSTING_FROM, order_key
 from uts_shared.embedded.matching import compile_filter
 from uts_shared.store_types import views_of
 
@@ -328,17 +328,30 @@ SORTS = [
 ]
 
 
-@pytest.mark.parametrize("common_from", [None, 0], ids=["as-sized", "every-value-common"])
+MEDIAN = -1
+"""`common_from`: from the median of the words' counts (some words common, some not)."""
+
+
+@pytest.mark.parametrize(
+    "common_from",
+    [None, 0, MEDIAN],
+    ids=["as-sized", "every-value-common", "rarer-values-join-kept-postings"],
+)
 async def test_indexed_answers_equal_a_full_scan(
     common_from: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Random filters, sorts and pages: the planner's index walks, postings and ranges give
     exactly what filtering and sorting every document gives (an `$all` answered by lookups
-    from its rarest value, or, when every value is common, by intersecting their sets)."""
-    if common_from is not None:
-        monkeypatch.setattr(collection_module, "WIDTH_CAP", common_from)
+    from its rarest value, or, when every value is common, by intersecting their sets; or,
+    when the other values' sets are kept, by a set made for the rarest one too)."""
     rnd = random.Random(7)
     docs = [_random_doc(rnd, i) for i in range(600)]
+    if common_from == MEDIAN:
+        counts = sorted(sum(word in d["terms"] for d in docs) for word in WORDS)
+        common_from = counts[len(counts) // 2]
+        assert counts[0] < common_from and counts[0] >= POSTING_FROM  # rare, not tiny
+    if common_from is not None:
+        monkeypatch.setattr(collection_module, "WIDTH_CAP", common_from)
     db = EmbeddedDatabase(Engine().database("planner"))
     indexed = db["tickets"]
     await indexed.create_indexes(

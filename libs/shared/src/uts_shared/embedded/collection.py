@@ -30,7 +30,14 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from uts_shared.embedded import keys
 from uts_shared.embedded.decoded import DecodedDocuments, clone, owned
-from uts_shared.embedded.indexes import WIDTH_CAP, Index, IndexSpec, default_name, order_key
+from uts_shared.embedded.indexes import (
+    POSTING_FROM,
+    WIDTH_CAP,
+    Index,
+    IndexSpec,
+    default_name,
+    order_key,
+)
 from uts_shared.embedded.matching import Predicate, compile_filter, is_operator_doc
 from uts_shared.embedded.postings import Postings
 from uts_shared.embedded.storage import (
@@ -620,14 +627,21 @@ class Collection:
         """The ids whose entries in `index` (first field) hold every one of `values`: the
         entries of the rarest value, each kept when the others have the same entry (same
         remaining fields and id), so a common word costs lookups, not a walk of its entries;
-        when every value is common, the intersection of their postings (bitsets the index
-        keeps current)."""
+        when every value is common, or the others have their postings and the rarest is held
+        by `POSTING_FROM` documents or more, the intersection of their postings (bitsets the
+        index keeps current)."""
         widths = {v: index.width(txn, [v]) for v in set(values)}
         distinct = sorted(widths, key=widths.__getitem__)
         rarest, others = distinct[0], [index.prefix([v]) for v in distinct[1:]]
         if not others:
             return index.lookup(txn, [rarest])
-        if widths[rarest] >= WIDTH_CAP:
+        if widths[rarest] >= WIDTH_CAP or (
+            # The others' bitsets are kept (common words): the rarest's is built from its
+            # entries once, a walk's worth of reads, and is then kept current like theirs;
+            # each search after that is an intersection, not a walk.
+            widths[rarest] >= POSTING_FROM
+            and all(index.holding(v) is not None for v in distinct[1:])
+        ):
             seqs = self._seqs(txn)
             bitsets = [index.posting(txn, v, seqs) for v in distinct]
             return Postings.of_all(bitsets, txn, self._docs, self._order)

@@ -39,6 +39,9 @@ TALLIES_KEPT = 4096
 POSTINGS_KEPT = 64
 """Values whose documents an index keeps as a bitset (`postings.py`), the least recently asked
 going first: 64 common words of 100,000 documents are 0.8 MB."""
+POSTING_FROM = 64
+"""A value held by this many documents or more gets a bitset of its own when it is asked with
+values that have theirs (below it, a walk of its entries is as cheap as building one)."""
 
 
 def _length(items: Iterable[Any]) -> int:
