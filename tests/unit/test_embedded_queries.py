@@ -653,6 +653,35 @@ async def test_postings_of_common_words_follow_every_write(monkeypatch: pytest.M
         assert sorted(d["_id"] for d in natural) == sorted(d["_id"] for d in expected)
 
 
+def test_a_common_words_postings_outlast_the_rarer_words_when_too_many_are_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rarer words asked beside a common one get postings too; when more are kept than the cap,
+    a rarer word's go first (a short walk rebuilds them), never the common words' (a read of
+    each of their documents), and every answer stays exact."""
+    from uts_shared.embedded import indexes as indexes_module
+    from uts_shared.embedded.collection import spec_from
+
+    monkeypatch.setattr(collection_module, "WIDTH_CAP", 200)
+    monkeypatch.setattr(indexes_module, "WIDTH_CAP", 200)
+    monkeypatch.setattr(indexes_module, "POSTINGS_KEPT", 4)
+    collection = Engine().database("t").collection("t")
+    collection.create_index(spec_from([("terms", 1)]))
+    rare = [f"raro{n}" for n in range(8)]
+    for i in range(600):
+        collection.insert({"_id": i, "terms": ["comun", "tambien", rare[i % 8]]})
+    index = next(i for i in collection.indexes.values() if i.spec.keys[0][0] == "terms")
+    assert collection.count({"terms": {"$all": ["comun", "tambien"]}}) == 600
+    for round_ in range(2):
+        for n, word in enumerate(rare):
+            assert collection.count({"terms": {"$all": [word, "comun"]}}) == 75, (round_, n)
+            assert index.holding(word) == 75  # its own postings, built for this search
+            assert index.holding("comun") == 600 and index.holding("tambien") == 600
+    collection.update({"_id": 0}, {"$set": {"terms": ["comun", rare[7]]}})
+    assert collection.count({"terms": {"$all": [rare[0], "comun"]}}) == 74
+    assert collection.count({"terms": {"$all": [rare[7], "comun"]}}) == 76
+
+
 async def test_a_search_asked_again_stays_remembered_among_queries_asked_once() -> None:
     """Queries that name the time now (due clocks, sweeps) are new each time: they push out
     the least recently asked, never the search asked between them."""

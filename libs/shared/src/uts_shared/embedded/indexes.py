@@ -199,10 +199,21 @@ class Index:
         bits = self._postings.get(start)
         if bits is None:
             bits = self._postings[start] = bitset(seqs(self.ids(self.stored(txn, [value]))))
+            self._postings.move_to_end(start)
             while len(self._postings) > POSTINGS_KEPT:
-                self._postings.popitem(last=False)
+                self._postings.pop(self._least_worth_keeping())
         self._postings.move_to_end(start)
         return bits
+
+    def _least_worth_keeping(self) -> bytes:
+        """The least recently asked bitset of a value held by fewer than `WIDTH_CAP` documents
+        (rebuilt from a short walk), else the least recently asked one: a common word's bitset
+        costs a read of each of its documents to build again."""
+        kept = list(self._postings.items())[:-1]  # never the one just built
+        for start, bits in kept:
+            if bits.bit_count() < WIDTH_CAP:
+                return start
+        return kept[0][0]
 
     def holding(self, value: Any) -> int | None:
         """How many documents hold `value` in the first field, when its postings are kept."""
