@@ -33,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.factories import unique_phone  # noqa: E402
 from tests.support.infra import vhost  # noqa: E402
-from tests.support.tickets_helpers import ConfigStub, settings_for  # noqa: E402
+from tests.support.tickets_helpers import ConfigStub, PublisherDouble, settings_for  # noqa: E402
 from tickets_service.main import TicketsService  # noqa: E402
 from tickets_service.reports import fact_of  # noqa: E402
 from tickets_service.store import TicketStore  # noqa: E402
@@ -53,7 +52,6 @@ from uts_shared.contracts.base import Empty, health_rpc  # noqa: E402
 from uts_shared.embedded import EmbeddedCollection, EmbeddedDatabase, Engine  # noqa: E402
 from uts_shared.embedded.aio import EmbeddedCursor  # noqa: E402
 from uts_shared.messaging import (  # noqa: E402
-    EventPublisher,
     RpcClient,
     declare_topology,
     make_broker,
@@ -112,25 +110,9 @@ def _text(rnd: random.Random, n: int) -> str:
     return " ".join(WORDS[min(int(rnd.paretovariate(1.2)) - 1, len(WORDS) - 1)] for _ in range(n))
 
 
-class Unheard(EventPublisher):
+class Unheard(PublisherDouble):
     """Events published nowhere: filling the database needs no broker round trips (the last
     tickets, the timed ones, go through the real publisher)."""
-
-    def __init__(self) -> None:  # no broker behind it
-        pass
-
-    async def publish_raw(
-        self,
-        routing_key: str,
-        body: bytes,
-        event_id: str,
-        *,
-        request: str | None = None,
-        traceparent: str | None = None,
-        started: Callable[[], None] | None = None,
-    ) -> None:
-        if started is not None:
-            started()
 
 
 def _copy(template: dict[str, Any], n: int, start: datetime) -> dict[str, Any]:

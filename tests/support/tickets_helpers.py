@@ -12,7 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from faststream.rabbit import RabbitBroker, RabbitQueue
 
@@ -120,12 +120,25 @@ class ConfigStub:
         await self.publisher.publish(event)
 
 
-class BrokerDown(EventPublisher):
-    """A tickets service's event publisher while the broker is unreachable: every publish
-    fails (and is counted), as it would with the connection gone."""
+class Published(NamedTuple):
+    """One event as a publisher is handed it."""
+
+    routing_key: str
+    body: bytes
+    event_id: str
+    request: str | None
+    traceparent: str | None
+
+
+class PublisherDouble(EventPublisher):
+    """An event publisher with no broker behind it: `deliver` is what becomes of each event
+    (by default nothing: nobody hears it). A publish begins at once (`started` called) unless
+    the double says it fails before it begins (`begins = False`)."""
+
+    begins = True
 
     def __init__(self) -> None:  # no broker behind it
-        self.attempts = 0
+        pass
 
     async def publish_raw(
         self,
@@ -137,11 +150,29 @@ class BrokerDown(EventPublisher):
         traceparent: str | None = None,
         started: Callable[[], None] | None = None,
     ) -> None:
+        if self.begins and started is not None:
+            started()
+        await self.deliver(Published(routing_key, body, event_id, request, traceparent))
+
+    async def deliver(self, event: Published) -> None:
+        return None
+
+
+class BrokerDown(PublisherDouble):
+    """A tickets service's event publisher while the broker is unreachable: every publish
+    fails (and is counted), as it would with the connection gone."""
+
+    begins = False
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def deliver(self, event: Published) -> None:
         self.attempts += 1
         raise ConnectionError("broker unreachable")
 
 
-class UnconfirmedUntilReleased(EventPublisher):
+class UnconfirmedUntilReleased(PublisherDouble):
     """A publisher whose every publish begins at once and is confirmed only once released
     (a broker slow to confirm: a durable queue's disk write, a busy node)."""
 
@@ -150,22 +181,15 @@ class UnconfirmedUntilReleased(EventPublisher):
         self.begun: list[str] = []
         self.released = asyncio.Event()
 
-    async def publish_raw(
-        self,
-        routing_key: str,
-        body: bytes,
-        event_id: str,
-        *,
-        request: str | None = None,
-        traceparent: str | None = None,
-        started: Callable[[], None] | None = None,
-    ) -> None:
-        if started is not None:
-            started()
-        self.begun.append(routing_key)
+    async def deliver(self, event: Published) -> None:
+        self.begun.append(event.routing_key)
         await self.released.wait()
         await self.real.publish_raw(
-            routing_key, body, event_id, request=request, traceparent=traceparent
+            event.routing_key,
+            event.body,
+            event.event_id,
+            request=event.request,
+            traceparent=event.traceparent,
         )
 
 
